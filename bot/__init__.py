@@ -1,0 +1,1 @@
+"""The Discord side of briefbot: thin adapters over the index package."""

@@ -1,0 +1,1 @@
+"""Content → passages → BM25 index → answers. Pure: knows nothing of Discord."""

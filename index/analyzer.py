@@ -1,0 +1,124 @@
+"""Text → index terms: Unicode-aware, case-folded, stopwords removed, Snowball-stemmed.
+
+The same analyzer runs over posts and questions, so whatever it does to one it does to the other.
+Numbers and hyphenated names survive: "GPT-3" gives ``gpt-3`` (the name) plus ``gpt`` and ``3``
+(its parts, so "GPT 3" still matches); "$150 billion" gives ``150`` and ``billion``; "1,000" gives
+``1000``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import Stemmer
+
+# Snowball's English stopword list (snowballstem.org/algorithms/english/stop.txt), plus the
+# contraction fragments left after splitting on apostrophes.
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
+    her hers herself it its itself they them their theirs themselves what which who whom this that
+    these those am is are was were be been being have has had having do does did doing would should
+    could ought i'm you're he's she's it's we're they're i've you've we've they've i'd you'd he'd
+    she'd we'd they'd i'll you'll he'll she'll we'll they'll isn't aren't wasn't weren't hasn't
+    haven't hadn't doesn't don't didn't won't wouldn't shan't shouldn't can't cannot couldn't
+    mustn't let's that's who's what's here's there's when's where's why's how's a an the and but if
+    or because as until while of at by for with about against between into through during before
+    after above below to from up down in out on off over under again further then once here there
+    when where why how all any both each few more most other some such no nor not only own same so
+    than too very s t can will just don now d ll m o re ve y ain
+    """.split()
+)
+
+# A token is a run of word characters joined by hyphens, apostrophes, or (in numbers and acronyms)
+# dots and commas; _analyze_word sorts out which. \w is Unicode-aware ("Schrödinger", "東京").
+# One simple pattern is markedly faster than alternatives spelled out in the regex.
+_TOKEN_RE = re.compile(r"\w+(?:[-'’.,]\w+)*")
+_URL_RE = re.compile(r"https?://\S+|www\.\S+")
+_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+_stemmer = Stemmer.Stemmer("english")
+_stemmer.maxCacheSize = 0  # we memoise whole words below, which is cheaper than its cache
+
+# Surface word → the terms it yields. Text has a small vocabulary (tens of thousands of distinct
+# words) but millions of running words, so memoising per word is what makes analysis fast.
+_cache: dict[str, tuple[str, ...]] = {}
+_CACHE_LIMIT = 500_000
+
+
+def _strip_accents(word: str) -> str:
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _analyze_word(word: str) -> tuple[str, ...]:
+    """Terms for one surface word (already case-folded)."""
+    word = _strip_accents(word.replace("’", "'"))
+    if word[0].isdigit():
+        word = _THOUSANDS_RE.sub("", word)
+    elif "." in word or "," in word:
+        pieces = [p for p in re.split(r"[.,]", word) if p]
+        if all(len(p) == 1 for p in pieces):  # an acronym: "u.s" → "us"
+            word = "".join(pieces)
+        else:  # words run together at a missing space: "end.start"
+            return tuple(t for p in pieces for t in _terms_for(p))
+    if word.endswith("'s"):
+        word = word[:-2]
+    if "-" not in word:
+        if not word or word in STOPWORDS:
+            return ()
+        if "'" in word:  # "o'brien" → obrien; other contractions were stopwords
+            word = word.replace("'", "")
+        if word[0].isdigit():
+            return (word.rstrip(".,"),)
+        return (_stemmer.stemWord(word),)
+    parts = [p.replace("'", "") for p in word.split("-") if p]
+    stems = [p if p[0].isdigit() else _stemmer.stemWord(p) for p in parts]
+    kept = [s for p, s in zip(parts, stems, strict=True) if p not in STOPWORDS]
+    if len(parts) < 2:
+        return tuple(kept)
+    # The whole name first ("gpt-3", "state-of-the-art"), then its meaningful parts.
+    return ("-".join(stems), *kept)
+
+
+def _terms_for(word: str) -> tuple[str, ...]:
+    terms = _cache.get(word)
+    if terms is None:
+        terms = _analyze_word(word)
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        _cache[word] = terms
+    return terms
+
+
+def words(text: str) -> list[str]:
+    """The surface words of ``text``, case-folded, URLs removed (they are not words)."""
+    if "://" in text or "www." in text:
+        text = _URL_RE.sub(" ", text)
+    return _TOKEN_RE.findall(text.casefold())
+
+
+def analyze(text: str) -> list[str]:
+    """Index terms of ``text``, in order (so adjacent terms can form phrases)."""
+    get = _cache.get
+    out: list[str] = []
+    extend = out.extend
+    for word in words(text):
+        terms = get(word)
+        if terms is None:
+            terms = _terms_for(word)
+        extend(terms)
+    return out
+
+
+def analyze_many(texts: Iterable[str]) -> list[list[str]]:
+    return [analyze(t) for t in texts]
+
+
+def term_for_word(word: str) -> tuple[str, ...]:
+    """The terms a single surface word yields (used by typo correction and highlighting)."""
+    return _terms_for(word.casefold())

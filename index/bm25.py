@@ -1,0 +1,155 @@
+"""The BM25 core: rank-bm25's BM25Okapi scores, precomputed into a sparse term → documents matrix.
+
+Scoring follows ``rank_bm25.BM25Okapi`` exactly (same IDF, same epsilon floor for common terms,
+same length normalisation), so rankings are identical to rank-bm25 on the same tokens. What
+differs is *when* the work happens: rank-bm25 walks every document in Python for every query term;
+here each (term, document) weight is computed once at build time (the bm25s approach), and a query
+only gathers the postings of its terms and sums them with one ``np.bincount``.
+
+Known rank-bm25 quirks we keep on purpose (they are its scoring): a term in more than half of the
+documents has a negative Robertson–Spärck Jones IDF, which BM25Okapi replaces with
+``epsilon * mean(idf)``; a term in exactly half gets IDF 0; and on tiny corpora (one or two
+documents) the mean IDF itself is negative, so matches can score below zero. Passages number in
+the thousands, where none of this bites.
+
+This module is pure array code: no I/O, no text processing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+K1 = 1.5
+B = 0.75
+EPSILON = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class TermCounts:
+    """Raw statistics of one field: for each document, its terms and their counts (CSR by document).
+
+    This is what gets persisted; BM25 weights are derived from it at load time.
+    """
+
+    doc_ptr: np.ndarray  # int64, n_docs + 1
+    term_ids: np.ndarray  # int32, term of each (doc, term) pair
+    counts: np.ndarray  # int32, occurrences of the term in the doc
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.doc_ptr) - 1
+
+    @classmethod
+    def from_docs(cls, docs: list[list[int]]) -> TermCounts:
+        """Count term ids per document (documents given as lists of term ids, in any order)."""
+        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        flat = np.fromiter((t for d in docs for t in d), dtype=np.int64, count=int(lengths.sum()))
+        doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        # Unique (doc, term) pairs with counts, ordered by doc then term.
+        n_terms = int(flat.max()) + 1 if len(flat) else 1
+        keys, counts = np.unique(doc_of * n_terms + flat, return_counts=True)
+        pair_doc = keys // n_terms
+        doc_ptr = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pair_doc, minlength=len(docs)), out=doc_ptr[1:])
+        return cls(doc_ptr, (keys % n_terms).astype(np.int32), counts.astype(np.int32))
+
+    @classmethod
+    def concat(cls, parts: list[TermCounts]) -> TermCounts:
+        parts = [p for p in parts if p.n_docs]
+        if not parts:
+            return cls.empty()
+        ptrs = [parts[0].doc_ptr]
+        offset = parts[0].doc_ptr[-1]
+        for p in parts[1:]:
+            ptrs.append(p.doc_ptr[1:] + offset)
+            offset += p.doc_ptr[-1]
+        return cls(
+            np.concatenate(ptrs),
+            np.concatenate([p.term_ids for p in parts]),
+            np.concatenate([p.counts for p in parts]),
+        )
+
+    def select(self, keep: np.ndarray) -> TermCounts:
+        """The documents where ``keep`` (bool, n_docs) is true, in order."""
+        lengths = np.diff(self.doc_ptr)
+        pair_keep = np.repeat(keep, lengths)
+        doc_ptr = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+        np.cumsum(lengths[keep], out=doc_ptr[1:])
+        return TermCounts(doc_ptr, self.term_ids[pair_keep], self.counts[pair_keep])
+
+    def remap_terms(self, mapping: np.ndarray) -> TermCounts:
+        """Renumber terms through ``mapping`` (old id → new id)."""
+        return TermCounts(self.doc_ptr, mapping[self.term_ids].astype(np.int32), self.counts)
+
+    @classmethod
+    def empty(cls) -> TermCounts:
+        return cls(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
+
+
+class BM25:
+    """BM25Okapi weights of one field, stored term-major for fast query-time gathering."""
+
+    __slots__ = ("avgdl", "doc_len", "idf", "n_docs", "postings_data", "postings_doc", "term_ptr")
+
+    def __init__(
+        self, stats: TermCounts, n_terms: int, k1: float = K1, b: float = B, epsilon: float = EPSILON
+    ) -> None:
+        n_docs = stats.n_docs
+        self.n_docs = n_docs
+        pair_doc = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(stats.doc_ptr))
+        tf = stats.counts.astype(np.float64)
+        self.doc_len = np.bincount(pair_doc, weights=tf, minlength=n_docs)
+        self.avgdl = float(self.doc_len.sum() / n_docs) if n_docs else 0.0
+
+        df = np.bincount(stats.term_ids, minlength=n_terms).astype(np.float64)
+        present = df > 0
+        idf = np.zeros(n_terms, dtype=np.float64)
+        idf[present] = np.log(n_docs - df[present] + 0.5) - np.log(df[present] + 0.5)
+        if present.any():
+            average_idf = idf[present].sum() / present.sum()
+            idf[present & (idf < 0)] = epsilon * average_idf
+        self.idf = idf
+
+        # Same operation order as rank-bm25, so the floats agree.
+        dl = self.doc_len[pair_doc]
+        weights = idf[stats.term_ids] * (
+            tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / max(self.avgdl, 1e-12)))
+        )
+        order = np.argsort(stats.term_ids, kind="stable")
+        self.postings_doc = pair_doc[order]
+        self.postings_data = weights[order]
+        self.term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(stats.term_ids, minlength=n_terms), out=self.term_ptr[1:])
+
+    def scores(self, term_ids: list[int], boosts: list[float] | None = None) -> np.ndarray:
+        """Dense BM25 scores of every document for a query given as term ids (repeats count again).
+
+        ``boosts`` optionally scales each query term's contribution (1.0 = plain BM25).
+        """
+        ptr = self.term_ptr
+        slices = [slice(ptr[t], ptr[t + 1]) for t in term_ids if 0 <= t < len(ptr) - 1]
+        if not slices:
+            return np.zeros(self.n_docs)
+        docs = np.concatenate([self.postings_doc[s] for s in slices])
+        if boosts is None:
+            data = np.concatenate([self.postings_data[s] for s in slices])
+        else:
+            kept = [w for t, w in zip(term_ids, boosts, strict=True) if 0 <= t < len(ptr) - 1]
+            data = np.concatenate(
+                [self.postings_data[s] * w for s, w in zip(slices, kept, strict=True)]
+            )
+        return np.bincount(docs, weights=data, minlength=self.n_docs)
+
+    def doc_freq(self, term_id: int) -> int:
+        return int(self.term_ptr[term_id + 1] - self.term_ptr[term_id])
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first (ties: lower index first, like a stable sort)."""
+    n = len(scores)
+    if k >= n:
+        return np.argsort(-scores, kind="stable")
+    part = np.argpartition(-scores, k)[:k]
+    return part[np.lexsort((part, -scores[part]))]
