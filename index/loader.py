@@ -1,0 +1,245 @@
+"""One post file → ``ParsedPost`` (post metadata + passages), or a ``LoadIssue`` if unusable.
+
+Never raises: a broken post is recovered best-effort (and reported) or skipped (and reported).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .cleaning import Block, clean_body, clean_inline, fix_mojibake
+from .models import IssueKind, LoadIssue, ParsedPost, Post, SiteConfig
+from .passages import split_passages
+from .urls import post_url
+from .yamltools import load_mapping
+
+EXCERPT_CHARS = 300
+
+# Jekyll's DATE_FILENAME_MATCHER: "YYYY-MM-DD-slug.ext" (year may have 2-4 digits).
+_DATED_NAME = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-(.*)$")
+_DATE_PREFIX = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
+# Front matter as Jekyll reads it: "---" line, YAML, "---" (or "...") line.
+_FRONT_MATTER = re.compile(
+    r"\A---[ \t]*\n(?P<yaml>.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL
+)
+# Seen in the wild: the closing "---" with the first body line glued to it ("---### Top News").
+_GLUED_CLOSE = re.compile(r"^---(?=[^\s-])", re.MULTILINE)
+# A whole file pasted inside a code fence (```markdown … ```), front matter included.
+_OPENING_FENCE = re.compile(r"\A[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n(?=---[ \t]*\n)")
+_LIST_SPLIT = re.compile(r"\s*,\s*|\s+")
+
+
+def _issue(post_id: str, kind: IssueKind, reason: str) -> LoadIssue:
+    return LoadIssue(path=post_id, kind=kind, reason=reason)
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, list[str]]:
+    """Split ``text`` into ``(front_matter_yaml or None, body, recovery_notes)``.
+
+    Handles a code fence wrapping the file, and a closing ``---`` glued to the first body line.
+    """
+    notes: list[str] = []
+    fence = _OPENING_FENCE.match(text)
+    if fence:
+        text = text[fence.end() :]
+        closing = fence.group("fence")
+        stripped = text.rstrip()
+        last_nl = stripped.rfind("\n")
+        if stripped[last_nl + 1 :].strip() == closing:
+            text = stripped[: last_nl + 1]
+        notes.append(f"front matter wrapped in a {closing} code fence; fence removed")
+    if not text.startswith("---"):
+        return None, text, notes
+    m = _FRONT_MATTER.match(text)
+    if m:
+        return m.group("yaml") or "", text[m.end() :], notes
+    glued = _GLUED_CLOSE.search(text, 3)
+    if glued and text[: glued.start()].startswith(("---\n", "--- \n")):
+        notes.append("closing '---' of the front matter has body text glued to it")
+        return text[text.index("\n") + 1 : glued.start()], text[glued.start() + 3 :], notes
+    if text.startswith(("---\n", "--- \n")):
+        notes.append("front matter is never closed by '---'; read the file as body")
+    return None, text, notes
+
+
+def _as_str(value: Any) -> str | None:
+    if value is None or isinstance(value, dict | list | tuple | set):
+        return None
+    return str(value).strip() or None
+
+
+def _str_list(value: Any, *, split: bool) -> list[str]:
+    """Front matter list values: a YAML list, or a string (split on commas/spaces if ``split``)."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple | set):
+        items: Iterable[Any] = value
+    elif isinstance(value, str) and split:
+        items = _LIST_SPLIT.split(value)
+    else:
+        items = [value]
+    out: list[str] = []
+    for item in items:
+        s = _as_str(item)
+        if s and s not in out:
+            out.append(s)
+    return out
+
+
+def _date_from(value: Any) -> dt.date | dt.datetime | None:
+    """A front matter date: YAML date/datetime, or a string like "2020-06-21 10:00:00 -0700"."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return dt.datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        m = _DATE_PREFIX.match(text)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None
+
+
+def _name_date(stem: str) -> tuple[dt.date | None, str]:
+    """``(date, slug)`` from a "YYYY-MM-DD-slug" file name; ``(None, stem)`` otherwise."""
+    m = _DATED_NAME.match(stem)
+    if not m:
+        return None, stem
+    year = int(m.group(1))
+    year += 2000 if year < 100 else 0  # Jekyll's 2-digit years
+    try:
+        return dt.date(year, int(m.group(2)), int(m.group(3))), m.group(4)
+    except ValueError:
+        return None, stem
+
+
+def _mtime_date(path: Path) -> dt.date:
+    try:
+        return dt.date.fromtimestamp(path.stat().st_mtime)
+    except (OSError, ValueError, OverflowError):
+        return dt.date(1970, 1, 1)
+
+
+def _excerpt(front: dict[str, Any], blocks: list[Block]) -> str:
+    given = _as_str(front.get("excerpt"))
+    if given:
+        return clean_inline(fix_mojibake(given))
+    first = next((b.text for b in blocks if b.kind == "paragraph"), None)
+    if first is None:
+        first = next((b.text for b in blocks if b.kind != "heading"), "")
+    if len(first) <= EXCERPT_CHARS:
+        return first
+    cut = first[:EXCERPT_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    return raw.decode("utf-8")
+
+
+def parse_post(
+    path: Path, posts_root: Path, site: SiteConfig, data: bytes | None = None
+) -> ParsedPost | LoadIssue:
+    """Read one post file (or ``data``, its bytes) into a ``ParsedPost``; never raises.
+
+    Unusable files (unreadable, not UTF-8) give a ``LoadIssue`` of kind "skipped". Files read
+    with a repair (invalid YAML front matter, a code fence around the file, a glued closing
+    ``---``) give a post whose ``issues`` hold a "recovered" ``LoadIssue`` saying what was wrong.
+    """
+    path = Path(path)
+    try:
+        post_id = path.relative_to(posts_root).as_posix()
+    except ValueError:
+        post_id = path.name
+    try:
+        return _parse(path, post_id, site, data)
+    except Exception as exc:  # a post must never break indexing: report and skip it
+        return _issue(post_id, "skipped", f"unexpected error while parsing: {exc!r}"[:300])
+
+
+def _parse(
+    path: Path, post_id: str, site: SiteConfig, data: bytes | None
+) -> ParsedPost | LoadIssue:
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return _issue(post_id, "skipped", f"cannot read file: {exc.strerror or exc}")
+    fingerprint = hashlib.sha256(data).hexdigest()
+    try:
+        text = _decode(data)
+    except UnicodeDecodeError as exc:
+        bom16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        hint = " (looks like UTF-16)" if bom16 else ""
+        return _issue(
+            post_id,
+            "skipped",
+            f"not valid UTF-8{hint}: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+        )
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    fm_text, body, notes = split_front_matter(text)
+    front: dict[str, Any] = {}
+    if fm_text:
+        front, error = load_mapping(fix_mojibake(fm_text))
+        if error:
+            notes.append(f"invalid YAML front matter ({error}); recovered line by line")
+    issues = [_issue(post_id, "recovered", note) for note in notes]
+
+    stem = path.stem
+    name_date, name_slug = _name_date(stem)
+    parts = post_id.split("/")[:-1]  # folders inside the posts root count as categories
+
+    fm_date = _date_from(front.get("date"))
+    when: dt.date | dt.datetime = fm_date or name_date or _mtime_date(path)
+    day = when.date() if isinstance(when, dt.datetime) else when
+
+    slug = _as_str(front.get("slug")) or name_slug
+    title = clean_inline(_as_str(front.get("title")) or "")
+    if not title:
+        title = " ".join(w.capitalize() for w in slug.split("-") if w) or stem
+
+    categories = _str_list(parts, split=False)
+    for cat in _str_list(front.get("categories"), split=True) + _str_list(
+        front.get("category"), split=False
+    ):
+        if cat not in categories:
+            categories.append(cat)
+    tags = _str_list(front.get("tags"), split=True)
+    for tag in _str_list(front.get("tag"), split=False):
+        if tag not in tags:
+            tags.append(tag)
+    authors = _str_list(front.get("authors"), split=False)
+    for author in _str_list(front.get("author"), split=False):
+        if author not in authors:
+            authors.append(author)
+
+    url, redirect = post_url(site, front, categories=categories, date=when, slug=slug, name=stem)
+    blocks = clean_body(body)
+    post = Post(
+        id=post_id,
+        title=title,
+        date=day,
+        categories=tuple(categories),
+        tags=tuple(tags),
+        authors=tuple(authors),
+        excerpt=_excerpt(front, blocks),
+        url=url,
+        layout=_as_str(front.get("layout")),
+        redirect=redirect,
+        fingerprint=fingerprint,
+    )
+    passages = split_passages(post_id, blocks)
+    return ParsedPost(post=post, passages=tuple(passages), issues=tuple(issues))
