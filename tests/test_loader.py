@@ -1,0 +1,320 @@
+"""Post files → ParsedPost / LoadIssue, on hand-made bad files and on the real corpus."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from index.loader import parse_post, split_front_matter
+from index.models import LoadIssue, ParsedPost, SiteConfig
+from index.site import find_site, iter_post_files
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus" / "skynet-today"
+SEED = SHARED / "seed" / "2020-06-21-face-recog-police.md"
+PROJECT_CONTENT = Path(__file__).resolve().parents[1] / "content"
+needs_shared = pytest.mark.skipif(
+    not CORPUS.exists(), reason="../shared corpus not present (fresh clone); CI provides it"
+)
+
+SITE = SiteConfig(url="https://www.example.com", permalink="/:categories/:title/")
+
+
+def load(tmp_path: Path, rel: str, content: str | bytes) -> ParsedPost | LoadIssue:
+    root = tmp_path / "_posts"
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    path.write_bytes(data)
+    return parse_post(path, root, SITE)
+
+
+def ok(result: ParsedPost | LoadIssue) -> ParsedPost:
+    assert isinstance(result, ParsedPost), result
+    return result
+
+
+def all_text(parsed: ParsedPost) -> str:
+    return "\n".join(p.text for p in parsed.passages)
+
+
+GOOD = """---
+title: "A &amp; B: *the* story"
+date: 2021-03-04 10:00:00 -0700
+categories: [News]
+tags: ai, ethics, policy
+author: [ann, bob]
+excerpt: "Short [summary](https://x.y)"
+---
+
+## What Happened
+
+Something happened.
+"""
+
+
+def test_good_post_metadata(tmp_path: Path) -> None:
+    parsed = ok(load(tmp_path, "briefs/2021-03-05-a-b-story.md", GOOD))
+    post = parsed.post
+    assert post.id == "briefs/2021-03-05-a-b-story.md"
+    assert post.title == "A & B: the story"
+    assert post.date == dt.date(2021, 3, 4)  # front matter date wins over the file name
+    assert post.categories == ("briefs", "News")  # folder first, then front matter
+    assert post.tags == ("ai", "ethics", "policy")
+    assert post.authors == ("ann", "bob")
+    assert post.excerpt == "Short summary"
+    assert post.url == "https://www.example.com/briefs/news/a-b-story/"
+    assert post.layout is None and post.redirect is False
+    assert post.fingerprint == hashlib.sha256(GOOD.encode()).hexdigest()
+    assert [(p.heading_path, p.anchor, p.text) for p in parsed.passages] == [
+        (("What Happened",), "what-happened", "Something happened.")
+    ]
+    assert parsed.issues == ()
+
+
+def test_data_argument_is_used_instead_of_reading(tmp_path: Path) -> None:
+    root = tmp_path / "_posts"
+    result = parse_post(root / "x" / "2020-01-01-ghost.md", root, SITE, data=b"Hello there.")
+    parsed = ok(result)
+    assert parsed.post.id == "x/2020-01-01-ghost.md"
+    assert parsed.post.title == "Ghost"
+    assert all_text(parsed) == "Hello there."
+
+
+def test_invalid_yaml_is_recovered_and_reported(tmp_path: Path) -> None:
+    text = (
+        "---\nlayout: redirect\n"
+        'title: "Last Week in AI #258"\n'
+        'excerpt: "OpenAI\'s Sora 🎥, Gemini with "Mixture of Experts" 🚀, and more!"\n'
+        "image: \n  feature: assets/img/x.png\ncategories: [digests]\n"
+        "redirect: https://lastweekin.ai/p/258\n---\n\n### Top News\n\nBody.\n"
+    )
+    parsed = ok(load(tmp_path, "digests/2024-02-19-258.md", text))
+    assert parsed.post.title == "Last Week in AI #258"
+    assert parsed.post.excerpt == (
+        'OpenAI\'s Sora 🎥, Gemini with "Mixture of Experts" 🚀, and more!'
+    )
+    assert parsed.post.url == "https://lastweekin.ai/p/258" and parsed.post.redirect
+    [issue] = parsed.issues
+    assert issue.kind == "recovered" and issue.path == "digests/2024-02-19-258.md"
+    assert "invalid YAML front matter" in issue.reason and "line 3" in issue.reason
+
+
+def test_not_utf8_is_skipped_with_reason(tmp_path: Path) -> None:
+    result = load(
+        tmp_path, "a/2020-01-01-latin1.md", "---\ntitle: Café\n---\nNaïve".encode("latin-1")
+    )
+    assert isinstance(result, LoadIssue)
+    assert result.kind == "skipped" and result.path == "a/2020-01-01-latin1.md"
+    assert "not valid UTF-8" in result.reason and "0xe9" in result.reason
+    utf16 = load(tmp_path, "a/2020-01-02-u16.md", "---\ntitle: x\n---\n".encode("utf-16"))
+    assert isinstance(utf16, LoadIssue) and "UTF-16" in utf16.reason
+
+
+def test_unreadable_file_is_skipped(tmp_path: Path) -> None:
+    result = parse_post(tmp_path / "_posts" / "missing.md", tmp_path / "_posts", SITE)
+    assert isinstance(result, LoadIssue) and result.kind == "skipped"
+    assert "cannot read" in result.reason
+
+
+def test_code_fence_around_front_matter(tmp_path: Path) -> None:
+    text = "```markdown\n---\ntitle: Fenced\ncategories: [digests]\n---\n\n## News\n\nText.\n```\n"
+    parsed = ok(load(tmp_path, "digests/2025-07-28-317.md", text))
+    assert parsed.post.title == "Fenced"
+    assert all_text(parsed) == "Text."
+    assert [i.kind for i in parsed.issues] == ["recovered"]
+    assert "code fence" in parsed.issues[0].reason
+
+
+def test_closing_delimiter_glued_to_body(tmp_path: Path) -> None:
+    text = "---\ntitle: Glued\n---### Top News\n\nStory.\n"
+    parsed = ok(load(tmp_path, "d/2025-08-18-319.md", text))
+    assert parsed.post.title == "Glued"
+    assert [(p.heading_path, p.text) for p in parsed.passages] == [(("Top News",), "Story.")]
+    assert "glued" in parsed.issues[0].reason
+
+
+def test_unclosed_front_matter_is_body(tmp_path: Path) -> None:
+    parsed = ok(load(tmp_path, "2020-01-01-open.md", "---\ntitle: never closed\n\nText.\n"))
+    assert parsed.post.title == "Open"
+    assert "never closed" in parsed.issues[0].reason
+
+
+def test_empty_body_and_empty_file(tmp_path: Path) -> None:
+    parsed = ok(load(tmp_path, "e/2021-10-29-robot-butlers.md", "---\ntitle: Robots\n---"))
+    assert parsed.post.title == "Robots" and parsed.passages == () and parsed.issues == ()
+    empty = ok(load(tmp_path, "2020-02-03-so-so-ai.md", ""))
+    assert empty.post.title == "So So Ai" and empty.post.date == dt.date(2020, 2, 3)
+    assert empty.passages == ()
+
+
+def test_no_front_matter_still_a_post(tmp_path: Path) -> None:
+    parsed = ok(load(tmp_path, "notes/plain.md", "# Title\n\nJust text.\n"))
+    assert parsed.post.title == "Plain"
+    assert parsed.post.categories == ("notes",)
+    assert parsed.post.url == "https://www.example.com/notes/plain/"
+    assert parsed.post.excerpt == "Just text."
+
+
+def test_date_fallbacks(tmp_path: Path) -> None:
+    a = ok(load(tmp_path, "2019-05-06-x.md", "---\ndate: not a date\n---\nx"))
+    assert a.post.date == dt.date(2019, 5, 6)
+    b = ok(load(tmp_path, "undated.md", "---\ndate: '2018-01-02T03:04:05+09:00'\n---\nx"))
+    assert b.post.date == dt.date(2018, 1, 2)
+    c = ok(load(tmp_path, "undated2.md", "no date anywhere"))
+    mtime = (tmp_path / "_posts" / "undated2.md").stat().st_mtime
+    assert c.post.date == dt.date.fromtimestamp(mtime)
+
+
+def test_messy_body(tmp_path: Path) -> None:
+    body = (
+        "---\ntitle: Mess\n---\n"
+        "* TOC\n{:toc}\n\n"
+        "Tom&nbsp;&amp;&nbsp;Jerry’s IBMâ€™s {{ site.imgpath }} {% include x.html %}text.\n\n"
+        '<iframe src="https://youtube.com/embed/x"></iframe>\n\n'
+        '<blockquote class="twitter-tweet"><p>Tweet text</p>&mdash; A (@a) '
+        '<a href="https://twitter.com/a/1">May 1</a></blockquote> <script src="w.js"></script>\n\n'
+        "![alt](https://img.png)\n{: .center}\n"
+    )
+    parsed = ok(load(tmp_path, "2020-01-01-mess.md", body))
+    assert all_text(parsed) == "Tom & Jerry’s IBM’s text.\nTweet text — A (@a) May 1"
+
+
+def test_various_front_matter_shapes(tmp_path: Path) -> None:
+    text = (
+        "---\ntitle: 42\ncategory: Deep Learning\ncategories: ai ml\ntags: [x, 7, null]\n"
+        "authors: Jane Doe\nlayout: [odd]\npermalink: /custom/\nslug: my-slug\n---\nx"
+    )
+    post = ok(load(tmp_path, "2020-01-01-s.md", text)).post
+    assert post.title == "42"
+    assert post.categories == ("ai", "ml", "Deep Learning")
+    assert post.tags == ("x", "7")
+    assert post.authors == ("Jane Doe",)
+    assert post.layout is None
+    assert post.url == "https://www.example.com/custom/"
+    scalar = ok(load(tmp_path, "2020-01-02-t.md", "---\njust a string\n---\nbody"))
+    assert "not a mapping" in scalar.issues[0].reason
+
+
+def test_split_front_matter_variants() -> None:
+    assert split_front_matter("---\na: 1\n---\nbody") == ("a: 1\n", "body", [])
+    assert split_front_matter("---\n---\nbody") == ("", "body", [])
+    assert split_front_matter("---\na: 1\n...\nbody") == ("a: 1\n", "body", [])
+    assert split_front_matter("no front matter") == (None, "no front matter", [])
+    assert split_front_matter("---\na: 1\n---")[:2] == ("a: 1\n", "")
+
+
+# --- the real corpus ------------------------------------------------------------------------------
+
+GLUED = [
+    f"digests/{name}.md"
+    for name in (
+        "2025-08-18-319",
+        "2025-08-25-320",
+        "2025-09-08-321",
+        "2025-09-22-322",
+        "2025-09-29-323",
+        "2025-10-20-324",
+        "2025-10-27-325",
+        "2025-11-10-326",
+        "2025-11-24-327",
+        "2025-12-08-328",
+        "2025-12-15-329",
+        "2025-12-22-330",
+        "2026-01-05-331",
+        "2026-01-12-332",
+        "2026-01-19-333",
+        "2026-02-02-334",
+        "2026-02-16-335",
+        "2026-02-23-336",
+        "2026-03-09-337",
+        "2026-03-16-338",
+        "2026-03-23-339",
+        "2026-05-04-340",
+    )
+]
+RECOVERED = {
+    "digests/2024-02-19-258.md": "invalid YAML front matter",
+    "digests/2024-07-15-279.md": "invalid YAML front matter",
+    "digests/2025-07-28-317.md": "code fence",
+    "digests/2025-08-04-318.md": "code fence",
+    **dict.fromkeys(GLUED, "glued"),
+}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, ParsedPost | LoadIssue]:
+    if not CORPUS.exists():
+        pytest.skip("../shared corpus not present (fresh clone); CI provides it")
+    root, site = find_site(CORPUS)
+    return {
+        p.relative_to(root).as_posix(): parse_post(p, root, site) for p in iter_post_files(root)
+    }
+
+
+@needs_shared
+def test_corpus_all_load_exact_recovered_set_none_skipped(corpus: dict) -> None:
+    assert len(corpus) == 439
+    assert not [k for k, v in corpus.items() if isinstance(v, LoadIssue)]
+    recovered = {k: [i.reason for i in v.issues] for k, v in corpus.items() if v.issues}
+    assert set(recovered) == set(RECOVERED)
+    for key, reasons in recovered.items():
+        assert len(reasons) == 1 and RECOVERED[key] in reasons[0], (key, reasons)
+        assert all(i.kind == "recovered" and i.path == key for i in corpus[key].issues)
+
+
+@needs_shared
+def test_corpus_metadata_and_urls(corpus: dict) -> None:
+    posts = {k: v.post for k, v in corpus.items()}
+    redirects = [p for p in posts.values() if p.layout == "redirect"]
+    assert len(redirects) == 267
+    assert all(p.redirect and re.match(r"https://", p.url) for p in redirects)
+    assert posts["digests/2024-02-19-258.md"].url == "https://lastweekin.ai/p/258"
+    assert posts["digests/2025-07-28-317.md"].url == "https://lastweekin.ai/p/317"
+    assert not any(p.redirect for p in posts.values() if p.layout != "redirect")
+    # Posts without a permalink get the site pattern /:categories/:title/.
+    assert posts["editorials/2019-06-24-agi-useless.md"].url == (
+        "https://www.skynettoday.com/editorials/agi-useless/"
+    )
+    assert posts["briefs/2017-02-22-alphago.md"].url.startswith("https://www.skynettoday.com/")
+    assert all(p.title and p.categories for p in posts.values())
+    empty = [k for k, v in corpus.items() if not v.passages]
+    assert len(empty) == 21
+
+
+@needs_shared
+def test_corpus_passages_are_clean(corpus: dict) -> None:
+    bad = re.compile(r"https?://|www\.|\]\(|\{\{|\{%|\{:|â€|Ã|Â©|ðŸ|&amp;|&nbsp;|\u00a0")
+    for key, parsed in corpus.items():
+        for passage in parsed.passages:
+            assert passage.text.strip() and len(passage.text.split()) <= 250
+            assert not bad.search(passage.text), (key, bad.search(passage.text))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(SEED, marks=needs_shared, id="shared-seed"),
+        pytest.param(
+            PROJECT_CONTENT / "_posts/briefs/2020-06-21-face-recog-police.md", id="content"
+        ),
+    ],
+)
+def test_seed_brief(path: Path) -> None:
+    root = path.parent.parent if path.parent.name == "briefs" else path.parent
+    _, site = find_site(PROJECT_CONTENT)
+    parsed = ok(parse_post(path, root, site))
+    text = all_text(parsed)
+    assert "IBM’s decision" in text and "we’re glad" in text and "Cahn🔯" in text
+    assert "â€" not in text and "ðŸ" not in text
+    assert "http" not in text and "](" not in text
+    assert parsed.post.url == "https://www.skynettoday.com/briefs/face-recog-police"
+    anchors = {p.anchor for p in parsed.passages}
+    assert {"summary", "what-happened", "the-reactions", "our-perspective"} <= anchors
+    what = [p for p in parsed.passages if p.anchor == "what-happened"]
+    assert what and what[0].heading_path == ("What Happened",)
+    assert what[0].text.startswith("In a June 8 letter to members of Congress, IBM declared")

@@ -1,0 +1,138 @@
+"""Section-aware passage splitting."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.cleaning import Block, clean_body
+from index.passages import split_passages, split_sentences
+
+
+def words(n: int, word: str = "w") -> str:
+    return " ".join(f"{word}{i}" for i in range(n))
+
+
+def h(text: str, level: int = 2, anchor: str | None = None) -> Block:
+    return Block("heading", text, level, anchor if anchor is not None else text.lower())
+
+
+def p(text: str) -> Block:
+    return Block("paragraph", text)
+
+
+def test_heading_paths_and_anchors() -> None:
+    blocks = [
+        p(words(50, "intro")),
+        h("Top", 2),
+        p(words(60, "top")),
+        h("Sub", 3),
+        p(words(60, "sub")),
+        h("Next", 2),
+        p(words(60, "next")),
+    ]
+    passages = split_passages("post.md", blocks)
+    assert [(x.heading_path, x.anchor) for x in passages] == [
+        ((), None),
+        (("Top",), "top"),
+        (("Top", "Sub"), "sub"),
+        (("Next",), "next"),
+    ]
+    assert [x.ordinal for x in passages] == [0, 1, 2, 3]
+    assert all(x.post_id == "post.md" for x in passages)
+    # Heading text is metadata, not passage text.
+    assert not any("Top" in x.text or "Sub" in x.text for x in passages)
+
+
+def test_small_blocks_merge_within_a_section_and_keep_order() -> None:
+    blocks = [h("S"), p("One."), Block("list_item", "Two."), p("Three.")]
+    [only] = split_passages("x", blocks)
+    assert only.text == "One.\nTwo.\nThree."
+
+
+def test_sections_are_packed_greedily_and_never_exceed_max() -> None:
+    blocks = [h("S")] + [p(words(100, f"b{i}_")) for i in range(5)]
+    passages = split_passages("x", blocks, max_words=250)
+    assert [len(x.text.split()) for x in passages] == [200, 200, 100]
+
+
+def test_tiny_tail_borrows_blocks_from_the_previous_passage() -> None:
+    blocks = [h("S"), p(words(150)), p(words(95, "m")), p(words(10, "t"))]
+    passages = split_passages("x", blocks, min_words=40, max_words=250)
+    assert [len(x.text.split()) for x in passages] == [150, 105]
+    assert passages[1].text.startswith("m0 ")
+
+
+def test_tiny_section_merges_into_its_subsection_not_its_sibling() -> None:
+    blocks = [
+        h("Part 1", 1),
+        p("A short intro."),
+        h("Chapter", 2),
+        p(words(60)),
+        h("Sibling", 1),
+        p("Tiny."),
+        h("Other", 1),
+        p(words(60, "o")),
+    ]
+    passages = split_passages("x", blocks)
+    assert [(x.heading_path, x.text.split()[:3]) for x in passages] == [
+        (("Part 1",), ["A", "short", "intro."]),  # cited where its text starts
+        (("Sibling",), ["Tiny."]),  # a sibling section stays separate
+        (("Other",), ["o0", "o1", "o2"]),
+    ]
+    assert passages[0].anchor == "part 1"
+
+
+def test_long_paragraph_splits_at_sentences() -> None:
+    sentences = [f"Sentence {i} says {words(20, 'x')}." for i in range(30)]
+    text = " ".join(sentences)
+    passages = split_passages("x", [p(text)], max_words=100)
+    assert all(len(x.text.split()) <= 100 for x in passages)
+    for x in passages:
+        assert x.text.startswith("Sentence ") and x.text.endswith(".")
+    assert " ".join(x.text for x in passages) == text
+
+
+def test_over_long_sentence_is_cut_at_words_hard_max() -> None:
+    text = words(260) + "."
+    passages = split_passages("x", [p(text)], max_words=100)
+    assert [len(x.text.split()) for x in passages] == [100, 100, 60]
+    assert " ".join(x.text for x in passages) == text
+
+
+def test_sentence_splitter_respects_abbreviations() -> None:
+    text = "Dr. Smith met the U.S. Army. Then J. Doe left! Did he? Yes (e.g. Bob) stayed."
+    assert split_sentences(text) == [
+        "Dr. Smith met the U.S. Army.",
+        "Then J. Doe left!",
+        "Did he?",
+        "Yes (e.g. Bob) stayed.",
+    ]
+
+
+def test_no_blocks_or_only_headings_give_no_passages() -> None:
+    assert split_passages("x", []) == []
+    assert split_passages("x", [h("A"), h("B", 3)]) == []
+    assert split_passages("x", [p("   ")]) == []
+
+
+def test_empty_anchor_becomes_none() -> None:
+    [only] = split_passages("x", [Block("heading", ";;", 2, ""), p("text")])
+    assert only.heading_path == (";;",) and only.anchor is None
+
+
+def test_invalid_bounds() -> None:
+    with pytest.raises(ValueError):
+        split_passages("x", [p("a")], max_words=0)
+
+
+def test_end_to_end_from_markdown() -> None:
+    md = (
+        "## Summary\n\n* one\n* two\n\n"
+        "## What Happened\n\nIt happened.\n\n## What Happened\n\nAgain.\n"
+    )
+    passages = split_passages("p.md", clean_body(md))
+    assert [(x.anchor, x.text) for x in passages] == [
+        ("summary", "one\ntwo"),
+        ("what-happened", "It happened."),
+        ("what-happened-1", "Again."),
+    ]
