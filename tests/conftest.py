@@ -1,0 +1,3 @@
+"""Shared pytest configuration."""
+
+from discord_emulator.fixtures import discord_world, emulator  # noqa: F401

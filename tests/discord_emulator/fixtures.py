@@ -1,0 +1,35 @@
+"""pytest fixtures for the Discord emulator.
+
+Registered from tests/conftest.py with one import line. Fixtures:
+
+* ``discord_world`` -- a fresh ``DefaultWorld`` (override this fixture in a test module
+  to customise guilds/channels/users before the emulator starts).
+* ``emulator`` -- a started ``DiscordEmulator`` on 127.0.0.1 with discord.py pointed at
+  it (``configure_discord``) for the duration of the test; clients started with
+  ``emulator.start_client(...)`` are closed at teardown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from .server import DiscordEmulator
+from .state import DefaultWorld
+
+
+@pytest.fixture
+def discord_world() -> DefaultWorld:
+    return DefaultWorld()
+
+
+@pytest.fixture
+async def emulator(discord_world: DefaultWorld) -> AsyncIterator[DiscordEmulator]:
+    emu = DiscordEmulator(discord_world, heartbeat_interval=1.0)
+    await emu.start()
+    try:
+        with emu.configure_discord():
+            yield emu
+    finally:
+        await emu.stop()

@@ -1,0 +1,314 @@
+"""Self-tests for the loopback Discord emulator, driving a tiny *real* discord.py bot."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+from discord_emulator import DiscordEmulator, InteractionHandle, MessageRecord
+
+TOPICS = ["python", "pytest", "discord", "docker", "postgres"]
+
+
+class FeedbackModal(discord.ui.Modal, title="Feedback"):
+    comment = discord.ui.TextInput(label="Comment", custom_id="comment")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"thanks: {self.comment.value}", ephemeral=True)
+
+
+class PickView(discord.ui.View):
+    @discord.ui.select(custom_id="site", options=[discord.SelectOption(label="Blog", value="blog"),
+                                                  discord.SelectOption(label="Docs", value="docs")])
+    async def site(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
+        await interaction.response.defer()  # type 6, then edit the message later
+        await interaction.edit_original_response(content=f"searching {select.values[0]}")
+
+    @discord.ui.button(label="Feedback", custom_id="feedback")
+    async def feedback(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.send_modal(FeedbackModal())
+
+
+class MoreView(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=60)
+
+    @discord.ui.button(label="More", custom_id="more", style=discord.ButtonStyle.primary)
+    async def more(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.edit_message(content=f"expanded for {interaction.user.name}",
+                                                view=None)
+
+
+def make_bot() -> commands.Bot:
+    intents = discord.Intents.default()
+    intents.message_content = True
+    bot = commands.Bot(command_prefix=commands.when_mentioned, intents=intents,
+                       allowed_mentions=discord.AllowedMentions.none())
+
+    @bot.tree.command(description="Direct, ephemeral answer with an embed")
+    async def ping(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(
+            f"pong {interaction.user.mention}", ephemeral=True,
+            embed=discord.Embed(title="Pong", description="latency ok"))
+
+    @bot.tree.command(description="Deferred answer")
+    @app_commands.describe(question="What to ask", channel="Where to look")
+    async def ask(interaction: discord.Interaction, question: str,
+                  channel: discord.TextChannel | None = None) -> None:
+        await interaction.response.defer(thinking=True)
+        where = f" in #{channel.name}" if channel else ""
+        await interaction.followup.send(f"answer to {question!r}{where}",
+                                        embed=discord.Embed(title="Sources"))
+        await interaction.followup.send("one more thing", ephemeral=True)
+
+    @bot.tree.command(description="Shows a button")
+    async def menu(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("menu", view=MoreView())
+
+    @bot.tree.command(description="Select + modal")
+    async def pick(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("pick one", view=PickView(), ephemeral=True)
+
+    @bot.tree.command(description="Pick a topic")
+    async def topic(interaction: discord.Interaction, name: str) -> None:
+        await interaction.response.send_message(f"topic {name}")
+
+    @topic.autocomplete("name")
+    async def topic_autocomplete(interaction: discord.Interaction, current: str
+                                 ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=t.title(), value=t) for t in TOPICS
+                if t.startswith(current.lower())]
+
+    @bot.event
+    async def on_message(message: discord.Message) -> None:
+        if message.author.bot:
+            return
+        if bot.user in message.mentions:
+            await message.reply(f"pong: {message.clean_content}", mention_author=False)
+
+    return bot
+
+
+@pytest.fixture
+async def bot(emulator: DiscordEmulator) -> commands.Bot:
+    client = await emulator.start_client(make_bot())
+    await client.tree.sync()
+    return client
+
+
+# --------------------------------------------------------------------------- connect
+async def test_connects_gets_ready_and_guild(emulator: DiscordEmulator) -> None:
+    client = await emulator.start_client(make_bot())
+    assert client.user is not None and client.user.id == emulator.bot.id
+    assert client.application_id == emulator.application_id
+    guild = client.get_guild(emulator.guild.id)
+    assert guild is not None and not guild.unavailable
+    assert {c.name for c in guild.text_channels} == {"general", "news", "alerts"}
+    assert {r.name for r in guild.roles} >= {"@everyone", "Moderator", "Subscribers"}
+    assert guild.owner_id == emulator.world.owner.id
+    assert guild.me is not None and guild.me.guild_permissions.send_messages
+    assert emulator.identifies == 1
+    assert emulator.calls_to("GET", "/users/@me")[0].status == 200
+    assert emulator.calls_to("GET", "/oauth2/applications/@me")[0].status == 200
+    # discord.py asked for zlib-stream transport compression and got it.
+    assert emulator.connections[0].compress == "zlib-stream"
+    identify = next(p for p in emulator.gateway_received if p["op"] == 2)
+    assert identify["d"]["intents"] & (1 << 15)  # message_content
+    assert "Authorization" not in emulator.calls[0].headers
+
+
+async def test_bad_token_raises_login_failure(emulator: DiscordEmulator) -> None:
+    with pytest.raises(discord.LoginFailure):
+        await emulator.start_client(make_bot(), token="not-the-token")
+    call = emulator.calls_to("GET", "/users/@me")[-1]
+    assert call.status == 401 and call.response == {"message": "401: Unauthorized", "code": 0}
+    assert emulator.identifies == 0
+
+
+async def test_heartbeats_are_acked(emulator: DiscordEmulator) -> None:
+    emulator.heartbeat_interval = 0.1  # sent in HELLO at the next connection
+    client = await emulator.start_client(make_bot())
+    beats = await emulator.wait_for_heartbeats(4, timeout=10)  # immediate one + 3 intervals
+    assert all(b.acked for b in beats)
+    assert client.latency != float("inf")
+    assert emulator.identifies == 1 and client.ws is not None and client.ws.open
+
+
+async def test_reconnect_resumes_and_replays(emulator: DiscordEmulator, bot) -> None:
+    await emulator.request_reconnect()
+    session = await emulator.wait_for_resume()
+    assert emulator.identifies == 1 and session.resumes == 1
+    handle = await emulator.send_slash_command("ping")
+    assert (await handle.wait_for_response())["type"] == 4
+
+
+# ------------------------------------------------------------------ app commands
+async def test_sync_stores_commands(emulator: DiscordEmulator, bot) -> None:
+    names = {c["name"] for c in emulator.global_commands}
+    assert names == {"ping", "ask", "menu", "pick", "topic"}
+    ask = emulator.find_command("ask")
+    assert [(o["name"], o["type"], o.get("required", False)) for o in ask["options"]] == [
+        ("question", 3, True), ("channel", 7, False)]
+    assert emulator.calls_to("PUT", rf"/applications/{emulator.application_id}/commands")
+
+
+async def test_slash_command_direct_response(emulator: DiscordEmulator, bot) -> None:
+    handle = await emulator.send_slash_command("ping", user=emulator.world.bob)
+    callback = await handle.wait_for_response()
+    assert callback["type"] == 4
+    data = callback["data"]
+    assert data["flags"] & 64  # ephemeral
+    assert data["embeds"][0]["title"] == "Pong"
+    assert data["allowed_mentions"] == {"parse": []}  # from the Bot's allowed_mentions
+    message = await handle.wait_for_message()
+    assert message is handle.original and message.ephemeral
+    assert message.content == f"pong <@{emulator.world.bob.id}>"
+    assert message.mentions == []  # allowed_mentions suppressed the ping
+    # discord.py asked for with_response and parsed our InteractionCallbackResponse.
+    cb_call = handle.calls[0]
+    assert cb_call.query.get("with_response") == "1" and cb_call.status == 200
+    assert cb_call.response["resource"]["message"]["id"] == str(message.id)
+
+
+async def test_slash_command_defer_and_followups(emulator: DiscordEmulator, bot) -> None:
+    handle = await emulator.send_slash_command(
+        "ask", {"question": "what is new?", "channel": emulator.world.news})
+    assert (await handle.wait_for_response())["type"] == 5
+    first = await handle.wait_for_message()
+    assert first.content == "answer to 'what is new?' in #news"
+    assert first.embeds[0]["title"] == "Sources"
+    # Discord: the first follow-up after a thinking-defer replaces the loading message.
+    assert first is handle.original and not first.loading and not first.ephemeral
+    assert first.allowed_mentions == {"parse": []}
+    second = await handle.wait_for_followup(1)
+    assert second.content == "one more thing" and second.ephemeral
+    assert second.source == "followup" and second is not handle.original
+    assert [m.id for m in handle.messages] == [first.id, second.id]
+
+
+async def test_button_click_round_trip(emulator: DiscordEmulator, bot) -> None:
+    handle = await emulator.send_slash_command("menu")
+    message = await handle.wait_for_message()
+    assert [b["custom_id"] for b in message.buttons()] == ["more"]
+    click = await emulator.click_button(message, "more", user=emulator.world.bob)
+    assert isinstance(click, InteractionHandle)
+    assert (await click.wait_for_response())["type"] == 7
+    assert message.content == "expanded for bob" and message.components == []
+    with pytest.raises(LookupError):  # the button is gone now
+        await emulator.click_button(message, "more")
+
+
+async def test_select_and_modal_round_trip(emulator: DiscordEmulator, bot) -> None:
+    message = await (await emulator.send_slash_command("pick")).wait_for_message()
+    select = await emulator.select_option(message, "site", ["docs"])
+    assert (await select.wait_for_response())["type"] == 6
+    await select.wait_for_edit()
+    assert message.content == "searching docs" and message.ephemeral
+    with pytest.raises(PermissionError):  # bob cannot see alice's ephemeral message
+        await emulator.click_button(message, "feedback", user=emulator.world.bob)
+    opened = await emulator.click_button(message, "feedback")
+    assert (await opened.wait_for_response())["type"] == 9
+    assert opened.modal["title"] == "Feedback"
+    submitted = await emulator.submit_modal(opened, {"comment": "great bot"})
+    assert (await submitted.wait_for_message()).content == "thanks: great bot"
+
+
+async def test_autocomplete_returns_choices(emulator: DiscordEmulator, bot) -> None:
+    handle = await emulator.send_autocomplete("topic", {"name": "p"}, focused="name")
+    assert (await handle.wait_for_response())["type"] == 8
+    assert handle.choices == [{"name": "Python", "value": "python"},
+                              {"name": "Pytest", "value": "pytest"},
+                              {"name": "Postgres", "value": "postgres"}]
+
+
+# ------------------------------------------------------------------ messages
+async def test_mention_gets_a_reply(emulator: DiscordEmulator, bot) -> None:
+    sent = await emulator.send_message(f"{emulator.bot_mention} hello", author=emulator.world.bob)
+    reply = await emulator.wait_for_reply(sent)
+    assert reply.content == "pong: @briefbot hello"
+    assert reply.data["message_reference"]["message_id"] == str(sent.id)
+    assert reply.allowed_mentions == {"parse": [], "replied_user": False}
+    assert reply.mentions == []
+    # The bot's own echoed MESSAGE_CREATE must not trigger another reply.
+    again = await emulator.send_message(f"{emulator.bot_mention} again", author=emulator.world.bob)
+    await emulator.wait_for_reply(again)
+    assert len(emulator.bot_messages(emulator.world.general)) == 2
+
+
+async def test_message_validation_is_enforced(emulator: DiscordEmulator, bot) -> None:
+    channel = bot.get_channel(emulator.world.alerts.id)
+    with pytest.raises(discord.HTTPException) as info:
+        await channel.send("x" * 2001)
+    assert info.value.status == 400 and info.value.code == 50035
+
+
+# ---------------------------------------------------------------- faults
+async def test_500_is_retried_by_discord_py(emulator: DiscordEmulator, bot) -> None:
+    channel = bot.get_channel(emulator.world.alerts.id)
+    path = rf"/channels/{emulator.world.alerts.id}/messages"
+    emulator.fail_next("POST", path, status=500)
+    message = await channel.send("new post!")
+    calls = emulator.calls_to("POST", path)
+    assert [(c.status, c.injected) for c in calls] == [(500, True), (200, False)]
+    assert message.id == emulator.messages_in(emulator.world.alerts)[-1].id
+
+
+async def test_503_is_not_retried_by_http_client(emulator: DiscordEmulator, bot) -> None:
+    channel = bot.get_channel(emulator.world.alerts.id)
+    emulator.fail_next("POST", r"/channels/\d+/messages", status=503)
+    with pytest.raises(discord.DiscordServerError):
+        await channel.send("new post!")
+    assert len(emulator.calls_to("POST", r"/channels/\d+/messages")) == 1
+
+
+async def test_429_retry_after_is_honoured(emulator: DiscordEmulator, bot,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    channel = bot.get_channel(emulator.world.general.id)
+    fault = emulator.fail_next("POST", r"/channels/\d+/messages", status=429, retry_after=0.2)
+    await channel.send("hello")
+    first, second = emulator.calls_to("POST", r"/channels/\d+/messages")
+    assert fault.hits == [first] and first.status == 429 and second.status == 200
+    assert first.response["retry_after"] == 0.2
+    # discord.py read retry_after from the body (it needs the Via header for that) and slept it.
+    assert any("responded with 429. Retrying in 0.20 seconds" in r.getMessage()
+               for r in caplog.records)
+
+    # The interaction webhook adapter honours 429s too.
+    emulator.fail_next("POST", r"/webhooks/\d+/[^/]+", status=429, retry_after=0.05)
+    handle = await emulator.send_slash_command("ask", {"question": "q"})
+    await handle.wait_for_followup(1)
+    assert [c.status for c in emulator.calls_to("POST", r"/webhooks/\d+/[^/]+")] == [
+        429, 200, 200]
+    assert any("is rate limited. Retrying in 0.05 seconds" in r.getMessage()
+               for r in caplog.records)
+
+
+async def test_403_and_404_map_to_discord_errors(emulator: DiscordEmulator, bot) -> None:
+    channel = bot.get_channel(emulator.world.news.id)
+    emulator.fail_next("POST", r"/channels/\d+/messages", status=403)
+    with pytest.raises(discord.Forbidden) as forbidden:
+        await channel.send("hi")
+    assert forbidden.value.code == 50001
+    emulator.fail_next("POST", r"/channels/\d+/messages", status=404)
+    with pytest.raises(discord.NotFound) as not_found:
+        await channel.send("hi")
+    assert not_found.value.code == 10003
+
+
+async def test_unknown_route_is_recorded(emulator: DiscordEmulator, bot) -> None:
+    with pytest.raises(discord.NotFound):
+        await bot.http.request(discord.http.Route("GET", "/does/not/exist"))
+    assert [c.path for c in emulator.unknown_routes] == ["/does/not/exist"]
+
+
+async def test_reactions_and_channel_messages(emulator: DiscordEmulator, bot) -> None:
+    sent = await emulator.send_message("plain message", author=emulator.world.alice)
+    channel = bot.get_channel(emulator.world.general.id)
+    partial = channel.get_partial_message(sent.id)
+    await partial.add_reaction("👍")
+    await emulator.wait_for_call("PUT", r"/channels/\d+/messages/\d+/reactions/👍/@me")
+    assert sent.reactions[0]["emoji"]["name"] == "👍" and sent.reactions[0]["me"]
+    history = [m async for m in channel.history(limit=10)]
+    assert history[0].id == sent.id and history[0].content == "plain message"
+    assert isinstance(emulator.get_message(sent.id), MessageRecord)
