@@ -31,7 +31,6 @@ _FRONT_MATTER = re.compile(
 _GLUED_CLOSE = re.compile(r"^---(?=[^\s-])", re.MULTILINE)
 # A whole file pasted inside a code fence (```markdown … ```), front matter included.
 _OPENING_FENCE = re.compile(r"\A[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n(?=---[ \t]*\n)")
-_LIST_SPLIT = re.compile(r"\s*,\s*|\s+")
 
 
 def _issue(post_id: str, kind: IssueKind, reason: str) -> LoadIssue:
@@ -80,7 +79,8 @@ def _str_list(value: Any, *, split: bool) -> list[str]:
     if isinstance(value, list | tuple | set):
         items: Iterable[Any] = value
     elif isinstance(value, str) and split:
-        items = _LIST_SPLIT.split(value)
+        # "ai, machine learning" keeps multi-word tags; "ai ethics" is Jekyll's spaced form.
+        items = value.split(",") if "," in value else value.split()
     else:
         items = [value]
     out: list[str] = []
@@ -89,6 +89,15 @@ def _str_list(value: Any, *, split: bool) -> list[str]:
         if s and s not in out:
             out.append(s)
     return out
+
+
+def _merged(*lists: list[str]) -> list[str]:
+    """Concatenate, dropping case-insensitive repeats (folder "briefs" + category "Briefs")."""
+    out: dict[str, str] = {}
+    for items in lists:
+        for item in items:
+            out.setdefault(item.casefold(), item)
+    return list(out.values())
 
 
 def _date_from(value: Any) -> dt.date | dt.datetime | None:
@@ -133,7 +142,7 @@ def _mtime_date(path: Path) -> dt.date:
 def _excerpt(front: dict[str, Any], blocks: list[Block]) -> str:
     given = _as_str(front.get("excerpt"))
     if given:
-        return clean_inline(fix_mojibake(given))
+        return clean_inline(given)  # front matter text was already repaired
     first = next((b.text for b in blocks if b.kind == "paragraph"), None)
     if first is None:
         first = next((b.text for b in blocks if b.kind != "heading"), "")
@@ -195,7 +204,7 @@ def _parse(
     if fm_text:
         front, error = load_mapping(fix_mojibake(fm_text))
         if error:
-            notes.append(f"invalid YAML front matter ({error}); recovered line by line")
+            notes.append(f"invalid YAML front matter ({error}); salvaged key by key")
     issues = [_issue(post_id, "recovered", note) for note in notes]
 
     stem = path.stem
@@ -211,20 +220,18 @@ def _parse(
     if not title:
         title = " ".join(w.capitalize() for w in slug.split("-") if w) or stem
 
-    categories = _str_list(parts, split=False)
-    for cat in _str_list(front.get("categories"), split=True) + _str_list(
-        front.get("category"), split=False
-    ):
-        if cat not in categories:
-            categories.append(cat)
-    tags = _str_list(front.get("tags"), split=True)
-    for tag in _str_list(front.get("tag"), split=False):
-        if tag not in tags:
-            tags.append(tag)
-    authors = _str_list(front.get("authors"), split=False)
-    for author in _str_list(front.get("author"), split=False):
-        if author not in authors:
-            authors.append(author)
+    # Folder first (how this site's URLs get /briefs/…), then front matter, as Jekyll merges them.
+    categories = _merged(
+        parts,
+        _str_list(front.get("categories"), split=True),
+        _str_list(front.get("category"), split=False),
+    )
+    tags = _merged(
+        _str_list(front.get("tags"), split=True), _str_list(front.get("tag"), split=False)
+    )
+    authors = _merged(
+        _str_list(front.get("authors"), split=False), _str_list(front.get("author"), split=False)
+    )
 
     url, redirect = post_url(site, front, categories=categories, date=when, slug=slug, name=stem)
     blocks = clean_body(body)

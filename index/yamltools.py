@@ -26,7 +26,7 @@ def _brief_error(exc: Exception) -> str:
     mark = getattr(exc, "problem_mark", None)
     if mark is not None:
         problem = getattr(exc, "problem", None) or first
-        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
     return first
 
 

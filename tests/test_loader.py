@@ -165,6 +165,8 @@ def test_date_fallbacks(tmp_path: Path) -> None:
     assert a.post.date == dt.date(2019, 5, 6)
     b = ok(load(tmp_path, "undated.md", "---\ndate: '2018-01-02T03:04:05+09:00'\n---\nx"))
     assert b.post.date == dt.date(2018, 1, 2)
+    jekyll_style = ok(load(tmp_path, "j.md", "---\ndate: 2018-05-14 23:30:00 -0700\n---\nx"))
+    assert jekyll_style.post.date == dt.date(2018, 5, 14)
     c = ok(load(tmp_path, "undated2.md", "no date anywhere"))
     mtime = (tmp_path / "_posts" / "undated2.md").stat().st_mtime
     assert c.post.date == dt.date.fromtimestamp(mtime)
@@ -192,7 +194,11 @@ def test_various_front_matter_shapes(tmp_path: Path) -> None:
     post = ok(load(tmp_path, "2020-01-01-s.md", text)).post
     assert post.title == "42"
     assert post.categories == ("ai", "ml", "Deep Learning")
+    dup = ok(load(tmp_path, "briefs/2020-01-03-d.md", "---\ncategories: [Briefs, AI]\n---\nx"))
+    assert dup.post.categories == ("briefs", "AI")
     assert post.tags == ("x", "7")
+    comma = ok(load(tmp_path, "2020-01-04-c.md", "---\ntags: ai, machine learning\n---\nx"))
+    assert comma.post.tags == ("ai", "machine learning")
     assert post.authors == ("Jane Doe",)
     assert post.layout is None
     assert post.url == "https://www.example.com/custom/"
