@@ -18,8 +18,9 @@ from typing import Literal
 
 import ftfy
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
-from .anchors import AnchorGenerator, split_header_id
+from .anchors import AnchorGenerator, normalize_ref, split_header_id
 
 BlockKind = Literal["heading", "paragraph", "list_item", "quote", "table_row", "html", "code"]
 
@@ -254,12 +255,104 @@ _MD.core.ruler.disable(["inline", "text_join"])
 # with a link): a third of the block parse. Definitions are removed by a regex instead.
 _MD.block.ruler.disable("reference")
 _REFERENCE_DEF = re.compile(
-    r"^ {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*<?\S+>?"
+    r"^ {0,3}\[(?!\^)(?P<label>[^\]\n]+)\]:[ \t]*<?\S+>?"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$",
     re.MULTILINE,
 )
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^(?P<name>[^\]\s]+)\]:", re.MULTILINE)
 
 _TOC = re.compile(r"\{:\s*toc\s*\}")
+
+
+# markdown-it (CommonMark) lets an HTML block run to the next blank line, swallowing a Markdown
+# heading written right after the HTML; kramdown resumes Markdown once the HTML element closes.
+_ATX_LINE = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE)
+_OPEN_TAG = re.compile(r"<([A-Za-z][\w-]*)(?:[^'\"<>]|\"[^\"<>]*\"|'[^'<>]*')*>")
+_CLOSE_TAG = re.compile(r"</[A-Za-z][\w-]*\s*>")
+_VOID_TAG_NAMES = "area base br col embed hr img input link meta param source track wbr"
+_VOID_TAGS = frozenset(_VOID_TAG_NAMES.split())
+
+
+def _split_html_block(content: str) -> tuple[str, str]:
+    """``(html, markdown)``: the HTML block up to a heading line that follows balanced HTML."""
+    for m in _ATX_LINE.finditer(content):
+        head = content[: m.start()]
+        opened = sum(
+            1
+            for tag in _OPEN_TAG.finditer(head)
+            if not tag.group(0).endswith("/>") and tag.group(1).lower() not in _VOID_TAGS
+        )
+        if m.start() and opened == len(_CLOSE_TAG.findall(head)):
+            return head, content[m.start() :]
+    return content, ""
+
+
+class _BlockBuilder:
+    """Walks markdown-it block tokens; one per post (it owns the post's anchor counter)."""
+
+    def __init__(self, footnotes: frozenset[str], link_refs: frozenset[str]) -> None:
+        # Undefined "[^x]" / "[text][ref]" are literal text for kramdown, so they count in ids.
+        self.anchors = AnchorGenerator(footnotes=footnotes, link_refs=link_refs)
+        self.blocks: list[Block] = []
+        self.containers: list[str] = []  # "li" / "blockquote" nesting, innermost last
+
+    def feed(self, tokens: list[Token]) -> None:
+        blocks, containers = self.blocks, self.containers
+        row: list[str] | None = None
+        heading_level = 0
+        for tok in tokens:
+            ttype = tok.type
+            if ttype == "inline":
+                content = tok.content
+                if heading_level:
+                    # kramdown (GFM) does not make an empty "####" a heading: no id is used up.
+                    if content.strip():
+                        anchor = self.anchors.anchor(content)
+                        cleaned = clean_inline(split_header_id(content)[0])
+                        if cleaned:
+                            blocks.append(Block("heading", cleaned, heading_level, anchor))
+                elif row is not None:
+                    row.append(clean_inline(content))
+                elif "{:" in content and _TOC.search(content):
+                    continue  # kramdown replaces "* TOC\n{:toc}" with a table of contents
+                else:
+                    cleaned = clean_inline(content)
+                    if cleaned:
+                        kind: BlockKind = "paragraph"
+                        if containers:
+                            kind = "list_item" if containers[-1] == "li" else "quote"
+                        blocks.append(Block(kind, cleaned))
+            elif ttype == "heading_open":
+                heading_level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
+            elif ttype == "heading_close":
+                heading_level = 0
+            elif ttype == "list_item_open":
+                containers.append("li")
+            elif ttype == "blockquote_open":
+                containers.append("blockquote")
+            elif ttype in ("list_item_close", "blockquote_close"):
+                if containers:
+                    containers.pop()
+            elif ttype == "html_block":
+                html, markdown = tok.content, ""
+                if "#" in html:
+                    html, markdown = _split_html_block(html)
+                cleaned = html_to_text(html)
+                if cleaned:
+                    blocks.append(Block("html", cleaned))
+                if markdown:
+                    self.feed(_MD.parse(markdown))
+            elif ttype in ("code_block", "fence"):
+                cleaned = clean_inline(tok.content)
+                if cleaned:
+                    blocks.append(Block("code", cleaned))
+            elif ttype == "tr_open":
+                row = []
+            elif ttype == "tr_close":
+                cells = [c for c in row or [] if c]
+                if cells:
+                    blocks.append(Block("table_row", " | ".join(cells)))
+                row = None
 
 
 def clean_body(body: str) -> list[Block]:
@@ -274,66 +367,20 @@ def clean_body(body: str) -> list[Block]:
     text = strip_liquid(text)
     if "{:" in text:
         text = _KRAMDOWN_EXT.sub("", text)
+    footnotes: frozenset[str] = frozenset()
+    link_refs: frozenset[str] = frozenset()
     if "]:" in text:
+        footnotes = frozenset(m.group("name") for m in _FOOTNOTE_DEF.finditer(text))
+        link_refs = frozenset(
+            normalize_ref(m.group("label")) for m in _REFERENCE_DEF.finditer(text)
+        )
         text = _REFERENCE_DEF.sub("", text)
+    builder = _BlockBuilder(footnotes, link_refs)
     try:
-        tokens = _MD.parse(text)
+        builder.feed(_MD.parse(text))
     except Exception:  # markdown-it should not fail, but a post must never break the index
         return [Block("paragraph", t) for t in [clean_inline(text)] if t]
-
-    anchors = AnchorGenerator()
-    blocks: list[Block] = []
-    containers: list[str] = []  # "li" / "blockquote" nesting, innermost last
-    row: list[str] | None = None
-    heading_level = 0
-    for tok in tokens:
-        ttype = tok.type
-        if ttype == "inline":
-            content = tok.content
-            if heading_level:
-                source, _ = split_header_id(content)
-                anchor = anchors.anchor(content)
-                cleaned = clean_inline(source)
-                if cleaned:
-                    blocks.append(Block("heading", cleaned, heading_level, anchor))
-            elif row is not None:
-                row.append(clean_inline(content))
-            elif "{:" in content and _TOC.search(content):
-                continue  # kramdown replaces "* TOC\n{:toc}" with a generated table of contents
-            else:
-                cleaned = clean_inline(content)
-                if cleaned:
-                    kind: BlockKind = "paragraph"
-                    if containers:
-                        kind = "list_item" if containers[-1] == "li" else "quote"
-                    blocks.append(Block(kind, cleaned))
-        elif ttype == "heading_open":
-            heading_level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
-        elif ttype == "heading_close":
-            heading_level = 0
-        elif ttype == "list_item_open":
-            containers.append("li")
-        elif ttype == "blockquote_open":
-            containers.append("blockquote")
-        elif ttype in ("list_item_close", "blockquote_close"):
-            if containers:
-                containers.pop()
-        elif ttype == "html_block":
-            cleaned = html_to_text(tok.content)
-            if cleaned:
-                blocks.append(Block("html", cleaned))
-        elif ttype in ("code_block", "fence"):
-            cleaned = clean_inline(tok.content)
-            if cleaned:
-                blocks.append(Block("code", cleaned))
-        elif ttype == "tr_open":
-            row = []
-        elif ttype == "tr_close":
-            cells = [c for c in row or [] if c]
-            if cells:
-                blocks.append(Block("table_row", " | ".join(cells)))
-            row = None
-    return blocks
+    return builder.blocks
 
 
 def body_text(blocks: list[Block]) -> str:

@@ -110,6 +110,33 @@ def test_links_emphasis_code_in_headings(heading: str, expected: str) -> None:
     assert ids(heading) == [expected]
 
 
+# Expected ids below were produced by kramdown 2.4.0 + kramdown-parser-gfm 1.1.0 (Debian packages).
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("Closing </span> alone", "closing-span-alone"),  # closes nothing: literal text
+        ("A <div> in text", "a-div-in-text"),  # block-level tag in span text: literal
+        ("<span>unclosed *em* &amp; more", "unclosed-em--more"),  # auto-closed, parsed on
+        ("Note[^9] undefined", "note9-undefined"),  # footnote not defined: literal
+        ("[text][nope] here", "textnope-here"),  # reference not defined: literal
+        ("x << y >> z", "x-y-z"),  # "« " / " »" use a no-break space
+        ("a ` b ` c", "a--b--c"),  # lone backticks between spaces are text
+        ("Title {: .cls} here", "title--cls-here"),  # span IAL after text: literal
+        ("*em*{:.cls} tail", "em-tail"),  # span IAL after an element: applied
+        ("__strong__ and _em_ in_word_", "strong-and-em-in_word_"),
+    ],
+)
+def test_html_footnotes_refs_and_other_span_rules(heading: str, expected: str) -> None:
+    gen = AnchorGenerator(footnotes=frozenset(), link_refs=frozenset())
+    assert gen.anchor(heading) == expected
+
+
+def test_defined_footnotes_and_references_are_elements() -> None:
+    gen = AnchorGenerator(footnotes=frozenset({"9"}), link_refs=frozenset({"nope"}))
+    assert gen.anchor("Note[^9] defined") == "note-defined"
+    assert gen.anchor("[text][Nope] here") == "text-here"
+
+
 def test_emoji_keep_variation_selector_like_ruby() -> None:
     # Ruby's \p{Word} includes marks: U+FE0F (a nonspacing mark) survives, the emoji do not.
     assert ids("Fast ⚡️ models 🚀") == ["fast-\ufe0f-models-"]

@@ -144,3 +144,22 @@ def test_crlf_and_empty_bodies() -> None:
     assert texts("line one\r\nline two\r\n\r\nnext") == ["line one line two", "next"]
     assert clean_body("") == []
     assert clean_body("\n\n   \n") == []
+
+
+def test_heading_right_after_html_is_a_heading_like_in_kramdown() -> None:
+    # CommonMark would swallow the heading into the HTML block; kramdown resumes Markdown.
+    body = (
+        '<iframe src="https://player/x" width="100%"></iframe>\n### Mini Briefs\n\n'
+        "Text.\n\n<div>\n### inside an open div\n</div>\n"
+    )
+    blocks = clean_body(body)
+    assert [(b.kind, b.text, b.anchor) for b in blocks] == [
+        ("heading", "Mini Briefs", "mini-briefs"),
+        ("paragraph", "Text.", None),
+        ("html", "### inside an open div", None),
+    ]
+
+
+def test_empty_atx_heading_is_not_a_heading() -> None:
+    blocks = clean_body("#### \n\n## Other\n\n## Other\n")
+    assert [b.anchor for b in blocks] == ["other", "other-1"]
