@@ -1,9 +1,9 @@
 """Text → index terms: Unicode-aware, case-folded, stopwords removed, Snowball-stemmed.
 
 The same analyzer runs over posts and questions, so whatever it does to one it does to the other.
-Numbers and hyphenated names survive: "GPT-3" gives ``gpt-3`` (the name) plus ``gpt`` and ``3``
-(its parts, so "GPT 3" still matches); "$150 billion" gives ``150`` and ``billion``; "1,000" gives
-``1000``.
+Numbers and hyphenated names survive: "GPT-3" gives the name ``gpt3`` plus its parts ``gpt`` and
+``3``, and so do "GPT3" and (as parts and a phrase) "GPT 3", however a post spells it;
+"$150 billion" gives ``150`` and ``billion``; "1,000" gives ``1000``.
 """
 
 from __future__ import annotations
@@ -17,19 +17,197 @@ import Stemmer
 # Snowball's English stopword list (snowballstem.org/algorithms/english/stop.txt), plus the
 # contraction fragments left after splitting on apostrophes.
 STOPWORDS: frozenset[str] = frozenset(
-    """
-    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
-    her hers herself it its itself they them their theirs themselves what which who whom this that
-    these those am is are was were be been being have has had having do does did doing would should
-    could ought i'm you're he's she's it's we're they're i've you've we've they've i'd you'd he'd
-    she'd we'd they'd i'll you'll he'll she'll we'll they'll isn't aren't wasn't weren't hasn't
-    haven't hadn't doesn't don't didn't won't wouldn't shan't shouldn't can't cannot couldn't
-    mustn't let's that's who's what's here's there's when's where's why's how's a an the and but if
-    or because as until while of at by for with about against between into through during before
-    after above below to from up down in out on off over under again further then once here there
-    when where why how all any both each few more most other some such no nor not only own same so
-    than too very s t can will just don now d ll m o re ve y ain
-    """.split()
+    [
+        "i",
+        "me",
+        "my",
+        "myself",
+        "we",
+        "our",
+        "ours",
+        "ourselves",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "he",
+        "him",
+        "his",
+        "himself",
+        "she",
+        "her",
+        "hers",
+        "herself",
+        "it",
+        "its",
+        "itself",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "themselves",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "this",
+        "that",
+        "these",
+        "those",
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "would",
+        "should",
+        "could",
+        "ought",
+        "i'm",
+        "you're",
+        "he's",
+        "she's",
+        "it's",
+        "we're",
+        "they're",
+        "i've",
+        "you've",
+        "we've",
+        "they've",
+        "i'd",
+        "you'd",
+        "he'd",
+        "she'd",
+        "we'd",
+        "they'd",
+        "i'll",
+        "you'll",
+        "he'll",
+        "she'll",
+        "we'll",
+        "they'll",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "hasn't",
+        "haven't",
+        "hadn't",
+        "doesn't",
+        "don't",
+        "didn't",
+        "won't",
+        "wouldn't",
+        "shan't",
+        "shouldn't",
+        "can't",
+        "cannot",
+        "couldn't",
+        "mustn't",
+        "let's",
+        "that's",
+        "who's",
+        "what's",
+        "here's",
+        "there's",
+        "when's",
+        "where's",
+        "why's",
+        "how's",
+        "a",
+        "an",
+        "the",
+        "and",
+        "but",
+        "if",
+        "or",
+        "because",
+        "as",
+        "until",
+        "while",
+        "of",
+        "at",
+        "by",
+        "for",
+        "with",
+        "about",
+        "against",
+        "between",
+        "into",
+        "through",
+        "during",
+        "before",
+        "after",
+        "above",
+        "below",
+        "to",
+        "from",
+        "up",
+        "down",
+        "in",
+        "out",
+        "on",
+        "off",
+        "over",
+        "under",
+        "again",
+        "further",
+        "then",
+        "once",
+        "here",
+        "there",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "no",
+        "nor",
+        "not",
+        "only",
+        "own",
+        "same",
+        "so",
+        "than",
+        "too",
+        "very",
+        "s",
+        "t",
+        "can",
+        "will",
+        "just",
+        "don",
+        "now",
+        "d",
+        "ll",
+        "m",
+        "o",
+        "re",
+        "ve",
+        "y",
+        "ain",
+    ]
 )
 
 # A token is a run of word characters joined by hyphens, apostrophes, or (in numbers and acronyms)
@@ -38,6 +216,7 @@ STOPWORDS: frozenset[str] = frozenset(
 _TOKEN_RE = re.compile(r"\w+(?:[-'’.,]\w+)*")
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_LETTERS_DIGITS = re.compile(r"[^\W\d_]+|\d+")
 
 _stemmer = Stemmer.Stemmer("english")
 _stemmer.maxCacheSize = 0  # we memoise whole words below, which is cheaper than its cache
@@ -53,6 +232,10 @@ def _strip_accents(word: str) -> str:
         return word
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _useful_part(part: str) -> bool:
+    return (len(part) > 1 or part.isdigit()) and part not in STOPWORDS
 
 
 def _analyze_word(word: str) -> tuple[str, ...]:
@@ -75,14 +258,18 @@ def _analyze_word(word: str) -> tuple[str, ...]:
             word = word.replace("'", "")
         if word[0].isdigit():
             return (word.rstrip(".,"),)
+        if not word.isalpha():
+            parts = _LETTERS_DIGITS.findall(word)
+            if len(parts) > 1:  # "gpt3", "covid19", "h100": the name, then its parts
+                return (word, *(p for p in parts if _useful_part(p)))
         return (_stemmer.stemWord(word),)
     parts = [p.replace("'", "") for p in word.split("-") if p]
-    stems = [p if p[0].isdigit() else _stemmer.stemWord(p) for p in parts]
-    kept = [s for p, s in zip(parts, stems, strict=True) if p not in STOPWORDS]
+    stems = [p if not p.isalpha() else _stemmer.stemWord(p) for p in parts]
+    kept = [s for p, s in zip(parts, stems, strict=True) if _useful_part(p)]
     if len(parts) < 2:
         return tuple(kept)
-    # The whole name first ("gpt-3", "state-of-the-art"), then its meaningful parts.
-    return ("-".join(stems), *kept)
+    # The whole name first, spelt without hyphens ("gpt3", "stateoftheart"), then its parts.
+    return ("".join(parts), *kept)
 
 
 def _terms_for(word: str) -> tuple[str, ...]:

@@ -94,7 +94,12 @@ class BM25:
     __slots__ = ("avgdl", "doc_len", "idf", "n_docs", "postings_data", "postings_doc", "term_ptr")
 
     def __init__(
-        self, stats: TermCounts, n_terms: int, k1: float = K1, b: float = B, epsilon: float = EPSILON
+        self,
+        stats: TermCounts,
+        n_terms: int,
+        k1: float = K1,
+        b: float = B,
+        epsilon: float = EPSILON,
     ) -> None:
         n_docs = stats.n_docs
         self.n_docs = n_docs
@@ -147,7 +152,7 @@ class BM25:
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` highest scores, best first (ties: lower index first, like a stable sort)."""
+    """Indices of the ``k`` highest scores, best first (ties: lower index first)."""
     n = len(scores)
     if k >= n:
         return np.argsort(-scores, kind="stable")

@@ -1,6 +1,6 @@
 """Pydantic models at the boundaries of the index: posts, passages, search results, reports.
 
-Data flows one way: files → ``Post`` + ``Passage`` → ``SearchIndex`` → ``Answer`` (of ``SearchResult``).
+Data flows one way: files → Post + Passage → SearchIndex → Answer (of SearchResult).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Passage(_Frozen):
 
     post_id: str
     ordinal: int  # position within the post, from 0
-    heading_path: tuple[str, ...] = ()  # ("The Reactions", "From the Press") ; () before any heading
+    heading_path: tuple[str, ...] = ()  # ("The Reactions", "From the Press"); () before any
     anchor: str | None = None  # kramdown auto id of the innermost heading, e.g. "what-happened"
     text: str
 

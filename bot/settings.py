@@ -1,0 +1,64 @@
+"""All configuration in one place: environment variables (``BRIEFBOT_*``), a ``.env`` file, and
+command-line flags, which override both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEFBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    content_dir: Path = Field(Path("content"), description="Jekyll site root or folder of posts")
+    db_path: Path = Field(Path("data/briefbot.sqlite3"), description="SQLite database file")
+    discord_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("DISCORD_TOKEN", "BRIEFBOT_DISCORD_TOKEN"),
+        description="Bot token from the Discord developer portal (secret)",
+    )
+    dev_guild_id: int | None = Field(
+        None, description="Sync slash commands to this test server at start-up"
+    )
+    moderator_role: str | None = Field(
+        None, description="Role name allowed to /reindex besides Manage Server"
+    )
+    ask_cooldown_seconds: float = Field(10.0, ge=0, description="Per-user /ask cooldown")
+    ask_cooldown_rate: int = Field(3, ge=1, description="/ask uses allowed per cooldown window")
+    alert_poll_seconds: float = Field(300.0, gt=0, description="How often to scan for new posts")
+    alert_flood_limit: int = Field(
+        5, ge=1, description="More new posts than this in one scan → one summary message"
+    )
+    git_pull: bool = Field(False, description="git pull the content folder before each scan")
+    health_file: Path = Field(
+        Path("data/heartbeat"), description="Heartbeat file the bot touches while connected"
+    )
+    health_max_age_seconds: float = Field(
+        120.0, gt=0, description="`briefbot health` fails when the heartbeat is older than this"
+    )
+    log_level: str = Field("INFO", description="Logging level")
+    answer_page_size: int = Field(
+        3, ge=1, le=10, description="Cited passages per page of an /ask answer"
+    )
+    answer_max_results: int = Field(
+        12, ge=1, le=50, description="Passages an answer can page through with More results"
+    )
+    # Buttons are edited through the interaction token, which Discord keeps for 15 minutes.
+    answer_buttons_seconds: float = Field(
+        600.0, gt=0, le=840, description="How long an answer's buttons stay active"
+    )
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment and ``.env``, with explicit (non-None) overrides on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

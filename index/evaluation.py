@@ -1,0 +1,174 @@
+"""Retrieval evaluation: run questions through search and score the runs against gold posts.
+
+Question file format (JSON lines): ``id``, ``question``, ``gold`` (post ids), ``answer`` (verbatim
+excerpt of the first gold post), ``kind``. Metrics, over answerable questions:
+
+- hit@1, hit@5: a gold post is among the first 1 / 5 *distinct* posts of the results;
+- MRR@10: mean reciprocal rank of the first gold post among the first 10 distinct posts;
+- answer@5: the normalised answer text occurs in one of the first 5 results' passage text;
+- wrongly declined: share of answerable questions the search declined;
+and over unanswerable ones (kind ``unanswerable``) the share declined.
+
+A run depends on nothing but the question text: no filters, no gold, no kind.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from .models import Answer
+
+RUN_RESULTS = 10  # results written per question when not declined (a contract for other tools)
+
+
+class Question(BaseModel):
+    id: str
+    question: str
+    gold: list[str] = Field(default_factory=list)
+    answer: str = ""
+    kind: str = ""
+    category: str = ""
+
+    @property
+    def unanswerable(self) -> bool:
+        return self.kind == "unanswerable"
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.gold) and not self.unanswerable
+
+
+class Scores(BaseModel):
+    answerable: int = 0
+    unanswerable: int = 0
+    hit1: float | None = None
+    hit5: float | None = None
+    mrr10: float | None = None
+    answer5: float | None = None
+    wrongly_declined: float | None = None
+    declined_unanswerable: float | None = None
+
+
+class Report(BaseModel):
+    overall: Scores
+    by_kind: dict[str, Scores]
+    questions: int
+
+
+def load_questions(path: Path) -> list[Question]:
+    questions = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            questions.append(Question.model_validate_json(line))
+        except ValueError as exc:
+            raise ValueError(f"{path}:{n}: not a valid question line ({exc})") from exc
+    return questions
+
+
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"[*_`~]+")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
+
+
+def normalise(text: str) -> str:
+    """Whitespace, case and Markdown link/emphasis syntax folded away (and entities/quotes)."""
+    text = html.unescape(_LINK.sub(r"\1", text)).translate(_QUOTES)
+    return " ".join(_EMPHASIS.sub("", text).split()).casefold()
+
+
+def distinct_posts(answer: Answer) -> list[str]:
+    return list(dict.fromkeys(r.post_id for r in answer.results))
+
+
+def run_record(question: Question, answer: Answer) -> dict[str, object]:
+    return {
+        "id": question.id,
+        "declined": answer.declined,
+        "results": [
+            {
+                "post": r.post_id,
+                "heading": r.heading,
+                "url": r.url,
+                "score": r.score,
+                "text": r.text,
+            }
+            for r in answer.results
+        ],
+    }
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def score(pairs: Iterable[tuple[Question, Answer]]) -> Report:
+    groups: dict[str, list[tuple[Question, Answer]]] = {}
+    everything: list[tuple[Question, Answer]] = []
+    for q, a in pairs:
+        groups.setdefault(q.kind or "unlabelled", []).append((q, a))
+        everything.append((q, a))
+    return Report(
+        overall=_scores(everything),
+        by_kind={kind: _scores(items) for kind, items in sorted(groups.items())},
+        questions=len(everything),
+    )
+
+
+def _scores(items: list[tuple[Question, Answer]]) -> Scores:
+    hit1, hit5, rr, ans5, wrong = [], [], [], [], []
+    declined_unanswerable = []
+    for q, a in items:
+        if q.unanswerable:
+            declined_unanswerable.append(float(a.declined))
+            continue
+        if not q.answerable:
+            continue
+        gold = set(q.gold)
+        posts = [] if a.declined else distinct_posts(a)
+        hit1.append(float(bool(posts[:1]) and posts[0] in gold))
+        hit5.append(float(any(p in gold for p in posts[:5])))
+        rank = next((n for n, p in enumerate(posts[:10], 1) if p in gold), None)
+        rr.append(1.0 / rank if rank else 0.0)
+        if q.answer:
+            needle = normalise(q.answer)
+            texts = [] if a.declined else [normalise(r.text) for r in a.results[:5]]
+            ans5.append(float(any(needle in t for t in texts)))
+        wrong.append(float(a.declined))
+    return Scores(
+        answerable=len(hit1),
+        unanswerable=len(declined_unanswerable),
+        hit1=_mean(hit1),
+        hit5=_mean(hit5),
+        mrr10=_mean(rr),
+        answer5=_mean(ans5),
+        wrongly_declined=_mean(wrong),
+        declined_unanswerable=_mean(declined_unanswerable),
+    )
+
+
+def evaluate(
+    questions: list[Question], search: Callable[[str, int], Answer], k: int = 5
+) -> tuple[Report, list[dict[str, object]]]:
+    """Run every question (by its text alone) and score the runs."""
+    pairs = []
+    runs = []
+    for q in questions:
+        answer = search(q.question, max(k, RUN_RESULTS))
+        pairs.append((q, answer))
+        runs.append(run_record(q, answer))
+    return score(pairs), runs
+
+
+def write_runs(path: Path, runs: list[dict[str, object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for record in runs:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")

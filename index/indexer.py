@@ -1,0 +1,215 @@
+"""Incremental (re)indexing: content folder → store, parsing only what changed.
+
+A file is unchanged when its size and modification time match what was stored (no read at all), or
+failing that, when its sha256 fingerprint does. Unchanged posts keep their analysed documents as
+they are in the stored term statistics; new and changed files are parsed (in worker processes
+when there are many) and appended; removed files disappear. The result is committed in one
+transaction, so searchers switch from the old index to the new one atomically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .fields import IndexData, PostTerms, analyze_post
+from .loader import parse_post
+from .models import IndexReport, LoadIssue, ParsedPost, SiteConfig
+from .site import find_site, iter_post_files
+from .store import ConcurrentIndexChange, FileState, IndexStore
+
+ProgressCallback = Callable[[int, int], None]  # (files done, files to parse)
+
+# Below this many files to parse, worker processes cost more to start than they save.
+PROCESS_POOL_MIN_FILES = 150
+CHUNK = 24
+
+
+@dataclass(slots=True)
+class _Pending:
+    post_id: str
+    path: Path
+    data: bytes
+    state: FileState
+
+
+def _parse_one(
+    post_id: str, path: Path, data: bytes, posts_root: Path, site: SiteConfig
+) -> tuple[ParsedPost | LoadIssue, PostTerms | None]:
+    parsed = parse_post(path, posts_root, site, data=data)
+    if isinstance(parsed, LoadIssue):
+        return parsed, None
+    return parsed, analyze_post(parsed)
+
+
+def _parse_chunk(
+    jobs: list[tuple[str, Path, bytes]], posts_root: Path, site: SiteConfig
+) -> list[tuple[ParsedPost | LoadIssue, PostTerms | None]]:
+    return [_parse_one(pid, path, data, posts_root, site) for pid, path, data in jobs]
+
+
+class Indexer:
+    """Builds and refreshes the stored index of one content folder."""
+
+    def __init__(self, store: IndexStore, content: Path, workers: int | None = None) -> None:
+        self.store = store
+        self.content = content
+        self.workers = workers or os.cpu_count() or 1
+
+    async def refresh(self, progress: ProgressCallback | None = None) -> IndexReport:
+        """Bring the stored index up to date with the content folder; returns what changed."""
+        for attempt in range(3):
+            try:
+                return await self._refresh(progress)
+            except ConcurrentIndexChange:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _refresh(self, progress: ProgressCallback | None) -> IndexReport:
+        started = time.perf_counter()
+        if not self.content.exists():
+            raise FileNotFoundError(f"content folder not found: {self.content}")
+        posts_root, site = find_site(self.content)
+        content_key = str(self.content.resolve())
+        site_key = site.model_dump_json()
+        store = self.store
+
+        generation = await store.generation()
+        same_site = (
+            await store.content_dir() == content_key and await store.get_meta("site") == site_key
+        )
+        first_index = generation == 0 or await store.content_dir() != content_key
+        loaded = await store.load_data() if same_site else None
+        old_data = loaded[0] if loaded else IndexData()
+        # Everything indexed before (for reporting), and what may be reused (same site only).
+        stored_ids = set(await store.file_states())
+        stored_issue_paths = set(await store.stored_issues())
+        old_states = await store.file_states() if same_site else {}
+        old_issues = await store.stored_issues() if same_site else {}
+
+        # 1. Scan: which files are new, changed, unchanged, gone.
+        files = await asyncio.to_thread(iter_post_files, posts_root)
+        pending: list[_Pending] = []
+        touched: list[tuple[str, FileState]] = []
+        kept: set[str] = set()
+        kept_issues: list[LoadIssue] = []
+        on_disk: set[str] = set()
+        for path in files:
+            post_id = path.relative_to(posts_root).as_posix()
+            on_disk.add(post_id)
+            st = path.stat()
+            stored = old_states.get(post_id)
+            stored_issues = old_issues.get(post_id, [])
+            known = (
+                stored.fingerprint
+                if stored
+                else (stored_issues[0].state.fingerprint if stored_issues else None)
+            )
+            prev = stored or (stored_issues[0].state if stored_issues else None)
+            if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
+                if stored:
+                    kept.add(post_id)
+                kept_issues += [s.issue for s in stored_issues]
+                continue
+            data = path.read_bytes()
+            state = FileState(hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
+            if known == state.fingerprint:
+                if stored:
+                    kept.add(post_id)
+                    touched.append((post_id, state))
+                kept_issues += [s.issue for s in stored_issues]
+                continue
+            pending.append(_Pending(post_id, path, data, state))
+
+        # 2. Parse and analyse what changed.
+        results = await self._parse(pending, posts_root, site, progress)
+
+        upserts = []
+        added_terms: list[PostTerms] = []
+        new_issues: list[tuple[LoadIssue, FileState]] = []
+        for job, (parsed, terms) in zip(pending, results, strict=True):
+            if isinstance(parsed, LoadIssue):
+                new_issues.append((parsed, job.state))
+                continue
+            new_issues += [(i, job.state) for i in parsed.issues]
+            upserts.append((parsed.post, parsed.passages, job.state))
+            assert terms is not None
+            added_terms.append(terms)
+
+        old_ids = set() if first_index else stored_ids
+        # Rows of posts not kept are deleted; upserted ones come back (a different site: all go).
+        removed = sorted(stored_ids - kept - {p.id for p, _, _ in upserts})
+        data = await asyncio.to_thread(old_data.updated, kept, added_terms)
+
+        # 3. Commit atomically (posts, passages, issues and term statistics together).
+        cleared = sorted({j.post_id for j in pending} | (stored_issue_paths - on_disk))
+        if not same_site:
+            cleared = sorted(stored_issue_paths)
+        if pending or removed or touched or not same_site or generation == 0:
+            await store.commit_index(
+                expected_generation=generation,
+                content_dir=content_key,
+                site=site_key,
+                data=data,
+                removed=removed,
+                upserts=upserts,
+                touched=touched,
+                issues=new_issues,
+                cleared_issue_paths=cleared,
+                built_at=dt.datetime.now(dt.UTC),
+            )
+        issues = sorted(kept_issues + [i for i, _ in new_issues], key=lambda i: (i.path, i.kind))
+        return IndexReport(
+            posts=len(data.post_ids),
+            passages=data.n_passages,
+            added=tuple(sorted(p.id for p, _, _ in upserts if p.id not in old_ids)),
+            changed=tuple(sorted(p.id for p, _, _ in upserts if p.id in old_ids)),
+            removed=tuple(sorted(stored_ids - set(data.post_ids))),
+            issues=tuple(issues),
+            seconds=time.perf_counter() - started,
+            first_index=first_index,
+        )
+
+    async def _parse(
+        self,
+        pending: list[_Pending],
+        posts_root: Path,
+        site: SiteConfig,
+        progress: ProgressCallback | None,
+    ) -> list[tuple[ParsedPost | LoadIssue, PostTerms | None]]:
+        total = len(pending)
+        if progress:
+            progress(0, total)
+        if not total:
+            return []
+        jobs = [(p.post_id, p.path, p.data) for p in pending]
+        chunks = [jobs[i : i + CHUNK] for i in range(0, total, CHUNK)]
+        loop = asyncio.get_running_loop()
+        results: list[list[tuple[ParsedPost | LoadIssue, PostTerms | None]]] = []
+        done = 0
+        if total >= PROCESS_POOL_MIN_FILES and self.workers > 1:
+            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+                futures = [
+                    loop.run_in_executor(pool, _parse_chunk, chunk, posts_root, site)
+                    for chunk in chunks
+                ]
+                for future, chunk in zip(futures, chunks, strict=True):
+                    results.append(await future)
+                    done += len(chunk)
+                    if progress:
+                        progress(done, total)
+        else:
+            for chunk in chunks:
+                results.append(await asyncio.to_thread(_parse_chunk, chunk, posts_root, site))
+                done += len(chunk)
+                if progress:
+                    progress(done, total)
+        return [r for chunk_results in results for r in chunk_results]

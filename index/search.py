@@ -1,0 +1,404 @@
+"""Retrieval: a question → ranked, cited passages (or a plain "not covered").
+
+Ranking, in order of evidence:
+1. Every passage gets a weighted sum of BM25 scores over its fields (see ``fields.py``): body,
+   heading, adjacent-term pairs, and its post's title and summary.
+2. Passages are grouped by post: a post is as good as its best passage, plus a little for further
+   matching passages. Results list the best passage of each post first, so one long post cannot
+   crowd out the others; further passages follow.
+3. A question whose informative terms the best post mostly lacks is declined, with the closest post
+   titles offered instead of weak matches dressed up as answers.
+
+Query terms missing from the vocabulary are treated as typos and replaced by the nearest
+vocabulary terms by edit distance (weighted down).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from . import answers
+from .analyzer import analyze
+from .bm25 import BM25, top_k
+from .fields import FIELDS, POST_FIELDS, IndexData, phrase_terms
+from .models import Answer, Passage, Post, PostRef, SearchFilters, SearchResult
+
+
+@dataclass(frozen=True, slots=True)
+class RankingWeights:
+    """How much each field counts relative to the passage body, and other ranking knobs."""
+
+    heading: float = 1.0
+    phrase: float = 1.0
+    title: float = 1.0
+    summary: float = 0.5
+    post: float = 0.3
+    sentence: float = 1.0
+    further_passages: float = 0.15  # post bonus per unit of its 2nd-best passage score
+    same_post_decay: float = 0.0  # 0: every post's best passage first; 1: pure passage order
+    typo: float = 0.8  # weight of a typo-corrected term
+    decline_coverage: float = 0.45  # decline when the best post covers less of the question
+    date_match: float = 0.3  # score bonus (relative) for posts dated when the question says
+
+
+DEFAULT_WEIGHTS = RankingWeights()
+CANDIDATES = 400  # passages considered before grouping by post
+MAX_RESULTS = 50
+
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_MONTHS = {
+    name: n
+    for n, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        1,
+    )
+    for name in names
+}
+_MONTH_YEAR = re.compile(
+    r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?,?\s+(19[5-9]\d|20\d\d)\b",
+    re.IGNORECASE,
+)
+# News is written up a little after it happens (weekly digests, yearly reviews in late December).
+DATE_GRACE = dt.timedelta(days=14)
+
+
+def question_periods(question: str) -> list[tuple[dt.date, dt.date]]:
+    """Date ranges a question names: "May 2024" → May 2024; "in 2019" → the year 2019."""
+    periods = []
+    for month, year in _MONTH_YEAR.findall(question):
+        start = dt.date(int(year), _MONTHS[month.lower()], 1)
+        end = (start + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+        periods.append((start, end + DATE_GRACE))
+    if not periods:
+        for year in _YEAR.findall(question):
+            periods.append((dt.date(int(year), 1, 1), dt.date(int(year), 12, 31) + DATE_GRACE))
+    return periods
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    term_ids: list[int]
+    boosts: list[float]
+    phrase_ids: list[int]
+    terms: frozenset[str]  # analysed terms that matter for marking and coverage
+    weight_of: dict[str, float]  # term → IDF weight used for coverage and best sentence
+    unknown: int  # question terms found nowhere in the content
+    periods: list[tuple[dt.date, dt.date]]  # dates the question names
+
+
+class SearchIndex:
+    """An immutable, in-memory searchable index. Swap the whole object to re-index atomically."""
+
+    def __init__(
+        self,
+        data: IndexData,
+        posts: list[Post],
+        passages: list[Passage],
+        weights: RankingWeights = DEFAULT_WEIGHTS,
+        generation: int = 0,
+        built_at: dt.datetime | None = None,
+    ) -> None:
+        assert [p.id for p in posts] == data.post_ids, "posts must follow the index order"
+        assert len(passages) == data.n_passages, "passages must follow the index order"
+        self.data = data
+        self.posts = posts
+        self.passages = passages
+        self.weights = weights
+        self.generation = generation
+        self.built_at = built_at
+        self.vocab = {t: i for i, t in enumerate(data.vocab)}
+        n_terms = len(data.vocab)
+        self.fields = {name: BM25(data.fields[name], n_terms) for name in FIELDS}
+        self.sentence_first = np.concatenate([[0], np.cumsum(data.sentence_counts)[:-1]]).astype(
+            np.int64
+        )
+        self.passage_post = np.repeat(np.arange(len(posts), dtype=np.int32), data.passage_counts)
+        self.post_index = {p.id: i for i, p in enumerate(posts)}
+        self.post_first_passage = np.concatenate([[0], np.cumsum(data.passage_counts)]).astype(
+            np.int64
+        )
+        self.post_dates = np.array([p.date.toordinal() for p in posts], dtype=np.int64)
+        # Typo correction candidates: plain word terms (no numbers, names with digits or pairs).
+        self._spelling = [t for t in data.vocab if t.isalpha() and len(t) >= 4]
+        self._idf_max = max((float(self.fields["body"].idf.max()) if n_terms else 0.0), 1.0)
+
+    # ---------------------------------------------------------------- catalogue look-ups
+
+    def __len__(self) -> int:
+        return len(self.posts)
+
+    def post(self, post_id: str) -> Post | None:
+        i = self.post_index.get(post_id)
+        return None if i is None else self.posts[i]
+
+    def post_passages(self, post_id: str) -> list[Passage]:
+        i = self.post_index[post_id]
+        return self.passages[self.post_first_passage[i] : self.post_first_passage[i + 1]]
+
+    def categories(self) -> list[str]:
+        return sorted({c for p in self.posts for c in p.categories})
+
+    def latest(self, count: int = 5, category: str | None = None) -> list[Post]:
+        posts = [p for p in self.posts if category is None or category in p.categories]
+        return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)[:count]
+
+    def find_titles(self, text: str, limit: int = 25) -> list[Post]:
+        """Posts whose title best matches ``text`` (for autocomplete): substring, then fuzzy."""
+        needle = text.casefold().strip()
+        if not needle:
+            return self.latest(limit)
+        exact = [p for p in self.posts if needle in p.title.casefold()]
+        exact.sort(key=lambda p: (not p.title.casefold().startswith(needle), -p.date.toordinal()))
+        if len(exact) >= limit:
+            return exact[:limit]
+        seen = {p.id for p in exact}
+        fuzzy = process.extract(
+            needle,
+            {i: p.title.casefold() for i, p in enumerate(self.posts) if p.id not in seen},
+            limit=limit - len(exact),
+            score_cutoff=60,
+        )
+        return exact + [self.posts[key] for _, _, key in fuzzy]
+
+    # ---------------------------------------------------------------- the question
+
+    def _plan(self, question: str) -> QueryPlan:
+        body_idf = self.fields["body"].idf
+        terms = list(dict.fromkeys(analyze(question)))
+        ids: list[int] = []
+        boosts: list[float] = []
+        weight_of: dict[str, float] = {}
+        kept_terms: list[str] = []
+        unknown = 0
+        for term in terms:
+            i = self.vocab.get(term)
+            if i is not None and self._in_use(i):
+                ids.append(i)
+                boosts.append(1.0)
+                weight_of[term] = max(float(body_idf[i]), 0.1)
+                kept_terms.append(term)
+                continue
+            fixes = self._typo_fixes(term)
+            if not fixes:
+                unknown += 1
+                weight_of[term] = self._idf_max  # an unseen word is as telling as the rarest
+                continue
+            for fix in fixes:
+                j = self.vocab[fix]
+                ids.append(j)
+                boosts.append(self.weights.typo / len(fixes))
+                weight_of[fix] = max(float(body_idf[j]), 0.1) * self.weights.typo
+                kept_terms.append(fix)
+        phrase_ids = [self.vocab[p] for p in phrase_terms(kept_terms) if p in self.vocab]
+        return QueryPlan(
+            ids,
+            boosts,
+            phrase_ids,
+            frozenset(weight_of),
+            weight_of,
+            unknown,
+            question_periods(question),
+        )
+
+    def _in_use(self, term_id: int) -> bool:
+        return any(self.fields[name].doc_freq(term_id) for name in FIELDS)
+
+    def _typo_fixes(self, term: str) -> list[str]:
+        """Nearest vocabulary terms for an unknown word: edit distance 1 (2 for long words)."""
+        if len(term) < 4 or not term.isalpha():
+            return []
+        max_dist = 1 if len(term) < 8 else 2
+        found = process.extract(
+            term, self._spelling, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=3
+        )
+        if not found:
+            return []
+        best = min(d for _, d, _ in found)
+        return [t for t, d, _ in found if d == best][:2]
+
+    def _passage_scores(self, plan: QueryPlan) -> np.ndarray:
+        w = self.weights
+        f = self.fields
+        scores = f["body"].scores(plan.term_ids, plan.boosts)
+        if w.heading:
+            scores += w.heading * f["heading"].scores(plan.term_ids, plan.boosts)
+        if w.phrase and plan.phrase_ids:
+            scores += w.phrase * f["phrase"].scores(plan.phrase_ids)
+        if w.sentence and len(self.sentence_first):
+            sentence_scores = f["sentence"].scores(plan.term_ids, plan.boosts)
+            scores += w.sentence * np.maximum.reduceat(sentence_scores, self.sentence_first)
+        post_scores = np.zeros(len(self.posts))
+        for name in POST_FIELDS:
+            weight = getattr(w, name)
+            if weight:
+                post_scores += weight * f[name].scores(plan.term_ids, plan.boosts)
+        scores += post_scores[self.passage_post]
+        if plan.periods and w.date_match:
+            in_period = np.zeros(len(self.posts), dtype=bool)
+            for start, end in plan.periods:
+                in_period |= (self.post_dates >= start.toordinal()) & (
+                    self.post_dates <= end.toordinal()
+                )
+            scores *= 1.0 + w.date_match * in_period[self.passage_post]
+        return scores
+
+    def _filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
+        if filters == SearchFilters():
+            return None
+        keep = np.ones(len(self.posts), dtype=bool)
+        if filters.category:
+            cat = filters.category.casefold()
+            keep &= [cat in (c.casefold() for c in p.categories) for p in self.posts]
+        if filters.tag:
+            tag = filters.tag.casefold()
+            keep &= [tag in (t.casefold() for t in p.tags) for p in self.posts]
+        if filters.since:
+            keep &= self.post_dates >= filters.since.toordinal()
+        if filters.until:
+            keep &= self.post_dates <= filters.until.toordinal()
+        if filters.post_id:
+            keep &= [p.id == filters.post_id for p in self.posts]
+        return keep[self.passage_post]
+
+    def search(self, question: str, k: int = 5, filters: SearchFilters | None = None) -> Answer:
+        """The best ``k`` passages for ``question`` (best passage of each post first)."""
+        question = question.strip()
+        k = max(1, min(k, MAX_RESULTS))
+        filters = filters or SearchFilters()
+        plan = self._plan(question)
+        if not plan.term_ids:
+            return Answer(
+                question=question,
+                declined=True,
+                message=(
+                    "That question has no searchable words I recognise."
+                    if not plan.unknown
+                    else "None of the words in that question appear in the content."
+                ),
+                suggestions=tuple(self._suggest(question, filters)),
+            )
+        scores = self._passage_scores(plan)
+        mask = self._filter_mask(filters)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        ranked = self._rank(scores, k)
+        if not ranked:
+            return Answer(
+                question=question,
+                declined=True,
+                message="Nothing in the content matches that question.",
+                suggestions=tuple(self._suggest(question, filters)),
+            )
+        best_passage = ranked[0][0]
+        coverage = self._coverage(plan, best_passage)
+        if coverage < self.weights.decline_coverage:
+            return Answer(
+                question=question,
+                declined=True,
+                message="The content doesn't seem to cover that.",
+                suggestions=tuple(self._suggest(question, filters, ranked)),
+            )
+        results = tuple(self._result(i, score, plan) for i, score in ranked)
+        return Answer(question=question, results=results)
+
+    def _rank(self, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Passages in result order.
+
+        Posts are ranked by their best passage (plus a little for further matching passages).
+        Each further passage of an already listed post counts ``same_post_decay`` times less per
+        passage already shown, so one long post cannot crowd out the others but a clearly better
+        post may show a second passage before a weak post's first.
+        """
+        candidates = top_k(scores, min(CANDIDATES, len(scores)))
+        candidates = candidates[scores[candidates] > 0]
+        by_post: dict[int, list[tuple[int, float]]] = {}
+        for i in candidates.tolist():
+            by_post.setdefault(int(self.passage_post[i]), []).append((i, float(scores[i])))
+        bonus = self.weights.further_passages
+        post_score = {
+            p: items[0][1] + (bonus * items[1][1] if len(items) > 1 else 0.0)
+            for p, items in by_post.items()
+        }
+        decay = self.weights.same_post_decay
+        queue = []  # (effective score, tie-break, passage, displayed score)
+        for p, items in by_post.items():
+            for n, (i, s) in enumerate(items):
+                effective = post_score[p] if n == 0 else s * decay**n
+                queue.append((-effective, n, i, post_score[p] if n == 0 else s))
+        queue.sort()
+        return [(i, shown) for _, _, i, shown in queue[:k]]
+
+    def _coverage(self, plan: QueryPlan, passage: int) -> float:
+        """Share of the question's IDF weight that the passage, its headings or post title hold."""
+        total = sum(plan.weight_of.values())
+        if total <= 0:
+            return 0.0
+        p = self.passages[passage]
+        post = self.posts[int(self.passage_post[passage])]
+        present = set(analyze(" ".join((p.text, *p.heading_path, post.title, post.excerpt))))
+        covered = sum(w for t, w in plan.weight_of.items() if t in present)
+        return covered / total
+
+    def _result(self, i: int, score: float, plan: QueryPlan) -> SearchResult:
+        passage = self.passages[i]
+        post = self.posts[int(self.passage_post[i])]
+        sentence = answers.best_sentence(passage.text, plan.terms, plan.weight_of.get)
+        return SearchResult(
+            post_id=post.id,
+            title=post.title,
+            heading=passage.heading,
+            heading_path=passage.heading_path,
+            date=post.date,
+            categories=post.categories,
+            url=self.passage_url(post, passage),
+            score=round(score, 4),
+            text=passage.text,
+            snippet=answers.snippet(passage.text, sentence, plan.terms),
+            best_sentence=sentence,
+        )
+
+    @staticmethod
+    def passage_url(post: Post, passage: Passage) -> str:
+        """The post URL, opened at the passage's section (redirected posts live elsewhere)."""
+        if passage.anchor and not post.redirect:
+            return f"{post.url.split('#', 1)[0]}#{passage.anchor}"
+        return post.url
+
+    def _suggest(
+        self,
+        question: str,
+        filters: SearchFilters,
+        ranked: list[tuple[int, float]] | None = None,
+        limit: int = 3,
+    ) -> list[PostRef]:
+        """Closest post titles: from weak matches if any, else by fuzzy title similarity."""
+        posts: list[Post] = []
+        for i, _ in ranked or []:
+            post = self.posts[int(self.passage_post[i])]
+            if post not in posts:
+                posts.append(post)
+        if len(posts) < limit:
+            posts += [p for p in self.find_titles(question, limit) if p not in posts]
+        if filters.category:
+            posts = [p for p in posts if filters.category in p.categories] or posts
+        return [PostRef(post_id=p.id, title=p.title, date=p.date, url=p.url) for p in posts[:limit]]

@@ -1,0 +1,77 @@
+"""The index as a long-lived service: the current searchable index, kept fresh and swapped whole.
+
+Used by the command line and the bot alike. Searches always run against whatever ``current`` is
+at that moment; a rebuild works on the side and replaces it with one assignment, so answering never
+waits for indexing. Only one rebuild runs at a time in a process; another process (the CLI) may
+rebuild the same database, and ``reload_if_changed`` picks that up through the generation number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from .indexer import Indexer, ProgressCallback
+from .models import IndexReport
+from .search import SearchIndex
+from .store import IndexStore
+
+
+class ReindexInProgress(RuntimeError):
+    """A rebuild was asked for while one is running."""
+
+
+class IndexService:
+    def __init__(self, store: IndexStore, content: Path) -> None:
+        self.store = store
+        self.content = content
+        self.indexer = Indexer(store, content)
+        self.current: SearchIndex | None = None
+        self.last_report: IndexReport | None = None
+        self._rebuild = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, db_path: Path, content: Path) -> IndexService:
+        return cls(await IndexStore.open(db_path), content)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._rebuild.locked()
+
+    async def ensure(self, progress: ProgressCallback | None = None) -> SearchIndex:
+        """The stored index of this content folder; built first if there is none yet."""
+        if self.current is None:
+            if await self.store.content_dir() == str(self.content.resolve()):
+                self.current = await self.store.load_index()
+            if self.current is None:
+                await self.reindex(progress)
+        assert self.current is not None
+        return self.current
+
+    async def reindex(self, progress: ProgressCallback | None = None) -> IndexReport:
+        """Rebuild incrementally and swap the new index in. Fails fast if one is running."""
+        if self._rebuild.locked():
+            raise ReindexInProgress("a reindex is already running")
+        async with self._rebuild:
+            report = await self.indexer.refresh(progress)
+            self.current = await self.store.load_index()
+            self.last_report = report
+            return report
+
+    async def reload_if_changed(self) -> bool:
+        """Load the stored index if another process committed a newer one. True when swapped."""
+        if self._rebuild.locked():
+            return False
+        generation = await self.store.generation()
+        if self.current is not None and generation == self.current.generation:
+            return False
+        if await self.store.content_dir() != str(self.content.resolve()):
+            return False
+        index = await self.store.load_index()
+        if index is None:
+            return False
+        self.current = index
+        return True

@@ -1,0 +1,260 @@
+"""SQLite persistence of the index (via aiosqlite): posts, passages, load issues, term statistics.
+
+One database file may be shared by the bot and the command line at the same time: WAL mode lets
+readers go on while a writer commits, and every index change is one transaction that also bumps
+the ``generation`` number, which is how a running bot notices an index rebuilt elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from .fields import IndexData
+from .migrations import migrate
+from .models import LoadIssue, Passage, Post
+from .search import SearchIndex
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+@dataclass(frozen=True, slots=True)
+class FileState:
+    fingerprint: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIssue:
+    issue: LoadIssue
+    state: FileState
+
+
+class ConcurrentIndexChange(RuntimeError):
+    """Someone else committed a new index between our read and our write."""
+
+
+class IndexStore:
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> IndexStore:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, timeout=30)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute("PRAGMA busy_timeout=30000")
+            await migrate(db, "index", MIGRATIONS)
+        except BaseException:
+            await db.close()  # aiosqlite's worker thread would otherwise keep the process alive
+            raise
+        return cls(db, path)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> IndexStore:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ------------------------------------------------------------------ reading
+
+    async def get_meta(self, key: str) -> str | None:
+        async with self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def generation(self) -> int:
+        async with self.db.execute("SELECT generation FROM index_snapshot WHERE id = 1") as cur:
+            row = await cur.fetchone()
+        return row[0] if row else 0
+
+    async def content_dir(self) -> str | None:
+        return await self.get_meta("content_dir")
+
+    async def file_states(self) -> dict[str, FileState]:
+        async with self.db.execute("SELECT id, fingerprint, size, mtime_ns FROM posts") as cur:
+            return {row[0]: FileState(*row[1:]) for row in await cur.fetchall()}
+
+    async def stored_issues(self) -> dict[str, list[StoredIssue]]:
+        out: dict[str, list[StoredIssue]] = {}
+        async with self.db.execute(
+            "SELECT path, kind, reason, fingerprint, size, mtime_ns FROM load_issues"
+        ) as cur:
+            for path, kind, reason, fp, size, mtime in await cur.fetchall():
+                out.setdefault(path, []).append(
+                    StoredIssue(
+                        LoadIssue(path=path, kind=kind, reason=reason), FileState(fp, size, mtime)
+                    )
+                )
+        return out
+
+    async def load_data(self) -> tuple[IndexData, int, dt.datetime] | None:
+        async with self.db.execute(
+            "SELECT data, generation, built_at FROM index_snapshot WHERE id = 1"
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return IndexData.from_bytes(row[0]), row[1], dt.datetime.fromisoformat(row[2])
+
+    async def load_index(self) -> SearchIndex | None:
+        """The stored index, ready to search, or None when nothing was indexed yet."""
+        # One read transaction, so the snapshot, posts and passages are of the same generation.
+        await self.db.execute("BEGIN")
+        try:
+            loaded = await self.load_data()
+            if loaded is None:
+                return None
+            data, generation, built_at = loaded
+            posts = await self._posts()
+            passages = await self._passages()
+        finally:
+            await self.db.execute("COMMIT")
+        ordered_posts = [posts[pid] for pid in data.post_ids]
+        ordered_passages = [p for pid in data.post_ids for p in passages.get(pid, [])]
+        return SearchIndex(
+            data, ordered_posts, ordered_passages, generation=generation, built_at=built_at
+        )
+
+    async def _posts(self) -> dict[str, Post]:
+        async with self.db.execute(
+            "SELECT id, title, date, categories, tags, authors, excerpt, url, layout, redirect,"
+            " fingerprint FROM posts"
+        ) as cur:
+            rows = await cur.fetchall()
+        return {
+            r[0]: Post.model_construct(
+                id=r[0],
+                title=r[1],
+                date=dt.date.fromisoformat(r[2]),
+                categories=tuple(json.loads(r[3])),
+                tags=tuple(json.loads(r[4])),
+                authors=tuple(json.loads(r[5])),
+                excerpt=r[6],
+                url=r[7],
+                layout=r[8],
+                redirect=bool(r[9]),
+                fingerprint=r[10],
+            )
+            for r in rows
+        }
+
+    async def _passages(self) -> dict[str, list[Passage]]:
+        out: dict[str, list[Passage]] = {}
+        async with self.db.execute(
+            "SELECT post_id, ordinal, heading_path, anchor, text FROM passages"
+            " ORDER BY post_id, ordinal"
+        ) as cur:
+            async for post_id, ordinal, heading_path, anchor, text in cur:
+                out.setdefault(post_id, []).append(
+                    Passage.model_construct(
+                        post_id=post_id,
+                        ordinal=ordinal,
+                        heading_path=tuple(json.loads(heading_path)),
+                        anchor=anchor,
+                        text=text,
+                    )
+                )
+        return out
+
+    # ------------------------------------------------------------------ writing
+
+    async def commit_index(
+        self,
+        *,
+        expected_generation: int,
+        content_dir: str,
+        site: str,
+        data: IndexData,
+        removed: list[str],
+        upserts: list[tuple[Post, tuple[Passage, ...], FileState]],
+        touched: list[tuple[str, FileState]],
+        issues: list[tuple[LoadIssue, FileState]],
+        cleared_issue_paths: list[str],
+        built_at: dt.datetime,
+    ) -> int:
+        """Replace the index in one transaction; returns the new generation.
+
+        Raises ConcurrentIndexChange when another writer committed since ``expected_generation``.
+        """
+        db = self.db
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            if await self.generation() != expected_generation:
+                raise ConcurrentIndexChange("the index was rebuilt by another process meanwhile")
+            gone = removed + [post.id for post, _, _ in upserts]
+            await db.executemany("DELETE FROM posts WHERE id = ?", [(pid,) for pid in gone])
+            await db.executemany(
+                "INSERT INTO posts (id, title, date, categories, tags, authors, excerpt, url,"
+                " layout, redirect, fingerprint, size, mtime_ns)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        p.id,
+                        p.title,
+                        p.date.isoformat(),
+                        json.dumps(p.categories),
+                        json.dumps(p.tags),
+                        json.dumps(p.authors),
+                        p.excerpt,
+                        p.url,
+                        p.layout,
+                        int(p.redirect),
+                        p.fingerprint,
+                        st.size,
+                        st.mtime_ns,
+                    )
+                    for p, _, st in upserts
+                ],
+            )
+            await db.executemany(
+                "INSERT INTO passages (post_id, ordinal, heading_path, anchor, text)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [
+                    (ps.post_id, ps.ordinal, json.dumps(ps.heading_path), ps.anchor, ps.text)
+                    for _, passages, _ in upserts
+                    for ps in passages
+                ],
+            )
+            await db.executemany(
+                "UPDATE posts SET size = ?, mtime_ns = ? WHERE id = ?",
+                [(st.size, st.mtime_ns, pid) for pid, st in touched],
+            )
+            await db.executemany(
+                "DELETE FROM load_issues WHERE path = ?", [(p,) for p in cleared_issue_paths]
+            )
+            await db.executemany(
+                "INSERT OR REPLACE INTO load_issues (path, kind, reason, fingerprint, size,"
+                " mtime_ns) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (i.path, i.kind, i.reason, st.fingerprint, st.size, st.mtime_ns)
+                    for i, st in issues
+                ],
+            )
+            generation = expected_generation + 1
+            await db.execute(
+                "INSERT OR REPLACE INTO index_snapshot (id, generation, built_at, data)"
+                " VALUES (1, ?, ?, ?)",
+                (generation, built_at.isoformat(), data.to_bytes()),
+            )
+            await db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('content_dir', ?), ('site', ?)",
+                (content_dir, site),
+            )
+            await db.execute("COMMIT")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+        return generation
