@@ -155,12 +155,15 @@ _STARS = re.compile(r"\*+|~~+")
 _UNDERSCORES = re.compile(r"_+")
 _HARD_BREAK = re.compile(r"\\$|\\\n", re.MULTILINE)
 
-# Odd spaces become spaces, invisible characters disappear (soft hyphen, zero-width, BOM, U+FFFD),
+# Odd spaces become spaces, invisible characters disappear (soft hyphen, zero-width, BOM),
 # non-breaking hyphens become "-". One pass, only over non-ASCII text.
 _ODD_CHARS = {
     **dict.fromkeys("\u00a0\u1680\u2028\u2029\u202f\u205f\u3000", " "),
     **{chr(c): " " for c in range(0x2000, 0x200B)},
-    **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffd", ""),
+    **dict.fromkeys("\u00ad\u200b\u200c\u200d\u2060\ufeff", ""),
+    # U+FFFD stands for an unknown lost character, in this corpus mostly a quote or a space
+    # ("Hyundai�s�December"): a space keeps the words apart.
+    "\ufffd": " ",
     **dict.fromkeys("\u2010\u2011", "-"),
 }
 _ODD = re.compile("[" + "".join(_ODD_CHARS) + "]")

@@ -30,6 +30,7 @@ def test_entities_nbsp_and_invisible_characters() -> None:
         clean_inline("AT&amp;T&nbsp;rocks &mdash; &#39;q&#39; &lt;b&gt;") == "AT&T rocks — 'q' <b>"
     )
     assert clean_inline("a\u00a0b\u2009c\u200bd\u00ade\ufeff f\u2011g") == "a b cde f-g"
+    assert clean_inline("Hyundai\ufffds\ufffdDecember") == "Hyundai s December"
     assert clean_inline("  many \n  lines\t\there  ") == "many lines here"
 
 
