@@ -78,8 +78,10 @@ _BLOCK_TAGS = (
     "main map nav ol optgroup p pre section summary table tbody td th thead tfoot tr ul"
 )
 _BLOCK_TAG_NAMES = frozenset(_BLOCK_TAGS.split())
-_VOID_TAGS = "area base br col command embed hr img input keygen link meta param source track wbr"
-_VOID_TAG_NAMES = frozenset(_VOID_TAGS.split())
+_VOID_TAG_LIST = (
+    "area base br col command embed hr img input keygen link meta param source track wbr"
+)
+VOID_TAGS = frozenset(_VOID_TAG_LIST.split())  # HTML elements without a body
 _HEADER_ID = re.compile(r"[\t ]\{#(?P<id>[A-Za-z][\w:-]*)\}\s*\Z")
 _CLOSING_HASHES = re.compile(r"[\t ]#+[\t ]*\Z")
 _ASCII_NON_WORD = re.compile(r"[^A-Za-z0-9_\- \t]+")
@@ -175,7 +177,7 @@ def raw_heading_text(
             if name in _BLOCK_TAG_NAMES:
                 out.append(m.group(0))
                 element = False
-            elif not m.group("selfclose") and name not in _VOID_TAG_NAMES:
+            elif not m.group("selfclose") and name not in VOID_TAGS:
                 close = re.compile(rf"</{re.escape(m.group('tag'))}\s*>", re.IGNORECASE)
                 end = close.search(markdown, pos)
                 if end is not None:  # (else kramdown auto-closes it at the end: parse on)
