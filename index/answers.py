@@ -55,7 +55,8 @@ def mark_terms(text: str, query_terms: Collection[str]) -> str:
         out.append(f"**{word}**" if _matches(word, query_terms) else escape_markdown(word))
         pos = m.end()
     out.append(escape_markdown(text[pos:]))
-    return "".join(out).replace("****", "")  # adjacent marks merge into one bold run
+    # Neighbouring marked words merge into one bold run.
+    return "".join(out).replace("****", "").replace("** **", " ")
 
 
 def snippet(text: str, focus: str, query_terms: Collection[str], width: int = SNIPPET_CHARS) -> str:
