@@ -5,6 +5,7 @@ Never raises: a broken post is recovered best-effort (and reported) or skipped (
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import hashlib
 import re
@@ -73,7 +74,10 @@ def _as_str(value: Any) -> str | None:
 
 
 def _str_list(value: Any, *, split: bool) -> list[str]:
-    """Front matter list values: a YAML list, or a string (split on commas/spaces if ``split``)."""
+    """Front matter list values: a YAML list, or a string (split on commas/spaces if ``split``).
+
+    Repeats are dropped by ``_merged``, which every list goes through.
+    """
     if value is None:
         return []
     if isinstance(value, list | tuple | set):
@@ -83,12 +87,7 @@ def _str_list(value: Any, *, split: bool) -> list[str]:
         items = value.split(",") if "," in value else value.split()
     else:
         items = [value]
-    out: list[str] = []
-    for item in items:
-        s = _as_str(item)
-        if s and s not in out:
-            out.append(s)
-    return out
+    return [s for s in map(_as_str, items) if s]
 
 
 def _merged(*lists: list[str]) -> list[str]:
@@ -152,12 +151,6 @@ def _excerpt(front: dict[str, Any], blocks: list[Block]) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def _decode(raw: bytes) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    return raw.decode("utf-8")
-
-
 def parse_post(
     path: Path, posts_root: Path, site: SiteConfig, data: bytes | None = None
 ) -> ParsedPost | LoadIssue:
@@ -187,15 +180,15 @@ def _parse(
         except OSError as exc:
             return _issue(post_id, "skipped", f"cannot read file: {exc.strerror or exc}")
     fingerprint = hashlib.sha256(data).hexdigest()
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     try:
-        text = _decode(data)
+        text = data[bom:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        bom16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-        hint = " (looks like UTF-16)" if bom16 else ""
+        at = exc.start + bom
+        utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        hint = " (looks like UTF-16)" if utf16 else ""
         return _issue(
-            post_id,
-            "skipped",
-            f"not valid UTF-8{hint}: byte 0x{data[exc.start]:02x} at offset {exc.start}",
+            post_id, "skipped", f"not valid UTF-8{hint}: byte 0x{data[at]:02x} at offset {at}"
         )
 
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -111,6 +111,10 @@ def test_not_utf8_is_skipped_with_reason(tmp_path: Path) -> None:
     assert isinstance(result, LoadIssue)
     assert result.kind == "skipped" and result.path == "a/2020-01-01-latin1.md"
     assert "not valid UTF-8" in result.reason and "0xe9" in result.reason
+    bom = load(tmp_path, "a/2020-01-03-bom.md", b"\xef\xbb\xbfab\xe9cd")
+    assert isinstance(bom, LoadIssue) and "byte 0xe9 at offset 5" in bom.reason
+    ok_bom = ok(load(tmp_path, "a/2020-01-04-bom.md", "\ufeff---\ntitle: BOM\n---\nx".encode()))
+    assert ok_bom.post.title == "BOM"
     utf16 = load(tmp_path, "a/2020-01-02-u16.md", "---\ntitle: x\n---\n".encode("utf-16"))
     assert isinstance(utf16, LoadIssue) and "UTF-16" in utf16.reason
 
