@@ -266,6 +266,7 @@ def corpus() -> dict[str, ParsedPost | LoadIssue]:
     }
 
 
+@pytest.mark.shared
 @needs_shared
 def test_corpus_all_load_exact_recovered_set_none_skipped(corpus: dict) -> None:
     assert len(corpus) == 439
@@ -277,6 +278,7 @@ def test_corpus_all_load_exact_recovered_set_none_skipped(corpus: dict) -> None:
         assert all(i.kind == "recovered" and i.path == key for i in corpus[key].issues)
 
 
+@pytest.mark.shared
 @needs_shared
 def test_corpus_metadata_and_urls(corpus: dict) -> None:
     posts = {k: v.post for k, v in corpus.items()}
@@ -296,6 +298,7 @@ def test_corpus_metadata_and_urls(corpus: dict) -> None:
     assert len(empty) == 21
 
 
+@pytest.mark.shared
 @needs_shared
 def test_corpus_passages_are_clean(corpus: dict) -> None:
     bad = re.compile(r"https?://|www\.|\]\(|\{\{|\{%|\{:|â€|Ã|Â©|ðŸ|&amp;|&nbsp;|\u00a0")
@@ -308,7 +311,7 @@ def test_corpus_passages_are_clean(corpus: dict) -> None:
 @pytest.mark.parametrize(
     "path",
     [
-        pytest.param(SEED, marks=needs_shared, id="shared-seed"),
+        pytest.param(SEED, marks=[pytest.mark.shared, needs_shared], id="shared-seed"),
         pytest.param(
             PROJECT_CONTENT / "_posts/briefs/2020-06-21-face-recog-police.md", id="content"
         ),

@@ -172,6 +172,7 @@ def test_redirects_are_cited_at_their_target() -> None:
     ) == ("https://www.example.com/b/x/", False)
 
 
+@pytest.mark.shared
 @needs_shared
 def test_real_site_config_and_posts() -> None:
     root, site = find_site(CORPUS)
