@@ -383,5 +383,5 @@ def clean_body(body: str) -> list[Block]:
 
 
 def body_text(blocks: list[Block]) -> str:
-    """All non-heading block texts joined by newlines (the text passages must cover)."""
-    return "\n".join(b.text for b in blocks if b.kind != "heading")
+    """All block texts, headings included, joined by newlines (the text passages must cover)."""
+    return "\n".join(b.text for b in blocks)

@@ -9,8 +9,10 @@ Rules (the guarantees are property-tested):
   last passage of a section takes whole blocks from the previous one to even them out.
 * A block longer than ``max_words`` is cut at sentence boundaries, and a single sentence longer
   than ``max_words`` at word boundaries, so ``max_words`` is a hard bound.
-* Heading text is not passage text (it is in ``heading_path``); passages cover the non-heading
-  block texts in order, nothing lost or duplicated (up to whitespace).
+* A section's heading line opens its first passage (in digests the heading *is* the news
+  headline, and it is what a reader sees first at the cited anchor); a heading with no text of
+  its own before the next heading leads into that next section's first passage. Passages cover
+  all block texts in order, nothing lost or duplicated (up to whitespace).
 """
 
 from __future__ import annotations
@@ -166,25 +168,31 @@ def split_passages(
 
     drafts: list[_Draft] = []
     stack: list[tuple[int, str, str | None]] = []  # (level, text, anchor) of enclosing headings
-    section_units: list[_Unit] = []
+    section_units: list[_Unit] = []  # the section's heading line(s), then its text
+    has_text = False  # the section has text beyond heading lines
 
-    def flush() -> None:
-        if section_units:
+    def flush(final: bool = False) -> None:
+        nonlocal has_text
+        # A heading with no text of its own stays pending and opens the next section's passage.
+        if section_units and (has_text or final):
             path = tuple(text for _, text, _ in stack)
             anchor = stack[-1][2] if stack else None
             drafts.extend(_pack_section(path, anchor, section_units, min_words, max_words))
             section_units.clear()
+        has_text = False
 
     for index, block in enumerate(blocks):
+        units = _units_for_block(block.text, index, max_words)
         if block.kind == "heading":
             flush()
             level = block.level if block.level > 0 else 1
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, block.text, block.anchor or None))
-        else:
-            section_units.extend(_units_for_block(block.text, index, max_words))
-    flush()
+        elif units:
+            has_text = True
+        section_units.extend(units)
+    flush(final=True)
 
     # A tiny section directly followed by its own subsection: one passage, cited where it starts.
     merged: list[_Draft] = []

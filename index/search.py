@@ -41,15 +41,19 @@ class RankingWeights:
     post: float = 0.3
     sentence: float = 1.0
     further_passages: float = 0.15  # post bonus per unit of its 2nd-best passage score
-    same_post_decay: float = 0.0  # 0: every post's best passage first; 1: pure passage order
+    same_post_decay: float = 0.8  # 0: every post's best passage first; 1: pure passage order
+    per_post_in_top: int = 2  # passages one post may have among the first TOP results
     typo: float = 0.8  # weight of a typo-corrected term
-    decline_coverage: float = 0.45  # decline when the best post covers less of the question
-    date_match: float = 0.3  # score bonus (relative) for posts dated when the question says
+    # Decline when the best score is below this many times the question's total IDF weight:
+    # a score that low means the best passage holds only a few of the question's telling words.
+    decline_below: float = 1.3
+    date_match: float = 0.4  # score bonus (relative) for posts dated when the question says
 
 
 DEFAULT_WEIGHTS = RankingWeights()
 CANDIDATES = 400  # passages considered before grouping by post
 MAX_RESULTS = 50
+TOP = 5  # the results people read first
 
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -309,9 +313,7 @@ class SearchIndex:
                 message="Nothing in the content matches that question.",
                 suggestions=tuple(self._suggest(question, filters)),
             )
-        best_passage = ranked[0][0]
-        coverage = self._coverage(plan, best_passage)
-        if coverage < self.weights.decline_coverage:
+        if self.confidence(plan, ranked[0][1]) < self.weights.decline_below:
             return Answer(
                 question=question,
                 declined=True,
@@ -346,18 +348,27 @@ class SearchIndex:
                 effective = post_score[p] if n == 0 else s * decay**n
                 queue.append((-effective, n, i, post_score[p] if n == 0 else s))
         queue.sort()
-        return [(i, shown) for _, _, i, shown in queue[:k]]
+        # At most ``per_post_in_top`` passages of one post among the first TOP results.
+        cap = self.weights.per_post_in_top
+        top: list[tuple[int, float]] = []
+        later: list[tuple[int, float]] = []
+        shown_per_post: dict[int, int] = {}
+        for _, _, i, shown in queue:
+            post = int(self.passage_post[i])
+            if len(top) < TOP and shown_per_post.get(post, 0) >= cap:
+                later.append((i, shown))
+                continue
+            shown_per_post[post] = shown_per_post.get(post, 0) + 1
+            (top if len(top) < TOP else later).append((i, shown))
+            if len(top) >= k and len(top) >= TOP:
+                break
+        return (top + later)[:k]
 
-    def _coverage(self, plan: QueryPlan, passage: int) -> float:
-        """Share of the question's IDF weight that the passage, its headings or post title hold."""
+    @staticmethod
+    def confidence(plan: QueryPlan, best_score: float) -> float:
+        """The best score relative to the question's total IDF weight (unknown words included)."""
         total = sum(plan.weight_of.values())
-        if total <= 0:
-            return 0.0
-        p = self.passages[passage]
-        post = self.posts[int(self.passage_post[passage])]
-        present = set(analyze(" ".join((p.text, *p.heading_path, post.title, post.excerpt))))
-        covered = sum(w for t, w in plan.weight_of.items() if t in present)
-        return covered / total
+        return best_score / total if total > 0 else 0.0
 
     def _result(self, i: int, score: float, plan: QueryPlan) -> SearchResult:
         passage = self.passages[i]

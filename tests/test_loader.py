@@ -71,7 +71,7 @@ def test_good_post_metadata(tmp_path: Path) -> None:
     assert post.layout is None and post.redirect is False
     assert post.fingerprint == hashlib.sha256(GOOD.encode()).hexdigest()
     assert [(p.heading_path, p.anchor, p.text) for p in parsed.passages] == [
-        (("What Happened",), "what-happened", "Something happened.")
+        (("What Happened",), "what-happened", "What Happened\nSomething happened.")
     ]
     assert parsed.issues == ()
 
@@ -129,7 +129,7 @@ def test_code_fence_around_front_matter(tmp_path: Path) -> None:
     text = "```markdown\n---\ntitle: Fenced\ncategories: [digests]\n---\n\n## News\n\nText.\n```\n"
     parsed = ok(load(tmp_path, "digests/2025-07-28-317.md", text))
     assert parsed.post.title == "Fenced"
-    assert all_text(parsed) == "Text."
+    assert all_text(parsed) == "News\nText."
     assert [i.kind for i in parsed.issues] == ["recovered"]
     assert "code fence" in parsed.issues[0].reason
 
@@ -138,7 +138,9 @@ def test_closing_delimiter_glued_to_body(tmp_path: Path) -> None:
     text = "---\ntitle: Glued\n---### Top News\n\nStory.\n"
     parsed = ok(load(tmp_path, "d/2025-08-18-319.md", text))
     assert parsed.post.title == "Glued"
-    assert [(p.heading_path, p.text) for p in parsed.passages] == [(("Top News",), "Story.")]
+    assert [(p.heading_path, p.text) for p in parsed.passages] == [
+        (("Top News",), "Top News\nStory.")
+    ]
     assert "glued" in parsed.issues[0].reason
 
 
@@ -330,4 +332,6 @@ def test_seed_brief(path: Path) -> None:
     assert {"summary", "what-happened", "the-reactions", "our-perspective"} <= anchors
     what = [p for p in parsed.passages if p.anchor == "what-happened"]
     assert what and what[0].heading_path == ("What Happened",)
-    assert what[0].text.startswith("In a June 8 letter to members of Congress, IBM declared")
+    assert what[0].text.startswith(
+        "What Happened\nIn a June 8 letter to members of Congress, IBM declared"
+    )

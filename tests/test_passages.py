@@ -39,26 +39,26 @@ def test_heading_paths_and_anchors() -> None:
     ]
     assert [x.ordinal for x in passages] == [0, 1, 2, 3]
     assert all(x.post_id == "post.md" for x in passages)
-    # Heading text is metadata, not passage text.
-    assert not any("Top" in x.text or "Sub" in x.text for x in passages)
+    # Each section's first passage opens with its heading line.
+    assert [x.text.split("\n")[0] for x in passages[1:]] == ["Top", "Sub", "Next"]
 
 
 def test_small_blocks_merge_within_a_section_and_keep_order() -> None:
     blocks = [h("S"), p("One."), Block("list_item", "Two."), p("Three.")]
     [only] = split_passages("x", blocks)
-    assert only.text == "One.\nTwo.\nThree."
+    assert only.text == "S\nOne.\nTwo.\nThree."
 
 
 def test_sections_are_packed_greedily_and_never_exceed_max() -> None:
     blocks = [h("S")] + [p(words(100, f"b{i}_")) for i in range(5)]
     passages = split_passages("x", blocks, max_words=250)
-    assert [len(x.text.split()) for x in passages] == [200, 200, 100]
+    assert [len(x.text.split()) for x in passages] == [201, 200, 100]  # 1: the heading "S"
 
 
 def test_tiny_tail_borrows_blocks_from_the_previous_passage() -> None:
     blocks = [h("S"), p(words(150)), p(words(95, "m")), p(words(10, "t"))]
     passages = split_passages("x", blocks, min_words=40, max_words=250)
-    assert [len(x.text.split()) for x in passages] == [150, 105]
+    assert [len(x.text.split()) for x in passages] == [151, 105]  # 1: the heading "S"
     assert passages[1].text.startswith("m0 ")
 
 
@@ -75,9 +75,9 @@ def test_tiny_section_merges_into_its_subsection_not_its_sibling() -> None:
     ]
     passages = split_passages("x", blocks)
     assert [(x.heading_path, x.text.split()[:3]) for x in passages] == [
-        (("Part 1",), ["A", "short", "intro."]),  # cited where its text starts
-        (("Sibling",), ["Tiny."]),  # a sibling section stays separate
-        (("Other",), ["o0", "o1", "o2"]),
+        (("Part 1",), ["Part", "1", "A"]),  # cited where its text starts
+        (("Sibling",), ["Sibling", "Tiny."]),  # a sibling section stays separate
+        (("Other",), ["Other", "o0", "o1"]),
     ]
     assert passages[0].anchor == "part 1"
 
@@ -109,10 +109,18 @@ def test_sentence_splitter_respects_abbreviations() -> None:
     ]
 
 
-def test_no_blocks_or_only_headings_give_no_passages() -> None:
+def test_no_blocks_give_no_passages_and_headings_alone_are_kept() -> None:
     assert split_passages("x", []) == []
-    assert split_passages("x", [h("A"), h("B", 3)]) == []
     assert split_passages("x", [p("   ")]) == []
+    [only] = split_passages("x", [h("A"), h("B", 3)])
+    assert only.text == "A\nB" and only.heading_path == ("A", "B")
+
+
+def test_heading_without_text_leads_into_the_next_section() -> None:
+    blocks = [h("Top News", 3), h("Story one", 4), p(words(50, "s")), h("Story two", 4), p("x")]
+    first, *_ = split_passages("x", blocks)
+    assert first.text.startswith("Top News\nStory one\ns0")
+    assert first.heading_path == ("Top News", "Story one") and first.anchor == "story one"
 
 
 def test_empty_anchor_becomes_none() -> None:
@@ -132,7 +140,7 @@ def test_end_to_end_from_markdown() -> None:
     )
     passages = split_passages("p.md", clean_body(md))
     assert [(x.anchor, x.text) for x in passages] == [
-        ("summary", "one\ntwo"),
-        ("what-happened", "It happened."),
-        ("what-happened-1", "Again."),
+        ("summary", "Summary\none\ntwo"),
+        ("what-happened", "What Happened\nIt happened."),
+        ("what-happened-1", "What Happened\nAgain."),
     ]
