@@ -1,0 +1,241 @@
+"""The formatting layer: every embed and choice within Discord's limits, whatever the text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import discord
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot import formatting as fmt
+from index.models import Answer, Passage, Post, PostRef, SearchResult
+
+# Text with everything that trips formatting up: Markdown, mentions, long words, newlines.
+TRICKY = st.sampled_from(
+    ["**", "*", "__", "_", "~~", "||", "`", "```", "\\", "[", "](", ")", "<@123>", "@everyone",
+     "@here", "# ", "- ", "> ", "\n", " ", "https://x.test/a_b(c)", "é", "🙂", "…"]
+)
+TEXT = st.lists(st.one_of(st.text(max_size=40), TRICKY), max_size=60).map("".join)
+HUGE = st.integers(min_value=3_000, max_value=12_000).map(lambda n: ("word **bold** " * n)[:n])
+ANY_TEXT = st.one_of(TEXT, HUGE)
+DATES = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 1, 1))
+URLS = st.one_of(st.just("https://www.skynettoday.com/briefs/x/#what-happened"), TEXT)
+
+UNESCAPED_BOLD = re.compile(r"(?<!\\)(?:\\\\)*\*\*")
+
+
+def assert_within_limits(embed: discord.Embed) -> None:
+    data = embed.to_dict()
+    assert len(embed) <= fmt.EMBED_TOTAL_MAX
+    assert len(data.get("title", "")) <= fmt.TITLE_MAX
+    assert len(data.get("description", "")) <= fmt.DESCRIPTION_MAX
+    assert len(data.get("footer", {}).get("text", "")) <= fmt.FOOTER_MAX
+    assert len(data.get("author", {}).get("name", "")) <= fmt.AUTHOR_MAX
+    fields = data.get("fields", [])
+    assert len(fields) <= fmt.FIELDS_MAX
+    for field in fields:
+        assert 0 < len(field["name"]) <= fmt.FIELD_NAME_MAX
+        assert 0 < len(field["value"]) <= fmt.FIELD_VALUE_MAX
+    if "url" in data:
+        assert data["url"].startswith(("https://", "http://"))
+        assert len(data["url"]) <= fmt.URL_MAX
+
+
+def result(title: str, heading: str, snippet: str, sentence: str, url: str,
+           date: dt.date) -> SearchResult:
+    return SearchResult(
+        post_id="p.md", title=title, heading=heading, heading_path=(heading,) if heading else (),
+        date=date, url=url, score=1.0, text=sentence, snippet=snippet, best_sentence=sentence,
+    )
+
+
+RESULTS = st.builds(result, ANY_TEXT, TEXT, ANY_TEXT, ANY_TEXT, URLS, DATES)
+
+
+# ----------------------------------------------------------------------------- truncate
+
+
+@given(ANY_TEXT, st.integers(min_value=0, max_value=5000))
+def test_truncate_fits_and_balances_markdown(text: str, limit: int) -> None:
+    out = fmt.truncate(text, limit)
+    assert len(out) <= limit
+    if len(text) <= limit:
+        assert out == text
+        return
+    if limit > 1:
+        assert fmt.ELLIPSIS in out
+        # Whatever Markdown the kept part opened is closed again.
+        assert fmt._open_markers(out) == []
+        assert len(UNESCAPED_BOLD.findall(out.replace("\\**", ""))) % 2 == 0 or "`" in out
+
+
+@given(st.text(min_size=1, max_size=300), st.integers(min_value=20, max_value=200))
+def test_truncate_keeps_a_prefix_cut_at_a_word(text: str, limit: int) -> None:
+    out = fmt.truncate(text, limit)
+    if len(text) <= limit:
+        return
+    head = out.split(fmt.ELLIPSIS)[0]
+    assert text.startswith(head)
+    assert not head.endswith("\\") or head.endswith("\\\\")
+
+
+def test_truncate_closes_bold_and_prefers_word_boundaries() -> None:
+    out = fmt.truncate("**IBM halted sales of facial recognition** to police", 24)
+    assert out == "**IBM halted sales of…**"
+    assert fmt.truncate("plain words only here", 12) == "plain words…"
+
+
+def test_truncate_never_cuts_inside_a_link_or_an_escape() -> None:
+    text = "see [the post](https://www.skynettoday.com/briefs/face-recog-police) now"
+    assert fmt.truncate(text, 30) == "see…"
+    assert fmt.truncate("a\\*b\\*c\\*d\\*e\\*f\\*g", 6) in ("a\\*b…", "a\\*…")
+
+
+def test_truncate_plain_is_one_line() -> None:
+    assert fmt.truncate_plain("two\nlines   here and more words", 15) == "two lines here…"
+
+
+# ----------------------------------------------------------------------------- escaping
+
+
+def test_escape_makes_mentions_and_markdown_inert() -> None:
+    out = fmt.escape("@everyone **hi** <@123> [x](https://e.test) # title")
+    assert "@everyone" not in out.replace("\\", "")
+    assert "\\*\\*hi\\*\\*" in out
+    assert "\\<\\@123\\>" in out
+    assert "\\[x\\](https://e.test)" in out
+
+
+@given(TEXT)
+def test_escaped_text_opens_no_markdown(text: str) -> None:
+    out = fmt.escape(text)
+    assert fmt._open_markers(out) == []
+    assert "@everyone" not in out and "@here" not in out
+    assert not fmt._MASKED_LINK.search(out.replace("\\[", "").replace("\\]", ""))
+
+
+def test_safe_url_rejects_what_discord_refuses() -> None:
+    assert fmt.safe_url("/briefs/x/") is None
+    assert fmt.safe_url("javascript:alert(1)") is None
+    assert fmt.safe_url("https://e.test/a (b)") == "https://e.test/a%20%28b%29"
+
+
+# ----------------------------------------------------------------------------- embeds
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ANY_TEXT, st.lists(RESULTS, min_size=1, max_size=12), st.integers(1, 10),
+       st.integers(0, 12), TEXT, TEXT)
+def test_answer_embed_within_limits(question: str, results: list[SearchResult], size: int,
+                                    page: int, site: str, note: str) -> None:
+    answer = Answer(question=question, results=tuple(results))
+    embed = fmt.answer_embed(answer, fmt.Page(page, size), site_name=site, note=note)
+    assert_within_limits(embed)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ANY_TEXT, ANY_TEXT, st.lists(st.builds(PostRef, post_id=TEXT, title=ANY_TEXT, date=DATES,
+                                              url=URLS), max_size=5))
+def test_declined_embed_within_limits(question: str, message: str, refs: list[PostRef]) -> None:
+    answer = Answer(question=question, declined=True, message=message, suggestions=tuple(refs))
+    embed = fmt.declined_embed(answer, site_name="Skynet Today")
+    assert_within_limits(embed)
+    assert embed.description and embed.description.startswith("**Not covered")
+
+
+def post(title: str, excerpt: str = "", url: str = "https://e.test/p/", date: dt.date = dt.date(
+        2020, 6, 21), categories: tuple[str, ...] = ("briefs",), tags: tuple[str, ...] = (),
+         authors: tuple[str, ...] = (), post_id: str = "briefs/p.md") -> Post:
+    return Post(id=post_id, title=title, date=date, categories=categories, tags=tags,
+                authors=authors, excerpt=excerpt, url=url, fingerprint="0")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ANY_TEXT, ANY_TEXT, URLS, st.lists(TEXT, max_size=8), st.lists(TEXT, max_size=30),
+       st.lists(st.tuples(st.lists(TEXT, min_size=1, max_size=3), TEXT), max_size=120))
+def test_brief_embed_within_limits(title: str, excerpt: str, url: str, cats: list[str],
+                                   tags: list[str], heads: list[tuple[list[str], str]]) -> None:
+    p = post(title, excerpt, url, categories=tuple(cats), tags=tuple(tags), authors=tuple(tags))
+    passages = [
+        Passage(post_id=p.id, ordinal=i, heading_path=tuple(path), anchor=f"a{i}{anchor}"[:50],
+                text="x")
+        for i, (path, anchor) in enumerate(heads)
+    ]
+    assert_within_limits(fmt.brief_embed(p, passages, site_name="Skynet Today"))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.builds(post, ANY_TEXT, url=URLS, categories=st.lists(TEXT, max_size=5).map(
+    tuple)), max_size=10), st.one_of(st.none(), TEXT))
+def test_latest_embed_within_limits(posts: list[Post], category: str | None) -> None:
+    assert_within_limits(fmt.latest_embed(posts, category=category, site_name="Skynet Today"))
+
+
+@given(st.lists(st.builds(post, ANY_TEXT, post_id=st.text(min_size=1, max_size=300)), max_size=40))
+def test_title_choices_within_limits(posts: list[Post]) -> None:
+    choices = fmt.title_choices(posts)
+    assert len(choices) <= fmt.CHOICES_MAX
+    for choice in choices:
+        assert 1 <= len(choice.name) <= fmt.CHOICE_NAME_MAX
+        assert 1 <= len(choice.value) <= fmt.CHOICE_VALUE_MAX
+
+
+def test_long_post_ids_get_stable_short_keys() -> None:
+    long_id = "briefs/" + "x" * 200 + ".md"
+    assert fmt.post_key(long_id) == fmt.post_key(long_id)
+    assert len(fmt.post_key(long_id)) <= fmt.CHOICE_VALUE_MAX
+    assert fmt.post_key("briefs/short.md") == "briefs/short.md"
+
+
+@given(st.lists(st.builds(discord.Embed, title=ANY_TEXT, description=ANY_TEXT), max_size=15))
+def test_fit_embeds_respects_message_totals(embeds: list[discord.Embed]) -> None:
+    kept = fmt.fit_embeds(embeds)
+    assert len(kept) <= fmt.EMBEDS_MAX
+    assert sum(len(e) for e in kept) <= fmt.EMBED_TOTAL_MAX
+    for embed in kept:
+        assert_within_limits(embed)
+
+
+@given(ANY_TEXT)
+def test_message_content_fits(text: str) -> None:
+    assert len(fmt.message_content(text)) <= fmt.CONTENT_MAX
+
+
+def test_answer_embed_reads_well() -> None:
+    results = tuple(
+        result(f"Post {i}", "What Happened", f"IBM **halted** sales {i}", "IBM halted sales.",
+               f"https://e.test/p{i}/#what-happened", dt.date(2020, 6, 21))
+        for i in range(5)
+    )
+    answer = Answer(question="What did @everyone **IBM** decide?", results=results)
+    first = fmt.answer_embed(answer, fmt.Page(0, 3), site_name="Skynet Today")
+    assert first.title == "What did \\@\u200beveryone \\*\\*IBM\\*\\* decide?"
+    assert first.description is not None
+    assert first.description.startswith("> IBM halted sales. **[1]**")
+    assert "**[1]** [Post 0 › What Happened](https://e.test/p0/#what-happened) · 21 Jun 2020" in (
+        first.description
+    )
+    assert "**[4]**" not in first.description
+    assert first.footer.text == "Page 1 of 2 · 5 cited passages · Skynet Today"
+    second = fmt.answer_embed(answer, fmt.Page(1, 3))
+    assert second.description is not None
+    assert "**[4]**" in second.description and "**[5]**" in second.description
+    assert not second.description.startswith(">")
+
+
+def test_links_without_a_public_url_stay_plain_text() -> None:
+    assert fmt.link("A [title]", "/briefs/x/") == "A \\[title\\]"
+    assert fmt.link("A (title)", "https://e.test/x") == "[A (title)](https://e.test/x)"
+
+
+def test_about_embed_within_limits() -> None:
+    stats = fmt.AboutStats(posts=439, passages=5000, categories=["briefs", "digests"],
+                           built_at=dt.datetime(2026, 1, 1, 12, 0), version="0.1.0",
+                           site_name="Skynet Today", site_url="https://www.skynettoday.com")
+    embed = fmt.about_embed(stats)
+    assert_within_limits(embed)
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Posts"] == "439" and fields["Passages"] == "5,000"
+    assert "<t:1767268800:R>" in fields["Last indexed"]
