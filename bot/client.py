@@ -1,0 +1,138 @@
+"""The bot: a ``commands.Bot`` that owns its settings and the index service it is given."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from index.models import Answer, SearchFilters, SiteConfig
+from index.search import SearchIndex
+from index.service import IndexService
+from index.site import find_site
+
+from .settings import Settings
+from .views import DeleteAnswerButton
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.exts.errors",  # first: installs the tree's error handler
+    "bot.exts.ask",
+    "bot.exts.brief",
+    "bot.exts.latest",
+    "bot.exts.about",
+)
+
+
+def bot_intents() -> discord.Intents:
+    """Only what the bot uses: guilds (channel and permission cache) and guild messages (mentions).
+
+    No privileged intent: slash commands need none, and Discord includes the content of messages
+    that mention the bot even without the message-content intent.
+    """
+    return discord.Intents(guilds=True, guild_messages=True)
+
+
+def version() -> str:
+    try:
+        return importlib.metadata.version("briefbot")
+    except importlib.metadata.PackageNotFoundError:
+        return "dev"
+
+
+class Briefbot(commands.Bot):
+    """Answers questions about a site's posts. Settings and the index service are injected."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        service: IndexService,
+        *,
+        site: SiteConfig | None = None,
+        sync_dev_guild: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            # No prefix commands exist; a mention is a question (see exts/ask.py), never a command.
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=bot_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.settings = settings
+        self.service = service
+        self.site = site if site is not None else _site_of(settings)
+        self.sync_dev_guild = sync_dev_guild
+        self.version = version()
+
+    # ------------------------------------------------------------------ start-up
+
+    async def setup_hook(self) -> None:
+        for name in EXTENSIONS:
+            await self.load_extension(name)
+        self.add_dynamic_items(DeleteAnswerButton)
+        if self.settings.dev_guild_id and self.sync_dev_guild:
+            try:
+                synced = await self.sync_commands(self.settings.dev_guild_id)
+                log.info("Synced %d commands to the dev server %s", len(synced),
+                         self.settings.dev_guild_id)
+            except discord.HTTPException as exc:
+                # A wrong id or a server the bot is not in must not keep the bot from serving.
+                log.warning("Could not sync commands to the dev server %s: %s",
+                            self.settings.dev_guild_id, exc)
+
+    async def sync_commands(self, guild_id: int | None = None) -> list[app_commands.AppCommand]:
+        """Publish the slash commands: to one server (instant) or globally (``None``)."""
+        if guild_id is None:
+            return await self.tree.sync()
+        guild = discord.Object(id=guild_id)
+        self.tree.copy_global_to(guild=guild)
+        return await self.tree.sync(guild=guild)
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("Connected as %s (%s) to %d servers; serving %d posts", self.user, self.user.id,
+                 len(self.guilds), len(self.index))
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: the ask extension answers mentions through its own listener."""
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction[Any], command: app_commands.Command[Any, ..., Any]
+        | app_commands.ContextMenu,
+    ) -> None:
+        log.info("/%s by %s in %s", command.qualified_name, interaction.user.id,
+                 interaction.guild_id or "DM")
+
+    # ------------------------------------------------------------------ the index
+
+    @property
+    def index(self) -> SearchIndex:
+        """The index being served right now (a reindex swaps it whole)."""
+        index = self.service.current
+        if index is None:
+            raise RuntimeError("the index is not loaded yet")
+        return index
+
+    @property
+    def site_name(self) -> str:
+        return self.site.title or self.site.url.removeprefix("https://").removeprefix("http://")
+
+    async def search(self, question: str, k: int, filters: SearchFilters | None = None) -> Answer:
+        """Search off the event loop, so a big corpus never delays the gateway heartbeat."""
+        index = self.index
+        return await asyncio.to_thread(index.search, question, k, filters)
+
+
+def _site_of(settings: Settings) -> SiteConfig:
+    try:
+        return find_site(settings.content_dir)[1]
+    except OSError:
+        return SiteConfig()

@@ -1,0 +1,43 @@
+"""``/about``: what the bot serves — posts, passages, when it was last indexed, its version."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.formatting import NO_MENTIONS, AboutStats, about_embed
+
+if TYPE_CHECKING:
+    from bot.client import Briefbot
+
+
+class About(commands.Cog):
+    def __init__(self, bot: Briefbot) -> None:
+        self.bot = bot
+
+    def stats(self) -> AboutStats:
+        index = self.bot.index
+        return AboutStats(
+            posts=len(index),
+            passages=len(index.passages),
+            categories=index.categories(),
+            built_at=index.built_at,
+            version=self.bot.version,
+            site_name=self.bot.site_name,
+            site_url=self.bot.site.url,
+        )
+
+    @app_commands.command(
+        name="about", description="What I serve: posts, passages, last index time"
+    )
+    async def about(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_message(
+            embed=about_embed(self.stats()), allowed_mentions=NO_MENTIONS
+        )
+
+
+async def setup(bot: Briefbot) -> None:
+    await bot.add_cog(About(bot))

@@ -1,0 +1,189 @@
+"""``/ask`` and questions asked by mentioning the bot: cited answers, paging and delete buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import time
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.formatting import NO_MENTIONS, message_content
+from bot.params import Category, IsoDate
+from bot.views import ResultsView, answer_view
+from index.models import Answer, SearchFilters
+
+if TYPE_CHECKING:
+    from bot.client import Briefbot
+
+log = logging.getLogger(__name__)
+
+# Questions are searched on their first characters only: beyond this it is pasted text, and every
+# extra unknown word costs a typo look-up over the whole vocabulary.
+MAX_QUESTION_CHARS = 1000
+_CLEANUP_EVERY = 512
+
+
+def clip_question(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
+    """The part of ``question`` that is searched (cut at a word), and whether it was cut."""
+    question = " ".join(question.split())
+    if len(question) <= limit:
+        return question, False
+    cut = question.rfind(" ", 0, limit + 1)
+    return question[: cut if cut > limit // 2 else limit], True
+
+
+class AskLimiter:
+    """Per-user cooldown shared by ``/ask`` and mentions: ``rate`` questions per ``per`` seconds."""
+
+    def __init__(self, rate: int, per: float) -> None:
+        self.rate = rate
+        self.per = per
+        self._buckets: dict[int, app_commands.Cooldown] = {}
+        self._calls = 0
+
+    def hit(self, user_id: int) -> tuple[app_commands.Cooldown, float] | None:
+        """Count one question; ``(cooldown, retry_after)`` when the user must wait instead."""
+        if self.per <= 0:
+            return None
+        self._calls += 1
+        if self._calls % _CLEANUP_EVERY == 0:
+            self._forget_idle()
+        bucket = self._buckets.get(user_id)
+        if bucket is None:
+            bucket = self._buckets[user_id] = app_commands.Cooldown(self.rate, self.per)
+        retry_after = bucket.update_rate_limit()
+        return (bucket, retry_after) if retry_after else None
+
+    def _forget_idle(self) -> None:
+        now = time.time()
+        self._buckets = {
+            u: b for u, b in self._buckets.items() if b.get_tokens(now) < b.rate
+        }
+
+
+class Ask(commands.Cog):
+    def __init__(self, bot: Briefbot) -> None:
+        self.bot = bot
+        self.limiter = AskLimiter(bot.settings.ask_cooldown_rate, bot.settings.ask_cooldown_seconds)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        limited = self.limiter.hit(interaction.user.id)
+        if limited is not None:
+            raise app_commands.CommandOnCooldown(*limited)
+        return True
+
+    async def answer(
+        self, question: str, filters: SearchFilters | None, *, asker_id: int, deletable: bool
+    ) -> tuple[discord.Embed, discord.ui.View | None, Answer]:
+        """Search and format: the first page of the answer and its buttons."""
+        settings = self.bot.settings
+        searched, clipped = clip_question(question)
+        found = await self.bot.search(searched, settings.answer_max_results, filters)
+        # Echo what the user asked (the embed cuts it to fit), not the clipped search text.
+        found = found.model_copy(update={"question": question})
+        note = (
+            f"Your question was long; I searched its first {len(searched):,} characters."
+            if clipped else ""
+        )
+        embed, view = answer_view(
+            found,
+            asker_id=asker_id,
+            page_size=settings.answer_page_size,
+            timeout=settings.answer_buttons_seconds,
+            deletable=deletable,
+            site_name=self.bot.site_name,
+            note=note,
+        )
+        return embed, view, found
+
+    @app_commands.command(
+        name="ask", description="Ask a question; I answer from the posts, with citations"
+    )
+    @app_commands.describe(
+        question="What do you want to know?",
+        category="Only posts in this category",
+        since="Only posts from this date on (YYYY-MM-DD)",
+        private="Only you see the answer",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction[Any],
+        question: str,
+        category: app_commands.Transform[str, Category] | None = None,
+        since: app_commands.Transform[dt.date, IsoDate] | None = None,
+        private: bool = False,
+    ) -> None:
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        filters = SearchFilters(category=category, since=since)
+        embed, view, found = await self.answer(
+            question, filters, asker_id=interaction.user.id, deletable=not private
+        )
+        kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
+        if view is not None:
+            kwargs["view"] = view
+        await interaction.edit_original_response(**kwargs)
+        if isinstance(view, ResultsView):
+            view.attach(interaction.edit_original_response)
+        log.info("answered %r: %s", question[:80],
+                 "declined" if found.declined else f"{len(found.results)} results")
+
+    # ------------------------------------------------------------------ mentions
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        me = self.bot.user
+        if me is None or message.author.bot or message.guild is None:
+            return
+        if me not in message.mentions:
+            return
+        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        try:
+            await self._answer_mention(message, question)
+        except discord.HTTPException as exc:
+            # Usually no permission to post here; nothing to tell the user through.
+            log.warning("could not answer a mention in channel %s: %s", message.channel.id, exc)
+        except Exception:
+            log.exception("answering a mention in channel %s failed", message.channel.id)
+            await self._reply(message, "Something went wrong on my side; it has been logged.")
+
+    async def _answer_mention(self, message: discord.Message, question: str) -> None:
+        if not question:
+            await self._reply(
+                message,
+                "Ask me something about the posts, e.g. `@me what did IBM decide?`, or use `/ask`.",
+            )
+            return
+        limited = self.limiter.hit(message.author.id)
+        if limited is not None:
+            wait = max(1, round(limited[1] + 0.5))
+            await self._reply(message, f"You're asking quickly — try again in {wait} s.")
+            return
+        embed, view, _ = await self.answer(
+            question, None, asker_id=message.author.id, deletable=True
+        )
+        kwargs: dict[str, Any] = {"embed": embed}
+        if view is not None:
+            kwargs["view"] = view
+        sent = await message.channel.send(
+            reference=message.to_reference(fail_if_not_exists=False),
+            allowed_mentions=NO_MENTIONS,
+            **kwargs,
+        )
+        if isinstance(view, ResultsView):
+            view.attach(sent.edit)
+
+    async def _reply(self, message: discord.Message, text: str) -> None:
+        await message.channel.send(
+            message_content(text),
+            reference=message.to_reference(fail_if_not_exists=False),
+            allowed_mentions=NO_MENTIONS,
+        )
+
+
+async def setup(bot: Briefbot) -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,109 @@
+"""Slash command options shared by several commands: categories, dates and post titles.
+
+Each is a transformer, so Discord sends plain strings and commands receive checked values; a bad
+value raises :class:`UserError`, which the tree's error handler shows to the user as is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+from discord import app_commands
+
+from bot.formatting import post_key, text_choices, title_choices
+from index.models import Post
+
+if TYPE_CHECKING:
+    from bot.client import Briefbot
+    from index.search import SearchIndex
+
+log = logging.getLogger(__name__)
+
+
+class UserError(app_commands.AppCommandError):
+    """A failure caused by what the user typed; its message is shown to them as is.
+
+    Defined here, outside ``bot.exts``: extensions are re-imported when (re)loaded, which would
+    make a class defined in one a different class for everyone who imported it earlier.
+    """
+
+
+def _index(interaction: discord.Interaction[Any]) -> SearchIndex:
+    return cast("Briefbot", interaction.client).index
+
+
+class Category(app_commands.Transformer):
+    """A category of the served posts, matched case-insensitively; autocompleted from the index."""
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], value: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            needle = value.casefold().strip()
+            names = _index(interaction).categories()
+            starts = [c for c in names if c.casefold().startswith(needle)]
+            contains = [c for c in names if needle in c.casefold() and c not in starts]
+            return text_choices(starts + contains)
+        except Exception:  # autocomplete failures never reach the tree's error handler
+            log.exception("category autocomplete failed for %r", value)
+            return []
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str) -> str:
+        names = _index(interaction).categories()
+        wanted = value.strip().casefold()
+        for name in names:
+            if name.casefold() == wanted:
+                return name
+        known = ", ".join(names[:15]) or "none"
+        raise UserError(f"There is no category {value.strip()[:60]!r}. Categories: {known}.")
+
+
+class IsoDate(app_commands.Transformer):
+    """A calendar date written as YYYY-MM-DD."""
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise UserError(
+                f"{value.strip()[:40]!r} is not a date; write it like 2020-06-21."
+            ) from None
+
+
+class PostTitle(app_commands.Transformer):
+    """A post, chosen from title autocomplete (its key) or typed as (part of) its title."""
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], value: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            index = _index(interaction)
+            posts = await asyncio.to_thread(index.find_titles, value, 25)
+            return title_choices(posts)
+        except Exception:
+            log.exception("title autocomplete failed for %r", value)
+            return []
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str) -> Post:
+        index = _index(interaction)
+        post = resolve_post(index, value)
+        if post is None:
+            found = await asyncio.to_thread(index.find_titles, value, 1) if value.strip() else []
+            post = found[0] if found else None
+        if post is None:
+            raise UserError(
+                f"No post matches {value.strip()[:80]!r}. Pick one of the suggestions as you type."
+            )
+        return post
+
+
+def resolve_post(index: SearchIndex, key: str) -> Post | None:
+    """The post whose id or choice key is ``key``, if any."""
+    post = index.post(key)
+    if post is not None or not key.startswith("#"):
+        return post
+    return next((p for p in index.posts if post_key(p.id) == key), None)

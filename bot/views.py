@@ -1,0 +1,194 @@
+"""Buttons under answers: page through results, and remove an answer.
+
+The delete button works for as long as the message exists, also after a restart: it is a
+``DynamicItem`` registered on the bot, whose custom id carries the asker's user id. Views only
+*render* it (see :class:`_RenderedOnly`), because discord.py unregisters a dynamic item class when
+any view that contains an instance of it stops — which every answer's view does on timeout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+from bot.formatting import NO_MENTIONS, Page, answer_embed, page_count
+from index.models import Answer
+
+log = logging.getLogger(__name__)
+
+DELETE_PREFIX = "briefbot:delete:"
+
+Editor = Callable[..., Awaitable[Any]]
+
+
+class DeleteAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                         template=r"briefbot:delete:(?P<asker>[0-9]{1,20})"):
+    """🗑 under a public answer: the asker (or someone who may manage messages) removes it."""
+
+    def __init__(self, asker_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.secondary,
+                emoji="🗑️",
+                label="Delete",
+                custom_id=f"{DELETE_PREFIX}{asker_id}",
+            )
+        )
+        self.asker_id = asker_id
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
+        match: re.Match[str], /,
+    ) -> DeleteAnswerButton:
+        return cls(int(match["asker"]))
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id == self.asker_id or interaction.permissions.manage_messages:
+            return True
+        await interaction.response.send_message(
+            "Only the person who asked can remove this answer.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        return False
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+        # Deferring a component interaction makes "the original response" the message the button
+        # is on; deleting it through the interaction token needs no channel permission.
+        await interaction.response.defer()
+        with contextlib.suppress(discord.NotFound):  # someone removed it first
+            await interaction.delete_original_response()
+        log.info("answer %s removed by %s", getattr(interaction.message, "id", "?"),
+                 interaction.user.id)
+
+
+class _RenderedOnly(discord.ui.Button[Any]):
+    """A button a view shows but never handles itself (a dynamic item handles its clicks)."""
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
+def delete_button(asker_id: int) -> discord.ui.Button[Any]:
+    template = DeleteAnswerButton(asker_id).item
+    return _RenderedOnly(
+        style=template.style, emoji=template.emoji, label=template.label,
+        custom_id=template.custom_id,
+    )
+
+
+def delete_only_view(asker_id: int) -> discord.ui.View:
+    """The buttons of a public reply that has nothing to page through."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(delete_button(asker_id))
+    return view
+
+
+class ResultsView(discord.ui.View):
+    """"More results" paging under an answer. Only the asker may page; it disables on timeout.
+
+    ``attach`` gives the view a way to edit its message after the timeout (the interaction's
+    ``edit_original_response``, or ``Message.edit`` for replies to mentions).
+    """
+
+    def __init__(
+        self,
+        answer: Answer,
+        *,
+        asker_id: int,
+        page_size: int,
+        timeout: float,
+        deletable: bool,
+        site_name: str = "",
+        note: str = "",
+    ) -> None:
+        super().__init__(timeout=timeout)
+        self.answer = answer
+        self.asker_id = asker_id
+        self.page_size = page_size
+        self.site_name = site_name
+        self.note = note
+        self.page = 0
+        self.pages = page_count(answer, page_size)
+        self._edit: Editor | None = None
+        if deletable:
+            self.add_item(delete_button(asker_id))
+        self._refresh()
+
+    def embed(self) -> discord.Embed:
+        return answer_embed(
+            self.answer, Page(self.page, self.page_size), site_name=self.site_name,
+            note=self.note if self.page == 0 else "",
+        )
+
+    def attach(self, edit: Editor) -> None:
+        self._edit = edit
+
+    def _refresh(self) -> None:
+        self.previous.disabled = self.page == 0
+        self.more.disabled = self.page >= self.pages - 1
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id == self.asker_id:
+            return True
+        await interaction.response.send_message(
+            "Only the person who asked can page through these results — ask your own with `/ask`.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        return False
+
+    async def _show(self, interaction: discord.Interaction[Any], page: int) -> None:
+        self.page = max(0, min(page, self.pages - 1))
+        self._refresh()
+        await interaction.response.edit_message(
+            embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS
+        )
+
+    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
+    async def previous(
+        self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
+    ) -> None:
+        await self._show(interaction, self.page - 1)
+
+    @discord.ui.button(label="More results", emoji="▶️", style=discord.ButtonStyle.primary)
+    async def more(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
+        await self._show(interaction, self.page + 1)
+
+    async def on_timeout(self) -> None:
+        self.previous.disabled = True
+        self.more.disabled = True
+        if self._edit is None:
+            return
+        try:
+            await self._edit(view=self, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            # Gone (deleted by the asker) or the token expired: nothing left to disable.
+            log.debug("could not disable the buttons of an answer: %s", exc)
+
+
+def answer_view(
+    answer: Answer,
+    *,
+    asker_id: int,
+    page_size: int,
+    timeout: float,
+    deletable: bool,
+    site_name: str = "",
+    note: str = "",
+) -> tuple[discord.Embed, discord.ui.View | None]:
+    """The first page of an answer and the buttons that go under it (None when there are none)."""
+    if not answer.declined and page_count(answer, page_size) > 1:
+        view = ResultsView(
+            answer, asker_id=asker_id, page_size=page_size, timeout=timeout,
+            deletable=deletable, site_name=site_name, note=note,
+        )
+        return view.embed(), view
+    embed = answer_embed(answer, Page(0, page_size), site_name=site_name, note=note)
+    return embed, delete_only_view(asker_id) if deletable else None
