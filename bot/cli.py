@@ -72,6 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(handler=cmd_eval)
 
+    p = sub.add_parser("run", help="start the Discord bot (token: DISCORD_TOKEN or .env)")
+    _common(p)
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("sync", help="publish the slash commands to Discord")
+    _common(p)
+    p.add_argument("--guild", type=int, metavar="ID",
+                   help="only to this server (instant; default: globally)")
+    p.set_defaults(handler=cmd_sync)
+
     return parser
 
 
@@ -100,19 +110,24 @@ async def open_service(settings: Settings, announce: bool = True) -> IndexServic
     """The index service, with the index built first if this database has none for the content."""
     service = await IndexService.open(settings.db_path, settings.content_dir)
     try:
-        if await service.store.content_dir() != str(settings.content_dir.resolve()):
-            if announce:
-                err.print(f"No index for {settings.content_dir} yet; building it first…")
-            progress, update = _progress_bar("Indexing")
-            with progress:
-                report = await service.reindex(update)
-            if announce:
-                err.print(_report_line(report))
-        await service.ensure()
+        await prepare_index(service, settings, announce)
     except BaseException:
         await service.close()
         raise
     return service
+
+
+async def prepare_index(service: IndexService, settings: Settings, announce: bool = True) -> None:
+    """Load the stored index, building it first (with a progress bar) if there is none."""
+    if await service.store.content_dir() != str(settings.content_dir.resolve()):
+        if announce:
+            err.print(f"No index for {settings.content_dir} yet; building it first…")
+        progress, update = _progress_bar("Indexing")
+        with progress:
+            report = await service.reindex(update)
+        if announce:
+            err.print(_report_line(report))
+    await service.ensure()
 
 
 def _report_line(report: IndexReport) -> str:
@@ -189,6 +204,44 @@ async def cmd_eval(args: argparse.Namespace) -> int:
     for kind, s in [*report.by_kind.items(), ("ALL", report.overall)]:
         table.add_row(kind, *(cell(getattr(s, c)) for c in columns), end_section=kind == "ALL")
     console.print(table)
+    return 0
+
+
+async def cmd_run(args: argparse.Namespace) -> int:
+    from .runner import StartupError, require_token, serve, setup_logging
+
+    settings = settings_from(args)
+    try:
+        require_token(settings)  # before any work: a missing token is the commonest mistake
+        if not settings.content_dir.is_dir():
+            raise FileNotFoundError(f"content folder not found: {settings.content_dir}")
+        setup_logging(settings.log_level)
+        service = await IndexService.open(settings.db_path, settings.content_dir)
+        try:
+            await serve(settings, service, lambda: prepare_index(service, settings))
+        finally:
+            await service.close()
+    except StartupError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)  # one plain line, never wrapped
+        return exc.exit_code
+    return 0
+
+
+async def cmd_sync(args: argparse.Namespace) -> int:
+    from .runner import StartupError, sync
+
+    settings = settings_from(args)
+    service = await IndexService.open(settings.db_path, settings.content_dir)
+    try:
+        names = await sync(settings, service, args.guild)
+    except StartupError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return exc.exit_code
+    finally:
+        await service.close()
+    where = f"server {args.guild}" if args.guild else "all servers (may take a minute to show)"
+    console.print(f"Synced {len(names)} commands to {where}: "
+                  + ", ".join(f"/{n}" for n in names), markup=False)
     return 0
 
 
