@@ -1,3 +1,11 @@
 """Shared pytest configuration."""
 
+from briefbot_support import (  # noqa: F401  (the bot's fixtures)
+    bot_content_dir,
+    bot_db_path,
+    bot_service,
+    bot_settings,
+    bot_site,
+    briefbot,
+)
 from discord_emulator.fixtures import discord_world, emulator  # noqa: F401
