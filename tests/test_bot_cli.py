@@ -1,0 +1,106 @@
+"""``briefbot run``, ``python -m bot`` and ``briefbot sync`` against the Discord emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from briefbot_support import ROOT, write_site
+from discord_emulator import DiscordEmulator, Intent
+
+from bot import cli
+
+BAD_TOKEN = "MTE4.not-the-right.token-value"
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A fresh site with no index yet, and a working directory without a .env file."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("BRIEFBOT_") or name == "DISCORD_TOKEN":
+            monkeypatch.delenv(name)
+    return write_site(tmp_path / "content"), tmp_path / "data" / "briefbot.sqlite3"
+
+
+def args(command: str, site: tuple[Path, Path], *extra: str) -> list[str]:
+    return [command, "--content", str(site[0]), "--db", str(site[1]), *extra]
+
+
+def test_python_m_bot_without_a_token_prints_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("BRIEFBOT_") and k != "DISCORD_TOKEN"}
+    env["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run([sys.executable, "-m", "bot", "--content", str(ROOT / "content")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("briefbot: DISCORD_TOKEN is not set")
+
+
+async def test_rejected_token_fails_fast_with_one_line(
+    emulator: DiscordEmulator, site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", BAD_TOKEN)
+    with caplog.at_level(logging.DEBUG):
+        code = await cli.cmd_run(cli.build_parser().parse_args(args("run", site)))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("briefbot: Discord rejected the bot token") and err.count("\n") == 1
+    assert "building it first" not in err  # checked before the (long) first index
+    assert BAD_TOKEN not in err + caplog.text
+    assert emulator.identifies == 0
+
+
+async def test_run_builds_the_index_connects_and_stops_on_sigterm(
+    emulator: DiscordEmulator, site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", emulator.token)
+    monkeypatch.setenv("BRIEFBOT_DEV_GUILD_ID", str(emulator.guild.id))
+    with caplog.at_level(logging.DEBUG):
+        run = asyncio.create_task(cli.cmd_run(cli.build_parser().parse_args(args("run", site))))
+        await emulator.wait_until(lambda: emulator.identifies == 1 or run.done(), timeout=30)
+        assert not run.done(), run.result()
+        # The SIGTERM handler is the bot's (never the default, which would end pytest).
+        assert signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN, None)
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(run, 10) == 0
+    assert "building it first" in capsys.readouterr().err
+    assert site[1].exists()
+    identify = next(p for p in emulator.gateway_received if p["op"] == 2)
+    assert identify["d"]["intents"] == Intent.GUILDS | Intent.GUILD_MESSAGES
+    assert emulator.calls_to("PUT", rf"/applications/\d+/guilds/{emulator.guild.id}/commands")
+    assert not emulator.calls_to("PUT", r"/applications/\d+/commands")
+    assert emulator.token not in caplog.text
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+async def test_sync_publishes_commands_globally_or_to_one_server(
+    emulator: DiscordEmulator, site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", emulator.token)
+    parse = cli.build_parser().parse_args
+    guild = str(emulator.guild.id)
+
+    assert await cli.cmd_sync(parse(args("sync", site, "--guild", guild))) == 0
+    out = capsys.readouterr().out
+    assert out == f"Synced 4 commands to server {guild}: /about, /ask, /brief, /latest\n"
+    assert {c["name"] for c in emulator.guild_commands[emulator.guild.id]} == {
+        "about", "ask", "brief", "latest"}
+
+    assert await cli.cmd_sync(parse(args("sync", site))) == 0
+    assert {c["name"] for c in emulator.global_commands} == {"about", "ask", "brief", "latest"}
+    assert emulator.identifies == 0  # REST only, no gateway session
+
+    emulator.fail_next("PUT", r"/applications/\d+/guilds/\d+/commands", status=403)
+    assert await cli.cmd_sync(parse(args("sync", site, "--guild", guild))) == 2
+    assert "is the bot in it" in capsys.readouterr().err
