@@ -192,17 +192,21 @@ async def cmd_eval(args: argparse.Namespace) -> int:
         print(report.model_dump_json(indent=2))
         return 0
     table = Table(title=f"Retrieval on {args.questions} ({report.questions} questions)")
-    columns = ("answerable", "hit1", "hit5", "mrr10", "answer5", "wrongly_declined",
-               "unanswerable", "declined_unanswerable")
+    # (field, short header): short so the table fits an 80-column terminal.
+    columns = (
+        ("answerable", "n"), ("hit1", "hit@1"), ("hit5", "hit@5"), ("mrr10", "MRR@10"),
+        ("answer5", "ans@5"), ("wrongly_declined", "wrong decl"),
+        ("unanswerable", "unans"), ("declined_unanswerable", "declined"),
+    )
     table.add_column("kind")
-    for c in columns:
-        table.add_column(c.replace("_", " "), justify="right")
+    for _, header in columns:
+        table.add_column(header, justify="right")
 
     def cell(value: float | int | None) -> str:
         return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
     for kind, s in [*report.by_kind.items(), ("ALL", report.overall)]:
-        table.add_row(kind, *(cell(getattr(s, c)) for c in columns), end_section=kind == "ALL")
+        table.add_row(kind, *(cell(getattr(s, c)) for c, _ in columns))
     console.print(table)
     return 0
 

@@ -41,12 +41,12 @@ class RankingWeights:
     post: float = 0.3
     sentence: float = 1.0
     further_passages: float = 0.15  # post bonus per unit of its 2nd-best passage score
-    same_post_decay: float = 0.8  # 0: every post's best passage first; 1: pure passage order
-    per_post_in_top: int = 2  # passages one post may have among the first TOP results
+    same_post_decay: float = 1.0  # 0: every post's best passage first; 1: pure passage order
+    per_post_in_top: int = 3  # passages one post may have among the first TOP results
     typo: float = 0.8  # weight of a typo-corrected term
     # Decline when the best score is below this many times the question's total IDF weight:
     # a score that low means the best passage holds only a few of the question's telling words.
-    decline_below: float = 1.3
+    decline_below: float = 1.4
     date_match: float = 0.4  # score bonus (relative) for posts dated when the question says
 
 
@@ -240,7 +240,12 @@ class SearchIndex:
         best = min(d for _, d, _ in found)
         return [t for t, d, _ in found if d == best][:2]
 
-    def _passage_scores(self, plan: QueryPlan) -> np.ndarray:
+    def _passage_scores(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
+        """Scores to rank posts by, and scores to choose which of a post's passages to show.
+
+        Best-sentence evidence helps find the right post but, within a post, tends to prefer
+        summary-like passages; so the choice of passage inside a post goes without it.
+        """
         w = self.weights
         f = self.fields
         scores = f["body"].scores(plan.term_ids, plan.boosts)
@@ -248,6 +253,7 @@ class SearchIndex:
             scores += w.heading * f["heading"].scores(plan.term_ids, plan.boosts)
         if w.phrase and plan.phrase_ids:
             scores += w.phrase * f["phrase"].scores(plan.phrase_ids)
+        choice = scores.copy()
         if w.sentence and len(self.sentence_first):
             sentence_scores = f["sentence"].scores(plan.term_ids, plan.boosts)
             scores += w.sentence * np.maximum.reduceat(sentence_scores, self.sentence_first)
@@ -257,14 +263,17 @@ class SearchIndex:
             if weight:
                 post_scores += weight * f[name].scores(plan.term_ids, plan.boosts)
         scores += post_scores[self.passage_post]
+        choice += post_scores[self.passage_post]
         if plan.periods and w.date_match:
             in_period = np.zeros(len(self.posts), dtype=bool)
             for start, end in plan.periods:
                 in_period |= (self.post_dates >= start.toordinal()) & (
                     self.post_dates <= end.toordinal()
                 )
-            scores *= 1.0 + w.date_match * in_period[self.passage_post]
-        return scores
+            factor = 1.0 + w.date_match * in_period[self.passage_post]
+            scores *= factor
+            choice *= factor
+        return scores, choice
 
     def _filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
         if filters == SearchFilters():
@@ -301,11 +310,11 @@ class SearchIndex:
                 ),
                 suggestions=tuple(self._suggest(question, filters)),
             )
-        scores = self._passage_scores(plan)
+        scores, choice = self._passage_scores(plan)
         mask = self._filter_mask(filters)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        ranked = self._rank(scores, k)
+        ranked = self._rank(scores, choice, k)
         if not ranked:
             return Answer(
                 question=question,
@@ -323,7 +332,7 @@ class SearchIndex:
         results = tuple(self._result(i, score, plan) for i, score in ranked)
         return Answer(question=question, results=results)
 
-    def _rank(self, scores: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def _rank(self, scores: np.ndarray, choice: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Passages in result order.
 
         Posts are ranked by their best passage (plus a little for further matching passages).
@@ -344,7 +353,9 @@ class SearchIndex:
         decay = self.weights.same_post_decay
         queue = []  # (effective score, tie-break, passage, displayed score)
         for p, items in by_post.items():
-            for n, (i, s) in enumerate(items):
+            # Slots keep the post's score order; the passages filling them follow ``choice``.
+            chosen = sorted(items, key=lambda item: (-choice[item[0]], item[0]))
+            for n, ((_, s), (i, _)) in enumerate(zip(items, chosen, strict=True)):
                 effective = post_score[p] if n == 0 else s * decay**n
                 queue.append((-effective, n, i, post_score[p] if n == 0 else s))
         queue.sort()
