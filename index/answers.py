@@ -50,10 +50,11 @@ def mark_terms(text: str, query_terms: Collection[str]) -> str:
     out: list[str] = []
     pos = 0
     for m in _WORD.finditer(text):
-        out.append(escape_markdown(text[pos : m.start()]))
-        word = m.group()
-        out.append(f"**{word}**" if _matches(word, query_terms) else escape_markdown(word))
-        pos = m.end()
+        if _matches(m.group(), query_terms):
+            # Text between marks is escaped in one go: far fewer regex calls than per word.
+            out.append(escape_markdown(text[pos : m.start()]))
+            out.append(f"**{m.group()}**")
+            pos = m.end()
     out.append(escape_markdown(text[pos:]))
     # Neighbouring marked words merge into one bold run.
     return "".join(out).replace("****", "").replace("** **", " ")

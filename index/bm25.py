@@ -17,6 +17,7 @@ This module is pure array code: no I/O, no text processing.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,15 +45,23 @@ class TermCounts:
     @classmethod
     def from_docs(cls, docs: list[list[int]]) -> TermCounts:
         """Count term ids per document (documents given as lists of term ids, in any order)."""
-        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
-        flat = np.fromiter((t for d in docs for t in d), dtype=np.int64, count=int(lengths.sum()))
-        doc_of = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        flat = np.fromiter(
+            itertools.chain.from_iterable(docs), dtype=np.int64, count=int(lengths.sum())
+        )
+        return cls.from_flat(flat, lengths)
+
+    @classmethod
+    def from_flat(cls, flat: np.ndarray, lengths: np.ndarray) -> TermCounts:
+        """Like ``from_docs``, with all documents' term ids in one array and their lengths."""
+        n_docs = len(lengths)
+        doc_of = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
         # Unique (doc, term) pairs with counts, ordered by doc then term.
         n_terms = int(flat.max()) + 1 if len(flat) else 1
         keys, counts = np.unique(doc_of * n_terms + flat, return_counts=True)
         pair_doc = keys // n_terms
-        doc_ptr = np.zeros(len(docs) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(pair_doc, minlength=len(docs)), out=doc_ptr[1:])
+        doc_ptr = np.zeros(n_docs + 1, dtype=np.int64)
+        np.cumsum(np.bincount(pair_doc, minlength=n_docs), out=doc_ptr[1:])
         return cls(doc_ptr, (keys % n_terms).astype(np.int32), counts.astype(np.int32))
 
     @classmethod
@@ -60,6 +69,8 @@ class TermCounts:
         parts = [p for p in parts if p.n_docs]
         if not parts:
             return cls.empty()
+        if len(parts) == 1:
+            return parts[0]
         ptrs = [parts[0].doc_ptr]
         offset = parts[0].doc_ptr[-1]
         for p in parts[1:]:

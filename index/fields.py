@@ -4,7 +4,9 @@ A passage is searched through several fields, each its own BM25 space:
 
 - ``body``     the passage text;
 - ``heading``  its heading path (a question that names a section should find it);
-- ``phrase``   adjacent-term pairs of heading + body (phrase and proximity evidence);
+- ``phrase``   adjacent-term pairs of heading + body (phrase and proximity evidence), hashed
+               into a fixed id space: pairs are nearly all distinct, and a vocabulary of them
+               would be ten times the size of the word vocabulary;
 - ``title``    the post title (post-level: one document per post);
 - ``summary``  the post's excerpt, tags and categories (post-level);
 - ``post``     the whole post's text as one document (post-level: questions that combine facts
@@ -22,6 +24,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,14 +35,25 @@ from .models import ParsedPost
 from .passages import split_sentences
 
 PASSAGE_FIELDS = ("body", "heading", "phrase")
+HASHED_FIELDS = ("phrase",)  # term ids are hash buckets, not vocabulary entries
 POST_FIELDS = ("title", "summary", "post")
 SENTENCE_FIELDS = ("sentence",)
 FIELDS = PASSAGE_FIELDS + POST_FIELDS + SENTENCE_FIELDS
 
 
-def phrase_terms(terms: list[str]) -> list[str]:
-    """Adjacent pairs of terms ("facial recognit"), the cheap form of phrase matching."""
-    return [f"{a} {b}" for a, b in itertools.pairwise(terms) if a != b]
+PHRASE_BUCKETS = 1 << 20  # hashed pair ids; collisions are rare enough not to matter
+
+
+def phrase_ids(terms: list[str]) -> list[int]:
+    """Ids of adjacent term pairs ("facial recognit"), the cheap form of phrase matching.
+
+    crc32, not hash(): ids must be the same in every process and every run.
+    """
+    return [
+        zlib.crc32(f"{a} {b}".encode()) & (PHRASE_BUCKETS - 1)
+        for a, b in itertools.pairwise(terms)
+        if a != b
+    ]
 
 
 @dataclass(slots=True)
@@ -48,6 +62,7 @@ class PostTerms:
 
     post_id: str
     passages: dict[str, list[list[str]]]  # field → one term list per passage
+    phrases: list[list[int]]  # per passage, its hashed term pairs
     post: dict[str, list[str]]  # field → the post's term list
     sentences: list[list[list[str]]]  # per passage, the term list of each sentence
 
@@ -69,13 +84,14 @@ def analyze_post(parsed: ParsedPost) -> PostTerms:
         b = [t for terms in s for t in terms]
         body.append(b)
         heading.append(h)
-        phrase.append(phrase_terms(h) + phrase_terms(b))
+        phrase.append(phrase_ids(h) + phrase_ids(b))
         sentences.append(s)
     summary_text = " ".join([post.excerpt, *post.tags, *post.categories])
     title = analyze(post.title)
     return PostTerms(
         post_id=post.id,
-        passages={"body": body, "heading": heading, "phrase": phrase},
+        passages={"body": body, "heading": heading},
+        phrases=phrase,
         post={
             "title": title,
             "summary": analyze(summary_text),
@@ -102,78 +118,114 @@ class IndexData:
     def n_passages(self) -> int:
         return int(self.passage_counts.sum())
 
-    def updated(self, keep: set[str], added: list[PostTerms]) -> IndexData:
-        """A new IndexData with only the posts in ``keep`` (kept in order) plus ``added``."""
-        vocab = list(self.vocab)
-        term_id = {t: i for i, t in enumerate(vocab)}
+    @classmethod
+    def from_posts(cls, posts: list[PostTerms]) -> IndexData:
+        """Index data for analysed posts, numbering terms locally.
 
-        def ids(terms: list[str]) -> list[int]:
-            out = []
-            for t in terms:
-                i = term_id.get(t)
-                if i is None:
-                    i = term_id[t] = len(vocab)
-                    vocab.append(t)
-                out.append(i)
-            return out
+        Worker processes build these from the posts they parsed: numpy arrays and one short
+        vocabulary are far cheaper to send back than millions of term strings, and merging
+        (``updated``) only has to renumber arrays.
+        """
+        vocab: list[str] = []
+        term_id: dict[str, int] = {}
 
+        def counts(docs: list[list[str]]) -> TermCounts:
+            # One pass over all documents' terms: per-document Python work is what costs.
+            flat = list(itertools.chain.from_iterable(docs))
+            for t in set(flat).difference(term_id):
+                term_id[t] = len(vocab)
+                vocab.append(t)
+            ids = np.fromiter(map(term_id.__getitem__, flat), np.int64, len(flat))
+            return TermCounts.from_flat(ids, np.fromiter(map(len, docs), np.int64, len(docs)))
+
+        fields = {
+            name: counts([doc for pt in posts for doc in pt.passages[name]])
+            for name in PASSAGE_FIELDS
+            if name not in HASHED_FIELDS
+        }
+        fields["phrase"] = TermCounts.from_docs([ids for pt in posts for ids in pt.phrases])
+        fields.update({name: counts([pt.post[name] for pt in posts]) for name in POST_FIELDS})
+        fields["sentence"] = counts([s for pt in posts for p in pt.sentences for s in p])
+        return cls(
+            vocab=vocab,
+            post_ids=[pt.post_id for pt in posts],
+            passage_counts=np.array([len(pt.passages["body"]) for pt in posts], np.int32),
+            sentence_counts=np.array([len(p) for pt in posts for p in pt.sentences], np.int32),
+            fields=fields,
+        )
+
+    def select(self, keep: set[str]) -> IndexData:
+        """Only the posts in ``keep``, in order (the vocabulary is left as it is)."""
         keep_post = np.fromiter((p in keep for p in self.post_ids), bool, len(self.post_ids))
         keep_passage = np.repeat(keep_post, self.passage_counts)
-        fields: dict[str, TermCounts] = {}
-        for name in PASSAGE_FIELDS:
-            new_docs = [ids(doc) for pt in added for doc in pt.passages[name]]
-            fields[name] = TermCounts.concat(
-                [self.fields[name].select(keep_passage), TermCounts.from_docs(new_docs)]
-            )
-        for name in POST_FIELDS:
-            new_docs = [ids(pt.post[name]) for pt in added]
-            fields[name] = TermCounts.concat(
-                [self.fields[name].select(keep_post), TermCounts.from_docs(new_docs)]
-            )
         keep_sentence = np.repeat(keep_passage, self.sentence_counts)
-        new_sentences = [ids(s) for pt in added for p in pt.sentences for s in p]
-        fields["sentence"] = TermCounts.concat(
-            [self.fields["sentence"].select(keep_sentence), TermCounts.from_docs(new_sentences)]
+        level = {name: keep_passage for name in PASSAGE_FIELDS}
+        level.update({name: keep_post for name in POST_FIELDS})
+        level.update({name: keep_sentence for name in SENTENCE_FIELDS})
+        return IndexData(
+            vocab=self.vocab,
+            post_ids=[p for p, k in zip(self.post_ids, keep_post, strict=True) if k],
+            passage_counts=self.passage_counts[keep_post],
+            sentence_counts=self.sentence_counts[keep_passage],
+            fields={name: tc.select(level[name]) for name, tc in self.fields.items()},
         )
-        sentence_counts = np.concatenate(
-            [
-                self.sentence_counts[keep_passage],
-                np.array([len(p) for pt in added for p in pt.sentences], np.int32),
-            ]
-        ).astype(np.int32)
+
+    def updated(self, keep: set[str], added: list[IndexData]) -> IndexData:
+        """The posts in ``keep`` (kept in order) followed by those of ``added``, one vocabulary."""
+        parts = [self.select(keep), *added]
+        vocab = list(self.vocab)
+        term_id = {t: i for i, t in enumerate(vocab)}
+        remapped = [parts[0]]
+        for part in parts[1:]:
+            for t in part.vocab:
+                if t not in term_id:
+                    term_id[t] = len(vocab)
+                    vocab.append(t)
+            mapping = np.fromiter(map(term_id.__getitem__, part.vocab), np.int64, len(part.vocab))
+            remapped.append(
+                IndexData(
+                    vocab=vocab,
+                    post_ids=part.post_ids,
+                    passage_counts=part.passage_counts,
+                    sentence_counts=part.sentence_counts,
+                    fields={
+                        n: tc if n in HASHED_FIELDS else tc.remap_terms(mapping)
+                        for n, tc in part.fields.items()
+                    },
+                )
+            )
         data = IndexData(
             vocab=vocab,
-            post_ids=[p for p, k in zip(self.post_ids, keep_post, strict=True) if k]
-            + [pt.post_id for pt in added],
-            passage_counts=np.concatenate(
-                [
-                    self.passage_counts[keep_post],
-                    np.array([len(pt.passages["body"]) for pt in added], np.int32),
-                ]
-            ).astype(np.int32),
-            sentence_counts=sentence_counts,
-            fields=fields,
+            post_ids=[p for part in remapped for p in part.post_ids],
+            passage_counts=np.concatenate([p.passage_counts for p in remapped]).astype(np.int32),
+            sentence_counts=np.concatenate([p.sentence_counts for p in remapped]).astype(np.int32),
+            fields={name: TermCounts.concat([p.fields[name] for p in remapped]) for name in FIELDS},
         )
         return data.compacted() if len(vocab) > 1.5 * data.live_terms() + 1000 else data
 
-    def live_terms(self) -> int:
+    def _used_terms(self) -> np.ndarray:
         used = np.zeros(len(self.vocab), bool)
-        for tc in self.fields.values():
-            used[tc.term_ids] = True
-        return int(used.sum())
+        for name, tc in self.fields.items():
+            if name not in HASHED_FIELDS:
+                used[tc.term_ids] = True
+        return used
+
+    def live_terms(self) -> int:
+        return int(self._used_terms().sum())
 
     def compacted(self) -> IndexData:
         """Drop terms no document uses any more (they pile up as posts are edited or removed)."""
-        used = np.zeros(len(self.vocab), bool)
-        for tc in self.fields.values():
-            used[tc.term_ids] = True
+        used = self._used_terms()
         mapping = np.cumsum(used) - 1
         return IndexData(
             vocab=[t for t, u in zip(self.vocab, used, strict=True) if u],
             post_ids=self.post_ids,
             passage_counts=self.passage_counts,
             sentence_counts=self.sentence_counts,
-            fields={name: tc.remap_terms(mapping) for name, tc in self.fields.items()},
+            fields={
+                name: tc if name in HASHED_FIELDS else tc.remap_terms(mapping)
+                for name, tc in self.fields.items()
+            },
         )
 
     def to_bytes(self) -> bytes:

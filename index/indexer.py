@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fields import IndexData, PostTerms, analyze_post
+from .fields import IndexData, analyze_post
 from .loader import parse_post
 from .models import IndexReport, LoadIssue, ParsedPost, SiteConfig
 from .site import find_site, iter_post_files
@@ -29,7 +29,7 @@ ProgressCallback = Callable[[int, int], None]  # (files done, files to parse)
 
 # Below this many files to parse, worker processes cost more to start than they save.
 PROCESS_POOL_MIN_FILES = 150
-CHUNK = 24
+CHUNK_MIN = 16
 
 
 @dataclass(slots=True)
@@ -40,19 +40,13 @@ class _Pending:
     state: FileState
 
 
-def _parse_one(
-    post_id: str, path: Path, data: bytes, posts_root: Path, site: SiteConfig
-) -> tuple[ParsedPost | LoadIssue, PostTerms | None]:
-    parsed = parse_post(path, posts_root, site, data=data)
-    if isinstance(parsed, LoadIssue):
-        return parsed, None
-    return parsed, analyze_post(parsed)
-
-
 def _parse_chunk(
-    jobs: list[tuple[str, Path, bytes]], posts_root: Path, site: SiteConfig
-) -> list[tuple[ParsedPost | LoadIssue, PostTerms | None]]:
-    return [_parse_one(pid, path, data, posts_root, site) for pid, path, data in jobs]
+    jobs: list[tuple[Path, bytes]], posts_root: Path, site: SiteConfig
+) -> tuple[list[ParsedPost | LoadIssue], IndexData]:
+    """Parse and analyse some files (in a worker process when there are many)."""
+    parsed = [parse_post(path, posts_root, site, data=data) for path, data in jobs]
+    terms = [analyze_post(p) for p in parsed if isinstance(p, ParsedPost)]
+    return parsed, IndexData.from_posts(terms)
 
 
 class Indexer:
@@ -132,22 +126,20 @@ class Indexer:
         # 2. Parse and analyse what changed.
         results = await self._parse(pending, posts_root, site, progress)
 
+        parsed_files, batches = results
         upserts = []
-        added_terms: list[PostTerms] = []
         new_issues: list[tuple[LoadIssue, FileState]] = []
-        for job, (parsed, terms) in zip(pending, results, strict=True):
+        for job, parsed in zip(pending, parsed_files, strict=True):
             if isinstance(parsed, LoadIssue):
                 new_issues.append((parsed, job.state))
                 continue
             new_issues += [(i, job.state) for i in parsed.issues]
             upserts.append((parsed.post, parsed.passages, job.state))
-            assert terms is not None
-            added_terms.append(terms)
 
         old_ids = set() if first_index else stored_ids
         # Rows of posts not kept are deleted; upserted ones come back (a different site: all go).
         removed = sorted(stored_ids - kept - {p.id for p, _, _ in upserts})
-        data = await asyncio.to_thread(old_data.updated, kept, added_terms)
+        data = await asyncio.to_thread(old_data.updated, kept, batches)
 
         # 3. Commit atomically (posts, passages, issues and term statistics together).
         cleared = sorted({j.post_id for j in pending} | (stored_issue_paths - on_disk))
@@ -184,32 +176,36 @@ class Indexer:
         posts_root: Path,
         site: SiteConfig,
         progress: ProgressCallback | None,
-    ) -> list[tuple[ParsedPost | LoadIssue, PostTerms | None]]:
+    ) -> tuple[list[ParsedPost | LoadIssue], list[IndexData]]:
+        """Parse and analyse the pending files, in chunks; returns results in input order."""
         total = len(pending)
         if progress:
             progress(0, total)
-        if not total:
-            return []
-        jobs = [(p.post_id, p.path, p.data) for p in pending]
-        chunks = [jobs[i : i + CHUNK] for i in range(0, total, CHUNK)]
+        jobs = [(p.path, p.data) for p in pending]
+        chunk = max(CHUNK_MIN, -(-total // (self.workers * 4)))  # a few chunks per worker
+        chunks = [jobs[i : i + chunk] for i in range(0, total, chunk)]
         loop = asyncio.get_running_loop()
-        results: list[list[tuple[ParsedPost | LoadIssue, PostTerms | None]]] = []
+        parsed: list[ParsedPost | LoadIssue] = []
+        batches: list[IndexData] = []
         done = 0
+
+        async def collect(future: asyncio.Future, size: int) -> None:
+            nonlocal done
+            files, batch = await future
+            parsed.extend(files)
+            batches.append(batch)
+            done += size
+            if progress:
+                progress(done, total)
+
         if total >= PROCESS_POOL_MIN_FILES and self.workers > 1:
             with ProcessPoolExecutor(max_workers=self.workers) as pool:
                 futures = [
-                    loop.run_in_executor(pool, _parse_chunk, chunk, posts_root, site)
-                    for chunk in chunks
+                    loop.run_in_executor(pool, _parse_chunk, c, posts_root, site) for c in chunks
                 ]
-                for future, chunk in zip(futures, chunks, strict=True):
-                    results.append(await future)
-                    done += len(chunk)
-                    if progress:
-                        progress(done, total)
+                for future, c in zip(futures, chunks, strict=True):
+                    await collect(future, len(c))
         else:
-            for chunk in chunks:
-                results.append(await asyncio.to_thread(_parse_chunk, chunk, posts_root, site))
-                done += len(chunk)
-                if progress:
-                    progress(done, total)
-        return [r for chunk_results in results for r in chunk_results]
+            for c in chunks:
+                await collect(asyncio.to_thread(_parse_chunk, c, posts_root, site), len(c))
+        return parsed, batches

@@ -26,7 +26,7 @@ from rapidfuzz.distance import Levenshtein
 from . import answers
 from .analyzer import analyze
 from .bm25 import BM25, top_k
-from .fields import FIELDS, POST_FIELDS, IndexData, phrase_terms
+from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, POST_FIELDS, IndexData, phrase_ids
 from .models import Answer, Passage, Post, PostRef, SearchFilters, SearchResult
 
 
@@ -34,8 +34,8 @@ from .models import Answer, Passage, Post, PostRef, SearchFilters, SearchResult
 class RankingWeights:
     """How much each field counts relative to the passage body, and other ranking knobs."""
 
-    heading: float = 1.0
-    phrase: float = 1.0
+    heading: float = 0.5
+    phrase: float = 0.5
     title: float = 1.0
     summary: float = 0.5
     post: float = 0.3
@@ -132,7 +132,10 @@ class SearchIndex:
         self.built_at = built_at
         self.vocab = {t: i for i, t in enumerate(data.vocab)}
         n_terms = len(data.vocab)
-        self.fields = {name: BM25(data.fields[name], n_terms) for name in FIELDS}
+        self.fields = {
+            name: BM25(data.fields[name], PHRASE_BUCKETS if name in HASHED_FIELDS else n_terms)
+            for name in FIELDS
+        }
         self.sentence_first = np.concatenate([[0], np.cumsum(data.sentence_counts)[:-1]]).astype(
             np.int64
         )
@@ -213,11 +216,11 @@ class SearchIndex:
                 boosts.append(self.weights.typo / len(fixes))
                 weight_of[fix] = max(float(body_idf[j]), 0.1) * self.weights.typo
                 kept_terms.append(fix)
-        phrase_ids = [self.vocab[p] for p in phrase_terms(kept_terms) if p in self.vocab]
+        pairs = phrase_ids(kept_terms)
         return QueryPlan(
             ids,
             boosts,
-            phrase_ids,
+            pairs,
             frozenset(weight_of),
             weight_of,
             unknown,
@@ -225,7 +228,9 @@ class SearchIndex:
         )
 
     def _in_use(self, term_id: int) -> bool:
-        return any(self.fields[name].doc_freq(term_id) for name in FIELDS)
+        return any(
+            self.fields[name].doc_freq(term_id) for name in FIELDS if name not in HASHED_FIELDS
+        )
 
     def _typo_fixes(self, term: str) -> list[str]:
         """Nearest vocabulary terms for an unknown word: edit distance 1 (2 for long words)."""
