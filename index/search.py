@@ -37,12 +37,13 @@ class RankingWeights:
     heading: float = 0.5
     phrase: float = 0.5
     title: float = 1.0
-    summary: float = 0.5
+    summary: float = 1.0
     post: float = 0.3
     sentence: float = 1.0
     further_passages: float = 0.15  # post bonus per unit of its 2nd-best passage score
     same_post_decay: float = 1.0  # 0: every post's best passage first; 1: pure passage order
-    per_post_in_top: int = 3  # passages one post may have among the first TOP results
+    lead: float = 0.1  # bonus for a post's opening passages: 1 + lead / (1 + position)
+    per_post_in_top: int = 4  # passages one post may have among the first TOP results
     typo: float = 0.8  # weight of a typo-corrected term
     # Decline when the best score is below this many times the question's total IDF weight:
     # a score that low means the best passage holds only a few of the question's telling words.
@@ -144,6 +145,7 @@ class SearchIndex:
         self.post_first_passage = np.concatenate([[0], np.cumsum(data.passage_counts)]).astype(
             np.int64
         )
+        self._lead_cache: dict[float, np.ndarray] = {}
         self.post_dates = np.array([p.date.toordinal() for p in posts], dtype=np.int64)
         # Typo correction candidates: plain word terms (no numbers, names with digits or pairs).
         self._spelling = [t for t in data.vocab if t.isalpha() and len(t) >= 4]
@@ -258,6 +260,9 @@ class SearchIndex:
             scores += w.heading * f["heading"].scores(plan.term_ids, plan.boosts)
         if w.phrase and plan.phrase_ids:
             scores += w.phrase * f["phrase"].scores(plan.phrase_ids)
+        if w.lead:
+            # A post's opening (summary, TLDR, lede) answers more questions than its later parts.
+            scores *= self._lead_factor(w.lead)
         choice = scores.copy()
         if w.sentence and len(self.sentence_first):
             sentence_scores = f["sentence"].scores(plan.term_ids, plan.boosts)
@@ -279,6 +284,13 @@ class SearchIndex:
             scores *= factor
             choice *= factor
         return scores, choice
+
+    def _lead_factor(self, lead: float) -> np.ndarray:
+        cached = self._lead_cache.get(lead)
+        if cached is None:
+            ordinal = np.arange(len(self.passages)) - self.post_first_passage[self.passage_post]
+            cached = self._lead_cache[lead] = 1.0 + lead / (1.0 + ordinal)
+        return cached
 
     def _filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
         if filters == SearchFilters():
