@@ -357,38 +357,45 @@ class SearchIndex:
         passage already shown, so one long post cannot crowd out the others but a clearly better
         post may show a second passage before a weak post's first.
         """
-        candidates = top_k(scores, min(CANDIDATES, len(scores)))
-        candidates = candidates[scores[candidates] > 0]
-        by_post: dict[int, list[tuple[int, float]]] = {}
-        for i in candidates.tolist():
-            by_post.setdefault(int(self.passage_post[i]), []).append((i, float(scores[i])))
-        bonus = self.weights.further_passages
-        post_score = {
-            p: items[0][1] + (bonus * items[1][1] if len(items) > 1 else 0.0)
-            for p, items in by_post.items()
-        }
-        decay = self.weights.same_post_decay
-        queue = []  # (effective score, tie-break, passage, displayed score)
-        for p, items in by_post.items():
-            # Slots keep the post's score order; the passages filling them follow ``choice``.
-            chosen = sorted(items, key=lambda item: (-choice[item[0]], item[0]))
-            for n, ((_, s), (i, _)) in enumerate(zip(items, chosen, strict=True)):
-                effective = post_score[p] if n == 0 else s * decay**n
-                queue.append((-effective, n, i, post_score[p] if n == 0 else s))
-        queue.sort()
+        cand = top_k(scores, min(CANDIDATES, len(scores)))
+        cand = cand[scores[cand] > 0]
+        if not len(cand):
+            return []
+        post = self.passage_post[cand]
+        score = scores[cand]
+        # Within each post: slot n holds the post's n-th best score (by ``scores``), and is
+        # filled by its n-th passage by ``choice``. lexsort's last key is the primary one.
+        by_score = np.lexsort((cand, -score, post))
+        by_choice = np.lexsort((cand, -choice[cand], post))
+        post_sorted = post[by_score]
+        starts = np.flatnonzero(np.r_[True, post_sorted[1:] != post_sorted[:-1]])
+        sizes = np.diff(np.r_[starts, len(post_sorted)])
+        slot = np.arange(len(post_sorted)) - np.repeat(starts, sizes)
+        slot_score = score[by_score]
+        second = np.zeros(len(starts))
+        has_second = sizes > 1
+        second[has_second] = slot_score[starts[has_second] + 1]
+        post_score = slot_score[starts] + self.weights.further_passages * second
+        effective = slot_score * self.weights.same_post_decay ** slot
+        effective[starts] = post_score
+        shown = slot_score.copy()
+        shown[starts] = post_score
+        passage = cand[by_choice]  # same post grouping and sizes as by_score
+        order = np.lexsort((passage, slot, -effective))
+        queue = zip(passage[order].tolist(), shown[order].tolist(), strict=True)
         # At most ``per_post_in_top`` passages of one post among the first TOP results.
         cap = self.weights.per_post_in_top
         top: list[tuple[int, float]] = []
         later: list[tuple[int, float]] = []
         shown_per_post: dict[int, int] = {}
-        for _, _, i, shown in queue:
+        for i, shown_score in queue:
             post = int(self.passage_post[i])
             if len(top) < TOP and shown_per_post.get(post, 0) >= cap:
-                later.append((i, shown))
+                later.append((i, shown_score))
                 continue
             shown_per_post[post] = shown_per_post.get(post, 0) + 1
-            (top if len(top) < TOP else later).append((i, shown))
-            if len(top) >= k and len(top) >= TOP:
+            (top if len(top) < TOP else later).append((i, shown_score))
+            if len(top) + len(later) >= k and len(top) >= min(k, TOP):
                 break
         return (top + later)[:k]
 
