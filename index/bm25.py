@@ -64,6 +64,26 @@ class TermCounts:
         np.cumsum(np.bincount(pair_doc, minlength=n_docs), out=doc_ptr[1:])
         return cls(doc_ptr, (keys % n_terms).astype(np.int32), counts.astype(np.int32))
 
+    def grouped(self, group_of_doc: np.ndarray, n_groups: int) -> TermCounts:
+        """Documents merged into groups (e.g. sentences into passages): counts are summed."""
+        pair_doc = np.repeat(np.arange(self.n_docs, dtype=np.int64), np.diff(self.doc_ptr))
+        n_terms = int(self.term_ids.max()) + 1 if len(self.term_ids) else 1
+        keys = group_of_doc[pair_doc].astype(np.int64) * n_terms + self.term_ids
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
+        counts = np.add.reduceat(self.counts[order], starts) if len(keys) else self.counts
+        keys = keys[starts] if len(keys) else keys
+        doc_ptr = np.zeros(n_groups + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys // n_terms, minlength=n_groups), out=doc_ptr[1:])
+        return TermCounts(doc_ptr, (keys % n_terms).astype(np.int32), counts.astype(np.int32))
+
+    def plus(self, other: TermCounts) -> TermCounts:
+        """Document-wise sum of two statistics over the same documents."""
+        both = TermCounts.concat([self, other])
+        group = np.concatenate([np.arange(self.n_docs), np.arange(other.n_docs)])
+        return both.grouped(group, self.n_docs)
+
     @classmethod
     def concat(cls, parts: list[TermCounts]) -> TermCounts:
         parts = [p for p in parts if p.n_docs]

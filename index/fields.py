@@ -61,15 +61,15 @@ class PostTerms:
     """One post's analysed fields: per passage (in order) and for the post as a whole."""
 
     post_id: str
-    passages: dict[str, list[list[str]]]  # field → one term list per passage
+    passages: dict[str, list[list[str]]]  # field → one term list per passage ("heading")
     phrases: list[list[int]]  # per passage, its hashed term pairs
-    post: dict[str, list[str]]  # field → the post's term list
-    sentences: list[list[list[str]]]  # per passage, the term list of each sentence
+    post: dict[str, list[str]]  # field → the post's term list ("title", "summary")
+    sentences: list[list[list[str]]]  # per passage, the term list of each sentence (the body)
 
 
 def analyze_post(parsed: ParsedPost) -> PostTerms:
     post = parsed.post
-    body, heading, phrase, sentences = [], [], [], []
+    heading, phrase, sentences = [], [], []
     heading_cache: dict[tuple[str, ...], list[str]] = {}
     for passage in parsed.passages:
         h = heading_cache.get(passage.heading_path)
@@ -81,22 +81,15 @@ def analyze_post(parsed: ParsedPost) -> PostTerms:
             for sentence in split_sentences(line)
         ]
         s = [terms for terms in s if terms] or [[]]
-        b = [t for terms in s for t in terms]
-        body.append(b)
         heading.append(h)
-        phrase.append(phrase_ids(h) + phrase_ids(b))
+        phrase.append(phrase_ids(h) + phrase_ids([t for terms in s for t in terms]))
         sentences.append(s)
     summary_text = " ".join([post.excerpt, *post.tags, *post.categories])
-    title = analyze(post.title)
     return PostTerms(
         post_id=post.id,
-        passages={"body": body, "heading": heading},
+        passages={"heading": heading},
         phrases=phrase,
-        post={
-            "title": title,
-            "summary": analyze(summary_text),
-            "post": title + [t for b in body for t in b],
-        },
+        post={"title": analyze(post.title), "summary": analyze(summary_text)},
         sentences=sentences,
     )
 
@@ -138,19 +131,30 @@ class IndexData:
             ids = np.fromiter(map(term_id.__getitem__, flat), np.int64, len(flat))
             return TermCounts.from_flat(ids, np.fromiter(map(len, docs), np.int64, len(docs)))
 
+        # Sentences are analysed once; passage bodies and whole posts are their sums.
+        sentence_counts = np.array([len(p) for pt in posts for p in pt.sentences], np.int32)
+        passage_counts = np.array([len(pt.sentences) for pt in posts], np.int32)
+        sentence = counts([s for pt in posts for p in pt.sentences for s in p])
+        body = sentence.grouped(
+            np.repeat(np.arange(len(sentence_counts)), sentence_counts), len(sentence_counts)
+        )
+        title = counts([pt.post["title"] for pt in posts])
         fields = {
-            name: counts([doc for pt in posts for doc in pt.passages[name]])
-            for name in PASSAGE_FIELDS
-            if name not in HASHED_FIELDS
+            "body": body,
+            "heading": counts([h for pt in posts for h in pt.passages["heading"]]),
+            "phrase": TermCounts.from_docs([ids for pt in posts for ids in pt.phrases]),
+            "title": title,
+            "summary": counts([pt.post["summary"] for pt in posts]),
+            "post": body.grouped(
+                np.repeat(np.arange(len(passage_counts)), passage_counts), len(passage_counts)
+            ).plus(title),
+            "sentence": sentence,
         }
-        fields["phrase"] = TermCounts.from_docs([ids for pt in posts for ids in pt.phrases])
-        fields.update({name: counts([pt.post[name] for pt in posts]) for name in POST_FIELDS})
-        fields["sentence"] = counts([s for pt in posts for p in pt.sentences for s in p])
         return cls(
             vocab=vocab,
             post_ids=[pt.post_id for pt in posts],
-            passage_counts=np.array([len(pt.passages["body"]) for pt in posts], np.int32),
-            sentence_counts=np.array([len(p) for pt in posts for p in pt.sentences], np.int32),
+            passage_counts=passage_counts,
+            sentence_counts=sentence_counts,
             fields=fields,
         )
 
