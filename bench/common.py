@@ -1,0 +1,310 @@
+"""Shared helpers for the benchmarks: data paths, replicated sites, question sets, timing, tables.
+
+The machine the benchmarks run on is shared and noisy, so every script times our code and its
+baselines in the same run, interleaved query by query, and reports medians/p99 and ratios rather
+than lone absolute figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "skynet-today"
+DEV_QUESTIONS = SHARED / "eval" / "dev.jsonl"
+
+
+# ---------------------------------------------------------------------------------- data
+
+
+def require_shared() -> None:
+    """Exit (status 0, with a clear message) when the shared corpus is not beside the project."""
+    missing = [p for p in (CORPUS / "_posts", DEV_QUESTIONS) if not p.exists()]
+    if missing:
+        print(
+            "SKIPPED: the benchmarks need the shared corpus and eval set, not found at "
+            + ", ".join(str(p) for p in missing)
+            + f" (expected ../shared beside {ROOT})."
+        )
+        raise SystemExit(0)
+
+
+def build_site(dest: Path, copies: int, source: Path = CORPUS) -> Path:
+    """A Jekyll site in ``dest`` holding ``copies`` copies of ``source``'s posts; returns ``dest``.
+
+    One copy keeps the original layout (``_posts/<category>/…``); more copies go under distinct
+    folders (``_posts/copy03/<category>/…``), so every post has its own id and URL. Files are
+    copied (never linked), so benchmarks may edit them without touching the shared corpus.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source / "_config.yml", dest / "_config.yml")
+    posts = source / "_posts"
+    if copies == 1:
+        shutil.copytree(posts, dest / "_posts")
+    else:
+        for i in range(copies):
+            shutil.copytree(posts, dest / "_posts" / f"copy{i:02d}")
+    return dest
+
+
+@contextlib.contextmanager
+def temp_dir(prefix: str = "briefbot-bench-") -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix=prefix) as d:
+        yield Path(d)
+
+
+def post_files(site: Path) -> list[Path]:
+    return sorted(p for p in (site / "_posts").rglob("*") if p.suffix in (".md", ".markdown"))
+
+
+def dev_questions() -> list[str]:
+    with DEV_QUESTIONS.open(encoding="utf-8") as f:
+        return [json.loads(line)["question"] for line in f if line.strip()]
+
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    """One realistic slip: two inner letters swapped, one dropped, or one doubled."""
+    i = rng.randrange(1, len(word) - 2)
+    kind = rng.randrange(3)
+    if kind == 0:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if kind == 1:
+        return word[:i] + word[i + 1 :]
+    return word[:i] + word[i] + word[i:]
+
+
+def question_set(
+    titles: Sequence[str], headings: Sequence[tuple[str, str]], seed: int = 0
+) -> list[str]:
+    """Realistic questions, made generically (nothing here knows any answer):
+
+    - the dev set's questions as written;
+    - per dev question: its keywords shuffled and lower-cased, a 2–4 keyword subset, and the
+      question with one typo in a longer word;
+    - per post title: a question about it ("tell me about …", "what happened with …", …);
+    - per sampled (post title, section heading): "what does … say about …".
+    """
+    from index.analyzer import STOPWORDS  # the analyzer's own list: keywords as it sees them
+
+    rng = random.Random(seed)
+    dev = dev_questions()
+    out = list(dev)
+    for q in dev:
+        words = _WORD.findall(q)
+        keywords = [w for w in words if w.casefold() not in STOPWORDS]
+        if not keywords:
+            continue
+        shuffled = keywords[:]
+        rng.shuffle(shuffled)
+        out.append(" ".join(shuffled).lower())
+        if len(keywords) > 2:
+            out.append(" ".join(rng.sample(keywords, rng.randint(2, min(4, len(keywords))))))
+        long_words = [w for w in keywords if len(w) >= 6 and w.isalpha()]
+        if long_words:
+            w = rng.choice(long_words)
+            out.append(q.replace(w, _typo(w, rng), 1))
+    templates = (
+        "{}?",
+        "tell me about {}",
+        "what happened with {}",
+        "what was said about {}",
+        "{} — what's the story?",
+    )
+    for title in dict.fromkeys(titles):
+        text = rng.choice(templates).format(title.rstrip("?.!"))
+        out.append(text if rng.random() < 0.5 else text.lower())
+    pairs = list(dict.fromkeys(headings))
+    for title, heading in rng.sample(pairs, min(200, len(pairs))):
+        out.append(f"what does {title.rstrip('?.!')} say about {heading.lower()}")
+    return [q for q in dict.fromkeys(out) if q.strip()]
+
+
+def field_token_lists(data: Any, field: str = "body") -> list[list[str]]:
+    """Token lists of one indexed field, rebuilt from its stored term counts (bag of words).
+
+    These are exactly the terms our index scores, so baselines built from them see the same tokens.
+    """
+    tc = data.fields[field]
+    vocab = data.vocab
+    ptr = tc.doc_ptr.tolist()
+    terms = tc.term_ids.tolist()
+    counts = tc.counts.tolist()
+    return [
+        [vocab[t] for j in range(ptr[d], ptr[d + 1]) for t in [terms[j]] * counts[j]]
+        for d in range(len(ptr) - 1)
+    ]
+
+
+# ---------------------------------------------------------------------------------- index
+
+
+@dataclass
+class BuiltIndex:
+    service: Any  # index.service.IndexService
+    report: Any  # index.models.IndexReport
+    seconds: float  # wall time of reindex(), including loading the new index
+
+    @property
+    def index(self) -> Any:  # index.search.SearchIndex
+        return self.service.current
+
+
+async def open_and_index(db_path: Path, content: Path) -> BuiltIndex:
+    from index.service import IndexService
+
+    service = await IndexService.open(db_path, content)
+    started = time.perf_counter()
+    report = await service.reindex()
+    return BuiltIndex(service, report, time.perf_counter() - started)
+
+
+def build_index(db_path: Path, content: Path) -> tuple[Any, Any]:
+    """(SearchIndex, IndexReport) of ``content``, indexed into a fresh SQLite file."""
+
+    async def run() -> tuple[Any, Any]:
+        built = await open_and_index(db_path, content)
+        await built.service.close()
+        return built.index, built.report
+
+    return asyncio.run(run())
+
+
+# ---------------------------------------------------------------------------------- timing
+
+
+@dataclass
+class Stats:
+    n: int
+    p50: float
+    p99: float
+    mean: float
+
+    @classmethod
+    def of(cls, samples: Sequence[float]) -> Stats:
+        a = np.asarray(samples, dtype=np.float64)
+        return cls(
+            len(a), float(np.percentile(a, 50)), float(np.percentile(a, 99)), float(a.mean())
+        )
+
+
+def time_interleaved(
+    systems: dict[str, Callable[[str], object]],
+    queries: Sequence[str],
+    rounds: int,
+    seed: int = 0,
+    only_some: dict[str, int] | None = None,
+) -> dict[str, list[float]]:
+    """Per-call latencies (ms) of each system, interleaved query by query.
+
+    Each round visits the queries in a fresh random order and, for each query, runs every system
+    once in a rotating order, so machine noise falls on all systems alike. ``only_some`` limits a
+    slow system to an evenly spread sample of that many queries (per round).
+    """
+    rng = random.Random(seed)
+    names = list(systems)
+    samples: dict[str, list[float]] = {n: [] for n in names}
+    sampled: dict[str, set[int]] = {}
+    for name, count in (only_some or {}).items():
+        step = max(1, len(queries) // max(1, count))
+        sampled[name] = set(range(0, len(queries), step)[:count])
+    clock = time.perf_counter_ns
+    for r in range(rounds):
+        order = list(range(len(queries)))
+        rng.shuffle(order)
+        gc.collect()
+        for pos, qi in enumerate(order):
+            q = queries[qi]
+            shift = (pos + r) % len(names)
+            for name in names[shift:] + names[:shift]:
+                if name in sampled and qi not in sampled[name]:
+                    continue
+                fn = systems[name]
+                t0 = clock()
+                fn(q)
+                samples[name].append((clock() - t0) / 1e6)
+    return samples
+
+
+def median_seconds(fn: Callable[[], object], runs: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+# ---------------------------------------------------------------------------------- output
+
+
+def print_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    cells = [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    print(f"\n{title}")
+    for line in [list(headers), ["-" * w for w in widths], *cells]:
+        # First column (names) left-aligned, figures right-aligned.
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(line, widths, strict=True))
+            ).rstrip()
+        )
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        if value == 0:
+            return "0"
+        if abs(value) >= 100:
+            return f"{value:.0f}"
+        if abs(value) >= 10:
+            return f"{value:.1f}"
+        if abs(value) >= 0.1:
+            return f"{value:.2f}"
+        return f"{value:.3f}"
+    return str(value)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def machine_note() -> str:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"python {sys.version.split()[0]}, {os.cpu_count()} cpu(s), load avg {load:.2f}"
+
+
+def base_parser(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="fewer runs (a smoke test)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    return parser
+
+
+def write_json(path: Path | None, payload: dict[str, Any]) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
