@@ -210,13 +210,29 @@ STOPWORDS: frozenset[str] = frozenset(
     ]
 )
 
+
+def _mark_ranges() -> str:
+    """A regex class body of the combining marks in the BMP (Python's \\w leaves them out)."""
+    ranges: list[tuple[int, int]] = []
+    for cp in range(0x300, 0x10000):
+        if unicodedata.category(chr(cp)).startswith("M"):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1] = (ranges[-1][0], cp)
+            else:
+                ranges.append((cp, cp))
+    return "".join(f"{chr(a)}-{chr(b)}" if a != b else chr(a) for a, b in ranges)
+
+
 # A token is a run of word characters joined by hyphens, apostrophes, or (in numbers and acronyms)
 # dots and commas; _analyze_word sorts out which. \w is Unicode-aware ("Schrödinger", "東京").
 # One simple pattern is markedly faster than alternatives spelled out in the regex.
-_TOKEN_RE = re.compile(r"\w+(?:[-'’.,]\w+)*")
+# Combining marks, which \w leaves out, belong to the word they follow: Devanagari vowel signs
+# ("हिन्दी"), the dot of a case-folded "İ", accents of text in decomposed (NFD) form.
+_W = rf"\w[\w{_mark_ranges()}]*"
+_TOKEN_RE = re.compile(rf"{_W}(?:[-'’.,]{_W})*")
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
-_LETTERS_DIGITS = re.compile(r"[^\W\d_]+|\d+")
+_LETTERS_DIGITS = re.compile(r"[^\d_]+|\d+")  # letters (with their marks) | digits
 
 _stemmer = Stemmer.Stemmer("english")
 _stemmer.maxCacheSize = 0  # we memoise whole words below, which is cheaper than its cache
@@ -231,7 +247,8 @@ def _strip_accents(word: str) -> str:
     if word.isascii():
         return word
     decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    # Casefold again: compatibility forms may decompose to capitals ("ℌ" → "H").
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _useful_part(part: str) -> bool:
@@ -286,7 +303,10 @@ def words(text: str) -> list[str]:
     """The surface words of ``text``, case-folded, URLs removed (they are not words)."""
     if "://" in text or "www." in text:
         text = _URL_RE.sub(" ", text)
-    return _TOKEN_RE.findall(text.casefold())
+    text = text.casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)  # "e" + U+0301 → "é", as most text spells it
+    return _TOKEN_RE.findall(text)
 
 
 def analyze(text: str) -> list[str]:
