@@ -9,3 +9,4 @@ from briefbot_support import (  # noqa: F401  (the bot's fixtures)
     briefbot,
 )
 from discord_emulator.fixtures import discord_world, emulator  # noqa: F401
+from retrieval_support import fixture_site, shared_corpus_index  # noqa: F401  (retrieval fixtures)

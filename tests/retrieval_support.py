@@ -1,0 +1,69 @@
+"""Fixtures and helpers for the retrieval core's tests: the hand-written fixture site, and the
+real corpus indexed once per session through the ``briefbot index`` command."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_SITE = Path(__file__).resolve().parent / "fixtures" / "site"
+SEED_CONTENT = ROOT / "content"
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "skynet-today"
+DEV_SET = SHARED / "eval" / "dev.jsonl"
+SHARED_MISSING = "../shared (real corpus and eval set) not present (fresh clone); CI provides it"
+
+needs_shared = pytest.mark.skipif(not CORPUS.is_dir(), reason=SHARED_MISSING)
+needs_dev_set = pytest.mark.skipif(not DEV_SET.is_file(), reason=SHARED_MISSING)
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    """``briefbot ARGV`` in this process: (exit code, stdout, stderr)."""
+    from bot.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse errors
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
+
+
+def copy_site(dest: Path) -> Path:
+    """A fresh copy of the fixture site at ``dest`` (tests edit their copy)."""
+    return Path(shutil.copytree(FIXTURE_SITE, dest))
+
+
+@pytest.fixture
+def fixture_site(tmp_path: Path) -> Path:
+    """The hand-written fixture site, copied to this test's tmp_path."""
+    return copy_site(tmp_path / "site")
+
+
+@dataclass(frozen=True)
+class SharedIndex:
+    content: Path
+    db: Path
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(scope="session")
+def shared_corpus_index(tmp_path_factory: pytest.TempPathFactory) -> SharedIndex:
+    """The real corpus indexed by ``briefbot index`` into a fresh database, once per session.
+
+    Read-only for tests: ask and eval on it, never reindex it with other content.
+    """
+    if not CORPUS.is_dir():
+        pytest.skip(SHARED_MISSING)
+    db = tmp_path_factory.mktemp("shared-index") / "corpus.sqlite3"
+    code, out, err = run_cli(["index", "--content", str(CORPUS), "--db", str(db)])
+    return SharedIndex(CORPUS, db, code, out, err)
