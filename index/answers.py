@@ -53,7 +53,7 @@ def mark_terms(text: str, query_terms: Collection[str]) -> str:
         if _matches(m.group(), query_terms):
             # Text between marks is escaped in one go: far fewer regex calls than per word.
             out.append(escape_markdown(text[pos : m.start()]))
-            out.append(f"**{m.group()}**")
+            out.append(f"**{escape_markdown(m.group())}**")  # "max_flops" is text too
             pos = m.end()
     out.append(escape_markdown(text[pos:]))
     # Neighbouring marked words merge into one bold run.
@@ -70,12 +70,14 @@ def snippet(text: str, focus: str, query_terms: Collection[str], width: int = SN
     else:
         # Begin at the focus sentence, or a bit before it when the sentence is short.
         begin = max(0, min(start, len(flat) - width))
-        if begin > 0:
-            space = flat.rfind(" ", 0, begin)
-            begin = space + 1 if space > 0 else 0
+        if begin > 0 and flat[begin - 1] != " ":
+            # Start at a word boundary going forward: going back would push the end of the
+            # window back too, cutting off the end of a focus sentence that closes the text.
+            space = flat.find(" ", begin)
+            begin = space + 1 if space >= 0 else begin
         end = begin + width
         if end < len(flat):
-            space = flat.rfind(" ", begin, end)
+            space = flat.rfind(" ", begin, end + 1)  # a window may end right before a space
             end = space if space > begin else end
         window = flat[begin:end]
         lead = "… " if begin > 0 else ""

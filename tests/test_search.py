@@ -1,0 +1,485 @@
+"""Ranking and answers on the hand-written fixture site, indexed through IndexService."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from retrieval_support import copy_site
+
+from index.analyzer import analyze
+from index.answers import escape_markdown, mark_terms, sentences, snippet
+from index.models import Answer, SearchFilters, SearchResult
+from index.search import DEFAULT_WEIGHTS, TOP, SearchIndex, question_periods
+from index.service import IndexService
+
+CRANES = "briefs/2021-02-10-valmora-port-cranes.md"
+LUMENAR = "briefs/2021-05-18-lumenar-face-recognition.md"
+GLACIERFALL = "briefs/2022-03-03-glacierfall-avalanche-model.md"
+QUILL = "briefs/2022-09-14-quill-3-endangered-languages.md"
+ORBIT = "briefs/2023-05-22-orbital-debris-tracker.md"
+SEPSIS = "briefs/2020-11-20-northgate-triage-algorithm.md"
+BENCHMARKS = "editorials/2021-08-30-benchmark-fatigue.md"
+CHIPS = "editorials/2022-11-05-chip-export-rules.md"
+VACUUM = "editorials/2023-02-12-robot-vacuum-floor-plans.md"
+DRONES = "editorials/2024-05-09-delivery-drone-noise.md"
+DIGEST_110 = "digests/2023-10-16-last-week-in-ai-110.md"
+DIGEST_120 = "digests/2024-05-20-last-week-in-ai-120.md"
+REVIEW = "digests/2024-01-08-year-in-review-2023.md"
+SITE_URL = "https://circuitnotes.example.org"
+
+
+async def _build(db: Path, content: Path) -> SearchIndex:
+    service = await IndexService.open(db, content)
+    try:
+        return await service.ensure()
+    finally:
+        await service.close()
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    base = tmp_path_factory.mktemp("search")
+    site = copy_site(base / "site")
+    return asyncio.run(_build(base / "index.sqlite3", site))
+
+
+def with_weights(index: SearchIndex, **changes: object) -> SearchIndex:
+    weights = dataclasses.replace(DEFAULT_WEIGHTS, **changes)  # type: ignore[arg-type]
+    return SearchIndex(index.data, index.posts, index.passages, weights=weights)
+
+
+def posts_of(answer: Answer) -> list[str]:
+    return list(dict.fromkeys(r.post_id for r in answer.results))
+
+
+def test_fixture_site_is_indexed(index: SearchIndex) -> None:
+    assert len(index) == 13
+    assert index.categories() == ["briefs", "digests", "editorials"]
+    assert len(index.passages) > 40
+
+
+# ---------------------------------------------------------------------------- ranking
+
+
+@pytest.mark.parametrize(
+    ("question", "post"),
+    [
+        ("Why did the dockworkers strike over the autonomous cranes?", CRANES),
+        ("Which model forecasts avalanche danger for rescue services?", GLACIERFALL),
+        ("Which endangered languages can Quill-3 translate?", QUILL),
+        ("How does a robot vacuum know my floor plan?", VACUUM),
+        ("Why are towns complaining about delivery drone noise?", DRONES),
+        ("Why was Lumenar fined by the regulator?", LUMENAR),
+        ("hospital sepsis algorithm false alarms", SEPSIS),
+        ("How much in subsidies came with the chip export controls?", CHIPS),
+        ("Are leaderboards with saturated benchmarks misleading?", BENCHMARKS),
+    ],
+)
+def test_clear_questions_get_the_right_post_first(
+    index: SearchIndex, question: str, post: str
+) -> None:
+    answer = index.search(question)
+    assert not answer.declined, answer.message
+    assert answer.results[0].post_id == post
+
+
+@pytest.mark.parametrize("spelling", ["Quill-3", "Quill3", "quill 3"])
+def test_hyphenated_names_match_however_spelled(index: SearchIndex, spelling: str) -> None:
+    assert index.search(f"What can {spelling} do?").results[0].post_id == QUILL
+
+
+def test_title_match_counts_more_than_body(index: SearchIndex) -> None:
+    # "firmware" is in the robot vacuum post's title and once in its (longer) passage, and once
+    # in a shorter passage of the chip post: the title puts the vacuum post first.
+    assert posts_of(index.search("firmware"))[:2] == [VACUUM, CHIPS]
+    assert posts_of(with_weights(index, title=0.0, post=0.0).search("firmware"))[0] == CHIPS
+
+
+def test_heading_match_counts_more_than_body(index: SearchIndex) -> None:
+    # "insurance" is a section heading in the Glacierfall post, and once in the body of the
+    # drone and vacuum posts.
+    first = index.search("insurance").results[0]
+    assert (first.post_id, first.heading) == (GLACIERFALL, "The Insurance Angle")
+
+
+QUESTIONS = [
+    "avalanche",
+    "Which model forecasts avalanche danger?",
+    "chess engine tournament",
+    "robot maps privacy",
+    "drone noise regulator",
+    "autonomous cranes union strike",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_each_posts_best_passage_comes_first(index: SearchIndex, question: str) -> None:
+    answer = index.search(question, k=20)
+    seen: dict[str, SearchResult] = {}
+    for result in answer.results:
+        first = seen.setdefault(result.post_id, result)
+        assert first.score >= result.score
+    compared = 0
+    for post_id, first in seen.items():
+        # The passage a search restricted to the post ranks first is the one listed first
+        # (a post that matches only weakly on its own may be declined: nothing to compare).
+        only = index.search(question, k=1, filters=SearchFilters(post_id=post_id))
+        if not only.declined:
+            assert (only.results[0].url, only.results[0].text) == (first.url, first.text)
+            compared += 1
+    assert compared >= 1
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_one_post_cannot_crowd_out_the_first_results(index: SearchIndex, question: str) -> None:
+    cap = index.weights.per_post_in_top
+    assert cap < TOP
+    answer = index.search(question, k=10)
+    first = [r.post_id for r in answer.results[:TOP]]
+    assert max(first.count(p) for p in first) <= cap
+    three = with_weights(index, per_post_in_top=3).search(question, k=10)
+    first = [r.post_id for r in three.results[:TOP]]
+    assert max(first.count(p) for p in first) <= 3
+    assert len(three.results) == len(answer.results)  # passages held back come later
+
+
+def test_crowding_cap_lets_other_posts_in(index: SearchIndex) -> None:
+    # Six passages of the Glacierfall post mention avalanches; other posts do so once.
+    answer = with_weights(index, per_post_in_top=3).search("avalanche", k=10)
+    first = [r.post_id for r in answer.results[:TOP]]
+    assert first.count(GLACIERFALL) == 3
+    assert len(set(first)) == 3
+    assert sum(r.post_id == GLACIERFALL for r in answer.results) >= 5  # the rest come later
+
+
+def test_k_is_respected_and_bounded(index: SearchIndex) -> None:
+    assert len(index.search("avalanche", k=1).results) == 1
+    assert len(index.search("avalanche", k=0).results) == 1
+    assert len(index.search("model", k=1000).results) <= 50
+    assert len(index.search("avalanche", k=3).results) == 3
+
+
+# ---------------------------------------------------------------------------- filters
+
+
+def test_category_filter(index: SearchIndex) -> None:
+    answer = index.search("avalanche forecasts", k=10, filters=SearchFilters(category="digests"))
+    assert answer.results
+    assert all("digests" in r.categories for r in answer.results)
+    assert posts_of(answer)[0] in (DIGEST_110, REVIEW)
+    upper = index.search("avalanche forecasts", k=10, filters=SearchFilters(category="Digests"))
+    assert [r.url for r in upper.results] == [r.url for r in answer.results]
+
+
+def test_tag_filter(index: SearchIndex) -> None:
+    answer = index.search("maps and faces", k=10, filters=SearchFilters(tag="privacy"))
+    assert set(posts_of(answer)) <= {LUMENAR, VACUUM}
+    assert answer.results
+    for result in answer.results:
+        assert "privacy" in index.post(result.post_id).tags  # type: ignore[union-attr]
+
+
+def test_date_filters(index: SearchIndex) -> None:
+    since = dt.date(2024, 1, 1)
+    answer = index.search("chess engine", k=10, filters=SearchFilters(since=since))
+    assert answer.results and all(r.date >= since for r in answer.results)
+    assert posts_of(answer)[0] == DIGEST_120
+    until = dt.date(2023, 12, 31)
+    answer = index.search("chess engine", k=10, filters=SearchFilters(until=until))
+    assert answer.results and all(r.date <= until for r in answer.results)
+    assert posts_of(answer) == [DIGEST_110]
+    window = SearchFilters(since=dt.date(2024, 1, 8), until=dt.date(2024, 1, 8))
+    assert posts_of(index.search("chess engine", k=10, filters=window)) == [REVIEW]
+
+
+def test_post_filter(index: SearchIndex) -> None:
+    answer = index.search("model", k=20, filters=SearchFilters(post_id=GLACIERFALL))
+    assert answer.results and {r.post_id for r in answer.results} == {GLACIERFALL}
+
+
+def test_filter_that_matches_nothing_declines(index: SearchIndex) -> None:
+    answer = index.search("avalanche", filters=SearchFilters(category="podcasts"))
+    assert answer.declined and not answer.results and answer.message
+
+
+# ---------------------------------------------------------------------------- question handling
+
+
+def test_typo_still_finds_the_post(index: SearchIndex) -> None:
+    answer = index.search("face recogntion in shops")
+    assert not answer.declined
+    assert answer.results[0].post_id == LUMENAR
+    marked = re.findall(r"\*\*(.+?)\*\*", answer.results[0].snippet.casefold())
+    assert any("recognition" in run for run in marked)
+    assert index.search("avalanch forecasts").results[0].post_id == GLACIERFALL
+
+
+def test_month_and_year_prefer_posts_of_that_period(index: SearchIndex) -> None:
+    may = index.search("Which chess engine won the tournament in May 2024?")
+    assert posts_of(may)[0] == DIGEST_120
+    october = index.search("Which chess engine won the tournament in October 2023?")
+    assert posts_of(october)[0] == DIGEST_110
+
+
+@pytest.mark.parametrize(
+    ("question", "periods"),
+    [
+        ("What happened in May 2024?", [(dt.date(2024, 5, 1), dt.date(2024, 6, 14))]),
+        ("news from Sept. 2021", [(dt.date(2021, 9, 1), dt.date(2021, 10, 14))]),
+        ("february 2020 digest", [(dt.date(2020, 2, 1), dt.date(2020, 3, 14))]),
+        ("Dec 2019", [(dt.date(2019, 12, 1), dt.date(2020, 1, 14))]),
+        ("AI in 2019", [(dt.date(2019, 1, 1), dt.date(2020, 1, 14))]),
+        (
+            "from 2018 to 2020",
+            [
+                (dt.date(2018, 1, 1), dt.date(2019, 1, 14)),
+                (dt.date(2020, 1, 1), dt.date(2021, 1, 14)),
+            ],
+        ),
+        # A named month wins over bare years; "may" alone is a verb, not a date.
+        ("March 2023, not 2019", [(dt.date(2023, 3, 1), dt.date(2023, 4, 14))]),
+        ("Which model may fail?", []),
+        ("GPT-3 has 175 billion parameters", []),
+        ("It cost $2024", [(dt.date(2024, 1, 1), dt.date(2025, 1, 14))]),
+        ("", []),
+    ],
+)
+def test_question_periods(question: str, periods: list[tuple[dt.date, dt.date]]) -> None:
+    assert question_periods(question) == periods
+
+
+def test_off_topic_question_is_declined_with_closest_titles(index: SearchIndex) -> None:
+    answer = index.search("What is the best recipe for sourdough bread?")
+    assert answer.declined and not answer.results
+    assert answer.message
+    assert 1 <= len(answer.suggestions) <= 3
+    titles = {p.id: p.title for p in index.posts}
+    for ref in answer.suggestions:
+        assert titles[ref.post_id] == ref.title
+        assert ref.url == index.post(ref.post_id).url  # type: ignore[union-attr]
+    football = index.search("Who won the football world cup in 2022?")
+    assert football.declined and football.suggestions
+
+
+def test_suggestions_for_a_title_like_question(index: SearchIndex) -> None:
+    answer = index.search("robot vacuum firmware sourdough bread recipes ovens")
+    if answer.declined:  # declined or not, the vacuum post must be what is offered first
+        assert answer.suggestions[0].post_id == VACUUM
+    else:
+        assert answer.results[0].post_id == VACUUM
+
+
+@pytest.mark.parametrize("question", ["", "   ", "what is the", "???", "🙂", "the of and to"])
+def test_unusable_question_gets_a_helpful_decline(index: SearchIndex, question: str) -> None:
+    answer = index.search(question)
+    assert answer.declined and not answer.results
+    assert "question" in answer.message.casefold() or "content" in answer.message.casefold()
+
+
+def test_unknown_words_are_declined(index: SearchIndex) -> None:
+    answer = index.search("zxqv blorptastic")
+    assert answer.declined and not answer.results and answer.message
+
+
+# ---------------------------------------------------------------------------- citations
+
+
+def test_urls_carry_the_section_anchor(index: SearchIndex) -> None:
+    for question in [*QUESTIONS, "small labs seeds stipend", "look back at the year"]:
+        for result in index.search(question, k=20).results:
+            post = index.post(result.post_id)
+            assert post is not None
+            anchors = {p.anchor for p in index.post_passages(post.id)}
+            if post.redirect:
+                continue
+            base, _, anchor = result.url.partition("#")
+            assert base == post.url
+            assert result.url.startswith(SITE_URL)
+            if anchor:
+                assert anchor in anchors
+            else:  # only the opening of a post, before any heading, has no anchor
+                assert result.heading == ""
+
+
+def test_repeated_heading_gets_a_numbered_anchor(index: SearchIndex) -> None:
+    result = index.search("small labs seeds stipend").results[0]
+    assert result.post_id == BENCHMARKS
+    assert result.url == f"{SITE_URL}/editorials/benchmark-fatigue-essay/#caveats-1"
+    assert (result.heading, result.heading_path) == ("Caveats", ("Better Habits", "Caveats"))
+
+
+def test_permalink_and_pattern_urls(index: SearchIndex) -> None:
+    assert index.post(LUMENAR).url == f"{SITE_URL}/briefs/lumenar-fine/"  # type: ignore[union-attr]
+    assert index.post(CRANES).url == f"{SITE_URL}/briefs/valmora-port-cranes/"  # type: ignore[union-attr]
+
+
+def test_redirect_post_is_cited_at_its_target_without_anchor(index: SearchIndex) -> None:
+    answer = index.search("orbital debris satellite collision warnings", k=10)
+    orbit = [r for r in answer.results if r.post_id == ORBIT]
+    assert orbit and answer.results[0].post_id == ORBIT
+    for result in orbit:
+        assert result.url == "https://orbit.example.net/stories/orbital-debris-tracker/"
+        assert result.heading  # the passage has a section, but the target page is elsewhere
+
+
+def test_opening_passage_without_heading_has_no_anchor(index: SearchIndex) -> None:
+    answer = index.search("look back at the year", k=5, filters=SearchFilters(post_id=REVIEW))
+    assert answer.results[0].heading == ""
+    assert answer.results[0].url == f"{SITE_URL}/digests/year-in-review-2023/"
+
+
+# ---------------------------------------------------------------------------- presentation
+
+
+def unmark(text: str) -> str:
+    """Snippet → plain text: bold marks and escapes removed, ellipses trimmed."""
+    text = text.replace("**", "")
+    text = re.sub(r"\\(.)", r"\1", text)
+    return text.removeprefix("… ").removesuffix(" …")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [*QUESTIONS, "export rules threshold", "max_flops rating", "Quill-3 Sámi speakers"],
+)
+def test_snippet_marks_matched_words_and_is_a_window_of_the_text(
+    index: SearchIndex, question: str
+) -> None:
+    terms = set(analyze(question))
+    answer = index.search(question, k=8)
+    assert re.search(r"\*\*(.+?)\*\*", answer.results[0].snippet)
+    for result in answer.results:
+        flat = " ".join(result.text.split())
+        assert unmark(result.snippet) in flat
+        marked = re.findall(r"\*\*(.+?)\*\*", result.snippet)
+        # A passage may rank through its post's title alone; if it has question words, they
+        # are in the snippet (it is centred on the best sentence), and only they are marked.
+        assert bool(marked) == bool(set(analyze(result.text)) & terms), result.snippet
+        for run in marked:
+            assert set(analyze(unmark(run))) & terms, run
+
+
+def test_snippet_escapes_markdown_from_the_text(index: SearchIndex) -> None:
+    rules = index.search("export rules threshold").results[0]
+    assert "max_flops" in rules.text
+    assert "max\\_flops" in rules.snippet and "max_flops" not in rules.snippet
+    matched = index.search("max_flops rating").results[0]
+    assert "**max\\_flops rating**" in matched.snippet
+
+
+def test_mark_terms_escapes_everything_but_its_own_marks() -> None:
+    text = "Use *stars*, `code`, a_b_c, [link](x) | pipes > quotes ~~strike~~ and \\ slashes"
+    marked = mark_terms(text, set(analyze("stars pipes")))
+    assert marked.count("**") == 4
+    assert "**stars**" in marked and "**pipes**" in marked
+    outside = marked.replace("**stars**", "").replace("**pipes**", "")
+    assert re.search(r"(?<!\\)[*_`\[\]|>~]", outside.replace("\\\\", "")) is None
+    assert escape_markdown("a_b") == "a\\_b"
+
+
+def test_snippet_window_is_bounded() -> None:
+    text = " ".join(f"word{i}" for i in range(200)) + " avalanche " + "tail " * 100
+    out = snippet(text, "avalanche", {"avalanch"}, width=120)
+    assert "**avalanche**" in out
+    assert out.startswith("… ") and out.endswith(" …")
+    assert len(unmark(out)) <= 120
+
+
+def test_snippet_keeps_a_closing_focus_sentence_whole() -> None:
+    focus = "Nurses described the alarm as background noise."
+    text = "Opening words of a long passage go here. " * 12 + focus
+    out = snippet(text, focus, {"nois"}, width=120)
+    assert out.startswith("… ") and out.endswith("background **noise**.")
+
+
+_WORDS = st.sampled_from(["alarm", "noise", "a", "model", "max_flops", "x*y", "[ref]", "Ward"])
+_SENTENCES = st.lists(_WORDS, min_size=1, max_size=15).map(lambda w: "The " + " ".join(w) + ".")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_SENTENCES, min_size=1, max_size=12),
+    st.data(),
+    st.integers(min_value=40, max_value=400),
+)
+def test_snippet_window_property(parts: list[str], data: st.DataObject, width: int) -> None:
+    text = " ".join(parts)
+    focus = data.draw(st.sampled_from(sentences(text)))
+    out = snippet(text, focus, {"alarm"}, width=width)
+    window = unmark(out)
+    assert window in text
+    assert len(window) <= max(width, len(text))
+    if len(focus) <= width:
+        assert focus in window
+
+
+@pytest.mark.parametrize(
+    "question", [*QUESTIONS, "Which endangered languages can Quill-3 translate?"]
+)
+def test_best_sentence_is_a_matching_sentence_of_the_passage(
+    index: SearchIndex, question: str
+) -> None:
+    terms = set(analyze(question))
+    for result in index.search(question, k=8).results:
+        assert result.best_sentence in sentences(result.text)
+        if set(analyze(result.text)) & terms:
+            assert set(analyze(result.best_sentence)) & terms, result.best_sentence
+
+
+def test_best_sentence_prefers_the_sentence_with_the_question_words(index: SearchIndex) -> None:
+    result = index.search("How many euros was Lumenar fined?").results[0]
+    assert result.post_id == LUMENAR
+    assert "4.2 million euros" in result.best_sentence
+
+
+def test_results_serialise_with_post_alias(index: SearchIndex) -> None:
+    data = index.search("avalanche").model_dump(mode="json", by_alias=True)
+    first = data["results"][0]
+    assert {"post", "title", "heading", "url", "score", "text", "snippet", "best_sentence"} <= set(
+        first
+    )
+    assert first["post"] == GLACIERFALL
+
+
+# ---------------------------------------------------------------------------- catalogue
+
+
+def test_find_titles(index: SearchIndex) -> None:
+    assert index.find_titles("vacuum")[0].id == VACUUM
+    # Titles starting with the text first, newest first among them.
+    assert [p.id for p in index.find_titles("last week in ai")[:2]] == [DIGEST_120, DIGEST_110]
+    assert index.find_titles("Glacerfall neural network")[0].id == GLACIERFALL  # fuzzy
+    assert [p.id for p in index.find_titles("")] == [p.id for p in index.latest(25)]
+    assert len(index.find_titles("a", limit=2)) == 2
+
+
+def test_latest(index: SearchIndex) -> None:
+    assert [p.id for p in index.latest(3)] == [DIGEST_120, DRONES, REVIEW]
+    briefs = index.latest(2, category="briefs")
+    assert [p.id for p in briefs] == [ORBIT, QUILL]
+    assert index.latest(100) == sorted(index.posts, key=lambda p: p.date, reverse=True)
+
+
+def test_post_and_post_passages(index: SearchIndex) -> None:
+    assert index.post("nope.md") is None
+    post = index.post(BENCHMARKS)
+    assert post is not None and post.title == "Benchmark Fatigue: Why Leaderboards Mislead"
+    passages = index.post_passages(BENCHMARKS)
+    assert [p.ordinal for p in passages] == list(range(len(passages)))
+    assert {p.post_id for p in passages} == {BENCHMARKS}
+    assert [p.anchor for p in passages] == [
+        None,
+        "saturated-leaderboards",
+        "caveats",
+        "better-habits",
+        "caveats-1",
+    ]
+    total = sum(len(index.post_passages(p.id)) for p in index.posts)
+    assert total == len(index.passages)
