@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -129,7 +130,7 @@ class Ask(commands.Cog):
         await interaction.edit_original_response(**kwargs)
         if isinstance(view, ResultsView):
             view.attach(interaction.edit_original_response)
-        log.info("answered %r: %s", question[:80],
+        log.debug("answered %r: %s", question[:80],
                  "declined" if found.declined else f"{len(found.results)} results")
 
     # ------------------------------------------------------------------ mentions
@@ -160,7 +161,7 @@ class Ask(commands.Cog):
             return
         limited = self.limiter.hit(message.author.id)
         if limited is not None:
-            wait = max(1, round(limited[1] + 0.5))
+            wait = max(1, math.ceil(limited[1]))
             await self._reply(message, f"You're asking quickly — try again in {wait} s.")
             return
         embed, view, _ = await self.answer(

@@ -28,7 +28,8 @@ class Latest(commands.Cog):
         category: app_commands.Transform[str, Category] | None = None,
         count: app_commands.Range[int, 1, 10] = 5,
     ) -> None:
-        posts = self.bot.index.latest(count, category)
+        # Discord enforces 1–10 in its client; tools calling the API directly might not.
+        posts = self.bot.index.latest(max(1, min(count, 10)), category)
         embed = latest_embed(posts, category=category, site_name=self.bot.site_name)
         await interaction.response.send_message(
             embed=embed, view=delete_only_view(interaction.user.id), allowed_mentions=NO_MENTIONS
