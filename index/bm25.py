@@ -176,7 +176,9 @@ class BM25:
             data = np.concatenate(
                 [self.postings_data[s] * w for s, w in zip(slices, kept, strict=True)]
             )
-        return np.bincount(docs, weights=data, minlength=self.n_docs)
+        # astype: for terms left in the vocabulary with no postings (their posts were removed),
+        # bincount of nothing comes back as integers, which the callers' float sums reject.
+        return np.bincount(docs, weights=data, minlength=self.n_docs).astype(np.float64)
 
     def doc_freq(self, term_id: int) -> int:
         return int(self.term_ptr[term_id + 1] - self.term_ptr[term_id])

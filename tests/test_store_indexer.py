@@ -1,0 +1,580 @@
+"""The stored index: incremental refreshes, restarts, sharing one database, migrations, swaps.
+
+Everything runs against real SQLite files in tmp_path and a copy of the fixture site.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import numpy as np
+import pytest
+from retrieval_support import copy_site
+
+from index.fields import FIELDS, HASHED_FIELDS, IndexData, analyze_post
+from index.loader import parse_post
+from index.migrations import migrate, migration_files
+from index.models import Answer, ParsedPost, SearchFilters
+from index.search import SearchIndex
+from index.service import IndexService, ReindexInProgress
+from index.site import find_site, iter_post_files
+from index.store import MIGRATIONS, IndexStore
+
+GLACIERFALL = "briefs/2022-03-03-glacierfall-avalanche-model.md"
+DRONES = "editorials/2024-05-09-delivery-drone-noise.md"
+QUILL = "briefs/2022-09-14-quill-3-endangered-languages.md"
+NEW_POST = "briefs/2024-06-01-tidal-kite-turbines.md"
+QUESTIONS = [
+    "Which model forecasts avalanche danger?",
+    "Why are towns complaining about delivery drone noise?",
+    "Which endangered languages can Quill-3 translate?",
+    "chess engine tournament",
+    "face recogntion in shops",
+    "sourdough bread recipe",
+    "what is the",
+]
+
+NEW_POST_TEXT = """---
+title: "Tidal Kites Learn to Steer Themselves"
+categories: [briefs]
+tags: [energy, robotics]
+---
+
+## Summary
+
+Underwater kites tethered to the seabed generate electricity as tidal currents sweep them in
+figure-of-eight loops. A reinforcement learning controller now steers them, and a pilot array off
+the coast of Brennick produced a third more power than with the hand-tuned controller it replaced.
+"""
+
+
+class Progress:
+    """Records the indexer's progress calls: how many files it set out to parse."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+
+    def __call__(self, done: int, total: int) -> None:
+        self.calls.append((done, total))
+
+    @property
+    def parsed(self) -> int:
+        assert self.calls, "progress was never reported"
+        return self.calls[0][1]
+
+
+async def rebuild(service: IndexService) -> tuple[object, int]:
+    progress = Progress()
+    report = await service.reindex(progress)
+    return report, progress.parsed
+
+
+def post_path(site: Path, post_id: str) -> Path:
+    return site / "_posts" / post_id
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def outcome(answer: Answer) -> object:
+    return answer.model_dump()
+
+
+@pytest.fixture
+async def service(tmp_path: Path, fixture_site: Path) -> AsyncIterator[IndexService]:
+    svc = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
+    yield svc
+    await svc.close()
+
+
+@pytest.fixture
+async def built(service: IndexService) -> IndexService:
+    await service.reindex()
+    return service
+
+
+def all_ids(site: Path) -> list[str]:
+    root, _ = find_site(site)
+    return [p.relative_to(root).as_posix() for p in iter_post_files(root)]
+
+
+# ---------------------------------------------------------------------------- incremental refresh
+
+
+async def test_first_build_adds_everything(service: IndexService, fixture_site: Path) -> None:
+    report, parsed = await rebuild(service)
+    ids = all_ids(fixture_site)
+    assert len(ids) == 13 and parsed == 13
+    assert report.first_index
+    assert report.added == tuple(sorted(ids))
+    assert report.changed == report.removed == report.issues == ()
+    assert report.posts == 13
+    assert report.passages == len(service.current.passages) > 13
+    assert report.seconds > 0
+    assert service.current.generation == await service.store.generation() == 1
+    assert service.last_report == report
+
+
+async def test_refresh_without_changes_parses_nothing(built: IndexService) -> None:
+    before = built.current
+    report, parsed = await rebuild(built)
+    assert parsed == 0
+    assert not report.first_index
+    assert report.added == report.changed == report.removed == ()
+    assert (report.posts, report.passages) == (13, len(before.passages))
+    assert await built.store.generation() == 1
+    assert built.current.generation == 1
+
+
+async def test_changed_file_is_reparsed_alone(built: IndexService, fixture_site: Path) -> None:
+    edit(post_path(fixture_site, GLACIERFALL), "underwriters", "actuaries")
+    report, parsed = await rebuild(built)
+    assert parsed == 1
+    assert report.changed == (GLACIERFALL,)
+    assert report.added == report.removed == ()
+    assert built.current.generation == 2
+    found = built.current.search("actuaries", k=3)
+    assert found.results[0].post_id == GLACIERFALL
+    assert "actuaries" in found.results[0].text
+    assert not any("underwriters" in p.text for p in built.current.passages)
+    for result in built.current.search("underwriters", k=10).results:
+        assert "underwriters" not in result.text
+    # Nothing else moved.
+    again, parsed = await rebuild(built)
+    assert parsed == 0 and again.changed == ()
+
+
+async def test_touched_file_is_not_reparsed(built: IndexService, fixture_site: Path) -> None:
+    path = post_path(fixture_site, DRONES)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    report, parsed = await rebuild(built)
+    assert parsed == 0  # read and fingerprinted, but the same bytes: not parsed
+    assert report.added == report.changed == report.removed == ()
+    # The new modification time was stored: the next refresh does not even read the file.
+    again, parsed = await rebuild(built)
+    assert parsed == 0 and again.changed == ()
+
+
+async def test_same_size_and_mtime_means_the_file_is_not_read(
+    built: IndexService, fixture_site: Path
+) -> None:
+    # Size and modification time are the cheap check: a file that keeps both is not even read.
+    # (Rewriting a file with a same-length text and forging its mtime is the price of that.)
+    path = post_path(fixture_site, DRONES)
+    st = path.stat()
+    edit(path, "propellers", "propellors")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    _, parsed = await rebuild(built)
+    assert parsed == 0
+    assert any("propellers" in p.text for p in built.current.post_passages(DRONES))
+
+
+async def test_added_file(built: IndexService, fixture_site: Path) -> None:
+    post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+    report, parsed = await rebuild(built)
+    assert parsed == 1
+    assert report.added == (NEW_POST,)
+    assert report.changed == report.removed == ()
+    assert report.posts == 14
+    assert built.current.search("tidal kites steering").results[0].post_id == NEW_POST
+
+
+async def test_removed_file(built: IndexService, fixture_site: Path) -> None:
+    post_path(fixture_site, QUILL).unlink()
+    report, parsed = await rebuild(built)
+    assert parsed == 0
+    assert report.removed == (QUILL,)
+    assert report.added == report.changed == ()
+    assert report.posts == 12
+    assert built.current.post(QUILL) is None
+    for question in ["Which endangered languages can Quill-3 translate?", "Quechua Sámi"]:
+        answer = built.current.search(question, k=20)
+        assert QUILL not in {r.post_id for r in answer.results}
+    async with built.store.db.execute(
+        "SELECT count(*) FROM passages WHERE post_id = ?", (QUILL,)
+    ) as cur:
+        assert (await cur.fetchone())[0] == 0
+
+
+async def test_not_utf8_file_is_skipped_then_indexed_once_fixed(
+    built: IndexService, fixture_site: Path
+) -> None:
+    path = post_path(fixture_site, NEW_POST)
+    path.write_bytes(NEW_POST_TEXT.replace("Brennick", "Brénnick").encode("latin-1"))
+    report, parsed = await rebuild(built)
+    assert parsed == 1
+    assert report.posts == 13 and report.added == ()
+    [issue] = report.issues
+    assert (issue.path, issue.kind) == (NEW_POST, "skipped")
+    assert "UTF-8" in issue.reason
+    assert built.current.search("Which model forecasts avalanche danger?").results
+    # Unchanged, it is reported again without being read again.
+    again, parsed = await rebuild(built)
+    assert parsed == 0 and again.issues == report.issues
+    # Fixed: indexed, and no longer reported.
+    path.write_text(NEW_POST_TEXT, encoding="utf-8")
+    fixed, parsed = await rebuild(built)
+    assert parsed == 1
+    assert fixed.added == (NEW_POST,) and fixed.issues == ()
+    assert built.current.search("tidal kites").results[0].post_id == NEW_POST
+
+
+async def test_recovered_file_is_listed_and_kept(built: IndexService, fixture_site: Path) -> None:
+    broken = NEW_POST_TEXT.replace('title: "Tidal', 'title: "Tidal: [unclosed').replace(
+        "categories: [briefs]", "categories: [briefs"
+    )
+    post_path(fixture_site, NEW_POST).write_text(broken, encoding="utf-8")
+    report, _ = await rebuild(built)
+    assert report.added == (NEW_POST,)
+    assert [(i.path, i.kind) for i in report.issues] == [(NEW_POST, "recovered")]
+    assert "YAML" in report.issues[0].reason
+    again, parsed = await rebuild(built)
+    assert parsed == 0 and again.issues == report.issues
+
+
+async def test_site_url_change_reparses_everything(built: IndexService, fixture_site: Path) -> None:
+    edit(
+        fixture_site / "_config.yml",
+        "https://circuitnotes.example.org",
+        "https://notes.example.com",
+    )
+    report, parsed = await rebuild(built)
+    assert parsed == 13
+    assert not report.first_index
+    assert report.changed == tuple(sorted(all_ids(fixture_site)))
+    assert report.added == report.removed == ()
+    result = built.current.search("Which model forecasts avalanche danger?").results[0]
+    assert result.url.startswith("https://notes.example.com/briefs/glacierfall-avalanche-model/#")
+
+
+async def test_restart_loads_without_parsing(
+    built: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    before = {q: outcome(built.current.search(q, k=10)) for q in QUESTIONS}
+    generation = built.current.generation
+    await built.store.close()
+    # Without its files, the content can only come from the database.
+    shutil.rmtree(fixture_site)
+    restarted = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
+    try:
+        index = await restarted.ensure()
+        assert restarted.last_report is None  # loaded, not rebuilt
+        assert index.generation == generation
+        assert {q: outcome(index.search(q, k=10)) for q in QUESTIONS} == before
+    finally:
+        await restarted.close()
+    built.store = await IndexStore.open(tmp_path / "index.sqlite3")  # for the fixture's close
+
+
+async def test_same_db_other_content_is_a_first_index(
+    built: IndexService, tmp_path: Path
+) -> None:
+    other = copy_site(tmp_path / "other")
+    post_path(other, DRONES).unlink()
+    service = await IndexService.open(tmp_path / "index.sqlite3", other)
+    try:
+        assert not await service.reload_if_changed()  # not this content's index
+        report, parsed = await rebuild(service)
+        assert report.first_index
+        assert parsed == 12
+        assert len(report.added) == 12 and report.changed == ()
+        assert report.removed == (DRONES,)
+        assert service.current.post(DRONES) is None
+        # Back to the first folder: a first index again, not "unchanged".
+        back, parsed = await rebuild(built)
+        assert back.first_index and parsed == 13
+    finally:
+        await service.close()
+
+
+async def test_reload_if_changed_picks_up_a_rebuild_elsewhere(
+    built: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    # ``built`` plays the running bot; ``cli`` is the command line rebuilding the same file.
+    assert not await built.reload_if_changed()
+    post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+    cli = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
+    try:
+        report = await cli.reindex()
+        assert report.added == (NEW_POST,)
+    finally:
+        await cli.close()
+    old = built.current
+    assert built.current.post(NEW_POST) is None
+    assert await built.reload_if_changed()
+    assert built.current is not old
+    assert built.current.generation == 2
+    assert built.current.search("tidal kites").results[0].post_id == NEW_POST
+    assert not await built.reload_if_changed()
+    # The bot's own refresh then finds nothing left to do.
+    again, parsed = await rebuild(built)
+    assert parsed == 0 and again.added == ()
+
+
+async def test_two_services_rebuilding_at_once_both_succeed(
+    built: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+    edit(post_path(fixture_site, GLACIERFALL), "underwriters", "actuaries")
+    other = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
+    try:
+        await other.ensure()
+        a, b = await asyncio.gather(built.reindex(), other.reindex())
+        assert await built.store.generation() in (2, 3)
+        await built.reload_if_changed()
+        await other.reload_if_changed()
+        for svc in (built, other):
+            assert svc.current.generation == await built.store.generation()
+            assert svc.current.search("tidal kites").results[0].post_id == NEW_POST
+            assert svc.current.search("actuaries").results[0].post_id == GLACIERFALL
+        assert {NEW_POST} == set(a.added) | set(b.added)
+    finally:
+        await other.close()
+
+
+async def test_second_concurrent_reindex_is_refused(
+    service: IndexService, fixture_site: Path
+) -> None:
+    started = asyncio.Event()
+
+    def progress(done: int, total: int) -> None:
+        started.set()
+
+    first = asyncio.create_task(service.reindex(progress))
+    await started.wait()
+    assert service.rebuilding
+    with pytest.raises(ReindexInProgress):
+        await service.reindex()
+    assert not await service.reload_if_changed()  # no swap from disk mid-rebuild
+    report = await first
+    assert report.posts == 13 and not service.rebuilding
+    assert (await service.reindex()).added == ()  # and the lock was released
+
+
+async def test_searches_keep_working_during_a_reindex(
+    built: IndexService, fixture_site: Path
+) -> None:
+    old = built.current
+    for post_id in all_ids(fixture_site):  # every file changes: a long rebuild
+        path = post_path(fixture_site, post_id)
+        path.write_text(path.read_text(encoding="utf-8") + "\nA closing note.\n", encoding="utf-8")
+    rebuild_task = asyncio.create_task(built.reindex())
+    generations: list[int] = []
+    while not rebuild_task.done():
+        index = built.current
+        answer = index.search("Which model forecasts avalanche danger?")
+        assert not answer.declined and answer.results[0].post_id == GLACIERFALL
+        assert all(index.post(r.post_id) is not None for r in answer.results)
+        generations.append(index.generation)
+        await asyncio.sleep(0)
+    report = await rebuild_task
+    assert len(report.changed) == 13
+    assert generations[0] == 1 and len(generations) > 3
+    assert generations == sorted(generations)  # old index until the swap, then the new one
+    assert built.current.generation == 2
+    # An index object already handed out keeps answering from the old content.
+    assert old.search("Which model forecasts avalanche danger?").results[0].post_id == GLACIERFALL
+    assert not any("closing note" in p.text for p in old.passages)
+    assert any("closing note" in p.text for p in built.current.passages)
+
+
+async def test_ensure_builds_when_the_db_is_empty(service: IndexService) -> None:
+    index = await service.ensure()
+    assert len(index) == 13
+    assert service.last_report is not None and service.last_report.first_index
+    assert await service.ensure() is index  # afterwards, the same object
+
+
+# ---------------------------------------------------------------------------- migrations
+
+
+async def applied(db: aiosqlite.Connection) -> list[tuple[str, str, str]]:
+    async with db.execute(
+        "SELECT namespace, name, applied_at FROM schema_migrations ORDER BY namespace, name"
+    ) as cur:
+        return [tuple(row) for row in await cur.fetchall()]  # type: ignore[misc]
+
+
+async def test_migrations_are_recorded_once(tmp_path: Path) -> None:
+    db_path = tmp_path / "m.sqlite3"
+    names = [p.name for p in migration_files(MIGRATIONS)]
+    assert names and names[0].startswith("001_")
+    store = await IndexStore.open(db_path)
+    try:
+        first = [r for r in await applied(store.db) if r[0] == "index"]
+        assert [name for _, name, _ in first] == names
+        assert await migrate(store.db, "index", MIGRATIONS) == []
+    finally:
+        await store.close()
+    store = await IndexStore.open(db_path)  # re-opening applies nothing again
+    try:
+        assert [r for r in await applied(store.db) if r[0] == "index"] == first
+        async with store.db.execute("PRAGMA journal_mode") as cur:
+            assert (await cur.fetchone())[0] == "wal"
+    finally:
+        await store.close()
+
+
+async def test_migrations_apply_in_order_per_namespace(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "001_first.sql").write_text("CREATE TABLE a (x INTEGER);", encoding="utf-8")
+    (folder / "002_second.sql").write_text("INSERT INTO a VALUES (1);", encoding="utf-8")
+    (folder / "notes.txt").write_text("not a migration", encoding="utf-8")
+    async with aiosqlite.connect(tmp_path / "m.sqlite3") as db:
+        assert await migrate(db, "demo", folder) == ["001_first.sql", "002_second.sql"]
+        (folder / "003_third.sql").write_text("INSERT INTO a VALUES (3);", encoding="utf-8")
+        assert await migrate(db, "demo", folder) == ["003_third.sql"]
+        assert await migrate(db, "demo", folder) == []
+        async with db.execute("SELECT x FROM a ORDER BY x") as cur:
+            assert [r[0] for r in await cur.fetchall()] == [1, 3]
+        # Another namespace keeps its own record.
+        other = tmp_path / "other"
+        other.mkdir()
+        (other / "001_first.sql").write_text("CREATE TABLE b (y INTEGER);", encoding="utf-8")
+        assert await migrate(db, "other", other) == ["001_first.sql"]
+        assert len(await applied(db)) == 4
+
+
+async def test_failed_migration_is_not_recorded_or_half_applied(tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "001_ok.sql").write_text("CREATE TABLE a (x INTEGER);", encoding="utf-8")
+    (folder / "002_bad.sql").write_text(
+        "CREATE TABLE half (y INTEGER);\nINSERT INTO missing VALUES (1);", encoding="utf-8"
+    )
+    db_path = tmp_path / "m.sqlite3"
+    async with aiosqlite.connect(db_path) as db:
+        with pytest.raises(aiosqlite.OperationalError):
+            await migrate(db, "demo", folder)
+    async with aiosqlite.connect(db_path) as db:
+        assert [name for _, name, _ in await applied(db)] == ["001_ok.sql"]
+        async with db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
+            tables = {r[0] for r in await cur.fetchall()}
+        assert "a" in tables and "half" not in tables
+
+
+def test_migration_numbers_must_have_no_gaps(tmp_path: Path) -> None:
+    (tmp_path / "001_a.sql").write_text("", encoding="utf-8")
+    (tmp_path / "003_c.sql").write_text("", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="without gaps"):
+        migration_files(tmp_path)
+
+
+# ---------------------------------------------------------------------------- index data
+
+
+def parsed_posts(site: Path) -> dict[str, ParsedPost]:
+    root, config = find_site(site)
+    out = {}
+    for path in iter_post_files(root):
+        parsed = parse_post(path, root, config)
+        assert isinstance(parsed, ParsedPost)
+        out[parsed.post.id] = parsed
+    return out
+
+
+def searchable(data: IndexData, parsed: dict[str, ParsedPost]) -> SearchIndex:
+    posts = [parsed[pid].post for pid in data.post_ids]
+    passages = [p for pid in data.post_ids for p in parsed[pid].passages]
+    return SearchIndex(data, posts, passages)
+
+
+def field_docs(data: IndexData) -> dict[str, list[dict[object, int]]]:
+    """Per field, each document's {term: count}, with terms spelled out (ids are arbitrary)."""
+    out = {}
+    for name in FIELDS:
+        tc = data.fields[name]
+        docs = []
+        for d in range(tc.n_docs):
+            lo, hi = tc.doc_ptr[d], tc.doc_ptr[d + 1]
+            ids, counts = tc.term_ids[lo:hi].tolist(), tc.counts[lo:hi].tolist()
+            terms = ids if name in HASHED_FIELDS else [data.vocab[i] for i in ids]
+            docs.append(dict(zip(terms, counts, strict=True)))
+        out[name] = docs
+    return out
+
+
+def results(index: SearchIndex) -> dict[str, object]:
+    return {
+        q: [(r.post_id, r.url, r.score, r.text) for r in index.search(q, k=20).results]
+        + [index.search(q).declined]
+        for q in [*QUESTIONS, "avalanche", "tidal kites", "robot", "2023 review"]
+    }
+
+
+def test_index_data_round_trips_through_bytes(fixture_site: Path) -> None:
+    parsed = parsed_posts(fixture_site)
+    data = IndexData.from_posts([analyze_post(p) for p in parsed.values()])
+    copy = IndexData.from_bytes(data.to_bytes())
+    assert copy.vocab == data.vocab and copy.post_ids == data.post_ids
+    assert np.array_equal(copy.passage_counts, data.passage_counts)
+    assert np.array_equal(copy.sentence_counts, data.sentence_counts)
+    for name in FIELDS:
+        for attr in ("doc_ptr", "term_ids", "counts"):
+            ours, theirs = getattr(copy.fields[name], attr), getattr(data.fields[name], attr)
+            assert np.array_equal(ours, theirs)
+    assert results(searchable(copy, parsed)) == results(searchable(data, parsed))
+    empty = IndexData.from_bytes(IndexData().to_bytes())
+    assert empty.vocab == [] and empty.post_ids == [] and empty.n_passages == 0
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_updated_equals_a_build_from_scratch(
+    fixture_site: Path, tmp_path: Path, compact: bool
+) -> None:
+    before = parsed_posts(fixture_site)
+    # Change one post, remove one, add one.
+    edit(post_path(fixture_site, GLACIERFALL), "underwriters", "actuaries")
+    post_path(fixture_site, QUILL).unlink()
+    post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+    after = parsed_posts(fixture_site)
+
+    old = IndexData.from_posts([analyze_post(p) for p in before.values()])
+    keep = {pid for pid in before if pid in after and pid != GLACIERFALL}
+    if compact:  # keep one post only: the vocabulary is then mostly dead terms
+        keep = {DRONES}
+    added_ids = sorted(set(after) - keep)
+    batches = [
+        IndexData.from_posts([analyze_post(after[pid]) for pid in added_ids[:2]]),
+        IndexData.from_posts([analyze_post(after[pid]) for pid in added_ids[2:]]),
+    ]
+    updated = old.updated(keep, batches)
+    if compact:
+        updated = updated.compacted()
+    expected_order = [pid for pid in before if pid in keep] + added_ids
+    assert updated.post_ids == expected_order
+    scratch = IndexData.from_posts([analyze_post(after[pid]) for pid in expected_order])
+
+    assert field_docs(updated) == field_docs(scratch)
+    assert np.array_equal(updated.passage_counts, scratch.passage_counts)
+    assert np.array_equal(updated.sentence_counts, scratch.sentence_counts)
+    if compact:
+        assert len(updated.vocab) < len(old.vocab)
+        assert len(updated.vocab) == updated.live_terms()
+    assert results(searchable(updated, after)) == results(searchable(scratch, after))
+
+
+async def test_stored_index_equals_a_build_from_scratch(
+    built: IndexService, fixture_site: Path
+) -> None:
+    # Several incremental refreshes later, the stored index answers like a fresh build.
+    edit(post_path(fixture_site, GLACIERFALL), "underwriters", "actuaries")
+    await built.reindex()
+    post_path(fixture_site, QUILL).unlink()
+    post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+    await built.reindex()
+    parsed = parsed_posts(fixture_site)
+    order = built.current.data.post_ids
+    scratch = searchable(IndexData.from_posts([analyze_post(parsed[p]) for p in order]), parsed)
+    assert results(built.current) == results(scratch)
+    assert built.current.search("x", filters=SearchFilters(post_id=QUILL)).declined
