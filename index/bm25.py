@@ -178,7 +178,7 @@ class BM25:
             )
         # astype: for terms left in the vocabulary with no postings (their posts were removed),
         # bincount of nothing comes back as integers, which the callers' float sums reject.
-        return np.bincount(docs, weights=data, minlength=self.n_docs).astype(np.float64)
+        return np.bincount(docs, weights=data, minlength=self.n_docs).astype(np.float64, copy=False)
 
     def doc_freq(self, term_id: int) -> int:
         return int(self.term_ptr[term_id + 1] - self.term_ptr[term_id])
