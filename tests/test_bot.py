@@ -11,10 +11,13 @@ from typing import Any
 
 import pytest
 from briefbot_support import ask, bot_payloads, button, labels
+from discord import app_commands
 from discord_emulator import DiscordEmulator, Intent
 
 from bot.client import Briefbot
+from bot.exts.errors import user_message
 from bot.formatting import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, DESCRIPTION_MAX, TITLE_MAX
+from bot.params import UserError
 
 SEED_URL = "https://www.skynettoday.com/briefs/face-recog-police"
 EPHEMERAL = 1 << 6
@@ -243,6 +246,16 @@ async def test_delete_button_is_for_the_asker(
     assert emulator.calls_to("DELETE", r"/webhooks/\d+/[^/]+/messages/@original")
 
 
+async def test_moderators_may_remove_any_answer(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    _, message = await ask(emulator, "deepfakes elections", user=emulator.world.alice)
+    removed = await emulator.click_button(message, button(message, "Delete")["custom_id"],
+                                          user=emulator.world.moderator)  # Manage Messages
+    assert (await removed.wait_for_response())["type"] == 6
+    await emulator.wait_until(lambda: message.deleted)
+
+
 # ------------------------------------------------------------------------------ limits & faults
 
 
@@ -259,6 +272,18 @@ async def test_cooldown_is_friendly_and_ephemeral(
     # Another user is not limited by alice's questions.
     _, other = await ask(emulator, "and Amazon?", user=emulator.world.bob)
     assert other.embeds
+
+
+@pytest.mark.parametrize("bot_settings", [{"ask_cooldown_seconds": 60, "ask_cooldown_rate": 1}])
+async def test_mentions_share_the_askers_cooldown(
+    emulator: DiscordEmulator, briefbot: Briefbot, bot_settings: dict[str, Any]
+) -> None:
+    await ask(emulator, "what did IBM decide?", user=emulator.world.bob)
+    sent = await emulator.send_message(f"{emulator.bot_mention} and Amazon?",
+                                       author=emulator.world.bob)
+    reply = await emulator.wait_for_reply(sent)
+    assert reply.content.startswith("You're asking quickly — try again in ")
+    assert not reply.embeds and reply.allowed_mentions == {"parse": []}
 
 
 async def test_a_discord_500_on_the_reply_is_retried(
@@ -404,3 +429,24 @@ async def test_concurrent_askers_are_all_answered_and_heartbeats_continue(
     before = len(emulator.heartbeats)
     await emulator.wait_for_heartbeats(before + 1)
     assert all(b.acked for b in emulator.heartbeats)
+
+
+# ------------------------------------------------------------------------------ error texts
+
+
+@pytest.mark.parametrize(("error", "text"), [
+    (app_commands.MissingPermissions(["manage_guild"]),
+     "You need the Manage Server permission for that."),
+    (app_commands.BotMissingPermissions(["embed_links"]),
+     "I need the Embed Links permission in this channel for that."),
+    (app_commands.NoPrivateMessage(), "That command only works in a server."),
+    (app_commands.CheckFailure(), "You can't use that command here."),
+    (app_commands.CommandOnCooldown(app_commands.Cooldown(1, 10), 4.2),
+     "You're asking quickly — try again in 5 s."),
+    (UserError("No post matches 'x'."), "No post matches 'x'."),
+    (app_commands.AppCommandError("boom"),
+     "Something went wrong on my side; it has been logged. Please try again in a moment."),
+])
+def test_every_failure_has_a_short_friendly_text(error: app_commands.AppCommandError,
+                                                  text: str) -> None:
+    assert user_message(error) == text
