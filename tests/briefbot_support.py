@@ -162,6 +162,9 @@ async def briefbot(emulator: DiscordEmulator, bot_service: IndexService,
                    bot_content_dir: Path, bot_db_path: Path, bot_settings: dict[str, Any]
                    ) -> Briefbot:
     """The real bot, connected to the emulator, commands synced to the test server."""
+    # As strict as Discord: commands must have been synced, and answered within 3 s.
+    emulator.strict_commands = True
+    emulator.interaction_deadline = 3.0
     settings = make_settings(emulator, bot_content_dir, bot_db_path, **bot_settings)
     bot = Briefbot(settings, bot_service)
     await emulator.start_client(bot)
