@@ -168,9 +168,13 @@ async def test_question_full_of_markdown_and_mentions_pings_nobody(
 
 
 async def test_search_failure_gets_a_short_ephemeral_reply_and_a_logged_traceback(
-    emulator: DiscordEmulator, briefbot: Briefbot, caplog: pytest.LogCaptureFixture
+    emulator: DiscordEmulator, briefbot: Briefbot, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    briefbot.service.current = None  # as if the index were unavailable
+    async def broken_search(*_: object) -> None:
+        raise RuntimeError("the index is not loaded yet")
+
+    monkeypatch.setattr(briefbot, "search", broken_search)  # our seam, not a discord.py object
     with caplog.at_level(logging.ERROR, logger="bot.exts.errors"):
         handle = await emulator.send_slash_command("ask", {"question": "what did IBM decide?"})
         message = await handle.wait_for_message()
