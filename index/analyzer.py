@@ -257,7 +257,11 @@ def _useful_part(part: str) -> bool:
 
 def _analyze_word(word: str) -> tuple[str, ...]:
     """Terms for one surface word (already case-folded)."""
-    word = _strip_accents(word.replace("’", "'"))
+    word = word.replace("’", "'")
+    if not word.isascii():
+        word = _strip_accents(word)
+        if not _TOKEN_RE.fullmatch(word):  # a compatibility form may spell out several words
+            return tuple(t for w in _TOKEN_RE.findall(word) for t in _terms_for(w))
     if word[0].isdigit():
         word = _THOUSANDS_RE.sub("", word)
     elif "." in word or "," in word:

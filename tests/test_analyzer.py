@@ -38,6 +38,10 @@ def test_non_latin_words_stay_whole() -> None:
     assert len(analyze("हिन्दी")) == 1
     assert len(analyze("हिन्दी भाषा")) == 2
     assert analyze("Sámi") == analyze("sami")
+    # Compatibility forms that spell out several words give several terms, never a spaced one.
+    assert analyze("ﷺ") == ["صلى", "الله", "عليه", "وسلم"]
+    assert analyze("ﱞ") == []  # an isolated ligature of two marks: nothing left
+    assert analyze("ﬁne") == ["fine"]
 
 
 def test_stopwords_are_dropped() -> None:
