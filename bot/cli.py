@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -178,7 +179,11 @@ async def cmd_eval(args: argparse.Namespace) -> int:
 
     from index.evaluation import evaluate, load_questions, write_runs
 
-    questions = load_questions(args.questions)
+    try:
+        questions = load_questions(args.questions)
+    except ValueError as exc:  # a malformed line (named in the message), or not UTF-8
+        err.print(f"Cannot read {args.questions}: {exc}", style="red", markup=False, soft_wrap=True)
+        return 2
     service = await open_service(settings_from(args), announce=not args.json)
     try:
         index = service.current
@@ -191,7 +196,10 @@ async def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(report.model_dump_json(indent=2))
         return 0
-    table = Table(title=f"Retrieval on {args.questions} ({report.questions} questions)")
+    table = Table(
+        title=f"Retrieval on {args.questions} ({report.questions} questions)",
+        collapse_padding=True,  # fits 80 columns without cutting kind names short
+    )
     # (field, short header): short so the table fits an 80-column terminal.
     columns = (
         ("answerable", "n"), ("hit1", "hit@1"), ("hit5", "hit@5"), ("mrr10", "MRR@10"),
@@ -284,8 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         err.print(f"[red]Invalid setting:[/] {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
         return 2
-    except FileNotFoundError as exc:
-        err.print(f"[red]{exc}[/]")
+    except (FileNotFoundError, NotADirectoryError, FileExistsError) as exc:
+        err.print(str(exc), style="red", markup=False, soft_wrap=True)  # paths may hold [ ]
+        return 2
+    except sqlite3.OperationalError as exc:  # e.g. --db names a folder
+        err.print(f"Database error: {exc}", style="red", markup=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
         return 130

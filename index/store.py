@@ -47,6 +47,8 @@ class IndexStore:
     @classmethod
     async def open(cls, path: Path) -> IndexStore:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():  # say so plainly (aiosqlite's failed connect also leaks a thread)
+            raise IsADirectoryError(f"database path is a folder: {path}")
         db = await aiosqlite.connect(path, timeout=30)
         try:
             await db.execute("PRAGMA journal_mode=WAL")

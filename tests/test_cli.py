@@ -1,0 +1,300 @@
+"""``briefbot index`` and ``briefbot ask`` end to end: in-process through ``bot.cli.main`` and
+as the installed console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from retrieval_support import (
+    ROOT,
+    SEED_CONTENT,
+    SharedIndex,
+    copy_site,
+    run_cli,
+)
+
+from index.loader import parse_post
+from index.models import ParsedPost
+from index.site import find_site
+
+SEED_POST = "briefs/2020-06-21-face-recog-police.md"
+SEED_QUESTION = "Which companies stopped selling face recognition to police?"
+GLACIERFALL = "briefs/2022-03-03-glacierfall-avalanche-model.md"
+BRIEFBOT = Path(sys.executable).with_name("briefbot")
+
+
+def flat(text: str) -> str:
+    """Terminal output with rich's line wrapping undone."""
+    return " ".join(text.split())
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # No settings from the developer's environment or a .env file in the working directory.
+    for name in list(os.environ):
+        if name.startswith("BRIEFBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def ask_json(*argv: str) -> dict:
+    code, out, err = run_cli(["ask", *argv, "--json"])
+    assert code == 0, err
+    return json.loads(out)
+
+
+# ---------------------------------------------------------------------------- index
+
+
+def test_index_prints_counts_issues_and_time(fixture_site: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "db.sqlite3")
+    code, out, err = run_cli(["index", "--content", str(fixture_site), "--db", db])
+    assert code == 0, err
+    m = re.search(r"Indexed (\d+) posts, (\d+) passages in (\d+\.\d\d) s", flat(out))
+    assert m and m.group(1) == "13" and int(m.group(2)) > 13
+    assert "(13 added, 0 changed, 0 removed)" in flat(out)
+    assert "Files skipped: 0; recovered: 0" in flat(out)
+
+    posts = fixture_site / "_posts"
+    (posts / "briefs" / "2024-07-01-latin1.md").write_bytes(
+        "---\ntitle: Caf\xe9 robots\n---\n\nA caf\xe9 run by robots.\n".encode("latin-1")
+    )
+    (posts / "digests" / "2024-07-08-broken-yaml.md").write_text(
+        '---\ntitle: "Broken: [front matter\ntags: [a, b\n---\n\n## News\n\nRobots again.\n',
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(["index", "--content", str(fixture_site), "--db", db])
+    assert code == 0, err
+    text = flat(out)
+    assert "Indexed 14 posts" in text and "(1 added, 0 changed, 0 removed)" in text
+    assert "Files skipped: 1; recovered: 1" in text
+    assert "[skipped] briefs/2024-07-01-latin1.md: not valid UTF-8" in text
+    assert "[recovered] digests/2024-07-08-broken-yaml.md: invalid YAML front matter" in text
+    # A refresh with nothing new still lists them, and says nothing changed.
+    code, out, _ = run_cli(["index", "--content", str(fixture_site), "--db", db])
+    assert "(0 added, 0 changed, 0 removed)" in flat(out)
+    assert "Files skipped: 1; recovered: 1" in flat(out)
+
+
+def test_index_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"id": "1", "question": "anything"}\n', encoding="utf-8")
+    for command in (["index"], ["ask", "anything"], ["eval", str(questions)]):
+        code, out, err = run_cli(
+            [*command, "--content", str(tmp_path / "nope"), "--db", str(tmp_path / "db")]
+        )
+        assert code == 2, command
+        assert "not found" in flat(err) and "nope" in flat(err)
+        assert "Traceback" not in out + err
+
+
+def test_content_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    file = tmp_path / "posts.md"
+    file.write_text("# not a folder\n", encoding="utf-8")
+    code, out, err = run_cli(["index", "--content", str(file), "--db", str(tmp_path / "db")])
+    assert code == 2
+    assert "not a folder" in flat(err)
+    assert "Traceback" not in out + err
+
+
+def test_unusable_database_path_is_a_clear_error(fixture_site: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    for db in (tmp_path, blocker / "sub" / "db.sqlite3"):  # a folder; under a file
+        code, out, err = run_cli(["index", "--content", str(fixture_site), "--db", str(db)])
+        assert code == 2, db
+        assert err.strip() and "Traceback" not in out + err
+
+
+# ---------------------------------------------------------------------------- ask
+
+
+def seed_anchors() -> set[str]:
+    root, site = find_site(SEED_CONTENT)
+    parsed = parse_post(root / SEED_POST, root, site)
+    assert isinstance(parsed, ParsedPost)
+    return {p.anchor for p in parsed.passages if p.anchor}
+
+
+def test_ask_answers_from_the_bundled_seed(tmp_path: Path) -> None:
+    data = ask_json(SEED_QUESTION, "--content", str(SEED_CONTENT), "--db", str(tmp_path / "db"))
+    assert not data["declined"]
+    first = data["results"][0]
+    assert first["post"] == SEED_POST
+    base, _, anchor = first["url"].partition("#")
+    assert base == "https://www.skynettoday.com/briefs/face-recog-police"
+    assert anchor in seed_anchors()
+    for company in ("IBM", "Microsoft", "Amazon"):
+        assert company in first["text"]
+    for result in data["results"]:
+        assert {"post", "title", "heading", "url", "score", "text"} <= set(result)
+        assert result["title"].startswith("IBM, Microsoft, and Amazon Halt Sales")
+        assert isinstance(result["score"], float) and result["text"]
+    assert "â€" not in json.dumps(data, ensure_ascii=False)  # mojibake repaired
+
+
+def test_ask_prints_a_readable_cited_answer(tmp_path: Path) -> None:
+    code, out, err = run_cli(
+        ["ask", SEED_QUESTION, "--content", str(SEED_CONTENT), "--db", str(tmp_path / "db")]
+    )
+    assert code == 0, err
+    text = flat(out)
+    assert "[1] IBM, Microsoft, and Amazon Halt Sales of Facial Recognition" in text
+    assert re.search(r"https://www\.skynettoday\.com/briefs/face-recog-police#[\w-]+", out)
+    assert "(2020-06-21)" in text
+
+
+def test_ask_builds_the_index_first_when_there_is_none(fixture_site: Path, tmp_path: Path) -> None:
+    db = tmp_path / "new" / "dir" / "index.sqlite3"
+    argv = ["ask", "Which model forecasts avalanches?", "--content", str(fixture_site)]
+    code, out, err = run_cli([*argv, "--db", str(db)])
+    assert code == 0 and db.exists()
+    assert "building it first" in flat(err) and "Indexed 13 posts" in flat(err)
+    assert "Glacierfall" in out
+    code, out, err = run_cli([*argv, "--db", str(db)])  # now it is there: no rebuild
+    assert code == 0 and "building" not in err and "Glacierfall" in out
+    # --json keeps stdout pure JSON even when it has to build first.
+    fresh = tmp_path / "fresh.sqlite3"
+    assert ask_json(*argv[1:], "--db", str(fresh))["results"][0]["post"] == GLACIERFALL
+
+
+def test_ask_declines_plainly_with_suggestions(fixture_site: Path, tmp_path: Path) -> None:
+    argv = ["--content", str(fixture_site), "--db", str(tmp_path / "db")]
+    code, out, _ = run_cli(["ask", "What is the best recipe for sourdough bread?", *argv])
+    assert code == 0
+    assert "doesn't seem to cover" in flat(out) and "Closest posts:" in out
+    data = ask_json("What is the best recipe for sourdough bread?", *argv)
+    assert data["declined"] and data["results"] == [] and data["suggestions"]
+    code, out, _ = run_cli(["ask", "", *argv])
+    assert code == 0 and "no searchable words" in flat(out)
+
+
+def test_ask_filters(fixture_site: Path, tmp_path: Path) -> None:
+    argv = ["--content", str(fixture_site), "--db", str(tmp_path / "db"), "-k", "10"]
+    since = ask_json("chess engine tournament", *argv, "--since", "2024-01-01")
+    assert since["results"] and all(r["date"] >= "2024-01-01" for r in since["results"])
+    assert since["results"][0]["post"] == "digests/2024-05-20-last-week-in-ai-120.md"
+    until = ask_json("chess engine tournament", *argv, "--until", "2023-12-31")
+    assert {r["post"] for r in until["results"]} == {"digests/2023-10-16-last-week-in-ai-110.md"}
+    editorials = ask_json("privacy and regulation", *argv, "--category", "editorials")
+    assert editorials["results"]
+    assert all("editorials" in r["categories"] for r in editorials["results"])
+    tagged = ask_json("regulator", *argv, "--tag", "drones")
+    assert {r["post"] for r in tagged["results"]} == {"editorials/2024-05-09-delivery-drone-noise.md"}
+    one = ask_json("avalanche", *argv[:-2], "-k", "1")
+    assert len(one["results"]) == 1
+
+
+def test_ask_rejects_a_bad_date(fixture_site: Path, tmp_path: Path) -> None:
+    code, out, err = run_cli(
+        ["ask", "x", "--since", "2024-13-01", "--content", str(fixture_site),
+         "--db", str(tmp_path / "db")]
+    )
+    assert code == 2
+    assert "expected a date like 2020-06-21" in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------- settings
+
+
+def test_defaults_are_content_and_data_in_the_working_directory(tmp_path: Path) -> None:
+    copy_site(tmp_path / "content")
+    data = ask_json("Which model forecasts avalanches?")
+    assert data["results"][0]["post"] == GLACIERFALL
+    assert (tmp_path / "data" / "briefbot.sqlite3").exists()
+
+
+def test_environment_settings_and_flags_overriding_them(
+    fixture_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_db = tmp_path / "env" / "index.sqlite3"
+    monkeypatch.setenv("BRIEFBOT_CONTENT_DIR", str(fixture_site))
+    monkeypatch.setenv("BRIEFBOT_DB_PATH", str(env_db))
+    assert ask_json("Which model forecasts avalanches?")["results"][0]["post"] == GLACIERFALL
+    assert env_db.exists()
+    assert not (tmp_path / "data").exists()
+
+    # Flags win over the environment.
+    flag_db = tmp_path / "flag.sqlite3"
+    monkeypatch.setenv("BRIEFBOT_CONTENT_DIR", str(tmp_path / "does-not-exist"))
+    data = ask_json(SEED_QUESTION, "--content", str(SEED_CONTENT), "--db", str(flag_db))
+    assert data["results"][0]["post"] == SEED_POST
+    assert flag_db.exists()
+    # And the environment is what is used without flags: its content folder is missing here.
+    code, _, err = run_cli(["ask", "anything"])
+    assert code == 2 and "does-not-exist" in flat(err)
+
+
+# ---------------------------------------------------------------------------- the console script
+
+
+def test_installed_console_script(fixture_site: Path, tmp_path: Path) -> None:
+    assert BRIEFBOT.exists(), "the briefbot console script is not installed in this venv"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+    env["BRIEFBOT_DB_PATH"] = str(tmp_path / "script.sqlite3")
+    done = subprocess.run(
+        [str(BRIEFBOT), "ask", "Why are towns complaining about drone noise?", "--json",
+         "--content", str(fixture_site)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    first = data["results"][0]
+    assert first["post"] == "editorials/2024-05-09-delivery-drone-noise.md"
+    assert first["url"].startswith("https://circuitnotes.example.org/editorials/delivery-drone")
+    assert "#" in first["url"]
+
+    missing = subprocess.run(
+        [str(BRIEFBOT), "index", "--content", str(tmp_path / "nowhere")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert missing.returncode == 2
+    assert "content folder not found" in flat(missing.stderr)
+    assert "Traceback" not in missing.stderr
+
+
+# ---------------------------------------------------------------------------- the real corpus
+
+
+@pytest.mark.shared
+def test_index_of_the_shared_corpus(shared_corpus_index: SharedIndex) -> None:
+    assert shared_corpus_index.exit_code == 0, shared_corpus_index.stderr
+    text = flat(shared_corpus_index.stdout)
+    m = re.search(r"Indexed 439 posts, (\d+) passages in (\d+\.\d\d) s \(439 added", text)
+    assert m, text[:500]
+    m = re.search(r"Files skipped: 0; recovered: (\d+)", text)
+    assert m
+    listed = re.findall(r"\[recovered\] (\S+\.md): ", text)
+    assert len(listed) == int(m.group(1)) >= 4
+    assert {"digests/2024-02-19-258.md", "digests/2025-07-28-317.md"} <= set(listed)
+    reasons = dict(re.findall(r"\[recovered\] (\S+\.md): (.+?)(?= \[recovered\]|$)", text))
+    assert "invalid YAML front matter" in reasons["digests/2024-02-19-258.md"]
+    assert "code fence" in reasons["digests/2025-07-28-317.md"]
+
+
+@pytest.mark.shared
+def test_ask_on_the_shared_corpus(shared_corpus_index: SharedIndex) -> None:
+    argv = ["--content", str(shared_corpus_index.content), "--db", str(shared_corpus_index.db)]
+    data = ask_json("What did IBM decide about facial recognition?", *argv)
+    assert not data["declined"]
+    posts_root = shared_corpus_index.content / "_posts"
+    for result in data["results"]:
+        assert (posts_root / result["post"]).is_file()
+        assert result["url"].startswith("https://www.skynettoday.com/")
+    assert any("IBM" in r["text"] for r in data["results"][:3])
+    code, out, err = run_cli(["ask", "AlphaGo Monte Carlo tree search", *argv])
+    assert code == 0 and "building" not in err  # the session's index is used as it is
+    assert "skynettoday.com" in out
+
+
+def test_readme_commands_match_the_cli() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f'briefbot ask "{SEED_QUESTION}"' in readme
+    assert shutil.which("briefbot", path=str(BRIEFBOT.parent)) is not None
