@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         err.print(f"[red]Invalid setting:[/] {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
         return 2
-    except (FileNotFoundError, NotADirectoryError, FileExistsError) as exc:
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
         err.print(str(exc), style="red", markup=False, soft_wrap=True)  # paths may hold [ ]
         return 2
     except sqlite3.OperationalError as exc:  # e.g. --db names a folder
