@@ -159,6 +159,17 @@ def test_crowding_cap_lets_other_posts_in(index: SearchIndex) -> None:
     assert sum(r.post_id == GLACIERFALL for r in answer.results) >= 5  # the rest come later
 
 
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_without_decay_every_posts_best_passage_precedes_second_passages(
+    index: SearchIndex, question: str
+) -> None:
+    # same_post_decay 0: the first passage of every matching post, then the further ones.
+    answer = with_weights(index, same_post_decay=0.0).search(question, k=30)
+    posts = [r.post_id for r in answer.results]
+    firsts = len(set(posts))
+    assert len(set(posts[:firsts])) == firsts
+
+
 def test_k_is_respected_and_bounded(index: SearchIndex) -> None:
     assert len(index.search("avalanche", k=1).results) == 1
     assert len(index.search("avalanche", k=0).results) == 1

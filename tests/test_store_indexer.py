@@ -228,6 +228,18 @@ async def test_not_utf8_file_is_skipped_then_indexed_once_fixed(
     assert built.current.search("tidal kites").results[0].post_id == NEW_POST
 
 
+async def test_deleted_bad_file_is_no_longer_reported(
+    built: IndexService, fixture_site: Path
+) -> None:
+    path = post_path(fixture_site, NEW_POST)
+    path.write_bytes(b"---\ntitle: caf\xe9\n---\nbody\n")
+    report, _ = await rebuild(built)
+    assert [i.kind for i in report.issues] == ["skipped"]
+    path.unlink()
+    gone, parsed = await rebuild(built)
+    assert parsed == 0 and gone.issues == () and gone.removed == ()
+
+
 async def test_recovered_file_is_listed_and_kept(built: IndexService, fixture_site: Path) -> None:
     broken = NEW_POST_TEXT.replace('title: "Tidal', 'title: "Tidal: [unclosed').replace(
         "categories: [briefs]", "categories: [briefs"
