@@ -187,13 +187,14 @@ def test_ask_filters(fixture_site: Path, tmp_path: Path) -> None:
     assert editorials["results"]
     assert all("editorials" in r["categories"] for r in editorials["results"])
     tagged = ask_json("regulator", *argv, "--tag", "drones")
-    assert {r["post"] for r in tagged["results"]} == {"editorials/2024-05-09-delivery-drone-noise.md"}
+    drones = "editorials/2024-05-09-delivery-drone-noise.md"
+    assert {r["post"] for r in tagged["results"]} == {drones}
     one = ask_json("avalanche", *argv[:-2], "-k", "1")
     assert len(one["results"]) == 1
 
 
 def test_ask_rejects_a_bad_date(fixture_site: Path, tmp_path: Path) -> None:
-    code, out, err = run_cli(
+    code, _, err = run_cli(
         ["ask", "x", "--since", "2024-13-01", "--content", str(fixture_site),
          "--db", str(tmp_path / "db")]
     )
