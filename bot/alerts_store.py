@@ -1,0 +1,313 @@
+"""SQLite persistence of new-post alerts: subscriptions, seen posts and the delivery outbox.
+
+The bot's tables live in the index's database file (namespace "bot" of the numbered migrations)
+but on a connection of their own: the indexer runs long transactions on its connection, and
+statements of ours issued meanwhile would silently join them.
+
+Exactly-once delivery rests on two rules: new posts are marked seen *in the same transaction*
+that queues their deliveries, and a delivery becomes 'delivered' only after Discord accepted the
+message. A crash in between leaves the delivery pending, so it is retried, never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from index.migrations import migrate
+from index.models import Post
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+NAMESPACE = "bot"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    guild_id: int
+    channel_id: int
+    category: str | None
+    role_id: int | None
+    created_by: int
+    created_at: dt.datetime
+    failing_since: dt.datetime | None = None
+    last_error: str | None = None
+
+    @property
+    def failing(self) -> bool:
+        return self.failing_since is not None
+
+    def wants(self, post: Post) -> bool:
+        """Whether a post belongs in this channel (its category filter, case-insensitive)."""
+        if self.category is None:
+            return True
+        wanted = self.category.casefold()
+        return any(c.casefold() == wanted for c in post.categories)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A queued announcement of one post in one channel."""
+
+    channel_id: int
+    guild_id: int
+    content_dir: str
+    post_id: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    baseline: bool  # first scan of this content folder: everything marked seen, nothing queued
+    new_posts: tuple[str, ...] = ()  # post ids seen for the first time
+    queued: int = 0  # deliveries added to the outbox
+
+
+def _dt(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+class AlertStore:
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+        # One connection serves the watcher and the /alerts commands: transactions must not
+        # interleave on it.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> AlertStore:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: multi-statement writes use explicit BEGIN IMMEDIATE … COMMIT.
+        db = await aiosqlite.connect(path, timeout=30, isolation_level=None)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA busy_timeout=30000")
+            await migrate(db, NAMESPACE, MIGRATIONS)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, path)
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def _write(self, statements: Iterable[tuple[str, Sequence[object]]]) -> None:
+        """Run ``statements`` in one write transaction (the caller holds the lock)."""
+        await self.db.execute("BEGIN IMMEDIATE")
+        try:
+            for sql, params in statements:
+                await self.db.execute(sql, params)
+            await self.db.execute("COMMIT")
+        except BaseException:
+            await self.db.execute("ROLLBACK")
+            raise
+
+    # ------------------------------------------------------------------ subscriptions
+
+    async def subscribe(
+        self, *, guild_id: int, channel_id: int, category: str | None, role_id: int | None,
+        user_id: int,
+    ) -> bool:
+        """Create or replace the channel's subscription (clearing any failure); True if new."""
+        async with self._lock:
+            existed = await self._subscription(channel_id) is not None
+            await self._write([(
+                "INSERT INTO alert_subscriptions (channel_id, guild_id, category, role_id,"
+                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
+                " category = excluded.category, role_id = excluded.role_id,"
+                " created_by = excluded.created_by, created_at = excluded.created_at,"
+                " failing_since = NULL, last_error = NULL",
+                (channel_id, guild_id, category, role_id, user_id, _now()),
+            )])
+            return not existed
+
+    async def unsubscribe(self, *, guild_id: int, channel_id: int) -> bool:
+        """Remove the channel's subscription and its undelivered alerts; False if there was none."""
+        async with self._lock:
+            found = await self._subscription(channel_id)
+            if found is None or found.guild_id != guild_id:
+                return False
+            await self._write([
+                ("DELETE FROM alert_subscriptions WHERE channel_id = ?", (channel_id,)),
+                ("DELETE FROM alert_deliveries WHERE channel_id = ? AND state = 'pending'",
+                 (channel_id,)),
+            ])
+            return True
+
+    async def subscriptions(self, guild_id: int | None = None) -> list[Subscription]:
+        sql = ("SELECT guild_id, channel_id, category, role_id, created_by, created_at,"
+               " failing_since, last_error FROM alert_subscriptions")
+        params: tuple[object, ...] = ()
+        if guild_id is not None:
+            sql += " WHERE guild_id = ?"
+            params = (guild_id,)
+        async with self.db.execute(sql + " ORDER BY guild_id, channel_id", params) as cur:
+            rows = await cur.fetchall()
+        return [self._subscription_of(row) for row in rows]
+
+    async def _subscription(self, channel_id: int) -> Subscription | None:
+        async with self.db.execute(
+            "SELECT guild_id, channel_id, category, role_id, created_by, created_at,"
+            " failing_since, last_error FROM alert_subscriptions WHERE channel_id = ?",
+            (channel_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else self._subscription_of(row)
+
+    @staticmethod
+    def _subscription_of(row: Sequence[object]) -> Subscription:
+        guild_id, channel_id, category, role_id, by, created, failing, error = row
+        return Subscription(
+            guild_id=int(guild_id),  # type: ignore[call-overload]
+            channel_id=int(channel_id),  # type: ignore[call-overload]
+            category=category,  # type: ignore[arg-type]
+            role_id=None if role_id is None else int(role_id),  # type: ignore[call-overload]
+            created_by=int(by),  # type: ignore[call-overload]
+            created_at=_dt(created) or dt.datetime.now(dt.UTC),  # type: ignore[arg-type]
+            failing_since=_dt(failing),  # type: ignore[arg-type]
+            last_error=error,  # type: ignore[arg-type]
+        )
+
+    async def mark_failing(self, channel_id: int, reason: str) -> None:
+        """The channel refused a delivery (gone, or no permission): keep the first failure time."""
+        async with self._lock:
+            await self.db.execute(
+                "UPDATE alert_subscriptions SET failing_since = COALESCE(failing_since, ?),"
+                " last_error = ? WHERE channel_id = ?",
+                (_now(), reason, channel_id),
+            )
+
+    async def pending_counts(self, guild_id: int) -> dict[int, int]:
+        async with self.db.execute(
+            "SELECT channel_id, COUNT(*) FROM alert_deliveries"
+            " WHERE guild_id = ? AND state = 'pending' GROUP BY channel_id",
+            (guild_id,),
+        ) as cur:
+            return {int(c): int(n) for c, n in await cur.fetchall()}
+
+    # ------------------------------------------------------------------ scanning
+
+    async def record_posts(self, content_dir: str, posts: Sequence[Post]) -> ScanOutcome:
+        """Mark the index's posts seen, queueing one delivery per new post and subscribed channel.
+
+        The first call for a content folder only records its posts (a baseline). All of it is one
+        transaction: a post is either seen *and* queued everywhere, or neither.
+        """
+        async with self._lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                outcome = await self._record_posts(content_dir, posts)
+                await self.db.execute("COMMIT")
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            return outcome
+
+    async def _record_posts(self, content_dir: str, posts: Sequence[Post]) -> ScanOutcome:
+        db, now = self.db, _now()
+        async with db.execute(
+            "SELECT 1 FROM alert_sources WHERE content_dir = ?", (content_dir,)
+        ) as cur:
+            known_source = await cur.fetchone() is not None
+        async with db.execute(
+            "SELECT post_id FROM seen_posts WHERE content_dir = ?", (content_dir,)
+        ) as cur:
+            seen = {row[0] for row in await cur.fetchall()}
+        new = [p for p in posts if p.id not in seen]
+        await db.executemany(
+            "INSERT INTO seen_posts (content_dir, post_id, seen_at) VALUES (?, ?, ?)",
+            [(content_dir, p.id, now) for p in new],
+        )
+        if not known_source:
+            await db.execute(
+                "INSERT INTO alert_sources (content_dir, baseline_at, baseline_posts)"
+                " VALUES (?, ?, ?)",
+                (content_dir, now, len(posts)),
+            )
+            return ScanOutcome(baseline=True)
+        queued = 0
+        if new:
+            for sub in await self.subscriptions():
+                rows = [
+                    (sub.channel_id, content_dir, p.id, sub.guild_id, now)
+                    for p in new if sub.wants(p)
+                ]
+                await db.executemany(
+                    "INSERT INTO alert_deliveries (channel_id, content_dir, post_id, guild_id,"
+                    " created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    rows,
+                )
+                queued += len(rows)
+        return ScanOutcome(baseline=False, new_posts=tuple(p.id for p in new), queued=queued)
+
+    # ------------------------------------------------------------------ delivering
+
+    async def pending(self) -> dict[int, list[Pending]]:
+        """Undelivered alerts by channel, oldest first."""
+        out: dict[int, list[Pending]] = {}
+        async with self.db.execute(
+            "SELECT channel_id, guild_id, content_dir, post_id, attempts FROM alert_deliveries"
+            " WHERE state = 'pending' ORDER BY channel_id, created_at, post_id"
+        ) as cur:
+            for channel_id, guild_id, content_dir, post_id, attempts in await cur.fetchall():
+                out.setdefault(int(channel_id), []).append(
+                    Pending(int(channel_id), int(guild_id), content_dir, post_id, int(attempts))
+                )
+        return out
+
+    async def mark_delivered(
+        self, channel_id: int, deliveries: Sequence[Pending], message_id: int
+    ) -> None:
+        """Discord accepted the message: these never go out again, and the channel works."""
+        now = _now()
+        async with self._lock:
+            await self._write([
+                *(
+                    ("UPDATE alert_deliveries SET state = 'delivered', message_id = ?,"
+                     " delivered_at = ?, attempts = attempts + 1, last_error = NULL"
+                     " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
+                     (message_id, now, channel_id, d.content_dir, d.post_id))
+                    for d in deliveries
+                ),
+                ("UPDATE alert_subscriptions SET failing_since = NULL, last_error = NULL"
+                 " WHERE channel_id = ?", (channel_id,)),
+            ])
+
+    async def mark_attempted(self, deliveries: Sequence[Pending], error: str) -> None:
+        """A delivery failed for now (Discord or the network): it stays pending."""
+        async with self._lock:
+            await self._write([
+                ("UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?"
+                 " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
+                 (error, d.channel_id, d.content_dir, d.post_id))
+                for d in deliveries
+            ])
+
+    async def drop(self, deliveries: Sequence[Pending], reason: str) -> None:
+        """Deliveries that can never succeed (post gone, message refused as invalid)."""
+        async with self._lock:
+            await self._write([
+                ("UPDATE alert_deliveries SET state = 'dropped', last_error = ?"
+                 " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
+                 (reason, d.channel_id, d.content_dir, d.post_id))
+                for d in deliveries
+            ])
+
+    async def deliveries(self, channel_id: int) -> list[tuple[str, str]]:
+        """(post id, state) of every alert for a channel — for tests and diagnostics."""
+        async with self.db.execute(
+            "SELECT post_id, state FROM alert_deliveries WHERE channel_id = ?"
+            " ORDER BY post_id", (channel_id,),
+        ) as cur:
+            return [(row[0], row[1]) for row in await cur.fetchall()]
