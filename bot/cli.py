@@ -253,7 +253,7 @@ async def cmd_sync(args: argparse.Namespace) -> int:
         await service.close()
     where = f"server {args.guild}" if args.guild else "all servers (may take a minute to show)"
     console.print(f"Synced {len(names)} commands to {where}: "
-                  + ", ".join(f"/{n}" for n in names), markup=False)
+                  + ", ".join(f"/{n}" for n in names), markup=False, soft_wrap=True)
     return 0
 
 

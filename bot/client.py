@@ -27,6 +27,7 @@ EXTENSIONS = (
     "bot.exts.brief",
     "bot.exts.latest",
     "bot.exts.about",
+    "bot.exts.alerts",  # /alerts and the new-post watcher
 )
 
 

@@ -2,12 +2,16 @@
 
 Ranking, in order of evidence:
 1. Every passage gets a weighted sum of BM25 scores over its fields (see ``fields.py``): body,
-   heading, adjacent-term pairs, and its post's title and summary.
+   heading, adjacent-term pairs, its best sentence, and its post's title, summary and whole text;
+   then a small prior for a post's opening passages and a bonus for posts dated when the question
+   says ("in May 2024").
 2. Passages are grouped by post: a post is as good as its best passage, plus a little for further
-   matching passages. Results list the best passage of each post first, so one long post cannot
-   crowd out the others; further passages follow.
-3. A question whose informative terms the best post mostly lacks is declined, with the closest post
-   titles offered instead of weak matches dressed up as answers.
+   matching passages; each post's best passage comes before its others, a further passage of a
+   post is ranked by its own score, and no post takes more than ``per_post_in_top`` of the first
+   five results, so one long post cannot crowd out the others.
+3. A question whose best score is low relative to the weight of its own words (the best passage
+   holds few of its telling terms) is declined, with the closest post titles offered instead of
+   weak matches dressed up as answers.
 
 Query terms missing from the vocabulary are treated as typos and replaced by the nearest
 vocabulary terms by edit distance (weighted down).
@@ -148,7 +152,17 @@ class SearchIndex:
         self._lead_cache: dict[float, np.ndarray] = {}
         self.post_dates = np.array([p.date.toordinal() for p in posts], dtype=np.int64)
         # Typo correction candidates: plain word terms (no numbers, names with digits or pairs).
-        self._spelling = [t for t in data.vocab if t.isalpha() and len(t) >= 4]
+        in_use = np.zeros(n_terms, dtype=bool)
+        for name, bm25 in self.fields.items():
+            if name not in HASHED_FIELDS:
+                in_use |= np.diff(bm25.term_ptr) > 0
+        self._in_use_mask = in_use
+        # Only words some post still uses (the vocabulary may keep words of removed posts).
+        self._spelling = [
+            t
+            for t, used in zip(data.vocab, in_use.tolist(), strict=True)
+            if used and t.isalpha() and len(t) >= 4
+        ]
         self._idf_max = max((float(self.fields["body"].idf.max()) if n_terms else 0.0), 1.0)
 
     # ---------------------------------------------------------------- catalogue look-ups
@@ -230,9 +244,7 @@ class SearchIndex:
         )
 
     def _in_use(self, term_id: int) -> bool:
-        return any(
-            self.fields[name].doc_freq(term_id) for name in FIELDS if name not in HASHED_FIELDS
-        )
+        return bool(self._in_use_mask[term_id])
 
     def _typo_fixes(self, term: str) -> list[str]:
         """Nearest vocabulary terms for an unknown word: edit distance 1 (2 for long words)."""
@@ -376,7 +388,7 @@ class SearchIndex:
         has_second = sizes > 1
         second[has_second] = slot_score[starts[has_second] + 1]
         post_score = slot_score[starts] + self.weights.further_passages * second
-        effective = slot_score * self.weights.same_post_decay ** slot
+        effective = slot_score * self.weights.same_post_decay**slot
         effective[starts] = post_score
         shown = slot_score.copy()
         shown[starts] = post_score

@@ -160,7 +160,7 @@ def bot_settings() -> dict[str, Any]:
 @pytest.fixture
 async def briefbot(emulator: DiscordEmulator, bot_service: IndexService,
                    bot_content_dir: Path, bot_db_path: Path, bot_settings: dict[str, Any]
-                   ) -> Briefbot:
+                   ) -> AsyncIterator[Briefbot]:
     """The real bot, connected to the emulator, commands synced to the test server."""
     # As strict as Discord: commands must have been synced, and answered within 3 s.
     emulator.strict_commands = True
@@ -168,7 +168,9 @@ async def briefbot(emulator: DiscordEmulator, bot_service: IndexService,
     settings = make_settings(emulator, bot_content_dir, bot_db_path, **bot_settings)
     bot = Briefbot(settings, bot_service)
     await emulator.start_client(bot)
-    return bot
+    yield bot
+    # Before its index service closes: the bot's background work (alerts) uses the database.
+    await emulator.stop_client(bot)
 
 
 # ------------------------------------------------------------------------------ helpers

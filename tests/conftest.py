@@ -1,5 +1,6 @@
 """Shared pytest configuration."""
 
+from alerts_support import fresh_site, launcher  # noqa: F401  (alert/reindex fixtures)
 from briefbot_support import (  # noqa: F401  (the bot's fixtures)
     bot_content_dir,
     bot_db_path,

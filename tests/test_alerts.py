@@ -1,0 +1,425 @@
+"""New-post alerts with the real bot against the Discord emulator and real SQLite files.
+
+The watcher polls every 0.2 s here. Tests wait on what they expect (a message, a REST call, a
+number of completed watcher cycles), never on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+
+import pytest
+from alerts_support import (
+    FAST_POLL,
+    SLOW_POLL,
+    Launcher,
+    Site,
+    add_folder_of_posts,
+    add_post,
+    alert_messages,
+    alerts_of,
+    eventually,
+    post_text,
+    subscribe,
+    write_atomically,
+)
+from briefbot_support import button
+from discord_emulator import DiscordEmulator, Permission
+
+from bot import cli
+from bot.alerts_store import AlertStore
+from bot.formatting import DESCRIPTION_MAX, EMBED_TOTAL_MAX
+
+EPHEMERAL = 1 << 6
+MESSAGES = r"/channels/{}/messages"
+NEW_POST = "briefs/2024-03-01-harbour-robots.md"
+NEW_TITLE = "Harbour Robots Learn to Moor Ships"
+
+
+def posts_to(channel_id: int) -> str:
+    return MESSAGES.format(channel_id)
+
+
+# ------------------------------------------------------------------------------ subscribing
+
+
+async def test_alerts_commands_are_for_server_managers(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    world = emulator.world
+    schema = emulator.find_command("alerts", guild_id=world.guild.id)
+    assert int(schema["default_member_permissions"]) == Permission.MANAGE_GUILD
+    assert {o["name"] for o in schema["options"]} == {"subscribe", "unsubscribe", "list"}
+    subscribe_options = next(o for o in schema["options"] if o["name"] == "subscribe")["options"]
+    assert [(o["name"], o["type"], o.get("required", False)) for o in subscribe_options] == [
+        ("channel", 7, True), ("category", 3, False), ("role", 8, False)]
+
+    # Discord hides the command from bob (no Manage Server)…
+    with pytest.raises(PermissionError):
+        await emulator.send_slash_command("alerts", {"channel": world.news},
+                                          subcommand="subscribe", user=world.bob)
+    # …and should a client show it anyway, the bot checks again.
+    handle = await emulator.send_slash_command("alerts", {"channel": world.news},
+                                               subcommand="subscribe", user=world.bob,
+                                               check_permissions=False)
+    reply = await handle.wait_for_response()
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert reply["data"]["content"] == "You need the Manage Server permission for that."
+    assert await alerts_of(bot).store.subscriptions() == []  # type: ignore[union-attr]
+
+    reply = await subscribe(emulator, world.news, role=world.subscribers_role,
+                            category="briefs")
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert reply["data"]["content"] == (
+        f"<#{world.news.id}> will get an alert for new posts in **briefs**, mentioning "
+        f"<@&{world.subscribers_role.id}>.")
+    assert reply["data"]["allowed_mentions"] == {"parse": []}
+
+    handle = await emulator.send_slash_command("alerts", subcommand="list",
+                                               user=world.owner)
+    listing = (await handle.wait_for_response())["data"]
+    assert listing["flags"] & EPHEMERAL
+    text = listing["embeds"][0]["description"]
+    assert f"<#{world.news.id}> · category **briefs** · pings <@&{world.subscribers_role.id}>" \
+        in text and "Failing" not in text
+
+    handle = await emulator.send_slash_command("alerts", {"channel": world.news},
+                                               subcommand="unsubscribe", user=world.moderator)
+    reply = await handle.wait_for_response()
+    assert reply["data"]["content"] == f"<#{world.news.id}> no longer gets alerts."
+    handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.owner)
+    assert "No channel gets new-post alerts yet" in \
+        (await handle.wait_for_response())["data"]["embeds"][0]["description"]
+
+
+async def test_subscribe_refuses_a_channel_the_bot_cannot_post_in(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    world.alerts.permission_overwrites.append(
+        {"id": str(world.bot_role.id), "type": 0, "allow": "0",
+         "deny": str(Permission.EMBED_LINKS)})
+    bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    reply = await subscribe(emulator, world.alerts)
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert reply["data"]["content"] == (
+        f"I can't post alerts in <#{world.alerts.id}>: I need the Embed Links permission there.")
+    assert await alerts_of(bot).store.subscriptions() == []  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------------------ announcing
+
+
+async def test_a_new_post_is_announced_once_per_subscribed_channel_once_searchable(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    cog = alerts_of(bot)
+    await cog.wait_for_cycles(1)  # the first scan of this site: everything seen, nothing said
+    await subscribe(emulator, world.news, role=world.subscribers_role)
+    await subscribe(emulator, world.alerts, category="briefs")
+
+    add_post(fresh_site, NEW_POST, NEW_TITLE,
+             excerpt="Autonomous tugs moored a container ship without a crew.")
+    news = await emulator.wait_for_message(world.news, timeout=10)
+    # The post was searchable before it was announced.
+    assert bot.index.post(NEW_POST) is not None
+    alerts = await emulator.wait_for_message(world.alerts, timeout=10)
+
+    url = bot.index.post(NEW_POST).url  # type: ignore[union-attr]
+    assert url.startswith("https://www.skynettoday.com/briefs/")
+    embed = news.embeds[0]
+    assert embed["title"] == NEW_TITLE and embed["url"] == url
+    assert embed["description"] == "Autonomous tugs moored a container ship without a crew."
+    assert {f["name"]: f["value"] for f in embed["fields"]} == {
+        "Date": "1 Mar 2024", "Categories": "briefs"}
+    assert embed["author"]["name"] == "New post on Skynet Today"
+    assert [b["label"] for b in news.buttons()] == ["Ask about this post"]
+    # Only the subscription's role may be pinged, and only where it names one.
+    assert news.content == f"<@&{world.subscribers_role.id}>"
+    assert news.allowed_mentions == {"parse": [], "roles": [world.subscribers_role.id]}
+    assert news.mention_roles == [world.subscribers_role.id] and news.mentions == []
+    assert not news.mention_everyone
+    assert alerts.content == "" and alerts.allowed_mentions == {"parse": []}
+    assert alerts.mention_roles == [] and alerts.embeds[0]["title"] == NEW_TITLE
+
+    # An editorial reaches only the channel that takes every category.
+    add_post(fresh_site, "editorials/2024-03-02-robot-unions.md", "Should Robots Unionise",
+             category="editorials")
+    await emulator.wait_for_message(
+        world.news, predicate=lambda m: m.embeds[0]["title"] == "Should Robots Unionise",
+        timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert [m.embeds[0]["title"] for m in alert_messages(emulator, world.news)] == [
+        NEW_TITLE, "Should Robots Unionise"]
+    assert [m.embeds[0]["title"] for m in alert_messages(emulator, world.alerts)] == [NEW_TITLE]
+
+    # "Ask about this post" answers from that post only, privately.
+    opened = await emulator.click_button(news, button(news, "Ask about this post")["custom_id"],
+                                         user=world.bob)
+    assert (await opened.wait_for_response())["type"] == 9
+    assert opened.modal["title"] == "Ask about this post"
+    submitted = await emulator.submit_modal(opened, {"question": "How were the ships moored?"})
+    answer = await submitted.wait_for_message()
+    assert answer.ephemeral
+    description = answer.embeds[0]["description"]
+    assert "Harbour Robots Learn to Moor Ships" in description
+    assert f"]({url}" in description
+    assert "Halt Sales" not in description and "GPT-3" not in description
+
+
+async def test_restarting_the_bot_never_repeats_an_alert(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    await alerts_of(bot).wait_for_cycles(1)
+    await subscribe(emulator, world.news)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_for_message(world.news, timeout=10)
+    await launcher.stop(bot)
+
+    again = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    await alerts_of(again).wait_for_cycles(3)
+    assert len(alert_messages(emulator, world.news)) == 1
+    assert await alerts_of(again).store.deliveries(world.news.id) == [  # type: ignore[union-attr]
+        (NEW_POST, "delivered")]
+
+
+async def test_an_alert_discord_never_accepted_is_posted_after_a_restart(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    cog = alerts_of(bot)
+    cog.retry_delays = (0.05,)
+    await cog.wait_for_cycles(1)
+    await subscribe(emulator, world.news)
+    # 503 is not retried by discord.py itself: the watcher backs off, then leaves it queued.
+    outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=1000)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_until(lambda: len(outage.hits) >= 4, timeout=10)
+    await launcher.stop(bot)  # e.g. the container restarts while Discord has an outage
+    outage.times = len(outage.hits)  # Discord is back
+
+    again = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    message = await emulator.wait_for_message(world.news, timeout=10)
+    assert message.embeds[0]["title"] == NEW_TITLE
+    await alerts_of(again).wait_for_cycles(alerts_of(again).cycles + 3)
+    assert len(alert_messages(emulator, world.news)) == 1
+
+
+async def test_a_discord_500_then_200_gives_one_alert(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    cog = alerts_of(bot)
+    await cog.wait_for_cycles(1)
+    await subscribe(emulator, world.news)
+    emulator.fail_next("POST", posts_to(world.news.id), status=500)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_for_message(world.news, timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 3)
+    calls = emulator.calls_to("POST", posts_to(world.news.id))
+    assert [(c.status, c.injected) for c in calls] == [(500, True), (200, False)]
+    # The retry is the same message: Discord would drop a duplicate with this nonce.
+    assert calls[0].json["nonce"] == calls[1].json["nonce"] and calls[1].json["enforce_nonce"]
+    assert len(alert_messages(emulator, world.news)) == 1
+
+
+async def test_a_429_is_waited_out_as_discord_asks(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    cog = alerts_of(bot)
+    await cog.wait_for_cycles(1)
+    await subscribe(emulator, world.news)
+    emulator.fail_next("POST", posts_to(world.news.id), status=429, retry_after=0.4)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_for_message(world.news, timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 2)
+    limited, accepted = emulator.calls_to("POST", posts_to(world.news.id))
+    assert (limited.status, accepted.status) == (429, 200)
+    assert accepted.monotonic - limited.monotonic >= 0.4 - 0.02  # not before retry_after
+    assert len(alert_messages(emulator, world.news)) == 1
+
+
+@pytest.mark.parametrize("trouble", ["deleted", "forbidden"])
+async def test_a_channel_that_is_gone_or_forbidden_is_reported_and_others_still_served(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, trouble: str
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    cog = alerts_of(bot)
+    await cog.wait_for_cycles(1)
+    await subscribe(emulator, world.alerts)
+    await subscribe(emulator, world.news)
+    if trouble == "deleted":
+        del world.guild.channels[world.alerts.id]
+        await emulator.dispatch("CHANNEL_DELETE", {
+            "id": str(world.alerts.id), "type": 0, "guild_id": str(world.guild.id),
+            "name": "alerts", "position": world.alerts.position, "permission_overwrites": []})
+        expected = "Unknown Channel (HTTP 404, code 10003)"
+    else:
+        world.alerts.permission_overwrites.append(
+            {"id": str(world.bot_role.id), "type": 0, "allow": "0",
+             "deny": str(Permission.SEND_MESSAGES)})
+        expected = "Missing Permissions (HTTP 403, code 50013)"
+
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_for_message(world.news, timeout=10)
+    refused = await emulator.wait_for_call("POST", posts_to(world.alerts.id), timeout=10)
+    assert refused.status in (403, 404) and not refused.injected
+    sub = next(s for s in await cog.store.subscriptions()  # type: ignore[union-attr]
+               if s.channel_id == world.alerts.id)
+    assert sub.failing and sub.last_error == expected
+
+    handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.moderator)
+    listing = (await handle.wait_for_response())["data"]["embeds"][0]
+    alerts_line, news_line = listing["description"].split("\n\n")
+    assert alerts_line.startswith(f"<#{world.alerts.id}> · all posts · no ping\n⚠️ **Failing**")
+    assert expected in alerts_line and "1 alert waiting to be posted" in alerts_line
+    assert news_line == f"<#{world.news.id}> · all posts · no ping"
+    assert "1 failing" in listing["footer"]["text"]
+
+    if trouble == "forbidden":  # fixed by a server admin: the queued alert goes out
+        world.alerts.permission_overwrites.clear()
+        await emulator.wait_for_message(world.alerts, timeout=10)
+        await cog.wait_for_cycles(cog.cycles + 1)
+        sub = next(s for s in await cog.store.subscriptions()  # type: ignore[union-attr]
+                   if s.channel_id == world.alerts.id)
+        assert not sub.failing
+    assert len(alert_messages(emulator, world.news)) == 1
+
+
+async def test_thirty_posts_at_once_get_one_summary_per_channel(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL, alert_flood_limit=5)
+    cog = alerts_of(bot)
+    await cog.wait_for_cycles(1)
+    await subscribe(emulator, world.news, role=world.subscribers_role)
+    await subscribe(emulator, world.alerts)
+
+    ids = add_folder_of_posts(fresh_site, "archive", 30, tmp_path)
+    news = await emulator.wait_for_message(world.news, timeout=15)
+    await emulator.wait_for_message(world.alerts, timeout=15)
+    await cog.wait_for_cycles(cog.cycles + 3)
+    for channel in (world.news, world.alerts):
+        [summary] = alert_messages(emulator, channel)
+        embed = summary.embeds[0]
+        assert embed["title"] == "30 new posts on Skynet Today"
+        assert len(embed["description"]) <= DESCRIPTION_MAX
+        assert sum(len(v) for v in (embed["title"], embed["description"],
+                                     embed["footer"]["text"])) <= EMBED_TOTAL_MAX
+        listed = embed["description"].count("• [Old post number")
+        assert listed == 30 or (listed < 30 and f"… and {30 - listed} more" in
+                                embed["description"])
+        assert summary.buttons() == []
+    assert news.content == f"<@&{world.subscribers_role.id}>"
+    assert news.mention_roles == [world.subscribers_role.id]
+    assert await cog.store.deliveries(world.news.id) == [  # type: ignore[union-attr]
+        (post_id, "delivered") for post_id in ids]
+
+
+async def test_the_first_index_of_a_content_folder_announces_nothing(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    # A subscription exists before this content folder was ever indexed.
+    store = await AlertStore.open(fresh_site.db)
+    await store.subscribe(guild_id=world.guild.id, channel_id=world.news.id, category=None,
+                          role_id=None, user_id=world.owner.id)
+    await store.close()
+
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    cog = alerts_of(bot)
+    await cog.wait_for_cycles(3)
+    assert len(bot.index) == 5
+    assert emulator.calls_to("POST", r"/channels/\d+/messages") == []
+
+    add_post(fresh_site, NEW_POST, NEW_TITLE)  # the subscription does work
+    message = await emulator.wait_for_message(world.news, timeout=10)
+    assert message.embeds[0]["title"] == NEW_TITLE
+
+
+async def test_an_edited_post_is_not_announced_again(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    cog = alerts_of(bot)
+    await cog.wait_for_cycles(1)
+    await subscribe(emulator, world.news)
+
+    post_id = "briefs/2022-01-15-deepfakes-elections.md"
+    write_atomically(fresh_site.posts / post_id,
+                     post_text("Deepfakes and Elections, Revisited",
+                               excerpt="An update on synthetic video in campaigns."))
+    await eventually(
+        lambda: bot.index.post(post_id).title == "Deepfakes and Elections, Revisited",  # type: ignore[union-attr]
+        timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert emulator.calls_to("POST", r"/channels/\d+/messages") == []
+
+
+# ------------------------------------------------------------------------------ other sources
+
+
+async def test_an_index_rebuilt_by_the_cli_is_noticed_and_announced(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    cog = alerts_of(bot)
+    await cog.wait_for_cycles(1)
+    await subscribe(emulator, world.news)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    # `briefbot index` in another process-like run, on the same SQLite file.
+    code = await asyncio.to_thread(cli.main, ["index", "--content", str(fresh_site.content),
+                                              "--db", str(fresh_site.db)])
+    assert code == 0
+    cog.watch.change_interval(seconds=0.1)  # the poll is not due: only the generation is checked
+    message = await emulator.wait_for_message(world.news, timeout=10)
+    assert message.embeds[0]["title"] == NEW_TITLE
+    assert bot.index.post(NEW_POST) is not None
+
+
+def _git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.com",
+                    "-c", "init.defaultBranch=main", *args],
+                   cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+async def test_the_content_checkout_is_pulled_before_each_scan(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
+) -> None:
+    world = emulator.world
+    origin, editor = tmp_path / "origin.git", tmp_path / "editor"
+    _git("init", "--quiet", cwd=fresh_site.content)
+    _git("add", "-A", cwd=fresh_site.content)
+    _git("commit", "--quiet", "-m", "site", cwd=fresh_site.content)
+    _git("clone", "--quiet", "--bare", str(fresh_site.content), str(origin), cwd=tmp_path)
+    _git("remote", "add", "origin", str(origin), cwd=fresh_site.content)
+    _git("fetch", "--quiet", "origin", cwd=fresh_site.content)
+    _git("branch", "--quiet", "--set-upstream-to=origin/main", cwd=fresh_site.content)
+    _git("clone", "--quiet", str(origin), str(editor), cwd=tmp_path)
+
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL, git_pull=True)
+    await alerts_of(bot).wait_for_cycles(1)
+    await subscribe(emulator, world.news)
+    write_atomically(editor / "_posts" / NEW_POST, post_text(NEW_TITLE))
+    _git("add", "-A", cwd=editor)
+    _git("commit", "--quiet", "-m", "new post", cwd=editor)
+    _git("push", "--quiet", "origin", "main", cwd=editor)
+
+    message = await emulator.wait_for_message(world.news, timeout=15)
+    assert message.embeds[0]["title"] == NEW_TITLE
+    assert (fresh_site.posts / NEW_POST).exists()
