@@ -28,6 +28,7 @@ EXTENSIONS = (
     "bot.exts.latest",
     "bot.exts.about",
     "bot.exts.alerts",  # /alerts and the new-post watcher
+    "bot.exts.reindex",
 )
 
 

@@ -1,0 +1,112 @@
+"""``/reindex``: moderators refresh the index from Discord while everyone keeps asking.
+
+The rebuild is incremental and works on the side; the index being served is swapped in one
+assignment when it is done (see ``index.service``), so ``/ask`` answers from the previous index
+meanwhile, and keeps doing so if the rebuild fails. One rebuild runs at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.formatting import (
+    NO_MENTIONS,
+    escape,
+    message_content,
+    reindex_embed,
+    reindex_failed_embed,
+)
+from bot.params import UserError
+from index.service import ReindexInProgress
+
+if TYPE_CHECKING:
+    from bot.client import Briefbot
+
+log = logging.getLogger(__name__)
+
+BUSY = "A reindex is already running; its result will be in the reply of whoever started it. " \
+       "Try again when it has finished."
+
+
+def is_moderator(interaction: discord.Interaction[Any], role_name: str | None) -> bool:
+    """Manage Server (or Administrator), or the role named in ``BRIEFBOT_MODERATOR_ROLE``."""
+    perms = interaction.permissions
+    if perms.manage_guild or perms.administrator:
+        return True
+    if not role_name or not isinstance(interaction.user, discord.Member):
+        return False
+    wanted = role_name.strip().lstrip("@").casefold()
+    return any(r.name.casefold() == wanted or str(r.id) == wanted for r in interaction.user.roles)
+
+
+def _moderators_only(interaction: discord.Interaction[Any]) -> bool:
+    role = cast("Briefbot", interaction.client).settings.moderator_role
+    if is_moderator(interaction, role):
+        return True
+    who = "the Manage Server permission"
+    if role:
+        who += f" or the **{escape(role.strip())}** role"
+    raise UserError(f"Sorry, reindexing is for moderators: it needs {who}.")
+
+
+class Reindex(commands.Cog):
+    def __init__(self, bot: Briefbot) -> None:
+        self.bot = bot
+
+    @app_commands.command(
+        name="reindex", description="Re-read the posts and refresh the index (moderators)"
+    )
+    @app_commands.guild_only()
+    @app_commands.check(_moderators_only)
+    async def reindex(self, interaction: discord.Interaction[Any]) -> None:
+        service = self.bot.service
+        if service.rebuilding:
+            await interaction.response.send_message(
+                message_content(BUSY), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        log.info("/reindex started by %s", interaction.user.id)
+        try:
+            report = await service.reindex()
+        except ReindexInProgress:
+            await self._reply(interaction, content=message_content(BUSY))
+            return
+        except Exception as exc:
+            log.exception("/reindex by %s failed; still serving the previous index",
+                          interaction.user.id)
+            current = service.current
+            embed = reindex_failed_embed(
+                f"{exc.__class__.__name__}: {exc}",
+                posts=len(current) if current is not None else 0,
+                built_at=current.built_at if current is not None else None,
+            )
+            await self._reply(interaction, embed=embed)
+            return
+        # Announce what was added (the alerts extension listens) while we report.
+        self.bot.dispatch("index_swapped", report)
+        index = self.bot.index
+        titles = {
+            post_id: post.title
+            for post_id in (*report.added, *report.changed)
+            if (post := index.post(post_id)) is not None
+        }
+        log.info("/reindex: %d added, %d changed, %d removed in %.2f s", len(report.added),
+                 len(report.changed), len(report.removed), report.seconds)
+        await self._reply(interaction, embed=reindex_embed(report, titles))
+
+    async def _reply(self, interaction: discord.Interaction[Any], **kwargs: Any) -> None:
+        try:
+            await interaction.edit_original_response(allowed_mentions=NO_MENTIONS, **kwargs)
+        except discord.HTTPException as exc:
+            # The reply expires 15 minutes after the command; the log line above remains.
+            log.warning("could not edit the /reindex reply: %s", exc)
+
+
+async def setup(bot: Briefbot) -> None:
+    await bot.add_cog(Reindex(bot))
