@@ -83,6 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only to this server (instant; default: globally)")
     p.set_defaults(handler=cmd_sync)
 
+    p = sub.add_parser("health", help="exit 0 if the running bot is connected (its heartbeat)")
+    p.add_argument("--file", type=Path, help="heartbeat file (default: BRIEFBOT_HEALTH_FILE)")
+    p.add_argument("--max-age", type=float, metavar="SECONDS",
+                   help="oldest acceptable heartbeat (default: BRIEFBOT_HEALTH_MAX_AGE_SECONDS)")
+    p.set_defaults(handler=cmd_health)
+
     return parser
 
 
@@ -255,6 +261,16 @@ async def cmd_sync(args: argparse.Namespace) -> int:
     console.print(f"Synced {len(names)} commands to {where}: "
                   + ", ".join(f"/{n}" for n in names), markup=False, soft_wrap=True)
     return 0
+
+
+async def cmd_health(args: argparse.Namespace) -> int:
+    """For a container HEALTHCHECK: one line, exit 0 when the heartbeat is fresh, else 1."""
+    from .health import check_heartbeat
+
+    settings = load_settings(health_file=args.file, health_max_age_seconds=args.max_age)
+    healthy, reason = check_heartbeat(settings.health_file, settings.health_max_age_seconds)
+    print(f"briefbot: {reason}", file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

@@ -29,6 +29,7 @@ EXTENSIONS = (
     "bot.exts.about",
     "bot.exts.alerts",  # /alerts and the new-post watcher
     "bot.exts.reindex",
+    "bot.exts.health",  # the heartbeat file read by `briefbot health`
 )
 
 
