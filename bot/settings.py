@@ -16,7 +16,9 @@ class Settings(BaseSettings):
     )
 
     content_dir: Path = Field(Path("content"), description="Jekyll site root or folder of posts")
-    db_path: Path = Field(Path("data/briefbot.sqlite3"), description="SQLite database file")
+    db_path: Path = Field(
+        Path("data/briefbot.sqlite3"), description="SQLite file: the index and the alerts"
+    )
     discord_token: SecretStr | None = Field(
         None,
         validation_alias=AliasChoices("DISCORD_TOKEN", "BRIEFBOT_DISCORD_TOKEN"),
@@ -28,15 +30,23 @@ class Settings(BaseSettings):
     moderator_role: str | None = Field(
         None, description="Role name allowed to /reindex besides Manage Server"
     )
-    ask_cooldown_seconds: float = Field(10.0, ge=0, description="Per-user /ask cooldown")
-    ask_cooldown_rate: int = Field(3, ge=1, description="/ask uses allowed per cooldown window")
-    alert_poll_seconds: float = Field(300.0, gt=0, description="How often to scan for new posts")
-    alert_flood_limit: int = Field(
-        5, ge=1, description="More new posts than this in one scan → one summary message"
+    ask_cooldown_seconds: float = Field(
+        10.0, ge=0, description="Per-user cooldown window of /ask and mentions (0: none)"
     )
-    git_pull: bool = Field(False, description="git pull the content folder before each scan")
+    ask_cooldown_rate: int = Field(3, ge=1, description="Questions allowed per cooldown window")
+    alert_poll_seconds: float = Field(
+        300.0, gt=0, description="How often to reindex the content folder and announce new posts"
+    )
+    alert_flood_limit: int = Field(
+        5, ge=1,
+        description="More new posts than this for a channel at once → one summary message",
+    )
+    git_pull: bool = Field(
+        False, description="`git pull --ff-only` the content checkout before each scan"
+    )
     health_file: Path = Field(
-        Path("data/heartbeat"), description="Heartbeat file the bot touches while connected"
+        Path("data/heartbeat"),
+        description="Heartbeat file the bot rewrites while connected to Discord",
     )
     health_max_age_seconds: float = Field(
         120.0, gt=0, description="`briefbot health` fails when the heartbeat is older than this"
@@ -50,7 +60,8 @@ class Settings(BaseSettings):
     )
     # Buttons are edited through the interaction token, which Discord keeps for 15 minutes.
     answer_buttons_seconds: float = Field(
-        600.0, gt=0, le=840, description="How long an answer's buttons stay active"
+        600.0, gt=0, le=840,
+        description="How long More results stays active (≤ 840: Discord keeps interactions 15 min)",
     )
 
     @field_validator("discord_token", mode="before")
