@@ -168,6 +168,9 @@ async def briefbot(emulator: DiscordEmulator, bot_service: IndexService,
     settings = make_settings(emulator, bot_content_dir, bot_db_path, **bot_settings)
     bot = Briefbot(settings, bot_service)
     await emulator.start_client(bot)
+    # Let the start-up scan of the alerts watcher finish (it refreshes the index), so a test
+    # that changes what is served is not overtaken by it.
+    await bot.get_cog("Alerts").wait_for_cycles(1)  # type: ignore[union-attr]
     yield bot
     # Before its index service closes: the bot's background work (alerts) uses the database.
     await emulator.stop_client(bot)
