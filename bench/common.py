@@ -16,7 +16,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -160,33 +159,21 @@ def field_token_lists(data: Any, field: str = "body") -> list[list[str]]:
 # ---------------------------------------------------------------------------------- index
 
 
-@dataclass
-class BuiltIndex:
-    service: Any  # index.service.IndexService
-    report: Any  # index.models.IndexReport
-    seconds: float  # wall time of reindex(), including loading the new index
-
-    @property
-    def index(self) -> Any:  # index.search.SearchIndex
-        return self.service.current
-
-
-async def open_and_index(db_path: Path, content: Path) -> BuiltIndex:
+async def open_and_index(db_path: Path, content: Path) -> tuple[Any, Any]:
+    """(IndexService, IndexReport): ``content`` indexed into ``db_path``, the service left open."""
     from index.service import IndexService
 
     service = await IndexService.open(db_path, content)
-    started = time.perf_counter()
-    report = await service.reindex()
-    return BuiltIndex(service, report, time.perf_counter() - started)
+    return service, await service.reindex()
 
 
 def build_index(db_path: Path, content: Path) -> tuple[Any, Any]:
     """(SearchIndex, IndexReport) of ``content``, indexed into a fresh SQLite file."""
 
     async def run() -> tuple[Any, Any]:
-        built = await open_and_index(db_path, content)
-        await built.service.close()
-        return built.index, built.report
+        service, report = await open_and_index(db_path, content)
+        await service.close()
+        return service.current, report
 
     return asyncio.run(run())
 
@@ -245,16 +232,6 @@ def time_interleaved(
                 fn(q)
                 samples[name].append((clock() - t0) / 1e6)
     return samples
-
-
-def median_seconds(fn: Callable[[], object], runs: int) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(runs):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), times
 
 
 # ---------------------------------------------------------------------------------- output

@@ -71,15 +71,15 @@ def read_and_parse(site: Path) -> Callable[[], int]:
     return run
 
 
-def cold_index(content: Path, tmp: Path) -> Callable[[], Any]:
-    """One cold index of ``content`` into a new SQLite file; returns the BuiltIndex."""
+def cold_index(content: Path, tmp: Path) -> Callable[[], tuple[Any, Any]]:
+    """One cold index of ``content`` into a new SQLite file: (SearchIndex, IndexReport)."""
     counter = iter(range(1_000_000))
 
-    def run() -> Any:
-        async def go() -> Any:
-            built = await open_and_index(tmp / f"cold-{next(counter)}.sqlite3", content)
-            await built.service.close()
-            return built
+    def run() -> tuple[Any, Any]:
+        async def go() -> tuple[Any, Any]:
+            service, report = await open_and_index(tmp / f"cold-{next(counter)}.sqlite3", content)
+            await service.close()
+            return service.current, report
 
         return asyncio.run(go())
 
@@ -99,20 +99,20 @@ def cold_runs(content: Path, tmp: Path, runs: int) -> dict[str, Any]:
     index = cold_index(content, tmp)
     times: dict[str, list[float]] = {"index": [], "indexer": [], "frontmatter": [], "rank-bm25": []}
     tokens: list[list[str]] | None = None
-    built = None
+    report = None
     for _ in range(runs):
         times["frontmatter"].append(timed(parse)[0])
-        seconds, built = timed(index)
+        seconds, (built, report) = timed(index)
         times["index"].append(seconds)
-        times["indexer"].append(built.report.seconds)
+        times["indexer"].append(report.seconds)
         if tokens is None:
-            tokens = field_token_lists(built.index.data, "body")
+            tokens = field_token_lists(built.data, "body")
         times["rank-bm25"].append(timed(partial(BM25Okapi, tokens))[0])
-    assert built is not None
+    assert report is not None
     return {
-        "posts": built.report.posts,
-        "passages": built.report.passages,
-        "issues": len(built.report.issues),
+        "posts": report.posts,
+        "passages": report.passages,
+        "issues": len(report.issues),
         "median_s": {k: statistics.median(v) for k, v in times.items()},
         "runs_s": times,
     }
@@ -126,8 +126,7 @@ def reindex_runs(tmp: Path, runs: int) -> dict[str, Any]:
     rng = random.Random(0)
 
     async def go() -> dict[str, Any]:
-        built = await open_and_index(tmp / "edits.sqlite3", site)
-        service = built.service
+        service, _ = await open_and_index(tmp / "edits.sqlite3", site)
         times: dict[str, list[float]] = {"one": [], "one_indexer": [], "none": [], "fm": []}
         try:
             await service.reindex()  # settle: nothing changed since the cold index
@@ -184,8 +183,7 @@ def profile_all(tmp: Path) -> None:
     site = build_site(tmp / "site-profile", 1)
 
     async def go() -> None:
-        built = await open_and_index(tmp / "profile.sqlite3", site)
-        service = built.service
+        service, _ = await open_and_index(tmp / "profile.sqlite3", site)
         path = post_files(site)[0]
         path.write_text(path.read_text(encoding="utf-8") + "\n\nOne more line.\n", "utf-8")
         prof = cProfile.Profile()
