@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.formatting import NO_MENTIONS, truncate_plain
+from bot.formatting import NO_MENTIONS, message_content, truncate_plain
 from bot.views import ResultsView, answer_view
 from index.models import Post, SearchFilters
 
@@ -106,6 +107,17 @@ class AskAboutPostModal(discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
         bot = cast("Briefbot", interaction.client)
         settings = bot.settings
+        # The same per-user cooldown as /ask and mentions (kept by the ask extension).
+        limiter = getattr(bot.get_cog("Ask"), "limiter", None)
+        limited = limiter.hit(interaction.user.id) if limiter is not None else None
+        if limited is not None:
+            await interaction.response.send_message(
+                message_content(
+                    f"You're asking quickly — try again in {max(1, math.ceil(limited[1]))} s."
+                ),
+                ephemeral=True, allowed_mentions=NO_MENTIONS,
+            )
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         question = " ".join(self.question.value.split())
         found = await bot.search(question, settings.answer_max_results,

@@ -423,3 +423,35 @@ async def test_the_content_checkout_is_pulled_before_each_scan(
     message = await emulator.wait_for_message(world.news, timeout=15)
     assert message.embeds[0]["title"] == NEW_TITLE
     assert (fresh_site.posts / NEW_POST).exists()
+
+
+async def test_asking_about_a_post_shares_the_ask_cooldown_and_needs_the_post(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL,
+                               ask_cooldown_seconds=60, ask_cooldown_rate=1)
+    await alerts_of(bot).wait_for_cycles(1)
+    await subscribe(emulator, world.news)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    alert = await emulator.wait_for_message(world.news, timeout=10)
+    custom_id = button(alert, "Ask about this post")["custom_id"]
+
+    opened = await emulator.click_button(alert, custom_id, user=world.bob)
+    await opened.wait_for_response()
+    answered = await emulator.submit_modal(opened, {"question": "robots?"})
+    assert (await answered.wait_for_message()).embeds
+    opened = await emulator.click_button(alert, custom_id, user=world.bob)
+    await opened.wait_for_response()
+    limited = await emulator.submit_modal(opened, {"question": "and ships?"})
+    reply = await limited.wait_for_response()
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert reply["data"]["content"] in {f"You're asking quickly — try again in {n} s."
+                                        for n in (59, 60)}
+
+    (fresh_site.posts / NEW_POST).unlink()
+    await eventually(lambda: bot.index.post(NEW_POST) is None, timeout=10)
+    gone = await emulator.click_button(alert, custom_id, user=world.alice)
+    reply = await gone.wait_for_response()
+    assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
+    assert "no longer in the index" in reply["data"]["content"]
