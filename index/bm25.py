@@ -144,7 +144,9 @@ class BM25:
         idf = np.zeros(n_terms, dtype=np.float64)
         idf[present] = np.log(n_docs - df[present] + 0.5) - np.log(df[present] + 0.5)
         if present.any():
-            average_idf = idf[present].sum() / present.sum()
+            # A plain left-to-right float sum, as rank-bm25 does (numpy's pairwise sum differs in
+            # the last bits, which can flip rankings when the mean is near zero).
+            average_idf = sum(idf[present].tolist()) / int(present.sum())
             idf[present & (idf < 0)] = epsilon * average_idf
         self.idf = idf
 
@@ -189,5 +191,12 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     n = len(scores)
     if k >= n:
         return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, k)[:k]
-    return part[np.lexsort((part, -scores[part]))]
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    part = np.argpartition(-scores, k - 1)[:k]
+    kth = scores[part].min()
+    # argpartition picks arbitrary members of a tie at the cut: take the lowest indices instead.
+    above = part[scores[part] > kth]
+    ties = np.flatnonzero(scores == kth)[: k - len(above)]
+    chosen = np.concatenate([above, ties])
+    return chosen[np.lexsort((chosen, -scores[chosen]))]

@@ -125,9 +125,12 @@ class IndexData:
         def counts(docs: list[list[str]]) -> TermCounts:
             # One pass over all documents' terms: per-document Python work is what costs.
             flat = list(itertools.chain.from_iterable(docs))
-            for t in set(flat).difference(term_id):
-                term_id[t] = len(vocab)
-                vocab.append(t)
+            # In order of first use (dict.fromkeys, not a set): term ids must not depend on the
+            # process's string hashing, or two builds of one corpus would differ.
+            for t in dict.fromkeys(flat):
+                if t not in term_id:
+                    term_id[t] = len(vocab)
+                    vocab.append(t)
             ids = np.fromiter(map(term_id.__getitem__, flat), np.int64, len(flat))
             return TermCounts.from_flat(ids, np.fromiter(map(len, docs), np.int64, len(docs)))
 

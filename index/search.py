@@ -158,11 +158,11 @@ class SearchIndex:
                 in_use |= np.diff(bm25.term_ptr) > 0
         self._in_use_mask = in_use
         # Only words some post still uses (the vocabulary may keep words of removed posts).
-        self._spelling = [
-            t
-            for t, used in zip(data.vocab, in_use.tolist(), strict=True)
-            if used and t.isalpha() and len(t) >= 4
-        ]
+        self._spelling: dict[int, list[str]] = {}  # word length → words
+        for t, used in zip(data.vocab, in_use.tolist(), strict=True):
+            if used and t.isalpha() and len(t) >= 3:
+                self._spelling.setdefault(len(t), []).append(t)
+        self._typo_cache: dict[str, list[str]] = {}
         self._idf_max = max((float(self.fields["body"].idf.max()) if n_terms else 0.0), 1.0)
 
     # ---------------------------------------------------------------- catalogue look-ups
@@ -250,14 +250,27 @@ class SearchIndex:
         """Nearest vocabulary terms for an unknown word: edit distance 1 (2 for long words)."""
         if len(term) < 4 or not term.isalpha():
             return []
+        cached = self._typo_cache.get(term)
+        if cached is not None:
+            return cached
         max_dist = 1 if len(term) < 8 else 2
+        # Only words of about the same length can be within the distance.
+        candidates = [
+            word
+            for n in range(len(term) - max_dist, len(term) + max_dist + 1)
+            for word in self._spelling.get(n, ())
+        ]
         found = process.extract(
-            term, self._spelling, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=3
+            term, candidates, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=None
         )
-        if not found:
-            return []
-        best = min(d for _, d, _ in found)
-        return [t for t, d, _ in found if d == best][:2]
+        body = self.fields["body"]
+        # Nearest first; among equals the more common word, then alphabetical (deterministic).
+        ranked = sorted(found, key=lambda f: (f[1], -body.doc_freq(self.vocab[f[0]]), f[0]))
+        fixes = [word for word, dist, _ in ranked if dist == ranked[0][1]][:2] if ranked else []
+        if len(self._typo_cache) > 10_000:
+            self._typo_cache.clear()
+        self._typo_cache[term] = fixes
+        return fixes
 
     def _passage_scores(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
         """Scores to rank posts by, and scores to choose which of a post's passages to show.

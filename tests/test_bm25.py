@@ -9,7 +9,6 @@ exactly half of the documents getting IDF 0, a negative mean on one or two docum
 from __future__ import annotations
 
 import random
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -49,31 +48,20 @@ def query_ids(query: list[str], vocab: dict[str, int]) -> list[int]:
     return [vocab.get(t, len(vocab)) for t in query]
 
 
-def assert_top_k_follows(scores: np.ndarray, reference: np.ndarray, k: int, tol: float) -> None:
-    """``top_k(scores, k)`` ranks as a stable descending argsort of ``reference``, cut at ``k``.
-
-    Two known deviations are allowed here and pinned down by the xfail tests below: documents
-    whose reference scores differ by less than ``tol`` may swap (the last bits of a floored IDF),
-    and *which* exactly tied documents fill the last places at the cut may differ. So: the same
-    reference score at every rank (to ``tol``), descending, and exact ties in index order.
-    """
+def assert_top_k_follows(scores: np.ndarray, reference: np.ndarray, k: int) -> None:
+    """``top_k(scores, k)`` is exactly a stable descending argsort of ``reference``, cut at k."""
     got = top_k(scores, k).tolist()
     expected = np.argsort(-reference, kind="stable")[: min(k, len(reference))].tolist()
-    if got == expected:
-        return
-    np.testing.assert_allclose(reference[got], reference[expected], rtol=0, atol=tol)
-    assert all(
-        scores[a] > scores[b] or (scores[a] == scores[b] and a < b) for a, b in pairwise(got)
-    )
+    assert got == expected
 
 
 def assert_same_ranking(docs: list[list[str]], query: list[str]) -> None:
     theirs_model, ours_model, vocab = both(docs)
     theirs = theirs_model.get_scores(query)
     ours = ours_model.scores(query_ids(query, vocab))
-    np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-12)
+    assert np.array_equal(ours, theirs)
     for k in sorted({1, 3, len(docs)}):
-        assert_top_k_follows(ours, theirs, k, tol=1e-12)
+        assert_top_k_follows(ours, theirs, k)
 
 
 # ------------------------------------------------------------------ random corpora
@@ -149,12 +137,6 @@ def test_boosts_scale_each_terms_contribution():
     np.testing.assert_array_equal(ours.scores([a, b], [1.0, 1.0]), ours.scores([a, b]))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="BM25 sums the mean IDF with numpy's pairwise sum, rank-bm25 term by term, so the "
-    "epsilon floor of common terms can differ in the last bit; summing sequentially "
-    "(sum(idf[present].tolist())) makes scores bit-identical",
-)
 def test_scores_are_bit_identical():
     rng = random.Random(3)
     words = [f"w{i}" for i in range(200)]
@@ -182,16 +164,9 @@ def test_scores_are_bit_identical():
 @given(st.lists(st.integers(-3, 3), min_size=1, max_size=40), st.integers(1, 45))
 def test_top_k_is_a_descending_sort_lower_index_first(values, k):
     scores = np.array(values, dtype=np.float64) / 2  # many ties
-    assert_top_k_follows(scores, scores, k, tol=0.0)
+    assert_top_k_follows(scores, scores, k)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="top_k takes an arbitrary k of the scores tied at the cut (np.argpartition), not the "
-    "lowest indices; e.g. the 10x benchmark corpus, whose copies tie, ranks differently from "
-    "rank-bm25 + stable sort. Fix: keep every index scoring above the k-th score, then the "
-    "lowest-index ties (np.flatnonzero(scores == kth)[: k - n_above])",
-)
 def test_top_k_breaks_ties_at_the_cut_by_index():
     scores = np.array([0.0, 0.0, 0.0, 0.0, 1.0])
     assert top_k(scores, 3).tolist() == [4, 0, 1]
@@ -236,9 +211,9 @@ def test_real_corpus_body_field_ranks_as_rank_bm25(real_body_tokens):
     for query in questions:
         theirs = rb.get_scores(query)
         mine = ours.scores(query_ids(query, vocab))
-        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-12)
+        assert np.array_equal(mine, theirs)
         for k in (5, 10, 400, len(docs)):  # 400: the candidates search.py takes
-            assert_top_k_follows(mine, theirs, k, tol=1e-12)
+            assert_top_k_follows(mine, theirs, k)
 
 
 # ------------------------------------------------------------------ TermCounts
