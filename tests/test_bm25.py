@@ -49,7 +49,7 @@ def query_ids(query: list[str], vocab: dict[str, int]) -> list[int]:
 
 
 def assert_top_k_follows(scores: np.ndarray, reference: np.ndarray, k: int) -> None:
-    """``top_k(scores, k)`` is exactly a stable descending argsort of ``reference``, cut at k."""
+    """top_k(scores, k) is exactly a stable descending argsort of reference, cut at k."""
     got = top_k(scores, k).tolist()
     expected = np.argsort(-reference, kind="stable")[: min(k, len(reference))].tolist()
     assert got == expected
