@@ -39,7 +39,10 @@ def assert_within_limits(embed: discord.Embed) -> None:
     for field in data.get("fields", []):
         assert 0 < len(field["name"]) <= fmt.FIELD_NAME_MAX
         assert 0 < len(field["value"]) <= fmt.FIELD_VALUE_MAX
-    assert "@everyone" not in str(data)
+    rendered = [data.get("title", ""), data.get("description", ""),
+                data.get("footer", {}).get("text", ""), data.get("author", {}).get("name", ""),
+                *(f["name"] + f["value"] for f in data.get("fields", []))]
+    assert not any("@everyone" in text for text in rendered)  # URLs never ping
 
 
 @RELAXED
