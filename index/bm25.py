@@ -119,6 +119,63 @@ class TermCounts:
         return cls(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
 
 
+def gather(
+    term_ptr: np.ndarray,
+    docs: np.ndarray,
+    weights: np.ndarray,
+    term_ids: list[int],
+    boosts: list[float] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The postings of the query's terms from term-major arrays: (documents, weights).
+
+    Terms outside the table are ignored (as rank-bm25 ignores unknown words); repeated terms
+    count again; ``boosts`` scales each term's weights.
+    """
+    n_terms = len(term_ptr) - 1
+    picked = [
+        (slice(term_ptr[t], term_ptr[t + 1]), 1.0 if boosts is None else boosts[n])
+        for n, t in enumerate(term_ids)
+        if 0 <= t < n_terms
+    ]
+    if not picked:
+        return np.zeros(0, np.int32), np.zeros(0)
+    return (
+        np.concatenate([docs[s] for s, _ in picked]),
+        np.concatenate([weights[s] if w == 1.0 else weights[s] * w for s, w in picked]),
+    )
+
+
+class Postings:
+    """Term-major postings of several weighted fields over the same documents, summed when
+    gathered: one look-up per query term instead of one per field."""
+
+    __slots__ = ("docs", "n_docs", "term_ptr", "weights")
+
+    def __init__(self, parts: list[tuple[BM25, float | np.ndarray]], n_docs: int) -> None:
+        """``parts``: each field's BM25 with a weight (a number, or one per document)."""
+        n_terms = max(len(bm25.term_ptr) - 1 for bm25, _ in parts)
+        terms, docs, weights = [], [], []
+        for bm25, weight in parts:
+            counts = np.diff(bm25.term_ptr)
+            terms.append(np.repeat(np.arange(len(counts), dtype=np.int32), counts))
+            docs.append(bm25.postings_doc)
+            factor = weight[bm25.postings_doc] if isinstance(weight, np.ndarray) else weight
+            weights.append(bm25.postings_data * factor)
+        term = np.concatenate(terms)
+        # Each part is already in term order: a stable sort only merges the runs.
+        order = np.argsort(term, kind="stable")
+        self.docs = np.concatenate(docs)[order]
+        self.weights = np.concatenate(weights)[order]
+        self.term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(term, minlength=n_terms), out=self.term_ptr[1:])
+        self.n_docs = n_docs
+
+    def gather(
+        self, term_ids: list[int], boosts: list[float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return gather(self.term_ptr, self.docs, self.weights, term_ids, boosts)
+
+
 class BM25:
     """BM25Okapi weights of one field, stored term-major for fast query-time gathering."""
 
@@ -166,18 +223,9 @@ class BM25:
 
         ``boosts`` optionally scales each query term's contribution (1.0 = plain BM25).
         """
-        ptr = self.term_ptr
-        slices = [slice(ptr[t], ptr[t + 1]) for t in term_ids if 0 <= t < len(ptr) - 1]
-        if not slices:
-            return np.zeros(self.n_docs)
-        docs = np.concatenate([self.postings_doc[s] for s in slices])
-        if boosts is None:
-            data = np.concatenate([self.postings_data[s] for s in slices])
-        else:
-            kept = [w for t, w in zip(term_ids, boosts, strict=True) if 0 <= t < len(ptr) - 1]
-            data = np.concatenate(
-                [self.postings_data[s] * w for s, w in zip(slices, kept, strict=True)]
-            )
+        docs, data = gather(
+            self.term_ptr, self.postings_doc, self.postings_data, term_ids, boosts
+        )
         # astype: for terms left in the vocabulary with no postings (their posts were removed),
         # bincount of nothing comes back as integers, which the callers' float sums reject.
         return np.bincount(docs, weights=data, minlength=self.n_docs).astype(np.float64, copy=False)

@@ -29,7 +29,7 @@ from rapidfuzz.distance import Levenshtein
 
 from . import answers
 from .analyzer import analyze
-from .bm25 import BM25, top_k
+from .bm25 import BM25, Postings, gather, top_k
 from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, POST_FIELDS, IndexData, phrase_ids
 from .models import Answer, Passage, Post, PostRef, SearchFilters, SearchResult
 
@@ -56,7 +56,7 @@ class RankingWeights:
 
 
 DEFAULT_WEIGHTS = RankingWeights()
-CANDIDATES = 400  # passages considered before grouping by post
+CANDIDATES = 100  # passages considered before grouping by post
 MAX_RESULTS = 50
 TOP = 5  # the results people read first
 
@@ -137,33 +137,57 @@ class SearchIndex:
         self.built_at = built_at
         self.vocab = {t: i for i, t in enumerate(data.vocab)}
         n_terms = len(data.vocab)
-        self.fields = {
-            name: BM25(data.fields[name], PHRASE_BUCKETS if name in HASHED_FIELDS else n_terms)
-            for name in FIELDS
-        }
-        self.sentence_first = np.concatenate([[0], np.cumsum(data.sentence_counts)[:-1]]).astype(
-            np.int64
-        )
         self.passage_post = np.repeat(np.arange(len(posts), dtype=np.int32), data.passage_counts)
         self.post_index = {p.id: i for i, p in enumerate(posts)}
         self.post_first_passage = np.concatenate([[0], np.cumsum(data.passage_counts)]).astype(
             np.int64
         )
-        self._lead_cache: dict[float, np.ndarray] = {}
         self.post_dates = np.array([p.date.toordinal() for p in posts], dtype=np.int64)
-        # Typo correction candidates: plain word terms (no numbers, names with digits or pairs).
+
+        fields = {
+            name: BM25(data.fields[name], PHRASE_BUCKETS if name in HASHED_FIELDS else n_terms)
+            for name in FIELDS
+        }
+        self.idf = fields["body"].idf  # what a question's words weigh (coverage, confidence)
+        self._body_df = np.diff(fields["body"].term_ptr)
         in_use = np.zeros(n_terms, dtype=bool)
-        for name, bm25 in self.fields.items():
+        for name, bm25 in fields.items():
             if name not in HASHED_FIELDS:
                 in_use |= np.diff(bm25.term_ptr) > 0
         self._in_use_mask = in_use
+        self._build_tables(fields, weights)
         # Only words some post still uses (the vocabulary may keep words of removed posts).
         self._spelling: dict[int, list[str]] = {}  # word length → words
         for t, used in zip(data.vocab, in_use.tolist(), strict=True):
             if used and t.isalpha() and len(t) >= 3:
                 self._spelling.setdefault(len(t), []).append(t)
         self._typo_cache: dict[str, list[str]] = {}
-        self._idf_max = max((float(self.fields["body"].idf.max()) if n_terms else 0.0), 1.0)
+        self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
+
+    def _build_tables(self, fields: dict[str, BM25], w: RankingWeights) -> None:
+        """Fold the per-field BM25 scores and their weights into a few look-up tables.
+
+        Scores are linear in the fields, so each level's fields are summed ahead of time: a query
+        then gathers one table per level (passages, pairs, sentences, posts) instead of one per
+        field. The opening-passage prior is folded in as a per-passage weight.
+        """
+        n_passages = len(self.passages)
+        ordinal = np.arange(n_passages) - self.post_first_passage[self.passage_post]
+        lead = 1.0 + w.lead / (1.0 + ordinal)
+        self._passage_table = Postings(
+            [(fields["body"], lead)]
+            + ([(fields["heading"], w.heading * lead)] if w.heading else []),
+            n_passages,
+        )
+        self._phrase_table = (
+            Postings([(fields["phrase"], w.phrase * lead)], n_passages) if w.phrase else None
+        )
+        self._sentence_table = fields["sentence"] if w.sentence else None
+        self._sentence_passage = np.repeat(
+            np.arange(n_passages, dtype=np.int64), self.data.sentence_counts
+        )
+        post_parts = [(fields[name], getattr(w, name)) for name in POST_FIELDS if getattr(w, name)]
+        self._post_table = Postings(post_parts, len(self.posts)) if post_parts else None
 
     # ---------------------------------------------------------------- catalogue look-ups
 
@@ -206,7 +230,7 @@ class SearchIndex:
     # ---------------------------------------------------------------- the question
 
     def _plan(self, question: str) -> QueryPlan:
-        body_idf = self.fields["body"].idf
+        body_idf = self.idf
         terms = list(dict.fromkeys(analyze(question)))
         ids: list[int] = []
         boosts: list[float] = []
@@ -263,9 +287,8 @@ class SearchIndex:
         found = process.extract(
             term, candidates, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=None
         )
-        body = self.fields["body"]
         # Nearest first; among equals the more common word, then alphabetical (deterministic).
-        ranked = sorted(found, key=lambda f: (f[1], -body.doc_freq(self.vocab[f[0]]), f[0]))
+        ranked = sorted(found, key=lambda f: (f[1], -int(self._body_df[self.vocab[f[0]]]), f[0]))
         fixes = [word for word, dist, _ in ranked if dist == ranked[0][1]][:2] if ranked else []
         if len(self._typo_cache) > 10_000:
             self._typo_cache.clear()
@@ -279,26 +302,30 @@ class SearchIndex:
         summary-like passages; so the choice of passage inside a post goes without it.
         """
         w = self.weights
-        f = self.fields
-        scores = f["body"].scores(plan.term_ids, plan.boosts)
-        if w.heading:
-            scores += w.heading * f["heading"].scores(plan.term_ids, plan.boosts)
-        if w.phrase and plan.phrase_ids:
-            scores += w.phrase * f["phrase"].scores(plan.phrase_ids)
-        if w.lead:
-            # A post's opening (summary, TLDR, lede) answers more questions than its later parts.
-            scores *= self._lead_factor(w.lead)
-        choice = scores.copy()
-        if w.sentence and len(self.sentence_first):
-            sentence_scores = f["sentence"].scores(plan.term_ids, plan.boosts)
-            scores += w.sentence * np.maximum.reduceat(sentence_scores, self.sentence_first)
-        post_scores = np.zeros(len(self.posts))
-        for name in POST_FIELDS:
-            weight = getattr(w, name)
-            if weight:
-                post_scores += weight * f[name].scores(plan.term_ids, plan.boosts)
-        scores += post_scores[self.passage_post]
-        choice += post_scores[self.passage_post]
+        n = len(self.passages)
+        docs, values = self._passage_table.gather(plan.term_ids, plan.boosts)
+        if self._phrase_table is not None and plan.phrase_ids:
+            pair_docs, pair_values = self._phrase_table.gather(plan.phrase_ids)
+            docs = np.concatenate([docs, pair_docs])
+            values = np.concatenate([values, pair_values])
+        choice = np.bincount(docs, weights=values, minlength=n).astype(np.float64, copy=False)
+        if self._post_table is not None:
+            post_docs, post_values = self._post_table.gather(plan.term_ids, plan.boosts)
+            post_scores = np.bincount(post_docs, weights=post_values, minlength=len(self.posts))
+            choice += post_scores[self.passage_post]
+        scores = choice.copy()
+        if self._sentence_table is not None:
+            # A passage's best sentence; only sentences holding a query term need looking at.
+            table = self._sentence_table
+            touched, values = gather(
+                table.term_ptr, table.postings_doc, table.postings_data, plan.term_ids, plan.boosts
+            )
+            if len(touched):
+                sentence = np.bincount(touched, weights=values, minlength=table.n_docs)
+                best = np.zeros(n)
+                # Repeats in ``touched`` (several query terms in one sentence) are harmless here.
+                np.maximum.at(best, self._sentence_passage[touched], sentence[touched])
+                scores += w.sentence * best
         if plan.periods and w.date_match:
             in_period = np.zeros(len(self.posts), dtype=bool)
             for start, end in plan.periods:
@@ -309,13 +336,6 @@ class SearchIndex:
             scores *= factor
             choice *= factor
         return scores, choice
-
-    def _lead_factor(self, lead: float) -> np.ndarray:
-        cached = self._lead_cache.get(lead)
-        if cached is None:
-            ordinal = np.arange(len(self.passages)) - self.post_first_passage[self.passage_post]
-            cached = self._lead_cache[lead] = 1.0 + lead / (1.0 + ordinal)
-        return cached
 
     def _filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
         if filters == SearchFilters():
