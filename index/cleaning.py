@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import ftfy
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from .anchors import VOID_TAGS, AnchorGenerator, normalize_ref, split_header_id
@@ -255,6 +257,84 @@ _MD.core.ruler.disable(["inline", "text_join"])
 # markdown-it's reference rule scans every "[…" paragraph char by char (digest list items all start
 # with a link): a third of the block parse. Definitions are removed by a regex instead.
 _MD.block.ruler.disable("reference")
+
+
+# markdown-it tries every block rule at every block start and, for each line of a paragraph, every
+# rule that may interrupt one: ~270k rule calls for the corpus, each logging a debug message
+# before looking at the line. Most rules give up on the line's first character, so each is put
+# behind a gate that checks exactly that first, then calls the library's own rule. The gates only
+# return False where the rule itself would (with no side effect), so the tokens are unchanged.
+def _first_char_gate(rule: Callable[..., bool], chars: str) -> Callable[..., bool]:
+    """``rule`` only if the line's first non-space character is one of ``chars``."""
+
+    def gated(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        try:
+            first = state.src[state.bMarks[start] + state.tShift[start]]
+        except IndexError:
+            return False
+        return first in chars and rule(state, start, end, silent)
+
+    return gated
+
+
+def _code_gate(rule: Callable[..., bool]) -> Callable[..., bool]:
+    def gated(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        return state.sCount[start] - state.blkIndent >= 4 and rule(state, start, end, silent)
+
+    return gated
+
+
+def _table_gate(rule: Callable[..., bool]) -> Callable[..., bool]:
+    """A table needs a delimiter row ("|---|", "---|---", ":--") right under its first line."""
+
+    def gated(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        line = start + 1
+        if line >= end:
+            return False
+        pos = state.bMarks[line] + state.tShift[line]
+        if pos >= state.eMarks[line] or state.src[pos] not in "|-:":
+            return False
+        return rule(state, start, end, silent)
+
+    return gated
+
+
+def _lheading_gate(rule: Callable[..., bool]) -> Callable[..., bool]:
+    """A setext heading needs a "---" / "===" line before the paragraph's next empty line."""
+
+    def gated(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if state.is_code_block(start):
+            return False
+        src, b_marks, t_shift, e_marks = state.src, state.bMarks, state.tShift, state.eMarks
+        line = start + 1
+        while line < end:
+            pos = b_marks[line] + t_shift[line]
+            if pos >= e_marks[line]:
+                break
+            if src[pos] in "-=":
+                return rule(state, start, end, silent)
+            line += 1
+        # What the rule leaves behind when it finds no underline (markdown-it quirk, kept as is).
+        state.parentType = "paragraph"
+        return False
+
+    return gated
+
+
+_BLOCK_GATES: dict[str, Callable[[Callable[..., bool]], Callable[..., bool]]] = {
+    "table": _table_gate,
+    "code": _code_gate,
+    "fence": lambda rule: _first_char_gate(rule, "`~"),
+    "blockquote": lambda rule: _first_char_gate(rule, ">"),
+    "hr": lambda rule: _first_char_gate(rule, "*-_"),
+    "list": lambda rule: _first_char_gate(rule, "*-+0123456789"),
+    "html_block": lambda rule: _first_char_gate(rule, "<"),
+    "heading": lambda rule: _first_char_gate(rule, "#"),
+    "lheading": _lheading_gate,
+}
+for _rule in _MD.block.ruler.__rules__:  # (``at`` replaces a rule's alt chains too: keep them)
+    if _rule.name in _BLOCK_GATES:
+        _MD.block.ruler.at(_rule.name, _BLOCK_GATES[_rule.name](_rule.fn), {"alt": _rule.alt})
 _REFERENCE_DEF = re.compile(
     r"^ {0,3}\[(?!\^)(?P<label>[^\]\n]+)\]:[ \t]*<?\S+>?"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*$",

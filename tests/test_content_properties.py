@@ -8,7 +8,10 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
+from index import cleaning
 from index.anchors import AnchorGenerator
 from index.cleaning import Block, body_text, clean_body, clean_inline
 from index.loader import parse_post
@@ -225,3 +228,73 @@ def test_anchors_never_raise_and_have_no_spaces(headings: list[str]) -> None:
     gen = AnchorGenerator()
     ids = [gen.anchor(h) for h in headings]
     assert all(" " not in i and "\t" not in i for i in ids)
+
+
+UNGATED_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+UNGATED_MD.core.ruler.disable(["inline", "text_join"])
+UNGATED_MD.block.ruler.disable("reference")
+
+# Lines built from every kind of block start, indented, nested in quotes and lists.
+block_line = st.lists(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "  ",
+            "    ",
+            "\t",
+            "> ",
+            ">",
+            "- ",
+            "* ",
+            "+ ",
+            "1. ",
+            "2) ",
+            "# ",
+            "###### ",
+            "####### ",
+            "#",
+            "```",
+            "~~~",
+            "---",
+            "***",
+            "___",
+            "* * *",
+            "===",
+            "- - -",
+            "-",
+            "|",
+            "|---|",
+            "---|---",
+            ":--",
+            "| a | b |",
+            "<div>",
+            "</div>",
+            "<!--",
+            "-->",
+            "<p>",
+            "<b>x</b>",
+            "<script>",
+            "[x]: /u",
+            "alpha",
+            "beta gamma",
+            "Δ",
+            "1",
+            ".",
+            ")",
+            "\u00a0",
+        ]
+    ),
+    max_size=6,
+).map("".join)
+
+
+@PROPS
+@given(st.lists(block_line, max_size=25).map("\n".join))
+def test_block_rule_gates_give_the_same_tokens_as_markdown_it(text: str) -> None:
+    # cleaning's parser puts markdown-it's block rules behind cheap first-character checks: they
+    # must never change the token stream of the same parser without them.
+    def stream(tokens: list[Token]) -> list[tuple[object, ...]]:
+        return [(t.type, t.tag, t.level, t.content, t.map, t.markup, t.info) for t in tokens]
+
+    assert stream(cleaning._MD.parse(text)) == stream(UNGATED_MD.parse(text))
