@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from itertools import chain
 
 import Stemmer
 
@@ -230,6 +231,8 @@ def _mark_ranges() -> str:
 # ("हिन्दी"), the dot of a case-folded "İ", accents of text in decomposed (NFD) form.
 _W = rf"\w[\w{_mark_ranges()}]*"
 _TOKEN_RE = re.compile(rf"{_W}(?:[-'’.,]{_W})*")
+# The same on case-folded ASCII text (no capitals, no marks, no "’"), where a plain class is faster.
+_ASCII_TOKEN_RE = re.compile(r"[0-9a-z_]+(?:[-'.,][0-9a-z_]+)*")
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _LETTERS_DIGITS = re.compile(r"[^\d_]+|\d+")  # letters (with their marks) | digits
@@ -237,9 +240,6 @@ _LETTERS_DIGITS = re.compile(r"[^\d_]+|\d+")  # letters (with their marks) | dig
 _stemmer = Stemmer.Stemmer("english")
 _stemmer.maxCacheSize = 0  # we memoise whole words below, which is cheaper than its cache
 
-# Surface word → the terms it yields. Text has a small vocabulary (tens of thousands of distinct
-# words) but millions of running words, so memoising per word is what makes analysis fast.
-_cache: dict[str, tuple[str, ...]] = {}
 _CACHE_LIMIT = 500_000
 
 
@@ -293,14 +293,26 @@ def _analyze_word(word: str) -> tuple[str, ...]:
     return ("".join(parts), *kept)
 
 
-def _terms_for(word: str) -> tuple[str, ...]:
-    terms = _cache.get(word)
-    if terms is None:
+class _TermCache(dict[str, tuple[str, ...]]):
+    """Surface word → the terms it yields, computed on first lookup.
+
+    Text has a small vocabulary (tens of thousands of distinct words) but millions of running
+    words, so memoising per word is what makes analysis fast. A dict with ``__missing__`` lets
+    ``analyze`` look every word up with ``map`` at C speed; only new words run Python code.
+    """
+
+    __slots__ = ()
+
+    def __missing__(self, word: str) -> tuple[str, ...]:
         terms = _analyze_word(word)
-        if len(_cache) >= _CACHE_LIMIT:
-            _cache.clear()
-        _cache[word] = terms
-    return terms
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[word] = terms
+        return terms
+
+
+_cache = _TermCache()
+_terms_for = _cache.__getitem__
 
 
 def words(text: str) -> list[str]:
@@ -308,22 +320,15 @@ def words(text: str) -> list[str]:
     if "://" in text or "www." in text:
         text = _URL_RE.sub(" ", text)
     text = text.casefold()
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)  # "e" + U+0301 → "é", as most text spells it
+    if text.isascii():
+        return _ASCII_TOKEN_RE.findall(text)
+    text = unicodedata.normalize("NFC", text)  # "e" + U+0301 → "é", as most text spells it
     return _TOKEN_RE.findall(text)
 
 
 def analyze(text: str) -> list[str]:
     """Index terms of ``text``, in order (so adjacent terms can form phrases)."""
-    get = _cache.get
-    out: list[str] = []
-    extend = out.extend
-    for word in words(text):
-        terms = get(word)
-        if terms is None:
-            terms = _terms_for(word)
-        extend(terms)
-    return out
+    return list(chain.from_iterable(map(_terms_for, words(text))))
 
 
 def analyze_many(texts: Iterable[str]) -> list[list[str]]:
