@@ -21,7 +21,8 @@ from pathlib import Path
 
 from .fields import IndexData, analyze_post
 from .loader import parse_post
-from .models import IndexReport, LoadIssue, ParsedPost, SiteConfig
+from .models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
+from .search import SearchIndex
 from .site import find_site, iter_post_files
 from .store import ConcurrentIndexChange, FileState, IndexStore
 
@@ -30,6 +31,19 @@ ProgressCallback = Callable[[int, int], None]  # (files done, files to parse)
 # Below this many files to parse, worker processes cost more to start than they save.
 PROCESS_POOL_MIN_FILES = 150
 CHUNK_MIN = 16
+
+
+@dataclass(slots=True)
+class Refresh:
+    """What a refresh did, and what a live index needs to follow it without re-reading SQLite."""
+
+    report: IndexReport
+    committed: bool  # a new generation was written
+    base_generation: int  # the generation the refresh started from
+    generation: int  # the generation now stored
+    data: IndexData
+    upserts: list[tuple[Post, tuple[Passage, ...]]]  # new and changed posts
+    built_at: dt.datetime
 
 
 @dataclass(slots=True)
@@ -57,17 +71,25 @@ class Indexer:
         self.content = content
         self.workers = workers or os.cpu_count() or 1
 
-    async def refresh(self, progress: ProgressCallback | None = None) -> IndexReport:
-        """Bring the stored index up to date with the content folder; returns what changed."""
+    async def refresh(
+        self, progress: ProgressCallback | None = None, current: SearchIndex | None = None
+    ) -> Refresh:
+        """Bring the stored index up to date with the content folder; returns what changed.
+
+        ``current``, the index being served, saves reading the stored statistics back when it is
+        of the stored generation.
+        """
         for attempt in range(3):
             try:
-                return await self._refresh(progress)
+                return await self._refresh(progress, current)
             except ConcurrentIndexChange:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    async def _refresh(self, progress: ProgressCallback | None) -> IndexReport:
+    async def _refresh(
+        self, progress: ProgressCallback | None, current: SearchIndex | None
+    ) -> Refresh:
         started = time.perf_counter()
         if not self.content.exists():
             raise FileNotFoundError(f"content folder not found: {self.content}")
@@ -81,8 +103,11 @@ class Indexer:
             await store.content_dir() == content_key and await store.get_meta("site") == site_key
         )
         first_index = generation == 0 or await store.content_dir() != content_key
-        loaded = await store.load_data() if same_site else None
-        old_data = loaded[0] if loaded else IndexData()
+        if same_site and current is not None and current.generation == generation:
+            old_data = current.data
+        else:
+            loaded = await store.load_data() if same_site else None
+            old_data = loaded[0] if loaded else IndexData()
         # Everything indexed before (for reporting), and what may be reused (same site only).
         stored_ids = set(await store.file_states())
         stored_issue_paths = set(await store.stored_issues())
@@ -145,8 +170,11 @@ class Indexer:
         cleared = sorted({j.post_id for j in pending} | (stored_issue_paths - on_disk))
         if not same_site:
             cleared = sorted(stored_issue_paths)
-        if pending or removed or touched or not same_site or generation == 0:
-            await store.commit_index(
+        built_at = dt.datetime.now(dt.UTC)
+        committed = bool(pending or removed or touched or not same_site or generation == 0)
+        new_generation = generation
+        if committed:
+            new_generation = await store.commit_index(
                 expected_generation=generation,
                 content_dir=content_key,
                 site=site_key,
@@ -156,10 +184,10 @@ class Indexer:
                 touched=touched,
                 issues=new_issues,
                 cleared_issue_paths=cleared,
-                built_at=dt.datetime.now(dt.UTC),
+                built_at=built_at,
             )
         issues = sorted(kept_issues + [i for i, _ in new_issues], key=lambda i: (i.path, i.kind))
-        return IndexReport(
+        report = IndexReport(
             posts=len(data.post_ids),
             passages=data.n_passages,
             added=tuple(sorted(p.id for p, _, _ in upserts if p.id not in old_ids)),
@@ -168,6 +196,15 @@ class Indexer:
             issues=tuple(issues),
             seconds=time.perf_counter() - started,
             first_index=first_index,
+        )
+        return Refresh(
+            report=report,
+            committed=committed,
+            base_generation=generation,
+            generation=new_generation,
+            data=data,
+            upserts=[(post, passages) for post, passages, _ in upserts],
+            built_at=built_at,
         )
 
     async def _parse(

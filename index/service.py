@@ -11,10 +11,28 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from .indexer import Indexer, ProgressCallback
+from .indexer import Indexer, ProgressCallback, Refresh
 from .models import IndexReport
 from .search import SearchIndex
 from .store import IndexStore
+
+
+def _followed(current: SearchIndex, result: Refresh) -> SearchIndex:
+    """``current`` updated by a refresh's new and changed posts and its new statistics."""
+    posts = {p.id: p for p in current.posts}
+    passages = {p.id: current.post_passages(p.id) for p in current.posts}
+    for post, post_passages in result.upserts:
+        posts[post.id] = post
+        passages[post.id] = list(post_passages)
+    ids = result.data.post_ids
+    return SearchIndex(
+        result.data,
+        [posts[i] for i in ids],
+        [passage for i in ids for passage in passages[i]],
+        weights=current.weights,
+        generation=result.generation,
+        built_at=result.built_at,
+    )
 
 
 class ReindexInProgress(RuntimeError):
@@ -56,10 +74,17 @@ class IndexService:
         if self._rebuild.locked():
             raise ReindexInProgress("a reindex is already running")
         async with self._rebuild:
-            report = await self.indexer.refresh(progress)
-            self.current = await self.store.load_index()
-            self.last_report = report
-            return report
+            result = await self.indexer.refresh(progress, current=self.current)
+            current = self.current
+            if current is not None and result.base_generation == current.generation:
+                if result.committed:
+                    # Follow the change in memory: unchanged posts keep their objects, and the
+                    # scoring tables are built off the event loop.
+                    self.current = await asyncio.to_thread(_followed, current, result)
+            else:
+                self.current = await self.store.load_index()
+            self.last_report = result.report
+            return result.report
 
     async def reload_if_changed(self) -> bool:
         """Load the stored index if another process committed a newer one. True when swapped."""

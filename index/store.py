@@ -7,6 +7,7 @@ the ``generation`` number, which is how a running bot notices an index rebuilt e
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -126,8 +127,14 @@ class IndexStore:
             await self.db.execute("COMMIT")
         ordered_posts = [posts[pid] for pid in data.post_ids]
         ordered_passages = [p for pid in data.post_ids for p in passages.get(pid, [])]
-        return SearchIndex(
-            data, ordered_posts, ordered_passages, generation=generation, built_at=built_at
+        # Building the scoring tables is CPU work: keep it off the event loop.
+        return await asyncio.to_thread(
+            SearchIndex,
+            data,
+            ordered_posts,
+            ordered_passages,
+            generation=generation,
+            built_at=built_at,
         )
 
     async def _posts(self) -> dict[str, Post]:
