@@ -29,7 +29,7 @@ from rapidfuzz.distance import Levenshtein
 
 from . import answers
 from .analyzer import analyze
-from .bm25 import BM25, Postings, gather, top_k
+from .bm25 import FieldWeights, Postings, okapi_weights, top_k
 from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, POST_FIELDS, IndexData, phrase_ids
 from .models import Answer, Passage, Post, PostRef, SearchFilters, SearchResult
 
@@ -145,15 +145,17 @@ class SearchIndex:
         self.post_dates = np.array([p.date.toordinal() for p in posts], dtype=np.int64)
 
         fields = {
-            name: BM25(data.fields[name], PHRASE_BUCKETS if name in HASHED_FIELDS else n_terms)
+            name: okapi_weights(
+                data.fields[name], PHRASE_BUCKETS if name in HASHED_FIELDS else n_terms
+            )
             for name in FIELDS
         }
         self.idf = fields["body"].idf  # what a question's words weigh (coverage, confidence)
-        self._body_df = np.diff(fields["body"].term_ptr)
+        self._body_df = fields["body"].df
         in_use = np.zeros(n_terms, dtype=bool)
-        for name, bm25 in fields.items():
+        for name, field in fields.items():
             if name not in HASHED_FIELDS:
-                in_use |= np.diff(bm25.term_ptr) > 0
+                in_use |= field.df > 0
         self._in_use_mask = in_use
         self._build_tables(fields, weights)
         # Only words some post still uses (the vocabulary may keep words of removed posts).
@@ -164,7 +166,7 @@ class SearchIndex:
         self._typo_cache: dict[str, list[str]] = {}
         self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
 
-    def _build_tables(self, fields: dict[str, BM25], w: RankingWeights) -> None:
+    def _build_tables(self, fields: dict[str, FieldWeights], w: RankingWeights) -> None:
         """Fold the per-field BM25 scores and their weights into a few look-up tables.
 
         Scores are linear in the fields, so each level's fields are summed ahead of time: a query
@@ -174,20 +176,23 @@ class SearchIndex:
         n_passages = len(self.passages)
         ordinal = np.arange(n_passages) - self.post_first_passage[self.passage_post]
         lead = 1.0 + w.lead / (1.0 + ordinal)
+        n_terms = len(self.data.vocab)
         self._passage_table = Postings(
             [(fields["body"], lead)]
             + ([(fields["heading"], w.heading * lead)] if w.heading else []),
-            n_passages,
+            n_terms,
         )
         self._phrase_table = (
-            Postings([(fields["phrase"], w.phrase * lead)], n_passages) if w.phrase else None
+            Postings([(fields["phrase"], w.phrase * lead)], PHRASE_BUCKETS) if w.phrase else None
         )
-        self._sentence_table = fields["sentence"] if w.sentence else None
+        self._sentence_table = (
+            Postings([(fields["sentence"], 1.0)], n_terms) if w.sentence else None
+        )
         self._sentence_passage = np.repeat(
             np.arange(n_passages, dtype=np.int64), self.data.sentence_counts
         )
         post_parts = [(fields[name], getattr(w, name)) for name in POST_FIELDS if getattr(w, name)]
-        self._post_table = Postings(post_parts, len(self.posts)) if post_parts else None
+        self._post_table = Postings(post_parts, n_terms) if post_parts else None
 
     # ---------------------------------------------------------------- catalogue look-ups
 
@@ -317,9 +322,7 @@ class SearchIndex:
         if self._sentence_table is not None:
             # A passage's best sentence; only sentences holding a query term need looking at.
             table = self._sentence_table
-            touched, values = gather(
-                table.term_ptr, table.postings_doc, table.postings_data, plan.term_ids, plan.boosts
-            )
+            touched, values = table.gather(plan.term_ids, plan.boosts)
             if len(touched):
                 sentence = np.bincount(touched, weights=values, minlength=table.n_docs)
                 best = np.zeros(n)
