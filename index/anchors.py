@@ -71,6 +71,9 @@ _SPAN = re.compile(
     ),
     re.DOTALL,
 )
+# Every _SPAN match contains one of these characters; a one-class scan is much cheaper than
+# trying each of _SPAN's alternatives at every position.
+_SPAN_HINT = re.compile(r"[\\`$\[<&{_*~>.-]")
 # kramdown's HTML_BLOCK_ELEMENTS: in span text they stay literal text ("<div>" → "div").
 _BLOCK_TAGS = (
     "address article aside applet body blockquote caption col colgroup dd div dl dt fieldset "
@@ -124,6 +127,8 @@ def raw_heading_text(
     ``[text][ref]`` link whose name is not defined stays literal text, as in kramdown.
     ``None`` means "assume defined".
     """
+    if not _SPAN_HINT.search(markdown):
+        return markdown  # plain text ("What Happened"): no span element can start anywhere
     out: list[str] = []
     pos = 0
     after_element = False  # a span IAL only applies right after a non-text element

@@ -54,6 +54,10 @@ _MOJIBAKE_LINE = re.compile(rf"^[^\n]*{_MOJIBAKE_CHARS}[^\n]*$", re.MULTILINE)
 
 def fix_mojibake(text: str) -> str:
     """Repair UTF-8-read-as-cp1252 mojibake (``IBMâ€™s`` → ``IBM’s``), line by line, if any."""
+    # Every lead character (U+00C2-U+00F4) is 0xC3 in UTF-8: encoding and a byte search are ~6x
+    # faster than the regex's character-by-character scan, and rule out most texts.
+    if text.isascii() or b"\xc3" not in text.encode("utf-8", "surrogatepass"):
+        return text
     if not _MOJIBAKE.search(text):
         return text
     # fix_encoding only undoes encoding mix-ups: quotes stay curly, widths/ligatures untouched.
@@ -202,6 +206,10 @@ def normalize_spaces(text: str) -> str:
     """One line, single spaces: odd spaces → " ", invisible characters removed, trimmed."""
     if not text.isascii():
         text = _ODD.sub(_odd_char, text)
+    # Most texts are normal already. Every whitespace character but " " is unprintable (Cc, Zs,
+    # Zl, Zp), so a printable text with no double, leading or trailing space has nothing to fix.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())
 
 
@@ -410,6 +418,14 @@ def _split_html_block(content: str) -> tuple[str, str]:
     return content, ""
 
 
+# Tokens that need no action, checked right after "inline" (paragraph_open/close: 36k of 77k).
+_PASSED_OVER = frozenset(
+    f"{name}_{end}"
+    for name in ("paragraph", "bullet_list", "ordered_list", "table", "thead", "tbody", "th", "td")
+    for end in ("open", "close")
+) | {"hr"}
+
+
 class _BlockBuilder:
     """Walks markdown-it block tokens; one per post (it owns the post's anchor counter)."""
 
@@ -445,6 +461,8 @@ class _BlockBuilder:
                         if containers:
                             kind = "list_item" if containers[-1] == "li" else "quote"
                         blocks.append(Block(kind, cleaned))
+            elif ttype in _PASSED_OVER:
+                continue
             elif ttype == "heading_open":
                 heading_level = int(tok.tag[1:]) if tok.tag[1:].isdigit() else 1
             elif ttype == "heading_close":

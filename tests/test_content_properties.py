@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from index import cleaning
+from index import anchors, cleaning
 from index.anchors import AnchorGenerator
 from index.cleaning import Block, body_text, clean_body, clean_inline
 from index.loader import parse_post
@@ -297,3 +297,19 @@ def test_block_parse_gives_the_same_tokens_as_markdown_it(text: str) -> None:
     # cleaning runs markdown-it's block parser directly, its rules behind cheap first-character
     # checks, with a cheaper token constructor: the same tokens as the plain parser, every field.
     assert cleaning.block_tokens(text) == UNGATED_MD.parse(text)
+
+
+@PROPS
+@given(st.text(alphabet="ab1 \u00a0_*~`$[]()!<>&{}:#^\\.-/=|"))
+def test_heading_text_fast_path_misses_no_span_element(text: str) -> None:
+    # raw_heading_text skips its span scan when no hint character occurs: no element may start.
+    if anchors._SPAN_HINT.search(text) is None:
+        assert anchors._SPAN.search(text) is None
+
+
+@PROPS
+@given(st.text() | st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x85\u00a0\u2028\u3000\u200bab"))
+def test_normalize_spaces_is_split_and_join(text: str) -> None:
+    # normalize_spaces returns normal text as it is: the same as splitting and joining it.
+    expected = " ".join(cleaning._ODD.sub(cleaning._odd_char, text).split())
+    assert cleaning.normalize_spaces(text) == expected
