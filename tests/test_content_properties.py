@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from index import anchors, cleaning
+from index import anchors, cleaning, passages
 from index.anchors import AnchorGenerator
 from index.cleaning import Block, body_text, clean_body, clean_inline
 from index.loader import parse_post
@@ -313,3 +313,9 @@ def test_normalize_spaces_is_split_and_join(text: str) -> None:
     # normalize_spaces returns normal text as it is: the same as splitting and joining it.
     expected = " ".join(cleaning._ODD.sub(cleaning._odd_char, text).split())
     assert cleaning.normalize_spaces(text) == expected
+
+
+@PROPS
+@given(st.text() | st.text(alphabet=" \t\n\x0b\x1c\x85\u00a0\u2028\u3000ab"))
+def test_word_count_is_the_number_of_split_words(text: str) -> None:
+    assert passages._word_count(text) == len(text.split())
