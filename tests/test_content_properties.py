@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from index import anchors, cleaning, passages
+from index import anchors, cleaning
 from index.anchors import AnchorGenerator
 from index.cleaning import Block, body_text, clean_body, clean_inline
 from index.loader import parse_post
 from index.models import LoadIssue, ParsedPost, SiteConfig
-from index.passages import split_passages
+from index.passages import _word_count, split_passages
 
 SITE = SiteConfig(url="https://s.io", permalink="/:categories/:title/")
 ROOT = Path("/nonexistent/_posts")  # parse_post gets the bytes: nothing is read from disk
@@ -318,4 +318,4 @@ def test_normalize_spaces_is_split_and_join(text: str) -> None:
 @PROPS
 @given(st.text() | st.text(alphabet=" \t\n\x0b\x1c\x85\u00a0\u2028\u3000ab"))
 def test_word_count_is_the_number_of_split_words(text: str) -> None:
-    assert passages._word_count(text) == len(text.split())
+    assert _word_count(text) == len(text.split())
