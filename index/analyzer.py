@@ -229,10 +229,12 @@ def _mark_ranges() -> str:
 # One simple pattern is markedly faster than alternatives spelled out in the regex.
 # Combining marks, which \w leaves out, belong to the word they follow: Devanagari vowel signs
 # ("हिन्दी"), the dot of a case-folded "İ", accents of text in decomposed (NFD) form.
-_W = rf"\w[\w{_mark_ranges()}]*"
-_TOKEN_RE = re.compile(rf"{_W}(?:[-'’.,]{_W})*")
+# Possessive quantifiers: a run of word characters never has to give any back (what may follow it
+# is never a word character), so the engine need not keep backtracking points.
+_W = rf"\w[\w{_mark_ranges()}]*+"
+_TOKEN_RE = re.compile(rf"{_W}(?:[-'’.,]{_W})*+")
 # The same on case-folded ASCII text (no capitals, no marks, no "’"), where a plain class is faster.
-_ASCII_TOKEN_RE = re.compile(r"[0-9a-z_]+(?:[-'.,][0-9a-z_]+)*")
+_ASCII_TOKEN_RE = re.compile(r"[0-9a-z_]++(?:[-'.,][0-9a-z_]++)*+")
 _URL_RE = re.compile(r"https?://\S+|www\.\S+")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _LETTERS_DIGITS = re.compile(r"[^\d_]+|\d+")  # letters (with their marks) | digits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import yaml
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from index import anchors, cleaning
+from index import analyzer, anchors, cleaning
 from index.anchors import AnchorGenerator
 from index.cleaning import Block, body_text, clean_body, clean_inline
 from index.loader import parse_post
@@ -319,3 +320,17 @@ def test_normalize_spaces_is_split_and_join(text: str) -> None:
 @given(st.text() | st.text(alphabet=" \t\n\x0b\x1c\x85\u00a0\u2028\u3000ab"))
 def test_word_count_is_the_number_of_split_words(text: str) -> None:
     assert _word_count(text) == len(text.split())
+
+
+_WORD = rf"\w[\w{analyzer._mark_ranges()}]*"
+PLAIN_TOKEN_RE = re.compile(rf"{_WORD}(?:[-'’.,]{_WORD})*")
+
+
+@PROPS
+@given(st.text(alphabet="aZ9_ -'’.,é\u0301\u0915\u093f") | st.text(max_size=40))
+def test_token_patterns_find_the_same_words(text: str) -> None:
+    # The analyzer's possessive patterns, and its ASCII one, find what the plain pattern finds.
+    folded = text.casefold()
+    assert analyzer._TOKEN_RE.findall(folded) == PLAIN_TOKEN_RE.findall(folded)
+    if folded.isascii():
+        assert analyzer._ASCII_TOKEN_RE.findall(folded) == PLAIN_TOKEN_RE.findall(folded)
