@@ -18,6 +18,7 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Literal
 
 import ftfy
@@ -348,9 +349,40 @@ _new_token = Token.__new__
 
 
 class _BlockState(StateBlock):
-    """markdown-it's block state with a cheaper ``push``: ~80k tokens for the corpus, and the
-    Token dataclass's own ``__init__`` (default factories, ``__post_init__``) costs more than the
-    rule that makes one. The token is the same: every field set as ``Token(...)`` sets it."""
+    """markdown-it's block state, made cheaper where the corpus makes it work hardest.
+
+    Line markers come from whole-string operations instead of a loop over each line's leading
+    characters (50k lines). ``push`` skips the Token dataclass's own ``__init__`` (default
+    factories, ``__post_init__``), which costs more than the rule that makes a token (80k of them):
+    the token is the same, every field set as ``Token(...)`` sets it.
+    """
+
+    def __init__(self, src: str, md: MarkdownIt, env: dict[str, object], tokens: list[Token]):
+        super().__init__("", md, env, tokens)  # every other field as markdown-it sets it
+        self.src = src
+        lines = src.split("\n")
+        if not lines[-1].strip(" \t"):
+            lines.pop()  # no line after a final "\n", nor for a last line of spaces without one
+        n_lines = len(lines)
+        lengths = [len(line) for line in lines]
+        starts = list(accumulate([n + 1 for n in lengths], initial=0))
+        shifts = [n - len(line.lstrip(" \t")) for line, n in zip(lines, lengths, strict=True)]
+        counts = shifts.copy()
+        if "\t" in src:  # tabs expand to the next multiple of 4 columns
+            for i, line in enumerate(lines):
+                if "\t" in line[: shifts[i]]:
+                    column = 0
+                    for ch in line[: shifts[i]]:
+                        column += 4 - column % 4 if ch == "\t" else 1
+                    counts[i] = column
+        ends = [starts[i] + lengths[i] for i in range(n_lines)]
+        del starts[n_lines:]
+        # ...and markdown-it's fake entry after the last line.
+        for markers, last in ((starts, len(src)), (ends, len(src)), (shifts, 0), (counts, 0)):
+            markers.append(last)
+        self.bMarks, self.eMarks, self.tShift, self.sCount = starts, ends, shifts, counts
+        self.bsCount = [0] * (n_lines + 1)
+        self.lineMax = n_lines
 
     def push(self, ttype: str, tag: str, nesting: Literal[-1, 0, 1]) -> Token:
         token = _new_token(Token)
