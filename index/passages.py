@@ -85,41 +85,32 @@ def _chunk_words(words: list[str], max_words: int) -> list[str]:
     return [" ".join(words[i : i + max_words]) for i in range(0, len(words), max_words)]
 
 
-def _word_count(text: str) -> int:
-    """``len(text.split())``, without making the words when the text is normally spaced."""
-    # Every whitespace character but " " is unprintable: in a printable text with no double,
-    # leading or trailing space (cleaned blocks are so), words are one space apart.
-    if text and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
-        return text.count(" ") + 1
-    return len(text.split())
-
-
 def _units_for_block(text: str, index: int, max_words: int) -> list[_Unit]:
     """A block as one unit, or (if too long) sentence-packed pieces of at most ``max_words``."""
-    n_words = _word_count(text)
-    if not n_words:
+    words = text.split()
+    if not words:
         return []
-    if n_words <= max_words:
-        return [_Unit(text.strip(), n_words, index)]
+    if len(words) <= max_words:
+        return [_Unit(text.strip(), len(words), index)]
     units: list[_Unit] = []
     current: list[str] = []
     current_words = 0
     for sentence in split_sentences(text):
-        s_words = _word_count(sentence)
-        if s_words > max_words:  # the only case allowed to cut inside a sentence
+        s_words = sentence.split()
+        if len(s_words) > max_words:  # the only case allowed to cut inside a sentence
             if current:
                 units.append(_Unit(" ".join(current), current_words, index))
                 current, current_words = [], 0
             units.extend(
-                _Unit(chunk, _word_count(chunk), index)
-                for chunk in _chunk_words(sentence.split(), max_words)
+                _Unit(chunk, len(chunk.split()), index)
+                for chunk in _chunk_words(s_words, max_words)
             )
             continue
-        if current_words + s_words > max_words:
+        if current_words + len(s_words) > max_words:
             units.append(_Unit(" ".join(current), current_words, index))
             current, current_words = [], 0
         current.append(sentence)
-        current_words += s_words
+        current_words += len(s_words)
     if current:
         units.append(_Unit(" ".join(current), current_words, index))
     return units

@@ -16,7 +16,7 @@ from index.anchors import AnchorGenerator
 from index.cleaning import Block, body_text, clean_body, clean_inline
 from index.loader import parse_post
 from index.models import LoadIssue, ParsedPost, SiteConfig
-from index.passages import _word_count, split_passages
+from index.passages import split_passages
 
 SITE = SiteConfig(url="https://s.io", permalink="/:categories/:title/")
 ROOT = Path("/nonexistent/_posts")  # parse_post gets the bytes: nothing is read from disk
@@ -314,12 +314,6 @@ def test_normalize_spaces_is_split_and_join(text: str) -> None:
     # normalize_spaces returns normal text as it is: the same as splitting and joining it.
     expected = " ".join(cleaning._ODD.sub(cleaning._odd_char, text).split())
     assert cleaning.normalize_spaces(text) == expected
-
-
-@PROPS
-@given(st.text() | st.text(alphabet=" \t\n\x0b\x1c\x85\u00a0\u2028\u3000ab"))
-def test_word_count_is_the_number_of_split_words(text: str) -> None:
-    assert _word_count(text) == len(text.split())
 
 
 _WORD = rf"\w[\w{analyzer._mark_ranges()}]*"
