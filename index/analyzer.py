@@ -259,6 +259,8 @@ def _useful_part(part: str) -> bool:
 
 def _analyze_word(word: str) -> tuple[str, ...]:
     """Terms for one surface word (already case-folded)."""
+    if word.isalpha() and word.isascii():  # most words: what the general path below gives them
+        return () if word in STOPWORDS else (_stemmer.stemWord(word),)
     word = word.replace("’", "'")
     if not word.isascii():
         word = _strip_accents(word)

@@ -78,7 +78,7 @@ def split_sentences(text: str) -> list[str]:
     tail = text[start:].strip()
     if tail:
         pieces.append(tail)
-    return [p for p in pieces if p]
+    return pieces  # (none empty: each piece holds the non-space character that ends it)
 
 
 def _chunk_words(words: list[str], max_words: int) -> list[str]:
