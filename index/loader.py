@@ -191,7 +191,8 @@ def _parse(
             post_id, "skipped", f"not valid UTF-8{hint}: byte 0x{data[at]:02x} at offset {at}"
         )
 
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     fm_text, body, notes = split_front_matter(text)
     front: dict[str, Any] = {}
     if fm_text:
