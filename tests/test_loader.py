@@ -76,6 +76,16 @@ def test_good_post_metadata(tmp_path: Path) -> None:
     assert parsed.issues == ()
 
 
+def test_windows_and_old_mac_line_ends_read_as_newlines(tmp_path: Path) -> None:
+    good = ok(load(tmp_path, "briefs/2021-03-05-a-b-story.md", GOOD))
+    for newline in ("\r\n", "\r"):
+        crlf = ok(load(tmp_path, "briefs/2021-03-05-a-b-story.md", GOOD.replace("\n", newline)))
+        assert crlf.post.model_copy(update={"fingerprint": ""}) == good.post.model_copy(
+            update={"fingerprint": ""}
+        )
+        assert crlf.passages == good.passages
+
+
 def test_data_argument_is_used_instead_of_reading(tmp_path: Path) -> None:
     root = tmp_path / "_posts"
     result = parse_post(root / "x" / "2020-01-01-ghost.md", root, SITE, data=b"Hello there.")
