@@ -321,7 +321,7 @@ _terms_for = _cache.__getitem__
 
 def words(text: str) -> list[str]:
     """The surface words of ``text``, case-folded, URLs removed (they are not words)."""
-    if "://" in text or "www." in text:
+    if (":" in text and "://" in text) or "www." in text:
         text = _URL_RE.sub(" ", text)
     text = text.casefold()
     if text.isascii():

@@ -328,3 +328,25 @@ def test_token_patterns_find_the_same_words(text: str) -> None:
     assert analyzer._TOKEN_RE.findall(folded) == PLAIN_TOKEN_RE.findall(folded)
     if folded.isascii():
         assert analyzer._ASCII_TOKEN_RE.findall(folded) == PLAIN_TOKEN_RE.findall(folded)
+
+
+definition_text = st.lists(
+    st.sampled_from(
+        ["[a]: /u", "[^n]: note", " [B b]: <x> 'T'", "   [c]:", "]:", "[", "]", " ", "x"]
+    )
+    | st.text(alphabet="[]^: \n'\"()<>ab", max_size=8),
+    max_size=20,
+).map("".join)
+
+
+@PROPS
+@given(definition_text)
+def test_definitions_found_as_by_scanning_the_whole_text(text: str) -> None:
+    expected = (
+        frozenset(m.group("name") for m in cleaning._FOOTNOTE_DEF.finditer(text)),
+        frozenset(
+            anchors.normalize_ref(m.group("label")) for m in cleaning._REFERENCE_DEF.finditer(text)
+        ),
+        cleaning._REFERENCE_DEF.sub("", text),
+    )
+    assert cleaning._definitions(text) == expected
