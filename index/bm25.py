@@ -106,12 +106,6 @@ class TermCounts:
         np.cumsum(np.bincount(keys // n_terms, minlength=n_groups), out=doc_ptr[1:])
         return TermCounts(doc_ptr, (keys % n_terms).astype(np.int32), counts.astype(np.int32))
 
-    def plus(self, other: TermCounts) -> TermCounts:
-        """Document-wise sum of two statistics over the same documents."""
-        both = TermCounts.concat([self, other])
-        group = np.concatenate([np.arange(self.n_docs), np.arange(other.n_docs)])
-        return both.grouped(group, self.n_docs)
-
     @classmethod
     def concat(cls, parts: list[TermCounts]) -> TermCounts:
         parts = [p for p in parts if p.n_docs]

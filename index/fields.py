@@ -9,8 +9,6 @@ A passage is searched through several fields, each its own BM25 space:
                would be ten times the size of the word vocabulary;
 - ``title``    the post title (post-level: one document per post);
 - ``summary``  the post's excerpt, tags and categories (post-level);
-- ``post``     the whole post's text as one document (post-level: questions that combine facts
-               from several passages still find the post);
 - ``sentence`` each sentence of each passage as its own document (sentence-level: a passage is
                as good as its best sentence, which rewards query terms that occur *together*).
 
@@ -36,7 +34,7 @@ from .passages import split_sentences
 
 PASSAGE_FIELDS = ("body", "heading", "phrase")
 HASHED_FIELDS = ("phrase",)  # term ids are hash buckets, not vocabulary entries
-POST_FIELDS = ("title", "summary", "post")
+POST_FIELDS = ("title", "summary")
 SENTENCE_FIELDS = ("sentence",)
 FIELDS = PASSAGE_FIELDS + POST_FIELDS + SENTENCE_FIELDS
 
@@ -54,6 +52,13 @@ def phrase_ids(terms: list[str]) -> list[int]:
         for a, b in itertools.pairwise(terms)
         if a != b
     ]
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """The same non-negative integers in the smallest type that holds them: the stored index is
+    rewritten on every change, so its size is write time."""
+    top = int(values.max()) if len(values) else 0
+    return values.astype(np.min_scalar_type(top), copy=False)
 
 
 @dataclass(slots=True)
@@ -141,16 +146,12 @@ class IndexData:
         body = sentence.grouped(
             np.repeat(np.arange(len(sentence_counts)), sentence_counts), len(sentence_counts)
         )
-        title = counts([pt.post["title"] for pt in posts])
         fields = {
             "body": body,
             "heading": counts([h for pt in posts for h in pt.passages["heading"]]),
             "phrase": TermCounts.from_docs([ids for pt in posts for ids in pt.phrases]),
-            "title": title,
+            "title": counts([pt.post["title"] for pt in posts]),
             "summary": counts([pt.post["summary"] for pt in posts]),
-            "post": body.grouped(
-                np.repeat(np.arange(len(passage_counts)), passage_counts), len(passage_counts)
-            ).plus(title),
             "sentence": sentence,
         }
         return cls(
@@ -243,9 +244,9 @@ class IndexData:
             "sentence_counts": self.sentence_counts,
         }
         for name, tc in self.fields.items():
-            arrays[f"{name}.doc_ptr"] = tc.doc_ptr
-            arrays[f"{name}.term_ids"] = tc.term_ids
-            arrays[f"{name}.counts"] = tc.counts
+            arrays[f"{name}.doc_ptr"] = _narrow(tc.doc_ptr)
+            arrays[f"{name}.term_ids"] = _narrow(tc.term_ids)
+            arrays[f"{name}.counts"] = _narrow(tc.counts)
         buf = io.BytesIO()
         np.savez(buf, **arrays)  # uncompressed: loading speed matters more than size
         return buf.getvalue()
@@ -261,7 +262,9 @@ class IndexData:
                 sentence_counts=z["sentence_counts"],
                 fields={
                     name: TermCounts(
-                        z[f"{name}.doc_ptr"], z[f"{name}.term_ids"], z[f"{name}.counts"]
+                        z[f"{name}.doc_ptr"].astype(np.int64),
+                        z[f"{name}.term_ids"].astype(np.int32),
+                        z[f"{name}.counts"].astype(np.int32),
                     )
                     for name in FIELDS
                 },

@@ -72,23 +72,31 @@ class Indexer:
         self.workers = workers or os.cpu_count() or 1
 
     async def refresh(
-        self, progress: ProgressCallback | None = None, current: SearchIndex | None = None
+        self,
+        progress: ProgressCallback | None = None,
+        current: SearchIndex | None = None,
+        before_commit: Callable[[Refresh], None] | None = None,
     ) -> Refresh:
         """Bring the stored index up to date with the content folder; returns what changed.
 
         ``current``, the index being served, saves reading the stored statistics back when it is
-        of the stored generation.
+        of the stored generation. ``before_commit`` sees the outcome just before it is written,
+        so a server can build its new search tables while SQLite writes (it must not swap them
+        in before ``refresh`` returns: the commit may still fail).
         """
         for attempt in range(3):
             try:
-                return await self._refresh(progress, current)
+                return await self._refresh(progress, current, before_commit)
             except ConcurrentIndexChange:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
     async def _refresh(
-        self, progress: ProgressCallback | None, current: SearchIndex | None
+        self,
+        progress: ProgressCallback | None,
+        current: SearchIndex | None,
+        before_commit: Callable[[Refresh], None] | None,
     ) -> Refresh:
         started = time.perf_counter()
         if not self.content.exists():
@@ -172,9 +180,28 @@ class Indexer:
             cleared = sorted(stored_issue_paths)
         built_at = dt.datetime.now(dt.UTC)
         committed = bool(pending or removed or touched or not same_site or generation == 0)
-        new_generation = generation
+        issues = sorted(kept_issues + [i for i, _ in new_issues], key=lambda i: (i.path, i.kind))
+        result = Refresh(
+            report=IndexReport(
+                posts=len(data.post_ids),
+                passages=data.n_passages,
+                added=tuple(sorted(p.id for p, _, _ in upserts if p.id not in old_ids)),
+                changed=tuple(sorted(p.id for p, _, _ in upserts if p.id in old_ids)),
+                removed=tuple(sorted(stored_ids - set(data.post_ids))),
+                issues=tuple(issues),
+                first_index=first_index,
+            ),
+            committed=committed,
+            base_generation=generation,
+            generation=generation + 1 if committed else generation,
+            data=data,
+            upserts=[(post, passages) for post, passages, _ in upserts],
+            built_at=built_at,
+        )
         if committed:
-            new_generation = await store.commit_index(
+            if before_commit is not None:
+                before_commit(result)
+            await store.commit_index(
                 expected_generation=generation,
                 content_dir=content_key,
                 site=site_key,
@@ -186,26 +213,8 @@ class Indexer:
                 cleared_issue_paths=cleared,
                 built_at=built_at,
             )
-        issues = sorted(kept_issues + [i for i, _ in new_issues], key=lambda i: (i.path, i.kind))
-        report = IndexReport(
-            posts=len(data.post_ids),
-            passages=data.n_passages,
-            added=tuple(sorted(p.id for p, _, _ in upserts if p.id not in old_ids)),
-            changed=tuple(sorted(p.id for p, _, _ in upserts if p.id in old_ids)),
-            removed=tuple(sorted(stored_ids - set(data.post_ids))),
-            issues=tuple(issues),
-            seconds=time.perf_counter() - started,
-            first_index=first_index,
-        )
-        return Refresh(
-            report=report,
-            committed=committed,
-            base_generation=generation,
-            generation=new_generation,
-            data=data,
-            upserts=[(post, passages) for post, passages, _ in upserts],
-            built_at=built_at,
-        )
+        result.report = result.report.model_copy(update={"seconds": time.perf_counter() - started})
+        return result
 
     async def _parse(
         self,

@@ -2,7 +2,7 @@
 
 Ranking, in order of evidence:
 1. Every passage gets a weighted sum of BM25 scores over its fields (see ``fields.py``): body,
-   heading, adjacent-term pairs, its best sentence, and its post's title, summary and whole text;
+   heading, adjacent-term pairs, its best sentence, and its post's title and summary;
    then a small prior for a post's opening passages and a bonus for posts dated when the question
    says ("in May 2024").
 2. Passages are grouped by post: a post is as good as its best passage, plus a little for further
@@ -42,7 +42,6 @@ class RankingWeights:
     phrase: float = 0.5
     title: float = 1.0
     summary: float = 1.0
-    post: float = 0.3
     sentence: float = 1.0
     further_passages: float = 0.15  # post bonus per unit of its 2nd-best passage score
     same_post_decay: float = 1.0  # 0: every post's best passage first; 1: pure passage order
@@ -405,10 +404,22 @@ class SearchIndex:
         passage already shown, so one long post cannot crowd out the others but a clearly better
         post may show a second passage before a weak post's first.
         """
-        cand = top_k(scores, min(CANDIDATES, len(scores)))
+        ranked, held_back = self._rank_among(scores, choice, k, CANDIDATES)
+        if held_back and len(scores) > CANDIDATES:
+            # The best candidates were too few posts to fill the first results without crowding:
+            # look at every matching passage for other posts.
+            ranked, _ = self._rank_among(scores, choice, k, len(scores))
+        return ranked
+
+    def _rank_among(
+        self, scores: np.ndarray, choice: np.ndarray, k: int, candidates: int
+    ) -> tuple[list[tuple[int, float]], bool]:
+        """Results from the best ``candidates`` passages, and whether the crowding cap had to let
+        a held-back passage into the first results for want of other posts."""
+        cand = top_k(scores, min(candidates, len(scores)))
         cand = cand[scores[cand] > 0]
         if not len(cand):
-            return []
+            return [], False
         post = self.passage_post[cand]
         score = scores[cand]
         # Within each post: slot n holds the post's n-th best score (by ``scores``), and is
@@ -445,7 +456,8 @@ class SearchIndex:
             (top if len(top) < TOP else later).append((i, shown_score))
             if len(top) + len(later) >= k and len(top) >= min(k, TOP):
                 break
-        return (top + later)[:k]
+        held_back_in_top = len(top) < min(k, TOP) and bool(later)
+        return (top + later)[:k], held_back_in_top
 
     @staticmethod
     def confidence(plan: QueryPlan, best_score: float) -> float:

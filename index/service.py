@@ -35,6 +35,12 @@ def _followed(current: SearchIndex, result: Refresh) -> SearchIndex:
     )
 
 
+def _discard(future: asyncio.Future[SearchIndex]) -> None:
+    """Collect a result nobody will use (so its exception, if any, is not reported as lost)."""
+    if not future.cancelled():
+        future.exception()
+
+
 class ReindexInProgress(RuntimeError):
     """A rebuild was asked for while one is running."""
 
@@ -74,14 +80,31 @@ class IndexService:
         if self._rebuild.locked():
             raise ReindexInProgress("a reindex is already running")
         async with self._rebuild:
-            result = await self.indexer.refresh(progress, current=self.current)
             current = self.current
-            if current is not None and result.base_generation == current.generation:
-                if result.committed:
-                    # Follow the change in memory: unchanged posts keep their objects, and the
-                    # scoring tables are built off the event loop.
-                    self.current = await asyncio.to_thread(_followed, current, result)
-            else:
+            building: list[asyncio.Future[SearchIndex]] = []
+
+            def follow(prepared: Refresh) -> None:
+                # Build the next search tables (off the event loop) while SQLite writes; they
+                # are swapped in only once the commit has succeeded.
+                for stale in building:  # an earlier attempt lost a race with another writer
+                    stale.add_done_callback(_discard)
+                building.clear()
+                if current is not None and prepared.base_generation == current.generation:
+                    building.append(
+                        asyncio.ensure_future(asyncio.to_thread(_followed, current, prepared))
+                    )
+
+            try:
+                result = await self.indexer.refresh(progress, current=current, before_commit=follow)
+            except BaseException:
+                for stale in building:
+                    stale.add_done_callback(_discard)
+                raise
+            if result.committed and building:
+                self.current = await building[-1]
+            elif (
+                result.committed or current is None or result.base_generation != current.generation
+            ):
                 self.current = await self.store.load_index()
             self.last_report = result.report
             return result.report

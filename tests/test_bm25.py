@@ -310,13 +310,3 @@ def test_grouped_merges_documents_as_counting_their_union(docs, data):
         merged[g] += doc
     grouped = TermCounts.from_docs(docs).grouped(np.array(group, np.int64), n_groups)
     same_counts(grouped, TermCounts.from_docs(merged))
-
-
-@settings(max_examples=150, deadline=None)
-@given(doc_lists, st.data())
-def test_plus_sums_two_statistics_document_by_document(docs, data):
-    other = data.draw(
-        st.lists(st.lists(st.integers(0, 12), max_size=6), min_size=len(docs), max_size=len(docs))
-    )
-    summed = TermCounts.from_docs(docs).plus(TermCounts.from_docs(other))
-    same_counts(summed, TermCounts.from_docs([a + b for a, b in zip(docs, other, strict=True)]))

@@ -99,7 +99,7 @@ def test_title_match_counts_more_than_body(index: SearchIndex) -> None:
     # "firmware" is in the robot vacuum post's title and once in its (longer) passage, and once
     # in a shorter passage of the chip post: the title puts the vacuum post first.
     assert posts_of(index.search("firmware"))[:2] == [VACUUM, CHIPS]
-    assert posts_of(with_weights(index, title=0.0, post=0.0).search("firmware"))[0] == CHIPS
+    assert posts_of(with_weights(index, title=0.0).search("firmware"))[0] == CHIPS
 
 
 def test_heading_match_counts_more_than_body(index: SearchIndex) -> None:
@@ -146,7 +146,9 @@ def test_one_post_cannot_crowd_out_the_first_results(index: SearchIndex, questio
     assert max(first.count(p) for p in first) <= cap
     three = with_weights(index, per_post_in_top=3).search(question, k=10)
     first = [r.post_id for r in three.results[:TOP]]
-    assert max(first.count(p) for p in first) <= 3
+    if max(first.count(p) for p in first) > 3:
+        # Only when no other post matches at all may a held-back passage fill the first five.
+        assert {r.post_id for r in three.results} <= set(first)
     assert len(three.results) == len(answer.results)  # passages held back come later
 
 
