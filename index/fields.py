@@ -190,18 +190,7 @@ class IndexData:
                     term_id[t] = len(vocab)
                     vocab.append(t)
             mapping = np.fromiter(map(term_id.__getitem__, part.vocab), np.int64, len(part.vocab))
-            remapped.append(
-                IndexData(
-                    vocab=vocab,
-                    post_ids=part.post_ids,
-                    passage_counts=part.passage_counts,
-                    sentence_counts=part.sentence_counts,
-                    fields={
-                        n: tc if n in HASHED_FIELDS else tc.remap_terms(mapping)
-                        for n, tc in part.fields.items()
-                    },
-                )
-            )
+            remapped.append(part._renumbered(vocab, mapping))
         data = IndexData(
             vocab=vocab,
             post_ids=[p for part in remapped for p in part.post_ids],
@@ -224,9 +213,13 @@ class IndexData:
     def compacted(self) -> IndexData:
         """Drop terms no document uses any more (they pile up as posts are edited or removed)."""
         used = self._used_terms()
-        mapping = np.cumsum(used) - 1
+        vocab = [t for t, u in zip(self.vocab, used, strict=True) if u]
+        return self._renumbered(vocab, np.cumsum(used) - 1)
+
+    def _renumbered(self, vocab: list[str], mapping: np.ndarray) -> IndexData:
+        """The same documents with term ids renumbered through ``mapping`` into ``vocab``."""
         return IndexData(
-            vocab=[t for t, u in zip(self.vocab, used, strict=True) if u],
+            vocab=vocab,
             post_ids=self.post_ids,
             passage_counts=self.passage_counts,
             sentence_counts=self.sentence_counts,
