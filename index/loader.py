@@ -24,10 +24,11 @@ EXCERPT_CHARS = 300
 # Jekyll's DATE_FILENAME_MATCHER: "YYYY-MM-DD-slug.ext" (year may have 2-4 digits).
 _DATED_NAME = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-(.*)$")
 _DATE_PREFIX = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
-# Front matter as Jekyll reads it: "---" line, YAML, "---" (or "...") line.
-_FRONT_MATTER = re.compile(
-    r"\A---[ \t]*\n(?P<yaml>.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL
-)
+# Front matter as Jekyll reads it: "---" line, YAML, "---" (or "...") line. The closing line is
+# looked for from line break to line break: a lazy ".*?" would try every character of a long post
+# whose closing line is missing or glued to the body.
+_FRONT_MATTER_OPEN = re.compile(r"---[ \t]*\n")
+_FRONT_MATTER_CLOSE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
 # Seen in the wild: the closing "---" with the first body line glued to it ("---### Top News").
 _GLUED_CLOSE = re.compile(r"^---(?=[^\s-])", re.MULTILINE)
 # A whole file pasted inside a code fence (```markdown … ```), front matter included.
@@ -55,9 +56,10 @@ def split_front_matter(text: str) -> tuple[str | None, str, list[str]]:
         notes.append(f"front matter wrapped in a {closing} code fence; fence removed")
     if not text.startswith("---"):
         return None, text, notes
-    m = _FRONT_MATTER.match(text)
-    if m:
-        return m.group("yaml") or "", text[m.end() :], notes
+    opening = _FRONT_MATTER_OPEN.match(text)
+    closing = opening and _FRONT_MATTER_CLOSE.search(text, opening.end() - 1)
+    if opening and closing:
+        return text[opening.end() : closing.start() + 1], text[closing.end() :], notes
     glued = _GLUED_CLOSE.search(text, 3)
     if glued and text[: glued.start()].startswith(("---\n", "--- \n")):
         notes.append("closing '---' of the front matter has body text glued to it")

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from index import analyzer, anchors, cleaning
 from index.anchors import AnchorGenerator
 from index.cleaning import Block, body_text, clean_body, clean_inline
-from index.loader import parse_post
+from index.loader import parse_post, split_front_matter
 from index.models import LoadIssue, ParsedPost, SiteConfig
 from index.passages import split_passages
 
@@ -350,3 +350,27 @@ def test_definitions_found_as_by_scanning_the_whole_text(text: str) -> None:
         cleaning._REFERENCE_DEF.sub("", text),
     )
     assert cleaning._definitions(text) == expected
+
+
+JEKYLL_FRONT_MATTER = re.compile(
+    r"\A---[ \t]*\n(?P<yaml>.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL
+)
+
+
+front_matter_lines = st.lists(
+    st.sampled_from(["---", "...", "--", "-", ".", " ", "\t", "a: b", "#", "---x", "....", ""]),
+    max_size=8,
+).map("\n".join)
+
+
+@PROPS
+@given(st.sampled_from(["", "---\n", "--- \t\n", "---\t"]), front_matter_lines, st.booleans())
+def test_front_matter_split_as_by_one_lazy_regex(opening: str, lines: str, end: bool) -> None:
+    # split_front_matter finds the closing line from line break to line break: the same result
+    # as the plain regex with a lazy ".*?" (which tries every character).
+    text = opening + lines + ("\n" if end else "")
+    m = JEKYLL_FRONT_MATTER.match(text)
+    if m is not None:
+        assert split_front_matter(text) == (m.group("yaml") or "", text[m.end() :], [])
+    else:
+        assert split_front_matter(text)[0] is None or "glued" in split_front_matter(text)[2][0]
