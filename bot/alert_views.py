@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.formatting import NO_MENTIONS, message_content, truncate_plain
-from bot.views import ResultsView, answer_view
+from bot.views import answer_view, show_answer
 from index.models import Post, SearchFilters
 
 if TYPE_CHECKING:
@@ -131,12 +131,7 @@ class AskAboutPostModal(discord.ui.Modal):
             site_name=bot.site_name,
             note=f"Answered from “{self.post.title}” only.",
         )
-        kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
-        if view is not None:
-            kwargs["view"] = view
-        await interaction.edit_original_response(**kwargs)
-        if isinstance(view, ResultsView):
-            view.attach(interaction.edit_original_response)
+        await show_answer(interaction, embed, view)
         log.info("answered %r about %s for %s", question[:80], self.post.id, interaction.user.id)
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:

@@ -192,3 +192,16 @@ def answer_view(
         return view.embed(), view
     embed = answer_embed(answer, Page(0, page_size), site_name=site_name, note=note)
     return embed, delete_only_view(asker_id) if deletable else None
+
+
+async def show_answer(
+    interaction: discord.Interaction[Any], embed: discord.Embed, view: discord.ui.View | None
+) -> None:
+    """Put an answer, with its buttons, into an interaction's deferred reply."""
+    kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
+    if view is not None:
+        kwargs["view"] = view
+    await interaction.edit_original_response(**kwargs)
+    if isinstance(view, ResultsView):
+        # The buttons disable themselves on timeout by editing this same reply.
+        view.attach(interaction.edit_original_response)

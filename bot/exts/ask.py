@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.formatting import NO_MENTIONS, message_content
 from bot.params import Category, IsoDate
-from bot.views import ResultsView, answer_view
+from bot.views import ResultsView, answer_view, show_answer
 from index.models import Answer, SearchFilters
 
 if TYPE_CHECKING:
@@ -124,12 +124,7 @@ class Ask(commands.Cog):
         embed, view, found = await self.answer(
             question, filters, asker_id=interaction.user.id, deletable=not private
         )
-        kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
-        if view is not None:
-            kwargs["view"] = view
-        await interaction.edit_original_response(**kwargs)
-        if isinstance(view, ResultsView):
-            view.attach(interaction.edit_original_response)
+        await show_answer(interaction, embed, view)
         log.debug("answered %r: %s", question[:80],
                  "declined" if found.declined else f"{len(found.results)} results")
 
