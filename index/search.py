@@ -58,6 +58,7 @@ DEFAULT_WEIGHTS = RankingWeights()
 CANDIDATES = 100  # passages considered before grouping by post
 MAX_RESULTS = 50
 TOP = 5  # the results people read first
+MIN_FIX_DF = 2  # a typo is corrected only to a word found in at least this many passages
 
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -157,10 +158,12 @@ class SearchIndex:
                 in_use |= field.df > 0
         self._in_use_mask = in_use
         self._build_tables(fields, weights)
-        # Only words some post still uses (the vocabulary may keep words of removed posts).
+        # Typos are corrected to words in use in a few passages: not to words of removed posts,
+        # nor to one-off words (an unknown name is likelier another name than a typo of those).
         self._spelling: dict[int, list[str]] = {}  # word length → words
-        for t, used in zip(data.vocab, in_use.tolist(), strict=True):
-            if used and t.isalpha() and len(t) >= 3:
+        usable = (self._body_df >= MIN_FIX_DF).tolist()
+        for t, ok in zip(data.vocab, usable, strict=True):
+            if ok and t.isalpha() and len(t) >= 3:
                 self._spelling.setdefault(len(t), []).append(t)
         self._typo_cache: dict[str, list[str]] = {}
         self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
