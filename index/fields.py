@@ -40,18 +40,33 @@ FIELDS = PASSAGE_FIELDS + POST_FIELDS + SENTENCE_FIELDS
 
 
 PHRASE_BUCKETS = 1 << 20  # hashed pair ids; collisions are rare enough not to matter
+# Bumped whenever what is stored changes meaning (e.g. how pairs are hashed): an index stored in
+# another format is rebuilt rather than misread.
+INDEX_FORMAT = 2
+
+
+_PAIR_MIX = 0x9E3779B1  # an odd multiplier: (a, b) and (b, a) land in different buckets
+
+
+class _TermHashes(dict[str, int]):
+    """crc32 of each term, computed once: ids must be the same in every process and every run,
+    which Python's own (randomised) string hash is not."""
+
+    def __missing__(self, term: str) -> int:
+        if len(self) >= 1_000_000:  # questions bring new words; keep the cache bounded
+            self.clear()
+        value = self[term] = zlib.crc32(term.encode())
+        return value
+
+
+_term_hash = _TermHashes()
 
 
 def phrase_ids(terms: list[str]) -> list[int]:
-    """Ids of adjacent term pairs ("facial recognit"), the cheap form of phrase matching.
-
-    crc32, not hash(): ids must be the same in every process and every run.
-    """
-    return [
-        zlib.crc32(f"{a} {b}".encode()) & (PHRASE_BUCKETS - 1)
-        for a, b in itertools.pairwise(terms)
-        if a != b
-    ]
+    """Ids of adjacent term pairs ("facial recognit"), the cheap form of phrase matching."""
+    hashes = list(map(_term_hash.__getitem__, terms))
+    mask = PHRASE_BUCKETS - 1
+    return [((a * _PAIR_MIX) ^ b) & mask for a, b in itertools.pairwise(hashes) if a != b]
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fields import IndexData, analyze_post
+from .fields import INDEX_FORMAT, IndexData, analyze_post
 from .loader import parse_post
 from .models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from .search import SearchIndex
@@ -103,7 +104,8 @@ class Indexer:
             raise FileNotFoundError(f"content folder not found: {self.content}")
         posts_root, site = find_site(self.content)
         content_key = str(self.content.resolve())
-        site_key = site.model_dump_json()
+        # The site's settings and the index format: a change to either means reading all again.
+        site_key = json.dumps({"site": site.model_dump(), "format": INDEX_FORMAT})
         store = self.store
 
         generation = await store.generation()
