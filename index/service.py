@@ -13,14 +13,14 @@ from pathlib import Path
 
 from .indexer import Indexer, ProgressCallback, Refresh
 from .models import IndexReport
-from .search import SearchIndex
+from .search import DEFAULT_WEIGHTS, SearchIndex
 from .store import IndexStore
 
 
-def _followed(current: SearchIndex, result: Refresh) -> SearchIndex:
-    """``current`` updated by a refresh's new and changed posts and its new statistics."""
-    posts = {p.id: p for p in current.posts}
-    passages = {p.id: current.post_passages(p.id) for p in current.posts}
+def _followed(current: SearchIndex | None, result: Refresh) -> SearchIndex:
+    """``current`` (if any) updated by a refresh's new and changed posts and new statistics."""
+    posts = {p.id: p for p in current.posts} if current is not None else {}
+    passages = {p.id: current.post_passages(p.id) for p in current.posts} if current else {}
     for post, post_passages in result.upserts:
         posts[post.id] = post
         passages[post.id] = list(post_passages)
@@ -29,10 +29,18 @@ def _followed(current: SearchIndex, result: Refresh) -> SearchIndex:
         result.data,
         [posts[i] for i in ids],
         [passage for i in ids for passage in passages[i]],
-        weights=current.weights,
+        weights=current.weights if current is not None else DEFAULT_WEIGHTS,
         generation=result.generation,
         built_at=result.built_at,
     )
+
+
+def _can_follow(current: SearchIndex | None, prepared: Refresh) -> bool:
+    """Whether the refresh's outcome can be built from memory: it started from ``current``, or
+    (a first build) every post it holds was just parsed."""
+    if current is not None:
+        return prepared.base_generation == current.generation
+    return len(prepared.upserts) == len(prepared.data.post_ids)
 
 
 def _discard(future: asyncio.Future[SearchIndex]) -> None:
@@ -89,7 +97,7 @@ class IndexService:
                 for stale in building:  # an earlier attempt lost a race with another writer
                     stale.add_done_callback(_discard)
                 building.clear()
-                if current is not None and prepared.base_generation == current.generation:
+                if _can_follow(current, prepared):
                     building.append(
                         asyncio.ensure_future(asyncio.to_thread(_followed, current, prepared))
                     )
