@@ -197,9 +197,10 @@ def okapi_weights(
     dfp = df[present].astype(np.float64)
     idf[present] = np.log(n_docs - dfp + 0.5) - np.log(dfp + 0.5)
     if present.any():
-        # A plain left-to-right float sum, as rank-bm25 does (numpy's pairwise sum differs in
-        # the last bits, which can flip rankings when the mean is near zero).
-        average_idf = sum(idf[present].tolist()) / int(present.sum())
+        # A plain left-to-right float sum, as rank-bm25 does (numpy's pairwise ``sum`` differs
+        # in the last bits, which can flip rankings when the mean is near zero; ``cumsum`` is
+        # sequential).
+        average_idf = float(np.cumsum(idf[present])[-1]) / int(present.sum())
         idf[present & (idf < 0)] = epsilon * average_idf
 
     # Same operation order as rank-bm25, so the floats agree.
