@@ -109,20 +109,21 @@ class Indexer:
         store = self.store
 
         generation = await store.generation()
-        same_site = (
-            await store.content_dir() == content_key and await store.get_meta("site") == site_key
-        )
-        first_index = generation == 0 or await store.content_dir() != content_key
+        stored_dir = await store.content_dir()
+        same_site = stored_dir == content_key and await store.get_meta("site") == site_key
+        first_index = generation == 0 or stored_dir != content_key
         if same_site and current is not None and current.generation == generation:
             old_data = current.data
         else:
             loaded = await store.load_data() if same_site else None
             old_data = loaded[0] if loaded else IndexData()
         # Everything indexed before (for reporting), and what may be reused (same site only).
-        stored_ids = set(await store.file_states())
-        stored_issue_paths = set(await store.stored_issues())
-        old_states = await store.file_states() if same_site else {}
-        old_issues = await store.stored_issues() if same_site else {}
+        all_states = await store.file_states()
+        all_issues = await store.stored_issues()
+        stored_ids = set(all_states)
+        stored_issue_paths = set(all_issues)
+        old_states = all_states if same_site else {}
+        old_issues = all_issues if same_site else {}
 
         # 1. Scan: which files are new, changed, unchanged, gone.
         files = await asyncio.to_thread(iter_post_files, posts_root)
