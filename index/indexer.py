@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fields import INDEX_FORMAT, IndexData, analyze_post
+from .fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
 from .loader import parse_post
 from .models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from .search import SearchIndex
@@ -105,7 +105,9 @@ class Indexer:
         posts_root, site = find_site(self.content)
         content_key = str(self.content.resolve())
         # The site's settings and the index format: a change to either means reading all again.
-        site_key = json.dumps({"site": site.model_dump(), "format": INDEX_FORMAT})
+        site_key = json.dumps(
+            {"site": site.model_dump(), "format": INDEX_FORMAT, "pairs": PHRASE_BUCKETS}
+        )
         store = self.store
 
         generation = await store.generation()
