@@ -10,10 +10,8 @@ import re
 from collections.abc import Callable, Collection
 
 from .analyzer import term_for_word
+from .passages import split_sentences
 
-# A sentence ends at . ! ? (optionally closed by quotes/brackets) before whitespace and a capital,
-# digit or quote; list items and lines are always separate.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
 _WORD = re.compile(r"\w+(?:[-'’.,]\w+)*")
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
 
@@ -21,7 +19,8 @@ SNIPPET_CHARS = 320
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    """The sentences of a passage, split as the indexer splits them (lines are always apart)."""
+    return [s for line in text.split("\n") for s in split_sentences(line)]
 
 
 def _matches(word: str, query_terms: Collection[str]) -> bool:
