@@ -115,6 +115,13 @@ class QueryPlan:
     periods: list[tuple[dt.date, dt.date]]  # dates the question names
 
 
+def _without_heading_line(passage: Passage) -> str:
+    """The passage text without the heading line that opens a section's first passage: the
+    citation names the section already, and a snippet need not start with "… " to skip it."""
+    first, newline, rest = passage.text.partition("\n")
+    return rest if newline and rest and first == passage.heading else passage.text
+
+
 class SearchIndex:
     """An immutable, in-memory searchable index. Swap the whole object to re-index atomically."""
 
@@ -482,7 +489,7 @@ class SearchIndex:
             url=self.passage_url(post, passage),
             score=round(score, 4),
             text=passage.text,
-            snippet=answers.snippet(passage.text, sentence, plan.terms),
+            snippet=answers.snippet(_without_heading_line(passage), sentence, plan.terms),
             best_sentence=sentence,
         )
 
