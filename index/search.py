@@ -45,6 +45,7 @@ class RankingWeights:
     sentence: float = 1.0
     further_passages: float = 0.15  # post bonus per unit of its 2nd-best passage score
     same_post_decay: float = 1.0  # 0: every post's best passage first; 1: pure passage order
+    quantity: float = 0.5  # bonus, when a question asks "how much", for passages stating amounts
     lead: float = 0.1  # bonus for a post's opening passages: 1 + lead / (1 + position)
     per_post_in_top: int = 4  # passages one post may have among the first TOP results
     typo: float = 0.8  # weight of a typo-corrected term
@@ -87,6 +88,18 @@ _MONTH_YEAR = re.compile(
     r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?,?\s+(19[5-9]\d|20\d\d)\b",
     re.IGNORECASE,
 )
+# Questions asking for an amount ("how much", "what share"), and text that states one.
+_ASKS_QUANTITY = re.compile(
+    r"\b(?:how (?:much|many|often|big|long|large|fast|far|old|expensive)|by how much"
+    r"|what (?:share|percentage|percent|fraction|proportion|number|price)|what did it cost)\b",
+    re.IGNORECASE,
+)
+_STATES_QUANTITY = re.compile(
+    r"\$\s?\d|\d(?:[\d,.]*\d)?\s*(?:%|percent|per cent|times\b|x\b|-?fold\b|billion|million"
+    r"|thousand|hours?\b|days?\b|weeks?\b|months?\b|minutes?\b|seconds?\b|[gtc]pus?\b"
+    r"|petaflops?\b|people\b|users\b)|\b(?:twice|half|double|triple|weekly|daily|monthly)\b",
+    re.IGNORECASE,
+)
 # News is written up a little after it happens (weekly digests, yearly reviews in late December).
 DATE_GRACE = dt.timedelta(days=14)
 
@@ -113,6 +126,7 @@ class QueryPlan:
     weight_of: dict[str, float]  # term → IDF weight used for coverage and best sentence
     unknown: int  # question terms found nowhere in the content
     periods: list[tuple[dt.date, dt.date]]  # dates the question names
+    asks_quantity: bool  # "how much…": passages stating an amount answer it
 
 
 def _without_heading_line(passage: Passage) -> str:
@@ -165,6 +179,9 @@ class SearchIndex:
                 in_use |= field.df > 0
         self._in_use_mask = in_use
         self._build_tables(fields, weights)
+        self._states_quantity = np.fromiter(
+            (_STATES_QUANTITY.search(p.text) is not None for p in passages), bool, len(passages)
+        )
         # Typos are corrected to words in use in a few passages: not to words of removed posts,
         # nor to one-off words (an unknown name is likelier another name than a typo of those).
         self._spelling: dict[int, list[str]] = {}  # word length → words
@@ -279,6 +296,7 @@ class SearchIndex:
             weight_of,
             unknown,
             question_periods(question),
+            bool(_ASKS_QUANTITY.search(question)),
         )
 
     def _in_use(self, term_id: int) -> bool:
@@ -338,6 +356,9 @@ class SearchIndex:
                 # Repeats in ``touched`` (several query terms in one sentence) are harmless here.
                 np.maximum.at(best, self._sentence_passage[touched], sentence[touched])
                 scores += w.sentence * best
+        if plan.asks_quantity and w.quantity:
+            # Which of a post's passages to show: the one that states an amount.
+            choice *= 1.0 + w.quantity * self._states_quantity
         if plan.periods and w.date_match:
             in_period = np.zeros(len(self.posts), dtype=bool)
             for start, end in plan.periods:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from retrieval_support import copy_site
 
+from index import search as search_module
 from index.analyzer import analyze
 from index.answers import escape_markdown, mark_terms, sentences, snippet
 from index.models import Answer, SearchFilters, SearchResult
@@ -496,3 +497,32 @@ def test_post_and_post_passages(index: SearchIndex) -> None:
     ]
     total = sum(len(index.post_passages(p.id)) for p in index.posts)
     assert total == len(index.passages)
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("How much did the startup raise?", True),
+        ("What share of searches did it affect?", True),
+        ("how often did the digest come out", True),
+        ("What did IBM decide about face recognition?", False),
+        ("Who won the lawsuit?", False),
+    ],
+)
+def test_questions_asking_for_an_amount_are_recognised(question: str, asks: bool) -> None:
+    assert bool(search_module._ASKS_QUANTITY.search(question)) is asks
+
+
+@pytest.mark.parametrize(
+    ("text", "states"),
+    [
+        ("It raised $1.5 billion.", True),
+        ("Accuracy rose by 12%.", True),
+        ("It needs 2 to 13 times as much compute.", True),
+        ("The digest came out weekly.", True),
+        ("Published in 2019 by the lab.", False),
+        ("Nothing measurable here.", False),
+    ],
+)
+def test_passages_stating_an_amount_are_recognised(text: str, states: bool) -> None:
+    assert bool(search_module._STATES_QUANTITY.search(text)) is states
