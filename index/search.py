@@ -179,9 +179,7 @@ class SearchIndex:
                 in_use |= field.df > 0
         self._in_use_mask = in_use
         self._build_tables(fields, weights)
-        self._states_quantity = np.fromiter(
-            (_STATES_QUANTITY.search(p.text) is not None for p in passages), bool, len(passages)
-        )
+        self._quantity_flags: np.ndarray | None = None  # made on the first question needing it
         # Typos are corrected to words in use in a few passages: not to words of removed posts,
         # nor to one-off words (an unknown name is likelier another name than a typo of those).
         self._spelling: dict[int, list[str]] = {}  # word length → words
@@ -358,7 +356,7 @@ class SearchIndex:
                 scores += w.sentence * best
         if plan.asks_quantity and w.quantity:
             # Which of a post's passages to show: the one that states an amount.
-            choice *= 1.0 + w.quantity * self._states_quantity
+            choice *= 1.0 + w.quantity * self._states_quantity()
         if plan.periods and w.date_match:
             in_period = np.zeros(len(self.posts), dtype=bool)
             for start, end in plan.periods:
@@ -369,6 +367,17 @@ class SearchIndex:
             scores *= factor
             choice *= factor
         return scores, choice
+
+    def _states_quantity(self) -> np.ndarray:
+        """Per passage: does it state an amount? Worked out once, when first asked (it reads
+        every passage, which a reindex should not wait for)."""
+        if self._quantity_flags is None:
+            self._quantity_flags = np.fromiter(
+                (_STATES_QUANTITY.search(p.text) is not None for p in self.passages),
+                bool,
+                len(self.passages),
+            )
+        return self._quantity_flags
 
     def _filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
         if filters == SearchFilters():
