@@ -343,7 +343,7 @@ class SearchIndex:
             post_docs, post_values = self._post_table.gather(plan.term_ids, plan.boosts)
             post_scores = np.bincount(post_docs, weights=post_values, minlength=len(self.posts))
             choice += post_scores[self.passage_post]
-        scores = choice.copy()
+        scores = choice
         if self._sentence_table is not None:
             # A passage's best sentence; only sentences holding a query term need looking at.
             table = self._sentence_table
@@ -353,10 +353,11 @@ class SearchIndex:
                 best = np.zeros(n)
                 # Repeats in ``touched`` (several query terms in one sentence) are harmless here.
                 np.maximum.at(best, self._sentence_passage[touched], sentence[touched])
-                scores += w.sentence * best
+                best *= w.sentence
+                scores = choice + best  # a new array: ``choice`` stays without sentences
         if plan.asks_quantity and w.quantity:
             # Which of a post's passages to show: the one that states an amount.
-            choice *= 1.0 + w.quantity * self._states_quantity()
+            choice = choice * (1.0 + w.quantity * self._states_quantity())  # ``scores`` as is
         if plan.periods and w.date_match:
             in_period = np.zeros(len(self.posts), dtype=bool)
             for start, end in plan.periods:
@@ -364,8 +365,9 @@ class SearchIndex:
                     self.post_dates <= end.toordinal()
                 )
             factor = 1.0 + w.date_match * in_period[self.passage_post]
-            scores *= factor
-            choice *= factor
+            same = choice is scores
+            scores = scores * factor
+            choice = scores if same else choice * factor
         return scores, choice
 
     def _states_quantity(self) -> np.ndarray:
@@ -467,8 +469,11 @@ class SearchIndex:
         by_score = np.lexsort((cand, -score, post))
         by_choice = np.lexsort((cand, -choice[cand], post))
         post_sorted = post[by_score]
-        starts = np.flatnonzero(np.r_[True, post_sorted[1:] != post_sorted[:-1]])
-        sizes = np.diff(np.r_[starts, len(post_sorted)])
+        new_post = np.empty(len(post_sorted), dtype=bool)
+        new_post[0] = True
+        np.not_equal(post_sorted[1:], post_sorted[:-1], out=new_post[1:])
+        starts = np.flatnonzero(new_post)
+        sizes = np.diff(starts, append=len(post_sorted))
         slot = np.arange(len(post_sorted)) - np.repeat(starts, sizes)
         slot_score = score[by_score]
         second = np.zeros(len(starts))
