@@ -203,11 +203,6 @@ def message_content(text: str) -> str:
 # ---------------------------------------------------------------------------------------- embeds
 
 
-def embed_length(embed: discord.Embed) -> int:
-    """What Discord counts towards the 6,000 characters of a message's embeds."""
-    return len(embed)
-
-
 def fit_embed(embed: discord.Embed) -> discord.Embed:
     """Bring ``embed`` within every Discord limit, in place; returns it for chaining.
 
@@ -478,10 +473,6 @@ def about_embed(stats: AboutStats) -> discord.Embed:
     embed.add_field(name="Last indexed", value=indexed, inline=False)
     embed.set_footer(text=f"briefbot {stats.version} · discord.py {discord.__version__}")
     return fit_embed(embed)
-
-
-def error_embed(text: str) -> discord.Embed:
-    return fit_embed(discord.Embed(description=text, colour=COLOUR_ERROR))
 
 
 # ---------------------------------------------------------------------------------------- choices
