@@ -141,32 +141,6 @@ class TermCounts:
         return cls(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32))
 
 
-def gather(
-    term_ptr: np.ndarray,
-    docs: np.ndarray,
-    weights: np.ndarray,
-    term_ids: list[int],
-    boosts: list[float] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The postings of the query's terms from term-major arrays: (documents, weights).
-
-    Terms outside the table are ignored (as rank-bm25 ignores unknown words); repeated terms
-    count again; ``boosts`` scales each term's weights.
-    """
-    n_terms = len(term_ptr) - 1
-    picked = [
-        (slice(term_ptr[t], term_ptr[t + 1]), 1.0 if boosts is None else boosts[n])
-        for n, t in enumerate(term_ids)
-        if 0 <= t < n_terms
-    ]
-    if not picked:
-        return np.zeros(0, np.int32), np.zeros(0)
-    return (
-        np.concatenate([docs[s] for s, _ in picked]),
-        np.concatenate([weights[s] if w == 1.0 else weights[s] * w for s, w in picked]),
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class FieldWeights:
     """BM25Okapi weight of every (document, term) pair of one field, in document order."""
@@ -211,41 +185,102 @@ def okapi_weights(
     return FieldWeights(n_docs, idf, df, doc_len, avgdl, pair_doc, stats.term_ids, weights)
 
 
+Part = tuple[np.ndarray, np.ndarray, np.ndarray]  # (ids, output positions, weights) per pair
+
+
+def field_part(
+    field: FieldWeights,
+    factor: float | np.ndarray = 1.0,
+    id_offset: int = 0,
+    positions: np.ndarray | None = None,
+) -> Part:
+    """One field's pairs for a ``Postings`` table: weights times ``factor`` (a number, or one per
+    document), term ids shifted by ``id_offset``, documents sent to ``positions[doc]``."""
+    scale = factor[field.pair_doc] if isinstance(factor, np.ndarray) else factor
+    ids = field.pair_term.astype(np.int64) + id_offset
+    docs = field.pair_doc if positions is None else positions[field.pair_doc]
+    return ids, docs, field.weights * scale
+
+
 class Postings:
-    """Term-major postings of one or more weighted fields over the same documents, summed when
-    gathered: one look-up per query term instead of one per field."""
+    """Term-major postings that several weighted fields share: gathering one id sums every
+    field's weights for it, into one output array with a region per kind of document.
 
-    __slots__ = ("docs", "n_docs", "term_ptr", "weights")
+    Scores are linear in the fields, so they are folded together at build time: a question then
+    costs one gather and one ``bincount`` however many fields there are.
+    """
 
-    def __init__(self, parts: list[tuple[FieldWeights, float | np.ndarray]], n_terms: int) -> None:
-        """``parts``: each field's weights with a factor (a number, or one per document)."""
-        self.n_docs = parts[0][0].n_docs
-        term = np.concatenate([f.pair_term for f, _ in parts])
-        docs = np.concatenate([f.pair_doc for f, _ in parts])
-        weights = np.concatenate(
-            [
-                f.weights * (factor[f.pair_doc] if isinstance(factor, np.ndarray) else factor)
-                for f, factor in parts
-            ]
-        )
-        # One stable sort by term for all the fields; documents stay in order within a term.
-        order = stable_order(term)
-        self.docs = docs[order]
-        self.weights = weights[order]
-        self.term_ptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(np.bincount(term, minlength=n_terms), out=self.term_ptr[1:])
+    __slots__ = ("docs", "n_out", "term_ptr", "weights")
+
+    def __init__(self, parts: list[Part], n_ids: int, n_out: int) -> None:
+        ids = np.concatenate([p[0] for p in parts])
+        docs = np.concatenate([p[1] for p in parts])
+        # One stable sort by id for all the fields; positions stay in order within an id.
+        order = stable_order(ids)
+        self.docs = docs[order].astype(np.int32 if n_out < 2**31 else np.int64, copy=False)
+        self.weights = np.concatenate([p[2] for p in parts])[order]
+        self.term_ptr = np.zeros(n_ids + 1, dtype=np.int64)
+        np.cumsum(np.bincount(ids, minlength=n_ids), out=self.term_ptr[1:])
+        self.n_out = n_out
 
     def gather(
-        self, term_ids: list[int], boosts: list[float] | None = None
+        self, ids: list[int], boosts: list[float] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        return gather(self.term_ptr, self.docs, self.weights, term_ids, boosts)
+        """The postings of ``ids``: (output positions, weights). Ids outside the table are
+        ignored (as rank-bm25 ignores unknown words); repeated ids count again; ``boosts`` scales
+        each id's weights."""
+        n_ids = len(self.term_ptr) - 1
+        if boosts is not None:
+            boosts = [b for i, b in zip(ids, boosts, strict=True) if 0 <= i < n_ids]
+        ids = [i for i in ids if 0 <= i < n_ids]
+        if not ids:
+            return np.zeros(0, np.int32), np.zeros(0)
+        picked = np.array(ids, dtype=np.int64)
+        starts = self.term_ptr[picked].tolist()
+        ends = self.term_ptr[picked + 1].tolist()
+        docs = np.concatenate([self.docs[a:b] for a, b in zip(starts, ends, strict=True)])
+        weights = np.concatenate([self.weights[a:b] for a, b in zip(starts, ends, strict=True)])
+        if boosts is not None and any(b != 1.0 for b in boosts):
+            weights *= np.repeat(boosts, np.subtract(ends, starts))
+        return docs, weights
 
-    def scores(self, term_ids: list[int], boosts: list[float] | None = None) -> np.ndarray:
-        """Dense summed scores of every document (repeated terms count again)."""
-        docs, data = self.gather(term_ids, boosts)
-        # astype: for terms with no postings left (their posts were removed), bincount of
-        # nothing comes back as integers, which the callers' float sums reject.
-        return np.bincount(docs, weights=data, minlength=self.n_docs).astype(np.float64, copy=False)
+    def scores(self, ids: list[int], boosts: list[float] | None = None) -> np.ndarray:
+        """Dense sums over the whole output (repeated ids count again)."""
+        docs, data = self.gather(ids, boosts)
+        # astype: with no postings, bincount of nothing comes back as integers.
+        return np.bincount(docs, weights=data, minlength=self.n_out).astype(np.float64, copy=False)
+
+
+class SegmentMax:
+    """The maximum of each run of consecutive values (e.g. each passage's best sentence), via a
+    padded layout: value ``j`` of segment ``s`` is placed at ``j * n_segments + s``, so the
+    maxima are one reduction over ``width`` rows; values beyond ``width`` in a long segment go to
+    an overflow area after the rows. The layout is where a table sends its values
+    (``positions``); ``reduce`` reads it back."""
+
+    __slots__ = ("n_segments", "n_slots", "overflow_segment", "positions", "width")
+
+    def __init__(self, counts: np.ndarray, width: int) -> None:
+        n = len(counts)
+        counts = counts.astype(np.int64)
+        segment = np.repeat(np.arange(n, dtype=np.int64), counts)
+        starts = np.cumsum(counts) - counts
+        rank = np.arange(len(segment), dtype=np.int64) - np.repeat(starts, counts)
+        over = rank >= width
+        self.positions = rank * n + segment
+        self.positions[over] = n * width + np.arange(int(over.sum()))
+        self.overflow_segment = segment[over]
+        self.n_segments = n
+        self.width = width
+        self.n_slots = n * width + len(self.overflow_segment)
+
+    def reduce(self, values: np.ndarray) -> np.ndarray:
+        """Per segment, the maximum of its values (and of 0: empty slots hold 0)."""
+        n, width = self.n_segments, self.width
+        best = values[: n * width].reshape(width, n).max(axis=0, initial=0.0)
+        if len(self.overflow_segment):
+            np.maximum.at(best, self.overflow_segment, values[n * width : self.n_slots])
+        return best
 
 
 class BM25:
@@ -266,7 +301,7 @@ class BM25:
         self.idf = field.idf
         self.doc_len = field.doc_len
         self.avgdl = field.avgdl
-        self.postings = Postings([(field, 1.0)], n_terms)
+        self.postings = Postings([field_part(field)], n_terms, field.n_docs)
 
     @property
     def term_ptr(self) -> np.ndarray:

@@ -29,7 +29,7 @@ from rapidfuzz.distance import Levenshtein
 
 from . import answers
 from .analyzer import analyze
-from .bm25 import FieldWeights, Postings, okapi_weights, top_k
+from .bm25 import FieldWeights, Postings, SegmentMax, field_part, okapi_weights, top_k
 from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, POST_FIELDS, IndexData, phrase_ids
 from .models import Answer, Passage, Post, PostRef, SearchFilters, SearchResult
 
@@ -60,6 +60,9 @@ CANDIDATES = 100  # passages considered before grouping by post
 MAX_RESULTS = 50
 TOP = 5  # the results people read first
 MIN_FIX_DF = 2  # a typo is corrected only to a word found in at least this many passages
+# Sentences per passage laid out for the best-sentence maximum; most passages have fewer, and
+# the rest go to a small overflow area (more rows would cost more to clear than they save).
+SENTENCE_ROWS = 8
 
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -191,32 +194,39 @@ class SearchIndex:
         self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
 
     def _build_tables(self, fields: dict[str, FieldWeights], w: RankingWeights) -> None:
-        """Fold the per-field BM25 scores and their weights into a few look-up tables.
+        """Fold every field and its weight into one look-up table.
 
-        Scores are linear in the fields, so each level's fields are summed ahead of time: a query
-        then gathers one table per level (passages, pairs, sentences, posts) instead of one per
-        field. The opening-passage prior is folded in as a per-passage weight.
+        Scores are linear in the fields, so they are summed ahead of time; one table holds, per
+        term (and per hashed pair, after the terms), its weight in each passage, in each
+        sentence and in each post, sent to one output array with a region for each:
+
+            [passages | sentences (laid out for a per-passage maximum) | posts]
+
+        A question then costs one gather and one ``bincount``. The opening-passage prior is
+        folded in as a per-passage weight.
         """
         n_passages = len(self.passages)
+        n_terms = len(self.data.vocab)
         ordinal = np.arange(n_passages) - self.post_first_passage[self.passage_post]
         lead = 1.0 + w.lead / (1.0 + ordinal)
-        n_terms = len(self.data.vocab)
-        self._passage_table = Postings(
-            [(fields["body"], lead)]
-            + ([(fields["heading"], w.heading * lead)] if w.heading else []),
-            n_terms,
+        self._sentences = SegmentMax(self.data.sentence_counts, SENTENCE_ROWS)
+        self._sentence_offset = n_passages
+        self._post_offset = n_passages + self._sentences.n_slots
+        parts = [field_part(fields["body"], lead)]
+        if w.heading:
+            parts.append(field_part(fields["heading"], w.heading * lead))
+        if w.phrase:
+            parts.append(field_part(fields["phrase"], w.phrase * lead, id_offset=n_terms))
+        if w.sentence:
+            slots = self._sentence_offset + self._sentences.positions
+            parts.append(field_part(fields["sentence"], w.sentence, positions=slots))
+        for name in POST_FIELDS:
+            if getattr(w, name):
+                slots = self._post_offset + np.arange(len(self.posts), dtype=np.int64)
+                parts.append(field_part(fields[name], getattr(w, name), positions=slots))
+        self._table = Postings(
+            parts, n_terms + PHRASE_BUCKETS, self._post_offset + len(self.posts)
         )
-        self._phrase_table = (
-            Postings([(fields["phrase"], w.phrase * lead)], PHRASE_BUCKETS) if w.phrase else None
-        )
-        self._sentence_table = (
-            Postings([(fields["sentence"], 1.0)], n_terms) if w.sentence else None
-        )
-        self._sentence_passage = np.repeat(
-            np.arange(n_passages, dtype=np.int64), self.data.sentence_counts
-        )
-        post_parts = [(fields[name], getattr(w, name)) for name in POST_FIELDS if getattr(w, name)]
-        self._post_table = Postings(post_parts, n_terms) if post_parts else None
 
     # ---------------------------------------------------------------- catalogue look-ups
 
@@ -333,31 +343,16 @@ class SearchIndex:
         """
         w = self.weights
         n = len(self.passages)
-        docs, values = self._passage_table.gather(plan.term_ids, plan.boosts)
-        if self._phrase_table is not None and plan.phrase_ids:
-            pair_docs, pair_values = self._phrase_table.gather(plan.phrase_ids)
-            docs = np.concatenate([docs, pair_docs])
-            values = np.concatenate([values, pair_values])
-        choice = np.bincount(docs, weights=values, minlength=n).astype(np.float64, copy=False)
-        if self._post_table is not None:
-            post_docs, post_values = self._post_table.gather(plan.term_ids, plan.boosts)
-            post_scores = np.bincount(post_docs, weights=post_values, minlength=len(self.posts))
-            choice += post_scores[self.passage_post]
-        scores = choice
-        if self._sentence_table is not None:
-            # A passage's best sentence; only sentences holding a query term need looking at.
-            table = self._sentence_table
-            touched, values = table.gather(plan.term_ids, plan.boosts)
-            if len(touched):
-                sentence = np.bincount(touched, weights=values, minlength=table.n_docs)
-                best = np.zeros(n)
-                # Repeats in ``touched`` (several query terms in one sentence) are harmless here.
-                np.maximum.at(best, self._sentence_passage[touched], sentence[touched])
-                best *= w.sentence
-                scores = choice + best  # a new array: ``choice`` stays without sentences
+        n_terms = len(self.data.vocab)
+        ids = plan.term_ids + [n_terms + pair for pair in plan.phrase_ids]
+        boosts = plan.boosts + [1.0] * len(plan.phrase_ids)
+        summed = self._table.scores(ids, boosts)
+        choice = summed[:n] + summed[self._post_offset :][self.passage_post]
+        best = self._sentences.reduce(summed[self._sentence_offset : self._post_offset])
+        scores = choice + best
         if plan.asks_quantity and w.quantity:
             # Which of a post's passages to show: the one that states an amount.
-            choice = choice * (1.0 + w.quantity * self._states_quantity())  # ``scores`` as is
+            choice *= 1.0 + w.quantity * self._states_quantity()  # ``scores`` as is
         if plan.periods and w.date_match:
             in_period = np.zeros(len(self.posts), dtype=bool)
             for start, end in plan.periods:
@@ -365,9 +360,8 @@ class SearchIndex:
                     self.post_dates <= end.toordinal()
                 )
             factor = 1.0 + w.date_match * in_period[self.passage_post]
-            same = choice is scores
-            scores = scores * factor
-            choice = scores if same else choice * factor
+            scores *= factor
+            choice *= factor
         return scores, choice
 
     def _states_quantity(self) -> np.ndarray:
