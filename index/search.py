@@ -109,6 +109,8 @@ DATE_GRACE = dt.timedelta(days=14)
 
 def question_periods(question: str) -> list[tuple[dt.date, dt.date]]:
     """Date ranges a question names: "May 2024" → May 2024; "in 2019" → the year 2019."""
+    if not _YEAR.search(question):  # most questions name no year: skip the month pattern
+        return []
     periods = []
     for month, year in _MONTH_YEAR.findall(question):
         start = dt.date(int(year), _MONTHS[month.lower()], 1)
@@ -180,7 +182,9 @@ class SearchIndex:
         for name, field in fields.items():
             if name not in HASHED_FIELDS:
                 in_use |= field.df > 0
-        self._in_use_mask = in_use
+        # Per term, as Python values: a question looks up a handful, where numpy scalars cost.
+        self._in_use = in_use.tolist()
+        self._term_weight = np.maximum(self.idf, 0.1).tolist()  # a word's weight in a question
         self._build_tables(fields, weights)
         self._quantity_flags: np.ndarray | None = None  # made on the first question needing it
         # Typos are corrected to words in use in a few passages: not to words of removed posts,
@@ -224,9 +228,7 @@ class SearchIndex:
             if getattr(w, name):
                 slots = self._post_offset + np.arange(len(self.posts), dtype=np.int64)
                 parts.append(field_part(fields[name], getattr(w, name), positions=slots))
-        self._table = Postings(
-            parts, n_terms + PHRASE_BUCKETS, self._post_offset + len(self.posts)
-        )
+        self._table = Postings(parts, n_terms + PHRASE_BUCKETS, self._post_offset + len(self.posts))
 
     # ---------------------------------------------------------------- catalogue look-ups
 
@@ -269,7 +271,6 @@ class SearchIndex:
     # ---------------------------------------------------------------- the question
 
     def _plan(self, question: str) -> QueryPlan:
-        body_idf = self.idf
         terms = list(dict.fromkeys(analyze(question)))
         ids: list[int] = []
         boosts: list[float] = []
@@ -278,10 +279,10 @@ class SearchIndex:
         unknown = 0
         for term in terms:
             i = self.vocab.get(term)
-            if i is not None and self._in_use(i):
+            if i is not None and self._in_use[i]:
                 ids.append(i)
                 boosts.append(1.0)
-                weight_of[term] = max(float(body_idf[i]), 0.1)
+                weight_of[term] = self._term_weight[i]
                 kept_terms.append(term)
                 continue
             fixes = self._typo_fixes(term)
@@ -293,7 +294,7 @@ class SearchIndex:
                 j = self.vocab[fix]
                 ids.append(j)
                 boosts.append(self.weights.typo / len(fixes))
-                weight_of[fix] = max(float(body_idf[j]), 0.1) * self.weights.typo
+                weight_of[fix] = self._term_weight[j] * self.weights.typo
                 kept_terms.append(fix)
         pairs = phrase_ids(kept_terms)
         return QueryPlan(
@@ -306,9 +307,6 @@ class SearchIndex:
             question_periods(question),
             bool(_ASKS_QUANTITY.search(question)),
         )
-
-    def _in_use(self, term_id: int) -> bool:
-        return bool(self._in_use_mask[term_id])
 
     def _typo_fixes(self, term: str) -> list[str]:
         """Nearest vocabulary terms for an unknown word: edit distance 1 (2 for long words)."""
@@ -452,42 +450,47 @@ class SearchIndex:
     ) -> tuple[list[tuple[int, float]], bool]:
         """Results from the best ``candidates`` passages, and whether the crowding cap had to let
         a held-back passage into the first results for want of other posts."""
-        cand = top_k(scores, min(candidates, len(scores)))
-        cand = cand[scores[cand] > 0]
-        if not len(cand):
-            return [], False
-        post = self.passage_post[cand]
+        cand = top_k(scores, min(candidates, len(scores)))  # best first, ties by index
         score = scores[cand]
+        positive = score > 0
+        if not positive.all():
+            cand, score = cand[positive], score[positive]
+            if not len(cand):
+                return [], False
+        post = self.passage_post[cand]
         # Within each post: slot n holds the post's n-th best score (by ``scores``), and is
         # filled by its n-th passage by ``choice``. lexsort's last key is the primary one.
         by_score = np.lexsort((cand, -score, post))
         by_choice = np.lexsort((cand, -choice[cand], post))
         post_sorted = post[by_score]
-        new_post = np.empty(len(post_sorted), dtype=bool)
-        new_post[0] = True
-        np.not_equal(post_sorted[1:], post_sorted[:-1], out=new_post[1:])
-        starts = np.flatnonzero(new_post)
-        sizes = np.diff(starts, append=len(post_sorted))
-        slot = np.arange(len(post_sorted)) - np.repeat(starts, sizes)
         slot_score = score[by_score]
-        second = np.zeros(len(starts))
-        has_second = sizes > 1
-        second[has_second] = slot_score[starts[has_second] + 1]
-        post_score = slot_score[starts] + self.weights.further_passages * second
-        effective = slot_score * self.weights.same_post_decay**slot
-        effective[starts] = post_score
+        first = np.empty(len(cand), dtype=bool)
+        first[0] = True
+        np.not_equal(post_sorted[1:], post_sorted[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        slot = np.arange(len(cand)) - starts[np.cumsum(first) - 1]
+        # A post counts as its best passage plus a little for its second best.
+        second = starts + 1
+        has_second = second < len(cand)
+        has_second[has_second] = ~first[second[has_second]]
         shown = slot_score.copy()
-        shown[starts] = post_score
+        shown[starts[has_second]] += self.weights.further_passages * slot_score[second[has_second]]
+        decay = self.weights.same_post_decay
+        effective = shown if decay == 1.0 else shown * decay**slot
         passage = cand[by_choice]  # same post grouping and sizes as by_score
         order = np.lexsort((passage, slot, -effective))
-        queue = zip(passage[order].tolist(), shown[order].tolist(), strict=True)
+        queue = zip(
+            passage[order].tolist(),
+            shown[order].tolist(),
+            post_sorted[order].tolist(),
+            strict=True,
+        )
         # At most ``per_post_in_top`` passages of one post among the first TOP results.
         cap = self.weights.per_post_in_top
         top: list[tuple[int, float]] = []
         later: list[tuple[int, float]] = []
         shown_per_post: dict[int, int] = {}
-        for i, shown_score in queue:
-            post = int(self.passage_post[i])
+        for i, shown_score, post in queue:
             if len(top) < TOP and shown_per_post.get(post, 0) >= cap:
                 later.append((i, shown_score))
                 continue
