@@ -8,10 +8,11 @@ Ranking, in order of evidence:
 2. Passages are grouped by post: a post is as good as its best passage, plus a little for further
    matching passages; each post's best passage comes before its others, a further passage of a
    post is ranked by its own score, and no post takes more than ``per_post_in_top`` of the first
-   five results, so one long post cannot crowd out the others.
-3. A question whose best score is low relative to the weight of its own words (the best passage
-   holds few of its telling terms) is declined, with the closest post titles offered instead of
-   weak matches dressed up as answers.
+   five results, so one long post cannot crowd out the others. The best post's second passage
+   comes second: the answer is likelier there than in the runner-up post.
+3. A question is declined, with the closest post titles offered instead of weak matches dressed
+   up as answers, when the first passage holds few of its telling words and no post stands out
+   from the others (see ``SearchIndex.confidence``).
 
 Query terms missing from the vocabulary are treated as typos and replaced by the nearest
 vocabulary terms by edit distance (weighted down).
@@ -48,10 +49,14 @@ class RankingWeights:
     quantity: float = 0.5  # bonus, when a question asks "how much", for passages stating amounts
     lead: float = 0.1  # bonus for a post's opening passages: 1 + lead / (1 + position)
     per_post_in_top: int = 4  # passages one post may have among the first TOP results
+    # The best post's first this many passages lead the results: a question's answer is likelier
+    # in the best post's second passage than in the runner-up post's best one.
+    best_post_lead: int = 2
     typo: float = 0.8  # weight of a typo-corrected term
-    # Decline when the best score is below this many times the question's total IDF weight:
-    # a score that low means the best passage holds only a few of the question's telling words.
-    decline_below: float = 1.4
+    # Decline when the confidence (see ``confidence``) is below this: the first passage shown
+    # holds few of the question's telling words, and no post stands out from the others.
+    decline_below: float = 1.15
+    stand_out: float = 1.5  # power of the best post's lead over the third in the confidence
     date_match: float = 0.4  # score bonus (relative) for posts dated when the question says
 
 
@@ -60,6 +65,8 @@ CANDIDATES = 100  # passages considered before grouping by post
 MAX_RESULTS = 50
 TOP = 5  # the results people read first
 MIN_FIX_DF = 2  # a typo is corrected only to a word found in at least this many passages
+RUNNERS_UP = 2  # confidence compares the best post with the one this many places below it
+MAX_STAND_OUT = 3.0  # (and counts a lead over it of at most this much)
 # Sentences per passage laid out for the best-sentence maximum; most passages have fewer, and
 # the rest go to a small overflow area (more rows would cost more to clear than they save).
 SENTENCE_ROWS = 8
@@ -412,7 +419,7 @@ class SearchIndex:
         mask = self._filter_mask(filters)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        ranked = self._rank(scores, choice, k)
+        ranked, post_scores = self._rank(scores, choice, k)
         if not ranked:
             return Answer(
                 question=question,
@@ -420,7 +427,8 @@ class SearchIndex:
                 message="Nothing in the content matches that question.",
                 suggestions=tuple(self._suggest(question, filters)),
             )
-        if self.confidence(plan, ranked[0][1]) < self.weights.decline_below:
+        evidence = float(choice[ranked[0][0]])
+        if self.confidence(plan, evidence, post_scores) < self.weights.decline_below:
             return Answer(
                 question=question,
                 declined=True,
@@ -430,33 +438,36 @@ class SearchIndex:
         results = tuple(self._result(i, score, plan) for i, score in ranked)
         return Answer(question=question, results=results)
 
-    def _rank(self, scores: np.ndarray, choice: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """Passages in result order.
+    def _rank(
+        self, scores: np.ndarray, choice: np.ndarray, k: int
+    ) -> tuple[list[tuple[int, float]], list[float]]:
+        """Passages in result order, and the best few posts' scores (best first).
 
         Posts are ranked by their best passage (plus a little for further matching passages).
         Each further passage of an already listed post counts ``same_post_decay`` times less per
         passage already shown, so one long post cannot crowd out the others but a clearly better
         post may show a second passage before a weak post's first.
         """
-        ranked, held_back = self._rank_among(scores, choice, k, CANDIDATES)
+        ranked, held_back, post_scores = self._rank_among(scores, choice, k, CANDIDATES)
         if held_back and len(scores) > CANDIDATES:
             # The best candidates were too few posts to fill the first results without crowding:
             # look at every matching passage for other posts.
-            ranked, _ = self._rank_among(scores, choice, k, len(scores))
-        return ranked
+            ranked, _, post_scores = self._rank_among(scores, choice, k, len(scores))
+        return ranked, post_scores
 
     def _rank_among(
         self, scores: np.ndarray, choice: np.ndarray, k: int, candidates: int
-    ) -> tuple[list[tuple[int, float]], bool]:
-        """Results from the best ``candidates`` passages, and whether the crowding cap had to let
-        a held-back passage into the first results for want of other posts."""
+    ) -> tuple[list[tuple[int, float]], bool, list[float]]:
+        """Results from the best ``candidates`` passages, whether the crowding cap had to let
+        a held-back passage into the first results for want of other posts, and the best
+        ``RUNNERS_UP`` + 1 posts' scores (best first)."""
         cand = top_k(scores, min(candidates, len(scores)))  # best first, ties by index
         score = scores[cand]
         positive = score > 0
         if not positive.all():
             cand, score = cand[positive], score[positive]
             if not len(cand):
-                return [], False
+                return [], False, []
         post = self.passage_post[cand]
         # Within each post: slot n holds the post's n-th best score (by ``scores``), and is
         # filled by its n-th passage by ``choice``. lexsort's last key is the primary one.
@@ -479,6 +490,13 @@ class SearchIndex:
         effective = shown if decay == 1.0 else shown * decay**slot
         passage = cand[by_choice]  # same post grouping and sizes as by_score
         order = np.lexsort((passage, slot, -effective))
+        lead = min(self.weights.best_post_lead, self.weights.per_post_in_top)
+        if lead > 1:
+            # The best post's first passages to the front (they come in slot order: a later
+            # slot never scores higher).
+            best = np.flatnonzero(post_sorted[order] == post_sorted[order[0]])[:lead]
+            if best[-1] >= len(best):
+                order = np.concatenate([order[best], np.delete(order, best)])
         queue = zip(
             passage[order].tolist(),
             shown[order].tolist(),
@@ -499,13 +517,27 @@ class SearchIndex:
             if len(top) + len(later) >= k and len(top) >= min(k, TOP):
                 break
         held_back_in_top = len(top) < min(k, TOP) and bool(later)
-        return (top + later)[:k], held_back_in_top
+        post_scores = np.sort(shown[starts])[::-1][: RUNNERS_UP + 1].tolist()
+        return (top + later)[:k], held_back_in_top, post_scores
 
-    @staticmethod
-    def confidence(plan: QueryPlan, best_score: float) -> float:
-        """The best score relative to the question's total IDF weight (unknown words included)."""
+    def confidence(self, plan: QueryPlan, evidence: float, post_scores: list[float]) -> float:
+        """How sure we are that the content answers the question.
+
+        The first passage's own evidence (its score without best-sentence evidence, which any
+        passage naming the question's subject gets) relative to the question's total IDF weight
+        (unknown words included), times how far the best post stands out from the third best,
+        to the power ``stand_out``. A question the content answers usually has a post about it,
+        well ahead of the rest; one it does not answer matches many posts about equally (its
+        subject named in passing). The third post, not the second: a digest and its yearly
+        review often repeat the same item.
+        """
         total = sum(plan.weight_of.values())
-        return best_score / total if total > 0 else 0.0
+        if total <= 0:
+            return 0.0
+        lead = MAX_STAND_OUT
+        if len(post_scores) > RUNNERS_UP and post_scores[RUNNERS_UP] > 0:
+            lead = min(post_scores[0] / post_scores[RUNNERS_UP], MAX_STAND_OUT)
+        return evidence / total * lead**self.weights.stand_out
 
     def _result(self, i: int, score: float, plan: QueryPlan) -> SearchResult:
         passage = self.passages[i]

@@ -166,11 +166,30 @@ def test_crowding_cap_lets_other_posts_in(index: SearchIndex) -> None:
 def test_without_decay_every_posts_best_passage_precedes_second_passages(
     index: SearchIndex, question: str
 ) -> None:
-    # same_post_decay 0: the first passage of every matching post, then the further ones.
-    answer = with_weights(index, same_post_decay=0.0).search(question, k=30)
+    # same_post_decay 0: the first passage of every matching post, then the further ones
+    # (best_post_lead 1: the best post's second passage not pulled forward either).
+    answer = with_weights(index, same_post_decay=0.0, best_post_lead=1).search(question, k=30)
     posts = [r.post_id for r in answer.results]
     firsts = len(set(posts))
     assert len(set(posts[:firsts])) == firsts
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_the_best_posts_second_passage_comes_second(index: SearchIndex, question: str) -> None:
+    plain = with_weights(index, best_post_lead=1).search(question, k=10)
+    answer = index.search(question, k=10)
+    assert index.weights.best_post_lead == 2
+    if answer.declined:
+        return
+    best = answer.results[0].post_id
+    assert plain.results[0].url == answer.results[0].url
+    if sum(r.post_id == best for r in plain.results) >= 2:
+        assert answer.results[1].post_id == best
+    # Only the order changes; the first post found first and the posts listed stay the same.
+    assert posts_of(answer)[0] == posts_of(plain)[0]
+    assert sorted(r.url + r.text for r in answer.results) == sorted(
+        r.url + r.text for r in plain.results
+    )
 
 
 def test_k_is_respected_and_bounded(index: SearchIndex) -> None:
