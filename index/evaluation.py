@@ -73,7 +73,8 @@ def load_questions(path: Path) -> list[Question]:
     return questions
 
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# Inline, reference and bare links, and an excerpt cut off after the link text: "[text](".
+_LINK = re.compile(r"!?\[([^\]]*)\](?:\([^)]*\)|\[[^\]]*\])?")
 _EMPHASIS = re.compile(r"[*_`~]+")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 

@@ -107,6 +107,8 @@ def test_answer_at_5_normalises_markdown_whitespace_and_case() -> None:
         ("**Bold** and _it_  and `code`", "bold and it and code"),
         ("a [link text](https://x.y/z) here", "a link text here"),
         ("an ![image alt](pic.png)", "an image alt"),
+        ("a [reference link][ref] and a [bare] one", "a reference link and a bare one"),
+        ("an excerpt cut after the [link text]", "an excerpt cut after the link text"),
         ("  Mixed\n\tCASE   spaces ", "mixed case spaces"),
         ("AI isn’t “magic” &amp; more", "ai isn't \"magic\" & more"),
         ("~~struck~~", "struck"),
@@ -272,13 +274,13 @@ def test_eval_command_reports_a_bad_questions_file(tmp_path: Path) -> None:
     assert code != 0 and "missing.jsonl" in err and "Traceback" not in err + out
 
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"!?\[([^\]]*)\](\([^)]*\)|\[[^\]]*\])?")
 
 
 def my_normalise(text: str) -> str:
     """The README's rule, written independently: Markdown links → their text, emphasis marks
     dropped, entities and typographic quotes plain, whitespace and case folded."""
-    text = html.unescape(_LINK.sub(r"\1", text))
+    text = html.unescape(_LINK.sub(lambda m: m.group(1), text))
     for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("\u00a0", " ")):
         text = text.replace(a, b)
     text = re.sub(r"[*_`~]", "", text)
