@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import discord
 
+from index.search import SearchIndex
 from index.service import IndexService
 
 from .client import Briefbot
@@ -80,6 +81,19 @@ def _close_on_sigterm(bot: Briefbot):  # type: ignore[no-untyped-def]
             loop.remove_signal_handler(signal.SIGTERM)
 
 
+def _freeze_heap() -> None:
+    """Collect, then exempt everything alive from later full collections (``gc.freeze``)."""
+    gc.collect()
+    gc.freeze()
+
+
+def _refreeze_heap(_index: SearchIndex) -> None:
+    """After an index swap: the old index may have been frozen, so thaw, collect it, freeze the
+    new one. One full pass now, instead of ones at random moments while answering."""
+    gc.unfreeze()
+    _freeze_heap()
+
+
 async def serve(
     settings: Settings,
     service: IndexService,
@@ -96,10 +110,10 @@ async def serve(
         await _login(bot, token)
         if prepare is not None:
             await prepare()
-        # The index just loaded lives as long as the process: move it (and the libraries) out of
+        # The index just loaded lives until the next reindex: move it (and the libraries) out of
         # the garbage collector's full passes, which otherwise stall answers for tens of ms.
-        gc.collect()
-        gc.freeze()
+        _freeze_heap()
+        service.on_swap = _refreeze_heap
         with _close_on_sigterm(bot):
             try:
                 await bot.connect(reconnect=True)

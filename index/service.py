@@ -9,6 +9,7 @@ rebuild the same database, and ``reload_if_changed`` picks that up through the g
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from .indexer import Indexer, ProgressCallback, Refresh
@@ -59,6 +60,8 @@ class IndexService:
         self.content = content
         self.indexer = Indexer(store, content)
         self.current: SearchIndex | None = None
+        # Called with each index swapped in (e.g. to move it out of the garbage collector's way).
+        self.on_swap: Callable[[SearchIndex], None] | None = None
         self.last_report: IndexReport | None = None
         self._rebuild = asyncio.Lock()
 
@@ -77,7 +80,7 @@ class IndexService:
         """The stored index of this content folder; built first if there is none yet."""
         if self.current is None:
             if await self.store.content_dir() == str(self.content.resolve()):
-                self.current = await self.store.load_index()
+                self._swap(await self.store.load_index())
             if self.current is None:
                 await self.reindex(progress)
         assert self.current is not None
@@ -109,11 +112,11 @@ class IndexService:
                     stale.add_done_callback(_discard)
                 raise
             if result.committed and building:
-                self.current = await building[-1]
+                self._swap(await building[-1])
             elif (
                 result.committed or current is None or result.base_generation != current.generation
             ):
-                self.current = await self.store.load_index()
+                self._swap(await self.store.load_index())
             self.last_report = result.report
             return result.report
 
@@ -129,5 +132,10 @@ class IndexService:
         index = await self.store.load_index()
         if index is None:
             return False
-        self.current = index
+        self._swap(index)
         return True
+
+    def _swap(self, index: SearchIndex | None) -> None:
+        self.current = index
+        if index is not None and self.on_swap is not None:
+            self.on_swap(index)

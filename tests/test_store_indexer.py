@@ -332,6 +332,26 @@ async def test_reload_if_changed_picks_up_a_rebuild_elsewhere(
     assert parsed == 0 and again.added == ()
 
 
+async def test_every_index_swapped_in_is_announced(
+    built: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    swapped: list[SearchIndex] = []
+    built.on_swap = swapped.append
+    post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+    await built.reindex()  # followed in memory
+    assert swapped == [built.current] and swapped[0].post(NEW_POST) is not None
+    await built.reindex()  # nothing changed: the same index stays, nothing to announce
+    assert swapped == [built.current]
+    cli = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
+    try:
+        post_path(fixture_site, NEW_POST).unlink()
+        await cli.reindex()
+    finally:
+        await cli.close()
+    assert await built.reload_if_changed()  # loaded from the store
+    assert swapped == [swapped[0], built.current] and built.current.post(NEW_POST) is None
+
+
 async def test_two_services_rebuilding_at_once_both_succeed(
     built: IndexService, tmp_path: Path, fixture_site: Path
 ) -> None:
