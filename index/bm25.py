@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -185,7 +186,13 @@ def okapi_weights(
     return FieldWeights(n_docs, idf, df, doc_len, avgdl, pair_doc, stats.term_ids, weights)
 
 
-Part = tuple[np.ndarray, np.ndarray, np.ndarray]  # (ids, output positions, weights) per pair
+class Part(NamedTuple):
+    """One field's pairs for a ``Postings`` table."""
+
+    ids: np.ndarray  # per pair, its id within the part's block of ids
+    docs: np.ndarray  # per pair, its position in the output
+    weights: np.ndarray
+    id_offset: int = 0  # where the part's block of ids starts in the table
 
 
 def field_part(
@@ -197,9 +204,8 @@ def field_part(
     """One field's pairs for a ``Postings`` table: weights times ``factor`` (a number, or one per
     document), term ids shifted by ``id_offset``, documents sent to ``positions[doc]``."""
     scale = factor[field.pair_doc] if isinstance(factor, np.ndarray) else factor
-    ids = field.pair_term.astype(np.int64) + id_offset
     docs = field.pair_doc if positions is None else positions[field.pair_doc]
-    return ids, docs, field.weights * scale
+    return Part(field.pair_term, docs, field.weights * scale, id_offset)
 
 
 class Postings:
@@ -213,14 +219,27 @@ class Postings:
     __slots__ = ("docs", "n_out", "term_ptr", "weights")
 
     def __init__(self, parts: list[Part], n_ids: int, n_out: int) -> None:
-        ids = np.concatenate([p[0] for p in parts])
-        docs = np.concatenate([p[1] for p in parts])
-        # One stable sort by id for all the fields; positions stay in order within an id.
-        order = stable_order(ids)
-        self.docs = docs[order].astype(np.int32 if n_out < 2**31 else np.int64, copy=False)
-        self.weights = np.concatenate([p[2] for p in parts])[order]
+        """``parts`` with the same ``id_offset`` share a block of ids; blocks must not overlap."""
+        counts = np.zeros(n_ids, dtype=np.int64)
+        docs, weights = [], []
+        end = 0  # the ids so far end here
+        # Sorted block by block: a block's own ids are small (word ids fit 16 bits), which
+        # ``stable_order`` sorts in one pass where the whole table's ids would take two.
+        for offset in sorted({p.id_offset for p in parts}):
+            block = [p for p in parts if p.id_offset == offset]
+            ids = np.concatenate([p.ids for p in block])
+            order = stable_order(ids)
+            docs.append(np.concatenate([p.docs for p in block])[order])
+            weights.append(np.concatenate([p.weights for p in block])[order])
+            found = np.bincount(ids)
+            if offset < end or offset + len(found) > n_ids:
+                raise ValueError("blocks of ids overlap or exceed the table")
+            counts[offset : offset + len(found)] = found
+            end = offset + len(found)
+        self.docs = np.concatenate(docs).astype(np.int32 if n_out < 2**31 else np.int64)
+        self.weights = np.concatenate(weights)
         self.term_ptr = np.zeros(n_ids + 1, dtype=np.int64)
-        np.cumsum(np.bincount(ids, minlength=n_ids), out=self.term_ptr[1:])
+        np.cumsum(counts, out=self.term_ptr[1:])
         self.n_out = n_out
 
     def gather(

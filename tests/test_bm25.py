@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from index.analyzer import analyze
-from index.bm25 import BM25, TermCounts, top_k
+from index.bm25 import BM25, Part, Postings, SegmentMax, TermCounts, top_k
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "skynet-today"
@@ -310,3 +310,36 @@ def test_grouped_merges_documents_as_counting_their_union(docs, data):
         merged[g] += doc
     grouped = TermCounts.from_docs(docs).grouped(np.array(group, np.int64), n_groups)
     same_counts(grouped, TermCounts.from_docs(merged))
+
+
+# ------------------------------------------------------------------ folded tables, segment maxima
+
+
+def test_folded_table_sums_every_part_of_an_id_into_its_output_positions() -> None:
+    words = Part(np.array([0, 1, 1]), np.array([0, 0, 2]), np.array([1.0, 2.0, 3.0]))
+    more_words = Part(np.array([1]), np.array([2]), np.array([0.5]))
+    pairs = Part(np.array([0, 2]), np.array([1, 3]), np.array([10.0, 20.0]), id_offset=2)
+    table = Postings([pairs, words, more_words], n_ids=5, n_out=4)
+    assert table.scores([1]).tolist() == [2.0, 0.0, 3.5, 0.0]
+    assert table.scores([0, 2, 4]).tolist() == [1.0, 10.0, 0.0, 20.0]
+    assert table.scores([1, 1], boosts=[1.0, 0.5]).tolist() == [3.0, 0.0, 5.25, 0.0]
+    assert table.scores([3, 99, -1]).tolist() == [0.0] * 4  # no postings, or not in the table
+
+
+def test_folded_table_refuses_overlapping_blocks_of_ids() -> None:
+    words = Part(np.array([0, 3]), np.array([0, 1]), np.array([1.0, 1.0]))
+    pairs = Part(np.array([0]), np.array([1]), np.array([1.0]), id_offset=2)
+    with pytest.raises(ValueError, match="overlap"):
+        Postings([words, pairs], n_ids=5, n_out=2)
+    with pytest.raises(ValueError, match="exceed"):
+        Postings([pairs], n_ids=2, n_out=2)
+
+
+@given(
+    st.lists(st.lists(st.floats(0, 100), min_size=1, max_size=12), max_size=30), st.integers(1, 5)
+)
+def test_segment_max_is_each_runs_maximum(runs: list[list[float]], width: int) -> None:
+    layout = SegmentMax(np.array([len(r) for r in runs], dtype=np.int64), width)
+    values = np.zeros(layout.n_slots)
+    values[layout.positions] = [v for r in runs for v in r]
+    assert layout.reduce(values).tolist() == [max(r) for r in runs]
