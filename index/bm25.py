@@ -163,14 +163,17 @@ def okapi_weights(
     n_docs = stats.n_docs
     pair_doc = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(stats.doc_ptr))
     tf = stats.counts.astype(np.float64)
-    doc_len = np.bincount(pair_doc, weights=tf, minlength=n_docs)
+    # (astype: with no pairs at all, bincount comes back as integers)
+    doc_len = np.bincount(pair_doc, weights=tf, minlength=n_docs).astype(np.float64, copy=False)
     avgdl = float(doc_len.sum() / n_docs) if n_docs else 0.0
 
     df = np.bincount(stats.term_ids, minlength=n_terms)
     present = df > 0
-    idf = np.zeros(n_terms, dtype=np.float64)
-    dfp = df[present].astype(np.float64)
-    idf[present] = np.log(n_docs - dfp + 0.5) - np.log(dfp + 0.5)
+    # The IDF of each document frequency, once: far fewer distinct frequencies than terms.
+    d = np.arange(int(df.max()) + 1 if len(df) else 1, dtype=np.float64)
+    idf_of_df = np.log(n_docs - d + 0.5) - np.log(d + 0.5)
+    idf_of_df[0] = 0.0  # absent terms
+    idf = idf_of_df[df]
     if present.any():
         # A plain left-to-right float sum, as rank-bm25 does (numpy's pairwise ``sum`` differs
         # in the last bits, which can flip rankings when the mean is near zero; ``cumsum`` is
@@ -178,11 +181,17 @@ def okapi_weights(
         average_idf = float(np.cumsum(idf[present])[-1]) / int(present.sum())
         idf[present & (idf < 0)] = epsilon * average_idf
 
-    # Same operation order as rank-bm25, so the floats agree.
-    dl = doc_len[pair_doc]
-    weights = idf[stats.term_ids] * (
-        tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / max(avgdl, 1e-12)))
-    )
+    # idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))): rank-bm25's operations in
+    # its order, so the floats agree, done in place (these arrays have a row per pair).
+    norm = doc_len[pair_doc]
+    norm *= b
+    norm /= max(avgdl, 1e-12)
+    norm += 1 - b
+    norm *= k1
+    norm += tf
+    weights = tf * (k1 + 1)
+    weights /= norm
+    weights *= idf[stats.term_ids]
     return FieldWeights(n_docs, idf, df, doc_len, avgdl, pair_doc, stats.term_ids, weights)
 
 
