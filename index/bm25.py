@@ -212,9 +212,12 @@ def field_part(
 ) -> Part:
     """One field's pairs for a ``Postings`` table: weights times ``factor`` (a number, or one per
     document), term ids shifted by ``id_offset``, documents sent to ``positions[doc]``."""
-    scale = factor[field.pair_doc] if isinstance(factor, np.ndarray) else factor
-    docs = field.pair_doc if positions is None else positions[field.pair_doc]
-    return Part(field.pair_term, docs, field.weights * scale, id_offset)
+    if isinstance(factor, np.ndarray):
+        weights = field.weights * factor[field.pair_doc]
+    else:
+        weights = field.weights if factor == 1.0 else field.weights * factor
+    docs = field.pair_doc if positions is None else positions[field.pair_doc].astype(np.int32)
+    return Part(field.pair_term, docs, weights, id_offset)
 
 
 class Postings:
@@ -229,26 +232,33 @@ class Postings:
 
     def __init__(self, parts: list[Part], n_ids: int, n_out: int) -> None:
         """``parts`` with the same ``id_offset`` share a block of ids; blocks must not overlap."""
-        counts = np.zeros(n_ids, dtype=np.int64)
-        docs, weights = [], []
-        end = 0  # the ids so far end here
+        if n_out >= 2**31:
+            raise ValueError("output positions must fit 32 bits")
+        total = sum(len(p.ids) for p in parts)
+        # Each id's count at [id + 1], summed into starts at the end.
+        self.term_ptr = np.zeros(n_ids + 1, dtype=np.int64)
+        self.docs = np.empty(total, dtype=np.int32)
+        self.weights = np.empty(total, dtype=np.float64)
+        start = end = 0  # where the block goes in the arrays; where the ids so far end
         # Sorted block by block: a block's own ids are small (word ids fit 16 bits), which
         # ``stable_order`` sorts in one pass where the whole table's ids would take two.
         for offset in sorted({p.id_offset for p in parts}):
             block = [p for p in parts if p.id_offset == offset]
             ids = np.concatenate([p.ids for p in block])
-            order = stable_order(ids)
-            docs.append(np.concatenate([p.docs for p in block])[order])
-            weights.append(np.concatenate([p.weights for p in block])[order])
             found = np.bincount(ids)
             if offset < end or offset + len(found) > n_ids:
                 raise ValueError("blocks of ids overlap or exceed the table")
-            counts[offset : offset + len(found)] = found
+            self.term_ptr[offset + 1 : offset + 1 + len(found)] = found
             end = offset + len(found)
-        self.docs = np.concatenate(docs).astype(np.int32 if n_out < 2**31 else np.int64)
-        self.weights = np.concatenate(weights)
-        self.term_ptr = np.zeros(n_ids + 1, dtype=np.int64)
-        np.cumsum(counts, out=self.term_ptr[1:])
+            order = stable_order(ids)
+            del ids
+            stop = start + len(order)
+            for column, out in ((1, self.docs), (2, self.weights)):
+                values = np.concatenate([p[column] for p in block]).astype(out.dtype, copy=False)
+                np.take(values, order, out=out[start:stop])
+                del values  # (loading an index peaks at this loop: keep one column at a time)
+            start = stop
+        np.cumsum(self.term_ptr, out=self.term_ptr)
         self.n_out = n_out
 
     def gather(

@@ -30,8 +30,8 @@ from rapidfuzz.distance import Levenshtein
 
 from . import answers
 from .analyzer import analyze
-from .bm25 import FieldWeights, Postings, SegmentMax, field_part, okapi_weights, top_k
-from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, POST_FIELDS, IndexData, phrase_ids
+from .bm25 import Postings, SegmentMax, field_part, okapi_weights, top_k
+from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, IndexData, phrase_ids
 from .models import Answer, Passage, Post, PostRef, SearchFilters, SearchResult
 
 
@@ -177,22 +177,9 @@ class SearchIndex:
         )
         self.post_dates = np.array([p.date.toordinal() for p in posts], dtype=np.int64)
 
-        fields = {
-            name: okapi_weights(
-                data.fields[name], PHRASE_BUCKETS if name in HASHED_FIELDS else n_terms
-            )
-            for name in FIELDS
-        }
-        self.idf = fields["body"].idf  # what a question's words weigh (coverage, confidence)
-        self._body_df = fields["body"].df
-        in_use = np.zeros(n_terms, dtype=bool)
-        for name, field in fields.items():
-            if name not in HASHED_FIELDS:
-                in_use |= field.df > 0
+        self._build_tables(weights)
         # Per term, as Python values: a question looks up a handful, where numpy scalars cost.
-        self._in_use = in_use.tolist()
         self._term_weight = np.maximum(self.idf, 0.1).tolist()  # a word's weight in a question
-        self._build_tables(fields, weights)
         self._quantity_flags: np.ndarray | None = None  # made on the first question needing it
         # Typos are corrected to words in use in a few passages: not to words of removed posts,
         # nor to one-off words (an unknown name is likelier another name than a typo of those).
@@ -204,7 +191,7 @@ class SearchIndex:
         self._typo_cache: dict[str, list[str]] = {}
         self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
 
-    def _build_tables(self, fields: dict[str, FieldWeights], w: RankingWeights) -> None:
+    def _build_tables(self, w: RankingWeights) -> None:
         """Fold every field and its weight into one look-up table.
 
         Scores are linear in the fields, so they are summed ahead of time; one table holds, per
@@ -223,18 +210,34 @@ class SearchIndex:
         self._sentences = SegmentMax(self.data.sentence_counts, SENTENCE_ROWS)
         self._sentence_offset = n_passages
         self._post_offset = n_passages + self._sentences.n_slots
-        parts = [field_part(fields["body"], lead)]
-        if w.heading:
-            parts.append(field_part(fields["heading"], w.heading * lead))
-        if w.phrase:
-            parts.append(field_part(fields["phrase"], w.phrase * lead, id_offset=n_terms))
-        if w.sentence:
-            slots = self._sentence_offset + self._sentences.positions
-            parts.append(field_part(fields["sentence"], w.sentence, positions=slots))
-        for name in POST_FIELDS:
-            if getattr(w, name):
-                slots = self._post_offset + np.arange(len(self.posts), dtype=np.int64)
-                parts.append(field_part(fields[name], getattr(w, name), positions=slots))
+        post_slots = self._post_offset + np.arange(len(self.posts), dtype=np.int64)
+        # Per field: its weight (a number, or one per passage), where its ids start in the
+        # table, and where its documents go in the output.
+        placement: dict[str, tuple[float | np.ndarray, int, np.ndarray | None]] = {
+            "body": (lead, 0, None),
+            "heading": (w.heading * lead, 0, None),
+            "phrase": (w.phrase * lead, n_terms, None),
+            "title": (w.title, 0, post_slots),
+            "summary": (w.summary, 0, post_slots),
+            "sentence": (w.sentence, 0, self._sentence_offset + self._sentences.positions),
+        }
+        in_use = np.zeros(n_terms, dtype=bool)
+        parts = []
+        for name in FIELDS:
+            # One field at a time, so that only its part (not every field's BM25 arrays) is
+            # kept while the table is built: loading an index peaks lower.
+            hashed = name in HASHED_FIELDS
+            field = okapi_weights(self.data.fields[name], PHRASE_BUCKETS if hashed else n_terms)
+            if name == "body":
+                self.idf = field.idf  # what a question's words weigh (coverage, confidence)
+                self._body_df = field.df
+            if not hashed:
+                in_use |= field.df > 0
+            factor, id_offset, positions = placement[name]
+            if name == "body" or getattr(w, name):
+                parts.append(field_part(field, factor, id_offset, positions))
+            del field
+        self._in_use = in_use.tolist()  # a Python list: a question looks up a handful
         self._table = Postings(parts, n_terms + PHRASE_BUCKETS, self._post_offset + len(self.posts))
 
     # ---------------------------------------------------------------- catalogue look-ups
