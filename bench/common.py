@@ -206,8 +206,11 @@ def time_interleaved(
     """Per-call latencies (ms) of each system, interleaved query by query.
 
     Each round visits the queries in a fresh random order and, for each query, runs every system
-    once in a rotating order, so machine noise falls on all systems alike. ``only_some`` limits a
-    slow system to an evenly spread sample of that many queries (per round).
+    once in a fresh random order, so machine noise falls on all systems alike. Not a rotation: a
+    rotation keeps the cyclic order, so one system would always run right after the same other
+    one, e.g. always with the caches rank-bm25's pure-Python loop just flushed, or always warmed
+    by a sibling running much the same code (measured: ±30 % on the same code). ``only_some``
+    limits a slow system to an evenly spread sample of that many queries (per round).
     """
     rng = random.Random(seed)
     names = list(systems)
@@ -217,14 +220,14 @@ def time_interleaved(
         step = max(1, len(queries) // max(1, count))
         sampled[name] = set(range(0, len(queries), step)[:count])
     clock = time.perf_counter_ns
-    for r in range(rounds):
+    for _ in range(rounds):
         order = list(range(len(queries)))
         rng.shuffle(order)
         gc.collect()
-        for pos, qi in enumerate(order):
+        for qi in order:
             q = queries[qi]
-            shift = (pos + r) % len(names)
-            for name in names[shift:] + names[:shift]:
+            rng.shuffle(names)
+            for name in names:
                 if name in sampled and qi not in sampled[name]:
                     continue
                 fn = systems[name]
