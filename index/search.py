@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +30,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from . import answers
-from .analyzer import analyze
+from .analyzer import analyze, term_for_word, words
 from .bm25 import Postings, SegmentMax, field_part, okapi_weights, top_k
 from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, IndexData, phrase_ids
 from .models import Answer, Passage, Post, PostRef, SearchFilters, SearchResult
@@ -112,6 +113,17 @@ _STATES_QUANTITY = re.compile(
 )
 # News is written up a little after it happens (weekly digests, yearly reviews in late December).
 DATE_GRACE = dt.timedelta(days=14)
+
+
+def _one_edit_away(word: str) -> set[str]:
+    """Every word one deletion, transposition, substitution or insertion away (a-z)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b[1:] for a, b in splits if b for c in string.ascii_lowercase}
+        | {a + c + b for a, b in splits for c in string.ascii_lowercase}
+    ) - {word}
 
 
 def question_periods(question: str) -> list[tuple[dt.date, dt.date]]:
@@ -287,6 +299,7 @@ class SearchIndex:
         weight_of: dict[str, float] = {}
         kept_terms: list[str] = []
         unknown = 0
+        surface: dict[str, str] | None = None  # term → the question's word it came from
         for term in terms:
             i = self.vocab.get(term)
             if i is not None and self._in_use[i]:
@@ -297,14 +310,19 @@ class SearchIndex:
                 continue
             fixes = self._typo_fixes(term)
             if not fixes:
+                if surface is None:
+                    surface = {t: w for w in words(question) for t in term_for_word(w)}
+                fixes = self._word_typo_fixes(surface.get(term, ""))
+            if not fixes:
                 unknown += 1
                 weight_of[term] = self._idf_max  # an unseen word is as telling as the rarest
                 continue
+            boost = self.weights.typo / len(fixes)  # two guesses share one word's weight
             for fix in fixes:
                 j = self.vocab[fix]
                 ids.append(j)
-                boosts.append(self.weights.typo / len(fixes))
-                weight_of[fix] = self._term_weight[j] * self.weights.typo
+                boosts.append(boost)
+                weight_of[fix] = self._term_weight[j] * boost
                 kept_terms.append(fix)
         pairs = phrase_ids(kept_terms)
         return QueryPlan(
@@ -341,6 +359,29 @@ class SearchIndex:
         if len(self._typo_cache) > 10_000:
             self._typo_cache.clear()
         self._typo_cache[term] = fixes
+        return fixes
+
+    def _word_typo_fixes(self, word: str) -> list[str]:
+        """Vocabulary terms of the words one edit away from a misspelt word, most common first.
+
+        Where ``_typo_fixes`` compares stems, this edits the word as typed: a typo can keep the
+        stemmer from stripping a suffix ("clssifier" stays whole, "classifier" → "classifi"), so
+        the misspelt stem can be several edits from the right one although the word is one.
+        """
+        if len(word) < 4 or not word.isascii() or not word.isalpha():
+            return []
+        key = "\0" + word  # cached alongside the stem-level fixes
+        cached = self._typo_cache.get(key)
+        if cached is not None:
+            return cached
+        found: dict[str, int] = {}
+        for edit in _one_edit_away(word):
+            for term in term_for_word(edit):
+                i = self.vocab.get(term)
+                if i is not None and self._in_use[i] and self._body_df[i] >= MIN_FIX_DF:
+                    found[term] = int(self._body_df[i])
+        fixes = sorted(found, key=lambda t: (-found[t], t))[:2]
+        self._typo_cache[key] = fixes
         return fixes
 
     def _passage_scores(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:

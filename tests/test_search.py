@@ -254,6 +254,18 @@ def test_typo_still_finds_the_post(index: SearchIndex) -> None:
     assert index.search("avalanch forecasts").results[0].post_id == GLACIERFALL
 
 
+def test_a_typo_that_changes_the_stem_is_corrected_as_typed(index: SearchIndex) -> None:
+    # "avalances" stems to "aval", three edits from "avalanch", but as typed it is one letter
+    # from "avalanches"; "comunity" likewise ("comun" / "communiti").
+    assert analyze("avalances") == ["aval"] and analyze("comunity") == ["comun"]
+    assert "aval" not in index.vocab and "comun" not in index.vocab
+    answer = index.search("forecasting avalances")
+    assert not answer.declined and posts_of(answer)[0] == GLACIERFALL
+    plan = index._plan("comunity avalanche")
+    assert "communiti" in plan.terms and plan.unknown == 0
+    assert index._plan("zqxwv avalanche").unknown == 1  # nothing one edit away
+
+
 def test_month_and_year_prefer_posts_of_that_period(index: SearchIndex) -> None:
     may = index.search("Which chess engine won the tournament in May 2024?")
     assert posts_of(may)[0] == DIGEST_120
