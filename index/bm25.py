@@ -363,15 +363,10 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
         return np.argsort(-scores, kind="stable")
     if k <= 0:
         return np.zeros(0, dtype=np.intp)
-    neg = -scores
-    # The k best at the front, and the next one right after them to tell whether a tie
-    # crosses the cut, where argpartition picks arbitrary members.
-    part = np.argpartition(neg, (k - 1, k))
-    kth = neg[part[k - 1]]
-    if neg[part[k]] == kth:  # take the tied ones with the lowest indices
-        best = part[:k]
-        above = best[neg[best] < kth]
-        part = np.concatenate([above, np.flatnonzero(neg == kth)[: k - len(above)]])
-    else:
-        part = part[:k]
-    return part[np.lexsort((part, neg[part]))]
+    part = np.argpartition(-scores, k - 1)[:k]
+    kth = scores[part].min()
+    # argpartition picks arbitrary members of a tie at the cut: take the lowest indices instead.
+    above = part[scores[part] > kth]
+    ties = np.flatnonzero(scores == kth)[: k - len(above)]
+    chosen = np.concatenate([above, ties])
+    return chosen[np.lexsort((chosen, -scores[chosen]))]
