@@ -20,7 +20,7 @@ Every system answers the same questions in the same run, interleaved query by qu
                      ``get_scores`` + ``selection.topk`` without the ``retrieve`` wrapper.
 
 Baselines are handed ``analyze(question)`` computed inside the timed call, as ours analyses
-inside ``_plan``; they score one field, ours seven (see ``index/fields.py``).
+inside ``_plan``; they score one field, ours six (see ``index/fields.py``).
 """
 
 from __future__ import annotations
@@ -73,10 +73,8 @@ def ours_top5(index: Any) -> Callable[[str], object]:
         plan = index._plan(question.strip())
         if not plan.term_ids:
             return []
-        # ``_passage_scores`` gives the scores, or a tuple of what ``_rank`` takes before ``k``
-        # (the internals are being reshaped; follow whichever form ``search`` uses).
-        scored = index._passage_scores(plan)
-        return index._rank(*(scored if isinstance(scored, tuple) else (scored,)), K)
+        scores, choice = index._passage_scores(plan)
+        return index._rank(scores, choice, K)
 
     return run
 
