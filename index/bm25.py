@@ -168,13 +168,13 @@ def okapi_weights(
     avgdl = float(doc_len.sum() / n_docs) if n_docs else 0.0
 
     df = np.bincount(stats.term_ids, minlength=n_terms)
-    present = df > 0
     # The IDF of each document frequency, once: far fewer distinct frequencies than terms.
     d = np.arange(int(df.max()) + 1 if len(df) else 1, dtype=np.float64)
     idf_of_df = np.log(n_docs - d + 0.5) - np.log(d + 0.5)
     idf_of_df[0] = 0.0  # absent terms
     idf = idf_of_df[df]
-    if present.any():
+    if (idf_of_df[1:] < 0).any():  # some term may be in more than half the documents
+        present = df > 0
         # A plain left-to-right float sum, as rank-bm25 does (numpy's pairwise ``sum`` differs
         # in the last bits, which can flip rankings when the mean is near zero; ``cumsum`` is
         # sequential).
