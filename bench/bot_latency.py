@@ -30,6 +30,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from discord_emulator import DefaultWorld, DiscordEmulator  # noqa: E402
 
 from bot.client import Briefbot  # noqa: E402
+from bot.runner import freeze_heap  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from index.service import IndexService  # noqa: E402
 
@@ -133,6 +134,7 @@ async def run(corpus: Path, askers: int, rounds: int, sequential: int) -> None:
                 )
                 bot = Briefbot(settings, service)
                 await emu.start_client(bot)
+                freeze_heap()  # as ``bot.runner.serve`` does once the bot has started
 
                 cycled = [questions[i % len(questions)] for i in range(sequential)]
                 # Baseline 1: the search alone, same questions, no Discord.

@@ -81,7 +81,7 @@ def _close_on_sigterm(bot: Briefbot):  # type: ignore[no-untyped-def]
             loop.remove_signal_handler(signal.SIGTERM)
 
 
-def _freeze_heap() -> None:
+def freeze_heap() -> None:
     """Collect, then exempt everything alive from later full collections (``gc.freeze``)."""
     gc.collect()
     gc.freeze()
@@ -91,7 +91,7 @@ def _refreeze_heap(_index: SearchIndex) -> None:
     """After an index swap: the old index may have been frozen, so thaw, collect it, freeze the
     new one. One full pass now, instead of ones at random moments while answering."""
     gc.unfreeze()
-    _freeze_heap()
+    freeze_heap()
 
 
 async def serve(
@@ -112,7 +112,7 @@ async def serve(
             await prepare()
         # The index just loaded lives until the next reindex: move it (and the libraries) out of
         # the garbage collector's full passes, which otherwise stall answers for tens of ms.
-        _freeze_heap()
+        freeze_heap()
         service.on_swap = _refreeze_heap
         with _close_on_sigterm(bot):
             try:
