@@ -99,16 +99,11 @@ _MONTH_YEAR = re.compile(
     r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?,?\s+(19[5-9]\d|20\d\d)\b",
     re.IGNORECASE,
 )
-# Questions asking for an amount ("how much", "what share"), and text that states one.
+# Questions asking for an amount ("how much", "what share"); ``fields.states_amount`` finds
+# passages that state one.
 _ASKS_QUANTITY = re.compile(
     r"\b(?:how (?:much|many|often|big|long|large|fast|far|old|expensive)|by how much"
     r"|what (?:share|percentage|percent|fraction|proportion|number|price)|what did it cost)\b",
-    re.IGNORECASE,
-)
-_STATES_QUANTITY = re.compile(
-    r"\$\s?\d|\d(?:[\d,.]*\d)?\s*(?:%|percent|per cent|times\b|x\b|-?fold\b|billion|million"
-    r"|thousand|hours?\b|days?\b|weeks?\b|months?\b|minutes?\b|seconds?\b|[gtc]pus?\b"
-    r"|petaflops?\b|people\b|users\b)|\b(?:twice|half|double|triple|weekly|daily|monthly)\b",
     re.IGNORECASE,
 )
 # News is written up a little after it happens (weekly digests, yearly reviews in late December).
@@ -192,7 +187,6 @@ class SearchIndex:
         self._build_tables(weights)
         # Per term, as Python values: a question looks up a handful, where numpy scalars cost.
         self._term_weight = np.maximum(self.idf, 0.1).tolist()  # a word's weight in a question
-        self._quantity_flags: np.ndarray | None = None  # made on the first question needing it
         # Typos are corrected to words in use in a few passages: not to words of removed posts,
         # nor to one-off words (an unknown name is likelier another name than a typo of those).
         self._spelling: dict[int, list[str]] = {}  # word length → words
@@ -401,7 +395,7 @@ class SearchIndex:
         scores = choice + best
         if plan.asks_quantity and w.quantity:
             # Which of a post's passages to show: the one that states an amount.
-            choice *= 1.0 + w.quantity * self._states_quantity()  # ``scores`` as is
+            choice *= 1.0 + w.quantity * self.data.states_amount  # ``scores`` as is
         if plan.periods and w.date_match:
             in_period = np.zeros(len(self.posts), dtype=bool)
             for start, end in plan.periods:
@@ -412,17 +406,6 @@ class SearchIndex:
             scores *= factor
             choice *= factor
         return scores, choice
-
-    def _states_quantity(self) -> np.ndarray:
-        """Per passage: does it state an amount? Worked out once, when first asked (it reads
-        every passage, which a reindex should not wait for)."""
-        if self._quantity_flags is None:
-            self._quantity_flags = np.fromiter(
-                (_STATES_QUANTITY.search(p.text) is not None for p in self.passages),
-                bool,
-                len(self.passages),
-            )
-        return self._quantity_flags
 
     def _filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
         if filters == SearchFilters():

@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
 
-from .fields import IndexData
+from .fields import IndexData, StaleIndexFormat
 from .migrations import migrate
 from .models import LoadIssue, Passage, Post
 from .search import SearchIndex
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -110,7 +113,14 @@ class IndexStore:
             row = await cur.fetchone()
         if row is None:
             return None
-        return IndexData.from_bytes(row[0]), row[1], dt.datetime.fromisoformat(row[2])
+        try:
+            data = IndexData.from_bytes(row[0])
+        except StaleIndexFormat as exc:
+            # Written by an older version: as good as no index (the next refresh rebuilds it,
+            # since the stored site key names the format too).
+            log.info("Ignoring the stored index: %s", exc)
+            return None
+        return data, row[1], dt.datetime.fromisoformat(row[2])
 
     async def load_index(self) -> SearchIndex | None:
         """The stored index, ready to search, or None when nothing was indexed yet."""

@@ -16,6 +16,7 @@ from retrieval_support import copy_site
 from index import search as search_module
 from index.analyzer import analyze
 from index.answers import escape_markdown, mark_terms, sentences, snippet
+from index.fields import states_amount
 from index.models import Answer, SearchFilters, SearchResult
 from index.search import DEFAULT_WEIGHTS, TOP, SearchIndex, question_periods
 from index.service import IndexService
@@ -553,7 +554,10 @@ def test_questions_asking_for_an_amount_are_recognised(question: str, asks: bool
         ("The digest came out weekly.", True),
         ("Published in 2019 by the lab.", False),
         ("Nothing measurable here.", False),
+        ("It ran TWICE as fast on 8 GPUs.", True),
+        ("Half-baked claims.", True),
+        ("Halfway there, on the 3rd day of 2020.", False),
     ],
 )
 def test_passages_stating_an_amount_are_recognised(text: str, states: bool) -> None:
-    assert bool(search_module._STATES_QUANTITY.search(text)) is states
+    assert states_amount(text) is states

@@ -6,6 +6,8 @@ Everything runs against real SQLite files in tmp_path and a copy of the fixture 
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -308,6 +310,35 @@ async def test_same_db_other_content_is_a_first_index(
         await service.close()
 
 
+async def test_an_index_stored_in_an_older_format_is_rebuilt_not_read(
+    built: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    # As an older version stored it: the same arrays without the format entry (and whatever
+    # else it lacked); its site key names the old format.
+    with np.load(io.BytesIO(built.current.data.to_bytes())) as z:
+        arrays = {k: z[k] for k in z.files if k not in ("format", "states_amount")}
+    old = io.BytesIO()
+    np.savez(old, **arrays)
+    await built.store.db.execute("UPDATE index_snapshot SET data = ?", (old.getvalue(),))
+    site = json.loads(await built.store.get_meta("site"))
+    await built.store.db.execute(
+        "UPDATE meta SET value = ? WHERE key = 'site'", (json.dumps({**site, "format": 2}),)
+    )
+    await built.store.db.commit()
+    await built.close()
+
+    service = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
+    try:
+        assert await service.store.load_index() is None
+        index = await service.ensure()  # rebuilt from the content, not read
+        report = service.last_report
+        assert report is not None and len(report.changed) == 13  # every post read again
+        assert index.search("avalanche").results[0].post_id == GLACIERFALL
+        assert await service.store.load_index() is not None
+    finally:
+        await service.close()
+
+
 async def test_reload_if_changed_picks_up_a_rebuild_elsewhere(
     built: IndexService, tmp_path: Path, fixture_site: Path
 ) -> None:
@@ -551,6 +582,7 @@ def test_index_data_round_trips_through_bytes(fixture_site: Path) -> None:
     assert copy.vocab == data.vocab and copy.post_ids == data.post_ids
     assert np.array_equal(copy.passage_counts, data.passage_counts)
     assert np.array_equal(copy.sentence_counts, data.sentence_counts)
+    assert np.array_equal(copy.states_amount, data.states_amount) and data.states_amount.any()
     for name in FIELDS:
         for attr in ("doc_ptr", "term_ids", "counts"):
             ours, theirs = getattr(copy.fields[name], attr), getattr(data.fields[name], attr)
@@ -590,6 +622,8 @@ def test_updated_equals_a_build_from_scratch(
     assert field_docs(updated) == field_docs(scratch)
     assert np.array_equal(updated.passage_counts, scratch.passage_counts)
     assert np.array_equal(updated.sentence_counts, scratch.sentence_counts)
+    assert np.array_equal(updated.states_amount, scratch.states_amount)
+    assert len(updated.states_amount) == updated.n_passages
     if compact:
         assert len(updated.vocab) < len(old.vocab)
         assert len(updated.vocab) == updated.live_terms()
