@@ -184,7 +184,7 @@ class SearchIndex:
         )
         self.post_dates = np.array([p.date.toordinal() for p in posts], dtype=np.int64)
 
-        self._build_tables(weights)
+        self._build_tables(weights)  # (and the body field's IDF and document frequencies)
         # Per term, as Python values: a question looks up a handful, where numpy scalars cost.
         self._term_weight = np.maximum(self.idf, 0.1).tolist()  # a word's weight in a question
         # Typos are corrected to words in use in a few passages: not to words of removed posts,
