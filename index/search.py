@@ -9,7 +9,8 @@ Ranking, in order of evidence:
    matching passages; each post's best passage comes before its others, a further passage of a
    post is ranked by its own score, and no post takes more than ``per_post_in_top`` of the first
    five results, so one long post cannot crowd out the others. The best post's second passage
-   comes second: the answer is likelier there than in the runner-up post.
+   comes second (the answer is likelier there than in the runner-up post) unless it scores less
+   than half the runner-up.
 3. A question is declined, with the closest post titles offered instead of weak matches dressed
    up as answers, when the first passage holds few of its telling words and no post stands out
    from the others (see ``SearchIndex.confidence``).
@@ -51,8 +52,10 @@ class RankingWeights:
     lead: float = 0.1  # bonus for a post's opening passages: 1 + lead / (1 + position)
     per_post_in_top: int = 4  # passages one post may have among the first TOP results
     # The best post's first this many passages lead the results: a question's answer is likelier
-    # in the best post's second passage than in the runner-up post's best one.
+    # in the best post's second passage than in the runner-up post's best one, unless that
+    # passage scores less than ``lead_share`` of the one it would pass.
     best_post_lead: int = 2
+    lead_share: float = 0.5
     typo: float = 0.8  # weight of a typo-corrected term
     # Decline when the confidence (see ``confidence``) is below this: the first passage shown
     # holds few of the question's telling words, and no post stands out from the others.
@@ -521,7 +524,12 @@ class SearchIndex:
         if lead > 1:
             # The best post's first passages to the front (they come in slot order: a later
             # slot never scores higher).
-            best = np.flatnonzero(post_sorted[order] == post_sorted[order[0]])[:lead]
+            best = np.flatnonzero(post_sorted[order] == post_sorted[order[0]])[:lead].tolist()
+            ranked = shown[order].tolist()
+            for place in range(1, len(best)):  # each comes forward only if it holds its own
+                if ranked[best[place]] < self.weights.lead_share * ranked[place]:
+                    best = best[:place]
+                    break
             if best[-1] >= len(best):
                 order = np.concatenate([order[best], np.delete(order, best)])
         queue = zip(
