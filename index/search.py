@@ -8,9 +8,10 @@ Ranking, in order of evidence:
 2. Passages are grouped by post: a post is as good as its best passage, plus a little for further
    matching passages; each post's best passage comes before its others, a further passage of a
    post is ranked by its own score, and no post takes more than ``per_post_in_top`` of the first
-   five results, so one long post cannot crowd out the others. The best post's second passage
-   comes second (the answer is likelier there than in the runner-up post) unless it scores less
-   than half the runner-up.
+   five results, so one long post cannot crowd out the others. The best post's next passages
+   (up to ``best_post_lead`` in all) then lead the results, each unless it scores less than half
+   the result whose place it takes: the right post comes first nine times in ten, so its other
+   sections are likelier to hold the answer than the runner-up posts.
 3. A question is declined, with the closest post titles offered instead of weak matches dressed
    up as answers, when the first passage holds few of its telling words and no post stands out
    from the others (see ``SearchIndex.confidence``).
@@ -51,10 +52,10 @@ class RankingWeights:
     quantity: float = 0.5  # bonus, when a question asks "how much", for passages stating amounts
     lead: float = 0.1  # bonus for a post's opening passages: 1 + lead / (1 + position)
     per_post_in_top: int = 4  # passages one post may have among the first TOP results
-    # The best post's first this many passages lead the results: a question's answer is likelier
-    # in the best post's second passage than in the runner-up post's best one, unless that
-    # passage scores less than ``lead_share`` of the one it would pass.
-    best_post_lead: int = 2
+    # The best post's first this many passages lead the results, each unless it scores less than
+    # ``lead_share`` of the result whose place it takes: with the right post first nine times in
+    # ten, its other passages are likelier to hold the answer than the runner-up posts' best.
+    best_post_lead: int = 4
     lead_share: float = 0.5
     typo: float = 0.8  # weight of a typo-corrected term
     # Decline when the confidence (see ``confidence``) is below this: the first passage shown
