@@ -233,7 +233,9 @@ class Indexer:
         if progress:
             progress(0, total)
         jobs = [(p.path, p.data) for p in pending]
-        chunk = max(CHUNK_MIN, -(-total // (self.workers * 4)))  # a few chunks per worker
+        # Eight chunks per worker: with fewer, one worker sat idle while the other finished a
+        # large last chunk (cold 1x: 0.94 s median with four per worker, 0.88 s with eight).
+        chunk = max(CHUNK_MIN, -(-total // (self.workers * 8)))
         chunks = [jobs[i : i + chunk] for i in range(0, total, chunk)]
         loop = asyncio.get_running_loop()
         parsed: list[ParsedPost | LoadIssue] = []
