@@ -521,24 +521,33 @@ class SearchIndex:
         effective = shown if decay == 1.0 else shown * decay**slot
         passage = cand[by_choice]  # same post grouping and sizes as by_score
         order = np.lexsort((passage, slot, -effective))
+        queue = list(
+            zip(
+                passage[order].tolist(),
+                shown[order].tolist(),
+                post_sorted[order].tolist(),
+                strict=True,
+            )
+        )
         lead = min(self.weights.best_post_lead, self.weights.per_post_in_top)
         if lead > 1:
             # The best post's first passages to the front (they come in slot order: a later
-            # slot never scores higher).
-            best = np.flatnonzero(post_sorted[order] == post_sorted[order[0]])[:lead].tolist()
-            ranked = shown[order].tolist()
-            for place in range(1, len(best)):  # each comes forward only if it holds its own
-                if ranked[best[place]] < self.weights.lead_share * ranked[place]:
-                    best = best[:place]
+            # slot never scores higher), each only if it holds its own against the result
+            # whose place it takes.
+            best_post = queue[0][2]
+            front = [0]
+            for n in range(1, len(queue)):
+                if len(front) == lead:
                     break
-            if best[-1] >= len(best):
-                order = np.concatenate([order[best], np.delete(order, best)])
-        queue = zip(
-            passage[order].tolist(),
-            shown[order].tolist(),
-            post_sorted[order].tolist(),
-            strict=True,
-        )
+                if queue[n][2] == best_post:
+                    if queue[n][1] < self.weights.lead_share * queue[len(front)][1]:
+                        break
+                    front.append(n)
+            if front[-1] >= len(front):
+                forward = set(front)
+                queue = [queue[n] for n in front] + [
+                    e for n, e in enumerate(queue) if n not in forward
+                ]
         # At most ``per_post_in_top`` passages of one post among the first TOP results.
         cap = self.weights.per_post_in_top
         top: list[tuple[int, float]] = []
