@@ -191,13 +191,7 @@ class SearchIndex:
         self._build_tables(weights)  # (and the body field's IDF and document frequencies)
         # Per term, as Python values: a question looks up a handful, where numpy scalars cost.
         self._term_weight = np.maximum(self.idf, 0.1).tolist()  # a word's weight in a question
-        # Typos are corrected to words in use in a few passages: not to words of removed posts,
-        # nor to one-off words (an unknown name is likelier another name than a typo of those).
-        self._spelling: dict[int, list[str]] = {}  # word length → words
-        usable = (self._body_df >= MIN_FIX_DF).tolist()
-        for t, ok in zip(data.vocab, usable, strict=True):
-            if ok and t.isalpha() and len(t) >= 3:
-                self._spelling.setdefault(len(t), []).append(t)
+        self._spelling: dict[int, list[str]] | None = None  # made on the first unknown word
         self._typo_cache: dict[str, list[str]] = {}
         self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
 
@@ -343,10 +337,11 @@ class SearchIndex:
             return cached
         max_dist = 1 if len(term) < 8 else 2
         # Only words of about the same length can be within the distance.
+        spelling = self._words_by_length()
         candidates = [
             word
             for n in range(len(term) - max_dist, len(term) + max_dist + 1)
-            for word in self._spelling.get(n, ())
+            for word in spelling.get(n, ())
         ]
         found = process.extract(
             term, candidates, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=None
@@ -358,6 +353,19 @@ class SearchIndex:
             self._typo_cache.clear()
         self._typo_cache[term] = fixes
         return fixes
+
+    def _words_by_length(self) -> dict[int, list[str]]:
+        """The words typos are corrected to, by length: words in use in a few passages; not
+        words of removed posts, nor one-off words (an unknown name is likelier another name than
+        a typo of those). Made when first needed: a reindex need not wait for it."""
+        if self._spelling is None:
+            spelling: dict[int, list[str]] = {}
+            usable = (self._body_df >= MIN_FIX_DF).tolist()
+            for t, ok in zip(self.data.vocab, usable, strict=True):
+                if ok and t.isalpha() and len(t) >= 3:
+                    spelling.setdefault(len(t), []).append(t)
+            self._spelling = spelling
+        return self._spelling
 
     def _word_typo_fixes(self, word: str) -> list[str]:
         """Vocabulary terms of the words one edit away from a misspelt word, most common first.
