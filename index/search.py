@@ -159,6 +159,46 @@ def _without_heading_line(passage: Passage) -> str:
     return rest if newline and rest and first == passage.heading else passage.text
 
 
+Entry = tuple[int, float, int]  # (passage, shown score, post), in result order
+
+
+def _best_post_first(queue: list[Entry], lead: int, share: float) -> list[Entry]:
+    """The best post's first ``lead`` passages moved to the front, each only if it scores at
+    least ``share`` of the entry whose place it takes (they come in slot order: a later one
+    never scores higher)."""
+    best_post = queue[0][2]
+    front = [0]
+    for n in range(1, len(queue)):
+        if len(front) == lead:
+            break
+        if queue[n][2] == best_post:
+            if queue[n][1] < share * queue[len(front)][1]:
+                break
+            front.append(n)
+    if front[-1] < len(front):  # already at the front
+        return queue
+    forward = set(front)
+    return [queue[n] for n in front] + [e for n, e in enumerate(queue) if n not in forward]
+
+
+def _cap_per_post(queue: list[Entry], k: int, cap: int) -> tuple[list[tuple[int, float]], bool]:
+    """The first ``k`` entries with at most ``cap`` of one post among the first TOP, and
+    whether one had to be let in for want of other posts' entries."""
+    top: list[tuple[int, float]] = []
+    later: list[tuple[int, float]] = []
+    shown_per_post: dict[int, int] = {}
+    for passage, shown, post in queue:
+        if len(top) < TOP and shown_per_post.get(post, 0) >= cap:
+            later.append((passage, shown))
+            continue
+        shown_per_post[post] = shown_per_post.get(post, 0) + 1
+        (top if len(top) < TOP else later).append((passage, shown))
+        if len(top) + len(later) >= k and len(top) >= min(k, TOP):
+            break
+    held_back_in_top = len(top) < min(k, TOP) and bool(later)
+    return (top + later)[:k], held_back_in_top
+
+
 class SearchIndex:
     """An immutable, in-memory searchable index. Swap the whole object to re-index atomically."""
 
@@ -500,6 +540,7 @@ class SearchIndex:
         """Results from the best ``candidates`` passages, whether the crowding cap had to let
         a held-back passage into the first results for want of other posts, and the best
         ``RUNNERS_UP`` + 1 posts' scores (best first)."""
+        w = self.weights
         cand = top_k(scores, min(candidates, len(scores)))  # best first, ties by index
         score = scores[cand]
         positive = score > 0
@@ -524,9 +565,8 @@ class SearchIndex:
         has_second = second < len(cand)
         has_second[has_second] = ~first[second[has_second]]
         shown = slot_score.copy()
-        shown[starts[has_second]] += self.weights.further_passages * slot_score[second[has_second]]
-        decay = self.weights.same_post_decay
-        effective = shown if decay == 1.0 else shown * decay**slot
+        shown[starts[has_second]] += w.further_passages * slot_score[second[has_second]]
+        effective = shown if w.same_post_decay == 1.0 else shown * w.same_post_decay**slot
         passage = cand[by_choice]  # same post grouping and sizes as by_score
         order = np.lexsort((passage, slot, -effective))
         queue = list(
@@ -537,41 +577,12 @@ class SearchIndex:
                 strict=True,
             )
         )
-        lead = min(self.weights.best_post_lead, self.weights.per_post_in_top)
+        lead = min(w.best_post_lead, w.per_post_in_top)
         if lead > 1:
-            # The best post's first passages to the front (they come in slot order: a later
-            # slot never scores higher), each only if it holds its own against the result
-            # whose place it takes.
-            best_post = queue[0][2]
-            front = [0]
-            for n in range(1, len(queue)):
-                if len(front) == lead:
-                    break
-                if queue[n][2] == best_post:
-                    if queue[n][1] < self.weights.lead_share * queue[len(front)][1]:
-                        break
-                    front.append(n)
-            if front[-1] >= len(front):
-                forward = set(front)
-                queue = [queue[n] for n in front] + [
-                    e for n, e in enumerate(queue) if n not in forward
-                ]
-        # At most ``per_post_in_top`` passages of one post among the first TOP results.
-        cap = self.weights.per_post_in_top
-        top: list[tuple[int, float]] = []
-        later: list[tuple[int, float]] = []
-        shown_per_post: dict[int, int] = {}
-        for i, shown_score, post in queue:
-            if len(top) < TOP and shown_per_post.get(post, 0) >= cap:
-                later.append((i, shown_score))
-                continue
-            shown_per_post[post] = shown_per_post.get(post, 0) + 1
-            (top if len(top) < TOP else later).append((i, shown_score))
-            if len(top) + len(later) >= k and len(top) >= min(k, TOP):
-                break
-        held_back_in_top = len(top) < min(k, TOP) and bool(later)
+            queue = _best_post_first(queue, lead, w.lead_share)
+        results, held_back = _cap_per_post(queue, k, w.per_post_in_top)
         post_scores = np.sort(shown[starts])[::-1][: RUNNERS_UP + 1].tolist()
-        return (top + later)[:k], held_back_in_top, post_scores
+        return results, held_back, post_scores
 
     def confidence(self, plan: QueryPlan, evidence: float, post_scores: list[float]) -> float:
         """How sure we are that the content answers the question.
