@@ -201,6 +201,20 @@ def profile_all(tmp: Path) -> None:
     asyncio.run(go())
 
 
+def cold_row(scale: str, result: dict[str, Any], runs: str) -> list[object]:
+    """A table row for a cold index: ours, then both baselines and our ratios to them."""
+    m = result["median_s"]
+    return [
+        f"cold {scale} ({result['posts']} posts, {result['passages']} passages), {runs}",
+        m["index"],
+        m["indexer"],
+        m["frontmatter"],
+        m["rank-bm25"],
+        m["index"] / m["frontmatter"],
+        m["index"] / m["rank-bm25"],
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = base_parser(__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of cold 1x (default 5)")
@@ -224,15 +238,7 @@ def main(argv: list[str] | None = None) -> int:
 
     c, e = cold["median_s"], edits["median_s"]
     rows = [
-        [
-            f"cold 1x ({cold['posts']} posts, {cold['passages']} passages), {args.runs} runs",
-            c["index"],
-            c["indexer"],
-            c["frontmatter"],
-            c["rank-bm25"],
-            c["index"] / c["frontmatter"],
-            c["index"] / c["rank-bm25"],
-        ],
+        cold_row("1x", cold, f"{args.runs} runs"),
         [
             f"reindex, one post changed, {args.edits} runs",
             e["one"],
@@ -245,19 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         ["reindex, nothing changed", e["none"], None, e["fm"], None, e["none"] / e["fm"], None],
     ]
     if big:
-        b = big["median_s"]
-        rows.append(
-            [
-                f"cold 10x ({big['posts']} posts, {big['passages']} passages), "
-                f"{args.runs_10x} run(s)",
-                b["index"],
-                b["indexer"],
-                b["frontmatter"],
-                b["rank-bm25"],
-                b["index"] / b["frontmatter"],
-                b["index"] / b["rank-bm25"],
-            ]
-        )
+        rows.append(cold_row("10x", big, f"{args.runs_10x} run(s)"))
     print_table(
         "Indexing (medians, seconds; ratios = ours / baseline)",
         [

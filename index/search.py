@@ -389,10 +389,7 @@ class SearchIndex:
         # Nearest first; among equals the more common word, then alphabetical (deterministic).
         ranked = sorted(found, key=lambda f: (f[1], -int(self._body_df[self.vocab[f[0]]]), f[0]))
         fixes = [word for word, dist, _ in ranked if dist == ranked[0][1]][:2] if ranked else []
-        if len(self._typo_cache) > 10_000:
-            self._typo_cache.clear()
-        self._typo_cache[term] = fixes
-        return fixes
+        return self._remember_fixes(term, fixes)
 
     def _words_by_length(self) -> dict[int, list[str]]:
         """The words typos are corrected to, by length: words in use in a few passages; not
@@ -427,6 +424,11 @@ class SearchIndex:
                 if i is not None and self._in_use[i] and self._body_df[i] >= MIN_FIX_DF:
                     found[term] = int(self._body_df[i])
         fixes = sorted(found, key=lambda t: (-found[t], t))[:2]
+        return self._remember_fixes(key, fixes)
+
+    def _remember_fixes(self, key: str, fixes: list[str]) -> list[str]:
+        if len(self._typo_cache) > 10_000:  # questions bring new words: keep it bounded
+            self._typo_cache.clear()
         self._typo_cache[key] = fixes
         return fixes
 

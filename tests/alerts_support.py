@@ -25,6 +25,9 @@ from index.service import IndexService
 
 FAST_POLL = 0.2  # seconds between the watcher's scans in tests that rely on the poll
 SLOW_POLL = 300.0  # only the start-up scan and explicit triggers (reindex) run
+# The post the alert and reindex tests add to the site.
+NEW_POST = "briefs/2024-03-01-harbour-robots.md"
+NEW_TITLE = "Harbour Robots Learn to Moor Ships"
 
 
 @dataclass
@@ -135,6 +138,17 @@ def alerts_of(bot: Briefbot) -> Alerts:
     cog = bot.get_cog("Alerts")
     assert cog is not None and type(cog).__name__ == "Alerts"
     return cast(Alerts, cog)
+
+
+async def start_watching(
+    launcher: Launcher, site: Site, *, poll: float = FAST_POLL, **settings: Any
+) -> tuple[Briefbot, Alerts]:
+    """A bot whose alerts loop has made its first scan: everything on the site seen, nothing
+    said, so whatever is added next is new."""
+    bot = await launcher.start(site, alert_poll_seconds=poll, **settings)
+    cog = alerts_of(bot)
+    await cog.wait_for_cycles(1)
+    return bot, cog
 
 
 def alert_messages(emulator: DiscordEmulator, channel: Any) -> list[MessageRecord]:

@@ -13,9 +13,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 from discord_emulator import DiscordEmulator, InteractionHandle, MessageRecord
 
+from bot import formatting as fmt
 from bot.client import Briefbot
 from bot.settings import Settings
 from index.service import IndexService
@@ -213,3 +215,18 @@ async def ask(emulator: DiscordEmulator, question: str, user: Any = None,
     return handle, await handle.wait_for_message()
 
 
+def assert_embed_within_limits(embed: discord.Embed) -> dict[str, Any]:
+    """Discord's embed limits (total, title, description, footer, author, fields); returns the
+    embed as Discord receives it, for the caller's own checks."""
+    data = embed.to_dict()
+    assert len(embed) <= fmt.EMBED_TOTAL_MAX
+    assert len(data.get("title", "")) <= fmt.TITLE_MAX
+    assert len(data.get("description", "")) <= fmt.DESCRIPTION_MAX
+    assert len(data.get("footer", {}).get("text", "")) <= fmt.FOOTER_MAX
+    assert len(data.get("author", {}).get("name", "")) <= fmt.AUTHOR_MAX
+    fields = data.get("fields", [])
+    assert len(fields) <= fmt.FIELDS_MAX
+    for field in fields:
+        assert 0 < len(field["name"]) <= fmt.FIELD_NAME_MAX
+        assert 0 < len(field["value"]) <= fmt.FIELD_VALUE_MAX
+    return dict(data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import discord
+from briefbot_support import assert_embed_within_limits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,16 +30,7 @@ def post(title: str, excerpt: str = "", *, post_id: str = "briefs/p.md",
 
 
 def assert_within_limits(embed: discord.Embed) -> None:
-    data = embed.to_dict()
-    assert len(embed) <= fmt.EMBED_TOTAL_MAX
-    assert len(data.get("title", "")) <= fmt.TITLE_MAX
-    assert len(data.get("description", "")) <= fmt.DESCRIPTION_MAX
-    assert len(data.get("footer", {}).get("text", "")) <= fmt.FOOTER_MAX
-    assert len(data.get("author", {}).get("name", "")) <= fmt.AUTHOR_MAX
-    assert len(data.get("fields", [])) <= fmt.FIELDS_MAX
-    for field in data.get("fields", []):
-        assert 0 < len(field["name"]) <= fmt.FIELD_NAME_MAX
-        assert 0 < len(field["value"]) <= fmt.FIELD_VALUE_MAX
+    data = assert_embed_within_limits(embed)
     rendered = [data.get("title", ""), data.get("description", ""),
                 data.get("footer", {}).get("text", ""), data.get("author", {}).get("name", ""),
                 *(f["name"] + f["value"] for f in data.get("fields", []))]

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from alerts_support import (
     FAST_POLL,
+    NEW_POST,
+    NEW_TITLE,
     SLOW_POLL,
     Launcher,
     Site,
@@ -22,20 +24,18 @@ from alerts_support import (
     alerts_of,
     eventually,
     post_text,
+    start_watching,
     subscribe,
     write_atomically,
 )
 from briefbot_support import button
-from discord_emulator import DiscordEmulator, Permission
+from discord_emulator import EPHEMERAL, DiscordEmulator, Permission
 
 from bot import cli
 from bot.alerts_store import AlertStore
 from bot.formatting import DESCRIPTION_MAX, EMBED_TOTAL_MAX
 
-EPHEMERAL = 1 << 6
 MESSAGES = r"/channels/{}/messages"
-NEW_POST = "briefs/2024-03-01-harbour-robots.md"
-NEW_TITLE = "Harbour Robots Learn to Moor Ships"
 
 
 def posts_to(channel_id: int) -> str:
@@ -117,9 +117,7 @@ async def test_a_new_post_is_announced_once_per_subscribed_channel_once_searchab
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
-    cog = alerts_of(bot)
-    await cog.wait_for_cycles(1)  # the first scan of this site: everything seen, nothing said
+    bot, cog = await start_watching(launcher, fresh_site)
     await subscribe(emulator, world.news, role=world.subscribers_role)
     await subscribe(emulator, world.alerts, category="briefs")
 
@@ -217,9 +215,7 @@ async def test_a_discord_500_then_200_gives_one_alert(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
-    cog = alerts_of(bot)
-    await cog.wait_for_cycles(1)
+    _, cog = await start_watching(launcher, fresh_site)
     await subscribe(emulator, world.news)
     emulator.fail_next("POST", posts_to(world.news.id), status=500)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
@@ -236,9 +232,7 @@ async def test_a_429_is_waited_out_as_discord_asks(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
-    cog = alerts_of(bot)
-    await cog.wait_for_cycles(1)
+    _, cog = await start_watching(launcher, fresh_site)
     await subscribe(emulator, world.news)
     emulator.fail_next("POST", posts_to(world.news.id), status=429, retry_after=0.4)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
@@ -255,9 +249,7 @@ async def test_a_channel_that_is_gone_or_forbidden_is_reported_and_others_still_
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, trouble: str
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
-    cog = alerts_of(bot)
-    await cog.wait_for_cycles(1)
+    _, cog = await start_watching(launcher, fresh_site)
     await subscribe(emulator, world.alerts)
     await subscribe(emulator, world.news)
     if trouble == "deleted":
@@ -302,9 +294,7 @@ async def test_thirty_posts_at_once_get_one_summary_per_channel(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL, alert_flood_limit=5)
-    cog = alerts_of(bot)
-    await cog.wait_for_cycles(1)
+    _, cog = await start_watching(launcher, fresh_site, alert_flood_limit=5)
     await subscribe(emulator, world.news, role=world.subscribers_role)
     await subscribe(emulator, world.alerts)
 
@@ -354,9 +344,7 @@ async def test_an_edited_post_is_not_announced_again(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
-    cog = alerts_of(bot)
-    await cog.wait_for_cycles(1)
+    bot, cog = await start_watching(launcher, fresh_site)
     await subscribe(emulator, world.news)
 
     post_id = "briefs/2022-01-15-deepfakes-elections.md"
@@ -377,9 +365,7 @@ async def test_an_index_rebuilt_by_the_cli_is_noticed_and_announced(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
-    cog = alerts_of(bot)
-    await cog.wait_for_cycles(1)
+    bot, cog = await start_watching(launcher, fresh_site, poll=SLOW_POLL)
     await subscribe(emulator, world.news)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
     # `briefbot index` in another process-like run, on the same SQLite file.

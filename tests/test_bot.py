@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from briefbot_support import ask, bot_payloads, button, labels
 from discord import app_commands
-from discord_emulator import DiscordEmulator, Intent
+from discord_emulator import EPHEMERAL, DiscordEmulator, Intent
 
 from bot.client import Briefbot
 from bot.exts.errors import user_message
@@ -20,7 +20,6 @@ from bot.formatting import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, DESCRIPTION_MAX, T
 from bot.params import UserError
 
 SEED_URL = "https://www.skynettoday.com/briefs/face-recog-police"
-EPHEMERAL = 1 << 6
 
 
 def assert_no_pings(emulator: DiscordEmulator) -> None:

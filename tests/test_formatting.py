@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import discord
+from briefbot_support import assert_embed_within_limits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,17 +28,7 @@ UNESCAPED_BOLD = re.compile(r"(?<!\\)(?:\\\\)*\*\*")
 
 
 def assert_within_limits(embed: discord.Embed) -> None:
-    data = embed.to_dict()
-    assert len(embed) <= fmt.EMBED_TOTAL_MAX
-    assert len(data.get("title", "")) <= fmt.TITLE_MAX
-    assert len(data.get("description", "")) <= fmt.DESCRIPTION_MAX
-    assert len(data.get("footer", {}).get("text", "")) <= fmt.FOOTER_MAX
-    assert len(data.get("author", {}).get("name", "")) <= fmt.AUTHOR_MAX
-    fields = data.get("fields", [])
-    assert len(fields) <= fmt.FIELDS_MAX
-    for field in fields:
-        assert 0 < len(field["name"]) <= fmt.FIELD_NAME_MAX
-        assert 0 < len(field["value"]) <= fmt.FIELD_VALUE_MAX
+    data = assert_embed_within_limits(embed)
     if "url" in data:
         assert data["url"].startswith(("https://", "http://"))
         assert len(data["url"]) <= fmt.URL_MAX

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from alerts_support import (
+    NEW_POST,
+    NEW_TITLE,
     SLOW_POLL,
     Launcher,
     Site,
@@ -26,13 +28,10 @@ from alerts_support import (
     write_atomically,
 )
 from briefbot_support import ask
-from discord_emulator import DefaultWorld, DiscordEmulator
+from discord_emulator import EPHEMERAL, DefaultWorld, DiscordEmulator
 
 from bot.client import Briefbot
 
-EPHEMERAL = 1 << 6
-NEW_POST = "briefs/2024-03-01-harbour-robots.md"
-NEW_TITLE = "Harbour Robots Learn to Moor Ships"
 NEW_QUESTION = "Which robots moor container ships in the harbour?"
 OLD_QUESTION = "Which companies stopped selling face recognition to police?"
 CURATOR = "Curator"

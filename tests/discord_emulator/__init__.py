@@ -19,6 +19,7 @@ The pytest fixture ``emulator`` lives in ``discord_emulator.fixtures``.
 
 from .payloads import ApiError
 from .records import (
+    EPHEMERAL,
     Call,
     EmulatorTimeout,
     Fault,
@@ -45,6 +46,7 @@ from .state import (
 
 __all__ = [
     "DEFAULT_TOKEN",
+    "EPHEMERAL",
     "ApiError",
     "Call",
     "Channel",
