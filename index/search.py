@@ -162,31 +162,113 @@ def _without_heading_line(passage: Passage) -> str:
 Entry = tuple[int, float, int]  # (passage, shown score, post), in result order
 
 
-def _best_post_first(queue: list[Entry], lead: int, share: float) -> list[Entry]:
+class _Candidates:
+    """A question's best passages, best first (ties by index), grouped by post.
+
+    As Python lists: there are a hundred, and plain Python on them costs less than the few
+    dozen small numpy calls a vectorised grouping takes.
+    """
+
+    __slots__ = ("_by_choice", "choice", "members", "passage", "post", "score", "slot")
+
+    def __init__(
+        self, passage: list[int], score: list[float], choice: list[float], post: list[int]
+    ) -> None:
+        self.passage, self.score, self.choice, self.post = passage, score, choice, post
+        self.members: dict[int, list[int]] = {}  # post → its candidates (positions), best first
+        self.slot: list[int] = []  # per candidate, how many of its post's come before it
+        for j, p in enumerate(post):
+            found = self.members.get(p)
+            if found is None:
+                self.members[p] = [j]
+                self.slot.append(0)
+            else:
+                self.slot.append(len(found))
+                found.append(j)
+        self._by_choice: dict[int, list[int]] = {}
+
+    def shown(self, j: int, further: float) -> float:
+        """Candidate ``j``'s score as shown: a post's best counts a little for its second."""
+        js = self.members[self.post[j]]
+        if self.slot[j] or len(js) == 1:
+            return self.score[j]
+        return self.score[j] + further * self.score[js[1]]
+
+    def filling(self, post: int, slot: int) -> int:
+        """The passage shown in a post's ``slot``: its slot-th candidate by ``choice``."""
+        js = self.members[post]
+        if len(js) == 1:
+            return self.passage[js[0]]
+        order = self._by_choice.get(post)
+        if order is None:
+            order = sorted(js, key=lambda j: (-self.choice[j], self.passage[j]))
+            self._by_choice[post] = order
+        return self.passage[order[slot]]
+
+
+def _result_order(cands: _Candidates, w: RankingWeights, length: int | None) -> list[Entry]:
+    """The first ``length`` results (all if None), before the best post's lead and the cap.
+
+    Each candidate fills a slot of its post: slot n holds the post's n-th best score (slot 0
+    with the bonus for a second passage) and shows its n-th passage by ``choice``. Results go
+    by that score, ``same_post_decay`` times less per slot.
+
+    Only candidates that can reach the first ``length`` are looked at: each of the first
+    ``length`` candidates scores at least the last of them (the floor), so a later one gets in
+    only by scoring the floor, or as its post's best with the bonus.
+    """
+    total = len(cands.score)
+    if length is None or length >= total or w.same_post_decay != 1.0 or w.further_passages < 0:
+        length, picked = None, range(total)
+    else:
+        floor = cands.score[length - 1]
+        reach = 1.0 + w.further_passages + 1e-9  # (the margin: float rounding)
+        picked = list(range(length))
+        for j in range(length, total):
+            if cands.score[j] * reach < floor:
+                break
+            if cands.score[j] >= floor or cands.shown(j, w.further_passages) >= floor:
+                picked.append(j)
+    keyed = []
+    for j in picked:
+        post, slot = cands.post[j], cands.slot[j]
+        shown = cands.shown(j, w.further_passages)
+        effective = shown if w.same_post_decay == 1.0 else shown * w.same_post_decay**slot
+        keyed.append((-effective, slot, cands.filling(post, slot), shown, post))
+    keyed.sort()  # (nearly sorted already)
+    return [(passage, shown, post) for _, _, passage, shown, post in keyed[:length]]
+
+
+def _best_post_first(
+    queue: list[Entry], cands: _Candidates, lead: int, share: float
+) -> list[Entry]:
     """The best post's first ``lead`` passages moved to the front, each only if it scores at
     least ``share`` of the entry whose place it takes (they come in slot order: a later one
-    never scores higher)."""
+    never scores higher). ``queue`` may be the first few results only: the best post's
+    further passages are taken from its candidates."""
     best_post = queue[0][2]
-    front = [0]
-    for n in range(1, len(queue)):
-        if len(front) == lead:
+    front = [queue[0]]
+    for slot, j in enumerate(cands.members[best_post][1:lead], 1):
+        shown = cands.score[j]
+        if shown < share * queue[len(front)][1]:
             break
-        if queue[n][2] == best_post:
-            if queue[n][1] < share * queue[len(front)][1]:
-                break
-            front.append(n)
-    if front[-1] < len(front):  # already at the front
+        front.append((cands.filling(best_post, slot), shown, best_post))
+    if len(front) == 1:
         return queue
-    forward = set(front)
-    return [queue[n] for n in front] + [e for n, e in enumerate(queue) if n not in forward]
+    moved = {passage for passage, _, _ in front}
+    return front + [e for e in queue[1:] if e[0] not in moved]
 
 
-def _cap_per_post(queue: list[Entry], k: int, cap: int) -> tuple[list[tuple[int, float]], bool]:
-    """The first ``k`` entries with at most ``cap`` of one post among the first TOP, and
-    whether one had to be let in for want of other posts' entries."""
+def _cap_per_post(
+    queue: list[Entry], k: int, cap: int
+) -> tuple[list[tuple[int, float]], bool, bool]:
+    """The first ``k`` entries with at most ``cap`` of one post among the first TOP, whether
+    one had to be let in for want of other posts' entries, and whether ``queue`` held enough
+    (else every entry was used)."""
     top: list[tuple[int, float]] = []
     later: list[tuple[int, float]] = []
     shown_per_post: dict[int, int] = {}
+    enough = False
     for passage, shown, post in queue:
         if len(top) < TOP and shown_per_post.get(post, 0) >= cap:
             later.append((passage, shown))
@@ -194,9 +276,25 @@ def _cap_per_post(queue: list[Entry], k: int, cap: int) -> tuple[list[tuple[int,
         shown_per_post[post] = shown_per_post.get(post, 0) + 1
         (top if len(top) < TOP else later).append((passage, shown))
         if len(top) + len(later) >= k and len(top) >= min(k, TOP):
+            enough = True
             break
     held_back_in_top = len(top) < min(k, TOP) and bool(later)
-    return (top + later)[:k], held_back_in_top
+    return (top + later)[:k], held_back_in_top, enough
+
+
+def _best_post_scores(cands: _Candidates, further: float, count: int) -> list[float]:
+    """The best ``count`` posts' shown scores, best first. Posts come in the order of their
+    best candidate, and the bonus adds at most ``further`` times that: stop once no later post
+    can make the list."""
+    best: list[float] = []
+    for js in cands.members.values():
+        top = cands.score[js[0]]
+        if len(best) == count and top * (1.0 + further + 1e-9) < best[-1]:
+            break
+        best.append(cands.shown(js[0], further))
+        best.sort(reverse=True)
+        del best[count:]
+    return best
 
 
 class SearchIndex:
@@ -544,46 +642,27 @@ class SearchIndex:
         ``RUNNERS_UP`` + 1 posts' scores (best first)."""
         w = self.weights
         cand = top_k(scores, min(candidates, len(scores)))  # best first, ties by index
+        if not len(cand):
+            return [], False, []
         score = scores[cand]
-        positive = score > 0
-        if not positive.all():
-            cand, score = cand[positive], score[positive]
+        if not score[-1] > 0:  # (best first: only a tail can be non-positive)
+            cand = cand[: int(np.count_nonzero(score > 0))]
             if not len(cand):
                 return [], False, []
-        post = self.passage_post[cand]
-        # Within each post: slot n holds the post's n-th best score (by ``scores``), and is
-        # filled by its n-th passage by ``choice``. lexsort's last key is the primary one.
-        by_score = np.lexsort((cand, -score, post))
-        by_choice = np.lexsort((cand, -choice[cand], post))
-        post_sorted = post[by_score]
-        slot_score = score[by_score]
-        first = np.empty(len(cand), dtype=bool)
-        first[0] = True
-        np.not_equal(post_sorted[1:], post_sorted[:-1], out=first[1:])
-        starts = np.flatnonzero(first)
-        slot = np.arange(len(cand)) - starts[np.cumsum(first) - 1]
-        # A post counts as its best passage plus a little for its second best.
-        second = starts + 1
-        has_second = second < len(cand)
-        has_second[has_second] = ~first[second[has_second]]
-        shown = slot_score.copy()
-        shown[starts[has_second]] += w.further_passages * slot_score[second[has_second]]
-        effective = shown if w.same_post_decay == 1.0 else shown * w.same_post_decay**slot
-        passage = cand[by_choice]  # same post grouping and sizes as by_score
-        order = np.lexsort((passage, slot, -effective))
-        queue = list(
-            zip(
-                passage[order].tolist(),
-                shown[order].tolist(),
-                post_sorted[order].tolist(),
-                strict=True,
-            )
+            score = score[: len(cand)]
+        cands = _Candidates(
+            cand.tolist(), score.tolist(), choice[cand].tolist(), self.passage_post[cand].tolist()
         )
         lead = min(w.best_post_lead, w.per_post_in_top)
-        if lead > 1:
-            queue = _best_post_first(queue, lead, w.lead_share)
-        results, held_back = _cap_per_post(queue, k, w.per_post_in_top)
-        post_scores = np.sort(shown[starts])[::-1][: RUNNERS_UP + 1].tolist()
+        # The first few results settle the answer unless the cap holds many back: then all.
+        for length in (k + 2 * w.per_post_in_top, None):
+            queue = _result_order(cands, w, length)
+            if lead > 1:
+                queue = _best_post_first(queue, cands, lead, w.lead_share)
+            results, held_back, enough = _cap_per_post(queue, k, w.per_post_in_top)
+            if enough or length is None or length >= len(cands.score):
+                break
+        post_scores = _best_post_scores(cands, w.further_passages, RUNNERS_UP + 1)
         return results, held_back, post_scores
 
     def confidence(self, plan: QueryPlan, evidence: float, post_scores: list[float]) -> float:
