@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -169,73 +170,78 @@ class _Candidates:
     dozen small numpy calls a vectorised grouping takes.
     """
 
-    __slots__ = ("_by_choice", "choice", "members", "passage", "post", "score", "slot")
+    __slots__ = ("_by_choice", "choice", "decay", "further", "members", "passage", "post", "score")
 
     def __init__(
-        self, passage: list[int], score: list[float], choice: list[float], post: list[int]
+        self,
+        passage: list[int],
+        score: list[float],
+        choice: list[float],
+        post: list[int],
+        weights: RankingWeights,
     ) -> None:
         self.passage, self.score, self.choice, self.post = passage, score, choice, post
-        self.members: dict[int, list[int]] = {}  # post → its candidates (positions), best first
-        self.slot: list[int] = []  # per candidate, how many of its post's come before it
+        self.further = weights.further_passages  # a post's best counts this of its second best
+        self.decay = weights.same_post_decay  # a post's n-th slot counts decay**n times less
+        self.members: defaultdict[int, list[int]] = defaultdict(list)  # post → its, best first
         for j, p in enumerate(post):
-            found = self.members.get(p)
-            if found is None:
-                self.members[p] = [j]
-                self.slot.append(0)
-            else:
-                self.slot.append(len(found))
-                found.append(j)
+            self.members[p].append(j)
         self._by_choice: dict[int, list[int]] = {}
 
-    def shown(self, j: int, further: float) -> float:
+    def shown(self, j: int) -> float:
         """Candidate ``j``'s score as shown: a post's best counts a little for its second."""
         js = self.members[self.post[j]]
-        if self.slot[j] or len(js) == 1:
+        if js[0] != j or len(js) == 1:
             return self.score[j]
-        return self.score[j] + further * self.score[js[1]]
+        return self.score[j] + self.further * self.score[js[1]]
+
+    def entry(self, j: int) -> tuple[float, int, int, float, int]:
+        """Candidate ``j``'s slot in its post, as (-effective score, slot, passage shown there,
+        shown score, post): slot n shows the post's n-th passage by ``choice``."""
+        post = self.post[j]
+        js = self.members[post]
+        shown = self.shown(j)
+        if len(js) == 1:
+            return (-shown, 0, self.passage[j], shown, post)
+        slot = js.index(j)
+        effective = shown if self.decay == 1.0 else shown * self.decay**slot
+        return (-effective, slot, self.filling(post, slot), shown, post)
 
     def filling(self, post: int, slot: int) -> int:
         """The passage shown in a post's ``slot``: its slot-th candidate by ``choice``."""
-        js = self.members[post]
-        if len(js) == 1:
-            return self.passage[js[0]]
         order = self._by_choice.get(post)
         if order is None:
-            order = sorted(js, key=lambda j: (-self.choice[j], self.passage[j]))
+            choice, passage = self.choice, self.passage
+            order = sorted(self.members[post], key=lambda j: (-choice[j], passage[j]))
             self._by_choice[post] = order
         return self.passage[order[slot]]
 
 
-def _result_order(cands: _Candidates, w: RankingWeights, length: int | None) -> list[Entry]:
+def _result_order(cands: _Candidates, length: int | None) -> list[Entry]:
     """The first ``length`` results (all if None), before the best post's lead and the cap.
 
     Each candidate fills a slot of its post: slot n holds the post's n-th best score (slot 0
-    with the bonus for a second passage) and shows its n-th passage by ``choice``. Results go
+    with the bonus for a second passage) and shows its n-th passage by ``choice``; results go
     by that score, ``same_post_decay`` times less per slot.
 
     Only candidates that can reach the first ``length`` are looked at: each of the first
     ``length`` candidates scores at least the last of them (the floor), so a later one gets in
     only by scoring the floor, or as its post's best with the bonus.
     """
-    total = len(cands.score)
-    if length is None or length >= total or w.same_post_decay != 1.0 or w.further_passages < 0:
+    score = cands.score
+    total = len(score)
+    if length is None or length >= total or cands.further < 0 or cands.decay != 1.0:
         length, picked = None, range(total)
     else:
-        floor = cands.score[length - 1]
-        reach = 1.0 + w.further_passages + 1e-9  # (the margin: float rounding)
+        floor = score[length - 1]
+        reach = 1.0 + cands.further + 1e-9  # (the margin: float rounding)
         picked = list(range(length))
         for j in range(length, total):
-            if cands.score[j] * reach < floor:
+            if score[j] * reach < floor:
                 break
-            if cands.score[j] >= floor or cands.shown(j, w.further_passages) >= floor:
+            if score[j] >= floor or cands.shown(j) >= floor:
                 picked.append(j)
-    keyed = []
-    for j in picked:
-        post, slot = cands.post[j], cands.slot[j]
-        shown = cands.shown(j, w.further_passages)
-        effective = shown if w.same_post_decay == 1.0 else shown * w.same_post_decay**slot
-        keyed.append((-effective, slot, cands.filling(post, slot), shown, post))
-    keyed.sort()  # (nearly sorted already)
+    keyed = sorted(map(cands.entry, picked))  # (nearly sorted already)
     return [(passage, shown, post) for _, _, passage, shown, post in keyed[:length]]
 
 
@@ -282,16 +288,16 @@ def _cap_per_post(
     return (top + later)[:k], held_back_in_top, enough
 
 
-def _best_post_scores(cands: _Candidates, further: float, count: int) -> list[float]:
+def _best_post_scores(cands: _Candidates, count: int) -> list[float]:
     """The best ``count`` posts' shown scores, best first. Posts come in the order of their
     best candidate, and the bonus adds at most ``further`` times that: stop once no later post
     can make the list."""
     best: list[float] = []
+    reach = 1.0 + cands.further + 1e-9
     for js in cands.members.values():
-        top = cands.score[js[0]]
-        if len(best) == count and top * (1.0 + further + 1e-9) < best[-1]:
+        if len(best) == count and cands.score[js[0]] * reach < best[-1]:
             break
-        best.append(cands.shown(js[0], further))
+        best.append(cands.shown(js[0]))
         best.sort(reverse=True)
         del best[count:]
     return best
@@ -651,18 +657,22 @@ class SearchIndex:
                 return [], False, []
             score = score[: len(cand)]
         cands = _Candidates(
-            cand.tolist(), score.tolist(), choice[cand].tolist(), self.passage_post[cand].tolist()
+            cand.tolist(),
+            score.tolist(),
+            choice[cand].tolist(),
+            self.passage_post[cand].tolist(),
+            w,
         )
         lead = min(w.best_post_lead, w.per_post_in_top)
         # The first few results settle the answer unless the cap holds many back: then all.
         for length in (k + 2 * w.per_post_in_top, None):
-            queue = _result_order(cands, w, length)
+            queue = _result_order(cands, length)
             if lead > 1:
                 queue = _best_post_first(queue, cands, lead, w.lead_share)
             results, held_back, enough = _cap_per_post(queue, k, w.per_post_in_top)
             if enough or length is None or length >= len(cands.score):
                 break
-        post_scores = _best_post_scores(cands, w.further_passages, RUNNERS_UP + 1)
+        post_scores = _best_post_scores(cands, RUNNERS_UP + 1)
         return results, held_back, post_scores
 
     def confidence(self, plan: QueryPlan, evidence: float, post_scores: list[float]) -> float:
