@@ -230,15 +230,18 @@ class Postings:
 
     __slots__ = ("_starts", "docs", "n_out", "term_ptr", "weights")
 
-    def __init__(self, parts: list[Part], n_ids: int, n_out: int) -> None:
-        """``parts`` with the same ``id_offset`` share a block of ids; blocks must not overlap."""
+    def __init__(
+        self, parts: list[Part], n_ids: int, n_out: int, dtype: type = np.float64
+    ) -> None:
+        """``parts`` with the same ``id_offset`` share a block of ids; blocks must not overlap.
+        Weights and sums are kept as ``dtype``."""
         total = sum(len(p.ids) for p in parts)
         # Each id's count at [id + 1], summed into starts at the end.
         self.term_ptr = np.zeros(n_ids + 1, dtype=np.int64)
         # Output positions as numpy's index type: scattering by narrower ones costs a conversion
         # per question.
         self.docs = np.empty(total, dtype=np.intp)
-        self.weights = np.empty(total, dtype=np.float64)
+        self.weights = np.empty(total, dtype=dtype)
         start = end = 0  # where the block goes in the arrays; where the ids so far end
         # Sorted block by block: a block's own ids are small (word ids fit 16 bits), which
         # ``stable_order`` sorts in one pass where the whole table's ids would take two.
@@ -278,7 +281,7 @@ class Postings:
             if 0 <= i < n_ids
         ]
         if not spans:
-            return np.zeros(0, np.intp), np.zeros(0)
+            return np.zeros(0, np.intp), np.zeros(0, self.weights.dtype)
         docs = np.concatenate([self.docs[a:b] for a, b, _ in spans])
         weights = np.concatenate([self.weights[a:b] for a, b, _ in spans])
         if any(boost != 1.0 for _, _, boost in spans):
@@ -288,7 +291,7 @@ class Postings:
     def scores(self, ids: list[int], boosts: list[float] | None = None) -> np.ndarray:
         """Dense sums over the whole output (repeated ids count again)."""
         docs, weights = self.gather(ids, boosts)
-        out = np.zeros(self.n_out)
+        out = np.zeros(self.n_out, self.weights.dtype)
         # Adds in posting order, as ``bincount`` would, and (numpy 2) faster than it.
         np.add.at(out, docs, weights)
         return out

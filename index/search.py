@@ -386,7 +386,11 @@ class SearchIndex:
                 parts.append(field_part(field, factor, id_offset, positions))
             del field
         self._in_use = in_use.tolist()  # a Python list: a question looks up a handful
-        self._table = Postings(parts, n_terms + PHRASE_BUCKETS, self._post_offset + len(self.posts))
+        # Single precision, as bm25s keeps its scores: half the memory a question reads and
+        # writes. (The BM25 core keeps double precision, where it must match rank-bm25 bit for bit.)
+        self._table = Postings(
+            parts, n_terms + PHRASE_BUCKETS, self._post_offset + len(self.posts), np.float32
+        )
 
     # ---------------------------------------------------------------- catalogue look-ups
 
