@@ -371,14 +371,14 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
         return np.argsort(-scores, kind="stable")
     if k <= 0:
         return np.zeros(0, dtype=np.intp)
-    neg = -scores  # (measured: much faster to partition at k than the scores at n - k)
-    part = np.argpartition(neg, k - 1)
-    kth = neg[part[k - 1]]
-    part = part[:k]
-    top = neg[part]
-    # argpartition picks arbitrary members of a tie at the cut: take the lowest indices instead.
-    if np.count_nonzero(neg == kth) > np.count_nonzero(top == kth):
-        above = part[top < kth]
-        part = np.concatenate([above, np.flatnonzero(neg == kth)[: k - len(above)]])
-        top = neg[part]
-    return part[np.lexsort((part, top))]
+    neg = -scores
+    # The k-th best value (partitioning values is about twice as fast as their indices), then
+    # everything at least as good, in index order.
+    kth = np.partition(neg, k - 1)[k - 1]
+    chosen = np.flatnonzero(neg <= kth)
+    top = neg[chosen]
+    if len(chosen) > k:  # a tie at the cut: keep its lowest indices
+        above = top < kth
+        keep = above | (np.cumsum(~above) <= k - np.count_nonzero(above))
+        chosen, top = chosen[keep], top[keep]
+    return chosen[np.lexsort((chosen, top))]

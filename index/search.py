@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,9 +182,13 @@ class _Candidates:
         self.passage, self.score, self.choice, self.post = passage, score, choice, post
         self.further = weights.further_passages  # a post's best counts this of its second best
         self.decay = weights.same_post_decay  # a post's n-th slot counts decay**n times less
-        self.members: defaultdict[int, list[int]] = defaultdict(list)  # post → its, best first
+        members: dict[int, list[int]] = {}  # post → its candidates (positions), best first
         for j, p in enumerate(post):
-            self.members[p].append(j)
+            if p in members:
+                members[p].append(j)
+            else:
+                members[p] = [j]
+        self.members = members
         self._by_choice: dict[int, list[int]] = {}
 
     def shown(self, j: int) -> float:
@@ -194,18 +197,6 @@ class _Candidates:
         if js[0] != j or len(js) == 1:
             return self.score[j]
         return self.score[j] + self.further * self.score[js[1]]
-
-    def entry(self, j: int) -> tuple[float, int, int, float, int]:
-        """Candidate ``j``'s slot in its post, as (-effective score, slot, passage shown there,
-        shown score, post): slot n shows the post's n-th passage by ``choice``."""
-        post = self.post[j]
-        js = self.members[post]
-        shown = self.shown(j)
-        if len(js) == 1:
-            return (-shown, 0, self.passage[j], shown, post)
-        slot = js.index(j)
-        effective = shown if self.decay == 1.0 else shown * self.decay**slot
-        return (-effective, slot, self.filling(post, slot), shown, post)
 
     def filling(self, post: int, slot: int) -> int:
         """The passage shown in a post's ``slot``: its slot-th candidate by ``choice``."""
@@ -241,7 +232,19 @@ def _result_order(cands: _Candidates, length: int | None) -> list[Entry]:
                 break
             if score[j] >= floor or cands.shown(j) >= floor:
                 picked.append(j)
-    keyed = sorted(map(cands.entry, picked))  # (nearly sorted already)
+    passage, post, members = cands.passage, cands.post, cands.members
+    keyed = []  # (-effective score, slot, passage shown there, shown score, post)
+    for j in picked:
+        p = post[j]
+        js = members[p]
+        if len(js) == 1:
+            keyed.append((-score[j], 0, passage[j], score[j], p))
+            continue
+        slot = js.index(j)
+        shown = score[j] + cands.further * score[js[1]] if slot == 0 else score[j]
+        effective = shown if cands.decay == 1.0 else shown * cands.decay**slot
+        keyed.append((-effective, slot, cands.filling(p, slot), shown, p))
+    keyed.sort()  # (nearly sorted already)
     return [(passage, shown, post) for _, _, passage, shown, post in keyed[:length]]
 
 
@@ -669,7 +672,7 @@ class SearchIndex:
         )
         lead = min(w.best_post_lead, w.per_post_in_top)
         # The first few results settle the answer unless the cap holds many back: then all.
-        for length in (k + 2 * w.per_post_in_top, None):
+        for length in (k + w.per_post_in_top, None):
             queue = _result_order(cands, length)
             if lead > 1:
                 queue = _best_post_first(queue, cands, lead, w.lead_share)
