@@ -328,7 +328,7 @@ class SearchIndex:
         self.built_at = built_at
         self.vocab = {t: i for i, t in enumerate(data.vocab)}
         n_terms = len(data.vocab)
-        self.passage_post = np.repeat(np.arange(len(posts), dtype=np.int32), data.passage_counts)
+        self.passage_post = np.repeat(np.arange(len(posts), dtype=np.intp), data.passage_counts)
         self.post_index = {p.id: i for i, p in enumerate(posts)}
         self.post_first_passage = np.concatenate([[0], np.cumsum(data.passage_counts)]).astype(
             np.int64
@@ -555,9 +555,10 @@ class SearchIndex:
         ids = plan.term_ids + [n_terms + pair for pair in plan.phrase_ids]
         boosts = plan.boosts + [1.0] * len(plan.phrase_ids)
         summed = self._table.scores(ids, boosts)
-        choice = summed[:n] + summed[self._post_offset :][self.passage_post]
-        best = self._sentences.reduce(summed[self._sentence_offset : self._post_offset])
-        scores = choice + best
+        choice = summed[:n]  # (a view: summed is this question's own array)
+        choice += summed[self._post_offset :][self.passage_post]
+        scores = self._sentences.reduce(summed[self._sentence_offset : self._post_offset])
+        scores += choice
         if plan.asks_quantity and w.quantity:
             # Which of a post's passages to show: the one that states an amount.
             choice *= 1.0 + w.quantity * self.data.states_amount  # ``scores`` as is
