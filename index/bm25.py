@@ -4,7 +4,8 @@ Scoring follows ``rank_bm25.BM25Okapi`` exactly (same IDF, same epsilon floor fo
 same length normalisation), so rankings are identical to rank-bm25 on the same tokens. What
 differs is *when* the work happens: rank-bm25 walks every document in Python for every query term;
 here each (term, document) weight is computed once at build time (the bm25s approach), and a query
-only gathers the postings of its terms and sums them with one ``np.bincount``.
+only sums the postings of its terms (``np.add.at`` in query order, or scipy's compiled sparse
+mat-vec kernel where the order of addition is free).
 
 Known rank-bm25 quirks we keep on purpose (they are its scoring): a term in more than half of the
 documents has a negative Robertson–Spärck Jones IDF, which BM25Okapi replaces with
@@ -22,6 +23,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+
+try:  # scipy's compiled sparse kernels: a private module, so numpy stands in if it ever moves
+    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
+except ImportError:  # pragma: no cover
+    _csc_matvec = None
 
 K1 = 1.5
 B = 0.75
@@ -225,22 +231,31 @@ class Postings:
     field's weights for it, into one output array with a region per kind of document.
 
     Scores are linear in the fields, so they are folded together at build time: a question then
-    costs one gather and one ``bincount`` however many fields there are.
+    costs one pass over its ids' postings however many fields there are.
     """
 
-    __slots__ = ("_starts", "docs", "n_out", "term_ptr", "weights")
+    __slots__ = ("_starts", "docs", "in_order", "n_out", "term_ptr", "weights")
 
     def __init__(
-        self, parts: list[Part], n_ids: int, n_out: int, dtype: type = np.float64
+        self,
+        parts: list[Part],
+        n_ids: int,
+        n_out: int,
+        dtype: type = np.float64,
+        in_order: bool = True,
     ) -> None:
         """``parts`` with the same ``id_offset`` share a block of ids; blocks must not overlap.
-        Weights and sums are kept as ``dtype``."""
+
+        Weights and sums are kept as ``dtype``. ``in_order``: each output's weights are added
+        in the order the ids are given, as rank-bm25 adds a query's terms (its scores, bit for
+        bit); else in an order that lets a compiled kernel do the whole sum (see ``scores``).
+        """
         total = sum(len(p.ids) for p in parts)
+        if max(n_out, total) >= 2**31:
+            raise ValueError("postings and output positions must fit 32 bits")
         # Each id's count at [id + 1], summed into starts at the end.
         self.term_ptr = np.zeros(n_ids + 1, dtype=np.int64)
-        # Output positions as numpy's index type: scattering by narrower ones costs a conversion
-        # per question.
-        self.docs = np.empty(total, dtype=np.intp)
+        self.docs = np.empty(total, dtype=np.int32)
         self.weights = np.empty(total, dtype=dtype)
         start = end = 0  # where the block goes in the arrays; where the ids so far end
         # Sorted block by block: a block's own ids are small (word ids fit 16 bits), which
@@ -264,24 +279,29 @@ class Postings:
         np.cumsum(self.term_ptr, out=self.term_ptr)
         self._starts = memoryview(self.term_ptr)  # a question reads a few: Python ints, no copy
         self.n_out = n_out
+        self.in_order = in_order or _csc_matvec is None
 
-    def gather(
-        self, ids: list[int], boosts: list[float] | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The postings of ``ids``: (output positions, weights). Ids outside the table are
-        ignored (as rank-bm25 ignores unknown words); repeated ids count again; ``boosts`` scales
-        each id's weights."""
+    def _spans(self, ids: list[int], boosts: list[float] | None) -> list[tuple[int, int, float]]:
+        """(start, end, boost) of each id's postings; ids outside the table are ignored (as
+        rank-bm25 ignores unknown words)."""
         starts = self._starts
         n_ids = len(starts) - 1
         if boosts is None:
             boosts = [1.0] * len(ids)
-        spans = [
+        return [
             (starts[i], starts[i + 1], boost)
             for i, boost in zip(ids, boosts, strict=True)
             if 0 <= i < n_ids
         ]
+
+    def gather(
+        self, ids: list[int], boosts: list[float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The postings of ``ids``: (output positions, weights). Repeated ids count again;
+        ``boosts`` scales each id's weights."""
+        spans = self._spans(ids, boosts)
         if not spans:
-            return np.zeros(0, np.intp), np.zeros(0, self.weights.dtype)
+            return np.zeros(0, np.int32), np.zeros(0, self.weights.dtype)
         docs = np.concatenate([self.docs[a:b] for a, b, _ in spans])
         weights = np.concatenate([self.weights[a:b] for a, b, _ in spans])
         if any(boost != 1.0 for _, _, boost in spans):
@@ -290,10 +310,22 @@ class Postings:
 
     def scores(self, ids: list[int], boosts: list[float] | None = None) -> np.ndarray:
         """Dense sums over the whole output (repeated ids count again)."""
-        docs, weights = self.gather(ids, boosts)
         out = np.zeros(self.n_out, self.weights.dtype)
-        # Adds in posting order, as ``bincount`` would, and (numpy 2) faster than it.
-        np.add.at(out, docs, weights)
+        if self.in_order:
+            docs, weights = self.gather(ids, boosts)
+            np.add.at(out, docs, weights)  # in posting order, as ``bincount`` would add
+            return out
+        # The table is a sparse matrix in CSC form (a column per id, a row per output) and the
+        # question a vector of boosts: scipy's compiled mat-vec kernel sums column j, times
+        # x[j], over ptr[j]..ptr[j + 1], without copying any postings out. It is given the ids'
+        # spans back to back, gap columns of weight 0 between them; sorted by start from the
+        # last, each gap runs backwards (from one span's end to an earlier start): empty.
+        spans = sorted(self._spans(ids, boosts), reverse=True)
+        if spans:
+            ptr = np.array([bound for a, b, _ in spans for bound in (a, b)], dtype=np.int32)
+            x = np.zeros(len(ptr) - 1, self.weights.dtype)
+            x[::2] = [boost for _, _, boost in spans]
+            _csc_matvec(self.n_out, len(x), ptr, self.docs, self.weights, x, out)
         return out
 
 

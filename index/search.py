@@ -389,10 +389,15 @@ class SearchIndex:
                 parts.append(field_part(field, factor, id_offset, positions))
             del field
         self._in_use = in_use.tolist()  # a Python list: a question looks up a handful
-        # Single precision, as bm25s keeps its scores: half the memory a question reads and
-        # writes. (The BM25 core keeps double precision, where it must match rank-bm25 bit for bit.)
+        # Single precision, as bm25s keeps its scores, and summed by a compiled kernel: half the
+        # memory a question reads and writes, and no copies of its postings. (The BM25 core keeps
+        # double precision and rank-bm25's order of addition: it must match it bit for bit.)
         self._table = Postings(
-            parts, n_terms + PHRASE_BUCKETS, self._post_offset + len(self.posts), np.float32
+            parts,
+            n_terms + PHRASE_BUCKETS,
+            self._post_offset + len(self.posts),
+            dtype=np.float32,
+            in_order=False,
         )
 
     # ---------------------------------------------------------------- catalogue look-ups

@@ -18,7 +18,16 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from index.analyzer import analyze
-from index.bm25 import BM25, Part, Postings, SegmentMax, TermCounts, top_k
+from index.bm25 import (
+    BM25,
+    Part,
+    Postings,
+    SegmentMax,
+    TermCounts,
+    field_part,
+    okapi_weights,
+    top_k,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "skynet-today"
@@ -315,15 +324,36 @@ def test_grouped_merges_documents_as_counting_their_union(docs, data):
 # ------------------------------------------------------------------ folded tables, segment maxima
 
 
-def test_folded_table_sums_every_part_of_an_id_into_its_output_positions() -> None:
+@pytest.mark.parametrize("in_order", [True, False])
+def test_folded_table_sums_every_part_of_an_id_into_its_output_positions(in_order: bool) -> None:
     words = Part(np.array([0, 1, 1]), np.array([0, 0, 2]), np.array([1.0, 2.0, 3.0]))
     more_words = Part(np.array([1]), np.array([2]), np.array([0.5]))
     pairs = Part(np.array([0, 2]), np.array([1, 3]), np.array([10.0, 20.0]), id_offset=2)
-    table = Postings([pairs, words, more_words], n_ids=5, n_out=4)
+    table = Postings([pairs, words, more_words], n_ids=5, n_out=4, in_order=in_order)
+    assert table.in_order is in_order  # (the compiled kernel is there)
     assert table.scores([1]).tolist() == [2.0, 0.0, 3.5, 0.0]
     assert table.scores([0, 2, 4]).tolist() == [1.0, 10.0, 0.0, 20.0]
     assert table.scores([1, 1], boosts=[1.0, 0.5]).tolist() == [3.0, 0.0, 5.25, 0.0]
     assert table.scores([3, 99, -1]).tolist() == [0.0] * 4  # no postings, or not in the table
+    assert table.scores([]).tolist() == [0.0] * 4
+
+
+@settings(max_examples=100, deadline=None)
+@given(doc_lists, st.data())
+def test_kernel_sums_equal_sums_in_query_order(docs, data):
+    stats = TermCounts.from_docs(docs)
+    n_terms = int(stats.term_ids.max()) + 1 if len(stats.term_ids) else 1
+    field = okapi_weights(stats, n_terms)
+    in_order = Postings([field_part(field)], n_terms, stats.n_docs)
+    kernel = Postings([field_part(field)], n_terms, stats.n_docs, dtype=np.float32, in_order=False)
+    ids = data.draw(st.lists(st.integers(-1, n_terms), max_size=8))  # repeats, unknown ids
+    boosts = data.draw(
+        st.lists(st.sampled_from([1.0, 0.4, 0.8]), min_size=len(ids), max_size=len(ids))
+    )
+    expected = in_order.scores(ids, boosts)
+    got = kernel.scores(ids, boosts)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
 
 
 def test_folded_table_refuses_overlapping_blocks_of_ids() -> None:
