@@ -424,4 +424,4 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
         above = top < kth
         keep = above | (np.cumsum(~above) <= k - np.count_nonzero(above))
         chosen, top = chosen[keep], top[keep]
-    return chosen[np.lexsort((chosen, top))]
+    return chosen[np.argsort(top, kind="stable")]  # (chosen is in index order: ties stay so)

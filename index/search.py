@@ -227,11 +227,16 @@ def _result_order(cands: _Candidates, length: int | None) -> list[Entry]:
         floor = score[length - 1]
         reach = 1.0 + cands.further + 1e-9  # (the margin: float rounding)
         picked = list(range(length))
+        post, members = cands.post, cands.members
         for j in range(length, total):
-            if score[j] * reach < floor:
+            s = score[j]
+            if s * reach < floor:
                 break
-            if score[j] >= floor or cands.shown(j) >= floor:
-                picked.append(j)
+            if s < floor:  # only a post's best gains, by the bonus for its second
+                js = members[post[j]]
+                if js[0] != j or len(js) == 1 or s + cands.further * score[js[1]] < floor:
+                    continue
+            picked.append(j)
     passage, post, members = cands.passage, cands.post, cands.members
     keyed = []  # (-effective score, slot, passage shown there, shown score, post)
     for j in picked:
