@@ -87,11 +87,16 @@ class _TermHashes(dict[str, int]):
 
 
 _term_hash = _TermHashes()
+term_hash = _term_hash.__getitem__
 
 
 def phrase_ids(terms: list[str]) -> list[int]:
     """Ids of adjacent term pairs ("facial recognit"), the cheap form of phrase matching."""
-    hashes = list(map(_term_hash.__getitem__, terms))
+    return pair_ids(list(map(term_hash, terms)))
+
+
+def pair_ids(hashes: list[int]) -> list[int]:
+    """``phrase_ids`` of terms given by their ``term_hash``."""
     mask = PHRASE_BUCKETS - 1
     return [((a * _PAIR_MIX) ^ b) & mask for a, b in itertools.pairwise(hashes) if a != b]
 

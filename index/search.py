@@ -34,7 +34,7 @@ from rapidfuzz.distance import Levenshtein
 from . import answers
 from .analyzer import analyze, term_for_word, words
 from .bm25 import Postings, SegmentMax, field_part, okapi_weights, top_k
-from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, IndexData, phrase_ids
+from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, IndexData, pair_ids, term_hash
 from .models import Answer, Passage, Post, PostRef, SearchFilters, SearchResult
 
 
@@ -127,8 +127,8 @@ def _one_edit_away(word: str) -> set[str]:
 
 def question_periods(question: str) -> list[tuple[dt.date, dt.date]]:
     """Date ranges a question names: "May 2024" → May 2024; "in 2019" → the year 2019."""
-    if not _YEAR.search(question):  # most questions name no year: skip the month pattern
-        return []
+    if ("19" not in question and "20" not in question) or not _YEAR.search(question):
+        return []  # most questions name no year (the substring checks cost less than a search)
     periods = []
     for month, year in _MONTH_YEAR.findall(question):
         start = dt.date(int(year), _MONTHS[month.lower()], 1)
@@ -138,6 +138,10 @@ def question_periods(question: str) -> list[tuple[dt.date, dt.date]]:
         for year in _YEAR.findall(question):
             periods.append((dt.date(int(year), 1, 1), dt.date(int(year), 12, 31) + DATE_GRACE))
     return periods
+
+
+TermInfo = tuple[int, float, int]  # a term's (id, weight in a question, ``term_hash``)
+NOT_IN_USE: TermInfo = (-1, 0.0, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +349,7 @@ class SearchIndex:
         self._term_weight = np.maximum(self.idf, 0.1).tolist()  # a word's weight in a question
         self._spelling: dict[int, list[str]] | None = None  # made on the first unknown word
         self._typo_cache: dict[str, list[str]] = {}
+        self._terms: dict[str, TermInfo] = {}  # see ``_term``
         self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
 
     def _build_tables(self, w: RankingWeights) -> None:
@@ -445,21 +450,37 @@ class SearchIndex:
 
     # ---------------------------------------------------------------- the question
 
+    def _term(self, term: str) -> TermInfo:
+        """What a question needs of a term (``NOT_IN_USE`` if no passage has it), remembered:
+        one look-up for the next question with it instead of four, each a likely cache miss
+        in a busy process."""
+        i = self.vocab.get(term)
+        info = (
+            (i, self._term_weight[i], term_hash(term))
+            if i is not None and self._in_use[i]
+            else NOT_IN_USE
+        )
+        if len(self._terms) > 100_000:  # questions bring new words: keep it bounded
+            self._terms.clear()
+        self._terms[term] = info
+        return info
+
     def _plan(self, question: str) -> QueryPlan:
         terms = list(dict.fromkeys(analyze(question)))
         ids: list[int] = []
         boosts: list[float] = []
         weight_of: dict[str, float] = {}
-        kept_terms: list[str] = []
+        hashes: list[int] = []  # of the terms kept, in order (for adjacent pairs)
         unknown = 0
         surface: dict[str, str] | None = None  # term → the question's word it came from
+        known = self._terms
         for term in terms:
-            i = self.vocab.get(term)
-            if i is not None and self._in_use[i]:
+            i, weight, hashed = known.get(term) or self._term(term)
+            if i >= 0:
                 ids.append(i)
                 boosts.append(1.0)
-                weight_of[term] = self._term_weight[i]
-                kept_terms.append(term)
+                weight_of[term] = weight
+                hashes.append(hashed)
                 continue
             fixes = self._typo_fixes(term)
             if not fixes:
@@ -472,12 +493,12 @@ class SearchIndex:
                 continue
             boost = self.weights.typo / len(fixes)  # two guesses share one word's weight
             for fix in fixes:
-                j = self.vocab[fix]
+                j, weight, hashed = known.get(fix) or self._term(fix)
                 ids.append(j)
                 boosts.append(boost)
-                weight_of[fix] = self._term_weight[j] * boost
-                kept_terms.append(fix)
-        pairs = phrase_ids(kept_terms)
+                weight_of[fix] = weight * boost
+                hashes.append(hashed)
+        pairs = pair_ids(hashes)
         return QueryPlan(
             ids,
             boosts,
