@@ -337,12 +337,18 @@ class SearchIndex:
         self.built_at = built_at
         self.vocab = {t: i for i, t in enumerate(data.vocab)}
         n_terms = len(data.vocab)
-        self.passage_post = np.repeat(np.arange(len(posts), dtype=np.intp), data.passage_counts)
+        # In the smallest type that holds a post's index: a question looks up its hundred best
+        # passages' posts here, and a small table is likelier to be in cache.
+        self.passage_post = np.repeat(
+            np.arange(len(posts), dtype=np.min_scalar_type(max(len(posts) - 1, 0))),
+            data.passage_counts,
+        )
         self.post_index = {p.id: i for i, p in enumerate(posts)}
         self.post_first_passage = np.concatenate([[0], np.cumsum(data.passage_counts)]).astype(
             np.int64
         )
         self.post_dates = np.array([p.date.toordinal() for p in posts], dtype=np.int64)
+        self._passages_per_post = data.passage_counts.astype(np.intp)
 
         self._build_tables(weights)  # (and the body field's IDF and document frequencies)
         # Per term, as Python values: a question looks up a handful, where numpy scalars cost.
@@ -587,7 +593,8 @@ class SearchIndex:
         boosts = plan.boosts + [1.0] * len(plan.phrase_ids)
         summed = self._table.scores(ids, boosts)
         choice = summed[:n]  # (a view: summed is this question's own array)
-        choice += summed[self._post_offset :][self.passage_post]
+        # (each post's passages are consecutive: repeating its sums reads less than a gather)
+        choice += np.repeat(summed[self._post_offset :], self._passages_per_post)
         scores = self._sentences.reduce(summed[self._sentence_offset : self._post_offset])
         scores += choice
         if plan.asks_quantity and w.quantity:
