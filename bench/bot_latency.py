@@ -148,10 +148,7 @@ async def run(corpus: Path, askers: int, rounds: int, sequential: int) -> None:
                     await timed_ask(emu, q, users[0])
 
                 # Baseline 2: one asker at a time.
-                alone = [
-                    await timed_ask(emu, q, users[i % askers])
-                    for i, q in enumerate(cycled)
-                ]
+                alone = [await timed_ask(emu, q, users[i % askers]) for i, q in enumerate(cycled)]
 
                 # The load: rounds of `askers` questions dispatched at once.
                 beats_before = len(emu.heartbeats)

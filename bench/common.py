@@ -202,15 +202,18 @@ def time_interleaved(
     rounds: int,
     seed: int = 0,
     only_some: dict[str, int] | None = None,
+    block: int = 1,
 ) -> dict[str, list[float]]:
-    """Per-call latencies (ms) of each system, interleaved query by query.
+    """Per-call latencies (ms) of each system, interleaved block by block.
 
-    Each round visits the queries in a fresh random order and, for each query, runs every system
-    once in a fresh random order, so machine noise falls on all systems alike. Not a rotation: a
-    rotation keeps the cyclic order, so one system would always run right after the same other
-    one, e.g. always with the caches rank-bm25's pure-Python loop just flushed, or always warmed
-    by a sibling running much the same code (measured: ±30 % on the same code). ``only_some``
-    limits a slow system to an evenly spread sample of that many queries (per round).
+    Each round visits the queries in a fresh random order, cut into blocks of ``block``; each
+    system runs a whole block in turn, the systems in a fresh random order per block, so machine
+    noise falls on all alike. With ``block=1`` every call comes right after another system's
+    (cold: its code and data evicted by the other's); with a few dozen, each system answers a
+    stream of questions (warm, as a server does). Not a rotation: that keeps the cyclic order,
+    so one system would always run right after the same other one (measured: ±30 % on the same
+    code). ``only_some`` limits a slow system to an evenly spread sample of that many queries
+    (per round).
     """
     rng = random.Random(seed)
     names = list(systems)
@@ -224,16 +227,18 @@ def time_interleaved(
         order = list(range(len(queries)))
         rng.shuffle(order)
         gc.collect()
-        for qi in order:
-            q = queries[qi]
+        for start in range(0, len(order), block):
+            chunk = order[start : start + block]
             rng.shuffle(names)
             for name in names:
-                if name in sampled and qi not in sampled[name]:
-                    continue
                 fn = systems[name]
-                t0 = clock()
-                fn(q)
-                samples[name].append((clock() - t0) / 1e6)
+                for qi in chunk:
+                    if name in sampled and qi not in sampled[name]:
+                        continue
+                    q = queries[qi]
+                    t0 = clock()
+                    fn(q)
+                    samples[name].append((clock() - t0) / 1e6)
     return samples
 
 
