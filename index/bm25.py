@@ -323,8 +323,9 @@ class Postings:
         spans = sorted(self._spans(ids, boosts), reverse=True)
         if spans:
             ptr = np.array([bound for a, b, _ in spans for bound in (a, b)], dtype=np.int32)
-            x = np.zeros(len(ptr) - 1, self.weights.dtype)
-            x[::2] = [boost for _, _, boost in spans]
+            x = np.array(
+                [w for _, _, boost in spans for w in (boost, 0.0)][:-1], self.weights.dtype
+            )
             _csc_matvec(self.n_out, len(x), ptr, self.docs, self.weights, x, out)
         return out
 

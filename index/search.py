@@ -694,20 +694,14 @@ class SearchIndex:
         ``RUNNERS_UP`` + 1 posts' scores (best first)."""
         w = self.weights
         cand = top_k(scores, min(candidates, len(scores)))  # best first, ties by index
-        if not len(cand):
-            return [], False, []
-        score = scores[cand]
-        if not score[-1] > 0:  # (best first: only a tail can be non-positive)
-            cand = cand[: int(np.count_nonzero(score > 0))]
-            if not len(cand):
-                return [], False, []
+        score = scores[cand].tolist()
+        if score and not score[-1] > 0:  # (best first: only a tail can be non-positive)
+            cand = cand[: sum(s > 0 for s in score)]
             score = score[: len(cand)]
+        if not score:
+            return [], False, []
         cands = _Candidates(
-            cand.tolist(),
-            score.tolist(),
-            choice[cand].tolist(),
-            self.passage_post[cand].tolist(),
-            w,
+            cand.tolist(), score, choice[cand].tolist(), self.passage_post[cand].tolist(), w
         )
         lead = min(w.best_post_lead, w.per_post_in_top)
         # The first few results settle the answer unless the cap holds many back: then all.
