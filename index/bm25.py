@@ -215,13 +215,17 @@ def field_part(
     factor: float | np.ndarray = 1.0,
     id_offset: int = 0,
     positions: np.ndarray | None = None,
+    dtype: type = np.float64,
 ) -> Part:
     """One field's pairs for a ``Postings`` table: weights times ``factor`` (a number, or one per
-    document), term ids shifted by ``id_offset``, documents sent to ``positions[doc]``."""
+    document) as ``dtype``, term ids shifted by ``id_offset``, documents sent to
+    ``positions[doc]``. (In the table's own type: a table's parts are all held while it is
+    built, the peak of loading an index.)"""
     if isinstance(factor, np.ndarray):
         weights = field.weights * factor[field.pair_doc]
     else:
         weights = field.weights if factor == 1.0 else field.weights * factor
+    weights = weights.astype(dtype, copy=False)
     docs = field.pair_doc if positions is None else positions[field.pair_doc].astype(np.int32)
     return Part(field.pair_term, docs, weights, id_offset)
 
@@ -253,8 +257,9 @@ class Postings:
         total = sum(len(p.ids) for p in parts)
         if max(n_out, total) >= 2**31:
             raise ValueError("postings and output positions must fit 32 bits")
-        # Each id's count at [id + 1], summed into starts at the end.
-        self.term_ptr = np.zeros(n_ids + 1, dtype=np.int64)
+        # Each id's count at [id + 1], summed into starts at the end. (32 bits: with a million
+        # phrase buckets, 64 would take 4 MB more.)
+        self.term_ptr = np.zeros(n_ids + 1, dtype=np.int32)
         self.docs = np.empty(total, dtype=np.int32)
         self.weights = np.empty(total, dtype=dtype)
         start = end = 0  # where the block goes in the arrays; where the ids so far end

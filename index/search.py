@@ -402,7 +402,7 @@ class SearchIndex:
                 in_use |= field.df > 0
             factor, id_offset, positions = placement[name]
             if name == "body" or getattr(w, name):
-                parts.append(field_part(field, factor, id_offset, positions))
+                parts.append(field_part(field, factor, id_offset, positions, np.float32))
             del field
         self._in_use = in_use.tolist()  # a Python list: a question looks up a handful
         # Single precision, as bm25s keeps its scores, and summed by a compiled kernel: half the
