@@ -367,7 +367,8 @@ class SearchIndex:
 
             [passages | sentences (laid out for a per-passage maximum) | posts]
 
-        A question then costs one gather and one ``bincount``. The opening-passage prior is
+        A question then costs one pass over its postings (see ``Postings.scores``). The
+        opening-passage prior is
         folded in as a per-passage weight.
         """
         n_passages = len(self.passages)
