@@ -368,8 +368,7 @@ class SearchIndex:
             [passages | sentences (laid out for a per-passage maximum) | posts]
 
         A question then costs one pass over its postings (see ``Postings.scores``). The
-        opening-passage prior is
-        folded in as a per-passage weight.
+        opening-passage prior is folded in as a per-passage weight.
         """
         n_passages = len(self.passages)
         n_terms = len(self.data.vocab)
