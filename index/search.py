@@ -231,16 +231,11 @@ def _result_order(cands: _Candidates, length: int | None) -> list[Entry]:
         floor = score[length - 1]
         reach = 1.0 + cands.further + 1e-9  # (the margin: float rounding)
         picked = list(range(length))
-        post, members = cands.post, cands.members
         for j in range(length, total):
-            s = score[j]
-            if s * reach < floor:
+            if score[j] * reach < floor:
                 break
-            if s < floor:  # only a post's best gains, by the bonus for its second
-                js = members[post[j]]
-                if js[0] != j or len(js) == 1 or s + cands.further * score[js[1]] < floor:
-                    continue
-            picked.append(j)
+            if score[j] >= floor or cands.shown(j) >= floor:
+                picked.append(j)
     passage, post, members = cands.passage, cands.post, cands.members
     keyed = []  # (-effective score, slot, passage shown there, shown score, post)
     for j in picked:
@@ -250,7 +245,7 @@ def _result_order(cands: _Candidates, length: int | None) -> list[Entry]:
             keyed.append((-score[j], 0, passage[j], score[j], p))
             continue
         slot = js.index(j)
-        shown = score[j] + cands.further * score[js[1]] if slot == 0 else score[j]
+        shown = cands.shown(j)
         effective = shown if cands.decay == 1.0 else shown * cands.decay**slot
         keyed.append((-effective, slot, cands.filling(p, slot), shown, p))
     keyed.sort()  # (nearly sorted already)

@@ -565,3 +565,31 @@ def test_questions_asking_for_an_amount_are_recognised(question: str, asks: bool
 )
 def test_passages_stating_an_amount_are_recognised(text: str, states: bool) -> None:
     assert states_amount(text) is states
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_ordering_only_the_first_results_gives_the_same_first_results(data) -> None:
+    """``_result_order`` skips candidates that cannot reach the first ``length`` results: the
+    first ``length`` must be those of ordering every candidate."""
+    count = data.draw(st.integers(1, 60))
+    score = sorted(
+        data.draw(
+            st.lists(
+                st.sampled_from([1.0, 2.0, 2.5, 3.0, 4.0, 7.5]), min_size=count, max_size=count
+            )
+        ),
+        reverse=True,
+    )
+    post = data.draw(st.lists(st.integers(0, 12), min_size=count, max_size=count))
+    choice = data.draw(st.lists(st.floats(0, 10), min_size=count, max_size=count))
+    further = data.draw(st.sampled_from([0.0, 0.15, 0.5, 1.0]))
+    weights = dataclasses.replace(DEFAULT_WEIGHTS, further_passages=further)
+
+    def candidates() -> search_module._Candidates:
+        return search_module._Candidates(list(range(count)), score, choice, post, weights)
+
+    length = data.draw(st.integers(1, count))
+    everything = search_module._result_order(candidates(), None)
+    assert search_module._result_order(candidates(), length) == everything[:length]
+    assert sorted(passage for passage, _, _ in everything) == list(range(count))
