@@ -338,12 +338,11 @@ class Postings:
 class SegmentMax:
     """The maximum of each run of consecutive values (e.g. each passage's best sentence), via a
     padded layout: value ``j`` of segment ``s`` is placed at ``j * n_segments + s``, so the
-    maxima are one reduction over ``width`` rows. A long segment's next ``width`` values go to a
-    second such layer over the long segments only, and any further ones to an overflow area
-    (``np.maximum.at`` costs far more per value than a reduction). The layout is where a table
-    sends its values (``positions``); ``reduce`` reads it back."""
+    maxima are one reduction over ``width`` rows; values beyond ``width`` in a long segment go to
+    an overflow area after the rows. The layout is where a table sends its values
+    (``positions``); ``reduce`` reads it back."""
 
-    __slots__ = ("long_segments", "n_segments", "n_slots", "overflow_segment", "positions", "width")
+    __slots__ = ("n_segments", "n_slots", "overflow_segment", "positions", "width")
 
     def __init__(self, counts: np.ndarray, width: int) -> None:
         n = len(counts)
@@ -351,30 +350,20 @@ class SegmentMax:
         segment = np.repeat(np.arange(n, dtype=np.int64), counts)
         starts = np.cumsum(counts) - counts
         rank = np.arange(len(segment), dtype=np.int64) - np.repeat(starts, counts)
-        self.long_segments = np.flatnonzero(counts > width)
-        m = len(self.long_segments)
-        column = np.zeros(n, dtype=np.int64)  # a long segment's column in the second layer
-        column[self.long_segments] = np.arange(m)
+        over = rank >= width
         self.positions = rank * n + segment
-        second = rank >= width
-        self.positions[second] = n * width + (rank[second] - width) * m + column[segment[second]]
-        over = rank >= 2 * width
-        self.positions[over] = (n + m) * width + np.arange(int(over.sum()))
+        self.positions[over] = n * width + np.arange(int(over.sum()))
         self.overflow_segment = segment[over]
         self.n_segments = n
         self.width = width
-        self.n_slots = (n + m) * width + len(self.overflow_segment)
+        self.n_slots = n * width + len(self.overflow_segment)
 
     def reduce(self, values: np.ndarray) -> np.ndarray:
         """Per segment, the maximum of its values (and of 0: empty slots hold 0)."""
-        n, m, width = self.n_segments, len(self.long_segments), self.width
+        n, width = self.n_segments, self.width
         best = values[: n * width].reshape(width, n).max(axis=0, initial=0.0)
-        if m:
-            more = values[n * width : (n + m) * width].reshape(width, m).max(axis=0)
-            np.maximum(best[self.long_segments], more, out=more)
-            best[self.long_segments] = more
         if len(self.overflow_segment):
-            np.maximum.at(best, self.overflow_segment, values[(n + m) * width : self.n_slots])
+            np.maximum.at(best, self.overflow_segment, values[n * width : self.n_slots])
         return best
 
 
