@@ -342,3 +342,10 @@ def analyze_many(texts: Iterable[str]) -> list[list[str]]:
 def term_for_word(word: str) -> tuple[str, ...]:
     """The terms a single surface word yields (used by typo correction and highlighting)."""
     return _terms_for(word.casefold())
+
+
+def terms_of_plain_words(words: list[str]) -> list[str]:
+    """The terms of lower-case a–z words, as ``term_for_word`` gives them (a stem each, nothing
+    for a stopword), in one batch and without memoising them: typo correction tries hundreds
+    of spellings that are not words."""
+    return _stemmer.stemWords([w for w in words if w not in STOPWORDS])

@@ -32,7 +32,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from . import answers
-from .analyzer import analyze, term_for_word, words
+from .analyzer import analyze, term_for_word, terms_of_plain_words, words
 from .bm25 import Postings, SegmentMax, field_part, okapi_weights, top_k
 from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, IndexData, pair_ids, term_hash
 from .models import Answer, Passage, Post, PostRef, SearchFilters, SearchResult
@@ -561,11 +561,10 @@ class SearchIndex:
         if cached is not None:
             return cached
         found: dict[str, int] = {}
-        for edit in _one_edit_away(word):
-            for term in term_for_word(edit):
-                i = self.vocab.get(term)
-                if i is not None and self._in_use[i] and self._body_df[i] >= MIN_FIX_DF:
-                    found[term] = int(self._body_df[i])
+        for term in terms_of_plain_words(list(_one_edit_away(word))):
+            i = self.vocab.get(term)
+            if i is not None and self._in_use[i] and self._body_df[i] >= MIN_FIX_DF:
+                found[term] = int(self._body_df[i])
         fixes = sorted(found, key=lambda t: (-found[t], t))[:2]
         return self._remember_fixes(key, fixes)
 

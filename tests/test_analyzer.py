@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.analyzer import STOPWORDS, analyze, analyze_many, term_for_word, words
+from index.analyzer import (
+    STOPWORDS,
+    analyze,
+    analyze_many,
+    term_for_word,
+    terms_of_plain_words,
+    words,
+)
 
 
 def test_case_folding() -> None:
@@ -140,3 +147,9 @@ def test_deterministic_and_compositional(a: str, b: str) -> None:
     first = analyze(a)
     assert analyze(a) == first  # the second call is served from the word cache
     assert analyze(a + " " + b) == first + analyze(b)  # words never join across a space
+
+
+@given(st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12)))
+def test_plain_words_in_a_batch_give_what_each_word_gives(batch: list[str]) -> None:
+    expected = [term for word in batch for term in term_for_word(word)]
+    assert terms_of_plain_words(batch) == expected
