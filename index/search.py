@@ -26,6 +26,7 @@ import datetime as dt
 import re
 import string
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import process
@@ -144,8 +145,7 @@ TermInfo = tuple[int, float, int]  # a term's (id, weight in a question, ``term_
 NOT_IN_USE: TermInfo = (-1, 0.0, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class QueryPlan:
+class QueryPlan(NamedTuple):  # (a tuple: made for every question, cheaper than a frozen class)
     term_ids: list[int]
     boosts: list[float]
     phrase_ids: list[int]
