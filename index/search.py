@@ -173,7 +173,17 @@ class _Candidates:
     dozen small numpy calls a vectorised grouping takes.
     """
 
-    __slots__ = ("_by_choice", "choice", "decay", "further", "members", "passage", "post", "score")
+    __slots__ = (
+        "_by_choice",
+        "choice",
+        "decay",
+        "further",
+        "members",
+        "passage",
+        "post",
+        "reach",
+        "score",
+    )
 
     def __init__(
         self,
@@ -186,6 +196,9 @@ class _Candidates:
         self.passage, self.score, self.choice, self.post = passage, score, choice, post
         self.further = weights.further_passages  # a post's best counts this of its second best
         self.decay = weights.same_post_decay  # a post's n-th slot counts decay**n times less
+        # The most a candidate's shown score can exceed its own (by the bonus, as its post's
+        # best); the margin covers float rounding.
+        self.reach = 1.0 + self.further + 1e-9
         members: dict[int, list[int]] = {}  # post → its candidates (positions), best first
         for j, p in enumerate(post):
             if p in members:
@@ -229,10 +242,9 @@ def _result_order(cands: _Candidates, length: int | None) -> list[Entry]:
         length, picked = None, range(total)
     else:
         floor = score[length - 1]
-        reach = 1.0 + cands.further + 1e-9  # (the margin: float rounding)
         picked = list(range(length))
         for j in range(length, total):
-            if score[j] * reach < floor:
+            if score[j] * cands.reach < floor:
                 break
             if score[j] >= floor or cands.shown(j) >= floor:
                 picked.append(j)
@@ -300,9 +312,8 @@ def _best_post_scores(cands: _Candidates, count: int) -> list[float]:
     best candidate, and the bonus adds at most ``further`` times that: stop once no later post
     can make the list."""
     best: list[float] = []
-    reach = 1.0 + cands.further + 1e-9
     for js in cands.members.values():
-        if len(best) == count and cands.score[js[0]] * reach < best[-1]:
+        if len(best) == count and cands.score[js[0]] * cands.reach < best[-1]:
             break
         best.append(cands.shown(js[0]))
         best.sort(reverse=True)
@@ -563,7 +574,7 @@ class SearchIndex:
         found: dict[str, int] = {}
         for term in terms_of_plain_words(list(_one_edit_away(word))):
             i = self.vocab.get(term)
-            if i is not None and self._in_use[i] and self._body_df[i] >= MIN_FIX_DF:
+            if i is not None and self._body_df[i] >= MIN_FIX_DF:  # (so in use, too)
                 found[term] = int(self._body_df[i])
         fixes = sorted(found, key=lambda t: (-found[t], t))[:2]
         return self._remember_fixes(key, fixes)
