@@ -171,7 +171,7 @@ class Ask(commands.Cog):
             **kwargs,
         )
         if isinstance(view, ResultsView):
-            view.attach(sent.edit)
+            view.track(sent)
 
     async def _reply(self, message: discord.Message, text: str) -> None:
         await message.channel.send(
