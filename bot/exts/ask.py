@@ -145,7 +145,7 @@ class Ask(commands.Cog):
             question, filters, asker_id=interaction.user.id, deletable=not private
         )
         await show_answer(interaction, embed, view)
-        log.debug("answered %r: %s", question[:80],
+        log.debug("answered %r: %s", "(private)" if private else question[:80],
                  "declined" if found.declined else f"{len(found.results)} results")
 
     # ------------------------------------------------------------------ mentions
