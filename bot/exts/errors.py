@@ -101,10 +101,20 @@ async def _remove_public_placeholder(interaction: discord.Interaction[Any]) -> N
     showing the error to the whole channel. A private placeholder is left to be replaced."""
     try:
         original = await interaction.original_response()
-        if original.flags.loading and not original.flags.ephemeral:
-            await interaction.delete_original_response()
     except discord.NotFound:
-        pass  # already gone
+        return  # already gone
+    except discord.HTTPException as exc:
+        # Unknown state: most likely still the placeholder, so never risk answering over it.
+        log.warning("Could not look at the reply to %s: %s", interaction.id, exc)
+        original = None
+    if original is None or (original.flags.loading and not original.flags.ephemeral):
+        try:
+            await interaction.delete_original_response()
+        except discord.NotFound:
+            pass
+        except discord.HTTPException as exc:
+            # Better the error in the channel than a "thinking…" that never ends.
+            log.warning("Could not remove the placeholder of %s: %s", interaction.id, exc)
 
 
 class Errors(commands.Cog):

@@ -25,18 +25,14 @@ log = logging.getLogger(__name__)
 
 Command = app_commands.Command[Any, ..., Any]
 
-# One typical use of each command, as a user would type it.
+# A typical use of the commands with options, as a user would type it.
 EXAMPLES: dict[str, str] = {
     "ask": "`/ask question: which companies stopped selling face recognition to police?` "
            "(add `category:` or `since:` to narrow it, `private: True` to see it alone)",
     "brief": "`/brief title: deepfakes` (pick a title as you type)",
     "latest": "`/latest category: briefs count: 3`",
-    "about": "`/about`",
-    "help": "`/help`",
-    "alerts subscribe": "`/alerts subscribe channel: #news`",
+    "alerts subscribe": "`/alerts subscribe channel: #news category: briefs`",
     "alerts unsubscribe": "`/alerts unsubscribe channel: #news`",
-    "alerts list": "`/alerts list`",
-    "reindex": "`/reindex`",
 }
 
 
