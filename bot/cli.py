@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib.metadata
 import json
 import sqlite3
 import sys
@@ -30,6 +31,14 @@ console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 
+def _version() -> str:
+    # As bot.client.version(), without importing discord.py for `--version`.
+    try:
+        return importlib.metadata.version("briefbot")
+    except importlib.metadata.PackageNotFoundError:
+        return "dev"
+
+
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -48,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="briefbot", description="Answer questions about a site's posts, with citations."
     )
+    parser.add_argument("--version", action="version", version=f"briefbot {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("index", help="build or refresh the index")

@@ -27,6 +27,7 @@ EXTENSIONS = (
     "bot.exts.brief",
     "bot.exts.latest",
     "bot.exts.about",
+    "bot.exts.help",
     "bot.exts.alerts",  # /alerts and the new-post watcher
     "bot.exts.reindex",
     "bot.exts.health",  # the heartbeat file read by `briefbot health`

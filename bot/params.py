@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
+from rapidfuzz import fuzz
 
-from bot.formatting import post_key, text_choices, title_choices
+from bot.formatting import escape, plain, post_key, text_choices, title_choices
 from index.models import Post
 
 if TYPE_CHECKING:
@@ -91,14 +93,50 @@ class PostTitle(app_commands.Transformer):
     async def transform(self, interaction: discord.Interaction[Any], value: str) -> Post:
         index = _index(interaction)
         post = resolve_post(index, value)
-        if post is None:
-            found = await asyncio.to_thread(index.find_titles, value, 1) if value.strip() else []
-            post = found[0] if found else None
-        if post is None:
-            raise UserError(
-                f"No post matches {value.strip()[:80]!r}. Pick one of the suggestions as you type."
-            )
-        return post
+        if post is not None:
+            return post
+        found = await asyncio.to_thread(index.find_titles, value, 3) if value.strip() else []
+        if found and title_matches(value, found[0].title):
+            return found[0]
+        closest = "; ".join(f"**{escape(plain(p.title))[:90]}**" for p in found)
+        raise UserError(
+            f"No post matches {value.strip()[:80]!r}."
+            + (f" Closest titles: {closest}." if closest else "")
+            + " Pick one of the suggestions as you type."
+        )
+
+
+# Words too common to tell titles apart.
+_TITLE_STOPWORDS = frozenset({
+    "an", "in", "of", "on", "to", "is", "it", "the", "and", "for", "with", "what", "how", "why",
+    "who", "when", "from", "that", "this", "about", "are", "was", "were", "did", "does", "post",
+    "posts", "article", "brief",
+})
+_WORD = re.compile(r"\w[\w'-]*")
+# A typed word counts as in the title when this similar to one of its words (typos, plurals).
+_WORD_SIMILARITY = 80
+# …and a typed title matches when at least this share of its words do.
+_WORDS_NEEDED = 0.5
+
+
+def title_matches(typed: str, title: str) -> bool:
+    """Whether ``typed`` plausibly names ``title``, not merely resembles it in shape.
+
+    The fuzzy ranking behind autocomplete always has a best candidate, even for text that shares
+    no word with any title ("the weather today" ranks a post about GPT-3 first), so a typed title
+    must share enough of its words with the post's, allowing for typos and plurals.
+    """
+    needle = typed.casefold().strip()
+    if needle and needle in title.casefold():
+        return True
+    words = [w for w in _WORD.findall(needle) if len(w) > 1 and w not in _TITLE_STOPWORDS]
+    if not words:
+        return False
+    title_words = _WORD.findall(title.casefold())
+    hits = sum(
+        1 for w in words if any(fuzz.ratio(w, t) >= _WORD_SIMILARITY for t in title_words)
+    )
+    return hits / len(words) >= _WORDS_NEEDED
 
 
 def resolve_post(index: SearchIndex, key: str) -> Post | None:

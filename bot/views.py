@@ -9,9 +9,10 @@ any view that contains an instance of it stops — which every answer's view doe
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import discord
@@ -22,6 +23,9 @@ from index.models import Answer
 log = logging.getLogger(__name__)
 
 DELETE_PREFIX = "briefbot:delete:"
+# Discord keeps an interaction token for 15 minutes; stop trusting it a little before.
+TOKEN_LIFETIME = dt.timedelta(minutes=14, seconds=30)
+UNKNOWN_MESSAGE = 10008
 
 Editor = Callable[..., Awaitable[Any]]
 
@@ -93,9 +97,12 @@ def delete_only_view(asker_id: int) -> discord.ui.View:
 class ResultsView(discord.ui.View):
     """"More results" paging under an answer. Only the asker may page; it disables on timeout.
 
-    ``attach`` gives the view a way to edit its message after the timeout (the interaction's
-    ``edit_original_response``, or ``Message.edit`` for replies to mentions).
+    Like discord.py's examples, the view keeps the message it is on (:meth:`track`), and also the
+    newest interaction that may edit it: every press restarts the timeout, so by then the token
+    of the command that asked may have expired, while the last press's token has not.
     """
+
+    message: discord.Message | None
 
     def __init__(
         self,
@@ -116,10 +123,11 @@ class ResultsView(discord.ui.View):
         self.note = note
         self.page = 0
         self.pages = page_count(answer, page_size)
-        self._edit: Editor | None = None
+        self.message = None
+        self._latest: discord.Interaction[Any] | None = None
         if deletable:
             self.add_item(delete_button(asker_id))
-        self._refresh()
+        self._update_buttons()
 
     def embed(self) -> discord.Embed:
         return answer_embed(
@@ -127,10 +135,14 @@ class ResultsView(discord.ui.View):
             note=self.note if self.page == 0 else "",
         )
 
-    def attach(self, edit: Editor) -> None:
-        self._edit = edit
+    def track(
+        self, message: discord.Message, interaction: discord.Interaction[Any] | None = None
+    ) -> None:
+        """The message this view is on, and the interaction whose reply it is (if any)."""
+        self.message = message
+        self._latest = interaction
 
-    def _refresh(self) -> None:
+    def _update_buttons(self) -> None:
         self.previous.disabled = self.page == 0
         self.more.disabled = self.page >= self.pages - 1
 
@@ -146,10 +158,12 @@ class ResultsView(discord.ui.View):
 
     async def _show(self, interaction: discord.Interaction[Any], page: int) -> None:
         self.page = max(0, min(page, self.pages - 1))
-        self._refresh()
+        self._update_buttons()
         await interaction.response.edit_message(
             embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS
         )
+        # After this response, the press's own token edits the message for 15 minutes.
+        self._latest = interaction
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def previous(
@@ -161,16 +175,30 @@ class ResultsView(discord.ui.View):
     async def more(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
         await self._show(interaction, self.page + 1)
 
+    def _editors(self) -> Iterator[Editor]:
+        """Ways to edit the message, best first: a token still valid, then the channel."""
+        latest = self._latest
+        if latest is not None and discord.utils.utcnow() - latest.created_at < TOKEN_LIFETIME:
+            yield latest.edit_original_response
+        message = self.message
+        if message is not None and not message.flags.ephemeral:
+            # Through the channel: a plain message, never the token an InteractionMessage uses.
+            yield message.channel.get_partial_message(message.id).edit
+
     async def on_timeout(self) -> None:
         self.previous.disabled = True
         self.more.disabled = True
-        if self._edit is None:
-            return
-        try:
-            await self._edit(view=self, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            # Gone (deleted by the asker) or the token expired: nothing left to disable.
-            log.debug("could not disable the buttons of an answer: %s", exc)
+        for edit in self._editors():
+            try:
+                await edit(view=self, allowed_mentions=NO_MENTIONS)
+                return
+            except discord.HTTPException as exc:
+                if exc.code == UNKNOWN_MESSAGE:
+                    return  # deleted (by the asker): nothing left to disable
+                # An expired token, or no access to the channel: try the next way.
+                log.debug("could not disable the buttons of an answer this way: %s", exc)
+        log.info("could not disable the buttons of answer %s",
+                 self.message.id if self.message else "?")
 
 
 def answer_view(
@@ -201,7 +229,7 @@ async def show_answer(
     kwargs: dict[str, Any] = {"embed": embed, "allowed_mentions": NO_MENTIONS}
     if view is not None:
         kwargs["view"] = view
-    await interaction.edit_original_response(**kwargs)
+    message = await interaction.edit_original_response(**kwargs)
     if isinstance(view, ResultsView):
         # The buttons disable themselves on timeout by editing this same reply.
-        view.attach(interaction.edit_original_response)
+        view.track(message, interaction)

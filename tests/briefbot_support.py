@@ -173,9 +173,13 @@ async def briefbot(emulator: DiscordEmulator, bot_service: IndexService,
     # Let the start-up scan of the alerts watcher finish (it refreshes the index), so a test
     # that changes what is served is not overtaken by it.
     await bot.get_cog("Alerts").wait_for_cycles(1)  # type: ignore[union-attr]
-    yield bot
-    # Before its index service closes: the bot's background work (alerts) uses the database.
-    await emulator.stop_client(bot)
+    try:
+        yield bot
+        # Liveness: the test fails if an exception escaped the client's gateway loop.
+        emulator.assert_clients_alive()
+    finally:
+        # Before its index service closes: the bot's background work (alerts) uses the database.
+        await emulator.stop_client(bot)
 
 
 # ------------------------------------------------------------------------------ helpers

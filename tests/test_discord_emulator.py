@@ -312,3 +312,101 @@ async def test_reactions_and_channel_messages(emulator: DiscordEmulator, bot) ->
     history = [m async for m in channel.history(limit=10)]
     assert history[0].id == sent.id and history[0].content == "plain message"
     assert isinstance(emulator.get_message(sent.id), MessageRecord)
+
+
+# ------------------------------------------------------------------ what Discord does later
+async def test_every_edit_is_sent_as_message_update_with_both_interaction_objects(
+        emulator: DiscordEmulator, bot) -> None:
+    message = await (await emulator.send_slash_command("menu")).wait_for_message()
+    mark = emulator.session.seq
+    click = await emulator.click_button(message, "more")
+    await click.wait_for_response()
+    update = await emulator.wait_for_dispatch("MESSAGE_UPDATE", after=mark)
+    data = update["d"]
+    assert data["id"] == str(message.id) and data["content"] == "expanded for alice"
+    # Discord still sends the deprecated `interaction` beside `interaction_metadata`.
+    assert data["interaction_metadata"]["id"] == data["interaction"]["id"]
+    assert data["interaction"]["name"] == "menu" and data["interaction"]["type"] == 2
+    emulator.assert_clients_alive()
+
+
+async def test_pins_and_embed_suppression_are_message_updates(
+        emulator: DiscordEmulator, bot) -> None:
+    handle = await emulator.send_slash_command(
+        "ask", {"question": "what is new?"})
+    message = await handle.wait_for_message()
+    mark = emulator.session.seq
+    await emulator.pin_message(message)
+    update = await emulator.wait_for_dispatch("MESSAGE_UPDATE", after=mark)
+    assert update["d"]["pinned"] is True
+    pins = await emulator.wait_for_dispatch("CHANNEL_PINS_UPDATE", after=mark)
+    assert pins["d"]["channel_id"] == str(message.channel_id)
+    mark = emulator.session.seq
+    await emulator.suppress_embeds(message)
+    update = await emulator.wait_for_dispatch("MESSAGE_UPDATE", after=mark)
+    assert update["d"]["flags"] & 4 and update["d"]["embeds"] == []
+    await emulator.suppress_embeds(message, suppress=False)
+    assert message.embeds[0]["title"] == "Sources"
+
+
+async def test_a_reply_pings_its_author_unless_turned_off(emulator: DiscordEmulator, bot) -> None:
+    sent = await emulator.send_message(f"{emulator.bot_mention} hello", author=emulator.world.bob)
+    reply = await emulator.wait_for_reply(sent)
+    pinged = await emulator.send_message("thanks!", reply_to=reply, author=emulator.world.bob)
+    assert [int(u["id"]) for u in pinged.data["mentions"]] == [emulator.bot.id]
+    quiet = await emulator.send_message("thanks!", reply_to=reply, author=emulator.world.bob,
+                                        mention_author=False)
+    assert quiet.data["mentions"] == []
+
+
+async def test_interaction_tokens_expire_after_15_minutes(emulator: DiscordEmulator, bot) -> None:
+    handle = await emulator.send_slash_command("menu")
+    await handle.wait_for_message()
+    webhook = discord.Webhook.from_url(
+        f"https://discord.com/api/webhooks/{emulator.application_id}/{handle.token}",
+        client=bot)
+    assert (await webhook.fetch_message(handle.original.id)).id == handle.original.id
+    emulator.advance_clock(15 * 60 + 1)
+    with pytest.raises(discord.HTTPException) as raised:
+        await webhook.fetch_message(handle.original.id)
+    assert (raised.value.status, raised.value.code) == (401, 50027)
+
+
+async def test_a_first_response_after_3_seconds_is_unknown_interaction(
+        emulator: DiscordEmulator, bot) -> None:
+    emulator.interaction_deadline = 3.0
+    errors: list[BaseException] = []
+
+    async def on_error(_: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        errors.append(error)
+
+    bot.tree.on_error = on_error  # type: ignore[method-assign]
+    emulator.advance_clock(-3.5)  # the interaction is created "3.5 s ago"
+    handle = await emulator.send_slash_command("menu")
+    emulator.advance_clock(3.5)
+    await emulator.wait_until(lambda: handle.rejected, what="a rejected callback")
+    assert handle.rejected[0].response["code"] == 10062
+    await emulator.wait_until(lambda: errors, what="the command's error")
+    assert isinstance(errors[0].__cause__ or errors[0], discord.NotFound)
+
+
+async def test_enforce_nonce_returns_the_first_message(emulator: DiscordEmulator, bot) -> None:
+    channel = bot.get_channel(emulator.world.news.id)
+    # The first response is lost after the message was created; discord.py retries the 500.
+    emulator.fail_next("POST", r"/channels/\d+/messages", status=500, after_applying=True)
+    first = await channel.send("once", nonce=1234)
+    second = await channel.send("once", nonce=1234)
+    assert first.id == second.id
+    assert [m.content for m in emulator.bot_messages(emulator.world.news)] == ["once"]
+    third = await channel.send("once")  # without a nonce: a new message
+    assert third.id != first.id
+
+
+async def test_threads_are_channels_the_bot_can_answer_in(emulator: DiscordEmulator, bot) -> None:
+    thread = await emulator.create_thread(emulator.world.general, "questions")
+    await emulator.wait_until(lambda: bot.get_channel(thread.id), what="the thread cached")
+    sent = await emulator.send_message(f"{emulator.bot_mention} in a thread",
+                                       author=emulator.world.bob, channel_id=thread)
+    reply = await emulator.wait_for_reply(sent)
+    assert reply.channel_id == thread.id
+    assert isinstance(bot.get_channel(thread.id), discord.Thread)

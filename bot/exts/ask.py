@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.formatting import NO_MENTIONS, message_content
-from bot.params import Category, IsoDate
+from bot.params import Category, IsoDate, UserError
 from bot.views import ResultsView, answer_view, show_answer
 from index.models import Answer, SearchFilters
 
@@ -102,6 +102,23 @@ class Ask(commands.Cog):
         )
         return embed, view, found
 
+    def empty_filters(self, filters: SearchFilters) -> str | None:
+        """Why no post can pass ``filters``, if none can; else None.
+
+        Said as such, rather than "not covered" with suggestions from outside the filter.
+        """
+        newest = self.bot.index.latest(1, filters.category)
+        where = f" in {filters.category}" if filters.category else ""
+        if not newest:
+            return f"There are no posts{where}."
+        if filters.since and newest[0].date < filters.since:
+            latest = newest[0].date
+            return (
+                f"No post{where} is dated {filters.since.isoformat()} or later: the newest{where}"
+                f" is from {latest.day} {latest:%b %Y}. Try an earlier date."
+            )
+        return None
+
     @app_commands.command(
         name="ask", description="Ask a question; I answer from the posts, with citations"
     )
@@ -121,11 +138,14 @@ class Ask(commands.Cog):
     ) -> None:
         await interaction.response.defer(ephemeral=private, thinking=True)
         filters = SearchFilters(category=category, since=since)
+        empty = self.empty_filters(filters)
+        if empty:
+            raise UserError(empty)  # told privately by the error handler
         embed, view, found = await self.answer(
             question, filters, asker_id=interaction.user.id, deletable=not private
         )
         await show_answer(interaction, embed, view)
-        log.debug("answered %r: %s", question[:80],
+        log.debug("answered %r: %s", "(private)" if private else question[:80],
                  "declined" if found.declined else f"{len(found.results)} results")
 
     # ------------------------------------------------------------------ mentions
@@ -135,9 +155,12 @@ class Ask(commands.Cog):
         me = self.bot.user
         if me is None or message.author.bot or message.guild is None:
             return
-        if me not in message.mentions:
+        # Only a mention written in the message asks something: a reply to one of our answers
+        # with reply-ping on ("thanks!") also lists us in `mentions`, but is not a question.
+        written = re.compile(rf"<@!?{me.id}>")
+        if me not in message.mentions or not written.search(message.content):
             return
-        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        question = written.sub(" ", message.content).strip()
         try:
             await self._answer_mention(message, question)
         except discord.HTTPException as exc:
@@ -171,7 +194,7 @@ class Ask(commands.Cog):
             **kwargs,
         )
         if isinstance(view, ResultsView):
-            view.attach(sent.edit)
+            view.track(sent)
 
     async def _reply(self, message: discord.Message, text: str) -> None:
         await message.channel.send(

@@ -62,10 +62,21 @@ def _expected(error: app_commands.AppCommandError) -> bool:
     return isinstance(error, UserError | app_commands.CheckFailure | app_commands.TransformerError)
 
 
+# Options whose text is the user's own words: the log keeps their length, never the text
+# (a question may be personal, and `private:true` ones were meant for the asker alone).
+PRIVATE_OPTIONS = frozenset({"question"})
+
+
+def _option(name: str, value: object) -> str:
+    if name in PRIVATE_OPTIONS and isinstance(value, str):
+        return f" {name}=<{len(value)} chars>"
+    return f" {name}={value!r}"
+
+
 def describe_invocation(interaction: discord.Interaction[Any]) -> str:
-    """``/ask question='…' private=True`` — the command and its options, for the log."""
+    """``/ask question=<42 chars> private=True`` — the command and its options, for the log."""
     name = interaction.command.qualified_name if interaction.command else "?"
-    args = "".join(f" {k}={v!r}" for k, v in interaction.namespace.__dict__.items())
+    args = "".join(_option(k, v) for k, v in interaction.namespace.__dict__.items())
     return (
         f"/{name}{args} (user={interaction.user.id} guild={interaction.guild_id} "
         f"channel={interaction.channel_id})"
@@ -73,14 +84,37 @@ def describe_invocation(interaction: discord.Interaction[Any]) -> str:
 
 
 async def reply_ephemeral(interaction: discord.Interaction[Any], text: str) -> None:
-    """Tell the user, whatever state the interaction is in."""
+    """Tell the user privately, whatever state the interaction is in."""
     content = message_content(text)
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
-    else:
+    if not interaction.response.is_done():
         await interaction.response.send_message(
             content, ephemeral=True, allowed_mentions=NO_MENTIONS
         )
+        return
+    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+        await _remove_public_placeholder(interaction)
+    await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+async def _remove_public_placeholder(interaction: discord.Interaction[Any]) -> None:
+    """Delete a public "thinking…" reply: the first follow-up would otherwise take its place,
+    showing the error to the whole channel. A private placeholder is left to be replaced."""
+    try:
+        original = await interaction.original_response()
+    except discord.NotFound:
+        return  # already gone
+    except discord.HTTPException as exc:
+        # Unknown state: most likely still the placeholder, so never risk answering over it.
+        log.warning("Could not look at the reply to %s: %s", interaction.id, exc)
+        original = None
+    if original is None or (original.flags.loading and not original.flags.ephemeral):
+        try:
+            await interaction.delete_original_response()
+        except discord.NotFound:
+            pass
+        except discord.HTTPException as exc:
+            # Better the error in the channel than a "thinking…" that never ends.
+            log.warning("Could not remove the placeholder of %s: %s", interaction.id, exc)
 
 
 class Errors(commands.Cog):

@@ -31,5 +31,8 @@ async def emulator(discord_world: DefaultWorld) -> AsyncIterator[DiscordEmulator
     try:
         with emu.configure_discord():
             yield emu
+        # Every test ends by checking that the clients it started are still running: an
+        # exception escaping discord.py's gateway loop would end the bot in production.
+        emu.assert_clients_alive()
     finally:
         await emu.stop()

@@ -6,7 +6,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .state import Channel, ChannelType, Guild, Intent, Member, Permission, Role, User, World
+from .state import (
+    Channel,
+    ChannelType,
+    Guild,
+    Intent,
+    Member,
+    Permission,
+    Role,
+    User,
+    World,
+    iso_now,
+)
 
 
 def user_payload(user: User) -> dict[str, Any]:
@@ -89,6 +100,20 @@ def channel_payload(channel: Channel, *, world: World | None = None) -> dict[str
     return data
 
 
+def thread_payload(thread: Channel, *, owner_id: int) -> dict[str, Any]:
+    data = channel_payload(thread)
+    data.update(
+        owner_id=str(owner_id),
+        last_message_id=str(thread.last_message_id) if thread.last_message_id else None,
+        message_count=0,
+        member_count=1,
+        rate_limit_per_user=0,
+        thread_metadata={"archived": False, "auto_archive_duration": 1440,
+                         "archive_timestamp": iso_now(), "locked": False},
+    )
+    return data
+
+
 def member_payload(member: Member, *, with_user: bool = True,
                    permissions: int | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
@@ -166,8 +191,11 @@ def guild_create_payload(guild: Guild, *, world: World, intents: int) -> dict[st
         member_count=len(guild.members),
         voice_states=[],
         members=[member_payload(m) for m in members],
-        channels=[channel_payload(c) for c in guild.channels.values()],
-        threads=[],
+        channels=[channel_payload(c) for c in guild.channels.values()
+                  if c.type != ChannelType.PUBLIC_THREAD],
+        # The threads the bot can see; owner unknown here, as for threads Discord lists.
+        threads=[thread_payload(c, owner_id=guild.owner_id) for c in guild.channels.values()
+                 if c.type == ChannelType.PUBLIC_THREAD],
         presences=[],
         stage_instances=[],
         guild_scheduled_events=[],

@@ -113,6 +113,8 @@ class Fault:
     headers: dict[str, str]
     times: int
     delay: float = 0.0
+    #: Apply the request, then answer with the fault (the response was lost on the way).
+    after_applying: bool = False
     hits: list[Call] = field(default_factory=list)
 
     @property
@@ -152,6 +154,8 @@ class MessageRecord:
     allowed_mentions: dict | None = None
     #: Emoji key (unicode name or custom emoji id) -> user ids who reacted.
     reaction_users: dict[str, list[int]] = field(default_factory=dict)
+    #: The embeds a user hid with ``emulator.suppress_embeds`` (restored when unsuppressed).
+    suppressed_embeds: list[dict] = field(default_factory=list)
 
     # -- convenient views on ``data`` ------------------------------------------------
     @property
@@ -259,7 +263,8 @@ class InteractionHandle:
         #: JSON bodies of PATCHes to @original or to this interaction's messages.
         self.edits: list[dict] = []
         self.original_deleted = False
-        self.created_monotonic = asyncio.get_running_loop().time()
+        #: On the emulator's clock (``emulator.now()``), which tests may advance.
+        self.created_monotonic = emulator.now()
 
     # -- state ----------------------------------------------------------------------
     @property

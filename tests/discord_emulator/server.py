@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from .gateway import GatewayConnection, GatewaySession, Op
+from .lifecycle import LifecycleMixin, thread_permission
 from .payloads import (
     ApiError,
     application_payload,
@@ -101,7 +102,7 @@ def _id_of(value: Any) -> int:
     return int(value.id)
 
 
-class DiscordEmulator:
+class DiscordEmulator(LifecycleMixin):
     """Fake Discord on 127.0.0.1. Use as ``async with DiscordEmulator() as emu:`` or via
     the ``emulator`` pytest fixture (``fixtures.py``)."""
 
@@ -160,6 +161,7 @@ class DiscordEmulator:
         self._configure_depth = 0
         self._exit_stack = contextlib.ExitStack()
         self._routes = self._build_routes()
+        self._init_lifecycle()
 
     # ======================================================================= basics
     @property
@@ -436,14 +438,18 @@ class DiscordEmulator:
     def fail_next(self, method: str, path: str | re.Pattern, status: int = 500, *,
                   times: int = 1, retry_after: float | None = None, is_global: bool = False,
                   code: int | None = None, message: str | None = None, body: Any = None,
-                  headers: dict[str, str] | None = None, delay: float = 0.0) -> Fault:
+                  headers: dict[str, str] | None = None, delay: float = 0.0,
+                  after_applying: bool = False) -> Fault:
         """Answer the next ``times`` requests matching ``method`` ("*" = any) and ``path``
         (regex, fullmatch on the path after /api/v10) with ``status``.
 
         Default bodies are Discord's: 403 -> Missing Access (50001), 404 -> Unknown Channel
         (10003), 5xx -> "500: Internal Server Error", 429 -> the rate-limit body with
         ``retry_after`` (default 0.2 s) plus Retry-After / X-RateLimit-* / Via headers,
-        which discord.py needs to treat it as a real rate limit and retry."""
+        which discord.py needs to treat it as a real rate limit and retry.
+
+        ``after_applying=True``: the request takes effect, and only its response is the fault
+        (a 5xx whose work was done anyway: retries then create duplicates unless guarded)."""
         hdrs = dict(headers or {})
         if status == 429:
             ra = 0.2 if retry_after is None else float(retry_after)
@@ -468,7 +474,7 @@ class DiscordEmulator:
                     "code": default_code if code is None else code}
         pattern = path if isinstance(path, re.Pattern) else re.compile(path)
         fault = Fault(method=method.upper(), pattern=pattern, status=status, body=body,
-                      headers=hdrs, times=times, delay=delay)
+                      headers=hdrs, times=times, delay=delay, after_applying=after_applying)
         self.faults.append(fault)
         return fault
 
@@ -580,6 +586,13 @@ class DiscordEmulator:
     async def _handle(self, call: Call, request: web.Request, auth: str | None
                       ) -> web.StreamResponse:
         fault = next((f for f in self.faults if f.matches(call.method, call.path)), None)
+        if fault is not None and fault.after_applying:
+            fault.hits.append(call)
+            with contextlib.suppress(Exception):
+                await self._handle_route(call, auth)
+            call.injected = True
+            return self._respond(call, fault.status, fault.body, dict(fault.headers),
+                                 ratelimit=False)
         if fault is not None:
             fault.hits.append(call)
             call.injected = True
@@ -591,7 +604,9 @@ class DiscordEmulator:
                 headers.setdefault("X-RateLimit-Reset", f"{time.time() + float(reset_after):.3f}")
                 headers.setdefault("X-RateLimit-Bucket", self._bucket(call.path))
             return self._respond(call, fault.status, fault.body, headers, ratelimit=False)
+        return await self._handle_route(call, auth)
 
+    async def _handle_route(self, call: Call, auth: str | None) -> web.StreamResponse:
         route = None
         path_known = False
         for method, pattern, handler, needs_auth, name in self._routes:
@@ -670,6 +685,9 @@ class DiscordEmulator:
     def _require_bot_perms(self, channel: Channel, needed: int) -> None:
         if channel.guild_id is None:
             return
+        if channel.type == ChannelType.PUBLIC_THREAD and channel.parent_id:
+            # A thread has the permissions of its parent, with its own right to send.
+            channel, needed = self._channel_or_404(channel.parent_id), thread_permission(needed)
         perms = self.world.permissions_for(channel.guild_id, self.bot.id, channel.id)
         if not perms & Permission.VIEW_CHANNEL:
             raise ApiError(403, 50001, "Missing Access")
@@ -919,10 +937,12 @@ class DiscordEmulator:
             if interaction.original is not None and source == "followup":
                 meta["original_response_message_id"] = str(interaction.original.id)
             data["interaction_metadata"] = meta
-            if interaction.type == 2:
-                data["interaction"] = {"id": str(interaction.id), "type": 2,
-                                       "name": (interaction.payload.get("data") or {}).get("name"),
-                                       "user": user_payload(interaction.user)}
+            # The deprecated message interaction object: Discord still sends it beside
+            # interaction_metadata, and discord.py keys views on its id when present.
+            idata = interaction.payload.get("data") or {}
+            data["interaction"] = {"id": str(interaction.id), "type": interaction.type,
+                                   "name": idata.get("name") or idata.get("custom_id") or "",
+                                   "user": user_payload(interaction.user)}
         record = MessageRecord(data=data, source=source, request=body, files=files,
                                interaction=interaction, allowed_mentions=am)
         self.messages[mid] = record
@@ -1035,10 +1055,14 @@ class DiscordEmulator:
             needed |= Permission.READ_MESSAGE_HISTORY
         self._require_bot_perms(channel, needed)
         validate_message(body, n_files=len(call.files))
+        duplicate = self._nonce_duplicate(channel, self.bot, body)
+        if duplicate is not None:
+            return 200, copy.deepcopy(duplicate.data)
         flags = int(body.get("flags") or 0) & (SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS
                                                | IS_COMPONENTS_V2)
         record = self._create_message(channel=channel, body=body, files=call.files,
                                       author=self.bot, source="channel", flags=flags)
+        self._remember_nonce(record, body)
         self._echo("MESSAGE_CREATE", record)
         return 200, copy.deepcopy(record.data)
 
@@ -1232,6 +1256,7 @@ class DiscordEmulator:
         handle = next((h for h in self.interactions.values() if h.token == token), None)
         if handle is None:
             raise ApiError(404, 10015, "Unknown Webhook")
+        self._check_token_age(handle)
         return handle
 
     def _interaction_channel(self, handle: InteractionHandle) -> Channel:
@@ -1244,11 +1269,7 @@ class DiscordEmulator:
         handle = self.interactions.get(int(interaction_id))
         if handle is None or handle.token != token:
             raise ApiError(404, 10062, "Unknown interaction")
-        if self.interaction_deadline is not None:
-            age = asyncio.get_running_loop().time() - handle.created_monotonic
-            if age > self.interaction_deadline and not handle.callbacks:
-                handle.rejected.append(call)
-                raise ApiError(404, 10062, "Unknown interaction")
+        self._check_initial_response(handle, call)
         if handle.callbacks:
             handle.rejected.append(call)
             raise ApiError(400, 40060, "Interaction has already been acknowledged.")
@@ -1660,10 +1681,13 @@ class DiscordEmulator:
                            mentions: list[User | int] | None = None,
                            embeds: list[dict] | None = None,
                            reply_to: MessageRecord | int | None = None,
-                           attachments: list[UploadedFile] | None = None) -> MessageRecord:
+                           attachments: list[UploadedFile] | None = None,
+                           mention_author: bool = True) -> MessageRecord:
         """A user posts a message (MESSAGE_CREATE, subject to intents; content is blanked
         without MESSAGE_CONTENT unless it mentions the bot). Mentions are parsed from
-        ``<@id>`` in content; ``mentions`` adds more (e.g. ``[emulator.bot]``)."""
+        ``<@id>`` in content; ``mentions`` adds more (e.g. ``[emulator.bot]``). A reply
+        (``reply_to``) pings the replied-to author unless ``mention_author=False``, as the
+        Discord client's "@ ON" toggle does: that author is then in ``mentions``."""
         user = self._resolve_user(author)
         channel = self._resolve_channel(channel_id)
         guild = self.world.guild_of(channel.id)
@@ -1674,6 +1698,8 @@ class DiscordEmulator:
             target = self._resolve_message(reply_to)
             body["message_reference"] = {"message_id": str(target.id),
                                          "channel_id": str(target.channel_id)}
+            body["allowed_mentions"] = {"parse": ["users", "roles", "everyone"],
+                                        "replied_user": mention_author}
         files = list(attachments or [])
         for i, f in enumerate(files):
             if not f.field:
