@@ -6,8 +6,15 @@ README promises, so an edit cannot quietly drop one.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
 
+import pytest
 import yaml
 from briefbot_support import ROOT
 
@@ -82,3 +89,42 @@ def test_compose_runs_one_service_with_the_content_mounted_and_a_data_volume() -
     volume, target = data.split(":")
     assert target == "/app/data" and volume in compose["volumes"]
     assert service["environment"]["BRIEFBOT_DB_PATH"] == "/app/data/briefbot.sqlite3"
+
+
+# ------------------------------------------------------------------------ start-up imports
+BRIEFBOT = Path(sys.executable).with_name("briefbot")
+HEAVY = {"numpy", "scipy", "discord"}
+
+
+def imported_by(argv: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run the installed ``briefbot`` console script under ``python -X importtime`` and return
+    the finished process and every module it imported (the interpreter lists each one, once, on
+    stderr)."""
+    assert BRIEFBOT.exists(), "the briefbot console script is not installed in this venv"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("BRIEFBOT_") and k != "PYTHONPROFILEIMPORTTIME"}
+    done = subprocess.run([sys.executable, "-X", "importtime", str(BRIEFBOT), *argv],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    modules = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
+               if line.startswith("import time:") and line.count("|") == 2}
+    return done, modules - {"module"}  # minus the header line's column name
+
+
+@pytest.mark.parametrize("argv", [["health"], ["--help"], ["--version"], ["ask", "--help"]])
+def test_quick_commands_import_no_numpy_scipy_or_discord(argv: list[str], tmp_path: Path) -> None:
+    # `briefbot health` is the image's HEALTHCHECK, run every 30 s: it must stay cheap.
+    heartbeat = tmp_path / "heartbeat"
+    heartbeat.write_text(f"{time.time():.3f}\n", encoding="ascii")
+    if argv == ["health"]:
+        argv = ["health", "--file", str(heartbeat), "--max-age", "60"]
+    done, modules = imported_by(argv, tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {"argparse", "bot.cli"} <= modules  # the listing was read, and is of the CLI
+    heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
+    assert not heavy, f"briefbot {' '.join(argv)} imported {heavy[:10]}"
+
+
+def test_version_prints_the_installed_package_version(tmp_path: Path) -> None:
+    done, _ = imported_by(["--version"], tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"briefbot {version('briefbot')}"
