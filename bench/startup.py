@@ -179,10 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     for name in ("briefbot ask", "briefbot ask --json"):
-        f = results[name]
-        ok = f["wall_ratio"] <= TARGET_RATIO and f["peak_ratio"] <= TARGET_RATIO
+        ask = results[name]
+        ok = ask["wall_ratio"] <= TARGET_RATIO and ask["peak_ratio"] <= TARGET_RATIO
         print(
-            f"{name}: {f['wall_ratio']:.2f}x wall, {f['peak_ratio']:.2f}x peak memory of "
+            f"{name}: {ask['wall_ratio']:.2f}x wall, {ask['peak_ratio']:.2f}x peak memory of "
             f'`python -c "{BASELINE}"` (target ≤ {TARGET_RATIO:.0f}x both): '
             + ("met" if ok else "MISSED")
         )
