@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from discord_emulator import DefaultWorld, DiscordEmulator  # noqa: E402
+from discord_emulator import DefaultWorld, DiscordEmulator, User  # noqa: E402
 
 from bot.client import Briefbot  # noqa: E402
 from bot.runner import freeze_heap  # noqa: E402
@@ -85,7 +85,7 @@ def load_questions() -> list[str]:
     return FALLBACK_QUESTIONS
 
 
-async def timed_ask(emu: DiscordEmulator, question: str, user: object) -> float:
+async def timed_ask(emu: DiscordEmulator, question: str, user: User) -> float:
     """Seconds from dispatching /ask to the emulator accepting the bot's answer."""
     mark = emu.mark()
     start = asyncio.get_running_loop().time()
@@ -123,7 +123,7 @@ async def run(corpus: Path, askers: int, rounds: int, sequential: int) -> None:
         await emu.start()
         try:
             with emu.configure_discord():
-                settings = Settings(  # type: ignore[call-arg]
+                settings = Settings(
                     _env_file=None,
                     content_dir=corpus,
                     db_path=Path(tmp) / "bench.sqlite3",

@@ -1,4 +1,4 @@
-"""Run every benchmark, one fresh process each: retrieval, indexing, memory.
+"""Run every benchmark, one fresh process each: retrieval, indexing, memory, start-up.
 
     .venv/bin/python -m bench.run_all [--quick] [--json-dir DIR]
 
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("retrieval", "indexing", "memory")
+BENCHMARKS = ("retrieval", "indexing", "memory", "startup")
 
 
 def main(argv: list[str] | None = None) -> int:

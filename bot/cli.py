@@ -15,17 +15,21 @@ import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from rich.console import Console
-from rich.markdown import Markdown
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from index.models import Answer, IndexReport, SearchFilters
-from index.service import IndexService
 
 from .settings import Settings, load_settings
+
+# The index (numpy, scipy), discord.py and rich's Markdown are imported by the commands that use
+# them: `briefbot health` runs every 30 s as the container's health check, and `--help` and
+# `--version` should answer at once (tests/test_deployment.py checks what they import).
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from index.models import Answer, IndexReport
+    from index.service import IndexService
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -107,6 +111,14 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def _progress_bar(description: str) -> tuple[Progress, Callable[[int, int], None]]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -125,6 +137,8 @@ def _progress_bar(description: str) -> tuple[Progress, Callable[[int, int], None
 
 async def open_service(settings: Settings, announce: bool = True) -> IndexService:
     """The index service, with the index built first if this database has none for the content."""
+    from index.service import IndexService
+
     service = await IndexService.open(settings.db_path, settings.content_dir)
     try:
         await prepare_index(service, settings, announce)
@@ -155,6 +169,8 @@ def _report_line(report: IndexReport) -> str:
 
 
 async def cmd_index(args: argparse.Namespace) -> int:
+    from index.service import IndexService
+
     settings = settings_from(args)
     service = await IndexService.open(settings.db_path, settings.content_dir)
     try:
@@ -173,6 +189,8 @@ async def cmd_index(args: argparse.Namespace) -> int:
 
 
 async def cmd_ask(args: argparse.Namespace) -> int:
+    from index.models import SearchFilters
+
     settings = settings_from(args)
     filters = SearchFilters(
         category=args.category, tag=args.tag, since=args.since, until=args.until
@@ -236,6 +254,8 @@ async def cmd_eval(args: argparse.Namespace) -> int:
 
 
 async def cmd_run(args: argparse.Namespace) -> int:
+    from index.service import IndexService
+
     from .runner import StartupError, require_token, serve, setup_logging
 
     settings = settings_from(args)
@@ -256,6 +276,8 @@ async def cmd_run(args: argparse.Namespace) -> int:
 
 
 async def cmd_sync(args: argparse.Namespace) -> int:
+    from index.service import IndexService
+
     from .runner import StartupError, sync
 
     settings = settings_from(args)
@@ -288,6 +310,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 
 def print_answer(answer: Answer) -> None:
+    from rich.markdown import Markdown
+
     if answer.declined:
         console.print(f"[bold yellow]{answer.message}[/]")
         if answer.suggestions:
