@@ -95,6 +95,8 @@ class Launcher:
         self.emulator.interaction_deadline = 3.0
         service = await IndexService.open(site.db, site.content)
         await service.ensure()  # as `briefbot run` does: build the index if there is none
+        # New posts go out at the first scan that sees them unless a test asks for settling.
+        settings.setdefault("alert_settle_seconds", 0)
         bot = Briefbot(make_settings(self.emulator, site.content, site.db, **settings), service)
         self.running.append((bot, service))
         await self.emulator.start_client(bot)
