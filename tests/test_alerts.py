@@ -7,6 +7,8 @@ number of completed watcher cycles), never on time.
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import subprocess
 from pathlib import Path
 
@@ -443,3 +445,181 @@ async def test_asking_about_a_post_shares_the_ask_cooldown_and_needs_the_post(
     reply = await gone.wait_for_response()
     assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
     assert "no longer in the index" in reply["data"]["content"]
+
+
+# ------------------------------------------------------------------------------ faults (issue 12)
+
+
+async def test_a_channel_answering_5xx_does_not_hold_up_the_others(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    assert world.news.id < world.alerts.id  # the failing channel comes first in id order
+    _, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news)
+    await subscribe(emulator, world.alerts)
+    # 503 is raised by discord.py at once (no retries of its own); every send to #news fails.
+    outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
+
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    first = await emulator.wait_for_message(world.alerts, timeout=10)
+    assert first.embeds[0]["title"] == NEW_TITLE
+    add_post(fresh_site, "briefs/2024-03-02-robot-ferries.md", "Robot Ferries")
+    second = await emulator.wait_for_message(
+        world.alerts, predicate=lambda m: m.embeds[0]["title"] == "Robot Ferries", timeout=10)
+    assert second.embeds[0]["title"] == "Robot Ferries"
+    assert outage.hits and alert_messages(emulator, world.news) == []
+    # #news kept its alerts queued and backs off on its own; when Discord heals, both go out.
+    outage.times = len(outage.hits)
+    cog.retry_delays = (0.05,)
+    await emulator.wait_until(lambda: len(alert_messages(emulator, world.news)) == 2, timeout=90)
+    await cog.wait_for_cycles(cog.cycles + 2)
+    assert sorted(m.embeds[0]["title"] for m in alert_messages(emulator, world.news)) == [
+        NEW_TITLE, "Robot Ferries"]
+    assert len(alert_messages(emulator, world.alerts)) == 2
+
+
+async def test_unsubscribing_cancels_the_alerts_queued_for_the_channel_even_mid_delivery(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
+) -> None:
+    world = emulator.world
+    _, cog = await start_watching(launcher, fresh_site, alert_flood_limit=10)
+    await subscribe(emulator, world.news)
+    # Discord takes the first alert but answers only when the test says so: mid-delivery.
+    hold = emulator.hold_responses("POST", posts_to(world.news.id))
+    try:
+        ids = add_folder_of_posts(fresh_site, "archive", 3, tmp_path)
+        await emulator.wait_until(lambda: hold.calls, timeout=10)
+        handle = await emulator.send_slash_command("alerts", {"channel": world.news},
+                                                   subcommand="unsubscribe",
+                                                   user=world.moderator)
+        assert (await handle.wait_for_response())["type"] == 5  # waits for the send in flight
+    finally:
+        hold.release()
+    reply = await handle.wait_for_message(timeout=10)
+    assert reply.ephemeral and reply.content == f"<#{world.news.id}> no longer gets alerts."
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert len(alert_messages(emulator, world.news)) == 1  # the one in flight, no more
+    assert len(emulator.calls_to("POST", posts_to(world.news.id))) == 1
+    assert [state for _, state in await cog.store.deliveries(world.news.id)] == [  # type: ignore[union-attr]
+        "delivered"]
+    assert len(ids) == 3
+
+
+async def test_a_renamed_post_is_not_announced_again(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news)
+    posts = fresh_site.posts
+
+    # Same text, new name (and so a new URL): known by its content.
+    old = "briefs/2022-01-15-deepfakes-elections.md"
+    new = "briefs/2022-01-16-deepfakes-and-elections.md"
+    old_url = bot.index.post(old).url  # type: ignore[union-attr]
+    os.replace(posts / old, posts / new)
+    await eventually(lambda: bot.index.post(new) is not None, timeout=10)
+    assert bot.index.post(new).url != old_url  # type: ignore[union-attr]
+
+    # A fixed permalink, then a rename with an edit: known by its URL.
+    text = post_text("Ships and Robots", body="## Summary\n\nFirst version.\n")
+    permalink = text.replace("---\n\n", "permalink: /briefs/ships-and-robots/\n---\n\n", 1)
+    write_atomically(posts / NEW_POST, permalink)
+    announced = await emulator.wait_for_message(world.news, timeout=10)
+    assert announced.embeds[0]["title"] == "Ships and Robots"
+    renamed = "briefs/2024-03-09-ships-and-robots.md"
+    write_atomically(posts / renamed, permalink.replace("First version.", "Second version."))
+    (posts / NEW_POST).unlink()
+    await eventually(lambda: bot.index.post(renamed) is not None
+                     and bot.index.post(NEW_POST) is None, timeout=10)
+
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert [m.embeds[0]["title"] for m in alert_messages(emulator, world.news)] == [
+        "Ships and Robots"]
+    add_post(fresh_site, "briefs/2024-03-10-new-ferries.md", "New Ferries")  # new is still new
+    await emulator.wait_for_message(
+        world.news, predicate=lambda m: m.embeds[0]["title"] == "New Ferries", timeout=10)
+
+
+async def test_a_queued_alert_follows_its_post_through_a_rename(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news)
+    outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_until(lambda: outage.hits, timeout=10)
+    renamed = "briefs/2024-03-01-harbour-robots-moor-ships.md"
+    os.replace(fresh_site.posts / NEW_POST, fresh_site.posts / renamed)
+    await eventually(lambda: bot.index.post(renamed) is not None, timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 2)
+    outage.times = len(outage.hits)
+    cog.retry_delays = (0.05,)
+    message = await emulator.wait_for_message(world.news, timeout=90)
+    assert message.embeds[0]["title"] == NEW_TITLE
+    assert message.embeds[0]["url"] == bot.index.post(renamed).url  # type: ignore[union-attr]
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert len(alert_messages(emulator, world.news)) == 1
+
+
+OSPREYS = "briefs/2024-03-05-ospreys.md"
+BROKEN_OSPREYS = ('---\ntitle: "Ospreys return [draft\ncategories: [briefs, [briefs\n'
+                  'excerpt: "The birds are back."\n---\n\n## Summary\n\n'
+                  "Ospreys returned to the harbour this spring.\n")
+
+
+async def test_a_post_that_only_loads_by_recovery_is_held_back_and_reported(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = emulator.world
+    bot, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news)
+
+    with caplog.at_level(logging.WARNING, logger="bot.exts.alerts"):
+        write_atomically(fresh_site.posts / OSPREYS, BROKEN_OSPREYS)
+        await eventually(lambda: bot.index.post(OSPREYS) is not None, timeout=10)
+        await cog.wait_for_cycles(cog.cycles + 3)
+    assert emulator.calls_to("POST", posts_to(world.news.id)) == []  # not announced mangled
+    assert any(OSPREYS in r.getMessage() and "not announced until it loads cleanly"
+               in r.getMessage() for r in caplog.records)
+
+    handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.moderator)
+    listing = (await handle.wait_for_response())["data"]["embeds"][0]
+    [held] = [f for f in listing["fields"] if f["name"] == "Not announced until fixed (1)"]
+    assert OSPREYS in held["value"] and "invalid YAML front matter" in held["value"]
+
+    handle = await emulator.send_slash_command("reindex", user=world.moderator)
+    embed = (await handle.wait_for_message(timeout=10)).embeds[0]
+    assert any(f["name"] == "Not announced until fixed (1)" and OSPREYS in f["value"]
+               for f in embed["fields"])
+
+    # Fixed by its author: announced once, as it should read.
+    write_atomically(fresh_site.posts / OSPREYS, post_text("Ospreys Return", excerpt="Back."))
+    message = await emulator.wait_for_message(world.news, timeout=10)
+    assert message.embeds[0]["title"] == "Ospreys Return"
+    assert "%5B" not in message.embeds[0]["url"]
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert len(alert_messages(emulator, world.news)) == 1
+    assert await cog.store.held(cog.content_key) == []  # type: ignore[union-attr]
+
+
+async def test_posts_copied_in_over_seconds_give_one_summary_once_the_folder_is_quiet(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    _, cog = await start_watching(launcher, fresh_site, alert_flood_limit=5,
+                                  alert_settle_seconds=1.5)
+    await subscribe(emulator, world.news)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for n in range(60):  # 60 posts over ~4 s, scanned every 0.2 s meanwhile
+        add_post(fresh_site, f"archive/2019-{1 + n // 28:02d}-{1 + n % 28:02d}-copied-{n:02d}.md",
+                 f"Copied post {n:02d}", category="archive")
+        await asyncio.sleep(max(0.0, start + (n + 1) * 4 / 60 - loop.time()))  # the copying pace
+    summary = await emulator.wait_for_message(world.news, timeout=20)
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert alert_messages(emulator, world.news) == [summary]
+    assert summary.embeds[0]["title"] == "60 new posts on Skynet Today"

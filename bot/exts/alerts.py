@@ -46,7 +46,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.alert_views import AskAboutPostButton, alert_view
+from bot.alert_views import AskAboutPostButton, add_held_field, alert_view
 from bot.alerts_store import AlertStore, HeldPost, Pending, Subscription
 from bot.formatting import (
     NO_MENTIONS,
@@ -689,19 +689,6 @@ class Alerts(commands.Cog):
             raise DatabaseGone("Alert settings can't be saved right now: the bot's database file "
                                "was deleted while it runs. An operator needs to restart it (the "
                                "log says how to keep the current subscriptions).")
-
-
-def add_held_field(embed: discord.Embed, held: Sequence[HeldPost]) -> None:
-    """List posts held back from alerts (their front matter needs fixing) on an embed."""
-    if not held:
-        return
-    lines = [f"• {escape(h.post_id)}: {escape(h.reason)}" for h in held]
-    embed.add_field(
-        name=f"Not announced until fixed ({len(held)})",
-        value="These new posts only loaded by recovering broken front matter; each is "
-              "announced once it loads cleanly.\n" + "\n".join(lines),
-        inline=False,
-    )
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
