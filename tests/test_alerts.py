@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from alerts_support import (
     alerts_of,
     eventually,
     post_text,
+    start_child_bot,
     start_watching,
     subscribe,
     write_atomically,
@@ -36,6 +38,7 @@ from discord_emulator import EPHEMERAL, DiscordEmulator, Permission
 from bot import cli
 from bot.alerts_store import AlertStore
 from bot.formatting import DESCRIPTION_MAX, EMBED_TOTAL_MAX
+from bot.health import check_heartbeat
 
 MESSAGES = r"/channels/{}/messages"
 
@@ -623,3 +626,77 @@ async def test_posts_copied_in_over_seconds_give_one_summary_once_the_folder_is_
     await cog.wait_for_cycles(cog.cycles + 3)
     assert alert_messages(emulator, world.news) == [summary]
     assert summary.embeds[0]["title"] == "60 new posts on Skynet Today"
+
+
+async def test_an_alert_discord_took_before_a_kill_9_is_not_sent_again_after_a_long_outage(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
+) -> None:
+    world = emulator.world
+    bot, _ = await start_watching(launcher, fresh_site)  # the baseline, and a subscription
+    await subscribe(emulator, world.news)
+    await launcher.stop(bot)
+
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    # Discord accepts the alert, but the answer is held: the bot is killed before it hears.
+    hold = emulator.hold_responses("POST", posts_to(world.news.id))
+    log_file = tmp_path / "child.log"
+    child = await start_child_bot(emulator, fresh_site, log_file, alert_poll_seconds=0.2)
+    try:
+        await emulator.wait_until(lambda: hold.calls, timeout=60)
+        child.kill()  # SIGKILL: nothing is recorded
+        assert await child.wait() == -signal.SIGKILL
+    finally:
+        if child.returncode is None:
+            child.kill()
+            await child.wait()
+        hold.release()
+    [accepted] = alert_messages(emulator, world.news)
+    assert accepted.embeds[0]["title"] == NEW_TITLE
+
+    # Restarted long after Discord stopped honouring the nonce: the channel is the record.
+    mark = emulator.mark()
+    again = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    cog = alerts_of(again)
+    await emulator.wait_for_call("GET", posts_to(world.news.id), after=mark, timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert alert_messages(emulator, world.news) == [accepted]
+    assert [c for c in emulator.calls_to("POST", posts_to(world.news.id))
+            if c.index >= mark] == []
+    assert await cog.store.deliveries(world.news.id) == [  # type: ignore[union-attr]
+        (NEW_POST, "delivered")]
+
+
+async def test_the_database_file_deleted_under_the_bot_is_noticed_and_nothing_vanishes(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = emulator.world
+    bot, cog = await start_watching(launcher, fresh_site, health_max_age_seconds=0.5)
+    await subscribe(emulator, world.news)
+    heartbeat = bot.settings.health_file
+    await eventually(lambda: check_heartbeat(heartbeat, 0.5)[0], timeout=5)
+
+    with caplog.at_level(logging.WARNING):
+        fresh_site.db.unlink()  # an operator's clean-up, a volume remounted…
+        await eventually(lambda: cog.unhealthy, timeout=5, what="the deletion noticed")
+    [said] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert str(fresh_site.db) in said.getMessage() and "deleted" in said.getMessage()
+    await eventually(lambda: not check_heartbeat(heartbeat, 0.5)[0], timeout=5,
+                     what="the health check to fail")
+
+    # The subscriptions are saved beside it, and a new one is refused rather than lost.
+    [rescued] = fresh_site.db.parent.glob(f"{fresh_site.db.name}.rescued-*")
+    store = await AlertStore.open(rescued)
+    try:
+        assert [s.channel_id for s in await store.subscriptions()] == [world.news.id]
+    finally:
+        await store.close()
+    reply = await subscribe(emulator, world.alerts)
+    assert "database file was deleted" in reply["data"]["content"]
+
+    # Restarted on a new, empty database: the log says where the subscriptions are.
+    await launcher.stop(bot)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.exts.alerts"):
+        await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    assert any(str(rescued) in r.getMessage() for r in caplog.records)
