@@ -678,11 +678,10 @@ async def test_the_database_file_deleted_under_the_bot_is_noticed_and_nothing_va
 
     with caplog.at_level(logging.WARNING):
         fresh_site.db.unlink()  # an operator's clean-up, a volume remounted…
-        await eventually(lambda: cog.unhealthy, timeout=5, what="the deletion noticed")
+        await eventually(lambda: not check_heartbeat(heartbeat, 0.5)[0], timeout=10,
+                         what="the health check to fail")
     [said] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
     assert str(fresh_site.db) in said.getMessage() and "deleted" in said.getMessage()
-    await eventually(lambda: not check_heartbeat(heartbeat, 0.5)[0], timeout=5,
-                     what="the health check to fail")
 
     # The subscriptions are saved beside it, and a new one is refused rather than lost.
     [rescued] = fresh_site.db.parent.glob(f"{fresh_site.db.name}.rescued-*")
