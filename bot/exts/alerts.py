@@ -129,6 +129,7 @@ class Alerts(commands.Cog):
         self._unsettled: frozenset[tuple[str, str]] = frozenset()
         self._quiet_since = 0.0
         self._settling = False
+        self._recovered_files: dict[str, str] = {}  # sha256 of a file that loaded by recovery
         # The database file as opened: (device, inode); None once it has gone.
         self._db_file: tuple[int, int] | None = None
         self.unhealthy: str | None = None
@@ -304,18 +305,28 @@ class Alerts(commands.Cog):
                         "announced until it loads cleanly", post_id, held[post_id])
 
     async def _recovered(self, posts: Sequence[Post]) -> dict[str, str]:
-        """Posts of the index that only loaded by front-matter recovery, with why."""
+        """Posts of the index that only loaded by front-matter recovery, with why.
+
+        Known by path from the stored load issues, and by the file's sha256: a reindex may have
+        stored the fixed file's (clean) state before its index is swapped in, while the served
+        post is still the recovered version, which must not be announced meanwhile.
+        """
         try:
             stored = await self.bot.service.store.stored_issues()
         except Exception:
             log.exception("could not read the load issues; no post is held back this scan")
-            return {}
-        ids = {p.id for p in posts}
-        out: dict[str, str] = {}
+            stored = {}
+        by_path: dict[str, str] = {}
         for path, issues in stored.items():
-            reasons = [i.issue.reason for i in issues if i.issue.kind == "recovered"]
-            if reasons and path in ids:
-                out[path] = "; ".join(reasons)
+            recovered = [i for i in issues if i.issue.kind == "recovered"]
+            if recovered:
+                by_path[path] = "; ".join(i.issue.reason for i in recovered)
+                self._recovered_files[recovered[0].state.fingerprint] = by_path[path]
+        out: dict[str, str] = {}
+        for post in posts:
+            reason = by_path.get(post.id) or self._recovered_files.get(post.fingerprint)
+            if reason:
+                out[post.id] = reason
         return out
 
     async def _settled(self, posts: Sequence[Post]) -> bool:
