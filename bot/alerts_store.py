@@ -318,6 +318,18 @@ class AlertStore:
                     " WHERE content_dir = ? AND post_id = ? AND state = 'pending'",
                     (new_id, content_dir, old),
                 )
+        # Queued alerts of posts that left the index (and were not renamed) can never go out.
+        async with db.execute(
+            "SELECT DISTINCT post_id FROM alert_deliveries"
+            " WHERE content_dir = ? AND state = 'pending'", (content_dir,),
+        ) as cur:
+            gone = [row[0] for row in await cur.fetchall() if row[0] not in present]
+        await db.executemany(
+            "UPDATE alert_deliveries SET state = 'dropped',"
+            " last_error = 'the post is no longer in the index'"
+            " WHERE content_dir = ? AND post_id = ? AND state = 'pending'",
+            [(content_dir, post_id) for post_id in gone],
+        )
         newly_held = await self._hold(content_dir, held, seen, now)
         if not known_source:
             await db.execute(

@@ -453,16 +453,21 @@ async def test_asking_about_a_post_shares_the_ask_cooldown_and_needs_the_post(
 # ------------------------------------------------------------------------------ faults (issue 12)
 
 
-async def test_a_channel_answering_5xx_does_not_hold_up_the_others(
-    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+@pytest.mark.parametrize("trouble", ["503", "network"])
+async def test_a_channel_answering_5xx_or_cut_off_does_not_hold_up_the_others(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, trouble: str
 ) -> None:
     world = emulator.world
     assert world.news.id < world.alerts.id  # the failing channel comes first in id order
     _, cog = await start_watching(launcher, fresh_site)
     await subscribe(emulator, world.news)
     await subscribe(emulator, world.alerts)
-    # 503 is raised by discord.py at once (no retries of its own); every send to #news fails.
-    outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
+    # Every send to #news fails: 503 (raised by discord.py at once, no retries of its own), or
+    # the connection cut before any answer.
+    if trouble == "503":
+        outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
+    else:
+        outage = emulator.drop_connections("POST", posts_to(world.news.id), times=10**6)
 
     add_post(fresh_site, NEW_POST, NEW_TITLE)
     first = await emulator.wait_for_message(world.alerts, timeout=10)
@@ -471,9 +476,10 @@ async def test_a_channel_answering_5xx_does_not_hold_up_the_others(
     second = await emulator.wait_for_message(
         world.alerts, predicate=lambda m: m.embeds[0]["title"] == "Robot Ferries", timeout=10)
     assert second.embeds[0]["title"] == "Robot Ferries"
-    assert outage.hits and alert_messages(emulator, world.news) == []
+    hits = outage.hits if trouble == "503" else outage.calls  # type: ignore[union-attr]
+    assert hits and alert_messages(emulator, world.news) == []
     # #news kept its alerts queued and backs off on its own; when Discord heals, both go out.
-    outage.times = len(outage.hits)
+    outage.times = len(hits)
     cog.retry_delays = (0.05,)
     await emulator.wait_until(lambda: len(alert_messages(emulator, world.news)) == 2, timeout=90)
     await cog.wait_for_cycles(cog.cycles + 2)
@@ -671,7 +677,7 @@ async def test_the_database_file_deleted_under_the_bot_is_noticed_and_nothing_va
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     world = emulator.world
-    bot, cog = await start_watching(launcher, fresh_site, health_max_age_seconds=0.5)
+    bot, _ = await start_watching(launcher, fresh_site, health_max_age_seconds=0.5)
     await subscribe(emulator, world.news)
     heartbeat = bot.settings.health_file
     await eventually(lambda: check_heartbeat(heartbeat, 0.5)[0], timeout=5)
@@ -699,3 +705,23 @@ async def test_the_database_file_deleted_under_the_bot_is_noticed_and_nothing_va
     with caplog.at_level(logging.WARNING, logger="bot.exts.alerts"):
         await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
     assert any(str(rescued) in r.getMessage() for r in caplog.records)
+
+
+async def test_a_queued_alert_of_a_deleted_post_is_dropped_not_sent(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news)
+    outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_until(lambda: outage.hits, timeout=10)
+    (fresh_site.posts / NEW_POST).unlink()
+    await eventually(lambda: bot.index.post(NEW_POST) is None, timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 2)
+    assert await cog.store.deliveries(world.news.id) == [  # type: ignore[union-attr]
+        (NEW_POST, "dropped")]
+    outage.times = len(outage.hits)
+    cog.retry_delays = (0.05,)
+    await cog.wait_for_cycles(cog.cycles + 5)
+    assert alert_messages(emulator, world.news) == []

@@ -460,16 +460,15 @@ class Alerts(commands.Cog):
         assert self.store is not None
         index = self.bot.service.current
         found: list[tuple[Pending, Post]] = []
-        gone: list[Pending] = []
+        elsewhere: list[Pending] = []
         for item in items:
-            post = index.post(item.post_id) if index and item.content_dir == self.content_key \
-                else None
-            if post is None:
-                gone.append(item)
-            else:
+            if item.content_dir != self.content_key:
+                elsewhere.append(item)
+            elif index is not None and (post := index.post(item.post_id)) is not None:
                 found.append((item, post))
-        if gone:
-            await self.store.drop(gone, "the post is no longer in the index")
+            # else: renamed or deleted since; the next scan moves or drops it (record_posts)
+        if elsewhere:
+            await self.store.drop(elsewhere, "the bot serves another content folder now")
         if not found:
             return Sent.OK
         role_id = self._role_to_ping(sub)

@@ -120,6 +120,20 @@ class HeldResponses:
         self.released.set()
 
 
+@dataclass
+class DroppedConnections:
+    """Requests whose connection is cut before any answer (``drop_connections``): what a
+    client sees when the network fails. Set ``times`` to ``len(calls)`` to end it."""
+
+    method: str
+    pattern: re.Pattern
+    times: int
+    calls: list[Call] = field(default_factory=list)
+
+    def matches(self, call: Call) -> bool:
+        return len(self.calls) < self.times and call.matches(self.method, self.pattern)
+
+
 class DiscordEmulator:
     """Fake Discord on 127.0.0.1. Use as ``async with DiscordEmulator() as emu:`` or via
     the ``emulator`` pytest fixture (``fixtures.py``)."""
@@ -173,6 +187,7 @@ class DiscordEmulator:
         self.ratelimit_limit = 50
 
         self.holds: list[HeldResponses] = []
+        self.drops: list[DroppedConnections] = []
         self._notifier = Notifier()
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -599,6 +614,12 @@ class DiscordEmulator:
 
     async def _handle(self, call: Call, request: web.Request, auth: str | None
                       ) -> web.StreamResponse:
+        drop = next((d for d in self.drops if d.matches(call)), None)
+        if drop is not None:
+            drop.calls.append(call)
+            if request.transport is not None:
+                request.transport.abort()  # no status line: the client gets a network error
+            return web.Response(status=500)
         fault = next((f for f in self.faults if f.matches(call.method, call.path)), None)
         if fault is not None:
             fault.hits.append(call)
@@ -638,6 +659,14 @@ class DiscordEmulator:
         if status < 400:
             await self._hold_response(call)
         return self._respond(call, status, body, bucket=name)
+
+    def drop_connections(self, method: str, path: str | re.Pattern, *, times: int = 1
+                         ) -> DroppedConnections:
+        """Cut the connection of the next ``times`` matching requests before answering."""
+        pattern = path if isinstance(path, re.Pattern) else re.compile(path)
+        drop = DroppedConnections(method=method.upper(), pattern=pattern, times=times)
+        self.drops.append(drop)
+        return drop
 
     def hold_responses(self, method: str, path: str | re.Pattern, *, times: int = 1
                        ) -> HeldResponses:
