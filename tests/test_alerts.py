@@ -7,12 +7,15 @@ number of completed watcher cycles), never on time.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
+import shutil
 import signal
 import subprocess
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from alerts_support import (
     FAST_POLL,
@@ -36,9 +39,11 @@ from briefbot_support import button
 from discord_emulator import EPHEMERAL, DiscordEmulator, Permission
 
 from bot import cli
-from bot.alerts_store import AlertStore
+from bot.alerts_store import MIGRATIONS, AlertStore
 from bot.formatting import DESCRIPTION_MAX, EMBED_TOTAL_MAX
 from bot.health import check_heartbeat
+from index.migrations import migrate
+from index.models import Post
 
 MESSAGES = r"/channels/{}/messages"
 
@@ -725,3 +730,39 @@ async def test_a_queued_alert_of_a_deleted_post_is_dropped_not_sent(
     cog.retry_delays = (0.05,)
     await cog.wait_for_cycles(cog.cycles + 5)
     assert alert_messages(emulator, world.news) == []
+
+
+async def test_an_alerts_database_from_before_identities_is_upgraded_in_place(
+    tmp_path: Path
+) -> None:
+    """A database made by the first alerts migration keeps its records and learns renames."""
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(MIGRATIONS / "001_alerts.sql", first)
+    path = tmp_path / "briefbot.sqlite3"
+    async with aiosqlite.connect(path) as db:
+        await migrate(db, "bot", first)
+        await db.execute("INSERT INTO alert_sources VALUES ('site', '2024-01-01T00:00:00', 1)")
+        await db.execute("INSERT INTO seen_posts VALUES ('site', 'a/2024-01-01-one.md', "
+                         "'2024-01-01T00:00:00')")
+        await db.execute("INSERT INTO alert_deliveries (channel_id, content_dir, post_id,"
+                         " guild_id, created_at) VALUES (7, 'site', 'a/2024-01-01-one.md', 1,"
+                         " '2024-01-01T00:00:00')")
+        await db.commit()
+
+    def post(post_id: str, url: str, fingerprint: str) -> Post:
+        return Post(id=post_id, title="One", date=dt.date(2024, 1, 1), url=url,
+                    fingerprint=fingerprint)
+
+    store = await AlertStore.open(path)
+    try:
+        [pending] = (await store.pending())[7]
+        assert pending.post_id == "a/2024-01-01-one.md" and pending.first_sent_at is None
+        one = post("a/2024-01-01-one.md", "https://x.org/one/", "f1")
+        assert (await store.record_posts("site", [one])).new_posts == ()
+        moved = post("a/2024-01-02-one.md", "https://x.org/one/", "f2")  # renamed and edited
+        outcome = await store.record_posts("site", [moved])
+        assert outcome.new_posts == () and outcome.renamed == ((one.id, moved.id),)
+        assert [d.post_id for d in (await store.pending())[7]] == [moved.id]
+    finally:
+        await store.close()
