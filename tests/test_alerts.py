@@ -766,3 +766,26 @@ async def test_an_alerts_database_from_before_identities_is_upgraded_in_place(
         assert [d.post_id for d in (await store.pending())[7]] == [moved.id]
     finally:
         await store.close()
+
+
+async def test_a_retry_the_bot_cannot_check_in_the_channel_history_is_still_sent(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = emulator.world
+    world.news.permission_overwrites.append(
+        {"id": str(world.bot_role.id), "type": 0, "allow": "0",
+         "deny": str(Permission.READ_MESSAGE_HISTORY)})
+    _, cog = await start_watching(launcher, fresh_site)
+    cog.retry_delays = (0.05,)
+    await subscribe(emulator, world.news)
+    emulator.fail_next("POST", posts_to(world.news.id), status=503)
+    with caplog.at_level(logging.WARNING):
+        add_post(fresh_site, NEW_POST, NEW_TITLE)
+        message = await emulator.wait_for_message(world.news, timeout=10)
+        await cog.wait_for_cycles(cog.cycles + 3)
+    assert message.embeds[0]["title"] == NEW_TITLE
+    [looked] = emulator.calls_to("GET", posts_to(world.news.id))
+    assert looked.status == 403
+    assert any("cannot read channel" in r.getMessage() for r in caplog.records)
+    assert len(alert_messages(emulator, world.news)) == 1
