@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.formatting import NO_MENTIONS, message_content, truncate_plain
+from bot.formatting import NO_MENTIONS, escape, message_content, truncate_plain
 from bot.views import answer_view, show_answer
 from index.models import Post, SearchFilters
 
 if TYPE_CHECKING:
+    from bot.alerts_store import HeldPost
     from bot.client import Briefbot
     from index.search import SearchIndex
 
@@ -43,6 +44,20 @@ def find_post(index: SearchIndex, key: str) -> Post | None:
     if not key.startswith("#"):
         return index.post(key)
     return next((p for p in index.posts if post_button_key(p.id) == key), None)
+
+
+def add_held_field(embed: discord.Embed, held: list[HeldPost]) -> None:
+    """List posts held back from alerts (their front matter needs fixing) on an embed."""
+    if not held:
+        return
+    lines = [f"• {escape(h.post_id)}: {escape(h.reason)}" for h in held]
+    embed.add_field(
+        name=f"Not announced until fixed ({len(held)})",
+        value="These new posts only loaded by recovering broken front matter; each is "
+              "announced once it loads cleanly.\n" + "\n".join(lines),
+        inline=False,
+    )
+
 
 
 class _RenderedOnly(discord.ui.Button[Any]):

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         5, ge=1,
         description="More new posts than this for a channel at once → one summary message",
     )
+    alert_settle_seconds: float = Field(
+        30.0, ge=0,
+        description="New posts are announced once no more have appeared for this long (0: at once)",
+    )
     git_pull: bool = Field(
         False, description="`git pull --ff-only` the content checkout before each scan"
     )

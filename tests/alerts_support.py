@@ -95,6 +95,8 @@ class Launcher:
         self.emulator.interaction_deadline = 3.0
         service = await IndexService.open(site.db, site.content)
         await service.ensure()  # as `briefbot run` does: build the index if there is none
+        # New posts go out at the first scan that sees them unless a test asks for settling.
+        settings.setdefault("alert_settle_seconds", 0)
         bot = Briefbot(make_settings(self.emulator, site.content, site.db, **settings), service)
         self.running.append((bot, service))
         await self.emulator.start_client(bot)
@@ -163,3 +165,51 @@ async def subscribe(emulator: DiscordEmulator, channel: Any, *, user: Any = None
         user=user or emulator.world.moderator,
     )
     return await handle.wait_for_response()
+
+
+# ------------------------------------------------------------------------------ a bot in a child
+
+
+CHILD_API = "BRIEFBOT_TEST_DISCORD_API"
+CHILD_GATEWAY = "BRIEFBOT_TEST_DISCORD_GATEWAY"
+
+
+async def start_child_bot(emulator: DiscordEmulator, site: Site, log_file: Path,
+                          **settings: Any) -> asyncio.subprocess.Process:
+    """``briefbot run`` in a child process, talking to this emulator (for real kill -9s)."""
+    import sys
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
+                                       str(Path(__file__).parents[1])]),
+        CHILD_API: emulator.api_base,
+        CHILD_GATEWAY: emulator.gateway_url,
+        "DISCORD_TOKEN": emulator.token,
+        "BRIEFBOT_DEV_GUILD_ID": str(emulator.guild.id),
+        "BRIEFBOT_HEALTH_FILE": str(site.db.parent / "heartbeat"),
+        "BRIEFBOT_ALERT_SETTLE_SECONDS": "0",
+        **{f"BRIEFBOT_{k.upper()}": str(v) for k, v in settings.items()},
+    }
+    with log_file.open("ab") as out:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-c", "import alerts_support; alerts_support.child_bot_main()",
+            "run", "--content", str(site.content), "--db", str(site.db),
+            stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out, env=env,
+            cwd=str(site.db.parent),
+        )
+
+
+def child_bot_main() -> None:
+    """The child's entry: point discord.py at the emulator, then run the real CLI."""
+    import sys
+
+    import yarl
+    from discord import gateway, http
+
+    from bot import cli
+
+    # The same two settings as DiscordEmulator.configure_discord, from the parent's emulator.
+    http.Route.BASE = os.environ[CHILD_API]
+    gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ[CHILD_GATEWAY])
+    sys.exit(cli.main(sys.argv[1:]))

@@ -11,7 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import formatting as fmt
-from bot.alert_views import ASK_POST_PREFIX, CUSTOM_ID_MAX, alert_view, post_button_key
+from bot.alert_views import (
+    ASK_POST_PREFIX,
+    CUSTOM_ID_MAX,
+    add_held_field,
+    alert_view,
+    post_button_key,
+)
+from bot.alerts_store import HeldPost
 from index.models import IndexReport, LoadIssue, Post
 
 TRICKY = st.sampled_from(["**", "`", "\\", "[", "](", ")", "<@123>", "<@&9>", "@everyone", "\n",
@@ -103,3 +110,15 @@ def test_ask_button_ids_fit_discord_and_name_their_post(post_id: str) -> None:
     custom_id = button.custom_id  # type: ignore[attr-defined]
     assert custom_id.startswith(ASK_POST_PREFIX) and len(custom_id) <= CUSTOM_ID_MAX
     assert custom_id == ASK_POST_PREFIX + post_button_key(post_id)
+
+
+@RELAXED
+@given(st.lists(st.tuples(IDS, ANY_TEXT), max_size=120))
+def test_held_back_posts_listed_within_limits(held: list[tuple[str, str]]) -> None:
+    embed = fmt.subscriptions_embed([])
+    add_held_field(embed, [HeldPost(pid, why, dt.datetime(2024, 3, 1, tzinfo=dt.UTC))
+                           for pid, why in held])
+    embed = fmt.fit_embed(embed)
+    assert_within_limits(embed)
+    names = [f.name for f in embed.fields]
+    assert (f"Not announced until fixed ({len(held)})" in names) == bool(held)

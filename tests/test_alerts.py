@@ -7,9 +7,15 @@ number of completed watcher cycles), never on time.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import logging
+import os
+import shutil
+import signal
 import subprocess
 from pathlib import Path
 
+import aiosqlite
 import pytest
 from alerts_support import (
     FAST_POLL,
@@ -24,6 +30,7 @@ from alerts_support import (
     alerts_of,
     eventually,
     post_text,
+    start_child_bot,
     start_watching,
     subscribe,
     write_atomically,
@@ -32,8 +39,11 @@ from briefbot_support import button
 from discord_emulator import EPHEMERAL, DiscordEmulator, Permission
 
 from bot import cli
-from bot.alerts_store import AlertStore
+from bot.alerts_store import MIGRATIONS, AlertStore
 from bot.formatting import DESCRIPTION_MAX, EMBED_TOTAL_MAX
+from bot.health import check_heartbeat
+from index.migrations import migrate
+from index.models import Post
 
 MESSAGES = r"/channels/{}/messages"
 
@@ -268,6 +278,8 @@ async def test_a_channel_that_is_gone_or_forbidden_is_reported_and_others_still_
     await emulator.wait_for_message(world.news, timeout=10)
     refused = await emulator.wait_for_call("POST", posts_to(world.alerts.id), timeout=10)
     assert refused.status in (403, 404) and not refused.injected
+    # Discord has answered; the bot records the refusal when its delivery task gets the answer.
+    await cog.wait_for_deliveries()
     sub = next(s for s in await cog.store.subscriptions()  # type: ignore[union-attr]
                if s.channel_id == world.alerts.id)
     assert sub.failing and sub.last_error == expected
@@ -283,7 +295,7 @@ async def test_a_channel_that_is_gone_or_forbidden_is_reported_and_others_still_
     if trouble == "forbidden":  # fixed by a server admin: the queued alert goes out
         world.alerts.permission_overwrites.clear()
         await emulator.wait_for_message(world.alerts, timeout=10)
-        await cog.wait_for_cycles(cog.cycles + 1)
+        await cog.wait_for_deliveries()
         sub = next(s for s in await cog.store.subscriptions()  # type: ignore[union-attr]
                    if s.channel_id == world.alerts.id)
         assert not sub.failing
@@ -441,3 +453,339 @@ async def test_asking_about_a_post_shares_the_ask_cooldown_and_needs_the_post(
     reply = await gone.wait_for_response()
     assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
     assert "no longer in the index" in reply["data"]["content"]
+
+
+# ------------------------------------------------------------------------------ faults (issue 12)
+
+
+@pytest.mark.parametrize("trouble", ["503", "network"])
+async def test_a_channel_answering_5xx_or_cut_off_does_not_hold_up_the_others(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, trouble: str
+) -> None:
+    world = emulator.world
+    assert world.news.id < world.alerts.id  # the failing channel comes first in id order
+    _, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news)
+    await subscribe(emulator, world.alerts)
+    # Every send to #news fails: 503 (raised by discord.py at once, no retries of its own), or
+    # the connection cut before any answer.
+    if trouble == "503":
+        outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
+    else:
+        outage = emulator.drop_connections("POST", posts_to(world.news.id), times=10**6)
+
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    first = await emulator.wait_for_message(world.alerts, timeout=10)
+    assert first.embeds[0]["title"] == NEW_TITLE
+    add_post(fresh_site, "briefs/2024-03-02-robot-ferries.md", "Robot Ferries")
+    second = await emulator.wait_for_message(
+        world.alerts, predicate=lambda m: m.embeds[0]["title"] == "Robot Ferries", timeout=10)
+    assert second.embeds[0]["title"] == "Robot Ferries"
+    hits = outage.hits if trouble == "503" else outage.calls  # type: ignore[union-attr]
+    assert hits and alert_messages(emulator, world.news) == []
+    # #news kept its alerts queued and backs off on its own; when Discord heals, both go out.
+    outage.times = len(hits)
+    cog.retry_delays = (0.05,)
+    await emulator.wait_until(lambda: len(alert_messages(emulator, world.news)) == 2, timeout=90)
+    await cog.wait_for_cycles(cog.cycles + 2)
+    assert sorted(m.embeds[0]["title"] for m in alert_messages(emulator, world.news)) == [
+        NEW_TITLE, "Robot Ferries"]
+    assert len(alert_messages(emulator, world.alerts)) == 2
+
+
+async def test_unsubscribing_cancels_the_alerts_queued_for_the_channel_even_mid_delivery(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
+) -> None:
+    world = emulator.world
+    _, cog = await start_watching(launcher, fresh_site, alert_flood_limit=10)
+    await subscribe(emulator, world.news)
+    # Discord takes the first alert but answers only when the test says so: mid-delivery.
+    hold = emulator.hold_responses("POST", posts_to(world.news.id))
+    try:
+        ids = add_folder_of_posts(fresh_site, "archive", 3, tmp_path)
+        await emulator.wait_until(lambda: hold.calls, timeout=10)
+        handle = await emulator.send_slash_command("alerts", {"channel": world.news},
+                                                   subcommand="unsubscribe",
+                                                   user=world.moderator)
+        assert (await handle.wait_for_response())["type"] == 5  # waits for the send in flight
+    finally:
+        hold.release()
+    reply = await handle.wait_for_message(timeout=10)
+    assert reply.ephemeral and reply.content == f"<#{world.news.id}> no longer gets alerts."
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert len(alert_messages(emulator, world.news)) == 1  # the one in flight, no more
+    assert len(emulator.calls_to("POST", posts_to(world.news.id))) == 1
+    assert [state for _, state in await cog.store.deliveries(world.news.id)] == [  # type: ignore[union-attr]
+        "delivered"]
+    assert len(ids) == 3
+
+
+async def test_a_renamed_post_is_not_announced_again(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news)
+    posts = fresh_site.posts
+
+    # Same text, new name (and so a new URL): known by its content.
+    old = "briefs/2022-01-15-deepfakes-elections.md"
+    new = "briefs/2022-01-16-deepfakes-and-elections.md"
+    old_url = bot.index.post(old).url  # type: ignore[union-attr]
+    os.replace(posts / old, posts / new)
+    await eventually(lambda: bot.index.post(new) is not None, timeout=10)
+    assert bot.index.post(new).url != old_url  # type: ignore[union-attr]
+
+    # A fixed permalink, then a rename with an edit: known by its URL.
+    text = post_text("Ships and Robots", body="## Summary\n\nFirst version.\n")
+    permalink = text.replace("---\n\n", "permalink: /briefs/ships-and-robots/\n---\n\n", 1)
+    write_atomically(posts / NEW_POST, permalink)
+    announced = await emulator.wait_for_message(world.news, timeout=10)
+    assert announced.embeds[0]["title"] == "Ships and Robots"
+    renamed = "briefs/2024-03-09-ships-and-robots.md"
+    write_atomically(posts / renamed, permalink.replace("First version.", "Second version."))
+    (posts / NEW_POST).unlink()
+    await eventually(lambda: bot.index.post(renamed) is not None
+                     and bot.index.post(NEW_POST) is None, timeout=10)
+
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert [m.embeds[0]["title"] for m in alert_messages(emulator, world.news)] == [
+        "Ships and Robots"]
+    add_post(fresh_site, "briefs/2024-03-10-new-ferries.md", "New Ferries")  # new is still new
+    await emulator.wait_for_message(
+        world.news, predicate=lambda m: m.embeds[0]["title"] == "New Ferries", timeout=10)
+
+
+async def test_a_queued_alert_follows_its_post_through_a_rename(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news)
+    outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_until(lambda: outage.hits, timeout=10)
+    renamed = "briefs/2024-03-01-harbour-robots-moor-ships.md"
+    os.replace(fresh_site.posts / NEW_POST, fresh_site.posts / renamed)
+    await eventually(lambda: bot.index.post(renamed) is not None, timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 2)
+    outage.times = len(outage.hits)
+    cog.retry_delays = (0.05,)
+    message = await emulator.wait_for_message(world.news, timeout=90)
+    assert message.embeds[0]["title"] == NEW_TITLE
+    assert message.embeds[0]["url"] == bot.index.post(renamed).url  # type: ignore[union-attr]
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert len(alert_messages(emulator, world.news)) == 1
+
+
+OSPREYS = "briefs/2024-03-05-ospreys.md"
+BROKEN_OSPREYS = ('---\ntitle: "Ospreys return [draft\ncategories: [briefs, [briefs\n'
+                  'excerpt: "The birds are back."\n---\n\n## Summary\n\n'
+                  "Ospreys returned to the harbour this spring.\n")
+
+
+async def test_a_post_that_only_loads_by_recovery_is_held_back_and_reported(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = emulator.world
+    bot, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news)
+
+    with caplog.at_level(logging.WARNING, logger="bot.exts.alerts"):
+        write_atomically(fresh_site.posts / OSPREYS, BROKEN_OSPREYS)
+        await eventually(lambda: bot.index.post(OSPREYS) is not None, timeout=10)
+        await cog.wait_for_cycles(cog.cycles + 3)
+    assert emulator.calls_to("POST", posts_to(world.news.id)) == []  # not announced mangled
+    assert any(OSPREYS in r.getMessage() and "not announced until it loads cleanly"
+               in r.getMessage() for r in caplog.records)
+
+    handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.moderator)
+    listing = (await handle.wait_for_response())["data"]["embeds"][0]
+    [held] = [f for f in listing["fields"] if f["name"] == "Not announced until fixed (1)"]
+    assert OSPREYS in held["value"] and "invalid YAML front matter" in held["value"]
+
+    handle = await emulator.send_slash_command("reindex", user=world.moderator)
+    embed = (await handle.wait_for_message(timeout=10)).embeds[0]
+    assert any(f["name"] == "Not announced until fixed (1)" and OSPREYS in f["value"]
+               for f in embed["fields"])
+
+    # Fixed by its author: announced once, as it should read.
+    write_atomically(fresh_site.posts / OSPREYS, post_text("Ospreys Return", excerpt="Back."))
+    message = await emulator.wait_for_message(world.news, timeout=10)
+    assert message.embeds[0]["title"] == "Ospreys Return"
+    assert "%5B" not in message.embeds[0]["url"]
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert len(alert_messages(emulator, world.news)) == 1
+    assert await cog.store.held(cog.content_key) == []  # type: ignore[union-attr]
+
+
+async def test_posts_copied_in_over_seconds_give_one_summary_once_the_folder_is_quiet(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    _, cog = await start_watching(launcher, fresh_site, alert_flood_limit=5,
+                                  alert_settle_seconds=1.5)
+    await subscribe(emulator, world.news)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for n in range(60):  # 60 posts over ~4 s, scanned every 0.2 s meanwhile
+        add_post(fresh_site, f"archive/2019-{1 + n // 28:02d}-{1 + n % 28:02d}-copied-{n:02d}.md",
+                 f"Copied post {n:02d}", category="archive")
+        await asyncio.sleep(max(0.0, start + (n + 1) * 4 / 60 - loop.time()))  # the copying pace
+    summary = await emulator.wait_for_message(world.news, timeout=20)
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert alert_messages(emulator, world.news) == [summary]
+    assert summary.embeds[0]["title"] == "60 new posts on Skynet Today"
+
+
+async def test_an_alert_discord_took_before_a_kill_9_is_not_sent_again_after_a_long_outage(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
+) -> None:
+    world = emulator.world
+    bot, _ = await start_watching(launcher, fresh_site)  # the baseline, and a subscription
+    await subscribe(emulator, world.news)
+    await launcher.stop(bot)
+
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    # Discord accepts the alert, but the answer is held: the bot is killed before it hears.
+    hold = emulator.hold_responses("POST", posts_to(world.news.id))
+    log_file = tmp_path / "child.log"
+    child = await start_child_bot(emulator, fresh_site, log_file, alert_poll_seconds=0.2)
+    try:
+        await emulator.wait_until(lambda: hold.calls, timeout=60)
+        child.kill()  # SIGKILL: nothing is recorded
+        assert await child.wait() == -signal.SIGKILL
+    finally:
+        if child.returncode is None:
+            child.kill()
+            await child.wait()
+        hold.release()
+    [accepted] = alert_messages(emulator, world.news)
+    assert accepted.embeds[0]["title"] == NEW_TITLE
+
+    # Restarted long after Discord stopped honouring the nonce: the channel is the record.
+    mark = emulator.mark()
+    again = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
+    cog = alerts_of(again)
+    await emulator.wait_for_call("GET", posts_to(world.news.id), after=mark, timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert alert_messages(emulator, world.news) == [accepted]
+    assert [c for c in emulator.calls_to("POST", posts_to(world.news.id))
+            if c.index >= mark] == []
+    assert await cog.store.deliveries(world.news.id) == [  # type: ignore[union-attr]
+        (NEW_POST, "delivered")]
+
+
+async def test_the_database_file_deleted_under_the_bot_is_noticed_and_nothing_vanishes(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = emulator.world
+    bot, _ = await start_watching(launcher, fresh_site, health_max_age_seconds=0.5)
+    await subscribe(emulator, world.news)
+    heartbeat = bot.settings.health_file
+    await eventually(lambda: check_heartbeat(heartbeat, 0.5)[0], timeout=5)
+
+    with caplog.at_level(logging.WARNING):
+        fresh_site.db.unlink()  # an operator's clean-up, a volume remounted…
+        await eventually(lambda: not check_heartbeat(heartbeat, 0.5)[0], timeout=10,
+                         what="the health check to fail")
+    [said] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert str(fresh_site.db) in said.getMessage() and "deleted" in said.getMessage()
+
+    # The subscriptions are saved beside it, and a new one is refused rather than lost.
+    [rescued] = fresh_site.db.parent.glob(f"{fresh_site.db.name}.rescued-*")
+    store = await AlertStore.open(rescued)
+    try:
+        assert [s.channel_id for s in await store.subscriptions()] == [world.news.id]
+    finally:
+        await store.close()
+    reply = await subscribe(emulator, world.alerts)
+    assert "database file was deleted" in reply["data"]["content"]
+
+    # Restarted on a new, empty database: the log says where the subscriptions are.
+    await launcher.stop(bot)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.exts.alerts"):
+        await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    assert any(str(rescued) in r.getMessage() for r in caplog.records)
+
+
+async def test_a_queued_alert_of_a_deleted_post_is_dropped_not_sent(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news)
+    outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_until(lambda: outage.hits, timeout=10)
+    (fresh_site.posts / NEW_POST).unlink()
+    await eventually(lambda: bot.index.post(NEW_POST) is None, timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 2)
+    assert await cog.store.deliveries(world.news.id) == [  # type: ignore[union-attr]
+        (NEW_POST, "dropped")]
+    outage.times = len(outage.hits)
+    cog.retry_delays = (0.05,)
+    await cog.wait_for_cycles(cog.cycles + 5)
+    assert alert_messages(emulator, world.news) == []
+
+
+async def test_an_alerts_database_from_before_identities_is_upgraded_in_place(
+    tmp_path: Path
+) -> None:
+    """A database made by the first alerts migration keeps its records and learns renames."""
+    first = tmp_path / "first"
+    first.mkdir()
+    shutil.copy(MIGRATIONS / "001_alerts.sql", first)
+    path = tmp_path / "briefbot.sqlite3"
+    async with aiosqlite.connect(path) as db:
+        await migrate(db, "bot", first)
+        await db.execute("INSERT INTO alert_sources VALUES ('site', '2024-01-01T00:00:00', 1)")
+        await db.execute("INSERT INTO seen_posts VALUES ('site', 'a/2024-01-01-one.md', "
+                         "'2024-01-01T00:00:00')")
+        await db.execute("INSERT INTO alert_deliveries (channel_id, content_dir, post_id,"
+                         " guild_id, created_at) VALUES (7, 'site', 'a/2024-01-01-one.md', 1,"
+                         " '2024-01-01T00:00:00')")
+        await db.commit()
+
+    def post(post_id: str, url: str, fingerprint: str) -> Post:
+        return Post(id=post_id, title="One", date=dt.date(2024, 1, 1), url=url,
+                    fingerprint=fingerprint)
+
+    store = await AlertStore.open(path)
+    try:
+        [pending] = (await store.pending())[7]
+        assert pending.post_id == "a/2024-01-01-one.md" and pending.first_sent_at is None
+        one = post("a/2024-01-01-one.md", "https://x.org/one/", "f1")
+        assert (await store.record_posts("site", [one])).new_posts == ()
+        moved = post("a/2024-01-02-one.md", "https://x.org/one/", "f2")  # renamed and edited
+        outcome = await store.record_posts("site", [moved])
+        assert outcome.new_posts == () and outcome.renamed == ((one.id, moved.id),)
+        assert [d.post_id for d in (await store.pending())[7]] == [moved.id]
+    finally:
+        await store.close()
+
+
+async def test_a_retry_the_bot_cannot_check_in_the_channel_history_is_still_sent(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    world = emulator.world
+    world.news.permission_overwrites.append(
+        {"id": str(world.bot_role.id), "type": 0, "allow": "0",
+         "deny": str(Permission.READ_MESSAGE_HISTORY)})
+    _, cog = await start_watching(launcher, fresh_site)
+    cog.retry_delays = (0.05,)
+    await subscribe(emulator, world.news)
+    emulator.fail_next("POST", posts_to(world.news.id), status=503)
+    with caplog.at_level(logging.WARNING):
+        add_post(fresh_site, NEW_POST, NEW_TITLE)
+        message = await emulator.wait_for_message(world.news, timeout=10)
+        await cog.wait_for_cycles(cog.cycles + 3)
+    assert message.embeds[0]["title"] == NEW_TITLE
+    [looked] = emulator.calls_to("GET", posts_to(world.news.id))
+    assert looked.status == 403
+    assert any("cannot read channel" in r.getMessage() for r in caplog.records)
+    assert len(alert_messages(emulator, world.news)) == 1

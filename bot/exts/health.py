@@ -27,6 +27,7 @@ class Health(commands.Cog):
         self.path = bot.settings.health_file
         self.connected = bot.is_ready()
         self._failing = False
+        self.problem: str | None = None  # set by another part of the bot: no more heartbeats
 
     async def cog_load(self) -> None:
         self.beat.change_interval(
@@ -38,6 +39,8 @@ class Health(commands.Cog):
         self.beat.cancel()
 
     async def write(self) -> None:
+        if self.problem is not None:
+            return
         try:
             await asyncio.to_thread(write_heartbeat, self.path)
         except OSError as exc:
@@ -51,6 +54,12 @@ class Health(commands.Cog):
     async def beat(self) -> None:
         if self.connected and not self.bot.is_closed():
             await self.write()
+
+    @commands.Cog.listener()
+    async def on_briefbot_unhealthy(self, reason: str) -> None:
+        """Something the bot cannot recover from by itself: let the health check fail."""
+        self.problem = reason
+        log.error("heartbeat stopped: %s", reason)
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:

@@ -14,9 +14,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.alert_views import add_held_field
 from bot.formatting import (
     NO_MENTIONS,
     escape,
+    fit_embed,
     message_content,
     reindex_embed,
     reindex_failed_embed,
@@ -98,7 +100,11 @@ class Reindex(commands.Cog):
         }
         log.info("/reindex: %d added, %d changed, %d removed in %.2f s", len(report.added),
                  len(report.changed), len(report.removed), report.seconds)
-        await self._reply(interaction, embed=reindex_embed(report, titles))
+        embed = reindex_embed(report, titles)
+        alerts = self.bot.get_cog("Alerts")
+        if alerts is not None:  # new posts whose front matter needs fixing are not announced
+            add_held_field(embed, await alerts.held_back(report.issues))  # type: ignore[attr-defined]
+        await self._reply(interaction, embed=fit_embed(embed))
 
     async def _reply(self, interaction: discord.Interaction[Any], **kwargs: Any) -> None:
         try:

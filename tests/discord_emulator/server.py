@@ -17,6 +17,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -102,6 +103,38 @@ def _id_of(value: Any) -> int:
     return int(value.id)
 
 
+@dataclass
+class HeldResponses:
+    """Requests that Discord carries out but answers only on ``release()`` (``hold_responses``):
+    the moment between "Discord accepted it" and "the client knows", where a crash hurts."""
+
+    method: str
+    pattern: re.Pattern
+    times: int
+    calls: list[Call] = field(default_factory=list)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def matches(self, call: Call) -> bool:
+        return len(self.calls) < self.times and call.matches(self.method, self.pattern)
+
+    def release(self) -> None:
+        self.released.set()
+
+
+@dataclass
+class DroppedConnections:
+    """Requests whose connection is cut before any answer (``drop_connections``): what a
+    client sees when the network fails. Set ``times`` to ``len(calls)`` to end it."""
+
+    method: str
+    pattern: re.Pattern
+    times: int
+    calls: list[Call] = field(default_factory=list)
+
+    def matches(self, call: Call) -> bool:
+        return len(self.calls) < self.times and call.matches(self.method, self.pattern)
+
+
 class DiscordEmulator(LifecycleMixin):
     """Fake Discord on 127.0.0.1. Use as ``async with DiscordEmulator() as emu:`` or via
     the ``emulator`` pytest fixture (``fixtures.py``)."""
@@ -154,6 +187,8 @@ class DiscordEmulator(LifecycleMixin):
         #: X-RateLimit-Limit sent on normal responses (remaining is always limit-1).
         self.ratelimit_limit = 50
 
+        self.holds: list[HeldResponses] = []
+        self.drops: list[DroppedConnections] = []
         self._notifier = Notifier()
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -585,6 +620,12 @@ class DiscordEmulator(LifecycleMixin):
 
     async def _handle(self, call: Call, request: web.Request, auth: str | None
                       ) -> web.StreamResponse:
+        drop = next((d for d in self.drops if d.matches(call)), None)
+        if drop is not None:
+            drop.calls.append(call)
+            if request.transport is not None:
+                request.transport.abort()  # no status line: the client gets a network error
+            return web.Response(status=500)
         fault = next((f for f in self.faults if f.matches(call.method, call.path)), None)
         if fault is not None and fault.after_applying:
             fault.hits.append(call)
@@ -630,7 +671,34 @@ class DiscordEmulator(LifecycleMixin):
             status, body = await handler(call, *m.groups())
         except ApiError as exc:
             status, body = exc.status, exc.body()
+        if status < 400:
+            await self._hold_response(call)
         return self._respond(call, status, body, bucket=name)
+
+    def drop_connections(self, method: str, path: str | re.Pattern, *, times: int = 1
+                         ) -> DroppedConnections:
+        """Cut the connection of the next ``times`` matching requests before answering."""
+        pattern = path if isinstance(path, re.Pattern) else re.compile(path)
+        drop = DroppedConnections(method=method.upper(), pattern=pattern, times=times)
+        self.drops.append(drop)
+        return drop
+
+    def hold_responses(self, method: str, path: str | re.Pattern, *, times: int = 1
+                       ) -> HeldResponses:
+        """Carry out the next ``times`` matching requests (a message is created, and so on)
+        but answer each only after ``.release()``; ``.calls`` lists the held ones."""
+        pattern = path if isinstance(path, re.Pattern) else re.compile(path)
+        hold = HeldResponses(method=method.upper(), pattern=pattern, times=times)
+        self.holds.append(hold)
+        return hold
+
+    async def _hold_response(self, call: Call) -> None:
+        hold = next((h for h in self.holds if h.matches(call)), None)
+        if hold is None:
+            return
+        hold.calls.append(call)
+        self._notifier.notify()
+        await hold.released.wait()
 
     @staticmethod
     def _bucket(name: str) -> str:
