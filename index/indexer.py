@@ -24,7 +24,7 @@ from .fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
 from .loader import parse_post
 from .models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from .search import SearchIndex
-from .site import find_site, iter_post_files
+from .site import find_site, scan_post_files
 from .store import ConcurrentIndexChange, FileState, IndexStore
 
 ProgressCallback = Callable[[int, int], None]  # (files done, files to parse)
@@ -62,6 +62,11 @@ def _parse_chunk(
     parsed = [parse_post(path, posts_root, site, data=data) for path, data in jobs]
     terms = [analyze_post(p) for p in parsed if isinstance(p, ParsedPost)]
     return parsed, IndexData.from_posts(terms)
+
+
+def _unreadable(post_id: str, exc: OSError) -> LoadIssue:
+    reason = f"cannot read file: {exc.strerror or exc}"
+    return LoadIssue(path=post_id, kind="skipped", reason=reason)
 
 
 class Indexer:
@@ -128,16 +133,22 @@ class Indexer:
         old_issues = all_issues if same_site else {}
 
         # 1. Scan: which files are new, changed, unchanged, gone.
-        files = await asyncio.to_thread(iter_post_files, posts_root)
+        scan = await asyncio.to_thread(scan_post_files, posts_root)
+        # Files that cannot be read are skipped with their reason; the rest is indexed.
+        unreadable: list[LoadIssue] = list(scan.skipped)
         pending: list[_Pending] = []
         touched: list[tuple[str, FileState]] = []
         kept: set[str] = set()
         kept_issues: list[LoadIssue] = []
         on_disk: set[str] = set()
-        for path in files:
+        for path in scan.files:
             post_id = path.relative_to(posts_root).as_posix()
+            try:
+                st = path.stat()
+            except OSError as exc:  # e.g. deleted since the scan
+                unreadable.append(_unreadable(post_id, exc))
+                continue
             on_disk.add(post_id)
-            st = path.stat()
             stored = old_states.get(post_id)
             stored_issues = old_issues.get(post_id, [])
             known = (
@@ -151,7 +162,12 @@ class Indexer:
                     kept.add(post_id)
                 kept_issues += [s.issue for s in stored_issues]
                 continue
-            data = path.read_bytes()
+            try:
+                data = path.read_bytes()
+            except OSError as exc:  # no permission, or deleted since the scan
+                unreadable.append(_unreadable(post_id, exc))
+                on_disk.discard(post_id)
+                continue
             state = FileState(hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
             if known == state.fingerprint:
                 if stored:
@@ -185,7 +201,9 @@ class Indexer:
             cleared = sorted(stored_issue_paths)
         built_at = dt.datetime.now(dt.UTC)
         committed = bool(pending or removed or touched or not same_site or generation == 0)
-        issues = sorted(kept_issues + [i for i, _ in new_issues], key=lambda i: (i.path, i.kind))
+        issues = sorted(
+            kept_issues + [i for i, _ in new_issues] + unreadable, key=lambda i: (i.path, i.kind)
+        )
         result = Refresh(
             report=IndexReport(
                 posts=len(data.post_ids),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .models import SiteConfig
+from .models import LoadIssue, SiteConfig
 from .yamltools import load_mapping
 
 POST_SUFFIXES = (".md", ".markdown")
@@ -60,20 +63,74 @@ def find_site(content: Path) -> tuple[Path, SiteConfig]:
     return content, read_site_config(content / "_config.yml")
 
 
-def iter_post_files(posts_root: Path) -> list[Path]:
-    """All ``*.md`` / ``*.markdown`` files under ``posts_root``, sorted, hidden files/dirs skipped.
+# Jekyll's EntryFilter: names starting with these are never published ("_draft.md", "#x.md#").
+_UNPUBLISHED_LEAD = (".", "_", "#", "~")
 
-    Sorted by their relative POSIX path so post ids and passage order are deterministic.
+
+@dataclass(frozen=True, slots=True)
+class PostFiles:
+    """The post files to read, and the ones skipped before reading (each with its reason)."""
+
+    files: list[Path]
+    skipped: list[LoadIssue]
+
+
+def _unusable(path: Path, site_root: str) -> str | None:
+    """Why ``path`` cannot be read as a post (None when it can), without reading it.
+
+    A symlink is followed only to a regular file inside the site: one that leaves it would serve
+    a file from elsewhere on the machine under a site URL; a FIFO or device would block a read.
+    """
+    try:
+        real = os.path.realpath(path, strict=True)
+        mode = os.stat(real).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return "dangling symlink (its target does not exist)"
+        return f"cannot read file: {exc.strerror or exc}"
+    if os.path.commonpath([real, site_root]) != site_root:
+        return "symlink to a file outside the content folder; not served"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    return None
+
+
+def scan_post_files(posts_root: Path) -> PostFiles:
+    """All publishable ``*.md`` / ``*.markdown`` files under ``posts_root``, sorted, and the
+    files skipped as unreadable (each a "skipped" ``LoadIssue``).
+
+    Sorted by their relative POSIX path so post ids and passage order are deterministic. As in
+    Jekyll, files and folders whose names start with ".", "_", "#" or "~" (drafts such as
+    ``_drafts/``) are never published, so they are left out without a report.
     """
     root = Path(posts_root)
+    # The site root: the folder holding ``_posts``, else the posts folder itself.
+    site_root = os.path.realpath(root.parent if root.name == "_posts" else root)
     found: list[tuple[str, Path]] = []
+    skipped: list[LoadIssue] = []
     # os.walk with in-place pruning: cheaper than rglob and never descends into .git & co.
+    # (It does not follow symlinked folders.)
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        dirnames[:] = [d for d in dirnames if not d.startswith(_UNPUBLISHED_LEAD)]
         for name in filenames:
-            if name.startswith(".") or not name.lower().endswith(POST_SUFFIXES):
+            if name.startswith(_UNPUBLISHED_LEAD) or name.endswith("~"):
+                continue
+            if not name.lower().endswith(POST_SUFFIXES):
                 continue
             path = Path(dirpath, name)
-            found.append((path.relative_to(root).as_posix(), path))
+            rel = path.relative_to(root).as_posix()
+            reason = _unusable(path, site_root)
+            if reason is None:
+                found.append((rel, path))
+            else:
+                skipped.append(LoadIssue(path=rel, kind="skipped", reason=reason))
     found.sort(key=lambda item: item[0])
-    return [path for _, path in found]
+    skipped.sort(key=lambda issue: issue.path)
+    return PostFiles([path for _, path in found], skipped)
+
+
+def iter_post_files(posts_root: Path) -> list[Path]:
+    """The readable post files of ``scan_post_files`` (its skipped files left out)."""
+    return scan_post_files(posts_root).files
