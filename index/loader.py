@@ -5,6 +5,7 @@ Never raises: a broken post is recovered best-effort (and reported) or skipped (
 
 from __future__ import annotations
 
+import calendar
 import codecs
 import datetime as dt
 import hashlib
@@ -20,6 +21,8 @@ from .urls import post_url
 from .yamltools import load_mapping
 
 EXCERPT_CHARS = 300
+# The date of a post with none in its front matter or file name: deterministic, and oldest.
+UNDATED = dt.date(1970, 1, 1)
 
 # Jekyll's DATE_FILENAME_MATCHER: "YYYY-MM-DD-slug.ext" (year may have 2-4 digits).
 _DATED_NAME = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-(.*)$")
@@ -120,24 +123,27 @@ def _date_from(value: Any) -> dt.date | dt.datetime | None:
     return None
 
 
-def _name_date(stem: str) -> tuple[dt.date | None, str]:
-    """``(date, slug)`` from a "YYYY-MM-DD-slug" file name; ``(None, stem)`` otherwise."""
+def _name_date(stem: str) -> tuple[dt.date | None, str, str | None]:
+    """``(date, slug, problem)`` from a "YYYY-MM-DD-slug" file name; ``(None, stem, None)`` when
+    the name has no date.
+
+    An impossible date ("2021-2-29") is read as the nearest valid one (2021-02-28), with
+    ``problem`` saying so: never the file's mtime, which changes with every fresh clone.
+    """
     m = _DATED_NAME.match(stem)
     if not m:
-        return None, stem
-    year = int(m.group(1))
+        return None, stem, None
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
     year += 2000 if year < 100 else 0  # Jekyll's 2-digit years
     try:
-        return dt.date(year, int(m.group(2)), int(m.group(3))), m.group(4)
+        return dt.date(year, month, day), m.group(4), None
     except ValueError:
-        return None, stem
-
-
-def _mtime_date(path: Path) -> dt.date:
-    try:
-        return dt.date.fromtimestamp(path.stat().st_mtime)
-    except (OSError, ValueError, OverflowError):
-        return dt.date(1970, 1, 1)
+        pass
+    month = min(max(month, 1), 12)
+    day = min(max(day, 1), calendar.monthrange(year, month)[1])
+    date = dt.date(year, month, day)
+    written = "-".join(m.group(i) for i in (1, 2, 3))
+    return date, m.group(4), f"impossible date {written} in the file name; read as {date}"
 
 
 def _excerpt(front: dict[str, Any], blocks: list[Block]) -> str:
@@ -201,14 +207,22 @@ def _parse(
         front, error = load_mapping(fix_mojibake(fm_text))
         if error:
             notes.append(f"invalid YAML front matter ({error}); salvaged key by key")
-    issues = [_issue(post_id, "recovered", note) for note in notes]
 
     stem = path.stem
-    name_date, name_slug = _name_date(stem)
+    name_date, name_slug, name_problem = _name_date(stem)
     parts = post_id.split("/")[:-1]  # folders inside the posts root count as categories
 
     fm_date = _date_from(front.get("date"))
-    when: dt.date | dt.datetime = fm_date or name_date or _mtime_date(path)
+    if fm_date is None and front.get("date") is not None:
+        given = str(front["date"])[:40]
+        notes.append(f"front matter date {given!r} is not a valid date; ignored")
+    if fm_date is None and name_problem:
+        notes.append(name_problem)
+    when: dt.date | dt.datetime = fm_date or name_date or UNDATED
+    if fm_date is None and name_date is None:
+        # Never the file's mtime: it changes with a fresh clone, and an old post would show as new.
+        notes.append(f"no date in the front matter or the file name; dated {UNDATED}")
+    issues = [_issue(post_id, "recovered", note) for note in notes]
     day = when.date() if isinstance(when, dt.datetime) else when
 
     slug = _as_str(front.get("slug")) or name_slug

@@ -13,6 +13,7 @@ from .models import LoadIssue, SiteConfig
 from .yamltools import load_mapping
 
 POST_SUFFIXES = (".md", ".markdown")
+CONFIG_NAME = "_config.yml"
 
 
 def _clean_str(value: Any) -> str:
@@ -20,8 +21,9 @@ def _clean_str(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def read_site_config(config_path: Path) -> SiteConfig:
-    """SiteConfig from a ``_config.yml``; a missing, unreadable or broken file gives defaults.
+def load_site_config(config_path: Path) -> tuple[SiteConfig, str | None]:
+    """``(SiteConfig, problem)`` from a ``_config.yml``; a missing or unreadable file gives
+    defaults, and broken YAML gives what could be recovered with ``problem`` saying what is wrong.
 
     Broken YAML is recovered entry by entry (see ``yamltools``), so one bad line elsewhere in the
     config does not lose ``url`` or ``permalink``.
@@ -29,19 +31,26 @@ def read_site_config(config_path: Path) -> SiteConfig:
     try:
         text = config_path.read_bytes().decode("utf-8-sig", errors="replace")
     except OSError:
-        return SiteConfig()
-    data, _error = load_mapping(text.replace("\r\n", "\n"))
+        return SiteConfig(), None
+    data, error = load_mapping(text.replace("\r\n", "\n"))
     defaults = SiteConfig()
     url = _clean_str(data.get("url")).rstrip("/")
     baseurl = _clean_str(data.get("baseurl")).strip("/")
     permalink = _clean_str(data.get("permalink")) or defaults.permalink
     title = _clean_str(data.get("title")) or _clean_str(data.get("name"))
-    return SiteConfig(
+    config = SiteConfig(
         url=url,
         baseurl=f"/{baseurl}" if baseurl else "",
         permalink=permalink,
         title=title,
     )
+    return config, error and f"invalid YAML in {config_path.name} ({error}); salvaged key by key"
+
+
+def read_site_config(config_path: Path) -> SiteConfig:
+    """SiteConfig from a ``_config.yml``; a missing, unreadable or broken file gives defaults
+    (for what a broken one loses)."""
+    return load_site_config(config_path)[0]
 
 
 def find_site(content: Path) -> tuple[Path, SiteConfig]:
@@ -57,10 +66,10 @@ def find_site(content: Path) -> tuple[Path, SiteConfig]:
     if not content.is_dir():
         raise NotADirectoryError(f"content is not a folder: {content}")
     if (content / "_posts").is_dir():
-        return content / "_posts", read_site_config(content / "_config.yml")
+        return content / "_posts", read_site_config(content / CONFIG_NAME)
     if content.name == "_posts":
-        return content, read_site_config(content.parent / "_config.yml")
-    return content, read_site_config(content / "_config.yml")
+        return content, read_site_config(content.parent / CONFIG_NAME)
+    return content, read_site_config(content / CONFIG_NAME)
 
 
 # Jekyll's EntryFilter: names starting with these are never published ("_draft.md", "#x.md#").
@@ -69,7 +78,10 @@ _UNPUBLISHED_LEAD = (".", "_", "#", "~")
 
 @dataclass(frozen=True, slots=True)
 class PostFiles:
-    """The post files to read, and the ones skipped before reading (each with its reason)."""
+    """The post files to read, and the ones skipped before reading (each with its reason).
+
+    ``skipped`` also holds a "recovered" issue for a broken ``_config.yml``.
+    """
 
     files: list[Path]
     skipped: list[LoadIssue]
@@ -128,6 +140,9 @@ def scan_post_files(posts_root: Path) -> PostFiles:
                 skipped.append(LoadIssue(path=rel, kind="skipped", reason=reason))
     found.sort(key=lambda item: item[0])
     skipped.sort(key=lambda issue: issue.path)
+    _, problem = load_site_config(Path(site_root, CONFIG_NAME))
+    if problem:  # reported with the files: the operator sees it where the index's issues show
+        skipped.insert(0, LoadIssue(path=CONFIG_NAME, kind="recovered", reason=problem))
     return PostFiles([path for _, path in found], skipped)
 
 

@@ -13,7 +13,7 @@ from retrieval_support import copy_site
 import index.indexer
 from index.models import IndexReport, LoadIssue
 from index.service import IndexService
-from index.site import iter_post_files, scan_post_files
+from index.site import find_site, iter_post_files, scan_post_files
 
 GOOD = "---\ntitle: {title}\n---\n\nSome text about {title}.\n"
 FIXTURE_POSTS = 13
@@ -163,3 +163,18 @@ def test_skipped_files_are_load_issues(tmp_path: Path) -> None:
             reason="dangling symlink (its target does not exist)",
         )
     ]
+
+
+async def test_an_impossible_date_in_the_site_config_is_recovered_and_reported(
+    tmp_path: Path,
+) -> None:
+    site = copy_site(tmp_path / "site")
+    config = site / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "launched: 2020-13-01\n", "utf-8")
+    _, settings = find_site(site)
+    assert settings.url == "https://circuitnotes.example.org"  # the good keys are kept
+    report, service = await reindex(site, tmp_path / "db.sqlite3")
+    await service.close()
+    assert report.posts == FIXTURE_POSTS
+    recovered = {i.path: i.reason for i in report.issues if i.kind == "recovered"}
+    assert "impossible date" in recovered["_config.yml"]

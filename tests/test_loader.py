@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -184,8 +185,43 @@ def test_date_fallbacks(tmp_path: Path) -> None:
     jekyll_style = ok(load(tmp_path, "j.md", "---\ndate: 2018-05-14 23:30:00 -0700\n---\nx"))
     assert jekyll_style.post.date == dt.date(2018, 5, 14)
     c = ok(load(tmp_path, "undated2.md", "no date anywhere"))
-    mtime = (tmp_path / "_posts" / "undated2.md").stat().st_mtime
-    assert c.post.date == dt.date.fromtimestamp(mtime)
+    assert c.post.date == dt.date(1970, 1, 1)  # never the mtime: deterministic, and oldest
+    assert [i.reason for i in c.issues] == [
+        "no date in the front matter or the file name; dated 1970-01-01"
+    ]
+
+
+def test_an_impossible_date_in_the_front_matter_falls_back_to_the_file_name(
+    tmp_path: Path,
+) -> None:
+    text = "---\ntitle: Leap\ndate: 2020-02-30\ntags: [a, b]\n---\nBody text.\n"
+    post = ok(load(tmp_path, "briefs/2020-02-28-leap.md", text))
+    assert post.post.date == dt.date(2020, 2, 28)
+    assert post.post.title == "Leap" and post.post.tags == ("a", "b")  # the rest kept
+    assert post.post.url == "https://www.example.com/briefs/leap/"
+    reasons = [i.reason for i in post.issues if i.kind == "recovered"]
+    assert any("impossible date" in r for r in reasons), reasons
+    quoted = ok(load(tmp_path, "2020-03-01-q.md", "---\ndate: '2020-02-30'\n---\nx"))
+    assert quoted.post.date == dt.date(2020, 3, 1)
+    assert quoted.issues[0].reason == "front matter date '2020-02-30' is not a valid date; ignored"
+
+
+def test_an_impossible_date_in_the_file_name_is_read_deterministically(tmp_path: Path) -> None:
+    """Issue 11 item 7: never the mtime, which made an old digest the newest post."""
+    path = "digests/2021-2-29-105.md"
+    first = ok(load(tmp_path, path, "---\ntitle: 'Last Week in AI #105'\n---\nNews.\n"))
+    assert first.post.date == dt.date(2021, 2, 28)
+    assert [(i.kind, i.reason) for i in first.issues] == [
+        ("recovered", "impossible date 2021-2-29 in the file name; read as 2021-02-28")
+    ]
+    assert first.post.url == "https://www.example.com/digests/105/"
+    # A fresh clone: a new mtime gives the same post.
+    file = tmp_path / "_posts" / path
+    os.utime(file, (0, 2_000_000_000))
+    again = ok(parse_post(file, tmp_path / "_posts", SITE))
+    assert again.post == first.post
+    month = ok(load(tmp_path, "2021-13-40-x.md", "x"))
+    assert month.post.date == dt.date(2021, 12, 31)
 
 
 def test_messy_body(tmp_path: Path) -> None:
@@ -262,6 +298,7 @@ GLUED = [
 RECOVERED = {
     "digests/2024-02-19-258.md": "invalid YAML front matter",
     "digests/2024-07-15-279.md": "invalid YAML front matter",
+    "digests/2021-2-29-105.md": "impossible date 2021-2-29 in the file name",
     "digests/2025-07-28-317.md": "code fence",
     "digests/2025-08-04-318.md": "code fence",
     **dict.fromkeys(GLUED, "glued"),
