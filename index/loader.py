@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import frontmatter
+
 from .cleaning import Block, clean_body, clean_inline, fix_mojibake
 from .models import IssueKind, LoadIssue, ParsedPost, Post, SiteConfig
 from .passages import split_passages
@@ -34,6 +36,10 @@ _FRONT_MATTER_OPEN = re.compile(r"---[ \t]*\n")
 _FRONT_MATTER_CLOSE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
 # Seen in the wild: the closing "---" with the first body line glued to it ("---### Top News").
 _GLUED_CLOSE = re.compile(r"^---(?=[^\s-])", re.MULTILINE)
+# python-frontmatter with Jekyll's delimiters (the opening one is checked by _FRONT_MATTER_OPEN).
+_JEKYLL_YAML = frontmatter.YAMLHandler(
+    fm_boundary=re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+)
 # A whole file pasted inside a code fence (```markdown … ```), front matter included.
 _OPENING_FENCE = re.compile(r"\A[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n(?=---[ \t]*\n)")
 
@@ -70,6 +76,33 @@ def split_front_matter(text: str) -> tuple[str | None, str, list[str]]:
     if text.startswith(("---\n", "--- \n")):
         notes.append("front matter is never closed by '---'; read the file as body")
     return None, text, notes
+
+
+def read_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
+    """``(front matter, body, recovery_notes)`` of a post's text (line ends already ``\n``).
+
+    python-frontmatter reads a well-formed file, with Jekyll's delimiters ("---" on the first
+    line, "---" or "..." closing; its default handler would also take "----" and strip leading
+    blank lines, which Jekyll does not). What it rejects (invalid YAML, an impossible date, a
+    code fence around the file, a glued or missing closing line, YAML that is not a mapping)
+    goes through ``split_front_matter`` and the key-by-key recovery, which say what was wrong.
+    """
+    # Mojibake is repaired line by line, so front matter and body are repaired as before.
+    text = fix_mojibake(text)
+    if _FRONT_MATTER_OPEN.match(text):
+        try:
+            front, body = frontmatter.parse(text, handler=_JEKYLL_YAML)
+        except Exception:  # YAMLError, an impossible date (ValueError), deep nesting …
+            front, body = {}, text
+        if front and not body.startswith("---"):
+            return {str(k): v for k, v in front.items()}, body, []
+    fm_text, body, notes = split_front_matter(text)
+    front = {}
+    if fm_text:
+        front, error = load_mapping(fm_text)
+        if error:
+            notes.append(f"invalid YAML front matter ({error}); salvaged key by key")
+    return front, body, notes
 
 
 def _as_str(value: Any) -> str | None:
@@ -201,12 +234,7 @@ def _parse(
 
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    fm_text, body, notes = split_front_matter(text)
-    front: dict[str, Any] = {}
-    if fm_text:
-        front, error = load_mapping(fix_mojibake(fm_text))
-        if error:
-            notes.append(f"invalid YAML front matter ({error}); salvaged key by key")
+    front, body, notes = read_front_matter(text)
 
     stem = path.stem
     name_date, name_slug, name_problem = _name_date(stem)

@@ -382,3 +382,16 @@ def test_seed_brief(path: Path) -> None:
     assert what[0].text.startswith(
         "What Happened\nIn a June 8 letter to members of Congress, IBM declared"
     )
+
+
+def test_front_matter_follows_jekylls_delimiters(tmp_path: Path) -> None:
+    """python-frontmatter reads well-formed files, with Jekyll's delimiters, not its own."""
+    dots = ok(load(tmp_path, "2020-01-01-dots.md", "---\ntitle: Dots\n...\n\nBody here.\n"))
+    assert dots.post.title == "Dots" and not dots.issues
+    assert all_text(dots) == "Body here."
+    # "----" does not open front matter in Jekyll: the file is all body.
+    dashes = ok(load(tmp_path, "2020-01-02-dashes.md", "----\ntitle: No\n----\n\nText.\n"))
+    assert dashes.post.title == "Dashes"
+    # A list instead of a mapping: reported, the post kept.
+    listed = ok(load(tmp_path, "2020-01-03-list.md", "---\n- a\n- b\n---\nText.\n"))
+    assert "not a mapping" in listed.issues[0].reason
