@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import re
 import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
@@ -19,12 +20,17 @@ from typing import Any
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from index.models import Answer, IndexReport, SearchFilters
 from index.service import IndexService
 
-from .settings import Settings, load_settings
+from .settings import Settings, SettingsError, load_settings
+
+# As /ask (bot/exts/ask.py): beyond this a question is pasted text, and every unknown word in
+# it costs a typo look-up.
+MAX_QUESTION_CHARS = 1000
 
 console = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -158,11 +164,25 @@ async def cmd_index(args: argparse.Namespace) -> int:
     recovered = [i for i in report.issues if i.kind == "recovered"]
     console.print(f"Files skipped: {len(skipped)}; recovered: {len(recovered)}")
     for issue in skipped + recovered:
-        console.print(f"  [{issue.kind}] {issue.path}: {issue.reason}", markup=False)
+        line = f"  [{issue.kind}] {issue.path}: {issue.reason}"
+        console.print(terminal_text(line), markup=False)  # file names may hold escapes
     return 0
 
 
+def clip_question(question: str) -> tuple[str, bool]:
+    """The part of ``question`` that is searched (cut at a word), and whether it was cut."""
+    question = " ".join(question.split())
+    if len(question) <= MAX_QUESTION_CHARS:
+        return question, False
+    cut = question.rfind(" ", 0, MAX_QUESTION_CHARS + 1)
+    return question[: cut if cut > MAX_QUESTION_CHARS // 2 else MAX_QUESTION_CHARS], True
+
+
 async def cmd_ask(args: argparse.Namespace) -> int:
+    question, clipped = clip_question(args.question)
+    if clipped:
+        err.print(f"The question is long ({len(args.question):,} characters); searching its "
+                  f"first {len(question):,}.", style="yellow", markup=False, soft_wrap=True)
     settings = settings_from(args)
     filters = SearchFilters(
         category=args.category, tag=args.tag, since=args.since, until=args.until
@@ -170,7 +190,7 @@ async def cmd_ask(args: argparse.Namespace) -> int:
     service = await open_service(settings, announce=not args.json)
     try:
         assert service.current is not None
-        answer = service.current.search(args.question, k=args.k, filters=filters)
+        answer = service.current.search(question, k=args.k, filters=filters)
     finally:
         await service.close()
     if args.json:
@@ -277,22 +297,44 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     return answer.model_dump(mode="json", by_alias=True)
 
 
+# Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL", other ESC pairs), then any
+# other control character but newline and tab: post text must not drive the user's terminal.
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: str) -> str:
+    """``text`` without terminal escape sequences or control characters."""
+    if text.isprintable():
+        return text
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def _safe(text: object) -> str:
+    """Post text for Rich markup: no control sequences, and ``[`` taken literally."""
+    return escape(terminal_text(str(text)))
+
+
 def print_answer(answer: Answer) -> None:
     if answer.declined:
-        console.print(f"[bold yellow]{answer.message}[/]")
+        console.print(f"[bold yellow]{_safe(answer.message)}[/]")
         if answer.suggestions:
             console.print("Closest posts:")
             for ref in answer.suggestions:
-                console.print(f"  • {ref.title} ({ref.date}) {ref.url}", markup=False)
+                line = f"  • {ref.title} ({ref.date}) {ref.url}"
+                console.print(terminal_text(line), markup=False)
         return
     best = answer.results[0]
-    console.print(Markdown(f"> {best.best_sentence}"))
+    console.print(Markdown(f"> {terminal_text(best.best_sentence)}"))
     console.print()
     for n, result in enumerate(answer.results, 1):
         section = f" — {result.heading}" if result.heading else ""
-        console.print(f"[bold][{n}] {result.title}{section}[/] [dim]({result.date})[/]")
-        console.print(f"    {result.url}", style="cyan", markup=False)
-        console.print(Markdown(result.snippet))
+        title = _safe(f"[{n}] {result.title}{section}")
+        console.print(f"[bold]{title}[/] [dim]({result.date})[/]")
+        console.print(f"    {terminal_text(result.url)}", style="cyan", markup=False)
+        console.print(Markdown(terminal_text(result.snippet)))
         console.print()
 
 
@@ -306,7 +348,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run_async(args.handler(args))
     except ValidationError as exc:
-        err.print(f"[red]Invalid setting:[/] {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        if exc.title == Settings.__name__:  # name the variable the user sets
+            where = f"{where} (BRIEFBOT_{where.upper()})"
+        err.print(f"Invalid setting {where}: {first['msg']}", style="red", markup=False,
+                  soft_wrap=True)
+        return 2
+    except SettingsError as exc:
+        err.print(f"Invalid settings: {exc}", style="red", markup=False, soft_wrap=True)
         return 2
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
         err.print(str(exc), style="red", markup=False, soft_wrap=True)  # paths may hold [ ]

@@ -250,7 +250,6 @@ def _parse(
     if fm_date is None and name_date is None:
         # Never the file's mtime: it changes with a fresh clone, and an old post would show as new.
         notes.append(f"no date in the front matter or the file name; dated {UNDATED}")
-    issues = [_issue(post_id, "recovered", note) for note in notes]
     day = when.date() if isinstance(when, dt.datetime) else when
 
     slug = _as_str(front.get("slug")) or name_slug
@@ -272,6 +271,13 @@ def _parse(
     )
 
     url, redirect = post_url(site, front, categories=categories, date=when, slug=slug, name=stem)
+    asked = next((v for k in ("redirect_to", "redirect") if isinstance(v := front.get(k), str)), "")
+    if asked.strip() and not redirect:
+        notes.append(
+            f"redirect target {asked.strip()[:60]!r} is not an http(s) URL or a site path; "
+            "cited at the post's own URL"
+        )
+    issues = [_issue(post_id, "recovered", note) for note in notes]
     blocks = clean_body(body)
     post = Post(
         id=post_id,

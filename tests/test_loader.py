@@ -395,3 +395,13 @@ def test_front_matter_follows_jekylls_delimiters(tmp_path: Path) -> None:
     # A list instead of a mapping: reported, the post kept.
     listed = ok(load(tmp_path, "2020-01-03-list.md", "---\n- a\n- b\n---\nText.\n"))
     assert "not a mapping" in listed.issues[0].reason
+
+
+def test_a_script_redirect_is_ignored_and_reported(tmp_path: Path) -> None:
+    text = "---\ntitle: T\nredirect_to: 'javascript:alert(1)'\n---\nBody.\n"
+    post = ok(load(tmp_path, "briefs/2020-01-01-t.md", text))
+    assert post.post.url == "https://www.example.com/briefs/t/" and not post.post.redirect
+    assert "is not an http(s) URL or a site path" in post.issues[0].reason
+    site_path = "---\ntitle: T\nredirect_to: /elsewhere/\n---\nBody.\n"
+    moved = ok(load(tmp_path, "briefs/2020-01-02-t.md", site_path))
+    assert moved.post.url == "https://www.example.com/elsewhere/" and moved.post.redirect
