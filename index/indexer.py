@@ -20,12 +20,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .duplicates import duplicate_reason, duplicate_winner, shadowed_posts
 from .fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
 from .loader import parse_post
 from .models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from .search import SearchIndex
 from .site import find_site, scan_post_files
-from .store import ConcurrentIndexChange, FileState, IndexStore
+from .store import ConcurrentIndexChange, FileState, IndexStore, StoredIssue
 
 ProgressCallback = Callable[[int, int], None]  # (files done, files to parse)
 
@@ -140,6 +141,7 @@ class Indexer:
         touched: list[tuple[str, FileState]] = []
         kept: set[str] = set()
         kept_issues: list[LoadIssue] = []
+        recheck: list[tuple[str, Path, str, list[StoredIssue]]] = []
         on_disk: set[str] = set()
         for path in scan.files:
             post_id = path.relative_to(posts_root).as_posix()
@@ -156,6 +158,11 @@ class Indexer:
                 if stored
                 else (stored_issues[0].state.fingerprint if stored_issues else None)
             )
+            reasons = [s.issue.reason for s in stored_issues]
+            winner = next(filter(None, map(duplicate_winner, reasons)), None)
+            if winner:  # skipped for another post's URL: decided once all is scanned
+                recheck.append((post_id, path, winner, stored_issues))
+                continue
             prev = stored or (stored_issues[0].state if stored_issues else None)
             if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
                 if stored:
@@ -176,6 +183,22 @@ class Indexer:
                 kept_issues += [s.issue for s in stored_issues]
                 continue
             pending.append(_Pending(post_id, path, data, state))
+        # A post skipped for another's URL stays skipped while that post is unchanged; else it
+        # is read again (the other post may have gone, or moved to another URL).
+        for post_id, path, winner, stored_issues in recheck:
+            try:
+                st = path.stat()
+                prev = stored_issues[0].state
+                if winner in kept and (prev.size, prev.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                    kept_issues += [s.issue for s in stored_issues]
+                    continue
+                data = path.read_bytes()
+            except OSError as exc:
+                unreadable.append(_unreadable(post_id, exc))
+                on_disk.discard(post_id)
+                continue
+            state = FileState(hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
+            pending.append(_Pending(post_id, path, data, state))
 
         # 2. Parse and analyse what changed.
         results = await self._parse(pending, posts_root, site, progress)
@@ -189,6 +212,23 @@ class Indexer:
                 continue
             new_issues += [(i, job.state) for i in parsed.issues]
             upserts.append((parsed.post, parsed.passages, job.state))
+
+        # 2b. Posts sharing a URL: only the one Jekyll publishes there is indexed.
+        urls = {pid: key for pid, key in (await store.post_urls()).items() if pid in kept}
+        urls.update((post.id, (post.url, post.date)) for post, _, _ in upserts)
+        losers = shadowed_posts(urls)
+        if losers:
+            states = dict(touched) | {j.post_id: j.state for j in pending}
+            for post_id, (winner, url) in sorted(losers.items()):
+                reason = duplicate_reason(winner, url)
+                issue = LoadIssue(path=post_id, kind="skipped", reason=reason)
+                new_issues.append((issue, states.get(post_id) or old_states[post_id]))
+            kept -= losers.keys()
+            upserts = [u for u in upserts if u[0].id not in losers]
+            batches = [
+                b.select(set(b.post_ids) - losers.keys()) if losers.keys() & set(b.post_ids) else b
+                for b in batches
+            ]
 
         old_ids = set() if first_index else stored_ids
         # Rows of posts not kept are deleted; upserted ones come back (a different site: all go).

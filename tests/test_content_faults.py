@@ -178,3 +178,53 @@ async def test_an_impossible_date_in_the_site_config_is_recovered_and_reported(
     assert report.posts == FIXTURE_POSTS
     recovered = {i.path: i.reason for i in report.issues if i.kind == "recovered"}
     assert "impossible date" in recovered["_config.yml"]
+
+
+def post_with_permalink(title: str, words: str) -> str:
+    return f"---\ntitle: {title}\npermalink: /briefs/shared-page/\n---\n\n{words}\n"
+
+
+async def test_two_posts_with_one_permalink_are_cited_once_and_reported(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    posts = site / "_posts" / "briefs"
+    older = "briefs/2024-08-01-kelp.md"
+    newer = "briefs/2024-08-08-kelp-again.md"
+    write(site / "_posts" / older, post_with_permalink("Kelp", "Kelp forests store carbon."))
+    write(site / "_posts" / newer, post_with_permalink("Kelp again", "Kelp forests regrow fast."))
+    url = "https://circuitnotes.example.org/briefs/shared-page/"
+    report, service = await reindex(site, tmp_path / "db.sqlite3")
+    try:
+        # Jekyll writes posts in date order: the later one is what the URL serves.
+        assert report.posts == FIXTURE_POSTS + 1
+        assert skipped(report) == {
+            older: f"same URL as {newer}, which Jekyll publishes there instead: {url}"
+        }
+        index = service.current
+        assert index is not None and index.post(older) is None and index.post(newer) is not None
+        answer = index.search("kelp forests", k=10)
+        assert [r.post_id for r in answer.results if r.url.startswith(url)] == [newer]
+
+        # Nothing changed: nothing rewritten, and the report still says so.
+        again = await service.reindex()
+        assert (again.added, again.changed, again.removed) == ((), (), ())
+        assert older in skipped(again)
+        assert await service.store.generation() == 1
+
+        # The published post goes: the other one is cited at the URL now.
+        (posts / "2024-08-08-kelp-again.md").unlink()
+        report = await service.reindex()
+        assert report.added == (older,) and report.removed == (newer,)
+        assert skipped(report) == {}
+        assert service.current is not None and service.current.post(older) is not None
+
+        # A later post takes the URL from an indexed one: the indexed one is dropped.
+        write(site / "_posts" / newer, post_with_permalink("Kelp again", "Kelp regrows."))
+        report = await service.reindex()
+        assert report.added == (newer,) and report.removed == (older,)
+        assert older in skipped(report)
+    finally:
+        await service.close()
+    # A fresh index of the same files gives the same outcome.
+    fresh, service = await reindex(site, tmp_path / "fresh.sqlite3")
+    await service.close()
+    assert skipped(fresh) == skipped(report)
