@@ -134,7 +134,8 @@ async def prepare_index(service: IndexService, settings: Settings, announce: boo
     """Load the stored index, building it first (with a progress bar) if there is none."""
     if await service.store.content_dir() != str(settings.content_dir.resolve()):
         if announce:
-            err.print(f"No index for {settings.content_dir} yet; building it first…")
+            err.print(f"No index for {settings.content_dir} yet; building it first…",
+                      markup=False)  # a path may hold "[/]"
         progress, update = _progress_bar("Indexing")
         with progress:
             report = await service.reindex(update)
@@ -194,7 +195,8 @@ async def cmd_ask(args: argparse.Namespace) -> int:
     finally:
         await service.close()
     if args.json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        # json escapes C0 controls itself; C1 ones (U+009B is CSI to some terminals) too here.
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2).translate(_C1_JSON))
     else:
         print_answer(answer)
     return 0
@@ -223,7 +225,7 @@ async def cmd_eval(args: argparse.Namespace) -> int:
         print(report.model_dump_json(indent=2))
         return 0
     table = Table(
-        title=f"Retrieval on {args.questions} ({report.questions} questions)",
+        title=_safe(f"Retrieval on {args.questions} ({report.questions} questions)"),
         collapse_padding=True,  # fits 80 columns without cutting kind names short
     )
     # (field, short header): short so the table fits an 80-column terminal.
@@ -240,7 +242,7 @@ async def cmd_eval(args: argparse.Namespace) -> int:
         return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
     for kind, s in [*report.by_kind.items(), ("ALL", report.overall)]:
-        table.add_row(kind, *(cell(getattr(s, c)) for c, _ in columns))
+        table.add_row(_safe(kind), *(cell(getattr(s, c)) for c, _ in columns))
     console.print(table)
     return 0
 
@@ -303,6 +305,9 @@ _ESCAPE_SEQUENCE = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+_C1_JSON = {c: f"\\u{c:04x}" for c in range(0x80, 0xA0)}
 
 
 def terminal_text(text: str) -> str:
