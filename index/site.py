@@ -28,6 +28,8 @@ def load_site_config(config_path: Path) -> tuple[SiteConfig, str | None]:
     Broken YAML is recovered entry by entry (see ``yamltools``), so one bad line elsewhere in the
     config does not lose ``url`` or ``permalink``.
     """
+    if not config_path.is_file():  # missing, or a FIFO or device a read would block on
+        return SiteConfig(), None
     try:
         text = config_path.read_bytes().decode("utf-8-sig", errors="replace")
     except OSError:
@@ -87,7 +89,7 @@ class PostFiles:
     skipped: list[LoadIssue]
 
 
-def _unusable(path: Path, site_root: str) -> str | None:
+def _unusable(path: Path, roots: tuple[str, ...]) -> str | None:
     """Why ``path`` cannot be read as a post (None when it can), without reading it.
 
     A symlink is followed only to a regular file inside the site: one that leaves it would serve
@@ -102,7 +104,7 @@ def _unusable(path: Path, site_root: str) -> str | None:
         if exc.errno == errno.ENOENT and os.path.islink(path):
             return "dangling symlink (its target does not exist)"
         return f"cannot read file: {exc.strerror or exc}"
-    if os.path.commonpath([real, site_root]) != site_root:
+    if not any(os.path.commonpath([real, root]) == root for root in roots):
         return "symlink to a file outside the content folder; not served"
     if not stat.S_ISREG(mode):
         return "not a regular file"
@@ -118,8 +120,10 @@ def scan_post_files(posts_root: Path) -> PostFiles:
     ``_drafts/``) are never published, so they are left out without a report.
     """
     root = Path(posts_root)
-    # The site root: the folder holding ``_posts``, else the posts folder itself.
+    # The site root: the folder holding ``_posts``, else the posts folder itself. (A ``_posts``
+    # that is itself a symlink was made so on purpose: its files count as inside.)
     site_root = os.path.realpath(root.parent if root.name == "_posts" else root)
+    roots = (site_root, os.path.realpath(root))
     found: list[tuple[str, Path]] = []
     skipped: list[LoadIssue] = []
     # os.walk with in-place pruning: cheaper than rglob and never descends into .git & co.
@@ -133,7 +137,7 @@ def scan_post_files(posts_root: Path) -> PostFiles:
                 continue
             path = Path(dirpath, name)
             rel = path.relative_to(root).as_posix()
-            reason = _unusable(path, site_root)
+            reason = _unusable(path, roots)
             if reason is None:
                 found.append((rel, path))
             else:

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from pathlib import Path
 
 import pytest
 from retrieval_support import copy_site
 
 import index.indexer
-from index.models import IndexReport, LoadIssue
+from index.models import IndexReport, LoadIssue, SiteConfig
 from index.service import IndexService
 from index.site import find_site, iter_post_files, scan_post_files
 
@@ -228,3 +229,28 @@ async def test_two_posts_with_one_permalink_are_cited_once_and_reported(tmp_path
     fresh, service = await reindex(site, tmp_path / "fresh.sqlite3")
     await service.close()
     assert skipped(fresh) == skipped(report)
+
+
+def test_a_posts_folder_that_is_itself_a_symlink_is_read(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    (site / "_posts").rename(tmp_path / "posts-volume")
+    (site / "_posts").symlink_to(tmp_path / "posts-volume")
+    scan = scan_post_files(site / "_posts")
+    assert len(scan.files) == FIXTURE_POSTS and scan.skipped == []
+
+
+def test_a_site_config_that_is_a_fifo_does_not_block(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    (site / "_config.yml").unlink()
+    os.mkfifo(site / "_config.yml")
+    found: list[object] = []
+    # With no writer, reading the FIFO would never return: run it aside, and unblock it.
+    reader = threading.Thread(target=lambda: found.append(find_site(site)), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    if reader.is_alive():
+        with open(site / "_config.yml", "wb"):  # EOF for the blocked reader
+            pass
+        reader.join()
+        pytest.fail("reading a FIFO _config.yml blocked")
+    assert found == [(site / "_posts", SiteConfig())]
