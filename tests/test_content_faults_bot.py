@@ -35,3 +35,18 @@ async def test_a_scheduled_reindex_skips_bad_files_and_still_announces_new_posts
     assert bot.index.post("briefs/2024-02-03-outside.md") is None
     await cog.wait_for_cycles(cog.cycles + 2)
     assert [m.embeds[0]["title"] for m in alert_messages(emulator, world.news)] == [NEW_TITLE]
+
+
+async def test_an_impossible_file_name_date_is_not_the_newest_post_in_latest(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """Issue 11 item 7: ``2021-2-29-105.md`` was dated by its mtime, so today: the newest post."""
+    digest = fresh_site.posts / "digests" / "2021-2-29-105.md"
+    digest.parent.mkdir(parents=True, exist_ok=True)
+    digest.write_text("---\ntitle: 'Last Week in AI #105'\n---\n\nThe week in AI.\n", "utf-8")
+    bot = await launcher.start(fresh_site)
+    post = bot.index.post("digests/2021-2-29-105.md")
+    assert post is not None and post.date.isoformat() == "2021-02-28"
+    handle = await emulator.send_slash_command("latest", {"count": 1})
+    description = (await handle.wait_for_message()).embeds[0]["description"]
+    assert "Last Week in AI #105" not in description
