@@ -87,22 +87,32 @@ def read_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
     code fence around the file, a glued or missing closing line, YAML that is not a mapping)
     goes through ``split_front_matter`` and the key-by-key recovery, which say what was wrong.
     """
-    # Mojibake is repaired line by line, so front matter and body are repaired as before.
-    text = fix_mojibake(text)
     if _FRONT_MATTER_OPEN.match(text):
         try:
             front, body = frontmatter.parse(text, handler=_JEKYLL_YAML)
         except Exception:  # YAMLError, an impossible date (ValueError), deep nesting …
             front, body = {}, text
         if front and not body.startswith("---"):
-            return {str(k): v for k, v in front.items()}, body, []
+            # Mojibake in the values (the body is repaired by ``clean_body``).
+            return {str(k): _fixed(v) for k, v in front.items()}, body, []
     fm_text, body, notes = split_front_matter(text)
     front = {}
     if fm_text:
-        front, error = load_mapping(fm_text)
+        front, error = load_mapping(fix_mojibake(fm_text))
         if error:
             notes.append(f"invalid YAML front matter ({error}); salvaged key by key")
     return front, body, notes
+
+
+def _fixed(value: Any) -> Any:
+    """Front matter ``value`` with mojibake repaired in its strings (lists and mappings too)."""
+    if isinstance(value, str):
+        return fix_mojibake(value)
+    if isinstance(value, list):
+        return [_fixed(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _fixed(v) for k, v in value.items()}
+    return value
 
 
 def _as_str(value: Any) -> str | None:
