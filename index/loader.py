@@ -105,13 +105,13 @@ def read_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
 
 
 def _fixed(value: Any) -> Any:
-    """Front matter ``value`` with mojibake repaired in its strings (lists and mappings too)."""
+    """Front matter ``value`` with mojibake repaired in a string, or the strings of a list (all
+    the loader reads). Not deeper: YAML aliases can nest a list in itself a billion times over
+    ("billion laughs"), and walking that takes forever."""
     if isinstance(value, str):
         return fix_mojibake(value)
     if isinstance(value, list):
-        return [_fixed(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _fixed(v) for k, v in value.items()}
+        return [fix_mojibake(v) if isinstance(v, str) else v for v in value]
     return value
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -405,3 +407,26 @@ def test_a_script_redirect_is_ignored_and_reported(tmp_path: Path) -> None:
     site_path = "---\ntitle: T\nredirect_to: /elsewhere/\n---\nBody.\n"
     moved = ok(load(tmp_path, "briefs/2020-01-02-t.md", site_path))
     assert moved.post.url == "https://www.example.com/elsewhere/" and moved.post.redirect
+
+
+def test_front_matter_aliases_nested_a_billion_times_load_at_once(tmp_path: Path) -> None:
+    """"Billion laughs": nine levels of YAML aliases, nine each. PyYAML shares the lists; code
+    that walks them visits 9**9 of them (hours). Run aside so a regression fails, not hangs."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    path = tmp_path / "_posts" / "2020-01-01-laughs.md"
+    path.parent.mkdir(parents=True)
+    text = "---\n" + "\n".join([*lines, "title: *a8", "tags: *a8"]) + "\n---\nBody.\n"
+    path.write_text(text, encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from index.loader import parse_post; "
+        "from index.models import SiteConfig; p = Path(sys.argv[1]); "
+        "r = parse_post(p, p.parent, SiteConfig()); print(r.post.title, r.post.tags)"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                              text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("parsing the aliased front matter did not finish")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Laughs ()\n"
