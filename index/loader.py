@@ -252,8 +252,10 @@ def _parse(
 
     fm_date = _date_from(front.get("date"))
     if fm_date is None and front.get("date") is not None:
-        given = str(front["date"])[:40]
-        notes.append(f"front matter date {given!r} is not a valid date; ignored")
+        # Never str() a list: YAML aliases can make its text astronomically long.
+        text_date = _as_str(front["date"])
+        given = repr(text_date[:40]) if text_date else f"a {type(front['date']).__name__}"
+        notes.append(f"front matter date {given} is not a valid date; ignored")
     if fm_date is None and name_problem:
         notes.append(name_problem)
     when: dt.date | dt.datetime = fm_date or name_date or UNDATED

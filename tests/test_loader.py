@@ -416,7 +416,8 @@ def test_front_matter_aliases_nested_a_billion_times_load_at_once(tmp_path: Path
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
     path = tmp_path / "_posts" / "2020-01-01-laughs.md"
     path.parent.mkdir(parents=True)
-    text = "---\n" + "\n".join([*lines, "title: *a8", "tags: *a8"]) + "\n---\nBody.\n"
+    fields = ["title: *a8", "tags: *a8", "date: *a8", "redirect_to: *a8", "permalink: *a8"]
+    text = "---\n" + "\n".join([*lines, *fields]) + "\n---\nBody.\n"
     path.write_text(text, encoding="utf-8")
     code = (
         "import sys; from pathlib import Path; from index.loader import parse_post; "
