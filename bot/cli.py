@@ -165,7 +165,7 @@ async def cmd_index(args: argparse.Namespace) -> int:
     recovered = [i for i in report.issues if i.kind == "recovered"]
     console.print(f"Files skipped: {len(skipped)}; recovered: {len(recovered)}")
     for issue in skipped + recovered:
-        line = f"  [{issue.kind}] {issue.path}: {issue.reason}"
+        line = " ".join(f"  [{issue.kind}] {issue.path}: {issue.reason}".split("\n"))
         console.print(terminal_text(line), markup=False)  # file names may hold escapes
     return 0
 

@@ -27,7 +27,7 @@ EXCERPT_CHARS = 300
 UNDATED = dt.date(1970, 1, 1)
 
 # Jekyll's DATE_FILENAME_MATCHER: "YYYY-MM-DD-slug.ext" (year may have 2-4 digits).
-_DATED_NAME = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-(.*)$")
+_DATED_NAME = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-(.*)\Z", re.DOTALL)
 _DATE_PREFIX = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 # Front matter as Jekyll reads it: "---" line, YAML, "---" (or "...") line. The closing line is
 # looked for from line break to line break: a lazy ".*?" would try every character of a long post

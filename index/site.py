@@ -111,6 +111,15 @@ def _unusable(path: Path, roots: tuple[str, ...]) -> str | None:
     return None
 
 
+def _is_utf8(name: str) -> bool:
+    # os.walk gives undecodable bytes of a name as lone surrogates ("caf\udce9.md").
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def scan_post_files(posts_root: Path) -> PostFiles:
     """All publishable ``*.md`` / ``*.markdown`` files under ``posts_root``, sorted, and the
     files skipped as unreadable (each a "skipped" ``LoadIssue``).
@@ -138,6 +147,9 @@ def scan_post_files(posts_root: Path) -> PostFiles:
             path = Path(dirpath, name)
             rel = path.relative_to(root).as_posix()
             reason = _unusable(path, roots)
+            if not _is_utf8(rel):  # a post id must be text (SQLite, Discord, URLs)
+                rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                reason = "file name is not valid UTF-8; rename the file"
             if reason is None:
                 found.append((rel, path))
             else:

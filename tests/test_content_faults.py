@@ -254,3 +254,21 @@ def test_a_site_config_that_is_a_fifo_does_not_block(tmp_path: Path) -> None:
         reader.join()
         pytest.fail("reading a FIFO _config.yml blocked")
     assert found == [(site / "_posts", SiteConfig())]
+
+
+async def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(
+    tmp_path: Path,
+) -> None:
+    site = copy_site(tmp_path / "site")
+    briefs = os.fsencode(site / "_posts" / "briefs")
+    with open(briefs + b"/2024-09-01-caf\xe9.md", "wb") as bad:  # Latin-1 "café"
+        bad.write(GOOD.format(title="Cafe").encode())
+    write(site / "_posts" / "briefs" / "2024-09-02-new\nline.md", GOOD.format(title="Newline"))
+    report, service = await reindex(site, tmp_path / "db.sqlite3")
+    await service.close()
+    assert report.posts == FIXTURE_POSTS + 1  # the newline is odd, but text: indexed
+    assert skipped(report) == {
+        "briefs/2024-09-01-caf\N{REPLACEMENT CHARACTER}.md":
+            "file name is not valid UTF-8; rename the file"
+    }
+    assert "briefs/2024-09-02-new\nline.md" in report.added
