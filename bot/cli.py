@@ -301,8 +301,9 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 # Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL", other ESC pairs), then any
 # other control character but newline and tab: post text must not drive the user's terminal.
+# (Snippets are Markdown, with "[" escaped as "\[".)
 _ESCAPE_SEQUENCE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+    r"\x1b\\?\[[0-?]*[ -/]*[@-~]|\x1b\\?\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 

@@ -69,6 +69,7 @@ def test_escape_sequences_from_posts_never_reach_the_terminal(tmp_path: Path) ->
     assert code == 0, err
     assert ESC not in out and chr(0x9b) not in out and chr(7) not in out
     assert "Zebrafinch census" in out and "Counting zebrafinches" in out
+    assert "[5m" not in out and "[0m" not in out  # whole sequences go, even in snippets
     # --json keeps the text as it is, but escaped: nothing raw reaches the terminal either.
     code, out, err = ask(site, tmp_path, "zebrafinch nests census", "--json")
     assert code == 0, err
