@@ -364,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         err.print(f"Invalid settings: {exc}", style="red", markup=False, soft_wrap=True)
         return 2
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError,
+            PermissionError) as exc:
         err.print(str(exc), style="red", markup=False, soft_wrap=True)  # paths may hold [ ]
         return 2
     except sqlite3.OperationalError as exc:  # e.g. --db names a folder

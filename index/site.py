@@ -124,6 +124,9 @@ def scan_post_files(posts_root: Path) -> PostFiles:
     """All publishable ``*.md`` / ``*.markdown`` files under ``posts_root``, sorted, and the
     files skipped as unreadable (each a "skipped" ``LoadIssue``).
 
+    Raises OSError when ``posts_root`` itself cannot be read (it vanished, no permission):
+    reading it as a folder without posts would remove every post from the index.
+
     Sorted by their relative POSIX path so post ids and passage order are deterministic. As in
     Jekyll, files and folders whose names start with ".", "_", "#" or "~" (drafts such as
     ``_drafts/``) are never published, so they are left out without a report.
@@ -137,7 +140,15 @@ def scan_post_files(posts_root: Path) -> PostFiles:
     skipped: list[LoadIssue] = []
     # os.walk with in-place pruning: cheaper than rglob and never descends into .git & co.
     # (It does not follow symlinked folders.)
-    for dirpath, dirnames, filenames in os.walk(root):
+    def unreadable_folder(exc: OSError) -> None:  # os.walk would skip it without a word
+        folder = Path(exc.filename or root)
+        if folder == root:  # not a site with no posts: an error (the index is kept as it is)
+            raise exc
+        reason = f"cannot read folder: {exc.strerror or exc}; its posts are left out"
+        rel = folder.relative_to(root).as_posix()
+        skipped.append(LoadIssue(path=f"{rel}/", kind="skipped", reason=reason))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(_UNPUBLISHED_LEAD)]
         for name in filenames:
             if name.startswith(_UNPUBLISHED_LEAD) or name.endswith("~"):

@@ -272,3 +272,40 @@ async def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(
             "file name is not valid UTF-8; rename the file"
     }
     assert "briefs/2024-09-02-new\nline.md" in report.added
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their mode")
+def test_a_folder_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
+    site = copy_site(tmp_path / "site")
+    locked = site / "_posts" / "digests"
+    locked.chmod(0)
+    try:
+        scan = scan_post_files(site / "_posts")
+    finally:
+        locked.chmod(0o755)
+    assert len(scan.files) == FIXTURE_POSTS - 3
+    assert [(i.path, i.kind) for i in scan.skipped] == [("digests/", "skipped")]
+    assert "Permission denied" in scan.skipped[0].reason
+
+
+async def test_a_posts_folder_gone_during_a_reindex_keeps_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """E.g. a checkout switching branches: not "every post was removed"."""
+    site = copy_site(tmp_path / "site")
+    _report, service = await reindex(site, tmp_path / "db.sqlite3")
+    try:
+        found = index.indexer.find_site
+
+        def find_then_vanish(content: Path):  # _posts goes after the site was found
+            result = found(content)
+            (site / "_posts").rename(tmp_path / "moved-away")
+            return result
+
+        monkeypatch.setattr(index.indexer, "find_site", find_then_vanish)
+        with pytest.raises(FileNotFoundError):
+            await service.reindex()
+        assert service.current is not None and len(service.current) == FIXTURE_POSTS
+        assert len(await service.store.file_states()) == FIXTURE_POSTS
+    finally:
+        await service.close()
