@@ -88,11 +88,14 @@ def read_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
     goes through ``split_front_matter`` and the key-by-key recovery, which say what was wrong.
     """
     if _FRONT_MATTER_OPEN.match(text):
+        # The handler's own split and load: ``frontmatter.parse`` would also strip the body,
+        # turning an indented code block that opens it into a paragraph.
         try:
-            front, body = frontmatter.parse(text, handler=_JEKYLL_YAML)
+            fm, body = _JEKYLL_YAML.split(text)  # ValueError: no closing line
+            front = _JEKYLL_YAML.load(fm)
         except Exception:  # YAMLError, an impossible date (ValueError), deep nesting …
-            front, body = {}, text
-        if front and not body.startswith("---"):
+            front = None
+        if isinstance(front, dict) and front:
             # Mojibake in the values (the body is repaired by ``clean_body``).
             return {str(k): _fixed(v) for k, v in front.items()}, body, []
     fm_text, body, notes = split_front_matter(text)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index.loader import parse_post, split_front_matter
+from index.loader import parse_post, read_front_matter, split_front_matter
 from index.models import LoadIssue, ParsedPost, SiteConfig
 from index.site import find_site, iter_post_files
 
@@ -394,6 +394,11 @@ def test_front_matter_follows_jekylls_delimiters(tmp_path: Path) -> None:
     # "----" does not open front matter in Jekyll: the file is all body.
     dashes = ok(load(tmp_path, "2020-01-02-dashes.md", "----\ntitle: No\n----\n\nText.\n"))
     assert dashes.post.title == "Dashes"
+    # The body is the file's text after the closing line, as it is (an indented code block
+    # that opens it stays one).
+    text = "---\ntitle: Code\n---\n    indented code\n\nText.\n"
+    assert read_front_matter(text) == ({"title": "Code"}, "\n    indented code\n\nText.\n", [])
+    assert split_front_matter(text)[1] == "    indented code\n\nText.\n"
     # A list instead of a mapping: reported, the post kept.
     listed = ok(load(tmp_path, "2020-01-03-list.md", "---\n- a\n- b\n---\nText.\n"))
     assert "not a mapping" in listed.issues[0].reason
