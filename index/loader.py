@@ -254,10 +254,12 @@ def _parse(
     parts = post_id.split("/")[:-1]  # folders inside the posts root count as categories
 
     fm_date = _date_from(front.get("date"))
-    if fm_date is None and front.get("date") is not None:
+    raw_date = front.get("date")
+    blank = raw_date is None or (isinstance(raw_date, str) and not raw_date.strip())
+    if fm_date is None and not blank:
         # Never str() a list: YAML aliases can make its text astronomically long.
-        text_date = _as_str(front["date"])
-        given = repr(text_date[:40]) if text_date else f"a {type(front['date']).__name__}"
+        text_date = _as_str(raw_date)
+        given = repr(text_date[:40]) if text_date else f"a {type(raw_date).__name__}"
         notes.append(f"front matter date {given} is not a valid date; ignored")
     if fm_date is None and name_problem:
         notes.append(name_problem)
