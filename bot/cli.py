@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import importlib.metadata
 import json
+import re
 import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
@@ -19,8 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
-from .settings import Settings, load_settings
+from .settings import Settings, SettingsError, load_settings
+
+# As /ask (bot/exts/ask.py): beyond this a question is pasted text, and every unknown word in
+# it costs a typo look-up.
+MAX_QUESTION_CHARS = 1000
 
 # The index (numpy, scipy), discord.py and rich's Markdown are imported by the commands that use
 # them: `briefbot health` runs every 30 s as the container's health check, and `--help` and
@@ -152,7 +158,8 @@ async def prepare_index(service: IndexService, settings: Settings, announce: boo
     """Load the stored index, building it first (with a progress bar) if there is none."""
     if await service.store.content_dir() != str(settings.content_dir.resolve()):
         if announce:
-            err.print(f"No index for {settings.content_dir} yet; building it first…")
+            err.print(f"No index for {settings.content_dir} yet; building it first…",
+                      markup=False)  # a path may hold "[/]"
         progress, update = _progress_bar("Indexing")
         with progress:
             report = await service.reindex(update)
@@ -184,13 +191,27 @@ async def cmd_index(args: argparse.Namespace) -> int:
     recovered = [i for i in report.issues if i.kind == "recovered"]
     console.print(f"Files skipped: {len(skipped)}; recovered: {len(recovered)}")
     for issue in skipped + recovered:
-        console.print(f"  [{issue.kind}] {issue.path}: {issue.reason}", markup=False)
+        line = " ".join(f"  [{issue.kind}] {issue.path}: {issue.reason}".split("\n"))
+        console.print(terminal_text(line), markup=False)  # file names may hold escapes
     return 0
+
+
+def clip_question(question: str) -> tuple[str, bool]:
+    """The part of ``question`` that is searched (cut at a word), and whether it was cut."""
+    question = " ".join(question.split())
+    if len(question) <= MAX_QUESTION_CHARS:
+        return question, False
+    cut = question.rfind(" ", 0, MAX_QUESTION_CHARS + 1)
+    return question[: cut if cut > MAX_QUESTION_CHARS // 2 else MAX_QUESTION_CHARS], True
 
 
 async def cmd_ask(args: argparse.Namespace) -> int:
     from index.models import SearchFilters
 
+    question, clipped = clip_question(args.question)
+    if clipped:
+        err.print(f"The question is long ({len(args.question):,} characters); searching its "
+                  f"first {len(question):,}.", style="yellow", markup=False, soft_wrap=True)
     settings = settings_from(args)
     filters = SearchFilters(
         category=args.category, tag=args.tag, since=args.since, until=args.until
@@ -198,11 +219,12 @@ async def cmd_ask(args: argparse.Namespace) -> int:
     service = await open_service(settings, announce=not args.json)
     try:
         assert service.current is not None
-        answer = service.current.search(args.question, k=args.k, filters=filters)
+        answer = service.current.search(question, k=args.k, filters=filters)
     finally:
         await service.close()
     if args.json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        # json escapes C0 controls itself; C1 ones (U+009B is CSI to some terminals) too here.
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2).translate(_C1_JSON))
     else:
         print_answer(answer)
     return 0
@@ -231,7 +253,7 @@ async def cmd_eval(args: argparse.Namespace) -> int:
         print(report.model_dump_json(indent=2))
         return 0
     table = Table(
-        title=f"Retrieval on {args.questions} ({report.questions} questions)",
+        title=_safe(f"Retrieval on {args.questions} ({report.questions} questions)"),
         collapse_padding=True,  # fits 80 columns without cutting kind names short
     )
     # (field, short header): short so the table fits an 80-column terminal.
@@ -248,7 +270,7 @@ async def cmd_eval(args: argparse.Namespace) -> int:
         return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
     for kind, s in [*report.by_kind.items(), ("ALL", report.overall)]:
-        table.add_row(kind, *(cell(getattr(s, c)) for c, _ in columns))
+        table.add_row(_safe(kind), *(cell(getattr(s, c)) for c, _ in columns))
     console.print(table)
     return 0
 
@@ -309,24 +331,50 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     return answer.model_dump(mode="json", by_alias=True)
 
 
+# Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL", other ESC pairs), then any
+# other control character but newline and tab: post text must not drive the user's terminal.
+# (Snippets are Markdown, with "[" escaped as "\[".)
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\\?\[[0-?]*[ -/]*[@-~]|\x1b\\?\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+_C1_JSON = {c: f"\\u{c:04x}" for c in range(0x80, 0xA0)}
+
+
+def terminal_text(text: str) -> str:
+    """``text`` without terminal escape sequences or control characters."""
+    if text.isprintable():
+        return text
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def _safe(text: object) -> str:
+    """Post text for Rich markup: no control sequences, and ``[`` taken literally."""
+    return escape(terminal_text(str(text)))
+
+
 def print_answer(answer: Answer) -> None:
     from rich.markdown import Markdown
 
     if answer.declined:
-        console.print(f"[bold yellow]{answer.message}[/]")
+        console.print(f"[bold yellow]{_safe(answer.message)}[/]")
         if answer.suggestions:
             console.print("Closest posts:")
             for ref in answer.suggestions:
-                console.print(f"  • {ref.title} ({ref.date}) {ref.url}", markup=False)
+                line = f"  • {ref.title} ({ref.date}) {ref.url}"
+                console.print(terminal_text(line), markup=False)
         return
     best = answer.results[0]
-    console.print(Markdown(f"> {best.best_sentence}"))
+    console.print(Markdown(f"> {terminal_text(best.best_sentence)}"))
     console.print()
     for n, result in enumerate(answer.results, 1):
         section = f" — {result.heading}" if result.heading else ""
-        console.print(f"[bold][{n}] {result.title}{section}[/] [dim]({result.date})[/]")
-        console.print(f"    {result.url}", style="cyan", markup=False)
-        console.print(Markdown(result.snippet))
+        title = _safe(f"[{n}] {result.title}{section}")
+        console.print(f"[bold]{title}[/] [dim]({result.date})[/]")
+        console.print(f"    {terminal_text(result.url)}", style="cyan", markup=False)
+        console.print(Markdown(terminal_text(result.snippet)))
         console.print()
 
 
@@ -340,9 +388,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run_async(args.handler(args))
     except ValidationError as exc:
-        err.print(f"[red]Invalid setting:[/] {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}")
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        if exc.title == Settings.__name__:  # name the variable the user sets
+            where = f"{where} (BRIEFBOT_{where.upper()})"
+        err.print(f"Invalid setting {where}: {first['msg']}", style="red", markup=False,
+                  soft_wrap=True)
         return 2
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
+    except SettingsError as exc:
+        err.print(f"Invalid settings: {exc}", style="red", markup=False, soft_wrap=True)
+        return 2
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError,
+            PermissionError) as exc:
         err.print(str(exc), style="red", markup=False, soft_wrap=True)  # paths may hold [ ]
         return 2
     except sqlite3.OperationalError as exc:  # e.g. --db names a folder

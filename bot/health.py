@@ -7,11 +7,17 @@ writes the time into a file every few seconds while connected (and stops when di
 
 from __future__ import annotations
 
+import errno
+import math
 import os
+import stat
 import time
 from pathlib import Path
 
 INTERVAL_MAX = 30.0
+# The writer runs on the same clock and rounds to the millisecond: a beat "from the future"
+# beyond this was not written by the bot (or the clock was set back).
+CLOCK_SLACK = 2.0
 
 
 def heartbeat_interval(max_age: float) -> float:
@@ -27,10 +33,25 @@ def write_heartbeat(path: Path, now: float | None = None) -> None:
     os.replace(tmp, path)
 
 
+def _read_small_file(path: Path, limit: int = 64) -> str:
+    """The first ``limit`` bytes of a regular file; never blocks.
+
+    Opened non-blocking and checked to be a regular file: a FIFO put at the path would
+    otherwise hang the health check until it is killed.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return os.read(fd, limit).decode("ascii", errors="replace")
+    finally:
+        os.close(fd)
+
+
 def check_heartbeat(path: Path, max_age: float, now: float | None = None) -> tuple[bool, str]:
     """(healthy, one line saying why) for the heartbeat in ``path``."""
     try:
-        text = path.read_text(encoding="ascii", errors="replace")
+        text = _read_small_file(path)
     except FileNotFoundError:
         return False, (f"no heartbeat file at {path}: the bot is not running, or has not "
                        "connected to Discord yet")
@@ -39,8 +60,13 @@ def check_heartbeat(path: Path, max_age: float, now: float | None = None) -> tup
     try:
         beat = float(text.strip())
     except ValueError:
+        beat = math.nan
+    if not math.isfinite(beat):  # "nan" and "inf" parse as floats but are no time
         return False, f"the heartbeat file {path} holds no timestamp"
     age = (time.time() if now is None else now) - beat
+    if age < -CLOCK_SLACK:
+        return False, (f"the heartbeat in {path} is {-age:.0f} s in the future: it was not "
+                       "written by this bot, or the clock jumped back")
     if age > max_age:
         return False, (f"the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s): "
                        "the bot is not connected to Discord")

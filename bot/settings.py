@@ -9,6 +9,9 @@ from typing import Any
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Python's logging levels, as ``BRIEFBOT_LOG_LEVEL`` accepts them (any case).
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -68,12 +71,35 @@ class Settings(BaseSettings):
         description="How long More results stays active (≤ 840: Discord keeps interactions 15 min)",
     )
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:  # else logging raises a ValueError at start-up
+            raise ValueError(f"unknown level {value!r}; use one of {', '.join(LOG_LEVELS)}")
+        return level
+
     @field_validator("discord_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
 
+class SettingsError(Exception):
+    """The settings cannot be read at all (e.g. a ``.env`` file that is not UTF-8)."""
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment and ``.env``, with explicit (non-None) overrides on top."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the environment and ``.env``, with explicit (non-None) overrides on top.
+
+    Raises ``pydantic.ValidationError`` for a bad value, ``SettingsError`` for an unreadable
+    ``.env``.
+    """
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except UnicodeDecodeError as exc:
+        env_file = Settings.model_config.get("env_file")
+        raise SettingsError(
+            f"cannot read {env_file}: not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at "
+            f"offset {exc.start}); save it as UTF-8"
+        ) from None

@@ -20,12 +20,13 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .duplicates import duplicate_reason, duplicate_winner, shadowed_posts
 from .fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
 from .loader import parse_post
 from .models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from .search import SearchIndex
-from .site import find_site, iter_post_files
-from .store import ConcurrentIndexChange, FileState, IndexStore
+from .site import find_site, scan_post_files
+from .store import ConcurrentIndexChange, FileState, IndexStore, StoredIssue
 
 ProgressCallback = Callable[[int, int], None]  # (files done, files to parse)
 
@@ -62,6 +63,11 @@ def _parse_chunk(
     parsed = [parse_post(path, posts_root, site, data=data) for path, data in jobs]
     terms = [analyze_post(p) for p in parsed if isinstance(p, ParsedPost)]
     return parsed, IndexData.from_posts(terms)
+
+
+def _unreadable(post_id: str, exc: OSError) -> LoadIssue:
+    reason = f"cannot read file: {exc.strerror or exc}"
+    return LoadIssue(path=post_id, kind="skipped", reason=reason)
 
 
 class Indexer:
@@ -128,16 +134,23 @@ class Indexer:
         old_issues = all_issues if same_site else {}
 
         # 1. Scan: which files are new, changed, unchanged, gone.
-        files = await asyncio.to_thread(iter_post_files, posts_root)
+        scan = await asyncio.to_thread(scan_post_files, posts_root)
+        # Files that cannot be read are skipped with their reason; the rest is indexed.
+        unreadable: list[LoadIssue] = list(scan.skipped)
         pending: list[_Pending] = []
         touched: list[tuple[str, FileState]] = []
         kept: set[str] = set()
         kept_issues: list[LoadIssue] = []
+        recheck: list[tuple[str, Path, str, list[StoredIssue]]] = []
         on_disk: set[str] = set()
-        for path in files:
+        for path in scan.files:
             post_id = path.relative_to(posts_root).as_posix()
+            try:
+                st = path.stat()
+            except OSError as exc:  # e.g. deleted since the scan
+                unreadable.append(_unreadable(post_id, exc))
+                continue
             on_disk.add(post_id)
-            st = path.stat()
             stored = old_states.get(post_id)
             stored_issues = old_issues.get(post_id, [])
             known = (
@@ -145,13 +158,23 @@ class Indexer:
                 if stored
                 else (stored_issues[0].state.fingerprint if stored_issues else None)
             )
+            reasons = [s.issue.reason for s in stored_issues]
+            winner = next(filter(None, map(duplicate_winner, reasons)), None)
+            if winner:  # skipped for another post's URL: decided once all is scanned
+                recheck.append((post_id, path, winner, stored_issues))
+                continue
             prev = stored or (stored_issues[0].state if stored_issues else None)
             if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
                 if stored:
                     kept.add(post_id)
                 kept_issues += [s.issue for s in stored_issues]
                 continue
-            data = path.read_bytes()
+            try:
+                data = path.read_bytes()
+            except OSError as exc:  # no permission, or deleted since the scan
+                unreadable.append(_unreadable(post_id, exc))
+                on_disk.discard(post_id)
+                continue
             state = FileState(hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
             if known == state.fingerprint:
                 if stored:
@@ -159,6 +182,22 @@ class Indexer:
                     touched.append((post_id, state))
                 kept_issues += [s.issue for s in stored_issues]
                 continue
+            pending.append(_Pending(post_id, path, data, state))
+        # A post skipped for another's URL stays skipped while that post is unchanged; else it
+        # is read again (the other post may have gone, or moved to another URL).
+        for post_id, path, winner, stored_issues in recheck:
+            try:
+                st = path.stat()
+                prev = stored_issues[0].state
+                if winner in kept and (prev.size, prev.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                    kept_issues += [s.issue for s in stored_issues]
+                    continue
+                data = path.read_bytes()
+            except OSError as exc:
+                unreadable.append(_unreadable(post_id, exc))
+                on_disk.discard(post_id)
+                continue
+            state = FileState(hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
             pending.append(_Pending(post_id, path, data, state))
 
         # 2. Parse and analyse what changed.
@@ -174,6 +213,23 @@ class Indexer:
             new_issues += [(i, job.state) for i in parsed.issues]
             upserts.append((parsed.post, parsed.passages, job.state))
 
+        # 2b. Posts sharing a URL: only the one Jekyll publishes there is indexed.
+        urls = {pid: key for pid, key in (await store.post_urls()).items() if pid in kept}
+        urls.update((post.id, (post.url, post.date)) for post, _, _ in upserts)
+        losers = shadowed_posts(urls)
+        if losers:
+            states = dict(touched) | {j.post_id: j.state for j in pending}
+            for post_id, (winner, url) in sorted(losers.items()):
+                reason = duplicate_reason(winner, url)
+                issue = LoadIssue(path=post_id, kind="skipped", reason=reason)
+                new_issues.append((issue, states.get(post_id) or old_states[post_id]))
+            kept -= losers.keys()
+            upserts = [u for u in upserts if u[0].id not in losers]
+            batches = [
+                b.select(set(b.post_ids) - losers.keys()) if losers.keys() & set(b.post_ids) else b
+                for b in batches
+            ]
+
         old_ids = set() if first_index else stored_ids
         # Rows of posts not kept are deleted; upserted ones come back (a different site: all go).
         removed = sorted(stored_ids - kept - {p.id for p, _, _ in upserts})
@@ -185,7 +241,9 @@ class Indexer:
             cleared = sorted(stored_issue_paths)
         built_at = dt.datetime.now(dt.UTC)
         committed = bool(pending or removed or touched or not same_site or generation == 0)
-        issues = sorted(kept_issues + [i for i, _ in new_issues], key=lambda i: (i.path, i.kind))
+        issues = sorted(
+            kept_issues + [i for i, _ in new_issues] + unreadable, key=lambda i: (i.path, i.kind)
+        )
         result = Refresh(
             report=IndexReport(
                 posts=len(data.post_ids),

@@ -5,6 +5,7 @@ Never raises: a broken post is recovered best-effort (and reported) or skipped (
 
 from __future__ import annotations
 
+import calendar
 import codecs
 import datetime as dt
 import hashlib
@@ -13,6 +14,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import frontmatter
+
 from .cleaning import Block, clean_body, clean_inline, fix_mojibake
 from .models import IssueKind, LoadIssue, ParsedPost, Post, SiteConfig
 from .passages import split_passages
@@ -20,9 +23,11 @@ from .urls import post_url
 from .yamltools import load_mapping
 
 EXCERPT_CHARS = 300
+# The date of a post with none in its front matter or file name: deterministic, and oldest.
+UNDATED = dt.date(1970, 1, 1)
 
 # Jekyll's DATE_FILENAME_MATCHER: "YYYY-MM-DD-slug.ext" (year may have 2-4 digits).
-_DATED_NAME = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-(.*)$")
+_DATED_NAME = re.compile(r"^(\d{2,4})-(\d{1,2})-(\d{1,2})-(.*)\Z", re.DOTALL)
 _DATE_PREFIX = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
 # Front matter as Jekyll reads it: "---" line, YAML, "---" (or "...") line. The closing line is
 # looked for from line break to line break: a lazy ".*?" would try every character of a long post
@@ -31,6 +36,10 @@ _FRONT_MATTER_OPEN = re.compile(r"---[ \t]*\n")
 _FRONT_MATTER_CLOSE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)")
 # Seen in the wild: the closing "---" with the first body line glued to it ("---### Top News").
 _GLUED_CLOSE = re.compile(r"^---(?=[^\s-])", re.MULTILINE)
+# python-frontmatter with Jekyll's delimiters (the opening one is checked by _FRONT_MATTER_OPEN).
+_JEKYLL_YAML = frontmatter.YAMLHandler(
+    fm_boundary=re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+)
 # A whole file pasted inside a code fence (```markdown … ```), front matter included.
 _OPENING_FENCE = re.compile(r"\A[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n(?=---[ \t]*\n)")
 
@@ -67,6 +76,46 @@ def split_front_matter(text: str) -> tuple[str | None, str, list[str]]:
     if text.startswith(("---\n", "--- \n")):
         notes.append("front matter is never closed by '---'; read the file as body")
     return None, text, notes
+
+
+def read_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
+    """``(front matter, body, recovery_notes)`` of a post's text (line ends already ``\n``).
+
+    python-frontmatter reads a well-formed file, with Jekyll's delimiters ("---" on the first
+    line, "---" or "..." closing; its default handler would also take "----" and strip leading
+    blank lines, which Jekyll does not). What it rejects (invalid YAML, an impossible date, a
+    code fence around the file, a glued or missing closing line, YAML that is not a mapping)
+    goes through ``split_front_matter`` and the key-by-key recovery, which say what was wrong.
+    """
+    if _FRONT_MATTER_OPEN.match(text):
+        # The handler's own split and load: ``frontmatter.parse`` would also strip the body,
+        # turning an indented code block that opens it into a paragraph.
+        try:
+            fm, body = _JEKYLL_YAML.split(text)  # ValueError: no closing line
+            front = _JEKYLL_YAML.load(fm)
+        except Exception:  # YAMLError, an impossible date (ValueError), deep nesting …
+            front = None
+        if isinstance(front, dict) and front:
+            # Mojibake in the values (the body is repaired by ``clean_body``).
+            return {str(k): _fixed(v) for k, v in front.items()}, body, []
+    fm_text, body, notes = split_front_matter(text)
+    front = {}
+    if fm_text:
+        front, error = load_mapping(fix_mojibake(fm_text))
+        if error:
+            notes.append(f"invalid YAML front matter ({error}); salvaged key by key")
+    return front, body, notes
+
+
+def _fixed(value: Any) -> Any:
+    """Front matter ``value`` with mojibake repaired in a string, or the strings of a list (all
+    the loader reads). Not deeper: YAML aliases can nest a list in itself a billion times over
+    ("billion laughs"), and walking that takes forever."""
+    if isinstance(value, str):
+        return fix_mojibake(value)
+    if isinstance(value, list):
+        return [fix_mojibake(v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def _as_str(value: Any) -> str | None:
@@ -120,24 +169,27 @@ def _date_from(value: Any) -> dt.date | dt.datetime | None:
     return None
 
 
-def _name_date(stem: str) -> tuple[dt.date | None, str]:
-    """``(date, slug)`` from a "YYYY-MM-DD-slug" file name; ``(None, stem)`` otherwise."""
+def _name_date(stem: str) -> tuple[dt.date | None, str, str | None]:
+    """``(date, slug, problem)`` from a "YYYY-MM-DD-slug" file name; ``(None, stem, None)`` when
+    the name has no date.
+
+    An impossible date ("2021-2-29") is read as the nearest valid one (2021-02-28), with
+    ``problem`` saying so: never the file's mtime, which changes with every fresh clone.
+    """
     m = _DATED_NAME.match(stem)
     if not m:
-        return None, stem
-    year = int(m.group(1))
+        return None, stem, None
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
     year += 2000 if year < 100 else 0  # Jekyll's 2-digit years
     try:
-        return dt.date(year, int(m.group(2)), int(m.group(3))), m.group(4)
+        return dt.date(year, month, day), m.group(4), None
     except ValueError:
-        return None, stem
-
-
-def _mtime_date(path: Path) -> dt.date:
-    try:
-        return dt.date.fromtimestamp(path.stat().st_mtime)
-    except (OSError, ValueError, OverflowError):
-        return dt.date(1970, 1, 1)
+        pass
+    month = min(max(month, 1), 12)
+    day = min(max(day, 1), calendar.monthrange(year, month)[1])
+    date = dt.date(year, month, day)
+    written = "-".join(m.group(i) for i in (1, 2, 3))
+    return date, m.group(4), f"impossible date {written} in the file name; read as {date}"
 
 
 def _excerpt(front: dict[str, Any], blocks: list[Block]) -> str:
@@ -195,20 +247,26 @@ def _parse(
 
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    fm_text, body, notes = split_front_matter(text)
-    front: dict[str, Any] = {}
-    if fm_text:
-        front, error = load_mapping(fix_mojibake(fm_text))
-        if error:
-            notes.append(f"invalid YAML front matter ({error}); salvaged key by key")
-    issues = [_issue(post_id, "recovered", note) for note in notes]
+    front, body, notes = read_front_matter(text)
 
     stem = path.stem
-    name_date, name_slug = _name_date(stem)
+    name_date, name_slug, name_problem = _name_date(stem)
     parts = post_id.split("/")[:-1]  # folders inside the posts root count as categories
 
     fm_date = _date_from(front.get("date"))
-    when: dt.date | dt.datetime = fm_date or name_date or _mtime_date(path)
+    raw_date = front.get("date")
+    blank = raw_date is None or (isinstance(raw_date, str) and not raw_date.strip())
+    if fm_date is None and not blank:
+        # Never str() a list: YAML aliases can make its text astronomically long.
+        text_date = _as_str(raw_date)
+        given = repr(text_date[:40]) if text_date else f"a {type(raw_date).__name__}"
+        notes.append(f"front matter date {given} is not a valid date; ignored")
+    if fm_date is None and name_problem:
+        notes.append(name_problem)
+    when: dt.date | dt.datetime = fm_date or name_date or UNDATED
+    if fm_date is None and name_date is None:
+        # Never the file's mtime: it changes with a fresh clone, and an old post would show as new.
+        notes.append(f"no date in the front matter or the file name; dated {UNDATED}")
     day = when.date() if isinstance(when, dt.datetime) else when
 
     slug = _as_str(front.get("slug")) or name_slug
@@ -230,6 +288,13 @@ def _parse(
     )
 
     url, redirect = post_url(site, front, categories=categories, date=when, slug=slug, name=stem)
+    asked = next((v for k in ("redirect_to", "redirect") if isinstance(v := front.get(k), str)), "")
+    if asked.strip() and not redirect:
+        notes.append(
+            f"redirect target {asked.strip()[:60]!r} is not an http(s) URL or a site path; "
+            "cited at the post's own URL"
+        )
+    issues = [_issue(post_id, "recovered", note) for note in notes]
     blocks = clean_body(body)
     post = Post(
         id=post_id,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .models import SiteConfig
+from .models import LoadIssue, SiteConfig
 from .yamltools import load_mapping
 
 POST_SUFFIXES = (".md", ".markdown")
+CONFIG_NAME = "_config.yml"
 
 
 def _clean_str(value: Any) -> str:
@@ -17,28 +21,38 @@ def _clean_str(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def read_site_config(config_path: Path) -> SiteConfig:
-    """SiteConfig from a ``_config.yml``; a missing, unreadable or broken file gives defaults.
+def load_site_config(config_path: Path) -> tuple[SiteConfig, str | None]:
+    """``(SiteConfig, problem)`` from a ``_config.yml``; a missing or unreadable file gives
+    defaults, and broken YAML gives what could be recovered with ``problem`` saying what is wrong.
 
     Broken YAML is recovered entry by entry (see ``yamltools``), so one bad line elsewhere in the
     config does not lose ``url`` or ``permalink``.
     """
+    if not config_path.is_file():  # missing, or a FIFO or device a read would block on
+        return SiteConfig(), None
     try:
         text = config_path.read_bytes().decode("utf-8-sig", errors="replace")
     except OSError:
-        return SiteConfig()
-    data, _error = load_mapping(text.replace("\r\n", "\n"))
+        return SiteConfig(), None
+    data, error = load_mapping(text.replace("\r\n", "\n"))
     defaults = SiteConfig()
     url = _clean_str(data.get("url")).rstrip("/")
     baseurl = _clean_str(data.get("baseurl")).strip("/")
     permalink = _clean_str(data.get("permalink")) or defaults.permalink
     title = _clean_str(data.get("title")) or _clean_str(data.get("name"))
-    return SiteConfig(
+    config = SiteConfig(
         url=url,
         baseurl=f"/{baseurl}" if baseurl else "",
         permalink=permalink,
         title=title,
     )
+    return config, error and f"invalid YAML in {config_path.name} ({error}); salvaged key by key"
+
+
+def read_site_config(config_path: Path) -> SiteConfig:
+    """SiteConfig from a ``_config.yml``; a missing, unreadable or broken file gives defaults
+    (for what a broken one loses)."""
+    return load_site_config(config_path)[0]
 
 
 def find_site(content: Path) -> tuple[Path, SiteConfig]:
@@ -54,26 +68,111 @@ def find_site(content: Path) -> tuple[Path, SiteConfig]:
     if not content.is_dir():
         raise NotADirectoryError(f"content is not a folder: {content}")
     if (content / "_posts").is_dir():
-        return content / "_posts", read_site_config(content / "_config.yml")
+        return content / "_posts", read_site_config(content / CONFIG_NAME)
     if content.name == "_posts":
-        return content, read_site_config(content.parent / "_config.yml")
-    return content, read_site_config(content / "_config.yml")
+        return content, read_site_config(content.parent / CONFIG_NAME)
+    return content, read_site_config(content / CONFIG_NAME)
+
+
+# Jekyll's EntryFilter: names starting with these are never published ("_draft.md", "#x.md#").
+_UNPUBLISHED_LEAD = (".", "_", "#", "~")
+
+
+@dataclass(frozen=True, slots=True)
+class PostFiles:
+    """The post files to read, and the ones skipped before reading (each with its reason).
+
+    ``skipped`` also holds a "recovered" issue for a broken ``_config.yml``.
+    """
+
+    files: list[Path]
+    skipped: list[LoadIssue]
+
+
+def _unusable(path: Path, roots: tuple[str, ...]) -> str | None:
+    """Why ``path`` cannot be read as a post (None when it can), without reading it.
+
+    A symlink is followed only to a regular file inside the site: one that leaves it would serve
+    a file from elsewhere on the machine under a site URL; a FIFO or device would block a read.
+    """
+    try:
+        real = os.path.realpath(path, strict=True)
+        mode = os.stat(real).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symlink loop"
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            return "dangling symlink (its target does not exist)"
+        return f"cannot read file: {exc.strerror or exc}"
+    if not any(os.path.commonpath([real, root]) == root for root in roots):
+        return "symlink to a file outside the content folder; not served"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    return None
+
+
+def _is_utf8(name: str) -> bool:
+    # os.walk gives undecodable bytes of a name as lone surrogates ("caf\udce9.md").
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def scan_post_files(posts_root: Path) -> PostFiles:
+    """All publishable ``*.md`` / ``*.markdown`` files under ``posts_root``, sorted, and the
+    files skipped as unreadable (each a "skipped" ``LoadIssue``).
+
+    Raises OSError when ``posts_root`` itself cannot be read (it vanished, no permission):
+    reading it as a folder without posts would remove every post from the index.
+
+    Sorted by their relative POSIX path so post ids and passage order are deterministic. As in
+    Jekyll, files and folders whose names start with ".", "_", "#" or "~" (drafts such as
+    ``_drafts/``) are never published, so they are left out without a report.
+    """
+    root = Path(posts_root)
+    # The site root: the folder holding ``_posts``, else the posts folder itself. (A ``_posts``
+    # that is itself a symlink was made so on purpose: its files count as inside.)
+    site_root = os.path.realpath(root.parent if root.name == "_posts" else root)
+    roots = (site_root, os.path.realpath(root))
+    found: list[tuple[str, Path]] = []
+    skipped: list[LoadIssue] = []
+    # os.walk with in-place pruning: cheaper than rglob and never descends into .git & co.
+    # (It does not follow symlinked folders.)
+    def unreadable_folder(exc: OSError) -> None:  # os.walk would skip it without a word
+        folder = Path(exc.filename or root)
+        if folder == root:  # not a site with no posts: an error (the index is kept as it is)
+            raise exc
+        reason = f"cannot read folder: {exc.strerror or exc}; its posts are left out"
+        rel = folder.relative_to(root).as_posix()
+        skipped.append(LoadIssue(path=f"{rel}/", kind="skipped", reason=reason))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder):
+        dirnames[:] = [d for d in dirnames if not d.startswith(_UNPUBLISHED_LEAD)]
+        for name in filenames:
+            if name.startswith(_UNPUBLISHED_LEAD) or name.endswith("~"):
+                continue
+            if not name.lower().endswith(POST_SUFFIXES):
+                continue
+            path = Path(dirpath, name)
+            rel = path.relative_to(root).as_posix()
+            reason = _unusable(path, roots)
+            if not _is_utf8(rel):  # a post id must be text (SQLite, Discord, URLs)
+                rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                reason = "file name is not valid UTF-8; rename the file"
+            if reason is None:
+                found.append((rel, path))
+            else:
+                skipped.append(LoadIssue(path=rel, kind="skipped", reason=reason))
+    found.sort(key=lambda item: item[0])
+    skipped.sort(key=lambda issue: issue.path)
+    _, problem = load_site_config(Path(site_root, CONFIG_NAME))
+    if problem:  # reported with the files: the operator sees it where the index's issues show
+        skipped.insert(0, LoadIssue(path=CONFIG_NAME, kind="recovered", reason=problem))
+    return PostFiles([path for _, path in found], skipped)
 
 
 def iter_post_files(posts_root: Path) -> list[Path]:
-    """All ``*.md`` / ``*.markdown`` files under ``posts_root``, sorted, hidden files/dirs skipped.
-
-    Sorted by their relative POSIX path so post ids and passage order are deterministic.
-    """
-    root = Path(posts_root)
-    found: list[tuple[str, Path]] = []
-    # os.walk with in-place pruning: cheaper than rglob and never descends into .git & co.
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if name.startswith(".") or not name.lower().endswith(POST_SUFFIXES):
-                continue
-            path = Path(dirpath, name)
-            found.append((path.relative_to(root).as_posix(), path))
-    found.sort(key=lambda item: item[0])
-    return [path for _, path in found]
+    """The readable post files of ``scan_post_files`` (its skipped files left out)."""
+    return scan_post_files(posts_root).files

@@ -93,6 +93,12 @@ class IndexStore:
         async with self.db.execute("SELECT id, fingerprint, size, mtime_ns FROM posts") as cur:
             return {row[0]: FileState(*row[1:]) for row in await cur.fetchall()}
 
+    async def post_urls(self) -> dict[str, tuple[str, dt.date]]:
+        """Each stored post's URL and date (to find posts that share a URL)."""
+        async with self.db.execute("SELECT id, url, date FROM posts") as cur:
+            rows = await cur.fetchall()
+        return {pid: (url, dt.date.fromisoformat(day)) for pid, url, day in rows}
+
     async def stored_issues(self) -> dict[str, list[StoredIssue]]:
         out: dict[str, list[StoredIssue]] = {}
         async with self.db.execute(

@@ -128,13 +128,28 @@ def absolute_url(site: SiteConfig, path: str) -> str:
     return prefix + (path if path.startswith("/") else "/" + path)
 
 
+def _citable(target: str) -> bool:
+    """An http(s) URL, or a path on the site: never ``javascript:``, ``data:`` and the like,
+    which a reader would open from a citation."""
+    if any(c.isspace() or not c.isprintable() for c in target):
+        return False  # browsers drop tabs and newlines: "java\tscript:" is still a scheme
+    if target.startswith("//"):
+        return False  # another host, in whichever scheme the page happens to use
+    scheme = _URL_SCHEME.match(target)
+    return scheme is None or scheme.group(0).lower() in ("http:", "https:")
+
+
 def redirect_target(front_matter: Mapping[str, Any]) -> str | None:
-    """The URL a post redirects to: ``redirect``, or jekyll-redirect-from's ``redirect_to``."""
+    """The URL a post redirects to: ``redirect``, or jekyll-redirect-from's ``redirect_to``.
+
+    Only an http(s) URL or a site path counts; anything else (``javascript:…``) is ignored, so
+    the post is cited at its own URL.
+    """
     for key in ("redirect_to", "redirect"):
         value = front_matter.get(key)
         if isinstance(value, list | tuple) and value:
             value = value[0]
-        if isinstance(value, str) and value.strip():
+        if isinstance(value, str) and value.strip() and _citable(value.strip()):
             return value.strip()
     return None
 

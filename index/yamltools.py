@@ -2,7 +2,8 @@
 
 Real sites contain hand-written YAML that Jekyll itself would reject (e.g. unescaped quotes inside
 a double-quoted string). We parse strictly first and, only if that fails, recover entry by entry so
-one bad line costs one value instead of the whole post's metadata.
+one bad line costs one value instead of the whole post's metadata. An impossible date
+(``2020-02-30``, which YAML reads as a date) is bad YAML like any other: that entry keeps its text.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import frontmatter
 import yaml
 
-# The C loader is ~10x faster than the pure-Python one; fall back if libyaml is missing.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# python-frontmatter's YAML handler: the safe loader (libyaml's C one when installed).
+_YAML = frontmatter.YAMLHandler()
 
 # A top-level ``key:`` at column 0 starts a new entry; indented or continuation lines belong to it.
 _TOP_KEY = re.compile(r"^([^\s#:][^:]*?)[ \t]*:(?:[ \t]+|$)(.*)$")
@@ -21,6 +23,9 @@ _TOP_KEY = re.compile(r"^([^\s#:][^:]*?)[ \t]*:(?:[ \t]+|$)(.*)$")
 
 def _brief_error(exc: Exception) -> str:
     """First line of a YAML error plus its position: enough to find the mistake."""
+    if isinstance(exc, ValueError):
+        # PyYAML reads "2020-02-30" as a date and the date constructor rejects it.
+        return f"impossible date ({exc})"
     text = str(exc).strip().splitlines()
     first = text[0] if text else type(exc).__name__
     mark = getattr(exc, "problem_mark", None)
@@ -31,7 +36,7 @@ def _brief_error(exc: Exception) -> str:
 
 
 def _safe_load(text: str) -> Any:
-    return yaml.load(text, Loader=_Loader)  # safe loaders only: no arbitrary objects
+    return _YAML.load(text)  # safe loaders only: no arbitrary objects
 
 
 def _unquote_broken(value: str) -> str:
@@ -55,7 +60,7 @@ def _recover(text: str) -> dict[str, Any]:
         chunk = "\n".join(lines)
         try:
             parsed = _safe_load(chunk)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: an impossible date
             parsed = None
         if isinstance(parsed, dict) and len(parsed) == 1:
             data.update({str(k): v for k, v in parsed.items()})
@@ -80,7 +85,7 @@ def load_mapping(text: str) -> tuple[dict[str, Any], str | None]:
         return {}, None
     try:
         parsed = _safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:  # ValueError: an impossible date (2020-02-30)
         return _recover(text), _brief_error(exc)
     except Exception as exc:  # e.g. RecursionError on pathological nesting
         return _recover(text), _brief_error(exc)

@@ -103,8 +103,8 @@ def test_git_is_installed_only_in_the_image_that_runs_the_git_pull_feature() -> 
     assert with_git == ["runtime"]
     # ... and the feature that needs it still exists (else git should go).
     assert "git_pull" in Settings.model_fields
-    alerts = (ROOT / "bot" / "exts" / "alerts.py").read_text(encoding="utf-8")
-    assert '"git"' in alerts and '"pull"' in alerts
+    watcher = (ROOT / "bot" / "exts" / "alerts" / "watcher.py").read_text(encoding="utf-8")
+    assert '"git"' in watcher and '"pull"' in watcher
 
 
 def test_the_image_runs_as_non_root_with_fixed_paths_and_a_health_check() -> None:

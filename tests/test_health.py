@@ -67,6 +67,45 @@ def test_health_fails_without_a_heartbeat_or_with_a_broken_one(
     assert check_heartbeat(tmp_path, 120)[0] is False  # a directory: unreadable, not a crash
 
 
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "1e400"])
+def test_health_rejects_a_heartbeat_that_is_no_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    beat = tmp_path / "heartbeat"
+    beat.write_text(text + "\n")
+    assert health(beat) == 1
+    assert "holds no timestamp" in capsys.readouterr().err
+
+
+def test_health_rejects_a_heartbeat_from_the_future(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    beat = tmp_path / "heartbeat"
+    write_heartbeat(beat, now=time.time() + 3600)
+    assert health(beat) == 1
+    err = capsys.readouterr().err
+    assert "in the future" in err and err.count("\n") == 1
+    write_heartbeat(beat, now=time.time() + 0.5)  # the same clock, rounded: still fine
+    assert health(beat) == 0
+
+
+def test_health_does_not_hang_on_a_fifo(tmp_path: Path) -> None:
+    """A FIFO at the heartbeat path (no writer): one line and exit 1, not a hung check."""
+    fifo = tmp_path / "heartbeat"
+    os.mkfifo(fifo)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())",
+             "health", "--file", str(fifo)],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("briefbot health hung on a FIFO")
+    assert done.returncode == 1
+    assert done.stderr == f"briefbot: cannot read the heartbeat file {fifo}: not a regular file\n"
+
+
 def test_the_health_command_reads_its_settings_from_the_environment(tmp_path: Path) -> None:
     """What the container's HEALTHCHECK runs: the installed ``briefbot`` script, env settings."""
     script = Path(sys.executable).with_name("briefbot")

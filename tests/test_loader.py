@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from index.loader import parse_post, split_front_matter
+from index.loader import parse_post, read_front_matter, split_front_matter
 from index.models import LoadIssue, ParsedPost, SiteConfig
 from index.site import find_site, iter_post_files
 
@@ -184,8 +187,43 @@ def test_date_fallbacks(tmp_path: Path) -> None:
     jekyll_style = ok(load(tmp_path, "j.md", "---\ndate: 2018-05-14 23:30:00 -0700\n---\nx"))
     assert jekyll_style.post.date == dt.date(2018, 5, 14)
     c = ok(load(tmp_path, "undated2.md", "no date anywhere"))
-    mtime = (tmp_path / "_posts" / "undated2.md").stat().st_mtime
-    assert c.post.date == dt.date.fromtimestamp(mtime)
+    assert c.post.date == dt.date(1970, 1, 1)  # never the mtime: deterministic, and oldest
+    assert [i.reason for i in c.issues] == [
+        "no date in the front matter or the file name; dated 1970-01-01"
+    ]
+
+
+def test_an_impossible_date_in_the_front_matter_falls_back_to_the_file_name(
+    tmp_path: Path,
+) -> None:
+    text = "---\ntitle: Leap\ndate: 2020-02-30\ntags: [a, b]\n---\nBody text.\n"
+    post = ok(load(tmp_path, "briefs/2020-02-28-leap.md", text))
+    assert post.post.date == dt.date(2020, 2, 28)
+    assert post.post.title == "Leap" and post.post.tags == ("a", "b")  # the rest kept
+    assert post.post.url == "https://www.example.com/briefs/leap/"
+    reasons = [i.reason for i in post.issues if i.kind == "recovered"]
+    assert any("impossible date" in r for r in reasons), reasons
+    quoted = ok(load(tmp_path, "2020-03-01-q.md", "---\ndate: '2020-02-30'\n---\nx"))
+    assert quoted.post.date == dt.date(2020, 3, 1)
+    assert quoted.issues[0].reason == "front matter date '2020-02-30' is not a valid date; ignored"
+
+
+def test_an_impossible_date_in_the_file_name_is_read_deterministically(tmp_path: Path) -> None:
+    """Issue 11 item 7: never the mtime, which made an old digest the newest post."""
+    path = "digests/2021-2-29-105.md"
+    first = ok(load(tmp_path, path, "---\ntitle: 'Last Week in AI #105'\n---\nNews.\n"))
+    assert first.post.date == dt.date(2021, 2, 28)
+    assert [(i.kind, i.reason) for i in first.issues] == [
+        ("recovered", "impossible date 2021-2-29 in the file name; read as 2021-02-28")
+    ]
+    assert first.post.url == "https://www.example.com/digests/105/"
+    # A fresh clone: a new mtime gives the same post.
+    file = tmp_path / "_posts" / path
+    os.utime(file, (0, 2_000_000_000))
+    again = ok(parse_post(file, tmp_path / "_posts", SITE))
+    assert again.post == first.post
+    month = ok(load(tmp_path, "2021-13-40-x.md", "x"))
+    assert month.post.date == dt.date(2021, 12, 31)
 
 
 def test_messy_body(tmp_path: Path) -> None:
@@ -262,6 +300,7 @@ GLUED = [
 RECOVERED = {
     "digests/2024-02-19-258.md": "invalid YAML front matter",
     "digests/2024-07-15-279.md": "invalid YAML front matter",
+    "digests/2021-2-29-105.md": "impossible date 2021-2-29 in the file name",
     "digests/2025-07-28-317.md": "code fence",
     "digests/2025-08-04-318.md": "code fence",
     **dict.fromkeys(GLUED, "glued"),
@@ -345,3 +384,55 @@ def test_seed_brief(path: Path) -> None:
     assert what[0].text.startswith(
         "What Happened\nIn a June 8 letter to members of Congress, IBM declared"
     )
+
+
+def test_front_matter_follows_jekylls_delimiters(tmp_path: Path) -> None:
+    """python-frontmatter reads well-formed files, with Jekyll's delimiters, not its own."""
+    dots = ok(load(tmp_path, "2020-01-01-dots.md", "---\ntitle: Dots\n...\n\nBody here.\n"))
+    assert dots.post.title == "Dots" and not dots.issues
+    assert all_text(dots) == "Body here."
+    # "----" does not open front matter in Jekyll: the file is all body.
+    dashes = ok(load(tmp_path, "2020-01-02-dashes.md", "----\ntitle: No\n----\n\nText.\n"))
+    assert dashes.post.title == "Dashes"
+    # The body is the file's text after the closing line, as it is (an indented code block
+    # that opens it stays one).
+    text = "---\ntitle: Code\n---\n    indented code\n\nText.\n"
+    assert read_front_matter(text) == ({"title": "Code"}, "\n    indented code\n\nText.\n", [])
+    assert split_front_matter(text)[1] == "    indented code\n\nText.\n"
+    # A list instead of a mapping: reported, the post kept.
+    listed = ok(load(tmp_path, "2020-01-03-list.md", "---\n- a\n- b\n---\nText.\n"))
+    assert "not a mapping" in listed.issues[0].reason
+
+
+def test_a_script_redirect_is_ignored_and_reported(tmp_path: Path) -> None:
+    text = "---\ntitle: T\nredirect_to: 'javascript:alert(1)'\n---\nBody.\n"
+    post = ok(load(tmp_path, "briefs/2020-01-01-t.md", text))
+    assert post.post.url == "https://www.example.com/briefs/t/" and not post.post.redirect
+    assert "is not an http(s) URL or a site path" in post.issues[0].reason
+    site_path = "---\ntitle: T\nredirect_to: /elsewhere/\n---\nBody.\n"
+    moved = ok(load(tmp_path, "briefs/2020-01-02-t.md", site_path))
+    assert moved.post.url == "https://www.example.com/elsewhere/" and moved.post.redirect
+
+
+def test_front_matter_aliases_nested_a_billion_times_load_at_once(tmp_path: Path) -> None:
+    """"Billion laughs": nine levels of YAML aliases, nine each. PyYAML shares the lists; code
+    that walks them visits 9**9 of them (hours). Run aside so a regression fails, not hangs."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    path = tmp_path / "_posts" / "2020-01-01-laughs.md"
+    path.parent.mkdir(parents=True)
+    fields = ["title: *a8", "tags: *a8", "date: *a8", "redirect_to: *a8", "permalink: *a8"]
+    text = "---\n" + "\n".join([*lines, *fields]) + "\n---\nBody.\n"
+    path.write_text(text, encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from index.loader import parse_post; "
+        "from index.models import SiteConfig; p = Path(sys.argv[1]); "
+        "r = parse_post(p, p.parent, SiteConfig()); print(r.post.title, r.post.tags)"
+    )
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                              text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("parsing the aliased front matter did not finish")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Laughs ()\n"
