@@ -32,7 +32,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from . import answers
+from . import extraction
 from .analyzer import analyze, term_for_word, terms_of_plain_words, words
 from .bm25 import Postings, SegmentMax, field_part, okapi_weights, top_k
 from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, IndexData, pair_ids, term_hash
@@ -154,13 +154,6 @@ class QueryPlan(NamedTuple):  # (a tuple: made for every question, cheaper than 
     unknown: int  # question terms found nowhere in the content
     periods: list[tuple[dt.date, dt.date]]  # dates the question names
     asks_quantity: bool  # "how much…": passages stating an amount answer it
-
-
-def _without_heading_line(passage: Passage) -> str:
-    """The passage text without the heading line that opens a section's first passage: the
-    citation names the section already, and a snippet need not start with "… " to skip it."""
-    first, newline, rest = passage.text.partition("\n")
-    return rest if newline and rest and first == passage.heading else passage.text
 
 
 Entry = tuple[int, float, int]  # (passage, shown score, post), in result order
@@ -671,8 +664,25 @@ class SearchIndex:
                 message="The content doesn't seem to cover that.",
                 suggestions=tuple(self._suggest(question, filters, ranked)),
             )
-        results = tuple(self._result(i, score, plan) for i, score in ranked)
-        return Answer(question=question, results=results)
+        return self._answer(question, ranked, plan)
+
+    def _answer(self, question: str, ranked: list[tuple[int, float]], plan: QueryPlan) -> Answer:
+        """The cited results, their snippets and the headline (see ``extraction``)."""
+        evidence = [
+            extraction.Evidence(
+                self.passages[i].text, self.posts[int(self.passage_post[i])].title, score
+            )
+            for i, score in ranked
+        ]
+        found = extraction.extract(question, plan.weight_of, evidence)
+        results = tuple(
+            self._result(i, score, found.best[n], found.snippets[n])
+            for n, (i, score) in enumerate(ranked)
+        )
+        return Answer(
+            question=question, results=results, headline=found.headline,
+            headline_from=found.source,
+        )
 
     def _rank(
         self, scores: np.ndarray, choice: np.ndarray, k: int
@@ -739,10 +749,9 @@ class SearchIndex:
             lead = min(post_scores[0] / post_scores[RUNNERS_UP], MAX_STAND_OUT)
         return evidence / total * lead**self.weights.stand_out
 
-    def _result(self, i: int, score: float, plan: QueryPlan) -> SearchResult:
+    def _result(self, i: int, score: float, sentence: str, snippet: str) -> SearchResult:
         passage = self.passages[i]
         post = self.posts[int(self.passage_post[i])]
-        sentence = answers.best_sentence(passage.text, plan.terms, plan.weight_of.get)
         return SearchResult(
             post_id=post.id,
             title=post.title,
@@ -753,7 +762,7 @@ class SearchIndex:
             url=self.passage_url(post, passage),
             score=round(score, 4),
             text=passage.text,
-            snippet=answers.snippet(_without_heading_line(passage), sentence, plan.terms),
+            snippet=snippet,
             best_sentence=sentence,
         )
 

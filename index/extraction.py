@@ -1,0 +1,434 @@
+"""Answer extraction: after retrieval, the text shown first (the headline) and each result's
+snippet, chosen from the passages' sentences.
+
+Retrieval finds passages about the question's subject; the reader wants the sentence that answers
+it. Each sentence of the best few passages is scored on evidence that holds for any site:
+
+- **focus coverage**: the IDF weight of the question's words it holds, the question's *focus*
+  words (those not in the sentence's post title) counting fully and title words a little: the
+  title says what the post is about, so a sentence holding only title words restates the topic;
+- **answer form**: the question's intent (*when / how long / how many / how much / who / where /
+  which / why / what is / yes-no*) asks for a form of answer (a date, a duration, a count, money or
+  a share, a name, a place, a cause, a definition, a verdict), and a sentence stating one is
+  likelier to answer than one that does not;
+- **proximity**: the question's words close together (the shortest stretch holding them);
+- **retrieval**: the passage's own rank, as a mild prior (the first passage is usually right);
+- **standing alone**: a sentence opening on a pronoun ("It did so in 2020.") takes the one
+  before it; a headline is at most ``HEADLINE_WORDS`` words.
+
+Snippets are windows of at most ``SNIPPET_WORDS`` words around each passage's best sentence, the
+answer sentence's answer form (or else the question's words) in bold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .analyzer import analyze, term_for_word
+from .answers import escape_markdown, sentences
+
+HEADLINE_WORDS = 60
+SNIPPET_WORDS = 70
+POOL = 4  # the first results whose sentences may become the headline
+HEADLINE_CHARS = 600  # a bound on characters too, so Discord never cuts what we chose
+SNIPPET_CHARS = 640
+
+_WORD = re.compile(r"\w+(?:[-'’.,]\w+)*")
+
+# ------------------------------------------------------------------------------ question intent
+
+# The first matching pattern names the intent (order matters: "how long" before "how").
+_INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("how_long", r"\bhow long\b|\bfor how many (?:days|weeks|months|years)\b"),
+        ("share", r"\bwhat (?:share|percentage|percent|fraction|proportion)\b|\bhow often\b"
+                  r"|\bwhat (?:portion|part) of\b|\bsuccess rate\b"),
+        ("how_much", r"\bhow much\b|\bwhat did (?:it|they) cost\b|\bhow (?:expensive|big|large"
+                     r"|fast|far|old|tall|heavy)\b|\bwhat (?:price|amount|sum)\b|\bcost\b"
+                     r"|\bvalued?\b|\braised?\b|\bsettlement amount\b|\bpaying\b"),
+        ("how_many", r"\bhow many\b|\bwhat number\b|\bnumber of\b|\bcount\b"),
+        ("when", r"\bwhen\b|\bwhat (?:year|date|month|day|time)\b|\bwhich (?:year|month|day)\b"
+                 r"|\bsince when\b|\bhow soon\b"),
+        ("who", r"\bwho(?:se|m)?\b|\bwhich (?:company|companies|person|people|researchers?"
+                r"|team|lab|organi[sz]ation|startup|firm|group|country|state|city|university"
+                r"|agency|government)\b"),
+        ("where", r"\bwhere\b|\bwhat (?:country|city|state|place)\b"),
+        ("why", r"\bwhy\b|\bwhat (?:caused|led to|prompted|pushed|was the reason|triggered)\b"
+                r"|\bwhat incident\b|\breason\b"),
+        ("define", r"\bwhat (?:is|are|was|were|does|do)\b|\bdefine\b|\bdefinition\b"
+                   r"|\bmeaning of\b|\bwhat kind of\b|\bwhat type of\b"),
+        ("which", r"\bwhich\b|\bwhat\b"),
+        ("yes_no", r"^\s*(?:is|are|was|were|did|does|do|can|could|will|would|should|has|have"
+                   r"|had)\b|\bis it true\b|\breally\b"),
+        ("how", r"\bhow\b"),
+    )
+)
+
+
+def intent(question: str) -> str:
+    """What kind of answer ``question`` asks for (``"other"`` when nothing tells)."""
+    for name, pattern in _INTENTS:
+        if pattern.search(question):
+            return name
+    return "other"
+
+
+# ------------------------------------------------------------------------------ answer forms
+
+_NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
+          r"fifteen|twenty|thirty|forty|fifty|hundred|a few|several|dozens?|a dozen|hundreds|" \
+          r"thousands|millions|a (?:hundred|thousand|million|billion))"
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+         r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_FORMS: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern, re.IGNORECASE)
+    for name, pattern in {
+        "date": r"\b(?:1[89]\d\d|20\d\d)s?\b|\b" + _MONTH + r"\.? \d{1,2}\b|\b" + _MONTH
+                + r"\b(?= (?:of )?(?:1[89]|20)\d\d)|\b(?:last|next|this) (?:week|month|year|"
+                r"spring|summer|fall|autumn|winter)\b|\byesterday\b|\btoday\b|\bdecades? ago\b",
+        "duration": r"\b" + _NUMBER + r"[- ](?:more |full |consecutive )?(?:seconds?|minutes?|"
+                    r"hours?|days?|nights?|weeks?|months?|years?|decades?|centuries)\b"
+                    r"|\b(?:a|one|half a) (?:day|week|month|year|decade|century)\b"
+                    r"|\bsince (?:at least )?(?:the )?(?:1[89]|20)\d\d",
+        "count": r"\b\d[\d,.]*\b(?!%)|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
+                 r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?|"
+                 r"millions?|billions?|dozens?)\b",
+        "money": r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:dollars|euros|pounds|usd|yuan)\b"
+                 r"|\b(?:million|billion|trillion)\b",
+        "share": r"\d\s?%|\b\d[\d,.]*\s?(?:percent|per cent)\b|\b(?:one|1) in (?:\d+|ten|five|"
+                 r"four|three|two|a hundred)\b|\bhalf\b|\bthird\b|\bquarter\b|\bmajority\b"
+                 r"|\bmost\b|\bevery\b|\b\d+ (?:out )?of (?:every )?\d+\b|\btimes\b",
+        "cause": r"\bbecause\b|\bdue to\b|\bsince\b|\bas a result\b|\bafter\b|\bowing to\b"
+                 r"|\bled to\b|\bcaused?\b|\bso that\b|\bin order to\b|\breasons?\b|\bfor "
+                 r"(?:its|their|his|her)\b|\bover (?:concerns?|fears?)\b|\bfollowing\b"
+                 r"|\bin response to\b|\bto (?:avoid|prevent|protect|address|discourage)\b",
+        "define": r"\b(?:is|are|was|were) (?:a|an|the|one|about|based|trained|designed|meant|"
+                  r"used|built|able)\b|\brefers? to\b|\bmeans?\b|\bdefined?\b|\bcalled\b"
+                  r"|\bknown as\b|\baims? to\b|\bdesigned to\b|\bwhich (?:is|are|can)\b"
+                  r"|\bthat (?:can|will|would|lets|allows)\b|\bto (?:predict|detect|generate|"
+                  r"identify|help|make|create|track|learn)\b|\bscience\b",
+        "verdict": r"\bnot\b|n[’']t\b|\bno\b|\bnever\b|\bunlikely\b|\bhowever\b|\bbut\b"
+                   r"|\bactually\b|\bin fact\b|\bonly\b|\btoo early\b|\bmisleading\b"
+                   r"|\bexaggerat|\boverhyped\b|\bhype\b|\btrue\b|\bfalse\b|\bindeed\b",
+    }.items()
+}
+# A person's or organisation's name: two or more capitalised words, or one before a role, or an
+# all-capitals acronym; the sentence's first word is capitalised anyway and does not count alone.
+_NAME = re.compile(
+    r"(?<!^)(?<![.!?] )\b[A-Z][\w’'-]+(?:\s+(?:[A-Z]\.|[A-Z][\w’'-]+|de|van|von|of))*"
+    r"(?:\s+[A-Z][\w’'-]+)|\b[A-Z]{2,}\b|\b(?:Inc|Corp|Labs?|University|Institute|Google|"
+    r"OpenAI|Microsoft|Amazon|Meta|Facebook|Apple|Nvidia|IBM|DeepMind|Anthropic)\b"
+)
+_PLACE = re.compile(r"\b(?:in|at|from|to|of) (?:the )?[A-Z][\w’'-]+")
+
+# The forms each intent asks for, with how much one found counts.
+_WANTS: dict[str, tuple[str, ...]] = {
+    "when": ("date",),
+    "how_long": ("duration",),
+    "how_many": ("count",),
+    "how_much": ("money", "share", "count"),
+    "share": ("share", "count"),
+    "who": ("name",),
+    "which": ("name",),
+    "where": ("place", "name"),
+    "why": ("cause",),
+    "define": ("define",),
+    "yes_no": ("verdict",),
+    "how": ("cause", "define"),
+    "other": (),
+}
+# A sentence stating the form the question asks for counts this much more: much for the forms
+# a sentence rarely states by chance (a date, a duration, an amount), less for names.
+FORM_BONUS = {"when": 1.0, "how_long": 1.0, "how_many": 1.0, "how_much": 1.0, "share": 1.0,
+              "who": 0.3, "which": 0.2, "where": 0.3, "why": 0.5, "define": 0.3, "yes_no": 0.2,
+              "how": 0.2, "other": 0.0}
+# The word after "how" names the intent, not the subject ("how long", "how much").
+_INTENT_WORD = re.compile(r"\bhow (\w+)", re.IGNORECASE)
+
+
+def form_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
+    """Where ``sentence`` states an answer of the form ``kind`` (character spans)."""
+    if kind == "name":
+        pattern: re.Pattern[str] = _NAME
+    elif kind == "place":
+        pattern = _PLACE
+    else:
+        pattern = _FORMS[kind]
+    return [m.span() for m in pattern.finditer(sentence)]
+
+
+# ------------------------------------------------------------------------------ sentences
+
+# Words that make a sentence lean on the one before it.
+_ANAPHORA = re.compile(
+    r"^(?:it|this|that|these|those|they|he|she|its|their|his|her|such|the (?:company|firm|"
+    r"model|system|tool|project|study|paper|group|team|startup|researchers|move|decision|"
+    r"program)|also|however|but|so|then|meanwhile|instead|still|yet)\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=65536)
+def _terms_of(word: str) -> tuple[str, ...]:
+    return term_for_word(word.casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A retrieved passage as extraction sees it."""
+
+    text: str  # the passage text (a section's first passage opens with its heading line)
+    title: str  # its post's title
+    score: float  # its retrieval score
+
+
+@dataclass(slots=True)
+class _Sentence:
+    text: str
+    source: int  # which evidence
+    position: int  # which sentence of it
+    score: float
+    matched: frozenset[str]
+    forms: list[tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    headline: str  # plain text, ≤ HEADLINE_WORDS words
+    source: int  # the evidence it came from
+    best: list[str]  # each evidence's best sentence
+    snippets: list[str]  # each evidence's snippet, Markdown (escaped, answer or terms bold)
+
+
+def _match(
+    sentence: str, weights: Mapping[str, float], wants: tuple[str, ...]
+) -> tuple[dict[str, int], int, list[tuple[int, int]]]:
+    """The question's terms in ``sentence`` (with the position of each one's first word), its
+    word count and where it states the answer form asked for."""
+    found: dict[str, int] = {}  # term → position of its first word
+    words = _WORD.findall(sentence)
+    for n, w in enumerate(words):
+        for t in _terms_of(w):
+            if t in weights and t not in found:
+                found[t] = n
+    forms: list[tuple[int, int]] = []
+    for kind in wants:
+        forms = form_spans(kind, sentence)
+        if forms:
+            break
+    return found, len(words), forms
+
+
+def _cover(
+    terms: Iterable[str], weights: Mapping[str, float], title_terms: frozenset[str]
+) -> float:
+    return sum(weights[t] * (TITLE_SHARE if t in title_terms else 1.0) for t in terms)
+
+
+def _score(
+    found: dict[str, int],
+    n_words: int,
+    forms: list[tuple[int, int]],
+    context: set[str],
+    weights: Mapping[str, float],
+    total: float,
+    title_terms: frozenset[str],
+    form_bonus: float,
+) -> float:
+    """A sentence's score: its share of the question's weight (focus words first), plus a
+    little for question words in the sentences just before it (the subject it continues),
+    more for its words side by side, more for stating the answer's form."""
+    if not n_words:
+        return 0.0
+    cover = _cover(found, weights, title_terms)
+    cover += CONTEXT * _cover(context - found.keys(), weights, title_terms)
+    cover /= total
+    if len(found) >= 2:  # proximity: the stretch holding the matched words, against its count
+        positions = sorted(found.values())
+        stretch = positions[-1] - positions[0] + 1
+        cover *= 1.0 + PROXIMITY * len(found) / stretch
+    if forms:
+        cover *= 1.0 + form_bonus
+    if n_words < SHORT_WORDS:  # a fragment or heading rarely answers alone
+        cover *= SHORT_FACTOR
+    return cover
+
+
+TITLE_SHARE = 0.3  # a title word counts this much of a focus word
+CONTEXT = 0.5  # a question word in the two sentences before counts this much
+CONTEXT_SENTENCES = 2
+PROXIMITY = 0.25  # up to this much more for the question's words side by side
+SHORT_WORDS = 6
+SHORT_FACTOR = 0.7
+RANK_DECAY = 0.85  # a sentence of the n-th evidence counts RANK_DECAY ** n
+
+
+def _title_terms(title: str) -> frozenset[str]:
+    return frozenset(analyze(title))
+
+
+def extract(
+    question: str,
+    weights: Mapping[str, float],
+    evidence: Sequence[Evidence],
+    pool: int = POOL,
+) -> Extracted:
+    """The headline and each evidence's best sentence and snippet."""
+    if not evidence:
+        return Extracted("", 0, [], [])
+    kind = intent(question)
+    wants, form_bonus = _WANTS[kind], FORM_BONUS[kind]
+    asked = {t for w in _INTENT_WORD.findall(question) for t in _terms_of(w)}
+    weights = {t: w for t, w in weights.items() if t not in asked} or dict(weights)
+    total = sum(weights.values()) or 1.0
+    per_evidence: list[list[_Sentence]] = []
+    best_overall: _Sentence | None = None
+    best_value = -1.0
+    for i, ev in enumerate(evidence):
+        title_terms = _title_terms(ev.title)
+        matches = [_match(s, weights, wants) for s in sentences(ev.text)]
+        texts = sentences(ev.text)
+        scored = []
+        for pos, (found, n_words, forms) in enumerate(matches):
+            context: set[str] = set()
+            for before in matches[max(0, pos - CONTEXT_SENTENCES) : pos]:
+                context.update(before[0])
+            value = _score(found, n_words, forms, context, weights, total, title_terms,
+                           form_bonus)
+            scored.append(_Sentence(texts[pos], i, pos, value, frozenset(found), forms))
+        per_evidence.append(scored)
+        if i < pool:
+            for s in scored:
+                value = s.score * RANK_DECAY**i
+                if value > best_value:
+                    best_overall, best_value = s, value
+    assert best_overall is not None or not any(per_evidence)
+    headline, source = "", 0
+    if best_overall is not None:
+        source = best_overall.source
+        headline = _standing_alone(per_evidence[source], best_overall.position, weights)
+    best = [
+        max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence
+    ]
+    snippets = []
+    for i, scored in enumerate(per_evidence):
+        centre = best_overall if best_overall is not None and i == source else None
+        if centre is None and scored:
+            centre = max(scored, key=lambda s: s.score)
+        snippets.append(_snippet(scored, centre, weights, bold_form=(i == source)))
+    return Extracted(headline, source, best, snippets)
+
+
+def _standing_alone(scored: list[_Sentence], position: int, weights: Mapping[str, float]) -> str:
+    """The sentence at ``position``, with the one before when it leans on it, within the
+    headline's bounds (cut around the question's words when one sentence is too long)."""
+    text = scored[position].text
+    if position > 0 and _ANAPHORA.match(text):
+        joined = f"{scored[position - 1].text} {text}"
+        if len(joined.split()) <= HEADLINE_WORDS and len(joined) <= HEADLINE_CHARS:
+            text = joined
+    return _clip(text, HEADLINE_WORDS, HEADLINE_CHARS, weights)
+
+
+def _clip(text: str, max_words: int, max_chars: int, weights: Mapping[str, float]) -> str:
+    """``text`` within ``max_words`` words and ``max_chars`` characters: a window around the
+    question's words, marked with "…" where cut."""
+    words = text.split()
+    if len(words) <= max_words and len(text) <= max_chars:
+        return " ".join(words)
+    max_words -= 2  # room for the "…" at either end (they count as words too)
+    hits = [n for n, w in enumerate(words) if any(t in weights for t in _terms_of_word(w))]
+    centre = hits[len(hits) // 2] if hits else 0
+    start = max(0, min(centre - max_words // 2, len(words) - max_words))
+    end = min(len(words), start + max_words)
+    while end > start + 1 and len(" ".join(words[start:end])) + 4 > max_chars:
+        end -= 1
+    out = " ".join(words[start:end])
+    return ("… " if start else "") + out + (" …" if end < len(words) else "")
+
+
+def _terms_of_word(token: str) -> tuple[str, ...]:
+    m = _WORD.search(token)
+    return _terms_of(m.group()) if m else ()
+
+
+def _snippet(
+    scored: list[_Sentence],
+    centre: _Sentence | None,
+    weights: Mapping[str, float],
+    bold_form: bool,
+) -> str:
+    """A window of at most ``SNIPPET_WORDS`` words: from the sentence before a short centre
+    sentence (or the centre itself) on, as far as the words allow; the answer form bold in the
+    headline's passage, else the question's words."""
+    if not scored:
+        return ""
+    pos = centre.position if centre is not None else 0
+    budget = SNIPPET_WORDS - 2  # (room for the "…" at either end)
+    start = pos
+    # Take the sentence before when the centre leans on it, or is short enough to share.
+    if pos > 0 and (
+        _ANAPHORA.match(scored[pos].text)
+        or len(scored[pos].text.split()) + len(scored[pos - 1].text.split()) <= budget // 2
+    ):
+        start = pos - 1
+    chosen: list[str] = []
+    used = 0
+    for s in scored[start:]:
+        n = len(s.text.split())
+        if used + n > budget:
+            if not chosen:
+                chosen.append(s.text)
+                used = n
+            break
+        chosen.append(s.text)
+        used += n
+    text = " ".join(" ".join(chosen).split())
+    lead = "… " if start > 0 else ""
+    tail = " …" if start + len(chosen) < len(scored) else ""
+    if used > budget or len(text) > SNIPPET_CHARS:
+        text = _clip(text, SNIPPET_WORDS, SNIPPET_CHARS, weights)
+        lead, tail = (lead if not text.startswith("…") else ""), (tail if not text.endswith("…")
+                                                                  else "")
+    spans: list[tuple[int, int]] = []
+    if bold_form and centre is not None and centre.forms:
+        offset = text.find(" ".join(centre.text.split()))
+        if offset >= 0:
+            flat = " ".join(centre.text.split())
+            spans = [(offset + a, offset + b) for a, b in form_spans_flat(centre, flat)]
+    return lead + mark(text, spans, weights) + tail
+
+
+def form_spans_flat(sentence: _Sentence, flat: str) -> list[tuple[int, int]]:
+    """The sentence's answer-form spans, found again in its whitespace-folded text."""
+    out = []
+    for a, b in sentence.forms:
+        piece = " ".join(sentence.text[a:b].split())
+        at = flat.find(piece)
+        if at >= 0 and piece:
+            out.append((at, at + len(piece)))
+    return out
+
+
+def mark(text: str, spans: Sequence[tuple[int, int]], weights: Mapping[str, float]) -> str:
+    """``text`` with Markdown escaped; ``spans`` bold, or, without spans, the question's words."""
+    if not spans:
+        spans = [
+            m.span()
+            for m in _WORD.finditer(text)
+            if any(t in weights for t in _terms_of(m.group()))
+        ]
+    out: list[str] = []
+    pos = 0
+    for a, b in sorted(spans):
+        if a < pos:
+            continue
+        out.append(escape_markdown(text[pos:a]))
+        out.append(f"**{escape_markdown(text[a:b])}**")
+        pos = b
+    out.append(escape_markdown(text[pos:]))
+    return "".join(out).replace("****", "").replace("** **", " ")
