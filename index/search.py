@@ -76,6 +76,7 @@ MAX_STAND_OUT = 3.0  # (and counts a lead over it of at most this much)
 # Sentences per passage laid out for the best-sentence maximum; most passages have fewer, and
 # the rest go to a small overflow area (more rows would cost more to clear than they save).
 SENTENCE_ROWS = 8
+SECTION_PASSAGES = 3  # passages of one section a citation shows at most
 
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -648,7 +649,8 @@ class SearchIndex:
         mask = self._filter_mask(filters)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        ranked, post_scores = self._rank(scores, choice, k)
+        # More than k passages: two of one section become one citation (see ``_cited``).
+        ranked, post_scores = self._rank(scores, choice, 2 * k)
         if not ranked:
             return Answer(
                 question=question,
@@ -664,23 +666,59 @@ class SearchIndex:
                 message="The content doesn't seem to cover that.",
                 suggestions=tuple(self._suggest(question, filters, ranked)),
             )
-        return self._answer(question, ranked, plan)
+        cited = self._cited(ranked, k)
+        if len(cited) < k and len(ranked) == 2 * k:  # many passages of few sections: look further
+            cited = self._cited(self._rank(scores, choice, 6 * k)[0], k)
+        return self._answer(question, cited, plan)
 
-    def _answer(self, question: str, ranked: list[tuple[int, float]], plan: QueryPlan) -> Answer:
+    def _cited(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[list[int], float]]:
+        """The first ``k`` citations: one per section, each with the passages of its section
+        among the results (in text order) and the section's next passage, so that an answer
+        just past a passage boundary is still shown; at the place of its best passage."""
+        cited: dict[tuple[int, tuple[str, ...], str | None], tuple[list[int], float]] = {}
+        for i, score in ranked:
+            passage = self.passages[i]
+            key = (int(self.passage_post[i]), passage.heading_path, passage.anchor)
+            if key in cited:
+                cited[key][0].append(i)
+            elif len(cited) < k:
+                cited[key] = ([i], score)
+        out = []
+        for (post, path, anchor), (members, score) in cited.items():
+            members = sorted(members[:SECTION_PASSAGES])  # the best few, in text order
+            after = members[-1] + 1
+            if (
+                len(members) < SECTION_PASSAGES
+                and after < self.post_first_passage[post + 1]
+                and self.passages[after].heading_path == path
+                and self.passages[after].anchor == anchor
+            ):
+                members.append(after)
+            out.append((members, score))
+        return out
+
+    def _answer(
+        self, question: str, cited: list[tuple[list[int], float]], plan: QueryPlan
+    ) -> Answer:
         """The cited results, their snippets and the headline (see ``extraction``)."""
+        texts = ["\n".join(self.passages[i].text for i in members) for members, _ in cited]
         evidence = [
-            extraction.Evidence(
-                self.passages[i].text, self.posts[int(self.passage_post[i])].title, score
-            )
-            for i, score in ranked
+            extraction.Evidence(text, self.posts[int(self.passage_post[members[0]])].title, score)
+            for text, (members, score) in zip(texts, cited, strict=True)
         ]
         found = extraction.extract(question, plan.weight_of, evidence)
-        results = tuple(
-            self._result(i, score, found.best[n], found.snippets[n])
-            for n, (i, score) in enumerate(ranked)
-        )
+        results = []
+        labels: dict[tuple[str, str], int] = {}
+        for n, (members, score) in enumerate(cited):
+            result = self._result(members[0], score, found.best[n], found.snippets[n], texts[n])
+            # Two sections of one post with the same heading: told apart by a part number.
+            label = (result.post_id, result.heading)
+            labels[label] = labels.get(label, 0) + 1
+            if labels[label] > 1:
+                result = result.model_copy(update={"part": f"part {labels[label]}"})
+            results.append(result)
         return Answer(
-            question=question, results=results, headline=found.headline,
+            question=question, results=tuple(results), headline=found.headline,
             headline_from=found.source,
         )
 
@@ -749,7 +787,9 @@ class SearchIndex:
             lead = min(post_scores[0] / post_scores[RUNNERS_UP], MAX_STAND_OUT)
         return evidence / total * lead**self.weights.stand_out
 
-    def _result(self, i: int, score: float, sentence: str, snippet: str) -> SearchResult:
+    def _result(
+        self, i: int, score: float, sentence: str, snippet: str, text: str
+    ) -> SearchResult:
         passage = self.passages[i]
         post = self.posts[int(self.passage_post[i])]
         return SearchResult(
@@ -761,7 +801,7 @@ class SearchIndex:
             categories=post.categories,
             url=self.passage_url(post, passage),
             score=round(score, 4),
-            text=passage.text,
+            text=text,
             snippet=snippet,
             best_sentence=sentence,
         )
