@@ -184,6 +184,7 @@ class Evidence:
     text: str  # the passage text (a section's first passage opens with its heading line)
     title: str  # its post's title
     score: float  # its retrieval score
+    heading: str = ""  # its section's heading: as a headline, only when nothing else matches
 
 
 @dataclass(slots=True)
@@ -264,6 +265,7 @@ CONTEXT_SENTENCES = 2
 PROXIMITY = 0.25  # up to this much more for the question's words side by side
 SHORT_WORDS = 6
 SHORT_FACTOR = 0.7
+HEADING_PENALTY = 1e-6  # (so that a heading never wins a tie)
 RANK_DECAY = 0.85  # a sentence of the n-th evidence counts RANK_DECAY ** n
 
 
@@ -299,6 +301,8 @@ def extract(
                 context.update(before[0])
             value = _score(found, n_words, forms, context, weights, total, title_terms,
                            form_bonus)
+            if pos == 0 and texts[0] == ev.heading:
+                value -= HEADING_PENALTY  # the citation names it already: not on a tie
             scored.append(_Sentence(texts[pos], i, pos, value, frozenset(found), forms))
         per_evidence.append(scored)
         if i < pool:

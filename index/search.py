@@ -703,7 +703,12 @@ class SearchIndex:
         """The cited results, their snippets and the headline (see ``extraction``)."""
         texts = ["\n".join(self.passages[i].text for i in members) for members, _ in cited]
         evidence = [
-            extraction.Evidence(text, self.posts[int(self.passage_post[members[0]])].title, score)
+            extraction.Evidence(
+                text,
+                self.posts[int(self.passage_post[members[0]])].title,
+                score,
+                self.passages[members[0]].heading,
+            )
             for text, (members, score) in zip(texts, cited, strict=True)
         ]
         found = extraction.extract(question, plan.weight_of, evidence)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from retrieval_support import DEV_SET, SharedIndex, copy_site, needs_dev_set, run_cli
 
+from index.answers import shown_text
 from index.evaluation import (
     RUN_RESULTS,
     Question,
@@ -25,7 +26,6 @@ from index.evaluation import (
     score_runs,
     write_runs,
 )
-from index.answers import shown_text
 from index.models import Answer, SearchResult
 from index.service import IndexService
 

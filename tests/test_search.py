@@ -255,7 +255,9 @@ def test_typo_still_finds_the_post(index: SearchIndex) -> None:
     assert not answer.declined
     assert answer.results[0].post_id == LUMENAR
     marked = [
-        run for r in answer.results[:3] for run in re.findall(r"\*\*(.+?)\*\*", r.snippet.casefold())
+        run
+        for r in answer.results[:3]
+        for run in re.findall(r"\*\*(.+?)\*\*", r.snippet.casefold())
     ]
     assert any("recognition" in run for run in marked)
     assert index.search("avalanch forecasts").results[0].post_id == GLACIERFALL
@@ -595,3 +597,10 @@ def test_ordering_only_the_first_results_gives_the_same_first_results(data) -> N
     everything = search_module._result_order(candidates(), None)
     assert search_module._result_order(candidates(), length) == everything[:length]
     assert sorted(passage for passage, _, _ in everything) == list(range(count))
+
+
+def test_posts_are_found_by_their_author(index: SearchIndex) -> None:
+    # "helen_achebe" is only in the post's front matter (author), never in its text.
+    answer = index.search("helen achebe")
+    assert not answer.declined
+    assert answer.results[0].post_id == "briefs/2020-11-20-northgate-triage-algorithm.md"
