@@ -267,6 +267,7 @@ SHORT_WORDS = 6
 SHORT_FACTOR = 0.7
 HEADING_PENALTY = 1e-6  # (so that a heading never wins a tie)
 RANK_DECAY = 0.85  # a sentence of the n-th evidence counts RANK_DECAY ** n
+PAIR_MARGIN = 1.0  # two sentences are shown when they score more than this times the best one
 
 
 def _title_terms(title: str) -> frozenset[str]:
@@ -311,31 +312,68 @@ def extract(
                 if value > best_value:
                     best_overall, best_value = s, value
     assert best_overall is not None or not any(per_evidence)
-    headline, source = "", 0
+    headline, source, bold, first, last = "", 0, [], 0, 0
     if best_overall is not None:
         source = best_overall.source
-        headline = _standing_alone(per_evidence[source], best_overall.position, weights)
+        headline, bold, first, last = _headline(
+            per_evidence[source], best_overall.position, evidence[source], weights, total, wants,
+            form_bonus, best_overall.score,
+        )
     best = [
         max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence
     ]
     snippets = []
     for i, scored in enumerate(per_evidence):
-        centre = best_overall if best_overall is not None and i == source else None
+        centre = None
+        if best_overall is not None and i == source:
+            # The headline's passage shows what follows the headline (the headline is on the
+            # page already), or the headline itself when nothing follows it.
+            centre = scored[last] if last < len(scored) else scored[first]
         if centre is None and scored:
             centre = max(scored, key=lambda s: s.score)
-        snippets.append(_snippet(scored, centre, weights, bold_form=(i == source)))
+        snippets.append(_snippet(scored, centre, weights, bold if i == source else []))
     return Extracted(headline, source, best, snippets)
 
 
-def _standing_alone(scored: list[_Sentence], position: int, weights: Mapping[str, float]) -> str:
-    """The sentence at ``position``, with the one before when it leans on it, within the
-    headline's bounds (cut around the question's words when one sentence is too long)."""
-    text = scored[position].text
-    if position > 0 and _ANAPHORA.match(text):
-        joined = f"{scored[position - 1].text} {text}"
-        if len(joined.split()) <= HEADLINE_WORDS and len(joined) <= HEADLINE_CHARS:
-            text = joined
-    return _clip(text, HEADLINE_WORDS, HEADLINE_CHARS, weights)
+def _fits(text: str) -> bool:
+    return len(text.split()) <= HEADLINE_WORDS and len(text) <= HEADLINE_CHARS
+
+
+def _headline(
+    scored: list[_Sentence],
+    position: int,
+    ev: Evidence,
+    weights: Mapping[str, float],
+    total: float,
+    wants: tuple[str, ...],
+    form_bonus: float,
+    alone: float,
+) -> tuple[str, list[str], int, int]:
+    """The best sentence, or it and a neighbour when the two together hold more of the
+    question (an answer often follows the sentence that names its subject, or precedes it):
+    the window of one or two sentences scoring best, within the headline's bounds; with the
+    sentence before when its first one leans on it. Also the answer-form phrases to bold, and
+    where the headline starts."""
+    title_terms = _title_terms(ev.title)
+    start, end, best = position, position + 1, alone
+    for a in (position - 1, position):
+        b = a + 2
+        if a < 0 or b > len(scored):
+            continue
+        joined = " ".join(s.text for s in scored[a:b])
+        if not _fits(joined):
+            continue
+        found, n_words, forms = _match(joined, weights, wants)
+        value = _score(found, n_words, forms, set(), weights, total, title_terms, form_bonus)
+        if value > best * PAIR_MARGIN:
+            start, end, best = a, b, value
+    if start > 0 and _ANAPHORA.match(scored[start].text):
+        joined = " ".join(s.text for s in scored[start - 1 : end])
+        if _fits(joined):
+            start -= 1
+    text = " ".join(s.text for s in scored[start:end])
+    bold = [text[x:y] for kind in wants for x, y in form_spans(kind, text)][:6]
+    return _clip(text, HEADLINE_WORDS, HEADLINE_CHARS, weights), bold, start, end
 
 
 def _clip(text: str, max_words: int, max_chars: int, weights: Mapping[str, float]) -> str:
@@ -364,7 +402,7 @@ def _snippet(
     scored: list[_Sentence],
     centre: _Sentence | None,
     weights: Mapping[str, float],
-    bold_form: bool,
+    bold: Sequence[str],
 ) -> str:
     """A window of at most ``SNIPPET_WORDS`` words: from the sentence before a short centre
     sentence (or the centre itself) on, as far as the words allow; the answer form bold in the
@@ -398,24 +436,12 @@ def _snippet(
         text = _clip(text, SNIPPET_WORDS, SNIPPET_CHARS, weights)
         lead, tail = (lead if not text.startswith("…") else ""), (tail if not text.endswith("…")
                                                                   else "")
-    spans: list[tuple[int, int]] = []
-    if bold_form and centre is not None and centre.forms:
-        offset = text.find(" ".join(centre.text.split()))
-        if offset >= 0:
-            flat = " ".join(centre.text.split())
-            spans = [(offset + a, offset + b) for a, b in form_spans_flat(centre, flat)]
+    spans = [
+        (at, at + len(phrase))
+        for phrase in bold
+        if phrase and (at := text.find(phrase)) >= 0
+    ]
     return lead + mark(text, spans, weights) + tail
-
-
-def form_spans_flat(sentence: _Sentence, flat: str) -> list[tuple[int, int]]:
-    """The sentence's answer-form spans, found again in its whitespace-folded text."""
-    out = []
-    for a, b in sentence.forms:
-        piece = " ".join(sentence.text[a:b].split())
-        at = flat.find(piece)
-        if at >= 0 and piece:
-            out.append((at, at + len(piece)))
-    return out
 
 
 def mark(text: str, spans: Sequence[tuple[int, int]], weights: Mapping[str, float]) -> str:
