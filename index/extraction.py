@@ -32,7 +32,7 @@ from .answers import escape_markdown, sentences
 
 HEADLINE_WORDS = 60
 SNIPPET_WORDS = 70
-POOL = 4  # the first results whose sentences may become the headline
+POOL = 3  # the first results (the first page in Discord) whose sentences may become the headline
 HEADLINE_CHARS = 600  # a bound on characters too, so Discord never cuts what we chose
 SNIPPET_CHARS = 640
 

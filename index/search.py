@@ -61,8 +61,12 @@ class RankingWeights:
     typo: float = 0.8  # weight of a typo-corrected term
     # Decline when the confidence (see ``confidence``) is below this: the first passage shown
     # holds few of the question's telling words, and no post stands out from the others.
-    decline_below: float = 1.15
+    decline_below: float = 0.0
     stand_out: float = 1.5  # power of the best post's lead over the third in the confidence
+    # Decline, too, when the best post holds less than this share of the question's weight and
+    # leads the third post by less than ``cover_lead`` (0 turns it off); see ``_not_covered``.
+    cover_below: float = 0.5
+    cover_lead: float = 1.5
     date_match: float = 0.4  # score bonus (relative) for posts dated when the question says
 
 
@@ -659,7 +663,10 @@ class SearchIndex:
                 suggestions=tuple(self._suggest(question, filters)),
             )
         evidence = float(choice[ranked[0][0]])
-        if self.confidence(plan, evidence, post_scores) < self.weights.decline_below:
+        if (
+            self.confidence(plan, evidence, post_scores) < self.weights.decline_below
+            or self._not_covered(plan, int(self.passage_post[ranked[0][0]]), post_scores)
+        ):
             return Answer(
                 question=question,
                 declined=True,
@@ -791,6 +798,36 @@ class SearchIndex:
         if len(post_scores) > RUNNERS_UP and post_scores[RUNNERS_UP] > 0:
             lead = min(post_scores[0] / post_scores[RUNNERS_UP], MAX_STAND_OUT)
         return evidence / total * lead**self.weights.stand_out
+
+    def post_coverage(self, plan: QueryPlan, post: int) -> float:
+        """The share of the question's weight (unknown words included) that the post holds
+        anywhere: its title, summary, headings or text."""
+        total = sum(plan.weight_of.values())
+        if total <= 0:
+            return 0.0
+        data = self.data.fields
+        a, b = int(self.post_first_passage[post]), int(self.post_first_passage[post + 1])
+        held: set[int] = set()
+        for name, lo, hi in (("body", a, b), ("heading", a, b), ("title", post, post + 1),
+                             ("summary", post, post + 1)):
+            tc = data[name]
+            held.update(tc.term_ids[tc.doc_ptr[lo] : tc.doc_ptr[hi]].tolist())
+        found = sum(
+            w for t, w in plan.weight_of.items() if self.vocab.get(t, -1) in held
+        )
+        return found / total
+
+    def _not_covered(self, plan: QueryPlan, post: int, post_scores: list[float]) -> bool:
+        """Whether the best post holds under ``cover_below`` of the question's weight and does
+        not stand out from the others (a lead under ``cover_lead`` over the third): a question
+        about something the site never mentions, matched on its common words."""
+        w = self.weights
+        if not w.cover_below:
+            return False
+        lead = MAX_STAND_OUT
+        if len(post_scores) > RUNNERS_UP and post_scores[RUNNERS_UP] > 0:
+            lead = min(post_scores[0] / post_scores[RUNNERS_UP], MAX_STAND_OUT)
+        return lead < w.cover_lead and self.post_coverage(plan, post) < w.cover_below
 
     def _result(
         self, i: int, score: float, sentence: str, snippet: str, text: str
