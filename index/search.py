@@ -81,6 +81,10 @@ MAX_STAND_OUT = 3.0  # (and counts a lead over it of at most this much)
 # the rest go to a small overflow area (more rows would cost more to clear than they save).
 SENTENCE_ROWS = 8
 SECTION_PASSAGES = 3  # passages of one section a citation shows at most
+# Two passages of different posts sharing this share of their words (IDF-weighted) tell the same
+# story: a digest's items come back word for word in its yearly review, while related stories
+# share well under two thirds.
+SAME_STORY = 0.8
 
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -361,6 +365,7 @@ class SearchIndex:
         self._typo_cache: dict[str, list[str]] = {}
         self._terms: dict[str, TermInfo] = {}  # see ``_term``
         self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
+        self._story_idf = np.maximum(self.idf, 0.0)  # (rank-bm25's IDF can be negative)
 
     def _build_tables(self, w: RankingWeights) -> None:
         """Fold every field and its weight into one look-up table.
@@ -678,20 +683,47 @@ class SearchIndex:
             cited = self._cited(self._rank(scores, choice, 6 * k)[0], k)
         return self._answer(question, cited, plan)
 
-    def _cited(self, ranked: list[tuple[int, float]], k: int) -> list[tuple[list[int], float]]:
+    def _cited(
+        self, ranked: list[tuple[int, float]], k: int
+    ) -> list[tuple[list[int], float, list[int]]]:
         """The first ``k`` citations: one per section, each with the passages of its section
         among the results (in text order) and the section's next passage, so that an answer
-        just past a passage boundary is still shown; at the place of its best passage."""
-        cited: dict[tuple[int, tuple[str, ...], str | None], tuple[list[int], float]] = {}
+        just past a passage boundary is still shown; at the place of its best passage.
+
+        A story told again in another post (a digest's item repeated in a yearly review, a
+        brief and its digest item) is one citation: the fuller telling (the longer passage)
+        takes the place of the first, and the other is listed as "also in" (the passages
+        returned third)."""
+        Key = tuple[int, tuple[str, ...], str | None]
+        entries: list[tuple[Key, list[int], float, list[int]]] = []
+        where: dict[Key, int] = {}  # section → its entry (-1: told in another's entry)
         for i, score in ranked:
             passage = self.passages[i]
             key = (int(self.passage_post[i]), passage.heading_path, passage.anchor)
-            if key in cited:
-                cited[key][0].append(i)
-            elif len(cited) < k:
-                cited[key] = ([i], score)
+            n = where.get(key)
+            if n is not None:
+                if n >= 0:
+                    entries[n][1].append(i)
+                continue
+            twin = next(
+                (m for m, e in enumerate(entries) if e[0][0] != key[0] and self._same_story(
+                    e[1][0], i)),
+                None,
+            )
+            if twin is not None:
+                old_key, members, old_score, also = entries[twin]
+                where[key] = -1
+                if len(passage.text.split()) > len(self.passages[members[0]].text.split()):
+                    # The fuller telling is cited, where the first was.
+                    entries[twin] = (key, [i], old_score, [*also, members[0]])
+                    where[old_key], where[key] = -1, twin
+                else:
+                    also.append(i)
+            elif len(entries) < k:
+                where[key] = len(entries)
+                entries.append((key, [i], score, []))
         out = []
-        for (post, path, anchor), (members, score) in cited.items():
+        for (post, path, anchor), members, score, also in entries:
             members = sorted(members[:SECTION_PASSAGES])  # the best few, in text order
             after = members[-1] + 1
             if (
@@ -701,14 +733,24 @@ class SearchIndex:
                 and self.passages[after].anchor == anchor
             ):
                 members.append(after)
-            out.append((members, score))
+            out.append((members, score, also))
         return out
+
+    def _same_story(self, a: int, b: int) -> bool:
+        """Whether passages ``a`` and ``b`` tell the same story: the words they share weigh at
+        least ``SAME_STORY`` of the lighter one's (IDF-weighted, distinct words)."""
+        body = self.data.fields["body"]
+        ta = body.term_ids[body.doc_ptr[a] : body.doc_ptr[a + 1]]
+        tb = body.term_ids[body.doc_ptr[b] : body.doc_ptr[b + 1]]
+        idf = self._story_idf
+        shared = float(idf[np.intersect1d(ta, tb, assume_unique=True)].sum())
+        return shared >= SAME_STORY * min(float(idf[ta].sum()), float(idf[tb].sum()))
 
     def _answer(
         self, question: str, cited: list[tuple[list[int], float]], plan: QueryPlan
     ) -> Answer:
         """The cited results, their snippets and the headline (see ``extraction``)."""
-        texts = ["\n".join(self.passages[i].text for i in members) for members, _ in cited]
+        texts = ["\n".join(self.passages[i].text for i in members) for members, _, _ in cited]
         evidence = [
             extraction.Evidence(
                 text,
@@ -716,13 +758,15 @@ class SearchIndex:
                 score,
                 self.passages[members[0]].heading,
             )
-            for text, (members, score) in zip(texts, cited, strict=True)
+            for text, (members, score, _) in zip(texts, cited, strict=True)
         ]
         found = extraction.extract(question, plan.weight_of, evidence)
         results = []
         labels: dict[tuple[str, str], int] = {}
-        for n, (members, score) in enumerate(cited):
+        for n, (members, score, also) in enumerate(cited):
             result = self._result(members[0], score, found.best[n], found.snippets[n], texts[n])
+            if also:
+                result = result.model_copy(update={"also_in": tuple(map(self._ref, also))})
             # Two sections of one post with the same heading: told apart by a part number.
             label = (result.post_id, result.heading)
             labels[label] = labels.get(label, 0) + 1
@@ -798,6 +842,12 @@ class SearchIndex:
         if len(post_scores) > RUNNERS_UP and post_scores[RUNNERS_UP] > 0:
             lead = min(post_scores[0] / post_scores[RUNNERS_UP], MAX_STAND_OUT)
         return evidence / total * lead**self.weights.stand_out
+
+    def _ref(self, i: int) -> PostRef:
+        """A reference to passage ``i``'s post, opened at its section."""
+        post = self.posts[int(self.passage_post[i])]
+        url = self.passage_url(post, self.passages[i])
+        return PostRef(post_id=post.id, title=post.title, date=post.date, url=url)
 
     def post_coverage(self, plan: QueryPlan, post: int) -> float:
         """The share of the question's weight (unknown words included) that the post holds
