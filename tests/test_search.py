@@ -610,3 +610,29 @@ def test_posts_are_found_by_their_author(index: SearchIndex) -> None:
     answer = index.search("helen achebe")
     assert not answer.declined
     assert answer.results[0].post_id == "briefs/2020-11-20-northgate-triage-algorithm.md"
+
+
+async def test_a_story_told_again_in_another_post_is_one_citation(tmp_path: Path) -> None:
+    from index.service import IndexService
+
+    site = copy_site(tmp_path / "site")
+    brief = (site / "_posts/briefs/2021-02-10-valmora-port-cranes.md").read_text(encoding="utf-8")
+    story = brief.split("## What Happened", 1)[1].split("##", 1)[0].strip()
+    # A yearly review repeating the brief's account of what happened, in fewer words.
+    shorter = " ".join(story.split()[:45])
+    (site / "_posts/digests/2021-12-30-year-in-review-2021.md").write_text(
+        "---\ntitle: \"2021 in Review\"\ncategories: [digests]\n---\n\n"
+        f"## Ports\n\n{shorter}\n\n## Other News\n\nNothing else happened this year at all.\n",
+        encoding="utf-8",
+    )
+    service = await IndexService.open(tmp_path / "db.sqlite3", site)
+    try:
+        index = await service.ensure()
+    finally:
+        await service.close()
+    answer = index.search("Valmora port autonomous cranes control room operators", k=5)
+    posts = [r.post_id for r in answer.results]
+    assert "digests/2021-12-30-year-in-review-2021.md" not in posts  # shown as "also in"
+    cited = next(r for r in answer.results if r.heading == "What Happened")
+    assert [ref.post_id for ref in cited.also_in] == ["digests/2021-12-30-year-in-review-2021.md"]
+    assert cited.also_in[0].url.endswith("#ports")
