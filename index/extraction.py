@@ -293,8 +293,8 @@ def extract(
     best_value = -1.0
     for i, ev in enumerate(evidence):
         title_terms = _title_terms(ev.title)
-        matches = [_match(s, weights, wants) for s in sentences(ev.text)]
         texts = sentences(ev.text)
+        matches = [_match(s, weights, wants) for s in texts]
         scored = []
         for pos, (found, n_words, forms) in enumerate(matches):
             context: set[str] = set()
@@ -324,15 +324,56 @@ def extract(
     ]
     snippets = []
     for i, scored in enumerate(per_evidence):
-        centre = None
+        title_terms = _title_terms(evidence[i].title)
         if best_overall is not None and i == source:
-            # The headline's passage shows what follows the headline (the headline is on the
-            # page already), or the headline itself when nothing follows it.
-            centre = scored[last] if last < len(scored) else scored[first]
-        if centre is None and scored:
-            centre = max(scored, key=lambda s: s.score)
-        snippets.append(_snippet(scored, centre, weights, bold if i == source else []))
+            # The headline is on the page already: its passage shows the best of the rest,
+            # by default what follows the headline.
+            start = _window_start(scored, weights, total, title_terms, form_bonus,
+                                  shown=range(first, last), default=last)
+        else:
+            start = _window_start(scored, weights, total, title_terms, form_bonus)
+        snippets.append(_snippet(scored, start, weights, bold if i == source else []))
     return Extracted(headline, source, best, snippets)
+
+
+def _window_start(
+    scored: list[_Sentence],
+    weights: Mapping[str, float],
+    total: float,
+    title_terms: frozenset[str],
+    form_bonus: float,
+    shown: range = range(0),
+    default: int = 0,
+) -> int:
+    """Where the snippet's window of sentences (``SNIPPET_WORDS`` words) holding most of the
+    question starts: the share of the question's weight its sentences hold (less the ones
+    ``shown`` elsewhere), more when one states the answer's form. Ties go to ``default``, then
+    to the earliest."""
+    budget = SNIPPET_WORDS - 2
+    lengths = [len(s.text.split()) for s in scored]
+
+    def value(a: int) -> float:
+        terms: set[str] = set()
+        form = False
+        used = 0
+        for b in range(a, len(scored)):
+            if used + lengths[b] > budget and b > a:
+                break
+            used += lengths[b]
+            if b not in shown:
+                terms |= scored[b].matched
+                form = form or bool(scored[b].forms)
+        return _cover(terms, weights, title_terms) / total * (1.0 + form_bonus * form)
+
+    if not scored:
+        return 0
+    default = default if default < len(scored) else (shown.start if shown else 0)
+    best, best_value = default, value(default)
+    for a in range(len(scored)):
+        v = value(a)
+        if v > best_value + 1e-12:
+            best, best_value = a, v
+    return best
 
 
 def _fits(text: str) -> bool:
@@ -400,24 +441,18 @@ def _terms_of_word(token: str) -> tuple[str, ...]:
 
 def _snippet(
     scored: list[_Sentence],
-    centre: _Sentence | None,
+    start: int,
     weights: Mapping[str, float],
     bold: Sequence[str],
 ) -> str:
-    """A window of at most ``SNIPPET_WORDS`` words: from the sentence before a short centre
-    sentence (or the centre itself) on, as far as the words allow; the answer form bold in the
-    headline's passage, else the question's words."""
+    """A window of at most ``SNIPPET_WORDS`` words from sentence ``start`` on (or the one before,
+    when it leans on it), as far as the words allow; the answer's form bold in the headline's
+    passage, else the question's words."""
     if not scored:
         return ""
-    pos = centre.position if centre is not None else 0
     budget = SNIPPET_WORDS - 2  # (room for the "…" at either end)
-    start = pos
-    # Take the sentence before when the centre leans on it, or is short enough to share.
-    if pos > 0 and (
-        _ANAPHORA.match(scored[pos].text)
-        or len(scored[pos].text.split()) + len(scored[pos - 1].text.split()) <= budget // 2
-    ):
-        start = pos - 1
+    if start > 0 and _ANAPHORA.match(scored[start].text):
+        start -= 1
     chosen: list[str] = []
     used = 0
     for s in scored[start:]:
