@@ -311,7 +311,11 @@ def extract(
                 value = s.score * RANK_DECAY**i
                 if value > best_value:
                     best_overall, best_value = s, value
-    assert best_overall is not None or not any(per_evidence)
+    if best_overall is None:  # nothing to read on the first page: the best of the rest
+        for scored in per_evidence:
+            for s in scored:
+                if s.score > best_value:
+                    best_overall, best_value = s, s.score
     headline, source, bold, first, last = "", 0, [], 0, 0
     if best_overall is not None:
         source = best_overall.source
@@ -451,8 +455,6 @@ def _snippet(
     if not scored:
         return ""
     budget = SNIPPET_WORDS - 2  # (room for the "…" at either end)
-    if start > 0 and _ANAPHORA.match(scored[start].text):
-        start -= 1
     chosen: list[str] = []
     used = 0
     for s in scored[start:]:
@@ -464,6 +466,13 @@ def _snippet(
             break
         chosen.append(s.text)
         used += n
+    # The sentence before, when the first leans on it and there is room for it.
+    if start > 0 and _ANAPHORA.match(scored[start].text):
+        n = len(scored[start - 1].text.split())
+        if used + n <= budget:
+            start -= 1
+            chosen.insert(0, scored[start].text)
+            used += n
     text = " ".join(" ".join(chosen).split())
     lead = "… " if start > 0 else ""
     tail = " …" if start + len(chosen) < len(scored) else ""

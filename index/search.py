@@ -85,6 +85,7 @@ SECTION_PASSAGES = 3  # passages of one section a citation shows at most
 # story: a digest's items come back word for word in its yearly review, while related stories
 # share well under two thirds.
 SAME_STORY = 0.8
+STORY_TERMS = 20  # distinct words a passage needs to tell a story ("Check out our podcast" not)
 
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -742,6 +743,8 @@ class SearchIndex:
         body = self.data.fields["body"]
         ta = body.term_ids[body.doc_ptr[a] : body.doc_ptr[a + 1]]
         tb = body.term_ids[body.doc_ptr[b] : body.doc_ptr[b + 1]]
+        if min(len(ta), len(tb)) < STORY_TERMS:  # a line of boilerplate is not a story
+            return False
         idf = self._story_idf
         shared = float(idf[np.intersect1d(ta, tb, assume_unique=True)].sum())
         return shared >= SAME_STORY * min(float(idf[ta].sum()), float(idf[tb].sum()))
