@@ -96,12 +96,17 @@ _FORMS: dict[str, re.Pattern[str]] = {
                     r"|\bsince (?:at least )?(?:the )?(?:1[89]|20)\d\d",
         "count": r"\b\d[\d,.]*\b(?!%)|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
                  r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?|"
-                 r"millions?|billions?|dozens?)\b",
+                 r"millions?|billions?|trillions?|dozens?)\b",
         "money": r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:dollars|euros|pounds|usd|yuan)\b"
                  r"|\b(?:million|billion|trillion)\b",
         "share": r"\d\s?%|\b\d[\d,.]*\s?(?:percent|per cent)\b|\b(?:one|1) in (?:\d+|ten|five|"
                  r"four|three|two|a hundred)\b|\bhalf\b|\bthird\b|\bquarter\b|\bmajority\b"
-                 r"|\bmost\b|\bevery\b|\b\d+ (?:out )?of (?:every )?\d+\b|\btimes\b",
+                 r"|\bmost\b|\bevery\b|\b\d+ (?:out )?of (?:every )?\d+\b|\btimes\b"
+                 # changes and frequencies ("more than doubled", "once a minute", "weekly")
+                 r"|\b(?:doubled|tripled|quadrupled|twice|halved)\b|\b\d+(?:\.\d+)?x\b|-fold\b"
+                 r"|\b(?:once|twice) (?:a|an|per|every)\b|\b(?:per|every) (?:second|minute|"
+                 r"hour|day|week|month|year)\b|\b(?:hourly|daily|weekly|monthly|yearly|"
+                 r"annually|bi-weekly)\b",
         "cause": r"\bbecause\b|\bdue to\b|\bsince\b|\bas a result\b|\bafter\b|\bowing to\b"
                  r"|\bled to\b|\bcaused?\b|\bso that\b|\bin order to\b|\breasons?\b|\bfor "
                  r"(?:its|their|his|her)\b|\bover (?:concerns?|fears?)\b|\bfollowing\b"
