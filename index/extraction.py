@@ -406,7 +406,9 @@ def _headline(
     where the headline starts."""
     title_terms = _title_terms(ev.title)
     start, end, best = position, position + 1, alone
-    for a in (position - 1, position):
+    # The sentence after first: on a tie, two sentences (the answer often follows the one
+    # naming its subject), and rather with the sentence after than the one before.
+    for a in (position, position - 1):
         b = a + 2
         if a < 0 or b > len(scored):
             continue
@@ -415,7 +417,7 @@ def _headline(
             continue
         found, n_words, forms = _match(joined, weights, wants)
         value = _score(found, n_words, forms, set(), weights, total, title_terms, form_bonus)
-        if value > best * PAIR_MARGIN:
+        if value >= best * PAIR_MARGIN and (end - start == 1 or value > best):
             start, end, best = a, b, value
     if start > 0 and _ANAPHORA.match(scored[start].text):
         joined = " ".join(s.text for s in scored[start - 1 : end])
