@@ -151,8 +151,12 @@ _WANTS: dict[str, tuple[str, ...]] = {
 FORM_BONUS = {"when": 1.0, "how_long": 1.0, "how_many": 1.0, "how_much": 1.0, "share": 1.0,
               "who": 0.3, "which": 0.2, "where": 0.3, "why": 0.5, "define": 0.3, "yes_no": 0.2,
               "how": 0.2, "other": 0.0}
-# The word after "how" names the intent, not the subject ("how long", "how much").
-_INTENT_WORD = re.compile(r"\bhow (\w+)", re.IGNORECASE)
+# The word after "how" (or "what share") names the intent, not the subject ("how long").
+_INTENT_WORD = re.compile(
+    r"\bhow (\w+)|\bwhat (share|fraction|percentage|percent|proportion|number|price|amount"
+    r"|kind|type|year|date)\b",
+    re.IGNORECASE,
+)
 
 
 def form_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
@@ -290,7 +294,7 @@ def extract(
         return Extracted("", 0, [], [])
     kind = intent(question)
     wants, form_bonus = _WANTS[kind], FORM_BONUS[kind]
-    asked = {t for w in _INTENT_WORD.findall(question) for t in _terms_of(w)}
+    asked = {t for m in _INTENT_WORD.findall(question) for w in m if w for t in _terms_of(w)}
     weights = {t: w for t, w in weights.items() if t not in asked} or dict(weights)
     total = sum(weights.values()) or 1.0
     per_evidence: list[list[_Sentence]] = []
