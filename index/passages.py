@@ -34,7 +34,7 @@ MAX_WORDS = 250
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 # Words whose trailing "." does not end a sentence ("Dr. Smith", "U.S. Army", "e.g. this").
 _ABBREVIATION_WORDS = (
-    "mr mrs ms dr prof sr jr st inc ltd co corp vs etc e.g i.e u.s u.k no fig al approx dept "
+    "mr mrs ms dr prof sr jr st inc ltd co corp vs etc e.g i.e u.s u.k a.i no fig al approx dept "
     "est gen gov jan feb mar apr jun jul aug sep sept oct nov dec"
 )
 _ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())

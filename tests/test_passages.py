@@ -153,3 +153,10 @@ def test_end_to_end_from_markdown() -> None:
         ("what-happened", "What Happened\nIt happened."),
         ("what-happened-1", "What Happened\nAgain."),
     ]
+
+
+def test_sentence_splitter_keeps_a_i_together() -> None:
+    assert split_sentences("Prize Awarded for Pioneering A.I. Research by 2 Scientists. Next.") == [
+        "Prize Awarded for Pioneering A.I. Research by 2 Scientists.",
+        "Next.",
+    ]
