@@ -159,15 +159,13 @@ _INTENT_WORD = re.compile(
 )
 
 
+def _form_pattern(kind: str) -> re.Pattern[str]:
+    return _NAME if kind == "name" else _PLACE if kind == "place" else _FORMS[kind]
+
+
 def form_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
     """Where ``sentence`` states an answer of the form ``kind`` (character spans)."""
-    if kind == "name":
-        pattern: re.Pattern[str] = _NAME
-    elif kind == "place":
-        pattern = _PLACE
-    else:
-        pattern = _FORMS[kind]
-    return [m.span() for m in pattern.finditer(sentence)]
+    return [m.span() for m in _form_pattern(kind).finditer(sentence)]
 
 
 # ------------------------------------------------------------------------------ sentences
@@ -203,7 +201,7 @@ class _Sentence:
     position: int  # which sentence of it
     score: float
     matched: frozenset[str]
-    forms: list[tuple[int, int]]
+    forms: list[tuple[int, int]]  # where it states the answer's form (the first place)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,8 +225,9 @@ def _match(
                 found[t] = n
     forms: list[tuple[int, int]] = []
     for kind in wants:
-        forms = form_spans(kind, sentence)
-        if forms:
+        m = _form_pattern(kind).search(sentence)  # (the first is enough to score it)
+        if m:
+            forms = [m.span()]
             break
     return found, len(words), forms
 

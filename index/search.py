@@ -366,7 +366,9 @@ class SearchIndex:
         self._typo_cache: dict[str, list[str]] = {}
         self._terms: dict[str, TermInfo] = {}  # see ``_term``
         self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
-        self._story_idf = np.maximum(self.idf, 0.0)  # (rank-bm25's IDF can be negative)
+        # Per term, as Python floats (a few dozen looked up per question); rank-bm25's IDF can
+        # be negative.
+        self._story_idf: list[float] = np.maximum(self.idf, 0.0).tolist()
 
     def _build_tables(self, w: RankingWeights) -> None:
         """Fold every field and its weight into one look-up table.
@@ -698,6 +700,7 @@ class SearchIndex:
         Key = tuple[int, tuple[str, ...], str | None]
         entries: list[tuple[Key, list[int], float, list[int]]] = []
         where: dict[Key, int] = {}  # section → its entry (-1: told in another's entry)
+        stories: dict[int, tuple[frozenset[int], float]] = {}  # passage → its ``_story``
         for i, score in ranked:
             passage = self.passages[i]
             key = (int(self.passage_post[i]), passage.heading_path, passage.anchor)
@@ -706,9 +709,11 @@ class SearchIndex:
                 if n >= 0:
                     entries[n][1].append(i)
                 continue
+            if i not in stories:
+                stories[i] = self._story(i)
             twin = next(
-                (m for m, e in enumerate(entries) if e[0][0] != key[0] and self._same_story(
-                    e[1][0], i)),
+                (m for m, e in enumerate(entries)
+                 if e[0][0] != key[0] and self._same_story(stories[e[1][0]], stories[i])),
                 None,
             )
             if twin is not None:
@@ -737,17 +742,23 @@ class SearchIndex:
             out.append((members, score, also))
         return out
 
-    def _same_story(self, a: int, b: int) -> bool:
-        """Whether passages ``a`` and ``b`` tell the same story: the words they share weigh at
-        least ``SAME_STORY`` of the lighter one's (IDF-weighted, distinct words)."""
+    def _story(self, i: int) -> tuple[frozenset[int], float]:
+        """Passage ``i``'s distinct words and their IDF weight, for ``_same_story``."""
         body = self.data.fields["body"]
-        ta = body.term_ids[body.doc_ptr[a] : body.doc_ptr[a + 1]]
-        tb = body.term_ids[body.doc_ptr[b] : body.doc_ptr[b + 1]]
+        ids = frozenset(body.term_ids[body.doc_ptr[i] : body.doc_ptr[i + 1]].tolist())
+        idf = self._story_idf
+        return ids, sum(idf[t] for t in ids)
+
+    def _same_story(
+        self, a: tuple[frozenset[int], float], b: tuple[frozenset[int], float]
+    ) -> bool:
+        """Whether two passages (their ``_story``) tell the same story: the words they share
+        weigh at least ``SAME_STORY`` of the lighter one's (IDF-weighted, distinct words)."""
+        (ta, wa), (tb, wb) = a, b
         if min(len(ta), len(tb)) < STORY_TERMS:  # a line of boilerplate is not a story
             return False
         idf = self._story_idf
-        shared = float(idf[np.intersect1d(ta, tb, assume_unique=True)].sum())
-        return shared >= SAME_STORY * min(float(idf[ta].sum()), float(idf[tb].sum()))
+        return sum(idf[t] for t in ta & tb) >= SAME_STORY * min(wa, wb)
 
     def _answer(
         self, question: str, cited: list[tuple[list[int], float]], plan: QueryPlan
