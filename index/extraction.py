@@ -302,7 +302,8 @@ def extract(
     for i, ev in enumerate(evidence):
         title_terms = _title_terms(ev.title)
         texts = sentences(ev.text)
-        matches = [_match(s, weights, wants) for s in texts]
+        # Answer forms only where the headline may come from: the rest need only the terms.
+        matches = [_match(s, weights, wants if i < pool else ()) for s in texts]
         scored = []
         for pos, (found, n_words, forms) in enumerate(matches):
             context: set[str] = set()
