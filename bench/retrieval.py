@@ -248,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         lat = r["latency_ms"]
         if r["copies"] == 1:
             p50 = lat[OURS_ANSWER]["p50"]
-            rows.append(["1x full answer p50 ≤ 2 ms", f"{p50:.2f} ms", verdict(p50 <= 2.0)])
+            # (issue 10: headline and snippets chosen by answer extraction; was 2 ms before)
+            rows.append(["1x full answer p50 ≤ 5 ms", f"{p50:.2f} ms", verdict(p50 <= 5.0)])
     print_table("Targets", ["target", "measured", "verdict"], rows)
     write_json(args.json, {"benchmark": "retrieval", "machine": machine_note(), "scales": results})
     return 0

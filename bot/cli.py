@@ -252,26 +252,32 @@ async def cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(report.model_dump_json(indent=2))
         return 0
-    table = Table(
-        title=_safe(f"Retrieval on {args.questions} ({report.questions} questions)"),
-        collapse_padding=True,  # fits 80 columns without cutting kind names short
+    # Two tables, each narrow enough for an 80-column terminal: which posts were found (and
+    # declines), then whether what is shown holds the answer span.
+    tables = (
+        (f"Retrieval on {args.questions} ({report.questions} questions)", (
+            ("answerable", "n"), ("hit1", "hit@1"), ("hit5", "hit@5"), ("mrr10", "MRR@10"),
+            ("wrongly_declined", "wrong decl"), ("unanswerable", "unans"),
+            ("declined_unanswerable", "declined"),
+        )),
+        ("Answer shown (the answer span in: passage 1, passages 1-5, headline, first page)", (
+            ("answerable", "n"), ("answer1", "ans@1"), ("answer5", "ans@5"),
+            ("headline", "headline"), ("first_page", "1st page"),
+        )),
     )
-    # (field, short header): short so the table fits an 80-column terminal.
-    columns = (
-        ("answerable", "n"), ("hit1", "hit@1"), ("hit5", "hit@5"), ("mrr10", "MRR@10"),
-        ("answer5", "ans@5"), ("wrongly_declined", "wrong decl"),
-        ("unanswerable", "unans"), ("declined_unanswerable", "declined"),
-    )
-    table.add_column("kind")
-    for _, header in columns:
-        table.add_column(header, justify="right")
 
     def cell(value: float | int | None) -> str:
         return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
-    for kind, s in [*report.by_kind.items(), ("ALL", report.overall)]:
-        table.add_row(_safe(kind), *(cell(getattr(s, c)) for c, _ in columns))
-    console.print(table)
+    for title, columns in tables:
+        # (field, short header): short so the table fits an 80-column terminal.
+        table = Table(title=_safe(title), collapse_padding=True)
+        table.add_column("kind")
+        for _, header in columns:
+            table.add_column(header, justify="right")
+        for kind, s in [*report.by_kind.items(), ("ALL", report.overall)]:
+            table.add_row(_safe(kind), *(cell(getattr(s, c)) for c, _ in columns))
+        console.print(table)
     return 0
 
 
@@ -328,7 +334,17 @@ async def cmd_health(args: argparse.Namespace) -> int:
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
-    return answer.model_dump(mode="json", by_alias=True)
+    """The answer as JSON: ``headline`` is the text shown first, each result's ``snippet`` the
+    text shown under its citation as read (``snippet_markdown``: with its bold marks)."""
+    from index.answers import shown_text
+
+    data = answer.model_dump(mode="json", by_alias=True)
+    if answer.declined:
+        data["headline"] = ""
+    for result in data["results"]:
+        result["snippet_markdown"] = result["snippet"]
+        result["snippet"] = shown_text(result["snippet"])
+    return data
 
 
 # Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL", other ESC pairs), then any
@@ -358,6 +374,8 @@ def _safe(text: object) -> str:
 def print_answer(answer: Answer) -> None:
     from rich.markdown import Markdown
 
+    from index.answers import escape_markdown
+
     if answer.declined:
         console.print(f"[bold yellow]{_safe(answer.message)}[/]")
         if answer.suggestions:
@@ -366,15 +384,20 @@ def print_answer(answer: Answer) -> None:
                 line = f"  • {ref.title} ({ref.date}) {ref.url}"
                 console.print(terminal_text(line), markup=False)
         return
-    best = answer.results[0]
-    console.print(Markdown(f"> {terminal_text(best.best_sentence)}"))
+    headline = terminal_text(escape_markdown(answer.headline))
+    console.print(Markdown(f"> {headline} [{answer.headline_from + 1}]"))
     console.print()
     for n, result in enumerate(answer.results, 1):
         section = f" — {result.heading}" if result.heading else ""
+        if result.part:
+            section += f" ({result.part})"
         title = _safe(f"[{n}] {result.title}{section}")
         console.print(f"[bold]{title}[/] [dim]({result.date})[/]")
         console.print(f"    {terminal_text(result.url)}", style="cyan", markup=False)
         console.print(Markdown(terminal_text(result.snippet)))
+        if result.also_in:
+            also = "; ".join(f"{ref.title} ({ref.date})" for ref in result.also_in)
+            console.print(f"    also in: {terminal_text(also)}", style="dim", markup=False)
         console.print()
 
 

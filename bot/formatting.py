@@ -273,7 +273,16 @@ def _date(day: dt.date) -> str:
 
 
 def _citation_label(result: SearchResult) -> str:
-    return f"{result.title} › {result.heading}" if result.heading else result.title
+    label = f"{result.title} › {result.heading}" if result.heading else result.title
+    return f"{label} ({result.part})" if result.part else label
+
+
+def _also_in(result: SearchResult) -> str:
+    """"Also in" links to other posts telling the same story (a digest and a brief)."""
+    if not result.also_in:
+        return ""
+    links = ", ".join(f"{link(ref.title, ref.url)} · {_date(ref.date)}" for ref in result.also_in)
+    return f"\n-# Also in {links}"
 
 
 def _blocks_within(header: str, blocks: Iterable[str], limit: int) -> str:
@@ -314,7 +323,7 @@ def answer_embed(
     site_name: str = "",
     note: str = "",
 ) -> discord.Embed:
-    """An answered question: the best sentence first, then numbered, linked citations.
+    """An answered question: the headline first, then numbered, linked citations.
 
     Later pages (the "More results" button) list further passages with their global numbers.
     ``note`` is a short remark shown under the citations (e.g. that a long question was shortened).
@@ -327,12 +336,16 @@ def answer_embed(
         result = answer.results[n]
         cite = f"**[{n + 1}]** {link(_citation_label(result), result.url)} · {_date(result.date)}"
         snippet = truncate(result.snippet, 700)
-        blocks.append(f"{cite}\n{snippet}" if snippet else cite)
+        block = f"{cite}\n{snippet}" if snippet else cite
+        blocks.append(block + _also_in(result))
     header = ""
     if page.number == 0:
-        best = answer.results[0]
-        sentence = truncate(escape(plain(best.best_sentence or best.text)), 700)
-        header = f"> {sentence} **[1]**" if sentence else ""
+        # The headline: the sentence (or two) extraction chose as the answer, cited by the
+        # number of the result it was taken from.
+        source = min(max(answer.headline_from, 0), len(answer.results) - 1)
+        best = answer.results[source]
+        sentence = truncate(escape(plain(answer.headline or best.best_sentence or best.text)), 700)
+        header = f"> {sentence} **[{source + 1}]**" if sentence else ""
     if note:
         blocks.append(f"-# {escape(plain(note))}")
     description = _blocks_within(header, blocks, DESCRIPTION_MAX)

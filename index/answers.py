@@ -40,6 +40,15 @@ def best_sentence(
     return best
 
 
+_BOLD = re.compile(r"(?<!\\)((?:\\\\)*)\*\*")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def shown_text(markdown: str) -> str:
+    """What a reader sees of a snippet: its bold marks and backslash escapes rendered away."""
+    return _ESCAPED.sub(r"\1", _BOLD.sub(r"\1", markdown))
+
+
 def escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 

@@ -5,9 +5,21 @@ excerpt of the first gold post), ``kind``. Metrics, over answerable questions:
 
 - hit@1, hit@5: a gold post is among the first 1 / 5 *distinct* posts of the results;
 - MRR@10: mean reciprocal rank of the first gold post among the first 10 distinct posts;
-- answer@5: the normalised answer text occurs in one of the first 5 results' passage text;
+- answer@1, answer@5: the normalised answer text occurs in the first / one of the first 5
+  results' passage text;
+- headline holds the answer: it occurs in the headline, the text shown first;
+- first page shows the answer: it occurs in the headline or in one of the snippets shown under
+  the first ``FIRST_PAGE`` citations (the first page of an answer in Discord);
 - wrongly declined: share of answerable questions the search declined;
 and over unanswerable ones (kind ``unanswerable``) the share declined.
+
+"Occurs" is strict containment after ``normalise`` (whitespace, case, Markdown link and emphasis
+syntax, entities and typographic quotes folded): a shown text holding only part of the answer
+span does not count. Snippets cut with "…" count only for what they show. The answer metrics
+(answer@k, headline, first page) are over answerable questions that have an answer span.
+
+Every figure is computed from the run records (``run_record``), so runs written by
+``briefbot eval --runs-out`` can be scored again without the index (``score_runs``).
 
 A run depends on nothing but the question text: no filters, no gold, no kind.
 """
@@ -19,12 +31,15 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from .answers import shown_text
 from .models import Answer
 
 RUN_RESULTS = 10  # results written per question when not declined (a contract for other tools)
+FIRST_PAGE = 3  # citations on an answer's first page in Discord (``answer_page_size``'s default)
 
 
 class Question(BaseModel):
@@ -50,7 +65,10 @@ class Scores(BaseModel):
     hit1: float | None = None
     hit5: float | None = None
     mrr10: float | None = None
+    answer1: float | None = None
     answer5: float | None = None
+    headline: float | None = None  # the headline holds the answer
+    first_page: float | None = None  # the headline or the first page's snippets hold it
     wrongly_declined: float | None = None
     declined_unanswerable: float | None = None
 
@@ -90,9 +108,12 @@ def distinct_posts(answer: Answer) -> list[str]:
 
 
 def run_record(question: Question, answer: Answer) -> dict[str, object]:
+    """One question's run: whether declined, the headline (the text shown first; "" when
+    declined) and the results, each with the snippet shown under its citation, as read."""
     return {
         "id": question.id,
         "declined": answer.declined,
+        "headline": "" if answer.declined else answer.headline,
         "results": [
             {
                 "post": r.post_id,
@@ -100,6 +121,7 @@ def run_record(question: Question, answer: Answer) -> dict[str, object]:
                 "url": r.url,
                 "score": r.score,
                 "text": r.text,
+                "snippet": shown_text(r.snippet),
             }
             for r in answer.results
         ],
@@ -111,11 +133,19 @@ def _mean(values: list[float]) -> float | None:
 
 
 def score(pairs: Iterable[tuple[Question, Answer]]) -> Report:
-    groups: dict[str, list[tuple[Question, Answer]]] = {}
-    everything: list[tuple[Question, Answer]] = []
-    for q, a in pairs:
-        groups.setdefault(q.kind or "unlabelled", []).append((q, a))
-        everything.append((q, a))
+    return score_runs((q, run_record(q, a)) for q, a in pairs)
+
+
+Run = dict[str, Any]
+
+
+def score_runs(pairs: Iterable[tuple[Question, Run]]) -> Report:
+    """Figures from questions and their run records (as ``run_record`` makes them)."""
+    groups: dict[str, list[tuple[Question, Run]]] = {}
+    everything: list[tuple[Question, Run]] = []
+    for q, run in pairs:
+        groups.setdefault(q.kind or "unlabelled", []).append((q, run))
+        everything.append((q, run))
     return Report(
         overall=_scores(everything),
         by_kind={kind: _scores(items) for kind, items in sorted(groups.items())},
@@ -123,33 +153,48 @@ def score(pairs: Iterable[tuple[Question, Answer]]) -> Report:
     )
 
 
-def _scores(items: list[tuple[Question, Answer]]) -> Scores:
-    hit1, hit5, rr, ans5, wrong = [], [], [], [], []
+def holds(shown: str, answer: str) -> bool:
+    """Whether shown text holds the whole answer span (both normalised; strict containment)."""
+    needle = normalise(answer)
+    return bool(needle) and needle in normalise(shown)
+
+
+def _scores(items: list[tuple[Question, Run]]) -> Scores:
+    hit1, hit5, rr, ans1, ans5, head, page, wrong = [], [], [], [], [], [], [], []
     declined_unanswerable = []
-    for q, a in items:
+    for q, run in items:
+        declined = bool(run["declined"])
         if q.unanswerable:
-            declined_unanswerable.append(float(a.declined))
+            declined_unanswerable.append(float(declined))
             continue
         if not q.answerable:
             continue
         gold = set(q.gold)
-        posts = [] if a.declined else distinct_posts(a)
+        results: list[dict[str, Any]] = [] if declined else run["results"]
+        posts = list(dict.fromkeys(r["post"] for r in results))
         hit1.append(float(bool(posts[:1]) and posts[0] in gold))
         hit5.append(float(any(p in gold for p in posts[:5])))
         rank = next((n for n, p in enumerate(posts[:10], 1) if p in gold), None)
         rr.append(1.0 / rank if rank else 0.0)
         if q.answer:
-            needle = normalise(q.answer)
-            texts = [] if a.declined else [normalise(r.text) for r in a.results[:5]]
-            ans5.append(float(any(needle in t for t in texts)))
-        wrong.append(float(a.declined))
+            found = [holds(r["text"], q.answer) for r in results[:5]]
+            ans1.append(float(any(found[:1])))
+            ans5.append(float(any(found)))
+            headline = "" if declined else str(run.get("headline", ""))
+            head.append(float(holds(headline, q.answer)))
+            shown = [headline] + [str(r.get("snippet", "")) for r in results[:FIRST_PAGE]]
+            page.append(float(any(holds(s, q.answer) for s in shown)))
+        wrong.append(float(declined))
     return Scores(
         answerable=len(hit1),
         unanswerable=len(declined_unanswerable),
         hit1=_mean(hit1),
         hit5=_mean(hit5),
         mrr10=_mean(rr),
+        answer1=_mean(ans1),
         answer5=_mean(ans5),
+        headline=_mean(head),
+        first_page=_mean(page),
         wrongly_declined=_mean(wrong),
         declined_unanswerable=_mean(declined_unanswerable),
     )

@@ -8,7 +8,7 @@ A passage is searched through several fields, each its own BM25 space:
                into a fixed id space: pairs are nearly all distinct, and a vocabulary of them
                would be ten times the size of the word vocabulary;
 - ``title``    the post title (post-level: one document per post);
-- ``summary``  the post's excerpt, tags and categories (post-level);
+- ``summary``  the post's excerpt, tags, categories and authors (post-level);
 - ``sentence`` each sentence of each passage as its own document (sentence-level: a passage is
                as good as its best sentence, which rewards query terms that occur *together*).
 
@@ -46,7 +46,8 @@ FIELDS = PASSAGE_FIELDS + POST_FIELDS + SENTENCE_FIELDS
 PHRASE_BUCKETS = 1 << 20  # hashed pair ids; collisions are rare enough not to matter
 # Bumped whenever what is stored changes meaning (e.g. how pairs are hashed): an index stored in
 # another format is rebuilt rather than misread.
-INDEX_FORMAT = 3
+# (4: authors in the summary field, and a post's introduction kept apart from its first section.)
+INDEX_FORMAT = 4
 
 
 # Text stating an amount: money, a percentage, a multiple, a count of time or of people. Three
@@ -141,7 +142,9 @@ def analyze_post(parsed: ParsedPost) -> PostTerms:
         heading.append(h)
         phrase.append(phrase_ids(h) + phrase_ids([t for terms in s for t in terms]))
         sentences.append(s)
-    summary_text = " ".join([post.excerpt, *post.tags, *post.categories])
+    # Authors as words ("andrey_kurenkov" → "andrey kurenkov"): "what did Andrey write about…".
+    authors = [a.replace("_", " ") for a in post.authors]
+    summary_text = " ".join([post.excerpt, *post.tags, *post.categories, *authors])
     return PostTerms(
         post_id=post.id,
         passages={"heading": heading},

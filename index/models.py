@@ -81,6 +81,13 @@ class SearchFilters(_Frozen):
     post_id: str | None = None  # restrict to one post ("Ask about this post")
 
 
+class PostRef(_Frozen):
+    post_id: str = Field(serialization_alias="post")
+    title: str
+    date: dt.date
+    url: str
+
+
 class SearchResult(_Frozen):
     post_id: str = Field(serialization_alias="post")
     title: str
@@ -91,20 +98,17 @@ class SearchResult(_Frozen):
     url: str  # post URL with the section anchor
     score: float
     text: str  # the passage text
-    snippet: str  # a window of the passage with matched terms in **bold**
+    snippet: str  # ≤ 70 words of the passage around the evidence, the answer (or terms) **bold**
     best_sentence: str  # the single sentence that best matches the question
-
-
-class PostRef(_Frozen):
-    post_id: str = Field(serialization_alias="post")
-    title: str
-    date: dt.date
-    url: str
+    part: str = ""  # "another part": a second citation of a section already cited above
+    also_in: tuple[PostRef, ...] = ()  # other posts telling the same story (digest and brief)
 
 
 class Answer(_Frozen):
     question: str
     results: tuple[SearchResult, ...] = ()
+    headline: str = ""  # the sentence (or two) shown first, plain text, ≤ 60 words
+    headline_from: int = 0  # the result whose passage the headline is taken from
     declined: bool = False  # nothing in the content answers the question
     suggestions: tuple[PostRef, ...] = ()  # closest posts, offered when declined
     message: str = ""  # human explanation when declined or when the question was unusable

@@ -9,6 +9,8 @@ Rules (the guarantees are property-tested):
   last passage of a section takes whole blocks from the previous one to even them out.
 * A block longer than ``max_words`` is cut at sentence boundaries, and a single sentence longer
   than ``max_words`` at word boundaries, so ``max_words`` is a hard bound.
+* A post's introduction (the text before its first heading) is never merged into a section,
+  however short: the section would be cited without its heading and anchor.
 * A section's heading line opens its first passage (in digests the heading *is* the news
   headline, and it is what a reader sees first at the cited anchor); a heading with no text of
   its own before the next heading leads into that next section's first passage. Passages cover
@@ -32,7 +34,7 @@ MAX_WORDS = 250
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 # Words whose trailing "." does not end a sentence ("Dr. Smith", "U.S. Army", "e.g. this").
 _ABBREVIATION_WORDS = (
-    "mr mrs ms dr prof sr jr st inc ltd co corp vs etc e.g i.e u.s u.k no fig al approx dept "
+    "mr mrs ms dr prof sr jr st inc ltd co corp vs etc e.g i.e u.s u.k a.i no fig al approx dept "
     "est gen gov jan feb mar apr jun jul aug sep sept oct nov dec"
 )
 _ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
@@ -200,6 +202,7 @@ def split_passages(
         prev = merged[-1] if merged else None
         if (
             prev is not None
+            and prev.path  # a post's introduction stays apart: the first section keeps its anchor
             and prev.sole
             and prev.words < min_words
             and _is_subsection(draft.path, prev.path)

@@ -32,7 +32,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from . import answers
+from . import extraction
 from .analyzer import analyze, term_for_word, terms_of_plain_words, words
 from .bm25 import Postings, SegmentMax, field_part, okapi_weights, top_k
 from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, IndexData, pair_ids, term_hash
@@ -45,7 +45,7 @@ class RankingWeights:
 
     heading: float = 0.5
     phrase: float = 0.5
-    title: float = 1.0
+    title: float = 0.5  # (1.0 before issue 10: on fresh questions half ranks better)
     summary: float = 1.0
     sentence: float = 1.0
     further_passages: float = 0.15  # post bonus per unit of its 2nd-best passage score
@@ -61,8 +61,12 @@ class RankingWeights:
     typo: float = 0.8  # weight of a typo-corrected term
     # Decline when the confidence (see ``confidence``) is below this: the first passage shown
     # holds few of the question's telling words, and no post stands out from the others.
-    decline_below: float = 1.15
+    decline_below: float = 0.0
     stand_out: float = 1.5  # power of the best post's lead over the third in the confidence
+    # Decline, too, when the best post holds less than this share of the question's weight and
+    # leads the third post by less than ``cover_lead`` (0 turns it off); see ``_not_covered``.
+    cover_below: float = 0.5
+    cover_lead: float = 1.5
     date_match: float = 0.4  # score bonus (relative) for posts dated when the question says
 
 
@@ -79,6 +83,12 @@ MAX_STAND_OUT = 3.0  # (and counts a lead over it of at most this much)
 # Sentences per passage laid out for the best-sentence maximum; most passages have fewer, and
 # the rest go to a small overflow area (more rows would cost more to clear than they save).
 SENTENCE_ROWS = 8
+SECTION_PASSAGES = 3  # passages of one section a citation shows at most
+# Two passages of different posts sharing this share of their words (IDF-weighted) tell the same
+# story: a digest's items come back word for word in its yearly review, while related stories
+# share well under two thirds.
+SAME_STORY = 0.8
+STORY_TERMS = 20  # distinct words a passage needs to tell a story ("Check out our podcast" not)
 
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -157,13 +167,6 @@ class QueryPlan(NamedTuple):  # (a tuple: made for every question, cheaper than 
     unknown: int  # question terms found nowhere in the content
     periods: list[tuple[dt.date, dt.date]]  # dates the question names
     asks_quantity: bool  # "how much…": passages stating an amount answer it
-
-
-def _without_heading_line(passage: Passage) -> str:
-    """The passage text without the heading line that opens a section's first passage: the
-    citation names the section already, and a snippet need not start with "… " to skip it."""
-    first, newline, rest = passage.text.partition("\n")
-    return rest if newline and rest and first == passage.heading else passage.text
 
 
 Entry = tuple[int, float, int]  # (passage, shown score, post), in result order
@@ -366,6 +369,9 @@ class SearchIndex:
         self._typo_cache: dict[str, list[str]] = {}
         self._terms: dict[str, TermInfo] = {}  # see ``_term``
         self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
+        # Per term, as Python floats (a few dozen looked up per question); rank-bm25's IDF can
+        # be negative.
+        self._story_idf: list[float] = np.maximum(self.idf, 0.0).tolist()
 
     def _build_tables(self, w: RankingWeights) -> None:
         """Fold every field and its weight into one look-up table.
@@ -658,7 +664,8 @@ class SearchIndex:
         mask = self._filter_mask(filters)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        ranked, post_scores = self._rank(scores, choice, k)
+        # More than k passages: two of one section become one citation (see ``_cited``).
+        ranked, post_scores = self._rank(scores, choice, 2 * k)
         if not ranked:
             return Answer(
                 question=question,
@@ -667,15 +674,126 @@ class SearchIndex:
                 suggestions=tuple(self._suggest(question, filters)),
             )
         evidence = float(choice[ranked[0][0]])
-        if self.confidence(plan, evidence, post_scores) < self.weights.decline_below:
+        if (
+            self.confidence(plan, evidence, post_scores) < self.weights.decline_below
+            or self._not_covered(plan, int(self.passage_post[ranked[0][0]]), post_scores)
+        ):
             return Answer(
                 question=question,
                 declined=True,
                 message="The content doesn't seem to cover that.",
                 suggestions=tuple(self._suggest(question, filters, ranked)),
             )
-        results = tuple(self._result(i, score, plan) for i, score in ranked)
-        return Answer(question=question, results=results)
+        cited = self._cited(ranked, k)
+        if len(cited) < k and len(ranked) == 2 * k:  # many passages of few sections: look further
+            cited = self._cited(self._rank(scores, choice, 6 * k)[0], k)
+        return self._answer(question, cited, plan)
+
+    def _cited(
+        self, ranked: list[tuple[int, float]], k: int
+    ) -> list[tuple[list[int], float, list[int]]]:
+        """The first ``k`` citations: one per section, each with the passages of its section
+        among the results (in text order) and the section's next passage, so that an answer
+        just past a passage boundary is still shown; at the place of its best passage.
+
+        A story told again in another post (a digest's item repeated in a yearly review, a
+        brief and its digest item) is one citation: the fuller telling (the longer passage)
+        takes the place of the first, and the other is listed as "also in" (the passages
+        returned third)."""
+        Key = tuple[int, tuple[str, ...], str | None]
+        entries: list[tuple[Key, list[int], float, list[int]]] = []
+        where: dict[Key, int] = {}  # section → its entry (-1: told in another's entry)
+        stories: dict[int, tuple[frozenset[int], float]] = {}  # passage → its ``_story``
+        for i, score in ranked:
+            passage = self.passages[i]
+            key = (int(self.passage_post[i]), passage.heading_path, passage.anchor)
+            n = where.get(key)
+            if n is not None:
+                if n >= 0:
+                    entries[n][1].append(i)
+                continue
+            if i not in stories:
+                stories[i] = self._story(i)
+            twin = next(
+                (m for m, e in enumerate(entries)
+                 if e[0][0] != key[0] and self._same_story(stories[e[1][0]], stories[i])),
+                None,
+            )
+            if twin is not None:
+                old_key, members, old_score, also = entries[twin]
+                where[key] = -1
+                if len(passage.text.split()) > len(self.passages[members[0]].text.split()):
+                    # The fuller telling is cited, where the first was.
+                    entries[twin] = (key, [i], old_score, [*also, members[0]])
+                    where[old_key], where[key] = -1, twin
+                else:
+                    also.append(i)
+            elif len(entries) < k:
+                where[key] = len(entries)
+                entries.append((key, [i], score, []))
+        out = []
+        for (post, path, anchor), members, score, also in entries:
+            members = sorted(members[:SECTION_PASSAGES])  # the best few, in text order
+            after = members[-1] + 1
+            if (
+                len(members) < SECTION_PASSAGES
+                and after < self.post_first_passage[post + 1]
+                and self.passages[after].heading_path == path
+                and self.passages[after].anchor == anchor
+            ):
+                members.append(after)
+            out.append((members, score, also))
+        return out
+
+    def _story(self, i: int) -> tuple[frozenset[int], float]:
+        """Passage ``i``'s distinct words and their IDF weight, for ``_same_story``."""
+        body = self.data.fields["body"]
+        ids = frozenset(body.term_ids[body.doc_ptr[i] : body.doc_ptr[i + 1]].tolist())
+        idf = self._story_idf
+        return ids, sum(idf[t] for t in ids)
+
+    def _same_story(
+        self, a: tuple[frozenset[int], float], b: tuple[frozenset[int], float]
+    ) -> bool:
+        """Whether two passages (their ``_story``) tell the same story: the words they share
+        weigh at least ``SAME_STORY`` of the lighter one's (IDF-weighted, distinct words)."""
+        (ta, wa), (tb, wb) = a, b
+        if min(len(ta), len(tb)) < STORY_TERMS:  # a line of boilerplate is not a story
+            return False
+        idf = self._story_idf
+        return sum(idf[t] for t in ta & tb) >= SAME_STORY * min(wa, wb)
+
+    def _answer(
+        self, question: str, cited: list[tuple[list[int], float]], plan: QueryPlan
+    ) -> Answer:
+        """The cited results, their snippets and the headline (see ``extraction``)."""
+        texts = ["\n".join(self.passages[i].text for i in members) for members, _, _ in cited]
+        evidence = [
+            extraction.Evidence(
+                text,
+                self.posts[int(self.passage_post[members[0]])].title,
+                score,
+                self.passages[members[0]].heading,
+            )
+            for text, (members, score, _) in zip(texts, cited, strict=True)
+        ]
+        found = extraction.extract(question, plan.weight_of, evidence)
+        results = []
+        labels: dict[tuple[str, str], int] = {}
+        for n, (members, score, also) in enumerate(cited):
+            result = self._result(members[0], score, found.best[n], found.snippets[n], texts[n])
+            if also:
+                result = result.model_copy(update={"also_in": tuple(map(self._ref, also))})
+            # Two sections of one post with the same heading: told apart by a part number.
+            label = (result.post_id, result.heading)
+            labels[label] = labels.get(label, 0) + 1
+            if labels[label] > 1:
+                result = result.model_copy(update={"part": f"part {labels[label]}"})
+            results.append(result)
+        return Answer(
+            question=question, results=tuple(results), headline=found.headline,
+            headline_from=found.source,
+        )
 
     def _rank(
         self, scores: np.ndarray, choice: np.ndarray, k: int
@@ -742,10 +860,47 @@ class SearchIndex:
             lead = min(post_scores[0] / post_scores[RUNNERS_UP], MAX_STAND_OUT)
         return evidence / total * lead**self.weights.stand_out
 
-    def _result(self, i: int, score: float, plan: QueryPlan) -> SearchResult:
+    def _ref(self, i: int) -> PostRef:
+        """A reference to passage ``i``'s post, opened at its section."""
+        post = self.posts[int(self.passage_post[i])]
+        url = self.passage_url(post, self.passages[i])
+        return PostRef(post_id=post.id, title=post.title, date=post.date, url=url)
+
+    def post_coverage(self, plan: QueryPlan, post: int) -> float:
+        """The share of the question's weight (unknown words included) that the post holds
+        anywhere: its title, summary, headings or text."""
+        total = sum(plan.weight_of.values())
+        if total <= 0:
+            return 0.0
+        data = self.data.fields
+        a, b = int(self.post_first_passage[post]), int(self.post_first_passage[post + 1])
+        held: set[int] = set()
+        for name, lo, hi in (("body", a, b), ("heading", a, b), ("title", post, post + 1),
+                             ("summary", post, post + 1)):
+            tc = data[name]
+            held.update(tc.term_ids[tc.doc_ptr[lo] : tc.doc_ptr[hi]].tolist())
+        found = sum(
+            w for t, w in plan.weight_of.items() if self.vocab.get(t, -1) in held
+        )
+        return found / total
+
+    def _not_covered(self, plan: QueryPlan, post: int, post_scores: list[float]) -> bool:
+        """Whether the best post holds under ``cover_below`` of the question's weight and does
+        not stand out from the others (a lead under ``cover_lead`` over the third): a question
+        about something the site never mentions, matched on its common words."""
+        w = self.weights
+        if not w.cover_below:
+            return False
+        lead = MAX_STAND_OUT
+        if len(post_scores) > RUNNERS_UP and post_scores[RUNNERS_UP] > 0:
+            lead = min(post_scores[0] / post_scores[RUNNERS_UP], MAX_STAND_OUT)
+        return lead < w.cover_lead and self.post_coverage(plan, post) < w.cover_below
+
+    def _result(
+        self, i: int, score: float, sentence: str, snippet: str, text: str
+    ) -> SearchResult:
         passage = self.passages[i]
         post = self.posts[int(self.passage_post[i])]
-        sentence = answers.best_sentence(passage.text, plan.terms, plan.weight_of.get)
         return SearchResult(
             post_id=post.id,
             title=post.title,
@@ -755,8 +910,8 @@ class SearchIndex:
             categories=post.categories,
             url=self.passage_url(post, passage),
             score=round(score, 4),
-            text=passage.text,
-            snippet=answers.snippet(_without_heading_line(passage), sentence, plan.terms),
+            text=text,
+            snippet=snippet,
             best_sentence=sentence,
         )
 

@@ -12,15 +12,18 @@ from pathlib import Path
 import pytest
 from retrieval_support import DEV_SET, SharedIndex, copy_site, needs_dev_set, run_cli
 
+from index.answers import shown_text
 from index.evaluation import (
     RUN_RESULTS,
     Question,
     Report,
     evaluate,
+    holds,
     load_questions,
     normalise,
     run_record,
     score,
+    score_runs,
     write_runs,
 )
 from index.models import Answer, SearchResult
@@ -41,10 +44,12 @@ def result(post: str, text: str = "some passage text") -> SearchResult:
     )
 
 
-def answer(*posts: str, texts: dict[int, str] | None = None) -> Answer:
+def answer(*posts: str, texts: dict[int, str] | None = None, headline: str = "") -> Answer:
     texts = texts or {}
     return Answer(
-        question="q", results=tuple(result(p, texts.get(n, "x")) for n, p in enumerate(posts))
+        question="q",
+        results=tuple(result(p, texts.get(n, "x")) for n, p in enumerate(posts)),
+        headline=headline or (f"headline of {posts[0]}" if posts else ""),
     )
 
 
@@ -99,6 +104,49 @@ def test_answer_at_5_normalises_markdown_whitespace_and_case() -> None:
     )
     assert report.overall.answer5 == pytest.approx(1 / 2)
     assert report.overall.answerable == 3
+
+
+def test_answer_at_1_headline_and_first_page() -> None:
+    gold = "Parks spent 10 days in jail"
+    passage = "As the Times reported, Parks spent 10 days\nin jail and paid about $5000."
+
+    def shown(headline: str, snippets: dict[int, str], texts: dict[int, str]) -> Answer:
+        a = answer("g", "h", "i", "j", texts=texts, headline=headline)
+        results = tuple(
+            r.model_copy(update={"snippet": snippets.get(n, "nothing here")})
+            for n, r in enumerate(a.results)
+        )
+        return a.model_copy(update={"results": results})
+
+    runs = [
+        # The headline holds it (case, whitespace and Markdown folded), and so the first page.
+        (q("a", ["g"], answer=gold), shown("PARKS spent **10 days** in  jail.", {}, {0: passage})),
+        # Only the third snippet shows it (escaped Markdown as shown): the first page, not the
+        # headline; the passage is the second result's: answer@5 but not answer@1.
+        (q("b", ["g"], answer=gold), shown("Nijeer Parks was arrested.",
+                                           {2: "… Parks **spent** 10 days in jail …"},
+                                           {1: passage})),
+        # The fourth snippet is past the first page; part of the span is not the span.
+        (q("c", ["g"], answer=gold), shown("Parks spent 10 days", {3: passage}, {})),
+        (q("d", ["g"], answer=gold), DECLINED),
+    ]
+    o = score(runs).overall
+    assert o.headline == pytest.approx(1 / 4)
+    assert o.first_page == pytest.approx(2 / 4)
+    assert o.answer1 == pytest.approx(1 / 4)
+    assert o.answer5 == pytest.approx(2 / 4)
+
+
+def test_shown_text_renders_bold_and_escapes_away() -> None:
+    assert shown_text("a **b** c \\*\\* max\\_flops") == "a b c ** max_flops"
+    assert holds("… IBM **stopped** selling …", "IBM stopped selling")
+    assert not holds("IBM stopped", "IBM stopped selling") and not holds("anything", "")
+
+
+def test_score_runs_agrees_with_score() -> None:
+    pairs = [(q("a", ["g"], answer="x"), answer("g", "h")), (q("b", [], "unanswerable"),
+                                                             DECLINED)]
+    assert score_runs((qq, run_record(qq, a)) for qq, a in pairs) == score(pairs)
 
 
 @pytest.mark.parametrize(
@@ -188,14 +236,18 @@ def test_run_records_and_writing(tmp_path: Path) -> None:
     a = answer("g", "h", texts={0: "first passage"})
     record = run_record(q("a", ["g"]), a)
     assert record["id"] == "a" and record["declined"] is False
+    assert record["headline"] == "headline of g"
     assert record["results"][0] == {  # type: ignore[index]
         "post": "g",
         "heading": "",
         "url": "https://example.org/g/",
         "score": 1.0,
         "text": "first passage",
+        "snippet": "first passage",
     }
-    assert run_record(q("b", []), DECLINED) == {"id": "b", "declined": True, "results": []}
+    assert run_record(q("b", []), DECLINED) == {
+        "id": "b", "declined": True, "headline": "", "results": []
+    }
     out = tmp_path / "deep" / "runs.jsonl"
     write_runs(out, [record, run_record(q("b", []), DECLINED)])
     lines = out.read_text(encoding="utf-8").splitlines()
@@ -226,7 +278,7 @@ async def test_evaluate_runs_by_question_text_only(tmp_path: Path) -> None:
     assert (report.overall.hit1, report.overall.answer5) == (1.0, 1.0)
     assert report.overall.declined_unanswerable == 1.0
     assert len(runs[0]["results"]) >= RUN_RESULTS  # type: ignore[arg-type]
-    assert runs[1] == {"id": "2", "declined": True, "results": []}
+    assert runs[1] == {"id": "2", "declined": True, "headline": "", "results": []}
     blank = [Question(id=qq.id, question=qq.question) for qq in labelled]
     _, blank_runs = evaluate(blank, search, k=5)
     assert blank_runs == runs
@@ -294,7 +346,9 @@ def recompute(gold: list[dict], runs: dict[str, dict]) -> dict[str, dict[str, fl
         groups.setdefault(item["kind"], []).append(item)
     out: dict[str, dict[str, float | None]] = {}
     for kind, items in groups.items():
-        m: dict[str, list[float]] = {k: [] for k in ("hit1", "hit5", "mrr10", "answer5", "wrong")}
+        m: dict[str, list[float]] = {
+            k: [] for k in ("hit1", "hit5", "mrr10", "answer1", "answer5", "head", "page", "wrong")
+        }
         unanswerable_declined = []
         for item in items:
             run = runs[item["id"]]
@@ -317,6 +371,12 @@ def recompute(gold: list[dict], runs: dict[str, dict]) -> dict[str, dict[str, fl
                 texts = [] if run["declined"] else [r["text"] for r in run["results"][:5]]
                 needle = my_normalise(item["answer"])
                 m["answer5"].append(float(any(needle in my_normalise(t) for t in texts)))
+                m["answer1"].append(float(any(needle in my_normalise(t) for t in texts[:1])))
+                headline = "" if run["declined"] else run["headline"]
+                snippets = [] if run["declined"] else [r["snippet"] for r in run["results"][:3]]
+                m["head"].append(float(needle in my_normalise(headline)))
+                m["page"].append(float(any(needle in my_normalise(t)
+                                           for t in [headline, *snippets])))
             m["wrong"].append(float(run["declined"]))
 
         def mean(xs: list[float]) -> float | None:
@@ -328,7 +388,10 @@ def recompute(gold: list[dict], runs: dict[str, dict]) -> dict[str, dict[str, fl
             "hit1": mean(m["hit1"]),
             "hit5": mean(m["hit5"]),
             "mrr10": mean(m["mrr10"]),
+            "answer1": mean(m["answer1"]),
             "answer5": mean(m["answer5"]),
+            "headline": mean(m["head"]),
+            "first_page": mean(m["page"]),
             "wrongly_declined": mean(m["wrong"]),
             "declined_unanswerable": mean(unanswerable_declined),
         }
@@ -382,13 +445,16 @@ def test_dev_runs_follow_the_contract(dev_eval: tuple[dict, list[dict]]) -> None
         for p in (DEV_SET.parents[1] / "corpus" / "skynet-today" / "_posts").rglob("*.md")
     }
     for run in runs:
-        assert set(run) == {"id", "declined", "results"}
+        assert set(run) == {"id", "declined", "headline", "results"}
         assert isinstance(run["declined"], bool)
         if run["declined"]:
+            assert run["headline"] == ""
             continue
+        assert run["headline"] and len(run["headline"].split()) <= 60
         assert len(run["results"]) >= 10
         for r in run["results"]:
-            assert set(r) >= {"post", "heading", "url", "score", "text"}
+            assert set(r) >= {"post", "heading", "url", "score", "text", "snippet"}
+            assert len(r["snippet"].split()) <= 70 and "**" not in r["snippet"]
             assert r["post"] in post_ids  # ids as in gold: paths under _posts/
             assert r["url"].startswith("http") and r["text"]
             assert isinstance(r["score"], float) and isinstance(r["heading"], str)
@@ -427,10 +493,12 @@ def test_recompute_agrees_with_score_on_hand_made_runs() -> None:
         {"id": "b", "kind": "unanswerable", "gold": [], "answer": ""},
     ]
     runs = {
-        "a": {"declined": False, "results": [{"post": "h", "text": "X  Y"}, {"post": "g",
-                                                                             "text": ""}]},
+        "a": {"declined": False, "headline": "x y!", "results": [
+            {"post": "h", "text": "X  Y", "snippet": ""}, {"post": "g", "text": "", "snippet": ""}
+        ]},
         "b": {"declined": True, "results": []},
     }
     figures = recompute(gold, runs)["ALL"]
     assert figures["hit1"] == 0.0 and figures["hit5"] == 1.0 and figures["mrr10"] == 0.5
     assert figures["answer5"] == 1.0 and figures["declined_unanswerable"] == 1.0
+    assert figures["answer1"] == 1.0 and figures["headline"] == figures["first_page"] == 1.0

@@ -230,3 +230,27 @@ def test_about_embed_within_limits() -> None:
     fields = {f.name: f.value for f in embed.fields}
     assert fields["Posts"] == "439" and fields["Passages"] == "5,000"
     assert "<t:1767268800:R>" in fields["Last indexed"]
+
+
+def test_answer_embed_shows_the_headline_with_its_citation_and_tells_citations_apart() -> None:
+    base = result("Post", "What Happened", "IBM **halted** sales.", "IBM halted sales.",
+                  "https://e.test/p/#what-happened", dt.date(2020, 6, 21))
+    other = base.model_copy(update={
+        "heading": "The Reactions", "heading_path": ("The Reactions",),
+        "url": "https://e.test/p/#the-reactions", "snippet": "Critics **welcomed** it.",
+    })
+    again = base.model_copy(update={
+        "part": "part 2", "url": "https://e.test/p/#what-happened-1",
+        "also_in": (PostRef(post_id="d.md", title="Digest [7]", date=dt.date(2020, 6, 28),
+                            url="https://e.test/d/#ibm"),),
+    })
+    answer = Answer(question="What did IBM do?", results=(base, other, again),
+                    headline="IBM *halted* sales of face recognition.", headline_from=1)
+    embed = fmt.answer_embed(answer, fmt.Page(0, 3))
+    assert embed.description is not None
+    # The headline is plain text, escaped, cited by the result it was taken from.
+    assert embed.description.startswith("> IBM \\*halted\\* sales of face recognition. **[2]**")
+    assert "[Post › What Happened (part 2)](https://e.test/p/#what-happened-1)" in embed.description
+    assert "-# Also in [Digest \\[7\\]](https://e.test/d/#ibm) · 28 Jun 2020" in embed.description
+    labels = re.findall(r"\*\*\[\d\]\*\* \[([^\]]+)\]", embed.description)
+    assert len(labels) == len(set(labels)) == 3

@@ -82,6 +82,15 @@ def test_tiny_section_merges_into_its_subsection_not_its_sibling() -> None:
     assert passages[0].anchor == "part 1"
 
 
+def test_a_short_introduction_stays_apart_from_the_first_section() -> None:
+    blocks = [p("Not a big story, but a telling one."), h("What Happened", 2), p(words(60))]
+    intro, section = split_passages("x", blocks)
+    assert (intro.heading_path, intro.anchor) == ((), None)
+    assert intro.text == "Not a big story, but a telling one."
+    assert (section.heading_path, section.anchor) == (("What Happened",), "what happened")
+    assert section.text.startswith("What Happened\n")
+
+
 def test_long_paragraph_splits_at_sentences() -> None:
     sentences = [f"Sentence {i} says {words(20, 'x')}." for i in range(30)]
     text = " ".join(sentences)
@@ -143,4 +152,11 @@ def test_end_to_end_from_markdown() -> None:
         ("summary", "Summary\none\ntwo"),
         ("what-happened", "What Happened\nIt happened."),
         ("what-happened-1", "What Happened\nAgain."),
+    ]
+
+
+def test_sentence_splitter_keeps_a_i_together() -> None:
+    assert split_sentences("Prize Awarded for Pioneering A.I. Research by 2 Scientists. Next.") == [
+        "Prize Awarded for Pioneering A.I. Research by 2 Scientists.",
+        "Next.",
     ]

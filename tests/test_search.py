@@ -16,6 +16,7 @@ from retrieval_support import copy_site
 from index import search as search_module
 from index.analyzer import analyze
 from index.answers import escape_markdown, mark_terms, sentences, snippet
+from index.extraction import mark
 from index.fields import states_amount
 from index.models import Answer, SearchFilters, SearchResult
 from index.search import DEFAULT_WEIGHTS, TOP, SearchIndex, question_periods
@@ -254,7 +255,11 @@ def test_typo_still_finds_the_post(index: SearchIndex) -> None:
     answer = index.search("face recogntion in shops")
     assert not answer.declined
     assert answer.results[0].post_id == LUMENAR
-    marked = re.findall(r"\*\*(.+?)\*\*", answer.results[0].snippet.casefold())
+    marked = [
+        run
+        for r in answer.results[:3]
+        for run in re.findall(r"\*\*(.+?)\*\*", r.snippet.casefold())
+    ]
     assert any("recognition" in run for run in marked)
     assert index.search("avalanch forecasts").results[0].post_id == GLACIERFALL
 
@@ -404,10 +409,12 @@ def test_snippet_marks_matched_words_and_is_a_window_of_the_text(
 ) -> None:
     terms = set(analyze(question))
     answer = index.search(question, k=8)
-    assert re.search(r"\*\*(.+?)\*\*", answer.results[0].snippet)
-    for result in answer.results:
+    assert any(re.search(r"\*\*(.+?)\*\*", r.snippet) for r in answer.results[:3])
+    for n, result in enumerate(answer.results):
         flat = " ".join(result.text.split())
         assert unmark(result.snippet) in flat
+        if n == answer.headline_from:
+            continue  # it shows what follows the headline, its answer form in bold
         marked = re.findall(r"\*\*(.+?)\*\*", result.snippet)
         # A passage may rank through its post's title alone; if it has question words, they
         # are in the snippet (it is centred on the best sentence), and only they are marked.
@@ -417,11 +424,15 @@ def test_snippet_marks_matched_words_and_is_a_window_of_the_text(
 
 
 def test_snippet_escapes_markdown_from_the_text(index: SearchIndex) -> None:
-    rules = index.search("export rules threshold").results[0]
-    assert "max_flops" in rules.text
-    assert "max\\_flops" in rules.snippet and "max_flops" not in rules.snippet
-    matched = index.search("max_flops rating").results[0]
-    assert "**max\\_flops rating**" in matched.snippet
+    rules = index.search("export rules threshold", k=8).results
+    assert any("max_flops" in r.text for r in rules)
+    snippets = " ".join(r.snippet for r in rules)
+    assert "max_flops" not in snippets  # never unescaped
+    assert mark("a max_flops rating", [], {}) == "a max\\_flops rating"
+    matched = index.search("max_flops rating", k=8)
+    assert "max_flops rating" in matched.headline  # the headline is plain text
+    weights = {t: 1.0 for t in analyze("max_flops rating")}
+    assert mark("by a max_flops rating in", [], weights) == "by a **max\\_flops rating** in"
 
 
 def test_mark_terms_escapes_everything_but_its_own_marks() -> None:
@@ -593,3 +604,36 @@ def test_ordering_only_the_first_results_gives_the_same_first_results(data) -> N
     everything = search_module._result_order(candidates(), None)
     assert search_module._result_order(candidates(), length) == everything[:length]
     assert sorted(passage for passage, _, _ in everything) == list(range(count))
+
+
+def test_posts_are_found_by_their_author(index: SearchIndex) -> None:
+    # "helen_achebe" is only in the post's front matter (author), never in its text.
+    answer = index.search("helen achebe")
+    assert not answer.declined
+    assert answer.results[0].post_id == "briefs/2020-11-20-northgate-triage-algorithm.md"
+
+
+async def test_a_story_told_again_in_another_post_is_one_citation(tmp_path: Path) -> None:
+    from index.service import IndexService
+
+    site = copy_site(tmp_path / "site")
+    brief = (site / "_posts/briefs/2021-02-10-valmora-port-cranes.md").read_text(encoding="utf-8")
+    story = brief.split("## What Happened", 1)[1].split("##", 1)[0].strip()
+    # A yearly review repeating the brief's account of what happened, in fewer words.
+    shorter = " ".join(story.split()[:45])
+    (site / "_posts/digests/2021-12-30-year-in-review-2021.md").write_text(
+        "---\ntitle: \"2021 in Review\"\ncategories: [digests]\n---\n\n"
+        f"## Ports\n\n{shorter}\n\n## Other News\n\nNothing else happened this year at all.\n",
+        encoding="utf-8",
+    )
+    service = await IndexService.open(tmp_path / "db.sqlite3", site)
+    try:
+        index = await service.ensure()
+    finally:
+        await service.close()
+    answer = index.search("Valmora port autonomous cranes control room operators", k=5)
+    posts = [r.post_id for r in answer.results]
+    assert "digests/2021-12-30-year-in-review-2021.md" not in posts  # shown as "also in"
+    cited = next(r for r in answer.results if r.heading == "What Happened")
+    assert [ref.post_id for ref in cited.also_in] == ["digests/2021-12-30-year-in-review-2021.md"]
+    assert cited.also_in[0].url.endswith("#ports")
