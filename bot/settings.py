@@ -64,6 +64,15 @@ class Settings(BaseSettings):
         description="How long More results stays active (≤ 840: Discord keeps interactions 15 min)",
     )
 
+    insights: bool = Field(
+        True,
+        description="Keep the question log behind /insights (question text, time, server, what "
+        "was cited, the asker's vote; no user ids; private questions never)",
+    )
+    insights_retention_days: int = Field(
+        90, ge=1, description="Days the question log keeps a question before it is deleted"
+    )
+
     @field_validator("discord_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: Any) -> Any:
