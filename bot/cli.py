@@ -1,4 +1,4 @@
-"""The ``briefbot`` command line: index, ask, eval, run, sync, health.
+"""The ``briefbot`` command line: index, ask, eval, run, sync, health, insights.
 
 Every command takes ``--content`` and ``--db`` (or ``BRIEFBOT_CONTENT_DIR`` / ``BRIEFBOT_DB_PATH``);
 flags override the environment.
@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="oldest acceptable heartbeat (default: BRIEFBOT_HEALTH_MAX_AGE_SECONDS)")
     p.set_defaults(handler=cmd_health)
 
+    from .insights_cli import add_parser as add_insights_parser
+
+    add_insights_parser(sub, _common)
     return parser
 
 

@@ -243,3 +243,32 @@ def broken_citations(citations: Iterable[Citation], index: PostLookup) -> list[B
         ))
     broken.sort(key=lambda b: (-b.times_cited, b.post_id, b.anchor))
     return broken
+
+
+def _category(post_id: str) -> str:
+    return post_id.split("/", 1)[0] if "/" in post_id else "none"
+
+
+def eval_lines(rows: Sequence[LoggedQuestion]) -> tuple[list[dict[str, object]],
+                                                        list[dict[str, object]]]:
+    """The log as evaluation questions (the format of ``../shared/eval/dev.jsonl``).
+
+    First, answered questions the asker voted helpful: gold is the cited post, the answer span
+    the sentence the answer quoted from it. Second, for a person to review: declined questions
+    and answers voted unhelpful (no gold yet; what was cited is kept under ``cited``).
+    """
+    good: list[dict[str, object]] = []
+    review: list[dict[str, object]] = []
+    for row in rows:
+        if not row.declined and row.vote == 1 and row.citations:
+            first = row.citations[0]
+            good.append({"id": f"u{row.id}", "question": row.question, "gold": [first.post_id],
+                         "answer": first.sentence, "kind": "usage",
+                         "category": _category(first.post_id)})
+        elif row.declined or row.vote == -1:
+            review.append({"id": f"u{row.id}", "question": row.question, "gold": [],
+                           "answer": "", "kind": "declined" if row.declined else "unhelpful",
+                           "category": "none",
+                           "cited": [f"{c.post_id}#{c.anchor}" if c.anchor else c.post_id
+                                     for c in row.citations]})
+    return good, review
