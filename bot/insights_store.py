@@ -12,7 +12,11 @@ migrations) on a connection of their own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import logging
+import secrets
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +28,11 @@ from index.migrations import migrate
 from index.models import Answer
 
 from .alerts_store import MIGRATIONS, NAMESPACE
+
+log = logging.getLogger(__name__)
+
+LOG_TRIES = 3  # a write waits out a reindex's transaction (busy timeout) this many times
+CLOSE_TIMEOUT = 5.0
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -58,6 +67,7 @@ class InsightsStore:
         self.db = db
         self.path = path
         self._lock = asyncio.Lock()  # one connection: transactions must not interleave
+        self._pending: set[asyncio.Task[None]] = set()
 
     @classmethod
     async def open(cls, path: Path) -> InsightsStore:
@@ -74,7 +84,43 @@ class InsightsStore:
         return cls(db, path)
 
     async def close(self) -> None:
+        """Close, after letting questions still being written finish (briefly)."""
+        if self._pending:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CLOSE_TIMEOUT):
+                    await asyncio.gather(*self._pending, return_exceptions=True)
+        for task in self._pending:
+            task.cancel()
         await self.db.close()
+
+    def log_soon(self, guild_id: int, answer: Answer, cited: int) -> int:
+        """Log a question in the background and return its id at once.
+
+        The answer must not wait for the database: a reindex holds its write lock for as long
+        as it takes to commit. The id is chosen here (random, 52 bits), not by SQLite, so the
+        answer's vote buttons can carry it before the row exists.
+        """
+        answer_id = secrets.randbits(52) or 1
+        task = asyncio.get_running_loop().create_task(
+            self._log_retrying(guild_id, answer, cited, answer_id)
+        )
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+        return answer_id
+
+    async def _log_retrying(self, guild_id: int, answer: Answer, cited: int,
+                            answer_id: int) -> None:
+        asked_at = utcnow()
+        for attempt in range(1, LOG_TRIES + 1):
+            try:
+                await self.log(guild_id, answer, cited, asked_at, answer_id=answer_id)
+                return
+            except sqlite3.OperationalError as exc:  # "database is locked"
+                if attempt == LOG_TRIES:
+                    log.warning("could not log a question (%s); it is left out of insights", exc)
+            except Exception:
+                log.exception("could not log a question; it is left out of insights")
+                return
 
     async def _write(self, statements: Sequence[tuple[str, Sequence[object]]]) -> None:
         await self.db.execute("BEGIN IMMEDIATE")
@@ -89,16 +135,16 @@ class InsightsStore:
     # ------------------------------------------------------------------ the log
 
     async def log(self, guild_id: int, answer: Answer, cited: int = 3,
-                  asked_at: dt.datetime | None = None) -> int:
+                  asked_at: dt.datetime | None = None, *, answer_id: int | None = None) -> int:
         """Record a (public) question and the first ``cited`` passages of its answer; its id."""
         when = _iso(asked_at or utcnow())
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
                 cur = await self.db.execute(
-                    "INSERT INTO insight_questions (guild_id, asked_at, question, declined)"
-                    " VALUES (?, ?, ?, ?)",
-                    (guild_id, when, answer.question, int(answer.declined)),
+                    "INSERT INTO insight_questions (id, guild_id, asked_at, question, declined)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (answer_id, guild_id, when, answer.question, int(answer.declined)),
                 )
                 question_id = int(cur.lastrowid or 0)
                 await self.db.executemany(
