@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from index.insights import BrokenCitation, broken_citations
 from index.models import Answer
 
 from .formatting import NO_MENTIONS
@@ -109,3 +110,16 @@ def record_answer(
     for button in vote_buttons(answer_id, asker_id):
         view.add_item(button)
     return view
+
+
+async def cited_sections_gone(bot: Briefbot, guild_id: int | None) -> list[BrokenCitation]:
+    """Sections this server's answers cited that the served index no longer has (after a
+    reindex: removed posts, removed or renamed headings). Empty with the log off."""
+    store, index = bot.insights, bot.service.current
+    if store is None or index is None or guild_id is None:
+        return []
+    try:
+        return broken_citations(await store.cited(guild_id), index)
+    except Exception:  # the reindex reply matters more than this list
+        log.exception("could not check the cited sections against the new index")
+        return []

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.feedback import cited_sections_gone
 from bot.formatting import (
     NO_MENTIONS,
     escape,
@@ -21,6 +22,7 @@ from bot.formatting import (
     reindex_embed,
     reindex_failed_embed,
 )
+from bot.insights_format import add_broken_field
 from bot.params import UserError
 from index.service import ReindexInProgress
 
@@ -98,7 +100,9 @@ class Reindex(commands.Cog):
         }
         log.info("/reindex: %d added, %d changed, %d removed in %.2f s", len(report.added),
                  len(report.changed), len(report.removed), report.seconds)
-        await self._reply(interaction, embed=reindex_embed(report, titles))
+        embed = reindex_embed(report, titles)
+        add_broken_field(embed, await cited_sections_gone(self.bot, interaction.guild_id))
+        await self._reply(interaction, embed=embed)
 
     async def _reply(self, interaction: discord.Interaction[Any], **kwargs: Any) -> None:
         try:
