@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import discord
 
+from index.explain import FIELD_NAMES, Explanation, PassageWhy
 from index.insights import BrokenCitation, Citation, InsightsReport
 
 from .formatting import (
@@ -127,4 +128,59 @@ def add_broken_field(embed: discord.Embed, broken: Sequence[BrokenCitation]) -> 
         value += ("\n" if value else "") + line
     embed.add_field(name=f"Cited sections gone ({len(broken)}): shared links now break",
                     value=value, inline=False)
+    return fit_embed(embed)
+
+
+# ---------------------------------------------------------------------------- Explain this answer
+
+
+def _parts(why: PassageWhy) -> str:
+    lines = [
+        f"{FIELD_NAMES.get(p.field, p.field)}: {escape(', '.join(p.terms))} → {p.score:.2f}"
+        for p in sorted(why.parts, key=lambda p: -p.score)
+    ]
+    extra = []
+    if why.opening_prior > 1.0:
+        extra.append(f"opening-passage prior ×{why.opening_prior:.2f} (in the text parts)")
+    if why.date_bonus > 1.0:
+        extra.append(f"dated when the question says ×{why.date_bonus:.2f}")
+    if extra:
+        lines.append("; ".join(extra))
+    if why.missing:
+        lines.append(f"not matched: {escape(', '.join(why.missing))}")
+    return "\n".join(lines) or "no question word matched"
+
+
+def explain_embed(why: Explanation) -> discord.Embed:
+    """What matched where, and how the score is made up (for moderators, private)."""
+    lines = [f"**Question:** {_q(why.question)}",
+             f"**Searched for** (analysed words): {escape(', '.join(why.terms)) or 'nothing'}"]
+    if why.typo_fixes:
+        fixes = "; ".join(f"{escape(k)} → {escape(', '.join(v))}"
+                          for k, v in why.typo_fixes.items())
+        lines.append(f"**Typo fixes** (weighted down): {fixes}")
+    if why.unknown:
+        lines.append(f"**Unknown words** (in no post): {escape(', '.join(why.unknown))}")
+    if why.periods:
+        lines.append("**Dates named:** " + ", ".join(f"{a} – {b}" for a, b in why.periods))
+    if why.declined:
+        lines.append("The search declined this question: no passage held enough of its telling "
+                     "words, and no post stood out.")
+    lines.append("-# Scores are per field (BM25 × the field's weight); a post's best passage "
+                 "also gets a bonus for its other matching passages.")
+    embed = discord.Embed(title="Why this answer", description="\n".join(lines),
+                          colour=COLOUR_INFO)
+    for w in why.cited:
+        name = f"[{w.rank}] {w.title}" + (f" › {w.heading}" if w.heading else "")
+        value = (f"ranking score **{w.shown_score:.2f}** (its fields: {w.parts_total:.2f})\n"
+                 + _parts(w))
+        embed.add_field(name=escape(plain(name)), value=truncate(value, FIELD_VALUE_MAX),
+                        inline=False)
+    best = why.cited[0].shown_score if why.cited else 0.0
+    for w in why.next_posts:
+        name = f"Ranked lower: [{w.rank}] {w.title}" + (f" › {w.heading}" if w.heading else "")
+        value = (f"score **{w.shown_score:.2f}** vs {best:.2f} for the first\n" + _parts(w))
+        embed.add_field(name=escape(plain(name)), value=truncate(value, FIELD_VALUE_MAX),
+                        inline=False)
+    embed.set_footer(text="Ranked by the index being served now")
     return fit_embed(embed)

@@ -93,14 +93,16 @@ async def test_sync_publishes_commands_globally_or_to_one_server(
 
     assert await cli.cmd_sync(parse(args("sync", site, "--guild", guild))) == 0
     out = capsys.readouterr().out
-    assert out == (f"Synced 6 commands to server {guild}: /about, /alerts, /ask, /brief, "
-                   "/latest, /reindex\n")
+    assert out == (f"Synced 8 commands to server {guild}: /Explain this answer, /about, "
+                   "/alerts, /ask, /brief, /insights, /latest, /reindex\n")
     assert {c["name"] for c in emulator.guild_commands[emulator.guild.id]} == {
-        "about", "alerts", "ask", "brief", "latest", "reindex"}
+        "about", "alerts", "ask", "brief", "insights", "latest", "reindex",
+        "Explain this answer"}
 
     assert await cli.cmd_sync(parse(args("sync", site))) == 0
     assert {c["name"] for c in emulator.global_commands} == {
-        "about", "alerts", "ask", "brief", "latest", "reindex"}
+        "about", "alerts", "ask", "brief", "insights", "latest", "reindex",
+        "Explain this answer"}
     assert emulator.identifies == 0  # REST only, no gateway session
 
     emulator.fail_next("PUT", r"/applications/\d+/guilds/\d+/commands", status=403)

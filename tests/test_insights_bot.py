@@ -257,3 +257,50 @@ async def test_a_reindex_lists_cited_sections_that_vanished(
     report = await (await insights_command(emulator, "report")).wait_for_message()
     text = report.embeds[0]["description"]
     assert "Cited sections that no longer exist" in text and "What Happened" in text
+
+
+async def test_about_says_what_is_stored_in_one_line(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    reply = await (await emulator.send_slash_command("about")).wait_for_response()
+    fields = {f["name"]: f["value"] for f in reply["data"]["embeds"][0]["fields"]}
+    line = fields["Question log"]
+    assert "\n" not in line and "kept 90 days" in line and "no user names or ids" in line
+
+
+# ------------------------------------------------------------------------------ Explain this answer
+
+
+async def test_explain_this_answer_is_for_moderators_and_private(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    world = emulator.world
+    schema = emulator.find_command("Explain this answer", guild_id=world.guild.id, type=3)
+    assert schema is not None
+    assert int(schema["default_member_permissions"]) == Permission.MANAGE_GUILD
+    _, answer = await ask(emulator, QUESTION, user=world.alice)
+
+    refused = await emulator.send_context_menu("Explain this answer", answer, user=world.bob)
+    reply = await refused.wait_for_response()
+    assert reply["data"]["flags"] & EPHEMERAL and "for moderators" in reply["data"]["content"]
+
+    handle = await emulator.send_context_menu("Explain this answer", answer,
+                                              user=world.moderator)
+    explained = await handle.wait_for_message()
+    assert explained.ephemeral
+    embed = explained.embeds[0]
+    assert embed["title"] == "Why this answer"
+    assert "**Searched for** (analysed words): compani, stop, sell, face, recognit, polic" in (
+        embed["description"])
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    first = next(v for n, v in fields.items() if n.startswith("\\[1\\] IBM"))
+    assert "ranking score **" in first and "passage text: " in first and "post title: " in first
+    assert any(n.startswith("Ranked lower") for n in fields)
+    assert explained.allowed_mentions == {"parse": []}
+
+    # Not an answer of mine: a plain refusal.
+    other = await emulator.send_message("just chatting", author=world.bob)
+    refused = await emulator.send_context_menu("Explain this answer", other,
+                                               user=world.moderator)
+    reply = await refused.wait_for_response()
+    assert "not one of my answers" in reply["data"]["content"]

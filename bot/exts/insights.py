@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -22,10 +23,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.formatting import NO_MENTIONS, message_content
-from bot.insights_format import digest_embed, insights_pages
+from bot.exts.reindex import is_moderator
+from bot.feedback import VOTE_PREFIX
+from bot.formatting import NO_MENTIONS, escape, message_content
+from bot.insights_format import digest_embed, explain_embed, insights_pages
 from bot.insights_store import Digest, InsightsStore, utcnow, week_of
 from bot.params import UserError
+from index.explain import explain
 from index.insights import InsightsReport, broken_citations, build_report
 
 if TYPE_CHECKING:
@@ -36,6 +40,8 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 300.0
 DIGEST_DAYS = 7
 PAGER_SECONDS = 600.0
+EXPLAIN = "Explain this answer"
+_UNESCAPE = re.compile(r"\\(.)")
 OFF = ("The question log is turned off on this bot (`BRIEFBOT_INSIGHTS=false`), so there is "
        "nothing to report.")
 
@@ -89,10 +95,15 @@ class Insights(commands.Cog):
         self._cycle_done = asyncio.Event()
         self._cycle_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
+        # A message context-menu command: a method callback has to be registered by hand.
+        self.explain_menu = app_commands.ContextMenu(name=EXPLAIN, callback=self.explain_answer)
+        self.explain_menu.default_permissions = discord.Permissions(manage_guild=True)
+        self.explain_menu.guild_only = True
 
     # ------------------------------------------------------------------ life cycle
 
     async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.explain_menu)
         if not self.bot.settings.insights:
             return
         self.store = await InsightsStore.open(self.bot.service.store.path)
@@ -100,6 +111,7 @@ class Insights(commands.Cog):
         self.watch.start()
 
     async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(EXPLAIN, type=discord.AppCommandType.message)
         task = self.watch.get_task()
         self.watch.cancel()
         for pending in [task, *self._tasks]:
@@ -254,6 +266,46 @@ class Insights(commands.Cog):
                             "on older answers are no longer recorded."),
             ephemeral=True, allowed_mentions=NO_MENTIONS,
         )
+
+    # ------------------------------------------------------------------ Explain this answer
+
+    async def explain_answer(self, interaction: discord.Interaction[Any],
+                             message: discord.Message) -> None:
+        settings = self.bot.settings
+        if not is_moderator(interaction, settings.moderator_role):
+            raise UserError("Explaining answers is for moderators: it needs the Manage Server "
+                            "permission" + (" or the moderator role." if settings.moderator_role
+                                            else "."))
+        question = await self._question_of(message)
+        if question is None:
+            raise UserError("That is not one of my answers: use this on a message where I "
+                            "answered a question.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        index = self.bot.index
+        why = await asyncio.to_thread(explain, index, question, settings.answer_page_size,
+                                      settings.answer_max_results)
+        await interaction.edit_original_response(embed=explain_embed(why),
+                                                 allowed_mentions=NO_MENTIONS)
+
+    async def _question_of(self, message: discord.Message) -> str | None:
+        """The question an answer of ours answered: from the log (its vote button carries the
+        answer's id), else the answer's title (the question, escaped and perhaps shortened)."""
+        me = self.bot.user
+        if me is None or message.author.id != me.id or not message.embeds:
+            return None
+        if self.store is not None:
+            for row in message.components:
+                for child in getattr(row, "children", ()):
+                    custom_id = getattr(child, "custom_id", None) or ""
+                    if custom_id.startswith(VOTE_PREFIX):
+                        answer_id = int(custom_id.removeprefix(VOTE_PREFIX).split(":")[0])
+                        logged = await self.store.question(answer_id)
+                        if logged is not None:
+                            return logged.question
+        title = message.embeds[0].title or ""
+        if not title or title == escape("Your question"):
+            return None
+        return _UNESCAPE.sub(r"\1", title).replace("\u200b", "").removesuffix("…") or None
 
 
 async def setup(bot: Briefbot) -> None:
