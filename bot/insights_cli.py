@@ -68,7 +68,8 @@ async def report(store: InsightsStore, days: int, index: Any = None) -> Insights
     now = utcnow()
     rows = await store.questions(since=now - _span(days))
     broken = broken_citations(await store.cited(), index) if index is not None else []
-    return build_report(rows, days=days, now=now, broken=broken)
+    return build_report(rows, days=days, now=now, broken=broken,
+                        vocabulary=index.vocab if index is not None else None)
 
 
 def report_lines(r: InsightsReport) -> list[str]:
@@ -94,7 +95,9 @@ def report_lines(r: InsightsReport) -> list[str]:
     section("Most cited sections:",
             [f"{s.count}× {s.title} › {s.heading or '(opening)'}" for s in r.top_sections])
     section("Gaps (asked repeatedly, not covered):",
-            [f"{g.topic}: {g.questions} questions, e.g. {g.example!r}" for g in r.gaps])
+            [f"{g.topic}: {g.questions} questions"
+             + (" (in no post)" if g.in_posts is False else "") + f", e.g. {g.example!r}"
+             for g in r.gaps])
     section("Cited sections that no longer exist:",
             [f"{b.title} › {b.heading or b.anchor} ({b.post_id}#{b.anchor}): {b.reason}, "
              f"cited {b.times_cited}×" for b in r.broken])

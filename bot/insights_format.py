@@ -54,7 +54,9 @@ def _sections(report: InsightsReport) -> list[tuple[str, list[str]]]:
             + (f"\n-# also: {_q(' · '.join(g.variants), 200)}" if g.variants else "")
             for g in r.unanswered]),
         ("Gaps: asked repeatedly, not covered", [
-            f"**{escape(g.topic)}** · {g.questions} questions, e.g. “{_q(g.example, 150)}”"
+            f"**{escape(g.topic)}** · {g.questions} questions"
+            + (" · in no post" if g.in_posts is False else "")
+            + f", e.g. “{_q(g.example, 150)}”"
             for g in r.gaps]),
         ("Answers voted not helpful", [
             f"{_q(u.question, 200)}\n→ " + truncate("; ".join(_cite(c) for c in u.citations)

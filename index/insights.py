@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -83,6 +83,7 @@ class Gap(_Frozen):
     topic: str
     questions: int
     example: str
+    in_posts: bool | None = None  # the word occurs in some post (None: not checked)
 
 
 class BrokenCitation(_Frozen):
@@ -145,14 +146,16 @@ def group_questions(questions: Iterable[str], same: float = SAME_QUESTION
     return out
 
 
-def find_gaps(declined: Sequence[str], minimum: int = GAP_MIN_QUESTIONS) -> list[Gap]:
-    """Topics (analysed terms) that at least ``minimum`` declined questions share, most asked
-    first, each shown as the word people typed most often for it."""
+def find_gaps(declined: Sequence[str], minimum: int = GAP_MIN_QUESTIONS,
+              vocabulary: Container[str] | None = None) -> list[Gap]:
+    """Topics (analysed terms) that at least ``minimum`` declined questions share, each shown
+    as the word people typed most often for it. With the index's ``vocabulary``, words no post
+    contains at all come first (the content's clearest gaps), then by how often asked."""
     asked: Counter[str] = Counter()
     surface: dict[str, Counter[str]] = {}
     example: dict[str, str] = {}
     for question in declined:
-        for term in question_terms(question):
+        for term in dict.fromkeys(analyze(question)):  # in order: ties stay in order of asking
             asked[term] += 1
             example.setdefault(term, question)
         for word in words(question):
@@ -160,15 +163,18 @@ def find_gaps(declined: Sequence[str], minimum: int = GAP_MIN_QUESTIONS) -> list
                 surface.setdefault(term, Counter())[word] += 1
     gaps = [
         Gap(topic=surface[t].most_common(1)[0][0] if t in surface else t, questions=n,
-            example=example[t])
+            example=example[t], in_posts=None if vocabulary is None else t in vocabulary)
         for t, n in asked.most_common() if n >= minimum
     ]
+    gaps.sort(key=lambda g: bool(g.in_posts))  # stable: by questions within each
     return gaps[:TOP]
 
 
 def build_report(rows: Sequence[LoggedQuestion], *, days: int, now: dt.datetime,
-                 broken: Sequence[BrokenCitation] = ()) -> InsightsReport:
-    """The report over the rows asked in the last ``days`` days (rows may include older ones)."""
+                 broken: Sequence[BrokenCitation] = (),
+                 vocabulary: Container[str] | None = None) -> InsightsReport:
+    """The report over the rows asked in the last ``days`` days (rows may include older ones);
+    ``broken`` citations and the index's ``vocabulary`` (for gaps) come from the caller."""
     since = now - dt.timedelta(days=days)
     rows = sorted((r for r in rows if r.asked_at >= since), key=lambda r: (r.asked_at, r.id))
     declined = [r.question for r in rows if r.declined]
@@ -203,7 +209,7 @@ def build_report(rows: Sequence[LoggedQuestion], *, days: int, now: dt.datetime,
                          anchor=a, count=n)
             for (p, a), n in sections.most_common(TOP)
         ),
-        gaps=tuple(find_gaps(declined)),
+        gaps=tuple(find_gaps(declined, vocabulary=vocabulary)),
         broken=tuple(broken),
     )
 

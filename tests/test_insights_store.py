@@ -121,6 +121,10 @@ def test_near_duplicate_questions_are_grouped_by_their_terms() -> None:
 def test_gaps_are_topics_several_declined_questions_share() -> None:
     gaps = find_gaps(["football scores today", "Football transfer news", "knitting patterns"])
     assert [(g.topic, g.questions) for g in gaps] == [("football", 2)]
+    # Words no post contains come first: the content's clearest gaps.
+    asked = ["football scores", "football scores now", "football scores again"]
+    gaps = find_gaps(asked, vocabulary={"footbal"})
+    assert [(g.topic, g.in_posts) for g in gaps] == [("scores", False), ("football", True)]
 
 
 def test_the_report_counts_and_ranks() -> None:

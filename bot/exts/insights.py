@@ -173,7 +173,8 @@ class Insights(commands.Cog):
         index = self.bot.service.current
         broken = (broken_citations(await self.store.cited(guild_id), index)
                   if index is not None else [])
-        return build_report(rows, days=days, now=now, broken=broken)
+        return build_report(rows, days=days, now=now, broken=broken,
+                            vocabulary=index.vocab if index is not None else None)
 
     async def _post_digest(self, digest: Digest, week: str, now: dt.datetime) -> None:
         assert self.store is not None
