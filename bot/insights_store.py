@@ -188,7 +188,9 @@ class InsightsStore:
         )
 
     async def _questions(self, where: str, params: tuple[object, ...]) -> list[LoggedQuestion]:
-        async with self.db.execute(
+        # Under the lock: on this one connection, a read between a write's statements would
+        # see its uncommitted half (a question without its citations yet).
+        async with self._lock, self.db.execute(
             "SELECT q.id, q.guild_id, q.asked_at, q.question, q.declined, q.vote, c.post_id,"
             " c.title, c.heading, c.anchor, c.sentence FROM insight_questions q"
             " LEFT JOIN insight_citations c ON c.question_id = q.id "
@@ -252,7 +254,7 @@ class InsightsStore:
         if guild_id is not None:
             sql += " WHERE q.guild_id = ?"
             params = (guild_id,)
-        async with self.db.execute(sql, params) as cur:
+        async with self._lock, self.db.execute(sql, params) as cur:
             return [Citation(post_id=p, title=t, heading=h, anchor=a)
                     for p, t, h, a in await cur.fetchall()]
 
@@ -275,7 +277,7 @@ class InsightsStore:
             return cur.rowcount > 0
 
     async def digests(self) -> list[Digest]:
-        async with self.db.execute(
+        async with self._lock, self.db.execute(
             "SELECT guild_id, channel_id, sending_week, posted_week, last_error"
             " FROM insight_digests ORDER BY guild_id"
         ) as cur:
