@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,25 +70,13 @@ class Explanation:
     next_posts: tuple[PassageWhy, ...] = ()
 
 
-class _FieldScorers:
-    """Per-field BM25 scorers of one index, built on first use and kept for that index only."""
-
-    _lock = threading.Lock()
-    _for: tuple[int, int] | None = None
-    _scorers: dict[str, BM25] = {}  # noqa: RUF012 (replaced whole, never mutated)
-
-    @classmethod
-    def of(cls, index: SearchIndex) -> dict[str, BM25]:
-        key = (id(index), index.generation)
-        with cls._lock:
-            if cls._for != key:
-                n_terms = len(index.data.vocab)
-                cls._scorers = {
-                    name: BM25(stats, PHRASE_BUCKETS if name == "phrase" else n_terms)
-                    for name, stats in index.data.fields.items()
-                }
-                cls._for = key
-            return cls._scorers
+def field_scorers(index: SearchIndex) -> dict[str, BM25]:
+    """Each field's BM25 over the index's stored term counts. Built per explanation, not kept:
+    a moderator's rare command is worth 0.3 s, not 32 MB held for the life of the index
+    (``bench/explain.py``)."""
+    n_terms = len(index.data.vocab)
+    return {name: BM25(stats, PHRASE_BUCKETS if name == "phrase" else n_terms)
+            for name, stats in index.data.fields.items()}
 
 
 def _passage_of(index: SearchIndex, result: SearchResult) -> int | None:
@@ -104,14 +91,13 @@ def _passage_of(index: SearchIndex, result: SearchResult) -> int | None:
     return None
 
 
-def _why(index: SearchIndex, result: SearchResult, rank: int, plan_terms: list[tuple[int, str,
-         float]], pairs: list[tuple[int, str]], periods: list[tuple[dt.date, dt.date]]
-         ) -> PassageWhy | None:
+def _why(index: SearchIndex, scorers: dict[str, BM25], result: SearchResult, rank: int,
+         plan_terms: list[tuple[int, str, float]], pairs: list[tuple[int, str]],
+         periods: list[tuple[dt.date, dt.date]]) -> PassageWhy | None:
     i = _passage_of(index, result)
     if i is None:
         return None
     w = index.weights
-    scorers = _FieldScorers.of(index)
     post = int(index.passage_post[i])
     ordinal = i - int(index.post_first_passage[post])
     lead = 1.0 + w.lead / (1.0 + ordinal)
@@ -181,8 +167,9 @@ def explain(index: SearchIndex, question: str, cited: int = 3, k: int = 12) -> E
             pair_names.setdefault(pid, f"{a} {b}")
     pairs = [(pid, pair_names.get(pid, "pair")) for pid in plan.phrase_ids]
     whys: list[PassageWhy] = []
+    scorers = field_scorers(index) if answer.results else {}
     for rank, result in enumerate(answer.results, 1):
-        why = _why(index, result, rank, plan_terms, pairs, plan.periods)
+        why = _why(index, scorers, result, rank, plan_terms, pairs, plan.periods)
         if why is not None:
             whys.append(why)
     shown = whys[:cited]
