@@ -17,7 +17,7 @@ class Settings(BaseSettings):
 
     content_dir: Path = Field(Path("content"), description="Jekyll site root or folder of posts")
     db_path: Path = Field(
-        Path("data/briefbot.sqlite3"), description="SQLite file: the index and the alerts"
+        Path("data/briefbot.sqlite3"), description="SQLite file: the index, the alerts and the question log"
     )
     discord_token: SecretStr | None = Field(
         None,
