@@ -108,6 +108,8 @@ async def cmd_insights(args: argparse.Namespace) -> int:
     from .cli import console, open_service, settings_from
 
     settings = settings_from(args)
+    if not settings.db_path.is_file():  # never create an empty database to report on
+        raise FileNotFoundError(f"no database at {settings.db_path}: give the bot's with --db")
     if args.insights_action == "export":
         store = await InsightsStore.open(settings.db_path)
         try:

@@ -17,7 +17,8 @@ class Settings(BaseSettings):
 
     content_dir: Path = Field(Path("content"), description="Jekyll site root or folder of posts")
     db_path: Path = Field(
-        Path("data/briefbot.sqlite3"), description="SQLite file: the index, the alerts and the question log"
+        Path("data/briefbot.sqlite3"),
+        description="SQLite file: the index, the alerts and the question log",
     )
     discord_token: SecretStr | None = Field(
         None,

@@ -91,3 +91,10 @@ def test_insights_report_in_the_terminal(bot_content_dir: Path, bot_db_path: Pat
 
     code, out, err = run_cli(["insights", *where, "--days", "0"])
     assert code == 2 and "expected a number of days" in err
+
+
+def test_a_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.sqlite3"
+    code, _, err = run_cli(["insights", "--db", str(missing), "export", str(tmp_path / "x")])
+    assert code == 2 and "no database at" in err
+    assert not missing.exists()
