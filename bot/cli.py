@@ -1,4 +1,4 @@
-"""The ``briefbot`` command line: index, ask, eval, run, sync, health.
+"""The ``briefbot`` command line: index, ask, eval, run, sync, health, insights.
 
 Every command takes ``--content`` and ``--db`` (or ``BRIEFBOT_CONTENT_DIR`` / ``BRIEFBOT_DB_PATH``);
 flags override the environment.
@@ -109,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="oldest acceptable heartbeat (default: BRIEFBOT_HEALTH_MAX_AGE_SECONDS)")
     p.set_defaults(handler=cmd_health)
 
+    from .insights_cli import add_parser as add_insights_parser
+
+    add_insights_parser(sub, _common)
     return parser
 
 
@@ -319,7 +322,7 @@ async def cmd_sync(args: argparse.Namespace) -> int:
         await service.close()
     where = f"server {args.guild}" if args.guild else "all servers (may take a minute to show)"
     console.print(f"Synced {len(names)} commands to {where}: "
-                  + ", ".join(f"/{n}" for n in names), markup=False, soft_wrap=True)
+                  + ", ".join(names), markup=False, soft_wrap=True)
     return 0
 
 

@@ -16,6 +16,8 @@ from index.search import SearchIndex
 from index.service import IndexService
 from index.site import find_site
 
+from .feedback import VoteButton
+from .insights_store import InsightsStore
 from .settings import Settings
 from .views import DeleteAnswerButton
 
@@ -31,6 +33,7 @@ EXTENSIONS = (
     "bot.exts.alerts",  # /alerts and the new-post watcher
     "bot.exts.reindex",
     "bot.exts.health",  # the heartbeat file read by `briefbot health`
+    "bot.exts.insights",  # the question log: /insights, its digest, Explain this answer
 )
 
 
@@ -75,6 +78,8 @@ class Briefbot(commands.Bot):
         self.site = site if site is not None else _site_of(settings)
         self.sync_dev_guild = sync_dev_guild
         self.version = version()
+        # The question log; opened by the insights extension unless BRIEFBOT_INSIGHTS=false.
+        self.insights: InsightsStore | None = None
 
     # ------------------------------------------------------------------ start-up
 
@@ -82,6 +87,7 @@ class Briefbot(commands.Bot):
         for name in EXTENSIONS:
             await self.load_extension(name)
         self.add_dynamic_items(DeleteAnswerButton)
+        self.add_dynamic_items(VoteButton)
         if self.settings.dev_guild_id and self.sync_dev_guild:
             try:
                 synced = await self.sync_commands(self.settings.dev_guild_id)

@@ -129,7 +129,8 @@ async def serve(
 
 
 async def sync(settings: Settings, service: IndexService, guild_id: int | None) -> list[str]:
-    """Publish the slash commands (globally, or to one server); returns their names."""
+    """Publish the commands (globally, or to one server); returns them as a user finds them:
+    ``/ask`` for slash commands, ``Explain this answer (message menu)`` for context menus."""
     token = require_token(settings)
     bot = Briefbot(settings, service, sync_dev_guild=False)
     async with bot:
@@ -141,4 +142,9 @@ async def sync(settings: Settings, service: IndexService, guild_id: int | None) 
                 f"Discord refused to sync commands to server {guild_id}: is the bot in it, "
                 "invited with the applications.commands scope?"
             ) from None
-    return sorted(c.name for c in synced)
+    menus = {
+        discord.AppCommandType.message: "message menu",
+        discord.AppCommandType.user: "user menu",
+    }
+    slash = sorted(f"/{c.name}" for c in synced if c.type not in menus)
+    return slash + sorted(f"{c.name} ({menus[c.type]})" for c in synced if c.type in menus)

@@ -20,7 +20,8 @@ class Settings(BaseSettings):
 
     content_dir: Path = Field(Path("content"), description="Jekyll site root or folder of posts")
     db_path: Path = Field(
-        Path("data/briefbot.sqlite3"), description="SQLite file: the index and the alerts"
+        Path("data/briefbot.sqlite3"),
+        description="SQLite file: the index, the alerts and the question log",
     )
     discord_token: SecretStr | None = Field(
         None,
@@ -78,6 +79,15 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:  # else logging raises a ValueError at start-up
             raise ValueError(f"unknown level {value!r}; use one of {', '.join(LOG_LEVELS)}")
         return level
+
+    insights: bool = Field(
+        True,
+        description="Keep the question log behind /insights (question text, time, server, what "
+        "was cited, the asker's vote; no user ids; private questions never)",
+    )
+    insights_retention_days: int = Field(
+        90, ge=1, description="Days the question log keeps a question before it is deleted"
+    )
 
     @field_validator("discord_token", mode="before")
     @classmethod

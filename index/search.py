@@ -940,3 +940,12 @@ class SearchIndex:
         if filters.category:
             posts = [p for p in posts if filters.category in p.categories] or posts
         return [PostRef(post_id=p.id, title=p.title, date=p.date, url=p.url) for p in posts[:limit]]
+
+
+# ---------------------------------------------------------------- explaining (see explain.py)
+
+
+def explain_plan(index: SearchIndex, question: str) -> QueryPlan:
+    """How the ranking reads ``question`` (terms searched, typo fixes and their boosts, adjacent
+    pairs, dates named): the one look inside the ranking that ``index.explain`` needs."""
+    return index._plan(question)

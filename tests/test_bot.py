@@ -77,7 +77,8 @@ async def test_ask_defers_then_answers_with_cited_passages(
     assert re.search(r"\*\*(?!\[)[^*]+\*\*", description)  # matched terms or answer in bold
     assert "· 21 Jun 2020" in description
     assert embed["footer"]["text"].startswith("Page 1 of ")
-    assert labels(message) == {"Previous": False, "More results": True, "Delete": True}
+    assert labels(message) == {"Previous": False, "More results": True, "Delete": True,
+                               "Helpful": True, "Not helpful": True}
     assert not message.ephemeral
     assert_no_pings(emulator)
 
@@ -135,7 +136,7 @@ async def test_declined_question_says_not_covered_and_suggests_posts(
     description = message.embeds[0]["description"]
     assert description.startswith("**Not covered on Skynet Today.**")
     assert "The closest posts:" in description and "• [" in description
-    assert labels(message) == {"Delete": True}  # nothing to page through
+    assert labels(message) == {"Delete": True, "Helpful": True, "Not helpful": True}
 
 
 async def test_over_long_question_stays_within_limits(
@@ -225,7 +226,8 @@ async def test_buttons_disable_on_timeout_but_delete_keeps_working(
 ) -> None:
     handle, message = await ask(emulator, "facial recognition police")
     await handle.wait_for_edit(2)  # the answer, then the timeout's edit
-    assert labels(message) == {"Previous": False, "More results": False, "Delete": True}
+    assert labels(message) == {"Previous": False, "More results": False, "Delete": True,
+                               "Helpful": True, "Not helpful": True}
     assert handle.edits[-1]["allowed_mentions"] == {"parse": []}
 
     # The view is gone; the delete button is served by the bot's dynamic item.

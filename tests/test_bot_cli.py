@@ -93,14 +93,14 @@ async def test_sync_publishes_commands_globally_or_to_one_server(
 
     assert await cli.cmd_sync(parse(args("sync", site, "--guild", guild))) == 0
     out = capsys.readouterr().out
-    assert out == (f"Synced 7 commands to server {guild}: /about, /alerts, /ask, /brief, "
-                   "/help, /latest, /reindex\n")
-    assert {c["name"] for c in emulator.guild_commands[emulator.guild.id]} == {
-        "about", "alerts", "ask", "brief", "help", "latest", "reindex"}
+    assert out == (f"Synced 9 commands to server {guild}: /about, /alerts, /ask, /brief, /help, "
+                   "/insights, /latest, /reindex, Explain this answer (message menu)\n")
+    names = {"about", "alerts", "ask", "brief", "help", "insights", "latest", "reindex",
+             "Explain this answer"}
+    assert {c["name"] for c in emulator.guild_commands[emulator.guild.id]} == names
 
     assert await cli.cmd_sync(parse(args("sync", site))) == 0
-    assert {c["name"] for c in emulator.global_commands} == {
-        "about", "alerts", "ask", "brief", "help", "latest", "reindex"}
+    assert {c["name"] for c in emulator.global_commands} == names
     assert emulator.identifies == 0  # REST only, no gateway session
 
     emulator.fail_next("PUT", r"/applications/\d+/guilds/\d+/commands", status=403)

@@ -122,7 +122,9 @@ async def test_buttons_disable_even_after_the_asks_token_expired(
     emulator.advance_clock(2 * 60)  # the /ask token is now 16 minutes old: expired
     await emulator.wait_until(lambda: not labels(message)["Previous"], timeout=5,
                               what="buttons disabled")
-    assert labels(message) == {"Previous": False, "More results": False, "Delete": True}
+    # Paging ends; Delete and the (persistent) vote buttons stay live.
+    assert labels(message) == {"Previous": False, "More results": False, "Delete": True,
+                               "Helpful": True, "Not helpful": True}
 
 
 @pytest.mark.parametrize("bot_settings", [{"answer_buttons_seconds": 0.5}])

@@ -8,7 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.formatting import NO_MENTIONS, AboutStats, about_embed
+from bot.formatting import NO_MENTIONS, AboutStats, about_embed, fit_embed
+from bot.insights_format import about_line
 
 if TYPE_CHECKING:
     from bot.client import Briefbot
@@ -34,8 +35,14 @@ class About(commands.Cog):
         name="about", description="What I serve: posts, passages, last index time"
     )
     async def about(self, interaction: discord.Interaction[Any]) -> None:
+        embed = about_embed(self.stats())
+        settings = self.bot.settings
+        # One line on what is stored about questions (the README has the details).
+        embed.add_field(name="Question log",
+                        value=about_line(settings.insights, settings.insights_retention_days),
+                        inline=False)
         await interaction.response.send_message(
-            embed=about_embed(self.stats()), allowed_mentions=NO_MENTIONS
+            embed=fit_embed(embed), allowed_mentions=NO_MENTIONS
         )
 
 

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.feedback import record_answer
 from bot.formatting import NO_MENTIONS, message_content
 from bot.params import Category, IsoDate, UserError
 from bot.views import ResultsView, answer_view, show_answer
@@ -144,6 +145,9 @@ class Ask(commands.Cog):
         embed, view, found = await self.answer(
             question, filters, asker_id=interaction.user.id, deletable=not private
         )
+        if not private:  # private questions are never logged
+            view = record_answer(self.bot, found, guild_id=interaction.guild_id,
+                                 asker_id=interaction.user.id, view=view)
         await show_answer(interaction, embed, view)
         log.debug("answered %r: %s", "(private)" if private else question[:80],
                  "declined" if found.declined else f"{len(found.results)} results")
@@ -182,9 +186,11 @@ class Ask(commands.Cog):
             wait = max(1, math.ceil(limited[1]))
             await self._reply(message, f"You're asking quickly — try again in {wait} s.")
             return
-        embed, view, _ = await self.answer(
+        embed, view, found = await self.answer(
             question, None, asker_id=message.author.id, deletable=True
         )
+        view = record_answer(self.bot, found, guild_id=message.guild.id,
+                             asker_id=message.author.id, view=view)
         kwargs: dict[str, Any] = {"embed": embed}
         if view is not None:
             kwargs["view"] = view

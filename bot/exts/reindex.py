@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.alert_views import add_held_field
+from bot.feedback import cited_sections_gone
 from bot.formatting import (
     NO_MENTIONS,
     escape,
@@ -23,6 +24,7 @@ from bot.formatting import (
     reindex_embed,
     reindex_failed_embed,
 )
+from bot.insights_format import add_broken_field
 from bot.params import UserError
 from index.service import ReindexInProgress
 
@@ -104,6 +106,7 @@ class Reindex(commands.Cog):
         alerts = self.bot.get_cog("Alerts")
         if alerts is not None:  # new posts whose front matter needs fixing are not announced
             add_held_field(embed, await alerts.held_back(report.issues))  # type: ignore[attr-defined]
+        add_broken_field(embed, await cited_sections_gone(self.bot, interaction.guild_id))
         await self._reply(interaction, embed=fit_embed(embed))
 
     async def _reply(self, interaction: discord.Interaction[Any], **kwargs: Any) -> None:
