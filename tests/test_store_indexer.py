@@ -10,6 +10,11 @@ import io
 import json
 import os
 import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -524,6 +529,56 @@ async def test_failed_migration_is_not_recorded_or_half_applied(tmp_path: Path) 
         async with db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
             tables = {r[0] for r in await cur.fetchall()}
         assert "a" in tables and "half" not in tables
+
+
+# Each child opens the same new databases as the others, all starting at one signal.
+_OPEN_MANY = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    from pathlib import Path
+    from index.store import IndexStore
+    folder, me, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    (folder / f"ready-{me}").touch()
+    while not (folder / "go").exists():
+        time.sleep(0.001)
+    async def main():
+        for n in range(count):
+            try:
+                store = await IndexStore.open(folder / f"db{n}.sqlite3")
+                await store.close()
+            except Exception as exc:
+                print(f"db{n}: {type(exc).__name__}: {exc}")
+    asyncio.run(main())
+    """
+)
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    # Two `briefbot index` runs on a new database used to race in the migrations ("table meta
+    # already exists"): both saw no migration applied, both applied the first.
+    children, databases = 4, 8
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPEN_MANY, str(tmp_path), str(i), str(databases)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        for i in range(children)
+    ]
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("ready-*"))) < children and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0] * children, outputs
+    assert all(out.strip() == "" for out in outputs), outputs
+    for n in range(databases):
+        with sqlite3.connect(tmp_path / f"db{n}.sqlite3") as db:
+            names = [r[0] for r in db.execute("SELECT name FROM schema_migrations")]
+        assert names == [p.name for p in migration_files(MIGRATIONS)]
 
 
 def test_migration_numbers_must_have_no_gaps(tmp_path: Path) -> None:
