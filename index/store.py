@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
@@ -43,6 +47,47 @@ class ConcurrentIndexChange(RuntimeError):
     """Someone else committed a new index between our read and our write."""
 
 
+class DatabaseDamaged(sqlite3.DatabaseError):
+    """The database file is not SQLite, or its pages are damaged: one line saying so, and how to
+    rebuild. The file is never deleted here: the alert tables in it cannot be rebuilt."""
+
+    def __init__(self, path: Path, error: sqlite3.DatabaseError) -> None:
+        super().__init__(
+            f"{path} is damaged or not an SQLite database ({error}). The index can be rebuilt:"
+            f" move the file aside and run `briefbot index` (the file also holds the alert"
+            f" subscriptions, which a rebuild cannot restore: keep it to recover them, e.g. with"
+            f" `sqlite3 {path} .recover`)."
+        )
+        self.path = path
+
+
+def _is_damage(exc: BaseException) -> bool:
+    # "file is not a database", "database disk image is malformed": plain DatabaseErrors.
+    # OperationalError (locked, I/O, a folder) and IntegrityError are not damage of the file.
+    return type(exc) is sqlite3.DatabaseError
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _reports_damage(
+    method: Callable[Concatenate[IndexStore, _P], Awaitable[_T]],
+) -> Callable[Concatenate[IndexStore, _P], Awaitable[_T]]:
+    """Raise ``DatabaseDamaged`` (naming the file) for SQLite's damage errors."""
+
+    @functools.wraps(method)
+    async def wrapper(self: IndexStore, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return await method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if _is_damage(exc):
+                raise DatabaseDamaged(self.path, exc) from exc
+            raise
+
+    return wrapper
+
+
 class IndexStore:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self.db = db
@@ -60,8 +105,10 @@ class IndexStore:
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=30000")
             await migrate(db, "index", MIGRATIONS)
-        except BaseException:
+        except BaseException as exc:
             await db.close()  # aiosqlite's worker thread would otherwise keep the process alive
+            if _is_damage(exc):
+                raise DatabaseDamaged(path, exc) from exc  # type: ignore[arg-type]
             raise
         return cls(db, path)
 
@@ -76,11 +123,13 @@ class IndexStore:
 
     # ------------------------------------------------------------------ reading
 
+    @_reports_damage
     async def get_meta(self, key: str) -> str | None:
         async with self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cur:
             row = await cur.fetchone()
         return row[0] if row else None
 
+    @_reports_damage
     async def generation(self) -> int:
         async with self.db.execute("SELECT generation FROM index_snapshot WHERE id = 1") as cur:
             row = await cur.fetchone()
@@ -89,10 +138,12 @@ class IndexStore:
     async def content_dir(self) -> str | None:
         return await self.get_meta("content_dir")
 
+    @_reports_damage
     async def file_states(self) -> dict[str, FileState]:
         async with self.db.execute("SELECT id, fingerprint, size, mtime_ns FROM posts") as cur:
             return {row[0]: FileState(*row[1:]) for row in await cur.fetchall()}
 
+    @_reports_damage
     async def stored_issues(self) -> dict[str, list[StoredIssue]]:
         out: dict[str, list[StoredIssue]] = {}
         async with self.db.execute(
@@ -106,6 +157,7 @@ class IndexStore:
                 )
         return out
 
+    @_reports_damage
     async def load_data(self) -> tuple[IndexData, int, dt.datetime] | None:
         async with self.db.execute(
             "SELECT data, generation, built_at FROM index_snapshot WHERE id = 1"
@@ -122,6 +174,7 @@ class IndexStore:
             return None
         return data, row[1], dt.datetime.fromisoformat(row[2])
 
+    @_reports_damage
     async def load_index(self) -> SearchIndex | None:
         """The stored index, ready to search, or None when nothing was indexed yet."""
         # One read transaction, so the snapshot, posts and passages are of the same generation.
@@ -190,6 +243,7 @@ class IndexStore:
 
     # ------------------------------------------------------------------ writing
 
+    @_reports_damage
     async def commit_index(
         self,
         *,

@@ -699,3 +699,54 @@ async def test_stored_index_equals_a_build_from_scratch(
     scratch = searchable(IndexData.from_posts([analyze_post(parsed[p]) for p in order]), parsed)
     assert results(built.current) == results(scratch)
     assert built.current.search("x", filters=SearchFilters(post_id=QUILL)).declined
+
+
+# ---------------------------------------------------------------------------- a damaged database
+
+BRIEFBOT = Path(sys.executable).with_name("briefbot")
+
+
+def run_briefbot(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("DISCORD_TOKEN", None)
+    return subprocess.run(
+        [str(BRIEFBOT), *args], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def assert_one_line_about(done: subprocess.CompletedProcess[str], db_path: Path) -> None:
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert str(db_path) in lines[0] and "briefbot index" in lines[0]
+    assert "alert" in lines[0]  # the one thing a rebuild cannot bring back
+
+
+def test_a_file_that_is_not_sqlite_is_named_in_one_line_and_kept(
+    tmp_path: Path, fixture_site: Path
+) -> None:
+    db_path = tmp_path / "index.sqlite3"
+    garbage = os.urandom(20_000)
+    db_path.write_bytes(garbage)
+    done = run_briefbot("index", "--content", str(fixture_site), "--db", str(db_path))
+    assert_one_line_about(done, db_path)
+    assert "not an SQLite database" in done.stderr
+    assert db_path.read_bytes() == garbage  # nothing deleted or overwritten
+
+
+async def test_a_damaged_database_is_named_in_one_line_and_kept(
+    tmp_path: Path, fixture_site: Path
+) -> None:
+    db_path = tmp_path / "index.sqlite3"
+    svc = await IndexService.open(db_path, fixture_site)
+    await svc.reindex()
+    await svc.close()
+    with open(db_path, "r+b") as f:  # the pages after the first few: the tables' contents
+        f.seek(4096 * 3)
+        f.write(b"\xa5" * (db_path.stat().st_size - 4096 * 3))
+    damaged = db_path.read_bytes()
+    done = run_briefbot("ask", "avalanche", "--content", str(fixture_site), "--db", str(db_path))
+    assert_one_line_about(done, db_path)
+    assert "malformed" in done.stderr
+    assert db_path.read_bytes() == damaged
