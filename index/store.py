@@ -92,6 +92,9 @@ class IndexStore:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self.db = db
         self.path = path
+        # One connection, one transaction at a time: a watcher's reload and a /reindex's commit
+        # may overlap, and SQLite has no nested transactions.
+        self._transaction = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path) -> IndexStore:
@@ -178,16 +181,17 @@ class IndexStore:
     async def load_index(self) -> SearchIndex | None:
         """The stored index, ready to search, or None when nothing was indexed yet."""
         # One read transaction, so the snapshot, posts and passages are of the same generation.
-        await self.db.execute("BEGIN")
-        try:
-            loaded = await self.load_data()
-            if loaded is None:
-                return None
-            data, generation, built_at = loaded
-            posts = await self._posts()
-            passages = await self._passages()
-        finally:
-            await self.db.execute("COMMIT")
+        async with self._transaction:
+            await self.db.execute("BEGIN")
+            try:
+                loaded = await self.load_data()
+                if loaded is None:
+                    return None
+                data, generation, built_at = loaded
+                posts = await self._posts()
+                passages = await self._passages()
+            finally:
+                await self.db.execute("COMMIT")
         ordered_posts = [posts[pid] for pid in data.post_ids]
         ordered_passages = [p for pid in data.post_ids for p in passages.get(pid, [])]
         # Building the scoring tables is CPU work: keep it off the event loop.
@@ -262,72 +266,76 @@ class IndexStore:
 
         Raises ConcurrentIndexChange when another writer committed since ``expected_generation``.
         """
-        db = self.db
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            if await self.generation() != expected_generation:
-                raise ConcurrentIndexChange("the index was rebuilt by another process meanwhile")
-            gone = removed + [post.id for post, _, _ in upserts]
-            await db.executemany("DELETE FROM posts WHERE id = ?", [(pid,) for pid in gone])
-            await db.executemany(
-                "INSERT INTO posts (id, title, date, categories, tags, authors, excerpt, url,"
-                " layout, redirect, fingerprint, size, mtime_ns)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        p.id,
-                        p.title,
-                        p.date.isoformat(),
-                        json.dumps(p.categories),
-                        json.dumps(p.tags),
-                        json.dumps(p.authors),
-                        p.excerpt,
-                        p.url,
-                        p.layout,
-                        int(p.redirect),
-                        p.fingerprint,
-                        st.size,
-                        st.mtime_ns,
+        async with self._transaction:  # (see __init__)
+            db = self.db
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                if await self.generation() != expected_generation:
+                    raise ConcurrentIndexChange(
+                        "the index was rebuilt by another process meanwhile"
                     )
-                    for p, _, st in upserts
-                ],
-            )
-            await db.executemany(
-                "INSERT INTO passages (post_id, ordinal, heading_path, anchor, text)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [
-                    (ps.post_id, ps.ordinal, json.dumps(ps.heading_path), ps.anchor, ps.text)
-                    for _, passages, _ in upserts
-                    for ps in passages
-                ],
-            )
-            await db.executemany(
-                "UPDATE posts SET size = ?, mtime_ns = ? WHERE id = ?",
-                [(st.size, st.mtime_ns, pid) for pid, st in touched],
-            )
-            await db.executemany(
-                "DELETE FROM load_issues WHERE path = ?", [(p,) for p in cleared_issue_paths]
-            )
-            await db.executemany(
-                "INSERT OR REPLACE INTO load_issues (path, kind, reason, fingerprint, size,"
-                " mtime_ns) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (i.path, i.kind, i.reason, st.fingerprint, st.size, st.mtime_ns)
-                    for i, st in issues
-                ],
-            )
-            generation = expected_generation + 1
-            await db.execute(
-                "INSERT OR REPLACE INTO index_snapshot (id, generation, built_at, data)"
-                " VALUES (1, ?, ?, ?)",
-                (generation, built_at.isoformat(), data.to_bytes()),
-            )
-            await db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('content_dir', ?), ('site', ?)",
-                (content_dir, site),
-            )
-            await db.execute("COMMIT")
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        return generation
+                gone = removed + [post.id for post, _, _ in upserts]
+                await db.executemany("DELETE FROM posts WHERE id = ?", [(pid,) for pid in gone])
+                await db.executemany(
+                    "INSERT INTO posts (id, title, date, categories, tags, authors, excerpt, url,"
+                    " layout, redirect, fingerprint, size, mtime_ns)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            p.id,
+                            p.title,
+                            p.date.isoformat(),
+                            json.dumps(p.categories),
+                            json.dumps(p.tags),
+                            json.dumps(p.authors),
+                            p.excerpt,
+                            p.url,
+                            p.layout,
+                            int(p.redirect),
+                            p.fingerprint,
+                            st.size,
+                            st.mtime_ns,
+                        )
+                        for p, _, st in upserts
+                    ],
+                )
+                await db.executemany(
+                    "INSERT INTO passages (post_id, ordinal, heading_path, anchor, text)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (ps.post_id, ps.ordinal, json.dumps(ps.heading_path), ps.anchor, ps.text)
+                        for _, passages, _ in upserts
+                        for ps in passages
+                    ],
+                )
+                await db.executemany(
+                    "UPDATE posts SET size = ?, mtime_ns = ? WHERE id = ?",
+                    [(st.size, st.mtime_ns, pid) for pid, st in touched],
+                )
+                await db.executemany(
+                    "DELETE FROM load_issues WHERE path = ?", [(p,) for p in cleared_issue_paths]
+                )
+                await db.executemany(
+                    "INSERT OR REPLACE INTO load_issues (path, kind, reason, fingerprint, size,"
+                    " mtime_ns) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        (i.path, i.kind, i.reason, st.fingerprint, st.size, st.mtime_ns)
+                        for i, st in issues
+                    ],
+                )
+                generation = expected_generation + 1
+                await db.execute(
+                    "INSERT OR REPLACE INTO index_snapshot (id, generation, built_at, data)"
+                    " VALUES (1, ?, ?, ?)",
+                    (generation, built_at.isoformat(), data.to_bytes()),
+                )
+                await db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value)"
+                    " VALUES ('content_dir', ?), ('site', ?)",
+                    (content_dir, site),
+                )
+                await db.execute("COMMIT")
+            except BaseException:
+                await db.execute("ROLLBACK")
+                raise
+            return generation

@@ -368,6 +368,56 @@ async def test_reload_if_changed_picks_up_a_rebuild_elsewhere(
     assert parsed == 0 and again.added == ()
 
 
+async def test_two_loads_on_the_one_connection_do_not_collide(built: IndexService) -> None:
+    # Each load is one read transaction; two at once on the shared connection used to fail with
+    # "cannot start a transaction within a transaction".
+    first, second = await asyncio.gather(built.store.load_index(), built.store.load_index())
+    assert first is not None and second is not None
+    assert first.generation == second.generation == built.current.generation
+
+
+def add_posts(site: Path, count: int) -> None:
+    """``count`` more posts of a few sections each (a site large enough that loading its index
+    takes many steps on the connection)."""
+    folder = site / "_posts" / "generated"
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        sections = "\n\n".join(
+            f"## Part {s}\n\nPost {n} part {s}: lorem ipsum turbine {n * 7 + s} kites steer."
+            for s in range(8)
+        )
+        (folder / f"2021-01-{n % 28 + 1:02d}-generated-{n}.md").write_text(
+            f'---\ntitle: "Generated {n}"\ncategories: [briefs]\n---\n\n{sections}\n',
+            encoding="utf-8",
+        )
+
+
+async def test_a_watcher_reload_and_a_reindex_may_overlap(
+    tmp_path: Path, fixture_site: Path
+) -> None:
+    # The watcher reloads an index rebuilt elsewhere (a long read transaction on a large site)
+    # while a moderator's /reindex of one edit commits on the same connection.
+    add_posts(fixture_site, 400)
+    db_path = tmp_path / "index.sqlite3"
+    bot = await IndexService.open(db_path, fixture_site)
+    try:
+        await bot.reindex()
+        post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+        cli = await IndexService.open(db_path, fixture_site)
+        try:
+            await cli.reindex()
+        finally:
+            await cli.close()
+        edit(post_path(fixture_site, DRONES), "Delivery", "Parcel")
+        reloaded, report = await asyncio.gather(bot.reload_if_changed(), bot.reindex())
+        assert reloaded
+        assert report.changed == (DRONES,)
+        assert bot.current.generation == await bot.store.generation() == 3
+        assert bot.current.search("tidal kites").results[0].post_id == NEW_POST
+    finally:
+        await bot.close()
+
+
 async def test_every_index_swapped_in_is_announced(
     built: IndexService, tmp_path: Path, fixture_site: Path
 ) -> None:
