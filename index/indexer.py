@@ -14,6 +14,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -62,6 +64,22 @@ def _parse_chunk(
     parsed = [parse_post(path, posts_root, site, data=data) for path, data in jobs]
     terms = [analyze_post(p) for p in parsed if isinstance(p, ParsedPost)]
     return parsed, IndexData.from_posts(terms)
+
+
+def _end_with_parent(parent: int) -> None:
+    """Worker-process initializer: end this worker when the process that started it is gone.
+
+    A parent killed with SIGKILL runs no clean-up, and an idle worker waits on its task queue
+    for ever (holding the database's files and the parent's output); the worker then finds
+    itself adopted (its parent id changes) and ends itself.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 class Indexer:
@@ -252,7 +270,9 @@ class Indexer:
                 progress(done, total)
 
         if total >= PROCESS_POOL_MIN_FILES and self.workers > 1:
-            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+            with ProcessPoolExecutor(
+                max_workers=self.workers, initializer=_end_with_parent, initargs=(os.getpid(),)
+            ) as pool:
                 futures = [
                     loop.run_in_executor(pool, _parse_chunk, c, posts_root, site) for c in chunks
                 ]

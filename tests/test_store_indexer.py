@@ -6,10 +6,12 @@ Everything runs against real SQLite files in tmp_path and a copy of the fixture 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -800,3 +802,75 @@ async def test_a_damaged_database_is_named_in_one_line_and_kept(
     assert_one_line_about(done, db_path)
     assert "malformed" in done.stderr
     assert db_path.read_bytes() == damaged
+
+
+# ---------------------------------------------------------------------------- kill -9 mid-reindex
+
+# A reindex large enough for worker processes, stopped (the event loop blocked) once the first
+# chunk is back, with the workers alive: then the test kills this process with SIGKILL.
+_REINDEX_AND_HANG = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    from pathlib import Path
+    from index.indexer import Indexer
+    from index.store import IndexStore
+    site, db_path = Path(sys.argv[1]), Path(sys.argv[2])
+    def progress(done, total):
+        if done:
+            print("parsing", flush=True)
+            time.sleep(600)
+    async def main():
+        store = await IndexStore.open(db_path)
+        await Indexer(store, site, workers=2).refresh(progress)
+    asyncio.run(main())
+    """
+)
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended (its new parent may be slow to reap it)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_reindex_workers_end_when_the_process_is_killed(tmp_path: Path, fixture_site: Path) -> None:
+    add_posts(fixture_site, 200)  # over the indexer's threshold for worker processes
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _REINDEX_AND_HANG, str(fixture_site), str(tmp_path / "i.sqlite3")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    workers: list[int] = []
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "parsing"
+        workers = children_of(proc.pid)
+        assert len(workers) >= 2
+        proc.kill()  # SIGKILL: no clean-up runs in the parent
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while any(map(running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if running(pid)], "workers outlived their parent"
+    finally:
+        proc.kill()
+        for pid in workers:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
