@@ -23,47 +23,40 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-
-try:  # scipy's compiled sparse kernels: a private module, so numpy stands in if it ever moves
-    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
-except ImportError:  # pragma: no cover
-    _csc_matvec = None
+from scipy.sparse import csc_array, csr_array
 
 K1 = 1.5
 B = 0.75
 EPSILON = 0.25
 
 
-def stable_order(keys: np.ndarray) -> np.ndarray:
-    """``np.argsort(keys, kind="stable")`` for non-negative integer keys, much faster.
+def stable_order(ids: np.ndarray) -> np.ndarray:
+    """``np.argsort(ids, kind="stable")`` of non-negative integer ids, in linear time.
 
-    numpy radix-sorts 16-bit keys in linear time but merge-sorts wider ones; so sort by 16 bits
-    at a time, least significant first (each pass stable), as a radix sort does.
+    numpy's stable sort of ids wider than 16 bits is a merge sort; scipy's transpose of a
+    sparse matrix from rows to columns is a counting sort: with one row per position, holding
+    the position, the columns list each id's positions in order.
     """
-    if not len(keys):
+    n = len(ids)
+    if not n:
         return np.zeros(0, dtype=np.intp)
-    top = int(keys.max())
-    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
-    shift = 16
-    while top >> shift:
-        digit = ((keys[order] >> shift) & 0xFFFF).astype(np.uint16)
-        order = order[np.argsort(digit, kind="stable")]
-        shift += 16
-    return order
+    positions = np.arange(n, dtype=np.int64 if n >= 2**31 else np.int32)
+    rows = csr_array(
+        (positions, ids, np.arange(n + 1, dtype=positions.dtype)), shape=(n, int(ids.max()) + 1)
+    )
+    return rows.tocsc().data
 
 
 def _unique_counts(
     keys: np.ndarray, counts: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct keys and, per key, how many there were (or the sum of ``counts``)."""
-    order = stable_order(keys)
-    keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else order
     if counts is None:
-        totals = np.diff(np.r_[starts, len(keys)])
-    else:
-        totals = np.add.reduceat(counts[order], starts) if len(keys) else counts
-    return keys[starts], totals
+        return np.unique(keys, return_counts=True)
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    totals = np.zeros(len(distinct), dtype=np.int64)
+    np.add.at(totals, inverse, counts)
+    return distinct, totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,8 +256,7 @@ class Postings:
         self.docs = np.empty(total, dtype=np.int32)
         self.weights = np.empty(total, dtype=dtype)
         start = end = 0  # where the block goes in the arrays; where the ids so far end
-        # Sorted block by block: a block's own ids are small (word ids fit 16 bits), which
-        # ``stable_order`` sorts in one pass where the whole table's ids would take two.
+        # Sorted block by block (a block's ids are numbered from its offset).
         for offset in sorted({p.id_offset for p in parts}):
             block = [p for p in parts if p.id_offset == offset]
             ids = np.concatenate([p.ids for p in block])
@@ -284,7 +276,7 @@ class Postings:
         np.cumsum(self.term_ptr, out=self.term_ptr)
         self._starts = memoryview(self.term_ptr)  # a question reads a few: Python ints, no copy
         self.n_out = n_out
-        self.in_order = in_order or _csc_matvec is None
+        self.in_order = in_order
 
     def _spans(self, ids: list[int], boosts: list[float] | None) -> list[tuple[int, int, float]]:
         """(start, end, boost) of each id's postings; ids outside the table are ignored (as
@@ -320,19 +312,23 @@ class Postings:
             docs, weights = self.gather(ids, boosts)
             np.add.at(out, docs, weights)  # in posting order, as ``bincount`` would add
             return out
-        # The table is a sparse matrix in CSC form (a column per id, a row per output) and the
-        # question a vector of boosts: scipy's compiled mat-vec kernel sums column j, times
-        # x[j], over ptr[j]..ptr[j + 1], without copying any postings out. It is given the ids'
-        # spans back to back, gap columns of weight 0 between them; sorted by start from the
-        # last, each gap runs backwards (from one span's end to an earlier start): empty.
+        # The question as a small sparse matrix (a column per id, holding its postings; a row
+        # per output) times its boosts: scipy's compiled mat-vec sums the columns in turn.
+        # Columns go by id from the last, the order these sums have always been added in.
         spans = sorted(self._spans(ids, boosts), reverse=True)
-        if spans:
-            ptr = np.array([bound for a, b, _ in spans for bound in (a, b)], dtype=np.int32)
-            x = np.array(
-                [w for _, _, boost in spans for w in (boost, 0.0)][:-1], self.weights.dtype
-            )
-            _csc_matvec(self.n_out, len(x), ptr, self.docs, self.weights, x, out)
-        return out
+        if not spans:
+            return out
+        ptr = np.zeros(len(spans) + 1, dtype=np.int64)
+        np.cumsum([b - a for a, b, _ in spans], out=ptr[1:])
+        question = csc_array(
+            (
+                np.concatenate([self.weights[a:b] for a, b, _ in spans]),
+                np.concatenate([self.docs[a:b] for a, b, _ in spans]),
+                ptr,
+            ),
+            shape=(self.n_out, len(spans)),
+        )
+        return question @ np.array([boost for _, _, boost in spans], self.weights.dtype)
 
 
 class SegmentMax:
