@@ -25,7 +25,6 @@ from pathlib import Path
 from .fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
 from .loader import parse_post
 from .models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
-from .search import SearchIndex
 from .site import find_site, iter_post_files
 from .store import ConcurrentIndexChange, FileState, IndexStore
 
@@ -89,34 +88,21 @@ class Indexer:
         self.store = store
         self.content = content
         self.workers = workers or os.cpu_count() or 1
+        # The statistics this indexer last committed, with their generation: the next refresh
+        # starts from them instead of reading them back, unless another process wrote since.
+        self._last: tuple[int, IndexData] | None = None
 
-    async def refresh(
-        self,
-        progress: ProgressCallback | None = None,
-        current: SearchIndex | None = None,
-        before_commit: Callable[[Refresh], None] | None = None,
-    ) -> Refresh:
-        """Bring the stored index up to date with the content folder; returns what changed.
-
-        ``current``, the index being served, saves reading the stored statistics back when it is
-        of the stored generation. ``before_commit`` sees the outcome just before it is written,
-        so a server can build its new search tables while SQLite writes (it must not swap them
-        in before ``refresh`` returns: the commit may still fail).
-        """
+    async def refresh(self, progress: ProgressCallback | None = None) -> Refresh:
+        """Bring the stored index up to date with the content folder; returns what changed."""
         for attempt in range(3):
             try:
-                return await self._refresh(progress, current, before_commit)
+                return await self._refresh(progress)
             except ConcurrentIndexChange:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    async def _refresh(
-        self,
-        progress: ProgressCallback | None,
-        current: SearchIndex | None,
-        before_commit: Callable[[Refresh], None] | None,
-    ) -> Refresh:
+    async def _refresh(self, progress: ProgressCallback | None) -> Refresh:
         started = time.perf_counter()
         if not self.content.exists():
             raise FileNotFoundError(f"content folder not found: {self.content}")
@@ -132,8 +118,8 @@ class Indexer:
         stored_dir = await store.content_dir()
         same_site = stored_dir == content_key and await store.get_meta("site") == site_key
         first_index = generation == 0 or stored_dir != content_key
-        if same_site and current is not None and current.generation == generation:
-            old_data = current.data
+        if same_site and self._last is not None and self._last[0] == generation:
+            old_data = self._last[1]
         else:
             loaded = await store.load_data() if same_site else None
             old_data = loaded[0] if loaded else IndexData()
@@ -222,8 +208,6 @@ class Indexer:
             built_at=built_at,
         )
         if committed:
-            if before_commit is not None:
-                before_commit(result)
             await store.commit_index(
                 expected_generation=generation,
                 content_dir=content_key,
@@ -236,6 +220,7 @@ class Indexer:
                 cleared_issue_paths=cleared,
                 built_at=built_at,
             )
+        self._last = (result.generation, data)
         result.report = result.report.model_copy(update={"seconds": time.perf_counter() - started})
         return result
 

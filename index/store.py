@@ -23,7 +23,6 @@ import aiosqlite
 from .fields import IndexData, StaleIndexFormat
 from .migrations import migrate
 from .models import LoadIssue, Passage, Post
-from .search import SearchIndex
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +40,18 @@ class FileState:
 class StoredIssue:
     issue: LoadIssue
     state: FileState
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIndex:
+    """One generation of the stored index: its statistics, and its posts and passages in the
+    statistics' order (each post's passages together, by ordinal)."""
+
+    data: IndexData
+    posts: list[Post]
+    passages: list[Passage]
+    generation: int
+    built_at: dt.datetime
 
 
 class ConcurrentIndexChange(RuntimeError):
@@ -178,8 +189,8 @@ class IndexStore:
         return data, row[1], dt.datetime.fromisoformat(row[2])
 
     @_reports_damage
-    async def load_index(self) -> SearchIndex | None:
-        """The stored index, ready to search, or None when nothing was indexed yet."""
+    async def load(self) -> StoredIndex | None:
+        """The stored index, or None when nothing was indexed yet (or in another format)."""
         # One read transaction, so the snapshot, posts and passages are of the same generation.
         async with self._transaction:
             await self.db.execute("BEGIN")
@@ -192,16 +203,12 @@ class IndexStore:
                 passages = await self._passages()
             finally:
                 await self.db.execute("COMMIT")
-        ordered_posts = [posts[pid] for pid in data.post_ids]
-        ordered_passages = [p for pid in data.post_ids for p in passages.get(pid, [])]
-        # Building the scoring tables is CPU work: keep it off the event loop.
-        return await asyncio.to_thread(
-            SearchIndex,
+        return StoredIndex(
             data,
-            ordered_posts,
-            ordered_passages,
-            generation=generation,
-            built_at=built_at,
+            [posts[pid] for pid in data.post_ids],
+            [p for pid in data.post_ids for p in passages.get(pid, [])],
+            generation,
+            built_at,
         )
 
     async def _posts(self) -> dict[str, Post]:

@@ -30,7 +30,7 @@ from index.loader import parse_post
 from index.migrations import migrate, migration_files
 from index.models import Answer, ParsedPost, SearchFilters
 from index.search import SearchIndex
-from index.service import IndexService, ReindexInProgress
+from index.service import IndexService, ReindexInProgress, load_index
 from index.site import find_site, iter_post_files
 from index.store import MIGRATIONS, IndexStore
 
@@ -336,12 +336,12 @@ async def test_an_index_stored_in_an_older_format_is_rebuilt_not_read(
 
     service = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
     try:
-        assert await service.store.load_index() is None
+        assert await load_index(service.store) is None
         index = await service.ensure()  # rebuilt from the content, not read
         report = service.last_report
         assert report is not None and len(report.changed) == 13  # every post read again
         assert index.search("avalanche").results[0].post_id == GLACIERFALL
-        assert await service.store.load_index() is not None
+        assert await load_index(service.store) is not None
     finally:
         await service.close()
 
@@ -373,7 +373,7 @@ async def test_reload_if_changed_picks_up_a_rebuild_elsewhere(
 async def test_two_loads_on_the_one_connection_do_not_collide(built: IndexService) -> None:
     # Each load is one read transaction; two at once on the shared connection used to fail with
     # "cannot start a transaction within a transaction".
-    first, second = await asyncio.gather(built.store.load_index(), built.store.load_index())
+    first, second = await asyncio.gather(built.store.load(), built.store.load())
     assert first is not None and second is not None
     assert first.generation == second.generation == built.current.generation
 
@@ -874,3 +874,13 @@ def test_reindex_workers_end_when_the_process_is_killed(tmp_path: Path, fixture_
         for pid in workers:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_storage_and_indexing_know_nothing_of_ranking() -> None:
+    # Storage returns data; only the service builds the searchable index.
+    code = "import sys, index.store, index.indexer; print('index.search' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "False"
