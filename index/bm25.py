@@ -4,8 +4,7 @@ Scoring follows ``rank_bm25.BM25Okapi`` exactly (same IDF, same epsilon floor fo
 same length normalisation), so rankings are identical to rank-bm25 on the same tokens. What
 differs is *when* the work happens: rank-bm25 walks every document in Python for every query term;
 here each (term, document) weight is computed once at build time (the bm25s approach), and a query
-only sums the postings of its terms (``np.add.at`` in query order, or scipy's compiled sparse
-mat-vec kernel where the order of addition is free).
+only sums the postings of its terms (``np.add.at``, in query order or by id).
 
 Known rank-bm25 quirks we keep on purpose (they are its scoring): a term in more than half of the
 documents has a negative Robertson–Spärck Jones IDF, which BM25Okapi replaces with
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy.sparse import csc_array, csr_array
+from scipy.sparse import csr_array
 
 K1 = 1.5
 B = 0.75
@@ -245,7 +244,7 @@ class Postings:
 
         Weights and sums are kept as ``dtype``. ``in_order``: each output's weights are added
         in the order the ids are given, as rank-bm25 adds a query's terms (its scores, bit for
-        bit); else in an order that lets a compiled kernel do the whole sum (see ``scores``).
+        bit); else by id from the last (see ``scores``).
         """
         total = sum(len(p.ids) for p in parts)
         if max(n_out, total) >= 2**31:
@@ -295,40 +294,30 @@ class Postings:
         self, ids: list[int], boosts: list[float] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The postings of ``ids``: (output positions, weights). Repeated ids count again;
-        ``boosts`` scales each id's weights."""
-        spans = self._spans(ids, boosts)
+        ``boosts`` scales each id's weights (in the table's precision)."""
+        return self._gathered(self._spans(ids, boosts))
+
+    def _gathered(self, spans: list[tuple[int, int, float]]) -> tuple[np.ndarray, np.ndarray]:
         if not spans:
             return np.zeros(0, np.int32), np.zeros(0, self.weights.dtype)
         docs = np.concatenate([self.docs[a:b] for a, b, _ in spans])
         weights = np.concatenate([self.weights[a:b] for a, b, _ in spans])
         if any(boost != 1.0 for _, _, boost in spans):
-            weights *= np.repeat([boost for _, _, boost in spans], [b - a for a, b, _ in spans])
+            boosts = np.array([boost for _, _, boost in spans], self.weights.dtype)
+            weights *= np.repeat(boosts, [b - a for a, b, _ in spans])
         return docs, weights
 
     def scores(self, ids: list[int], boosts: list[float] | None = None) -> np.ndarray:
         """Dense sums over the whole output (repeated ids count again)."""
+        spans = self._spans(ids, boosts)
+        if not self.in_order:
+            # By id from the last: the order these sums have always been added in (with a
+            # compiled kernel that wanted them so), kept so that rankings stay bit for bit.
+            spans.sort(reverse=True)
+        docs, weights = self._gathered(spans)
         out = np.zeros(self.n_out, self.weights.dtype)
-        if self.in_order:
-            docs, weights = self.gather(ids, boosts)
-            np.add.at(out, docs, weights)  # in posting order, as ``bincount`` would add
-            return out
-        # The question as a small sparse matrix (a column per id, holding its postings; a row
-        # per output) times its boosts: scipy's compiled mat-vec sums the columns in turn.
-        # Columns go by id from the last, the order these sums have always been added in.
-        spans = sorted(self._spans(ids, boosts), reverse=True)
-        if not spans:
-            return out
-        ptr = np.zeros(len(spans) + 1, dtype=np.int64)
-        np.cumsum([b - a for a, b, _ in spans], out=ptr[1:])
-        question = csc_array(
-            (
-                np.concatenate([self.weights[a:b] for a, b, _ in spans]),
-                np.concatenate([self.docs[a:b] for a, b, _ in spans]),
-                ptr,
-            ),
-            shape=(self.n_out, len(spans)),
-        )
-        return question @ np.array([boost for _, _, boost in spans], self.weights.dtype)
+        np.add.at(out, docs, weights)  # in posting order
+        return out
 
 
 class SegmentMax:
