@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
@@ -97,6 +97,70 @@ def _reports_damage(
             raise
 
     return wrapper
+
+
+def _posts_of(rows: list[Any]) -> dict[str, Post]:
+    return {
+        r[0]: Post.model_construct(
+            id=r[0],
+            title=r[1],
+            date=dt.date.fromisoformat(r[2]),
+            categories=tuple(json.loads(r[3])),
+            tags=tuple(json.loads(r[4])),
+            authors=tuple(json.loads(r[5])),
+            excerpt=r[6],
+            url=r[7],
+            layout=r[8],
+            redirect=bool(r[9]),
+            fingerprint=r[10],
+        )
+        for r in rows
+    }
+
+
+def _passages_of(rows: list[Any]) -> dict[str, list[Passage]]:
+    out: dict[str, list[Passage]] = {}
+    for post_id, ordinal, heading_path, anchor, text in rows:
+        out.setdefault(post_id, []).append(
+            Passage.model_construct(
+                post_id=post_id,
+                ordinal=ordinal,
+                heading_path=tuple(json.loads(heading_path)),
+                anchor=anchor,
+                text=text,
+            )
+        )
+    return out
+
+
+def _rows_of(
+    upserts: list[tuple[Post, tuple[Passage, ...], FileState]],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The ``posts`` and ``passages`` rows of new and changed posts."""
+    posts = [
+        (
+            p.id,
+            p.title,
+            p.date.isoformat(),
+            json.dumps(p.categories),
+            json.dumps(p.tags),
+            json.dumps(p.authors),
+            p.excerpt,
+            p.url,
+            p.layout,
+            int(p.redirect),
+            p.fingerprint,
+            st.size,
+            st.mtime_ns,
+        )
+        for p, _, st in upserts
+    ]
+    passages = [
+        (ps.post_id, ps.ordinal, json.dumps(ps.heading_path), ps.anchor, ps.text)
+        for _, post_passages, _ in upserts
+        for ps in post_passages
+    ]
+    return posts, passages
 
 
 class IndexStore:
@@ -180,7 +244,7 @@ class IndexStore:
         if row is None:
             return None
         try:
-            data = IndexData.from_bytes(row[0])
+            data = await asyncio.to_thread(IndexData.from_bytes, row[0])  # (CPU: off the loop)
         except StaleIndexFormat as exc:
             # Written by an older version: as good as no index (the next refresh rebuilds it,
             # since the stored site key names the format too).
@@ -217,40 +281,15 @@ class IndexStore:
             " fingerprint FROM posts"
         ) as cur:
             rows = await cur.fetchall()
-        return {
-            r[0]: Post.model_construct(
-                id=r[0],
-                title=r[1],
-                date=dt.date.fromisoformat(r[2]),
-                categories=tuple(json.loads(r[3])),
-                tags=tuple(json.loads(r[4])),
-                authors=tuple(json.loads(r[5])),
-                excerpt=r[6],
-                url=r[7],
-                layout=r[8],
-                redirect=bool(r[9]),
-                fingerprint=r[10],
-            )
-            for r in rows
-        }
+        return await asyncio.to_thread(_posts_of, rows)  # (a site's worth of objects: off the loop)
 
     async def _passages(self) -> dict[str, list[Passage]]:
-        out: dict[str, list[Passage]] = {}
         async with self.db.execute(
             "SELECT post_id, ordinal, heading_path, anchor, text FROM passages"
             " ORDER BY post_id, ordinal"
         ) as cur:
-            async for post_id, ordinal, heading_path, anchor, text in cur:
-                out.setdefault(post_id, []).append(
-                    Passage.model_construct(
-                        post_id=post_id,
-                        ordinal=ordinal,
-                        heading_path=tuple(json.loads(heading_path)),
-                        anchor=anchor,
-                        text=text,
-                    )
-                )
-        return out
+            rows = await cur.fetchall()
+        return await asyncio.to_thread(_passages_of, rows)
 
     # ------------------------------------------------------------------ writing
 
@@ -273,6 +312,9 @@ class IndexStore:
 
         Raises ConcurrentIndexChange when another writer committed since ``expected_generation``.
         """
+        # (CPU work on a whole site's rows: off the event loop)
+        blob = await asyncio.to_thread(data.to_bytes)
+        post_rows, passage_rows = await asyncio.to_thread(_rows_of, upserts)
         async with self._transaction:  # (see __init__)
             db = self.db
             await db.execute("BEGIN IMMEDIATE")
@@ -287,33 +329,12 @@ class IndexStore:
                     "INSERT INTO posts (id, title, date, categories, tags, authors, excerpt, url,"
                     " layout, redirect, fingerprint, size, mtime_ns)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            p.id,
-                            p.title,
-                            p.date.isoformat(),
-                            json.dumps(p.categories),
-                            json.dumps(p.tags),
-                            json.dumps(p.authors),
-                            p.excerpt,
-                            p.url,
-                            p.layout,
-                            int(p.redirect),
-                            p.fingerprint,
-                            st.size,
-                            st.mtime_ns,
-                        )
-                        for p, _, st in upserts
-                    ],
+                    post_rows,
                 )
                 await db.executemany(
                     "INSERT INTO passages (post_id, ordinal, heading_path, anchor, text)"
                     " VALUES (?, ?, ?, ?, ?)",
-                    [
-                        (ps.post_id, ps.ordinal, json.dumps(ps.heading_path), ps.anchor, ps.text)
-                        for _, passages, _ in upserts
-                        for ps in passages
-                    ],
+                    passage_rows,
                 )
                 await db.executemany(
                     "UPDATE posts SET size = ?, mtime_ns = ? WHERE id = ?",
@@ -334,7 +355,7 @@ class IndexStore:
                 await db.execute(
                     "INSERT OR REPLACE INTO index_snapshot (id, generation, built_at, data)"
                     " VALUES (1, ?, ?, ?)",
-                    (generation, built_at.isoformat(), data.to_bytes()),
+                    (generation, built_at.isoformat(), blob),
                 )
                 await db.execute(
                     "INSERT OR REPLACE INTO meta (key, value)"
