@@ -13,6 +13,7 @@ import functools
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,6 +134,25 @@ def _passages_of(rows: list[Any]) -> dict[str, list[Passage]]:
     return out
 
 
+async def _use_wal(db: aiosqlite.Connection, patience: float = 30.0) -> None:
+    """Switch the file to write-ahead logging (once per file; later a no-op).
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once rather
+    than waiting as it does for other locks: two processes opening a new file together (two
+    ``briefbot index`` runs, the bot and the CLI) must retry, for as long as a lock may last.
+    """
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = getattr(exc, "sqlite_errorname", "").startswith("SQLITE_BUSY")
+            if not busy or time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.02)
+
+
 def _rows_of(
     upserts: list[tuple[Post, tuple[Passage, ...], FileState]],
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -178,7 +198,7 @@ class IndexStore:
             raise IsADirectoryError(f"database path is a folder: {path}")
         db = await aiosqlite.connect(path, timeout=30)
         try:
-            await db.execute("PRAGMA journal_mode=WAL")
+            await _use_wal(db)
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=30000")

@@ -633,6 +633,27 @@ def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) ->
         assert names == [p.name for p in migration_files(MIGRATIONS)]
 
 
+async def test_opening_waits_while_another_process_writes_a_new_database(tmp_path: Path) -> None:
+    # Switching a new file to write-ahead logging while another connection is writing its first
+    # tables: SQLite answers "database is locked" at once instead of waiting (seen as one of two
+    # `briefbot index` runs on a new database failing). The writer here is another connection.
+    db_path = tmp_path / "new.sqlite3"
+    writer = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("CREATE TABLE other_tool (x INTEGER)")
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.5, writer.execute, "COMMIT")
+        store = await IndexStore.open(db_path)
+        try:
+            async with store.db.execute("PRAGMA journal_mode") as cur:
+                assert (await cur.fetchone())[0] == "wal"
+        finally:
+            await store.close()
+    finally:
+        writer.close()
+
+
 def test_migration_numbers_must_have_no_gaps(tmp_path: Path) -> None:
     (tmp_path / "001_a.sql").write_text("", encoding="utf-8")
     (tmp_path / "003_c.sql").write_text("", encoding="utf-8")
