@@ -7,7 +7,7 @@ measured ``--runs`` times, medians shown):
 
 - ``imports``          imports what serving needs (``index.service``: numpy, scipy, rapidfuzz,
                        PyStemmer, pydantic, aiosqlite, …) and nothing else: the baseline;
-- ``serving``          the same imports, then ``IndexStore.load_index()`` of the stored index and
+- ``serving``          the same imports, then ``index.service.load_index`` of the stored index and
                        ``SearchIndex.search`` over a few hundred realistic questions;
 - ``… + discord.py``   both again with discord.py imported too, as the bot process has it.
 
@@ -57,6 +57,7 @@ def memory_mb() -> dict[str, float]:
 def child(mode: str, db: Path | None, questions: int, with_discord: bool) -> dict[str, Any]:
     """What one measured process does; returns its figures (printed as JSON by ``main``)."""
     import index.service  # everything the index side imports
+    from index.service import load_index
     from index.store import IndexStore
 
     if with_discord:
@@ -70,7 +71,7 @@ def child(mode: str, db: Path | None, questions: int, with_discord: bool) -> dic
     async def load() -> Any:
         store = await IndexStore.open(db)
         try:
-            return await store.load_index()
+            return await load_index(store)
         finally:
             await store.close()
 

@@ -428,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
             PermissionError) as exc:
         err.print(str(exc), style="red", markup=False, soft_wrap=True)  # paths may hold [ ]
         return 2
-    except sqlite3.OperationalError as exc:  # e.g. --db names a folder
+    except sqlite3.DatabaseError as exc:  # --db names a folder, a damaged file (one line each)
         err.print(f"Database error: {exc}", style="red", markup=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:

@@ -4,8 +4,7 @@ Scoring follows ``rank_bm25.BM25Okapi`` exactly (same IDF, same epsilon floor fo
 same length normalisation), so rankings are identical to rank-bm25 on the same tokens. What
 differs is *when* the work happens: rank-bm25 walks every document in Python for every query term;
 here each (term, document) weight is computed once at build time (the bm25s approach), and a query
-only sums the postings of its terms (``np.add.at`` in query order, or scipy's compiled sparse
-mat-vec kernel where the order of addition is free).
+only sums the postings of its terms (``np.add.at``, in query order or by id).
 
 Known rank-bm25 quirks we keep on purpose (they are its scoring): a term in more than half of the
 documents has a negative Robertson–Spärck Jones IDF, which BM25Okapi replaces with
@@ -23,47 +22,40 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-
-try:  # scipy's compiled sparse kernels: a private module, so numpy stands in if it ever moves
-    from scipy.sparse._sparsetools import csc_matvec as _csc_matvec
-except ImportError:  # pragma: no cover
-    _csc_matvec = None
+from scipy.sparse import csr_array
 
 K1 = 1.5
 B = 0.75
 EPSILON = 0.25
 
 
-def stable_order(keys: np.ndarray) -> np.ndarray:
-    """``np.argsort(keys, kind="stable")`` for non-negative integer keys, much faster.
+def stable_order(ids: np.ndarray) -> np.ndarray:
+    """``np.argsort(ids, kind="stable")`` of non-negative integer ids, in linear time.
 
-    numpy radix-sorts 16-bit keys in linear time but merge-sorts wider ones; so sort by 16 bits
-    at a time, least significant first (each pass stable), as a radix sort does.
+    numpy's stable sort of ids wider than 16 bits is a merge sort; scipy's transpose of a
+    sparse matrix from rows to columns is a counting sort: with one row per position, holding
+    the position, the columns list each id's positions in order.
     """
-    if not len(keys):
+    n = len(ids)
+    if not n:
         return np.zeros(0, dtype=np.intp)
-    top = int(keys.max())
-    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
-    shift = 16
-    while top >> shift:
-        digit = ((keys[order] >> shift) & 0xFFFF).astype(np.uint16)
-        order = order[np.argsort(digit, kind="stable")]
-        shift += 16
-    return order
+    positions = np.arange(n, dtype=np.int64 if n >= 2**31 else np.int32)
+    rows = csr_array(
+        (positions, ids, np.arange(n + 1, dtype=positions.dtype)), shape=(n, int(ids.max()) + 1)
+    )
+    return rows.tocsc().data
 
 
 def _unique_counts(
     keys: np.ndarray, counts: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct keys and, per key, how many there were (or the sum of ``counts``)."""
-    order = stable_order(keys)
-    keys = keys[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else order
     if counts is None:
-        totals = np.diff(np.r_[starts, len(keys)])
-    else:
-        totals = np.add.reduceat(counts[order], starts) if len(keys) else counts
-    return keys[starts], totals
+        return np.unique(keys, return_counts=True)
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    totals = np.zeros(len(distinct), dtype=np.int64)
+    np.add.at(totals, inverse, counts)
+    return distinct, totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +244,7 @@ class Postings:
 
         Weights and sums are kept as ``dtype``. ``in_order``: each output's weights are added
         in the order the ids are given, as rank-bm25 adds a query's terms (its scores, bit for
-        bit); else in an order that lets a compiled kernel do the whole sum (see ``scores``).
+        bit); else by id from the last (see ``scores``).
         """
         total = sum(len(p.ids) for p in parts)
         if max(n_out, total) >= 2**31:
@@ -263,8 +255,7 @@ class Postings:
         self.docs = np.empty(total, dtype=np.int32)
         self.weights = np.empty(total, dtype=dtype)
         start = end = 0  # where the block goes in the arrays; where the ids so far end
-        # Sorted block by block: a block's own ids are small (word ids fit 16 bits), which
-        # ``stable_order`` sorts in one pass where the whole table's ids would take two.
+        # Sorted block by block (a block's ids are numbered from its offset).
         for offset in sorted({p.id_offset for p in parts}):
             block = [p for p in parts if p.id_offset == offset]
             ids = np.concatenate([p.ids for p in block])
@@ -284,7 +275,7 @@ class Postings:
         np.cumsum(self.term_ptr, out=self.term_ptr)
         self._starts = memoryview(self.term_ptr)  # a question reads a few: Python ints, no copy
         self.n_out = n_out
-        self.in_order = in_order or _csc_matvec is None
+        self.in_order = in_order
 
     def _spans(self, ids: list[int], boosts: list[float] | None) -> list[tuple[int, int, float]]:
         """(start, end, boost) of each id's postings; ids outside the table are ignored (as
@@ -303,35 +294,29 @@ class Postings:
         self, ids: list[int], boosts: list[float] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """The postings of ``ids``: (output positions, weights). Repeated ids count again;
-        ``boosts`` scales each id's weights."""
-        spans = self._spans(ids, boosts)
+        ``boosts`` scales each id's weights (in the table's precision)."""
+        return self._gathered(self._spans(ids, boosts))
+
+    def _gathered(self, spans: list[tuple[int, int, float]]) -> tuple[np.ndarray, np.ndarray]:
         if not spans:
             return np.zeros(0, np.int32), np.zeros(0, self.weights.dtype)
         docs = np.concatenate([self.docs[a:b] for a, b, _ in spans])
         weights = np.concatenate([self.weights[a:b] for a, b, _ in spans])
         if any(boost != 1.0 for _, _, boost in spans):
-            weights *= np.repeat([boost for _, _, boost in spans], [b - a for a, b, _ in spans])
+            boosts = np.array([boost for _, _, boost in spans], self.weights.dtype)
+            weights *= np.repeat(boosts, [b - a for a, b, _ in spans])
         return docs, weights
 
     def scores(self, ids: list[int], boosts: list[float] | None = None) -> np.ndarray:
         """Dense sums over the whole output (repeated ids count again)."""
+        spans = self._spans(ids, boosts)
+        if not self.in_order:
+            # By id from the last: the order these sums have always been added in (with a
+            # compiled kernel that wanted them so), kept so that rankings stay bit for bit.
+            spans.sort(reverse=True)
+        docs, weights = self._gathered(spans)
         out = np.zeros(self.n_out, self.weights.dtype)
-        if self.in_order:
-            docs, weights = self.gather(ids, boosts)
-            np.add.at(out, docs, weights)  # in posting order, as ``bincount`` would add
-            return out
-        # The table is a sparse matrix in CSC form (a column per id, a row per output) and the
-        # question a vector of boosts: scipy's compiled mat-vec kernel sums column j, times
-        # x[j], over ptr[j]..ptr[j + 1], without copying any postings out. It is given the ids'
-        # spans back to back, gap columns of weight 0 between them; sorted by start from the
-        # last, each gap runs backwards (from one span's end to an earlier start): empty.
-        spans = sorted(self._spans(ids, boosts), reverse=True)
-        if spans:
-            ptr = np.array([bound for a, b, _ in spans for bound in (a, b)], dtype=np.int32)
-            x = np.array(
-                [w for _, _, boost in spans for w in (boost, 0.0)][:-1], self.weights.dtype
-            )
-            _csc_matvec(self.n_out, len(x), ptr, self.docs, self.weights, x, out)
+        np.add.at(out, docs, weights)  # in posting order
         return out
 
 

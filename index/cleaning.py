@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Literal
 
 import ftfy
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from .anchors import VOID_TAGS, AnchorGenerator, normalize_ref, split_header_id
@@ -270,155 +267,9 @@ _MD.core.ruler.disable(["inline", "text_join"])
 _MD.block.ruler.disable("reference")
 
 
-# markdown-it tries every block rule at every block start and, for each line of a paragraph, every
-# rule that may interrupt one: ~270k rule calls for the corpus, each logging a debug message
-# before looking at the line. Most rules give up on the line's first character, so each is put
-# behind a gate that checks exactly that first, then calls the library's own rule. The gates only
-# return False where the rule itself would (with no side effect), so the tokens are unchanged.
-def _first_char_gate(rule: Callable[..., bool], chars: str) -> Callable[..., bool]:
-    """``rule`` only if the line's first non-space character is one of ``chars``."""
-
-    def gated(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        try:
-            first = state.src[state.bMarks[start] + state.tShift[start]]
-        except IndexError:
-            return False
-        return first in chars and rule(state, start, end, silent)
-
-    return gated
-
-
-def _code_gate(rule: Callable[..., bool]) -> Callable[..., bool]:
-    def gated(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        return state.sCount[start] - state.blkIndent >= 4 and rule(state, start, end, silent)
-
-    return gated
-
-
-def _table_gate(rule: Callable[..., bool]) -> Callable[..., bool]:
-    """A table needs a delimiter row ("|---|", "---|---", ":--") right under its first line."""
-
-    def gated(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        line = start + 1
-        if line >= end:
-            return False
-        pos = state.bMarks[line] + state.tShift[line]
-        if pos >= state.eMarks[line] or state.src[pos] not in "|-:":
-            return False
-        return rule(state, start, end, silent)
-
-    return gated
-
-
-def _lheading_gate(rule: Callable[..., bool]) -> Callable[..., bool]:
-    """A setext heading needs a "---" / "===" line before the paragraph's next empty line."""
-
-    def gated(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        if state.is_code_block(start):
-            return False
-        src, b_marks, t_shift, e_marks = state.src, state.bMarks, state.tShift, state.eMarks
-        line = start + 1
-        while line < end:
-            pos = b_marks[line] + t_shift[line]
-            if pos >= e_marks[line]:
-                break
-            if src[pos] in "-=":
-                return rule(state, start, end, silent)
-            line += 1
-        # What the rule leaves behind when it finds no underline (markdown-it quirk, kept as is).
-        state.parentType = "paragraph"
-        return False
-
-    return gated
-
-
-_BLOCK_GATES: dict[str, Callable[[Callable[..., bool]], Callable[..., bool]]] = {
-    "table": _table_gate,
-    "code": _code_gate,
-    "fence": lambda rule: _first_char_gate(rule, "`~"),
-    "blockquote": lambda rule: _first_char_gate(rule, ">"),
-    "hr": lambda rule: _first_char_gate(rule, "*-_"),
-    "list": lambda rule: _first_char_gate(rule, "*-+0123456789"),
-    "html_block": lambda rule: _first_char_gate(rule, "<"),
-    "heading": lambda rule: _first_char_gate(rule, "#"),
-    "lheading": _lheading_gate,
-}
-for _rule in _MD.block.ruler.__rules__:  # (``at`` replaces a rule's alt chains too: keep them)
-    if _rule.name in _BLOCK_GATES:
-        _MD.block.ruler.at(_rule.name, _BLOCK_GATES[_rule.name](_rule.fn), {"alt": _rule.alt})
-
-_new_token = Token.__new__
-
-
-class _BlockState(StateBlock):
-    """markdown-it's block state, made cheaper where the corpus makes it work hardest.
-
-    Line markers come from whole-string operations instead of a loop over each line's leading
-    characters (50k lines). ``push`` skips the Token dataclass's own ``__init__`` (default
-    factories, ``__post_init__``), which costs more than the rule that makes a token (80k of them):
-    the token is the same, every field set as ``Token(...)`` sets it.
-    """
-
-    def __init__(self, src: str, md: MarkdownIt, env: dict[str, object], tokens: list[Token]):
-        super().__init__("", md, env, tokens)  # every other field as markdown-it sets it
-        self.src = src
-        lines = src.split("\n")
-        if not lines[-1].strip(" \t"):
-            lines.pop()  # no line after a final "\n", nor for a last line of spaces without one
-        n_lines = len(lines)
-        lengths = [len(line) for line in lines]
-        starts = list(accumulate([n + 1 for n in lengths], initial=0))
-        shifts = [n - len(line.lstrip(" \t")) for line, n in zip(lines, lengths, strict=True)]
-        counts = shifts.copy()
-        if "\t" in src:  # tabs expand to the next multiple of 4 columns
-            for i, line in enumerate(lines):
-                if "\t" in line[: shifts[i]]:
-                    column = 0
-                    for ch in line[: shifts[i]]:
-                        column += 4 - column % 4 if ch == "\t" else 1
-                    counts[i] = column
-        ends = [starts[i] + lengths[i] for i in range(n_lines)]
-        del starts[n_lines:]
-        # ...and markdown-it's fake entry after the last line.
-        for markers, last in ((starts, len(src)), (ends, len(src)), (shifts, 0), (counts, 0)):
-            markers.append(last)
-        self.bMarks, self.eMarks, self.tShift, self.sCount = starts, ends, shifts, counts
-        self.bsCount = [0] * (n_lines + 1)
-        self.lineMax = n_lines
-
-    def push(self, ttype: str, tag: str, nesting: Literal[-1, 0, 1]) -> Token:
-        token = _new_token(Token)
-        token.type = ttype
-        token.tag = tag
-        token.nesting = nesting
-        token.attrs = {}
-        token.map = None
-        token.children = None
-        token.content = token.markup = token.info = ""
-        token.meta = {}
-        token.block = True
-        token.hidden = False
-        if nesting < 0:
-            self.level -= 1  # closing tag
-        token.level = self.level
-        if nesting > 0:
-            self.level += 1  # opening tag
-        self.tokens.append(token)
-        return token
-
-
 def block_tokens(text: str) -> list[Token]:
-    """``_MD.parse(text)``: markdown-it's core chain is only "normalize" then "block" here, so
-    the block parser is run directly (normalising only when there is something to normalise)."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\0" in text:
-        text = text.replace("\0", "\ufffd")
-    if not text:
-        return []
-    state = _BlockState(text, _MD, {}, [])
-    _MD.block.tokenize(state, state.line, state.lineMax)
-    return state.tokens
+    """markdown-it's block tokens of ``text`` (its core chain here: normalise, then block)."""
+    return _MD.parse(text)
 
 
 _REFERENCE_DEF = re.compile(

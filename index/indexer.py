@@ -14,6 +14,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -24,7 +26,6 @@ from .duplicates import duplicate_reason, duplicate_winner, shadowed_posts
 from .fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
 from .loader import parse_post
 from .models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
-from .search import SearchIndex
 from .site import find_site, scan_post_files
 from .store import ConcurrentIndexChange, FileState, IndexStore, StoredIssue
 
@@ -70,6 +71,22 @@ def _unreadable(post_id: str, exc: OSError) -> LoadIssue:
     return LoadIssue(path=post_id, kind="skipped", reason=reason)
 
 
+def _end_with_parent(parent: int) -> None:
+    """Worker-process initializer: end this worker when the process that started it is gone.
+
+    A parent killed with SIGKILL runs no clean-up, and an idle worker waits on its task queue
+    for ever (holding the database's files and the parent's output); the worker then finds
+    itself adopted (its parent id changes) and ends itself.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.25)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
 class Indexer:
     """Builds and refreshes the stored index of one content folder."""
 
@@ -77,34 +94,21 @@ class Indexer:
         self.store = store
         self.content = content
         self.workers = workers or os.cpu_count() or 1
+        # The statistics this indexer last committed, with their generation: the next refresh
+        # starts from them instead of reading them back, unless another process wrote since.
+        self._last: tuple[int, IndexData] | None = None
 
-    async def refresh(
-        self,
-        progress: ProgressCallback | None = None,
-        current: SearchIndex | None = None,
-        before_commit: Callable[[Refresh], None] | None = None,
-    ) -> Refresh:
-        """Bring the stored index up to date with the content folder; returns what changed.
-
-        ``current``, the index being served, saves reading the stored statistics back when it is
-        of the stored generation. ``before_commit`` sees the outcome just before it is written,
-        so a server can build its new search tables while SQLite writes (it must not swap them
-        in before ``refresh`` returns: the commit may still fail).
-        """
+    async def refresh(self, progress: ProgressCallback | None = None) -> Refresh:
+        """Bring the stored index up to date with the content folder; returns what changed."""
         for attempt in range(3):
             try:
-                return await self._refresh(progress, current, before_commit)
+                return await self._refresh(progress)
             except ConcurrentIndexChange:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    async def _refresh(
-        self,
-        progress: ProgressCallback | None,
-        current: SearchIndex | None,
-        before_commit: Callable[[Refresh], None] | None,
-    ) -> Refresh:
+    async def _refresh(self, progress: ProgressCallback | None) -> Refresh:
         started = time.perf_counter()
         if not self.content.exists():
             raise FileNotFoundError(f"content folder not found: {self.content}")
@@ -120,8 +124,8 @@ class Indexer:
         stored_dir = await store.content_dir()
         same_site = stored_dir == content_key and await store.get_meta("site") == site_key
         first_index = generation == 0 or stored_dir != content_key
-        if same_site and current is not None and current.generation == generation:
-            old_data = current.data
+        if same_site and self._last is not None and self._last[0] == generation:
+            old_data = self._last[1]
         else:
             loaded = await store.load_data() if same_site else None
             old_data = loaded[0] if loaded else IndexData()
@@ -262,8 +266,6 @@ class Indexer:
             built_at=built_at,
         )
         if committed:
-            if before_commit is not None:
-                before_commit(result)
             await store.commit_index(
                 expected_generation=generation,
                 content_dir=content_key,
@@ -276,6 +278,7 @@ class Indexer:
                 cleared_issue_paths=cleared,
                 built_at=built_at,
             )
+        self._last = (result.generation, data)
         result.report = result.report.model_copy(update={"seconds": time.perf_counter() - started})
         return result
 
@@ -310,7 +313,9 @@ class Indexer:
                 progress(done, total)
 
         if total >= PROCESS_POOL_MIN_FILES and self.workers > 1:
-            with ProcessPoolExecutor(max_workers=self.workers) as pool:
+            with ProcessPoolExecutor(
+                max_workers=self.workers, initializer=_end_with_parent, initargs=(os.getpid(),)
+            ) as pool:
                 futures = [
                     loop.run_in_executor(pool, _parse_chunk, c, posts_root, site) for c in chunks
                 ]

@@ -2,11 +2,17 @@
 
 Each package that owns tables (the index, the bot) keeps its own folder of migrations; the
 ``schema_migrations`` table records which have run, so both can evolve independently.
+
+Several processes may open a new database at once (two ``briefbot index`` runs, the bot and the
+command line): the check of what has run and the applying happen in one ``BEGIN IMMEDIATE``
+transaction, which takes SQLite's write lock first, so the second process waits and then finds
+everything applied.
 """
 
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import aiosqlite
@@ -22,31 +28,57 @@ def migration_files(folder: Path) -> list[Path]:
     return files
 
 
+def statements(script: str) -> list[str]:
+    """The SQL statements of a script, one by one (``executescript`` would commit first, out of
+    the transaction that holds the lock)."""
+    out: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            out.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        out.append(pending.strip())  # a last statement without its ';', or a closing comment
+    return out
+
+
 async def migrate(db: aiosqlite.Connection, namespace: str, folder: Path) -> list[str]:
-    """Apply the migrations of ``folder`` not yet applied; returns the names applied."""
-    await db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " namespace TEXT NOT NULL, name TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL DEFAULT (datetime('now')),"
-        " PRIMARY KEY (namespace, name))"
-    )
-    async with db.execute(
-        "SELECT name FROM schema_migrations WHERE namespace = ?", (namespace,)
-    ) as cur:
-        done = {row[0] for row in await cur.fetchall()}
-    applied = []
-    for path in migration_files(folder):
-        if path.name in done:
-            continue
-        # executescript commits first; wrap the file and its record in one transaction.
-        script = path.read_text(encoding="utf-8")
-        name = path.name.replace("'", "''")
-        ns = namespace.replace("'", "''")
-        await db.executescript(
-            "BEGIN;\n"
-            f"{script}\n"
-            f"INSERT INTO schema_migrations (namespace, name) VALUES ('{ns}', '{name}');\n"
-            "COMMIT;"
-        )
+    """Apply the migrations of ``folder`` not yet applied; returns the names applied.
+
+    Each file is one transaction with its record (a failing file leaves nothing half applied),
+    begun with ``BEGIN IMMEDIATE`` *before* the check of what has run: a concurrent process waits
+    for the lock instead of applying the same file twice.
+    """
+    files = migration_files(folder)
+    if db.in_transaction:  # (legacy transaction handling may have one open)
+        await db.commit()
+    applied: list[str] = []
+    while True:
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            await db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " namespace TEXT NOT NULL, name TEXT NOT NULL,"
+                " applied_at TEXT NOT NULL DEFAULT (datetime('now')),"
+                " PRIMARY KEY (namespace, name))"
+            )
+            async with db.execute(
+                "SELECT name FROM schema_migrations WHERE namespace = ?", (namespace,)
+            ) as cur:
+                done = {row[0] for row in await cur.fetchall()}
+            path = next((p for p in files if p.name not in done), None)
+            if path is not None:
+                for statement in statements(path.read_text(encoding="utf-8")):
+                    await db.execute(statement)
+                await db.execute(
+                    "INSERT INTO schema_migrations (namespace, name) VALUES (?, ?)",
+                    (namespace, path.name),
+                )
+            await db.execute("COMMIT")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+        if path is None:
+            return applied
         applied.append(path.name)
-    return applied

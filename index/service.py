@@ -15,7 +15,7 @@ from pathlib import Path
 from .indexer import Indexer, ProgressCallback, Refresh
 from .models import IndexReport
 from .search import DEFAULT_WEIGHTS, SearchIndex
-from .store import IndexStore
+from .store import IndexStore, StoredIndex
 
 
 def _followed(current: SearchIndex | None, result: Refresh) -> SearchIndex:
@@ -36,18 +36,29 @@ def _followed(current: SearchIndex | None, result: Refresh) -> SearchIndex:
     )
 
 
-def _can_follow(current: SearchIndex | None, prepared: Refresh) -> bool:
+def _can_follow(current: SearchIndex | None, result: Refresh) -> bool:
     """Whether the refresh's outcome can be built from memory: it started from ``current``, or
     (a first build) every post it holds was just parsed."""
     if current is not None:
-        return prepared.base_generation == current.generation
-    return len(prepared.upserts) == len(prepared.data.post_ids)
+        return result.base_generation == current.generation
+    return len(result.upserts) == len(result.data.post_ids)
 
 
-def _discard(future: asyncio.Future[SearchIndex]) -> None:
-    """Collect a result nobody will use (so its exception, if any, is not reported as lost)."""
-    if not future.cancelled():
-        future.exception()
+def searchable(stored: StoredIndex) -> SearchIndex:
+    """The search tables of a stored index (CPU work: callers run it off the event loop)."""
+    return SearchIndex(
+        stored.data,
+        stored.posts,
+        stored.passages,
+        generation=stored.generation,
+        built_at=stored.built_at,
+    )
+
+
+async def load_index(store: IndexStore) -> SearchIndex | None:
+    """The stored index, ready to search, or None when nothing was indexed yet."""
+    stored = await store.load()
+    return None if stored is None else await asyncio.to_thread(searchable, stored)
 
 
 class ReindexInProgress(RuntimeError):
@@ -80,7 +91,7 @@ class IndexService:
         """The stored index of this content folder; built first if there is none yet."""
         if self.current is None:
             if await self.store.content_dir() == str(self.content.resolve()):
-                self._swap(await self.store.load_index())
+                self._swap(await load_index(self.store))
             if self.current is None:
                 await self.reindex(progress)
         assert self.current is not None
@@ -92,31 +103,12 @@ class IndexService:
             raise ReindexInProgress("a reindex is already running")
         async with self._rebuild:
             current = self.current
-            building: list[asyncio.Future[SearchIndex]] = []
-
-            def follow(prepared: Refresh) -> None:
-                # Build the next search tables (off the event loop) while SQLite writes; they
-                # are swapped in only once the commit has succeeded.
-                for stale in building:  # an earlier attempt lost a race with another writer
-                    stale.add_done_callback(_discard)
-                building.clear()
-                if _can_follow(current, prepared):
-                    building.append(
-                        asyncio.ensure_future(asyncio.to_thread(_followed, current, prepared))
-                    )
-
-            try:
-                result = await self.indexer.refresh(progress, current=current, before_commit=follow)
-            except BaseException:
-                for stale in building:
-                    stale.add_done_callback(_discard)
-                raise
-            if result.committed and building:
-                self._swap(await building[-1])
-            elif (
-                result.committed or current is None or result.base_generation != current.generation
-            ):
-                self._swap(await self.store.load_index())
+            result = await self.indexer.refresh(progress)
+            if result.committed and _can_follow(current, result):
+                # The new tables from the served index and what was just parsed: no re-reading.
+                self._swap(await asyncio.to_thread(_followed, current, result))
+            elif result.committed or current is None or result.generation != current.generation:
+                self._swap(await load_index(self.store))
             self.last_report = result.report
             return result.report
 
@@ -129,7 +121,7 @@ class IndexService:
             return False
         if await self.store.content_dir() != str(self.content.resolve()):
             return False
-        index = await self.store.load_index()
+        index = await load_index(self.store)
         if index is None:
             return False
         self._swap(index)

@@ -9,6 +9,7 @@ exactly half of the documents getting IDF 0, a negative mean on one or two docum
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from index.bm25 import (
     TermCounts,
     field_part,
     okapi_weights,
+    stable_order,
     top_k,
 )
 
@@ -373,3 +375,16 @@ def test_segment_max_is_each_runs_maximum(runs: list[list[float]], width: int) -
     values = np.zeros(layout.n_slots)
     values[layout.positions] = [v for r in runs for v in r]
     assert layout.reduce(values).tolist() == [max(r) for r in runs]
+
+
+@given(st.lists(st.integers(0, 2**21), max_size=200))
+def test_stable_order_is_numpys_stable_argsort(keys: list[int]) -> None:
+    ids = np.array(keys, dtype=np.int64)
+    assert stable_order(ids).tolist() == np.argsort(ids, kind="stable").tolist()
+
+
+def test_the_bm25_core_uses_public_apis_only() -> None:
+    # scipy's compiled kernels through ``scipy.sparse``'s public arrays, not ``_sparsetools``.
+    source = (Path(__file__).resolve().parents[1] / "index" / "bm25.py").read_text()
+    assert not re.search(r"\b(?:scipy|numpy|np)(?:\.\w+)*\._\w", source)
+    assert "_sparsetools" not in source

@@ -164,3 +164,12 @@ def test_heading_right_after_html_is_a_heading_like_in_kramdown() -> None:
 def test_empty_atx_heading_is_not_a_heading() -> None:
     blocks = clean_body("#### \n\n## Other\n\n## Other\n")
     assert [b.anchor for b in blocks] == ["other", "other-1"]
+
+
+def test_cleaning_uses_markdown_its_public_api_only() -> None:
+    # No subclass of its block state, no tokens made behind Token's constructor, no rule table.
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[1] / "index" / "cleaning.py").read_text()
+    for private in ("StateBlock", "__new__", "__rules__", "rules_block", "._"):
+        assert private not in source, private

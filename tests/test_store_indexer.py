@@ -6,10 +6,17 @@ Everything runs against real SQLite files in tmp_path and a copy of the fixture 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import os
 import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +30,7 @@ from index.loader import parse_post
 from index.migrations import migrate, migration_files
 from index.models import Answer, ParsedPost, SearchFilters
 from index.search import SearchIndex
-from index.service import IndexService, ReindexInProgress
+from index.service import IndexService, ReindexInProgress, load_index
 from index.site import find_site, iter_post_files
 from index.store import MIGRATIONS, IndexStore
 
@@ -329,12 +336,12 @@ async def test_an_index_stored_in_an_older_format_is_rebuilt_not_read(
 
     service = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
     try:
-        assert await service.store.load_index() is None
+        assert await load_index(service.store) is None
         index = await service.ensure()  # rebuilt from the content, not read
         report = service.last_report
         assert report is not None and len(report.changed) == 13  # every post read again
         assert index.search("avalanche").results[0].post_id == GLACIERFALL
-        assert await service.store.load_index() is not None
+        assert await load_index(service.store) is not None
     finally:
         await service.close()
 
@@ -361,6 +368,56 @@ async def test_reload_if_changed_picks_up_a_rebuild_elsewhere(
     # The bot's own refresh then finds nothing left to do.
     again, parsed = await rebuild(built)
     assert parsed == 0 and again.added == ()
+
+
+async def test_two_loads_on_the_one_connection_do_not_collide(built: IndexService) -> None:
+    # Each load is one read transaction; two at once on the shared connection used to fail with
+    # "cannot start a transaction within a transaction".
+    first, second = await asyncio.gather(built.store.load(), built.store.load())
+    assert first is not None and second is not None
+    assert first.generation == second.generation == built.current.generation
+
+
+def add_posts(site: Path, count: int) -> None:
+    """``count`` more posts of a few sections each (a site large enough that loading its index
+    takes many steps on the connection)."""
+    folder = site / "_posts" / "generated"
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        sections = "\n\n".join(
+            f"## Part {s}\n\nPost {n} part {s}: lorem ipsum turbine {n * 7 + s} kites steer."
+            for s in range(8)
+        )
+        (folder / f"2021-01-{n % 28 + 1:02d}-generated-{n}.md").write_text(
+            f'---\ntitle: "Generated {n}"\ncategories: [briefs]\n---\n\n{sections}\n',
+            encoding="utf-8",
+        )
+
+
+async def test_a_watcher_reload_and_a_reindex_may_overlap(
+    tmp_path: Path, fixture_site: Path
+) -> None:
+    # The watcher reloads an index rebuilt elsewhere (a long read transaction on a large site)
+    # while a moderator's /reindex of one edit commits on the same connection.
+    add_posts(fixture_site, 400)
+    db_path = tmp_path / "index.sqlite3"
+    bot = await IndexService.open(db_path, fixture_site)
+    try:
+        await bot.reindex()
+        post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+        cli = await IndexService.open(db_path, fixture_site)
+        try:
+            await cli.reindex()
+        finally:
+            await cli.close()
+        edit(post_path(fixture_site, DRONES), "Delivery", "Parcel")
+        reloaded, report = await asyncio.gather(bot.reload_if_changed(), bot.reindex())
+        assert reloaded
+        assert report.changed == (DRONES,)
+        assert bot.current.generation == await bot.store.generation() == 3
+        assert bot.current.search("tidal kites").results[0].post_id == NEW_POST
+    finally:
+        await bot.close()
 
 
 async def test_every_index_swapped_in_is_announced(
@@ -526,6 +583,77 @@ async def test_failed_migration_is_not_recorded_or_half_applied(tmp_path: Path) 
         assert "a" in tables and "half" not in tables
 
 
+# Each child opens the same new databases as the others, all starting at one signal.
+_OPEN_MANY = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    from pathlib import Path
+    from index.store import IndexStore
+    folder, me, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    (folder / f"ready-{me}").touch()
+    while not (folder / "go").exists():
+        time.sleep(0.001)
+    async def main():
+        for n in range(count):
+            try:
+                store = await IndexStore.open(folder / f"db{n}.sqlite3")
+                await store.close()
+            except Exception as exc:
+                print(f"db{n}: {type(exc).__name__}: {exc}")
+    asyncio.run(main())
+    """
+)
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    # Two `briefbot index` runs on a new database used to race in the migrations ("table meta
+    # already exists"): both saw no migration applied, both applied the first.
+    children, databases = 4, 8
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPEN_MANY, str(tmp_path), str(i), str(databases)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        for i in range(children)
+    ]
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("ready-*"))) < children and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0] * children, outputs
+    assert all(out.strip() == "" for out in outputs), outputs
+    for n in range(databases):
+        with sqlite3.connect(tmp_path / f"db{n}.sqlite3") as db:
+            names = [r[0] for r in db.execute("SELECT name FROM schema_migrations")]
+        assert names == [p.name for p in migration_files(MIGRATIONS)]
+
+
+async def test_opening_waits_while_another_process_writes_a_new_database(tmp_path: Path) -> None:
+    # Switching a new file to write-ahead logging while another connection is writing its first
+    # tables: SQLite answers "database is locked" at once instead of waiting (seen as one of two
+    # `briefbot index` runs on a new database failing). The writer here is another connection.
+    db_path = tmp_path / "new.sqlite3"
+    writer = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("CREATE TABLE other_tool (x INTEGER)")
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.5, writer.execute, "COMMIT")
+        store = await IndexStore.open(db_path)
+        try:
+            async with store.db.execute("PRAGMA journal_mode") as cur:
+                assert (await cur.fetchone())[0] == "wal"
+        finally:
+            await store.close()
+    finally:
+        writer.close()
+
+
 def test_migration_numbers_must_have_no_gaps(tmp_path: Path) -> None:
     (tmp_path / "001_a.sql").write_text("", encoding="utf-8")
     (tmp_path / "003_c.sql").write_text("", encoding="utf-8")
@@ -644,3 +772,136 @@ async def test_stored_index_equals_a_build_from_scratch(
     scratch = searchable(IndexData.from_posts([analyze_post(parsed[p]) for p in order]), parsed)
     assert results(built.current) == results(scratch)
     assert built.current.search("x", filters=SearchFilters(post_id=QUILL)).declined
+
+
+# ---------------------------------------------------------------------------- a damaged database
+
+BRIEFBOT = Path(sys.executable).with_name("briefbot")
+
+
+def run_briefbot(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("DISCORD_TOKEN", None)
+    return subprocess.run(
+        [str(BRIEFBOT), *args], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def assert_one_line_about(done: subprocess.CompletedProcess[str], db_path: Path) -> None:
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert str(db_path) in lines[0] and "briefbot index" in lines[0]
+    assert "alert" in lines[0]  # the one thing a rebuild cannot bring back
+
+
+def test_a_file_that_is_not_sqlite_is_named_in_one_line_and_kept(
+    tmp_path: Path, fixture_site: Path
+) -> None:
+    db_path = tmp_path / "index.sqlite3"
+    garbage = os.urandom(20_000)
+    db_path.write_bytes(garbage)
+    done = run_briefbot("index", "--content", str(fixture_site), "--db", str(db_path))
+    assert_one_line_about(done, db_path)
+    assert "not an SQLite database" in done.stderr
+    assert db_path.read_bytes() == garbage  # nothing deleted or overwritten
+
+
+async def test_a_damaged_database_is_named_in_one_line_and_kept(
+    tmp_path: Path, fixture_site: Path
+) -> None:
+    db_path = tmp_path / "index.sqlite3"
+    svc = await IndexService.open(db_path, fixture_site)
+    await svc.reindex()
+    await svc.close()
+    with open(db_path, "r+b") as f:  # the pages after the first few: the tables' contents
+        f.seek(4096 * 3)
+        f.write(b"\xa5" * (db_path.stat().st_size - 4096 * 3))
+    damaged = db_path.read_bytes()
+    done = run_briefbot("ask", "avalanche", "--content", str(fixture_site), "--db", str(db_path))
+    assert_one_line_about(done, db_path)
+    assert "malformed" in done.stderr
+    assert db_path.read_bytes() == damaged
+
+
+# ---------------------------------------------------------------------------- kill -9 mid-reindex
+
+# A reindex large enough for worker processes, stopped (the event loop blocked) once the first
+# chunk is back, with the workers alive: then the test kills this process with SIGKILL.
+_REINDEX_AND_HANG = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    from pathlib import Path
+    from index.indexer import Indexer
+    from index.store import IndexStore
+    site, db_path = Path(sys.argv[1]), Path(sys.argv[2])
+    def progress(done, total):
+        if done:
+            print("parsing", flush=True)
+            time.sleep(600)
+    async def main():
+        store = await IndexStore.open(db_path)
+        await Indexer(store, site, workers=2).refresh(progress)
+    asyncio.run(main())
+    """
+)
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended (its new parent may be slow to reap it)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_reindex_workers_end_when_the_process_is_killed(tmp_path: Path, fixture_site: Path) -> None:
+    add_posts(fixture_site, 200)  # over the indexer's threshold for worker processes
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _REINDEX_AND_HANG, str(fixture_site), str(tmp_path / "i.sqlite3")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    workers: list[int] = []
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "parsing"
+        workers = children_of(proc.pid)
+        assert len(workers) >= 2
+        proc.kill()  # SIGKILL: no clean-up runs in the parent
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while any(map(running, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in workers if running(pid)], "workers outlived their parent"
+    finally:
+        proc.kill()
+        for pid in workers:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_storage_and_indexing_know_nothing_of_ranking() -> None:
+    # Storage returns data; only the service builds the searchable index.
+    code = "import sys, index.store, index.indexer; print('index.search' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "False"
