@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.formatting import NO_MENTIONS, escape, message_content, truncate_plain
+from bot.formatting.text import NO_MENTIONS, escape, message_content, truncate_plain
 from bot.views import answer_view, show_answer
 from index.models import Post, SearchFilters
 

@@ -19,7 +19,7 @@ import discord
 from index.insights import BrokenCitation, broken_citations
 from index.models import Answer
 
-from .formatting import NO_MENTIONS
+from .formatting.text import NO_MENTIONS
 
 if TYPE_CHECKING:
     from .client import Briefbot

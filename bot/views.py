@@ -17,7 +17,8 @@ from typing import Any
 
 import discord
 
-from bot.formatting import NO_MENTIONS, Page, answer_embed, page_count
+from bot.formatting.answers import Page, answer_embed, page_count
+from bot.formatting.text import NO_MENTIONS
 from index.models import Answer
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ import discord
 import pytest
 from discord_emulator import DiscordEmulator, InteractionHandle, MessageRecord
 
-from bot import formatting as fmt
 from bot.client import Briefbot
+from bot.formatting import text as fmt
 from bot.settings import Settings
 from index.service import IndexService
 

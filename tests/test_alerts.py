@@ -40,7 +40,7 @@ from discord_emulator import EPHEMERAL, DiscordEmulator, Permission
 
 from bot import cli
 from bot.alerts_store import MIGRATIONS, AlertStore
-from bot.formatting import DESCRIPTION_MAX, EMBED_TOTAL_MAX
+from bot.formatting.text import DESCRIPTION_MAX, EMBED_TOTAL_MAX
 from bot.health import check_heartbeat
 from index.migrations import migrate
 from index.models import Post

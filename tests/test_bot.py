@@ -17,7 +17,7 @@ from discord_emulator import EPHEMERAL, DiscordEmulator, Intent
 
 from bot.client import Briefbot
 from bot.exts.errors import user_message
-from bot.formatting import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, DESCRIPTION_MAX, TITLE_MAX
+from bot.formatting.text import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, DESCRIPTION_MAX, TITLE_MAX
 from bot.params import UserError
 
 SEED_URL = "https://www.skynettoday.com/briefs/face-recog-police"

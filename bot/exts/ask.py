@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.feedback import record_answer
-from bot.formatting import NO_MENTIONS, message_content
+from bot.formatting.text import NO_MENTIONS, message_content
 from bot.params import Category, IsoDate, UserError
 from bot.views import ResultsView, answer_view, show_answer
 from index.models import Answer, SearchFilters

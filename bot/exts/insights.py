@@ -25,8 +25,8 @@ from discord.ext import commands, tasks
 
 from bot.exts.reindex import is_moderator
 from bot.feedback import VOTE_PREFIX
-from bot.formatting import NO_MENTIONS, escape, message_content
-from bot.insights_format import digest_embed, explain_embed, insights_pages
+from bot.formatting.insights import digest_embed, explain_embed, insights_pages
+from bot.formatting.text import NO_MENTIONS, escape, message_content
 from bot.insights_store import Digest, InsightsStore, utcnow, week_of
 from bot.params import UserError
 from index.explain import explain

@@ -16,15 +16,9 @@ from discord.ext import commands
 
 from bot.alert_views import add_held_field
 from bot.feedback import cited_sections_gone
-from bot.formatting import (
-    NO_MENTIONS,
-    escape,
-    fit_embed,
-    message_content,
-    reindex_embed,
-    reindex_failed_embed,
-)
-from bot.insights_format import add_broken_field
+from bot.formatting.insights import add_broken_field
+from bot.formatting.reindex import reindex_embed, reindex_failed_embed
+from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content
 from bot.params import UserError
 from index.service import ReindexInProgress
 

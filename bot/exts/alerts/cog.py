@@ -19,14 +19,8 @@ from discord.ext import commands, tasks
 
 from bot.alert_views import AskAboutPostButton, add_held_field
 from bot.alerts_store import AlertStore, HeldPost
-from bot.formatting import (
-    NO_MENTIONS,
-    SubscriptionInfo,
-    escape,
-    fit_embed,
-    message_content,
-    subscriptions_embed,
-)
+from bot.formatting.alerts import SubscriptionInfo, subscriptions_embed
+from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content
 from bot.params import Category, UserError
 from index.models import IndexReport, LoadIssue
 

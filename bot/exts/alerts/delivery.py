@@ -26,7 +26,7 @@ import discord
 
 from bot.alert_views import alert_view
 from bot.alerts_store import AlertStore, Pending, Subscription
-from bot.formatting import alert_content, alert_embed, alert_mentions, alert_summary_embed
+from bot.formatting.alerts import alert_content, alert_embed, alert_mentions, alert_summary_embed
 from index.models import Post
 
 if TYPE_CHECKING:
