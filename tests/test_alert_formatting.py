@@ -10,17 +10,12 @@ from briefbot_support import assert_embed_within_limits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.alert_views import (
-    ASK_POST_PREFIX,
-    CUSTOM_ID_MAX,
-    add_held_field,
-    alert_view,
-    post_button_key,
-)
 from bot.alerts_store import HeldPost
 from bot.formatting import alerts as fmt_alerts
 from bot.formatting import reindex as fmt_reindex
 from bot.formatting import text as fmt
+from bot.formatting.alerts import add_held_field
+from bot.ui.alerts import ASK_POST_PREFIX, CUSTOM_ID_MAX, alert_view, post_button_key
 from index.models import IndexReport, LoadIssue, Post
 
 TRICKY = st.sampled_from(["**", "`", "\\", "[", "](", ")", "<@123>", "<@&9>", "@everyone", "\n",

@@ -13,10 +13,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.feedback import record_answer
 from bot.formatting.text import NO_MENTIONS, message_content
 from bot.params import Category, IsoDate, UserError
-from bot.views import ResultsView, answer_view, show_answer
+from bot.ui.results import ResultsView, answer_view, show_answer
+from bot.ui.votes import record_answer
 from index.models import Answer, SearchFilters
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.formatting.posts import latest_embed
 from bot.formatting.text import NO_MENTIONS
 from bot.params import Category
-from bot.views import delete_only_view
+from bot.ui.results import delete_only_view
 
 if TYPE_CHECKING:
     from bot.client import Briefbot

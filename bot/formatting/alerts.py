@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -25,6 +26,9 @@ from .text import (
     safe_url,
     truncate,
 )
+
+if TYPE_CHECKING:
+    from bot.alerts_store import HeldPost
 
 COLOUR_ALERT = discord.Colour(0x3BA55C)
 
@@ -125,3 +129,16 @@ def subscriptions_embed(subs: Sequence[SubscriptionInfo]) -> discord.Embed:
                    "there, or unsubscribe")
     embed.set_footer(text=footer)
     return fit_embed(embed)
+
+
+def add_held_field(embed: discord.Embed, held: list[HeldPost]) -> None:
+    """List posts held back from alerts (their front matter needs fixing) on an embed."""
+    if not held:
+        return
+    lines = [f"• {escape(h.post_id)}: {escape(h.reason)}" for h in held]
+    embed.add_field(
+        name=f"Not announced until fixed ({len(held)})",
+        value="These new posts only loaded by recovering broken front matter; each is "
+              "announced once it loads cleanly.\n" + "\n".join(lines),
+        inline=False,
+    )

@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from bot.alert_views import alert_view
 from bot.alerts_store import AlertStore, Pending, Subscription
 from bot.formatting.alerts import alert_content, alert_embed, alert_mentions, alert_summary_embed
+from bot.ui.alerts import alert_view
 from index.models import Post
 
 if TYPE_CHECKING:

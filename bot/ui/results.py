@@ -2,8 +2,7 @@
 
 The delete button works for as long as the message exists, also after a restart: it is a
 ``DynamicItem`` registered on the bot, whose custom id carries the asker's user id. Views only
-*render* it (see :class:`_RenderedOnly`), because discord.py unregisters a dynamic item class when
-any view that contains an instance of it stops — which every answer's view does on timeout.
+*render* it (see :mod:`bot.ui.rendered` for why).
 """
 
 from __future__ import annotations
@@ -20,6 +19,8 @@ import discord
 from bot.formatting.answers import Page, answer_embed, page_count
 from bot.formatting.text import NO_MENTIONS
 from index.models import Answer
+
+from .rendered import RenderedOnly
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +74,9 @@ class DeleteAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                  interaction.user.id)
 
 
-class _RenderedOnly(discord.ui.Button[Any]):
-    """A button a view shows but never handles itself (a dynamic item handles its clicks)."""
-
-    def is_dispatchable(self) -> bool:
-        return False
-
-
 def delete_button(asker_id: int) -> discord.ui.Button[Any]:
     template = DeleteAnswerButton(asker_id).item
-    return _RenderedOnly(
+    return RenderedOnly(
         style=template.style, emoji=template.emoji, label=template.label,
         custom_id=template.custom_id,
     )
