@@ -150,7 +150,7 @@ def make_settings(emulator: DiscordEmulator, content_dir: Path, db_path: Path,
         "health_file": db_path.parent / "heartbeat",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def test_reindex_report_within_limits(added: list[str], changed: list[str], remo
     report = IndexReport(
         posts=len(added), passages=10, added=tuple(added), changed=tuple(changed),
         removed=tuple(removed), seconds=1.25,
-        issues=tuple(LoadIssue(path=p, kind=k, reason=r) for p, k, r in issues),  # type: ignore[arg-type]
+        issues=tuple(LoadIssue(path=p, kind=k, reason=r) for p, k, r in issues),
     )
     embed = fmt_reindex.reindex_embed(report, titles)
     assert_within_limits(embed)

@@ -231,7 +231,7 @@ def test_about_embed_within_limits() -> None:
                            site_name="Skynet Today", site_url="https://www.skynettoday.com")
     embed = fmt_posts.about_embed(stats)
     assert_within_limits(embed)
-    fields = {f.name: f.value for f in embed.fields}
+    fields = {f.name: str(f.value) for f in embed.fields}
     assert fields["Posts"] == "439" and fields["Passages"] == "5,000"
     assert "<t:1767268800:R>" in fields["Last indexed"]
 

@@ -189,7 +189,8 @@ class Ask(commands.Cog):
         embed, view, found = await self.answer(
             question, None, asker_id=message.author.id, deletable=True
         )
-        view = record_answer(self.bot, found, guild_id=message.guild.id,
+        guild_id = message.guild.id if message.guild is not None else None
+        view = record_answer(self.bot, found, guild_id=guild_id,
                              asker_id=message.author.id, view=view)
         kwargs: dict[str, Any] = {"embed": embed}
         if view is not None:

@@ -76,7 +76,7 @@ class AskAboutPostButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
     ) -> AskAboutPostButton:
         return cls(match["key"])
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast("Briefbot", interaction.client)
         post = find_post(bot.index, self.key)
         if post is None:
@@ -129,7 +129,10 @@ class AskAboutPostModal(discord.ui.Modal):
         await show_answer(interaction, embed, view)
         log.info("answered %r about %s for %s", question[:80], self.post.id, interaction.user.id)
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+    # discord.ui.Modal.on_error's own signature (no item); mypy compares it with BaseView's.
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], error: Exception, /,
+    ) -> None:
         from bot.exts.errors import reply_ephemeral  # the one wording of "something went wrong"
 
         log.error("answering a question about %s failed", self.post.id, exc_info=error)

@@ -64,7 +64,7 @@ class DeleteAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         )
         return False
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         # Deferring a component interaction makes "the original response" the message the button
         # is on; deleting it through the interaction token needs no channel permission.
         await interaction.response.defer()
@@ -176,9 +176,12 @@ class ResultsView(discord.ui.View):
         if latest is not None and discord.utils.utcnow() - latest.created_at < TOKEN_LIFETIME:
             yield latest.edit_original_response
         message = self.message
-        if message is not None and not message.flags.ephemeral:
+        channel = message.channel if message is not None else None
+        # (A bot is never in a group DM, the one channel without partial messages.)
+        if (message is not None and not message.flags.ephemeral
+                and not isinstance(channel, discord.GroupChannel | None)):
             # Through the channel: a plain message, never the token an InteractionMessage uses.
-            yield message.channel.get_partial_message(message.id).edit
+            yield channel.get_partial_message(message.id).edit
 
     async def on_timeout(self) -> None:
         self.previous.disabled = True

@@ -58,7 +58,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
     ) -> VoteButton:
         return cls(int(match["answer"]), int(match["asker"]), match["vote"] == "up")
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.asker_id:
             await interaction.response.send_message(THANKS_OTHERS, ephemeral=True,
                                                     allowed_mentions=NO_MENTIONS)

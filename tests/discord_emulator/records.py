@@ -242,7 +242,7 @@ class MessageRecord:
 class InteractionHandle:
     """Tracks one interaction the emulator dispatched: its callback, follow-ups, edits."""
 
-    def __init__(self, emulator: DiscordEmulator, payload: dict, user: User,
+    def __init__(self, emulator: DiscordEmulator[Any], payload: dict, user: User,
                  target_message: MessageRecord | None = None) -> None:
         self.emulator = emulator
         self.payload = payload

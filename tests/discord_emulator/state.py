@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -272,7 +273,7 @@ class World:
         guild.channels[channel.id] = channel
         return channel
 
-    def add_member(self, guild: Guild | int, user: User, *, roles: list[Role | int] = (),
+    def add_member(self, guild: Guild | int, user: User, *, roles: Sequence[Role | int] = (),
                    nick: str | None = None) -> Member:
         guild = self._guild(guild)
         member = Member(user=user, roles=[r.id if isinstance(r, Role) else int(r) for r in roles],

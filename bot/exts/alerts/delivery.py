@@ -159,6 +159,7 @@ class Delivery:
             return Sent.OK
         role_id = self._role_to_ping(sub)
         site = self.bot.site_name
+        message: dict[str, Any]
         if len(found) > self.bot.settings.alert_flood_limit:
             message = {
                 "content": alert_content(role_id),
