@@ -2,6 +2,22 @@
 
 The real discord.py client talks to it over TCP. See ``__init__.py`` for the API
 summary and ``DiscordEmulator.configure_discord`` for how discord.py is pointed here.
+
+Why one long module (~2,200 lines): it is one class, :class:`DiscordEmulator`, whose every part
+reads and writes the same recorded state (calls, messages, interactions, the gateway session)
+and shares the same helpers (look-ups, permission checks, message creation, gateway echo).
+Split into mixins, each module would have to redeclare for the type checker the dozen or more
+members it uses of the others (as ``lifecycle.py`` does for its few), so a reader would follow
+names across files instead of down one; the pure parts already live apart (``payloads``,
+``records``, ``state``, ``gateway``, ``lifecycle``). Its sections, in order:
+
+- basics, discord.py wiring, recordings (waits and look-ups for tests), fault injection;
+- REST: the route table and dispatch, then the routes by resource — commands, messages core
+  and their gateway echo, channels (messages, reactions, typing), guilds, interactions
+  (callbacks, ``@original``, follow-ups);
+- gateway: the websocket, IDENTIFY/RESUME, and gateway control (reconnects, invalidation);
+- what users do (tests drive these): messages, reactions, slash commands, autocomplete,
+  context menus, buttons, selects and modals.
 """
 
 from __future__ import annotations
