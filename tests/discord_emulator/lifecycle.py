@@ -23,9 +23,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from .payloads import ApiError, thread_payload
+from .payloads import thread_payload
 from .records import MessageRecord
 from .state import Channel, ChannelType, Permission, User, iso_now
+from .validation import ApiError
 
 if TYPE_CHECKING:
     from collections.abc import Callable

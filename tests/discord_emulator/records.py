@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .payloads import walk_components
+from .validation import walk_components
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator

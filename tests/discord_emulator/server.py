@@ -9,7 +9,7 @@ and shares the same helpers (look-ups, permission checks, message creation, gate
 Split into mixins, each module would have to redeclare for the type checker the dozen or more
 members it uses of the others (as ``lifecycle.py`` does for its few), so a reader would follow
 names across files instead of down one; the pure parts already live apart (``payloads``,
-``records``, ``state``, ``gateway``, ``lifecycle``). Its sections, in order:
+``validation``, ``records``, ``state``, ``gateway``, ``lifecycle``). Its sections, in order:
 
 - basics, discord.py wiring, recordings (waits and look-ups for tests), fault injection;
 - REST: the route table and dispatch, then the routes by resource — commands, messages core
@@ -39,25 +39,19 @@ from typing import Any, Generic, Self, cast, overload
 from aiohttp import BodyPartReader, WSMsgType, web
 from typing_extensions import TypeVar
 
+from .default_world import DefaultWorld
 from .gateway import GatewayConnection, GatewaySession, Op
 from .lifecycle import LifecycleMixin, thread_permission
 from .payloads import (
-    ApiError,
     application_payload,
     channel_payload,
     client_user_payload,
-    computed_mentions,
     emoji_payload,
     guild_create_payload,
     guild_payload,
-    invalid_form,
     member_payload,
     role_payload,
     user_payload,
-    validate_choices,
-    validate_commands,
-    validate_message,
-    walk_components,
 )
 from .records import (
     EPHEMERAL,
@@ -74,7 +68,6 @@ from .records import (
 from .state import (
     Channel,
     ChannelType,
-    DefaultWorld,
     Guild,
     Intent,
     Permission,
@@ -82,6 +75,15 @@ from .state import (
     User,
     World,
     iso_now,
+)
+from .validation import (
+    ApiError,
+    computed_mentions,
+    invalid_form,
+    validate_choices,
+    validate_commands,
+    validate_message,
+    walk_components,
 )
 
 API_VERSION = 10
