@@ -17,6 +17,7 @@ Peak memory (tracemalloc) of one call of each is shown beside the timings.
 
 from __future__ import annotations
 
+import functools
 import random
 import string
 import sys
@@ -71,11 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     systems: dict[str, Callable[[str], object]] = {"plain": index.search}
     for length in LENGTHS:
         word = _words(length, seed=length)
-        systems[f"+ {length:,} letters"] = lambda q, w=word: index.search(f"{q} {w()}")
+
+        def with_word(q: str, w: Callable[[], str] = word) -> object:
+            return index.search(f"{q} {w()}")
+
+        def uncapped(q: str, w: Callable[[], str] = word) -> object:
+            return terms_of_plain_words(list(_one_edit_away(w())))
+
+        systems[f"+ {length:,} letters"] = with_word
         if length <= UNCAPPED_MAX:
-            systems[f"uncapped {length:,}"] = (
-                lambda q, w=word: terms_of_plain_words(list(_one_edit_away(w())))
-            )
+            systems[f"uncapped {length:,}"] = uncapped
     slow = {name: 3 for name in systems if name.startswith("uncapped")}  # seconds each
     samples = time_interleaved(systems, questions, rounds=rounds, block=1, only_some=slow)
     base = Stats.of(samples["plain"]).p50
@@ -84,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     first = questions[0]
     for name, fn in systems.items():
         stats = Stats.of(samples[name])
-        peak = _peak_mb(lambda fn=fn: fn(first))
+        peak = _peak_mb(functools.partial(fn, first))
         rows.append([name, stats.p50, stats.p99, stats.p50 / base, peak])
         figures[name] = {"p50_ms": stats.p50, "p99_ms": stats.p99, "ratio": stats.p50 / base,
                          "peak_mb": peak}

@@ -56,7 +56,7 @@ def memory_mb() -> dict[str, float]:
 
 def child(mode: str, db: Path | None, questions: int, with_discord: bool) -> dict[str, Any]:
     """What one measured process does; returns its figures (printed as JSON by ``main``)."""
-    import index.service  # everything the index side imports
+    import index.service  # noqa: F401  (measured: everything the index side imports)
     from index.service import load_index
     from index.store import IndexStore
 
@@ -75,21 +75,21 @@ def child(mode: str, db: Path | None, questions: int, with_discord: bool) -> dic
         finally:
             await store.close()
 
-    index = asyncio.run(load())
-    assert index is not None, "no stored index"
+    served = asyncio.run(load())
+    assert served is not None, "no stored index"
     out["after_load"] = memory_mb()
-    titles = [p.title for p in index.posts]
+    titles = [p.title for p in served.posts]
     headings = [
-        (index.posts[int(index.passage_post[i])].title, p.heading)
-        for i, p in enumerate(index.passages)
+        (served.posts[int(served.passage_post[i])].title, p.heading)
+        for i, p in enumerate(served.passages)
         if p.heading
     ]
     asked = question_set(titles, headings)[:questions]
-    answered = sum(not index.search(q, k=5).declined for q in asked)
+    answered = sum(not served.search(q, k=5).declined for q in asked)
     out["after_serving"] = memory_mb()
     out["questions"] = len(asked)
     out["answered"] = answered
-    out["passages"] = len(index.passages)
+    out["passages"] = len(served.passages)
     return out
 
 
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         values = [r[stage][key] for r in results[name] if stage in r]
         return statistics.median(values) if values else None
 
-    rows = []
+    rows: list[list[Any]] = []
     for name in cases:
         last = "after_serving" if name.startswith("serving") else "after_imports"
         base = "imports + discord.py" if "discord" in name else "imports"

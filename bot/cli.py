@@ -11,7 +11,6 @@ import asyncio
 import datetime as dt
 import importlib.metadata
 import json
-import re
 import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
@@ -19,9 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from rich.console import Console
-from rich.markup import escape
 
+from .cli_output import (
+    C1_JSON_ESCAPES,
+    answer_json,
+    console,
+    err,
+    print_answer,
+    safe_markup,
+    terminal_text,
+)
 from .settings import Settings, SettingsError, load_settings
 
 # As /ask (bot/exts/ask.py): beyond this a question is pasted text, and every unknown word in
@@ -34,11 +40,9 @@ MAX_QUESTION_CHARS = 1000
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from index.models import Answer, IndexReport
+    from index.models import IndexReport
     from index.service import IndexService
 
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 
 def _version() -> str:
@@ -227,7 +231,8 @@ async def cmd_ask(args: argparse.Namespace) -> int:
         await service.close()
     if args.json:
         # json escapes C0 controls itself; C1 ones (U+009B is CSI to some terminals) too here.
-        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2).translate(_C1_JSON))
+        text = json.dumps(answer_json(answer), ensure_ascii=False, indent=2)
+        print(text.translate(C1_JSON_ESCAPES))
     else:
         print_answer(answer)
     return 0
@@ -274,12 +279,12 @@ async def cmd_eval(args: argparse.Namespace) -> int:
 
     for title, columns in tables:
         # (field, short header): short so the table fits an 80-column terminal.
-        table = Table(title=_safe(title), collapse_padding=True)
+        table = Table(title=safe_markup(title), collapse_padding=True)
         table.add_column("kind")
         for _, header in columns:
             table.add_column(header, justify="right")
         for kind, s in [*report.by_kind.items(), ("ALL", report.overall)]:
-            table.add_row(_safe(kind), *(cell(getattr(s, c)) for c, _ in columns))
+            table.add_row(safe_markup(kind), *(cell(getattr(s, c)) for c, _ in columns))
         console.print(table)
     return 0
 
@@ -334,74 +339,6 @@ async def cmd_health(args: argparse.Namespace) -> int:
     healthy, reason = check_heartbeat(settings.health_file, settings.health_max_age_seconds)
     print(f"briefbot: {reason}", file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else 1
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The answer as JSON: ``headline`` is the text shown first, each result's ``snippet`` the
-    text shown under its citation as read (``snippet_markdown``: with its bold marks)."""
-    from index.answers import shown_text
-
-    data = answer.model_dump(mode="json", by_alias=True)
-    if answer.declined:
-        data["headline"] = ""
-    for result in data["results"]:
-        result["snippet_markdown"] = result["snippet"]
-        result["snippet"] = shown_text(result["snippet"])
-    return data
-
-
-# Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL", other ESC pairs), then any
-# other control character but newline and tab: post text must not drive the user's terminal.
-# (Snippets are Markdown, with "[" escaped as "\[".)
-_ESCAPE_SEQUENCE = re.compile(
-    r"\x1b\\?\[[0-?]*[ -/]*[@-~]|\x1b\\?\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-_C1_JSON = {c: f"\\u{c:04x}" for c in range(0x80, 0xA0)}
-
-
-def terminal_text(text: str) -> str:
-    """``text`` without terminal escape sequences or control characters."""
-    if text.isprintable():
-        return text
-    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
-
-
-def _safe(text: object) -> str:
-    """Post text for Rich markup: no control sequences, and ``[`` taken literally."""
-    return escape(terminal_text(str(text)))
-
-
-def print_answer(answer: Answer) -> None:
-    from rich.markdown import Markdown
-
-    from index.answers import escape_markdown
-
-    if answer.declined:
-        console.print(f"[bold yellow]{_safe(answer.message)}[/]")
-        if answer.suggestions:
-            console.print("Closest posts:")
-            for ref in answer.suggestions:
-                line = f"  • {ref.title} ({ref.date}) {ref.url}"
-                console.print(terminal_text(line), markup=False)
-        return
-    headline = terminal_text(escape_markdown(answer.headline))
-    console.print(Markdown(f"> {headline} [{answer.headline_from + 1}]"))
-    console.print()
-    for n, result in enumerate(answer.results, 1):
-        section = f" — {result.heading}" if result.heading else ""
-        if result.part:
-            section += f" ({result.part})"
-        title = _safe(f"[{n}] {result.title}{section}")
-        console.print(f"[bold]{title}[/] [dim]({result.date})[/]")
-        console.print(f"    {terminal_text(result.url)}", style="cyan", markup=False)
-        console.print(Markdown(terminal_text(result.snippet)))
-        if result.also_in:
-            also = "; ".join(f"{ref.title} ({ref.date})" for ref in result.also_in)
-            console.print(f"    also in: {terminal_text(also)}", style="dim", markup=False)
-        console.print()
 
 
 def run_async(coro: Coroutine[Any, Any, int]) -> int:

@@ -16,10 +16,10 @@ from index.search import SearchIndex
 from index.service import IndexService
 from index.site import find_site
 
-from .feedback import VoteButton
 from .insights_store import InsightsStore
 from .settings import Settings
-from .views import DeleteAnswerButton
+from .ui.results import DeleteAnswerButton
+from .ui.votes import VoteButton
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -176,7 +177,8 @@ class InsightsStore:
     async def questions(self, guild_id: int | None = None,
                         since: dt.datetime | None = None) -> list[LoggedQuestion]:
         """The log (one server's, or all), oldest first, from ``since`` on."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if guild_id is not None:
             where.append("q.guild_id = ?")
             params.append(guild_id)
@@ -198,7 +200,8 @@ class InsightsStore:
             params,
         ) as cur:
             rows = await cur.fetchall()
-        out: dict[int, tuple[tuple[object, ...], list[Citation]]] = {}
+        # sqlite3 rows are untyped: each value is whatever the column holds.
+        out: dict[int, tuple[tuple[Any, ...], list[Citation]]] = {}
         for row in rows:
             head, cite = tuple(row[:6]), row[6:]
             entry = out.setdefault(int(row[0]), (head, []))
@@ -209,7 +212,7 @@ class InsightsStore:
             LoggedQuestion(
                 id=int(qid), guild_id=int(guild), asked_at=dt.datetime.fromisoformat(str(at)),
                 question=str(text), declined=bool(declined),
-                vote=None if vote is None else int(vote),  # type: ignore[arg-type,call-overload]
+                vote=None if vote is None else int(vote),
                 citations=tuple(cites),
             )
             for (qid, guild, at, text, declined, vote), cites in out.values()

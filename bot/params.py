@@ -16,7 +16,8 @@ import discord
 from discord import app_commands
 from rapidfuzz import fuzz
 
-from bot.formatting import escape, plain, post_key, text_choices, title_choices
+from bot.formatting.choices import post_key, text_choices, title_choices
+from bot.formatting.text import escape, plain
 from index.models import Post
 
 if TYPE_CHECKING:

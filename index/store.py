@@ -14,7 +14,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -100,7 +100,7 @@ def _reports_damage(
     return wrapper
 
 
-def _posts_of(rows: list[Any]) -> dict[str, Post]:
+def _posts_of(rows: Iterable[Any]) -> dict[str, Post]:
     return {
         r[0]: Post.model_construct(
             id=r[0],
@@ -119,7 +119,7 @@ def _posts_of(rows: list[Any]) -> dict[str, Post]:
     }
 
 
-def _passages_of(rows: list[Any]) -> dict[str, list[Passage]]:
+def _passages_of(rows: Iterable[Any]) -> dict[str, list[Passage]]:
     out: dict[str, list[Passage]] = {}
     for post_id, ordinal, heading_path, anchor, text in rows:
         out.setdefault(post_id, []).append(

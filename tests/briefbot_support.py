@@ -17,8 +17,8 @@ import discord
 import pytest
 from discord_emulator import DiscordEmulator, InteractionHandle, MessageRecord
 
-from bot import formatting as fmt
 from bot.client import Briefbot
+from bot.formatting import text as fmt
 from bot.settings import Settings
 from index.service import IndexService
 
@@ -150,7 +150,7 @@ def make_settings(emulator: DiscordEmulator, content_dir: Path, db_path: Path,
         "health_file": db_path.parent / "heartbeat",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.fixture

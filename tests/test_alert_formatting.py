@@ -10,15 +10,12 @@ from briefbot_support import assert_embed_within_limits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import formatting as fmt
-from bot.alert_views import (
-    ASK_POST_PREFIX,
-    CUSTOM_ID_MAX,
-    add_held_field,
-    alert_view,
-    post_button_key,
-)
 from bot.alerts_store import HeldPost
+from bot.formatting import alerts as fmt_alerts
+from bot.formatting import reindex as fmt_reindex
+from bot.formatting import text as fmt
+from bot.formatting.alerts import add_held_field
+from bot.ui.alerts import ASK_POST_PREFIX, CUSTOM_ID_MAX, alert_view, post_button_key
 from index.models import IndexReport, LoadIssue, Post
 
 TRICKY = st.sampled_from(["**", "`", "\\", "[", "](", ")", "<@123>", "<@&9>", "@everyone", "\n",
@@ -47,14 +44,15 @@ def assert_within_limits(embed: discord.Embed) -> None:
 @RELAXED
 @given(ANY_TEXT, ANY_TEXT, st.lists(TEXT, max_size=6), TEXT)
 def test_alert_embed_within_limits(title: str, excerpt: str, cats: list[str], url: str) -> None:
-    assert_within_limits(fmt.alert_embed(post(title, excerpt, categories=tuple(cats), url=url),
-                                         site_name="Skynet Today"))
+    embed = fmt_alerts.alert_embed(post(title, excerpt, categories=tuple(cats), url=url),
+                                   site_name="Skynet Today")
+    assert_within_limits(embed)
 
 
 @RELAXED
 @given(st.lists(st.builds(post, ANY_TEXT, post_id=IDS), min_size=1, max_size=80))
 def test_summary_lists_what_fits_and_counts_the_rest(posts: list[Post]) -> None:
-    embed = fmt.alert_summary_embed(posts, site_name="Skynet Today")
+    embed = fmt_alerts.alert_summary_embed(posts, site_name="Skynet Today")
     assert_within_limits(embed)
     assert embed.title == f"{len(posts)} new posts on Skynet Today"
     listed = (embed.description or "").count("\n• ") + (embed.description or "").startswith("• ")
@@ -64,12 +62,13 @@ def test_summary_lists_what_fits_and_counts_the_rest(posts: list[Post]) -> None:
 
 @RELAXED
 @given(st.lists(st.builds(
-    fmt.SubscriptionInfo, st.integers(min_value=1, max_value=2**63), st.one_of(st.none(), TEXT),
+    fmt_alerts.SubscriptionInfo, st.integers(min_value=1, max_value=2**63),
+    st.one_of(st.none(), TEXT),
     st.one_of(st.none(), st.integers(min_value=1, max_value=2**63)),
     st.one_of(st.none(), st.just(dt.datetime(2024, 3, 1, tzinfo=dt.UTC))),
     st.one_of(st.none(), ANY_TEXT), st.integers(min_value=0, max_value=10_000)), max_size=60))
-def test_subscription_list_within_limits(subs: list[fmt.SubscriptionInfo]) -> None:
-    assert_within_limits(fmt.subscriptions_embed(subs))
+def test_subscription_list_within_limits(subs: list[fmt_alerts.SubscriptionInfo]) -> None:
+    assert_within_limits(fmt_alerts.subscriptions_embed(subs))
 
 
 @RELAXED
@@ -82,9 +81,9 @@ def test_reindex_report_within_limits(added: list[str], changed: list[str], remo
     report = IndexReport(
         posts=len(added), passages=10, added=tuple(added), changed=tuple(changed),
         removed=tuple(removed), seconds=1.25,
-        issues=tuple(LoadIssue(path=p, kind=k, reason=r) for p, k, r in issues),  # type: ignore[arg-type]
+        issues=tuple(LoadIssue(path=p, kind=k, reason=r) for p, k, r in issues),
     )
-    embed = fmt.reindex_embed(report, titles)
+    embed = fmt_reindex.reindex_embed(report, titles)
     assert_within_limits(embed)
     for field in embed.fields:
         n = int((field.name or "").rsplit("(", 1)[1].rstrip(")"))
@@ -94,14 +93,14 @@ def test_reindex_report_within_limits(added: list[str], changed: list[str], remo
 
 @given(ANY_TEXT)
 def test_reindex_failure_within_limits(error: str) -> None:
-    assert_within_limits(fmt.reindex_failed_embed(error, posts=439, built_at=dt.datetime(2024, 1,
-                                                                                         1)))
+    assert_within_limits(fmt_reindex.reindex_failed_embed(error, posts=439,
+                                                          built_at=dt.datetime(2024, 1, 1)))
 
 
 def test_only_the_subscription_role_may_be_pinged() -> None:
-    assert fmt.alert_mentions(None).to_dict() == {"parse": []}
-    assert fmt.alert_mentions(42).to_dict() == {"parse": [], "roles": [42]}
-    assert fmt.alert_content(None) is None and fmt.alert_content(42) == "<@&42>"
+    assert fmt_alerts.alert_mentions(None).to_dict() == {"parse": []}
+    assert fmt_alerts.alert_mentions(42).to_dict() == {"parse": [], "roles": [42]}
+    assert fmt_alerts.alert_content(None) is None and fmt_alerts.alert_content(42) == "<@&42>"
 
 
 @given(IDS)
@@ -115,7 +114,7 @@ def test_ask_button_ids_fit_discord_and_name_their_post(post_id: str) -> None:
 @RELAXED
 @given(st.lists(st.tuples(IDS, ANY_TEXT), max_size=120))
 def test_held_back_posts_listed_within_limits(held: list[tuple[str, str]]) -> None:
-    embed = fmt.subscriptions_embed([])
+    embed = fmt_alerts.subscriptions_embed([])
     add_held_field(embed, [HeldPost(pid, why, dt.datetime(2024, 3, 1, tzinfo=dt.UTC))
                            for pid, why in held])
     embed = fmt.fit_embed(embed)

@@ -36,11 +36,12 @@ from alerts_support import (
     write_atomically,
 )
 from briefbot_support import button
-from discord_emulator import EPHEMERAL, DiscordEmulator, Permission
+from discord_emulator import EPHEMERAL, DiscordEmulator, Fault, Permission
+from discord_emulator.server import DroppedConnections
 
 from bot import cli
 from bot.alerts_store import MIGRATIONS, AlertStore
-from bot.formatting import DESCRIPTION_MAX, EMBED_TOTAL_MAX
+from bot.formatting.text import DESCRIPTION_MAX, EMBED_TOTAL_MAX
 from bot.health import check_heartbeat
 from index.migrations import migrate
 from index.models import Post
@@ -61,6 +62,7 @@ async def test_alerts_commands_are_for_server_managers(
     bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
     world = emulator.world
     schema = emulator.find_command("alerts", guild_id=world.guild.id)
+    assert schema is not None
     assert int(schema["default_member_permissions"]) == Permission.MANAGE_GUILD
     assert {o["name"] for o in schema["options"]} == {"subscribe", "unsubscribe", "list"}
     subscribe_options = next(o for o in schema["options"] if o["name"] == "subscribe")["options"]
@@ -170,7 +172,7 @@ async def test_a_new_post_is_announced_once_per_subscribed_channel_once_searchab
     opened = await emulator.click_button(news, button(news, "Ask about this post")["custom_id"],
                                          user=world.bob)
     assert (await opened.wait_for_response())["type"] == 9
-    assert opened.modal["title"] == "Ask about this post"
+    assert opened.modal is not None and opened.modal["title"] == "Ask about this post"
     submitted = await emulator.submit_modal(opened, {"question": "How were the ships moored?"})
     answer = await submitted.wait_for_message()
     assert answer.ephemeral
@@ -469,6 +471,7 @@ async def test_a_channel_answering_5xx_or_cut_off_does_not_hold_up_the_others(
     await subscribe(emulator, world.alerts)
     # Every send to #news fails: 503 (raised by discord.py at once, no retries of its own), or
     # the connection cut before any answer.
+    outage: Fault | DroppedConnections
     if trouble == "503":
         outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
     else:
@@ -481,7 +484,7 @@ async def test_a_channel_answering_5xx_or_cut_off_does_not_hold_up_the_others(
     second = await emulator.wait_for_message(
         world.alerts, predicate=lambda m: m.embeds[0]["title"] == "Robot Ferries", timeout=10)
     assert second.embeds[0]["title"] == "Robot Ferries"
-    hits = outage.hits if trouble == "503" else outage.calls  # type: ignore[union-attr]
+    hits = outage.hits if isinstance(outage, Fault) else outage.calls
     assert hits and alert_messages(emulator, world.news) == []
     # #news kept its alerts queued and backs off on its own; when Discord heals, both go out.
     outage.times = len(hits)

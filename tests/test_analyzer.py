@@ -125,7 +125,7 @@ def test_analyze_many() -> None:
 # ---------------------------------------------------------------------------- properties
 
 texts = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300
 ) | st.from_regex(r"[A-Za-z0-9 ,.'’$\-:/]{0,80}", fullmatch=True)
 
 

@@ -246,7 +246,8 @@ def test_from_docs_counts_terms_per_document_in_term_order():
 
 
 def test_from_docs_of_nothing_is_empty():
-    for docs in ([], [[]], [[], []]):
+    cases: tuple[list[list[int]], ...] = ([], [[]], [[], []])
+    for docs in cases:
         tc = TermCounts.from_docs(docs)
         assert tc.n_docs == len(docs)
         assert tc.doc_ptr.tolist() == [0] * (len(docs) + 1)

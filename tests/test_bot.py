@@ -17,7 +17,7 @@ from discord_emulator import EPHEMERAL, DiscordEmulator, Intent
 
 from bot.client import Briefbot
 from bot.exts.errors import user_message
-from bot.formatting import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, DESCRIPTION_MAX, TITLE_MAX
+from bot.formatting.text import CHOICE_NAME_MAX, CHOICE_VALUE_MAX, DESCRIPTION_MAX, TITLE_MAX
 from bot.params import UserError
 
 SEED_URL = "https://www.skynettoday.com/briefs/face-recog-police"
@@ -43,9 +43,14 @@ async def test_start_up_syncs_the_contract_to_the_dev_server_only(
     guild_id = emulator.guild.id
     assert emulator.calls_to("PUT", rf"/applications/\d+/guilds/{guild_id}/commands")
     assert not emulator.calls_to("PUT", r"/applications/\d+/commands")  # never global at start
+    def command(name: str) -> dict[str, Any]:
+        schema = emulator.find_command(name, guild_id=guild_id)
+        assert schema is not None, f"/{name} is not registered"
+        return schema
+
     options = {
         name: [(o["name"], o["type"], o.get("required", False), o.get("autocomplete", False))
-               for o in emulator.find_command(name, guild_id=guild_id).get("options", [])]
+               for o in command(name).get("options", [])]
         for name in ("ask", "brief", "latest", "about")
     }
     assert options["ask"] == [("question", 3, True, False), ("category", 3, False, True),
@@ -53,7 +58,7 @@ async def test_start_up_syncs_the_contract_to_the_dev_server_only(
     assert options["brief"] == [("title", 3, True, True)]
     assert options["latest"] == [("category", 3, False, True), ("count", 4, False, False)]
     assert options["about"] == []
-    count = emulator.find_command("latest", guild_id=guild_id)["options"][1]
+    count = command("latest")["options"][1]
     assert (count["min_value"], count["max_value"]) == (1, 10)
     # Only non-privileged intents: guilds and guild messages.
     identify = next(p for p in emulator.gateway_received if p["op"] == 2)

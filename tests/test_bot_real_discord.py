@@ -44,6 +44,7 @@ async def test_more_results_on_a_mention_answer_keeps_the_bot_running(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
     _, reply = await mention_answer(emulator, "facial recognition police")
+    assert emulator.session is not None
     mark = emulator.session.seq
     more = await emulator.click_button(reply, button(reply, "More results")["custom_id"],
                                        user=emulator.world.bob)
@@ -173,7 +174,8 @@ async def test_a_failure_after_a_public_defer_is_told_privately(
     monkeypatch.setattr(briefbot, "search", broken_search)  # our seam, not discord.py's
     handle = await emulator.send_slash_command("ask", {"question": "what did IBM decide?"})
     assert (await handle.wait_for_response()) == {"type": 5}  # public "thinking…"
-    await emulator.wait_until(lambda: handle.original.deleted, what="placeholder removed")
+    await emulator.wait_until(lambda: handle.original is not None and handle.original.deleted,
+                              what="placeholder removed")
     followup = await handle.wait_for_followup(0)
     assert followup is not handle.original and followup.ephemeral
     assert "Something went wrong on my side" in followup.content

@@ -12,7 +12,8 @@ TOPICS = ["python", "pytest", "discord", "docker", "postgres"]
 
 
 class FeedbackModal(discord.ui.Modal, title="Feedback"):
-    comment = discord.ui.TextInput(label="Comment", custom_id="comment")
+    comment: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
+        label="Comment", custom_id="comment")
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(f"thanks: {self.comment.value}", ephemeral=True)
@@ -148,6 +149,7 @@ async def test_sync_stores_commands(emulator: DiscordEmulator, bot) -> None:
     names = {c["name"] for c in emulator.global_commands}
     assert names == {"ping", "ask", "menu", "pick", "topic"}
     ask = emulator.find_command("ask")
+    assert ask is not None
     assert [(o["name"], o["type"], o.get("required", False)) for o in ask["options"]] == [
         ("question", 3, True), ("channel", 7, False)]
     assert emulator.calls_to("PUT", rf"/applications/{emulator.application_id}/commands")
@@ -209,7 +211,7 @@ async def test_select_and_modal_round_trip(emulator: DiscordEmulator, bot) -> No
         await emulator.click_button(message, "feedback", user=emulator.world.bob)
     opened = await emulator.click_button(message, "feedback")
     assert (await opened.wait_for_response())["type"] == 9
-    assert opened.modal["title"] == "Feedback"
+    assert opened.modal is not None and opened.modal["title"] == "Feedback"
     submitted = await emulator.submit_modal(opened, {"comment": "great bot"})
     assert (await submitted.wait_for_message()).content == "thanks: great bot"
 
@@ -318,6 +320,7 @@ async def test_reactions_and_channel_messages(emulator: DiscordEmulator, bot) ->
 async def test_every_edit_is_sent_as_message_update_with_both_interaction_objects(
         emulator: DiscordEmulator, bot) -> None:
     message = await (await emulator.send_slash_command("menu")).wait_for_message()
+    assert emulator.session is not None
     mark = emulator.session.seq
     click = await emulator.click_button(message, "more")
     await click.wait_for_response()
@@ -335,6 +338,7 @@ async def test_pins_and_embed_suppression_are_message_updates(
     handle = await emulator.send_slash_command(
         "ask", {"question": "what is new?"})
     message = await handle.wait_for_message()
+    assert emulator.session is not None
     mark = emulator.session.seq
     await emulator.pin_message(message)
     update = await emulator.wait_for_dispatch("MESSAGE_UPDATE", after=mark)
@@ -365,6 +369,7 @@ async def test_interaction_tokens_expire_after_15_minutes(emulator: DiscordEmula
     webhook = discord.Webhook.from_url(
         f"https://discord.com/api/webhooks/{emulator.application_id}/{handle.token}",
         client=bot)
+    assert handle.original is not None
     assert (await webhook.fetch_message(handle.original.id)).id == handle.original.id
     emulator.advance_clock(15 * 60 + 1)
     with pytest.raises(discord.HTTPException) as raised:
@@ -380,7 +385,7 @@ async def test_a_first_response_after_3_seconds_is_unknown_interaction(
     async def on_error(_: discord.Interaction, error: app_commands.AppCommandError) -> None:
         errors.append(error)
 
-    bot.tree.on_error = on_error  # type: ignore[method-assign]
+    bot.tree.on_error = on_error
     emulator.advance_clock(-3.5)  # the interaction is created "3.5 s ago"
     handle = await emulator.send_slash_command("menu")
     emulator.advance_clock(3.5)

@@ -5,18 +5,19 @@ from __future__ import annotations
 import pytest
 
 from index.explain import explain
+from index.search import SearchIndex
 from index.service import IndexService
 
 SEED_POST = "briefs/2020-06-21-face-recog-police.md"
 
 
 @pytest.fixture
-def index(bot_service: IndexService):  # type: ignore[no-untyped-def]
+def index(bot_service: IndexService) -> SearchIndex:
     assert bot_service.current is not None
     return bot_service.current
 
 
-def test_explains_cited_passages_field_by_field(index) -> None:  # type: ignore[no-untyped-def]
+def test_explains_cited_passages_field_by_field(index: SearchIndex) -> None:
     question = "Which companies stopped selling face recognition to police?"
     why = explain(index, question, cited=3)
     answer = index.search(question, 12)
@@ -37,7 +38,7 @@ def test_explains_cited_passages_field_by_field(index) -> None:  # type: ignore[
         assert runner.shown_score <= first.shown_score
 
 
-def test_explains_typo_fixes_and_unknown_words(index) -> None:  # type: ignore[no-untyped-def]
+def test_explains_typo_fixes_and_unknown_words(index: SearchIndex) -> None:
     why = explain(index, "recogniton moratorium zzqxv")
     assert "recognit" in why.typo_fixes.get("recogniton", ())
     assert "zzqxv" in why.unknown

@@ -10,7 +10,10 @@ from briefbot_support import assert_embed_within_limits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import formatting as fmt
+from bot.formatting import answers as fmt_answers
+from bot.formatting import choices as fmt_choices
+from bot.formatting import posts as fmt_posts
+from bot.formatting import text as fmt
 from index.models import Answer, Passage, Post, PostRef, SearchResult
 
 # Text with everything that trips formatting up: Markdown, mentions, long words, newlines.
@@ -122,7 +125,8 @@ def test_safe_url_rejects_what_discord_refuses() -> None:
 def test_answer_embed_within_limits(question: str, results: list[SearchResult], size: int,
                                     page: int, site: str, note: str) -> None:
     answer = Answer(question=question, results=tuple(results))
-    embed = fmt.answer_embed(answer, fmt.Page(page, size), site_name=site, note=note)
+    embed = fmt_answers.answer_embed(answer, fmt_answers.Page(page, size), site_name=site,
+                                     note=note)
     assert_within_limits(embed)
 
 
@@ -131,7 +135,7 @@ def test_answer_embed_within_limits(question: str, results: list[SearchResult], 
                                               url=URLS), max_size=5))
 def test_declined_embed_within_limits(question: str, message: str, refs: list[PostRef]) -> None:
     answer = Answer(question=question, declined=True, message=message, suggestions=tuple(refs))
-    embed = fmt.declined_embed(answer, site_name="Skynet Today")
+    embed = fmt_answers.declined_embed(answer, site_name="Skynet Today")
     assert_within_limits(embed)
     assert embed.description and embed.description.startswith("**Not covered")
 
@@ -154,19 +158,19 @@ def test_brief_embed_within_limits(title: str, excerpt: str, url: str, cats: lis
                 text="x")
         for i, (path, anchor) in enumerate(heads)
     ]
-    assert_within_limits(fmt.brief_embed(p, passages, site_name="Skynet Today"))
+    assert_within_limits(fmt_posts.brief_embed(p, passages, site_name="Skynet Today"))
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.builds(post, ANY_TEXT, url=URLS, categories=st.lists(TEXT, max_size=5).map(
     tuple)), max_size=10), st.one_of(st.none(), TEXT))
 def test_latest_embed_within_limits(posts: list[Post], category: str | None) -> None:
-    assert_within_limits(fmt.latest_embed(posts, category=category, site_name="Skynet Today"))
+    assert_within_limits(fmt_posts.latest_embed(posts, category=category, site_name="Skynet Today"))
 
 
 @given(st.lists(st.builds(post, ANY_TEXT, post_id=st.text(min_size=1, max_size=300)), max_size=40))
 def test_title_choices_within_limits(posts: list[Post]) -> None:
-    choices = fmt.title_choices(posts)
+    choices = fmt_choices.title_choices(posts)
     assert len(choices) <= fmt.CHOICES_MAX
     for choice in choices:
         assert 1 <= len(choice.name) <= fmt.CHOICE_NAME_MAX
@@ -175,9 +179,9 @@ def test_title_choices_within_limits(posts: list[Post]) -> None:
 
 def test_long_post_ids_get_stable_short_keys() -> None:
     long_id = "briefs/" + "x" * 200 + ".md"
-    assert fmt.post_key(long_id) == fmt.post_key(long_id)
-    assert len(fmt.post_key(long_id)) <= fmt.CHOICE_VALUE_MAX
-    assert fmt.post_key("briefs/short.md") == "briefs/short.md"
+    assert fmt_choices.post_key(long_id) == fmt_choices.post_key(long_id)
+    assert len(fmt_choices.post_key(long_id)) <= fmt.CHOICE_VALUE_MAX
+    assert fmt_choices.post_key("briefs/short.md") == "briefs/short.md"
 
 
 @given(st.lists(st.builds(discord.Embed, title=ANY_TEXT, description=ANY_TEXT), max_size=15))
@@ -201,7 +205,7 @@ def test_answer_embed_reads_well() -> None:
         for i in range(5)
     )
     answer = Answer(question="What did @everyone **IBM** decide?", results=results)
-    first = fmt.answer_embed(answer, fmt.Page(0, 3), site_name="Skynet Today")
+    first = fmt_answers.answer_embed(answer, fmt_answers.Page(0, 3), site_name="Skynet Today")
     assert first.title == "What did \\@\u200beveryone \\*\\*IBM\\*\\* decide?"
     assert first.description is not None
     assert first.description.startswith("> IBM halted sales. **[1]**")
@@ -210,7 +214,7 @@ def test_answer_embed_reads_well() -> None:
     )
     assert "**[4]**" not in first.description
     assert first.footer.text == "Page 1 of 2 · 5 cited passages · Skynet Today"
-    second = fmt.answer_embed(answer, fmt.Page(1, 3))
+    second = fmt_answers.answer_embed(answer, fmt_answers.Page(1, 3))
     assert second.description is not None
     assert "**[4]**" in second.description and "**[5]**" in second.description
     assert not second.description.startswith(">")
@@ -222,12 +226,12 @@ def test_links_without_a_public_url_stay_plain_text() -> None:
 
 
 def test_about_embed_within_limits() -> None:
-    stats = fmt.AboutStats(posts=439, passages=5000, categories=["briefs", "digests"],
+    stats = fmt_posts.AboutStats(posts=439, passages=5000, categories=["briefs", "digests"],
                            built_at=dt.datetime(2026, 1, 1, 12, 0), version="0.1.0",
                            site_name="Skynet Today", site_url="https://www.skynettoday.com")
-    embed = fmt.about_embed(stats)
+    embed = fmt_posts.about_embed(stats)
     assert_within_limits(embed)
-    fields = {f.name: f.value for f in embed.fields}
+    fields = {f.name: str(f.value) for f in embed.fields}
     assert fields["Posts"] == "439" and fields["Passages"] == "5,000"
     assert "<t:1767268800:R>" in fields["Last indexed"]
 
@@ -246,7 +250,7 @@ def test_answer_embed_shows_the_headline_with_its_citation_and_tells_citations_a
     })
     answer = Answer(question="What did IBM do?", results=(base, other, again),
                     headline="IBM *halted* sales of face recognition.", headline_from=1)
-    embed = fmt.answer_embed(answer, fmt.Page(0, 3))
+    embed = fmt_answers.answer_embed(answer, fmt_answers.Page(0, 3))
     assert embed.description is not None
     # The headline is plain text, escaped, cited by the result it was taken from.
     assert embed.description.startswith("> IBM \\*halted\\* sales of face recognition. **[2]**")

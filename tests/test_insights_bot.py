@@ -138,6 +138,7 @@ async def test_insights_report_is_private_for_moderators_and_paged(
 ) -> None:
     world = emulator.world
     schema = emulator.find_command("insights", guild_id=world.guild.id)
+    assert schema is not None
     assert int(schema["default_member_permissions"]) == Permission.MANAGE_GUILD
     assert {o["name"] for o in schema["options"]} == {"report", "digest", "forget"}
     with pytest.raises(PermissionError):  # Discord hides it from bob
@@ -168,6 +169,7 @@ async def test_insights_report_is_private_for_moderators_and_paged(
                                         user=world.moderator)
     assert (await click.wait_for_response())["type"] == 7
     second = emulator.get_message(first.id)
+    assert second is not None
     assert second.embeds[0]["footer"]["text"].startswith("Page 2 of ")
 
 

@@ -104,7 +104,7 @@ async def test_digest_weeks_are_remembered(tmp_path: Path) -> None:
 def row(n: int, question: str, *, declined: bool = False, vote: int | None = None,
         cites: tuple[Citation, ...] = (), days_ago: float = 1) -> LoggedQuestion:
     return LoggedQuestion(id=n, guild_id=1, asked_at=NOW - dt.timedelta(days=days_ago),
-                          question=question, declined=declined, vote=vote,  # type: ignore[arg-type]
+                          question=question, declined=declined, vote=vote,
                           citations=cites)
 
 

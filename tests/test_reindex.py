@@ -75,6 +75,7 @@ async def test_a_moderator_reindexes_and_sees_what_changed(
     bot = await start(launcher, fresh_site)
     await subscribe(emulator, world.news)
     schema = emulator.find_command("reindex", guild_id=world.guild.id)
+    assert schema is not None
     assert schema.get("default_member_permissions") is None  # a moderator role must see it
 
     add_post(fresh_site, NEW_POST, NEW_TITLE)

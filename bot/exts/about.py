@@ -8,8 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.formatting import NO_MENTIONS, AboutStats, about_embed, fit_embed
-from bot.insights_format import about_line
+from bot.formatting.insights import about_line
+from bot.formatting.posts import AboutStats, about_embed
+from bot.formatting.text import NO_MENTIONS, fit_embed
 
 if TYPE_CHECKING:
     from bot.client import Briefbot

@@ -13,10 +13,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.feedback import record_answer
-from bot.formatting import NO_MENTIONS, message_content
+from bot.formatting.text import NO_MENTIONS, message_content
 from bot.params import Category, IsoDate, UserError
-from bot.views import ResultsView, answer_view, show_answer
+from bot.ui.results import ResultsView, answer_view, show_answer
+from bot.ui.votes import record_answer
 from index.models import Answer, SearchFilters
 
 if TYPE_CHECKING:
@@ -189,7 +189,8 @@ class Ask(commands.Cog):
         embed, view, found = await self.answer(
             question, None, asker_id=message.author.id, deletable=True
         )
-        view = record_answer(self.bot, found, guild_id=message.guild.id,
+        guild_id = message.guild.id if message.guild is not None else None
+        view = record_answer(self.bot, found, guild_id=guild_id,
                              asker_id=message.author.id, view=view)
         kwargs: dict[str, Any] = {"embed": embed}
         if view is not None:

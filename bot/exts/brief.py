@@ -8,9 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.formatting import NO_MENTIONS, brief_embed
+from bot.formatting.posts import brief_embed
+from bot.formatting.text import NO_MENTIONS
 from bot.params import PostTitle
-from bot.views import delete_only_view
+from bot.ui.results import delete_only_view
 from index.models import Post
 
 if TYPE_CHECKING:

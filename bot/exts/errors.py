@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.formatting import NO_MENTIONS, message_content
+from bot.formatting.text import NO_MENTIONS, message_content
 from bot.params import UserError
 
 if TYPE_CHECKING:

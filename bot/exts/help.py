@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.formatting import COLOUR_INFO, NO_MENTIONS, escape, fit_embed
+from bot.formatting.text import COLOUR_INFO, NO_MENTIONS, escape, fit_embed
 
 if TYPE_CHECKING:
     from bot.client import Briefbot

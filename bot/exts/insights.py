@@ -24,11 +24,12 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.exts.reindex import is_moderator
-from bot.feedback import VOTE_PREFIX
-from bot.formatting import NO_MENTIONS, escape, message_content
-from bot.insights_format import digest_embed, explain_embed, insights_pages
+from bot.formatting.insights import digest_embed, explain_embed, insights_pages
+from bot.formatting.text import NO_MENTIONS, escape, message_content
 from bot.insights_store import Digest, InsightsStore, utcnow, week_of
 from bot.params import UserError
+from bot.ui.pager import Pager
+from bot.ui.votes import VOTE_PREFIX
 from index.explain import explain
 from index.insights import InsightsReport, broken_citations, build_report
 
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 300.0
 DIGEST_DAYS = 7
-PAGER_SECONDS = 600.0
 EXPLAIN = "Explain this answer"
 _UNESCAPE = re.compile(r"\\(.)")
 OFF = ("The question log is turned off on this bot (`BRIEFBOT_INSIGHTS=false`), so there is "
@@ -48,35 +48,6 @@ OFF = ("The question log is turned off on this bot (`BRIEFBOT_INSIGHTS=false`), 
 
 def _nonce(guild_id: int, channel_id: int, week: str) -> str:
     return hashlib.sha1(f"digest:{guild_id}:{channel_id}:{week}".encode()).hexdigest()[:25]
-
-
-class Pager(discord.ui.View):
-    """◀ ▶ through the pages of a private /insights reply (only its reader sees it)."""
-
-    def __init__(self, pages: list[discord.Embed], timeout: float = PAGER_SECONDS) -> None:
-        super().__init__(timeout=timeout)
-        self.pages = pages
-        self.page = 0
-        self._enable()
-
-    def _enable(self) -> None:
-        self.back.disabled = self.page == 0
-        self.forward.disabled = self.page >= len(self.pages) - 1
-
-    async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
-        self.page = max(0, min(self.page + step, len(self.pages) - 1))
-        self._enable()
-        await interaction.response.edit_message(embed=self.pages[self.page], view=self,
-                                                allowed_mentions=NO_MENTIONS)
-
-    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
-    async def back(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
-        await self._turn(interaction, -1)
-
-    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.primary)
-    async def forward(self, interaction: discord.Interaction[Any],
-                      _: discord.ui.Button[Any]) -> None:
-        await self._turn(interaction, 1)
 
 
 class Insights(commands.Cog):

@@ -8,9 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.formatting import NO_MENTIONS, latest_embed
+from bot.formatting.posts import latest_embed
+from bot.formatting.text import NO_MENTIONS
 from bot.params import Category
-from bot.views import delete_only_view
+from bot.ui.results import delete_only_view
 
 if TYPE_CHECKING:
     from bot.client import Briefbot

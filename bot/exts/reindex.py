@@ -14,18 +14,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.alert_views import add_held_field
-from bot.feedback import cited_sections_gone
-from bot.formatting import (
-    NO_MENTIONS,
-    escape,
-    fit_embed,
-    message_content,
-    reindex_embed,
-    reindex_failed_embed,
-)
-from bot.insights_format import add_broken_field
+from bot.formatting.alerts import add_held_field
+from bot.formatting.insights import add_broken_field
+from bot.formatting.reindex import reindex_embed, reindex_failed_embed
+from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content
 from bot.params import UserError
+from index.insights import BrokenCitation, broken_citations
 from index.service import ReindexInProgress
 
 if TYPE_CHECKING:
@@ -46,6 +40,19 @@ def is_moderator(interaction: discord.Interaction[Any], role_name: str | None) -
         return False
     wanted = role_name.strip().lstrip("@").casefold()
     return any(r.name.casefold() == wanted or str(r.id) == wanted for r in interaction.user.roles)
+
+
+async def cited_sections_gone(bot: Briefbot, guild_id: int | None) -> list[BrokenCitation]:
+    """Sections this server's answers cited that the served index no longer has (after a
+    reindex: removed posts, removed or renamed headings). Empty with the log off."""
+    store, index = bot.insights, bot.service.current
+    if store is None or index is None or guild_id is None:
+        return []
+    try:
+        return broken_citations(await store.cited(guild_id), index)
+    except Exception:  # the reindex reply matters more than this list
+        log.exception("could not check the cited sections against the new index")
+        return []
 
 
 def _moderators_only(interaction: discord.Interaction[Any]) -> bool:

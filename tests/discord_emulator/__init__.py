@@ -17,7 +17,7 @@ Quick reference (see the docstrings for details)::
 The pytest fixture ``emulator`` lives in ``discord_emulator.fixtures``.
 """
 
-from .payloads import ApiError
+from .default_world import DEFAULT_TOKEN, DefaultIds, DefaultWorld
 from .records import (
     EPHEMERAL,
     Call,
@@ -30,11 +30,8 @@ from .records import (
 )
 from .server import DiscordEmulator
 from .state import (
-    DEFAULT_TOKEN,
     Channel,
     ChannelType,
-    DefaultIds,
-    DefaultWorld,
     Guild,
     Intent,
     Member,
@@ -43,6 +40,7 @@ from .state import (
     User,
     World,
 )
+from .validation import ApiError
 
 __all__ = [
     "DEFAULT_TOKEN",

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from .default_world import DefaultWorld
 from .server import DiscordEmulator
-from .state import DefaultWorld
 
 
 @pytest.fixture

@@ -23,12 +23,17 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from .payloads import ApiError, thread_payload
+from .payloads import thread_payload
 from .records import MessageRecord
 from .state import Channel, ChannelType, Permission, User, iso_now
+from .validation import ApiError
 
 if TYPE_CHECKING:
-    from .server import DiscordEmulator
+    from collections.abc import Callable
+
+    from .gateway import GatewaySession
+    from .records import Notifier
+    from .state import World
 
 #: Discord's limits on interactions, in seconds.
 INITIAL_RESPONSE_DEADLINE = 3.0
@@ -42,7 +47,23 @@ THREAD_TYPES = (ChannelType.PUBLIC_THREAD, 12, 10)
 class LifecycleMixin:
     """Clock, token expiry, pins, embed suppression, threads, nonces and client liveness."""
 
-    def _init_lifecycle(self: DiscordEmulator) -> None:
+    if TYPE_CHECKING:  # what the mixin uses of DiscordEmulator (server.py), for the type checker
+        world: World
+        session: GatewaySession | None
+        interaction_deadline: float | None
+        _clients: list[tuple[Any, asyncio.Task[Any]]]
+        _notifier: Notifier
+
+        async def dispatch(self, event: str, data: dict[str, Any], *,
+                           respect_intents: bool = False) -> int | None: ...
+        async def wait_until(self, predicate: Callable[[], Any], *, timeout: float = 5.0,
+                             what: str = "condition") -> Any: ...
+        def _default_user(self) -> User: ...
+        def _resolve_channel(self, channel: Channel | int | None) -> Channel: ...
+        def _resolve_message(self, message: MessageRecord | int) -> MessageRecord: ...
+        def _gateway_user_message(self, record: MessageRecord) -> dict[str, Any]: ...
+
+    def _init_lifecycle(self) -> None:
         #: Seconds added to the emulator's clock (see :meth:`advance_clock`): lets a test make
         #: interaction tokens expire without sleeping. The bot's own clock is not touched.
         self.clock_offset = 0.0
@@ -53,22 +74,22 @@ class LifecycleMixin:
         self._nonces: dict[tuple[int, int, str], tuple[float, MessageRecord]] = {}
 
     # ------------------------------------------------------------------ the clock
-    def now(self: DiscordEmulator) -> float:
+    def now(self) -> float:
         """The emulator's monotonic clock: the loop's time plus :attr:`clock_offset`."""
         return asyncio.get_running_loop().time() + self.clock_offset
 
-    def advance_clock(self: DiscordEmulator, seconds: float) -> None:
+    def advance_clock(self, seconds: float) -> None:
         """Move the emulator's clock forward, e.g. ``advance_clock(16 * 60)`` expires every
         interaction token issued so far."""
         self.clock_offset += seconds
 
-    def _check_token_age(self: DiscordEmulator, handle: Any) -> None:
+    def _check_token_age(self, handle: Any) -> None:
         if self.token_lifetime is None:
             return
         if self.now() - handle.created_monotonic > self.token_lifetime:
             raise ApiError(401, 50027, "Invalid Webhook Token")
 
-    def _check_initial_response(self: DiscordEmulator, handle: Any, call: Any) -> None:
+    def _check_initial_response(self, handle: Any, call: Any) -> None:
         age = self.now() - handle.created_monotonic
         too_late = self.interaction_deadline is not None and age > self.interaction_deadline
         expired = self.token_lifetime is not None and age > self.token_lifetime
@@ -77,7 +98,7 @@ class LifecycleMixin:
             raise ApiError(404, 10062, "Unknown interaction")
 
     # -------------------------------------------------------------- enforce_nonce
-    def _nonce_duplicate(self: DiscordEmulator, channel: Channel, author: User,
+    def _nonce_duplicate(self, channel: Channel, author: User,
                          body: dict) -> MessageRecord | None:
         nonce = body.get("nonce")
         if nonce is None or not body.get("enforce_nonce"):
@@ -88,19 +109,19 @@ class LifecycleMixin:
             return seen[1]
         return None
 
-    def _remember_nonce(self: DiscordEmulator, record: MessageRecord, body: dict) -> None:
+    def _remember_nonce(self, record: MessageRecord, body: dict) -> None:
         if body.get("nonce") is not None and body.get("enforce_nonce"):
             key = (record.channel_id, record.author_id, str(body["nonce"]))
             self._nonces[key] = (self.now(), record)
 
     # ----------------------------------------------------------- users' actions
-    async def _user_update(self: DiscordEmulator, record: MessageRecord) -> None:
+    async def _user_update(self, record: MessageRecord) -> None:
         if self.session is not None and not record.ephemeral:
             await self.dispatch("MESSAGE_UPDATE", self._gateway_user_message(record),
                                 respect_intents=True)
         self._notifier.notify()
 
-    async def pin_message(self: DiscordEmulator, message: MessageRecord | int, *,
+    async def pin_message(self, message: MessageRecord | int, *,
                           pinned: bool = True) -> MessageRecord:
         """Someone (un)pins a message: MESSAGE_UPDATE with ``pinned`` and CHANNEL_PINS_UPDATE."""
         record = self._resolve_message(message)
@@ -115,7 +136,7 @@ class LifecycleMixin:
             await self.dispatch("CHANNEL_PINS_UPDATE", data, respect_intents=True)
         return record
 
-    async def suppress_embeds(self: DiscordEmulator, message: MessageRecord | int, *,
+    async def suppress_embeds(self, message: MessageRecord | int, *,
                               suppress: bool = True) -> MessageRecord:
         """Someone hides a message's link previews/embeds (the ✕ on an embed)."""
         record = self._resolve_message(message)
@@ -130,7 +151,7 @@ class LifecycleMixin:
         await self._user_update(record)
         return record
 
-    async def create_thread(self: DiscordEmulator, parent: Channel | int, name: str, *,
+    async def create_thread(self, parent: Channel | int, name: str, *,
                             owner: User | None = None) -> Channel:
         """A member starts a public thread in ``parent``: THREAD_CREATE (the bot is told about
         every thread it can see, as Discord does with the GUILDS intent)."""
@@ -147,7 +168,7 @@ class LifecycleMixin:
         return thread
 
     # ----------------------------------------------------------------- liveness
-    def dead_clients(self: DiscordEmulator) -> list[tuple[Any, BaseException | None]]:
+    def dead_clients(self) -> list[tuple[Any, BaseException | None]]:
         """Clients a test started whose ``start()`` task ended: (client, what it raised)."""
         dead = []
         for client, task in self._clients:
@@ -156,14 +177,14 @@ class LifecycleMixin:
                 dead.append((client, exc))
         return dead
 
-    def assert_clients_alive(self: DiscordEmulator) -> None:
+    def assert_clients_alive(self) -> None:
         """Fail when a started client died (an exception escaped its gateway loop)."""
         dead = self.dead_clients()
         if dead:
             reasons = "; ".join(f"{type(c).__name__}: {exc!r}" for c, exc in dead)
             raise AssertionError(f"the client task is no longer running: {reasons}")
 
-    async def wait_for_dispatch(self: DiscordEmulator, event: str, *, after: int = 0,
+    async def wait_for_dispatch(self, event: str, *, after: int = 0,
                                 timeout: float = 5.0) -> dict:
         """The first dispatch of ``event`` with a sequence number above ``after``."""
         def find() -> dict | None:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .payloads import walk_components
+from .validation import walk_components
 
 if TYPE_CHECKING:
     from .server import DiscordEmulator
@@ -242,7 +242,7 @@ class MessageRecord:
 class InteractionHandle:
     """Tracks one interaction the emulator dispatched: its callback, follow-ups, edits."""
 
-    def __init__(self, emulator: DiscordEmulator, payload: dict, user: User,
+    def __init__(self, emulator: DiscordEmulator[Any], payload: dict, user: User,
                  target_message: MessageRecord | None = None) -> None:
         self.emulator = emulator
         self.payload = payload

@@ -2,6 +2,22 @@
 
 The real discord.py client talks to it over TCP. See ``__init__.py`` for the API
 summary and ``DiscordEmulator.configure_discord`` for how discord.py is pointed here.
+
+Why one long module (~2,200 lines): it is one class, :class:`DiscordEmulator`, whose every part
+reads and writes the same recorded state (calls, messages, interactions, the gateway session)
+and shares the same helpers (look-ups, permission checks, message creation, gateway echo).
+Split into mixins, each module would have to redeclare for the type checker the dozen or more
+members it uses of the others (as ``lifecycle.py`` does for its few), so a reader would follow
+names across files instead of down one; the pure parts already live apart (``payloads``,
+``validation``, ``records``, ``state``, ``gateway``, ``lifecycle``). Its sections, in order:
+
+- basics, discord.py wiring, recordings (waits and look-ups for tests), fault injection;
+- REST: the route table and dispatch, then the routes by resource — commands, messages core
+  and their gateway echo, channels (messages, reactions, typing), guilds, interactions
+  (callbacks, ``@original``, follow-ups);
+- gateway: the websocket, IDENTIFY/RESUME, and gateway control (reconnects, invalidation);
+- what users do (tests drive these): messages, reactions, slash commands, autocomplete,
+  context menus, buttons, selects and modals.
 """
 
 from __future__ import annotations
@@ -18,29 +34,24 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, Self, cast, overload
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
+from typing_extensions import TypeVar
 
+from .default_world import DefaultWorld
 from .gateway import GatewayConnection, GatewaySession, Op
 from .lifecycle import LifecycleMixin, thread_permission
 from .payloads import (
-    ApiError,
     application_payload,
     channel_payload,
     client_user_payload,
-    computed_mentions,
     emoji_payload,
     guild_create_payload,
     guild_payload,
-    invalid_form,
     member_payload,
     role_payload,
     user_payload,
-    validate_choices,
-    validate_commands,
-    validate_message,
-    walk_components,
 )
 from .records import (
     EPHEMERAL,
@@ -57,7 +68,6 @@ from .records import (
 from .state import (
     Channel,
     ChannelType,
-    DefaultWorld,
     Guild,
     Intent,
     Permission,
@@ -65,6 +75,15 @@ from .state import (
     User,
     World,
     iso_now,
+)
+from .validation import (
+    ApiError,
+    computed_mentions,
+    invalid_form,
+    validate_choices,
+    validate_commands,
+    validate_message,
+    walk_components,
 )
 
 API_VERSION = 10
@@ -135,13 +154,25 @@ class DroppedConnections:
         return len(self.calls) < self.times and call.matches(self.method, self.pattern)
 
 
-class DiscordEmulator(LifecycleMixin):
+#: The world an emulator serves; bare ``DiscordEmulator`` means the default one, so tests can
+#: use its named guild, channels and users (``emulator.world.news``) with their types.
+WorldT = TypeVar("WorldT", bound=World, default=DefaultWorld)
+
+
+class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
     """Fake Discord on 127.0.0.1. Use as ``async with DiscordEmulator() as emu:`` or via
     the ``emulator`` pytest fixture (``fixtures.py``)."""
 
-    def __init__(self, world: World | None = None, *, heartbeat_interval: float = 1.0,
+    @overload
+    def __init__(self: DiscordEmulator[DefaultWorld], world: None = None, *,
+                 heartbeat_interval: float = 1.0, host: str = "127.0.0.1") -> None: ...
+    @overload
+    def __init__(self, world: WorldT, *, heartbeat_interval: float = 1.0,
+                 host: str = "127.0.0.1") -> None: ...
+    def __init__(self, world: WorldT | None = None, *, heartbeat_interval: float = 1.0,
                  host: str = "127.0.0.1") -> None:
-        self.world: World = world if world is not None else DefaultWorld()
+        # Without a world the overloads make WorldT the DefaultWorld built here.
+        self.world: WorldT = world if world is not None else cast(WorldT, DefaultWorld())
         self.host = host
         #: Seconds, sent in HELLO (as ms). Changing it affects the next connection.
         self.heartbeat_interval = heartbeat_interval
@@ -163,7 +194,7 @@ class DiscordEmulator(LifecycleMixin):
         #: The most recently IDENTIFYed (or RESUMEd) session; dispatch targets it.
         self.session: GatewaySession | None = None
         self.identifies = 0
-        self.presence_updates: list[dict] = []
+        self.presence_updates: list[dict | None] = []
         #: Dispatches dropped because the session's intents exclude them.
         self.filtered_events: list[tuple[str, dict]] = []
         self.attachments: dict[int, UploadedFile] = {}
@@ -234,7 +265,7 @@ class DiscordEmulator(LifecycleMixin):
     def gateway_url(self) -> str:
         return f"ws://{self.host}:{self.port}/"
 
-    async def start(self) -> DiscordEmulator:
+    async def start(self) -> Self:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", r"/api/v{version:\d+}/{tail:.*}", self._rest)
         app.router.add_get("/attachments/{channel}/{aid}/{filename}", self._cdn)
@@ -263,7 +294,7 @@ class DiscordEmulator(LifecycleMixin):
             self._runner = None
         self._exit_stack.close()
 
-    async def __aenter__(self) -> DiscordEmulator:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -276,7 +307,7 @@ class DiscordEmulator(LifecycleMixin):
 
     # ============================================================ discord.py wiring
     @contextlib.contextmanager
-    def configure_discord(self) -> Iterator[DiscordEmulator]:
+    def configure_discord(self) -> Iterator[Self]:
         """Point discord.py at this emulator, restoring the originals on exit.
 
         discord.py 2.7 has no base-URL option: REST URLs come from ``Route.BASE`` (the
@@ -516,7 +547,7 @@ class DiscordEmulator(LifecycleMixin):
     # ======================================================================== REST
     def _build_routes(self) -> list[tuple[str, re.Pattern, Callable, bool, str]]:
         app, snow, tok = r"(\d+)", r"(\d+)", r"([^/]+)"
-        table = [
+        table: list[tuple[str, str, Callable[..., Any], bool]] = [
             ("GET", r"/gateway", self._get_gateway, False),
             ("GET", r"/gateway/bot", self._get_gateway_bot, True),
             ("GET", r"/users/@me", self._get_me, True),
@@ -585,7 +616,9 @@ class DiscordEmulator(LifecycleMixin):
             payload = None
             reader = await request.multipart()
             async for part in reader:
-                data = await part.read(decode=False)  # type: ignore[union-attr]
+                if not isinstance(part, BodyPartReader):
+                    continue  # a nested multipart: discord.py never sends one
+                data = await part.read(decode=False)
                 if part.name == "payload_json":
                     payload = json.loads(data)
                 else:
@@ -751,12 +784,13 @@ class DiscordEmulator(LifecycleMixin):
         return record
 
     def _require_bot_perms(self, channel: Channel, needed: int) -> None:
-        if channel.guild_id is None:
+        guild_id = channel.guild_id
+        if guild_id is None:
             return
         if channel.type == ChannelType.PUBLIC_THREAD and channel.parent_id:
             # A thread has the permissions of its parent, with its own right to send.
             channel, needed = self._channel_or_404(channel.parent_id), thread_permission(needed)
-        perms = self.world.permissions_for(channel.guild_id, self.bot.id, channel.id)
+        perms = self.world.permissions_for(guild_id, self.bot.id, channel.id)
         if not perms & Permission.VIEW_CHANNEL:
             raise ApiError(403, 50001, "Missing Access")
         if perms & needed != needed:
@@ -2140,7 +2174,8 @@ class DiscordEmulator(LifecycleMixin):
         payload = self._interaction_payload(3, data, user=u, channel=channel, message=record)
         return await self._dispatch_interaction(payload, u, record)
 
-    async def submit_modal(self, opened_by: InteractionHandle, values: dict[str, str], *,
+    async def submit_modal(self, opened_by: InteractionHandle,
+                           values: dict[str, str | list[str]], *,
                            user: User | int | None = None) -> InteractionHandle:
         """Submit the modal that ``opened_by`` responded with (callback type 9), with
         text-input values by custom_id (INTERACTION_CREATE type 5)."""

@@ -17,17 +17,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.alert_views import AskAboutPostButton, add_held_field
 from bot.alerts_store import AlertStore, HeldPost
-from bot.formatting import (
-    NO_MENTIONS,
-    SubscriptionInfo,
-    escape,
-    fit_embed,
-    message_content,
-    subscriptions_embed,
-)
+from bot.formatting.alerts import SubscriptionInfo, add_held_field, subscriptions_embed
+from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content
 from bot.params import Category, UserError
+from bot.ui.alerts import AskAboutPostButton
 from index.models import IndexReport, LoadIssue
 
 from .delivery import RETRY_DELAYS, Delivery

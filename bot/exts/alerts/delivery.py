@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from bot.alert_views import alert_view
 from bot.alerts_store import AlertStore, Pending, Subscription
-from bot.formatting import alert_content, alert_embed, alert_mentions, alert_summary_embed
+from bot.formatting.alerts import alert_content, alert_embed, alert_mentions, alert_summary_embed
+from bot.ui.alerts import alert_view
 from index.models import Post
 
 if TYPE_CHECKING:
@@ -159,6 +159,7 @@ class Delivery:
             return Sent.OK
         role_id = self._role_to_ping(sub)
         site = self.bot.site_name
+        message: dict[str, Any]
         if len(found) > self.bot.settings.alert_flood_limit:
             message = {
                 "content": alert_content(role_id),

@@ -5,7 +5,7 @@
 button, the vote button is a ``DynamicItem`` registered on the bot whose custom id carries the
 answer's id in the log and the asker's user id (the id lives only in the message, never in the
 log), so votes work for as long as the message exists, also after a restart. Views only render
-it, for the reason given in ``bot.views``.
+it (see :mod:`bot.ui.rendered`).
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from index.insights import BrokenCitation, broken_citations
+from bot.formatting.text import NO_MENTIONS
 from index.models import Answer
 
-from .formatting import NO_MENTIONS
+from .rendered import RenderedOnly
 
 if TYPE_CHECKING:
-    from .client import Briefbot
-    from .insights_store import InsightsStore
+    from bot.client import Briefbot
+    from bot.insights_store import InsightsStore
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
     ) -> VoteButton:
         return cls(int(match["answer"]), int(match["asker"]), match["vote"] == "up")
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.asker_id:
             await interaction.response.send_message(THANKS_OTHERS, ephemeral=True,
                                                     allowed_mentions=NO_MENTIONS)
@@ -76,18 +76,11 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
-class RenderedVote(discord.ui.Button[Any]):
-    """The vote button as a view shows it; ``VoteButton`` (registered on the bot) handles clicks."""
-
-    def is_dispatchable(self) -> bool:
-        return False
-
-
 def vote_buttons(answer_id: int, asker_id: int) -> list[discord.ui.Button[Any]]:
     buttons: list[discord.ui.Button[Any]] = []
     for helpful in (True, False):
         template = VoteButton(answer_id, asker_id, helpful).item
-        buttons.append(RenderedVote(style=template.style, emoji=template.emoji,
+        buttons.append(RenderedOnly(style=template.style, emoji=template.emoji,
                                     label=template.label, custom_id=template.custom_id))
     return buttons
 
@@ -110,16 +103,3 @@ def record_answer(
     for button in vote_buttons(answer_id, asker_id):
         view.add_item(button)
     return view
-
-
-async def cited_sections_gone(bot: Briefbot, guild_id: int | None) -> list[BrokenCitation]:
-    """Sections this server's answers cited that the served index no longer has (after a
-    reindex: removed posts, removed or renamed headings). Empty with the log off."""
-    store, index = bot.insights, bot.service.current
-    if store is None or index is None or guild_id is None:
-        return []
-    try:
-        return broken_citations(await store.cited(guild_id), index)
-    except Exception:  # the reindex reply matters more than this list
-        log.exception("could not check the cited sections against the new index")
-        return []

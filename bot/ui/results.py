@@ -2,8 +2,7 @@
 
 The delete button works for as long as the message exists, also after a restart: it is a
 ``DynamicItem`` registered on the bot, whose custom id carries the asker's user id. Views only
-*render* it (see :class:`_RenderedOnly`), because discord.py unregisters a dynamic item class when
-any view that contains an instance of it stops — which every answer's view does on timeout.
+*render* it (see :mod:`bot.ui.rendered` for why).
 """
 
 from __future__ import annotations
@@ -17,8 +16,11 @@ from typing import Any
 
 import discord
 
-from bot.formatting import NO_MENTIONS, Page, answer_embed, page_count
+from bot.formatting.answers import Page, answer_embed, page_count
+from bot.formatting.text import NO_MENTIONS
 from index.models import Answer
+
+from .rendered import RenderedOnly
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class DeleteAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         )
         return False
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         # Deferring a component interaction makes "the original response" the message the button
         # is on; deleting it through the interaction token needs no channel permission.
         await interaction.response.defer()
@@ -72,16 +74,9 @@ class DeleteAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                  interaction.user.id)
 
 
-class _RenderedOnly(discord.ui.Button[Any]):
-    """A button a view shows but never handles itself (a dynamic item handles its clicks)."""
-
-    def is_dispatchable(self) -> bool:
-        return False
-
-
 def delete_button(asker_id: int) -> discord.ui.Button[Any]:
     template = DeleteAnswerButton(asker_id).item
-    return _RenderedOnly(
+    return RenderedOnly(
         style=template.style, emoji=template.emoji, label=template.label,
         custom_id=template.custom_id,
     )
@@ -181,9 +176,12 @@ class ResultsView(discord.ui.View):
         if latest is not None and discord.utils.utcnow() - latest.created_at < TOKEN_LIFETIME:
             yield latest.edit_original_response
         message = self.message
-        if message is not None and not message.flags.ephemeral:
+        channel = message.channel if message is not None else None
+        # (A bot is never in a group DM, the one channel without partial messages.)
+        if (message is not None and not message.flags.ephemeral
+                and not isinstance(channel, discord.GroupChannel | None)):
             # Through the channel: a plain message, never the token an InteractionMessage uses.
-            yield message.channel.get_partial_message(message.id).edit
+            yield channel.get_partial_message(message.id).edit
 
     async def on_timeout(self) -> None:
         self.previous.disabled = True

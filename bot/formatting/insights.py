@@ -13,7 +13,7 @@ import discord
 from index.explain import FIELD_NAMES, Explanation, PassageWhy
 from index.insights import BrokenCitation, Citation, InsightsReport
 
-from .formatting import (
+from .text import (
     COLOUR_INFO,
     DESCRIPTION_MAX,
     FIELD_VALUE_MAX,

@@ -2,7 +2,7 @@
 
 Alerts stay in channels for good, so the button must keep working after restarts: it is a
 ``DynamicItem`` registered on the bot whose custom id carries the post. Alert messages only
-*render* it (see ``bot.views`` for why views must not hold dynamic item instances).
+*render* it (see :mod:`bot.ui.rendered`).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.formatting import NO_MENTIONS, escape, message_content, truncate_plain
-from bot.views import answer_view, show_answer
+from bot.formatting.text import NO_MENTIONS, message_content, truncate_plain
 from index.models import Post, SearchFilters
 
+from .rendered import RenderedOnly
+from .results import answer_view, show_answer
+
 if TYPE_CHECKING:
-    from bot.alerts_store import HeldPost
     from bot.client import Briefbot
     from index.search import SearchIndex
 
@@ -46,30 +47,9 @@ def find_post(index: SearchIndex, key: str) -> Post | None:
     return next((p for p in index.posts if post_button_key(p.id) == key), None)
 
 
-def add_held_field(embed: discord.Embed, held: list[HeldPost]) -> None:
-    """List posts held back from alerts (their front matter needs fixing) on an embed."""
-    if not held:
-        return
-    lines = [f"• {escape(h.post_id)}: {escape(h.reason)}" for h in held]
-    embed.add_field(
-        name=f"Not announced until fixed ({len(held)})",
-        value="These new posts only loaded by recovering broken front matter; each is "
-              "announced once it loads cleanly.\n" + "\n".join(lines),
-        inline=False,
-    )
-
-
-
-class _RenderedOnly(discord.ui.Button[Any]):
-    """Shown under an alert; clicks are handled by :class:`AskAboutPostButton`."""
-
-    def is_dispatchable(self) -> bool:
-        return False
-
-
 def alert_view(post_id: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(_RenderedOnly(
+    view.add_item(RenderedOnly(
         style=discord.ButtonStyle.primary,
         emoji="❓",
         label="Ask about this post",
@@ -96,7 +76,7 @@ class AskAboutPostButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
     ) -> AskAboutPostButton:
         return cls(match["key"])
 
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast("Briefbot", interaction.client)
         post = find_post(bot.index, self.key)
         if post is None:
@@ -149,7 +129,10 @@ class AskAboutPostModal(discord.ui.Modal):
         await show_answer(interaction, embed, view)
         log.info("answered %r about %s for %s", question[:80], self.post.id, interaction.user.id)
 
-    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:
+    # discord.ui.Modal.on_error's own signature (no item); mypy compares it with BaseView's.
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], error: Exception, /,
+    ) -> None:
         from bot.exts.errors import reply_ephemeral  # the one wording of "something went wrong"
 
         log.error("answering a question about %s failed", self.post.id, exc_info=error)

@@ -1,0 +1,87 @@
+"""What the ``briefbot`` command line prints: answers for a terminal or as JSON.
+
+Post text reaches the user's terminal here, so it is stripped of escape sequences and control
+characters first (a post must not drive the terminal), and taken literally by Rich's markup.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.markup import escape
+
+if TYPE_CHECKING:
+    from index.models import Answer
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The answer as JSON: ``headline`` is the text shown first, each result's ``snippet`` the
+    text shown under its citation as read (``snippet_markdown``: with its bold marks)."""
+    from index.answers import shown_text
+
+    data = answer.model_dump(mode="json", by_alias=True)
+    if answer.declined:
+        data["headline"] = ""
+    for result in data["results"]:
+        result["snippet_markdown"] = result["snippet"]
+        result["snippet"] = shown_text(result["snippet"])
+    return data
+
+
+# Terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL", other ESC pairs), then any
+# other control character but newline and tab: post text must not drive the user's terminal.
+# (Snippets are Markdown, with "[" escaped as "\[".)
+_ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\\?\[[0-?]*[ -/]*[@-~]|\x1b\\?\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+C1_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in range(0x80, 0xA0)}
+
+
+def terminal_text(text: str) -> str:
+    """``text`` without terminal escape sequences or control characters."""
+    if text.isprintable():
+        return text
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+def safe_markup(text: object) -> str:
+    """Post text for Rich markup: no control sequences, and ``[`` taken literally."""
+    return escape(terminal_text(str(text)))
+
+
+def print_answer(answer: Answer) -> None:
+    from rich.markdown import Markdown
+
+    from index.answers import escape_markdown
+
+    if answer.declined:
+        console.print(f"[bold yellow]{safe_markup(answer.message)}[/]")
+        if answer.suggestions:
+            console.print("Closest posts:")
+            for ref in answer.suggestions:
+                line = f"  • {ref.title} ({ref.date}) {ref.url}"
+                console.print(terminal_text(line), markup=False)
+        return
+    headline = terminal_text(escape_markdown(answer.headline))
+    console.print(Markdown(f"> {headline} [{answer.headline_from + 1}]"))
+    console.print()
+    for n, result in enumerate(answer.results, 1):
+        section = f" — {result.heading}" if result.heading else ""
+        if result.part:
+            section += f" ({result.part})"
+        title = safe_markup(f"[{n}] {result.title}{section}")
+        console.print(f"[bold]{title}[/] [dim]({result.date})[/]")
+        console.print(f"    {terminal_text(result.url)}", style="cyan", markup=False)
+        console.print(Markdown(terminal_text(result.snippet)))
+        if result.also_in:
+            also = "; ".join(f"{ref.title} ({ref.date})" for ref in result.also_in)
+            console.print(f"    also in: {terminal_text(also)}", style="dim", markup=False)
+        console.print()

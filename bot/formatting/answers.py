@@ -1,0 +1,120 @@
+"""Answers to questions: the headline, numbered citations, pages, and the polite decline.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import discord
+
+from index.models import Answer, SearchResult
+
+from .text import (
+    COLOUR_ANSWER,
+    COLOUR_DECLINED,
+    DESCRIPTION_MAX,
+    blocks_within,
+    day_label,
+    escape,
+    fit_embed,
+    link,
+    plain,
+    post_lines,
+    truncate,
+)
+
+
+def _citation_label(result: SearchResult) -> str:
+    label = f"{result.title} › {result.heading}" if result.heading else result.title
+    return f"{label} ({result.part})" if result.part else label
+
+
+def _also_in(result: SearchResult) -> str:
+    """"Also in" links to other posts telling the same story (a digest and a brief)."""
+    if not result.also_in:
+        return ""
+    links = ", ".join(f"{link(ref.title, ref.url)} · {day_label(ref.date)}"
+                      for ref in result.also_in)
+    return f"\n-# Also in {links}"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which slice of an answer's results one message shows."""
+
+    number: int  # from 0
+    size: int
+
+    def slice(self, total: int) -> range:
+        start = self.number * self.size
+        return range(start, min(start + self.size, total))
+
+
+def page_count(answer: Answer, size: int) -> int:
+    return max(1, math.ceil(len(answer.results) / size))
+
+
+def answer_embed(
+    answer: Answer,
+    page: Page = Page(0, 3),
+    *,
+    site_name: str = "",
+    note: str = "",
+) -> discord.Embed:
+    """An answered question: the headline first, then numbered, linked citations.
+
+    Later pages (the "More results" button) list further passages with their global numbers.
+    ``note`` is a short remark shown under the citations (e.g. that a long question was shortened).
+    """
+    if answer.declined or not answer.results:
+        return declined_embed(answer, site_name=site_name)
+    shown = page.slice(len(answer.results))
+    blocks = []
+    for n in shown:
+        result = answer.results[n]
+        cite = (f"**[{n + 1}]** {link(_citation_label(result), result.url)} · "
+                f"{day_label(result.date)}")
+        snippet = truncate(result.snippet, 700)
+        block = f"{cite}\n{snippet}" if snippet else cite
+        blocks.append(block + _also_in(result))
+    header = ""
+    if page.number == 0:
+        # The headline: the sentence (or two) extraction chose as the answer, cited by the
+        # number of the result it was taken from.
+        source = min(max(answer.headline_from, 0), len(answer.results) - 1)
+        best = answer.results[source]
+        sentence = truncate(escape(plain(answer.headline or best.best_sentence or best.text)), 700)
+        header = f"> {sentence} **[{source + 1}]**" if sentence else ""
+    if note:
+        blocks.append(f"-# {escape(plain(note))}")
+    description = blocks_within(header, blocks, DESCRIPTION_MAX)
+    pages = page_count(answer, page.size)
+    footer = f"Page {page.number + 1} of {pages} · " if pages > 1 else ""
+    footer += f"{len(answer.results)} cited passage{'s' if len(answer.results) != 1 else ''}"
+    if site_name:
+        footer += f" · {site_name}"
+    embed = discord.Embed(
+        title=escape(plain(answer.question)) or "Your question",
+        description=description,
+        colour=COLOUR_ANSWER,
+    )
+    embed.set_footer(text=footer)
+    return fit_embed(embed)
+
+
+def declined_embed(answer: Answer, *, site_name: str = "") -> discord.Embed:
+    """A question the content does not cover: say so plainly and offer the closest posts."""
+    where = f" on {escape(site_name)}" if site_name else ""
+    message = escape(answer.message or "The content doesn't seem to cover that.")
+    text = f"**Not covered{where}.** {message}"
+    if answer.suggestions:
+        text = blocks_within(text, ["The closest posts:", *post_lines(answer.suggestions)],
+                              DESCRIPTION_MAX).replace("\n\n• ", "\n• ")
+    embed = discord.Embed(
+        title=escape(plain(answer.question)) or "Your question",
+        description=text,
+        colour=COLOUR_DECLINED,
+    )
+    embed.set_footer(text="Try other words, or read a post with /brief")
+    return fit_embed(embed)
