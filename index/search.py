@@ -13,8 +13,9 @@ Ranking, in order of evidence:
    the result whose place it takes: the right post comes first nine times in ten, so its other
    sections are likelier to hold the answer than the runner-up posts.
 3. A question is declined, with the closest post titles offered instead of weak matches dressed
-   up as answers, when the first passage holds few of its telling words and no post stands out
-   from the others (see ``SearchIndex.confidence``).
+   up as answers, when the best post holds too little of its weight: under 0.6 when it has a word
+   found nowhere in the content, else under 0.3 with no post standing out from the others (see
+   ``SearchIndex._not_covered``; ``SearchIndex.confidence`` is a further cut, off by default).
 
 Query terms missing from the vocabulary are treated as typos and replaced by the nearest
 vocabulary terms by edit distance (weighted down).
@@ -900,10 +901,15 @@ class SearchIndex:
         (Issue 10, round 2: the earlier single rule, under half the weight and a lead under
         1.5, wrongly declined 14 % of the answerable questions of a set written like dev.)"""
         w = self.weights
-        if not w.cover_below and not (plan.unknown and w.unknown_cover_below):
+        # (Pasted junk, a "word" too long to be one, tells nothing of the topic.)
+        unknown = bool(plan.unknown) and any(
+            len(t) <= MAX_TYPO_WORD and (self._terms.get(t) or self._term(t))[0] < 0
+            for t in plan.weight_of
+        )
+        if not w.cover_below and not (unknown and w.unknown_cover_below):
             return False
         coverage = self.post_coverage(plan, post)
-        if plan.unknown and coverage < w.unknown_cover_below:
+        if unknown and coverage < w.unknown_cover_below:
             return True
         lead = MAX_STAND_OUT
         if len(post_scores) > RUNNERS_UP and post_scores[RUNNERS_UP] > 0:
