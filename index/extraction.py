@@ -11,7 +11,6 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
   which / why / what is / yes-no*) asks for a form of answer (a date, a duration, a count, money or
   a share, a name, a place, a cause, a definition, a verdict), and a sentence stating one is
   likelier to answer than one that does not;
-- **proximity**: the question's words close together (the shortest stretch holding them);
 - **retrieval**: the passage's own rank, as a mild prior (the first passage is usually right);
 - **standing alone**: a sentence opening on a pronoun ("It did so in 2020.") takes the one
   before it; a headline is at most ``HEADLINE_WORDS`` words.
@@ -250,16 +249,13 @@ def _score(
 ) -> float:
     """A sentence's score: its share of the question's weight (focus words first), plus a
     little for question words in the sentences just before it (the subject it continues),
-    more for its words side by side, more for stating the answer's form."""
+    more for stating the answer's form. (Not for the question's words side by side: a bonus
+    for proximity favoured sentences restating the question, and cost headlines on every set.)"""
     if not n_words:
         return 0.0
     cover = _cover(found, weights, title_terms)
     cover += CONTEXT * _cover(context - found.keys(), weights, title_terms)
     cover /= total
-    if len(found) >= 2:  # proximity: the stretch holding the matched words, against its count
-        positions = sorted(found.values())
-        stretch = positions[-1] - positions[0] + 1
-        cover *= 1.0 + PROXIMITY * len(found) / stretch
     if forms:
         cover *= 1.0 + form_bonus
     if n_words < SHORT_WORDS:  # a fragment or heading rarely answers alone
@@ -270,7 +266,6 @@ def _score(
 TITLE_SHARE = 0.3  # a title word counts this much of a focus word
 CONTEXT = 0.5  # a question word in the two sentences before counts this much
 CONTEXT_SENTENCES = 2
-PROXIMITY = 0.25  # up to this much more for the question's words side by side
 SHORT_WORDS = 6
 SHORT_FACTOR = 0.7
 HEADING_PENALTY = 1e-6  # (so that a heading never wins a tie)

@@ -13,8 +13,9 @@ Ranking, in order of evidence:
    the result whose place it takes: the right post comes first nine times in ten, so its other
    sections are likelier to hold the answer than the runner-up posts.
 3. A question is declined, with the closest post titles offered instead of weak matches dressed
-   up as answers, when the first passage holds few of its telling words and no post stands out
-   from the others (see ``SearchIndex.confidence``).
+   up as answers, when the best post holds too little of its weight: under 0.6 when it has a word
+   found nowhere in the content, else under 0.3 with no post standing out from the others (see
+   ``SearchIndex._not_covered``; ``SearchIndex.confidence`` is a further cut, off by default).
 
 Query terms missing from the vocabulary are treated as typos and replaced by the nearest
 vocabulary terms by edit distance (weighted down).
@@ -64,9 +65,12 @@ class RankingWeights:
     decline_below: float = 0.0
     stand_out: float = 1.5  # power of the best post's lead over the third in the confidence
     # Decline, too, when the best post holds less than this share of the question's weight and
-    # leads the third post by less than ``cover_lead`` (0 turns it off); see ``_not_covered``.
-    cover_below: float = 0.5
-    cover_lead: float = 1.5
+    # leads the third post by less than ``cover_lead`` (0 turns it off); or, when the question
+    # has a word found nowhere in the content, less than ``unknown_cover_below``. See
+    # ``_not_covered``.
+    cover_below: float = 0.3
+    cover_lead: float = 2.0
+    unknown_cover_below: float = 0.6
     date_match: float = 0.4  # score bonus (relative) for posts dated when the question says
 
 
@@ -885,16 +889,32 @@ class SearchIndex:
         return found / total
 
     def _not_covered(self, plan: QueryPlan, post: int, post_scores: list[float]) -> bool:
-        """Whether the best post holds under ``cover_below`` of the question's weight and does
-        not stand out from the others (a lead under ``cover_lead`` over the third): a question
-        about something the site never mentions, matched on its common words."""
+        """Whether the best post holds too little of the question's weight: a question about
+        something the site never mentions, matched on its common words.
+
+        Two cases. A question with a word found nowhere in the content (and no typo of a word
+        that is) is likely about something the site does not cover: declined unless the best
+        post holds ``unknown_cover_below`` of its weight (the unknown word counted as the
+        rarest). Otherwise only when the best post holds under ``cover_below`` and does not
+        stand out from the others (a lead under ``cover_lead`` over the third): a paraphrase
+        shares few words with the post that answers it, so a low share alone is no reason.
+        (Issue 10, round 2: the earlier single rule, under half the weight and a lead under
+        1.5, wrongly declined 14 % of the answerable questions of a set written like dev.)"""
         w = self.weights
-        if not w.cover_below:
+        # (Pasted junk, a "word" too long to be one, tells nothing of the topic.)
+        unknown = bool(plan.unknown) and any(
+            len(t) <= MAX_TYPO_WORD and (self._terms.get(t) or self._term(t))[0] < 0
+            for t in plan.weight_of
+        )
+        if not w.cover_below and not (unknown and w.unknown_cover_below):
             return False
+        coverage = self.post_coverage(plan, post)
+        if unknown and coverage < w.unknown_cover_below:
+            return True
         lead = MAX_STAND_OUT
         if len(post_scores) > RUNNERS_UP and post_scores[RUNNERS_UP] > 0:
             lead = min(post_scores[0] / post_scores[RUNNERS_UP], MAX_STAND_OUT)
-        return lead < w.cover_lead and self.post_coverage(plan, post) < w.cover_below
+        return lead < w.cover_lead and coverage < w.cover_below
 
     def _result(
         self, i: int, score: float, sentence: str, snippet: str, text: str

@@ -152,3 +152,16 @@ def test_issue_examples_on_the_real_corpus(shared_corpus_index: SharedIndex) -> 
         assert not re.search(r"(?<!\\)\*\*", r["snippet"])  # shown text: no Markdown marks
     lasagna = ask_json(shared_corpus_index, "what is the recipe for lasagna?")
     assert lasagna["declined"] and lasagna["headline"] == "" and lasagna["suggestions"]
+
+
+def test_a_sentence_restating_the_question_does_not_outrank_the_answer() -> None:
+    # Both sentences hold every word of the question; the second only restates it, its words
+    # side by side. (A bonus for proximity made it the headline alone: issue 10, round 2.)
+    question = "What did the Valmora union say about crane software?"
+    passage = Evidence(
+        "The union said the new software would let Valmora cut half of the crane crews. "
+        "Reporters covered the Valmora union crane software dispute all week.",
+        title="Port news", score=10.0,
+    )
+    found = extract(question, weights(question), [passage])
+    assert "cut half of the crane crews" in found.headline

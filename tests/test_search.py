@@ -637,3 +637,18 @@ async def test_a_story_told_again_in_another_post_is_one_citation(tmp_path: Path
     cited = next(r for r in answer.results if r.heading == "What Happened")
     assert [ref.post_id for ref in cited.also_in] == ["digests/2021-12-30-year-in-review-2021.md"]
     assert cited.also_in[0].url.endswith("#ports")
+
+
+def test_a_word_the_site_never_uses_declines_a_weakly_covered_question(index: SearchIndex) -> None:
+    # "waterproof" and "klondike" appear nowhere; the best post holds about a third of the
+    # question's weight, and stands out from the third post (a lead over 1.5): declined all the
+    # same, as a question about something the site does not cover (issue 10, round 2).
+    answer = index.search("Is the avalanche warning system waterproof for klondike?")
+    assert answer.declined and not answer.results and answer.suggestions
+
+
+def test_a_paraphrase_sharing_few_words_with_its_post_is_answered(index: SearchIndex) -> None:
+    # Under half of the question's weight is in the post that answers it (a paraphrase), but
+    # every word is the site's: not declined.
+    answer = index.search("were slide forecasts better than people's")
+    assert not answer.declined and posts_of(answer)[0] == GLACIERFALL

@@ -1,0 +1,58 @@
+"""Answer quality on every question set in one run: the figures ``briefbot eval`` prints, one
+row per set, from one index build.
+
+    .venv/bin/python -m bench.answer_quality [--sets dev tune held held2] [--runs-out DIR]
+
+The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
+``tune`` is the set extraction, ranking and declining are tuned on; ``held`` and ``held2`` are run
+for these aggregate figures only (see ``bench/questions/README.md``). ``--runs-out`` writes each
+set's runs (as ``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.common import CORPUS, SHARED, base_parser, build_index, require_shared, temp_dir
+from index.evaluation import evaluate, load_questions, write_runs
+
+QUESTIONS = Path(__file__).parent / "questions"
+COLUMNS = (
+    ("hit1", "hit@1"), ("hit5", "hit@5"), ("mrr10", "MRR@10"), ("answer1", "ans@1"),
+    ("answer5", "ans@5"), ("headline", "headline"), ("first_page", "1st page"),
+    ("declined_unanswerable", "unans decl"), ("wrongly_declined", "wrong decl"),
+)
+
+
+def set_path(name: str) -> Path:
+    return SHARED / "eval" / "dev.jsonl" if name == "dev" else QUESTIONS / f"{name}.jsonl"
+
+
+def main() -> None:
+    parser = base_parser(__doc__ or "")
+    parser.add_argument("--sets", nargs="+", default=["dev", "tune", "held", "held2"])
+    parser.add_argument("--runs-out", type=Path, default=None)
+    args = parser.parse_args()
+    require_shared()
+    with temp_dir() as tmp:
+        index, _ = build_index(tmp / "bench.sqlite3", CORPUS)
+    print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
+    print(f"|---|---:|{'---:|' * len(COLUMNS)}")
+    for name in args.sets:
+        path = set_path(name)
+        if not path.exists():
+            print(f"| {name} | (no {path}) |")
+            continue
+        questions = load_questions(path)
+        report, runs = evaluate(questions, lambda q, k: index.search(q, k=k))
+        if args.runs_out:
+            write_runs(args.runs_out / f"{name}.jsonl", runs)
+        o = report.overall
+        cells = " | ".join(
+            "–" if getattr(o, key) is None else f"{getattr(o, key):.3f}" for key, _ in COLUMNS
+        )
+        print(f"| {name} | {report.questions} | {cells} |")
+
+
+if __name__ == "__main__":
+    main()
