@@ -13,7 +13,6 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from pathlib import Path
 
 from bench.common import (
     CORPUS,
@@ -26,13 +25,7 @@ from bench.common import (
     temp_dir,
     write_json,
 )
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1000
-    return float("nan")
+from bench.memory import memory_mb
 
 
 def main() -> None:
@@ -45,20 +38,20 @@ def main() -> None:
     count = 8 if args.quick else args.questions
     questions = dev_questions()[:count]
     with temp_dir() as tmp:
-        rss_start = _rss_mb()
+        rss_start = memory_mb()["rss"]
         index, _ = build_index(tmp / "bench.sqlite3", CORPUS)
         gc.collect()
-        rss_index = _rss_mb()
+        rss_index = memory_mb()["rss"]
         t0 = time.perf_counter()
         explain(index, questions[0])
         cold = time.perf_counter() - t0
         gc.collect()
-        rss_explain = _rss_mb()
+        rss_explain = memory_mb()["rss"]
         t0 = time.perf_counter()
         scorers = field_scorers(index)
         build = time.perf_counter() - t0
         gc.collect()
-        held = _rss_mb() - rss_explain  # what keeping them would cost
+        held = memory_mb()["rss"] - rss_explain  # what keeping them would cost
         del scorers
         search_s, explain_s = [], []
         for q in questions:

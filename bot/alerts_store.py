@@ -1,8 +1,7 @@
 """SQLite persistence of new-post alerts: subscriptions, seen posts and the delivery outbox.
 
-The bot's tables live in the index's database file (namespace "bot" of the numbered migrations)
-but on a connection of their own: the indexer runs long transactions on its connection, and
-statements of ours issued meanwhile would silently join them.
+The bot's tables live in the index's database file, on a connection of their own
+(``bot.database``).
 
 Exactly-once delivery rests on two rules: new posts are marked seen *in the same transaction*
 that queues their deliveries, and a delivery becomes 'delivered' only after Discord accepted the
@@ -30,11 +29,9 @@ from pathlib import Path
 
 import aiosqlite
 
-from index.migrations import migrate
 from index.models import Post
 
-MIGRATIONS = Path(__file__).with_name("migrations")
-NAMESPACE = "bot"
+from .database import open_bot_db
 
 
 def _now() -> str:
@@ -111,18 +108,7 @@ class AlertStore:
 
     @classmethod
     async def open(cls, path: Path) -> AlertStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: multi-statement writes use explicit BEGIN IMMEDIATE … COMMIT.
-        db = await aiosqlite.connect(path, timeout=30, isolation_level=None)
-        try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA synchronous=NORMAL")
-            await db.execute("PRAGMA busy_timeout=30000")
-            await migrate(db, NAMESPACE, MIGRATIONS)
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db, path)
+        return cls(await open_bot_db(path, "synchronous=NORMAL"), path)
 
     async def close(self) -> None:
         await self.db.close()

@@ -30,10 +30,6 @@ from .cli_output import (
 )
 from .settings import Settings, SettingsError, load_settings
 
-# As /ask (bot/exts/ask.py): beyond this a question is pasted text, and every unknown word in
-# it costs a typo look-up.
-MAX_QUESTION_CHARS = 1000
-
 # The index (numpy, scipy), discord.py and rich's Markdown are imported by the commands that use
 # them: `briefbot health` runs every 30 s as the container's health check, and `--help` and
 # `--version` should answer at once (tests/test_deployment.py checks what they import).
@@ -203,17 +199,9 @@ async def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def clip_question(question: str) -> tuple[str, bool]:
-    """The part of ``question`` that is searched (cut at a word), and whether it was cut."""
-    question = " ".join(question.split())
-    if len(question) <= MAX_QUESTION_CHARS:
-        return question, False
-    cut = question.rfind(" ", 0, MAX_QUESTION_CHARS + 1)
-    return question[: cut if cut > MAX_QUESTION_CHARS // 2 else MAX_QUESTION_CHARS], True
-
-
 async def cmd_ask(args: argparse.Namespace) -> int:
     from index.models import SearchFilters
+    from index.questions import clip_question
 
     question, clipped = clip_question(args.question)
     if clipped:

@@ -5,8 +5,8 @@ was declined, the post ids, titles, sections and sentences the answer cited, and
 No user ids and no channel names; the caller never logs a private question. Rows older than the
 retention period are pruned by the insights extension's watcher.
 
-Like the alerts, the tables live in the index's database file (namespace "bot" of the numbered
-migrations) on a connection of their own.
+Like the alerts, the tables live in the index's database file on a connection of their own
+(``bot.database``).
 """
 
 from __future__ import annotations
@@ -25,10 +25,9 @@ from typing import Any
 import aiosqlite
 
 from index.insights import Citation, LoggedQuestion
-from index.migrations import migrate
 from index.models import Answer
 
-from .alerts_store import MIGRATIONS, NAMESPACE
+from .database import open_bot_db
 
 log = logging.getLogger(__name__)
 
@@ -73,17 +72,7 @@ class InsightsStore:
 
     @classmethod
     async def open(cls, path: Path) -> InsightsStore:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, timeout=30, isolation_level=None)
-        try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA busy_timeout=30000")
-            await db.execute("PRAGMA foreign_keys=ON")
-            await migrate(db, NAMESPACE, MIGRATIONS)
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db, path)
+        return cls(await open_bot_db(path, "foreign_keys=ON"), path)
 
     async def close(self) -> None:
         """Close, after letting questions still being written finish (briefly)."""

@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import pytest
 from briefbot_support import make_settings, write_site
-from discord_emulator import DiscordEmulator, MessageRecord
+from discord_emulator import DiscordEmulator, Fault, MessageRecord
 
 from bot.client import Briefbot
 from bot.exts.alerts import Alerts
@@ -151,6 +151,35 @@ async def start_watching(
     cog = alerts_of(bot)
     await cog.wait_for_cycles(1)
     return bot, cog
+
+
+async def watch_news(
+    emulator: DiscordEmulator, launcher: Launcher, site: Site, **settings: Any
+) -> tuple[Briefbot, Alerts]:
+    """``start_watching``, then the news channel subscribed: the set-up most alert tests share."""
+    bot, cog = await start_watching(launcher, site, **settings)
+    await subscribe(emulator, emulator.world.news)
+    return bot, cog
+
+
+def posts_to(channel_id: int) -> str:
+    return f"/channels/{channel_id}/messages"
+
+
+async def queue_in_an_outage(emulator: DiscordEmulator, site: Site) -> Fault:
+    """Add ``NEW_POST`` while Discord fails every post to the news channel, and return that
+    outage once the alert has been tried (so it is queued); ``end_outage`` lifts it."""
+    outage = emulator.fail_next("POST", posts_to(emulator.world.news.id), status=503,
+                                times=10**6)
+    add_post(site, NEW_POST, NEW_TITLE)
+    await emulator.wait_until(lambda: outage.hits, timeout=10)
+    return outage
+
+
+def end_outage(outage: Fault, cog: Alerts) -> None:
+    """Discord accepts posts again, and the queued alert is retried at once."""
+    outage.times = len(outage.hits)
+    cog.retry_delays = (0.05,)
 
 
 def alert_messages(emulator: DiscordEmulator, channel: Any) -> list[MessageRecord]:

@@ -8,6 +8,7 @@ per session; every test gets its own copy of the SQLite file.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -106,6 +107,16 @@ async def _build(db: Path, content: Path) -> None:
         await service.reindex()
     finally:
         await service.close()
+
+
+@pytest.fixture
+def clean_cli_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No settings from the developer's environment or a .env file in the working directory
+    (the CLI tests use it: ``pytestmark = pytest.mark.usefixtures("clean_cli_environment")``)."""
+    for name in list(os.environ):
+        if name.startswith("BRIEFBOT_") or name == "DISCORD_TOKEN":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="session")

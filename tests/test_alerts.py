@@ -28,11 +28,15 @@ from alerts_support import (
     add_post,
     alert_messages,
     alerts_of,
+    end_outage,
     eventually,
     post_text,
+    posts_to,
+    queue_in_an_outage,
     start_child_bot,
     start_watching,
     subscribe,
+    watch_news,
     write_atomically,
 )
 from briefbot_support import button
@@ -40,18 +44,12 @@ from discord_emulator import EPHEMERAL, DiscordEmulator, Fault, Permission
 from discord_emulator.server import DroppedConnections
 
 from bot import cli
-from bot.alerts_store import MIGRATIONS, AlertStore
+from bot.alerts_store import AlertStore
+from bot.database import MIGRATIONS
 from bot.formatting.text import DESCRIPTION_MAX, EMBED_TOTAL_MAX
 from bot.health import check_heartbeat
 from index.migrations import migrate
 from index.models import Post
-
-MESSAGES = r"/channels/{}/messages"
-
-
-def posts_to(channel_id: int) -> str:
-    return MESSAGES.format(channel_id)
-
 
 # ------------------------------------------------------------------------------ subscribing
 
@@ -227,8 +225,7 @@ async def test_a_discord_500_then_200_gives_one_alert(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    _, cog = await start_watching(launcher, fresh_site)
-    await subscribe(emulator, world.news)
+    _, cog = await watch_news(emulator, launcher, fresh_site)
     emulator.fail_next("POST", posts_to(world.news.id), status=500)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
     await emulator.wait_for_message(world.news, timeout=10)
@@ -244,8 +241,7 @@ async def test_a_429_is_waited_out_as_discord_asks(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    _, cog = await start_watching(launcher, fresh_site)
-    await subscribe(emulator, world.news)
+    _, cog = await watch_news(emulator, launcher, fresh_site)
     emulator.fail_next("POST", posts_to(world.news.id), status=429, retry_after=0.4)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
     await emulator.wait_for_message(world.news, timeout=10)
@@ -357,9 +353,7 @@ async def test_the_first_index_of_a_content_folder_announces_nothing(
 async def test_an_edited_post_is_not_announced_again(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
-    world = emulator.world
-    bot, cog = await start_watching(launcher, fresh_site)
-    await subscribe(emulator, world.news)
+    bot, cog = await watch_news(emulator, launcher, fresh_site)
 
     post_id = "briefs/2022-01-15-deepfakes-elections.md"
     write_atomically(fresh_site.posts / post_id,
@@ -379,8 +373,7 @@ async def test_an_index_rebuilt_by_the_cli_is_noticed_and_announced(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot, cog = await start_watching(launcher, fresh_site, poll=SLOW_POLL)
-    await subscribe(emulator, world.news)
+    bot, cog = await watch_news(emulator, launcher, fresh_site, poll=SLOW_POLL)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
     # `briefbot index` in another process-like run, on the same SQLite file.
     code = await asyncio.to_thread(cli.main, ["index", "--content", str(fresh_site.content),
@@ -466,8 +459,7 @@ async def test_a_channel_answering_5xx_or_cut_off_does_not_hold_up_the_others(
 ) -> None:
     world = emulator.world
     assert world.news.id < world.alerts.id  # the failing channel comes first in id order
-    _, cog = await start_watching(launcher, fresh_site)
-    await subscribe(emulator, world.news)
+    _, cog = await watch_news(emulator, launcher, fresh_site)
     await subscribe(emulator, world.alerts)
     # Every send to #news fails: 503 (raised by discord.py at once, no retries of its own), or
     # the connection cut before any answer.
@@ -500,8 +492,7 @@ async def test_unsubscribing_cancels_the_alerts_queued_for_the_channel_even_mid_
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
 ) -> None:
     world = emulator.world
-    _, cog = await start_watching(launcher, fresh_site, alert_flood_limit=10)
-    await subscribe(emulator, world.news)
+    _, cog = await watch_news(emulator, launcher, fresh_site, alert_flood_limit=10)
     # Discord takes the first alert but answers only when the test says so: mid-delivery.
     hold = emulator.hold_responses("POST", posts_to(world.news.id))
     try:
@@ -527,8 +518,7 @@ async def test_a_renamed_post_is_not_announced_again(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot, cog = await start_watching(launcher, fresh_site)
-    await subscribe(emulator, world.news)
+    bot, cog = await watch_news(emulator, launcher, fresh_site)
     posts = fresh_site.posts
 
     # Same text, new name (and so a new URL): known by its content.
@@ -563,17 +553,13 @@ async def test_a_queued_alert_follows_its_post_through_a_rename(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot, cog = await start_watching(launcher, fresh_site)
-    await subscribe(emulator, world.news)
-    outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
-    add_post(fresh_site, NEW_POST, NEW_TITLE)
-    await emulator.wait_until(lambda: outage.hits, timeout=10)
+    bot, cog = await watch_news(emulator, launcher, fresh_site)
+    outage = await queue_in_an_outage(emulator, fresh_site)
     renamed = "briefs/2024-03-01-harbour-robots-moor-ships.md"
     os.replace(fresh_site.posts / NEW_POST, fresh_site.posts / renamed)
     await eventually(lambda: bot.index.post(renamed) is not None, timeout=10)
     await cog.wait_for_cycles(cog.cycles + 2)
-    outage.times = len(outage.hits)
-    cog.retry_delays = (0.05,)
+    end_outage(outage, cog)
     message = await emulator.wait_for_message(world.news, timeout=90)
     assert message.embeds[0]["title"] == NEW_TITLE
     assert message.embeds[0]["url"] == bot.index.post(renamed).url  # type: ignore[union-attr]
@@ -592,8 +578,7 @@ async def test_a_post_that_only_loads_by_recovery_is_held_back_and_reported(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     world = emulator.world
-    bot, cog = await start_watching(launcher, fresh_site)
-    await subscribe(emulator, world.news)
+    bot, cog = await watch_news(emulator, launcher, fresh_site)
 
     with caplog.at_level(logging.WARNING, logger="bot.exts.alerts"):
         write_atomically(fresh_site.posts / OSPREYS, BROKEN_OSPREYS)
@@ -627,9 +612,8 @@ async def test_posts_copied_in_over_seconds_give_one_summary_once_the_folder_is_
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    _, cog = await start_watching(launcher, fresh_site, alert_flood_limit=5,
-                                  alert_settle_seconds=1.5)
-    await subscribe(emulator, world.news)
+    _, cog = await watch_news(emulator, launcher, fresh_site, alert_flood_limit=5,
+                              alert_settle_seconds=1.5)
     loop = asyncio.get_running_loop()
     start = loop.time()
     for n in range(60):  # 60 posts over ~4 s, scanned every 0.2 s meanwhile
@@ -646,8 +630,7 @@ async def test_an_alert_discord_took_before_a_kill_9_is_not_sent_again_after_a_l
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
 ) -> None:
     world = emulator.world
-    bot, _ = await start_watching(launcher, fresh_site)  # the baseline, and a subscription
-    await subscribe(emulator, world.news)
+    bot, _ = await watch_news(emulator, launcher, fresh_site)  # the baseline, and a subscription
     await launcher.stop(bot)
 
     add_post(fresh_site, NEW_POST, NEW_TITLE)
@@ -685,8 +668,7 @@ async def test_the_database_file_deleted_under_the_bot_is_noticed_and_nothing_va
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     world = emulator.world
-    bot, _ = await start_watching(launcher, fresh_site, health_max_age_seconds=0.5)
-    await subscribe(emulator, world.news)
+    bot, _ = await watch_news(emulator, launcher, fresh_site, health_max_age_seconds=0.5)
     heartbeat = bot.settings.health_file
     await eventually(lambda: check_heartbeat(heartbeat, 0.5)[0], timeout=5)
 
@@ -719,18 +701,14 @@ async def test_a_queued_alert_of_a_deleted_post_is_dropped_not_sent(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot, cog = await start_watching(launcher, fresh_site)
-    await subscribe(emulator, world.news)
-    outage = emulator.fail_next("POST", posts_to(world.news.id), status=503, times=10**6)
-    add_post(fresh_site, NEW_POST, NEW_TITLE)
-    await emulator.wait_until(lambda: outage.hits, timeout=10)
+    bot, cog = await watch_news(emulator, launcher, fresh_site)
+    outage = await queue_in_an_outage(emulator, fresh_site)
     (fresh_site.posts / NEW_POST).unlink()
     await eventually(lambda: bot.index.post(NEW_POST) is None, timeout=10)
     await cog.wait_for_cycles(cog.cycles + 2)
     assert await cog.store.deliveries(world.news.id) == [  # type: ignore[union-attr]
         (NEW_POST, "dropped")]
-    outage.times = len(outage.hits)
-    cog.retry_delays = (0.05,)
+    end_outage(outage, cog)
     await cog.wait_for_cycles(cog.cycles + 5)
     assert alert_messages(emulator, world.news) == []
 

@@ -35,13 +35,7 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    # No settings from the developer's environment or a .env file in the working directory.
-    for name in list(os.environ):
-        if name.startswith("BRIEFBOT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_cli_environment")
 
 
 def ask_json(*argv: str) -> dict:

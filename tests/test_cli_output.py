@@ -4,7 +4,6 @@ on them, nor let them drive the terminal or smuggle a ``javascript:`` link into 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -17,12 +16,7 @@ from index.service import IndexService
 ESC = "\x1b"
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("BRIEFBOT_") or name == "DISCORD_TOKEN":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_cli_environment")
 
 
 def site_with(tmp_path: Path, name: str, text: str) -> Path:

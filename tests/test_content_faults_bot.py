@@ -9,8 +9,7 @@ from alerts_support import (
     Site,
     add_post,
     alert_messages,
-    start_watching,
-    subscribe,
+    watch_news,
 )
 from discord_emulator import DiscordEmulator
 
@@ -19,8 +18,7 @@ async def test_a_scheduled_reindex_skips_bad_files_and_still_announces_new_posts
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot, cog = await start_watching(launcher, fresh_site)
-    await subscribe(emulator, world.news)
+    bot, cog = await watch_news(emulator, launcher, fresh_site)
     briefs = fresh_site.posts / "briefs"
     (briefs / "2024-02-01-dangling.md").symlink_to(briefs / "no-such-post.md")
     (briefs / "2024-02-02-loop.md").symlink_to(briefs / "2024-02-02-loop.md")

@@ -9,7 +9,6 @@ from pathlib import Path
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
 from index import analyzer, anchors, cleaning
 from index.anchors import AnchorGenerator
@@ -228,76 +227,6 @@ def test_anchors_never_raise_and_have_no_spaces(headings: list[str]) -> None:
     gen = AnchorGenerator()
     ids = [gen.anchor(h) for h in headings]
     assert all(" " not in i and "\t" not in i for i in ids)
-
-
-UNGATED_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
-UNGATED_MD.core.ruler.disable(["inline", "text_join"])
-UNGATED_MD.block.ruler.disable("reference")
-
-# Lines built from every kind of block start, indented, nested in quotes and lists.
-block_line = st.lists(
-    st.sampled_from(
-        [
-            "",
-            " ",
-            "  ",
-            "    ",
-            "\t",
-            "> ",
-            ">",
-            "- ",
-            "* ",
-            "+ ",
-            "1. ",
-            "2) ",
-            "# ",
-            "###### ",
-            "####### ",
-            "#",
-            "```",
-            "~~~",
-            "---",
-            "***",
-            "___",
-            "* * *",
-            "===",
-            "- - -",
-            "-",
-            "|",
-            "|---|",
-            "---|---",
-            ":--",
-            "| a | b |",
-            "<div>",
-            "</div>",
-            "<!--",
-            "-->",
-            "<p>",
-            "<b>x</b>",
-            "<script>",
-            "[x]: /u",
-            "alpha",
-            "beta gamma",
-            "Δ",
-            "1",
-            ".",
-            ")",
-            "\u00a0",
-            "\r",
-            "\r\n",
-            "\0",
-        ]
-    ),
-    max_size=6,
-).map("".join)
-
-
-@PROPS
-@given(st.lists(block_line, max_size=25).map("\n".join))
-def test_block_parse_gives_the_same_tokens_as_markdown_it(text: str) -> None:
-    # cleaning runs markdown-it's block parser directly, its rules behind cheap first-character
-    # checks, with a cheaper token constructor: the same tokens as the plain parser, every field.
-    assert cleaning.block_tokens(text) == UNGATED_MD.parse(text)
 
 
 @PROPS

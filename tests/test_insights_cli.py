@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -20,12 +19,7 @@ BAD = "Are deepfakes a danger to elections?"
 DECLINED = "Who won the football world cup in 1998?"
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("BRIEFBOT_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_cli_environment")
 
 
 async def _fill_log(db: Path, content: Path) -> None:

@@ -15,7 +15,7 @@ from retrieval_support import copy_site
 
 from index import search as search_module
 from index.analyzer import analyze
-from index.answers import escape_markdown, mark_terms, sentences, snippet
+from index.answers import escape_markdown, sentences
 from index.extraction import mark
 from index.fields import states_amount
 from index.models import Answer, SearchFilters, SearchResult
@@ -435,50 +435,11 @@ def test_snippet_escapes_markdown_from_the_text(index: SearchIndex) -> None:
     assert mark("by a max_flops rating in", [], weights) == "by a **max\\_flops rating** in"
 
 
-def test_mark_terms_escapes_everything_but_its_own_marks() -> None:
+def test_escape_markdown_escapes_every_markdown_character() -> None:
     text = "Use *stars*, `code`, a_b_c, [link](x) | pipes > quotes ~~strike~~ and \\ slashes"
-    marked = mark_terms(text, set(analyze("stars pipes")))
-    assert marked.count("**") == 4
-    assert "**stars**" in marked and "**pipes**" in marked
-    outside = marked.replace("**stars**", "").replace("**pipes**", "")
-    assert re.search(r"(?<!\\)[*_`\[\]|>~]", outside.replace("\\\\", "")) is None
+    escaped = escape_markdown(text)
+    assert re.search(r"(?<!\\)[*_`\[\]|>~]", escaped.replace("\\\\", "")) is None
     assert escape_markdown("a_b") == "a\\_b"
-
-
-def test_snippet_window_is_bounded() -> None:
-    text = " ".join(f"word{i}" for i in range(200)) + " avalanche " + "tail " * 100
-    out = snippet(text, "avalanche", {"avalanch"}, width=120)
-    assert "**avalanche**" in out
-    assert out.startswith("… ") and out.endswith(" …")
-    assert len(unmark(out)) <= 120
-
-
-def test_snippet_keeps_a_closing_focus_sentence_whole() -> None:
-    focus = "Nurses described the alarm as background noise."
-    text = "Opening words of a long passage go here. " * 12 + focus
-    out = snippet(text, focus, {"nois"}, width=120)
-    assert out.startswith("… ") and out.endswith("background **noise**.")
-
-
-_WORDS = st.sampled_from(["alarm", "noise", "a", "model", "max_flops", "x*y", "[ref]", "Ward"])
-_SENTENCES = st.lists(_WORDS, min_size=1, max_size=15).map(lambda w: "The " + " ".join(w) + ".")
-
-
-@settings(max_examples=150, deadline=None)
-@given(
-    st.lists(_SENTENCES, min_size=1, max_size=12),
-    st.data(),
-    st.integers(min_value=40, max_value=400),
-)
-def test_snippet_window_property(parts: list[str], data: st.DataObject, width: int) -> None:
-    text = " ".join(parts)
-    focus = data.draw(st.sampled_from(sentences(text)))
-    out = snippet(text, focus, {"alarm"}, width=width)
-    window = unmark(out)
-    assert window in text
-    assert len(window) <= max(width, len(text))
-    if len(focus) <= width:
-        assert focus in window
 
 
 @pytest.mark.parametrize(

@@ -18,25 +18,14 @@ from bot.params import Category, IsoDate, UserError
 from bot.ui.results import ResultsView, answer_view, show_answer
 from bot.ui.votes import record_answer
 from index.models import Answer, SearchFilters
+from index.questions import clip_question
 
 if TYPE_CHECKING:
     from bot.client import Briefbot
 
 log = logging.getLogger(__name__)
 
-# Questions are searched on their first characters only: beyond this it is pasted text, and every
-# extra unknown word costs a typo look-up over the whole vocabulary.
-MAX_QUESTION_CHARS = 1000
 _CLEANUP_EVERY = 512
-
-
-def clip_question(question: str, limit: int = MAX_QUESTION_CHARS) -> tuple[str, bool]:
-    """The part of ``question`` that is searched (cut at a word), and whether it was cut."""
-    question = " ".join(question.split())
-    if len(question) <= limit:
-        return question, False
-    cut = question.rfind(" ", 0, limit + 1)
-    return question[: cut if cut > limit // 2 else limit], True
 
 
 class AskLimiter:

@@ -21,6 +21,7 @@ from .text import (
     day_label,
     escape,
     fit_embed,
+    lines_within,
     plain,
     post_lines,
     safe_url,
@@ -67,14 +68,7 @@ def alert_summary_embed(posts: Sequence[Post], *, site_name: str = "") -> discor
     """Many new posts at once (the flood guard): one message listing them, newest first."""
     ordered = sorted(posts, key=lambda p: (p.date, p.id), reverse=True)
     where = f" on {site_name}" if site_name else ""
-    lines = post_lines(ordered)
-    description = ""
-    for i, line in enumerate(lines):
-        more = f"\n… and {len(lines) - i} more"
-        if len(description) + 1 + len(line) + len(more) > DESCRIPTION_MAX:
-            description += more
-            break
-        description += ("\n" if description else "") + line
+    description = lines_within(post_lines(ordered), DESCRIPTION_MAX)
     embed = discord.Embed(
         title=escape(plain(f"{len(posts)} new posts{where}")),
         description=description or None,

@@ -19,6 +19,7 @@ from .text import (
     FIELD_VALUE_MAX,
     escape,
     fit_embed,
+    lines_within,
     plain,
     truncate,
 )
@@ -121,15 +122,8 @@ def add_broken_field(embed: discord.Embed, broken: Sequence[BrokenCitation]) -> 
     if not broken:
         return embed
     lines = [f"• {_cite(b)} (`#{escape(b.anchor) or '—'}`): {b.reason}" for b in broken]
-    value = ""
-    for i, line in enumerate(lines):
-        more = f"\n… and {len(lines) - i} more"
-        if len(value) + 1 + len(line) + len(more) > FIELD_VALUE_MAX:
-            value += more
-            break
-        value += ("\n" if value else "") + line
     embed.add_field(name=f"Cited sections gone ({len(broken)}): shared links now break",
-                    value=value, inline=False)
+                    value=lines_within(lines, FIELD_VALUE_MAX), inline=False)
     return fit_embed(embed)
 
 

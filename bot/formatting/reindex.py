@@ -16,6 +16,7 @@ from .text import (
     FIELD_VALUE_MAX,
     escape,
     fit_embed,
+    lines_within,
     plain,
     truncate,
     truncate_plain,
@@ -24,14 +25,8 @@ from .text import (
 
 def _name_list(names: Sequence[str], limit: int = FIELD_VALUE_MAX) -> str:
     """Bulleted names within ``limit`` characters, with "… and N more" when they do not fit."""
-    text = ""
-    for i, name in enumerate(names):
-        line = f"• {escape(truncate_plain(name, 200))}"
-        more = f"\n… and {len(names) - i} more"
-        if len(text) + 1 + len(line) + len(more) > limit:
-            return text + more if text else more.strip()
-        text += ("\n" if text else "") + line
-    return text or "none"
+    lines = [f"• {escape(truncate_plain(name, 200))}" for name in names]
+    return lines_within(lines, limit) or "none"
 
 
 def reindex_embed(report: IndexReport, titles: dict[str, str] | None = None) -> discord.Embed:

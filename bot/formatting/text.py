@@ -275,6 +275,17 @@ def post_lines(refs: Iterable[Post | PostRef]) -> list[str]:
     return [f"• {link(ref.title, ref.url)} · {day_label(ref.date)}" for ref in refs]
 
 
+def lines_within(lines: Sequence[str], limit: int) -> str:
+    """As many ``lines`` as fit in ``limit`` characters, then "… and N more" for the rest."""
+    text = ""
+    for i, line in enumerate(lines):
+        more = f"\n… and {len(lines) - i} more"
+        if len(text) + 1 + len(line) + len(more) > limit:
+            return text + more if text else more.strip()
+        text += ("\n" if text else "") + line
+    return text
+
+
 def blocks_within(header: str, blocks: Iterable[str], limit: int) -> str:
     """``header`` then as many ``blocks`` as fit in ``limit``; the first that doesn't fit is cut."""
     text = header
