@@ -33,7 +33,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from . import extraction
+from . import extraction, rerank
 from .analyzer import analyze, term_for_word, terms_of_plain_words, words
 from .bm25 import Postings, SegmentMax, field_part, okapi_weights, top_k
 from .fields import FIELDS, HASHED_FIELDS, PHRASE_BUCKETS, IndexData, pair_ids, term_hash
@@ -72,6 +72,11 @@ class RankingWeights:
     cover_lead: float = 2.0
     unknown_cover_below: float = 0.6
     date_match: float = 0.4  # score bonus (relative) for posts dated when the question says
+    # The candidate posts re-ranked by ``rerank``'s linear model (its weights times this; 0
+    # turns it off). Declining still judges the passage scores before it. Off: issue 10 round
+    # 3 measured it helping held2 (hit@1 +4 questions) but hurting dev (-2) and held's first
+    # page (-2), with no gain on tune (see bench/README.md).
+    rerank: float = 0.0
 
 
 DEFAULT_WEIGHTS = RankingWeights()
@@ -372,6 +377,7 @@ class SearchIndex:
         self._spelling: dict[int, list[str]] | None = None  # made on the first unknown word
         self._typo_cache: dict[str, list[str]] = {}
         self._terms: dict[str, TermInfo] = {}  # see ``_term``
+        self._rerank_terms: rerank.Terms | None = None  # made on first use (see ``_reranked``)
         self._idf_max = max((float(self.idf.max()) if n_terms else 0.0), 1.0)
         # Per term, as Python floats (a few dozen looked up per question); rank-bm25's IDF can
         # be negative.
@@ -629,6 +635,36 @@ class SearchIndex:
             choice *= factor
         return scores, choice
 
+    def rerank_features(
+        self, plan: QueryPlan, scores: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The best ``CANDIDATES`` passages (best first), and ``rerank.Terms.features`` of
+        their posts: the posts (indexes), each candidate's post row, the features."""
+        if self._rerank_terms is None:  # made on first use: a reindex need not wait for it
+            data = self.data.fields
+            self._rerank_terms = rerank.Terms(
+                [data["body"], data["heading"]], [data["title"], data["summary"]],
+                self.data.passage_counts, len(self.data.vocab),
+            )
+        cand = top_k(scores, min(CANDIDATES, len(scores)))
+        cand = cand[scores[cand] > 0]
+        known = [(self.vocab[t], w) for t, w in plan.weight_of.items() if t in self.vocab]
+        posts, group, feats = self._rerank_terms.features(
+            cand, self.passage_post[cand], [i for i, _ in known], [w for _, w in known],
+            sum(plan.weight_of.values()),
+        )
+        return cand, posts, group, feats
+
+    def _reranked(self, plan: QueryPlan, scores: np.ndarray) -> np.ndarray:
+        """``scores`` with the candidate posts' passages multiplied by ``rerank.factors``."""
+        cand, _, group, feats = self.rerank_features(plan, scores)
+        if len(cand) < 2:
+            return scores
+        weights = tuple(self.weights.rerank * w for w in rerank.WEIGHTS)
+        out = scores.copy()
+        out[cand] *= rerank.factors(feats, weights)[group]
+        return out
+
     def _filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
         if filters == SearchFilters():
             return None
@@ -668,8 +704,16 @@ class SearchIndex:
         mask = self._filter_mask(filters)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
+        plain = scores
+        if self.weights.rerank:
+            scores = self._reranked(plan, scores)
         # More than k passages: two of one section become one citation (see ``_cited``).
         ranked, post_scores = self._rank(scores, choice, 2 * k)
+        judged = ranked
+        if scores is not plain and ranked:
+            # Declining judges the passages' own evidence: re-ranking favours posts holding
+            # more of the question, which would hide that none holds enough.
+            judged, post_scores = self._rank(plain, choice, 2 * k)
         if not ranked:
             return Answer(
                 question=question,
@@ -680,7 +724,7 @@ class SearchIndex:
         evidence = float(choice[ranked[0][0]])
         if (
             self.confidence(plan, evidence, post_scores) < self.weights.decline_below
-            or self._not_covered(plan, int(self.passage_post[ranked[0][0]]), post_scores)
+            or self._not_covered(plan, int(self.passage_post[judged[0][0]]), post_scores)
         ):
             return Answer(
                 question=question,
