@@ -73,10 +73,12 @@ class RankingWeights:
     unknown_cover_below: float = 0.6
     date_match: float = 0.4  # score bonus (relative) for posts dated when the question says
     # The candidate posts re-ranked by ``rerank``'s linear model (its weights times this; 0
-    # turns it off). Declining still judges the passage scores before it. Off: issue 10 round
-    # 3 measured it helping held2 (hit@1 +4 questions) but hurting dev (-2) and held's first
-    # page (-2), with no gain on tune (see bench/README.md).
-    rerank: float = 0.0
+    # turns it off) when the best passage holds under ``rerank_below`` of the question's
+    # weight: a paraphrase, whose words the right post holds between its sections. Declining
+    # still judges the passage scores before it. (Issue 10, round 3: on every question it
+    # helped held2 but hurt dev and held; gated, it helps held2 and leaves the others be.)
+    rerank: float = 1.0
+    rerank_below: float = 0.4
 
 
 DEFAULT_WEIGHTS = RankingWeights()
@@ -658,8 +660,8 @@ class SearchIndex:
     def _reranked(self, plan: QueryPlan, scores: np.ndarray) -> np.ndarray:
         """``scores`` with the candidate posts' passages multiplied by ``rerank.factors``."""
         cand, _, group, feats = self.rerank_features(plan, scores)
-        if len(cand) < 2:
-            return scores
+        if len(cand) < 2 or feats[0, rerank.FEATURES.index("best")] >= self.weights.rerank_below:
+            return scores  # (one passage holds much of the question: BM25's order stands)
         weights = tuple(self.weights.rerank * w for w in rerank.WEIGHTS)
         out = scores.copy()
         out[cand] *= rerank.factors(feats, weights)[group]
