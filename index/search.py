@@ -637,11 +637,11 @@ class SearchIndex:
             choice *= factor
         return scores, choice
 
-    def rerank_features(
+    def _rerank_inputs(
         self, plan: QueryPlan, scores: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The best ``CANDIDATES`` passages (best first), and ``rerank.Terms.features`` of
-        their posts: the posts (indexes), each candidate's post row, the features."""
+    ) -> tuple[rerank.Terms, np.ndarray, list[int], list[float], float]:
+        """The re-ranking tables, the best ``CANDIDATES`` passages (best first) and the
+        question's known terms, their weights and its total weight."""
         if self._rerank_terms is None:  # made on first use: a reindex need not wait for it
             data = self.data.fields
             self._rerank_terms = rerank.Terms(
@@ -651,20 +651,31 @@ class SearchIndex:
         cand = top_k(scores, min(CANDIDATES, len(scores)))
         cand = cand[scores[cand] > 0]
         known = [(self.vocab[t], w) for t, w in plan.weight_of.items() if t in self.vocab]
-        posts, group, feats = self._rerank_terms.features(
-            cand, self.passage_post[cand], [i for i, _ in known], [w for _, w in known],
-            sum(plan.weight_of.values()),
-        )
+        ids, weights = [i for i, _ in known], [w for _, w in known]
+        return self._rerank_terms, cand, ids, weights, sum(plan.weight_of.values())
+
+    def rerank_features(
+        self, plan: QueryPlan, scores: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The best ``CANDIDATES`` passages (best first), and ``rerank.Terms.features`` of
+        their posts: the posts (indexes), each candidate's post row, the features."""
+        terms, cand, ids, weights, total = self._rerank_inputs(plan, scores)
+        posts, group, feats = terms.features(cand, self.passage_post[cand], ids, weights, total)
         return cand, posts, group, feats
 
     def _reranked(self, plan: QueryPlan, scores: np.ndarray) -> np.ndarray:
-        """``scores`` with the candidate posts' passages multiplied by ``rerank.factors``."""
-        cand, _, group, feats = self.rerank_features(plan, scores)
-        if len(cand) < 2 or feats[0, rerank.FEATURES.index("best")] >= self.weights.rerank_below:
+        """``scores`` with the candidate posts' passages multiplied by ``rerank.factors``, when
+        the best passage holds under ``rerank_below`` of the question."""
+        terms, cand, ids, weights, total = self._rerank_inputs(plan, scores)
+        if len(cand) < 2 or (
+            terms.passage_coverage(int(cand[0]), ids, weights, total)
+            >= self.weights.rerank_below
+        ):
             return scores  # (one passage holds much of the question: BM25's order stands)
-        weights = tuple(self.weights.rerank * w for w in rerank.WEIGHTS)
+        _, group, feats = terms.features(cand, self.passage_post[cand], ids, weights, total)
+        scale = self.weights.rerank
         out = scores.copy()
-        out[cand] *= rerank.factors(feats, weights)[group]
+        out[cand] *= rerank.factors(feats, tuple(scale * w for w in rerank.WEIGHTS))[group]
         return out
 
     def _filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
