@@ -17,11 +17,12 @@ Features of a post (``FEATURES``), all from the question's IDF weights (``weight
 - ``matches``: log(1 + its passages among the candidates);
 - ``length``: log(1 + its passages), long digests hold many words by chance.
 
-Off by default (``RankingWeights.rerank``): issue 10, round 3 measured no gain on the tune set
-and losses on dev and held (bench/README.md). ``python -m bench.fit_reranker`` fits the weights
-on ``bench/questions/tune.jsonl`` only (softmax over the candidate posts, the gold post the
-target, L2 penalty); the fitted weights did worse on every set than ``union`` alone, which is
-what ``WEIGHTS`` holds.
+``search`` re-ranks only when the best candidate passage holds under ``rerank_below`` (0.4) of
+the question's weight: a paraphrase. Re-ranking every question helped held2 but cost dev and
+held (a question whose words one passage holds is better left in BM25's order). ``python -m
+bench.fit_reranker`` fits the weights on ``bench/questions/tune.jsonl`` only (softmax over the
+candidate posts, the gold post the target, L2 penalty); the fitted weights did worse on every
+set than ``union`` alone, which is what ``WEIGHTS`` holds (issue 10, round 3; bench/README.md).
 
 Pure numbers: a sparse passage × term table of presence (text + headings) and a post × term one
 (title + summary), built on first use.
@@ -35,9 +36,9 @@ from scipy import sparse
 from .bm25 import TermCounts
 
 FEATURES = ("union", "best", "meta", "matches", "length")
-# ``union`` alone at 0.5: the best of the settings measured on tune (bench/README.md, issue 10
-# round 3). bench/fit_reranker.py's fit (penalty 1: 4.76, 5.43, 1.97, 0.62, -1.13) ranked
-# worse on every set: the candidates' best-passage features duplicate the BM25 score.
+# ``union`` alone at 0.5: of the settings measured, the one that helped tune without costing
+# dev (bench/README.md, issue 10 round 3). bench/fit_reranker.py's fit (penalty 1: 4.76, 5.43,
+# 1.97, 0.62, -1.13) ranked worse on every set: its best-passage features repeat the BM25 score.
 WEIGHTS = (0.5, 0.0, 0.0, 0.0, 0.0)
 
 
