@@ -4,7 +4,9 @@ Ranking, in order of evidence:
 1. Every passage gets a weighted sum of BM25 scores over its fields (see ``fields.py``): body,
    heading, adjacent-term pairs, its best sentence, and its post's title and summary;
    then a small prior for a post's opening passages and a bonus for posts dated when the question
-   says ("in May 2024").
+   says ("in May 2024"). When no passage holds 0.4 of the question's weight (a paraphrase),
+   the candidate posts are re-ranked by the share of it their matching passages hold between
+   them (see ``rerank``).
 2. Passages are grouped by post: a post is as good as its best passage, plus a little for further
    matching passages; each post's best passage comes before its others, a further passage of a
    post is ranked by its own score, and no post takes more than ``per_post_in_top`` of the first
