@@ -99,13 +99,14 @@ QUESTION = (
 def test_a_post_holding_the_question_between_its_sections_is_moved_up(
     spread_index: SearchIndex,
 ) -> None:
-    def first_post(question: str, **changes: float) -> str:
-        weights = dataclasses.replace(DEFAULT_WEIGHTS, **changes)
+    def first_post(question: str, rerank: float = 1.0, rerank_below: float = 0.4) -> str:
+        weights = dataclasses.replace(DEFAULT_WEIGHTS, rerank=rerank, rerank_below=rerank_below)
         index = SearchIndex(spread_index.data, spread_index.posts, spread_index.passages, weights)
         answer = index.search(question, k=3)
         assert not answer.declined
         return answer.results[0].post_id
 
+    assert (DEFAULT_WEIGHTS.rerank, DEFAULT_WEIGHTS.rerank_below) == (1.0, 0.4)
     # No passage holds much of the question (the best about a third): re-ranked (the default),
     # the post whose three sections hold most of it between them comes first; without, the
     # other post's passage repeating three of its words.
