@@ -1,0 +1,125 @@
+"""Post-level re-ranking (``index/rerank.py``): features of candidate posts, and a post holding a
+question's words between its sections moved above a passage repeating a few of them."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import rerank
+from index.bm25 import TermCounts
+from index.search import DEFAULT_WEIGHTS, SearchIndex
+from index.service import IndexService
+
+
+def test_features_of_candidate_posts() -> None:
+    # Terms 0-3 weigh 1 each; passages 0-2 are post 0's, passage 3 post 1's.
+    body = TermCounts.from_docs([[0], [1], [2, 2], [0, 1, 3]])
+    heading = TermCounts.from_docs([[], [], [], []])
+    title = TermCounts.from_docs([[3], []])
+    terms = rerank.Terms([body, heading], [title], np.array([3, 1]), n_terms=4)
+    # Candidates best first: post 1's passage, then post 0's passages 0 and 1 (not 2).
+    posts, group, feats = terms.features(
+        np.array([3, 0, 1]), np.array([1, 0, 0]), [0, 1, 2, 3], [1.0] * 4, 4.0
+    )
+    assert posts.tolist() == [1, 0]  # in order of their best candidate
+    assert group.tolist() == [0, 1, 1]
+    union, best, meta, matches, length = feats.T
+    # Post 0: terms 0 and 1 in its candidates, 3 in its title; not 2 (its passage 2 is no
+    # candidate).
+    assert union.tolist() == [0.75, 0.75]
+    assert best.tolist() == [0.75, 0.25]
+    assert meta.tolist() == [0.0, 0.25]
+    assert matches.tolist() == pytest.approx(np.log1p([1, 2]).tolist())
+    assert length.tolist() == pytest.approx(np.log1p([1, 3]).tolist())
+    factors = rerank.factors(feats, (0.0, 1.0, 0.0, 0.0, 0.0))
+    assert factors.tolist() == pytest.approx([1.0, float(np.exp(-0.5))])
+
+
+POST = "---\ntitle: \"{title}\"\ncategories: [briefs]\n---\n\n{body}\n"
+SPREAD = """## The Walkout
+
+The dockworkers walked out for four days in March.
+
+## The Machines
+
+Twelve gantry cranes now run without a driver in the cab.
+
+## The Settlement
+
+A supervisor stays in every control room until 2025.
+"""
+REPEATS = """## Notes
+
+The dockworkers of another harbour talked about gantry work, and more gantry work, and the
+dockworkers said gantry work suited dockworkers.
+"""
+FILLER = [
+    "A chess engine beat a grandmaster in a blitz match.",
+    "A startup released a speech model for call centres.",
+    "Researchers trained a model to forecast river floods.",
+    "A museum used vision models to sort old photographs.",
+    "A bakery chain tested a scheduling model for its ovens.",
+]
+
+
+async def _build(db: Path, site: Path) -> SearchIndex:
+    service = await IndexService.open(db, site)
+    try:
+        return await service.ensure()
+    finally:
+        await service.close()
+
+
+@pytest.fixture(scope="module")
+def spread_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    base = tmp_path_factory.mktemp("rerank")
+    site = base / "site"
+    posts = site / "_posts" / "briefs"
+    posts.mkdir(parents=True)
+    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
+    pages = {"2024-01-02-harbour.md": ("Harbour news", SPREAD),
+             "2024-01-03-other.md": ("Other harbour", REPEATS)}
+    for n, text in enumerate(FILLER):
+        pages[f"2024-02-0{n + 1}-filler.md"] = (f"Item {n}", f"## Story\n\n{text}\n")
+    for name, (title, body) in pages.items():
+        (posts / name).write_text(POST.format(title=title, body=body), encoding="utf-8")
+    return asyncio.run(_build(base / "index.sqlite3", site))
+
+
+QUESTION = (
+    "Why did the dockworkers walk out over gantry work, and is a supervisor in the room until 2025?"
+)
+
+
+def test_a_post_holding_the_question_between_its_sections_is_moved_up(
+    spread_index: SearchIndex,
+) -> None:
+    def first_post(question: str, rerank: float = 1.0, rerank_below: float = 0.4) -> str:
+        weights = dataclasses.replace(DEFAULT_WEIGHTS, rerank=rerank, rerank_below=rerank_below)
+        index = SearchIndex(spread_index.data, spread_index.posts, spread_index.passages, weights)
+        answer = index.search(question, k=3)
+        assert not answer.declined
+        return answer.results[0].post_id
+
+    assert (DEFAULT_WEIGHTS.rerank, DEFAULT_WEIGHTS.rerank_below) == (1.0, 0.4)
+    # No passage holds much of the question (the best about a third): re-ranked (the default),
+    # the post whose three sections hold most of it between them comes first; without, the
+    # other post's passage repeating three of its words.
+    assert first_post(QUESTION) == "briefs/2024-01-02-harbour.md"
+    assert first_post(QUESTION, rerank=0.0) == "briefs/2024-01-03-other.md"
+    # A question one passage holds much of is left in BM25's order, re-ranked or not.
+    assert first_post(QUESTION, rerank_below=0.3) == "briefs/2024-01-03-other.md"
+
+
+def test_declining_judges_the_passages_before_re_ranking(spread_index: SearchIndex) -> None:
+    # "waterproof" and "klondike" are nowhere in the content: declined with re-ranking on too
+    # (re-ranking favours the post holding most of the question, not a reason to answer).
+    for scale in (0.0, 8.0):
+        weights = dataclasses.replace(DEFAULT_WEIGHTS, rerank=scale)
+        index = SearchIndex(spread_index.data, spread_index.posts, spread_index.passages, weights)
+        assert index.search("Are gantry cranes waterproof in the klondike?").declined
