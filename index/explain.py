@@ -19,7 +19,7 @@ from .analyzer import analyze
 from .bm25 import BM25
 from .fields import PHRASE_BUCKETS, phrase_ids
 from .models import Answer, SearchResult
-from .search import SearchIndex, explain_plan
+from .search import SearchIndex, explain_plan, explain_rerank
 
 NEXT_POSTS = 2  # runner-up posts explained after the cited passages
 
@@ -51,6 +51,7 @@ class PassageWhy:
     parts: tuple[FieldPart, ...]
     opening_prior: float  # factor for a post's opening passages (1.0: none)
     date_bonus: float  # factor for a post dated when the question says (1.0: none)
+    rerank: float  # factor from re-ranking a paraphrased question's posts (1.0: none)
     missing: tuple[str, ...]  # the question's terms found in none of its fields
 
     @property
@@ -94,7 +95,7 @@ def _passage_of(index: SearchIndex, result: SearchResult) -> int | None:
 
 def _why(index: SearchIndex, scorers: dict[str, BM25], result: SearchResult, rank: int,
          plan_terms: list[tuple[int, str, float]], pairs: list[tuple[int, str]],
-         periods: list[tuple[dt.date, dt.date]]) -> PassageWhy | None:
+         periods: list[tuple[dt.date, dt.date]], rerank: float = 1.0) -> PassageWhy | None:
     i = _passage_of(index, result)
     if i is None:
         return None
@@ -140,11 +141,13 @@ def _why(index: SearchIndex, scorers: dict[str, BM25], result: SearchResult, ran
                     terms.append(term)
         if terms:
             matched.update(t for t in terms if " " not in t)
-            parts.append(FieldPart(name, score * factor[name] * date_factor, tuple(terms)))
+            parts.append(
+                FieldPart(name, score * factor[name] * date_factor * rerank, tuple(terms))
+            )
     return PassageWhy(
         rank=rank, post_id=result.post_id, title=result.title, heading=result.heading,
         shown_score=result.score, parts=tuple(parts), opening_prior=lead,
-        date_bonus=date_factor,
+        date_bonus=date_factor, rerank=rerank,
         missing=tuple(t for _, t, _ in plan_terms if t not in matched),
     )
 
@@ -169,8 +172,10 @@ def explain(index: SearchIndex, question: str, cited: int = 3, k: int = 12) -> E
     pairs = [(pid, pair_names.get(pid, "pair")) for pid in plan.phrase_ids]
     whys: list[PassageWhy] = []
     scorers = field_scorers(index) if answer.results else {}
+    reranked = explain_rerank(index, question) if answer.results else {}
     for rank, result in enumerate(answer.results, 1):
-        why = _why(index, scorers, result, rank, plan_terms, pairs, plan.periods)
+        why = _why(index, scorers, result, rank, plan_terms, pairs, plan.periods,
+                   reranked.get(result.post_id, 1.0))
         if why is not None:
             whys.append(why)
     shown = whys[:cited]

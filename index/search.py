@@ -665,19 +665,29 @@ class SearchIndex:
         posts, group, feats = terms.features(cand, self.passage_post[cand], ids, weights, total)
         return cand, posts, group, feats
 
-    def _reranked(self, plan: QueryPlan, scores: np.ndarray) -> np.ndarray:
-        """``scores`` with the candidate posts' passages multiplied by ``rerank.factors``, when
-        the best passage holds under ``rerank_below`` of the question."""
+    def _rerank_factors(
+        self, plan: QueryPlan, scores: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The candidate passages and their posts' ``rerank.factors``, or ``None`` when the
+        best passage holds ``rerank_below`` of the question (BM25's order stands)."""
         terms, cand, ids, weights, total = self._rerank_inputs(plan, scores)
         if len(cand) < 2 or (
             terms.passage_coverage(int(cand[0]), ids, weights, total)
             >= self.weights.rerank_below
         ):
-            return scores  # (one passage holds much of the question: BM25's order stands)
+            return None
         _, group, feats = terms.features(cand, self.passage_post[cand], ids, weights, total)
         scale = self.weights.rerank
+        return cand, rerank.factors(feats, tuple(scale * w for w in rerank.WEIGHTS))[group]
+
+    def _reranked(self, plan: QueryPlan, scores: np.ndarray) -> np.ndarray:
+        """``scores`` with the candidate posts' passages multiplied by their re-rank factors."""
+        found = self._rerank_factors(plan, scores)
+        if found is None:
+            return scores
+        cand, factor = found
         out = scores.copy()
-        out[cand] *= rerank.factors(feats, tuple(scale * w for w in rerank.WEIGHTS))[group]
+        out[cand] *= factor
         return out
 
     def _filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
@@ -1026,5 +1036,22 @@ class SearchIndex:
 
 def explain_plan(index: SearchIndex, question: str) -> QueryPlan:
     """How the ranking reads ``question`` (terms searched, typo fixes and their boosts, adjacent
-    pairs, dates named): the one look inside the ranking that ``index.explain`` needs."""
+    pairs, dates named): what ``index.explain`` needs to look inside the ranking."""
     return index._plan(question)
+
+
+def explain_rerank(index: SearchIndex, question: str) -> dict[str, float]:
+    """Each candidate post's re-rank factor for ``question`` (empty when the question was not
+    re-ranked): the ranking's own ``_rerank_factors``, by post id, for ``index.explain``."""
+    if not index.weights.rerank:
+        return {}
+    plan = index._plan(question)
+    scores, _ = index._passage_scores(plan)
+    found = index._rerank_factors(plan, scores)
+    if found is None:
+        return {}
+    cand, factor = found
+    return {
+        index.posts[int(index.passage_post[i])].id: float(f)
+        for i, f in zip(cand.tolist(), factor.tolist(), strict=True)
+    }

@@ -123,3 +123,17 @@ def test_declining_judges_the_passages_before_re_ranking(spread_index: SearchInd
         weights = dataclasses.replace(DEFAULT_WEIGHTS, rerank=scale)
         index = SearchIndex(spread_index.data, spread_index.posts, spread_index.passages, weights)
         assert index.search("Are gantry cranes waterproof in the klondike?").declined
+
+
+def test_explaining_a_re_ranked_answer_names_the_factor(spread_index: SearchIndex) -> None:
+    from index.explain import explain
+
+    why = explain(spread_index, QUESTION, cited=1)
+    factors = {w.post_id: w.rerank for w in (*why.cited, *why.next_posts)}
+    # BM25's first post keeps its score; the post holding the question between its sections
+    # was moved up, and its parts carry the factor, so they still add up to (about) the score
+    # it was shown with.
+    assert factors["briefs/2024-01-02-harbour.md"] > 1.0
+    assert factors["briefs/2024-01-03-other.md"] == 1.0
+    for w in (*why.cited, *why.next_posts):
+        assert w.parts_total == pytest.approx(w.shown_score, rel=0.2)

@@ -140,6 +140,8 @@ def _parts(why: PassageWhy) -> str:
         extra.append(f"opening-passage prior ×{why.opening_prior:.2f} (in the text parts)")
     if why.date_bonus > 1.0:
         extra.append(f"dated when the question says ×{why.date_bonus:.2f}")
+    if why.rerank != 1.0:
+        extra.append(f"post re-ranked (it holds more of the question) ×{why.rerank:.2f}")
     if extra:
         lines.append("; ".join(extra))
     if why.missing:
