@@ -9,11 +9,12 @@ rebuild the same database, and ``reload_if_changed`` picks that up through the g
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .indexer import Indexer, ProgressCallback, Refresh
 from .models import IndexReport
+from .passage_table import PassageTable
 from .search import DEFAULT_WEIGHTS, SearchIndex
 from .store import IndexStore, StoredIndex
 
@@ -21,15 +22,24 @@ from .store import IndexStore, StoredIndex
 def _followed(current: SearchIndex | None, result: Refresh) -> SearchIndex:
     """``current`` (if any) updated by a refresh's new and changed posts and new statistics."""
     posts = {p.id: p for p in current.posts} if current is not None else {}
-    passages = {p.id: current.post_passages(p.id) for p in current.posts} if current else {}
-    for post, post_passages in result.upserts:
+    new = {post.id: post_passages for post, post_passages in result.upserts}
+    for post, _ in result.upserts:
         posts[post.id] = post
-        passages[post.id] = list(post_passages)
+    old = current.passages if current is not None else None
+
+    def rows(post_id: str) -> Iterable[tuple]:
+        if post_id in new:
+            return ((p.post_id, p.ordinal, p.heading_path, p.anchor, p.text) for p in new[post_id])
+        assert current is not None and isinstance(old, PassageTable)
+        i = current.post_index[post_id]
+        return old.rows(int(current.post_first_passage[i]), int(current.post_first_passage[i + 1]))
+
     ids = result.data.post_ids
+    passages = PassageTable.of(row for i in ids for row in rows(i))
     return SearchIndex(
         result.data,
         [posts[i] for i in ids],
-        [passage for i in ids for passage in passages[i]],
+        passages,
         weights=current.weights if current is not None else DEFAULT_WEIGHTS,
         generation=result.generation,
         built_at=result.built_at,
