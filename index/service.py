@@ -9,6 +9,7 @@ rebuild the same database, and ``reload_if_changed`` picks that up through the g
 from __future__ import annotations
 
 import asyncio
+import ctypes
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -71,6 +72,23 @@ async def load_index(store: IndexStore) -> SearchIndex | None:
     return None if stored is None else await asyncio.to_thread(searchable, stored)
 
 
+def _trim_heap() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``; elsewhere
+    nothing). Building an index frees far more than it keeps (rows, blobs, per-field weights),
+    and glibc keeps what was freed in its heaps and per-thread arenas: at 10x the serving
+    process held 620 MB after loading, 420 MB once trimmed. Takes milliseconds."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+        return
+    trim(0)
+
+
+async def release_memory() -> None:
+    """Return what building an index freed to the system (off the event loop)."""
+    await asyncio.to_thread(_trim_heap)
+
+
 class ReindexInProgress(RuntimeError):
     """A rebuild was asked for while one is running."""
 
@@ -104,6 +122,8 @@ class IndexService:
                 self._swap(await load_index(self.store))
             if self.current is None:
                 await self.reindex(progress)
+            else:
+                await release_memory()
         assert self.current is not None
         return self.current
 
@@ -119,8 +139,10 @@ class IndexService:
                 self._swap(await asyncio.to_thread(_followed, current, result))
             elif result.committed or current is None or result.generation != current.generation:
                 self._swap(await load_index(self.store))
-            self.last_report = result.report
-            return result.report
+            report = self.last_report = result.report
+            del current, result  # (the old index goes now, unless a search still holds it)
+            await release_memory()
+            return report
 
     async def reload_if_changed(self) -> bool:
         """Load the stored index if another process committed a newer one. True when swapped."""
@@ -135,6 +157,8 @@ class IndexService:
         if index is None:
             return False
         self._swap(index)
+        del index
+        await release_memory()
         return True
 
     def _swap(self, index: SearchIndex | None) -> None:
