@@ -58,6 +58,43 @@ class PassageTable(Sequence[Passage]):
         ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))
         return cls(post_ids, np.array(ordinals, np.int32), headings, anchors, b"".join(texts), ends)
 
+    def followed(self, parts: Iterable[range | Sequence[Passage]]) -> PassageTable:
+        """A new table from ``parts`` in order: each a ``range`` of this table's passages (an
+        unchanged post: its bytes are copied as they are) or new passages."""
+        post_ids: list[str] = []
+        ordinals: list[np.ndarray] = []
+        headings: list[tuple[str, ...]] = []
+        anchors: list[str | None] = []
+        texts: list[bytes] = []
+        lengths: list[np.ndarray] = []
+        for part in parts:
+            if isinstance(part, range):
+                a, b = part.start, part.stop
+                post_ids += self._post_ids[a:b]
+                ordinals.append(self._ordinals[a:b])
+                headings += self._headings[a:b]
+                anchors += self._anchors[a:b]
+                start = int(self._ends[a - 1]) if a else 0
+                texts.append(self._text[start : int(self._ends[b - 1]) if b > a else start])
+                lengths.append(np.diff(self._ends[a:b], prepend=start))
+            else:
+                new = PassageTable.of_passages(part)
+                post_ids += new._post_ids
+                ordinals.append(new._ordinals)
+                headings += new._headings
+                anchors += new._anchors
+                texts.append(new._text)
+                lengths.append(np.diff(new._ends, prepend=0))
+        ends = np.cumsum(np.concatenate([np.zeros(0, np.int64), *lengths]))
+        return PassageTable(
+            post_ids,
+            np.concatenate([np.zeros(0, np.int32), *ordinals]).astype(np.int32),
+            headings,
+            anchors,
+            b"".join(texts),
+            ends.astype(np.int64),
+        )
+
     @classmethod
     def of_passages(cls, passages: Iterable[Passage]) -> PassageTable:
         return cls.of((p.post_id, p.ordinal, p.heading_path, p.anchor, p.text) for p in passages)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 from .indexer import Indexer, ProgressCallback, Refresh
-from .models import IndexReport
+from .models import IndexReport, Passage
 from .passage_table import PassageTable
 from .search import DEFAULT_WEIGHTS, SearchIndex
 from .store import IndexStore, StoredIndex
@@ -26,17 +26,19 @@ def _followed(current: SearchIndex | None, result: Refresh) -> SearchIndex:
     new = {post.id: post_passages for post, post_passages in result.upserts}
     for post, _ in result.upserts:
         posts[post.id] = post
-    old = current.passages if current is not None else None
 
-    def rows(post_id: str) -> Iterable[tuple]:
+    def part(post_id: str) -> range | tuple[Passage, ...]:
         if post_id in new:
-            return ((p.post_id, p.ordinal, p.heading_path, p.anchor, p.text) for p in new[post_id])
-        assert current is not None and isinstance(old, PassageTable)
+            return new[post_id]
+        assert current is not None
         i = current.post_index[post_id]
-        return old.rows(int(current.post_first_passage[i]), int(current.post_first_passage[i + 1]))
+        return range(int(current.post_first_passage[i]), int(current.post_first_passage[i + 1]))
 
     ids = result.data.post_ids
-    passages = PassageTable.of(row for i in ids for row in rows(i))
+    old = current.passages if current is not None else ()
+    if not isinstance(old, PassageTable):  # (an index made by hand, or none: a first build)
+        old = PassageTable.of_passages(old)
+    passages = old.followed(map(part, ids))
     return SearchIndex(
         result.data,
         [posts[i] for i in ids],
