@@ -97,8 +97,8 @@ class _Variant:
       the copy's own random pairing, and one in thirty becomes a new word of this copy only
       (a name, a term of art), so each copy has its own term statistics and some vocabulary;
     - dates: shifted by ``i`` × 41 days (file name and front matter);
-    - URLs: permalinks, redirects and redirect targets get a ``-cNN`` suffix (else copies would share URLs and
-      all but one be skipped as duplicates).
+    - URLs: permalinks, redirects and redirect targets get a ``-cNN`` suffix (else copies
+      would share URLs and all but one be skipped as duplicates).
     """
 
     def __init__(self, i: int, words: list[str]) -> None:
@@ -134,7 +134,8 @@ class _Variant:
                 if key == "date":
                     line = _DAY.sub(self._day, line, count=1)
                 elif line.startswith("  - /") or (  # (a redirect_from list item)
-                    key in ("permalink", "redirect_from", "redirect") and line.split(":", 1)[1].strip()
+                    key in ("permalink", "redirect_from", "redirect")
+                    and line.split(":", 1)[1].strip()
                 ):
                     line = line.rstrip().rstrip("/") + self.tag
                 elif key in ("title", "excerpt"):
