@@ -165,5 +165,8 @@ class IndexService:
 
     def _swap(self, index: SearchIndex | None) -> None:
         self.current = index
+        if index is not None:
+            # (the same statistics, not a second copy read back for the next reindex)
+            self.indexer.remember(index.generation, index.data)
         if index is not None and self.on_swap is not None:
             self.on_swap(index)

@@ -297,6 +297,34 @@ async def test_restart_loads_without_parsing(
     built.store = await IndexStore.open(tmp_path / "index.sqlite3")  # for the fixture's close
 
 
+async def test_a_reindex_after_a_restart_starts_from_the_loaded_statistics(
+    built: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    # The loaded index's statistics are those stored: the first reindex after a restart starts
+    # from them instead of reading (and holding, beside the served ones) a second copy.
+    await built.store.close()
+    restarted = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
+    try:
+        await restarted.ensure()
+        reads = 0
+        load_data = restarted.store.load_data
+
+        async def counted() -> object:
+            nonlocal reads
+            reads += 1
+            return await load_data()
+
+        restarted.store.load_data = counted  # type: ignore[method-assign]
+        edit(post_path(fixture_site, GLACIERFALL), "underwriters", "actuaries")
+        report = await restarted.reindex()
+        assert report.changed == (GLACIERFALL,)
+        assert reads == 0
+        assert restarted.current.search("actuaries avalanche").results[0].post_id == GLACIERFALL
+    finally:
+        await restarted.close()
+    built.store = await IndexStore.open(tmp_path / "index.sqlite3")  # for the fixture's close
+
+
 async def test_same_db_other_content_is_a_first_index(
     built: IndexService, tmp_path: Path
 ) -> None:
