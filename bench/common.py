@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import gc
 import json
 import os
@@ -50,19 +51,98 @@ def require_shared() -> None:
 def build_site(dest: Path, copies: int, source: Path = CORPUS) -> Path:
     """A Jekyll site in ``dest`` holding ``copies`` copies of ``source``'s posts; returns ``dest``.
 
-    One copy keeps the original layout (``_posts/<category>/…``); more copies go under distinct
-    folders (``_posts/copy03/<category>/…``), so every post has its own id and URL. Files are
-    copied (never linked), so benchmarks may edit them without touching the shared corpus.
+    One copy keeps the original layout and text (``_posts/<category>/…``). More copies go under
+    distinct folders (``_posts/copy03/<category>/…``) and are *varied* (see ``vary_post``): each
+    copy has its own ids, URLs, dates and wording, so a bigger site grows its vocabulary and
+    statistics as a real one would, rather than repeating one site's terms ten times. Files are
+    written (never linked), so benchmarks may edit them without touching the shared corpus.
     """
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source / "_config.yml", dest / "_config.yml")
     posts = source / "_posts"
     if copies == 1:
         shutil.copytree(posts, dest / "_posts")
-    else:
-        for i in range(copies):
-            shutil.copytree(posts, dest / "_posts" / f"copy{i:02d}")
+        return dest
+    files = sorted(p for p in posts.rglob("*") if p.is_file())
+    words = sorted(
+        {w for f in files if f.suffix in (".md", ".markdown") for w in _words_of(f)}
+    )
+    for i in range(copies):
+        root = dest / "_posts" / f"copy{i:02d}"
+        variant = _Variant(i, words) if i else None
+        for f in files:
+            out = root / f.relative_to(posts)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if variant is None or f.suffix not in (".md", ".markdown"):
+                shutil.copy2(f, out)
+                continue
+            text = f.read_text(encoding="utf-8", errors="surrogateescape")
+            name, text = variant.post(f.name, text)
+            (out.parent / name).write_text(text, encoding="utf-8", errors="surrogateescape")
     return dest
+
+
+_LOWER_WORD = re.compile(r"\b[a-z]{4,}\b")
+_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def _words_of(path: Path) -> set[str]:
+    return set(_LOWER_WORD.findall(path.read_text(encoding="utf-8", errors="replace")))
+
+
+class _Variant:
+    """How copy ``i`` differs from the original (deterministic per copy):
+
+    - wording: a third of the corpus's lower-case words are swapped with other such words of
+      the copy's own random pairing, and one in thirty becomes a new word of this copy only
+      (a name, a term of art), so each copy has its own term statistics and some vocabulary;
+    - dates: shifted by ``i`` × 41 days (file name and front matter);
+    - URLs: permalinks, redirects and redirect targets get a ``-cNN`` suffix (else copies
+      would share URLs and all but one be skipped as duplicates).
+    """
+
+    def __init__(self, i: int, words: list[str]) -> None:
+        rng = random.Random(1000 + i)
+        chosen = rng.sample(words, len(words) // 3)
+        shuffled = chosen[:]
+        rng.shuffle(shuffled)
+        self.swap = dict(zip(chosen, shuffled, strict=True))
+        suffix = "".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(2))
+        for w in rng.sample(words, len(words) // 30):
+            self.swap[w] = w + suffix
+        self.days = dt.timedelta(days=41 * i)
+        self.tag = f"-c{i:02d}"
+
+    def _day(self, m: re.Match[str]) -> str:
+        try:
+            day = dt.date(int(m[1]), int(m[2]), int(m[3])) + self.days
+        except ValueError:
+            return m[0]
+        return day.isoformat()
+
+    def _words(self, text: str) -> str:
+        return _LOWER_WORD.sub(lambda m: self.swap.get(m[0], m[0]), text)
+
+    def post(self, name: str, text: str) -> tuple[str, str]:
+        """The copy's file name and text of one post."""
+        name = _DAY.sub(self._day, name, count=1)
+        head, sep, body = text.partition("\n---") if text.startswith("---") else ("", "", text)
+        if sep:
+            lines = []
+            for line in head.split("\n"):
+                key = line.split(":", 1)[0].strip()
+                if key == "date":
+                    line = _DAY.sub(self._day, line, count=1)
+                elif line.startswith("  - /") or (  # (a redirect_from list item)
+                    key in ("permalink", "redirect_from", "redirect")
+                    and line.split(":", 1)[1].strip()
+                ):
+                    line = line.rstrip().rstrip("/") + self.tag
+                elif key in ("title", "excerpt"):
+                    line = line.split(":", 1)[0] + ":" + self._words(line.split(":", 1)[1])
+                lines.append(line)
+            head = "\n".join(lines)
+        return name, head + sep + self._words(body)
 
 
 @contextlib.contextmanager

@@ -1,8 +1,8 @@
-"""Run every benchmark, one fresh process each: retrieval, indexing, memory, start-up.
+"""Run every benchmark, one fresh process each: retrieval, indexing, memory, scale, start-up.
 
     .venv/bin/python -m bench.run_all [--quick] [--json-dir DIR]
 
-Takes about 5 minutes on 2 cores (under a minute with ``--quick``). Other benchmarks in
+Takes about 7 minutes on 2 cores (about two with ``--quick``). Other benchmarks in
 ``bench/`` (such as the bot's) are run on their own; see ``bench/README.md``.
 """
 
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCHMARKS = ("retrieval", "indexing", "memory", "startup")
+BENCHMARKS = ("retrieval", "indexing", "memory", "scale", "startup")
 
 
 def main(argv: list[str] | None = None) -> int:

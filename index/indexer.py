@@ -98,6 +98,11 @@ class Indexer:
         # starts from them instead of reading them back, unless another process wrote since.
         self._last: tuple[int, IndexData] | None = None
 
+    def remember(self, generation: int, data: IndexData) -> None:
+        """``data`` is what the store holds at ``generation`` (e.g. an index just loaded): the
+        next refresh starts from it rather than reading (and holding) a second copy."""
+        self._last = (generation, data)
+
     async def refresh(self, progress: ProgressCallback | None = None) -> Refresh:
         """Bring the stored index up to date with the content folder; returns what changed."""
         for attempt in range(3):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -347,7 +348,7 @@ class SearchIndex:
         self,
         data: IndexData,
         posts: list[Post],
-        passages: list[Passage],
+        passages: Sequence[Passage],  # a PassageTable when served (compact, see passage_table)
         weights: RankingWeights = DEFAULT_WEIGHTS,
         generation: int = 0,
         built_at: dt.datetime | None = None,
@@ -456,7 +457,8 @@ class SearchIndex:
 
     def post_passages(self, post_id: str) -> list[Passage]:
         i = self.post_index[post_id]
-        return self.passages[self.post_first_passage[i] : self.post_first_passage[i + 1]]
+        first, stop = int(self.post_first_passage[i]), int(self.post_first_passage[i + 1])
+        return [self.passages[j] for j in range(first, stop)]
 
     def categories(self) -> list[str]:
         return sorted({c for p in self.posts for c in p.categories})

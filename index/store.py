@@ -24,6 +24,7 @@ import aiosqlite
 from .fields import IndexData, StaleIndexFormat
 from .migrations import migrate
 from .models import LoadIssue, Passage, Post
+from .passage_table import PassageTable
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class StoredIndex:
 
     data: IndexData
     posts: list[Post]
-    passages: list[Passage]
+    passages: PassageTable
     generation: int
     built_at: dt.datetime
 
@@ -119,19 +120,16 @@ def _posts_of(rows: Iterable[Any]) -> dict[str, Post]:
     }
 
 
-def _passages_of(rows: Iterable[Any]) -> dict[str, list[Passage]]:
-    out: dict[str, list[Passage]] = {}
-    for post_id, ordinal, heading_path, anchor, text in rows:
-        out.setdefault(post_id, []).append(
-            Passage.model_construct(
-                post_id=post_id,
-                ordinal=ordinal,
-                heading_path=tuple(json.loads(heading_path)),
-                anchor=anchor,
-                text=text,
-            )
-        )
-    return out
+def _passages_of(rows: Iterable[Any], order: list[str]) -> PassageTable:
+    """The passage rows (by post, then ordinal) as one table, posts in ``order``."""
+    by_post: dict[str, list[Any]] = {}
+    for row in rows:
+        by_post.setdefault(row[0], []).append(row)
+    return PassageTable.of(
+        (post_id, ordinal, tuple(json.loads(heading_path)), anchor, text)
+        for pid in order
+        for post_id, ordinal, heading_path, anchor, text in by_post.get(pid, ())
+    )
 
 
 async def _use_wal(db: aiosqlite.Connection, patience: float = 30.0) -> None:
@@ -291,13 +289,13 @@ class IndexStore:
                     return None
                 data, generation, built_at = loaded
                 posts = await self._posts()
-                passages = await self._passages()
+                passages = await self._passages(data.post_ids)
             finally:
                 await self.db.execute("COMMIT")
         return StoredIndex(
             data,
             [posts[pid] for pid in data.post_ids],
-            [p for pid in data.post_ids for p in passages.get(pid, [])],
+            passages,
             generation,
             built_at,
         )
@@ -310,13 +308,13 @@ class IndexStore:
             rows = await cur.fetchall()
         return await asyncio.to_thread(_posts_of, rows)  # (a site's worth of objects: off the loop)
 
-    async def _passages(self) -> dict[str, list[Passage]]:
+    async def _passages(self, order: list[str]) -> PassageTable:
         async with self.db.execute(
             "SELECT post_id, ordinal, heading_path, anchor, text FROM passages"
             " ORDER BY post_id, ordinal"
         ) as cur:
             rows = await cur.fetchall()
-        return await asyncio.to_thread(_passages_of, rows)
+        return await asyncio.to_thread(_passages_of, rows, order)
 
     # ------------------------------------------------------------------ writing
 

@@ -19,6 +19,7 @@ import textwrap
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import numpy as np
@@ -29,6 +30,7 @@ from index.fields import FIELDS, HASHED_FIELDS, IndexData, analyze_post
 from index.loader import parse_post
 from index.migrations import migrate, migration_files
 from index.models import Answer, ParsedPost, SearchFilters
+from index.passage_table import PassageTable
 from index.search import SearchIndex
 from index.service import IndexService, ReindexInProgress, load_index
 from index.site import find_site, iter_post_files
@@ -291,6 +293,34 @@ async def test_restart_loads_without_parsing(
         assert restarted.last_report is None  # loaded, not rebuilt
         assert index.generation == generation
         assert {q: outcome(index.search(q, k=10)) for q in QUESTIONS} == before
+    finally:
+        await restarted.close()
+    built.store = await IndexStore.open(tmp_path / "index.sqlite3")  # for the fixture's close
+
+
+async def test_a_reindex_after_a_restart_starts_from_the_loaded_statistics(
+    built: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    # The loaded index's statistics are those stored: the first reindex after a restart starts
+    # from them instead of reading (and holding, beside the served ones) a second copy.
+    await built.store.close()
+    restarted = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
+    try:
+        await restarted.ensure()
+        reads = 0
+        load_data = restarted.store.load_data
+
+        async def counted() -> Any:
+            nonlocal reads
+            reads += 1
+            return await load_data()
+
+        restarted.store.load_data = counted  # type: ignore[method-assign]  # counts the reads
+        edit(post_path(fixture_site, GLACIERFALL), "underwriters", "actuaries")
+        report = await restarted.reindex()
+        assert report.changed == (GLACIERFALL,)
+        assert reads == 0
+        assert restarted.current.search("actuaries avalanche").results[0].post_id == GLACIERFALL
     finally:
         await restarted.close()
     built.store = await IndexStore.open(tmp_path / "index.sqlite3")  # for the fixture's close
@@ -772,6 +802,41 @@ async def test_stored_index_equals_a_build_from_scratch(
     scratch = searchable(IndexData.from_posts([analyze_post(parsed[p]) for p in order]), parsed)
     assert results(built.current) == results(scratch)
     assert built.current.search("x", filters=SearchFilters(post_id=QUILL)).declined
+
+
+async def test_served_passages_after_reindexes_equal_the_parsed_ones(
+    built: IndexService, fixture_site: Path
+) -> None:
+    # The live index keeps its passages in one compact table that a reindex copies post by post
+    # (unchanged posts' bytes as they are): what it serves must be what the files say, in order,
+    # and what a fresh load of the database gives.
+    edit(post_path(fixture_site, GLACIERFALL), "underwriters", "actuaries ünïcödé")
+    await built.reindex()
+    post_path(fixture_site, QUILL).unlink()
+    post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+    await built.reindex()
+    parsed = parsed_posts(fixture_site)
+    served = built.current
+    expected = [p for pid in served.data.post_ids for p in parsed[pid].passages]
+    assert isinstance(served.passages, PassageTable)
+    assert list(served.passages) == expected
+    assert served.passages[-1] == expected[-1]
+    assert served.passages[2:5] == expected[2:5]
+    assert served.post_passages(GLACIERFALL) == list(parsed[GLACIERFALL].passages)
+    assert any("ünïcödé" in p.text for p in served.post_passages(GLACIERFALL))
+    loaded = await load_index(built.store)
+    assert loaded is not None and list(loaded.passages) == expected
+
+
+def test_term_counts_are_kept_in_their_narrowest_type(fixture_site: Path) -> None:
+    # Every field's counts are held by the live index (30 million at 10x): one byte each when
+    # they fit, and the same scores as wider ones.
+    parsed = parsed_posts(fixture_site)
+    fresh = IndexData.from_posts([analyze_post(p) for p in parsed.values()])
+    data = IndexData().updated(set(), [fresh])
+    assert {tc.counts.dtype for tc in data.fields.values()} == {np.dtype(np.uint8)}
+    back = IndexData.from_bytes(data.to_bytes())
+    assert {tc.counts.dtype for tc in back.fields.values()} == {np.dtype(np.uint8)}
 
 
 # ---------------------------------------------------------------------------- a damaged database
