@@ -18,9 +18,15 @@ from index.evaluation import evaluate, load_questions, write_runs
 
 QUESTIONS = Path(__file__).parent / "questions"
 COLUMNS = (
-    ("hit1", "hit@1"), ("hit5", "hit@5"), ("mrr10", "MRR@10"), ("answer1", "ans@1"),
-    ("answer5", "ans@5"), ("headline", "headline"), ("first_page", "1st page"),
-    ("declined_unanswerable", "unans decl"), ("wrongly_declined", "wrong decl"),
+    ("hit1", "hit@1"),
+    ("hit5", "hit@5"),
+    ("mrr10", "MRR@10"),
+    ("answer1", "ans@1"),
+    ("answer5", "ans@5"),
+    ("headline", "headline"),
+    ("first_page", "1st page"),
+    ("declined_unanswerable", "unans decl"),
+    ("wrongly_declined", "wrong decl"),
 )
 
 

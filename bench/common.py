@@ -64,9 +64,7 @@ def build_site(dest: Path, copies: int, source: Path = CORPUS) -> Path:
         shutil.copytree(posts, dest / "_posts")
         return dest
     files = sorted(p for p in posts.rglob("*") if p.is_file())
-    words = sorted(
-        {w for f in files if f.suffix in (".md", ".markdown") for w in _words_of(f)}
-    )
+    words = sorted({w for f in files if f.suffix in (".md", ".markdown") for w in _words_of(f)})
     for i in range(copies):
         root = dest / "_posts" / f"copy{i:02d}"
         variant = _Variant(i, words) if i else None

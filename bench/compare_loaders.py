@@ -39,13 +39,28 @@ for p in iter_post_files(root):
         out[key] = {"skipped": r.reason}
 print(json.dumps({"site": site.model_dump(), "posts": out}))
 """
-FIELDS = ("title", "date", "url", "categories", "tags", "authors", "excerpt", "redirect",
-          "passages", "issues", "skipped")
+FIELDS = (
+    "title",
+    "date",
+    "url",
+    "categories",
+    "tags",
+    "authors",
+    "excerpt",
+    "redirect",
+    "passages",
+    "issues",
+    "skipped",
+)
 
 
 def _load(tree: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", _DUMP, str(tree), str(CORPUS)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _DUMP, str(tree), str(CORPUS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
@@ -58,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     old, new = _load(Path(args[0])), _load(Path(args[1]) if len(args) > 1 else ROOT)
     print(f"site config the same: {old['site'] == new['site']}")
     a, b = old["posts"], new["posts"]
-    print(f"posts: old {len(a)}, new {len(b)}; only old: {sorted(set(a) - set(b))}; "
-          f"only new: {sorted(set(b) - set(a))}")
+    print(
+        f"posts: old {len(a)}, new {len(b)}; only old: {sorted(set(a) - set(b))}; "
+        f"only new: {sorted(set(b) - set(a))}"
+    )
     for field in FIELDS:
         keys = [k for k in sorted(set(a) & set(b)) if a[k].get(field) != b[k].get(field)]
         print(f"{field}: {len(keys)} differ")

@@ -65,20 +65,37 @@ def main() -> None:
     index_mb = rss_index - rss_start
     added_mb = rss_explain - rss_index
     print(f"# {machine_note()}; {len(questions)} dev questions, 1x corpus")
-    print_table("Explain vs search (median per question)",
-                ["what", "ms", "ratio to search"],
-                [["search (baseline)", med_search * 1000, 1.0],
-                 ["explain", med_explain * 1000, med_explain / med_search],
-                 ["explain, first call", cold * 1000, cold / med_search],
-                 ["  of which building the scorers", build * 1000, build / med_search]])
-    print_table("Resident memory (MB)", ["what", "MB", "ratio to the index"],
-                [["index built and loaded (this process)", index_mb, 1.0],
-                 ["left after explaining", added_mb, added_mb / index_mb],
-                 ["the scorers, if they were kept", held, held / index_mb]])
-    write_json(args.json, {"search_ms": med_search * 1000, "explain_ms": med_explain * 1000,
-                           "explain_cold_ms": cold * 1000, "scorers_ms": build * 1000,
-                           "index_mb": index_mb, "left_after_explain_mb": added_mb,
-                           "scorers_mb": held})
+    print_table(
+        "Explain vs search (median per question)",
+        ["what", "ms", "ratio to search"],
+        [
+            ["search (baseline)", med_search * 1000, 1.0],
+            ["explain", med_explain * 1000, med_explain / med_search],
+            ["explain, first call", cold * 1000, cold / med_search],
+            ["  of which building the scorers", build * 1000, build / med_search],
+        ],
+    )
+    print_table(
+        "Resident memory (MB)",
+        ["what", "MB", "ratio to the index"],
+        [
+            ["index built and loaded (this process)", index_mb, 1.0],
+            ["left after explaining", added_mb, added_mb / index_mb],
+            ["the scorers, if they were kept", held, held / index_mb],
+        ],
+    )
+    write_json(
+        args.json,
+        {
+            "search_ms": med_search * 1000,
+            "explain_ms": med_explain * 1000,
+            "explain_cold_ms": cold * 1000,
+            "scorers_ms": build * 1000,
+            "index_mb": index_mb,
+            "left_after_explain_mb": added_mb,
+            "scorers_mb": held,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -31,8 +31,18 @@ from bench.common import CORPUS, base_parser, build_index, require_shared, temp_
 from index import extraction as X
 from index.evaluation import holds, load_questions
 
-FEATURES = ("focus", "title", "context", "form", "form_strength", "rank", "short", "restates",
-            "opens", "log_length")
+FEATURES = (
+    "focus",
+    "title",
+    "context",
+    "form",
+    "form_strength",
+    "rank",
+    "short",
+    "restates",
+    "opens",
+    "log_length",
+)
 
 
 def candidates(
@@ -53,8 +63,10 @@ def candidates(
             context: set[str] = set()
             for before in matches[max(0, pos - X.CONTEXT_SENTENCES) : pos]:
                 context.update(before[0])
-            hand = X._score(found, n_words, forms, context, weights, total, title_terms,
-                            strength) * X.RANK_DECAY**rank
+            hand = (
+                X._score(found, n_words, forms, context, weights, total, title_terms, strength)
+                * X.RANK_DECAY**rank
+            )
             context -= found.keys()
             features = [
                 sum(weights[t] for t in found if t not in title_terms) / total,
@@ -91,8 +103,9 @@ def loss(w: np.ndarray, rows: Rows, l2: float = 0.01) -> tuple[float, np.ndarray
 
 
 def accuracy(rows: Rows, w: np.ndarray | None = None) -> float:
-    picks = [right[int(np.argmax(hand if w is None else features @ w))]
-             for features, right, hand in rows]
+    picks = [
+        right[int(np.argmax(hand if w is None else features @ w))] for features, right, hand in rows
+    ]
     return float(np.mean(picks)) if picks else 0.0
 
 
@@ -106,8 +119,12 @@ def main() -> None:
     seen: list[tuple[str, dict[str, float], list[X.Evidence]]] = []
     extract = X.extract
 
-    def spy(question: str, weights: Mapping[str, float], evidence: Sequence[X.Evidence],
-            pool: int = X.POOL) -> X.Extracted:
+    def spy(
+        question: str,
+        weights: Mapping[str, float],
+        evidence: Sequence[X.Evidence],
+        pool: int = X.POOL,
+    ) -> X.Extracted:
         seen.append((question, dict(weights), list(evidence)))
         return extract(question, weights, evidence, pool)
 
@@ -126,19 +143,29 @@ def main() -> None:
             found = candidates(*seen[-1])
             if not found:
                 continue
-            rows.append((np.array([f for _, f, _ in found]),
-                         np.array([holds(t, q.answer) for t, _, _ in found], dtype=float),
-                         np.array([h for _, _, h in found])))
+            rows.append(
+                (
+                    np.array([f for _, f, _ in found]),
+                    np.array([holds(t, q.answer) for t, _, _ in found], dtype=float),
+                    np.array([h for _, _, h in found]),
+                )
+            )
         data[name] = rows
-    fitted = minimize(loss, np.zeros(len(FEATURES)), args=(data[args.sets[0]],), jac=True,
-                      method="L-BFGS-B").x
-    print("weights fitted on", args.sets[0], dict(zip(FEATURES, np.round(fitted, 3).tolist(),
-                                                      strict=True)))
+    fitted = minimize(
+        loss, np.zeros(len(FEATURES)), args=(data[args.sets[0]],), jac=True, method="L-BFGS-B"
+    ).x
+    print(
+        "weights fitted on",
+        args.sets[0],
+        dict(zip(FEATURES, np.round(fitted, 3).tolist(), strict=True)),
+    )
     print("| set | questions | hand-made | learned | oracle |\n|---|---:|---:|---:|---:|")
     for name, rows in data.items():
         oracle = float(np.mean([right.max() for _, right, _ in rows]))
-        print(f"| {name} | {len(rows)} | {accuracy(rows):.3f} | {accuracy(rows, fitted):.3f} "
-              f"| {oracle:.3f} |")
+        print(
+            f"| {name} | {len(rows)} | {accuracy(rows):.3f} | {accuracy(rows, fitted):.3f} "
+            f"| {oracle:.3f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -95,8 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         stats = Stats.of(samples[name])
         peak = _peak_mb(functools.partial(fn, first))
         rows.append([name, stats.p50, stats.p99, stats.p50 / base, peak])
-        figures[name] = {"p50_ms": stats.p50, "p99_ms": stats.p99, "ratio": stats.p50 / base,
-                         "peak_mb": peak}
+        figures[name] = {
+            "p50_ms": stats.p50,
+            "p99_ms": stats.p99,
+            "ratio": stats.p50 / base,
+            "peak_mb": peak,
+        }
     print_table(
         f"A long word in a question, 1x corpus ({len(questions)} questions x {rounds} rounds; "
         f"{machine_note()})",

@@ -137,21 +137,30 @@ class AlertStore:
     # ------------------------------------------------------------------ subscriptions
 
     async def subscribe(
-        self, *, guild_id: int, channel_id: int, category: str | None, role_id: int | None,
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        category: str | None,
+        role_id: int | None,
         user_id: int,
     ) -> bool:
         """Create or replace the channel's subscription (clearing any failure); True if new."""
         async with self._lock:
             existed = await self._subscription(channel_id) is not None
-            await self._write([(
-                "INSERT INTO alert_subscriptions (channel_id, guild_id, category, role_id,"
-                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
-                " category = excluded.category, role_id = excluded.role_id,"
-                " created_by = excluded.created_by, created_at = excluded.created_at,"
-                " failing_since = NULL, last_error = NULL",
-                (channel_id, guild_id, category, role_id, user_id, _now()),
-            )])
+            await self._write(
+                [
+                    (
+                        "INSERT INTO alert_subscriptions (channel_id, guild_id, category, role_id,"
+                        " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                        " ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id,"
+                        " category = excluded.category, role_id = excluded.role_id,"
+                        " created_by = excluded.created_by, created_at = excluded.created_at,"
+                        " failing_since = NULL, last_error = NULL",
+                        (channel_id, guild_id, category, role_id, user_id, _now()),
+                    )
+                ]
+            )
             return not existed
 
     async def unsubscribe(self, *, guild_id: int, channel_id: int) -> bool:
@@ -160,16 +169,22 @@ class AlertStore:
             found = await self._subscription(channel_id)
             if found is None or found.guild_id != guild_id:
                 return False
-            await self._write([
-                ("DELETE FROM alert_subscriptions WHERE channel_id = ?", (channel_id,)),
-                ("DELETE FROM alert_deliveries WHERE channel_id = ? AND state = 'pending'",
-                 (channel_id,)),
-            ])
+            await self._write(
+                [
+                    ("DELETE FROM alert_subscriptions WHERE channel_id = ?", (channel_id,)),
+                    (
+                        "DELETE FROM alert_deliveries WHERE channel_id = ? AND state = 'pending'",
+                        (channel_id,),
+                    ),
+                ]
+            )
             return True
 
     async def subscriptions(self, guild_id: int | None = None) -> list[Subscription]:
-        sql = ("SELECT guild_id, channel_id, category, role_id, created_by, created_at,"
-               " failing_since, last_error FROM alert_subscriptions")
+        sql = (
+            "SELECT guild_id, channel_id, category, role_id, created_by, created_at,"
+            " failing_since, last_error FROM alert_subscriptions"
+        )
         params: tuple[object, ...] = ()
         if guild_id is not None:
             sql += " WHERE guild_id = ?"
@@ -260,8 +275,7 @@ class AlertStore:
             if await cur.fetchone() is None:
                 return []  # the baseline announces nothing
         seen, known = await self._seen(content_dir)
-        return [p for p in posts
-                if p.id not in seen and not any(i in known for i in identities(p))]
+        return [p for p in posts if p.id not in seen and not any(i in known for i in identities(p))]
 
     async def _record_posts(
         self, content_dir: str, posts: Sequence[Post], held: Mapping[str, str]
@@ -300,8 +314,12 @@ class AlertStore:
         await db.executemany(
             "INSERT INTO seen_identities (content_dir, identity, post_id) VALUES (?, ?, ?)"
             " ON CONFLICT (content_dir, identity) DO UPDATE SET post_id = excluded.post_id",
-            [(content_dir, i, p.id) for p in recorded for i in identities(p)
-             if known.get(i) != p.id],
+            [
+                (content_dir, i, p.id)
+                for p in recorded
+                for i in identities(p)
+                if known.get(i) != p.id
+            ],
         )
         for old, new_id in renamed:
             if old not in present:  # a queued alert of the old name goes out under the new one
@@ -313,7 +331,8 @@ class AlertStore:
         # Queued alerts of posts that left the index (and were not renamed) can never go out.
         async with db.execute(
             "SELECT DISTINCT post_id FROM alert_deliveries"
-            " WHERE content_dir = ? AND state = 'pending'", (content_dir,),
+            " WHERE content_dir = ? AND state = 'pending'",
+            (content_dir,),
         ) as cur:
             gone = [row[0] for row in await cur.fetchall() if row[0] not in present]
         await db.executemany(
@@ -335,7 +354,8 @@ class AlertStore:
             for sub in await self.subscriptions():
                 rows = [
                     (sub.channel_id, content_dir, p.id, sub.guild_id, now)
-                    for p in new if sub.wants(p)
+                    for p in new
+                    if sub.wants(p)
                 ]
                 await db.executemany(
                     "INSERT INTO alert_deliveries (channel_id, content_dir, post_id, guild_id,"
@@ -343,8 +363,13 @@ class AlertStore:
                     rows,
                 )
                 queued += len(rows)
-        return ScanOutcome(baseline=False, new_posts=tuple(p.id for p in new), queued=queued,
-                           renamed=tuple(renamed), newly_held=newly_held)
+        return ScanOutcome(
+            baseline=False,
+            new_posts=tuple(p.id for p in new),
+            queued=queued,
+            renamed=tuple(renamed),
+            newly_held=newly_held,
+        )
 
     async def _hold(
         self, content_dir: str, held: Mapping[str, str], seen: set[str], now: str
@@ -370,10 +395,13 @@ class AlertStore:
         """New posts not announced because they only loaded by recovery (see ``record_posts``)."""
         async with self.db.execute(
             "SELECT post_id, reason, held_since FROM held_posts WHERE content_dir = ?"
-            " ORDER BY post_id", (content_dir,),
+            " ORDER BY post_id",
+            (content_dir,),
         ) as cur:
-            return [HeldPost(pid, why, _dt(since) or dt.datetime.now(dt.UTC))
-                    for pid, why, since in await cur.fetchall()]
+            return [
+                HeldPost(pid, why, _dt(since) or dt.datetime.now(dt.UTC))
+                for pid, why, since in await cur.fetchall()
+            ]
 
     # ------------------------------------------------------------------ delivering
 
@@ -385,12 +413,17 @@ class AlertStore:
             " FROM alert_deliveries WHERE state = 'pending'"
             " ORDER BY channel_id, created_at, post_id"
         ) as cur:
-            for channel_id, guild_id, content_dir, post_id, attempts, sent in \
-                    await cur.fetchall():
-                out.setdefault(int(channel_id), []).append(Pending(
-                    int(channel_id), int(guild_id), content_dir, post_id, int(attempts),
-                    _dt(sent),
-                ))
+            for channel_id, guild_id, content_dir, post_id, attempts, sent in await cur.fetchall():
+                out.setdefault(int(channel_id), []).append(
+                    Pending(
+                        int(channel_id),
+                        int(guild_id),
+                        content_dir,
+                        post_id,
+                        int(attempts),
+                        _dt(sent),
+                    )
+                )
         return out
 
     async def still_pending(self, deliveries: Sequence[Pending]) -> bool:
@@ -408,13 +441,17 @@ class AlertStore:
     async def mark_sending(self, deliveries: Sequence[Pending]) -> None:
         """Written just before a send: from now on Discord may hold the message."""
         async with self._lock:
-            await self._write([
-                ("UPDATE alert_deliveries SET attempts = attempts + 1,"
-                 " first_sent_at = COALESCE(first_sent_at, ?)"
-                 " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
-                 (_now(), d.channel_id, d.content_dir, d.post_id))
-                for d in deliveries
-            ])
+            await self._write(
+                [
+                    (
+                        "UPDATE alert_deliveries SET attempts = attempts + 1,"
+                        " first_sent_at = COALESCE(first_sent_at, ?)"
+                        " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
+                        (_now(), d.channel_id, d.content_dir, d.post_id),
+                    )
+                    for d in deliveries
+                ]
+            )
 
     async def mark_delivered(
         self, channel_id: int, deliveries: Sequence[Pending], message_id: int
@@ -422,42 +459,57 @@ class AlertStore:
         """Discord accepted the message: these never go out again, and the channel works."""
         now = _now()
         async with self._lock:
-            await self._write([
-                *(
-                    ("UPDATE alert_deliveries SET state = 'delivered', message_id = ?,"
-                     " delivered_at = ?, last_error = NULL"
-                     " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
-                     (message_id, now, channel_id, d.content_dir, d.post_id))
-                    for d in deliveries
-                ),
-                ("UPDATE alert_subscriptions SET failing_since = NULL, last_error = NULL"
-                 " WHERE channel_id = ?", (channel_id,)),
-            ])
+            await self._write(
+                [
+                    *(
+                        (
+                            "UPDATE alert_deliveries SET state = 'delivered', message_id = ?,"
+                            " delivered_at = ?, last_error = NULL"
+                            " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
+                            (message_id, now, channel_id, d.content_dir, d.post_id),
+                        )
+                        for d in deliveries
+                    ),
+                    (
+                        "UPDATE alert_subscriptions SET failing_since = NULL, last_error = NULL"
+                        " WHERE channel_id = ?",
+                        (channel_id,),
+                    ),
+                ]
+            )
 
     async def mark_attempted(self, deliveries: Sequence[Pending], error: str) -> None:
         """A delivery failed for now (Discord or the network): it stays pending."""
         async with self._lock:
-            await self._write([
-                ("UPDATE alert_deliveries SET last_error = ?"
-                 " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
-                 (error, d.channel_id, d.content_dir, d.post_id))
-                for d in deliveries
-            ])
+            await self._write(
+                [
+                    (
+                        "UPDATE alert_deliveries SET last_error = ?"
+                        " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
+                        (error, d.channel_id, d.content_dir, d.post_id),
+                    )
+                    for d in deliveries
+                ]
+            )
 
     async def drop(self, deliveries: Sequence[Pending], reason: str) -> None:
         """Deliveries that can never succeed (post gone, message refused as invalid)."""
         async with self._lock:
-            await self._write([
-                ("UPDATE alert_deliveries SET state = 'dropped', last_error = ?"
-                 " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
-                 (reason, d.channel_id, d.content_dir, d.post_id))
-                for d in deliveries
-            ])
+            await self._write(
+                [
+                    (
+                        "UPDATE alert_deliveries SET state = 'dropped', last_error = ?"
+                        " WHERE channel_id = ? AND content_dir = ? AND post_id = ?",
+                        (reason, d.channel_id, d.content_dir, d.post_id),
+                    )
+                    for d in deliveries
+                ]
+            )
 
     async def deliveries(self, channel_id: int) -> list[tuple[str, str]]:
         """(post id, state) of every alert for a channel — for tests and diagnostics."""
         async with self.db.execute(
-            "SELECT post_id, state FROM alert_deliveries WHERE channel_id = ?"
-            " ORDER BY post_id", (channel_id,),
+            "SELECT post_id, state FROM alert_deliveries WHERE channel_id = ? ORDER BY post_id",
+            (channel_id,),
         ) as cur:
             return [(row[0], row[1]) for row in await cur.fetchall()]

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
     from index.service import IndexService
 
 
-
 def _version() -> str:
     # As bot.client.version(), without importing discord.py for `--version`.
     try:
@@ -99,14 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sync", help="publish the slash commands to Discord")
     _common(p)
-    p.add_argument("--guild", type=int, metavar="ID",
-                   help="only to this server (instant; default: globally)")
+    p.add_argument(
+        "--guild", type=int, metavar="ID", help="only to this server (instant; default: globally)"
+    )
     p.set_defaults(handler=cmd_sync)
 
     p = sub.add_parser("health", help="exit 0 if the running bot is connected (its heartbeat)")
     p.add_argument("--file", type=Path, help="heartbeat file (default: BRIEFBOT_HEALTH_FILE)")
-    p.add_argument("--max-age", type=float, metavar="SECONDS",
-                   help="oldest acceptable heartbeat (default: BRIEFBOT_HEALTH_MAX_AGE_SECONDS)")
+    p.add_argument(
+        "--max-age",
+        type=float,
+        metavar="SECONDS",
+        help="oldest acceptable heartbeat (default: BRIEFBOT_HEALTH_MAX_AGE_SECONDS)",
+    )
     p.set_defaults(handler=cmd_health)
 
     from .insights_cli import add_parser as add_insights_parser
@@ -161,8 +165,9 @@ async def prepare_index(service: IndexService, settings: Settings, announce: boo
     """Load the stored index, building it first (with a progress bar) if there is none."""
     if await service.store.content_dir() != str(settings.content_dir.resolve()):
         if announce:
-            err.print(f"No index for {settings.content_dir} yet; building it first…",
-                      markup=False)  # a path may hold "[/]"
+            err.print(
+                f"No index for {settings.content_dir} yet; building it first…", markup=False
+            )  # a path may hold "[/]"
         progress, update = _progress_bar("Indexing")
         with progress:
             report = await service.reindex(update)
@@ -205,8 +210,13 @@ async def cmd_ask(args: argparse.Namespace) -> int:
 
     question, clipped = clip_question(args.question)
     if clipped:
-        err.print(f"The question is long ({len(args.question):,} characters); searching its "
-                  f"first {len(question):,}.", style="yellow", markup=False, soft_wrap=True)
+        err.print(
+            f"The question is long ({len(args.question):,} characters); searching its "
+            f"first {len(question):,}.",
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
     settings = settings_from(args)
     filters = SearchFilters(
         category=args.category, tag=args.tag, since=args.since, until=args.until
@@ -251,15 +261,28 @@ async def cmd_eval(args: argparse.Namespace) -> int:
     # Two tables, each narrow enough for an 80-column terminal: which posts were found (and
     # declines), then whether what is shown holds the answer span.
     tables = (
-        (f"Retrieval on {args.questions} ({report.questions} questions)", (
-            ("answerable", "n"), ("hit1", "hit@1"), ("hit5", "hit@5"), ("mrr10", "MRR@10"),
-            ("wrongly_declined", "wrong decl"), ("unanswerable", "unans"),
-            ("declined_unanswerable", "declined"),
-        )),
-        ("Answer shown (the answer span in: passage 1, passages 1-5, headline, first page)", (
-            ("answerable", "n"), ("answer1", "ans@1"), ("answer5", "ans@5"),
-            ("headline", "headline"), ("first_page", "1st page"),
-        )),
+        (
+            f"Retrieval on {args.questions} ({report.questions} questions)",
+            (
+                ("answerable", "n"),
+                ("hit1", "hit@1"),
+                ("hit5", "hit@5"),
+                ("mrr10", "MRR@10"),
+                ("wrongly_declined", "wrong decl"),
+                ("unanswerable", "unans"),
+                ("declined_unanswerable", "declined"),
+            ),
+        ),
+        (
+            "Answer shown (the answer span in: passage 1, passages 1-5, headline, first page)",
+            (
+                ("answerable", "n"),
+                ("answer1", "ans@1"),
+                ("answer5", "ans@5"),
+                ("headline", "headline"),
+                ("first_page", "1st page"),
+            ),
+        ),
     )
 
     def cell(value: float | int | None) -> str:
@@ -314,8 +337,11 @@ async def cmd_sync(args: argparse.Namespace) -> int:
     finally:
         await service.close()
     where = f"server {args.guild}" if args.guild else "all servers (may take a minute to show)"
-    console.print(f"Synced {len(names)} commands to {where}: "
-                  + ", ".join(names), markup=False, soft_wrap=True)
+    console.print(
+        f"Synced {len(names)} commands to {where}: " + ", ".join(names),
+        markup=False,
+        soft_wrap=True,
+    )
     return 0
 
 
@@ -343,14 +369,20 @@ def main(argv: list[str] | None = None) -> int:
         where = ".".join(str(part) for part in first["loc"])
         if exc.title == Settings.__name__:  # name the variable the user sets
             where = f"{where} (BRIEFBOT_{where.upper()})"
-        err.print(f"Invalid setting {where}: {first['msg']}", style="red", markup=False,
-                  soft_wrap=True)
+        err.print(
+            f"Invalid setting {where}: {first['msg']}", style="red", markup=False, soft_wrap=True
+        )
         return 2
     except SettingsError as exc:
         err.print(f"Invalid settings: {exc}", style="red", markup=False, soft_wrap=True)
         return 2
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError,
-            PermissionError) as exc:
+    except (
+        FileNotFoundError,
+        NotADirectoryError,
+        IsADirectoryError,
+        FileExistsError,
+        PermissionError,
+    ) as exc:
         err.print(str(exc), style="red", markup=False, soft_wrap=True)  # paths may hold [ ]
         return 2
     except sqlite3.DatabaseError as exc:  # --db names a folder, a damaged file (one line each)

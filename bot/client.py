@@ -91,12 +91,18 @@ class Briefbot(commands.Bot):
         if self.settings.dev_guild_id and self.sync_dev_guild:
             try:
                 synced = await self.sync_commands(self.settings.dev_guild_id)
-                log.info("Synced %d commands to the dev server %s", len(synced),
-                         self.settings.dev_guild_id)
+                log.info(
+                    "Synced %d commands to the dev server %s",
+                    len(synced),
+                    self.settings.dev_guild_id,
+                )
             except discord.HTTPException as exc:
                 # A wrong id or a server the bot is not in must not keep the bot from serving.
-                log.warning("Could not sync commands to the dev server %s: %s",
-                            self.settings.dev_guild_id, exc)
+                log.warning(
+                    "Could not sync commands to the dev server %s: %s",
+                    self.settings.dev_guild_id,
+                    exc,
+                )
 
     async def sync_commands(self, guild_id: int | None = None) -> list[app_commands.AppCommand]:
         """Publish the slash commands: to one server (instant) or globally (``None``)."""
@@ -108,18 +114,28 @@ class Briefbot(commands.Bot):
 
     async def on_ready(self) -> None:
         assert self.user is not None
-        log.info("Connected as %s (%s) to %d servers; serving %d posts", self.user, self.user.id,
-                 len(self.guilds), len(self.index))
+        log.info(
+            "Connected as %s (%s) to %d servers; serving %d posts",
+            self.user,
+            self.user.id,
+            len(self.guilds),
+            len(self.index),
+        )
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the ask extension answers mentions through its own listener."""
 
     async def on_app_command_completion(
-        self, interaction: discord.Interaction[Any], command: app_commands.Command[Any, ..., Any]
-        | app_commands.ContextMenu,
+        self,
+        interaction: discord.Interaction[Any],
+        command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu,
     ) -> None:
-        log.info("/%s by %s in %s", command.qualified_name, interaction.user.id,
-                 interaction.guild_id or "DM")
+        log.info(
+            "/%s by %s in %s",
+            command.qualified_name,
+            interaction.user.id,
+            interaction.guild_id or "DM",
+        )
 
     # ------------------------------------------------------------------ the index
 

@@ -53,8 +53,10 @@ def check_heartbeat(path: Path, max_age: float, now: float | None = None) -> tup
     try:
         text = _read_small_file(path)
     except FileNotFoundError:
-        return False, (f"no heartbeat file at {path}: the bot is not running, or has not "
-                       "connected to Discord yet")
+        return False, (
+            f"no heartbeat file at {path}: the bot is not running, or has not "
+            "connected to Discord yet"
+        )
     except OSError as exc:
         return False, f"cannot read the heartbeat file {path}: {exc.strerror or exc}"
     try:
@@ -65,9 +67,13 @@ def check_heartbeat(path: Path, max_age: float, now: float | None = None) -> tup
         return False, f"the heartbeat file {path} holds no timestamp"
     age = (time.time() if now is None else now) - beat
     if age < -CLOCK_SLACK:
-        return False, (f"the heartbeat in {path} is {-age:.0f} s in the future: it was not "
-                       "written by this bot, or the clock jumped back")
+        return False, (
+            f"the heartbeat in {path} is {-age:.0f} s in the future: it was not "
+            "written by this bot, or the clock jumped back"
+        )
     if age > max_age:
-        return False, (f"the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s): "
-                       "the bot is not connected to Discord")
+        return False, (
+            f"the last heartbeat is {age:.0f} s old (limit {max_age:.0f} s): "
+            "the bot is not connected to Discord"
+        )
     return True, f"ok: connected to Discord, last heartbeat {max(age, 0):.0f} s ago"

@@ -1,7 +1,7 @@
 """``briefbot insights``: the /insights report in the terminal, and the log as evaluation files.
 
-    briefbot insights [--days N] [--json]
-    briefbot insights export FILE [--review FILE2] [--days N]
+briefbot insights [--days N] [--json]
+briefbot insights export FILE [--review FILE2] [--days N]
 """
 
 from __future__ import annotations
@@ -27,8 +27,11 @@ def add_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> N
     actions = p.add_subparsers(dest="insights_action", metavar="ACTION")
     e = actions.add_parser("export", help="write helpful answers as an evaluation file")
     e.add_argument("file", type=Path, help="questions voted helpful (dev.jsonl's format)")
-    e.add_argument("--review", type=Path,
-                   help="declined and unhelpful questions (default: FILE with .review.jsonl)")
+    e.add_argument(
+        "--review",
+        type=Path,
+        help="declined and unhelpful questions (default: FILE with .review.jsonl)",
+    )
     p.set_defaults(handler=cmd_insights)
 
 
@@ -46,8 +49,9 @@ def review_path(path: Path) -> Path:
     return path.with_name(f"{path.name.removesuffix('.jsonl')}.review.jsonl")
 
 
-async def export(store: InsightsStore, path: Path, review: Path | None, days: int
-                 ) -> tuple[int, int, Path]:
+async def export(
+    store: InsightsStore, path: Path, review: Path | None, days: int
+) -> tuple[int, int, Path]:
     """Write the two files; (helpful questions, questions to review, the review file)."""
     rows = await store.questions(since=utcnow() - _span(days))
     good, to_review = eval_lines(rows)
@@ -68,8 +72,13 @@ async def report(store: InsightsStore, days: int, index: Any = None) -> Insights
     now = utcnow()
     rows = await store.questions(since=now - _span(days))
     broken = broken_citations(await store.cited(), index) if index is not None else []
-    return build_report(rows, days=days, now=now, broken=broken,
-                        vocabulary=index.vocab if index is not None else None)
+    return build_report(
+        rows,
+        days=days,
+        now=now,
+        broken=broken,
+        vocabulary=index.vocab if index is not None else None,
+    )
 
 
 def report_lines(r: InsightsReport) -> list[str]:
@@ -85,22 +94,37 @@ def report_lines(r: InsightsReport) -> list[str]:
         lines.append(title)
         lines.extend(f"  {item}" for item in items or ["(none)"])
 
-    section("Top unanswered questions:",
-            [f"{g.count}× {g.question}" for g in r.unanswered])
-    section("Answers voted not helpful:",
-            [f"{u.question} → " + ", ".join(
-                f"{c.title} › {c.heading}" if c.heading else c.title for c in u.citations)
-             for u in r.voted_unhelpful])
+    section("Top unanswered questions:", [f"{g.count}× {g.question}" for g in r.unanswered])
+    section(
+        "Answers voted not helpful:",
+        [
+            f"{u.question} → "
+            + ", ".join(f"{c.title} › {c.heading}" if c.heading else c.title for c in u.citations)
+            for u in r.voted_unhelpful
+        ],
+    )
     section("Most cited posts:", [f"{p.count}× {p.title} ({p.post_id})" for p in r.top_posts])
-    section("Most cited sections:",
-            [f"{s.count}× {s.title} › {s.heading or '(opening)'}" for s in r.top_sections])
-    section("Gaps (asked repeatedly, not covered):",
-            [f"{g.topic}: {g.questions} questions"
-             + (" (in no post)" if g.in_posts is False else "") + f", e.g. {g.example!r}"
-             for g in r.gaps])
-    section("Cited sections that no longer exist:",
-            [f"{b.title} › {b.heading or b.anchor} ({b.post_id}#{b.anchor}): {b.reason}, "
-             f"cited {b.times_cited}×" for b in r.broken])
+    section(
+        "Most cited sections:",
+        [f"{s.count}× {s.title} › {s.heading or '(opening)'}" for s in r.top_sections],
+    )
+    section(
+        "Gaps (asked repeatedly, not covered):",
+        [
+            f"{g.topic}: {g.questions} questions"
+            + (" (in no post)" if g.in_posts is False else "")
+            + f", e.g. {g.example!r}"
+            for g in r.gaps
+        ],
+    )
+    section(
+        "Cited sections that no longer exist:",
+        [
+            f"{b.title} › {b.heading or b.anchor} ({b.post_id}#{b.anchor}): {b.reason}, "
+            f"cited {b.times_cited}×"
+            for b in r.broken
+        ],
+    )
     return lines
 
 
@@ -116,8 +140,12 @@ async def cmd_insights(args: argparse.Namespace) -> int:
             good, review, review_file = await export(store, args.file, args.review, args.days)
         finally:
             await store.close()
-        console.print(f"Wrote {good} questions voted helpful to {args.file} and {review} to "
-                      f"review to {review_file}", markup=False, soft_wrap=True)
+        console.print(
+            f"Wrote {good} questions voted helpful to {args.file} and {review} to "
+            f"review to {review_file}",
+            markup=False,
+            soft_wrap=True,
+        )
         return 0
     service = await open_service(settings, announce=not args.json)
     try:

@@ -99,8 +99,9 @@ class InsightsStore:
         task.add_done_callback(self._pending.discard)
         return answer_id
 
-    async def _log_retrying(self, guild_id: int, answer: Answer, cited: int,
-                            answer_id: int) -> None:
+    async def _log_retrying(
+        self, guild_id: int, answer: Answer, cited: int, answer_id: int
+    ) -> None:
         asked_at = utcnow()
         for attempt in range(1, LOG_TRIES + 1):
             try:
@@ -125,8 +126,15 @@ class InsightsStore:
 
     # ------------------------------------------------------------------ the log
 
-    async def log(self, guild_id: int, answer: Answer, cited: int = 3,
-                  asked_at: dt.datetime | None = None, *, answer_id: int | None = None) -> int:
+    async def log(
+        self,
+        guild_id: int,
+        answer: Answer,
+        cited: int = 3,
+        asked_at: dt.datetime | None = None,
+        *,
+        answer_id: int | None = None,
+    ) -> int:
         """Record a (public) question and the first ``cited`` passages of its answer; its id."""
         when = _iso(asked_at or utcnow())
         async with self._lock:
@@ -141,8 +149,18 @@ class InsightsStore:
                 await self.db.executemany(
                     "INSERT INTO insight_citations (question_id, rank, post_id, title, heading,"
                     " anchor, sentence) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(question_id, n, r.post_id, r.title, r.heading, anchor_of(r.url),
-                      r.best_sentence) for n, r in enumerate(answer.results[:cited])],
+                    [
+                        (
+                            question_id,
+                            n,
+                            r.post_id,
+                            r.title,
+                            r.heading,
+                            anchor_of(r.url),
+                            r.best_sentence,
+                        )
+                        for n, r in enumerate(answer.results[:cited])
+                    ],
                 )
                 await self.db.execute("COMMIT")
             except BaseException:
@@ -163,8 +181,9 @@ class InsightsStore:
         found = await self._questions("WHERE q.id = ?", (question_id,))
         return found[0] if found else None
 
-    async def questions(self, guild_id: int | None = None,
-                        since: dt.datetime | None = None) -> list[LoggedQuestion]:
+    async def questions(
+        self, guild_id: int | None = None, since: dt.datetime | None = None
+    ) -> list[LoggedQuestion]:
         """The log (one server's, or all), oldest first, from ``since`` on."""
         where: list[str] = []
         params: list[object] = []
@@ -181,13 +200,16 @@ class InsightsStore:
     async def _questions(self, where: str, params: tuple[object, ...]) -> list[LoggedQuestion]:
         # Under the lock: on this one connection, a read between a write's statements would
         # see its uncommitted half (a question without its citations yet).
-        async with self._lock, self.db.execute(
-            "SELECT q.id, q.guild_id, q.asked_at, q.question, q.declined, q.vote, c.post_id,"
-            " c.title, c.heading, c.anchor, c.sentence FROM insight_questions q"
-            " LEFT JOIN insight_citations c ON c.question_id = q.id "
-            f"{where} ORDER BY q.asked_at, q.id, c.rank",
-            params,
-        ) as cur:
+        async with (
+            self._lock,
+            self.db.execute(
+                "SELECT q.id, q.guild_id, q.asked_at, q.question, q.declined, q.vote, c.post_id,"
+                " c.title, c.heading, c.anchor, c.sentence FROM insight_questions q"
+                " LEFT JOIN insight_citations c ON c.question_id = q.id "
+                f"{where} ORDER BY q.asked_at, q.id, c.rank",
+                params,
+            ) as cur,
+        ):
             rows = await cur.fetchall()
         # sqlite3 rows are untyped: each value is whatever the column holds.
         out: dict[int, tuple[tuple[Any, ...], list[Citation]]] = {}
@@ -195,12 +217,22 @@ class InsightsStore:
             head, cite = tuple(row[:6]), row[6:]
             entry = out.setdefault(int(row[0]), (head, []))
             if cite[0] is not None:
-                entry[1].append(Citation(post_id=cite[0], title=cite[1], heading=cite[2],
-                                         anchor=cite[3], sentence=cite[4]))
+                entry[1].append(
+                    Citation(
+                        post_id=cite[0],
+                        title=cite[1],
+                        heading=cite[2],
+                        anchor=cite[3],
+                        sentence=cite[4],
+                    )
+                )
         return [
             LoggedQuestion(
-                id=int(qid), guild_id=int(guild), asked_at=dt.datetime.fromisoformat(str(at)),
-                question=str(text), declined=bool(declined),
+                id=int(qid),
+                guild_id=int(guild),
+                asked_at=dt.datetime.fromisoformat(str(at)),
+                question=str(text),
+                declined=bool(declined),
                 vote=None if vote is None else int(vote),
                 citations=tuple(cites),
             )
@@ -216,11 +248,16 @@ class InsightsStore:
             ) as cur:
                 (count,) = await cur.fetchone() or (0,)
             if count:
-                await self._write([
-                    ("DELETE FROM insight_citations WHERE question_id IN"
-                     " (SELECT id FROM insight_questions WHERE asked_at < ?)", (cutoff,)),
-                    ("DELETE FROM insight_questions WHERE asked_at < ?", (cutoff,)),
-                ])
+                await self._write(
+                    [
+                        (
+                            "DELETE FROM insight_citations WHERE question_id IN"
+                            " (SELECT id FROM insight_questions WHERE asked_at < ?)",
+                            (cutoff,),
+                        ),
+                        ("DELETE FROM insight_questions WHERE asked_at < ?", (cutoff,)),
+                    ]
+                )
             return int(count)
 
     async def forget(self, guild_id: int | None = None) -> int:
@@ -231,24 +268,33 @@ class InsightsStore:
                 f"SELECT COUNT(*) FROM insight_questions {where}", params
             ) as cur:
                 (count,) = await cur.fetchone() or (0,)
-            await self._write([
-                ("DELETE FROM insight_citations WHERE question_id IN"
-                 f" (SELECT id FROM insight_questions {where})", params),
-                (f"DELETE FROM insight_questions {where}", params),
-            ])
+            await self._write(
+                [
+                    (
+                        "DELETE FROM insight_citations WHERE question_id IN"
+                        f" (SELECT id FROM insight_questions {where})",
+                        params,
+                    ),
+                    (f"DELETE FROM insight_questions {where}", params),
+                ]
+            )
             return int(count)
 
     async def cited(self, guild_id: int | None = None) -> list[Citation]:
         """Every citation in the log (one per answer that cited it), for integrity checks."""
-        sql = ("SELECT c.post_id, c.title, c.heading, c.anchor FROM insight_citations c"
-               " JOIN insight_questions q ON q.id = c.question_id")
+        sql = (
+            "SELECT c.post_id, c.title, c.heading, c.anchor FROM insight_citations c"
+            " JOIN insight_questions q ON q.id = c.question_id"
+        )
         params: tuple[object, ...] = ()
         if guild_id is not None:
             sql += " WHERE q.guild_id = ?"
             params = (guild_id,)
         async with self._lock, self.db.execute(sql, params) as cur:
-            return [Citation(post_id=p, title=t, heading=h, anchor=a)
-                    for p, t, h, a in await cur.fetchall()]
+            return [
+                Citation(post_id=p, title=t, heading=h, anchor=a)
+                for p, t, h, a in await cur.fetchall()
+            ]
 
     # ------------------------------------------------------------------ weekly digests
 
@@ -264,15 +310,19 @@ class InsightsStore:
 
     async def remove_digest(self, guild_id: int) -> bool:
         async with self._lock:
-            cur = await self.db.execute("DELETE FROM insight_digests WHERE guild_id = ?",
-                                        (guild_id,))
+            cur = await self.db.execute(
+                "DELETE FROM insight_digests WHERE guild_id = ?", (guild_id,)
+            )
             return cur.rowcount > 0
 
     async def digests(self) -> list[Digest]:
-        async with self._lock, self.db.execute(
-            "SELECT guild_id, channel_id, sending_week, posted_week, last_error"
-            " FROM insight_digests ORDER BY guild_id"
-        ) as cur:
+        async with (
+            self._lock,
+            self.db.execute(
+                "SELECT guild_id, channel_id, sending_week, posted_week, last_error"
+                " FROM insight_digests ORDER BY guild_id"
+            ) as cur,
+        ):
             return [Digest(int(g), int(c), s, p, e) for g, c, s, p, e in await cur.fetchall()]
 
     async def digest_sending(self, guild_id: int, week: str) -> None:
@@ -287,7 +337,8 @@ class InsightsStore:
         async with self._lock:
             await self.db.execute(
                 "UPDATE insight_digests SET posted_week = ?, message_id = ?, last_error = NULL"
-                " WHERE guild_id = ?", (week, message_id, guild_id),
+                " WHERE guild_id = ?",
+                (week, message_id, guild_id),
             )
 
     async def digest_failed(self, guild_id: int, error: str) -> None:

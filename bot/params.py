@@ -108,11 +108,39 @@ class PostTitle(app_commands.Transformer):
 
 
 # Words too common to tell titles apart.
-_TITLE_STOPWORDS = frozenset({
-    "an", "in", "of", "on", "to", "is", "it", "the", "and", "for", "with", "what", "how", "why",
-    "who", "when", "from", "that", "this", "about", "are", "was", "were", "did", "does", "post",
-    "posts", "article", "brief",
-})
+_TITLE_STOPWORDS = frozenset(
+    {
+        "an",
+        "in",
+        "of",
+        "on",
+        "to",
+        "is",
+        "it",
+        "the",
+        "and",
+        "for",
+        "with",
+        "what",
+        "how",
+        "why",
+        "who",
+        "when",
+        "from",
+        "that",
+        "this",
+        "about",
+        "are",
+        "was",
+        "were",
+        "did",
+        "does",
+        "post",
+        "posts",
+        "article",
+        "brief",
+    }
+)
 _WORD = re.compile(r"\w[\w'-]*")
 # A typed word counts as in the title when this similar to one of its words (typos, plurals).
 _WORD_SIMILARITY = 80
@@ -134,9 +162,7 @@ def title_matches(typed: str, title: str) -> bool:
     if not words:
         return False
     title_words = _WORD.findall(title.casefold())
-    hits = sum(
-        1 for w in words if any(fuzz.ratio(w, t) >= _WORD_SIMILARITY for t in title_words)
-    )
+    hits = sum(1 for w in words if any(fuzz.ratio(w, t) >= _WORD_SIMILARITY for t in title_words))
     return hits / len(words) >= _WORDS_NEEDED
 
 

@@ -42,11 +42,13 @@ class Settings(BaseSettings):
         300.0, gt=0, description="How often to reindex the content folder and announce new posts"
     )
     alert_flood_limit: int = Field(
-        5, ge=1,
+        5,
+        ge=1,
         description="More new posts than this for a channel at once → one summary message",
     )
     alert_settle_seconds: float = Field(
-        30.0, ge=0,
+        30.0,
+        ge=0,
         description="New posts are announced once no more have appeared for this long (0: at once)",
     )
     git_pull: bool = Field(
@@ -68,7 +70,9 @@ class Settings(BaseSettings):
     )
     # Buttons are edited through the interaction token, which Discord keeps for 15 minutes.
     answer_buttons_seconds: float = Field(
-        600.0, gt=0, le=840,
+        600.0,
+        gt=0,
+        le=840,
         description="How long More results stays active (≤ 840: Discord keeps interactions 15 min)",
     )
 

@@ -66,8 +66,12 @@ def replace_table(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", type=Path, metavar="README",
-                        help="replace the table in this file instead of printing it")
+    parser.add_argument(
+        "--write",
+        type=Path,
+        metavar="README",
+        help="replace the table in this file instead of printing it",
+    )
     args = parser.parse_args(argv)
     if args.write is None:
         print(settings_table())

@@ -76,8 +76,10 @@ def field_scorers(index: SearchIndex) -> dict[str, BM25]:
     a moderator's rare command is worth 0.3 s, not 32 MB held for the life of the index
     (``bench/explain.py``)."""
     n_terms = len(index.data.vocab)
-    return {name: BM25(stats, PHRASE_BUCKETS if name == "phrase" else n_terms)
-            for name, stats in index.data.fields.items()}
+    return {
+        name: BM25(stats, PHRASE_BUCKETS if name == "phrase" else n_terms)
+        for name, stats in index.data.fields.items()
+    }
 
 
 def _passage_of(index: SearchIndex, result: SearchResult) -> int | None:
@@ -93,9 +95,16 @@ def _passage_of(index: SearchIndex, result: SearchResult) -> int | None:
     return None
 
 
-def _why(index: SearchIndex, scorers: dict[str, BM25], result: SearchResult, rank: int,
-         plan_terms: list[tuple[int, str, float]], pairs: list[tuple[int, str]],
-         periods: list[tuple[dt.date, dt.date]], rerank: float = 1.0) -> PassageWhy | None:
+def _why(
+    index: SearchIndex,
+    scorers: dict[str, BM25],
+    result: SearchResult,
+    rank: int,
+    plan_terms: list[tuple[int, str, float]],
+    pairs: list[tuple[int, str]],
+    periods: list[tuple[dt.date, dt.date]],
+    rerank: float = 1.0,
+) -> PassageWhy | None:
     i = _passage_of(index, result)
     if i is None:
         return None
@@ -108,8 +117,14 @@ def _why(index: SearchIndex, scorers: dict[str, BM25], result: SearchResult, ran
     date = index.posts[post].date
     in_period = any(start <= date <= end for start, end in periods)
     date_factor = 1.0 + w.date_match if in_period and w.date_match else 1.0
-    factor = {"body": lead, "heading": w.heading * lead, "phrase": w.phrase * lead,
-              "title": w.title, "summary": w.summary, "sentence": w.sentence}
+    factor = {
+        "body": lead,
+        "heading": w.heading * lead,
+        "phrase": w.phrase * lead,
+        "title": w.title,
+        "summary": w.summary,
+        "sentence": w.sentence,
+    }
     parts = []
     matched: set[str] = set()
     for name in ("body", "heading", "phrase", "title", "summary", "sentence"):
@@ -134,20 +149,25 @@ def _why(index: SearchIndex, scorers: dict[str, BM25], result: SearchResult, ran
         else:
             doc = post if name in ("title", "summary") else i
             for tid, term in items:
-                s = float(scorer.scores([tid])[doc]) * (boosts.get(tid, 1.0)
-                                                         if name != "phrase" else 1.0)
+                s = float(scorer.scores([tid])[doc]) * (
+                    boosts.get(tid, 1.0) if name != "phrase" else 1.0
+                )
                 if s > 0:
                     score += s
                     terms.append(term)
         if terms:
             matched.update(t for t in terms if " " not in t)
-            parts.append(
-                FieldPart(name, score * factor[name] * date_factor * rerank, tuple(terms))
-            )
+            parts.append(FieldPart(name, score * factor[name] * date_factor * rerank, tuple(terms)))
     return PassageWhy(
-        rank=rank, post_id=result.post_id, title=result.title, heading=result.heading,
-        shown_score=result.score, parts=tuple(parts), opening_prior=lead,
-        date_bonus=date_factor, rerank=rerank,
+        rank=rank,
+        post_id=result.post_id,
+        title=result.title,
+        heading=result.heading,
+        shown_score=result.score,
+        parts=tuple(parts),
+        opening_prior=lead,
+        date_bonus=date_factor,
+        rerank=rerank,
         missing=tuple(t for _, t, _ in plan_terms if t not in matched),
     )
 
@@ -161,8 +181,11 @@ def explain(index: SearchIndex, question: str, cited: int = 3, k: int = 12) -> E
     searched = [vocab[tid] for tid in plan.term_ids]
     asked = list(dict.fromkeys(analyze(question)))
     unknown = tuple(t for t in asked if t not in set(searched) and plan.weight_of.get(t))
-    fixes = {t: tuple(s for s in searched if s not in asked) for t in asked
-             if t not in set(searched) and t not in unknown}
+    fixes = {
+        t: tuple(s for s in searched if s not in asked)
+        for t in asked
+        if t not in set(searched) and t not in unknown
+    }
     plan_terms = list(zip(plan.term_ids, searched, plan.boosts, strict=True))
     # Adjacent pairs, named by the terms that form them (pairs of fixes included).
     pair_names: dict[int, str] = {}
@@ -174,8 +197,16 @@ def explain(index: SearchIndex, question: str, cited: int = 3, k: int = 12) -> E
     scorers = field_scorers(index) if answer.results else {}
     reranked = explain_rerank(index, question) if answer.results else {}
     for rank, result in enumerate(answer.results, 1):
-        why = _why(index, scorers, result, rank, plan_terms, pairs, plan.periods,
-                   reranked.get(result.post_id, 1.0))
+        why = _why(
+            index,
+            scorers,
+            result,
+            rank,
+            plan_terms,
+            pairs,
+            plan.periods,
+            reranked.get(result.post_id, 1.0),
+        )
         if why is not None:
             whys.append(why)
     shown = whys[:cited]

@@ -44,25 +44,46 @@ _INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in (
         ("how_long", r"\bhow long\b|\bfor how many (?:days|weeks|months|years)\b"),
-        ("share", r"\bwhat (?:share|percentage|percent|fraction|proportion)\b|\bhow often\b"
-                  r"|\bwhat (?:portion|part) of\b|\bsuccess rate\b"),
-        ("how_much", r"\bhow much\b|\bwhat did (?:it|they) cost\b|\bhow (?:expensive|big|large"
-                     r"|fast|far|old|tall|heavy)\b|\bwhat (?:price|amount|sum)\b|\bcost\b"
-                     r"|\bvalued?\b|\braised?\b|\bsettlement amount\b|\bpaying\b"),
+        (
+            "share",
+            r"\bwhat (?:share|percentage|percent|fraction|proportion)\b|\bhow often\b"
+            r"|\bwhat (?:portion|part) of\b|\bsuccess rate\b",
+        ),
+        (
+            "how_much",
+            r"\bhow much\b|\bwhat did (?:it|they) cost\b|\bhow (?:expensive|big|large"
+            r"|fast|far|old|tall|heavy)\b|\bwhat (?:price|amount|sum)\b|\bcost\b"
+            r"|\bvalued?\b|\braised?\b|\bsettlement amount\b|\bpaying\b",
+        ),
         ("how_many", r"\bhow many\b|\bwhat number\b|\bnumber of\b|\bcount\b"),
-        ("when", r"\bwhen\b|\bwhat (?:year|date|month|day|time)\b|\bwhich (?:year|month|day)\b"
-                 r"|\bsince when\b|\bhow soon\b"),
-        ("who", r"\bwho(?:se|m)?\b|\bwhich (?:company|companies|person|people|researchers?"
-                r"|team|lab|organi[sz]ation|startup|firm|group|country|state|city|university"
-                r"|agency|government)\b"),
+        (
+            "when",
+            r"\bwhen\b|\bwhat (?:year|date|month|day|time)\b|\bwhich (?:year|month|day)\b"
+            r"|\bsince when\b|\bhow soon\b",
+        ),
+        (
+            "who",
+            r"\bwho(?:se|m)?\b|\bwhich (?:company|companies|person|people|researchers?"
+            r"|team|lab|organi[sz]ation|startup|firm|group|country|state|city|university"
+            r"|agency|government)\b",
+        ),
         ("where", r"\bwhere\b|\bwhat (?:country|city|state|place)\b"),
-        ("why", r"\bwhy\b|\bwhat (?:caused|led to|prompted|pushed|was the reason|triggered)\b"
-                r"|\bwhat incident\b|\breason\b"),
-        ("define", r"\bwhat (?:is|are|was|were|does|do)\b|\bdefine\b|\bdefinition\b"
-                   r"|\bmeaning of\b|\bwhat kind of\b|\bwhat type of\b"),
+        (
+            "why",
+            r"\bwhy\b|\bwhat (?:caused|led to|prompted|pushed|was the reason|triggered)\b"
+            r"|\bwhat incident\b|\breason\b",
+        ),
+        (
+            "define",
+            r"\bwhat (?:is|are|was|were|does|do)\b|\bdefine\b|\bdefinition\b"
+            r"|\bmeaning of\b|\bwhat kind of\b|\bwhat type of\b",
+        ),
         ("which", r"\bwhich\b|\bwhat\b"),
-        ("yes_no", r"^\s*(?:is|are|was|were|did|does|do|can|could|will|would|should|has|have"
-                   r"|had)\b|\bis it true\b|\breally\b"),
+        (
+            "yes_no",
+            r"^\s*(?:is|are|was|were|did|does|do|can|could|will|would|should|has|have"
+            r"|had)\b|\bis it true\b|\breally\b",
+        ),
         ("how", r"\bhow\b"),
     )
 )
@@ -78,46 +99,53 @@ def intent(question: str) -> str:
 
 # ------------------------------------------------------------------------------ answer forms
 
-_NUMBER = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|" \
-          r"fifteen|twenty|thirty|forty|fifty|hundred|a few|several|dozens?|a dozen|hundreds|" \
-          r"thousands|millions|a (?:hundred|thousand|million|billion))"
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
-         r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_NUMBER = (
+    r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|forty|fifty|hundred|a few|several|dozens?|a dozen|hundreds|"
+    r"thousands|millions|a (?:hundred|thousand|million|billion))"
+)
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 _FORMS: dict[str, re.Pattern[str]] = {
     name: re.compile(pattern, re.IGNORECASE)
     for name, pattern in {
-        "date": r"\b(?:1[89]\d\d|20\d\d)s?\b|\b" + _MONTH + r"\.? \d{1,2}\b|\b" + _MONTH
-                + r"\b(?= (?:of )?(?:1[89]|20)\d\d)|\b(?:last|next|this) (?:week|month|year|"
-                r"spring|summer|fall|autumn|winter)\b|\byesterday\b|\btoday\b|\bdecades? ago\b",
+        "date": r"\b(?:1[89]\d\d|20\d\d)s?\b|\b"
+        + _MONTH
+        + r"\.? \d{1,2}\b|\b"
+        + _MONTH
+        + r"\b(?= (?:of )?(?:1[89]|20)\d\d)|\b(?:last|next|this) (?:week|month|year|"
+        r"spring|summer|fall|autumn|winter)\b|\byesterday\b|\btoday\b|\bdecades? ago\b",
         "duration": r"\b" + _NUMBER + r"[- ](?:more |full |consecutive )?(?:seconds?|minutes?|"
-                    r"hours?|days?|nights?|weeks?|months?|years?|decades?|centuries)\b"
-                    r"|\b(?:a|one|half a) (?:day|week|month|year|decade|century)\b"
-                    r"|\bsince (?:at least )?(?:the )?(?:1[89]|20)\d\d",
+        r"hours?|days?|nights?|weeks?|months?|years?|decades?|centuries)\b"
+        r"|\b(?:a|one|half a) (?:day|week|month|year|decade|century)\b"
+        r"|\bsince (?:at least )?(?:the )?(?:1[89]|20)\d\d",
         "count": r"\b\d[\d,.]*\b(?!%)|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
-                 r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?|"
-                 r"millions?|billions?|trillions?|dozens?)\b",
+        r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?|"
+        r"millions?|billions?|trillions?|dozens?)\b",
         "money": r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:dollars|euros|pounds|usd|yuan)\b"
-                 r"|\b(?:million|billion|trillion)\b",
+        r"|\b(?:million|billion|trillion)\b",
         "share": r"\d\s?%|\b\d[\d,.]*\s?(?:percent|per cent)\b|\b(?:one|1) in (?:\d+|ten|five|"
-                 r"four|three|two|a hundred)\b|\bhalf\b|\bthird\b|\bquarter\b|\bmajority\b"
-                 r"|\bmost\b|\bevery\b|\b\d+ (?:out )?of (?:every )?\d+\b|\btimes\b"
-                 # changes and frequencies ("more than doubled", "once a minute", "weekly")
-                 r"|\b(?:doubled|tripled|quadrupled|twice|halved)\b|\b\d+(?:\.\d+)?x\b|-fold\b"
-                 r"|\b(?:once|twice) (?:a|an|per|every)\b|\b(?:per|every) (?:second|minute|"
-                 r"hour|day|week|month|year)\b|\b(?:hourly|daily|weekly|monthly|yearly|"
-                 r"annually|bi-weekly)\b",
+        r"four|three|two|a hundred)\b|\bhalf\b|\bthird\b|\bquarter\b|\bmajority\b"
+        r"|\bmost\b|\bevery\b|\b\d+ (?:out )?of (?:every )?\d+\b|\btimes\b"
+        # changes and frequencies ("more than doubled", "once a minute", "weekly")
+        r"|\b(?:doubled|tripled|quadrupled|twice|halved)\b|\b\d+(?:\.\d+)?x\b|-fold\b"
+        r"|\b(?:once|twice) (?:a|an|per|every)\b|\b(?:per|every) (?:second|minute|"
+        r"hour|day|week|month|year)\b|\b(?:hourly|daily|weekly|monthly|yearly|"
+        r"annually|bi-weekly)\b",
         "cause": r"\bbecause\b|\bdue to\b|\bsince\b|\bas a result\b|\bafter\b|\bowing to\b"
-                 r"|\bled to\b|\bcaused?\b|\bso that\b|\bin order to\b|\breasons?\b|\bfor "
-                 r"(?:its|their|his|her)\b|\bover (?:concerns?|fears?)\b|\bfollowing\b"
-                 r"|\bin response to\b|\bto (?:avoid|prevent|protect|address|discourage)\b",
+        r"|\bled to\b|\bcaused?\b|\bso that\b|\bin order to\b|\breasons?\b|\bfor "
+        r"(?:its|their|his|her)\b|\bover (?:concerns?|fears?)\b|\bfollowing\b"
+        r"|\bin response to\b|\bto (?:avoid|prevent|protect|address|discourage)\b",
         "define": r"\b(?:is|are|was|were) (?:a|an|the|one|about|based|trained|designed|meant|"
-                  r"used|built|able)\b|\brefers? to\b|\bmeans?\b|\bdefined?\b|\bcalled\b"
-                  r"|\bknown as\b|\baims? to\b|\bdesigned to\b|\bwhich (?:is|are|can)\b"
-                  r"|\bthat (?:can|will|would|lets|allows)\b|\bto (?:predict|detect|generate|"
-                  r"identify|help|make|create|track|learn)\b|\bscience\b",
+        r"used|built|able)\b|\brefers? to\b|\bmeans?\b|\bdefined?\b|\bcalled\b"
+        r"|\bknown as\b|\baims? to\b|\bdesigned to\b|\bwhich (?:is|are|can)\b"
+        r"|\bthat (?:can|will|would|lets|allows)\b|\bto (?:predict|detect|generate|"
+        r"identify|help|make|create|track|learn)\b|\bscience\b",
         "verdict": r"\bnot\b|n[’']t\b|\bno\b|\bnever\b|\bunlikely\b|\bhowever\b|\bbut\b"
-                   r"|\bactually\b|\bin fact\b|\bonly\b|\btoo early\b|\bmisleading\b"
-                   r"|\bexaggerat|\boverhyped\b|\bhype\b|\btrue\b|\bfalse\b|\bindeed\b",
+        r"|\bactually\b|\bin fact\b|\bonly\b|\btoo early\b|\bmisleading\b"
+        r"|\bexaggerat|\boverhyped\b|\bhype\b|\btrue\b|\bfalse\b|\bindeed\b",
     }.items()
 }
 # A person's or organisation's name: two or more capitalised words, or one before a role, or an
@@ -147,9 +175,21 @@ _WANTS: dict[str, tuple[str, ...]] = {
 }
 # A sentence stating the form the question asks for counts this much more: much for the forms
 # a sentence rarely states by chance (a date, a duration, an amount), less for names.
-FORM_BONUS = {"when": 1.0, "how_long": 1.0, "how_many": 1.0, "how_much": 1.0, "share": 1.0,
-              "who": 0.3, "which": 0.2, "where": 0.3, "why": 0.5, "define": 0.3, "yes_no": 0.2,
-              "how": 0.2, "other": 0.0}
+FORM_BONUS = {
+    "when": 1.0,
+    "how_long": 1.0,
+    "how_many": 1.0,
+    "how_much": 1.0,
+    "share": 1.0,
+    "who": 0.3,
+    "which": 0.2,
+    "where": 0.3,
+    "why": 0.5,
+    "define": 0.3,
+    "yes_no": 0.2,
+    "how": 0.2,
+    "other": 0.0,
+}
 # The word after "how" (or "what share") names the intent, not the subject ("how long").
 _INTENT_WORD = re.compile(
     r"\bhow (\w+)|\bwhat (share|fraction|percentage|percent|proportion|number|price|amount"
@@ -304,8 +344,7 @@ def extract(
             context: set[str] = set()
             for before in matches[max(0, pos - CONTEXT_SENTENCES) : pos]:
                 context.update(before[0])
-            value = _score(found, n_words, forms, context, weights, total, title_terms,
-                           form_bonus)
+            value = _score(found, n_words, forms, context, weights, total, title_terms, form_bonus)
             if pos == 0 and texts[0] == ev.heading:
                 value -= HEADING_PENALTY  # the citation names it already: not on a tie
             scored.append(_Sentence(texts[pos], i, pos, value, frozenset(found), forms))
@@ -324,20 +363,31 @@ def extract(
     if best_overall is not None:
         source = best_overall.source
         headline, bold, first, last = _headline(
-            per_evidence[source], best_overall.position, evidence[source], weights, total, wants,
-            form_bonus, best_overall.score,
+            per_evidence[source],
+            best_overall.position,
+            evidence[source],
+            weights,
+            total,
+            wants,
+            form_bonus,
+            best_overall.score,
         )
-    best = [
-        max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence
-    ]
+    best = [max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence]
     snippets = []
     for i, scored in enumerate(per_evidence):
         title_terms = _title_terms(evidence[i].title)
         if best_overall is not None and i == source:
             # The headline is on the page already: its passage shows the best of the rest,
             # by default what follows the headline.
-            start = _window_start(scored, weights, total, title_terms, form_bonus,
-                                  shown=range(first, last), default=last)
+            start = _window_start(
+                scored,
+                weights,
+                total,
+                title_terms,
+                form_bonus,
+                shown=range(first, last),
+                default=last,
+            )
         else:
             start = _window_start(scored, weights, total, title_terms, form_bonus)
         snippets.append(_snippet(scored, start, weights, bold if i == source else []))
@@ -484,13 +534,11 @@ def _snippet(
     tail = " …" if start + len(chosen) < len(scored) else ""
     if used > budget or len(text) > SNIPPET_CHARS:
         text = _clip(text, SNIPPET_WORDS, SNIPPET_CHARS, weights)
-        lead, tail = (lead if not text.startswith("…") else ""), (tail if not text.endswith("…")
-                                                                  else "")
-    spans = [
-        (at, at + len(phrase))
-        for phrase in bold
-        if phrase and (at := text.find(phrase)) >= 0
-    ]
+        lead, tail = (
+            (lead if not text.startswith("…") else ""),
+            (tail if not text.endswith("…") else ""),
+        )
+    spans = [(at, at + len(phrase)) for phrase in bold if phrase and (at := text.find(phrase)) >= 0]
     return lead + mark(text, spans, weights) + tail
 
 

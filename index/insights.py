@@ -117,8 +117,7 @@ def question_terms(question: str) -> frozenset[str]:
     return frozenset(analyze(question))
 
 
-def group_questions(questions: Iterable[str], same: float = SAME_QUESTION
-                    ) -> list[QuestionGroup]:
+def group_questions(questions: Iterable[str], same: float = SAME_QUESTION) -> list[QuestionGroup]:
     """Near-duplicate questions grouped (terms in common / terms in either ≥ ``same``), the
     biggest groups first; a question without searchable words only groups with itself."""
     groups: list[tuple[frozenset[str], list[str]]] = []
@@ -140,14 +139,18 @@ def group_questions(questions: Iterable[str], same: float = SAME_QUESTION
     out = []
     for _, members in groups:
         distinct = list(dict.fromkeys(" ".join(m.split()) for m in members))
-        out.append(QuestionGroup(question=distinct[0], count=len(members),
-                                 variants=tuple(distinct[1:4])))
+        out.append(
+            QuestionGroup(question=distinct[0], count=len(members), variants=tuple(distinct[1:4]))
+        )
     out.sort(key=lambda g: -g.count)  # stable: equally big groups stay in order of asking
     return out
 
 
-def find_gaps(declined: Sequence[str], minimum: int = GAP_MIN_QUESTIONS,
-              vocabulary: Container[str] | None = None) -> list[Gap]:
+def find_gaps(
+    declined: Sequence[str],
+    minimum: int = GAP_MIN_QUESTIONS,
+    vocabulary: Container[str] | None = None,
+) -> list[Gap]:
     """Topics (analysed terms) that at least ``minimum`` declined questions share, each shown
     as the word people typed most often for it. With the index's ``vocabulary``, words no post
     contains at all come first (the content's clearest gaps), then by how often asked."""
@@ -162,17 +165,27 @@ def find_gaps(declined: Sequence[str], minimum: int = GAP_MIN_QUESTIONS,
             for term in term_for_word(word):
                 surface.setdefault(term, Counter())[word] += 1
     gaps = [
-        Gap(topic=surface[t].most_common(1)[0][0] if t in surface else t, questions=n,
-            example=example[t], in_posts=None if vocabulary is None else t in vocabulary)
-        for t, n in asked.most_common() if n >= minimum
+        Gap(
+            topic=surface[t].most_common(1)[0][0] if t in surface else t,
+            questions=n,
+            example=example[t],
+            in_posts=None if vocabulary is None else t in vocabulary,
+        )
+        for t, n in asked.most_common()
+        if n >= minimum
     ]
     gaps.sort(key=lambda g: bool(g.in_posts))  # stable: by questions within each
     return gaps[:TOP]
 
 
-def build_report(rows: Sequence[LoggedQuestion], *, days: int, now: dt.datetime,
-                 broken: Sequence[BrokenCitation] = (),
-                 vocabulary: Container[str] | None = None) -> InsightsReport:
+def build_report(
+    rows: Sequence[LoggedQuestion],
+    *,
+    days: int,
+    now: dt.datetime,
+    broken: Sequence[BrokenCitation] = (),
+    vocabulary: Container[str] | None = None,
+) -> InsightsReport:
     """The report over the rows asked in the last ``days`` days (rows may include older ones);
     ``broken`` citations and the index's ``vocabulary`` (for gaps) come from the caller."""
     since = now - dt.timedelta(days=days)
@@ -200,13 +213,16 @@ def build_report(rows: Sequence[LoggedQuestion], *, days: int, now: dt.datetime,
         unanswered=tuple(group_questions(declined)[:TOP]),
         voted_unhelpful=tuple(
             Unhelpful(question=r.question, asked_at=r.asked_at, citations=r.citations)
-            for r in reversed(rows) if r.vote == -1
+            for r in reversed(rows)
+            if r.vote == -1
         )[:TOP],
-        top_posts=tuple(CitedPost(post_id=p, title=titles.get(p, p), count=n)
-                        for p, n in posts.most_common(TOP)),
+        top_posts=tuple(
+            CitedPost(post_id=p, title=titles.get(p, p), count=n) for p, n in posts.most_common(TOP)
+        ),
         top_sections=tuple(
-            CitedSection(post_id=p, title=info[(p, a)].title, heading=info[(p, a)].heading,
-                         anchor=a, count=n)
+            CitedSection(
+                post_id=p, title=info[(p, a)].title, heading=info[(p, a)].heading, anchor=a, count=n
+            )
             for (p, a), n in sections.most_common(TOP)
         ),
         gaps=tuple(find_gaps(declined, vocabulary=vocabulary)),
@@ -237,16 +253,23 @@ def broken_citations(citations: Iterable[Citation], index: PostLookup) -> list[B
         if post_id not in anchors:
             anchors[post_id] = (
                 {p.anchor for p in index.post_passages(post_id) if p.anchor}
-                if index.post(post_id) is not None else None
+                if index.post(post_id) is not None
+                else None
             )
         known = anchors[post_id]
         if known is not None and (not anchor or anchor in known):
             continue
         c = info[(post_id, anchor)]
-        broken.append(BrokenCitation(
-            post_id=post_id, title=c.title, heading=c.heading, anchor=anchor,
-            reason="post removed" if known is None else "section gone", times_cited=n,
-        ))
+        broken.append(
+            BrokenCitation(
+                post_id=post_id,
+                title=c.title,
+                heading=c.heading,
+                anchor=anchor,
+                reason="post removed" if known is None else "section gone",
+                times_cited=n,
+            )
+        )
     broken.sort(key=lambda b: (-b.times_cited, b.post_id, b.anchor))
     return broken
 
@@ -255,8 +278,9 @@ def _category(post_id: str) -> str:
     return post_id.split("/", 1)[0] if "/" in post_id else "none"
 
 
-def eval_lines(rows: Sequence[LoggedQuestion]) -> tuple[list[dict[str, object]],
-                                                        list[dict[str, object]]]:
+def eval_lines(
+    rows: Sequence[LoggedQuestion],
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """The log as evaluation questions (the format of ``../shared/eval/dev.jsonl``).
 
     First, answered questions the asker voted helpful: gold is the cited post, the answer span
@@ -268,13 +292,28 @@ def eval_lines(rows: Sequence[LoggedQuestion]) -> tuple[list[dict[str, object]],
     for row in rows:
         if not row.declined and row.vote == 1 and row.citations:
             first = row.citations[0]
-            good.append({"id": f"u{row.id}", "question": row.question, "gold": [first.post_id],
-                         "answer": first.sentence, "kind": "usage",
-                         "category": _category(first.post_id)})
+            good.append(
+                {
+                    "id": f"u{row.id}",
+                    "question": row.question,
+                    "gold": [first.post_id],
+                    "answer": first.sentence,
+                    "kind": "usage",
+                    "category": _category(first.post_id),
+                }
+            )
         elif row.declined or row.vote == -1:
-            review.append({"id": f"u{row.id}", "question": row.question, "gold": [],
-                           "answer": "", "kind": "declined" if row.declined else "unhelpful",
-                           "category": "none",
-                           "cited": [f"{c.post_id}#{c.anchor}" if c.anchor else c.post_id
-                                     for c in row.citations]})
+            review.append(
+                {
+                    "id": f"u{row.id}",
+                    "question": row.question,
+                    "gold": [],
+                    "answer": "",
+                    "kind": "declined" if row.declined else "unhelpful",
+                    "category": "none",
+                    "cited": [
+                        f"{c.post_id}#{c.anchor}" if c.anchor else c.post_id for c in row.citations
+                    ],
+                }
+            )
     return good, review

@@ -649,8 +649,10 @@ class SearchIndex:
         if self._rerank_terms is None:  # made on first use: a reindex need not wait for it
             data = self.data.fields
             self._rerank_terms = rerank.Terms(
-                [data["body"], data["heading"]], [data["title"], data["summary"]],
-                self.data.passage_counts, len(self.data.vocab),
+                [data["body"], data["heading"]],
+                [data["title"], data["summary"]],
+                self.data.passage_counts,
+                len(self.data.vocab),
             )
         cand = top_k(scores, min(CANDIDATES, len(scores)))
         cand = cand[scores[cand] > 0]
@@ -674,8 +676,7 @@ class SearchIndex:
         best passage holds ``rerank_below`` of the question (BM25's order stands)."""
         terms, cand, ids, weights, total = self._rerank_inputs(plan, scores)
         if len(cand) < 2 or (
-            terms.passage_coverage(int(cand[0]), ids, weights, total)
-            >= self.weights.rerank_below
+            terms.passage_coverage(int(cand[0]), ids, weights, total) >= self.weights.rerank_below
         ):
             return None
         _, group, feats = terms.features(cand, self.passage_post[cand], ids, weights, total)
@@ -749,9 +750,10 @@ class SearchIndex:
                 suggestions=tuple(self._suggest(question, filters)),
             )
         evidence = float(choice[ranked[0][0]])
-        if (
-            self.confidence(plan, evidence, post_scores) < self.weights.decline_below
-            or self._not_covered(plan, int(self.passage_post[judged[0][0]]), post_scores)
+        if self.confidence(
+            plan, evidence, post_scores
+        ) < self.weights.decline_below or self._not_covered(
+            plan, int(self.passage_post[judged[0][0]]), post_scores
         ):
             return Answer(
                 question=question,
@@ -790,8 +792,11 @@ class SearchIndex:
             if i not in stories:
                 stories[i] = self._story(i)
             twin = next(
-                (m for m, e in enumerate(entries)
-                 if e[0][0] != key[0] and self._same_story(stories[e[1][0]], stories[i])),
+                (
+                    m
+                    for m, e in enumerate(entries)
+                    if e[0][0] != key[0] and self._same_story(stories[e[1][0]], stories[i])
+                ),
                 None,
             )
             if twin is not None:
@@ -827,9 +832,7 @@ class SearchIndex:
         idf = self._story_idf
         return ids, sum(idf[t] for t in ids)
 
-    def _same_story(
-        self, a: tuple[frozenset[int], float], b: tuple[frozenset[int], float]
-    ) -> bool:
+    def _same_story(self, a: tuple[frozenset[int], float], b: tuple[frozenset[int], float]) -> bool:
         """Whether two passages (their ``_story``) tell the same story: the words they share
         weigh at least ``SAME_STORY`` of the lighter one's (IDF-weighted, distinct words)."""
         (ta, wa), (tb, wb) = a, b
@@ -866,7 +869,9 @@ class SearchIndex:
                 result = result.model_copy(update={"part": f"part {labels[label]}"})
             results.append(result)
         return Answer(
-            question=question, results=tuple(results), headline=found.headline,
+            question=question,
+            results=tuple(results),
+            headline=found.headline,
             headline_from=found.source,
         )
 
@@ -950,13 +955,15 @@ class SearchIndex:
         data = self.data.fields
         a, b = int(self.post_first_passage[post]), int(self.post_first_passage[post + 1])
         held: set[int] = set()
-        for name, lo, hi in (("body", a, b), ("heading", a, b), ("title", post, post + 1),
-                             ("summary", post, post + 1)):
+        for name, lo, hi in (
+            ("body", a, b),
+            ("heading", a, b),
+            ("title", post, post + 1),
+            ("summary", post, post + 1),
+        ):
             tc = data[name]
             held.update(tc.term_ids[tc.doc_ptr[lo] : tc.doc_ptr[hi]].tolist())
-        found = sum(
-            w for t, w in plan.weight_of.items() if self.vocab.get(t, -1) in held
-        )
+        found = sum(w for t, w in plan.weight_of.items() if self.vocab.get(t, -1) in held)
         return found / total
 
     def _not_covered(self, plan: QueryPlan, post: int, post_scores: list[float]) -> bool:
@@ -987,9 +994,7 @@ class SearchIndex:
             lead = min(post_scores[0] / post_scores[RUNNERS_UP], MAX_STAND_OUT)
         return lead < w.cover_lead and coverage < w.cover_below
 
-    def _result(
-        self, i: int, score: float, sentence: str, snippet: str, text: str
-    ) -> SearchResult:
+    def _result(self, i: int, score: float, sentence: str, snippet: str, text: str) -> SearchResult:
         passage = self.passages[i]
         post = self.posts[int(self.passage_post[i])]
         return SearchResult(

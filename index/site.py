@@ -138,6 +138,7 @@ def scan_post_files(posts_root: Path) -> PostFiles:
     roots = (site_root, os.path.realpath(root))
     found: list[tuple[str, Path]] = []
     skipped: list[LoadIssue] = []
+
     # os.walk with in-place pruning: cheaper than rglob and never descends into .git & co.
     # (It does not follow symlinked folders.)
     def unreadable_folder(exc: OSError) -> None:  # os.walk would skip it without a word

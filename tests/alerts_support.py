@@ -52,8 +52,7 @@ def post_text(title: str, *, category: str = "briefs", excerpt: str = "", body: 
         f"## Summary\n\n{title} is the subject of this post. Engineers described how the "
         "system works and what it changes for the people who use it.\n"
     )
-    return (f'---\ntitle: "{title}"\ncategories: [{category}]\nexcerpt: "{excerpt}"\n---\n\n'
-            f"{body}")
+    return f'---\ntitle: "{title}"\ncategories: [{category}]\nexcerpt: "{excerpt}"\n---\n\n{body}'
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -120,8 +119,9 @@ async def launcher(emulator: DiscordEmulator) -> AsyncIterator[Launcher]:
     await launch.stop_all()
 
 
-async def eventually(predicate: Callable[[], Any], *, timeout: float = 5.0,
-                     what: str = "condition") -> Any:
+async def eventually(
+    predicate: Callable[[], Any], *, timeout: float = 5.0, what: str = "condition"
+) -> Any:
     """Wait for a condition outside the emulator (a file, the index), checking it often.
 
     ``emulator.wait_until`` only re-checks after emulator traffic, which a file never causes.
@@ -169,8 +169,7 @@ def posts_to(channel_id: int) -> str:
 async def queue_in_an_outage(emulator: DiscordEmulator, site: Site) -> Fault:
     """Add ``NEW_POST`` while Discord fails every post to the news channel, and return that
     outage once the alert has been tried (so it is queued); ``end_outage`` lifts it."""
-    outage = emulator.fail_next("POST", posts_to(emulator.world.news.id), status=503,
-                                times=10**6)
+    outage = emulator.fail_next("POST", posts_to(emulator.world.news.id), status=503, times=10**6)
     add_post(site, NEW_POST, NEW_TITLE)
     await emulator.wait_until(lambda: outage.hits, timeout=10)
     return outage
@@ -187,10 +186,13 @@ def alert_messages(emulator: DiscordEmulator, channel: Any) -> list[MessageRecor
     return [m for m in emulator.bot_messages(channel) if m.source == "channel"]
 
 
-async def subscribe(emulator: DiscordEmulator, channel: Any, *, user: Any = None,
-                    **options: Any) -> dict[str, Any]:
+async def subscribe(
+    emulator: DiscordEmulator, channel: Any, *, user: Any = None, **options: Any
+) -> dict[str, Any]:
     handle = await emulator.send_slash_command(
-        "alerts", {"channel": channel, **options}, subcommand="subscribe",
+        "alerts",
+        {"channel": channel, **options},
+        subcommand="subscribe",
         user=user or emulator.world.moderator,
     )
     return await handle.wait_for_response()
@@ -203,15 +205,15 @@ CHILD_API = "BRIEFBOT_TEST_DISCORD_API"
 CHILD_GATEWAY = "BRIEFBOT_TEST_DISCORD_GATEWAY"
 
 
-async def start_child_bot(emulator: DiscordEmulator, site: Site, log_file: Path,
-                          **settings: Any) -> asyncio.subprocess.Process:
+async def start_child_bot(
+    emulator: DiscordEmulator, site: Site, log_file: Path, **settings: Any
+) -> asyncio.subprocess.Process:
     """``briefbot run`` in a child process, talking to this emulator (for real kill -9s)."""
     import sys
 
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent),
-                                       str(Path(__file__).parents[1])]),
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1])]),
         CHILD_API: emulator.api_base,
         CHILD_GATEWAY: emulator.gateway_url,
         "DISCORD_TOKEN": emulator.token,
@@ -222,9 +224,18 @@ async def start_child_bot(emulator: DiscordEmulator, site: Site, log_file: Path,
     }
     with log_file.open("ab") as out:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-c", "import alerts_support; alerts_support.child_bot_main()",
-            "run", "--content", str(site.content), "--db", str(site.db),
-            stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out, env=env,
+            sys.executable,
+            "-c",
+            "import alerts_support; alerts_support.child_bot_main()",
+            "run",
+            "--content",
+            str(site.content),
+            "--db",
+            str(site.db),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            env=env,
             cwd=str(site.db.parent),
         )
 

@@ -142,16 +142,16 @@ def bot_db_path(bot_site: tuple[Path, Path], tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def bot_service(bot_db_path: Path, bot_content_dir: Path
-                      ) -> AsyncIterator[IndexService]:
+async def bot_service(bot_db_path: Path, bot_content_dir: Path) -> AsyncIterator[IndexService]:
     svc = await IndexService.open(bot_db_path, bot_content_dir)
     await svc.ensure()
     yield svc
     await svc.close()
 
 
-def make_settings(emulator: DiscordEmulator, content_dir: Path, db_path: Path,
-                  **overrides: Any) -> Settings:
+def make_settings(
+    emulator: DiscordEmulator, content_dir: Path, db_path: Path, **overrides: Any
+) -> Settings:
     values: dict[str, Any] = {
         "content_dir": content_dir,
         "db_path": db_path,
@@ -171,9 +171,13 @@ def bot_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def briefbot(emulator: DiscordEmulator, bot_service: IndexService,
-                   bot_content_dir: Path, bot_db_path: Path, bot_settings: dict[str, Any]
-                   ) -> AsyncIterator[Briefbot]:
+async def briefbot(
+    emulator: DiscordEmulator,
+    bot_service: IndexService,
+    bot_content_dir: Path,
+    bot_db_path: Path,
+    bot_settings: dict[str, Any],
+) -> AsyncIterator[Briefbot]:
     """The real bot, connected to the emulator, commands synced to the test server."""
     # As strict as Discord: commands must have been synced, and answered within 3 s.
     emulator.strict_commands = True
@@ -223,10 +227,10 @@ def bot_payloads(emulator: DiscordEmulator) -> list[dict[str, Any]]:
     return bodies
 
 
-async def ask(emulator: DiscordEmulator, question: str, user: Any = None,
-              **options: Any) -> tuple[InteractionHandle, MessageRecord]:
-    handle = await emulator.send_slash_command("ask", {"question": question, **options},
-                                               user=user)
+async def ask(
+    emulator: DiscordEmulator, question: str, user: Any = None, **options: Any
+) -> tuple[InteractionHandle, MessageRecord]:
+    handle = await emulator.send_slash_command("ask", {"question": question, **options}, user=user)
     return handle, await handle.wait_for_message()
 
 

@@ -65,44 +65,56 @@ async def test_alerts_commands_are_for_server_managers(
     assert {o["name"] for o in schema["options"]} == {"subscribe", "unsubscribe", "list"}
     subscribe_options = next(o for o in schema["options"] if o["name"] == "subscribe")["options"]
     assert [(o["name"], o["type"], o.get("required", False)) for o in subscribe_options] == [
-        ("channel", 7, True), ("category", 3, False), ("role", 8, False)]
+        ("channel", 7, True),
+        ("category", 3, False),
+        ("role", 8, False),
+    ]
 
     # Discord hides the command from bob (no Manage Server)…
     with pytest.raises(PermissionError):
-        await emulator.send_slash_command("alerts", {"channel": world.news},
-                                          subcommand="subscribe", user=world.bob)
+        await emulator.send_slash_command(
+            "alerts", {"channel": world.news}, subcommand="subscribe", user=world.bob
+        )
     # …and should a client show it anyway, the bot checks again.
-    handle = await emulator.send_slash_command("alerts", {"channel": world.news},
-                                               subcommand="subscribe", user=world.bob,
-                                               check_permissions=False)
+    handle = await emulator.send_slash_command(
+        "alerts",
+        {"channel": world.news},
+        subcommand="subscribe",
+        user=world.bob,
+        check_permissions=False,
+    )
     reply = await handle.wait_for_response()
     assert reply["data"]["flags"] & EPHEMERAL
     assert reply["data"]["content"] == "You need the Manage Server permission for that."
     assert await alerts_of(bot).store.subscriptions() == []  # type: ignore[union-attr]
 
-    reply = await subscribe(emulator, world.news, role=world.subscribers_role,
-                            category="briefs")
+    reply = await subscribe(emulator, world.news, role=world.subscribers_role, category="briefs")
     assert reply["data"]["flags"] & EPHEMERAL
     assert reply["data"]["content"] == (
         f"<#{world.news.id}> will get an alert for new posts in **briefs**, mentioning "
-        f"<@&{world.subscribers_role.id}>.")
+        f"<@&{world.subscribers_role.id}>."
+    )
     assert reply["data"]["allowed_mentions"] == {"parse": []}
 
-    handle = await emulator.send_slash_command("alerts", subcommand="list",
-                                               user=world.owner)
+    handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.owner)
     listing = (await handle.wait_for_response())["data"]
     assert listing["flags"] & EPHEMERAL
     text = listing["embeds"][0]["description"]
-    assert f"<#{world.news.id}> · category **briefs** · pings <@&{world.subscribers_role.id}>" \
-        in text and "Failing" not in text
+    assert (
+        f"<#{world.news.id}> · category **briefs** · pings <@&{world.subscribers_role.id}>" in text
+        and "Failing" not in text
+    )
 
-    handle = await emulator.send_slash_command("alerts", {"channel": world.news},
-                                               subcommand="unsubscribe", user=world.moderator)
+    handle = await emulator.send_slash_command(
+        "alerts", {"channel": world.news}, subcommand="unsubscribe", user=world.moderator
+    )
     reply = await handle.wait_for_response()
     assert reply["data"]["content"] == f"<#{world.news.id}> no longer gets alerts."
     handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.owner)
-    assert "No channel gets new-post alerts yet" in \
-        (await handle.wait_for_response())["data"]["embeds"][0]["description"]
+    assert (
+        "No channel gets new-post alerts yet"
+        in (await handle.wait_for_response())["data"]["embeds"][0]["description"]
+    )
 
 
 async def test_subscribe_refuses_a_channel_the_bot_cannot_post_in(
@@ -110,13 +122,14 @@ async def test_subscribe_refuses_a_channel_the_bot_cannot_post_in(
 ) -> None:
     world = emulator.world
     world.alerts.permission_overwrites.append(
-        {"id": str(world.bot_role.id), "type": 0, "allow": "0",
-         "deny": str(Permission.EMBED_LINKS)})
+        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(Permission.EMBED_LINKS)}
+    )
     bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
     reply = await subscribe(emulator, world.alerts)
     assert reply["data"]["flags"] & EPHEMERAL
     assert reply["data"]["content"] == (
-        f"I can't post alerts in <#{world.alerts.id}>: I need the Embed Links permission there.")
+        f"I can't post alerts in <#{world.alerts.id}>: I need the Embed Links permission there."
+    )
     assert await alerts_of(bot).store.subscriptions() == []  # type: ignore[union-attr]
 
 
@@ -131,8 +144,12 @@ async def test_a_new_post_is_announced_once_per_subscribed_channel_once_searchab
     await subscribe(emulator, world.news, role=world.subscribers_role)
     await subscribe(emulator, world.alerts, category="briefs")
 
-    add_post(fresh_site, NEW_POST, NEW_TITLE,
-             excerpt="Autonomous tugs moored a container ship without a crew.")
+    add_post(
+        fresh_site,
+        NEW_POST,
+        NEW_TITLE,
+        excerpt="Autonomous tugs moored a container ship without a crew.",
+    )
     news = await emulator.wait_for_message(world.news, timeout=10)
     # The post was searchable before it was announced.
     assert bot.index.post(NEW_POST) is not None
@@ -144,7 +161,9 @@ async def test_a_new_post_is_announced_once_per_subscribed_channel_once_searchab
     assert embed["title"] == NEW_TITLE and embed["url"] == url
     assert embed["description"] == "Autonomous tugs moored a container ship without a crew."
     assert {f["name"]: f["value"] for f in embed["fields"]} == {
-        "Date": "1 Mar 2024", "Categories": "briefs"}
+        "Date": "1 Mar 2024",
+        "Categories": "briefs",
+    }
     assert embed["author"]["name"] == "New post on Skynet Today"
     assert [b["label"] for b in news.buttons()] == ["Ask about this post"]
     # Only the subscription's role may be pinged, and only where it names one.
@@ -156,19 +175,26 @@ async def test_a_new_post_is_announced_once_per_subscribed_channel_once_searchab
     assert alerts.mention_roles == [] and alerts.embeds[0]["title"] == NEW_TITLE
 
     # An editorial reaches only the channel that takes every category.
-    add_post(fresh_site, "editorials/2024-03-02-robot-unions.md", "Should Robots Unionise",
-             category="editorials")
+    add_post(
+        fresh_site,
+        "editorials/2024-03-02-robot-unions.md",
+        "Should Robots Unionise",
+        category="editorials",
+    )
     await emulator.wait_for_message(
-        world.news, predicate=lambda m: m.embeds[0]["title"] == "Should Robots Unionise",
-        timeout=10)
+        world.news, predicate=lambda m: m.embeds[0]["title"] == "Should Robots Unionise", timeout=10
+    )
     await cog.wait_for_cycles(cog.cycles + 3)
     assert [m.embeds[0]["title"] for m in alert_messages(emulator, world.news)] == [
-        NEW_TITLE, "Should Robots Unionise"]
+        NEW_TITLE,
+        "Should Robots Unionise",
+    ]
     assert [m.embeds[0]["title"] for m in alert_messages(emulator, world.alerts)] == [NEW_TITLE]
 
     # "Ask about this post" answers from that post only, privately.
-    opened = await emulator.click_button(news, button(news, "Ask about this post")["custom_id"],
-                                         user=world.bob)
+    opened = await emulator.click_button(
+        news, button(news, "Ask about this post")["custom_id"], user=world.bob
+    )
     assert (await opened.wait_for_response())["type"] == 9
     assert opened.modal is not None and opened.modal["title"] == "Ask about this post"
     submitted = await emulator.submit_modal(opened, {"question": "How were the ships moored?"})
@@ -195,7 +221,8 @@ async def test_restarting_the_bot_never_repeats_an_alert(
     await alerts_of(again).wait_for_cycles(3)
     assert len(alert_messages(emulator, world.news)) == 1
     assert await alerts_of(again).store.deliveries(world.news.id) == [  # type: ignore[union-attr]
-        (NEW_POST, "delivered")]
+        (NEW_POST, "delivered")
+    ]
 
 
 async def test_an_alert_discord_never_accepted_is_posted_after_a_restart(
@@ -262,14 +289,27 @@ async def test_a_channel_that_is_gone_or_forbidden_is_reported_and_others_still_
     await subscribe(emulator, world.news)
     if trouble == "deleted":
         del world.guild.channels[world.alerts.id]
-        await emulator.dispatch("CHANNEL_DELETE", {
-            "id": str(world.alerts.id), "type": 0, "guild_id": str(world.guild.id),
-            "name": "alerts", "position": world.alerts.position, "permission_overwrites": []})
+        await emulator.dispatch(
+            "CHANNEL_DELETE",
+            {
+                "id": str(world.alerts.id),
+                "type": 0,
+                "guild_id": str(world.guild.id),
+                "name": "alerts",
+                "position": world.alerts.position,
+                "permission_overwrites": [],
+            },
+        )
         expected = "Unknown Channel (HTTP 404, code 10003)"
     else:
         world.alerts.permission_overwrites.append(
-            {"id": str(world.bot_role.id), "type": 0, "allow": "0",
-             "deny": str(Permission.SEND_MESSAGES)})
+            {
+                "id": str(world.bot_role.id),
+                "type": 0,
+                "allow": "0",
+                "deny": str(Permission.SEND_MESSAGES),
+            }
+        )
         expected = "Missing Permissions (HTTP 403, code 50013)"
 
     add_post(fresh_site, NEW_POST, NEW_TITLE)
@@ -278,8 +318,11 @@ async def test_a_channel_that_is_gone_or_forbidden_is_reported_and_others_still_
     assert refused.status in (403, 404) and not refused.injected
     # Discord has answered; the bot records the refusal when its delivery task gets the answer.
     await cog.wait_for_deliveries()
-    sub = next(s for s in await cog.store.subscriptions()  # type: ignore[union-attr]
-               if s.channel_id == world.alerts.id)
+    sub = next(
+        s
+        for s in await cog.store.subscriptions()  # type: ignore[union-attr]
+        if s.channel_id == world.alerts.id
+    )
     assert sub.failing and sub.last_error == expected
 
     handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.moderator)
@@ -294,8 +337,11 @@ async def test_a_channel_that_is_gone_or_forbidden_is_reported_and_others_still_
         world.alerts.permission_overwrites.clear()
         await emulator.wait_for_message(world.alerts, timeout=10)
         await cog.wait_for_deliveries()
-        sub = next(s for s in await cog.store.subscriptions()  # type: ignore[union-attr]
-                   if s.channel_id == world.alerts.id)
+        sub = next(
+            s
+            for s in await cog.store.subscriptions()  # type: ignore[union-attr]
+            if s.channel_id == world.alerts.id
+        )
         assert not sub.failing
     assert len(alert_messages(emulator, world.news)) == 1
 
@@ -317,16 +363,18 @@ async def test_thirty_posts_at_once_get_one_summary_per_channel(
         embed = summary.embeds[0]
         assert embed["title"] == "30 new posts on Skynet Today"
         assert len(embed["description"]) <= DESCRIPTION_MAX
-        assert sum(len(v) for v in (embed["title"], embed["description"],
-                                     embed["footer"]["text"])) <= EMBED_TOTAL_MAX
+        assert (
+            sum(len(v) for v in (embed["title"], embed["description"], embed["footer"]["text"]))
+            <= EMBED_TOTAL_MAX
+        )
         listed = embed["description"].count("• [Old post number")
-        assert listed == 30 or (listed < 30 and f"… and {30 - listed} more" in
-                                embed["description"])
+        assert listed == 30 or (listed < 30 and f"… and {30 - listed} more" in embed["description"])
         assert summary.buttons() == []
     assert news.content == f"<@&{world.subscribers_role.id}>"
     assert news.mention_roles == [world.subscribers_role.id]
     assert await cog.store.deliveries(world.news.id) == [  # type: ignore[union-attr]
-        (post_id, "delivered") for post_id in ids]
+        (post_id, "delivered") for post_id in ids
+    ]
 
 
 async def test_the_first_index_of_a_content_folder_announces_nothing(
@@ -335,8 +383,13 @@ async def test_the_first_index_of_a_content_folder_announces_nothing(
     world = emulator.world
     # A subscription exists before this content folder was ever indexed.
     store = await AlertStore.open(fresh_site.db)
-    await store.subscribe(guild_id=world.guild.id, channel_id=world.news.id, category=None,
-                          role_id=None, user_id=world.owner.id)
+    await store.subscribe(
+        guild_id=world.guild.id,
+        channel_id=world.news.id,
+        category=None,
+        role_id=None,
+        user_id=world.owner.id,
+    )
     await store.close()
 
     bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
@@ -356,12 +409,17 @@ async def test_an_edited_post_is_not_announced_again(
     bot, cog = await watch_news(emulator, launcher, fresh_site)
 
     post_id = "briefs/2022-01-15-deepfakes-elections.md"
-    write_atomically(fresh_site.posts / post_id,
-                     post_text("Deepfakes and Elections, Revisited",
-                               excerpt="An update on synthetic video in campaigns."))
+    write_atomically(
+        fresh_site.posts / post_id,
+        post_text(
+            "Deepfakes and Elections, Revisited",
+            excerpt="An update on synthetic video in campaigns.",
+        ),
+    )
     await eventually(
         lambda: bot.index.post(post_id).title == "Deepfakes and Elections, Revisited",  # type: ignore[union-attr]
-        timeout=10)
+        timeout=10,
+    )
     await cog.wait_for_cycles(cog.cycles + 3)
     assert emulator.calls_to("POST", r"/channels/\d+/messages") == []
 
@@ -376,8 +434,9 @@ async def test_an_index_rebuilt_by_the_cli_is_noticed_and_announced(
     bot, cog = await watch_news(emulator, launcher, fresh_site, poll=SLOW_POLL)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
     # `briefbot index` in another process-like run, on the same SQLite file.
-    code = await asyncio.to_thread(cli.main, ["index", "--content", str(fresh_site.content),
-                                              "--db", str(fresh_site.db)])
+    code = await asyncio.to_thread(
+        cli.main, ["index", "--content", str(fresh_site.content), "--db", str(fresh_site.db)]
+    )
     assert code == 0
     cog.watch.change_interval(seconds=0.1)  # the poll is not due: only the generation is checked
     message = await emulator.wait_for_message(world.news, timeout=10)
@@ -386,9 +445,22 @@ async def test_an_index_rebuilt_by_the_cli_is_noticed_and_announced(
 
 
 def _git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=test@example.com",
-                    "-c", "init.defaultBranch=main", *args],
-                   cwd=cwd, check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=Test",
+            "-c",
+            "user.email=test@example.com",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 async def test_the_content_checkout_is_pulled_before_each_scan(
@@ -422,8 +494,9 @@ async def test_asking_about_a_post_shares_the_ask_cooldown_and_needs_the_post(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL,
-                               ask_cooldown_seconds=60, ask_cooldown_rate=1)
+    bot = await launcher.start(
+        fresh_site, alert_poll_seconds=FAST_POLL, ask_cooldown_seconds=60, ask_cooldown_rate=1
+    )
     await alerts_of(bot).wait_for_cycles(1)
     await subscribe(emulator, world.news)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
@@ -439,8 +512,9 @@ async def test_asking_about_a_post_shares_the_ask_cooldown_and_needs_the_post(
     limited = await emulator.submit_modal(opened, {"question": "and ships?"})
     reply = await limited.wait_for_response()
     assert reply["data"]["flags"] & EPHEMERAL
-    assert reply["data"]["content"] in {f"You're asking quickly — try again in {n} s."
-                                        for n in (59, 60)}
+    assert reply["data"]["content"] in {
+        f"You're asking quickly — try again in {n} s." for n in (59, 60)
+    }
 
     (fresh_site.posts / NEW_POST).unlink()
     await eventually(lambda: bot.index.post(NEW_POST) is None, timeout=10)
@@ -474,7 +548,8 @@ async def test_a_channel_answering_5xx_or_cut_off_does_not_hold_up_the_others(
     assert first.embeds[0]["title"] == NEW_TITLE
     add_post(fresh_site, "briefs/2024-03-02-robot-ferries.md", "Robot Ferries")
     second = await emulator.wait_for_message(
-        world.alerts, predicate=lambda m: m.embeds[0]["title"] == "Robot Ferries", timeout=10)
+        world.alerts, predicate=lambda m: m.embeds[0]["title"] == "Robot Ferries", timeout=10
+    )
     assert second.embeds[0]["title"] == "Robot Ferries"
     hits = outage.hits if isinstance(outage, Fault) else outage.calls
     assert hits and alert_messages(emulator, world.news) == []
@@ -484,7 +559,9 @@ async def test_a_channel_answering_5xx_or_cut_off_does_not_hold_up_the_others(
     await emulator.wait_until(lambda: len(alert_messages(emulator, world.news)) == 2, timeout=90)
     await cog.wait_for_cycles(cog.cycles + 2)
     assert sorted(m.embeds[0]["title"] for m in alert_messages(emulator, world.news)) == [
-        NEW_TITLE, "Robot Ferries"]
+        NEW_TITLE,
+        "Robot Ferries",
+    ]
     assert len(alert_messages(emulator, world.alerts)) == 2
 
 
@@ -498,9 +575,9 @@ async def test_unsubscribing_cancels_the_alerts_queued_for_the_channel_even_mid_
     try:
         ids = add_folder_of_posts(fresh_site, "archive", 3, tmp_path)
         await emulator.wait_until(lambda: hold.calls, timeout=10)
-        handle = await emulator.send_slash_command("alerts", {"channel": world.news},
-                                                   subcommand="unsubscribe",
-                                                   user=world.moderator)
+        handle = await emulator.send_slash_command(
+            "alerts", {"channel": world.news}, subcommand="unsubscribe", user=world.moderator
+        )
         assert (await handle.wait_for_response())["type"] == 5  # waits for the send in flight
     finally:
         hold.release()
@@ -510,7 +587,8 @@ async def test_unsubscribing_cancels_the_alerts_queued_for_the_channel_even_mid_
     assert len(alert_messages(emulator, world.news)) == 1  # the one in flight, no more
     assert len(emulator.calls_to("POST", posts_to(world.news.id))) == 1
     assert [state for _, state in await cog.store.deliveries(world.news.id)] == [  # type: ignore[union-attr]
-        "delivered"]
+        "delivered"
+    ]
     assert len(ids) == 3
 
 
@@ -538,15 +616,18 @@ async def test_a_renamed_post_is_not_announced_again(
     renamed = "briefs/2024-03-09-ships-and-robots.md"
     write_atomically(posts / renamed, permalink.replace("First version.", "Second version."))
     (posts / NEW_POST).unlink()
-    await eventually(lambda: bot.index.post(renamed) is not None
-                     and bot.index.post(NEW_POST) is None, timeout=10)
+    await eventually(
+        lambda: bot.index.post(renamed) is not None and bot.index.post(NEW_POST) is None, timeout=10
+    )
 
     await cog.wait_for_cycles(cog.cycles + 3)
     assert [m.embeds[0]["title"] for m in alert_messages(emulator, world.news)] == [
-        "Ships and Robots"]
+        "Ships and Robots"
+    ]
     add_post(fresh_site, "briefs/2024-03-10-new-ferries.md", "New Ferries")  # new is still new
     await emulator.wait_for_message(
-        world.news, predicate=lambda m: m.embeds[0]["title"] == "New Ferries", timeout=10)
+        world.news, predicate=lambda m: m.embeds[0]["title"] == "New Ferries", timeout=10
+    )
 
 
 async def test_a_queued_alert_follows_its_post_through_a_rename(
@@ -568,13 +649,17 @@ async def test_a_queued_alert_follows_its_post_through_a_rename(
 
 
 OSPREYS = "briefs/2024-03-05-ospreys.md"
-BROKEN_OSPREYS = ('---\ntitle: "Ospreys return [draft\ncategories: [briefs, [briefs\n'
-                  'excerpt: "The birds are back."\n---\n\n## Summary\n\n'
-                  "Ospreys returned to the harbour this spring.\n")
+BROKEN_OSPREYS = (
+    '---\ntitle: "Ospreys return [draft\ncategories: [briefs, [briefs\n'
+    'excerpt: "The birds are back."\n---\n\n## Summary\n\n'
+    "Ospreys returned to the harbour this spring.\n"
+)
 
 
 async def test_a_post_that_only_loads_by_recovery_is_held_back_and_reported(
-    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site,
+    emulator: DiscordEmulator,
+    launcher: Launcher,
+    fresh_site: Site,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     world = emulator.world
@@ -585,8 +670,10 @@ async def test_a_post_that_only_loads_by_recovery_is_held_back_and_reported(
         await eventually(lambda: bot.index.post(OSPREYS) is not None, timeout=10)
         await cog.wait_for_cycles(cog.cycles + 3)
     assert emulator.calls_to("POST", posts_to(world.news.id)) == []  # not announced mangled
-    assert any(OSPREYS in r.getMessage() and "not announced until it loads cleanly"
-               in r.getMessage() for r in caplog.records)
+    assert any(
+        OSPREYS in r.getMessage() and "not announced until it loads cleanly" in r.getMessage()
+        for r in caplog.records
+    )
 
     handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.moderator)
     listing = (await handle.wait_for_response())["data"]["embeds"][0]
@@ -595,8 +682,10 @@ async def test_a_post_that_only_loads_by_recovery_is_held_back_and_reported(
 
     handle = await emulator.send_slash_command("reindex", user=world.moderator)
     embed = (await handle.wait_for_message(timeout=10)).embeds[0]
-    assert any(f["name"] == "Not announced until fixed (1)" and OSPREYS in f["value"]
-               for f in embed["fields"])
+    assert any(
+        f["name"] == "Not announced until fixed (1)" and OSPREYS in f["value"]
+        for f in embed["fields"]
+    )
 
     # Fixed by its author: announced once, as it should read.
     write_atomically(fresh_site.posts / OSPREYS, post_text("Ospreys Return", excerpt="Back."))
@@ -612,13 +701,18 @@ async def test_posts_copied_in_over_seconds_give_one_summary_once_the_folder_is_
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    _, cog = await watch_news(emulator, launcher, fresh_site, alert_flood_limit=5,
-                              alert_settle_seconds=1.5)
+    _, cog = await watch_news(
+        emulator, launcher, fresh_site, alert_flood_limit=5, alert_settle_seconds=1.5
+    )
     loop = asyncio.get_running_loop()
     start = loop.time()
     for n in range(60):  # 60 posts over ~4 s, scanned every 0.2 s meanwhile
-        add_post(fresh_site, f"archive/2019-{1 + n // 28:02d}-{1 + n % 28:02d}-copied-{n:02d}.md",
-                 f"Copied post {n:02d}", category="archive")
+        add_post(
+            fresh_site,
+            f"archive/2019-{1 + n // 28:02d}-{1 + n % 28:02d}-copied-{n:02d}.md",
+            f"Copied post {n:02d}",
+            category="archive",
+        )
         await asyncio.sleep(max(0.0, start + (n + 1) * 4 / 60 - loop.time()))  # the copying pace
     summary = await emulator.wait_for_message(world.news, timeout=20)
     await cog.wait_for_cycles(cog.cycles + 3)
@@ -657,14 +751,16 @@ async def test_an_alert_discord_took_before_a_kill_9_is_not_sent_again_after_a_l
     await emulator.wait_for_call("GET", posts_to(world.news.id), after=mark, timeout=10)
     await cog.wait_for_cycles(cog.cycles + 3)
     assert alert_messages(emulator, world.news) == [accepted]
-    assert [c for c in emulator.calls_to("POST", posts_to(world.news.id))
-            if c.index >= mark] == []
+    assert [c for c in emulator.calls_to("POST", posts_to(world.news.id)) if c.index >= mark] == []
     assert await cog.store.deliveries(world.news.id) == [  # type: ignore[union-attr]
-        (NEW_POST, "delivered")]
+        (NEW_POST, "delivered")
+    ]
 
 
 async def test_the_database_file_deleted_under_the_bot_is_noticed_and_nothing_vanishes(
-    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site,
+    emulator: DiscordEmulator,
+    launcher: Launcher,
+    fresh_site: Site,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     world = emulator.world
@@ -674,8 +770,11 @@ async def test_the_database_file_deleted_under_the_bot_is_noticed_and_nothing_va
 
     with caplog.at_level(logging.WARNING):
         fresh_site.db.unlink()  # an operator's clean-up, a volume remounted…
-        await eventually(lambda: not check_heartbeat(heartbeat, 0.5)[0], timeout=10,
-                         what="the health check to fail")
+        await eventually(
+            lambda: not check_heartbeat(heartbeat, 0.5)[0],
+            timeout=10,
+            what="the health check to fail",
+        )
     [said] = [r for r in caplog.records if r.levelno == logging.CRITICAL]
     assert str(fresh_site.db) in said.getMessage() and "deleted" in said.getMessage()
 
@@ -707,14 +806,15 @@ async def test_a_queued_alert_of_a_deleted_post_is_dropped_not_sent(
     await eventually(lambda: bot.index.post(NEW_POST) is None, timeout=10)
     await cog.wait_for_cycles(cog.cycles + 2)
     assert await cog.store.deliveries(world.news.id) == [  # type: ignore[union-attr]
-        (NEW_POST, "dropped")]
+        (NEW_POST, "dropped")
+    ]
     end_outage(outage, cog)
     await cog.wait_for_cycles(cog.cycles + 5)
     assert alert_messages(emulator, world.news) == []
 
 
 async def test_an_alerts_database_from_before_identities_is_upgraded_in_place(
-    tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     """A database made by the first alerts migration keeps its records and learns renames."""
     first = tmp_path / "first"
@@ -724,16 +824,20 @@ async def test_an_alerts_database_from_before_identities_is_upgraded_in_place(
     async with aiosqlite.connect(path) as db:
         await migrate(db, "bot", first)
         await db.execute("INSERT INTO alert_sources VALUES ('site', '2024-01-01T00:00:00', 1)")
-        await db.execute("INSERT INTO seen_posts VALUES ('site', 'a/2024-01-01-one.md', "
-                         "'2024-01-01T00:00:00')")
-        await db.execute("INSERT INTO alert_deliveries (channel_id, content_dir, post_id,"
-                         " guild_id, created_at) VALUES (7, 'site', 'a/2024-01-01-one.md', 1,"
-                         " '2024-01-01T00:00:00')")
+        await db.execute(
+            "INSERT INTO seen_posts VALUES ('site', 'a/2024-01-01-one.md', '2024-01-01T00:00:00')"
+        )
+        await db.execute(
+            "INSERT INTO alert_deliveries (channel_id, content_dir, post_id,"
+            " guild_id, created_at) VALUES (7, 'site', 'a/2024-01-01-one.md', 1,"
+            " '2024-01-01T00:00:00')"
+        )
         await db.commit()
 
     def post(post_id: str, url: str, fingerprint: str) -> Post:
-        return Post(id=post_id, title="One", date=dt.date(2024, 1, 1), url=url,
-                    fingerprint=fingerprint)
+        return Post(
+            id=post_id, title="One", date=dt.date(2024, 1, 1), url=url, fingerprint=fingerprint
+        )
 
     store = await AlertStore.open(path)
     try:
@@ -750,13 +854,20 @@ async def test_an_alerts_database_from_before_identities_is_upgraded_in_place(
 
 
 async def test_a_retry_the_bot_cannot_check_in_the_channel_history_is_still_sent(
-    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site,
+    emulator: DiscordEmulator,
+    launcher: Launcher,
+    fresh_site: Site,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     world = emulator.world
     world.news.permission_overwrites.append(
-        {"id": str(world.bot_role.id), "type": 0, "allow": "0",
-         "deny": str(Permission.READ_MESSAGE_HISTORY)})
+        {
+            "id": str(world.bot_role.id),
+            "type": 0,
+            "allow": "0",
+            "deny": str(Permission.READ_MESSAGE_HISTORY),
+        }
+    )
     _, cog = await start_watching(launcher, fresh_site)
     cog.retry_delays = (0.05,)
     await subscribe(emulator, world.news)

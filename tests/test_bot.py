@@ -43,18 +43,25 @@ async def test_start_up_syncs_the_contract_to_the_dev_server_only(
     guild_id = emulator.guild.id
     assert emulator.calls_to("PUT", rf"/applications/\d+/guilds/{guild_id}/commands")
     assert not emulator.calls_to("PUT", r"/applications/\d+/commands")  # never global at start
+
     def command(name: str) -> dict[str, Any]:
         schema = emulator.find_command(name, guild_id=guild_id)
         assert schema is not None, f"/{name} is not registered"
         return schema
 
     options = {
-        name: [(o["name"], o["type"], o.get("required", False), o.get("autocomplete", False))
-               for o in command(name).get("options", [])]
+        name: [
+            (o["name"], o["type"], o.get("required", False), o.get("autocomplete", False))
+            for o in command(name).get("options", [])
+        ]
         for name in ("ask", "brief", "latest", "about")
     }
-    assert options["ask"] == [("question", 3, True, False), ("category", 3, False, True),
-                              ("since", 3, False, False), ("private", 5, False, False)]
+    assert options["ask"] == [
+        ("question", 3, True, False),
+        ("category", 3, False, True),
+        ("since", 3, False, False),
+        ("private", 5, False, False),
+    ]
     assert options["brief"] == [("title", 3, True, True)]
     assert options["latest"] == [("category", 3, False, True), ("count", 4, False, False)]
     assert options["about"] == []
@@ -71,8 +78,9 @@ async def test_start_up_syncs_the_contract_to_the_dev_server_only(
 async def test_ask_defers_then_answers_with_cited_passages(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
-    handle, message = await ask(emulator, "Which companies stopped selling face recognition "
-                                          "to police?")
+    handle, message = await ask(
+        emulator, "Which companies stopped selling face recognition to police?"
+    )
     assert handle.response == {"type": 5}  # deferred at once, "thinking…"
     embed = message.embeds[0]
     description = embed["description"]
@@ -82,8 +90,13 @@ async def test_ask_defers_then_answers_with_cited_passages(
     assert re.search(r"\*\*(?!\[)[^*]+\*\*", description)  # matched terms or answer in bold
     assert "· 21 Jun 2020" in description
     assert embed["footer"]["text"].startswith("Page 1 of ")
-    assert labels(message) == {"Previous": False, "More results": True, "Delete": True,
-                               "Helpful": True, "Not helpful": True}
+    assert labels(message) == {
+        "Previous": False,
+        "More results": True,
+        "Delete": True,
+        "Helpful": True,
+        "Not helpful": True,
+    }
     assert not message.ephemeral
     assert_no_pings(emulator)
 
@@ -103,8 +116,9 @@ async def test_ask_filters_by_category_and_date(
 async def test_ask_category_autocomplete_offers_the_index_categories(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
-    handle = await emulator.send_autocomplete("ask", {"question": "x", "category": "e"},
-                                              focused="category")
+    handle = await emulator.send_autocomplete(
+        "ask", {"question": "x", "category": "e"}, focused="category"
+    )
     await handle.wait_for_response()
     assert [c["value"] for c in handle.choices] == ["editorials", "briefs", "digests"]
 
@@ -160,21 +174,26 @@ async def test_over_long_question_stays_within_limits(
 async def test_question_full_of_markdown_and_mentions_pings_nobody(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
-    question = ("@everyone @here <@123> <@&456> **IBM** __decide__ `code` ||spoiler|| "
-                "[click](https://evil.example) # heading > quote ~~strike~~")
+    question = (
+        "@everyone @here <@123> <@&456> **IBM** __decide__ `code` ||spoiler|| "
+        "[click](https://evil.example) # heading > quote ~~strike~~"
+    )
     _, message = await ask(emulator, question)
     title = message.embeds[0]["title"]
     assert "@everyone" not in title and "@here" not in title  # broken by a zero-width space
     assert "\\<\\@123\\>" in title and "\\*\\*IBM\\*\\*" in title
     assert "\\[click\\](https://evil.example)" in title
     await emulator.send_message(f"{emulator.bot_mention} {question}", author=emulator.world.bob)
-    await emulator.wait_for_message(emulator.world.general,
-                                    predicate=lambda m: m.author_id == emulator.bot.id)
+    await emulator.wait_for_message(
+        emulator.world.general, predicate=lambda m: m.author_id == emulator.bot.id
+    )
     assert_no_pings(emulator)
 
 
 async def test_search_failure_gets_a_short_ephemeral_reply_and_a_logged_traceback(
-    emulator: DiscordEmulator, briefbot: Briefbot, caplog: pytest.LogCaptureFixture,
+    emulator: DiscordEmulator,
+    briefbot: Briefbot,
+    caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async def broken_search(*_: object) -> None:
@@ -203,23 +222,26 @@ async def test_more_results_pages_for_the_asker_only(
     first_page = message.embeds[0]["description"]
     assert "**[1]**" in first_page and "**[4]**" not in first_page
 
-    refused = await emulator.click_button(message, button(message, "More results")["custom_id"],
-                                          user=bob)
+    refused = await emulator.click_button(
+        message, button(message, "More results")["custom_id"], user=bob
+    )
     reply = await refused.wait_for_response()
     assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
     assert "Only the person who asked" in reply["data"]["content"]
     assert message.embeds[0]["description"] == first_page  # untouched
 
-    paged = await emulator.click_button(message, button(message, "More results")["custom_id"],
-                                        user=alice)
+    paged = await emulator.click_button(
+        message, button(message, "More results")["custom_id"], user=alice
+    )
     assert (await paged.wait_for_response())["type"] == 7
     second_page = message.embeds[0]["description"]
     assert "**[4]**" in second_page and "**[1]**" not in second_page
     assert message.embeds[0]["footer"]["text"].startswith("Page 2 of ")
     assert labels(message)["Previous"]
 
-    back = await emulator.click_button(message, button(message, "Previous")["custom_id"],
-                                       user=alice)
+    back = await emulator.click_button(
+        message, button(message, "Previous")["custom_id"], user=alice
+    )
     await back.wait_for_response()
     assert message.embeds[0]["description"] == first_page
     assert_no_pings(emulator)
@@ -231,8 +253,13 @@ async def test_buttons_disable_on_timeout_but_delete_keeps_working(
 ) -> None:
     handle, message = await ask(emulator, "facial recognition police")
     await handle.wait_for_edit(2)  # the answer, then the timeout's edit
-    assert labels(message) == {"Previous": False, "More results": False, "Delete": True,
-                               "Helpful": True, "Not helpful": True}
+    assert labels(message) == {
+        "Previous": False,
+        "More results": False,
+        "Delete": True,
+        "Helpful": True,
+        "Not helpful": True,
+    }
     assert handle.edits[-1]["allowed_mentions"] == {"parse": []}
 
     # The view is gone; the delete button is served by the bot's dynamic item.
@@ -262,8 +289,9 @@ async def test_moderators_may_remove_any_answer(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
     _, message = await ask(emulator, "deepfakes elections", user=emulator.world.alice)
-    removed = await emulator.click_button(message, button(message, "Delete")["custom_id"],
-                                          user=emulator.world.moderator)  # Manage Messages
+    removed = await emulator.click_button(
+        message, button(message, "Delete")["custom_id"], user=emulator.world.moderator
+    )  # Manage Messages
     assert (await removed.wait_for_response())["type"] == 6
     await emulator.wait_until(lambda: message.deleted)
 
@@ -279,8 +307,9 @@ async def test_cooldown_is_friendly_and_ephemeral(
     handle = await emulator.send_slash_command("ask", {"question": "and Amazon?"})
     reply = await handle.wait_for_response()
     assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
-    assert reply["data"]["content"] in {f"You're asking quickly — try again in {n} s."
-                                        for n in (59, 60)}
+    assert reply["data"]["content"] in {
+        f"You're asking quickly — try again in {n} s." for n in (59, 60)
+    }
     # Another user is not limited by alice's questions.
     _, other = await ask(emulator, "and Amazon?", user=emulator.world.bob)
     assert other.embeds
@@ -291,8 +320,9 @@ async def test_mentions_share_the_askers_cooldown(
     emulator: DiscordEmulator, briefbot: Briefbot, bot_settings: dict[str, Any]
 ) -> None:
     await ask(emulator, "what did IBM decide?", user=emulator.world.bob)
-    sent = await emulator.send_message(f"{emulator.bot_mention} and Amazon?",
-                                       author=emulator.world.bob)
+    sent = await emulator.send_message(
+        f"{emulator.bot_mention} and Amazon?", author=emulator.world.bob
+    )
     reply = await emulator.wait_for_reply(sent)
     assert reply.content.startswith("You're asking quickly — try again in ")
     assert not reply.embeds and reply.allowed_mentions == {"parse": []}
@@ -316,8 +346,9 @@ async def test_a_discord_500_on_the_reply_is_retried(
 async def test_mention_is_answered_as_a_reply(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
-    sent = await emulator.send_message(f"{emulator.bot_mention} what did IBM decide?",
-                                       author=emulator.world.bob)
+    sent = await emulator.send_message(
+        f"{emulator.bot_mention} what did IBM decide?", author=emulator.world.bob
+    )
     reply = await emulator.wait_for_reply(sent)
     assert reply.data["message_reference"]["message_id"] == str(sent.id)
     assert reply.embeds[0]["title"] == "what did IBM decide?"
@@ -356,8 +387,9 @@ async def test_brief_autocompletes_titles_and_shows_the_post(
     await handle.wait_for_response()
     choices = handle.choices
     assert 1 <= len(choices) <= 25
-    assert all(len(c["name"]) <= CHOICE_NAME_MAX and len(c["value"]) <= CHOICE_VALUE_MAX
-               for c in choices)
+    assert all(
+        len(c["name"]) <= CHOICE_NAME_MAX and len(c["value"]) <= CHOICE_VALUE_MAX for c in choices
+    )
     seed = next(c for c in choices if c["name"].startswith("IBM, Microsoft"))
     assert seed["value"] == "briefs/2020-06-21-face-recog-police.md"
 
@@ -377,8 +409,9 @@ async def test_brief_autocompletes_titles_and_shows_the_post(
 async def test_brief_accepts_typed_titles_and_escapes_odd_ones(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
-    handle = await emulator.send_autocomplete("brief", {"title": "very long title"},
-                                              focused="title")
+    handle = await emulator.send_autocomplete(
+        "brief", {"title": "very long title"}, focused="title"
+    )
     await handle.wait_for_response()
     odd = handle.choices[0]
     assert odd["name"].startswith("A very long title with [brackets]")
@@ -406,8 +439,10 @@ async def test_latest_lists_newest_posts(emulator: DiscordEmulator, briefbot: Br
     handle = await emulator.send_slash_command("latest", {"category": "briefs"})
     embed = (await handle.wait_for_message()).embeds[0]
     assert embed["title"] == "Latest in briefs on Skynet Today"
-    assert f"[IBM, Microsoft, and Amazon Halt Sales of Facial Recognition to Police, Call for " \
-           f"Regulations]({SEED_URL})" in embed["description"]
+    assert (
+        f"[IBM, Microsoft, and Amazon Halt Sales of Facial Recognition to Police, Call for "
+        f"Regulations]({SEED_URL})" in embed["description"]
+    )
     assert "GPT-3" not in embed["description"]
 
 
@@ -429,11 +464,16 @@ async def test_about_reports_what_is_served(emulator: DiscordEmulator, briefbot:
 async def test_concurrent_askers_are_all_answered_and_heartbeats_continue(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
-    users = [emulator.world.alice, emulator.world.bob, emulator.world.owner,
-             emulator.world.moderator]
+    users = [
+        emulator.world.alice,
+        emulator.world.bob,
+        emulator.world.owner,
+        emulator.world.moderator,
+    ]
     handles = [
-        await emulator.send_slash_command("ask", {"question": f"facial recognition {i}"},
-                                          user=users[i % len(users)])
+        await emulator.send_slash_command(
+            "ask", {"question": f"facial recognition {i}"}, user=users[i % len(users)]
+        )
         for i in range(24)
     ]
     messages = [await h.wait_for_message(timeout=20) for h in handles]
@@ -446,19 +486,31 @@ async def test_concurrent_askers_are_all_answered_and_heartbeats_continue(
 # ------------------------------------------------------------------------------ error texts
 
 
-@pytest.mark.parametrize(("error", "text"), [
-    (app_commands.MissingPermissions(["manage_guild"]),
-     "You need the Manage Server permission for that."),
-    (app_commands.BotMissingPermissions(["embed_links"]),
-     "I need the Embed Links permission in this channel for that."),
-    (app_commands.NoPrivateMessage(), "That command only works in a server."),
-    (app_commands.CheckFailure(), "You can't use that command here."),
-    (app_commands.CommandOnCooldown(app_commands.Cooldown(1, 10), 4.2),
-     "You're asking quickly — try again in 5 s."),
-    (UserError("No post matches 'x'."), "No post matches 'x'."),
-    (app_commands.AppCommandError("boom"),
-     "Something went wrong on my side; it has been logged. Please try again in a moment."),
-])
-def test_every_failure_has_a_short_friendly_text(error: app_commands.AppCommandError,
-                                                  text: str) -> None:
+@pytest.mark.parametrize(
+    ("error", "text"),
+    [
+        (
+            app_commands.MissingPermissions(["manage_guild"]),
+            "You need the Manage Server permission for that.",
+        ),
+        (
+            app_commands.BotMissingPermissions(["embed_links"]),
+            "I need the Embed Links permission in this channel for that.",
+        ),
+        (app_commands.NoPrivateMessage(), "That command only works in a server."),
+        (app_commands.CheckFailure(), "You can't use that command here."),
+        (
+            app_commands.CommandOnCooldown(app_commands.Cooldown(1, 10), 4.2),
+            "You're asking quickly — try again in 5 s.",
+        ),
+        (UserError("No post matches 'x'."), "No post matches 'x'."),
+        (
+            app_commands.AppCommandError("boom"),
+            "Something went wrong on my side; it has been logged. Please try again in a moment.",
+        ),
+    ],
+)
+def test_every_failure_has_a_short_friendly_text(
+    error: app_commands.AppCommandError, text: str
+) -> None:
     assert user_message(error) == text

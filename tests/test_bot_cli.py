@@ -34,19 +34,31 @@ def args(command: str, site: tuple[Path, Path], *extra: str) -> list[str]:
 
 
 def test_python_m_bot_without_a_token_prints_one_line(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("BRIEFBOT_") and k != "DISCORD_TOKEN"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("BRIEFBOT_") and k != "DISCORD_TOKEN"
+    }
     env["PYTHONPATH"] = str(ROOT)
-    done = subprocess.run([sys.executable, "-m", "bot", "--content", str(ROOT / "content")],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--content", str(ROOT / "content")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("briefbot: DISCORD_TOKEN is not set")
 
 
 async def test_rejected_token_fails_fast_with_one_line(
-    emulator: DiscordEmulator, site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+    emulator: DiscordEmulator,
+    site: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", BAD_TOKEN)
     with caplog.at_level(logging.DEBUG):
@@ -60,8 +72,11 @@ async def test_rejected_token_fails_fast_with_one_line(
 
 
 async def test_run_builds_the_index_connects_and_stops_on_sigterm(
-    emulator: DiscordEmulator, site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture,
+    emulator: DiscordEmulator,
+    site: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", emulator.token)
     monkeypatch.setenv("BRIEFBOT_DEV_GUILD_ID", str(emulator.guild.id))
@@ -84,7 +99,9 @@ async def test_run_builds_the_index_connects_and_stops_on_sigterm(
 
 
 async def test_sync_publishes_commands_globally_or_to_one_server(
-    emulator: DiscordEmulator, site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+    emulator: DiscordEmulator,
+    site: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", emulator.token)
@@ -93,10 +110,21 @@ async def test_sync_publishes_commands_globally_or_to_one_server(
 
     assert await cli.cmd_sync(parse(args("sync", site, "--guild", guild))) == 0
     out = capsys.readouterr().out
-    assert out == (f"Synced 9 commands to server {guild}: /about, /alerts, /ask, /brief, /help, "
-                   "/insights, /latest, /reindex, Explain this answer (message menu)\n")
-    names = {"about", "alerts", "ask", "brief", "help", "insights", "latest", "reindex",
-             "Explain this answer"}
+    assert out == (
+        f"Synced 9 commands to server {guild}: /about, /alerts, /ask, /brief, /help, "
+        "/insights, /latest, /reindex, Explain this answer (message menu)\n"
+    )
+    names = {
+        "about",
+        "alerts",
+        "ask",
+        "brief",
+        "help",
+        "insights",
+        "latest",
+        "reindex",
+        "Explain this answer",
+    }
     assert {c["name"] for c in emulator.guild_commands[emulator.guild.id]} == names
 
     assert await cli.cmd_sync(parse(args("sync", site))) == 0

@@ -25,16 +25,18 @@ def mention(emulator: DiscordEmulator, text: str) -> str:
 
 
 async def mention_answer(emulator: DiscordEmulator, text: str, **kwargs: Any) -> Any:
-    sent = await emulator.send_message(mention(emulator, text), author=emulator.world.bob,
-                                       **kwargs)
+    sent = await emulator.send_message(mention(emulator, text), author=emulator.world.bob, **kwargs)
     return sent, await emulator.wait_for_reply(sent)
 
 
 async def quiet_for(emulator: DiscordEmulator, sent: Any, seconds: float = 0.5) -> bool:
     """True when the bot did not reply to ``sent`` within ``seconds``."""
     await asyncio.sleep(seconds)
-    return not [m for m in emulator.bot_messages()
-                if (m.data.get("message_reference") or {}).get("message_id") == str(sent.id)]
+    return not [
+        m
+        for m in emulator.bot_messages()
+        if (m.data.get("message_reference") or {}).get("message_id") == str(sent.id)
+    ]
 
 
 # ------------------------------------------------------------------ MESSAGE_UPDATE and liveness
@@ -46,8 +48,9 @@ async def test_more_results_on_a_mention_answer_keeps_the_bot_running(
     _, reply = await mention_answer(emulator, "facial recognition police")
     assert emulator.session is not None
     mark = emulator.session.seq
-    more = await emulator.click_button(reply, button(reply, "More results")["custom_id"],
-                                       user=emulator.world.bob)
+    more = await emulator.click_button(
+        reply, button(reply, "More results")["custom_id"], user=emulator.world.bob
+    )
     assert (await more.wait_for_response())["type"] == 7
     update = await emulator.wait_for_dispatch("MESSAGE_UPDATE", after=mark)
     assert update["d"]["components"]  # what made discord.py call View._refresh
@@ -55,14 +58,16 @@ async def test_more_results_on_a_mention_answer_keeps_the_bot_running(
     emulator.assert_clients_alive()
     # Paging to the end and back works, and the bot still answers.
     while labels(reply)["More results"]:
-        click = await emulator.click_button(reply, button(reply, "More results")["custom_id"],
-                                            user=emulator.world.bob)
+        click = await emulator.click_button(
+            reply, button(reply, "More results")["custom_id"], user=emulator.world.bob
+        )
         await click.wait_for_response()
     footer = reply.embeds[0]["footer"]["text"]
     pages = int(footer.split(" of ")[1].split()[0])
     assert footer.startswith(f"Page {pages} of {pages}")
-    back = await emulator.click_button(reply, button(reply, "Previous")["custom_id"],
-                                       user=emulator.world.bob)
+    back = await emulator.click_button(
+        reply, button(reply, "Previous")["custom_id"], user=emulator.world.bob
+    )
     await back.wait_for_response()
     assert reply.embeds[0]["footer"]["text"].startswith(f"Page {pages - 1} of {pages}")
     await mention_answer(emulator, "GPT-3 hype")
@@ -79,8 +84,9 @@ async def test_pinning_or_hiding_embeds_of_a_live_answer_keeps_the_bot_running(
     await asyncio.sleep(0.2)
     emulator.assert_clients_alive()
     # The buttons still work after the updates.
-    more = await emulator.click_button(reply, button(reply, "More results")["custom_id"],
-                                       user=emulator.world.bob)
+    more = await emulator.click_button(
+        reply, button(reply, "More results")["custom_id"], user=emulator.world.bob
+    )
     assert (await more.wait_for_response())["type"] == 7
 
 
@@ -91,8 +97,9 @@ async def test_a_mention_in_a_thread_is_answered_in_the_thread(
     await emulator.wait_until(lambda: briefbot.get_channel(thread.id), what="thread cached")
     _, reply = await mention_answer(emulator, "what did IBM decide?", channel_id=thread)
     assert reply.channel_id == thread.id and "IBM" in reply.embeds[0]["description"]
-    more = await emulator.click_button(reply, button(reply, "More results")["custom_id"],
-                                       user=emulator.world.bob)
+    more = await emulator.click_button(
+        reply, button(reply, "More results")["custom_id"], user=emulator.world.bob
+    )
     assert (await more.wait_for_response())["type"] == 7
 
 
@@ -102,10 +109,14 @@ async def test_a_lost_response_does_not_post_a_mention_answer_twice(
     # Discord created the answer, but its 500 reached the bot, which retries.
     emulator.fail_next("POST", r"/channels/\d+/messages", status=500, after_applying=True)
     sent, reply = await mention_answer(emulator, "what did IBM decide?")
-    await emulator.wait_until(lambda: len(emulator.calls_to(
-        "POST", r"/channels/\d+/messages")) == 2, what="the retry")
-    replies = [m for m in emulator.bot_messages(emulator.world.general)
-               if m.data["message_reference"]["message_id"] == str(sent.id)]
+    await emulator.wait_until(
+        lambda: len(emulator.calls_to("POST", r"/channels/\d+/messages")) == 2, what="the retry"
+    )
+    replies = [
+        m
+        for m in emulator.bot_messages(emulator.world.general)
+        if m.data["message_reference"]["message_id"] == str(sent.id)
+    ]
     assert replies == [reply]
 
 
@@ -121,11 +132,17 @@ async def test_buttons_disable_even_after_the_asks_token_expired(
     more = await emulator.click_button(message, button(message, "More results")["custom_id"])
     await more.wait_for_response()
     emulator.advance_clock(2 * 60)  # the /ask token is now 16 minutes old: expired
-    await emulator.wait_until(lambda: not labels(message)["Previous"], timeout=5,
-                              what="buttons disabled")
+    await emulator.wait_until(
+        lambda: not labels(message)["Previous"], timeout=5, what="buttons disabled"
+    )
     # Paging ends; Delete and the (persistent) vote buttons stay live.
-    assert labels(message) == {"Previous": False, "More results": False, "Delete": True,
-                               "Helpful": True, "Not helpful": True}
+    assert labels(message) == {
+        "Previous": False,
+        "More results": False,
+        "Delete": True,
+        "Helpful": True,
+        "Not helpful": True,
+    }
 
 
 @pytest.mark.parametrize("bot_settings", [{"answer_buttons_seconds": 0.5}])
@@ -144,16 +161,24 @@ async def test_a_reply_ping_to_the_bot_is_not_a_question(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
     _, answer = await mention_answer(emulator, "what did IBM decide?")
-    thanks = await emulator.send_message("thanks, that helped!", reply_to=answer,
-                                         author=emulator.world.bob)  # reply-ping on
+    thanks = await emulator.send_message(
+        "thanks, that helped!", reply_to=answer, author=emulator.world.bob
+    )  # reply-ping on
     assert [int(u["id"]) for u in thanks.data["mentions"]] == [emulator.bot.id]
     assert await quiet_for(emulator, thanks)
     # A reply that does write the mention is a question.
     await mention_answer(emulator, "and Amazon?", reply_to=answer)
 
 
-@pytest.mark.parametrize("question", ["`deepfakes elections`", "||deepfakes elections||",
-                                      "```\ndeepfakes elections\n```", "**deepfakes** _elections_"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "`deepfakes elections`",
+        "||deepfakes elections||",
+        "```\ndeepfakes elections\n```",
+        "**deepfakes** _elections_",
+    ],
+)
 async def test_a_question_made_only_of_markup_is_searched_by_its_words(
     emulator: DiscordEmulator, briefbot: Briefbot, question: str
 ) -> None:
@@ -174,13 +199,17 @@ async def test_a_failure_after_a_public_defer_is_told_privately(
     monkeypatch.setattr(briefbot, "search", broken_search)  # our seam, not discord.py's
     handle = await emulator.send_slash_command("ask", {"question": "what did IBM decide?"})
     assert (await handle.wait_for_response()) == {"type": 5}  # public "thinking…"
-    await emulator.wait_until(lambda: handle.original is not None and handle.original.deleted,
-                              what="placeholder removed")
+    await emulator.wait_until(
+        lambda: handle.original is not None and handle.original.deleted, what="placeholder removed"
+    )
     followup = await handle.wait_for_followup(0)
     assert followup is not handle.original and followup.ephemeral
     assert "Something went wrong on my side" in followup.content
-    public = [m for m in emulator.bot_messages(emulator.world.general)
-              if not m.deleted and not m.ephemeral]
+    public = [
+        m
+        for m in emulator.bot_messages(emulator.world.general)
+        if not m.deleted and not m.ephemeral
+    ]
     assert public == []
 
 
@@ -207,27 +236,34 @@ async def test_brief_with_a_title_that_matches_nothing_says_so_privately(
     assert message.embeds[0]["title"].startswith("Deepfakes and Elections")
 
 
-@pytest.mark.parametrize(("options", "expected"), [
-    ({"since": "2999-01-01"}, "No post is dated 2999-01-01 or later"),
-    ({"category": "briefs", "since": "2023-01-01"},
-     "No post in briefs is dated 2023-01-01 or later"),
-])
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"since": "2999-01-01"}, "No post is dated 2999-01-01 or later"),
+        (
+            {"category": "briefs", "since": "2023-01-01"},
+            "No post in briefs is dated 2023-01-01 or later",
+        ),
+    ],
+)
 async def test_filters_that_match_nothing_say_so(
     emulator: DiscordEmulator, briefbot: Briefbot, options: dict[str, str], expected: str
 ) -> None:
     handle = await emulator.send_slash_command(
-        "ask", {"question": "facial recognition police", **options})
+        "ask", {"question": "facial recognition police", **options}
+    )
     await handle.wait_for_response()
     followup = await handle.wait_for_followup(0)
     assert followup.ephemeral and expected in followup.content, followup.content
     assert "newest" in followup.content
-    assert not [m for m in emulator.bot_messages(emulator.world.general)
-                if not m.deleted and not m.ephemeral]
+    assert not [
+        m
+        for m in emulator.bot_messages(emulator.world.general)
+        if not m.deleted and not m.ephemeral
+    ]
 
 
-async def test_an_unknown_category_says_so(
-    emulator: DiscordEmulator, briefbot: Briefbot
-) -> None:
+async def test_an_unknown_category_says_so(emulator: DiscordEmulator, briefbot: Briefbot) -> None:
     handle = await emulator.send_slash_command("latest", {"category": "podcasts"})
     reply = await handle.wait_for_response()
     assert reply["data"]["flags"] & EPHEMERAL
@@ -239,7 +275,9 @@ async def test_an_unknown_category_says_so(
 
 @pytest.mark.parametrize("bot_settings", [{"ask_cooldown_seconds": 60, "ask_cooldown_rate": 1}])
 async def test_questions_are_not_logged_at_info(
-    emulator: DiscordEmulator, briefbot: Briefbot, bot_settings: dict[str, Any],
+    emulator: DiscordEmulator,
+    briefbot: Briefbot,
+    bot_settings: dict[str, Any],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     secret = "my secret medical question about diagnosis"
@@ -252,8 +290,7 @@ async def test_questions_are_not_logged_at_info(
         await emulator.send_slash_command("ask", {"question": secret, "since": "nonsense"})
         await asyncio.sleep(0.2)
     info = [r for r in caplog.records if r.levelno >= logging.INFO]
-    assert any("cooldown" in r.getMessage().lower() or "refused" in r.getMessage()
-               for r in info)
+    assert any("cooldown" in r.getMessage().lower() or "refused" in r.getMessage() for r in info)
     assert not [r.getMessage() for r in info if "secret" in r.getMessage()]
 
 
@@ -281,7 +318,11 @@ async def test_help_lists_the_callers_commands_with_examples(
 def test_briefbot_version() -> None:
     from bot.client import version
 
-    done = subprocess.run([sys.executable, "-c", "from bot.cli import main; main(['--version'])"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main(['--version'])"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"briefbot {version()}"

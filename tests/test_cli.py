@@ -189,8 +189,16 @@ def test_ask_filters(fixture_site: Path, tmp_path: Path) -> None:
 
 def test_ask_rejects_a_bad_date(fixture_site: Path, tmp_path: Path) -> None:
     code, _, err = run_cli(
-        ["ask", "x", "--since", "2024-13-01", "--content", str(fixture_site),
-         "--db", str(tmp_path / "db")]
+        [
+            "ask",
+            "x",
+            "--since",
+            "2024-13-01",
+            "--content",
+            str(fixture_site),
+            "--db",
+            str(tmp_path / "db"),
+        ]
     )
     assert code == 2
     assert "expected a date like 2020-06-21" in err and "Traceback" not in err
@@ -235,9 +243,19 @@ def test_installed_console_script(fixture_site: Path, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
     env["BRIEFBOT_DB_PATH"] = str(tmp_path / "script.sqlite3")
     done = subprocess.run(
-        [str(BRIEFBOT), "ask", "Why are towns complaining about drone noise?", "--json",
-         "--content", str(fixture_site)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        [
+            str(BRIEFBOT),
+            "ask",
+            "Why are towns complaining about drone noise?",
+            "--json",
+            "--content",
+            str(fixture_site),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
@@ -248,7 +266,11 @@ def test_installed_console_script(fixture_site: Path, tmp_path: Path) -> None:
 
     missing = subprocess.run(
         [str(BRIEFBOT), "index", "--content", str(tmp_path / "nowhere")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert missing.returncode == 2
     assert "content folder not found" in flat(missing.stderr)

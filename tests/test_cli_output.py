@@ -53,7 +53,7 @@ title: "Zebrafinch {ESC}]0;owned{chr(7)}census {ESC}[2J"
 
 ## Counting {ESC}[31mzebrafinches{ESC}[0m
 
-Volunteers counted {ESC}[5mzebrafinch{ESC}[0m nests{chr(0x9b)}2J along the river.
+Volunteers counted {ESC}[5mzebrafinch{ESC}[0m nests{chr(0x9B)}2J along the river.
 """
 
 
@@ -61,24 +61,32 @@ def test_escape_sequences_from_posts_never_reach_the_terminal(tmp_path: Path) ->
     site = site_with(tmp_path, "2024-01-02-census.md", ESCAPE_POST)
     code, out, err = ask(site, tmp_path, "zebrafinch nests census")
     assert code == 0, err
-    assert ESC not in out and chr(0x9b) not in out and chr(7) not in out
+    assert ESC not in out and chr(0x9B) not in out and chr(7) not in out
     assert "Zebrafinch census" in out and "Counting zebrafinches" in out
     assert "[5m" not in out and "[0m" not in out  # whole sequences go, even in snippets
     # --json keeps the text as it is, but escaped: nothing raw reaches the terminal either.
     code, out, err = ask(site, tmp_path, "zebrafinch nests census", "--json")
     assert code == 0, err
-    assert ESC not in out and chr(0x9b) not in out and chr(7) not in out
-    assert chr(0x9b) in json.loads(out)["results"][0]["text"]
+    assert ESC not in out and chr(0x9B) not in out and chr(7) not in out
+    assert chr(0x9B) in json.loads(out)["results"][0]["text"]
 
 
 @pytest.mark.parametrize(
     "target",
-    ["javascript:alert(document.cookie)", "JavaScript:alert(1)", "data:text/html,<b>hi</b>",
-     "java\tscript:alert(1)", "//evil.example/phish", "vbscript:msgbox(1)"],
+    [
+        "javascript:alert(document.cookie)",
+        "JavaScript:alert(1)",
+        "data:text/html,<b>hi</b>",
+        "java\tscript:alert(1)",
+        "//evil.example/phish",
+        "vbscript:msgbox(1)",
+    ],
 )
 def test_json_never_cites_a_script_or_data_url(tmp_path: Path, target: str) -> None:
-    post = (f"---\ntitle: Zebrafinch census\nredirect_to: {json.dumps(target)}\n---\n\n"
-            "Volunteers counted zebrafinch nests along the river.\n")
+    post = (
+        f"---\ntitle: Zebrafinch census\nredirect_to: {json.dumps(target)}\n---\n\n"
+        "Volunteers counted zebrafinch nests along the river.\n"
+    )
     site = site_with(tmp_path, "2024-01-03-census.md", post)
     code, out, err = ask(site, tmp_path, "zebrafinch nests", "--json")
     assert code == 0, err
@@ -87,16 +95,19 @@ def test_json_never_cites_a_script_or_data_url(tmp_path: Path, target: str) -> N
 
 
 def test_json_keeps_a_real_redirect(tmp_path: Path) -> None:
-    post = ("---\ntitle: Zebrafinch census\nredirect_to: https://birds.example.org/census\n"
-            "---\n\nVolunteers counted zebrafinch nests along the river.\n")
+    post = (
+        "---\ntitle: Zebrafinch census\nredirect_to: https://birds.example.org/census\n"
+        "---\n\nVolunteers counted zebrafinch nests along the river.\n"
+    )
     site = site_with(tmp_path, "2024-01-04-census.md", post)
     code, out, err = ask(site, tmp_path, "zebrafinch nests", "--json")
     assert code == 0, err
     assert json.loads(out)["results"][0]["url"].startswith("https://birds.example.org/census")
 
 
-def test_an_unknown_log_level_is_one_clear_line(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unknown_log_level_is_one_clear_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("BRIEFBOT_LOG_LEVEL", "nonsense")
     monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
     site = copy_site(tmp_path / "site")

@@ -268,8 +268,9 @@ async def test_a_file_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(
     await service.close()
     assert report.posts == FIXTURE_POSTS + 1  # the newline is odd, but text: indexed
     assert skipped(report) == {
-        "briefs/2024-09-01-caf\N{REPLACEMENT CHARACTER}.md":
+        "briefs/2024-09-01-caf\N{REPLACEMENT CHARACTER}.md": (
             "file name is not valid UTF-8; rename the file"
+        )
     }
     assert "briefs/2024-09-02-new\nline.md" in report.added
 

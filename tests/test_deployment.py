@@ -31,8 +31,9 @@ def test_the_readme_settings_table_is_generated_from_the_settings_model() -> Non
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert readme == replace_table(readme), (
         "the README's settings table is out of date: run "
-        "`python -m bot.settings_doc --write README.md`")
-    table = readme[readme.index(START):readme.index(END)]
+        "`python -m bot.settings_doc --write README.md`"
+    )
+    table = readme[readme.index(START) : readme.index(END)]
     for name, field in Settings.model_fields.items():
         assert f"| `{env_names(name, field)[0]}`" in table
     assert table.count("\n| `") == len(Settings.model_fields)
@@ -42,10 +43,16 @@ def test_the_readme_settings_table_is_generated_from_the_settings_model() -> Non
 def dockerfile_instructions() -> list[tuple[str, str]]:
     """(INSTRUCTION, arguments) with continuation lines joined and comments dropped."""
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    text = re.sub(r"\\\n", " ", "\n".join(line for line in text.splitlines()
-                                          if not line.lstrip().startswith("#")))
-    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip())
-            for line in text.splitlines() if line.strip()]
+    text = re.sub(
+        r"\\\n",
+        " ",
+        "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")),
+    )
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1].strip())
+        for line in text.splitlines()
+        if line.strip()
+    ]
 
 
 def stages() -> dict[str, list[tuple[str, str]]]:
@@ -62,12 +69,19 @@ def stages() -> dict[str, list[tuple[str, str]]]:
 def test_the_base_image_is_pinned_to_a_full_tag() -> None:
     # A digest cannot be checked without registry access, so none is invented: the full tag
     # (patch release and Debian release) is the pin, and a digest may follow it.
-    [base] = [args for op, args in dockerfile_instructions() if op == "ARG"
-              and args.startswith("PYTHON_IMAGE=")]
-    assert re.fullmatch(r"PYTHON_IMAGE=python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?",
-                        base), base
-    assert all(args.startswith("${PYTHON_IMAGE} AS ") for op, args in dockerfile_instructions()
-               if op == "FROM" and "${PYTHON_IMAGE}" in args)
+    [base] = [
+        args
+        for op, args in dockerfile_instructions()
+        if op == "ARG" and args.startswith("PYTHON_IMAGE=")
+    ]
+    assert re.fullmatch(
+        r"PYTHON_IMAGE=python:3\.11\.\d+-slim-bookworm(@sha256:[0-9a-f]{64})?", base
+    ), base
+    assert all(
+        args.startswith("${PYTHON_IMAGE} AS ")
+        for op, args in dockerfile_instructions()
+        if op == "FROM" and "${PYTHON_IMAGE}" in args
+    )
 
 
 def test_the_dockerfile_installs_the_lock_then_the_app_in_its_own_layer() -> None:
@@ -77,14 +91,18 @@ def test_the_dockerfile_installs_the_lock_then_the_app_in_its_own_layer() -> Non
     assert deps[0] == ("FROM", "${PYTHON_IMAGE} AS deps")
     # The dependencies: from the lock alone (no source copied yet), every file hash-checked.
     assert [args for op, args in deps if op == "COPY"] == [
-        "requirements.lock /tmp/requirements.lock"]
+        "requirements.lock /tmp/requirements.lock"
+    ]
     [install] = [args for op, args in deps if op == "RUN" and "pip install" in args]
     assert "--require-hashes" in install and "--no-deps" in install
     assert "-r /tmp/requirements.lock" in install
     # The app: built from the source on top of the locked dependencies, downloading nothing.
     assert wheel[0] == ("FROM", "deps AS wheel")
     assert {args.split()[0] for op, args in wheel if op == "COPY"} == {
-        "pyproject.toml", "index/", "bot/"}
+        "pyproject.toml",
+        "index/",
+        "bot/",
+    }
     [build] = [args for op, args in wheel if op == "RUN"]
     assert "--no-deps" in build and "--no-build-isolation" in build
     # The image: the locked venv as one layer, then the app alone, installed with --no-deps.
@@ -97,9 +115,11 @@ def test_the_dockerfile_installs_the_lock_then_the_app_in_its_own_layer() -> Non
 
 def test_git_is_installed_only_in_the_image_that_runs_the_git_pull_feature() -> None:
     by_stage = stages()
-    with_git = [name for name, steps in by_stage.items()
-                if any(op == "RUN" and re.search(r"apt-get install .*\bgit\b", args)
-                       for op, args in steps)]
+    with_git = [
+        name
+        for name, steps in by_stage.items()
+        if any(op == "RUN" and re.search(r"apt-get install .*\bgit\b", args) for op, args in steps)
+    ]
     assert with_git == ["runtime"]
     # ... and the feature that needs it still exists (else git should go).
     assert "git_pull" in Settings.model_fields
@@ -112,9 +132,11 @@ def test_the_image_runs_as_non_root_with_fixed_paths_and_a_health_check() -> Non
     [user] = [args for op, args in final if op == "USER"]
     assert user.split(":")[0] not in ("root", "0")
     env = " ".join(args for op, args in final if op == "ENV")
-    for setting in ("BRIEFBOT_CONTENT_DIR=/app/content",
-                    "BRIEFBOT_DB_PATH=/app/data/briefbot.sqlite3",
-                    "BRIEFBOT_HEALTH_FILE=/app/data/heartbeat"):
+    for setting in (
+        "BRIEFBOT_CONTENT_DIR=/app/content",
+        "BRIEFBOT_DB_PATH=/app/data/briefbot.sqlite3",
+        "BRIEFBOT_HEALTH_FILE=/app/data/heartbeat",
+    ):
         assert setting in env
     assert ("VOLUME", '["/app/content", "/app/data"]') in final
     [healthcheck] = [args for op, args in final if op == "HEALTHCHECK"]
@@ -123,11 +145,20 @@ def test_the_image_runs_as_non_root_with_fixed_paths_and_a_health_check() -> Non
 
 
 def test_the_build_context_leaves_secrets_and_data_out() -> None:
-    rules = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    rules = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert rules[0] == "*"  # everything is excluded, then only what the image needs comes back
     assert {r for r in rules if r.startswith("!")} == {
-        "!pyproject.toml", "!requirements.lock", "!README.md", "!index/", "!bot/", "!content/"}
+        "!pyproject.toml",
+        "!requirements.lock",
+        "!README.md",
+        "!index/",
+        "!bot/",
+        "!content/",
+    }
 
 
 def test_compose_runs_one_service_with_the_content_mounted_and_a_data_volume() -> None:
@@ -153,12 +184,24 @@ def imported_by(argv: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess
     the finished process and every module it imported (the interpreter lists each one, once, on
     stderr)."""
     assert BRIEFBOT.exists(), "the briefbot console script is not installed in this venv"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("BRIEFBOT_") and k != "PYTHONPROFILEIMPORTTIME"}
-    done = subprocess.run([sys.executable, "-X", "importtime", str(BRIEFBOT), *argv],
-                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
-    modules = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines()
-               if line.startswith("import time:") and line.count("|") == 2}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("BRIEFBOT_") and k != "PYTHONPROFILEIMPORTTIME"
+    }
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", str(BRIEFBOT), *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    modules = {
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
     return done, modules - {"module"}  # minus the header line's column name
 
 
@@ -186,10 +229,17 @@ def test_version_prints_the_installed_package_version(tmp_path: Path) -> None:
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 RUNTIME = [Requirement(r) for r in PYPROJECT["project"]["dependencies"]]
 # The image's interpreter: the lock is resolved for it (scripts/update-lock.sh).
-IMAGE_ENV = {"python_version": "3.11", "python_full_version": "3.11.14", "sys_platform": "linux",
-             "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython",
-             "platform_python_implementation": "CPython", "platform_machine": "x86_64",
-             "extra": ""}
+IMAGE_ENV = {
+    "python_version": "3.11",
+    "python_full_version": "3.11.14",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "platform_machine": "x86_64",
+    "extra": "",
+}
 # Declared for the design (issue 13) and being wired in on other branches: python-frontmatter
 # parses front matter, rank-bm25 builds the scoring model. Empty this once they are imported.
 DECLARED_FOR_PENDING_WORK = {"python-frontmatter", "rank-bm25"}
@@ -217,7 +267,8 @@ def test_the_lock_pins_every_runtime_dependency_with_hashes() -> None:
         assert name in lock, f"{req} is not in requirements.lock: run scripts/update-lock.sh"
         assert req.specifier.contains(lock[name][0], prereleases=True), (
             f"requirements.lock pins {name}=={lock[name][0]}, outside {req}: "
-            "run scripts/update-lock.sh")
+            "run scripts/update-lock.sh"
+        )
     # What building the app's wheel needs is locked too (the image builds without isolation).
     for req in map(Requirement, PYPROJECT["build-system"]["requires"]):
         name = canonicalize_name(req.name)
@@ -264,7 +315,8 @@ def third_party_imports() -> dict[str, set[str]]:
                 assert top in owners, f"{path.relative_to(ROOT)} imports {top}, not installed"
                 for dist in owners[top]:
                     found.setdefault(canonicalize_name(dist), set()).add(
-                        str(path.relative_to(ROOT)))
+                        str(path.relative_to(ROOT))
+                    )
     return found
 
 
@@ -285,9 +337,13 @@ def test_pyproject_lists_only_files_that_exist_and_ships_every_data_file() -> No
             assert list((ROOT / package).glob(pattern)), f"{package}/{pattern} matches no file"
     for package in ("index", "bot"):
         for path in (ROOT / package).rglob("*"):
-            if path.is_file() and path.suffix not in (".py", ".pyc") \
-                    and "__pycache__" not in path.parts:
+            if (
+                path.is_file()
+                and path.suffix not in (".py", ".pyc")
+                and "__pycache__" not in path.parts
+            ):
                 relative = path.relative_to(ROOT / package)
                 assert any(relative.match(p) for p in data.get(package, [])), (
                     f"{package}/{relative} is not in [tool.setuptools.package-data]: "
-                    "an installed app would lack it")
+                    "an installed app would lack it"
+                )

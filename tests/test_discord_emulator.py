@@ -13,15 +13,21 @@ TOPICS = ["python", "pytest", "discord", "docker", "postgres"]
 
 class FeedbackModal(discord.ui.Modal, title="Feedback"):
     comment: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
-        label="Comment", custom_id="comment")
+        label="Comment", custom_id="comment"
+    )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(f"thanks: {self.comment.value}", ephemeral=True)
 
 
 class PickView(discord.ui.View):
-    @discord.ui.select(custom_id="site", options=[discord.SelectOption(label="Blog", value="blog"),
-                                                  discord.SelectOption(label="Docs", value="docs")])
+    @discord.ui.select(
+        custom_id="site",
+        options=[
+            discord.SelectOption(label="Blog", value="blog"),
+            discord.SelectOption(label="Docs", value="docs"),
+        ],
+    )
     async def site(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         await interaction.response.defer()  # type 6, then edit the message later
         await interaction.edit_original_response(content=f"searching {select.values[0]}")
@@ -37,30 +43,38 @@ class MoreView(discord.ui.View):
 
     @discord.ui.button(label="More", custom_id="more", style=discord.ButtonStyle.primary)
     async def more(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        await interaction.response.edit_message(content=f"expanded for {interaction.user.name}",
-                                                view=None)
+        await interaction.response.edit_message(
+            content=f"expanded for {interaction.user.name}", view=None
+        )
 
 
 def make_bot() -> commands.Bot:
     intents = discord.Intents.default()
     intents.message_content = True
-    bot = commands.Bot(command_prefix=commands.when_mentioned, intents=intents,
-                       allowed_mentions=discord.AllowedMentions.none())
+    bot = commands.Bot(
+        command_prefix=commands.when_mentioned,
+        intents=intents,
+        allowed_mentions=discord.AllowedMentions.none(),
+    )
 
     @bot.tree.command(description="Direct, ephemeral answer with an embed")
     async def ping(interaction: discord.Interaction) -> None:
         await interaction.response.send_message(
-            f"pong {interaction.user.mention}", ephemeral=True,
-            embed=discord.Embed(title="Pong", description="latency ok"))
+            f"pong {interaction.user.mention}",
+            ephemeral=True,
+            embed=discord.Embed(title="Pong", description="latency ok"),
+        )
 
     @bot.tree.command(description="Deferred answer")
     @app_commands.describe(question="What to ask", channel="Where to look")
-    async def ask(interaction: discord.Interaction, question: str,
-                  channel: discord.TextChannel | None = None) -> None:
+    async def ask(
+        interaction: discord.Interaction, question: str, channel: discord.TextChannel | None = None
+    ) -> None:
         await interaction.response.defer(thinking=True)
         where = f" in #{channel.name}" if channel else ""
-        await interaction.followup.send(f"answer to {question!r}{where}",
-                                        embed=discord.Embed(title="Sources"))
+        await interaction.followup.send(
+            f"answer to {question!r}{where}", embed=discord.Embed(title="Sources")
+        )
         await interaction.followup.send("one more thing", ephemeral=True)
 
     @bot.tree.command(description="Shows a button")
@@ -76,10 +90,14 @@ def make_bot() -> commands.Bot:
         await interaction.response.send_message(f"topic {name}")
 
     @topic.autocomplete("name")
-    async def topic_autocomplete(interaction: discord.Interaction, current: str
-                                 ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=t.title(), value=t) for t in TOPICS
-                if t.startswith(current.lower())]
+    async def topic_autocomplete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=t.title(), value=t)
+            for t in TOPICS
+            if t.startswith(current.lower())
+        ]
 
     @bot.event
     async def on_message(message: discord.Message) -> None:
@@ -151,7 +169,9 @@ async def test_sync_stores_commands(emulator: DiscordEmulator, bot) -> None:
     ask = emulator.find_command("ask")
     assert ask is not None
     assert [(o["name"], o["type"], o.get("required", False)) for o in ask["options"]] == [
-        ("question", 3, True), ("channel", 7, False)]
+        ("question", 3, True),
+        ("channel", 7, False),
+    ]
     assert emulator.calls_to("PUT", rf"/applications/{emulator.application_id}/commands")
 
 
@@ -175,7 +195,8 @@ async def test_slash_command_direct_response(emulator: DiscordEmulator, bot) -> 
 
 async def test_slash_command_defer_and_followups(emulator: DiscordEmulator, bot) -> None:
     handle = await emulator.send_slash_command(
-        "ask", {"question": "what is new?", "channel": emulator.world.news})
+        "ask", {"question": "what is new?", "channel": emulator.world.news}
+    )
     assert (await handle.wait_for_response())["type"] == 5
     first = await handle.wait_for_message()
     assert first.content == "answer to 'what is new?' in #news"
@@ -219,9 +240,11 @@ async def test_select_and_modal_round_trip(emulator: DiscordEmulator, bot) -> No
 async def test_autocomplete_returns_choices(emulator: DiscordEmulator, bot) -> None:
     handle = await emulator.send_autocomplete("topic", {"name": "p"}, focused="name")
     assert (await handle.wait_for_response())["type"] == 8
-    assert handle.choices == [{"name": "Python", "value": "python"},
-                              {"name": "Pytest", "value": "pytest"},
-                              {"name": "Postgres", "value": "postgres"}]
+    assert handle.choices == [
+        {"name": "Python", "value": "python"},
+        {"name": "Pytest", "value": "pytest"},
+        {"name": "Postgres", "value": "postgres"},
+    ]
 
 
 # ------------------------------------------------------------------ messages
@@ -264,8 +287,9 @@ async def test_503_is_not_retried_by_http_client(emulator: DiscordEmulator, bot)
     assert len(emulator.calls_to("POST", r"/channels/\d+/messages")) == 1
 
 
-async def test_429_retry_after_is_honoured(emulator: DiscordEmulator, bot,
-                                           caplog: pytest.LogCaptureFixture) -> None:
+async def test_429_retry_after_is_honoured(
+    emulator: DiscordEmulator, bot, caplog: pytest.LogCaptureFixture
+) -> None:
     channel = bot.get_channel(emulator.world.general.id)
     fault = emulator.fail_next("POST", r"/channels/\d+/messages", status=429, retry_after=0.2)
     await channel.send("hello")
@@ -273,17 +297,18 @@ async def test_429_retry_after_is_honoured(emulator: DiscordEmulator, bot,
     assert fault.hits == [first] and first.status == 429 and second.status == 200
     assert first.response["retry_after"] == 0.2
     # discord.py read retry_after from the body (it needs the Via header for that) and slept it.
-    assert any("responded with 429. Retrying in 0.20 seconds" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "responded with 429. Retrying in 0.20 seconds" in r.getMessage() for r in caplog.records
+    )
 
     # The interaction webhook adapter honours 429s too.
     emulator.fail_next("POST", r"/webhooks/\d+/[^/]+", status=429, retry_after=0.05)
     handle = await emulator.send_slash_command("ask", {"question": "q"})
     await handle.wait_for_followup(1)
-    assert [c.status for c in emulator.calls_to("POST", r"/webhooks/\d+/[^/]+")] == [
-        429, 200, 200]
-    assert any("is rate limited. Retrying in 0.05 seconds" in r.getMessage()
-               for r in caplog.records)
+    assert [c.status for c in emulator.calls_to("POST", r"/webhooks/\d+/[^/]+")] == [429, 200, 200]
+    assert any(
+        "is rate limited. Retrying in 0.05 seconds" in r.getMessage() for r in caplog.records
+    )
 
 
 async def test_403_and_404_map_to_discord_errors(emulator: DiscordEmulator, bot) -> None:
@@ -318,7 +343,8 @@ async def test_reactions_and_channel_messages(emulator: DiscordEmulator, bot) ->
 
 # ------------------------------------------------------------------ what Discord does later
 async def test_every_edit_is_sent_as_message_update_with_both_interaction_objects(
-        emulator: DiscordEmulator, bot) -> None:
+    emulator: DiscordEmulator, bot
+) -> None:
     message = await (await emulator.send_slash_command("menu")).wait_for_message()
     assert emulator.session is not None
     mark = emulator.session.seq
@@ -334,9 +360,9 @@ async def test_every_edit_is_sent_as_message_update_with_both_interaction_object
 
 
 async def test_pins_and_embed_suppression_are_message_updates(
-        emulator: DiscordEmulator, bot) -> None:
-    handle = await emulator.send_slash_command(
-        "ask", {"question": "what is new?"})
+    emulator: DiscordEmulator, bot
+) -> None:
+    handle = await emulator.send_slash_command("ask", {"question": "what is new?"})
     message = await handle.wait_for_message()
     assert emulator.session is not None
     mark = emulator.session.seq
@@ -358,8 +384,9 @@ async def test_a_reply_pings_its_author_unless_turned_off(emulator: DiscordEmula
     reply = await emulator.wait_for_reply(sent)
     pinged = await emulator.send_message("thanks!", reply_to=reply, author=emulator.world.bob)
     assert [int(u["id"]) for u in pinged.data["mentions"]] == [emulator.bot.id]
-    quiet = await emulator.send_message("thanks!", reply_to=reply, author=emulator.world.bob,
-                                        mention_author=False)
+    quiet = await emulator.send_message(
+        "thanks!", reply_to=reply, author=emulator.world.bob, mention_author=False
+    )
     assert quiet.data["mentions"] == []
 
 
@@ -367,8 +394,8 @@ async def test_interaction_tokens_expire_after_15_minutes(emulator: DiscordEmula
     handle = await emulator.send_slash_command("menu")
     await handle.wait_for_message()
     webhook = discord.Webhook.from_url(
-        f"https://discord.com/api/webhooks/{emulator.application_id}/{handle.token}",
-        client=bot)
+        f"https://discord.com/api/webhooks/{emulator.application_id}/{handle.token}", client=bot
+    )
     assert handle.original is not None
     assert (await webhook.fetch_message(handle.original.id)).id == handle.original.id
     emulator.advance_clock(15 * 60 + 1)
@@ -378,7 +405,8 @@ async def test_interaction_tokens_expire_after_15_minutes(emulator: DiscordEmula
 
 
 async def test_a_first_response_after_3_seconds_is_unknown_interaction(
-        emulator: DiscordEmulator, bot) -> None:
+    emulator: DiscordEmulator, bot
+) -> None:
     emulator.interaction_deadline = 3.0
     errors: list[BaseException] = []
 
@@ -410,8 +438,9 @@ async def test_enforce_nonce_returns_the_first_message(emulator: DiscordEmulator
 async def test_threads_are_channels_the_bot_can_answer_in(emulator: DiscordEmulator, bot) -> None:
     thread = await emulator.create_thread(emulator.world.general, "questions")
     await emulator.wait_until(lambda: bot.get_channel(thread.id), what="the thread cached")
-    sent = await emulator.send_message(f"{emulator.bot_mention} in a thread",
-                                       author=emulator.world.bob, channel_id=thread)
+    sent = await emulator.send_message(
+        f"{emulator.bot_mention} in a thread", author=emulator.world.bob, channel_id=thread
+    )
     reply = await emulator.wait_for_reply(sent)
     assert reply.channel_id == thread.id
     assert isinstance(bot.get_channel(thread.id), discord.Thread)

@@ -123,9 +123,14 @@ def test_answer_at_1_headline_and_first_page() -> None:
         (q("a", ["g"], answer=gold), shown("PARKS spent **10 days** in  jail.", {}, {0: passage})),
         # Only the third snippet shows it (escaped Markdown as shown): the first page, not the
         # headline; the passage is the second result's: answer@5 but not answer@1.
-        (q("b", ["g"], answer=gold), shown("Nijeer Parks was arrested.",
-                                           {2: "… Parks **spent** 10 days in jail …"},
-                                           {1: passage})),
+        (
+            q("b", ["g"], answer=gold),
+            shown(
+                "Nijeer Parks was arrested.",
+                {2: "… Parks **spent** 10 days in jail …"},
+                {1: passage},
+            ),
+        ),
         # The fourth snippet is past the first page; part of the span is not the span.
         (q("c", ["g"], answer=gold), shown("Parks spent 10 days", {3: passage}, {})),
         (q("d", ["g"], answer=gold), DECLINED),
@@ -144,8 +149,7 @@ def test_shown_text_renders_bold_and_escapes_away() -> None:
 
 
 def test_score_runs_agrees_with_score() -> None:
-    pairs = [(q("a", ["g"], answer="x"), answer("g", "h")), (q("b", [], "unanswerable"),
-                                                             DECLINED)]
+    pairs = [(q("a", ["g"], answer="x"), answer("g", "h")), (q("b", [], "unanswerable"), DECLINED)]
     assert score_runs((qq, run_record(qq, a)) for qq, a in pairs) == score(pairs)
 
 
@@ -158,7 +162,7 @@ def test_score_runs_agrees_with_score() -> None:
         ("a [reference link][ref] and a [bare] one", "a reference link and a bare one"),
         ("an excerpt cut after the [link text]", "an excerpt cut after the link text"),
         ("  Mixed\n\tCASE   spaces ", "mixed case spaces"),
-        ("AI isn’t “magic” &amp; more", "ai isn't \"magic\" & more"),
+        ("AI isn’t “magic” &amp; more", 'ai isn\'t "magic" & more'),
         ("~~struck~~", "struck"),
         ("", ""),
     ],
@@ -246,7 +250,10 @@ def test_run_records_and_writing(tmp_path: Path) -> None:
         "snippet": "first passage",
     }
     assert run_record(q("b", []), DECLINED) == {
-        "id": "b", "declined": True, "headline": "", "results": []
+        "id": "b",
+        "declined": True,
+        "headline": "",
+        "results": [],
     }
     out = tmp_path / "deep" / "runs.jsonl"
     write_runs(out, [record, run_record(q("b", []), DECLINED)])
@@ -268,9 +275,13 @@ async def test_evaluate_runs_by_question_text_only(tmp_path: Path) -> None:
         return index.search(question, k=k)
 
     labelled = [
-        Question(id="1", question="Which model forecasts avalanches?", kind="fact",
-                 gold=["briefs/2022-03-03-glacierfall-avalanche-model.md"],
-                 answer="Glacierfall is a **neural network** trained on forty winters"),
+        Question(
+            id="1",
+            question="Which model forecasts avalanches?",
+            kind="fact",
+            gold=["briefs/2022-03-03-glacierfall-avalanche-model.md"],
+            answer="Glacierfall is a **neural network** trained on forty winters",
+        ),
         Question(id="2", question="sourdough bread recipe", kind="unanswerable"),
     ]
     report, runs = evaluate(labelled, search, k=5)
@@ -291,10 +302,20 @@ def test_eval_command_prints_a_table_by_kind(tmp_path: Path) -> None:
     site = copy_site(tmp_path / "site")
     questions = tmp_path / "questions.jsonl"
     lines = [
-        {"id": "1", "question": "Which model forecasts avalanches?", "kind": "fact",
-         "gold": ["briefs/2022-03-03-glacierfall-avalanche-model.md"], "answer": ""},
-        {"id": "2", "question": "Why are towns unhappy about drone noise?", "kind": "paraphrase",
-         "gold": ["editorials/2024-05-09-delivery-drone-noise.md"], "answer": ""},
+        {
+            "id": "1",
+            "question": "Which model forecasts avalanches?",
+            "kind": "fact",
+            "gold": ["briefs/2022-03-03-glacierfall-avalanche-model.md"],
+            "answer": "",
+        },
+        {
+            "id": "2",
+            "question": "Why are towns unhappy about drone noise?",
+            "kind": "paraphrase",
+            "gold": ["editorials/2024-05-09-delivery-drone-noise.md"],
+            "answer": "",
+        },
         {"id": "3", "question": "sourdough bread recipe", "kind": "unanswerable", "gold": []},
     ]
     questions.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
@@ -305,8 +326,15 @@ def test_eval_command_prints_a_table_by_kind(tmp_path: Path) -> None:
     for word in ("fact", "paraphrase", "unanswerable", "ALL", "hit@1", "MRR@10", "3 questions"):
         assert word in out
     code, out, _ = run_cli(
-        ["eval", str(questions), "--content", str(site), "--db", str(tmp_path / "db.sqlite3"),
-         "--json"]
+        [
+            "eval",
+            str(questions),
+            "--content",
+            str(site),
+            "--db",
+            str(tmp_path / "db.sqlite3"),
+            "--json",
+        ]
     )
     report = Report.model_validate_json(out)
     assert report.overall.hit1 == 1.0 and report.overall.declined_unanswerable == 1.0
@@ -375,8 +403,9 @@ def recompute(gold: list[dict], runs: dict[str, dict]) -> dict[str, dict[str, fl
                 headline = "" if run["declined"] else run["headline"]
                 snippets = [] if run["declined"] else [r["snippet"] for r in run["results"][:3]]
                 m["head"].append(float(needle in my_normalise(headline)))
-                m["page"].append(float(any(needle in my_normalise(t)
-                                           for t in [headline, *snippets])))
+                m["page"].append(
+                    float(any(needle in my_normalise(t) for t in [headline, *snippets]))
+                )
             m["wrong"].append(float(run["declined"]))
 
         def mean(xs: list[float]) -> float | None:
@@ -413,8 +442,17 @@ def dev_eval(shared_corpus_index: SharedIndex, tmp_path_factory: pytest.TempPath
         pytest.skip("../shared/eval/dev.jsonl not present (fresh clone); CI provides it")
     runs_out = tmp_path_factory.mktemp("eval") / "runs.jsonl"
     code, out, err = run_cli(
-        ["eval", str(DEV_SET), "--content", str(shared_corpus_index.content),
-         "--db", str(shared_corpus_index.db), "--runs-out", str(runs_out), "--json"]
+        [
+            "eval",
+            str(DEV_SET),
+            "--content",
+            str(shared_corpus_index.content),
+            "--db",
+            str(shared_corpus_index.db),
+            "--runs-out",
+            str(runs_out),
+            "--json",
+        ]
     )
     assert code == 0, err
     return json.loads(out), read_runs(runs_out)
@@ -477,8 +515,17 @@ def test_eval_on_unlabelled_questions_gives_identical_runs(
     blank.write_text("\n".join(lines) + "\n", encoding="utf-8")
     runs_out = tmp_path / "runs.jsonl"
     code, out, err = run_cli(
-        ["eval", str(blank), "--content", str(shared_corpus_index.content),
-         "--db", str(shared_corpus_index.db), "--runs-out", str(runs_out), "--json"]
+        [
+            "eval",
+            str(blank),
+            "--content",
+            str(shared_corpus_index.content),
+            "--db",
+            str(shared_corpus_index.db),
+            "--runs-out",
+            str(runs_out),
+            "--json",
+        ]
     )
     assert code == 0, err
     report = json.loads(out)
@@ -493,9 +540,14 @@ def test_recompute_agrees_with_score_on_hand_made_runs() -> None:
         {"id": "b", "kind": "unanswerable", "gold": [], "answer": ""},
     ]
     runs = {
-        "a": {"declined": False, "headline": "x y!", "results": [
-            {"post": "h", "text": "X  Y", "snippet": ""}, {"post": "g", "text": "", "snippet": ""}
-        ]},
+        "a": {
+            "declined": False,
+            "headline": "x y!",
+            "results": [
+                {"post": "h", "text": "X  Y", "snippet": ""},
+                {"post": "g", "text": "", "snippet": ""},
+            ],
+        },
         "b": {"declined": True, "results": []},
     }
     figures = recompute(gold, runs)["ALL"]

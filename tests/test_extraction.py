@@ -90,10 +90,16 @@ def test_headline_states_the_answer_form_not_the_topic() -> None:
 
 def test_headline_comes_from_a_later_passage_that_answers() -> None:
     question = "What did IBM decide to stop doing?"
-    topic = Evidence("IBM, Microsoft and Amazon were in the news. Microsoft and Amazon decided "
-                     "to wait.", title="Face recognition", score=10.0)
-    answer = Evidence("IBM decided to stop selling face recognition to police.",
-                      title="Face recognition", score=9.0)
+    topic = Evidence(
+        "IBM, Microsoft and Amazon were in the news. Microsoft and Amazon decided to wait.",
+        title="Face recognition",
+        score=10.0,
+    )
+    answer = Evidence(
+        "IBM decided to stop selling face recognition to police.",
+        title="Face recognition",
+        score=9.0,
+    )
     found = extract(question, weights(question), [topic, answer])
     assert found.source == 1 and "stop selling" in found.headline
 
@@ -104,7 +110,8 @@ def test_a_sentence_that_leans_on_the_one_before_takes_it() -> None:
         "The national data protection regulator fined Lumenar over its cameras in shops. "
         "It did so in May 2021, after a two-year investigation into the chain's practices "
         "and the complaints of many shoppers who had never been told about the cameras.",
-        title="Lumenar fined", score=1.0,
+        title="Lumenar fined",
+        score=1.0,
     )
     found = extract(question, weights(question), [ev])
     assert found.headline.startswith("The national data protection regulator fined")
@@ -113,14 +120,17 @@ def test_a_sentence_that_leans_on_the_one_before_takes_it() -> None:
 
 def test_only_the_first_page_gives_the_headline() -> None:
     question = "how many cranes"
-    dull = [Evidence(f"Cranes were discussed in post {n}.", title="Port", score=5.0)
-            for n in range(3)]
+    dull = [
+        Evidence(f"Cranes were discussed in post {n}.", title="Port", score=5.0) for n in range(3)
+    ]
     late = Evidence("The port bought 40 cranes.", title="Port", score=4.0)
     assert extract(question, weights(question), [*dull, late]).source < 3
 
 
-@given(st.lists(st.text(alphabet="ab .,?!'\n0123456789$%ABC", max_size=400), min_size=1,
-                max_size=4), st.sampled_from(["how many ab", "who ba", "why a b", "abc"]))
+@given(
+    st.lists(st.text(alphabet="ab .,?!'\n0123456789$%ABC", max_size=400), min_size=1, max_size=4),
+    st.sampled_from(["how many ab", "who ba", "why a b", "abc"]),
+)
 def test_headline_and_snippets_stay_within_bounds(texts: list[str], question: str) -> None:
     evidence = [Evidence(t, title="T", score=1.0) for t in texts]
     found = extract(question, weights(question), evidence)
@@ -134,16 +144,29 @@ def test_headline_and_snippets_stay_within_bounds(texts: list[str], question: st
 
 
 def ask_json(shared: SharedIndex, question: str, k: int = 5) -> dict:
-    code, out, err = run_cli(["ask", question, "--content", str(shared.content),
-                              "--db", str(shared.db), "--json", "-k", str(k)])
+    code, out, err = run_cli(
+        [
+            "ask",
+            question,
+            "--content",
+            str(shared.content),
+            "--db",
+            str(shared.db),
+            "--json",
+            "-k",
+            str(k),
+        ]
+    )
     assert code == 0, err
     return json.loads(out)
 
 
 @pytest.mark.shared
 def test_issue_examples_on_the_real_corpus(shared_corpus_index: SharedIndex) -> None:
-    parks = ask_json(shared_corpus_index,
-                     "how long was nijeer parks in jail after the bad face recognition match")
+    parks = ask_json(
+        shared_corpus_index,
+        "how long was nijeer parks in jail after the bad face recognition match",
+    )
     assert "10 days in jail" in parks["headline"]
     labels = [(r["title"], r["heading"], r["part"], r["url"]) for r in parks["results"]]
     assert len(set(labels)) == len(labels)  # no two citations look the same
@@ -161,7 +184,8 @@ def test_a_sentence_restating_the_question_does_not_outrank_the_answer() -> None
     passage = Evidence(
         "The union said the new software would let Valmora cut half of the crane crews. "
         "Reporters covered the Valmora union crane software dispute all week.",
-        title="Port news", score=10.0,
+        title="Port news",
+        score=10.0,
     )
     found = extract(question, weights(question), [passage])
     assert "cut half of the crane crews" in found.headline

@@ -18,8 +18,32 @@ from index.models import Answer, Passage, Post, PostRef, SearchResult
 
 # Text with everything that trips formatting up: Markdown, mentions, long words, newlines.
 TRICKY = st.sampled_from(
-    ["**", "*", "__", "_", "~~", "||", "`", "```", "\\", "[", "](", ")", "<@123>", "@everyone",
-     "@here", "# ", "- ", "> ", "\n", " ", "https://x.test/a_b(c)", "é", "🙂", "…"]
+    [
+        "**",
+        "*",
+        "__",
+        "_",
+        "~~",
+        "||",
+        "`",
+        "```",
+        "\\",
+        "[",
+        "](",
+        ")",
+        "<@123>",
+        "@everyone",
+        "@here",
+        "# ",
+        "- ",
+        "> ",
+        "\n",
+        " ",
+        "https://x.test/a_b(c)",
+        "é",
+        "🙂",
+        "…",
+    ]
 )
 TEXT = st.lists(st.one_of(st.text(max_size=40), TRICKY), max_size=60).map("".join)
 HUGE = st.integers(min_value=3_000, max_value=12_000).map(lambda n: ("word **bold** " * n)[:n])
@@ -37,11 +61,20 @@ def assert_within_limits(embed: discord.Embed) -> None:
         assert len(data["url"]) <= fmt.URL_MAX
 
 
-def result(title: str, heading: str, snippet: str, sentence: str, url: str,
-           date: dt.date) -> SearchResult:
+def result(
+    title: str, heading: str, snippet: str, sentence: str, url: str, date: dt.date
+) -> SearchResult:
     return SearchResult(
-        post_id="p.md", title=title, heading=heading, heading_path=(heading,) if heading else (),
-        date=date, url=url, score=1.0, text=sentence, snippet=snippet, best_sentence=sentence,
+        post_id="p.md",
+        title=title,
+        heading=heading,
+        heading_path=(heading,) if heading else (),
+        date=date,
+        url=url,
+        score=1.0,
+        text=sentence,
+        snippet=snippet,
+        best_sentence=sentence,
     )
 
 
@@ -120,19 +153,30 @@ def test_safe_url_rejects_what_discord_refuses() -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ANY_TEXT, st.lists(RESULTS, min_size=1, max_size=12), st.integers(1, 10),
-       st.integers(0, 12), TEXT, TEXT)
-def test_answer_embed_within_limits(question: str, results: list[SearchResult], size: int,
-                                    page: int, site: str, note: str) -> None:
+@given(
+    ANY_TEXT,
+    st.lists(RESULTS, min_size=1, max_size=12),
+    st.integers(1, 10),
+    st.integers(0, 12),
+    TEXT,
+    TEXT,
+)
+def test_answer_embed_within_limits(
+    question: str, results: list[SearchResult], size: int, page: int, site: str, note: str
+) -> None:
     answer = Answer(question=question, results=tuple(results))
-    embed = fmt_answers.answer_embed(answer, fmt_answers.Page(page, size), site_name=site,
-                                     note=note)
+    embed = fmt_answers.answer_embed(
+        answer, fmt_answers.Page(page, size), site_name=site, note=note
+    )
     assert_within_limits(embed)
 
 
 @settings(max_examples=40, deadline=None)
-@given(ANY_TEXT, ANY_TEXT, st.lists(st.builds(PostRef, post_id=TEXT, title=ANY_TEXT, date=DATES,
-                                              url=URLS), max_size=5))
+@given(
+    ANY_TEXT,
+    ANY_TEXT,
+    st.lists(st.builds(PostRef, post_id=TEXT, title=ANY_TEXT, date=DATES, url=URLS), max_size=5),
+)
 def test_declined_embed_within_limits(question: str, message: str, refs: list[PostRef]) -> None:
     answer = Answer(question=question, declined=True, message=message, suggestions=tuple(refs))
     embed = fmt_answers.declined_embed(answer, site_name="Skynet Today")
@@ -140,30 +184,64 @@ def test_declined_embed_within_limits(question: str, message: str, refs: list[Po
     assert embed.description and embed.description.startswith("**Not covered")
 
 
-def post(title: str, excerpt: str = "", url: str = "https://e.test/p/", date: dt.date = dt.date(
-        2020, 6, 21), categories: tuple[str, ...] = ("briefs",), tags: tuple[str, ...] = (),
-         authors: tuple[str, ...] = (), post_id: str = "briefs/p.md") -> Post:
-    return Post(id=post_id, title=title, date=date, categories=categories, tags=tags,
-                authors=authors, excerpt=excerpt, url=url, fingerprint="0")
+def post(
+    title: str,
+    excerpt: str = "",
+    url: str = "https://e.test/p/",
+    date: dt.date = dt.date(2020, 6, 21),
+    categories: tuple[str, ...] = ("briefs",),
+    tags: tuple[str, ...] = (),
+    authors: tuple[str, ...] = (),
+    post_id: str = "briefs/p.md",
+) -> Post:
+    return Post(
+        id=post_id,
+        title=title,
+        date=date,
+        categories=categories,
+        tags=tags,
+        authors=authors,
+        excerpt=excerpt,
+        url=url,
+        fingerprint="0",
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ANY_TEXT, ANY_TEXT, URLS, st.lists(TEXT, max_size=8), st.lists(TEXT, max_size=30),
-       st.lists(st.tuples(st.lists(TEXT, min_size=1, max_size=3), TEXT), max_size=120))
-def test_brief_embed_within_limits(title: str, excerpt: str, url: str, cats: list[str],
-                                   tags: list[str], heads: list[tuple[list[str], str]]) -> None:
+@given(
+    ANY_TEXT,
+    ANY_TEXT,
+    URLS,
+    st.lists(TEXT, max_size=8),
+    st.lists(TEXT, max_size=30),
+    st.lists(st.tuples(st.lists(TEXT, min_size=1, max_size=3), TEXT), max_size=120),
+)
+def test_brief_embed_within_limits(
+    title: str,
+    excerpt: str,
+    url: str,
+    cats: list[str],
+    tags: list[str],
+    heads: list[tuple[list[str], str]],
+) -> None:
     p = post(title, excerpt, url, categories=tuple(cats), tags=tuple(tags), authors=tuple(tags))
     passages = [
-        Passage(post_id=p.id, ordinal=i, heading_path=tuple(path), anchor=f"a{i}{anchor}"[:50],
-                text="x")
+        Passage(
+            post_id=p.id, ordinal=i, heading_path=tuple(path), anchor=f"a{i}{anchor}"[:50], text="x"
+        )
         for i, (path, anchor) in enumerate(heads)
     ]
     assert_within_limits(fmt_posts.brief_embed(p, passages, site_name="Skynet Today"))
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.builds(post, ANY_TEXT, url=URLS, categories=st.lists(TEXT, max_size=5).map(
-    tuple)), max_size=10), st.one_of(st.none(), TEXT))
+@given(
+    st.lists(
+        st.builds(post, ANY_TEXT, url=URLS, categories=st.lists(TEXT, max_size=5).map(tuple)),
+        max_size=10,
+    ),
+    st.one_of(st.none(), TEXT),
+)
 def test_latest_embed_within_limits(posts: list[Post], category: str | None) -> None:
     assert_within_limits(fmt_posts.latest_embed(posts, category=category, site_name="Skynet Today"))
 
@@ -200,8 +278,14 @@ def test_message_content_fits(text: str) -> None:
 
 def test_answer_embed_reads_well() -> None:
     results = tuple(
-        result(f"Post {i}", "What Happened", f"IBM **halted** sales {i}", "IBM halted sales.",
-               f"https://e.test/p{i}/#what-happened", dt.date(2020, 6, 21))
+        result(
+            f"Post {i}",
+            "What Happened",
+            f"IBM **halted** sales {i}",
+            "IBM halted sales.",
+            f"https://e.test/p{i}/#what-happened",
+            dt.date(2020, 6, 21),
+        )
         for i in range(5)
     )
     answer = Answer(question="What did @everyone **IBM** decide?", results=results)
@@ -226,9 +310,15 @@ def test_links_without_a_public_url_stay_plain_text() -> None:
 
 
 def test_about_embed_within_limits() -> None:
-    stats = fmt_posts.AboutStats(posts=439, passages=5000, categories=["briefs", "digests"],
-                           built_at=dt.datetime(2026, 1, 1, 12, 0), version="0.1.0",
-                           site_name="Skynet Today", site_url="https://www.skynettoday.com")
+    stats = fmt_posts.AboutStats(
+        posts=439,
+        passages=5000,
+        categories=["briefs", "digests"],
+        built_at=dt.datetime(2026, 1, 1, 12, 0),
+        version="0.1.0",
+        site_name="Skynet Today",
+        site_url="https://www.skynettoday.com",
+    )
     embed = fmt_posts.about_embed(stats)
     assert_within_limits(embed)
     fields = {f.name: str(f.value) for f in embed.fields}
@@ -237,19 +327,42 @@ def test_about_embed_within_limits() -> None:
 
 
 def test_answer_embed_shows_the_headline_with_its_citation_and_tells_citations_apart() -> None:
-    base = result("Post", "What Happened", "IBM **halted** sales.", "IBM halted sales.",
-                  "https://e.test/p/#what-happened", dt.date(2020, 6, 21))
-    other = base.model_copy(update={
-        "heading": "The Reactions", "heading_path": ("The Reactions",),
-        "url": "https://e.test/p/#the-reactions", "snippet": "Critics **welcomed** it.",
-    })
-    again = base.model_copy(update={
-        "part": "part 2", "url": "https://e.test/p/#what-happened-1",
-        "also_in": (PostRef(post_id="d.md", title="Digest [7]", date=dt.date(2020, 6, 28),
-                            url="https://e.test/d/#ibm"),),
-    })
-    answer = Answer(question="What did IBM do?", results=(base, other, again),
-                    headline="IBM *halted* sales of face recognition.", headline_from=1)
+    base = result(
+        "Post",
+        "What Happened",
+        "IBM **halted** sales.",
+        "IBM halted sales.",
+        "https://e.test/p/#what-happened",
+        dt.date(2020, 6, 21),
+    )
+    other = base.model_copy(
+        update={
+            "heading": "The Reactions",
+            "heading_path": ("The Reactions",),
+            "url": "https://e.test/p/#the-reactions",
+            "snippet": "Critics **welcomed** it.",
+        }
+    )
+    again = base.model_copy(
+        update={
+            "part": "part 2",
+            "url": "https://e.test/p/#what-happened-1",
+            "also_in": (
+                PostRef(
+                    post_id="d.md",
+                    title="Digest [7]",
+                    date=dt.date(2020, 6, 28),
+                    url="https://e.test/d/#ibm",
+                ),
+            ),
+        }
+    )
+    answer = Answer(
+        question="What did IBM do?",
+        results=(base, other, again),
+        headline="IBM *halted* sales of face recognition.",
+        headline_from=1,
+    )
     embed = fmt_answers.answer_embed(answer, fmt_answers.Page(0, 3))
     assert embed.description is not None
     # The headline is plain text, escaped, cited by the result it was taken from.

@@ -24,8 +24,7 @@ def health(path: Path, max_age: float = 120) -> int:
 
 async def health_in_loop(path: Path, max_age: float = 120) -> int:
     """``briefbot health`` from a test already running an event loop."""
-    args = cli.build_parser().parse_args(["health", "--file", str(path), "--max-age",
-                                          str(max_age)])
+    args = cli.build_parser().parse_args(["health", "--file", str(path), "--max-age", str(max_age)])
     return await cli.cmd_health(args)
 
 
@@ -47,8 +46,10 @@ def test_health_fails_with_a_stale_heartbeat(
     write_heartbeat(beat, now=time.time() - 600)
     assert health(beat) == 1
     err = capsys.readouterr().err
-    assert err.startswith("briefbot: the last heartbeat is 600 s old (limit 120 s): the bot is "
-                          "not connected to Discord")
+    assert err.startswith(
+        "briefbot: the last heartbeat is 600 s old (limit 120 s): the bot is "
+        "not connected to Discord"
+    )
     assert err.count("\n") == 1
 
 
@@ -58,8 +59,10 @@ def test_health_fails_without_a_heartbeat_or_with_a_broken_one(
     missing = tmp_path / "data" / "heartbeat"
     assert health(missing) == 1
     err = capsys.readouterr().err
-    assert err == (f"briefbot: no heartbeat file at {missing}: the bot is not running, or has "
-                   "not connected to Discord yet\n")
+    assert err == (
+        f"briefbot: no heartbeat file at {missing}: the bot is not running, or has "
+        "not connected to Discord yet\n"
+    )
     garbage = tmp_path / "garbage"
     garbage.write_text("yesterday\n")
     assert health(garbage) == 1
@@ -96,9 +99,19 @@ def test_health_does_not_hang_on_a_fifo(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
     try:
         done = subprocess.run(
-            [sys.executable, "-c", "import sys; from bot.cli import main; sys.exit(main())",
-             "health", "--file", str(fifo)],
-            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30,
+            [
+                sys.executable,
+                "-c",
+                "import sys; from bot.cli import main; sys.exit(main())",
+                "health",
+                "--file",
+                str(fifo),
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
         )
     except subprocess.TimeoutExpired:
         pytest.fail("briefbot health hung on a FIFO")
@@ -115,12 +128,14 @@ def test_the_health_command_reads_its_settings_from_the_environment(tmp_path: Pa
     env["BRIEFBOT_HEALTH_FILE"] = str(tmp_path / "heartbeat")
     env["BRIEFBOT_HEALTH_MAX_AGE_SECONDS"] = "60"
     write_heartbeat(tmp_path / "heartbeat", now=time.time() - 90)
-    done = subprocess.run([str(script), "health"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [str(script), "health"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1 and "(limit 60 s)" in done.stderr
     write_heartbeat(tmp_path / "heartbeat")
-    done = subprocess.run([str(script), "health"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [str(script), "health"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
 
 

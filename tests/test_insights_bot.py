@@ -54,10 +54,12 @@ async def vote(emulator: DiscordEmulator, message: MessageRecord, label: str, us
     return reply.content
 
 
-async def insights_command(emulator: DiscordEmulator, sub: str, user: Any = None,
-                           **options: Any) -> Any:
-    return await emulator.send_slash_command("insights", options, subcommand=sub,
-                                             user=user or emulator.world.moderator)
+async def insights_command(
+    emulator: DiscordEmulator, sub: str, user: Any = None, **options: Any
+) -> Any:
+    return await emulator.send_slash_command(
+        "insights", options, subcommand=sub, user=user or emulator.world.moderator
+    )
 
 
 # ------------------------------------------------------------------------------ votes and the log
@@ -79,7 +81,8 @@ async def test_the_askers_vote_counts_once_and_can_change(
     assert (await store_of(briefbot).question(row.id)).vote == 1  # type: ignore[union-attr]
     # Someone else's click is thanked privately, not counted.
     assert "Only the vote of the person who asked" in await vote(
-        emulator, message, "Not helpful", world.bob)
+        emulator, message, "Not helpful", world.bob
+    )
     assert (await store_of(briefbot).question(row.id)).vote == 1  # type: ignore[union-attr]
     # The asker changes their mind: still one vote.
     assert "not helpful" in await vote(emulator, message, "Not helpful", world.alice)
@@ -120,7 +123,7 @@ async def test_old_questions_are_pruned_by_the_watcher(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
     store = store_of(briefbot)
-    answer = (await briefbot.search(DECLINED, 3))
+    answer = await briefbot.search(DECLINED, 3)
     now = dt.datetime.now(dt.UTC)
     await store.log(1, answer, asked_at=now - dt.timedelta(days=91))
     kept = await store.log(1, answer, asked_at=now - dt.timedelta(days=89))
@@ -159,14 +162,16 @@ async def test_insights_report_is_private_for_moderators_and_paged(
     store = store_of(briefbot)
     for n in range(12):
         # Words no post has, unlike each other (else they group as one unanswered question).
-        question = " ".join(f"qz{chr(97 + n)}{chr(97 + i % 26)}{chr(97 + i // 26)}xv"
-                            for i in range(40))
+        question = " ".join(
+            f"qz{chr(97 + n)}{chr(97 + i % 26)}{chr(97 + i // 26)}xv" for i in range(40)
+        )
         await store.log(world.guild.id, await briefbot.search(question, 3))
     handle = await insights_command(emulator, "report")
     first = await handle.wait_for_message()
     assert first.embeds[0]["footer"]["text"].startswith("Page 1 of ")
-    click = await emulator.click_button(first, button(first, "Next")["custom_id"],
-                                        user=world.moderator)
+    click = await emulator.click_button(
+        first, button(first, "Next")["custom_id"], user=world.moderator
+    )
     assert (await click.wait_for_response())["type"] == 7
     second = emulator.get_message(first.id)
     assert second is not None
@@ -181,8 +186,7 @@ async def test_forget_purges_the_log(emulator: DiscordEmulator, briefbot: Briefb
     assert reply["data"]["flags"] & EPHEMERAL
     assert "Deleted this server's question log (1 questions)" in reply["data"]["content"]
     assert await store_of(briefbot).questions() == []
-    assert "no longer in the question log" in await vote(emulator, message, "Helpful",
-                                                         world.alice)
+    assert "no longer in the question log" in await vote(emulator, message, "Helpful", world.alice)
     assert await store_of(briefbot).questions() == []
 
 
@@ -196,8 +200,9 @@ async def test_the_weekly_digest_goes_out_once_per_week_across_restarts(
     bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
     await ask(emulator, DECLINED)
     await logged(bot, 1)
-    reply = await (await insights_command(emulator, "digest", channel=world.news)
-                   ).wait_for_response()
+    reply = await (
+        await insights_command(emulator, "digest", channel=world.news)
+    ).wait_for_response()
     assert reply["data"]["flags"] & EPHEMERAL
     digest = await emulator.wait_for_message(world.news, timeout=10)
     assert digest.embeds[0]["title"].startswith("Weekly insights")
@@ -248,8 +253,9 @@ async def test_a_reindex_lists_cited_sections_that_vanished(
     assert (DEEPFAKES, "what-happened") in cited
     # The section is renamed: its anchor, and every shared link to it, breaks.
     path = fresh_site.posts / DEEPFAKES
-    write_atomically(path, path.read_text(encoding="utf-8").replace(
-        "## What Happened", "## Events So Far"))
+    write_atomically(
+        path, path.read_text(encoding="utf-8").replace("## What Happened", "## Events So Far")
+    )
 
     handle = await emulator.send_slash_command("reindex", user=world.moderator)
     embed = (await handle.wait_for_message(timeout=10)).embeds[0]
@@ -288,14 +294,15 @@ async def test_explain_this_answer_is_for_moderators_and_private(
     reply = await refused.wait_for_response()
     assert reply["data"]["flags"] & EPHEMERAL and "for moderators" in reply["data"]["content"]
 
-    handle = await emulator.send_context_menu("Explain this answer", answer,
-                                              user=world.moderator)
+    handle = await emulator.send_context_menu("Explain this answer", answer, user=world.moderator)
     explained = await handle.wait_for_message()
     assert explained.ephemeral
     embed = explained.embeds[0]
     assert embed["title"] == "Why this answer"
-    assert "**Searched for** (analysed words): compani, stop, sell, face, recognit, polic" in (
-        embed["description"])
+    assert (
+        "**Searched for** (analysed words): compani, stop, sell, face, recognit, polic"
+        in (embed["description"])
+    )
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     first = next(v for n, v in fields.items() if n.startswith("\\[1\\] IBM"))
     assert "ranking score **" in first and "passage text: " in first and "post title: " in first
@@ -304,7 +311,6 @@ async def test_explain_this_answer_is_for_moderators_and_private(
 
     # Not an answer of mine: a plain refusal.
     other = await emulator.send_message("just chatting", author=world.bob)
-    refused = await emulator.send_context_menu("Explain this answer", other,
-                                               user=world.moderator)
+    refused = await emulator.send_context_menu("Explain this answer", other, user=world.moderator)
     reply = await refused.wait_for_response()
     assert "not one of my answers" in reply["data"]["content"]

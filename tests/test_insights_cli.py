@@ -44,8 +44,9 @@ async def _fill_log(db: Path, content: Path) -> None:
         await service.close()
 
 
-def test_export_round_trips_through_eval(bot_content_dir: Path, bot_db_path: Path,
-                                         tmp_path: Path) -> None:
+def test_export_round_trips_through_eval(
+    bot_content_dir: Path, bot_db_path: Path, tmp_path: Path
+) -> None:
     asyncio.run(_fill_log(bot_db_path, bot_content_dir))
     where = ["--content", str(bot_content_dir), "--db", str(bot_db_path)]
     usage = tmp_path / "out" / "usage.jsonl"
@@ -55,8 +56,10 @@ def test_export_round_trips_through_eval(bot_content_dir: Path, bot_db_path: Pat
     [line] = [json.loads(x) for x in usage.read_text(encoding="utf-8").splitlines()]
     assert line["question"] == GOOD and line["gold"] == [SEED_POST]
     assert line["answer"] and line["category"] == "briefs"
-    review = [json.loads(x) for x in (tmp_path / "out" / "usage.review.jsonl").read_text(
-        encoding="utf-8").splitlines()]
+    review = [
+        json.loads(x)
+        for x in (tmp_path / "out" / "usage.review.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     assert sorted(r["kind"] for r in review) == ["declined", "declined", "unhelpful"]
 
     code, out, err = run_cli(["eval", *where, str(usage), "--json"])

@@ -22,9 +22,15 @@ NOW = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
 
 def result(post_id: str, heading: str, anchor: str, sentence: str = "A sentence.") -> SearchResult:
     return SearchResult(
-        post_id=post_id, title=f"Title of {post_id}", heading=heading, date=dt.date(2020, 1, 1),
+        post_id=post_id,
+        title=f"Title of {post_id}",
+        heading=heading,
+        date=dt.date(2020, 1, 1),
         url=f"https://example.org/{post_id}#{anchor}" if anchor else "https://example.org/x",
-        score=1.0, text=sentence, snippet=sentence, best_sentence=sentence,
+        score=1.0,
+        text=sentence,
+        snippet=sentence,
+        best_sentence=sentence,
     )
 
 
@@ -40,8 +46,13 @@ async def test_the_log_keeps_questions_citations_and_votes_but_no_people(tmp_pat
     db = tmp_path / "bot.sqlite3"
     store = await InsightsStore.open(db)
     try:
-        qid = await store.log(7, answered("what did IBM do?", result("a.md", "Summary", "summary"),
-                                          result("b.md", "", "")), cited=3)
+        qid = await store.log(
+            7,
+            answered(
+                "what did IBM do?", result("a.md", "Summary", "summary"), result("b.md", "", "")
+            ),
+            cited=3,
+        )
         other = await store.log(8, declined("who won the cup?"))
         assert await store.vote(qid, helpful=False)
         assert await store.vote(qid, helpful=True)  # changeable; one vote per answer
@@ -50,7 +61,9 @@ async def test_the_log_keeps_questions_citations_and_votes_but_no_people(tmp_pat
         assert [r.id for r in rows] == [qid]
         assert rows[0].vote == 1 and not rows[0].declined
         assert [(c.post_id, c.anchor, c.heading) for c in rows[0].citations] == [
-            ("a.md", "summary", "Summary"), ("b.md", "", "")]
+            ("a.md", "summary", "Summary"),
+            ("b.md", "", ""),
+        ]
         assert (await store.question(other)).declined  # type: ignore[union-attr]
     finally:
         await store.close()
@@ -58,15 +71,32 @@ async def test_the_log_keeps_questions_citations_and_votes_but_no_people(tmp_pat
     with sqlite3.connect(db) as con:
         columns = {row[1] for row in con.execute("PRAGMA table_info(insight_questions)")}
         columns |= {row[1] for row in con.execute("PRAGMA table_info(insight_citations)")}
-    assert columns == {"id", "guild_id", "asked_at", "question", "declined", "vote",
-                       "question_id", "rank", "post_id", "title", "heading", "anchor", "sentence"}
+    assert columns == {
+        "id",
+        "guild_id",
+        "asked_at",
+        "question",
+        "declined",
+        "vote",
+        "question_id",
+        "rank",
+        "post_id",
+        "title",
+        "heading",
+        "anchor",
+        "sentence",
+    }
 
 
 async def test_pruning_and_forgetting(tmp_path: Path) -> None:
     store = await InsightsStore.open(tmp_path / "bot.sqlite3")
     try:
-        old = await store.log(1, answered("old", result("a.md", "S", "s")), cited=3,
-                              asked_at=NOW - dt.timedelta(days=100))
+        old = await store.log(
+            1,
+            answered("old", result("a.md", "S", "s")),
+            cited=3,
+            asked_at=NOW - dt.timedelta(days=100),
+        )
         new = await store.log(1, declined("new"), asked_at=NOW - dt.timedelta(days=1))
         await store.log(2, declined("elsewhere"), asked_at=NOW)
         assert await store.prune(NOW - dt.timedelta(days=90)) == 1
@@ -101,18 +131,35 @@ async def test_digest_weeks_are_remembered(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------ the report
 
 
-def row(n: int, question: str, *, declined: bool = False, vote: int | None = None,
-        cites: tuple[Citation, ...] = (), days_ago: float = 1) -> LoggedQuestion:
-    return LoggedQuestion(id=n, guild_id=1, asked_at=NOW - dt.timedelta(days=days_ago),
-                          question=question, declined=declined, vote=vote,
-                          citations=cites)
+def row(
+    n: int,
+    question: str,
+    *,
+    declined: bool = False,
+    vote: int | None = None,
+    cites: tuple[Citation, ...] = (),
+    days_ago: float = 1,
+) -> LoggedQuestion:
+    return LoggedQuestion(
+        id=n,
+        guild_id=1,
+        asked_at=NOW - dt.timedelta(days=days_ago),
+        question=question,
+        declined=declined,
+        vote=vote,
+        citations=cites,
+    )
 
 
 def test_near_duplicate_questions_are_grouped_by_their_terms() -> None:
-    groups = group_questions([
-        "Who won the football world cup?", "what's the weather", "who won the World Cups",
-        "Who won the football world cup in 1998?",
-    ])
+    groups = group_questions(
+        [
+            "Who won the football world cup?",
+            "what's the weather",
+            "who won the World Cups",
+            "Who won the football world cup in 1998?",
+        ]
+    )
     assert groups[0].question == "Who won the football world cup?"
     assert groups[0].count == 3
     assert groups[1].count == 1 and groups[1].question == "what's the weather"
@@ -142,7 +189,8 @@ def test_the_report_counts_and_ranks() -> None:
     assert (report.helpful, report.unhelpful) == (1, 1)
     assert [(g.question, g.count) for g in report.unanswered] == [("football scores", 2)]
     assert [(u.question, [c.post_id for c in u.citations]) for u in report.voted_unhelpful] == [
-        ("ibm face recognition", ["a.md"])]
+        ("ibm face recognition", ["a.md"])
+    ]
     assert [(p.post_id, p.count) for p in report.top_posts] == [("a.md", 2), ("b.md", 1)]
     assert (report.top_sections[0].anchor, report.top_sections[0].count) == ("summary", 2)
     assert [g.topic for g in report.gaps] == ["football", "scores"]
@@ -153,13 +201,14 @@ class FakeIndex:
 
     def __init__(self) -> None:
         self.posts = {
-            "a.md": Post(id="a.md", title="A", date=dt.date(2020, 1, 1), url="u",
-                         fingerprint="f"),
+            "a.md": Post(id="a.md", title="A", date=dt.date(2020, 1, 1), url="u", fingerprint="f"),
         }
-        self.passages = {"a.md": [
-            Passage(post_id="a.md", ordinal=0, text="t"),
-            Passage(post_id="a.md", ordinal=1, heading_path=("Kept",), anchor="kept", text="t"),
-        ]}
+        self.passages = {
+            "a.md": [
+                Passage(post_id="a.md", ordinal=0, text="t"),
+                Passage(post_id="a.md", ordinal=1, heading_path=("Kept",), anchor="kept", text="t"),
+            ]
+        }
 
     def post(self, post_id: str) -> Post | None:
         return self.posts.get(post_id)
@@ -178,4 +227,6 @@ def test_broken_citations_are_removed_posts_and_vanished_anchors() -> None:
     ]
     broken = broken_citations(cites, FakeIndex())
     assert [(b.post_id, b.anchor, b.reason, b.times_cited) for b in broken] == [
-        ("a.md", "old", "section gone", 2), ("gone.md", "s", "post removed", 1)]
+        ("a.md", "old", "section gone", 2),
+        ("gone.md", "s", "post removed", 1),
+    ]

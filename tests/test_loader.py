@@ -415,7 +415,7 @@ def test_a_script_redirect_is_ignored_and_reported(tmp_path: Path) -> None:
 
 
 def test_front_matter_aliases_nested_a_billion_times_load_at_once(tmp_path: Path) -> None:
-    """"Billion laughs": nine levels of YAML aliases, nine each. PyYAML shares the lists; code
+    """ "Billion laughs": nine levels of YAML aliases, nine each. PyYAML shares the lists; code
     that walks them visits 9**9 of them (hours). Run aside so a regression fails, not hangs."""
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
@@ -430,8 +430,9 @@ def test_front_matter_aliases_nested_a_billion_times_load_at_once(tmp_path: Path
         "r = parse_post(p, p.parent, SiteConfig()); print(r.post.title, r.post.tags)"
     )
     try:
-        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
-                              text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=60
+        )
     except subprocess.TimeoutExpired:
         pytest.fail("parsing the aliased front matter did not finish")
     assert done.returncode == 0, done.stderr

@@ -79,12 +79,15 @@ async def test_a_moderator_reindexes_and_sees_what_changed(
     assert schema.get("default_member_permissions") is None  # a moderator role must see it
 
     add_post(fresh_site, NEW_POST, NEW_TITLE)
-    write_atomically(fresh_site.posts / "briefs/2022-01-15-deepfakes-elections.md",
-                     post_text("Deepfakes and Elections, Revisited"))
+    write_atomically(
+        fresh_site.posts / "briefs/2022-01-15-deepfakes-elections.md",
+        post_text("Deepfakes and Elections, Revisited"),
+    )
     (fresh_site.posts / "editorials/2021-03-02-gpt3-hype.md").unlink()
     (fresh_site.posts / "briefs/2024-03-07-binary.md").write_bytes(b"\xff\xfe\x00bad\x00")
     (fresh_site.posts / "briefs/2024-03-05-broken.md").write_text(
-        '---\ntitle: [unclosed\ncategories: briefs\n---\n\nA body.\n', encoding="utf-8")
+        "---\ntitle: [unclosed\ncategories: briefs\n---\n\nA body.\n", encoding="utf-8"
+    )
 
     handle = await emulator.send_slash_command("reindex", user=world.moderator)
     assert await handle.wait_for_response() == {"type": 5, "data": {"flags": EPHEMERAL}}
@@ -99,10 +102,10 @@ async def test_a_moderator_reindexes_and_sees_what_changed(
     assert found["Added (2)"] == f"• {NEW_TITLE}\n• \\[unclosed"
     assert found["Changed (1)"] == "• Deepfakes and Elections, Revisited"
     assert found["Removed (1)"] == "• editorials/2021-03-02-gpt3-hype.md"
-    assert found["Files skipped (1)"].startswith(
-        "• briefs/2024-03-07-binary.md: not valid UTF-8")
+    assert found["Files skipped (1)"].startswith("• briefs/2024-03-07-binary.md: not valid UTF-8")
     assert found["Files recovered (1)"].startswith(
-        "• briefs/2024-03-05-broken.md: invalid YAML front matter")
+        "• briefs/2024-03-05-broken.md: invalid YAML front matter"
+    )
     assert message.allowed_mentions == {"parse": []}
 
     # The new post is searchable, and the reindex announced it without waiting for the poll.
@@ -125,7 +128,8 @@ async def test_the_moderator_role_may_reindex_and_others_are_politely_refused(
     assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
     assert reply["data"]["content"] == (
         "Sorry, reindexing is for moderators: it needs the Manage Server permission or the "
-        f"**{CURATOR}** role.")
+        f"**{CURATOR}** role."
+    )
     assert bot.index is served  # nothing was rebuilt
 
     curator = await emulator.send_slash_command("reindex", user=world.bob)
@@ -182,8 +186,10 @@ async def test_a_reindex_that_fails_half_way_leaves_the_previous_index_serving(
     embed = message.embeds[0]
     assert embed["title"] == "Reindex failed"
     assert "**The reindex failed:** OperationalError: database is locked" in embed["description"]
-    assert "Questions are still answered from the previous index (5 posts, indexed <t:" \
+    assert (
+        "Questions are still answered from the previous index (5 posts, indexed <t:"
         in embed["description"]
+    )
     assert bot.index is served and bot.index.post(NEW_POST) is None
     _, answer = await ask(emulator, OLD_QUESTION)
     assert "Halt Sales of Facial Recognition" in answer.embeds[0]["description"]

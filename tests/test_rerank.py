@@ -40,7 +40,7 @@ def test_features_of_candidate_posts() -> None:
     assert factors.tolist() == pytest.approx([1.0, float(np.exp(-0.5))])
 
 
-POST = "---\ntitle: \"{title}\"\ncategories: [briefs]\n---\n\n{body}\n"
+POST = '---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n{body}\n'
 SPREAD = """## The Walkout
 
 The dockworkers walked out for four days in March.
@@ -82,8 +82,10 @@ def spread_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     posts = site / "_posts" / "briefs"
     posts.mkdir(parents=True)
     (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
-    pages = {"2024-01-02-harbour.md": ("Harbour news", SPREAD),
-             "2024-01-03-other.md": ("Other harbour", REPEATS)}
+    pages = {
+        "2024-01-02-harbour.md": ("Harbour news", SPREAD),
+        "2024-01-03-other.md": ("Other harbour", REPEATS),
+    }
     for n, text in enumerate(FILLER):
         pages[f"2024-02-0{n + 1}-filler.md"] = (f"Item {n}", f"## Story\n\n{text}\n")
     for name, (title, body) in pages.items():

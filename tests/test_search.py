@@ -583,7 +583,7 @@ async def test_a_story_told_again_in_another_post_is_one_citation(tmp_path: Path
     # A yearly review repeating the brief's account of what happened, in fewer words.
     shorter = " ".join(story.split()[:45])
     (site / "_posts/digests/2021-12-30-year-in-review-2021.md").write_text(
-        "---\ntitle: \"2021 in Review\"\ncategories: [digests]\n---\n\n"
+        '---\ntitle: "2021 in Review"\ncategories: [digests]\n---\n\n'
         f"## Ports\n\n{shorter}\n\n## Other News\n\nNothing else happened this year at all.\n",
         encoding="utf-8",
     )

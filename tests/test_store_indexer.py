@@ -326,9 +326,7 @@ async def test_a_reindex_after_a_restart_starts_from_the_loaded_statistics(
     built.store = await IndexStore.open(tmp_path / "index.sqlite3")  # for the fixture's close
 
 
-async def test_same_db_other_content_is_a_first_index(
-    built: IndexService, tmp_path: Path
-) -> None:
+async def test_same_db_other_content_is_a_first_index(built: IndexService, tmp_path: Path) -> None:
     other = copy_site(tmp_path / "other")
     post_path(other, DRONES).unlink()
     service = await IndexService.open(tmp_path / "index.sqlite3", other)

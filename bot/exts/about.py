@@ -39,9 +39,11 @@ class About(commands.Cog):
         embed = about_embed(self.stats())
         settings = self.bot.settings
         # One line on what is stored about questions (the README has the details).
-        embed.add_field(name="Question log",
-                        value=about_line(settings.insights, settings.insights_retention_days),
-                        inline=False)
+        embed.add_field(
+            name="Question log",
+            value=about_line(settings.insights, settings.insights_retention_days),
+            inline=False,
+        )
         await interaction.response.send_message(
             embed=fit_embed(embed), allowed_mentions=NO_MENTIONS
         )

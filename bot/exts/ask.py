@@ -52,9 +52,7 @@ class AskLimiter:
 
     def _forget_idle(self) -> None:
         now = time.time()
-        self._buckets = {
-            u: b for u, b in self._buckets.items() if b.get_tokens(now) < b.rate
-        }
+        self._buckets = {u: b for u, b in self._buckets.items() if b.get_tokens(now) < b.rate}
 
 
 class Ask(commands.Cog):
@@ -79,7 +77,8 @@ class Ask(commands.Cog):
         found = found.model_copy(update={"question": question})
         note = (
             f"Your question was long; I searched its first {len(searched):,} characters."
-            if clipped else ""
+            if clipped
+            else ""
         )
         embed, view = answer_view(
             found,
@@ -135,11 +134,19 @@ class Ask(commands.Cog):
             question, filters, asker_id=interaction.user.id, deletable=not private
         )
         if not private:  # private questions are never logged
-            view = record_answer(self.bot, found, guild_id=interaction.guild_id,
-                                 asker_id=interaction.user.id, view=view)
+            view = record_answer(
+                self.bot,
+                found,
+                guild_id=interaction.guild_id,
+                asker_id=interaction.user.id,
+                view=view,
+            )
         await show_answer(interaction, embed, view)
-        log.debug("answered %r: %s", "(private)" if private else question[:80],
-                 "declined" if found.declined else f"{len(found.results)} results")
+        log.debug(
+            "answered %r: %s",
+            "(private)" if private else question[:80],
+            "declined" if found.declined else f"{len(found.results)} results",
+        )
 
     # ------------------------------------------------------------------ mentions
 
@@ -179,8 +186,9 @@ class Ask(commands.Cog):
             question, None, asker_id=message.author.id, deletable=True
         )
         guild_id = message.guild.id if message.guild is not None else None
-        view = record_answer(self.bot, found, guild_id=guild_id,
-                             asker_id=message.author.id, view=view)
+        view = record_answer(
+            self.bot, found, guild_id=guild_id, asker_id=message.author.id, view=view
+        )
         kwargs: dict[str, Any] = {"embed": embed}
         if view is not None:
             kwargs["view"] = view

@@ -33,10 +33,7 @@ def user_message(error: app_commands.AppCommandError) -> str:
     if isinstance(error, UserError):
         return str(error)
     if isinstance(error, app_commands.CommandOnCooldown):
-        return (
-            "You're asking quickly — try again in "
-            f"{max(1, math.ceil(error.retry_after))} s."
-        )
+        return f"You're asking quickly — try again in {max(1, math.ceil(error.retry_after))} s."
     if isinstance(error, app_commands.MissingPermissions):
         return f"You need the {_permission_names(error.missing_permissions)} permission for that."
     if isinstance(error, app_commands.BotMissingPermissions):

@@ -28,7 +28,7 @@ Command = app_commands.Command[Any, ..., Any]
 # A typical use of the commands with options, as a user would type it.
 EXAMPLES: dict[str, str] = {
     "ask": "`/ask question: which companies stopped selling face recognition to police?` "
-           "(add `category:` or `since:` to narrow it, `private: True` to see it alone)",
+    "(add `category:` or `since:` to narrow it, `private: True` to see it alone)",
     "brief": "`/brief title: deepfakes` (pick a title as you type)",
     "latest": "`/latest category: briefs count: 3`",
     "alerts subscribe": "`/alerts subscribe channel: #news category: briefs`",
@@ -108,8 +108,9 @@ class Help(commands.Cog):
     async def help(self, interaction: discord.Interaction[Any]) -> None:
         usable = await usable_commands(self.bot.tree, interaction)
         me = self.bot.user
-        embed = help_embed(usable, bot_name=me.name if me else "briefbot",
-                           site_name=self.bot.site_name)
+        embed = help_embed(
+            usable, bot_name=me.name if me else "briefbot", site_name=self.bot.site_name
+        )
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS
         )

@@ -42,8 +42,10 @@ TICK_SECONDS = 300.0
 DIGEST_DAYS = 7
 EXPLAIN = "Explain this answer"
 _UNESCAPE = re.compile(r"\\(.)")
-OFF = ("The question log is turned off on this bot (`BRIEFBOT_INSIGHTS=false`), so there is "
-       "nothing to report.")
+OFF = (
+    "The question log is turned off on this bot (`BRIEFBOT_INSIGHTS=false`), so there is "
+    "nothing to report."
+)
 
 
 def _nonce(guild_id: int, channel_id: int, week: str) -> str:
@@ -136,16 +138,23 @@ class Insights(commands.Cog):
 
     # ------------------------------------------------------------------ reports
 
-    async def report(self, guild_id: int, days: int, now: dt.datetime | None = None
-                     ) -> InsightsReport:
+    async def report(
+        self, guild_id: int, days: int, now: dt.datetime | None = None
+    ) -> InsightsReport:
         assert self.store is not None
         now = now or self.now()
         rows = await self.store.questions(guild_id, since=now - dt.timedelta(days=days))
         index = self.bot.service.current
-        broken = (broken_citations(await self.store.cited(guild_id), index)
-                  if index is not None else [])
-        return build_report(rows, days=days, now=now, broken=broken,
-                            vocabulary=index.vocab if index is not None else None)
+        broken = (
+            broken_citations(await self.store.cited(guild_id), index) if index is not None else []
+        )
+        return build_report(
+            rows,
+            days=days,
+            now=now,
+            broken=broken,
+            vocabulary=index.vocab if index is not None else None,
+        )
 
     async def _post_digest(self, digest: Digest, week: str, now: dt.datetime) -> None:
         assert self.store is not None
@@ -160,8 +169,12 @@ class Insights(commands.Cog):
             )
         except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
             # Left for the next tick: the week is only marked posted once Discord accepted it.
-            log.warning("insights digest for server %s in channel %s failed: %s",
-                        digest.guild_id, digest.channel_id, exc)
+            log.warning(
+                "insights digest for server %s in channel %s failed: %s",
+                digest.guild_id,
+                digest.channel_id,
+                exc,
+            )
             await self.store.digest_failed(digest.guild_id, str(exc)[:300])
             return
         await self.store.digest_posted(digest.guild_id, week, sent.id)
@@ -178,7 +191,8 @@ class Insights(commands.Cog):
     @app_commands.describe(days="How many days to look back (default 30)")
     @app_commands.checks.has_permissions(manage_guild=True)
     async def report_command(
-        self, interaction: discord.Interaction[Any],
+        self,
+        interaction: discord.Interaction[Any],
         days: app_commands.Range[int, 1, 365] = 30,
     ) -> None:
         self._store()
@@ -188,34 +202,46 @@ class Insights(commands.Cog):
         kwargs: dict[str, Any] = {}
         if len(pages) > 1:
             kwargs["view"] = Pager(pages)
-        await interaction.response.send_message(embed=pages[0], ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS, **kwargs)
+        await interaction.response.send_message(
+            embed=pages[0], ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
+        )
 
-    @insights.command(name="digest",
-                      description="Post the insights weekly in a channel (leave out: stop)")
+    @insights.command(
+        name="digest", description="Post the insights weekly in a channel (leave out: stop)"
+    )
     @app_commands.describe(channel="The channel that gets the weekly digest")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def digest(self, interaction: discord.Interaction[Any],
-                     channel: discord.TextChannel | None = None) -> None:
+    async def digest(
+        self, interaction: discord.Interaction[Any], channel: discord.TextChannel | None = None
+    ) -> None:
         store = self._store()
         assert interaction.guild is not None
         if channel is None:
             removed = await store.remove_digest(interaction.guild.id)
-            text = ("The weekly insights digest is stopped." if removed
-                    else "No channel gets the weekly insights digest.")
-            await interaction.response.send_message(message_content(text), ephemeral=True,
-                                                    allowed_mentions=NO_MENTIONS)
+            text = (
+                "The weekly insights digest is stopped."
+                if removed
+                else "No channel gets the weekly insights digest."
+            )
+            await interaction.response.send_message(
+                message_content(text), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
             return
         perms = channel.permissions_for(interaction.guild.me)
         if not (perms.view_channel and perms.send_messages and perms.embed_links):
-            raise UserError(f"I can't post in {channel.mention}: I need View Channel, Send "
-                            "Messages and Embed Links there.")
+            raise UserError(
+                f"I can't post in {channel.mention}: I need View Channel, Send "
+                "Messages and Embed Links there."
+            )
         await store.set_digest(interaction.guild.id, channel.id)
         await interaction.response.send_message(
-            message_content(f"{channel.mention} will get the insights digest once a week "
-                            "(this week's comes in a moment). Anyone who can read that channel "
-                            "sees it."),
-            ephemeral=True, allowed_mentions=NO_MENTIONS,
+            message_content(
+                f"{channel.mention} will get the insights digest once a week "
+                "(this week's comes in a moment). Anyone who can read that channel "
+                "sees it."
+            ),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
         self._spawn(self._cycle_now())
 
@@ -231,33 +257,45 @@ class Insights(commands.Cog):
         store = self._store()
         assert interaction.guild_id is not None
         count = await store.forget(interaction.guild_id)
-        log.info("insights: %s purged the log of server %s (%d questions)",
-                 interaction.user.id, interaction.guild_id, count)
+        log.info(
+            "insights: %s purged the log of server %s (%d questions)",
+            interaction.user.id,
+            interaction.guild_id,
+            count,
+        )
         await interaction.response.send_message(
-            message_content(f"Deleted this server's question log ({count} questions). Votes "
-                            "on older answers are no longer recorded."),
-            ephemeral=True, allowed_mentions=NO_MENTIONS,
+            message_content(
+                f"Deleted this server's question log ({count} questions). Votes "
+                "on older answers are no longer recorded."
+            ),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
     # ------------------------------------------------------------------ Explain this answer
 
-    async def explain_answer(self, interaction: discord.Interaction[Any],
-                             message: discord.Message) -> None:
+    async def explain_answer(
+        self, interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
         settings = self.bot.settings
         if not is_moderator(interaction, settings.moderator_role):
-            raise UserError("Explaining answers is for moderators: it needs the Manage Server "
-                            "permission" + (" or the moderator role." if settings.moderator_role
-                                            else "."))
+            raise UserError(
+                "Explaining answers is for moderators: it needs the Manage Server "
+                "permission" + (" or the moderator role." if settings.moderator_role else ".")
+            )
         question = await self._question_of(message)
         if question is None:
-            raise UserError("That is not one of my answers: use this on a message where I "
-                            "answered a question.")
+            raise UserError(
+                "That is not one of my answers: use this on a message where I answered a question."
+            )
         await interaction.response.defer(ephemeral=True, thinking=True)
         index = self.bot.index
-        why = await asyncio.to_thread(explain, index, question, settings.answer_page_size,
-                                      settings.answer_max_results)
-        await interaction.edit_original_response(embed=explain_embed(why),
-                                                 allowed_mentions=NO_MENTIONS)
+        why = await asyncio.to_thread(
+            explain, index, question, settings.answer_page_size, settings.answer_max_results
+        )
+        await interaction.edit_original_response(
+            embed=explain_embed(why), allowed_mentions=NO_MENTIONS
+        )
 
     async def _question_of(self, message: discord.Message) -> str | None:
         """The question an answer of ours answered: from the log (its vote button carries the

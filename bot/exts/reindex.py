@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BUSY = "A reindex is already running; its result will be in the reply of whoever started it. " \
-       "Try again when it has finished."
+BUSY = (
+    "A reindex is already running; its result will be in the reply of whoever started it. "
+    "Try again when it has finished."
+)
 
 
 def is_moderator(interaction: discord.Interaction[Any], role_name: str | None) -> bool:
@@ -89,8 +91,9 @@ class Reindex(commands.Cog):
             await self._reply(interaction, content=message_content(BUSY))
             return
         except Exception as exc:
-            log.exception("/reindex by %s failed; still serving the previous index",
-                          interaction.user.id)
+            log.exception(
+                "/reindex by %s failed; still serving the previous index", interaction.user.id
+            )
             current = service.current
             embed = reindex_failed_embed(
                 f"{exc.__class__.__name__}: {exc}",
@@ -107,8 +110,13 @@ class Reindex(commands.Cog):
             for post_id in (*report.added, *report.changed)
             if (post := index.post(post_id)) is not None
         }
-        log.info("/reindex: %d added, %d changed, %d removed in %.2f s", len(report.added),
-                 len(report.changed), len(report.removed), report.seconds)
+        log.info(
+            "/reindex: %d added, %d changed, %d removed in %.2f s",
+            len(report.added),
+            len(report.changed),
+            len(report.removed),
+            report.seconds,
+        )
         embed = reindex_embed(report, titles)
         alerts = self.bot.get_cog("Alerts")
         if alerts is not None:  # new posts whose front matter needs fixing are not announced

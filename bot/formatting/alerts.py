@@ -1,5 +1,4 @@
-"""New-post alerts: one post, the flood guard's summary, the mention rules, /alerts list.
-"""
+"""New-post alerts: one post, the flood guard's summary, the mention rules, /alerts list."""
 
 from __future__ import annotations
 
@@ -93,21 +92,28 @@ class SubscriptionInfo:
 def subscriptions_embed(subs: Sequence[SubscriptionInfo]) -> discord.Embed:
     """The server's alert subscriptions, failing ones flagged with the reason."""
     if not subs:
-        return fit_embed(discord.Embed(
-            title="New-post alerts",
-            description="No channel gets new-post alerts yet. Add one with `/alerts subscribe`.",
-            colour=COLOUR_INFO,
-        ))
+        return fit_embed(
+            discord.Embed(
+                title="New-post alerts",
+                description=(
+                    "No channel gets new-post alerts yet. Add one with `/alerts subscribe`."
+                ),
+                colour=COLOUR_INFO,
+            )
+        )
     blocks = []
     for sub in subs:
         what = f"category **{escape(sub.category)}**" if sub.category else "all posts"
         ping = f"pings <@&{sub.role_id}>" if sub.role_id else "no ping"
         line = f"<#{sub.channel_id}> · {what} · {ping}"
         if sub.failing_since is not None:
-            since = sub.failing_since if sub.failing_since.tzinfo else sub.failing_since.replace(
-                tzinfo=dt.UTC)
+            since = (
+                sub.failing_since
+                if sub.failing_since.tzinfo
+                else sub.failing_since.replace(tzinfo=dt.UTC)
+            )
             reason = truncate(escape(plain(sub.last_error or "unknown error")), 300)
-            line += (f"\n⚠️ **Failing** since {discord.utils.format_dt(since, 'R')}: {reason}")
+            line += f"\n⚠️ **Failing** since {discord.utils.format_dt(since, 'R')}: {reason}"
         if sub.pending:
             line += f"\n{sub.pending} alert{'s' if sub.pending != 1 else ''} waiting to be posted"
         blocks.append(line)
@@ -119,8 +125,10 @@ def subscriptions_embed(subs: Sequence[SubscriptionInfo]) -> discord.Embed:
     )
     footer = f"{len(subs)} channel{'s' if len(subs) != 1 else ''}"
     if failing:
-        footer += (f" · {failing} failing: give me View Channel, Send Messages and Embed Links "
-                   "there, or unsubscribe")
+        footer += (
+            f" · {failing} failing: give me View Channel, Send Messages and Embed Links "
+            "there, or unsubscribe"
+        )
     embed.set_footer(text=footer)
     return fit_embed(embed)
 
@@ -133,6 +141,6 @@ def add_held_field(embed: discord.Embed, held: list[HeldPost]) -> None:
     embed.add_field(
         name=f"Not announced until fixed ({len(held)})",
         value="These new posts only loaded by recovering broken front matter; each is "
-              "announced once it loads cleanly.\n" + "\n".join(lines),
+        "announced once it loads cleanly.\n" + "\n".join(lines),
         inline=False,
     )

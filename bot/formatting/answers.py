@@ -1,5 +1,4 @@
-"""Answers to questions: the headline, numbered citations, pages, and the polite decline.
-"""
+"""Answers to questions: the headline, numbered citations, pages, and the polite decline."""
 
 from __future__ import annotations
 
@@ -31,11 +30,12 @@ def _citation_label(result: SearchResult) -> str:
 
 
 def _also_in(result: SearchResult) -> str:
-    """"Also in" links to other posts telling the same story (a digest and a brief)."""
+    """ "Also in" links to other posts telling the same story (a digest and a brief)."""
     if not result.also_in:
         return ""
-    links = ", ".join(f"{link(ref.title, ref.url)} · {day_label(ref.date)}"
-                      for ref in result.also_in)
+    links = ", ".join(
+        f"{link(ref.title, ref.url)} · {day_label(ref.date)}" for ref in result.also_in
+    )
     return f"\n-# Also in {links}"
 
 
@@ -73,8 +73,9 @@ def answer_embed(
     blocks = []
     for n in shown:
         result = answer.results[n]
-        cite = (f"**[{n + 1}]** {link(_citation_label(result), result.url)} · "
-                f"{day_label(result.date)}")
+        cite = (
+            f"**[{n + 1}]** {link(_citation_label(result), result.url)} · {day_label(result.date)}"
+        )
         snippet = truncate(result.snippet, 700)
         block = f"{cite}\n{snippet}" if snippet else cite
         blocks.append(block + _also_in(result))
@@ -109,8 +110,9 @@ def declined_embed(answer: Answer, *, site_name: str = "") -> discord.Embed:
     message = escape(answer.message or "The content doesn't seem to cover that.")
     text = f"**Not covered{where}.** {message}"
     if answer.suggestions:
-        text = blocks_within(text, ["The closest posts:", *post_lines(answer.suggestions)],
-                              DESCRIPTION_MAX).replace("\n\n• ", "\n• ")
+        text = blocks_within(
+            text, ["The closest posts:", *post_lines(answer.suggestions)], DESCRIPTION_MAX
+        ).replace("\n\n• ", "\n• ")
     embed = discord.Embed(
         title=escape(plain(answer.question)) or "Your question",
         description=text,

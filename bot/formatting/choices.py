@@ -1,5 +1,4 @@
-"""Autocomplete choices: at most 25, names and values within Discord's 100 characters.
-"""
+"""Autocomplete choices: at most 25, names and values within Discord's 100 characters."""
 
 from __future__ import annotations
 
@@ -26,8 +25,9 @@ def title_choices(posts: Iterable[Post]) -> list[app_commands.Choice[str]]:
     for post in posts:
         suffix = f" ({post.date.year})"
         name = truncate_plain(post.title, CHOICE_NAME_MAX - len(suffix)) + suffix
-        choices.append(app_commands.Choice(name=name.strip() or post_key(post.id),
-                                           value=post_key(post.id)))
+        choices.append(
+            app_commands.Choice(name=name.strip() or post_key(post.id), value=post_key(post.id))
+        )
         if len(choices) == CHOICES_MAX:
             break
     return choices

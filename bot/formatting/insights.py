@@ -27,9 +27,11 @@ from .text import (
 PAGE_CHARS = 3500  # description per page: the title and footer fit in the 6,000 total
 LINE_CHARS = 300
 DIGEST_ITEMS = 5
-ABOUT_LOG_ON = ("Questions asked in public are logged for moderators' /insights (text, time, "
-                "server, what was cited, the asker's vote; no user names or ids) and kept "
-                "{days} days; private ones never.")
+ABOUT_LOG_ON = (
+    "Questions asked in public are logged for moderators' /insights (text, time, "
+    "server, what was cited, the asker's vote; no user names or ids) and kept "
+    "{days} days; private ones never."
+)
 ABOUT_LOG_OFF = "No question log is kept (insights are turned off)."
 
 
@@ -50,32 +52,55 @@ def _cite(c: Citation | BrokenCitation) -> str:
 def _sections(report: InsightsReport) -> list[tuple[str, list[str]]]:
     r = report
     return [
-        ("Top unanswered questions", [
-            f"**{g.count}×** {_q(g.question)}"
-            + (f"\n-# also: {_q(' · '.join(g.variants), 200)}" if g.variants else "")
-            for g in r.unanswered]),
-        ("Gaps: asked repeatedly, not covered", [
-            f"**{escape(g.topic)}** · {g.questions} questions"
-            + (" · in no post" if g.in_posts is False else "")
-            + f", e.g. “{_q(g.example, 150)}”"
-            for g in r.gaps]),
-        ("Answers voted not helpful", [
-            f"{_q(u.question, 200)}\n→ " + truncate("; ".join(_cite(c) for c in u.citations)
-                                                    or "(nothing cited)", 300)
-            for u in r.voted_unhelpful]),
-        ("Cited sections that no longer exist", [
-            f"{_cite(b)} (`#{escape(b.anchor) or '—'}`) · {b.reason}, cited {b.times_cited}×"
-            for b in r.broken]),
+        (
+            "Top unanswered questions",
+            [
+                f"**{g.count}×** {_q(g.question)}"
+                + (f"\n-# also: {_q(' · '.join(g.variants), 200)}" if g.variants else "")
+                for g in r.unanswered
+            ],
+        ),
+        (
+            "Gaps: asked repeatedly, not covered",
+            [
+                f"**{escape(g.topic)}** · {g.questions} questions"
+                + (" · in no post" if g.in_posts is False else "")
+                + f", e.g. “{_q(g.example, 150)}”"
+                for g in r.gaps
+            ],
+        ),
+        (
+            "Answers voted not helpful",
+            [
+                f"{_q(u.question, 200)}\n→ "
+                + truncate("; ".join(_cite(c) for c in u.citations) or "(nothing cited)", 300)
+                for u in r.voted_unhelpful
+            ],
+        ),
+        (
+            "Cited sections that no longer exist",
+            [
+                f"{_cite(b)} (`#{escape(b.anchor) or '—'}`) · {b.reason}, cited {b.times_cited}×"
+                for b in r.broken
+            ],
+        ),
         ("Most cited posts", [f"**{p.count}×** {escape(plain(p.title))}" for p in r.top_posts]),
-        ("Most cited sections", [
-            f"**{s.count}×** {escape(plain(s.title))} › {escape(plain(s.heading or '(opening)'))}"
-            for s in r.top_sections]),
+        (
+            "Most cited sections",
+            [
+                f"**{s.count}×** {escape(plain(s.title))} › "
+                f"{escape(plain(s.heading or '(opening)'))}"
+                for s in r.top_sections
+            ],
+        ),
     ]
 
 
 def summary_line(r: InsightsReport) -> str:
-    return (f"**{r.questions}** questions in the last {r.days} days: **{r.answered}** answered, "
-            f"**{r.declined}** declined · votes: {r.helpful} helpful, {r.unhelpful} not helpful")
+    return (
+        f"**{r.questions}** questions in the last {r.days} days: **{r.answered}** answered, "
+        f"**{r.declined}** declined · votes: {r.helpful} helpful, {r.unhelpful} not helpful"
+    )
 
 
 def insights_pages(report: InsightsReport, *, site_name: str = "") -> list[discord.Embed]:
@@ -96,8 +121,9 @@ def insights_pages(report: InsightsReport, *, site_name: str = "") -> list[disco
     title = "Insights" + (f" · {site_name}" if site_name else "")
     embeds = []
     for n, description in enumerate(pages, 1):
-        embed = discord.Embed(title=escape(plain(title)), description=description,
-                              colour=COLOUR_INFO)
+        embed = discord.Embed(
+            title=escape(plain(title)), description=description, colour=COLOUR_INFO
+        )
         embed.set_footer(text=f"Page {n} of {len(pages)} · no user names or ids are stored")
         embeds.append(fit_embed(embed))
     return embeds
@@ -111,7 +137,8 @@ def digest_embed(report: InsightsReport, *, site_name: str = "") -> discord.Embe
             parts.append(f"**{title}**\n" + "\n".join(f"• {x}" for x in lines[:DIGEST_ITEMS]))
     embed = discord.Embed(
         title=escape(plain("Weekly insights" + (f" · {site_name}" if site_name else ""))),
-        description=truncate("\n\n".join(parts), DESCRIPTION_MAX), colour=COLOUR_INFO,
+        description=truncate("\n\n".join(parts), DESCRIPTION_MAX),
+        colour=COLOUR_INFO,
     )
     embed.set_footer(text="Moderators: /insights report for the full report")
     return fit_embed(embed)
@@ -122,8 +149,11 @@ def add_broken_field(embed: discord.Embed, broken: Sequence[BrokenCitation]) -> 
     if not broken:
         return embed
     lines = [f"• {_cite(b)} (`#{escape(b.anchor) or '—'}`): {b.reason}" for b in broken]
-    embed.add_field(name=f"Cited sections gone ({len(broken)}): shared links now break",
-                    value=lines_within(lines, FIELD_VALUE_MAX), inline=False)
+    embed.add_field(
+        name=f"Cited sections gone ({len(broken)}): shared links now break",
+        value=lines_within(lines, FIELD_VALUE_MAX),
+        inline=False,
+    )
     return fit_embed(embed)
 
 
@@ -151,34 +181,43 @@ def _parts(why: PassageWhy) -> str:
 
 def explain_embed(why: Explanation) -> discord.Embed:
     """What matched where, and how the score is made up (for moderators, private)."""
-    lines = [f"**Question:** {_q(why.question)}",
-             f"**Searched for** (analysed words): {escape(', '.join(why.terms)) or 'nothing'}"]
+    lines = [
+        f"**Question:** {_q(why.question)}",
+        f"**Searched for** (analysed words): {escape(', '.join(why.terms)) or 'nothing'}",
+    ]
     if why.typo_fixes:
-        fixes = "; ".join(f"{escape(k)} → {escape(', '.join(v))}"
-                          for k, v in why.typo_fixes.items())
+        fixes = "; ".join(
+            f"{escape(k)} → {escape(', '.join(v))}" for k, v in why.typo_fixes.items()
+        )
         lines.append(f"**Typo fixes** (weighted down): {fixes}")
     if why.unknown:
         lines.append(f"**Unknown words** (in no post): {escape(', '.join(why.unknown))}")
     if why.periods:
         lines.append("**Dates named:** " + ", ".join(f"{a} – {b}" for a, b in why.periods))
     if why.declined:
-        lines.append("The search declined this question: no passage held enough of its telling "
-                     "words, and no post stood out.")
-    lines.append("-# Scores are per field (BM25 × the field's weight); a post's best passage "
-                 "also gets a bonus for its other matching passages.")
-    embed = discord.Embed(title="Why this answer", description="\n".join(lines),
-                          colour=COLOUR_INFO)
+        lines.append(
+            "The search declined this question: no passage held enough of its telling "
+            "words, and no post stood out."
+        )
+    lines.append(
+        "-# Scores are per field (BM25 × the field's weight); a post's best passage "
+        "also gets a bonus for its other matching passages."
+    )
+    embed = discord.Embed(title="Why this answer", description="\n".join(lines), colour=COLOUR_INFO)
     for w in why.cited:
         name = f"[{w.rank}] {w.title}" + (f" › {w.heading}" if w.heading else "")
-        value = (f"ranking score **{w.shown_score:.2f}** (its fields: {w.parts_total:.2f})\n"
-                 + _parts(w))
-        embed.add_field(name=escape(plain(name)), value=truncate(value, FIELD_VALUE_MAX),
-                        inline=False)
+        value = (
+            f"ranking score **{w.shown_score:.2f}** (its fields: {w.parts_total:.2f})\n" + _parts(w)
+        )
+        embed.add_field(
+            name=escape(plain(name)), value=truncate(value, FIELD_VALUE_MAX), inline=False
+        )
     best = why.cited[0].shown_score if why.cited else 0.0
     for w in why.next_posts:
         name = f"Ranked lower: [{w.rank}] {w.title}" + (f" › {w.heading}" if w.heading else "")
-        value = (f"score **{w.shown_score:.2f}** vs {best:.2f} for the first\n" + _parts(w))
-        embed.add_field(name=escape(plain(name)), value=truncate(value, FIELD_VALUE_MAX),
-                        inline=False)
+        value = f"score **{w.shown_score:.2f}** vs {best:.2f} for the first\n" + _parts(w)
+        embed.add_field(
+            name=escape(plain(name)), value=truncate(value, FIELD_VALUE_MAX), inline=False
+        )
     embed.set_footer(text="Ranked by the index being served now")
     return fit_embed(embed)

@@ -1,5 +1,4 @@
-"""Posts shown whole or listed: /brief, /latest, and what /about says of the index.
-"""
+"""Posts shown whole or listed: /brief, /latest, and what /about says of the index."""
 
 from __future__ import annotations
 
@@ -75,8 +74,9 @@ def brief_embed(post: Post, passages: Sequence[Passage], *, site_name: str = "")
     return fit_embed(embed)
 
 
-def latest_embed(posts: Sequence[Post], *, category: str | None = None,
-                 site_name: str = "") -> discord.Embed:
+def latest_embed(
+    posts: Sequence[Post], *, category: str | None = None, site_name: str = ""
+) -> discord.Embed:
     """The newest posts, each linked, newest first."""
     title = f"Latest in {category}" if category else "Latest posts"
     if site_name:
@@ -104,8 +104,10 @@ class AboutStats:
 
 def about_embed(stats: AboutStats) -> discord.Embed:
     """What the bot serves and how fresh it is."""
-    site = link(stats.site_name or stats.site_url, stats.site_url) if stats.site_url else escape(
-        stats.site_name or "the configured content"
+    site = (
+        link(stats.site_name or stats.site_url, stats.site_url)
+        if stats.site_url
+        else escape(stats.site_name or "the configured content")
     )
     embed = discord.Embed(
         title="About briefbot",

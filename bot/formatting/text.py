@@ -9,6 +9,7 @@ Rules every builder (``bot.formatting.*``) follows:
   per-message limits, so nothing we send can earn a 400 from Discord.
 - ``NO_MENTIONS`` goes on every message (and is the bot's default), so nothing ever pings.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -220,9 +221,11 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
             url=safe_url(embed.author.url or "") or None,
         )
     fields = [
-        (truncate(f.name or ELLIPSIS, FIELD_NAME_MAX) or ELLIPSIS,
-         truncate(f.value or ELLIPSIS, FIELD_VALUE_MAX) or ELLIPSIS,
-         bool(f.inline))
+        (
+            truncate(f.name or ELLIPSIS, FIELD_NAME_MAX) or ELLIPSIS,
+            truncate(f.value or ELLIPSIS, FIELD_VALUE_MAX) or ELLIPSIS,
+            bool(f.inline),
+        )
         for f in embed.fields[:FIELDS_MAX]
     ]
     embed.clear_fields()
@@ -239,7 +242,9 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
         room = len(last.value or "") - excess
         if room >= 40:
             embed.set_field_at(
-                len(embed.fields) - 1, name=last.name, value=truncate(last.value or "", room),
+                len(embed.fields) - 1,
+                name=last.name,
+                value=truncate(last.value or "", room),
                 inline=bool(last.inline),
             )
         else:

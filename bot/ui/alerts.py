@@ -49,30 +49,40 @@ def find_post(index: SearchIndex, key: str) -> Post | None:
 
 def alert_view(post_id: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    view.add_item(RenderedOnly(
-        style=discord.ButtonStyle.primary,
-        emoji="❓",
-        label="Ask about this post",
-        custom_id=ASK_POST_PREFIX + post_button_key(post_id),
-    ))
+    view.add_item(
+        RenderedOnly(
+            style=discord.ButtonStyle.primary,
+            emoji="❓",
+            label="Ask about this post",
+            custom_id=ASK_POST_PREFIX + post_button_key(post_id),
+        )
+    )
     return view
 
 
-class AskAboutPostButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                         template=re.escape(ASK_POST_PREFIX) + r"(?P<key>.+)"):
+class AskAboutPostButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.escape(ASK_POST_PREFIX) + r"(?P<key>.+)",
+):
     """Opens a form for a question that is answered from this one post."""
 
     def __init__(self, key: str) -> None:
-        super().__init__(discord.ui.Button(
-            style=discord.ButtonStyle.primary, label="Ask about this post",
-            custom_id=ASK_POST_PREFIX + key,
-        ))
+        super().__init__(
+            discord.ui.Button(
+                style=discord.ButtonStyle.primary,
+                label="Ask about this post",
+                custom_id=ASK_POST_PREFIX + key,
+            )
+        )
         self.key = key
 
     @classmethod
     async def from_custom_id(  # type: ignore[override]
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+        /,
     ) -> AskAboutPostButton:
         return cls(match["key"])
 
@@ -82,7 +92,8 @@ class AskAboutPostButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         if post is None:
             await interaction.response.send_message(
                 "That post is no longer in the index, so I can't answer questions about it.",
-                ephemeral=True, allowed_mentions=NO_MENTIONS,
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
             )
             return
         await interaction.response.send_modal(AskAboutPostModal(post))
@@ -90,7 +101,9 @@ class AskAboutPostButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
 class AskAboutPostModal(discord.ui.Modal):
     question: discord.ui.TextInput[Any] = discord.ui.TextInput(
-        label="Your question", style=discord.TextStyle.paragraph, max_length=QUESTION_MAX,
+        label="Your question",
+        style=discord.TextStyle.paragraph,
+        max_length=QUESTION_MAX,
         custom_id="question",
     )
 
@@ -110,13 +123,15 @@ class AskAboutPostModal(discord.ui.Modal):
                 message_content(
                     f"You're asking quickly — try again in {max(1, math.ceil(limited[1]))} s."
                 ),
-                ephemeral=True, allowed_mentions=NO_MENTIONS,
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
             )
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         question = " ".join(self.question.value.split())
-        found = await bot.search(question, settings.answer_max_results,
-                                 SearchFilters(post_id=self.post.id))
+        found = await bot.search(
+            question, settings.answer_max_results, SearchFilters(post_id=self.post.id)
+        )
         embed, view = answer_view(
             found,
             asker_id=interaction.user.id,
@@ -131,7 +146,10 @@ class AskAboutPostModal(discord.ui.Modal):
 
     # discord.ui.Modal.on_error's own signature (no item); mypy compares it with BaseView's.
     async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction[Any], error: Exception, /,
+        self,
+        interaction: discord.Interaction[Any],
+        error: Exception,
+        /,
     ) -> None:
         from bot.exts.errors import reply_ephemeral  # the one wording of "something went wrong"
 

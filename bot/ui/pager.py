@@ -27,14 +27,16 @@ class Pager(discord.ui.View):
     async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
         self.page = max(0, min(self.page + step, len(self.pages) - 1))
         self._enable()
-        await interaction.response.edit_message(embed=self.pages[self.page], view=self,
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.edit_message(
+            embed=self.pages[self.page], view=self, allowed_mentions=NO_MENTIONS
+        )
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
     async def back(self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]) -> None:
         await self._turn(interaction, -1)
 
     @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.primary)
-    async def forward(self, interaction: discord.Interaction[Any],
-                      _: discord.ui.Button[Any]) -> None:
+    async def forward(
+        self, interaction: discord.Interaction[Any], _: discord.ui.Button[Any]
+    ) -> None:
         await self._turn(interaction, 1)

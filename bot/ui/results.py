@@ -32,8 +32,10 @@ UNKNOWN_MESSAGE = 10008
 Editor = Callable[..., Awaitable[Any]]
 
 
-class DeleteAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                         template=r"briefbot:delete:(?P<asker>[0-9]{1,20})"):
+class DeleteAnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"briefbot:delete:(?P<asker>[0-9]{1,20})",
+):
     """🗑 under a public answer: the asker (or someone who may manage messages) removes it."""
 
     def __init__(self, asker_id: int) -> None:
@@ -49,8 +51,11 @@ class DeleteAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
     @classmethod
     async def from_custom_id(  # type: ignore[override]
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+        /,
     ) -> DeleteAnswerButton:
         return cls(int(match["asker"]))
 
@@ -70,14 +75,17 @@ class DeleteAnswerButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         await interaction.response.defer()
         with contextlib.suppress(discord.NotFound):  # someone removed it first
             await interaction.delete_original_response()
-        log.info("answer %s removed by %s", getattr(interaction.message, "id", "?"),
-                 interaction.user.id)
+        log.info(
+            "answer %s removed by %s", getattr(interaction.message, "id", "?"), interaction.user.id
+        )
 
 
 def delete_button(asker_id: int) -> discord.ui.Button[Any]:
     template = DeleteAnswerButton(asker_id).item
     return RenderedOnly(
-        style=template.style, emoji=template.emoji, label=template.label,
+        style=template.style,
+        emoji=template.emoji,
+        label=template.label,
         custom_id=template.custom_id,
     )
 
@@ -90,7 +98,7 @@ def delete_only_view(asker_id: int) -> discord.ui.View:
 
 
 class ResultsView(discord.ui.View):
-    """"More results" paging under an answer. Only the asker may page; it disables on timeout.
+    """ "More results" paging under an answer. Only the asker may page; it disables on timeout.
 
     Like discord.py's examples, the view keeps the message it is on (:meth:`track`), and also the
     newest interaction that may edit it: every press restarts the timeout, so by then the token
@@ -126,7 +134,9 @@ class ResultsView(discord.ui.View):
 
     def embed(self) -> discord.Embed:
         return answer_embed(
-            self.answer, Page(self.page, self.page_size), site_name=self.site_name,
+            self.answer,
+            Page(self.page, self.page_size),
+            site_name=self.site_name,
             note=self.note if self.page == 0 else "",
         )
 
@@ -178,8 +188,11 @@ class ResultsView(discord.ui.View):
         message = self.message
         channel = message.channel if message is not None else None
         # (A bot is never in a group DM, the one channel without partial messages.)
-        if (message is not None and not message.flags.ephemeral
-                and not isinstance(channel, discord.GroupChannel | None)):
+        if (
+            message is not None
+            and not message.flags.ephemeral
+            and not isinstance(channel, discord.GroupChannel | None)
+        ):
             # Through the channel: a plain message, never the token an InteractionMessage uses.
             yield channel.get_partial_message(message.id).edit
 
@@ -195,8 +208,9 @@ class ResultsView(discord.ui.View):
                     return  # deleted (by the asker): nothing left to disable
                 # An expired token, or no access to the channel: try the next way.
                 log.debug("could not disable the buttons of an answer this way: %s", exc)
-        log.info("could not disable the buttons of answer %s",
-                 self.message.id if self.message else "?")
+        log.info(
+            "could not disable the buttons of answer %s", self.message.id if self.message else "?"
+        )
 
 
 def answer_view(
@@ -212,8 +226,13 @@ def answer_view(
     """The first page of an answer and the buttons that go under it (None when there are none)."""
     if not answer.declined and page_count(answer, page_size) > 1:
         view = ResultsView(
-            answer, asker_id=asker_id, page_size=page_size, timeout=timeout,
-            deletable=deletable, site_name=site_name, note=note,
+            answer,
+            asker_id=asker_id,
+            page_size=page_size,
+            timeout=timeout,
+            deletable=deletable,
+            site_name=site_name,
+            note=note,
         )
         return view.embed(), view
     embed = answer_embed(answer, Page(0, page_size), site_name=site_name, note=note)

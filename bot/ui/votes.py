@@ -28,13 +28,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 VOTE_PREFIX = "briefbot:vote:"
-THANKS_OTHERS = ("Thanks for the feedback! Only the vote of the person who asked is counted; "
-                 "ask your own question with `/ask` to vote on its answer.")
+THANKS_OTHERS = (
+    "Thanks for the feedback! Only the vote of the person who asked is counted; "
+    "ask your own question with `/ask` to vote on its answer."
+)
 
 
-class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
-                 template=r"briefbot:vote:(?P<answer>[0-9]{1,19}):(?P<asker>[0-9]{1,20})"
-                          r":(?P<vote>up|down)"):
+class VoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"briefbot:vote:(?P<answer>[0-9]{1,19}):(?P<asker>[0-9]{1,20})"
+    r":(?P<vote>up|down)",
+):
     """👍 / 👎 under a public answer: the asker's vote is recorded (one per answer, changeable);
     anyone else is thanked privately and not counted."""
 
@@ -53,15 +57,19 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
     @classmethod
     async def from_custom_id(  # type: ignore[override]
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Button[Any],
-        match: re.Match[str], /,
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Button[Any],
+        match: re.Match[str],
+        /,
     ) -> VoteButton:
         return cls(int(match["answer"]), int(match["asker"]), match["vote"] == "up")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.asker_id:
-            await interaction.response.send_message(THANKS_OTHERS, ephemeral=True,
-                                                    allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(
+                THANKS_OTHERS, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
             return
         # Writing may wait for a reindex's transaction: answer the click first.
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -80,13 +88,23 @@ def vote_buttons(answer_id: int, asker_id: int) -> list[discord.ui.Button[Any]]:
     buttons: list[discord.ui.Button[Any]] = []
     for helpful in (True, False):
         template = VoteButton(answer_id, asker_id, helpful).item
-        buttons.append(RenderedOnly(style=template.style, emoji=template.emoji,
-                                    label=template.label, custom_id=template.custom_id))
+        buttons.append(
+            RenderedOnly(
+                style=template.style,
+                emoji=template.emoji,
+                label=template.label,
+                custom_id=template.custom_id,
+            )
+        )
     return buttons
 
 
 def record_answer(
-    bot: Briefbot, answer: Answer, *, guild_id: int | None, asker_id: int,
+    bot: Briefbot,
+    answer: Answer,
+    *,
+    guild_id: int | None,
+    asker_id: int,
     view: discord.ui.View | None,
 ) -> discord.ui.View | None:
     """Log a *public* question (never call it for a private one) and add the vote buttons.

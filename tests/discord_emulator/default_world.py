@@ -68,18 +68,31 @@ class DefaultWorld(World):
 
         self.guild = self.add_guild("Brief Test Guild", owner=self.owner, id=ids.GUILD)
         self.everyone_role = self.guild.everyone_role
-        self.subscribers_role = self.add_role(self.guild, "Subscribers", id=ids.SUBSCRIBERS_ROLE,
-                                              mentionable=True)
-        self.moderator_role = self.add_role(self.guild, "Moderator", id=ids.MODERATOR_ROLE,
-                                            permissions=MODERATOR_PERMISSIONS, hoist=True)
-        self.bot_role = self.add_role(self.guild, bot_name, id=ids.BOT_ROLE,
-                                      permissions=BOT_PERMISSIONS, managed=True,
-                                      tags={"bot_id": str(bot.id)})
-        self.general = self.add_text_channel(self.guild, "general", id=ids.GENERAL,
-                                             topic="General chat")
+        self.subscribers_role = self.add_role(
+            self.guild, "Subscribers", id=ids.SUBSCRIBERS_ROLE, mentionable=True
+        )
+        self.moderator_role = self.add_role(
+            self.guild,
+            "Moderator",
+            id=ids.MODERATOR_ROLE,
+            permissions=MODERATOR_PERMISSIONS,
+            hoist=True,
+        )
+        self.bot_role = self.add_role(
+            self.guild,
+            bot_name,
+            id=ids.BOT_ROLE,
+            permissions=BOT_PERMISSIONS,
+            managed=True,
+            tags={"bot_id": str(bot.id)},
+        )
+        self.general = self.add_text_channel(
+            self.guild, "general", id=ids.GENERAL, topic="General chat"
+        )
         self.news = self.add_text_channel(self.guild, "news", id=ids.NEWS, topic="Site news")
-        self.alerts = self.add_text_channel(self.guild, "alerts", id=ids.ALERTS,
-                                            topic="New-post alerts")
+        self.alerts = self.add_text_channel(
+            self.guild, "alerts", id=ids.ALERTS, topic="New-post alerts"
+        )
         self.add_member(self.guild, self.moderator, roles=[self.moderator_role])
         self.add_member(self.guild, self.alice, roles=[self.subscribers_role])
         self.add_member(self.guild, self.bob)

@@ -81,8 +81,11 @@ class GatewaySession:
 
     @staticmethod
     def new(identify: dict[str, Any]) -> GatewaySession:
-        return GatewaySession(session_id=secrets.token_hex(16), identify=identify,
-                              intents=int(identify.get("intents") or 0))
+        return GatewaySession(
+            session_id=secrets.token_hex(16),
+            identify=identify,
+            intents=int(identify.get("intents") or 0),
+        )
 
     def next_dispatch(self, event: str, data: Any) -> dict:
         self.seq += 1

@@ -54,10 +54,12 @@ class LifecycleMixin:
         _clients: list[tuple[Any, asyncio.Task[Any]]]
         _notifier: Notifier
 
-        async def dispatch(self, event: str, data: dict[str, Any], *,
-                           respect_intents: bool = False) -> int | None: ...
-        async def wait_until(self, predicate: Callable[[], Any], *, timeout: float = 5.0,
-                             what: str = "condition") -> Any: ...
+        async def dispatch(
+            self, event: str, data: dict[str, Any], *, respect_intents: bool = False
+        ) -> int | None: ...
+        async def wait_until(
+            self, predicate: Callable[[], Any], *, timeout: float = 5.0, what: str = "condition"
+        ) -> Any: ...
         def _default_user(self) -> User: ...
         def _resolve_channel(self, channel: Channel | int | None) -> Channel: ...
         def _resolve_message(self, message: MessageRecord | int) -> MessageRecord: ...
@@ -98,8 +100,7 @@ class LifecycleMixin:
             raise ApiError(404, 10062, "Unknown interaction")
 
     # -------------------------------------------------------------- enforce_nonce
-    def _nonce_duplicate(self, channel: Channel, author: User,
-                         body: dict) -> MessageRecord | None:
+    def _nonce_duplicate(self, channel: Channel, author: User, body: dict) -> MessageRecord | None:
         nonce = body.get("nonce")
         if nonce is None or not body.get("enforce_nonce"):
             return None
@@ -117,27 +118,32 @@ class LifecycleMixin:
     # ----------------------------------------------------------- users' actions
     async def _user_update(self, record: MessageRecord) -> None:
         if self.session is not None and not record.ephemeral:
-            await self.dispatch("MESSAGE_UPDATE", self._gateway_user_message(record),
-                                respect_intents=True)
+            await self.dispatch(
+                "MESSAGE_UPDATE", self._gateway_user_message(record), respect_intents=True
+            )
         self._notifier.notify()
 
-    async def pin_message(self, message: MessageRecord | int, *,
-                          pinned: bool = True) -> MessageRecord:
+    async def pin_message(
+        self, message: MessageRecord | int, *, pinned: bool = True
+    ) -> MessageRecord:
         """Someone (un)pins a message: MESSAGE_UPDATE with ``pinned`` and CHANNEL_PINS_UPDATE."""
         record = self._resolve_message(message)
         record.data["pinned"] = pinned
         await self._user_update(record)
         if self.session is not None:
-            data: dict[str, Any] = {"channel_id": str(record.channel_id),
-                                    "last_pin_timestamp": iso_now() if pinned else None}
+            data: dict[str, Any] = {
+                "channel_id": str(record.channel_id),
+                "last_pin_timestamp": iso_now() if pinned else None,
+            }
             guild = self.world.guild_of(record.channel_id)
             if guild is not None:
                 data["guild_id"] = str(guild.id)
             await self.dispatch("CHANNEL_PINS_UPDATE", data, respect_intents=True)
         return record
 
-    async def suppress_embeds(self, message: MessageRecord | int, *,
-                              suppress: bool = True) -> MessageRecord:
+    async def suppress_embeds(
+        self, message: MessageRecord | int, *, suppress: bool = True
+    ) -> MessageRecord:
         """Someone hides a message's link previews/embeds (the ✕ on an embed)."""
         record = self._resolve_message(message)
         flags = int(record.data.get("flags") or 0)
@@ -151,16 +157,18 @@ class LifecycleMixin:
         await self._user_update(record)
         return record
 
-    async def create_thread(self, parent: Channel | int, name: str, *,
-                            owner: User | None = None) -> Channel:
+    async def create_thread(
+        self, parent: Channel | int, name: str, *, owner: User | None = None
+    ) -> Channel:
         """A member starts a public thread in ``parent``: THREAD_CREATE (the bot is told about
         every thread it can see, as Discord does with the GUILDS intent)."""
         parent = self._resolve_channel(parent)
         guild = self.world.guild_of(parent.id)
         if guild is None:
             raise ValueError("threads live in guild channels")
-        thread = self.world.add_text_channel(guild, name, type=ChannelType.PUBLIC_THREAD,
-                                             parent_id=parent.id)
+        thread = self.world.add_text_channel(
+            guild, name, type=ChannelType.PUBLIC_THREAD, parent_id=parent.id
+        )
         if self.session is not None:
             data = thread_payload(thread, owner_id=(owner or self._default_user()).id)
             data["newly_created"] = True
@@ -184,15 +192,16 @@ class LifecycleMixin:
             reasons = "; ".join(f"{type(c).__name__}: {exc!r}" for c, exc in dead)
             raise AssertionError(f"the client task is no longer running: {reasons}")
 
-    async def wait_for_dispatch(self, event: str, *, after: int = 0,
-                                timeout: float = 5.0) -> dict:
+    async def wait_for_dispatch(self, event: str, *, after: int = 0, timeout: float = 5.0) -> dict:
         """The first dispatch of ``event`` with a sequence number above ``after``."""
+
         def find() -> dict | None:
             session = self.session
             for seq, payload in session.events if session else []:
                 if seq > after and payload["t"] == event:
                     return payload
             return None
+
         return await self.wait_until(find, timeout=timeout, what=event)
 
 
@@ -201,4 +210,3 @@ def thread_permission(needed: int) -> int:
     if needed & Permission.SEND_MESSAGES:
         needed = (needed & ~Permission.SEND_MESSAGES) | Permission.SEND_MESSAGES_IN_THREADS
     return needed
-

@@ -80,8 +80,12 @@ def channel_payload(channel: Channel, *, world: World | None = None) -> dict[str
         "name": channel.name,
         "position": channel.position,
         "permission_overwrites": [
-            {"id": str(o["id"]), "type": o.get("type", 0), "allow": str(o.get("allow", 0)),
-             "deny": str(o.get("deny", 0))}
+            {
+                "id": str(o["id"]),
+                "type": o.get("type", 0),
+                "allow": str(o.get("allow", 0)),
+                "deny": str(o.get("deny", 0)),
+            }
             for o in channel.permission_overwrites
         ],
         "parent_id": str(channel.parent_id) if channel.parent_id else None,
@@ -106,14 +110,19 @@ def thread_payload(thread: Channel, *, owner_id: int) -> dict[str, Any]:
         message_count=0,
         member_count=1,
         rate_limit_per_user=0,
-        thread_metadata={"archived": False, "auto_archive_duration": 1440,
-                         "archive_timestamp": iso_now(), "locked": False},
+        thread_metadata={
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": iso_now(),
+            "locked": False,
+        },
     )
     return data
 
 
-def member_payload(member: Member, *, with_user: bool = True,
-                   permissions: int | None = None) -> dict[str, Any]:
+def member_payload(
+    member: Member, *, with_user: bool = True, permissions: int | None = None
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "roles": [str(r) for r in member.roles],
         "nick": member.nick,
@@ -189,11 +198,17 @@ def guild_create_payload(guild: Guild, *, world: World, intents: int) -> dict[st
         member_count=len(guild.members),
         voice_states=[],
         members=[member_payload(m) for m in members],
-        channels=[channel_payload(c) for c in guild.channels.values()
-                  if c.type != ChannelType.PUBLIC_THREAD],
+        channels=[
+            channel_payload(c)
+            for c in guild.channels.values()
+            if c.type != ChannelType.PUBLIC_THREAD
+        ],
         # The threads the bot can see; owner unknown here, as for threads Discord lists.
-        threads=[thread_payload(c, owner_id=guild.owner_id) for c in guild.channels.values()
-                 if c.type == ChannelType.PUBLIC_THREAD],
+        threads=[
+            thread_payload(c, owner_id=guild.owner_id)
+            for c in guild.channels.values()
+            if c.type == ChannelType.PUBLIC_THREAD
+        ],
         presences=[],
         stage_instances=[],
         guild_scheduled_events=[],
@@ -233,8 +248,11 @@ def application_payload(world: World) -> dict[str, Any]:
 def emoji_payload(emoji: str | dict) -> dict[str, Any]:
     """'👍' -> unicode emoji; 'name:123' or {'id','name'} -> custom emoji."""
     if isinstance(emoji, dict):
-        return {"id": emoji.get("id"), "name": emoji.get("name"),
-                "animated": emoji.get("animated", False)}
+        return {
+            "id": emoji.get("id"),
+            "name": emoji.get("name"),
+            "animated": emoji.get("animated", False),
+        }
     if ":" in emoji:
         name, _, eid = emoji.rpartition(":")
         animated = name.startswith("a:")

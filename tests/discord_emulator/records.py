@@ -36,8 +36,14 @@ class Notifier:
             self._event.set()
             self._event = None
 
-    async def wait_for(self, predicate: Callable[[], Any], *, timeout: float, what: str,
-                       diagnostics: Callable[[], str] | None = None) -> Any:
+    async def wait_for(
+        self,
+        predicate: Callable[[], Any],
+        *,
+        timeout: float,
+        what: str,
+        diagnostics: Callable[[], str] | None = None,
+    ) -> Any:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -122,8 +128,11 @@ class Fault:
         return self.times - len(self.hits)
 
     def matches(self, method: str, path: str) -> bool:
-        return (self.remaining > 0 and self.method in ("*", method)
-                and self.pattern.fullmatch(path) is not None)
+        return (
+            self.remaining > 0
+            and self.method in ("*", method)
+            and self.pattern.fullmatch(path) is not None
+        )
 
 
 @dataclass
@@ -235,15 +244,22 @@ class MessageRecord:
         flags = " ephemeral" if self.ephemeral else ""
         flags += " loading" if self.loading else ""
         flags += " deleted" if self.deleted else ""
-        return (f"<MessageRecord {self.source} id={self.data.get('id')} "
-                f"channel={self.data.get('channel_id')}{flags} content={self.content[:40]!r}>")
+        return (
+            f"<MessageRecord {self.source} id={self.data.get('id')} "
+            f"channel={self.data.get('channel_id')}{flags} content={self.content[:40]!r}>"
+        )
 
 
 class InteractionHandle:
     """Tracks one interaction the emulator dispatched: its callback, follow-ups, edits."""
 
-    def __init__(self, emulator: DiscordEmulator[Any], payload: dict, user: User,
-                 target_message: MessageRecord | None = None) -> None:
+    def __init__(
+        self,
+        emulator: DiscordEmulator[Any],
+        payload: dict,
+        user: User,
+        target_message: MessageRecord | None = None,
+    ) -> None:
         self.emulator = emulator
         self.payload = payload
         self.id = int(payload["id"])
@@ -319,8 +335,11 @@ class InteractionHandle:
     # -- waiting --------------------------------------------------------------------
     def _wait(self, predicate: Callable[[], Any], timeout: float, what: str):
         return self.emulator._notifier.wait_for(
-            predicate, timeout=timeout, what=f"{what} (interaction {self.id})",
-            diagnostics=self.emulator.describe_recent)
+            predicate,
+            timeout=timeout,
+            what=f"{what} (interaction {self.id})",
+            diagnostics=self.emulator.describe_recent,
+        )
 
     async def wait_for_response(self, timeout: float = 5.0) -> dict:
         """The interaction callback body ({"type": 4|5|6|7|8|9, "data": ...})."""
@@ -334,13 +353,20 @@ class InteractionHandle:
     async def wait_for_followup(self, index: int = 0, timeout: float = 5.0) -> MessageRecord:
         return await self._wait(
             lambda: self.followups[index] if len(self.followups) > index else None,
-            timeout, f"follow-up #{index}")
+            timeout,
+            f"follow-up #{index}",
+        )
 
     async def wait_for_edit(self, count: int = 1, timeout: float = 5.0) -> dict:
         """The ``count``-th edit (PATCH) body of this interaction's messages."""
-        return await self._wait(lambda: self.edits[count - 1] if len(self.edits) >= count else None,
-                                timeout, f"edit #{count}")
+        return await self._wait(
+            lambda: self.edits[count - 1] if len(self.edits) >= count else None,
+            timeout,
+            f"edit #{count}",
+        )
 
     def __repr__(self) -> str:
-        return (f"<InteractionHandle id={self.id} type={self.type} "
-                f"response_type={self.response_type} followups={len(self.followups)}>")
+        return (
+            f"<InteractionHandle id={self.id} type={self.type} "
+            f"response_type={self.response_type} followups={len(self.followups)}>"
+        )

@@ -164,13 +164,24 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
     the ``emulator`` pytest fixture (``fixtures.py``)."""
 
     @overload
-    def __init__(self: DiscordEmulator[DefaultWorld], world: None = None, *,
-                 heartbeat_interval: float = 1.0, host: str = "127.0.0.1") -> None: ...
+    def __init__(
+        self: DiscordEmulator[DefaultWorld],
+        world: None = None,
+        *,
+        heartbeat_interval: float = 1.0,
+        host: str = "127.0.0.1",
+    ) -> None: ...
     @overload
-    def __init__(self, world: WorldT, *, heartbeat_interval: float = 1.0,
-                 host: str = "127.0.0.1") -> None: ...
-    def __init__(self, world: WorldT | None = None, *, heartbeat_interval: float = 1.0,
-                 host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, world: WorldT, *, heartbeat_interval: float = 1.0, host: str = "127.0.0.1"
+    ) -> None: ...
+    def __init__(
+        self,
+        world: WorldT | None = None,
+        *,
+        heartbeat_interval: float = 1.0,
+        host: str = "127.0.0.1",
+    ) -> None:
         # Without a world the overloads make WorldT the DefaultWorld built here.
         self.world: WorldT = world if world is not None else cast(WorldT, DefaultWorld())
         self.host = host
@@ -270,8 +281,9 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         app.router.add_route("*", r"/api/v{version:\d+}/{tail:.*}", self._rest)
         app.router.add_get("/attachments/{channel}/{aid}/{filename}", self._cdn)
         app.router.add_get("/", self._ws_handler)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=2.0)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=2.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
@@ -336,9 +348,15 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         if self._configure_depth == 0:
             self._exit_stack.enter_context(self.configure_discord())
 
-    async def start_client(self, client: Any, token: str | None = None, *,
-                           timeout: float = 10.0, guild_ready_timeout: float | None = 0.2,
-                           reconnect: bool = True) -> Any:
+    async def start_client(
+        self,
+        client: Any,
+        token: str | None = None,
+        *,
+        timeout: float = 10.0,
+        guild_ready_timeout: float | None = 0.2,
+        reconnect: bool = True,
+    ) -> Any:
         """Run ``client.start(token)`` in the background and wait until it is READY (all
         guilds received). Errors from login (e.g. ``discord.LoginFailure``) are raised
         here. The client is closed by ``stop_client`` / emulator teardown.
@@ -351,7 +369,8 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             client._connection.guild_ready_timeout = guild_ready_timeout
         task = asyncio.get_running_loop().create_task(
             client.start(self.token if token is None else token, reconnect=reconnect),
-            name=f"discord-client-{id(client):x}")
+            name=f"discord-client-{id(client):x}",
+        )
         self._clients.append((client, task))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -365,7 +384,8 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             if loop.time() > deadline:
                 await self.stop_client(client)
                 raise EmulatorTimeout(
-                    f"client not ready after {timeout}s\n{self.describe_recent()}")
+                    f"client not ready after {timeout}s\n{self.describe_recent()}"
+                )
             await asyncio.sleep(0.01)
         return client
 
@@ -390,8 +410,11 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
                 task.exception()  # mark retrieved
 
     # ================================================================ recordings
-    def calls_to(self, method: str | None = None, path: str | re.Pattern | None = None,
-                 ) -> list[Call]:
+    def calls_to(
+        self,
+        method: str | None = None,
+        path: str | re.Pattern | None = None,
+    ) -> list[Call]:
         """Recorded calls, filtered by method and a path regex (``re.fullmatch`` against
         the path relative to /api/v10, e.g. ``r"/channels/\\d+/messages"``)."""
         return [c for c in self.calls if c.matches(method, path)]
@@ -400,9 +423,16 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         """Current call index: pass as ``after=`` to only consider later calls."""
         return len(self.calls)
 
-    async def wait_for_call(self, method: str | None, path: str | re.Pattern | None = None, *,
-                            timeout: float = 5.0, predicate: Callable[[Call], bool] | None = None,
-                            after: int | Call | None = None, status: int | None = None) -> Call:
+    async def wait_for_call(
+        self,
+        method: str | None,
+        path: str | re.Pattern | None = None,
+        *,
+        timeout: float = 5.0,
+        predicate: Callable[[Call], bool] | None = None,
+        after: int | Call | None = None,
+        status: int | None = None,
+    ) -> Call:
         """First call (at index >= ``after``) matching method/path/predicate/status that
         has been answered."""
         start = after.index + 1 if isinstance(after, Call) else (after or 0)
@@ -417,47 +447,71 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
                     return c
             return None
 
-        return await self._notifier.wait_for(find, timeout=timeout,
-                                             what=f"{method} {path}",
-                                             diagnostics=self.describe_recent)
+        return await self._notifier.wait_for(
+            find, timeout=timeout, what=f"{method} {path}", diagnostics=self.describe_recent
+        )
 
-    async def wait_until(self, predicate: Callable[[], Any], *, timeout: float = 5.0,
-                         what: str = "condition") -> Any:
+    async def wait_until(
+        self, predicate: Callable[[], Any], *, timeout: float = 5.0, what: str = "condition"
+    ) -> Any:
         """Generic wait: re-evaluated after every REST call / gateway message."""
-        return await self._notifier.wait_for(predicate, timeout=timeout, what=what,
-                                             diagnostics=self.describe_recent)
+        return await self._notifier.wait_for(
+            predicate, timeout=timeout, what=what, diagnostics=self.describe_recent
+        )
 
     def describe_recent(self, n: int = 15) -> str:
         lines = [f"last {min(n, len(self.calls))} of {len(self.calls)} REST calls:"]
         for c in self.calls[-n:]:
             body = json.dumps(c.json)[:160] if c.json is not None else ""
-            lines.append(f"  #{c.index} {c.method} {c.path} -> {c.status}"
-                         f"{' (injected)' if c.injected else ''} {body}")
+            lines.append(
+                f"  #{c.index} {c.method} {c.path} -> {c.status}"
+                f"{' (injected)' if c.injected else ''} {body}"
+            )
         if self.unknown_routes:
-            lines.append("unknown routes: " + ", ".join(
-                f"{c.method} {c.path}" for c in self.unknown_routes[-5:]))
+            lines.append(
+                "unknown routes: "
+                + ", ".join(f"{c.method} {c.path}" for c in self.unknown_routes[-5:])
+            )
         return "\n".join(lines)
 
-    def messages_in(self, channel_id: int | Channel, *, include_deleted: bool = False,
-                    include_ephemeral: bool = True) -> list[MessageRecord]:
+    def messages_in(
+        self,
+        channel_id: int | Channel,
+        *,
+        include_deleted: bool = False,
+        include_ephemeral: bool = True,
+    ) -> list[MessageRecord]:
         """Messages in a channel, oldest first (bot, interaction and user messages)."""
         cid = _id_of(channel_id)
-        return [m for m in self.message_log if m.channel_id == cid
-                and (include_deleted or not m.deleted)
-                and (include_ephemeral or not m.ephemeral)]
+        return [
+            m
+            for m in self.message_log
+            if m.channel_id == cid
+            and (include_deleted or not m.deleted)
+            and (include_ephemeral or not m.ephemeral)
+        ]
 
     def bot_messages(self, channel_id: int | Channel | None = None) -> list[MessageRecord]:
-        return [m for m in self.message_log if m.author_id == self.bot.id and not m.deleted
-                and (channel_id is None or m.channel_id == _id_of(channel_id))]
+        return [
+            m
+            for m in self.message_log
+            if m.author_id == self.bot.id
+            and not m.deleted
+            and (channel_id is None or m.channel_id == _id_of(channel_id))
+        ]
 
     def get_message(self, message_id: int) -> MessageRecord | None:
         return self.messages.get(int(message_id))
 
-    async def wait_for_message(self, channel_id: int | Channel | None = None, *,
-                               author_id: int | User | None = None,
-                               predicate: Callable[[MessageRecord], bool] | None = None,
-                               after: MessageRecord | int | None = None,
-                               timeout: float = 5.0) -> MessageRecord:
+    async def wait_for_message(
+        self,
+        channel_id: int | Channel | None = None,
+        *,
+        author_id: int | User | None = None,
+        predicate: Callable[[MessageRecord], bool] | None = None,
+        after: MessageRecord | int | None = None,
+        timeout: float = 5.0,
+    ) -> MessageRecord:
         """First non-deleted, non-loading message (default: authored by the bot) created
         after ``after`` (a MessageRecord or an index into ``message_log``)."""
         author = self.bot.id if author_id is None else _id_of(author_id)
@@ -476,24 +530,29 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
                     return m
             return None
 
-        return await self._notifier.wait_for(find, timeout=timeout, what="a message",
-                                             diagnostics=self.describe_recent)
+        return await self._notifier.wait_for(
+            find, timeout=timeout, what="a message", diagnostics=self.describe_recent
+        )
 
     async def wait_for_reply(self, to: MessageRecord, *, timeout: float = 5.0) -> MessageRecord:
         """A bot message replying (message_reference) to ``to``."""
         return await self.wait_for_message(
-            to.channel_id, after=to, timeout=timeout,
-            predicate=lambda m: (m.data.get("message_reference") or {}).get("message_id")
-            == str(to.id))
+            to.channel_id,
+            after=to,
+            timeout=timeout,
+            predicate=lambda m: (
+                (m.data.get("message_reference") or {}).get("message_id") == str(to.id)
+            ),
+        )
 
-    async def wait_for_heartbeats(self, count: int, *, timeout: float = 10.0,
-                                  acked: bool = True) -> list[Heartbeat]:
+    async def wait_for_heartbeats(
+        self, count: int, *, timeout: float = 10.0, acked: bool = True
+    ) -> list[Heartbeat]:
         def find():
             beats = [h for h in self.heartbeats if h.acked or not acked]
             return beats if len(beats) >= count else None
 
-        return await self._notifier.wait_for(find, timeout=timeout,
-                                             what=f"{count} heartbeats")
+        return await self._notifier.wait_for(find, timeout=timeout, what=f"{count} heartbeats")
 
     def heartbeat_gaps(self) -> list[float]:
         """Seconds between consecutive heartbeats received (all connections)."""
@@ -501,11 +560,22 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         return [b - a for a, b in itertools.pairwise(times)]
 
     # ============================================================ fault injection
-    def fail_next(self, method: str, path: str | re.Pattern, status: int = 500, *,
-                  times: int = 1, retry_after: float | None = None, is_global: bool = False,
-                  code: int | None = None, message: str | None = None, body: Any = None,
-                  headers: dict[str, str] | None = None, delay: float = 0.0,
-                  after_applying: bool = False) -> Fault:
+    def fail_next(
+        self,
+        method: str,
+        path: str | re.Pattern,
+        status: int = 500,
+        *,
+        times: int = 1,
+        retry_after: float | None = None,
+        is_global: bool = False,
+        code: int | None = None,
+        message: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+        after_applying: bool = False,
+    ) -> Fault:
         """Answer the next ``times`` requests matching ``method`` ("*" = any) and ``path``
         (regex, fullmatch on the path after /api/v10) with ``status``.
 
@@ -520,8 +590,11 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         if status == 429:
             ra = 0.2 if retry_after is None else float(retry_after)
             if body is None:
-                body = {"message": message or "You are being rate limited.",
-                        "retry_after": ra, "global": is_global}
+                body = {
+                    "message": message or "You are being rate limited.",
+                    "retry_after": ra,
+                    "global": is_global,
+                }
                 if code is not None:
                     body["code"] = code
             hdrs = {
@@ -536,11 +609,21 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             hdrs["__reset_after__"] = str(ra)
         elif body is None:
             default_msg, default_code = _DEFAULT_ERRORS.get(status, (f"{status}: Error", 0))
-            body = {"message": message or default_msg,
-                    "code": default_code if code is None else code}
+            body = {
+                "message": message or default_msg,
+                "code": default_code if code is None else code,
+            }
         pattern = path if isinstance(path, re.Pattern) else re.compile(path)
-        fault = Fault(method=method.upper(), pattern=pattern, status=status, body=body,
-                      headers=hdrs, times=times, delay=delay, after_applying=after_applying)
+        fault = Fault(
+            method=method.upper(),
+            pattern=pattern,
+            status=status,
+            body=body,
+            headers=hdrs,
+            times=times,
+            delay=delay,
+            after_applying=after_applying,
+        )
         self.faults.append(fault)
         return fault
 
@@ -564,41 +647,69 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             ("GET", rf"/applications/{app}/guilds/{snow}/commands", self._get_commands, True),
             ("PUT", rf"/applications/{app}/guilds/{snow}/commands", self._put_commands, True),
             ("POST", rf"/applications/{app}/guilds/{snow}/commands", self._post_command, True),
-            ("GET", rf"/applications/{app}/guilds/{snow}/commands/{snow}", self._get_command,
-             True),
-            ("PATCH", rf"/applications/{app}/guilds/{snow}/commands/{snow}",
-             self._patch_command, True),
-            ("DELETE", rf"/applications/{app}/guilds/{snow}/commands/{snow}",
-             self._delete_command, True),
+            ("GET", rf"/applications/{app}/guilds/{snow}/commands/{snow}", self._get_command, True),
+            (
+                "PATCH",
+                rf"/applications/{app}/guilds/{snow}/commands/{snow}",
+                self._patch_command,
+                True,
+            ),
+            (
+                "DELETE",
+                rf"/applications/{app}/guilds/{snow}/commands/{snow}",
+                self._delete_command,
+                True,
+            ),
             ("POST", rf"/interactions/{snow}/{tok}/callback", self._interaction_callback, False),
             ("GET", rf"/webhooks/{app}/{tok}/messages/@original", self._get_original, False),
             ("PATCH", rf"/webhooks/{app}/{tok}/messages/@original", self._edit_original, False),
-            ("DELETE", rf"/webhooks/{app}/{tok}/messages/@original", self._delete_original,
-             False),
+            ("DELETE", rf"/webhooks/{app}/{tok}/messages/@original", self._delete_original, False),
             ("POST", rf"/webhooks/{app}/{tok}", self._execute_webhook, False),
             ("GET", rf"/webhooks/{app}/{tok}/messages/{snow}", self._get_webhook_message, False),
-            ("PATCH", rf"/webhooks/{app}/{tok}/messages/{snow}", self._edit_webhook_message,
-             False),
-            ("DELETE", rf"/webhooks/{app}/{tok}/messages/{snow}", self._delete_webhook_message,
-             False),
+            ("PATCH", rf"/webhooks/{app}/{tok}/messages/{snow}", self._edit_webhook_message, False),
+            (
+                "DELETE",
+                rf"/webhooks/{app}/{tok}/messages/{snow}",
+                self._delete_webhook_message,
+                False,
+            ),
             ("GET", rf"/channels/{snow}", self._get_channel, True),
             ("GET", rf"/channels/{snow}/messages", self._get_messages, True),
             ("POST", rf"/channels/{snow}/messages", self._post_message, True),
             ("GET", rf"/channels/{snow}/messages/{snow}", self._get_message, True),
             ("PATCH", rf"/channels/{snow}/messages/{snow}", self._patch_message, True),
             ("DELETE", rf"/channels/{snow}/messages/{snow}", self._delete_message, True),
-            ("PUT", rf"/channels/{snow}/messages/{snow}/reactions/{tok}/@me",
-             self._put_reaction, True),
-            ("DELETE", rf"/channels/{snow}/messages/{snow}/reactions/{tok}/@me",
-             self._delete_own_reaction, True),
-            ("DELETE", rf"/channels/{snow}/messages/{snow}/reactions/{tok}/{snow}",
-             self._delete_user_reaction, True),
-            ("DELETE", rf"/channels/{snow}/messages/{snow}/reactions/{tok}",
-             self._clear_emoji_reactions, True),
-            ("DELETE", rf"/channels/{snow}/messages/{snow}/reactions",
-             self._clear_reactions, True),
-            ("GET", rf"/channels/{snow}/messages/{snow}/reactions/{tok}",
-             self._get_reaction_users, True),
+            (
+                "PUT",
+                rf"/channels/{snow}/messages/{snow}/reactions/{tok}/@me",
+                self._put_reaction,
+                True,
+            ),
+            (
+                "DELETE",
+                rf"/channels/{snow}/messages/{snow}/reactions/{tok}/@me",
+                self._delete_own_reaction,
+                True,
+            ),
+            (
+                "DELETE",
+                rf"/channels/{snow}/messages/{snow}/reactions/{tok}/{snow}",
+                self._delete_user_reaction,
+                True,
+            ),
+            (
+                "DELETE",
+                rf"/channels/{snow}/messages/{snow}/reactions/{tok}",
+                self._clear_emoji_reactions,
+                True,
+            ),
+            ("DELETE", rf"/channels/{snow}/messages/{snow}/reactions", self._clear_reactions, True),
+            (
+                "GET",
+                rf"/channels/{snow}/messages/{snow}/reactions/{tok}",
+                self._get_reaction_users,
+                True,
+            ),
             ("POST", rf"/channels/{snow}/typing", self._typing, True),
             ("GET", rf"/guilds/{snow}", self._get_guild, True),
             ("GET", rf"/guilds/{snow}/channels", self._get_guild_channels, True),
@@ -622,9 +733,14 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
                 if part.name == "payload_json":
                     payload = json.loads(data)
                 else:
-                    files.append(UploadedFile(field=part.name or "", filename=part.filename,
-                                              content_type=part.headers.get("Content-Type"),
-                                              data=bytes(data)))
+                    files.append(
+                        UploadedFile(
+                            field=part.name or "",
+                            filename=part.filename,
+                            content_type=part.headers.get("Content-Type"),
+                            data=bytes(data),
+                        )
+                    )
             return payload, files
         raw = await request.read()
         if not raw:
@@ -640,19 +756,27 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         auth = request.headers.get("Authorization")
         body, files = await self._read_body(request)
         loop = asyncio.get_running_loop()
-        call = Call(index=len(self.calls), method=method, path=path, query=dict(request.query),
-                    json=body, files=files,
-                    headers={k: v for k, v in request.headers.items()
-                             if k.lower() != "authorization"},
-                    authorized=auth is not None, timestamp=time.time(), monotonic=loop.time())
+        call = Call(
+            index=len(self.calls),
+            method=method,
+            path=path,
+            query=dict(request.query),
+            json=body,
+            files=files,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
+            authorized=auth is not None,
+            timestamp=time.time(),
+            monotonic=loop.time(),
+        )
         self.calls.append(call)
         try:
             return await self._handle(call, request, auth)
         finally:
             self._notifier.notify()
 
-    async def _handle(self, call: Call, request: web.Request, auth: str | None
-                      ) -> web.StreamResponse:
+    async def _handle(
+        self, call: Call, request: web.Request, auth: str | None
+    ) -> web.StreamResponse:
         drop = next((d for d in self.drops if d.matches(call)), None)
         if drop is not None:
             drop.calls.append(call)
@@ -665,8 +789,9 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             with contextlib.suppress(Exception):
                 await self._handle_route(call, auth)
             call.injected = True
-            return self._respond(call, fault.status, fault.body, dict(fault.headers),
-                                 ratelimit=False)
+            return self._respond(
+                call, fault.status, fault.body, dict(fault.headers), ratelimit=False
+            )
         if fault is not None:
             fault.hits.append(call)
             call.injected = True
@@ -708,16 +833,18 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             await self._hold_response(call)
         return self._respond(call, status, body, bucket=name)
 
-    def drop_connections(self, method: str, path: str | re.Pattern, *, times: int = 1
-                         ) -> DroppedConnections:
+    def drop_connections(
+        self, method: str, path: str | re.Pattern, *, times: int = 1
+    ) -> DroppedConnections:
         """Cut the connection of the next ``times`` matching requests before answering."""
         pattern = path if isinstance(path, re.Pattern) else re.compile(path)
         drop = DroppedConnections(method=method.upper(), pattern=pattern, times=times)
         self.drops.append(drop)
         return drop
 
-    def hold_responses(self, method: str, path: str | re.Pattern, *, times: int = 1
-                       ) -> HeldResponses:
+    def hold_responses(
+        self, method: str, path: str | re.Pattern, *, times: int = 1
+    ) -> HeldResponses:
         """Carry out the next ``times`` matching requests (a message is created, and so on)
         but answer each only after ``.release()``; ``.calls`` lists the held ones."""
         pattern = path if isinstance(path, re.Pattern) else re.compile(path)
@@ -737,17 +864,27 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
     def _bucket(name: str) -> str:
         return hashlib.md5(name.encode()).hexdigest()[:16]
 
-    def _respond(self, call: Call, status: int, body: Any, headers: dict | None = None, *,
-                 ratelimit: bool = True, bucket: str | None = None) -> web.Response:
+    def _respond(
+        self,
+        call: Call,
+        status: int,
+        body: Any,
+        headers: dict | None = None,
+        *,
+        ratelimit: bool = True,
+        bucket: str | None = None,
+    ) -> web.Response:
         hdrs = {"Via": "1.1 google"}
         if ratelimit and status < 400:
-            hdrs.update({
-                "X-RateLimit-Limit": str(self.ratelimit_limit),
-                "X-RateLimit-Remaining": str(self.ratelimit_limit - 1),
-                "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
-                "X-RateLimit-Reset-After": "1.000",
-                "X-RateLimit-Bucket": self._bucket(bucket or call.path),
-            })
+            hdrs.update(
+                {
+                    "X-RateLimit-Limit": str(self.ratelimit_limit),
+                    "X-RateLimit-Remaining": str(self.ratelimit_limit - 1),
+                    "X-RateLimit-Reset": f"{time.time() + 1:.3f}",
+                    "X-RateLimit-Reset-After": "1.000",
+                    "X-RateLimit-Bucket": self._bucket(bucket or call.path),
+                }
+            )
         hdrs.update(headers or {})
         call.status = status
         call.response = body
@@ -805,9 +942,16 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         return 200, {"url": self.gateway_url.rstrip("/")}
 
     async def _get_gateway_bot(self, call: Call):
-        return 200, {"url": self.gateway_url.rstrip("/"), "shards": 1,
-                     "session_start_limit": {"total": 1000, "remaining": 999,
-                                             "reset_after": 14_400_000, "max_concurrency": 1}}
+        return 200, {
+            "url": self.gateway_url.rstrip("/"),
+            "shards": 1,
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 14_400_000,
+                "max_concurrency": 1,
+            },
+        }
 
     async def _get_me(self, call: Call):
         return 200, client_user_payload(self.bot)
@@ -821,8 +965,15 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
     async def _create_dm(self, call: Call):
         user = self.world.users.get(int((call.json or {}).get("recipient_id", 0)))
         if user is None:
-            raise invalid_form({"recipient_id": {"_errors": [
-                {"code": "NUMBER_TYPE_COERCE", "message": "Value is not snowflake."}]}})
+            raise invalid_form(
+                {
+                    "recipient_id": {
+                        "_errors": [
+                            {"code": "NUMBER_TYPE_COERCE", "message": "Value is not snowflake."}
+                        ]
+                    }
+                }
+            )
         return 200, channel_payload(self.world.dm_channel_for(user))
 
     async def _get_application(self, call: Call):
@@ -837,8 +988,10 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
 
     def _store_command(self, cmd: dict, guild_id: str | None, existing: list[dict]) -> dict:
         ctype = cmd.get("type", 1)
-        old = next((c for c in existing if c["name"] == cmd.get("name")
-                    and c.get("type", 1) == ctype), None)
+        old = next(
+            (c for c in existing if c["name"] == cmd.get("name") and c.get("type", 1) == ctype),
+            None,
+        )
         stored = {
             "id": old["id"] if old else str(self.world.snowflake()),
             "application_id": str(self.application_id),
@@ -908,15 +1061,16 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         existing.remove(cmd)
         return 204, None
 
-    def find_command(self, name: str, *, guild_id: int | None = None, type: int = 1
-                     ) -> dict | None:
+    def find_command(self, name: str, *, guild_id: int | None = None, type: int = 1) -> dict | None:
         """A synced command: the guild's version first, then the global one."""
         if guild_id is not None:
             for c in self.guild_commands.get(int(guild_id), []):
                 if c["name"] == name and c.get("type", 1) == type:
                     return c
-        return next((c for c in self.global_commands
-                     if c["name"] == name and c.get("type", 1) == type), None)
+        return next(
+            (c for c in self.global_commands if c["name"] == name and c.get("type", 1) == type),
+            None,
+        )
 
     # ------------------------------------------------------------- messages core
     def _normalize_components(self, components: list[dict]) -> list[dict]:
@@ -939,8 +1093,9 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             out.append(e)
         return out
 
-    def _attachments(self, channel_id: int, body: dict, files: list[UploadedFile],
-                     existing: list[dict]) -> list[dict]:
+    def _attachments(
+        self, channel_id: int, body: dict, files: list[UploadedFile], existing: list[dict]
+    ) -> list[dict]:
         meta = body.get("attachments")
         out: list[dict] = []
         if meta is None:
@@ -957,31 +1112,62 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             self.attachments[aid] = f
             filename = info.get("filename") or f.filename or f"file{idx}"
             url = f"{self.base_url}/attachments/{channel_id}/{aid}/{filename}"
-            att = {"id": str(aid), "filename": filename, "size": len(f.data), "url": url,
-                   "proxy_url": url, "content_type": f.content_type}
+            att = {
+                "id": str(aid),
+                "filename": filename,
+                "size": len(f.data),
+                "url": url,
+                "proxy_url": url,
+                "content_type": f.content_type,
+            }
             if info.get("description"):
                 att["description"] = info["description"]
             out.append(att)
         return out
 
-    def _mention_fields(self, *, content: str, allowed_mentions: dict | None, author_id: int,
-                        channel_id: int, replied_user_id: int | None) -> dict:
+    def _mention_fields(
+        self,
+        *,
+        content: str,
+        allowed_mentions: dict | None,
+        author_id: int,
+        channel_id: int,
+        replied_user_id: int | None,
+    ) -> dict:
         guild = self.world.guild_of(channel_id)
         users, roles, everyone = computed_mentions(
-            self.world, content=content, allowed_mentions=allowed_mentions, author_id=author_id,
-            guild=guild, channel_id=channel_id, replied_user_id=replied_user_id)
+            self.world,
+            content=content,
+            allowed_mentions=allowed_mentions,
+            author_id=author_id,
+            guild=guild,
+            channel_id=channel_id,
+            replied_user_id=replied_user_id,
+        )
         mentions = []
         for uid in users:
             u = user_payload(self.world.users[uid])
             if guild is not None and uid in guild.members:
                 u["member"] = member_payload(guild.members[uid], with_user=False)
             mentions.append(u)
-        return {"mentions": mentions, "mention_roles": [str(r) for r in roles],
-                "mention_everyone": everyone}
+        return {
+            "mentions": mentions,
+            "mention_roles": [str(r) for r in roles],
+            "mention_everyone": everyone,
+        }
 
-    def _create_message(self, *, channel: Channel, body: dict, files: list[UploadedFile],
-                        author: User, source: str, interaction: InteractionHandle | None = None,
-                        msg_type: int = 0, flags: int | None = None) -> MessageRecord:
+    def _create_message(
+        self,
+        *,
+        channel: Channel,
+        body: dict,
+        files: list[UploadedFile],
+        author: User,
+        source: str,
+        interaction: InteractionHandle | None = None,
+        msg_type: int = 0,
+        flags: int | None = None,
+    ) -> MessageRecord:
         mid = self.world.snowflake()
         content = str(body.get("content") or "")
         ref = body.get("message_reference")
@@ -990,9 +1176,18 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             referenced = self.messages.get(int(ref.get("message_id") or 0))
             if referenced is None or referenced.deleted:
                 if ref.get("fail_if_not_exists", True):
-                    raise invalid_form({"message_reference": {"_errors": [
-                        {"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
-                         "message": "Unknown message"}]}})
+                    raise invalid_form(
+                        {
+                            "message_reference": {
+                                "_errors": [
+                                    {
+                                        "code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+                                        "message": "Unknown message",
+                                    }
+                                ]
+                            }
+                        }
+                    )
                 referenced = None
             if msg_type == 0 and referenced is not None:
                 msg_type = 19
@@ -1012,16 +1207,25 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             "type": msg_type,
             "flags": int(body.get("flags") or 0) if flags is None else flags,
         }
-        data.update(self._mention_fields(
-            content=content, allowed_mentions=am, author_id=author.id, channel_id=channel.id,
-            replied_user_id=referenced.author_id if referenced else None))
+        data.update(
+            self._mention_fields(
+                content=content,
+                allowed_mentions=am,
+                author_id=author.id,
+                channel_id=channel.id,
+                replied_user_id=referenced.author_id if referenced else None,
+            )
+        )
         if body.get("nonce") is not None:
             data["nonce"] = body["nonce"]
         if body.get("poll"):
             data["poll"] = copy.deepcopy(body["poll"])
         if referenced is not None:
-            data["message_reference"] = {"type": 0, "message_id": str(referenced.id),
-                                         "channel_id": str(referenced.channel_id)}
+            data["message_reference"] = {
+                "type": 0,
+                "message_id": str(referenced.id),
+                "channel_id": str(referenced.channel_id),
+            }
             if channel.guild_id:
                 data["message_reference"]["guild_id"] = str(channel.guild_id)
             data["referenced_message"] = copy.deepcopy(referenced.data)
@@ -1029,10 +1233,12 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             data["webhook_id"] = str(self.application_id)
             data["application_id"] = str(self.application_id)
             meta: dict[str, Any] = {
-                "id": str(interaction.id), "type": interaction.type,
+                "id": str(interaction.id),
+                "type": interaction.type,
                 "user": user_payload(interaction.user),
-                "authorizing_integration_owners":
-                    interaction.payload.get("authorizing_integration_owners", {}),
+                "authorizing_integration_owners": interaction.payload.get(
+                    "authorizing_integration_owners", {}
+                ),
             }
             if interaction.target_message is not None:
                 meta["interacted_message_id"] = str(interaction.target_message.id)
@@ -1042,18 +1248,33 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             # The deprecated message interaction object: Discord still sends it beside
             # interaction_metadata, and discord.py keys views on its id when present.
             idata = interaction.payload.get("data") or {}
-            data["interaction"] = {"id": str(interaction.id), "type": interaction.type,
-                                   "name": idata.get("name") or idata.get("custom_id") or "",
-                                   "user": user_payload(interaction.user)}
-        record = MessageRecord(data=data, source=source, request=body, files=files,
-                               interaction=interaction, allowed_mentions=am)
+            data["interaction"] = {
+                "id": str(interaction.id),
+                "type": interaction.type,
+                "name": idata.get("name") or idata.get("custom_id") or "",
+                "user": user_payload(interaction.user),
+            }
+        record = MessageRecord(
+            data=data,
+            source=source,
+            request=body,
+            files=files,
+            interaction=interaction,
+            allowed_mentions=am,
+        )
         self.messages[mid] = record
         self.message_log.append(record)
         channel.last_message_id = mid
         return record
 
-    def _apply_edit(self, record: MessageRecord, body: dict, files: list[UploadedFile], *,
-                    fill_loading: bool = False) -> None:
+    def _apply_edit(
+        self,
+        record: MessageRecord,
+        body: dict,
+        files: list[UploadedFile],
+        *,
+        fill_loading: bool = False,
+    ) -> None:
         data = record.data
         if "content" in body:
             data["content"] = str(body.get("content") or "")
@@ -1062,8 +1283,9 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         if "components" in body:
             data["components"] = self._normalize_components(body.get("components") or [])
         if "attachments" in body or files:
-            data["attachments"] = self._attachments(record.channel_id, body, files,
-                                                    data.get("attachments") or [])
+            data["attachments"] = self._attachments(
+                record.channel_id, body, files, data.get("attachments") or []
+            )
         flags = int(data.get("flags") or 0)
         if body.get("flags") is not None:
             new = int(body["flags"])
@@ -1071,17 +1293,23 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         if fill_loading:
             flags &= ~LOADING
             if body.get("flags") is not None:  # the deferral decided ephemerality already
-                flags |= int(body["flags"]) & (SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS
-                                               | IS_COMPONENTS_V2)
+                flags |= int(body["flags"]) & (
+                    SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+                )
         data["flags"] = flags
         if "allowed_mentions" in body:
             record.allowed_mentions = body["allowed_mentions"]
         if "content" in body or "allowed_mentions" in body:
             ref = data.get("referenced_message")
-            data.update(self._mention_fields(
-                content=data["content"], allowed_mentions=record.allowed_mentions,
-                author_id=record.author_id, channel_id=record.channel_id,
-                replied_user_id=int(ref["author"]["id"]) if ref else None))
+            data.update(
+                self._mention_fields(
+                    content=data["content"],
+                    allowed_mentions=record.allowed_mentions,
+                    author_id=record.author_id,
+                    channel_id=record.channel_id,
+                    replied_user_id=int(ref["author"]["id"]) if ref else None,
+                )
+            )
         if body.get("poll"):
             data["poll"] = copy.deepcopy(body["poll"])
         data["edited_timestamp"] = None if fill_loading else iso_now()
@@ -1101,8 +1329,12 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
                 data["member"] = member_payload(member, with_user=False)
         # MESSAGE_CONTENT: without it, content & co. are empty unless the bot is the
         # author or is mentioned, or the message is a DM.
-        if (guild is not None and not intents & Intent.MESSAGE_CONTENT
-                and record.author_id != self.bot.id and self.bot.id not in record.mentions):
+        if (
+            guild is not None
+            and not intents & Intent.MESSAGE_CONTENT
+            and record.author_id != self.bot.id
+            and self.bot.id not in record.mentions
+        ):
             data.update(content="", embeds=[], attachments=[], components=[])
             data.pop("poll", None)
         return data
@@ -1138,7 +1370,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             msgs = [m for m in msgs if m.id > int(q["after"])][:limit]
         elif "around" in q:
             around = int(q["around"])
-            older = [m for m in msgs if m.id <= around][-(limit // 2 + 1):]
+            older = [m for m in msgs if m.id <= around][-(limit // 2 + 1) :]
             newer = [m for m in msgs if m.id > around][: limit - len(older)]
             msgs = older + newer
         else:
@@ -1160,10 +1392,17 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         duplicate = self._nonce_duplicate(channel, self.bot, body)
         if duplicate is not None:
             return 200, copy.deepcopy(duplicate.data)
-        flags = int(body.get("flags") or 0) & (SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS
-                                               | IS_COMPONENTS_V2)
-        record = self._create_message(channel=channel, body=body, files=call.files,
-                                      author=self.bot, source="channel", flags=flags)
+        flags = int(body.get("flags") or 0) & (
+            SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+        )
+        record = self._create_message(
+            channel=channel,
+            body=body,
+            files=call.files,
+            author=self.bot,
+            source="channel",
+            flags=flags,
+        )
         self._remember_nonce(record, body)
         self._echo("MESSAGE_CREATE", record)
         return 200, copy.deepcopy(record.data)
@@ -1215,8 +1454,14 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             return False
         entry = self._reaction_entry(record, emoji)
         if entry is None:
-            entry = {"emoji": emoji_payload(emoji), "count": 0, "me": False, "me_burst": False,
-                     "burst_colors": [], "count_details": {"burst": 0, "normal": 0}}
+            entry = {
+                "emoji": emoji_payload(emoji),
+                "count": 0,
+                "me": False,
+                "me_burst": False,
+                "burst_colors": [],
+                "count_details": {"burst": 0, "normal": 0},
+            }
             record.data["reactions"].append(entry)
         users.append(user.id)
         entry["count"] += 1
@@ -1239,12 +1484,16 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             record.data["reactions"].remove(entry)
         return True
 
-    def _reaction_event(self, record: MessageRecord, emoji: str | dict, user: User,
-                        add: bool) -> dict:
+    def _reaction_event(
+        self, record: MessageRecord, emoji: str | dict, user: User, add: bool
+    ) -> dict:
         data: dict[str, Any] = {
-            "user_id": str(user.id), "channel_id": str(record.channel_id),
+            "user_id": str(user.id),
+            "channel_id": str(record.channel_id),
             "message_id": str(record.id),
-            "emoji": emoji_payload(emoji), "burst": False, "type": 0,
+            "emoji": emoji_payload(emoji),
+            "burst": False,
+            "type": 0,
         }
         guild = self.world.guild_of(record.channel_id)
         if guild is not None:
@@ -1263,34 +1512,51 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         entry = self._reaction_entry(record, emoji)
         if entry is None:
             self._require_bot_perms(channel, Permission.ADD_REACTIONS)
-        if self._add_reaction(record, emoji, self.bot) and self.echo_bot_messages \
-                and self.session is not None:
-            self._spawn(self.dispatch("MESSAGE_REACTION_ADD",
-                                      self._reaction_event(record, emoji, self.bot, True),
-                                      respect_intents=True))
+        if (
+            self._add_reaction(record, emoji, self.bot)
+            and self.echo_bot_messages
+            and self.session is not None
+        ):
+            self._spawn(
+                self.dispatch(
+                    "MESSAGE_REACTION_ADD",
+                    self._reaction_event(record, emoji, self.bot, True),
+                    respect_intents=True,
+                )
+            )
         return 204, None
 
-    async def _delete_own_reaction(self, call: Call, channel_id: str, message_id: str,
-                                   emoji: str):
-        return await self._delete_user_reaction(call, channel_id, message_id, emoji,
-                                                str(self.bot.id))
+    async def _delete_own_reaction(self, call: Call, channel_id: str, message_id: str, emoji: str):
+        return await self._delete_user_reaction(
+            call, channel_id, message_id, emoji, str(self.bot.id)
+        )
 
-    async def _delete_user_reaction(self, call: Call, channel_id: str, message_id: str,
-                                    emoji: str, user_id: str):
+    async def _delete_user_reaction(
+        self, call: Call, channel_id: str, message_id: str, emoji: str, user_id: str
+    ):
         channel = self._channel_or_404(channel_id)
         record = self._message_or_404(channel_id, message_id)
         if int(user_id) != self.bot.id:
             self._require_bot_perms(channel, Permission.MANAGE_MESSAGES)
         user = self.world.users.get(int(user_id))
-        if self._remove_reaction(record, emoji, int(user_id)) and user is not None \
-                and self.echo_bot_messages and self.session is not None:
-            self._spawn(self.dispatch("MESSAGE_REACTION_REMOVE",
-                                      self._reaction_event(record, emoji, user, False),
-                                      respect_intents=True))
+        if (
+            self._remove_reaction(record, emoji, int(user_id))
+            and user is not None
+            and self.echo_bot_messages
+            and self.session is not None
+        ):
+            self._spawn(
+                self.dispatch(
+                    "MESSAGE_REACTION_REMOVE",
+                    self._reaction_event(record, emoji, user, False),
+                    respect_intents=True,
+                )
+            )
         return 204, None
 
-    async def _clear_emoji_reactions(self, call: Call, channel_id: str, message_id: str,
-                                     emoji: str):
+    async def _clear_emoji_reactions(
+        self, call: Call, channel_id: str, message_id: str, emoji: str
+    ):
         channel = self._channel_or_404(channel_id)
         self._require_bot_perms(channel, Permission.MANAGE_MESSAGES)
         record = self._message_or_404(channel_id, message_id)
@@ -1308,8 +1574,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         record.reaction_users.clear()
         return 204, None
 
-    async def _get_reaction_users(self, call: Call, channel_id: str, message_id: str,
-                                  emoji: str):
+    async def _get_reaction_users(self, call: Call, channel_id: str, message_id: str, emoji: str):
         record = self._message_or_404(channel_id, message_id)
         ids = record.reaction_users.get(self._emoji_key(emoji), [])
         return 200, [user_payload(self.world.users[i]) for i in ids if i in self.world.users]
@@ -1340,8 +1605,9 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         guild = self._guild_or_404(guild_id)
         limit = int(call.query.get("limit", 1))
         after = int(call.query.get("after", 0))
-        members = sorted((m for m in guild.members.values() if m.user.id > after),
-                         key=lambda m: m.user.id)[:limit]
+        members = sorted(
+            (m for m in guild.members.values() if m.user.id > after), key=lambda m: m.user.id
+        )[:limit]
         return 200, [member_payload(m) for m in members]
 
     async def _get_guild_member(self, call: Call, guild_id: str, user_id: str):
@@ -1379,28 +1645,50 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         ctype = body.get("type")
         if ctype not in _ALLOWED_CALLBACKS.get(handle.type, set()):
             handle.rejected.append(call)
-            raise invalid_form({"type": {"_errors": [{
-                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
-                "message": f"Interaction response type {ctype} is not valid for "
-                           f"interaction type {handle.type}"}]}})
+            raise invalid_form(
+                {
+                    "type": {
+                        "_errors": [
+                            {
+                                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
+                                "message": f"Interaction response type {ctype} is not valid for "
+                                f"interaction type {handle.type}",
+                            }
+                        ]
+                    }
+                }
+            )
         data = body.get("data") or {}
         channel = self._interaction_channel(handle)
         resource: dict[str, Any] | None = None
         if ctype == 4:
             validate_message(data, n_files=len(call.files))
-            flags = int(data.get("flags") or 0) & (EPHEMERAL | SUPPRESS_EMBEDS
-                                                   | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2)
+            flags = int(data.get("flags") or 0) & (
+                EPHEMERAL | SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+            )
             handle.original = self._create_message(
-                channel=channel, body=data, files=call.files, author=self.bot,
-                source="interaction", interaction=handle,
-                msg_type=20 if handle.type == 2 else 0, flags=flags)
+                channel=channel,
+                body=data,
+                files=call.files,
+                author=self.bot,
+                source="interaction",
+                interaction=handle,
+                msg_type=20 if handle.type == 2 else 0,
+                flags=flags,
+            )
             self._echo("MESSAGE_CREATE", handle.original)
         elif ctype == 5:
             flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL)
             handle.original = self._create_message(
-                channel=channel, body={"content": ""}, files=[], author=self.bot,
-                source="interaction", interaction=handle,
-                msg_type=20 if handle.type == 2 else 0, flags=flags)
+                channel=channel,
+                body={"content": ""},
+                files=[],
+                author=self.bot,
+                source="interaction",
+                interaction=handle,
+                msg_type=20 if handle.type == 2 else 0,
+                flags=flags,
+            )
             self._echo("MESSAGE_CREATE", handle.original)
         elif ctype in (6, 7):
             handle.original = handle.target_message
@@ -1415,15 +1703,27 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         elif ctype == 9:
             errors = {}
             if not data.get("custom_id"):
-                errors["custom_id"] = {"_errors": [{"code": "BASE_TYPE_REQUIRED",
-                                                    "message": "This field is required"}]}
+                errors["custom_id"] = {
+                    "_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]
+                }
             if not 1 <= len(data.get("title") or "") <= 45:
-                errors["title"] = {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH",
-                                                "message": "Must be between 1 and 45 in length."}]}
+                errors["title"] = {
+                    "_errors": [
+                        {
+                            "code": "BASE_TYPE_BAD_LENGTH",
+                            "message": "Must be between 1 and 45 in length.",
+                        }
+                    ]
+                }
             if not 1 <= len(data.get("components") or []) <= 5:
-                errors["components"] = {"_errors": [{
-                    "code": "BASE_TYPE_BAD_LENGTH",
-                    "message": "Must be between 1 and 5 in length."}]}
+                errors["components"] = {
+                    "_errors": [
+                        {
+                            "code": "BASE_TYPE_BAD_LENGTH",
+                            "message": "Must be between 1 and 5 in length.",
+                        }
+                    ]
+                }
             if errors:
                 raise invalid_form({"data": errors})
         handle.callbacks.append(body)
@@ -1476,26 +1776,39 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         body = call.json or {}
         validate_message(body, n_files=len(call.files))
         original = handle.original
-        if (self.followup_replaces_deferred and handle.response_type == 5
-                and original is not None and original.loading and not original.deleted):
+        if (
+            self.followup_replaces_deferred
+            and handle.response_type == 5
+            and original is not None
+            and original.loading
+            and not original.deleted
+        ):
             self._apply_edit(original, body, call.files, fill_loading=True)
             record = original
             handle.followups.append(record)
             self._echo("MESSAGE_UPDATE", record)
         else:
-            flags = int(body.get("flags") or 0) & (EPHEMERAL | SUPPRESS_EMBEDS
-                                                   | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2)
-            record = self._create_message(channel=self._interaction_channel(handle), body=body,
-                                          files=call.files, author=self.bot, source="followup",
-                                          interaction=handle, flags=flags)
+            flags = int(body.get("flags") or 0) & (
+                EPHEMERAL | SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
+            )
+            record = self._create_message(
+                channel=self._interaction_channel(handle),
+                body=body,
+                files=call.files,
+                author=self.bot,
+                source="followup",
+                interaction=handle,
+                flags=flags,
+            )
             handle.followups.append(record)
             self._echo("MESSAGE_CREATE", record)
         if call.query.get("wait") in ("1", "true", "True"):
             return 200, copy.deepcopy(record.data)
         return 204, None
 
-    def _interaction_message_or_404(self, handle: InteractionHandle, message_id: str
-                                    ) -> MessageRecord:
+    def _interaction_message_or_404(
+        self, handle: InteractionHandle, message_id: str
+    ) -> MessageRecord:
         for m in handle.messages:
             if m.id == int(message_id) and not m.deleted:
                 return m
@@ -1505,8 +1818,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         handle = self._handle_for_token(app_id, token)
         return 200, copy.deepcopy(self._interaction_message_or_404(handle, message_id).data)
 
-    async def _edit_webhook_message(self, call: Call, app_id: str, token: str,
-                                    message_id: str):
+    async def _edit_webhook_message(self, call: Call, app_id: str, token: str, message_id: str):
         handle = self._handle_for_token(app_id, token)
         record = self._interaction_message_or_404(handle, message_id)
         body = call.json or {}
@@ -1516,8 +1828,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         self._echo("MESSAGE_UPDATE", record)
         return 200, copy.deepcopy(record.data)
 
-    async def _delete_webhook_message(self, call: Call, app_id: str, token: str,
-                                      message_id: str):
+    async def _delete_webhook_message(self, call: Call, app_id: str, token: str, message_id: str):
         handle = self._handle_for_token(app_id, token)
         record = self._interaction_message_or_404(handle, message_id)
         record.deleted = True
@@ -1536,9 +1847,17 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             if conn.encoding != "json":
                 await conn.close(4002, "Error while decoding payload.")
                 return ws
-            await conn.send({"op": Op.HELLO, "s": None, "t": None,
-                             "d": {"heartbeat_interval": int(self.heartbeat_interval * 1000),
-                                   "_trace": ['["discord-emulator",{"micros":0}]']}})
+            await conn.send(
+                {
+                    "op": Op.HELLO,
+                    "s": None,
+                    "t": None,
+                    "d": {
+                        "heartbeat_interval": int(self.heartbeat_interval * 1000),
+                        "_trace": ['["discord-emulator",{"micros":0}]'],
+                    },
+                }
+            )
             async for msg in ws:
                 if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                     break
@@ -1598,8 +1917,11 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         ready = {
             "v": API_VERSION,
             "user": client_user_payload(self.bot),
-            "guilds": [{"id": str(g.id), "unavailable": True} for g in self.world.guilds.values()
-                       if self.bot.id in g.members],
+            "guilds": [
+                {"id": str(g.id), "unavailable": True}
+                for g in self.world.guilds.values()
+                if self.bot.id in g.members
+            ],
             "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
@@ -1617,9 +1939,12 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         await conn.send(session.next_dispatch("READY", ready))
         for guild in self.world.guilds.values():
             if self.bot.id in guild.members:
-                await conn.send(session.next_dispatch(
-                    "GUILD_CREATE", guild_create_payload(guild, world=self.world,
-                                                         intents=intents)))
+                await conn.send(
+                    session.next_dispatch(
+                        "GUILD_CREATE",
+                        guild_create_payload(guild, world=self.world, intents=intents),
+                    )
+                )
 
     async def _resume(self, conn: GatewayConnection, d: dict) -> None:
         session = self.sessions.get(d.get("session_id", ""))
@@ -1644,16 +1969,23 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             return
         members = list(guild.members.values())
         if d.get("user_ids"):
-            wanted = {int(x) for x in (d["user_ids"] if isinstance(d["user_ids"], list)
-                                       else [d["user_ids"]])}
+            wanted = {
+                int(x)
+                for x in (d["user_ids"] if isinstance(d["user_ids"], list) else [d["user_ids"]])
+            }
             members = [m for m in members if m.user.id in wanted]
         elif d.get("query"):
             q = str(d["query"]).lower()
             members = [m for m in members if m.user.username.lower().startswith(q)]
         if d.get("limit"):
             members = members[: int(d["limit"])]
-        chunk = {"guild_id": str(guild.id), "members": [member_payload(m) for m in members],
-                 "chunk_index": 0, "chunk_count": 1, "not_found": []}
+        chunk = {
+            "guild_id": str(guild.id),
+            "members": [member_payload(m) for m in members],
+            "chunk_index": 0,
+            "chunk_count": 1,
+            "not_found": [],
+        }
         if d.get("nonce") is not None:
             chunk["nonce"] = d["nonce"]
         await conn.send(conn.session.next_dispatch("GUILD_MEMBERS_CHUNK", chunk))
@@ -1661,19 +1993,18 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
     # ----------------------------------------------------------- gateway control
     def _require_session(self) -> GatewaySession:
         if self.session is None:
-            raise RuntimeError("no gateway session: start a client first "
-                               "(emulator.start_client(bot))")
+            raise RuntimeError(
+                "no gateway session: start a client first (emulator.start_client(bot))"
+            )
         return self.session
 
     @staticmethod
     def _intent_for(event: str, data: dict) -> int | None:
         in_guild = bool(data.get("guild_id"))
-        if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE",
-                     "MESSAGE_DELETE_BULK"):
+        if event in ("MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE", "MESSAGE_DELETE_BULK"):
             return Intent.GUILD_MESSAGES if in_guild else Intent.DIRECT_MESSAGES
         if event.startswith("MESSAGE_REACTION_"):
-            return (Intent.GUILD_MESSAGE_REACTIONS if in_guild
-                    else Intent.DIRECT_MESSAGE_REACTIONS)
+            return Intent.GUILD_MESSAGE_REACTIONS if in_guild else Intent.DIRECT_MESSAGE_REACTIONS
         if event == "TYPING_START":
             return Intent.GUILD_MESSAGE_TYPING if in_guild else Intent.DIRECT_MESSAGE_TYPING
         if event in ("GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE"):
@@ -1681,12 +2012,15 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         if event == "PRESENCE_UPDATE":
             return Intent.GUILD_PRESENCES
         if event.startswith(("GUILD_ROLE_", "CHANNEL_", "THREAD_")) or event in (
-                "GUILD_UPDATE", "GUILD_DELETE"):
+            "GUILD_UPDATE",
+            "GUILD_DELETE",
+        ):
             return Intent.GUILDS
         return None
 
-    async def dispatch(self, event: str, data: dict, *, respect_intents: bool = False
-                       ) -> int | None:
+    async def dispatch(
+        self, event: str, data: dict, *, respect_intents: bool = False
+    ) -> int | None:
         """Send a DISPATCH (op 0) with the next sequence number to the current session.
         Returns the sequence number, or None if filtered out by the session's intents
         (``respect_intents=True``). If the client is between connections the event is
@@ -1723,14 +2057,22 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         if not resumable:
             session.invalidated = True
         if session.connection is not None:
-            await session.connection.send({"op": Op.INVALIDATE_SESSION, "s": None, "t": None,
-                                           "d": resumable})
+            await session.connection.send(
+                {"op": Op.INVALIDATE_SESSION, "s": None, "t": None, "d": resumable}
+            )
 
     async def wait_for_resume(self, count: int = 1, *, timeout: float = 10.0) -> GatewaySession:
         return await self.wait_until(
-            lambda: self.session if self.session and self.session.resumes >= count
-            and self.session.connection is not None else None,
-            timeout=timeout, what=f"{count} RESUME(s)")
+            lambda: (
+                self.session
+                if self.session
+                and self.session.resumes >= count
+                and self.session.connection is not None
+                else None
+            ),
+            timeout=timeout,
+            what=f"{count} RESUME(s)",
+        )
 
     # ================================================== dispatch helpers (users)
     def _default_channel(self) -> Channel:
@@ -1778,13 +2120,18 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         intents = self.session.intents if self.session else 0
         return self._gateway_message(record, intents)
 
-    async def send_message(self, content: str = "", *, author: User | int | None = None,
-                           channel_id: Channel | int | None = None,
-                           mentions: list[User | int] | None = None,
-                           embeds: list[dict] | None = None,
-                           reply_to: MessageRecord | int | None = None,
-                           attachments: list[UploadedFile] | None = None,
-                           mention_author: bool = True) -> MessageRecord:
+    async def send_message(
+        self,
+        content: str = "",
+        *,
+        author: User | int | None = None,
+        channel_id: Channel | int | None = None,
+        mentions: list[User | int] | None = None,
+        embeds: list[dict] | None = None,
+        reply_to: MessageRecord | int | None = None,
+        attachments: list[UploadedFile] | None = None,
+        mention_author: bool = True,
+    ) -> MessageRecord:
         """A user posts a message (MESSAGE_CREATE, subject to intents; content is blanked
         without MESSAGE_CONTENT unless it mentions the bot). Mentions are parsed from
         ``<@id>`` in content; ``mentions`` adds more (e.g. ``[emulator.bot]``). A reply
@@ -1798,16 +2145,21 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         body: dict[str, Any] = {"content": content, "embeds": embeds or []}
         if reply_to is not None:
             target = self._resolve_message(reply_to)
-            body["message_reference"] = {"message_id": str(target.id),
-                                         "channel_id": str(target.channel_id)}
-            body["allowed_mentions"] = {"parse": ["users", "roles", "everyone"],
-                                        "replied_user": mention_author}
+            body["message_reference"] = {
+                "message_id": str(target.id),
+                "channel_id": str(target.channel_id),
+            }
+            body["allowed_mentions"] = {
+                "parse": ["users", "roles", "everyone"],
+                "replied_user": mention_author,
+            }
         files = list(attachments or [])
         for i, f in enumerate(files):
             if not f.field:
                 f.field = f"files[{i}]"
-        record = self._create_message(channel=channel, body=body, files=files, author=user,
-                                      source="user")
+        record = self._create_message(
+            channel=channel, body=body, files=files, author=user, source="user"
+        )
         record.request = None
         extra = [self._resolve_user(m) for m in (mentions or [])]
         have = set(record.mentions)
@@ -1818,36 +2170,58 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
                     p["member"] = member_payload(guild.members[u.id], with_user=False)
                 record.data["mentions"].append(p)
         if self.session is not None:
-            await self.dispatch("MESSAGE_CREATE", self._gateway_user_message(record),
-                                respect_intents=True)
+            await self.dispatch(
+                "MESSAGE_CREATE", self._gateway_user_message(record), respect_intents=True
+            )
         self._notifier.notify()
         return record
 
-    async def add_reaction(self, message: MessageRecord | int, emoji: str | dict = "👍", *,
-                           user: User | int | None = None) -> MessageRecord:
+    async def add_reaction(
+        self,
+        message: MessageRecord | int,
+        emoji: str | dict = "👍",
+        *,
+        user: User | int | None = None,
+    ) -> MessageRecord:
         """A user reacts (MESSAGE_REACTION_ADD, subject to intents)."""
         record = self._resolve_message(message)
         u = self._resolve_user(user)
         if self._add_reaction(record, emoji, u):
-            await self.dispatch("MESSAGE_REACTION_ADD",
-                                self._reaction_event(record, emoji, u, True),
-                                respect_intents=True)
+            await self.dispatch(
+                "MESSAGE_REACTION_ADD",
+                self._reaction_event(record, emoji, u, True),
+                respect_intents=True,
+            )
         return record
 
-    async def remove_reaction(self, message: MessageRecord | int, emoji: str | dict = "👍", *,
-                              user: User | int | None = None) -> MessageRecord:
+    async def remove_reaction(
+        self,
+        message: MessageRecord | int,
+        emoji: str | dict = "👍",
+        *,
+        user: User | int | None = None,
+    ) -> MessageRecord:
         record = self._resolve_message(message)
         u = self._resolve_user(user)
         if self._remove_reaction(record, emoji, u.id):
-            await self.dispatch("MESSAGE_REACTION_REMOVE",
-                                self._reaction_event(record, emoji, u, False),
-                                respect_intents=True)
+            await self.dispatch(
+                "MESSAGE_REACTION_REMOVE",
+                self._reaction_event(record, emoji, u, False),
+                respect_intents=True,
+            )
         return record
 
     # ---------------------------------------------------------- interactions
-    def _interaction_payload(self, itype: int, data: dict, *, user: User, channel: Channel,
-                             message: MessageRecord | None = None,
-                             locale: str | None = None) -> dict:
+    def _interaction_payload(
+        self,
+        itype: int,
+        data: dict,
+        *,
+        user: User,
+        channel: Channel,
+        message: MessageRecord | None = None,
+        locale: str | None = None,
+    ) -> dict:
         guild = self.world.guild_of(channel.id)
         iid = self.world.snowflake()
         payload: dict[str, Any] = {
@@ -1873,8 +2247,11 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             ch["permissions"] = str(perms)
             payload.update(
                 guild_id=str(guild.id),
-                guild={"id": str(guild.id), "locale": guild.preferred_locale,
-                       "features": list(guild.features)},
+                guild={
+                    "id": str(guild.id),
+                    "locale": guild.preferred_locale,
+                    "features": list(guild.features),
+                },
                 guild_locale=guild.preferred_locale,
                 channel=ch,
                 member=member_payload(member, permissions=perms),
@@ -1885,15 +2262,20 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         else:
             ch = channel_payload(channel)
             ch["permissions"] = str(Permission.DEFAULT_EVERYONE)
-            payload.update(channel=ch, user=user_payload(user),
-                           app_permissions=str(Permission.DEFAULT_EVERYONE),
-                           authorizing_integration_owners={"0": "0"}, context=1)
+            payload.update(
+                channel=ch,
+                user=user_payload(user),
+                app_permissions=str(Permission.DEFAULT_EVERYONE),
+                authorizing_integration_owners={"0": "0"},
+                context=1,
+            )
         if message is not None:
             payload["message"] = copy.deepcopy(message.data)
         return payload
 
-    async def _dispatch_interaction(self, payload: dict, user: User,
-                                    target: MessageRecord | None = None) -> InteractionHandle:
+    async def _dispatch_interaction(
+        self, payload: dict, user: User, target: MessageRecord | None = None
+    ) -> InteractionHandle:
         self._require_session()
         handle = InteractionHandle(self, payload, user, target)
         self.interactions[handle.id] = handle
@@ -1918,23 +2300,37 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             return 11
         return 3
 
-    def _resolve_into(self, resolved: dict, otype: int, value: Any, guild: Guild | None,
-                      invoker: User, channel: Channel) -> str:
+    def _resolve_into(
+        self,
+        resolved: dict,
+        otype: int,
+        value: Any,
+        guild: Guild | None,
+        invoker: User,
+        channel: Channel,
+    ) -> str:
         if otype == 11 and isinstance(value, UploadedFile):
             aid = self.world.snowflake()
             self.attachments[aid] = value
             url = f"{self.base_url}/attachments/{channel.id}/{aid}/{value.filename or 'file'}"
             resolved.setdefault("attachments", {})[str(aid)] = {
-                "id": str(aid), "filename": value.filename or "file", "size": len(value.data),
-                "url": url, "proxy_url": url, "content_type": value.content_type}
+                "id": str(aid),
+                "filename": value.filename or "file",
+                "size": len(value.data),
+                "url": url,
+                "proxy_url": url,
+                "content_type": value.content_type,
+            }
             return str(aid)
         oid = _id_of(value)
         if otype in (6, 9) and oid in self.world.users:
             resolved.setdefault("users", {})[str(oid)] = user_payload(self.world.users[oid])
             if guild is not None and oid in guild.members:
                 resolved.setdefault("members", {})[str(oid)] = member_payload(
-                    guild.members[oid], with_user=False,
-                    permissions=self.world.permissions_for(guild, oid, channel.id))
+                    guild.members[oid],
+                    with_user=False,
+                    permissions=self.world.permissions_for(guild, oid, channel.id),
+                )
             return str(oid)
         if otype in (8, 9) and guild is not None and oid in guild.roles:
             resolved.setdefault("roles", {})[str(oid)] = role_payload(guild.roles[oid])
@@ -1948,9 +2344,17 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
                 resolved.setdefault("channels", {})[str(oid)] = ch
         return str(oid)
 
-    def _build_options(self, values: dict | list | None, schema: list[dict] | None, *,
-                       focused: str | None, guild: Guild | None, user: User, channel: Channel,
-                       resolved: dict) -> list[dict]:
+    def _build_options(
+        self,
+        values: dict | list | None,
+        schema: list[dict] | None,
+        *,
+        focused: str | None,
+        guild: Guild | None,
+        user: User,
+        channel: Channel,
+        resolved: dict,
+    ) -> list[dict]:
         if values is None:
             values = {}
         if isinstance(values, list):  # raw Discord option dicts
@@ -1961,16 +2365,16 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             if schema is not None:
                 sch = next((o for o in schema if o["name"] == name), None)
                 if sch is None:
-                    raise ValueError(f"command has no option {name!r}; it has "
-                                     f"{[o['name'] for o in schema]}")
+                    raise ValueError(
+                        f"command has no option {name!r}; it has {[o['name'] for o in schema]}"
+                    )
             otype = sch["type"] if sch else self._infer_type(value)
             option: dict[str, Any] = {"name": name, "type": otype}
             if name == focused:
                 option["focused"] = True
                 option["value"] = value if isinstance(value, str) else str(value)
             elif otype in (6, 7, 8, 9, 11):
-                option["value"] = self._resolve_into(resolved, otype, value, guild, user,
-                                                     channel)
+                option["value"] = self._resolve_into(resolved, otype, value, guild, user, channel)
             elif otype == 4:
                 option["value"] = int(value)
             elif otype == 10:
@@ -1990,17 +2394,29 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
                 raise ValueError(f"missing required options {missing}")
         return out
 
-    def _command_data(self, name: str, options: dict | list | None, *, subcommand: str | None,
-                      user: User, channel: Channel, focused: str | None,
-                      command_guild_id: int | None, check_permissions: bool) -> dict:
+    def _command_data(
+        self,
+        name: str,
+        options: dict | list | None,
+        *,
+        subcommand: str | None,
+        user: User,
+        channel: Channel,
+        focused: str | None,
+        command_guild_id: int | None,
+        check_permissions: bool,
+    ) -> dict:
         guild = self.world.guild_of(channel.id)
         schema = self.find_command(name, guild_id=guild.id if guild else None)
         if schema is None and self.strict_commands:
             raise LookupError(f"/{name} was never synced (strict_commands is on)")
         if schema is not None and check_permissions:
             self._check_command_visible(schema, user, channel, guild)
-        data: dict[str, Any] = {"id": schema["id"] if schema else str(self.world.snowflake()),
-                                "name": name, "type": 1}
+        data: dict[str, Any] = {
+            "id": schema["id"] if schema else str(self.world.snowflake()),
+            "name": name,
+            "type": 1,
+        }
         gid = schema.get("guild_id") if schema else command_guild_id
         if gid:
             data["guild_id"] = str(gid)
@@ -2011,18 +2427,35 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         for part in path:
             sub_schema = None
             if opts_schema is not None:
-                sub_schema = next((o for o in opts_schema if o["name"] == part
-                                   and o["type"] in (1, 2)), None)
+                sub_schema = next(
+                    (o for o in opts_schema if o["name"] == part and o["type"] in (1, 2)), None
+                )
                 if sub_schema is None:
                     raise ValueError(f"/{name} has no subcommand (group) {part!r}")
-            wrappers.append({"type": sub_schema["type"] if sub_schema else
-                             (1 if len(wrappers) == len(path) - 1 else 2), "name": part})
+            wrappers.append(
+                {
+                    "type": sub_schema["type"]
+                    if sub_schema
+                    else (1 if len(wrappers) == len(path) - 1 else 2),
+                    "name": part,
+                }
+            )
             opts_schema = sub_schema.get("options") if sub_schema else None
-        if schema is not None and not path and any(
-                o.get("type") in (1, 2) for o in schema.get("options") or []):
+        if (
+            schema is not None
+            and not path
+            and any(o.get("type") in (1, 2) for o in schema.get("options") or [])
+        ):
             raise ValueError(f"/{name} has subcommands; pass subcommand=...")
-        leaf = self._build_options(options, opts_schema if schema else None, focused=focused,
-                                   guild=guild, user=user, channel=channel, resolved=resolved)
+        leaf = self._build_options(
+            options,
+            opts_schema if schema else None,
+            focused=focused,
+            guild=guild,
+            user=user,
+            channel=channel,
+            resolved=resolved,
+        )
         for wrapper in reversed(wrappers):
             wrapper["options"] = leaf
             leaf = [wrapper]
@@ -2031,11 +2464,13 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             data["resolved"] = resolved
         return data
 
-    def _check_command_visible(self, schema: dict, user: User, channel: Channel,
-                               guild: Guild | None) -> None:
+    def _check_command_visible(
+        self, schema: dict, user: User, channel: Channel, guild: Guild | None
+    ) -> None:
         if guild is None:
             if schema.get("dm_permission") is False or (
-                    schema.get("contexts") is not None and 1 not in schema["contexts"]):
+                schema.get("contexts") is not None and 1 not in schema["contexts"]
+            ):
                 raise PermissionError(f"/{schema['name']} is not available in DMs")
             return
         if schema.get("contexts") is not None and 0 not in schema["contexts"]:
@@ -2046,15 +2481,23 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             perms = self.world.permissions_for(guild, user.id, channel.id)
             hidden = perms != Permission.ALL if needed == 0 else perms & needed != needed
             if hidden:
-                raise PermissionError(f"{user} cannot see /{schema['name']} "
-                                      f"(default_member_permissions={needed})")
+                raise PermissionError(
+                    f"{user} cannot see /{schema['name']} (default_member_permissions={needed})"
+                )
 
-    async def send_slash_command(self, name: str, options: dict | list | None = None, *,
-                                 user: User | int | None = None,
-                                 channel_id: Channel | int | None = None,
-                                 guild_id: int | None = None, subcommand: str | None = None,
-                                 locale: str | None = None, command_guild_id: int | None = None,
-                                 check_permissions: bool = True) -> InteractionHandle:
+    async def send_slash_command(
+        self,
+        name: str,
+        options: dict | list | None = None,
+        *,
+        user: User | int | None = None,
+        channel_id: Channel | int | None = None,
+        guild_id: int | None = None,
+        subcommand: str | None = None,
+        locale: str | None = None,
+        command_guild_id: int | None = None,
+        check_permissions: bool = True,
+    ) -> InteractionHandle:
         """A user runs ``/name`` (INTERACTION_CREATE type 2).
 
         ``options``: {name: value}; values may be str/int/float/bool or emulator
@@ -2065,17 +2508,31 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         channel = self._resolve_channel(channel_id)
         if guild_id is not None and channel.guild_id != int(guild_id):
             raise ValueError(f"channel {channel.id} is not in guild {guild_id}")
-        data = self._command_data(name, options, subcommand=subcommand, user=u, channel=channel,
-                                  focused=None, command_guild_id=command_guild_id,
-                                  check_permissions=check_permissions)
+        data = self._command_data(
+            name,
+            options,
+            subcommand=subcommand,
+            user=u,
+            channel=channel,
+            focused=None,
+            command_guild_id=command_guild_id,
+            check_permissions=check_permissions,
+        )
         payload = self._interaction_payload(2, data, user=u, channel=channel, locale=locale)
         return await self._dispatch_interaction(payload, u)
 
-    async def send_autocomplete(self, name: str, options: dict | list | None = None, *,
-                                focused: str, user: User | int | None = None,
-                                channel_id: Channel | int | None = None,
-                                subcommand: str | None = None, locale: str | None = None,
-                                command_guild_id: int | None = None) -> InteractionHandle:
+    async def send_autocomplete(
+        self,
+        name: str,
+        options: dict | list | None = None,
+        *,
+        focused: str,
+        user: User | int | None = None,
+        channel_id: Channel | int | None = None,
+        subcommand: str | None = None,
+        locale: str | None = None,
+        command_guild_id: int | None = None,
+    ) -> InteractionHandle:
         """The user is typing into option ``focused`` (INTERACTION_CREATE type 4);
         ``options`` holds what is typed so far (the focused value is sent as a string).
         ``await handle.wait_for_response()`` then ``handle.choices``."""
@@ -2083,15 +2540,27 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         channel = self._resolve_channel(channel_id)
         opts = dict(options or {})
         opts.setdefault(focused, "")
-        data = self._command_data(name, opts, subcommand=subcommand, user=u, channel=channel,
-                                  focused=focused, command_guild_id=command_guild_id,
-                                  check_permissions=False)
+        data = self._command_data(
+            name,
+            opts,
+            subcommand=subcommand,
+            user=u,
+            channel=channel,
+            focused=focused,
+            command_guild_id=command_guild_id,
+            check_permissions=False,
+        )
         payload = self._interaction_payload(4, data, user=u, channel=channel, locale=locale)
         return await self._dispatch_interaction(payload, u)
 
-    async def send_context_menu(self, name: str, target: User | MessageRecord, *,
-                                user: User | int | None = None,
-                                channel_id: Channel | int | None = None) -> InteractionHandle:
+    async def send_context_menu(
+        self,
+        name: str,
+        target: User | MessageRecord,
+        *,
+        user: User | int | None = None,
+        channel_id: Channel | int | None = None,
+    ) -> InteractionHandle:
         """User (type 2) or message (type 3) context-menu command on ``target``."""
         u = self._resolve_user(user)
         channel = self._resolve_channel(channel_id)
@@ -2104,36 +2573,56 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             target_id = str(target.id)
         else:
             target_id = self._resolve_into(resolved, 6, target, guild, u, channel)
-        data: dict[str, Any] = {"id": schema["id"] if schema else str(self.world.snowflake()),
-                                "name": name, "type": ctype, "target_id": target_id,
-                                "resolved": resolved}
+        data: dict[str, Any] = {
+            "id": schema["id"] if schema else str(self.world.snowflake()),
+            "name": name,
+            "type": ctype,
+            "target_id": target_id,
+            "resolved": resolved,
+        }
         if schema and schema.get("guild_id"):
             data["guild_id"] = schema["guild_id"]
         payload = self._interaction_payload(2, data, user=u, channel=channel)
         return await self._dispatch_interaction(payload, u)
 
-    def _component_target(self, message: MessageRecord | int, custom_id: str, user: User,
-                          check: bool, types: tuple[int, ...]) -> tuple[MessageRecord, dict | None]:
+    def _component_target(
+        self,
+        message: MessageRecord | int,
+        custom_id: str,
+        user: User,
+        check: bool,
+        types: tuple[int, ...],
+    ) -> tuple[MessageRecord, dict | None]:
         record = self._resolve_message(message)
         comp = record.find_component(custom_id)
         if check:
             if record.deleted:
                 raise LookupError(f"message {record.id} was deleted")
             if comp is None:
-                raise LookupError(f"no component {custom_id!r} on {record!r}; custom_ids: "
-                                  f"{[c.get('custom_id') for c in record.all_components()]}")
+                raise LookupError(
+                    f"no component {custom_id!r} on {record!r}; custom_ids: "
+                    f"{[c.get('custom_id') for c in record.all_components()]}"
+                )
             if comp.get("type") not in types:
                 raise ValueError(f"component {custom_id!r} has type {comp.get('type')}")
             if comp.get("disabled"):
                 raise ValueError(f"component {custom_id!r} is disabled")
-            if record.ephemeral and record.interaction is not None \
-                    and record.interaction.user.id != user.id:
+            if (
+                record.ephemeral
+                and record.interaction is not None
+                and record.interaction.user.id != user.id
+            ):
                 raise PermissionError("only the invoking user can see an ephemeral message")
         return record, comp
 
-    async def click_button(self, message: MessageRecord | int, custom_id: str, *,
-                           user: User | int | None = None,
-                           check: bool = True) -> InteractionHandle:
+    async def click_button(
+        self,
+        message: MessageRecord | int,
+        custom_id: str,
+        *,
+        user: User | int | None = None,
+        check: bool = True,
+    ) -> InteractionHandle:
         """``user`` clicks the button ``custom_id`` on ``message`` (a message the bot sent).
         With ``check`` the button must exist and be enabled."""
         u = self._resolve_user(user)
@@ -2145,9 +2634,15 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         payload = self._interaction_payload(3, data, user=u, channel=channel, message=record)
         return await self._dispatch_interaction(payload, u, record)
 
-    async def select_option(self, message: MessageRecord | int, custom_id: str,
-                            values: list[Any], *, user: User | int | None = None,
-                            check: bool = True) -> InteractionHandle:
+    async def select_option(
+        self,
+        message: MessageRecord | int,
+        custom_id: str,
+        values: list[Any],
+        *,
+        user: User | int | None = None,
+        check: bool = True,
+    ) -> InteractionHandle:
         """Choose ``values`` in a select menu (string select: the option values; user /
         role / channel selects: emulator objects or ids)."""
         u = self._resolve_user(user)
@@ -2168,15 +2663,28 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         else:
             resolved: dict[str, Any] = {}
             kind = {5: 6, 6: 8, 7: 9, 8: 7}[ctype]
-            data["values"] = [self._resolve_into(resolved, kind if kind != 9 else (
-                8 if isinstance(v, Role) else 6), v, guild, u, channel) for v in values]
+            data["values"] = [
+                self._resolve_into(
+                    resolved,
+                    kind if kind != 9 else (8 if isinstance(v, Role) else 6),
+                    v,
+                    guild,
+                    u,
+                    channel,
+                )
+                for v in values
+            ]
             data["resolved"] = resolved
         payload = self._interaction_payload(3, data, user=u, channel=channel, message=record)
         return await self._dispatch_interaction(payload, u, record)
 
-    async def submit_modal(self, opened_by: InteractionHandle,
-                           values: dict[str, str | list[str]], *,
-                           user: User | int | None = None) -> InteractionHandle:
+    async def submit_modal(
+        self,
+        opened_by: InteractionHandle,
+        values: dict[str, str | list[str]],
+        *,
+        user: User | int | None = None,
+    ) -> InteractionHandle:
         """Submit the modal that ``opened_by`` responded with (callback type 9), with
         text-input values by custom_id (INTERACTION_CREATE type 5)."""
         modal = opened_by.modal
@@ -2190,26 +2698,41 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         def _submit(comp: dict) -> dict:
             t = comp.get("type")
             if t == 1:
-                return {"type": 1, "id": comp.get("id"),
-                        "components": [submit(c) for c in comp.get("components") or []]}
+                return {
+                    "type": 1,
+                    "id": comp.get("id"),
+                    "components": [submit(c) for c in comp.get("components") or []],
+                }
             if t == 18:  # label
                 return {"type": 18, "id": comp.get("id"), "component": submit(comp["component"])}
             if t == 4:
-                return {"type": 4, "id": comp.get("id"), "custom_id": comp["custom_id"],
-                        "value": values.get(comp["custom_id"], comp.get("value") or "")}
+                return {
+                    "type": 4,
+                    "id": comp.get("id"),
+                    "custom_id": comp["custom_id"],
+                    "value": values.get(comp["custom_id"], comp.get("value") or ""),
+                }
             if t in (3, 5, 6, 7, 8):
                 v = values.get(comp.get("custom_id", ""), [])
-                return {"type": t, "id": comp.get("id"), "custom_id": comp.get("custom_id"),
-                        "values": v if isinstance(v, list) else [v]}
+                return {
+                    "type": t,
+                    "id": comp.get("id"),
+                    "custom_id": comp.get("custom_id"),
+                    "values": v if isinstance(v, list) else [v],
+                }
             return {"type": t, "id": comp.get("id")}
 
-        unknown = set(values) - {c.get("custom_id") for c in walk_components(
-            modal.get("components") or [])}
+        unknown = set(values) - {
+            c.get("custom_id") for c in walk_components(modal.get("components") or [])
+        }
         if unknown:
             raise LookupError(f"modal has no inputs {sorted(unknown)}")
-        data = {"custom_id": modal["custom_id"],
-                "components": [submit(c) for c in modal.get("components") or []]}
+        data = {
+            "custom_id": modal["custom_id"],
+            "components": [submit(c) for c in modal.get("components") or []],
+        }
         channel = self._resolve_channel(opened_by.channel_id)
-        payload = self._interaction_payload(5, data, user=u, channel=channel,
-                                            message=opened_by.target_message)
+        payload = self._interaction_payload(
+            5, data, user=u, channel=channel, message=opened_by.target_message
+        )
         return await self._dispatch_interaction(payload, u, opened_by.target_message)

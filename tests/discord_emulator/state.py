@@ -237,15 +237,33 @@ class World:
         self._positions = itertools.count(1)
 
     # ----------------------------------------------------------------- builders
-    def add_user(self, username: str, *, id: int | None = None, bot: bool = False,
-                 global_name: str | None = None, locale: str = "en-US") -> User:
-        user = User(id=id or self.snowflake(), username=username, global_name=global_name,
-                    bot=bot, locale=locale)
+    def add_user(
+        self,
+        username: str,
+        *,
+        id: int | None = None,
+        bot: bool = False,
+        global_name: str | None = None,
+        locale: str = "en-US",
+    ) -> User:
+        user = User(
+            id=id or self.snowflake(),
+            username=username,
+            global_name=global_name,
+            bot=bot,
+            locale=locale,
+        )
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, *, owner: User, id: int | None = None,
-                  everyone_permissions: int = Permission.DEFAULT_EVERYONE) -> Guild:
+    def add_guild(
+        self,
+        name: str,
+        *,
+        owner: User,
+        id: int | None = None,
+        everyone_permissions: int = Permission.DEFAULT_EVERYONE,
+    ) -> Guild:
         gid = id or self.snowflake()
         guild = Guild(id=gid, name=name, owner_id=owner.id)
         guild.roles[gid] = Role(id=gid, name="@everyone", permissions=everyone_permissions)
@@ -253,32 +271,71 @@ class World:
         self.add_member(guild, owner)
         return guild
 
-    def add_role(self, guild: Guild | int, name: str, *, permissions: int = 0,
-                 id: int | None = None, mentionable: bool = False, hoist: bool = False,
-                 managed: bool = False, tags: dict | None = None, color: int = 0) -> Role:
+    def add_role(
+        self,
+        guild: Guild | int,
+        name: str,
+        *,
+        permissions: int = 0,
+        id: int | None = None,
+        mentionable: bool = False,
+        hoist: bool = False,
+        managed: bool = False,
+        tags: dict | None = None,
+        color: int = 0,
+    ) -> Role:
         guild = self._guild(guild)
-        role = Role(id=id or self.snowflake(), name=name, permissions=permissions,
-                    position=len(guild.roles), mentionable=mentionable, hoist=hoist,
-                    managed=managed, tags=tags, color=color)
+        role = Role(
+            id=id or self.snowflake(),
+            name=name,
+            permissions=permissions,
+            position=len(guild.roles),
+            mentionable=mentionable,
+            hoist=hoist,
+            managed=managed,
+            tags=tags,
+            color=color,
+        )
         guild.roles[role.id] = role
         return role
 
-    def add_text_channel(self, guild: Guild | int, name: str, *, id: int | None = None,
-                         topic: str | None = None, type: int = ChannelType.GUILD_TEXT,
-                         parent_id: int | None = None,
-                         permission_overwrites: list[dict] | None = None) -> Channel:
+    def add_text_channel(
+        self,
+        guild: Guild | int,
+        name: str,
+        *,
+        id: int | None = None,
+        topic: str | None = None,
+        type: int = ChannelType.GUILD_TEXT,
+        parent_id: int | None = None,
+        permission_overwrites: list[dict] | None = None,
+    ) -> Channel:
         guild = self._guild(guild)
-        channel = Channel(id=id or self.snowflake(), name=name, type=type, guild_id=guild.id,
-                          position=len(guild.channels), topic=topic, parent_id=parent_id,
-                          permission_overwrites=list(permission_overwrites or []))
+        channel = Channel(
+            id=id or self.snowflake(),
+            name=name,
+            type=type,
+            guild_id=guild.id,
+            position=len(guild.channels),
+            topic=topic,
+            parent_id=parent_id,
+            permission_overwrites=list(permission_overwrites or []),
+        )
         guild.channels[channel.id] = channel
         return channel
 
-    def add_member(self, guild: Guild | int, user: User, *, roles: Sequence[Role | int] = (),
-                   nick: str | None = None) -> Member:
+    def add_member(
+        self,
+        guild: Guild | int,
+        user: User,
+        *,
+        roles: Sequence[Role | int] = (),
+        nick: str | None = None,
+    ) -> Member:
         guild = self._guild(guild)
-        member = Member(user=user, roles=[r.id if isinstance(r, Role) else int(r) for r in roles],
-                        nick=nick)
+        member = Member(
+            user=user, roles=[r.id if isinstance(r, Role) else int(r) for r in roles], nick=nick
+        )
         guild.members[user.id] = member
         self.users[user.id] = user
         return member
@@ -329,8 +386,9 @@ class World:
             return Permission.ALL
         return perms
 
-    def permissions_for(self, guild: Guild | int, user_id: int,
-                        channel_id: int | None = None) -> int:
+    def permissions_for(
+        self, guild: Guild | int, user_id: int, channel_id: int | None = None
+    ) -> int:
         """Computed permissions exactly as Discord documents it (base + overwrites)."""
         guild = self._guild(guild)
         perms = self.base_permissions(guild, user_id)

@@ -50,8 +50,7 @@ def _embed_errors(embed: dict) -> tuple[dict, int]:
         if value is not None:
             total += len(str(value))
             if len(str(value)) > limit:
-                errors[key] = _err("BASE_TYPE_MAX_LENGTH",
-                                   f"Must be {limit} or fewer in length.")
+                errors[key] = _err("BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length.")
     fields = embed.get("fields") or []
     if len(fields) > 25:
         errors["fields"] = _err("BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
@@ -69,14 +68,16 @@ def _embed_errors(embed: dict) -> tuple[dict, int]:
     if footer is not None:
         total += len(footer)
         if len(footer) > 2048:
-            errors["footer"] = {"text": _err("BASE_TYPE_MAX_LENGTH",
-                                             "Must be 2048 or fewer in length.")}
+            errors["footer"] = {
+                "text": _err("BASE_TYPE_MAX_LENGTH", "Must be 2048 or fewer in length.")
+            }
     author = (embed.get("author") or {}).get("name")
     if author is not None:
         total += len(author)
         if len(author) > 256:
-            errors["author"] = {"name": _err("BASE_TYPE_MAX_LENGTH",
-                                             "Must be 256 or fewer in length.")}
+            errors["author"] = {
+                "name": _err("BASE_TYPE_MAX_LENGTH", "Must be 256 or fewer in length.")
+            }
     return errors, total
 
 
@@ -124,11 +125,13 @@ def _component_errors(components: list[dict], flags: int) -> dict:
                     cerr["custom_id"] = _err("BASE_TYPE_REQUIRED", "This field is required")
             if cid is not None:
                 if len(cid) > 100:
-                    cerr["custom_id"] = _err("BASE_TYPE_MAX_LENGTH",
-                                             "Must be 100 or fewer in length.")
+                    cerr["custom_id"] = _err(
+                        "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length."
+                    )
                 if cid in seen:
-                    cerr["custom_id"] = _err("COMPONENT_CUSTOM_ID_DUPLICATED",
-                                             "Component custom id cannot be duplicated")
+                    cerr["custom_id"] = _err(
+                        "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"
+                    )
                 seen.add(cid)
             if cerr:
                 rerr.setdefault("components", {})[str(j)] = cerr
@@ -154,7 +157,8 @@ def validate_message(body: dict, *, n_files: int = 0, editing: bool = False) -> 
             errors.setdefault("embeds", {})[str(i)] = eerr
     if total > 6000:
         errors.setdefault("embeds", {}).update(
-            _err("MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"))
+            _err("MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+        )
     flags = int(body.get("flags") or 0)
     cerr = _component_errors(body.get("components") or [], flags)
     if cerr:
@@ -166,12 +170,19 @@ def validate_message(body: dict, *, n_files: int = 0, editing: bool = False) -> 
             if kind in parse and am.get(kind):
                 errors["allowed_mentions"] = _err(
                     "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
-                    f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.')
+                    f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
+                )
     if errors:
         raise invalid_form(errors)
     if not editing:
-        has_body = (content not in (None, "") or embeds or body.get("components")
-                    or n_files or body.get("sticker_ids") or body.get("poll"))
+        has_body = (
+            content not in (None, "")
+            or embeds
+            or body.get("components")
+            or n_files
+            or body.get("sticker_ids")
+            or body.get("poll")
+        )
         if not has_body:
             raise ApiError(400, 50006, "Cannot send an empty message")
 
@@ -209,13 +220,15 @@ def _option_errors(options: list[dict], depth: int = 0) -> dict:
         if not _NAME_RE.match(name) or name != name.lower():
             oerr["name"] = _err("APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
         if name in names:
-            oerr["name"] = _err("APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS",
-                                "Option names must be unique")
+            oerr["name"] = _err(
+                "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Option names must be unique"
+            )
         names.add(name)
         desc = opt.get("description", "")
         if not 1 <= len(desc) <= 100:
-            oerr["description"] = _err("BASE_TYPE_BAD_LENGTH",
-                                       "Must be between 1 and 100 in length.")
+            oerr["description"] = _err(
+                "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+            )
         if opt.get("type") in (1, 2):
             sub = _option_errors(opt.get("options") or [], depth + 1)
             if sub:
@@ -225,15 +238,18 @@ def _option_errors(options: list[dict], depth: int = 0) -> dict:
                 if seen_optional:
                     oerr["required"] = _err(
                         "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                        "Required options must be placed before non-required options")
+                        "Required options must be placed before non-required options",
+                    )
             else:
                 seen_optional = True
             choices = opt.get("choices") or []
             if len(choices) > 25:
                 oerr["choices"] = _err("BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
             if choices and opt.get("autocomplete"):
-                oerr["autocomplete"] = _err("AUTOCOMPLETE_AND_CHOICES_MUTUALLY_EXCLUSIVE",
-                                            "Autocomplete and choices cannot both be set")
+                oerr["autocomplete"] = _err(
+                    "AUTOCOMPLETE_AND_CHOICES_MUTUALLY_EXCLUSIVE",
+                    "Autocomplete and choices cannot both be set",
+                )
         if oerr:
             errors.setdefault("options", {})[str(i)] = oerr
     return errors
@@ -250,14 +266,16 @@ def validate_commands(commands: list[dict]) -> None:
             if not _NAME_RE.match(name) or name != name.lower():
                 cerr["name"] = _err("APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
             if not 1 <= len(cmd.get("description", "")) <= 100:
-                cerr["description"] = _err("BASE_TYPE_BAD_LENGTH",
-                                           "Must be between 1 and 100 in length.")
+                cerr["description"] = _err(
+                    "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+                )
             cerr.update(_option_errors(cmd.get("options") or []))
         elif not 1 <= len(name) <= 32:
             cerr["name"] = _err("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
         if (name, ctype) in seen:
-            cerr["name"] = _err("APPLICATION_COMMANDS_DUPLICATE_NAME",
-                                "Application command names must be unique")
+            cerr["name"] = _err(
+                "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique"
+            )
         seen.add((name, ctype))
         if cerr:
             errors[str(i)] = cerr
@@ -265,9 +283,16 @@ def validate_commands(commands: list[dict]) -> None:
         raise invalid_form(errors)
 
 
-def computed_mentions(world: World, *, content: str, allowed_mentions: dict | None,
-                      author_id: int, guild: Guild | None, channel_id: int,
-                      replied_user_id: int | None = None) -> tuple[list[int], list[int], bool]:
+def computed_mentions(
+    world: World,
+    *,
+    content: str,
+    allowed_mentions: dict | None,
+    author_id: int,
+    guild: Guild | None,
+    channel_id: int,
+    replied_user_id: int | None = None,
+) -> tuple[list[int], list[int], bool]:
     """(user ids, role ids, mention_everyone) that Discord would actually ping for a
     message, honouring allowed_mentions and the author's MENTION_EVERYONE permission."""
     content = content or ""
@@ -276,8 +301,9 @@ def computed_mentions(world: World, *, content: str, allowed_mentions: dict | No
     everyone = "@everyone" in content or "@here" in content
     can_everyone = True
     if guild is not None:
-        can_everyone = bool(world.permissions_for(guild, author_id, channel_id)
-                            & Permission.MENTION_EVERYONE)
+        can_everyone = bool(
+            world.permissions_for(guild, author_id, channel_id) & Permission.MENTION_EVERYONE
+        )
     if allowed_mentions is None:
         parse = ["users", "roles", "everyone"]
         allowed_users: list[int] = []
@@ -288,8 +314,11 @@ def computed_mentions(world: World, *, content: str, allowed_mentions: dict | No
         allowed_users = [int(x) for x in allowed_mentions.get("users") or []]
         allowed_roles = [int(x) for x in allowed_mentions.get("roles") or []]
         replied = bool(allowed_mentions.get("replied_user", False))
-    users = [u for u in dict.fromkeys(user_ids)
-             if u in world.users and ("users" in parse or u in allowed_users)]
+    users = [
+        u
+        for u in dict.fromkeys(user_ids)
+        if u in world.users and ("users" in parse or u in allowed_users)
+    ]
     roles = []
     for rid in dict.fromkeys(role_ids):
         if guild is None or rid not in guild.roles:

@@ -40,7 +40,6 @@ class DatabaseGone(UserError):
     """The database file was deleted or replaced under the running bot."""
 
 
-
 class Alerts(commands.Cog):
     alerts = app_commands.Group(
         name="alerts",
@@ -203,18 +202,29 @@ class Alerts(commands.Cog):
         self._require_database()
         me = interaction.guild.me
         perms = channel.permissions_for(me)
-        missing = [name for name, ok in (("View Channel", perms.view_channel),
-                                         ("Send Messages", perms.send_messages),
-                                         ("Embed Links", perms.embed_links)) if not ok]
+        missing = [
+            name
+            for name, ok in (
+                ("View Channel", perms.view_channel),
+                ("Send Messages", perms.send_messages),
+                ("Embed Links", perms.embed_links),
+            )
+            if not ok
+        ]
         if missing:
-            raise UserError(f"I can't post alerts in {channel.mention}: I need the "
-                            f"{', '.join(missing)} permission{'s' if len(missing) > 1 else ''} "
-                            "there.")
+            raise UserError(
+                f"I can't post alerts in {channel.mention}: I need the "
+                f"{', '.join(missing)} permission{'s' if len(missing) > 1 else ''} "
+                "there."
+            )
         if role is not None and role.is_default():
             raise UserError("Alerts never ping @everyone; pick a role, or leave it out.")
         created = await self.store.subscribe(
-            guild_id=interaction.guild.id, channel_id=channel.id, category=category,
-            role_id=role.id if role else None, user_id=interaction.user.id,
+            guild_id=interaction.guild.id,
+            channel_id=channel.id,
+            category=category,
+            role_id=role.id if role else None,
+            user_id=interaction.user.id,
         )
         what = f"new posts in **{escape(category)}**" if category else "every new post"
         text = f"{channel.mention} will get an alert for {what}"
@@ -222,10 +232,17 @@ class Alerts(commands.Cog):
         if not created:
             text += " (This replaces its previous alert settings.)"
         if role is not None and not role.mentionable and not perms.mention_everyone:
-            text += (f"\nNote: {role.mention} is not mentionable and I lack the Mention Everyone "
-                     "permission there, so Discord will show the mention without notifying.")
-        log.info("alerts: %s subscribed channel %s (category=%s role=%s)",
-                 interaction.user.id, channel.id, category, role.id if role else None)
+            text += (
+                f"\nNote: {role.mention} is not mentionable and I lack the Mention Everyone "
+                "permission there, so Discord will show the mention without notifying."
+            )
+        log.info(
+            "alerts: %s subscribed channel %s (category=%s role=%s)",
+            interaction.user.id,
+            channel.id,
+            category,
+            role.id if role else None,
+        )
         await interaction.response.send_message(
             message_content(text), ephemeral=True, allowed_mentions=NO_MENTIONS
         )
@@ -242,13 +259,18 @@ class Alerts(commands.Cog):
         if lock.locked():  # an alert is being sent there: answer once it is recorded
             await interaction.response.defer(ephemeral=True, thinking=True)
         async with lock:  # no send to this channel starts after this
-            removed = await self.store.unsubscribe(guild_id=interaction.guild.id,
-                                                   channel_id=channel.id)
-        text = (f"{channel.mention} no longer gets alerts." if removed
-                else f"{channel.mention} was not getting alerts.")
+            removed = await self.store.unsubscribe(
+                guild_id=interaction.guild.id, channel_id=channel.id
+            )
+        text = (
+            f"{channel.mention} no longer gets alerts."
+            if removed
+            else f"{channel.mention} was not getting alerts."
+        )
         if interaction.response.is_done():
-            await interaction.followup.send(message_content(text), ephemeral=True,
-                                            allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(
+                message_content(text), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
         else:
             await interaction.response.send_message(
                 message_content(text), ephemeral=True, allowed_mentions=NO_MENTIONS
@@ -262,8 +284,11 @@ class Alerts(commands.Cog):
         pending = await self.store.pending_counts(guild_id)
         subs = [
             SubscriptionInfo(
-                channel_id=s.channel_id, category=s.category, role_id=s.role_id,
-                failing_since=s.failing_since, last_error=s.last_error,
+                channel_id=s.channel_id,
+                category=s.category,
+                role_id=s.role_id,
+                failing_since=s.failing_since,
+                last_error=s.last_error,
                 pending=pending.get(s.channel_id, 0),
             )
             for s in await self.store.subscriptions(guild_id)
@@ -279,7 +304,8 @@ class Alerts(commands.Cog):
 
     def _require_database(self) -> None:
         if self.unhealthy:
-            raise DatabaseGone("Alert settings can't be saved right now: the bot's database file "
-                               "was deleted while it runs. An operator needs to restart it (the "
-                               "log says how to keep the current subscriptions).")
-
+            raise DatabaseGone(
+                "Alert settings can't be saved right now: the bot's database file "
+                "was deleted while it runs. An operator needs to restart it (the "
+                "log says how to keep the current subscriptions)."
+            )

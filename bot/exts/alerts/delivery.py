@@ -59,10 +59,10 @@ def _describe(exc: discord.HTTPException) -> str:
     return f"{text} (HTTP {exc.status}{code})".strip()
 
 
-
 class Delivery:
-    def __init__(self, bot: Briefbot, store: AlertStore, content_key: str,
-                 stopping: asyncio.Event) -> None:
+    def __init__(
+        self, bot: Briefbot, store: AlertStore, content_key: str, stopping: asyncio.Event
+    ) -> None:
         self.bot = bot
         self.store = store
         self.content_key = content_key
@@ -116,7 +116,8 @@ class Delivery:
             if self._backoff.get(channel_id, (0, 0.0))[1] > now:
                 continue
             self._workers[channel_id] = asyncio.get_running_loop().create_task(
-                self._channel_worker(sub, items), name=f"alerts-{channel_id}")
+                self._channel_worker(sub, items), name=f"alerts-{channel_id}"
+            )
 
     async def _channel_worker(self, sub: Subscription, items: list[Pending]) -> None:
         channel_id = sub.channel_id
@@ -190,8 +191,9 @@ class Delivery:
             return None
         return sub.role_id
 
-    async def _send(self, sub: Subscription, found: list[tuple[Pending, Post]],
-                    message: dict[str, Any]) -> Sent:
+    async def _send(
+        self, sub: Subscription, found: list[tuple[Pending, Post]], message: dict[str, Any]
+    ) -> Sent:
         """Send one alert message; record it delivered only once Discord has accepted it.
 
         Under the channel's lock, and only while the alerts are still queued: an unsubscribe
@@ -206,9 +208,13 @@ class Delivery:
             try:
                 earlier = await self._sent_before(channel, found, nonce)
                 if earlier is not None:
-                    log.info("alert for %s was already posted in channel %s (message %s) before "
-                             "a restart; recorded, not sent again", deliveries[0].post_id,
-                             sub.channel_id, earlier)
+                    log.info(
+                        "alert for %s was already posted in channel %s (message %s) before "
+                        "a restart; recorded, not sent again",
+                        deliveries[0].post_id,
+                        sub.channel_id,
+                        earlier,
+                    )
                     await self.store.mark_delivered(sub.channel_id, deliveries, earlier)
                     return Sent.OK
                 await self.store.mark_sending(deliveries)
@@ -216,15 +222,20 @@ class Delivery:
             except (discord.Forbidden, discord.NotFound) as exc:
                 reason = _describe(exc)
                 # Logged when it starts failing; retries (once per poll) only at debug level.
-                log.log(logging.DEBUG if sub.failing else logging.WARNING,
-                        "alerts channel %s (server %s) refused a delivery: %s",
-                        sub.channel_id, sub.guild_id, reason)
+                log.log(
+                    logging.DEBUG if sub.failing else logging.WARNING,
+                    "alerts channel %s (server %s) refused a delivery: %s",
+                    sub.channel_id,
+                    sub.guild_id,
+                    reason,
+                )
                 await self.store.mark_failing(sub.channel_id, reason)
                 await self.store.mark_attempted(deliveries, reason)
                 return Sent.CHANNEL_FAILING
             except discord.RateLimited as exc:
-                return await self._try_later(sub, deliveries, f"rate limited for "
-                                             f"{exc.retry_after:.1f} s", exc.retry_after)
+                return await self._try_later(
+                    sub, deliveries, f"rate limited for {exc.retry_after:.1f} s", exc.retry_after
+                )
             except discord.HTTPException as exc:
                 error = _describe(exc)
                 if exc.status == 429:  # discord.py gave up waiting after several tries
@@ -234,8 +245,12 @@ class Delivery:
                     return await self._try_later(sub, deliveries, error, retry_after)
                 if exc.status < 500:
                     # Discord rejected the message itself: sending it again cannot succeed.
-                    log.error("alert for %s in channel %s rejected: %s",
-                              [d.post_id for d in deliveries], sub.channel_id, error)
+                    log.error(
+                        "alert for %s in channel %s rejected: %s",
+                        [d.post_id for d in deliveries],
+                        sub.channel_id,
+                        error,
+                    )
                     await self.store.drop(deliveries, error)
                     return Sent.OK
                 return await self._try_later(sub, deliveries, error)
@@ -245,20 +260,30 @@ class Delivery:
             await self.store.mark_delivered(sub.channel_id, deliveries, sent.id)
         if sub.failing:
             log.info("alerts channel %s works again", sub.channel_id)
-        log.info("alert posted in channel %s: %s", sub.channel_id,
-                 ", ".join(d.post_id for d in deliveries[:5]))
+        log.info(
+            "alert posted in channel %s: %s",
+            sub.channel_id,
+            ", ".join(d.post_id for d in deliveries[:5]),
+        )
         return Sent.OK
 
-    async def _try_later(self, sub: Subscription, deliveries: list[Pending], error: str,
-                         at_least: float = 0.0) -> Sent:
+    async def _try_later(
+        self, sub: Subscription, deliveries: list[Pending], error: str, at_least: float = 0.0
+    ) -> Sent:
         delay = self._back_off(sub.channel_id, at_least)
-        log.warning("alert delivery to channel %s failed (%s); left queued, retried in %.0f s "
-                    "(other channels go on)", sub.channel_id, error, delay)
+        log.warning(
+            "alert delivery to channel %s failed (%s); left queued, retried in %.0f s "
+            "(other channels go on)",
+            sub.channel_id,
+            error,
+            delay,
+        )
         await self.store.mark_attempted(deliveries, error)
         return Sent.TRY_LATER
 
-    async def _sent_before(self, channel: discord.PartialMessageable,
-                           found: list[tuple[Pending, Post]], nonce: str) -> int | None:
+    async def _sent_before(
+        self, channel: discord.PartialMessageable, found: list[tuple[Pending, Post]], nonce: str
+    ) -> int | None:
         """The id of a message of ours in the channel that already carries these alerts.
 
         Only for deliveries tried before (a crash may have come between Discord accepting the
@@ -281,6 +306,10 @@ class Delivery:
                         return msg.id
         except discord.Forbidden as exc:
             # Cannot read the history: the nonce is all that guards against a duplicate.
-            log.warning("cannot read channel %s to check for an alert sent before a restart "
-                        "(%s); sending it again", channel.id, _describe(exc))
+            log.warning(
+                "cannot read channel %s to check for an alert sent before a restart "
+                "(%s); sending it again",
+                channel.id,
+                _describe(exc),
+            )
         return None

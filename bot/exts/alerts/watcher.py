@@ -57,7 +57,8 @@ class Watcher:
         settings = self.bot.settings
         settled = self._settling and now - self._quiet_since >= settings.alert_settle_seconds
         due = not after_reindex and (
-            self._last_refresh is None or now - self._last_refresh >= settings.alert_poll_seconds
+            self._last_refresh is None
+            or now - self._last_refresh >= settings.alert_poll_seconds
             or settled
         )
         changed = after_reindex
@@ -81,8 +82,13 @@ class Watcher:
             log.exception("scheduled reindex failed; still serving the previous index")
             return False
         if report.added or report.changed or report.removed:
-            log.info("scheduled reindex: %d added, %d changed, %d removed in %.2f s",
-                     len(report.added), len(report.changed), len(report.removed), report.seconds)
+            log.info(
+                "scheduled reindex: %d added, %d changed, %d removed in %.2f s",
+                len(report.added),
+                len(report.changed),
+                len(report.removed),
+                report.seconds,
+            )
         return True
 
     async def _git_pull(self) -> None:
@@ -115,17 +121,28 @@ class Watcher:
             return
         outcome = await self.store.record_posts(self.content_key, index.posts, held)
         if outcome.baseline:
-            log.info("first scan of %s: %d posts marked as seen, none announced",
-                     self.content_key, len(index.posts))
+            log.info(
+                "first scan of %s: %d posts marked as seen, none announced",
+                self.content_key,
+                len(index.posts),
+            )
             return
         if outcome.new_posts:
-            log.info("%d new posts (%s); %d alerts queued", len(outcome.new_posts),
-                     ", ".join(outcome.new_posts[:5]), outcome.queued)
+            log.info(
+                "%d new posts (%s); %d alerts queued",
+                len(outcome.new_posts),
+                ", ".join(outcome.new_posts[:5]),
+                outcome.queued,
+            )
         for old, new in outcome.renamed:
             log.info("post %s is %s renamed (same URL or content): not announced again", new, old)
         for post_id in outcome.newly_held:
-            log.warning("new post %s only loaded by recovering its front matter (%s): not "
-                        "announced until it loads cleanly", post_id, held[post_id])
+            log.warning(
+                "new post %s only loaded by recovering its front matter (%s): not "
+                "announced until it loads cleanly",
+                post_id,
+                held[post_id],
+            )
 
     async def _recovered(self, posts: Sequence[Post]) -> dict[str, str]:
         """Posts of the index that only loaded by front-matter recovery, with why.
@@ -161,15 +178,19 @@ class Watcher:
         settle = self.bot.settings.alert_settle_seconds
         if settle <= 0:
             return True
-        fresh = frozenset((p.id, p.fingerprint)
-                          for p in await self.store.unseen(self.content_key, posts))
+        fresh = frozenset(
+            (p.id, p.fingerprint) for p in await self.store.unseen(self.content_key, posts)
+        )
         now = asyncio.get_running_loop().time()
         if fresh != self._unsettled:
             self._unsettled, self._quiet_since = fresh, now
         self._settling = bool(fresh) and now - self._quiet_since < settle
         if self._settling:
-            log.debug("%d new posts; waiting until the folder has been quiet for %.0f s",
-                      len(fresh), settle)
+            log.debug(
+                "%d new posts; waiting until the folder has been quiet for %.0f s",
+                len(fresh),
+                settle,
+            )
         return not self._settling
 
     async def held_back(self, issues: Sequence[LoadIssue] = ()) -> list[HeldPost]:
@@ -182,8 +203,9 @@ class Watcher:
             posts = [p for i in recovered if (p := index.post(i.path)) is not None]
             unseen = {p.id for p in await self.store.unseen(self.content_key, posts)}
             now = dt.datetime.now(dt.UTC)
-            held.update({i.path: HeldPost(i.path, i.reason, now)
-                         for i in recovered if i.path in unseen})
+            held.update(
+                {i.path: HeldPost(i.path, i.reason, now) for i in recovered if i.path in unseen}
+            )
         return [held[k] for k in sorted(held)]
 
     # ------------------------------------------------------------------ the database file
@@ -196,19 +218,25 @@ class Watcher:
         if _file_id(path) == self._db_file:
             return
         self._db_file = None
-        rescued = path.with_name(
-            f"{path.name}.rescued-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}")
+        rescued = path.with_name(f"{path.name}.rescued-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}")
         try:
             await self.store.copy_to(rescued)
         except Exception as exc:
             saved = f"saving a copy to {rescued} failed too ({exc})"
         else:
-            saved = (f"a copy of it is saved at {rescued}: stop the bot and move that copy to "
-                     f"{path} to keep the subscriptions and what was announced")
-        self.unhealthy = (f"the database file {path} was deleted or replaced while the bot "
-                          "runs; alert subscriptions and delivery records live in it")
-        log.critical("%s; %s. Until then the bot reports itself unhealthy and refuses new "
-                     "subscriptions.", self.unhealthy, saved)
+            saved = (
+                f"a copy of it is saved at {rescued}: stop the bot and move that copy to "
+                f"{path} to keep the subscriptions and what was announced"
+            )
+        self.unhealthy = (
+            f"the database file {path} was deleted or replaced while the bot "
+            "runs; alert subscriptions and delivery records live in it"
+        )
+        log.critical(
+            "%s; %s. Until then the bot reports itself unhealthy and refuses new subscriptions.",
+            self.unhealthy,
+            saved,
+        )
         self.bot.dispatch("briefbot_unhealthy", self.unhealthy)
 
     async def warn_of_rescued_copies(self) -> None:
@@ -216,9 +244,14 @@ class Watcher:
         path = self.store.path
         copies = sorted(path.parent.glob(f"{path.name}.rescued-*"))
         if copies and not await self.store.subscriptions():
-            log.warning("no alert subscriptions in %s, but %s holds a copy saved when the "
-                        "database was deleted under the bot: stop the bot and move it to %s to "
-                        "restore them", path, copies[-1], path)
+            log.warning(
+                "no alert subscriptions in %s, but %s holds a copy saved when the "
+                "database was deleted under the bot: stop the bot and move it to %s to "
+                "restore them",
+                path,
+                copies[-1],
+                path,
+            )
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
@@ -233,7 +266,9 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 async def _run(argv: list[str]) -> tuple[int, str]:
     """Run a command; (exit code, its output). Raises OSError if it cannot start."""
     proc = await asyncio.create_subprocess_exec(
-        *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
     try:
@@ -244,4 +279,3 @@ async def _run(argv: list[str]) -> tuple[int, str]:
         await proc.wait()
         raise
     return proc.returncode or 0, out.decode("utf-8", "replace")
-
