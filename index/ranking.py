@@ -16,6 +16,7 @@ How passages are scored in the first place is ``scoring``; the knobs of both are
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,16 +150,18 @@ def result_order(cands: Candidates, length: int | None) -> list[Entry]:
     """
     score = cands.score
     total = len(score)
+    picked: Sequence[int]
     if length is None or length >= total or cands.further < 0 or cands.decay != 1.0:
         length, picked = None, range(total)
     else:
         floor = score[length - 1]
-        picked = list(range(length))
+        reaching = list(range(length))
         for j in range(length, total):
             if score[j] * cands.reach < floor:
                 break
             if score[j] >= floor or cands.shown(j) >= floor:
-                picked.append(j)
+                reaching.append(j)
+        picked = reaching
     passage, post, members = cands.passage, cands.post, cands.members
     keyed = []  # (-effective score, slot, passage shown there, shown score, post)
     for j in picked:
