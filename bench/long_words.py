@@ -4,7 +4,7 @@
 
 Typo correction used to try every one-edit spelling of an unknown word: 54 x n words of n letters,
 so the square of its length (a 1,000-letter word: 1.4 s and 110 MB). Words over
-``index.search.MAX_TYPO_WORD`` letters are no longer corrected. The systems, interleaved:
+``index.query.MAX_TYPO_WORD`` letters are no longer corrected. The systems, interleaved:
 
 - ``plain``          ``SearchIndex.search`` of a dev question (the baseline);
 - ``+ N letters``    the same question with a random N-letter word appended (a new word each
@@ -26,7 +26,7 @@ import tracemalloc
 from collections.abc import Callable
 from unittest import mock
 
-from index import search as search_module
+from index import query as query_module
 
 from .common import (
     CORPUS,
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
 
         def uncapped(q: str, w: Callable[[], str] = word) -> object:
             # The cap is read on each call, so lifting it runs the old typo path for real.
-            with mock.patch.object(search_module, "MAX_TYPO_WORD", sys.maxsize):
+            with mock.patch.object(query_module, "MAX_TYPO_WORD", sys.maxsize):
                 return index.search(f"{q} {w()}")
 
         systems[f"+ {length:,} letters"] = with_word

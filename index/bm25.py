@@ -253,7 +253,7 @@ class Postings:
         # phrase buckets, 64 would take 4 MB more.)
         self.term_ptr = np.zeros(n_ids + 1, dtype=np.int32)
         self.docs = np.empty(total, dtype=np.int32)
-        self.weights = np.empty(total, dtype=dtype)
+        self.weights: np.ndarray = np.empty(total, dtype=dtype)
         start = end = 0  # where the block goes in the arrays; where the ids so far end
         # Sorted block by block (a block's ids are numbered from its offset).
         for offset in sorted({p.id_offset for p in parts}):
@@ -273,7 +273,7 @@ class Postings:
                 del values  # (loading an index peaks at this loop: keep one column at a time)
             start = stop
         np.cumsum(self.term_ptr, out=self.term_ptr)
-        self._starts = memoryview(self.term_ptr)  # a question reads a few: Python ints, no copy
+        self._starts = self.term_ptr.data  # (a memoryview) a question reads a few: Python ints
         self.n_out = n_out
         self.in_order = in_order
 

@@ -139,9 +139,9 @@ def _why(
             per_sentence = np.zeros(sentence_docs.stop - sentence_docs.start)
             hits: list[list[str]] = [[] for _ in per_sentence]
             for tid, term in items:
-                s = scorer.scores([tid])[sentence_docs] * boosts.get(tid, 1.0)
-                per_sentence += s
-                for j in np.flatnonzero(s > 0):
+                sentence_scores = scorer.scores([tid])[sentence_docs] * boosts.get(tid, 1.0)
+                per_sentence += sentence_scores
+                for j in np.flatnonzero(sentence_scores > 0):
                     hits[j].append(term)
             if len(per_sentence):
                 best = int(np.argmax(per_sentence))

@@ -359,7 +359,8 @@ def extract(
             for s in scored:
                 if s.score > best_value:
                     best_overall, best_value = s, s.score
-    headline, source, bold, first, last = "", 0, [], 0, 0
+    bold: list[str] = []
+    headline, source, first, last = "", 0, 0, 0
     if best_overall is not None:
         source = best_overall.source
         headline, bold, first, last = _headline(

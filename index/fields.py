@@ -314,7 +314,8 @@ class IndexData:
             arrays[f"{name}.term_ids"] = _narrow(tc.term_ids)
             arrays[f"{name}.counts"] = _narrow(tc.counts)
         buf = io.BytesIO()
-        np.savez(buf, **arrays)  # uncompressed: loading speed matters more than size
+        # Uncompressed: loading speed matters more than size. (Numbers only: no pickles.)
+        np.savez(buf, allow_pickle=False, **arrays)
         return buf.getvalue()
 
     @classmethod

@@ -17,7 +17,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,9 +57,12 @@ class _Pending:
     state: FileState
 
 
+_ChunkResult = tuple[list[ParsedPost | LoadIssue], IndexData]  # a chunk's files, its statistics
+
+
 def _parse_chunk(
     jobs: list[tuple[Path, bytes]], posts_root: Path, site: SiteConfig
-) -> tuple[list[ParsedPost | LoadIssue], IndexData]:
+) -> _ChunkResult:
     """Parse and analyse some files (in a worker process when there are many)."""
     parsed = [parse_post(path, posts_root, site, data=data) for path, data in jobs]
     terms = [analyze_post(p) for p in parsed if isinstance(p, ParsedPost)]
@@ -179,19 +182,19 @@ class Indexer:
                 kept_issues += [s.issue for s in stored_issues]
                 continue
             try:
-                data = path.read_bytes()
+                raw = path.read_bytes()
             except OSError as exc:  # no permission, or deleted since the scan
                 unreadable.append(_unreadable(post_id, exc))
                 on_disk.discard(post_id)
                 continue
-            state = FileState(hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
+            state = FileState(hashlib.sha256(raw).hexdigest(), len(raw), st.st_mtime_ns)
             if known == state.fingerprint:
                 if stored:
                     kept.add(post_id)
                     touched.append((post_id, state))
                 kept_issues += [s.issue for s in stored_issues]
                 continue
-            pending.append(_Pending(post_id, path, data, state))
+            pending.append(_Pending(post_id, path, raw, state))
         # A post skipped for another's URL stays skipped while that post is unchanged; else it
         # is read again (the other post may have gone, or moved to another URL).
         for post_id, path, winner, stored_issues in recheck:
@@ -201,13 +204,13 @@ class Indexer:
                 if winner in kept and (prev.size, prev.mtime_ns) == (st.st_size, st.st_mtime_ns):
                     kept_issues += [s.issue for s in stored_issues]
                     continue
-                data = path.read_bytes()
+                raw = path.read_bytes()
             except OSError as exc:
                 unreadable.append(_unreadable(post_id, exc))
                 on_disk.discard(post_id)
                 continue
-            state = FileState(hashlib.sha256(data).hexdigest(), len(data), st.st_mtime_ns)
-            pending.append(_Pending(post_id, path, data, state))
+            state = FileState(hashlib.sha256(raw).hexdigest(), len(raw), st.st_mtime_ns)
+            pending.append(_Pending(post_id, path, raw, state))
 
         # 2. Parse and analyse what changed.
         results = await self._parse(pending, posts_root, site, progress)
@@ -308,7 +311,7 @@ class Indexer:
         batches: list[IndexData] = []
         done = 0
 
-        async def collect(future: asyncio.Future, size: int) -> None:
+        async def collect(future: Awaitable[_ChunkResult], size: int) -> None:
             nonlocal done
             files, batch = await future
             parsed.extend(files)

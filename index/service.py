@@ -16,7 +16,8 @@ from pathlib import Path
 from .indexer import Indexer, ProgressCallback, Refresh
 from .models import IndexReport, Passage
 from .passage_table import PassageTable
-from .search import DEFAULT_WEIGHTS, SearchIndex
+from .ranking import DEFAULT_WEIGHTS
+from .search import SearchIndex
 from .store import IndexStore, StoredIndex
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from retrieval_support import copy_site, run_cli
 
-import index.search
+import index.query
 from index.search import SearchIndex
 from index.service import IndexService
 
@@ -142,13 +142,13 @@ async def test_a_long_unbroken_word_is_not_typo_corrected(
 ) -> None:
     """A typo's one-edit spellings cost the square of its length: long words are not typos."""
     tried: list[int] = []
-    one_edit = index.search._one_edit_away
+    one_edit = index.query.one_edit_away
 
     def spy(word: str) -> set[str]:
         tried.append(len(word))
         return one_edit(word)
 
-    monkeypatch.setattr(index.search, "_one_edit_away", spy)
+    monkeypatch.setattr(index.query, "one_edit_away", spy)
     service = await IndexService.open(tmp_path / "db.sqlite3", copy_site(tmp_path / "site"))
     try:
         await service.reindex()

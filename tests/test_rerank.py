@@ -12,7 +12,8 @@ import pytest
 
 from index import rerank
 from index.bm25 import TermCounts
-from index.search import DEFAULT_WEIGHTS, SearchIndex
+from index.ranking import DEFAULT_WEIGHTS
+from index.search import SearchIndex
 from index.service import IndexService
 
 

@@ -13,13 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from retrieval_support import copy_site
 
-from index import search as search_module
+from index import query, ranking
 from index.analyzer import analyze
 from index.answers import escape_markdown, sentences
 from index.extraction import mark
 from index.fields import states_amount
 from index.models import Answer, SearchFilters, SearchResult
-from index.search import DEFAULT_WEIGHTS, TOP, SearchIndex, question_periods
+from index.query import question_periods
+from index.ranking import DEFAULT_WEIGHTS, TOP
+from index.search import SearchIndex
 from index.service import IndexService
 
 CRANES = "briefs/2021-02-10-valmora-port-cranes.md"
@@ -518,7 +520,7 @@ def test_post_and_post_passages(index: SearchIndex) -> None:
     ],
 )
 def test_questions_asking_for_an_amount_are_recognised(question: str, asks: bool) -> None:
-    assert bool(search_module._ASKS_QUANTITY.search(question)) is asks
+    assert bool(query.ASKS_QUANTITY.search(question)) is asks
 
 
 @pytest.mark.parametrize(
@@ -542,7 +544,7 @@ def test_passages_stating_an_amount_are_recognised(text: str, states: bool) -> N
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_ordering_only_the_first_results_gives_the_same_first_results(data) -> None:
-    """``_result_order`` skips candidates that cannot reach the first ``length`` results: the
+    """``ranking.result_order`` skips candidates that cannot reach the first ``length`` results: the
     first ``length`` must be those of ordering every candidate."""
     count = data.draw(st.integers(1, 60))
     score = sorted(
@@ -558,12 +560,12 @@ def test_ordering_only_the_first_results_gives_the_same_first_results(data) -> N
     further = data.draw(st.sampled_from([0.0, 0.15, 0.5, 1.0]))
     weights = dataclasses.replace(DEFAULT_WEIGHTS, further_passages=further)
 
-    def candidates() -> search_module._Candidates:
-        return search_module._Candidates(list(range(count)), score, choice, post, weights)
+    def candidates() -> ranking.Candidates:
+        return ranking.Candidates(list(range(count)), score, choice, post, weights)
 
     length = data.draw(st.integers(1, count))
-    everything = search_module._result_order(candidates(), None)
-    assert search_module._result_order(candidates(), length) == everything[:length]
+    everything = ranking.result_order(candidates(), None)
+    assert ranking.result_order(candidates(), length) == everything[:length]
     assert sorted(passage for passage, _, _ in everything) == list(range(count))
 
 

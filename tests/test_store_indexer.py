@@ -29,7 +29,7 @@ from retrieval_support import copy_site
 from index.fields import FIELDS, HASHED_FIELDS, IndexData, analyze_post
 from index.loader import parse_post
 from index.migrations import migrate, migration_files
-from index.models import Answer, ParsedPost, SearchFilters
+from index.models import Answer, IndexReport, ParsedPost, SearchFilters
 from index.passage_table import PassageTable
 from index.search import SearchIndex
 from index.service import IndexService, ReindexInProgress, load_index
@@ -79,10 +79,23 @@ class Progress:
         return self.calls[0][1]
 
 
-async def rebuild(service: IndexService) -> tuple[object, int]:
+async def rebuild(service: IndexService) -> tuple[IndexReport, int]:
     progress = Progress()
     report = await service.reindex(progress)
     return report, progress.parsed
+
+
+def current(service: IndexService) -> SearchIndex:
+    """The service's index (a test that reads it has built it)."""
+    assert service.current is not None, "no index yet"
+    return service.current
+
+
+async def one(cur: aiosqlite.Cursor) -> aiosqlite.Row:
+    """A query's one row."""
+    row = await cur.fetchone()
+    assert row is not None, "no row"
+    return row
 
 
 def post_path(site: Path, post_id: str) -> Path:
@@ -128,21 +141,21 @@ async def test_first_build_adds_everything(service: IndexService, fixture_site: 
     assert report.added == tuple(sorted(ids))
     assert report.changed == report.removed == report.issues == ()
     assert report.posts == 13
-    assert report.passages == len(service.current.passages) > 13
+    assert report.passages == len(current(service).passages) > 13
     assert report.seconds > 0
-    assert service.current.generation == await service.store.generation() == 1
+    assert current(service).generation == await service.store.generation() == 1
     assert service.last_report == report
 
 
 async def test_refresh_without_changes_parses_nothing(built: IndexService) -> None:
-    before = built.current
+    before = current(built)
     report, parsed = await rebuild(built)
     assert parsed == 0
     assert not report.first_index
     assert report.added == report.changed == report.removed == ()
     assert (report.posts, report.passages) == (13, len(before.passages))
     assert await built.store.generation() == 1
-    assert built.current.generation == 1
+    assert current(built).generation == 1
 
 
 async def test_changed_file_is_reparsed_alone(built: IndexService, fixture_site: Path) -> None:
@@ -151,12 +164,12 @@ async def test_changed_file_is_reparsed_alone(built: IndexService, fixture_site:
     assert parsed == 1
     assert report.changed == (GLACIERFALL,)
     assert report.added == report.removed == ()
-    assert built.current.generation == 2
-    found = built.current.search("actuaries", k=3)
+    assert current(built).generation == 2
+    found = current(built).search("actuaries", k=3)
     assert found.results[0].post_id == GLACIERFALL
     assert "actuaries" in found.results[0].text
-    assert not any("underwriters" in p.text for p in built.current.passages)
-    for result in built.current.search("underwriters", k=10).results:
+    assert not any("underwriters" in p.text for p in current(built).passages)
+    for result in current(built).search("underwriters", k=10).results:
         assert "underwriters" not in result.text
     # Nothing else moved.
     again, parsed = await rebuild(built)
@@ -186,7 +199,7 @@ async def test_same_size_and_mtime_means_the_file_is_not_read(
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     _, parsed = await rebuild(built)
     assert parsed == 0
-    assert any("propellers" in p.text for p in built.current.post_passages(DRONES))
+    assert any("propellers" in p.text for p in current(built).post_passages(DRONES))
 
 
 async def test_added_file(built: IndexService, fixture_site: Path) -> None:
@@ -196,7 +209,7 @@ async def test_added_file(built: IndexService, fixture_site: Path) -> None:
     assert report.added == (NEW_POST,)
     assert report.changed == report.removed == ()
     assert report.posts == 14
-    assert built.current.search("tidal kites steering").results[0].post_id == NEW_POST
+    assert current(built).search("tidal kites steering").results[0].post_id == NEW_POST
 
 
 async def test_removed_file(built: IndexService, fixture_site: Path) -> None:
@@ -206,14 +219,14 @@ async def test_removed_file(built: IndexService, fixture_site: Path) -> None:
     assert report.removed == (QUILL,)
     assert report.added == report.changed == ()
     assert report.posts == 12
-    assert built.current.post(QUILL) is None
+    assert current(built).post(QUILL) is None
     for question in ["Which endangered languages can Quill-3 translate?", "Quechua Sámi"]:
-        answer = built.current.search(question, k=20)
+        answer = current(built).search(question, k=20)
         assert QUILL not in {r.post_id for r in answer.results}
     async with built.store.db.execute(
         "SELECT count(*) FROM passages WHERE post_id = ?", (QUILL,)
     ) as cur:
-        assert (await cur.fetchone())[0] == 0
+        assert (await one(cur))[0] == 0
 
 
 async def test_not_utf8_file_is_skipped_then_indexed_once_fixed(
@@ -227,7 +240,7 @@ async def test_not_utf8_file_is_skipped_then_indexed_once_fixed(
     [issue] = report.issues
     assert (issue.path, issue.kind) == (NEW_POST, "skipped")
     assert "UTF-8" in issue.reason
-    assert built.current.search("Which model forecasts avalanche danger?").results
+    assert current(built).search("Which model forecasts avalanche danger?").results
     # Unchanged, it is reported again without being read again.
     again, parsed = await rebuild(built)
     assert parsed == 0 and again.issues == report.issues
@@ -236,7 +249,7 @@ async def test_not_utf8_file_is_skipped_then_indexed_once_fixed(
     fixed, parsed = await rebuild(built)
     assert parsed == 1
     assert fixed.added == (NEW_POST,) and fixed.issues == ()
-    assert built.current.search("tidal kites").results[0].post_id == NEW_POST
+    assert current(built).search("tidal kites").results[0].post_id == NEW_POST
 
 
 async def test_deleted_bad_file_is_no_longer_reported(
@@ -275,15 +288,15 @@ async def test_site_url_change_reparses_everything(built: IndexService, fixture_
     assert not report.first_index
     assert report.changed == tuple(sorted(all_ids(fixture_site)))
     assert report.added == report.removed == ()
-    result = built.current.search("Which model forecasts avalanche danger?").results[0]
+    result = current(built).search("Which model forecasts avalanche danger?").results[0]
     assert result.url.startswith("https://notes.example.com/briefs/glacierfall-avalanche-model/#")
 
 
 async def test_restart_loads_without_parsing(
     built: IndexService, tmp_path: Path, fixture_site: Path
 ) -> None:
-    before = {q: outcome(built.current.search(q, k=10)) for q in QUESTIONS}
-    generation = built.current.generation
+    before = {q: outcome(current(built).search(q, k=10)) for q in QUESTIONS}
+    generation = current(built).generation
     await built.store.close()
     # Without its files, the content can only come from the database.
     shutil.rmtree(fixture_site)
@@ -320,7 +333,7 @@ async def test_a_reindex_after_a_restart_starts_from_the_loaded_statistics(
         report = await restarted.reindex()
         assert report.changed == (GLACIERFALL,)
         assert reads == 0
-        assert restarted.current.search("actuaries avalanche").results[0].post_id == GLACIERFALL
+        assert current(restarted).search("actuaries avalanche").results[0].post_id == GLACIERFALL
     finally:
         await restarted.close()
     built.store = await IndexStore.open(tmp_path / "index.sqlite3")  # for the fixture's close
@@ -337,7 +350,7 @@ async def test_same_db_other_content_is_a_first_index(built: IndexService, tmp_p
         assert parsed == 12
         assert len(report.added) == 12 and report.changed == ()
         assert report.removed == (DRONES,)
-        assert service.current.post(DRONES) is None
+        assert current(service).post(DRONES) is None
         # Back to the first folder: a first index again, not "unchanged".
         back, parsed = await rebuild(built)
         assert back.first_index and parsed == 13
@@ -350,12 +363,14 @@ async def test_an_index_stored_in_an_older_format_is_rebuilt_not_read(
 ) -> None:
     # As an older version stored it: the same arrays without the format entry (and whatever
     # else it lacked); its site key names the old format.
-    with np.load(io.BytesIO(built.current.data.to_bytes())) as z:
+    with np.load(io.BytesIO(current(built).data.to_bytes())) as z:
         arrays = {k: z[k] for k in z.files if k not in ("format", "states_amount")}
     old = io.BytesIO()
     np.savez(old, **arrays)
     await built.store.db.execute("UPDATE index_snapshot SET data = ?", (old.getvalue(),))
-    site = json.loads(await built.store.get_meta("site"))
+    stored_site = await built.store.get_meta("site")
+    assert stored_site is not None
+    site = json.loads(stored_site)
     await built.store.db.execute(
         "UPDATE meta SET value = ? WHERE key = 'site'", (json.dumps({**site, "format": 2}),)
     )
@@ -386,12 +401,12 @@ async def test_reload_if_changed_picks_up_a_rebuild_elsewhere(
         assert report.added == (NEW_POST,)
     finally:
         await cli.close()
-    old = built.current
-    assert built.current.post(NEW_POST) is None
+    old = current(built)
+    assert current(built).post(NEW_POST) is None
     assert await built.reload_if_changed()
     assert built.current is not old
-    assert built.current.generation == 2
-    assert built.current.search("tidal kites").results[0].post_id == NEW_POST
+    assert current(built).generation == 2
+    assert current(built).search("tidal kites").results[0].post_id == NEW_POST
     assert not await built.reload_if_changed()
     # The bot's own refresh then finds nothing left to do.
     again, parsed = await rebuild(built)
@@ -403,7 +418,7 @@ async def test_two_loads_on_the_one_connection_do_not_collide(built: IndexServic
     # "cannot start a transaction within a transaction".
     first, second = await asyncio.gather(built.store.load(), built.store.load())
     assert first is not None and second is not None
-    assert first.generation == second.generation == built.current.generation
+    assert first.generation == second.generation == current(built).generation
 
 
 def add_posts(site: Path, count: int) -> None:
@@ -442,8 +457,8 @@ async def test_a_watcher_reload_and_a_reindex_may_overlap(
         reloaded, report = await asyncio.gather(bot.reload_if_changed(), bot.reindex())
         assert reloaded
         assert report.changed == (DRONES,)
-        assert bot.current.generation == await bot.store.generation() == 3
-        assert bot.current.search("tidal kites").results[0].post_id == NEW_POST
+        assert current(bot).generation == await bot.store.generation() == 3
+        assert current(bot).search("tidal kites").results[0].post_id == NEW_POST
     finally:
         await bot.close()
 
@@ -455,9 +470,9 @@ async def test_every_index_swapped_in_is_announced(
     built.on_swap = swapped.append
     post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
     await built.reindex()  # followed in memory
-    assert swapped == [built.current] and swapped[0].post(NEW_POST) is not None
+    assert swapped == [current(built)] and swapped[0].post(NEW_POST) is not None
     await built.reindex()  # nothing changed: the same index stays, nothing to announce
-    assert swapped == [built.current]
+    assert swapped == [current(built)]
     cli = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
     try:
         post_path(fixture_site, NEW_POST).unlink()
@@ -465,7 +480,7 @@ async def test_every_index_swapped_in_is_announced(
     finally:
         await cli.close()
     assert await built.reload_if_changed()  # loaded from the store
-    assert swapped == [swapped[0], built.current] and built.current.post(NEW_POST) is None
+    assert swapped == [swapped[0], current(built)] and current(built).post(NEW_POST) is None
 
 
 async def test_two_services_rebuilding_at_once_both_succeed(
@@ -481,9 +496,9 @@ async def test_two_services_rebuilding_at_once_both_succeed(
         await built.reload_if_changed()
         await other.reload_if_changed()
         for svc in (built, other):
-            assert svc.current.generation == await built.store.generation()
-            assert svc.current.search("tidal kites").results[0].post_id == NEW_POST
-            assert svc.current.search("actuaries").results[0].post_id == GLACIERFALL
+            assert current(svc).generation == await built.store.generation()
+            assert current(svc).search("tidal kites").results[0].post_id == NEW_POST
+            assert current(svc).search("actuaries").results[0].post_id == GLACIERFALL
         assert {NEW_POST} == set(a.added) | set(b.added)
     finally:
         await other.close()
@@ -511,14 +526,14 @@ async def test_second_concurrent_reindex_is_refused(
 async def test_searches_keep_working_during_a_reindex(
     built: IndexService, fixture_site: Path
 ) -> None:
-    old = built.current
+    old = current(built)
     for post_id in all_ids(fixture_site):  # every file changes: a long rebuild
         path = post_path(fixture_site, post_id)
         path.write_text(path.read_text(encoding="utf-8") + "\nA closing note.\n", encoding="utf-8")
     rebuild_task = asyncio.create_task(built.reindex())
     generations: list[int] = []
     while not rebuild_task.done():
-        index = built.current
+        index = current(built)
         answer = index.search("Which model forecasts avalanche danger?")
         assert not answer.declined and answer.results[0].post_id == GLACIERFALL
         assert all(index.post(r.post_id) is not None for r in answer.results)
@@ -528,11 +543,11 @@ async def test_searches_keep_working_during_a_reindex(
     assert len(report.changed) == 13
     assert generations[0] == 1 and len(generations) > 3
     assert generations == sorted(generations)  # old index until the swap, then the new one
-    assert built.current.generation == 2
+    assert current(built).generation == 2
     # An index object already handed out keeps answering from the old content.
     assert old.search("Which model forecasts avalanche danger?").results[0].post_id == GLACIERFALL
     assert not any("closing note" in p.text for p in old.passages)
-    assert any("closing note" in p.text for p in built.current.passages)
+    assert any("closing note" in p.text for p in current(built).passages)
 
 
 async def test_ensure_builds_when_the_db_is_empty(service: IndexService) -> None:
@@ -549,7 +564,7 @@ async def applied(db: aiosqlite.Connection) -> list[tuple[str, str, str]]:
     async with db.execute(
         "SELECT namespace, name, applied_at FROM schema_migrations ORDER BY namespace, name"
     ) as cur:
-        return [tuple(row) for row in await cur.fetchall()]  # type: ignore[misc]
+        return [tuple(row) for row in await cur.fetchall()]
 
 
 async def test_migrations_are_recorded_once(tmp_path: Path) -> None:
@@ -567,7 +582,7 @@ async def test_migrations_are_recorded_once(tmp_path: Path) -> None:
     try:
         assert [r for r in await applied(store.db) if r[0] == "index"] == first
         async with store.db.execute("PRAGMA journal_mode") as cur:
-            assert (await cur.fetchone())[0] == "wal"
+            assert (await one(cur))[0] == "wal"
     finally:
         await store.close()
 
@@ -675,7 +690,7 @@ async def test_opening_waits_while_another_process_writes_a_new_database(tmp_pat
         store = await IndexStore.open(db_path)
         try:
             async with store.db.execute("PRAGMA journal_mode") as cur:
-                assert (await cur.fetchone())[0] == "wal"
+                assert (await one(cur))[0] == "wal"
         finally:
             await store.close()
     finally:
@@ -796,10 +811,10 @@ async def test_stored_index_equals_a_build_from_scratch(
     post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
     await built.reindex()
     parsed = parsed_posts(fixture_site)
-    order = built.current.data.post_ids
+    order = current(built).data.post_ids
     scratch = searchable(IndexData.from_posts([analyze_post(parsed[p]) for p in order]), parsed)
-    assert results(built.current) == results(scratch)
-    assert built.current.search("x", filters=SearchFilters(post_id=QUILL)).declined
+    assert results(current(built)) == results(scratch)
+    assert current(built).search("x", filters=SearchFilters(post_id=QUILL)).declined
 
 
 async def test_served_passages_after_reindexes_equal_the_parsed_ones(
@@ -814,7 +829,7 @@ async def test_served_passages_after_reindexes_equal_the_parsed_ones(
     post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
     await built.reindex()
     parsed = parsed_posts(fixture_site)
-    served = built.current
+    served = current(built)
     expected = [p for pid in served.data.post_ids for p in parsed[pid].passages]
     assert isinstance(served.passages, PassageTable)
     assert list(served.passages) == expected

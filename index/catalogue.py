@@ -1,0 +1,124 @@
+"""Catalogue look-ups: posts by id, a post's passages, categories, the latest posts, titles
+for autocomplete (/brief), and the closest titles offered when a question is declined."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from rapidfuzz import process
+
+from .models import Passage, Post, PostRef, SearchFilters
+
+
+def passage_url(post: Post, passage: Passage) -> str:
+    """The post URL, opened at the passage's section (redirected posts live elsewhere)."""
+    if passage.anchor and not post.redirect:
+        return f"{post.url.split('#', 1)[0]}#{passage.anchor}"
+    return post.url
+
+
+class Catalogue:
+    """The posts and their passages, in index order, and where each post's passages are."""
+
+    def __init__(
+        self, posts: list[Post], passages: Sequence[Passage], passage_counts: np.ndarray
+    ) -> None:
+        self.posts = posts
+        self.passages = passages
+        # In the smallest type that holds a post's index: a question looks up its hundred best
+        # passages' posts here, and a small table is likelier to be in cache.
+        self.passage_post = np.repeat(
+            np.arange(len(posts), dtype=np.min_scalar_type(max(len(posts) - 1, 0))),
+            passage_counts,
+        )
+        self.post_index = {p.id: i for i, p in enumerate(posts)}
+        self.post_first_passage = np.concatenate([[0], np.cumsum(passage_counts)]).astype(np.int64)
+        self.post_dates = np.array([p.date.toordinal() for p in posts], dtype=np.int64)
+
+    passage_url = staticmethod(passage_url)
+
+    def __len__(self) -> int:
+        return len(self.posts)
+
+    def post(self, post_id: str) -> Post | None:
+        i = self.post_index.get(post_id)
+        return None if i is None else self.posts[i]
+
+    def post_passages(self, post_id: str) -> list[Passage]:
+        i = self.post_index[post_id]
+        first, stop = int(self.post_first_passage[i]), int(self.post_first_passage[i + 1])
+        return [self.passages[j] for j in range(first, stop)]
+
+    def post_of(self, passage: int) -> Post:
+        """The post passage ``passage`` (its index) belongs to."""
+        return self.posts[int(self.passage_post[passage])]
+
+    def categories(self) -> list[str]:
+        return sorted({c for p in self.posts for c in p.categories})
+
+    def latest(self, count: int = 5, category: str | None = None) -> list[Post]:
+        posts = [p for p in self.posts if category is None or category in p.categories]
+        return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)[:count]
+
+    def find_titles(self, text: str, limit: int = 25) -> list[Post]:
+        """Posts whose title best matches ``text`` (for autocomplete): substring, then fuzzy."""
+        needle = text.casefold().strip()
+        if not needle:
+            return self.latest(limit)
+        exact = [p for p in self.posts if needle in p.title.casefold()]
+        exact.sort(key=lambda p: (not p.title.casefold().startswith(needle), -p.date.toordinal()))
+        if len(exact) >= limit:
+            return exact[:limit]
+        seen = {p.id for p in exact}
+        fuzzy = process.extract(
+            needle,
+            {i: p.title.casefold() for i, p in enumerate(self.posts) if p.id not in seen},
+            limit=limit - len(exact),
+            score_cutoff=60,
+        )
+        return exact + [self.posts[key] for _, _, key in fuzzy]
+
+    def ref(self, i: int) -> PostRef:
+        """A reference to passage ``i``'s post, opened at its section."""
+        post = self.post_of(i)
+        url = passage_url(post, self.passages[i])
+        return PostRef(post_id=post.id, title=post.title, date=post.date, url=url)
+
+    def suggest(
+        self,
+        question: str,
+        filters: SearchFilters,
+        ranked: list[tuple[int, float]] | None = None,
+        limit: int = 3,
+    ) -> list[PostRef]:
+        """Closest post titles: from weak matches if any, else by fuzzy title similarity."""
+        posts: list[Post] = []
+        for i, _ in ranked or []:
+            post = self.post_of(i)
+            if post not in posts:
+                posts.append(post)
+        if len(posts) < limit:
+            posts += [p for p in self.find_titles(question, limit) if p not in posts]
+        if filters.category:
+            posts = [p for p in posts if filters.category in p.categories] or posts
+        return [PostRef(post_id=p.id, title=p.title, date=p.date, url=p.url) for p in posts[:limit]]
+
+    def filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
+        """Per passage, whether its post passes ``filters`` (None: no filters)."""
+        if filters == SearchFilters():
+            return None
+        keep = np.ones(len(self.posts), dtype=bool)
+        if filters.category:
+            cat = filters.category.casefold()
+            keep &= [cat in (c.casefold() for c in p.categories) for p in self.posts]
+        if filters.tag:
+            tag = filters.tag.casefold()
+            keep &= [tag in (t.casefold() for t in p.tags) for p in self.posts]
+        if filters.since:
+            keep &= self.post_dates >= filters.since.toordinal()
+        if filters.until:
+            keep &= self.post_dates <= filters.until.toordinal()
+        if filters.post_id:
+            keep &= [p.id == filters.post_id for p in self.posts]
+        return keep[self.passage_post]

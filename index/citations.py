@@ -1,0 +1,181 @@
+"""Citations: ranked passages → one citation per section (a story told twice cited once, the
+other telling listed as "also in"), then the answer's results with their snippets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import extraction
+from .bm25 import TermCounts
+from .catalogue import Catalogue, passage_url
+from .models import Answer, SearchResult
+
+SECTION_PASSAGES = 3  # passages of one section a citation shows at most
+# Two passages of different posts sharing this share of their words (IDF-weighted) tell the same
+# story: a digest's items come back word for word in its yearly review, while related stories
+# share well under two thirds.
+SAME_STORY = 0.8
+STORY_TERMS = 20  # distinct words a passage needs to tell a story ("Check out our podcast" not)
+
+Section = tuple[int, tuple[str, ...], str | None]  # (post, heading path, anchor)
+Story = tuple[frozenset[int], float]  # a passage's distinct words and their IDF weight
+
+
+@dataclass(slots=True)
+class Citation:
+    """One cited section: its passages (indexes), its score, and the other tellings of it."""
+
+    members: list[int]
+    score: float
+    also: list[int] = field(default_factory=list)  # passages of other posts telling the same
+
+
+@dataclass(slots=True)
+class _Entry:
+    section: Section
+    citation: Citation
+
+
+class Stories:
+    """Which passages tell the same story (see ``SAME_STORY``)."""
+
+    def __init__(self, body: TermCounts, idf: list[float]) -> None:
+        self.body = body
+        self.idf = idf  # per term, as Python floats (a few dozen looked up per question)
+
+    def story(self, i: int) -> Story:
+        """Passage ``i``'s distinct words and their IDF weight, for ``same``."""
+        body = self.body
+        ids = frozenset(body.term_ids[body.doc_ptr[i] : body.doc_ptr[i + 1]].tolist())
+        idf = self.idf
+        return ids, sum(idf[t] for t in ids)
+
+    def same(self, a: Story, b: Story) -> bool:
+        """Whether two passages (their ``story``) tell the same story: the words they share
+        weigh at least ``SAME_STORY`` of the lighter one's (IDF-weighted, distinct words)."""
+        (ta, wa), (tb, wb) = a, b
+        if min(len(ta), len(tb)) < STORY_TERMS:  # a line of boilerplate is not a story
+            return False
+        idf = self.idf
+        return sum(idf[t] for t in ta & tb) >= SAME_STORY * min(wa, wb)
+
+
+def cite(
+    catalogue: Catalogue, stories: Stories, ranked: list[tuple[int, float]], k: int
+) -> list[Citation]:
+    """The first ``k`` citations: one per section, each with the passages of its section
+    among the results (in text order) and the section's next passage, so that an answer
+    just past a passage boundary is still shown; at the place of its best passage.
+
+    A story told again in another post (a digest's item repeated in a yearly review, a
+    brief and its digest item) is one citation: the fuller telling (the longer passage)
+    takes the place of the first, and the other is listed as "also in"."""
+    passages = catalogue.passages
+    entries: list[_Entry] = []
+    where: dict[Section, int] = {}  # section → its entry (-1: told in another's entry)
+    told: dict[int, Story] = {}  # passage → its story
+    for i, score in ranked:
+        passage = passages[i]
+        key = (int(catalogue.passage_post[i]), passage.heading_path, passage.anchor)
+        n = where.get(key)
+        if n is not None:
+            if n >= 0:
+                entries[n].citation.members.append(i)
+            continue
+        if i not in told:
+            told[i] = stories.story(i)
+        twin = next(
+            (
+                m
+                for m, e in enumerate(entries)
+                if e.section[0] != key[0] and stories.same(told[e.citation.members[0]], told[i])
+            ),
+            None,
+        )
+        if twin is not None:
+            old = entries[twin]
+            first = old.citation.members[0]
+            where[key] = -1
+            if len(passage.text.split()) > len(passages[first].text.split()):
+                # The fuller telling is cited, where the first was.
+                entries[twin] = _Entry(
+                    key, Citation([i], old.citation.score, [*old.citation.also, first])
+                )
+                where[old.section], where[key] = -1, twin
+            else:
+                old.citation.also.append(i)
+        elif len(entries) < k:
+            where[key] = len(entries)
+            entries.append(_Entry(key, Citation([i], score)))
+    out = []
+    for entry in entries:
+        post, path, anchor = entry.section
+        members = sorted(entry.citation.members[:SECTION_PASSAGES])  # the best few, in order
+        after = members[-1] + 1
+        if (
+            len(members) < SECTION_PASSAGES
+            and after < catalogue.post_first_passage[post + 1]
+            and passages[after].heading_path == path
+            and passages[after].anchor == anchor
+        ):
+            members.append(after)
+        out.append(Citation(members, entry.citation.score, entry.citation.also))
+    return out
+
+
+def build_answer(
+    catalogue: Catalogue, question: str, cited: list[Citation], weight_of: dict[str, float]
+) -> Answer:
+    """The cited results, their snippets and the headline (see ``extraction``)."""
+    passages = catalogue.passages
+    texts = ["\n".join(passages[i].text for i in c.members) for c in cited]
+    evidence = [
+        extraction.Evidence(
+            text,
+            catalogue.post_of(c.members[0]).title,
+            c.score,
+            passages[c.members[0]].heading,
+        )
+        for text, c in zip(texts, cited, strict=True)
+    ]
+    found = extraction.extract(question, weight_of, evidence)
+    results = []
+    labels: dict[tuple[str, str], int] = {}
+    for n, c in enumerate(cited):
+        result = _result(
+            catalogue, c.members[0], c.score, found.best[n], found.snippets[n], texts[n]
+        )
+        if c.also:
+            result = result.model_copy(update={"also_in": tuple(map(catalogue.ref, c.also))})
+        # Two sections of one post with the same heading: told apart by a part number.
+        label = (result.post_id, result.heading)
+        labels[label] = labels.get(label, 0) + 1
+        if labels[label] > 1:
+            result = result.model_copy(update={"part": f"part {labels[label]}"})
+        results.append(result)
+    return Answer(
+        question=question,
+        results=tuple(results),
+        headline=found.headline,
+        headline_from=found.source,
+    )
+
+
+def _result(
+    catalogue: Catalogue, i: int, score: float, sentence: str, snippet: str, text: str
+) -> SearchResult:
+    passage = catalogue.passages[i]
+    post = catalogue.post_of(i)
+    return SearchResult(
+        post_id=post.id,
+        title=post.title,
+        heading=passage.heading,
+        heading_path=passage.heading_path,
+        date=post.date,
+        categories=post.categories,
+        url=passage_url(post, passage),
+        score=round(score, 4),
+        text=text,
+        snippet=snippet,
+        best_sentence=sentence,
+    )
