@@ -29,6 +29,9 @@ from scipy.optimize import minimize
 from bench.answer_quality import set_path
 from bench.common import CORPUS, base_parser, build_index, require_shared, temp_dir
 from index import extraction as X
+from index import intent as Q
+from index import sentence_scores as S
+from index.answers import sentences
 from index.evaluation import holds, load_questions
 
 FEATURES = (
@@ -49,24 +52,24 @@ def candidates(
     question: str, weights: Mapping[str, float], evidence: Sequence[X.Evidence]
 ) -> list[tuple[str, list[float], float]]:
     """Each pool sentence: its text, its features and the hand-made score (as ``extract``)."""
-    kind = X.intent(question)
-    wants, strength = X._WANTS[kind], X.FORM_BONUS[kind]
-    asked = {t for m in X._INTENT_WORD.findall(question) for w in m if w for t in X._terms_of(w)}
+    kind = Q.intent(question)
+    wants, strength = Q.WANTS[kind], Q.FORM_BONUS[kind]
+    asked = {t for m in Q.INTENT_WORD.findall(question) for w in m if w for t in S.terms_of(w)}
     weights = {t: w for t, w in weights.items() if t not in asked} or dict(weights)
     total = sum(weights.values()) or 1.0
     out = []
     for rank, ev in enumerate(evidence[: X.POOL]):
-        title_terms = X._title_terms(ev.title)
-        texts = X.sentences(ev.text)
-        matches = [X._match(s, weights, wants) for s in texts]
+        title_terms = S.terms_of_title(ev.title)
+        texts = sentences(ev.text)
+        matches = [S.match_sentence(s, weights, wants) for s in texts]
         for pos, (found, n_words, forms) in enumerate(matches):
             context: set[str] = set()
-            for before in matches[max(0, pos - X.CONTEXT_SENTENCES) : pos]:
+            for before in matches[max(0, pos - S.CONTEXT_SENTENCES) : pos]:
                 context.update(before[0])
-            hand = (
-                X._score(found, n_words, forms, context, weights, total, title_terms, strength)
-                * X.RANK_DECAY**rank
+            hand = S.score_sentence(
+                found, n_words, forms, context, weights, total, title_terms, strength
             )
+            hand *= X.RANK_DECAY**rank
             context -= found.keys()
             features = [
                 sum(weights[t] for t in found if t not in title_terms) / total,
@@ -75,7 +78,7 @@ def candidates(
                 float(bool(forms)),
                 strength * bool(forms),
                 float(rank),
-                float(n_words < X.SHORT_WORDS),
+                float(n_words < S.SHORT_WORDS),
                 len(found) / max(n_words, 1),
                 float(pos == 0),
                 math.log1p(n_words),

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import extraction
-from .bm25 import TermCounts
 from .catalogue import Catalogue, passage_url
 from .models import Answer, SearchResult
+from .term_counts import TermCounts
 
 SECTION_PASSAGES = 3  # passages of one section a citation shows at most
 # Two passages of different posts sharing this share of their words (IDF-weighted) tell the same

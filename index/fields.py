@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .analyzer import analyze
-from .bm25 import TermCounts
 from .models import ParsedPost
 from .passages import split_sentences
+from .term_counts import TermCounts
 
 PASSAGE_FIELDS = ("body", "heading", "phrase")
 HASHED_FIELDS = ("phrase",)  # term ids are hash buckets, not vocabulary entries

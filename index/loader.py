@@ -16,7 +16,8 @@ from typing import Any
 
 import frontmatter
 
-from .cleaning import Block, clean_body, clean_inline, fix_mojibake
+from .cleaning import Block, clean_body, fix_mojibake
+from .inline import clean_inline
 from .models import IssueKind, LoadIssue, ParsedPost, Post, SiteConfig
 from .passages import split_passages
 from .urls import post_url

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from .bm25 import TermCounts
+from .term_counts import TermCounts
 
 FEATURES = ("union", "best", "meta", "matches", "length")
 # ``union`` alone at 0.5: of the settings measured, the one that helped tune without costing

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from index.cleaning import Block, body_text, clean_body, clean_inline, fix_mojibake, strip_liquid
+from index.cleaning import Block, body_text, clean_body, fix_mojibake, strip_liquid
+from index.inline import clean_inline
 
 
 def texts(body: str, kind: str | None = None) -> list[str]:
@@ -170,6 +171,7 @@ def test_cleaning_uses_markdown_its_public_api_only() -> None:
     # No subclass of its block state, no tokens made behind Token's constructor, no rule table.
     from pathlib import Path
 
-    source = (Path(__file__).resolve().parents[1] / "index" / "cleaning.py").read_text()
-    for private in ("StateBlock", "__new__", "__rules__", "rules_block", "._"):
-        assert private not in source, private
+    for module in ("cleaning.py", "inline.py"):
+        source = (Path(__file__).resolve().parents[1] / "index" / module).read_text()
+        for private in ("StateBlock", "__new__", "__rules__", "rules_block", "._"):
+            assert private not in source, (module, private)

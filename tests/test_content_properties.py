@@ -10,9 +10,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index import analyzer, anchors, cleaning
+from index import analyzer, anchors, cleaning, inline
 from index.anchors import AnchorGenerator
-from index.cleaning import Block, body_text, clean_body, clean_inline
+from index.cleaning import Block, body_text, clean_body
+from index.inline import clean_inline
 from index.loader import parse_post, split_front_matter
 from index.models import LoadIssue, ParsedPost, SiteConfig
 from index.passages import split_passages
@@ -241,8 +242,8 @@ def test_heading_text_fast_path_misses_no_span_element(text: str) -> None:
 @given(st.text() | st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x85\u00a0\u2028\u3000\u200bab"))
 def test_normalize_spaces_is_split_and_join(text: str) -> None:
     # normalize_spaces returns normal text as it is: the same as splitting and joining it.
-    expected = " ".join(cleaning._ODD.sub(cleaning._odd_char, text).split())
-    assert cleaning.normalize_spaces(text) == expected
+    expected = " ".join(inline._ODD.sub(inline._odd_char, text).split())
+    assert inline.normalize_spaces(text) == expected
 
 
 _WORD = rf"\w[\w{analyzer._mark_ranges()}]*"

@@ -13,14 +13,9 @@ from retrieval_support import SharedIndex, run_cli
 
 from index.analyzer import analyze
 from index.answers import shown_text
-from index.extraction import (
-    HEADLINE_WORDS,
-    SNIPPET_WORDS,
-    Evidence,
-    extract,
-    form_spans,
-    intent,
-)
+from index.extraction import HEADLINE_WORDS, Evidence, extract
+from index.intent import form_spans, intent
+from index.snippets import SNIPPET_WORDS
 
 
 def weights(question: str) -> dict[str, float]:

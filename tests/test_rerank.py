@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from index import rerank
-from index.bm25 import TermCounts
 from index.ranking import DEFAULT_WEIGHTS
 from index.search import SearchIndex
 from index.service import IndexService
+from index.term_counts import TermCounts
 
 
 def test_features_of_candidate_posts() -> None:

@@ -16,13 +16,13 @@ from retrieval_support import copy_site
 from index import query, ranking
 from index.analyzer import analyze
 from index.answers import escape_markdown, sentences
-from index.extraction import mark
 from index.fields import states_amount
 from index.models import Answer, SearchFilters, SearchResult
 from index.query import question_periods
 from index.ranking import DEFAULT_WEIGHTS, TOP
 from index.search import SearchIndex
 from index.service import IndexService
+from index.snippets import mark
 
 CRANES = "briefs/2021-02-10-valmora-port-cranes.md"
 LUMENAR = "briefs/2021-05-18-lumenar-face-recognition.md"

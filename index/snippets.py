@@ -1,0 +1,131 @@
+"""Snippets: each result's window of at most ``SNIPPET_WORDS`` words around its best sentences,
+clipped to Discord's bounds, with the answer's form (or else the question's words) in bold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .answers import escape_markdown
+from .sentence_scores import ANAPHORA, WORD, Sentence, coverage, terms_of, terms_of_word
+
+SNIPPET_WORDS = 70
+SNIPPET_CHARS = 640
+
+
+def window_start(
+    scored: list[Sentence],
+    weights: Mapping[str, float],
+    total: float,
+    title_terms: frozenset[str],
+    form_bonus: float,
+    shown: range = range(0),
+    default: int = 0,
+) -> int:
+    """Where the snippet's window of sentences (``SNIPPET_WORDS`` words) holding most of the
+    question starts: the share of the question's weight its sentences hold (less the ones
+    ``shown`` elsewhere), more when one states the answer's form. Ties go to ``default``, then
+    to the earliest."""
+    budget = SNIPPET_WORDS - 2
+    lengths = [len(s.text.split()) for s in scored]
+
+    def value(a: int) -> float:
+        terms: set[str] = set()
+        form = False
+        used = 0
+        for b in range(a, len(scored)):
+            if used + lengths[b] > budget and b > a:
+                break
+            used += lengths[b]
+            if b not in shown:
+                terms |= scored[b].matched
+                form = form or bool(scored[b].forms)
+        return coverage(terms, weights, title_terms) / total * (1.0 + form_bonus * form)
+
+    if not scored:
+        return 0
+    default = default if default < len(scored) else (shown.start if shown else 0)
+    best, best_value = default, value(default)
+    for a in range(len(scored)):
+        v = value(a)
+        if v > best_value + 1e-12:
+            best, best_value = a, v
+    return best
+
+
+def clip(text: str, max_words: int, max_chars: int, weights: Mapping[str, float]) -> str:
+    """``text`` within ``max_words`` words and ``max_chars`` characters: a window around the
+    question's words, marked with "…" where cut."""
+    words = text.split()
+    if len(words) <= max_words and len(text) <= max_chars:
+        return " ".join(words)
+    max_words -= 2  # room for the "…" at either end (they count as words too)
+    hits = [n for n, w in enumerate(words) if any(t in weights for t in terms_of_word(w))]
+    centre = hits[len(hits) // 2] if hits else 0
+    start = max(0, min(centre - max_words // 2, len(words) - max_words))
+    end = min(len(words), start + max_words)
+    while end > start + 1 and len(" ".join(words[start:end])) + 4 > max_chars:
+        end -= 1
+    out = " ".join(words[start:end])
+    return ("… " if start else "") + out + (" …" if end < len(words) else "")
+
+
+def snippet(
+    scored: list[Sentence],
+    start: int,
+    weights: Mapping[str, float],
+    bold: Sequence[str],
+) -> str:
+    """A window of at most ``SNIPPET_WORDS`` words from sentence ``start`` on (or the one before,
+    when it leans on it), as far as the words allow; the answer's form bold in the headline's
+    passage, else the question's words."""
+    if not scored:
+        return ""
+    budget = SNIPPET_WORDS - 2  # (room for the "…" at either end)
+    chosen: list[str] = []
+    used = 0
+    for s in scored[start:]:
+        n = len(s.text.split())
+        if used + n > budget:
+            if not chosen:
+                chosen.append(s.text)
+                used = n
+            break
+        chosen.append(s.text)
+        used += n
+    # The sentence before, when the first leans on it and there is room for it.
+    if start > 0 and ANAPHORA.match(scored[start].text):
+        n = len(scored[start - 1].text.split())
+        if used + n <= budget:
+            start -= 1
+            chosen.insert(0, scored[start].text)
+            used += n
+    text = " ".join(" ".join(chosen).split())
+    lead = "… " if start > 0 else ""
+    tail = " …" if start + len(chosen) < len(scored) else ""
+    if used > budget or len(text) > SNIPPET_CHARS:
+        text = clip(text, SNIPPET_WORDS, SNIPPET_CHARS, weights)
+        lead, tail = (
+            (lead if not text.startswith("…") else ""),
+            (tail if not text.endswith("…") else ""),
+        )
+    spans = [(at, at + len(phrase)) for phrase in bold if phrase and (at := text.find(phrase)) >= 0]
+    return lead + mark(text, spans, weights) + tail
+
+
+def mark(text: str, spans: Sequence[tuple[int, int]], weights: Mapping[str, float]) -> str:
+    """``text`` with Markdown escaped; ``spans`` bold, or, without spans, the question's words."""
+    if not spans:
+        spans = [
+            m.span() for m in WORD.finditer(text) if any(t in weights for t in terms_of(m.group()))
+        ]
+    out: list[str] = []
+    pos = 0
+    for a, b in sorted(spans):
+        if a < pos:
+            continue
+        out.append(escape_markdown(text[pos:a]))
+        out.append(f"**{escape_markdown(text[a:b])}**")
+        pos = b
+    out.append(escape_markdown(text[pos:]))
+    return "".join(out).replace("****", "").replace("** **", " ")
