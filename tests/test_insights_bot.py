@@ -314,3 +314,35 @@ async def test_explain_this_answer_is_for_moderators_and_private(
     refused = await emulator.send_context_menu("Explain this answer", other, user=world.moderator)
     reply = await refused.wait_for_response()
     assert "not one of my answers" in reply["data"]["content"]
+
+
+async def long_report(emulator: DiscordEmulator, bot: Briefbot) -> MessageRecord:
+    """An /insights report of several pages (unlike, unanswered questions)."""
+    for question in (DECLINED, "who won the World Cup in 1998", QUESTION):
+        await ask(emulator, question)
+    await logged(bot, 3)
+    store = store_of(bot)
+    for n in range(12):
+        question = " ".join(
+            f"qz{chr(97 + n)}{chr(97 + i % 26)}{chr(97 + i // 26)}xv" for i in range(40)
+        )
+        await store.log(emulator.world.guild.id, await bot.search(question, 3))
+    return await (await insights_command(emulator, "report")).wait_for_message()
+
+
+@pytest.mark.parametrize("bot_settings", [{"answer_buttons_seconds": 1.0}])
+async def test_the_report_pager_disables_its_buttons_on_timeout(
+    emulator: DiscordEmulator, briefbot: Briefbot, bot_settings: dict[str, Any]
+) -> None:
+    report = await long_report(emulator, briefbot)
+    assert labels(report) == {"Previous": False, "Next": True}
+    emulator.advance_clock(14 * 60)  # the reader pages after 14 minutes…
+    click = await emulator.click_button(
+        report, button(report, "Next")["custom_id"], user=emulator.world.moderator
+    )
+    await click.wait_for_response()
+    emulator.advance_clock(2 * 60)  # …so only the press's token is still valid at the timeout
+    await emulator.wait_until(
+        lambda: not any(labels(report).values()), timeout=5, what="pager buttons disabled"
+    )
+    assert labels(report) == {"Previous": False, "Next": False}

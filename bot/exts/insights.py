@@ -200,11 +200,14 @@ class Insights(commands.Cog):
         report = await self.report(interaction.guild_id, days)
         pages = insights_pages(report, site_name=self.bot.site_name)
         kwargs: dict[str, Any] = {}
+        pager: Pager | None = None
         if len(pages) > 1:
-            kwargs["view"] = Pager(pages)
+            pager = kwargs["view"] = Pager(pages, timeout=self.bot.settings.answer_buttons_seconds)
         await interaction.response.send_message(
             embed=pages[0], ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
         )
+        if pager is not None:
+            pager.track(interaction)  # it disables its buttons on timeout through this token
 
     @insights.command(
         name="digest", description="Post the insights weekly in a channel (leave out: stop)"
