@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from alerts_support import SLOW_POLL, Launcher, Site, alerts_of, write_atomically
+from alerts_support import (
+    NEW_POST,
+    NEW_TITLE,
+    SLOW_POLL,
+    Launcher,
+    Site,
+    add_post,
+    alerts_of,
+    watch_news,
+    write_atomically,
+)
 from briefbot_support import ask, button, labels
 from discord_emulator import EPHEMERAL, DiscordEmulator, MessageRecord, Permission
 
@@ -346,3 +357,29 @@ async def test_the_report_pager_disables_its_buttons_on_timeout(
         lambda: not any(labels(report).values()), timeout=5, what="pager buttons disabled"
     )
     assert labels(report) == {"Previous": False, "Next": False}
+
+
+async def test_questions_asked_about_an_alerts_post_are_private_and_never_stored(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot, _ = await watch_news(emulator, launcher, fresh_site)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    alert = await emulator.wait_for_message(world.news, timeout=10)
+    opened = await emulator.click_button(
+        alert, button(alert, "Ask about this post")["custom_id"], user=world.bob
+    )
+    await opened.wait_for_response()
+    submitted = await emulator.submit_modal(opened, {"question": "How were the ships moored?"})
+    answer = await submitted.wait_for_message()
+    assert answer.ephemeral  # always private…
+    assert "Helpful" not in labels(answer) and "Not helpful" not in labels(answer)
+    mention = await emulator.send_message(f"{emulator.bot_mention} {DECLINED}")
+    await emulator.wait_for_reply(mention)  # …so, of the two, only the public mention is logged
+    assert [r.question for r in await logged(bot, 1)] == [DECLINED]
+    # And the README's account of what is stored says so.
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    stored = readme[readme.index("**What is stored, and for how long.**") :]
+    assert "*Ask about this post* button (their answer is always private" in " ".join(
+        stored.split()
+    )
