@@ -383,3 +383,18 @@ async def test_questions_asked_about_an_alerts_post_are_private_and_never_stored
     assert "*Ask about this post* button (their answer is always private" in " ".join(
         stored.split()
     )
+
+
+async def test_explain_this_answer_refuses_the_bots_other_messages(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    # /latest and /brief replies have titles too (the site's, a post's): not questions.
+    latest = await (await emulator.send_slash_command("latest", {})).wait_for_message()
+    brief = await (await emulator.send_slash_command("brief", {"title": "IBM"})).wait_for_message()
+    for message in (latest, brief):
+        assert message.embeds and message.author_id == briefbot.user.id  # type: ignore[union-attr]
+        handle = await emulator.send_context_menu(
+            "Explain this answer", message, user=emulator.world.moderator
+        )
+        reply = await handle.wait_for_response()
+        assert "not one of my answers" in reply["data"]["content"]
