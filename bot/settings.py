@@ -73,7 +73,10 @@ class Settings(BaseSettings):
         600.0,
         gt=0,
         le=840,
-        description="How long More results stays active (≤ 840: Discord keeps interactions 15 min)",
+        description=(
+            "How long paging buttons (More results, /insights ◀ ▶) stay active"
+            " (≤ 840: Discord keeps interactions 15 min)"
+        ),
     )
 
     @field_validator("log_level")

@@ -92,20 +92,33 @@ class Catalogue:
         ranked: list[tuple[int, float]] | None = None,
         limit: int = 3,
     ) -> list[PostRef]:
-        """Closest post titles: from weak matches if any, else by fuzzy title similarity."""
+        """Closest post titles: from weak matches if any, else by fuzzy title similarity.
+
+        Only posts that pass ``filters``: a post the asker filtered out (an older one, another
+        category) is no answer to "not covered in what you chose".
+        """
+        keep = self.post_mask(filters)
         posts: list[Post] = []
         for i, _ in ranked or []:
             post = self.post_of(i)
             if post not in posts:
                 posts.append(post)
         if len(posts) < limit:
-            posts += [p for p in self.find_titles(question, limit) if p not in posts]
-        if filters.category:
-            posts = [p for p in posts if filters.category in p.categories] or posts
+            # With filters, look through every title: the closest may be filtered out.
+            titles = self.find_titles(question, limit if keep is None else len(self.posts))
+            posts += [p for p in titles if p not in posts]
+        if keep is not None:
+            allowed = {p.id for p, kept in zip(self.posts, keep, strict=True) if kept}
+            posts = [p for p in posts if p.id in allowed]
         return [PostRef(post_id=p.id, title=p.title, date=p.date, url=p.url) for p in posts[:limit]]
 
     def filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
         """Per passage, whether its post passes ``filters`` (None: no filters)."""
+        keep = self.post_mask(filters)
+        return None if keep is None else keep[self.passage_post]
+
+    def post_mask(self, filters: SearchFilters) -> np.ndarray | None:
+        """Per post, whether it passes ``filters`` (None: no filters)."""
         if filters == SearchFilters():
             return None
         keep = np.ones(len(self.posts), dtype=bool)
@@ -121,4 +134,4 @@ class Catalogue:
             keep &= self.post_dates <= filters.until.toordinal()
         if filters.post_id:
             keep &= [p.id == filters.post_id for p in self.posts]
-        return keep[self.passage_post]
+        return keep

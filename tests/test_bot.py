@@ -113,6 +113,18 @@ async def test_ask_filters_by_category_and_date(
     assert "Last Week in AI #100" in recent.embeds[0]["description"]
 
 
+async def test_a_declined_filtered_question_suggests_only_posts_that_pass_the_filter(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    # Covered by a 2020 brief, so not covered by the posts from 2022 on or by the editorials:
+    # the closest posts offered must not be the very ones the asker filtered out.
+    for filters in ({"since": "2022-01-01"}, {"category": "editorials"}):
+        _, declined = await ask(emulator, "face recognition police", **filters)
+        text = declined.embeds[0]["description"]
+        assert text.startswith("**Not covered"), filters
+        assert "Halt Sales" not in text and "21 Jun 2020" not in text, filters
+
+
 async def test_ask_category_autocomplete_offers_the_index_categories(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:

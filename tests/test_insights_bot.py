@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from alerts_support import SLOW_POLL, Launcher, Site, alerts_of, write_atomically
+from alerts_support import (
+    NEW_POST,
+    NEW_TITLE,
+    SLOW_POLL,
+    Launcher,
+    Site,
+    add_post,
+    alerts_of,
+    watch_news,
+    write_atomically,
+)
 from briefbot_support import ask, button, labels
 from discord_emulator import EPHEMERAL, DiscordEmulator, MessageRecord, Permission
 
@@ -314,3 +325,76 @@ async def test_explain_this_answer_is_for_moderators_and_private(
     refused = await emulator.send_context_menu("Explain this answer", other, user=world.moderator)
     reply = await refused.wait_for_response()
     assert "not one of my answers" in reply["data"]["content"]
+
+
+async def long_report(emulator: DiscordEmulator, bot: Briefbot) -> MessageRecord:
+    """An /insights report of several pages (unlike, unanswered questions)."""
+    for question in (DECLINED, "who won the World Cup in 1998", QUESTION):
+        await ask(emulator, question)
+    await logged(bot, 3)
+    store = store_of(bot)
+    for n in range(12):
+        question = " ".join(
+            f"qz{chr(97 + n)}{chr(97 + i % 26)}{chr(97 + i // 26)}xv" for i in range(40)
+        )
+        await store.log(emulator.world.guild.id, await bot.search(question, 3))
+    return await (await insights_command(emulator, "report")).wait_for_message()
+
+
+@pytest.mark.parametrize("bot_settings", [{"answer_buttons_seconds": 1.0}])
+async def test_the_report_pager_disables_its_buttons_on_timeout(
+    emulator: DiscordEmulator, briefbot: Briefbot, bot_settings: dict[str, Any]
+) -> None:
+    report = await long_report(emulator, briefbot)
+    assert labels(report) == {"Previous": False, "Next": True}
+    emulator.advance_clock(14 * 60)  # the reader pages after 14 minutes…
+    click = await emulator.click_button(
+        report, button(report, "Next")["custom_id"], user=emulator.world.moderator
+    )
+    await click.wait_for_response()
+    emulator.advance_clock(2 * 60)  # …so only the press's token is still valid at the timeout
+    await emulator.wait_until(
+        lambda: not any(labels(report).values()), timeout=5, what="pager buttons disabled"
+    )
+    assert labels(report) == {"Previous": False, "Next": False}
+
+
+async def test_questions_asked_about_an_alerts_post_are_private_and_never_stored(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot, _ = await watch_news(emulator, launcher, fresh_site)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    alert = await emulator.wait_for_message(world.news, timeout=10)
+    opened = await emulator.click_button(
+        alert, button(alert, "Ask about this post")["custom_id"], user=world.bob
+    )
+    await opened.wait_for_response()
+    submitted = await emulator.submit_modal(opened, {"question": "How were the ships moored?"})
+    answer = await submitted.wait_for_message()
+    assert answer.ephemeral  # always private…
+    assert "Helpful" not in labels(answer) and "Not helpful" not in labels(answer)
+    mention = await emulator.send_message(f"{emulator.bot_mention} {DECLINED}")
+    await emulator.wait_for_reply(mention)  # …so, of the two, only the public mention is logged
+    assert [r.question for r in await logged(bot, 1)] == [DECLINED]
+    # And the README's account of what is stored says so.
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    stored = readme[readme.index("**What is stored, and for how long.**") :]
+    assert "*Ask about this post* button (their answer is always private" in " ".join(
+        stored.split()
+    )
+
+
+async def test_explain_this_answer_refuses_the_bots_other_messages(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    # /latest and /brief replies have titles too (the site's, a post's): not questions.
+    latest = await (await emulator.send_slash_command("latest", {})).wait_for_message()
+    brief = await (await emulator.send_slash_command("brief", {"title": "IBM"})).wait_for_message()
+    for message in (latest, brief):
+        assert message.embeds and message.author_id == briefbot.user.id  # type: ignore[union-attr]
+        handle = await emulator.send_context_menu(
+            "Explain this answer", message, user=emulator.world.moderator
+        )
+        reply = await handle.wait_for_response()
+        assert "not one of my answers" in reply["data"]["content"]

@@ -25,7 +25,13 @@ from discord.ext import commands, tasks
 
 from bot.exts.reindex import is_moderator
 from bot.formatting.insights import digest_embed, explain_embed, insights_pages
-from bot.formatting.text import NO_MENTIONS, escape, message_content
+from bot.formatting.text import (
+    COLOUR_ANSWER,
+    COLOUR_DECLINED,
+    NO_MENTIONS,
+    escape,
+    message_content,
+)
 from bot.insights_store import Digest, InsightsStore, utcnow, week_of
 from bot.params import UserError
 from bot.ui.pager import Pager
@@ -200,11 +206,14 @@ class Insights(commands.Cog):
         report = await self.report(interaction.guild_id, days)
         pages = insights_pages(report, site_name=self.bot.site_name)
         kwargs: dict[str, Any] = {}
+        pager: Pager | None = None
         if len(pages) > 1:
-            kwargs["view"] = Pager(pages)
+            pager = kwargs["view"] = Pager(pages, timeout=self.bot.settings.answer_buttons_seconds)
         await interaction.response.send_message(
             embed=pages[0], ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
         )
+        if pager is not None:
+            pager.track(interaction)  # it disables its buttons on timeout through this token
 
     @insights.command(
         name="digest", description="Post the insights weekly in a channel (leave out: stop)"
@@ -312,7 +321,12 @@ class Insights(commands.Cog):
                         logged = await self.store.question(answer_id)
                         if logged is not None:
                             return logged.question
-        title = message.embeds[0].title or ""
+        embed = message.embeds[0]
+        # Only answers wear these colours: /brief, /latest and alerts have titles too, but they
+        # are post titles, not questions.
+        if embed.colour not in (COLOUR_ANSWER, COLOUR_DECLINED):
+            return None
+        title = embed.title or ""
         if not title or title == escape("Your question"):
             return None
         return _UNESCAPE.sub(r"\1", title).replace("\u200b", "").removesuffix("…") or None

@@ -127,6 +127,7 @@ class AskAboutPostModal(discord.ui.Modal):
                 allowed_mentions=NO_MENTIONS,
             )
             return
+        # Always private, so never logged and without vote buttons, like a private /ask.
         await interaction.response.defer(ephemeral=True, thinking=True)
         question = " ".join(self.question.value.split())
         found = await bot.search(
