@@ -160,10 +160,10 @@ class SearchIndex(Catalogue):
 
     # ---------------------------------------------------------------- re-ranking
 
-    def _rerank_inputs(self, plan: QueryPlan, scores: np.ndarray) -> RerankInputs:
-        """The re-ranking tables, the best ``CANDIDATES`` passages (best first) and the
-        question's known terms, their weights and its total weight."""
-        if self._rerank_terms is None:  # made on first use: a reindex need not wait for it
+    def rerank_terms(self) -> rerank.Terms:
+        """The re-ranking tables, made on first use (a reindex need not wait for them; a load
+        makes them before it trims the heap, so that their build's temporaries go back)."""
+        if self._rerank_terms is None:
             data = self.data.fields
             self._rerank_terms = rerank.Terms(
                 [data["body"], data["heading"]],
@@ -171,11 +171,17 @@ class SearchIndex(Catalogue):
                 self.data.passage_counts,
                 len(self.data.vocab),
             )
+        return self._rerank_terms
+
+    def _rerank_inputs(self, plan: QueryPlan, scores: np.ndarray) -> RerankInputs:
+        """The re-ranking tables, the best ``CANDIDATES`` passages (best first) and the
+        question's known terms, their weights and its total weight."""
+        terms = self.rerank_terms()
         cand = top_k(scores, min(CANDIDATES, len(scores)))
         cand = cand[scores[cand] > 0]
         known = [(self.vocab[t], w) for t, w in plan.weight_of.items() if t in self.vocab]
         ids, weights = [i for i, _ in known], [w for _, w in known]
-        return RerankInputs(self._rerank_terms, cand, ids, weights, sum(plan.weight_of.values()))
+        return RerankInputs(terms, cand, ids, weights, sum(plan.weight_of.values()))
 
     def rerank_features(
         self, plan: QueryPlan, scores: np.ndarray
