@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +31,7 @@ import aiosqlite
 
 from index.models import Post
 
-from .database import open_bot_db
+from .database import open_bot_db, write_transaction
 
 
 def _now() -> str:
@@ -123,17 +123,6 @@ class AlertStore:
             finally:
                 await dest.close()
 
-    async def _write(self, statements: Iterable[tuple[str, Sequence[object]]]) -> None:
-        """Run ``statements`` in one write transaction (the caller holds the lock)."""
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            for sql, params in statements:
-                await self.db.execute(sql, params)
-            await self.db.execute("COMMIT")
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
-
     # ------------------------------------------------------------------ subscriptions
 
     async def subscribe(
@@ -148,7 +137,8 @@ class AlertStore:
         """Create or replace the channel's subscription (clearing any failure); True if new."""
         async with self._lock:
             existed = await self._subscription(channel_id) is not None
-            await self._write(
+            await write_transaction(
+                self.db,
                 [
                     (
                         "INSERT INTO alert_subscriptions (channel_id, guild_id, category, role_id,"
@@ -159,7 +149,7 @@ class AlertStore:
                         " failing_since = NULL, last_error = NULL",
                         (channel_id, guild_id, category, role_id, user_id, _now()),
                     )
-                ]
+                ],
             )
             return not existed
 
@@ -169,14 +159,15 @@ class AlertStore:
             found = await self._subscription(channel_id)
             if found is None or found.guild_id != guild_id:
                 return False
-            await self._write(
+            await write_transaction(
+                self.db,
                 [
                     ("DELETE FROM alert_subscriptions WHERE channel_id = ?", (channel_id,)),
                     (
                         "DELETE FROM alert_deliveries WHERE channel_id = ? AND state = 'pending'",
                         (channel_id,),
                     ),
-                ]
+                ],
             )
             return True
 
@@ -441,7 +432,8 @@ class AlertStore:
     async def mark_sending(self, deliveries: Sequence[Pending]) -> None:
         """Written just before a send: from now on Discord may hold the message."""
         async with self._lock:
-            await self._write(
+            await write_transaction(
+                self.db,
                 [
                     (
                         "UPDATE alert_deliveries SET attempts = attempts + 1,"
@@ -450,7 +442,7 @@ class AlertStore:
                         (_now(), d.channel_id, d.content_dir, d.post_id),
                     )
                     for d in deliveries
-                ]
+                ],
             )
 
     async def mark_delivered(
@@ -459,7 +451,8 @@ class AlertStore:
         """Discord accepted the message: these never go out again, and the channel works."""
         now = _now()
         async with self._lock:
-            await self._write(
+            await write_transaction(
+                self.db,
                 [
                     *(
                         (
@@ -475,13 +468,14 @@ class AlertStore:
                         " WHERE channel_id = ?",
                         (channel_id,),
                     ),
-                ]
+                ],
             )
 
     async def mark_attempted(self, deliveries: Sequence[Pending], error: str) -> None:
         """A delivery failed for now (Discord or the network): it stays pending."""
         async with self._lock:
-            await self._write(
+            await write_transaction(
+                self.db,
                 [
                     (
                         "UPDATE alert_deliveries SET last_error = ?"
@@ -489,13 +483,14 @@ class AlertStore:
                         (error, d.channel_id, d.content_dir, d.post_id),
                     )
                     for d in deliveries
-                ]
+                ],
             )
 
     async def drop(self, deliveries: Sequence[Pending], reason: str) -> None:
         """Deliveries that can never succeed (post gone, message refused as invalid)."""
         async with self._lock:
-            await self._write(
+            await write_transaction(
+                self.db,
                 [
                     (
                         "UPDATE alert_deliveries SET state = 'dropped', last_error = ?"
@@ -503,7 +498,7 @@ class AlertStore:
                         (reason, d.channel_id, d.content_dir, d.post_id),
                     )
                     for d in deliveries
-                ]
+                ],
             )
 
     async def deliveries(self, channel_id: int) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ statements of ours issued meanwhile would silently join them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import aiosqlite
@@ -33,3 +34,18 @@ async def open_bot_db(path: Path, *pragmas: str) -> aiosqlite.Connection:
         await db.close()
         raise
     return db
+
+
+async def write_transaction(
+    db: aiosqlite.Connection, statements: Iterable[tuple[str, Sequence[object]]]
+) -> None:
+    """Run ``statements`` in one write transaction on ``db`` (an autocommit connection from
+    ``open_bot_db``): all of them, or none."""
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        for sql, params in statements:
+            await db.execute(sql, params)
+        await db.execute("COMMIT")
+    except BaseException:
+        await db.execute("ROLLBACK")
+        raise

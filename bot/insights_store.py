@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 import secrets
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import aiosqlite
 from index.insights import Citation, LoggedQuestion
 from index.models import Answer
 
-from .database import open_bot_db
+from .database import open_bot_db, write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -113,16 +112,6 @@ class InsightsStore:
             except Exception:
                 log.exception("could not log a question; it is left out of insights")
                 return
-
-    async def _write(self, statements: Sequence[tuple[str, Sequence[object]]]) -> None:
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            for sql, params in statements:
-                await self.db.execute(sql, params)
-            await self.db.execute("COMMIT")
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
 
     # ------------------------------------------------------------------ the log
 
@@ -248,7 +237,8 @@ class InsightsStore:
             ) as cur:
                 (count,) = await cur.fetchone() or (0,)
             if count:
-                await self._write(
+                await write_transaction(
+                    self.db,
                     [
                         (
                             "DELETE FROM insight_citations WHERE question_id IN"
@@ -256,7 +246,7 @@ class InsightsStore:
                             (cutoff,),
                         ),
                         ("DELETE FROM insight_questions WHERE asked_at < ?", (cutoff,)),
-                    ]
+                    ],
                 )
             return int(count)
 
@@ -268,7 +258,8 @@ class InsightsStore:
                 f"SELECT COUNT(*) FROM insight_questions {where}", params
             ) as cur:
                 (count,) = await cur.fetchone() or (0,)
-            await self._write(
+            await write_transaction(
+                self.db,
                 [
                     (
                         "DELETE FROM insight_citations WHERE question_id IN"
@@ -276,7 +267,7 @@ class InsightsStore:
                         params,
                     ),
                     (f"DELETE FROM insight_questions {where}", params),
-                ]
+                ],
             )
             return int(count)
 
