@@ -1,11 +1,12 @@
 """Answer quality on every question set in one run: the figures ``briefbot eval`` prints, one
 row per set, from one index build.
 
-    .venv/bin/python -m bench.answer_quality [--sets dev tune train2 held held2 held3] [--runs-out DIR]
+    .venv/bin/python -m bench.answer_quality [--sets dev tune ...] [--runs-out DIR]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
-``tune`` is the set extraction, ranking and declining are tuned on; ``held`` and ``held2`` are run
-for these aggregate figures only (see ``bench/questions/README.md``). ``--runs-out`` writes each
+``tune`` and ``train2`` are the sets extraction, ranking and declining are tuned and fitted on;
+``held``, ``held2`` and ``held3`` are run for these aggregate figures only (see
+``bench/questions/README.md``). ``--runs-out`` writes each
 set's runs (as ``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``.
 """
 
@@ -17,6 +18,7 @@ from bench.common import CORPUS, SHARED, base_parser, build_index, require_share
 from index.evaluation import evaluate, load_questions, write_runs
 
 QUESTIONS = Path(__file__).parent / "questions"
+SETS = ("dev", "tune", "train2", "held", "held2", "held3")
 COLUMNS = (
     ("hit1", "hit@1"),
     ("hit5", "hit@5"),
@@ -36,7 +38,7 @@ def set_path(name: str) -> Path:
 
 def main() -> None:
     parser = base_parser(__doc__ or "")
-    parser.add_argument("--sets", nargs="+", default=["dev", "tune", "train2", "held", "held2", "held3"])
+    parser.add_argument("--sets", nargs="+", default=list(SETS))
     parser.add_argument("--runs-out", type=Path, default=None)
     args = parser.parse_args()
     require_shared()
