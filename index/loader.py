@@ -18,7 +18,7 @@ import frontmatter
 
 from .cleaning import Block, clean_body, fix_mojibake
 from .inline import clean_inline
-from .models import IssueKind, LoadIssue, ParsedPost, Post, SiteConfig
+from .models import IssueKind, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from .passages import split_passages
 from .urls import post_url
 from .yamltools import load_mapping
@@ -310,5 +310,16 @@ def _parse(
         redirect=redirect,
         fingerprint=fingerprint,
     )
-    passages = split_passages(post_id, blocks)
+    passages = split_passages(post_id, blocks) or _excerpt_passage(post)
     return ParsedPost(post=post, passages=tuple(passages), issues=tuple(issues))
+
+
+def _excerpt_passage(post: Post) -> list[Passage]:
+    """The one passage of a post with no body text: its excerpt.
+
+    A redirect stub (an editorial published elsewhere) has only front matter; without a passage
+    no question could ever cite it, though its excerpt says what it argues and its link opens it.
+    """
+    if not post.excerpt.strip():
+        return []
+    return [Passage(post_id=post.id, ordinal=0, text=post.excerpt)]

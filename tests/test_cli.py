@@ -318,6 +318,17 @@ def test_ask_on_the_shared_corpus(shared_corpus_index: SharedIndex) -> None:
     assert "skynettoday.com" in out
 
 
+@pytest.mark.shared
+def test_a_body_less_editorial_is_cited_at_its_home(shared_corpus_index: SharedIndex) -> None:
+    # The corpus holds 21 editorials that are only front matter redirecting to lastweekin.ai;
+    # their excerpt makes them citable.
+    argv = ["--content", str(shared_corpus_index.content), "--db", str(shared_corpus_index.db)]
+    data = ask_json("does Blake Lemoine's chat transcript show LaMDA is sentient?", *argv)
+    stub = "editorials/2022-06-24-lamdas-sentience-is-nonsense-heres.md"
+    cited = [r for r in data["results"] if r["post"] == stub]
+    assert cited and cited[0]["url"].startswith("https://lastweekin.ai/")
+
+
 def test_readme_commands_match_the_cli() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert f'briefbot ask "{SEED_QUESTION}"' in readme

@@ -171,6 +171,21 @@ def test_empty_body_and_empty_file(tmp_path: Path) -> None:
     assert empty.passages == ()
 
 
+def test_a_body_less_post_is_one_passage_of_its_excerpt(tmp_path: Path) -> None:
+    # Redirect stubs (editorials published elsewhere) are front matter only: their excerpt is
+    # what they argue, and without a passage no question could ever cite them.
+    stub = (
+        "---\nlayout: redirect\ntitle: The Inherent Limitations of GPT-3\n"
+        'excerpt: "On why GPT-3 as is will not cost many people their jobs."\n'
+        "redirect: https://lastweekin.ai/p/the-inherent-limitations-of-gpt-3\n---\n"
+    )
+    parsed = ok(load(tmp_path, "editorials/2021-11-27-gpt-3-limits.md", stub))
+    [passage] = parsed.passages
+    assert passage.text == "On why GPT-3 as is will not cost many people their jobs."
+    assert passage.ordinal == 0 and passage.heading_path == () and passage.anchor is None
+    assert parsed.post.url == "https://lastweekin.ai/p/the-inherent-limitations-of-gpt-3"
+
+
 def test_no_front_matter_still_a_post(tmp_path: Path) -> None:
     parsed = ok(load(tmp_path, "notes/plain.md", "# Title\n\nJust text.\n"))
     assert parsed.post.title == "Plain"
