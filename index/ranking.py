@@ -64,6 +64,10 @@ class RankingWeights:
     # helped held2 but hurt dev and held; gated, it helps held2 and leaves the others be.)
     rerank: float = 1.0
     rerank_below: float = 0.4
+    # The best candidates re-ordered by ``passage_scorer``'s learned model (its scores times
+    # this; 0 turns it off). See ``SearchIndex._learned``.
+    learned: float = 1.0
+    learned_posts: bool = True
 
 
 DEFAULT_WEIGHTS = RankingWeights()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ranking, rerank
+from . import passage_scorer, ranking, rerank
 from .bm25 import top_k
 from .catalogue import Catalogue
 from .citations import Stories, build_answer, cite
@@ -78,6 +78,7 @@ class SearchIndex(Catalogue):
         # be negative.
         self._stories = Stories(data.fields["body"], np.maximum(self.idf, 0.0).tolist())
         self._rerank_terms: rerank.Terms | None = None  # made on first use (see ``_reranked``)
+        self._passage_features: passage_scorer.Features | None = None  # (see ``_learned``)
 
     def search(self, question: str, k: int = 5, filters: SearchFilters | None = None) -> Answer:
         """The best ``k`` passages for ``question`` (best passage of each post first)."""
@@ -100,6 +101,8 @@ class SearchIndex(Catalogue):
         plain = scores
         if self.weights.rerank:
             scores = self._reranked(plan, scores)
+        if self.weights.learned:
+            scores, choice = self._learned(question, plan, scores, choice)
         # More than k passages: two of one section become one citation (see ``cite``).
         ranked, post_scores = self._rank(scores, choice, 2 * k)
         judged = ranked
@@ -220,6 +223,71 @@ class SearchIndex(Catalogue):
         out = scores.copy()
         out[cand] *= factor
         return out
+
+    # ---------------------------------------------------------------- the learned scorer
+
+    def passage_features(self) -> passage_scorer.Features:
+        """The learned scorer's tables, made on first use (like ``rerank_terms``)."""
+        if self._passage_features is None:
+            self._passage_features = passage_scorer.Features(self.data)
+        return self._passage_features
+
+    def learned_features(
+        self, question: str, plan: QueryPlan, scores: np.ndarray, choice: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The best ``passage_scorer.CANDIDATES`` passages by ``scores`` (best first) and their
+        ``passage_scorer.FEATURES``."""
+        r = self._rerank_inputs(plan, scores)
+        _, group, feats = r.terms.features(
+            r.cand, self.passage_post[r.cand], r.ids, r.weights, r.total
+        )
+        cand = r.cand[: passage_scorer.CANDIDATES]
+        q = passage_scorer.Question(self.vocab, plan.weight_of, plan.phrase_ids, question)
+        union = feats[group[: len(cand)], 0]
+        features = self.passage_features().features(
+            q,
+            cand,
+            scores[cand].astype(np.float64),
+            choice[cand].astype(np.float64),
+            self.passage_post,
+            self.post_first_passage,
+            union,
+            self.passages,
+        )
+        return cand, features
+
+    def _learned(
+        self, question: str, plan: QueryPlan, scores: np.ndarray, choice: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``scores`` and ``choice`` with the best candidates re-scored by the learned scorer.
+
+        The model's scores, over its weight on the current score's log (``learned_scale``),
+        are logs of scores: each candidate's becomes the first candidate's score times
+        exp(its model score − the best). (With only the current score in the model, nothing
+        moves.) The other passages stay below every candidate: scaled down together when a
+        candidate falls below them."""
+        cand, feats = self.learned_features(question, plan, scores, choice)
+        if len(cand) < 2:
+            return scores, choice
+        model = passage_scorer.learned_order(feats) * (
+            self.weights.learned / passage_scorer.learned_scale()
+        )
+        top, floor = float(scores[cand[0]]), float(scores[cand[-1]])
+        target = top * np.exp(model - model.max())
+        factor = target / scores[cand]
+        low = float(target.min())
+        if not self.weights.learned_posts:  # the choice of a post's passage only
+            choice = choice.copy()
+            choice[cand] *= factor
+            return scores, choice
+        if low < floor:  # (a whole-array product: as cheap as the copy it replaces)
+            scores, choice = scores * (low / floor), choice * (low / floor)
+            factor *= floor / low
+        else:
+            scores, choice = scores.copy(), choice.copy()
+        scores[cand] *= factor
+        choice[cand] *= factor
+        return scores, choice
 
     # ---------------------------------------------------------------- declining
 
