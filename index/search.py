@@ -233,53 +233,41 @@ class SearchIndex(Catalogue):
         return self._passage_features
 
     def learned_features(
-        self, question: str, plan: QueryPlan, scores: np.ndarray, choice: np.ndarray
+        self, question: str, plan: QueryPlan, scores: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """The best ``passage_scorer.CANDIDATES`` passages by ``scores`` (best first) and their
         ``passage_scorer.FEATURES``."""
         r = self._rerank_inputs(plan, scores)
-        _, group, feats = r.terms.features(
+        _, group, post_feats = r.terms.features(
             r.cand, self.passage_post[r.cand], r.ids, r.weights, r.total
         )
         cand = r.cand[: passage_scorer.CANDIDATES]
-        q = passage_scorer.Question(self.vocab, plan.weight_of, plan.phrase_ids, question)
-        union = feats[group[: len(cand)], 0]
-        features = self.passage_features().features(
-            q,
+        return cand, self.passage_features().features(
+            passage_scorer.Question(self.vocab, plan.weight_of, question),
             cand,
             scores[cand].astype(np.float64),
-            choice[cand].astype(np.float64),
+            post_feats[group[: len(cand)], 0],  # (the union share)
             self.passage_post,
             self.post_first_passage,
-            union,
             self.passages,
         )
-        return cand, features
 
     def _learned(
         self, question: str, plan: QueryPlan, scores: np.ndarray, choice: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``scores`` and ``choice`` with the best candidates re-scored by the learned scorer.
-
-        The model's scores, over its weight on the current score's log (``learned_scale``),
-        are logs of scores: each candidate's becomes the first candidate's score times
-        exp(its model score − the best). (With only the current score in the model, nothing
-        moves.) The other passages stay below every candidate: scaled down together when a
-        candidate falls below them."""
-        cand, feats = self.learned_features(question, plan, scores, choice)
+        """``scores`` and ``choice`` with the best candidates re-scored by the learned scorer:
+        each candidate's scores multiplied by what makes its score the first candidate's times
+        exp(its model score − the best), times ``learned``. (With only the current score in
+        the model, nothing moves.) The other passages stay below every candidate: scaled down
+        together when a candidate falls below them."""
+        cand, feats = self.learned_features(question, plan, scores)
         if len(cand) < 2:
             return scores, choice
-        model = passage_scorer.learned_order(feats) * (
-            self.weights.learned / passage_scorer.learned_scale()
-        )
+        model = passage_scorer.learned_order(feats) * self.weights.learned
         top, floor = float(scores[cand[0]]), float(scores[cand[-1]])
         target = top * np.exp(model - model.max())
         factor = target / scores[cand]
         low = float(target.min())
-        if not self.weights.learned_posts:  # the choice of a post's passage only
-            choice = choice.copy()
-            choice[cand] *= factor
-            return scores, choice
         if low < floor:  # (a whole-array product: as cheap as the copy it replaces)
             scores, choice = scores * (low / floor), choice * (low / floor)
             factor *= floor / low
