@@ -13,8 +13,8 @@ the per-post cap) run on the new scores.
 Features of a candidate passage, shares of the question's total IDF weight (its unknown words
 included) unless said:
 - ``score``: log of its current score relative to the first candidate's;
-- ``union``: its post's ``rerank`` union share (what its candidates, title and summary hold
-  between them);
+- ``union``: the share its post's candidates (text, headings) and its title and summary hold
+  between them (``rerank``'s ``union``, over these candidates);
 - ``sentence``: the share its best sentence holds (the question's words together);
 - ``focus``: the share of the focus words' weight (the question's words not in its post's
   title) its text and headings hold (1 when there are none);
@@ -23,7 +23,10 @@ included) unless said:
   things) its text, headings, title and summary hold; ``rare_heading``: its headings' share of
   that weight (a digest item's headline naming the story);
 - ``form_sentence``: ``sentence`` when its text states the answer form the question's intent
-  asks for (``intent.WANTS``, times ``intent.FORM_BONUS``), else 0.
+  asks for, else 0: for *when*, a year (a term of four digits, 1800-2099); for *how long /
+  how many / how much / what share*, an amount (``fields.states_amount``, stored with the
+  index). (Looked up, not searched for: ``intent``'s patterns over forty passages' text took
+  longer than the rest of an answer.)
 
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on ``bench/questions/tune.jsonl`` and
 ``train2.jsonl`` only and prints them as written here (issue 10, round 4). It is off by default
@@ -36,16 +39,20 @@ Python loops over the index.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from .fields import IndexData
-from .intent import FORM_BONUS, WANTS, form_pattern, intent
-from .models import Passage
+from .intent import intent
 from .term_counts import TermCounts
 
 CANDIDATES = 40  # passages re-scored per question (the ranking's best, in its order)
+# The intents whose answer form is looked up (``form_sentence``), and what states it.
+YEAR_INTENTS = frozenset({"when"})
+AMOUNT_INTENTS = frozenset({"how_long", "how_many", "how_much", "share"})
+YEAR = re.compile(r"(?:18|19|20)\d\d")
 
 FEATURES = (
     "score",
@@ -58,7 +65,7 @@ FEATURES = (
     "form_sentence",
 )
 # ``python -m bench.fit_passage_scorer`` (penalty 1, shrink 0.5) on tune + train2.
-WEIGHTS: tuple[float, ...] = (2.79, 0.84, 0.72, 0.60, -0.49, 0.72, 0.24, 0.77)
+WEIGHTS: tuple[float, ...] = (2.80, 0.86, 0.77, 0.61, -0.50, 0.75, 0.24, 0.60)
 
 
 def _gather(
@@ -85,24 +92,33 @@ def _gather(
 
 class Question:
     """What the features need of a question: its known terms (sorted ids), their weights, its
-    total weight and the answer form it asks for."""
+    total weight and its intent."""
 
-    __slots__ = ("form", "ids", "total", "weights")
+    __slots__ = ("ids", "intent", "total", "weights")
 
     def __init__(self, vocab: dict[str, int], weight_of: dict[str, float], text: str) -> None:
         known = sorted((vocab[t], w) for t, w in weight_of.items() if t in vocab)
         self.ids = np.array([i for i, _ in known], np.int64)
         self.weights = np.array([w for _, w in known], np.float64)
         self.total = float(sum(weight_of.values()))
-        kind = intent(text)
-        self.form = (FORM_BONUS[kind], WANTS[kind]) if FORM_BONUS[kind] and WANTS[kind] else None
+        self.intent = intent(text)
 
 
 class Features:
-    """The tables the features need: the index's term counts, and where each passage's
-    sentences start among the sentence documents."""
+    """The tables the features need: the index's term counts, where each passage's sentences
+    start among the sentence documents, which passages name a year and which state an
+    amount."""
 
-    __slots__ = ("_body", "_heading", "_sentence", "_sentence_first", "_summary", "_title")
+    __slots__ = (
+        "_amount",
+        "_body",
+        "_heading",
+        "_sentence",
+        "_sentence_first",
+        "_summary",
+        "_title",
+        "_year",
+    )
 
     def __init__(self, data: IndexData) -> None:
         f = data.fields
@@ -111,19 +127,23 @@ class Features:
         self._sentence_first = np.concatenate(
             [[0], np.cumsum(data.sentence_counts, dtype=np.int64)]
         )
+        self._amount = data.states_amount
+        # Per passage, whether its text has a year (counted once here, per posting).
+        is_year = np.array([bool(YEAR.fullmatch(t)) for t in data.vocab], bool)
+        body = self._body
+        years = np.concatenate([[0], np.cumsum(is_year[body.term_ids], dtype=np.int64)])
+        self._year = (years[body.doc_ptr[1:]] - years[body.doc_ptr[:-1]]) > 0
 
     def features(
         self,
         q: Question,
         cand: np.ndarray,
         scores: np.ndarray,
-        union: np.ndarray,
         passage_post: np.ndarray,
         post_first_passage: np.ndarray,
-        passages: Sequence[Passage],
     ) -> np.ndarray:
-        """One row per candidate (``cand``: passage indexes, best first; ``scores`` theirs;
-        ``union`` their posts' ``rerank`` union share), ``FEATURES`` order."""
+        """One row per candidate (``cand``: passage indexes, best first; ``scores`` theirs),
+        ``FEATURES`` order."""
         n = len(cand)
         out = np.zeros((n, len(FEATURES)))
         if not n:
@@ -131,7 +151,6 @@ class Features:
         posts = passage_post[cand].astype(np.int64)
         top = float(scores[0]) if scores[0] > 0 else 1.0
         out[:, 0] = np.log(np.maximum(scores, 1e-6 * top) / top)
-        out[:, 1] = union
         out[:, 4] = np.log1p(cand - post_first_passage[posts])
         if q.total <= 0 or not len(q.ids):
             return out
@@ -156,15 +175,18 @@ class Features:
         focus_total = focus.sum(axis=1) + (q.total - q.weights.sum()) / q.total
         found = (text * focus).sum(axis=1)
         out[:, 3] = np.where(focus_total > 0, found / np.maximum(focus_total, 1e-12), 1.0)
+        unique, post_row = np.unique(posts, return_inverse=True)
+        union = np.zeros((len(unique), width), bool)
+        np.logical_or.at(union, post_row, text | meta)
+        out[:, 1] = union[post_row] @ w
         heavy = np.argsort(-q.weights, kind="stable")[: max(1, (width + 2) // 3)]
         rare = q.weights[heavy] / q.weights[heavy].sum()
         out[:, 5] = (text | meta)[:, heavy] @ rare
         out[:, 6] = heading[:, heavy] @ rare
-        if q.form is not None:
-            bonus, kinds = q.form
-            patterns = [form_pattern(k) for k in kinds]
-            states = [any(p.search(passages[int(i)].text) for p in patterns) for i in cand]
-            out[:, 7] = bonus * np.asarray(states, np.float64) * out[:, 2]
+        if q.intent in AMOUNT_INTENTS:
+            out[:, 7] = self._amount[cand] * out[:, 2]
+        elif q.intent in YEAR_INTENTS:
+            out[:, 7] = self._year[cand] * out[:, 2]
         return out
 
 

@@ -237,19 +237,14 @@ class SearchIndex(Catalogue):
     ) -> tuple[np.ndarray, np.ndarray]:
         """The best ``passage_scorer.CANDIDATES`` passages by ``scores`` (best first) and their
         ``passage_scorer.FEATURES``."""
-        r = self._rerank_inputs(plan, scores)
-        _, group, post_feats = r.terms.features(
-            r.cand, self.passage_post[r.cand], r.ids, r.weights, r.total
-        )
-        cand = r.cand[: passage_scorer.CANDIDATES]
+        cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
+        cand = cand[scores[cand] > 0]
         return cand, self.passage_features().features(
             passage_scorer.Question(self.vocab, plan.weight_of, question),
             cand,
             scores[cand].astype(np.float64),
-            post_feats[group[: len(cand)], 0],  # (the union share)
             self.passage_post,
             self.post_first_passage,
-            self.passages,
         )
 
     def _learned(

@@ -22,15 +22,15 @@ from index.service import IndexService
 
 POST = '---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n{body}\n'
 # The question's words, each in a sentence of its own and repeated (BM25 likes it), and then
-# the section that answers it: the words together, with a duration.
+# the section that answers it: the words together, with a year.
 STRIKE = """## The Walkout
 
-Dockworkers gathered at dawn. A walkout followed. Dockworkers sang. Dockworkers marched. The
-walkout grew. Dockworkers cheered.
+Dockworkers gathered at the harbour at dawn. A walkout followed. Dockworkers sang. Dockworkers
+marched. The walkout grew. Dockworkers cheered at the harbour.
 
 ## How It Ended
 
-The dockworkers' walkout lasted twelve days, until the port agreed to keep a driver in every
+In 2024 the port gave in to the dockworkers and the walkout ended: a driver stays in every
 crane.
 """
 FILLER = [
@@ -40,7 +40,7 @@ FILLER = [
     "A museum used vision models to sort old photographs.",
     "A bakery chain tested a scheduling model for its ovens.",
 ]
-QUESTION = "How long did the dockworkers' walkout at the harbour last?"
+QUESTION = "When did the dockworkers' walkout at the harbour end?"
 
 
 async def _build(db: Path, site: Path) -> SearchIndex:
@@ -88,21 +88,24 @@ def test_features_of_the_candidates(strike_index: SearchIndex) -> None:
     walkout, ended = by_heading["The Walkout"], by_heading["How It Ended"]
     assert walkout["ordinal"] == 0.0
     assert ended["ordinal"] == pytest.approx(np.log(2))
-    # The answer's sentence holds three of the question's words together ("harbour" is in the
-    # title, "long" nowhere), and states a duration ("twelve days"), which "how long" asks
-    # for; the other passage holds one word a sentence.
+    # The answer's sentence holds the question's words together (all but "harbour", which is
+    # in the title) and names a year, which "when" asks for; the other passage holds one word
+    # a sentence (and "harbour" with one of them).
     weight = plan.weight_of
+    assert set(weight) == {"dockwork", "walkout", "harbour", "end"}
     total = sum(weight.values())
-    three = sum(weight[t] for t in ("dockwork", "walkout", "last"))
+    three = sum(weight[t] for t in ("dockwork", "walkout", "end"))
     assert ended["sentence"] == pytest.approx(three / total)
-    assert walkout["sentence"] == pytest.approx(weight["dockwork"] / total)
+    assert walkout["sentence"] == pytest.approx((weight["dockwork"] + weight["harbour"]) / total)
     assert ended["form_sentence"] == pytest.approx(ended["sentence"])
     assert walkout["form_sentence"] == 0.0
     # The focus words are the question's words not in the title: all but "harbour".
     assert ended["focus"] == pytest.approx(three / (total - weight["harbour"]))
-    assert walkout["focus"] < ended["focus"]
-    # One post: the same union share for both, all but "long".
-    assert walkout["union"] == ended["union"] == pytest.approx(1 - weight["long"] / total)
+    assert walkout["focus"] == pytest.approx(
+        (weight["dockwork"] + weight["walkout"]) / (total - weight["harbour"])
+    )
+    # One post: the same union share for both, what it holds between its passages and title.
+    assert walkout["union"] == ended["union"] == pytest.approx(1.0)
 
 
 def test_turned_on_the_scorer_shows_the_answering_passage_first(
