@@ -1,15 +1,15 @@
 """Answer quality on every question set in one run: the figures ``briefbot eval`` prints, one
 row per set, from one index build.
 
-    .venv/bin/python -m bench.answer_quality [--sets dev tune held held2] [--runs-out DIR]
-                                             [--learned 1.0]
+    .venv/bin/python -m bench.answer_quality [--sets dev tune train2 held held2 held3]
+                                             [--runs-out DIR] [--learned 1.0]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
-``tune`` is the set extraction, ranking and declining are tuned on; ``held`` and ``held2`` are run
-for these aggregate figures only (see ``bench/questions/README.md``). ``--runs-out`` writes each
-set's runs (as ``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``. ``--learned`` sets
-``RankingWeights.learned`` (the learned passage scorer, ``index/passage_scorer.py``; off by
-default).
+``tune`` and ``train2`` are the sets extraction, ranking and declining are tuned on; ``held``,
+``held2`` and ``held3`` are run for these aggregate figures only (see
+``bench/questions/README.md``). ``--runs-out`` writes each set's runs (as ``briefbot eval
+--runs-out`` does) to ``DIR/NAME.jsonl``. ``--learned`` sets ``RankingWeights.learned`` (the
+learned passage scorer, ``index/passage_scorer.py``; off by default).
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ def set_path(name: str) -> Path:
 
 def main() -> None:
     parser = base_parser(__doc__ or "")
-    parser.add_argument("--sets", nargs="+", default=["dev", "tune", "held", "held2"])
+    parser.add_argument(
+        "--sets", nargs="+", default=["dev", "tune", "train2", "held", "held2", "held3"]
+    )
     parser.add_argument("--runs-out", type=Path, default=None)
     parser.add_argument("--learned", type=float, default=None)
     args = parser.parse_args()

@@ -66,7 +66,8 @@ class RankingWeights:
     rerank_below: float = 0.4
     # The best candidates re-scored by ``passage_scorer``'s learned model (its scores times
     # this; 0 turns it off). See ``SearchIndex._learned``. Off: fitted on tune + train2, it
-    # ranked the right post first once less often on held (issue 10, round 4).
+    # ranked the right post first once less often on held, five times more on held3, and a
+    # change must not hurt a held set (issue 10, round 4; bench/README.md).
     learned: float = 0.0
 
 

@@ -6,6 +6,8 @@
 2. ``scoring``: every passage scored over its fields in one pass. When no passage holds 0.4 of
    the question's weight (a paraphrase), the candidate posts are re-ranked by the share of it
    their matching passages hold between them (``rerank``, hooked in here).
+   With ``RankingWeights.learned`` on (off by default), the best candidates are re-scored by a
+   learned model of whether a passage holds the answer (``passage_scorer``).
 3. ``ranking``: passages grouped by post, at most a few of one post among the first results,
    the best post's further passages leading.
 4. Declining: a question is declined, with the closest post titles offered (``catalogue``)
