@@ -217,6 +217,10 @@ def test_quick_commands_import_no_numpy_scipy_or_discord(argv: list[str], tmp_pa
     assert {"argparse", "bot.cli"} <= modules  # the listing was read, and is of the CLI
     heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
     assert not heavy, f"briefbot {' '.join(argv)} imported {heavy[:10]}"
+    # Nor the index package (its models, the analyzer) or the insights report: every command's
+    # options are declared without importing what the command runs.
+    ours = sorted(m for m in modules if m.split(".")[0] == "index" or m == "bot.insights_cli")
+    assert not ours, f"briefbot {' '.join(argv)} imported {ours[:10]}"
 
 
 # What answering a question never needs: the bot, the rebuilding side (posts parsed with
