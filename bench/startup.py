@@ -1,10 +1,11 @@
 """Whole-process start-up: ``briefbot ask`` on a built 1x index and ``briefbot health``, against
 ``python -c "import discord"`` timed in the same run.
 
-    .venv/bin/python -m bench.startup [--runs 10] [--quick] [--json OUT]
+    .venv/bin/python -m bench.startup [--runs 10] [--quick] [--json OUT] [--compare BRIEFBOT]
 
 The parent builds the 1x index once, through ``briefbot index`` into a temporary SQLite file, then
-runs rounds: in each, every command below once, as a fresh process, in a fresh random order (the
+runs one untimed round (the page cache warmed, and every module compiled to bytecode: see below),
+then rounds: in each, every command below once, as a fresh process, in a fresh random order (the
 machine is shared and noisy, so drift falls on all of them alike). Each figure is the median over
 the rounds:
 
@@ -18,7 +19,15 @@ Commands: ``python -c pass`` (the interpreter alone), ``python -c "import discor
 baseline: what any bot process pays before it does anything), ``briefbot --version``,
 ``briefbot health`` (the image's HEALTHCHECK, every 30 s), ``briefbot ask QUESTION`` (answer
 printed for a terminal) and ``briefbot ask QUESTION --json``. The questions cycle through the
-dev set. Target: ``ask`` ≤ 2× the baseline in wall time and in peak memory.
+dev set. Target: ``ask`` ≤ 2× the baseline in wall time and in peak memory. ``--compare`` times
+another ``briefbot`` (another checkout's: before and after a change) in the same rounds.
+
+Bytecode: a deployment runs compiled modules (pip compiles a wheel's modules as it installs it,
+the image's briefbot as much as discord.py), but an editable checkout run with
+``PYTHONDONTWRITEBYTECODE=1`` (as on the development machine) compiles every module of the
+project from source in every process, ≈ 0.1 s of ``ask`` that no deployment pays. So the
+children keep their bytecode in the temporary folder (``PYTHONPYCACHEPREFIX``), written in the
+untimed round, for every command alike.
 """
 
 from __future__ import annotations
@@ -101,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10, help="rounds (default 10; --quick: 3)")
     parser.add_argument("--quick", action="store_true", help="3 rounds (a smoke test)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="BRIEFBOT",
+        help="also time this briefbot's health and ask in the same rounds, on an index it builds"
+        " (e.g. another checkout's .venv/bin/briefbot: a change's before and after)",
+    )
     args = parser.parse_args(argv)
     if not (CORPUS / "_posts").is_dir() or not DEV_QUESTIONS.is_file():
         print(f"SKIPPED: the benchmark needs the shared corpus and eval set under {SHARED}.")
@@ -116,8 +132,13 @@ def main(argv: list[str] | None = None) -> int:
         heartbeat = tmp / "heartbeat"
         # No settings from the caller's environment or a .env file: a clean, known configuration.
         # The shared corpus is only read (the index goes to the temporary database).
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("BRIEFBOT_") and k != "PYTHONDONTWRITEBYTECODE"
+        }
         env.update(
+            PYTHONPYCACHEPREFIX=str(tmp / "bytecode"),  # (see the module's docstring)
             BRIEFBOT_CONTENT_DIR=str(CORPUS),
             BRIEFBOT_DB_PATH=str(tmp / "index.sqlite3"),
             BRIEFBOT_HEALTH_FILE=str(heartbeat),
@@ -134,8 +155,19 @@ def main(argv: list[str] | None = None) -> int:
             "briefbot ask": lambda q: [*briefbot, "ask", q],
             "briefbot ask --json": lambda q: [*briefbot, "ask", q, "--json"],
         }
-        for make in commands.values():  # one untimed round: the page cache warmed for all
-            run_once(make(questions[0]), tmp, env)
+        envs = dict.fromkeys(commands, env)
+        if args.compare:
+            # Its own index: another version may store it in another format.
+            other = str(args.compare.resolve())
+            envs["compared: health"] = envs["compared: ask"] = compared_env = {
+                **env,
+                "BRIEFBOT_DB_PATH": str(tmp / "compared.sqlite3"),
+            }
+            run_once([other, "index"], tmp, compared_env)
+            commands["compared: health"] = lambda q: [other, "health"]
+            commands["compared: ask"] = lambda q: [other, "ask", q]
+        for name, make in commands.items():  # one untimed round: page cache warm, bytecode written
+            run_once(make(questions[0]), tmp, envs[name])
         samples: dict[str, list[Sample]] = {name: [] for name in commands}
         rng = random.Random(13)
         for r in range(runs):
@@ -143,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
             rng.shuffle(order)
             for name in order:
                 question = questions[r % len(questions)]
-                samples[name].append(run_once(commands[name](question), tmp, env))
+                samples[name].append(run_once(commands[name](question), tmp, envs[name]))
 
     results: dict[str, dict[str, float]] = {}
     for name, taken in samples.items():
@@ -178,8 +210,10 @@ def main(argv: list[str] | None = None) -> int:
         rows,
     )
     print()
-    for name in ("briefbot ask", "briefbot ask --json"):
-        ask = results[name]
+    for name in ("briefbot ask", "briefbot ask --json", "compared: ask"):
+        ask = results.get(name)
+        if ask is None:
+            continue
         ok = ask["wall_ratio"] <= TARGET_RATIO and ask["peak_ratio"] <= TARGET_RATIO
         print(
             f"{name}: {ask['wall_ratio']:.2f}x wall, {ask['peak_ratio']:.2f}x peak memory of "

@@ -13,7 +13,7 @@ import importlib.metadata
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,17 +25,17 @@ from .cli_output import (
     console,
     err,
     print_answer,
+    progress_bar,
     safe_markup,
     terminal_text,
 )
 from .settings import Settings, SettingsError, load_settings
 
-# The index (numpy, scipy), discord.py and rich's Markdown are imported by the commands that use
-# them: `briefbot health` runs every 30 s as the container's health check, and `--help` and
-# `--version` should answer at once (tests/test_deployment.py checks what they import).
+# The index (numpy, scipy), discord.py, rich's Markdown and the insights report are imported by
+# the commands that use them: `briefbot health` runs every 30 s as the container's health check,
+# and `--help` and `--version` should answer at once (tests/test_deployment.py checks what they
+# import).
 if TYPE_CHECKING:
-    from rich.progress import Progress
-
     from index.models import IndexReport
     from index.service import IndexService
 
@@ -53,6 +53,16 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected a date like 2020-06-21, got {text!r}") from exc
+
+
+def _days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of days (1 or more), got {text!r}")
+    return days
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -113,39 +123,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=cmd_health)
 
-    from .insights_cli import add_parser as add_insights_parser
-
-    add_insights_parser(sub, _common)
+    p = sub.add_parser("insights", help="what people asked: the /insights report, or export it")
+    _common(p)
+    p.add_argument("--days", type=_days, default=30, help="look back this many days (default 30)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    actions = p.add_subparsers(dest="insights_action", metavar="ACTION")
+    e = actions.add_parser("export", help="write helpful answers as an evaluation file")
+    e.add_argument("file", type=Path, help="questions voted helpful (dev.jsonl's format)")
+    e.add_argument(
+        "--review",
+        type=Path,
+        help="declined and unhelpful questions (default: FILE with .review.jsonl)",
+    )
+    p.set_defaults(handler=cmd_insights)
     return parser
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     return load_settings(content_dir=args.content, db_path=args.db)
-
-
-def _progress_bar(description: str) -> tuple[Progress, Callable[[int, int], None]]:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    task = progress.add_task(description, total=None)
-
-    def update(done: int, total: int) -> None:
-        progress.update(task, completed=done, total=total or None)
-
-    return progress, update
 
 
 async def open_service(settings: Settings, announce: bool = True) -> IndexService:
@@ -168,7 +163,7 @@ async def prepare_index(service: IndexService, settings: Settings, announce: boo
             err.print(
                 f"No index for {settings.content_dir} yet; building it first…", markup=False
             )  # a path may hold "[/]"
-        progress, update = _progress_bar("Indexing")
+        progress, update = progress_bar("Indexing")
         with progress:
             report = await service.reindex(update)
         if announce:
@@ -189,7 +184,7 @@ async def cmd_index(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     service = await IndexService.open(settings.db_path, settings.content_dir)
     try:
-        progress, update = _progress_bar("Indexing")
+        progress, update = progress_bar("Indexing")
         with progress:
             report = await service.reindex(update)
     finally:
@@ -353,6 +348,12 @@ async def cmd_health(args: argparse.Namespace) -> int:
     healthy, reason = check_heartbeat(settings.health_file, settings.health_max_age_seconds)
     print(f"briefbot: {reason}", file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else 1
+
+
+async def cmd_insights(args: argparse.Namespace) -> int:
+    from .insights_cli import cmd_insights as insights  # (its report's modules: see the top)
+
+    return await insights(args)
 
 
 def run_async(coro: Coroutine[Any, Any, int]) -> int:

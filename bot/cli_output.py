@@ -1,4 +1,5 @@
-"""What the ``briefbot`` command line prints: answers for a terminal or as JSON.
+"""What the ``briefbot`` command line prints: answers for a terminal or as JSON, and the
+indexing progress bar.
 
 Post text reaches the user's terminal here, so it is stripped of escape sequences and control
 characters first (a post must not drive the terminal), and taken literally by Rich's markup.
@@ -7,12 +8,15 @@ characters first (a post must not drive the terminal), and taken literally by Ri
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from index.models import Answer
 
 console = Console(highlight=False)
@@ -85,3 +89,29 @@ def print_answer(answer: Answer) -> None:
             also = "; ".join(f"{ref.title} ({ref.date})" for ref in result.also_in)
             console.print(f"    also in: {terminal_text(also)}", style="dim", markup=False)
         console.print()
+
+
+def progress_bar(description: str) -> tuple[Progress, Callable[[int, int], None]]:
+    """A transient progress bar on stderr, and the callback that moves it (done, total)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = progress.add_task(description, total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total or None)
+
+    return progress, update

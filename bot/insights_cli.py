@@ -2,6 +2,9 @@
 
 briefbot insights [--days N] [--json]
 briefbot insights export FILE [--review FILE2] [--days N]
+
+Its options are declared with the other commands' in ``bot.cli``, which imports this module (and
+the report's) only when the command runs.
 """
 
 from __future__ import annotations
@@ -9,40 +12,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from index.insights import InsightsReport, broken_citations, build_report, eval_lines
 
 from .insights_store import InsightsStore, utcnow
-
-
-def add_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    """Register ``insights`` (and ``insights export``) on the CLI's sub-parsers."""
-    p = sub.add_parser("insights", help="what people asked: the /insights report, or export it")
-    common(p)
-    p.add_argument("--days", type=_days, default=30, help="look back this many days (default 30)")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
-    actions = p.add_subparsers(dest="insights_action", metavar="ACTION")
-    e = actions.add_parser("export", help="write helpful answers as an evaluation file")
-    e.add_argument("file", type=Path, help="questions voted helpful (dev.jsonl's format)")
-    e.add_argument(
-        "--review",
-        type=Path,
-        help="declined and unhelpful questions (default: FILE with .review.jsonl)",
-    )
-    p.set_defaults(handler=cmd_insights)
-
-
-def _days(text: str) -> int:
-    try:
-        days = int(text)
-    except ValueError:
-        days = 0
-    if days < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of days (1 or more), got {text!r}")
-    return days
 
 
 def review_path(path: Path) -> Path:

@@ -22,9 +22,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .cleaning import Block
 from .models import Passage
+
+if TYPE_CHECKING:  # (a type only: answering splits sentences here without markdown-it or ftfy)
+    from .cleaning import Block
 
 MIN_WORDS = 40
 MAX_WORDS = 250

@@ -12,13 +12,16 @@ import asyncio
 import ctypes
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .indexer import Indexer, ProgressCallback, Refresh
 from .models import IndexReport, Passage
 from .passage_table import PassageTable
 from .ranking import DEFAULT_WEIGHTS
 from .search import SearchIndex
 from .store import IndexStore, StoredIndex
+
+if TYPE_CHECKING:
+    from .indexer import Indexer, ProgressCallback, Refresh
 
 
 def _followed(current: SearchIndex | None, result: Refresh) -> SearchIndex:
@@ -109,7 +112,7 @@ class IndexService:
     def __init__(self, store: IndexStore, content: Path) -> None:
         self.store = store
         self.content = content
-        self.indexer = Indexer(store, content)
+        self._indexer: Indexer | None = None  # made by the first rebuild (see ``indexer``)
         self.current: SearchIndex | None = None
         # Called with each index swapped in (e.g. to move it out of the garbage collector's way).
         self.on_swap: Callable[[SearchIndex], None] | None = None
@@ -122,6 +125,19 @@ class IndexService:
 
     async def close(self) -> None:
         await self.store.close()
+
+    @property
+    def indexer(self) -> Indexer:
+        """What rebuilds the index, made on first use: the ingest side (parsing posts with
+        markdown-it, ftfy and YAML) is imported only by a process that rebuilds, not by one
+        that loads and searches (``briefbot ask``)."""
+        if self._indexer is None:
+            from .indexer import Indexer
+
+            self._indexer = Indexer(self.store, self.content)
+            if self.current is not None:
+                self._indexer.remember(self.current.generation, self.current.data)
+        return self._indexer
 
     @property
     def rebuilding(self) -> bool:
@@ -175,8 +191,8 @@ class IndexService:
 
     def _swap(self, index: SearchIndex | None) -> None:
         self.current = index
-        if index is not None:
+        if index is not None and self._indexer is not None:
             # (the same statistics, not a second copy read back for the next reindex)
-            self.indexer.remember(index.generation, index.data)
+            self._indexer.remember(index.generation, index.data)
         if index is not None and self.on_swap is not None:
             self.on_swap(index)

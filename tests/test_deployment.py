@@ -217,6 +217,43 @@ def test_quick_commands_import_no_numpy_scipy_or_discord(argv: list[str], tmp_pa
     assert {"argparse", "bot.cli"} <= modules  # the listing was read, and is of the CLI
     heavy = sorted(m for m in modules if m.split(".")[0] in HEAVY)
     assert not heavy, f"briefbot {' '.join(argv)} imported {heavy[:10]}"
+    # Nor the index package (its models, the analyzer) or the insights report: every command's
+    # options are declared without importing what the command runs.
+    ours = sorted(m for m in modules if m.split(".")[0] == "index" or m == "bot.insights_cli")
+    assert not ours, f"briefbot {' '.join(argv)} imported {ours[:10]}"
+
+
+# What answering a question never needs: the bot, the rebuilding side (posts parsed with
+# markdown-it, ftfy and YAML) and the insights report. `briefbot ask` loads a built index only.
+NOT_FOR_ASKING = {
+    "discord",
+    "index.indexer",
+    "index.loader",
+    "index.cleaning",
+    "ftfy",
+    "frontmatter",
+    "yaml",
+    "index.insights",
+    "bot.insights_store",
+}
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["terminal", "json"])
+def test_asking_imports_neither_the_bot_nor_the_indexing_side(
+    as_json: bool, tmp_path: Path
+) -> None:
+    where = ["--content", str(ROOT / "tests" / "fixtures" / "site"), "--db", str(tmp_path / "db")]
+    built, _ = imported_by(["index", *where], tmp_path)
+    assert built.returncode == 0, built.stderr[-2000:]
+    done, modules = imported_by(
+        ["ask", "who wrote about gpt-3", *where, *(["--json"] if as_json else [])], tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert {"bot.cli", "index.search"} <= modules  # the listing is of a question answered
+    # (markdown-it renders the answer for a terminal, through rich; JSON has no use for it.)
+    unwanted = NOT_FOR_ASKING | ({"markdown_it"} if as_json else set())
+    found = sorted(m for m in modules if m in unwanted or m.split(".")[0] in unwanted)
+    assert not found, f"briefbot ask imported {found}"
 
 
 def test_version_prints_the_installed_package_version(tmp_path: Path) -> None:
