@@ -17,6 +17,27 @@ import numpy as np
 from .models import Passage
 
 
+def _coalesced(
+    parts: Iterable[range | Sequence[Passage]],
+) -> Iterator[range | Sequence[Passage]]:
+    """``parts`` with back-to-back ranges joined (a reindex keeps most posts in a row: a few
+    slices to copy instead of one per post)."""
+    pending: range | None = None
+    for part in parts:
+        if isinstance(part, range) and pending is not None and pending.stop == part.start:
+            pending = range(pending.start, part.stop)
+            continue
+        if pending is not None:
+            yield pending
+            pending = None
+        if isinstance(part, range):
+            pending = part
+        else:
+            yield part
+    if pending is not None:
+        yield pending
+
+
 class PassageTable(Sequence[Passage]):
     """Passages in index order (each post's together, by ordinal)."""
 
@@ -65,9 +86,10 @@ class PassageTable(Sequence[Passage]):
         ordinals: list[np.ndarray] = []
         headings: list[tuple[str, ...]] = []
         anchors: list[str | None] = []
-        texts: list[bytes] = []
+        texts: list[bytes | memoryview] = []
         lengths: list[np.ndarray] = []
-        for part in parts:
+        text = memoryview(self._text)  # (slices of it are views: the join copies once)
+        for part in _coalesced(parts):
             if isinstance(part, range):
                 a, b = part.start, part.stop
                 post_ids += self._post_ids[a:b]
@@ -75,7 +97,7 @@ class PassageTable(Sequence[Passage]):
                 headings += self._headings[a:b]
                 anchors += self._anchors[a:b]
                 start = int(self._ends[a - 1]) if a else 0
-                texts.append(self._text[start : int(self._ends[b - 1]) if b > a else start])
+                texts.append(text[start : int(self._ends[b - 1]) if b > a else start])
                 lengths.append(np.diff(self._ends[a:b], prepend=start))
             else:
                 new = PassageTable.of_passages(part)
@@ -86,12 +108,14 @@ class PassageTable(Sequence[Passage]):
                 texts.append(new._text)
                 lengths.append(np.diff(new._ends, prepend=0))
         ends = np.cumsum(np.concatenate([np.zeros(0, np.int64), *lengths]))
+        joined = b"".join(texts)
+        del texts, text
         return PassageTable(
             post_ids,
             np.concatenate([np.zeros(0, np.int32), *ordinals]).astype(np.int32),
             headings,
             anchors,
-            b"".join(texts),
+            joined,
             ends.astype(np.int64),
         )
 

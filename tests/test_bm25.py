@@ -306,6 +306,21 @@ def test_incremental_update_equals_a_fresh_count(docs, data):
 
 
 @settings(max_examples=150, deadline=None)
+@given(doc_lists, st.lists(doc_lists, max_size=3), st.data())
+def test_kept_then_is_select_then_concat_in_the_narrowest_counts(docs, added, data):
+    keep = np.array(
+        data.draw(st.lists(st.booleans(), min_size=len(docs), max_size=len(docs))), bool
+    )
+    stats = TermCounts.from_docs(docs)
+    parts = [TermCounts.from_docs(a) for a in added]
+    got = stats.kept_then(keep, parts)
+    same_counts(got, TermCounts.concat([stats.select(keep), *parts]))
+    top = int(got.counts.max()) if len(got.counts) else 0
+    assert got.counts.dtype == np.min_scalar_type(top)
+    assert got.term_ids.dtype == np.int32
+
+
+@settings(max_examples=150, deadline=None)
 @given(doc_lists, st.data())
 def test_grouped_merges_documents_as_counting_their_union(docs, data):
     n_groups = data.draw(st.integers(1, 5))
