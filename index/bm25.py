@@ -66,19 +66,24 @@ def okapi_idf(df: np.ndarray, n_docs: int, epsilon: float = EPSILON) -> np.ndarr
     return idf_of_df
 
 
-def okapi(
-    tf: np.ndarray, dl: np.ndarray, idf: np.ndarray, avgdl: float, k1: float = K1, b: float = B
-) -> np.ndarray:
-    """idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))) per posting, as float64:
-    rank-bm25's operations in its order, so the floats agree bit for bit."""
+def length_norm(dl: np.ndarray, avgdl: float, k1: float = K1, b: float = B) -> np.ndarray:
+    """k1 * (1 - b + b * dl / avgdl) of each document length, as float64: the part of BM25's
+    denominator that depends on the document alone (see ``okapi``), once per document."""
     norm = dl.astype(np.float64)
     norm *= b
     norm /= max(avgdl, 1e-12)
     norm += 1 - b
     norm *= k1
-    norm += tf
+    return norm
+
+
+def okapi(tf: np.ndarray, norm: np.ndarray, idf: np.ndarray, k1: float = K1) -> np.ndarray:
+    """idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))) per posting, as float64,
+    the document's part (``norm``) from ``length_norm``: rank-bm25's operations in its order,
+    so the floats agree bit for bit."""
+    denominator = norm + tf
     weights = tf * (k1 + 1)
-    weights /= norm
+    weights /= denominator
     weights *= idf
     return weights
 
@@ -93,6 +98,7 @@ class FieldModel:
     doc_len: np.ndarray  # per document (int32)
     avgdl: float
     idf_of_df: np.ndarray  # IDF of each document frequency (see ``okapi_idf``)
+    norm: np.ndarray  # per document, k1 * (1 - b + b * dl / avgdl) (float64, see ``okapi``)
 
     @classmethod
     def of(cls, stats: TermCounts, n_terms: int, epsilon: float = EPSILON) -> FieldModel:
@@ -103,7 +109,10 @@ class FieldModel:
     def made(cls, df: np.ndarray, lengths: np.ndarray, epsilon: float = EPSILON) -> FieldModel:
         n_docs = len(lengths)
         avgdl = float(lengths.sum() / n_docs) if n_docs else 0.0
-        return cls(n_docs, df, lengths.astype(np.int32), avgdl, okapi_idf(df, n_docs, epsilon))
+        idf_of_df = okapi_idf(df, n_docs, epsilon)
+        return cls(
+            n_docs, df, lengths.astype(np.int32), avgdl, idf_of_df, length_norm(lengths, avgdl)
+        )
 
     def followed(
         self,
@@ -132,11 +141,11 @@ class FieldModel:
         return self.idf_of_df[self.df]
 
     def weights(
-        self, ids: np.ndarray, docs: np.ndarray, tf: np.ndarray, which: np.ndarray
+        self, ids: list[int], docs: np.ndarray, tf: np.ndarray, which: np.ndarray
     ) -> np.ndarray:
         """BM25Okapi weights of postings (``docs``, ``tf``) of terms ``ids[which]``."""
-        idf = self.idf_of_df[self.df[ids]][which]
-        return okapi(tf, self.doc_len[docs], idf, self.avgdl)
+        idf = self.idf_of_df[self.df[ids]]
+        return okapi(tf, self.norm[docs], idf[which])
 
 
 class SegmentMax:
@@ -205,12 +214,11 @@ class BM25:
         out = np.zeros(self.model.n_docs)
         if not known:
             return out
-        ids = np.array([t for t, _ in known], dtype=np.int64)
         # One id at a time: rank-bm25 adds each query term's scores to every document in turn,
         # and floats must be added in its order to agree bit for bit.
-        for i in range(len(ids)):
-            for docs, tf, which in self.postings.gather(ids[i : i + 1]):
-                weights = self.model.weights(ids[i : i + 1], docs, tf, which)
+        for i, (t, _) in enumerate(known):
+            for docs, tf, which in self.postings.gather([t]):
+                weights = self.model.weights([t], docs, tf, which)
                 if known[i][1] != 1.0:
                     weights *= known[i][1]
                 out[docs] += weights  # (each document once per term)

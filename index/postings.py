@@ -57,6 +57,7 @@ class TermPostings:
     term_ptr: np.ndarray  # n_terms + 1
     docs: np.ndarray  # per posting (narrow unsigned)
     tf: np.ndarray  # per posting, the term's count in the document (as stored: narrow)
+    _starts: memoryview  # term_ptr as Python ints: a question reads a few dozen
 
     @classmethod
     def of(cls, stats: TermCounts, n_terms: int) -> TermPostings:
@@ -69,21 +70,24 @@ class TermPostings:
             (stats.counts, stats.term_ids, stats.doc_ptr.astype(np.int32)),
             shape=(n_docs, n_terms),
         ).tocsc()
-        return cls(table.indptr, _narrow_ids(table.indices, n_docs), table.data)
+        ptr = table.indptr
+        return cls(ptr, _narrow_ids(table.indices, n_docs), table.data, memoryview(ptr))
 
     @property
     def n_terms(self) -> int:
         return len(self.term_ptr) - 1
 
-    def gather(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def gather(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The postings of ``ids`` back to back: (documents, counts, which id each is for).
-        Ids past this table's terms have none."""
-        ptr = self.term_ptr
-        known = ids < len(ptr) - 1
-        starts = np.where(known, ptr[np.minimum(ids, len(ptr) - 2)], 0)
-        ends = np.where(known, ptr[np.minimum(ids, len(ptr) - 2) + 1], 0)
-        positions, which = concatenated_ranges(starts.astype(np.int64), ends.astype(np.int64))
-        return self.docs[positions], self.tf[positions], which
+        Ids past this table's terms have none. (A question's few dozen spans as slices: one
+        copy of each posting, no index arrays.)"""
+        starts = self._starts
+        n = len(starts) - 1
+        spans = [(starts[i], starts[i + 1]) if i < n else (0, 0) for i in ids]
+        docs = np.concatenate([self.docs[a:b] for a, b in spans])
+        tf = np.concatenate([self.tf[a:b] for a, b in spans])
+        which = np.repeat(np.arange(len(ids)), [b - a for a, b in spans])
+        return docs, tf, which
 
     def nbytes(self) -> int:
         return self.term_ptr.nbytes + self.docs.nbytes + self.tf.nbytes
@@ -135,7 +139,7 @@ class FieldPostings:
         tail = TermPostings.of(tail_of(stats, n_alive), n_terms) if n_tail else None
         return FieldPostings(self.base, base_pos, self.n_base, n_alive, tail, stats.n_docs)
 
-    def gather(self, ids: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def gather(self, ids: list[int]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """The postings of ``ids`` (term ids) as one or two segments (the base's, the tail's),
         each (documents now, counts, which id each is for) in the order of ``ids``. Documents
         of the base that are gone are left out; each (id, document) pair comes once."""

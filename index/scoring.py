@@ -33,15 +33,17 @@ class FieldScorer:
     document) and where its documents' scores go in the output (None: position = document)."""
 
     number: int  # its place in ``FIELDS`` (the order its weights are added in)
+    region: int  # 0: passages, 1: sentences, 2: posts (see ``ScoreTable``)
     model: FieldModel
     postings: FieldPostings
     factor: float | np.ndarray
     slots: np.ndarray | None
 
     def segments(
-        self, ids: np.ndarray, boosts: np.ndarray
+        self, ids: list[int], boosts: np.ndarray | None
     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Per segment of its postings of ``ids``: (output slots, float32 weights, which id)."""
+        """Per segment of its postings of ``ids``: (output slots, float32 weights, which id),
+        by id. ``boosts`` (float32, per id) scales each id's weights; None: all 1."""
         out = []
         for docs, tf, which in self.postings.gather(ids):
             weights = self.model.weights(ids, docs, tf, which)
@@ -52,7 +54,8 @@ class FieldScorer:
             # Single precision, as bm25s keeps its scores: half the memory a question writes.
             # (float64 products rounded once, then boosted: the weights a table of them held.)
             scaled = weights.astype(np.float32)
-            scaled *= boosts[which]
+            if boosts is not None:
+                scaled *= boosts[which]
             out.append((docs if self.slots is None else self.slots[docs], scaled, which))
         return out
 
@@ -67,40 +70,32 @@ class Follows:
     kept_posts: np.ndarray
 
 
-def sum_in_order(
-    parts: list[tuple[int, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]],
-    n_ranks: int,
-    n_out: int,
-) -> np.ndarray:
-    """Sum weights into ``n_out`` slots, adding them by query id (in the given rank order),
-    then by field, as one folded table of weights added them: float32 sums depend on order,
-    and rankings stay identical only if the bits do.
+Segment = tuple[np.ndarray, np.ndarray, np.ndarray]  # slots, weights, rank (ascending)
 
-    ``parts`` holds per field its number and segments (slots, weights, which rank), each
-    segment's postings by rank. A counting placement, not a sort: every posting's place is
-    where its (rank, field) group starts plus its place in that group.
-    """
-    n_fields = len(FIELDS)
-    counts = np.zeros((n_ranks, n_fields), dtype=np.int64)
-    for number, segments in parts:
-        for _, _, rank in segments:
-            counts[:, number] += np.bincount(rank, minlength=n_ranks)
-    starts = (np.cumsum(counts.ravel()) - counts.ravel()).reshape(counts.shape)
-    total = int(counts.sum())
-    slots = np.empty(total, dtype=np.int64)
-    weights = np.empty(total, dtype=np.float32)
-    ranks = np.arange(n_ranks + 1)
-    for number, segments in parts:
-        start = starts[:, number].copy()
-        for seg_slots, seg_weights, rank in segments:
-            first = np.searchsorted(rank, ranks[:-1])  # each rank's first posting here
-            place = start[rank] + (np.arange(len(rank)) - first[rank])
-            slots[place] = seg_slots
-            weights[place] = seg_weights
-            start += np.bincount(rank, minlength=n_ranks)
-    out = np.zeros(n_out, dtype=np.float32)
-    np.add.at(out, slots, weights)
-    return out
+
+def add_in_order(out: np.ndarray, fields: list[Segment]) -> None:
+    """Add the fields' weights into ``out`` by rank, then by field (in the order given), as one
+    folded table of weights added them: float32 sums depend on their order, and rankings stay
+    identical only if the bits do. Consecutive groups of one field go in one ``np.add.at``
+    (a field that few ranks touch, such as headings, splits the others' runs only there)."""
+    groups: list[tuple[int, int, int, int]] = []  # (rank, field, start, stop)
+    for f, (_, _, rank) in enumerate(fields):
+        if not len(rank):
+            continue
+        cuts = np.flatnonzero(np.diff(rank)) + 1
+        starts = [0, *cuts.tolist()]
+        stops = [*cuts.tolist(), len(rank)]
+        groups += [(int(rank[a]), f, a, b) for a, b in zip(starts, stops, strict=True)]
+    groups.sort()
+    i = 0
+    while i < len(groups):
+        _, f, a, b = groups[i]
+        while i + 1 < len(groups) and groups[i + 1][1] == f:  # (the next of the same field)
+            i += 1
+            b = groups[i][3]
+        slots, weights, _ = fields[f]
+        np.add.at(out, slots[a:b], weights[a:b])
+        i += 1
 
 
 class ScoreTable:
@@ -163,7 +158,8 @@ class ScoreTable:
                 model = before.model.followed(follows.data.fields[name], level, stats, n_ids)
                 postings = before.postings.followed(stats, level, n_ids)
             factor, slots = placement[name]
-            self.fields[name] = FieldScorer(number, model, postings, factor, slots)
+            region = 0 if name in PASSAGE_FIELDS else 2 if name in POST_FIELDS else 1
+            self.fields[name] = FieldScorer(number, region, model, postings, factor, slots)
         body = self.fields["body"].model
         self.idf = body.idf  # what a question's words weigh (coverage, confidence)
         self.body_df = body.df
@@ -172,6 +168,7 @@ class ScoreTable:
             if name not in HASHED_FIELDS:
                 in_use |= scorer.model.df > 0
         self.in_use: list[bool] = in_use.tolist()  # a Python list: a question looks up a handful
+        self._phrase = FIELDS.index("phrase")
         self._scored = [
             scorer for name, scorer in self.fields.items() if name == "body" or getattr(w, name)
         ]
@@ -220,18 +217,26 @@ class ScoreTable:
         )
         terms = [(r, i, b) for r, (i, b) in enumerate(ranked) if i < n_terms]
         pairs = [(r, i - n_terms, b) for r, (i, b) in enumerate(ranked) if i >= n_terms]
-        parts = []
+        # Per region of the output, its fields' segments; a base segment's documents and a
+        # tail's never share a slot (a changed post's passages are all in the tail), so each
+        # kind is added in order apart.
+        regions: dict[tuple[int, int], list[Segment]] = {}
         for scorer in self._scored:
-            group = pairs if scorer.number == FIELDS.index("phrase") else terms
+            group = pairs if scorer.number == self._phrase else terms
             if not group:
                 continue
             rank = np.array([r for r, _, _ in group], dtype=np.int64)
+            boost = [b for _, _, b in group]
             segments = scorer.segments(
-                np.array([i for _, i, _ in group], dtype=np.int64),
-                np.array([b for _, _, b in group], dtype=np.float32),
+                [i for _, i, _ in group],
+                None if all(b == 1.0 for b in boost) else np.array(boost, dtype=np.float32),
             )
-            parts.append((scorer.number, [(s, v, rank[which]) for s, v, which in segments]))
-        return sum_in_order(parts, len(ranked), self.n_out)
+            for kind, (slots, weights, which) in enumerate(segments):
+                regions.setdefault((scorer.region, kind), []).append((slots, weights, rank[which]))
+        out = np.zeros(self.n_out, dtype=np.float32)
+        for fields in regions.values():
+            add_in_order(out, fields)
+        return out
 
 
 def _level(name: str) -> str:

@@ -23,7 +23,7 @@ from index import postings as postings_module
 from index.analyzer import analyze
 from index.bm25 import BM25, FieldModel, SegmentMax, top_k
 from index.postings import MERGE_SHARE, FieldPostings
-from index.scoring import sum_in_order
+from index.scoring import add_in_order
 from index.term_counts import TermCounts
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -339,9 +339,9 @@ def test_grouped_merges_documents_as_counting_their_union(docs, data):
 
 def postings_of(postings: FieldPostings, n_terms: int) -> set[tuple[int, int, int]]:
     """Every (term, document, count) the postings return."""
-    ids = np.arange(n_terms, dtype=np.int64)
+    ids = list(range(n_terms))
     return {
-        (int(ids[w]), int(d), int(c))
+        (ids[w], int(d), int(c))
         for docs, tf, which in postings.gather(ids)
         for d, c, w in zip(docs.tolist(), tf.tolist(), which.tolist(), strict=True)
     }
@@ -423,31 +423,27 @@ def test_followed_bm25_scores_are_bit_identical_to_a_fresh_one(docs, data):
 @settings(max_examples=100, deadline=None)
 @given(st.data())
 def test_sums_are_added_by_id_then_field_as_a_folded_table_added_them(data):
-    """Float32 sums depend on their order: ``sum_in_order`` adds every (rank, field) group in
+    """Float32 sums depend on their order: ``add_in_order`` adds every (rank, field) group in
     turn, bit for bit as a loop over them would (the order one folded table of weights used)."""
     n_ranks, n_out = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 8))
-    parts = []
-    for number in sorted(data.draw(st.sets(st.integers(0, 5), min_size=1))):
-        segments = []
-        for _ in range(data.draw(st.integers(1, 2))):
-            drawn = sorted(data.draw(st.lists(st.integers(0, n_ranks - 1), max_size=12)))
-            segments.append(
-                (
-                    np.array([data.draw(st.integers(0, n_out - 1)) for _ in drawn]),
-                    np.array(
-                        [data.draw(st.floats(-100, 100, width=32)) for _ in drawn], np.float32
-                    ),
-                    np.array(drawn, np.int64),
-                )
+    fields = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        drawn = sorted(data.draw(st.lists(st.integers(0, n_ranks - 1), max_size=12)))
+        fields.append(
+            (
+                np.array([data.draw(st.integers(0, n_out - 1)) for _ in drawn], np.int64),
+                np.array([data.draw(st.floats(-100, 100, width=32)) for _ in drawn], np.float32),
+                np.array(drawn, np.int64),
             )
-        parts.append((number, segments))
+        )
     expected = np.zeros(n_out, np.float32)
     for rank in range(n_ranks):
-        for _, segments in parts:
-            for slots, weights, ranks in segments:
-                for s, w in zip(slots[ranks == rank], weights[ranks == rank], strict=True):
-                    expected[s] += w
-    np.testing.assert_array_equal(sum_in_order(parts, n_ranks, n_out), expected)
+        for slots, weights, ranks in fields:
+            for s, w in zip(slots[ranks == rank], weights[ranks == rank], strict=True):
+                expected[s] += w
+    got = np.zeros(n_out, np.float32)
+    add_in_order(got, fields)
+    np.testing.assert_array_equal(got, expected)
 
 
 # ------------------------------------------------------------------ segment maxima
