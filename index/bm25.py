@@ -141,11 +141,12 @@ class FieldModel:
         return self.idf_of_df[self.df]
 
     def weights(
-        self, ids: list[int], docs: np.ndarray, tf: np.ndarray, which: np.ndarray
+        self, ids: list[int], docs: np.ndarray, tf: np.ndarray, lengths: np.ndarray
     ) -> np.ndarray:
-        """BM25Okapi weights of postings (``docs``, ``tf``) of terms ``ids[which]``."""
-        idf = self.idf_of_df[self.df[ids]]
-        return okapi(tf, self.norm[docs], idf[which])
+        """BM25Okapi weights of postings (``docs``, ``tf``): ``lengths[i]`` of them for term
+        ``ids[i]``, in that order (``postings.Segment``)."""
+        idf = np.repeat(self.idf_of_df[self.df[ids]], lengths)
+        return okapi(tf, self.norm[docs], idf)
 
 
 class SegmentMax:
@@ -217,8 +218,8 @@ class BM25:
         # One id at a time: rank-bm25 adds each query term's scores to every document in turn,
         # and floats must be added in its order to agree bit for bit.
         for i, (t, _) in enumerate(known):
-            for docs, tf, which in self.postings.gather([t]):
-                weights = self.model.weights([t], docs, tf, which)
+            for docs, tf, lengths in self.postings.gather([t]):
+                weights = self.model.weights([t], docs, tf, lengths)
                 if known[i][1] != 1.0:
                     weights *= known[i][1]
                 out[docs] += weights  # (each document once per term)

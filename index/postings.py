@@ -33,6 +33,8 @@ from .term_counts import TermCounts
 # Tail plus masked documents beyond this share of a field's documents: build it whole again.
 MERGE_SHARE = 0.05
 
+Segment = tuple[np.ndarray, np.ndarray, np.ndarray]  # documents, counts, postings per id
+
 
 def _narrow_ids(values: np.ndarray, top: int) -> np.ndarray:
     """Document numbers below ``top`` in the narrowest unsigned type (at 10x every passage
@@ -77,8 +79,8 @@ class TermPostings:
     def n_terms(self) -> int:
         return len(self.term_ptr) - 1
 
-    def gather(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The postings of ``ids`` back to back: (documents, counts, which id each is for).
+    def gather(self, ids: list[int]) -> Segment:
+        """The postings of ``ids`` back to back: (documents, counts, how many each id has).
         Ids past this table's terms have none. (A question's few dozen spans as slices: one
         copy of each posting, no index arrays.)"""
         starts = self._starts
@@ -86,8 +88,7 @@ class TermPostings:
         spans = [(starts[i], starts[i + 1]) if i < n else (0, 0) for i in ids]
         docs = np.concatenate([self.docs[a:b] for a, b in spans])
         tf = np.concatenate([self.tf[a:b] for a, b in spans])
-        which = np.repeat(np.arange(len(ids)), [b - a for a, b in spans])
-        return docs, tf, which
+        return docs, tf, np.array([b - a for a, b in spans], dtype=np.int64)
 
     def nbytes(self) -> int:
         return self.term_ptr.nbytes + self.docs.nbytes + self.tf.nbytes
@@ -139,19 +140,25 @@ class FieldPostings:
         tail = TermPostings.of(tail_of(stats, n_alive), n_terms) if n_tail else None
         return FieldPostings(self.base, base_pos, self.n_base, n_alive, tail, stats.n_docs)
 
-    def gather(self, ids: list[int]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def gather(self, ids: list[int]) -> list[Segment]:
         """The postings of ``ids`` (term ids) as one or two segments (the base's, the tail's),
-        each (documents now, counts, which id each is for) in the order of ``ids``. Documents
+        each (documents now, counts, how many each id has) in the order of ``ids``. Documents
         of the base that are gone are left out; each (id, document) pair comes once."""
-        docs, tf, which = self.base.gather(ids)
+        docs, tf, lengths = self.base.gather(ids)
         if self.base_pos is not None:
             docs = self.base_pos[docs]
             alive = docs >= 0
-            docs, tf, which = docs[alive], tf[alive], which[alive]
+            ends = np.cumsum(lengths)
+            kept = np.concatenate([[0], np.cumsum(alive)])[ends]  # alive ones up to each end
+            lengths = np.diff(kept, prepend=0)
+            docs, tf = docs[alive], tf[alive]
         if self.tail is None:
-            return [(docs, tf, which)]
-        tail_docs, tail_tf, tail_which = self.tail.gather(ids)
-        return [(docs, tf, which), (tail_docs.astype(np.int64) + self.n_alive, tail_tf, tail_which)]
+            return [(docs, tf, lengths)]
+        tail_docs, tail_tf, tail_lengths = self.tail.gather(ids)
+        return [
+            (docs, tf, lengths),
+            (tail_docs.astype(np.int64) + self.n_alive, tail_tf, tail_lengths),
+        ]
 
     def nbytes(self) -> int:
         tail = self.tail.nbytes() if self.tail is not None else 0

@@ -39,14 +39,13 @@ class FieldScorer:
     factor: float | np.ndarray
     slots: np.ndarray | None
 
-    def segments(
-        self, ids: list[int], boosts: np.ndarray | None
-    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Per segment of its postings of ``ids``: (output slots, float32 weights, which id),
-        by id. ``boosts`` (float32, per id) scales each id's weights; None: all 1."""
+    def segments(self, ids: list[int], boosts: np.ndarray | None) -> list[Added]:
+        """Per segment of its postings of ``ids``: (output slots, float32 weights, postings
+        per id), in the order of ``ids``. ``boosts`` (float32, per id) scales each id's
+        weights; None: all 1."""
         out = []
-        for docs, tf, which in self.postings.gather(ids):
-            weights = self.model.weights(ids, docs, tf, which)
+        for docs, tf, lengths in self.postings.gather(ids):
+            weights = self.model.weights(ids, docs, tf, lengths)
             if isinstance(self.factor, np.ndarray):
                 weights *= self.factor[docs]
             elif self.factor != 1.0:
@@ -55,8 +54,8 @@ class FieldScorer:
             # (float64 products rounded once, then boosted: the weights a table of them held.)
             scaled = weights.astype(np.float32)
             if boosts is not None:
-                scaled *= boosts[which]
-            out.append((docs if self.slots is None else self.slots[docs], scaled, which))
+                scaled *= np.repeat(boosts, lengths)
+            out.append((docs if self.slots is None else self.slots[docs], scaled, lengths))
         return out
 
 
@@ -70,22 +69,23 @@ class Follows:
     kept_posts: np.ndarray
 
 
-Segment = tuple[np.ndarray, np.ndarray, np.ndarray]  # slots, weights, rank (ascending)
+Added = tuple[np.ndarray, np.ndarray, np.ndarray]  # slots, weights, postings per id
 
 
-def add_in_order(out: np.ndarray, fields: list[Segment]) -> None:
+def add_in_order(out: np.ndarray, ranks: list[list[int]], fields: list[Added]) -> None:
     """Add the fields' weights into ``out`` by rank, then by field (in the order given), as one
     folded table of weights added them: float32 sums depend on their order, and rankings stay
-    identical only if the bits do. Consecutive groups of one field go in one ``np.add.at``
-    (a field that few ranks touch, such as headings, splits the others' runs only there)."""
+    identical only if the bits do. ``ranks[f]`` are the ranks of field ``f``'s ids (ascending),
+    whose postings it holds in that order. Consecutive groups of one field go in one
+    ``np.add.at`` (a field few ranks touch, such as headings, splits the others' runs only
+    there)."""
     groups: list[tuple[int, int, int, int]] = []  # (rank, field, start, stop)
-    for f, (_, _, rank) in enumerate(fields):
-        if not len(rank):
-            continue
-        cuts = np.flatnonzero(np.diff(rank)) + 1
-        starts = [0, *cuts.tolist()]
-        stops = [*cuts.tolist(), len(rank)]
-        groups += [(int(rank[a]), f, a, b) for a, b in zip(starts, stops, strict=True)]
+    for f, (_, _, lengths) in enumerate(fields):
+        stop = 0
+        for rank, n in zip(ranks[f], lengths.tolist(), strict=True):
+            if n:
+                groups.append((rank, f, stop, stop + n))
+                stop += n
     groups.sort()
     i = 0
     while i < len(groups):
@@ -220,22 +220,24 @@ class ScoreTable:
         # Per region of the output, its fields' segments; a base segment's documents and a
         # tail's never share a slot (a changed post's passages are all in the tail), so each
         # kind is added in order apart.
-        regions: dict[tuple[int, int], list[Segment]] = {}
+        regions: dict[tuple[int, int], tuple[list[list[int]], list[Added]]] = {}
         for scorer in self._scored:
             group = pairs if scorer.number == self._phrase else terms
             if not group:
                 continue
-            rank = np.array([r for r, _, _ in group], dtype=np.int64)
+            ranks = [r for r, _, _ in group]
             boost = [b for _, _, b in group]
             segments = scorer.segments(
                 [i for _, i, _ in group],
                 None if all(b == 1.0 for b in boost) else np.array(boost, dtype=np.float32),
             )
-            for kind, (slots, weights, which) in enumerate(segments):
-                regions.setdefault((scorer.region, kind), []).append((slots, weights, rank[which]))
+            for kind, added in enumerate(segments):
+                region = regions.setdefault((scorer.region, kind), ([], []))
+                region[0].append(ranks)
+                region[1].append(added)
         out = np.zeros(self.n_out, dtype=np.float32)
-        for fields in regions.values():
-            add_in_order(out, fields)
+        for ranks_of, fields in regions.values():
+            add_in_order(out, ranks_of, fields)
         return out
 
 

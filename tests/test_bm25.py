@@ -341,9 +341,11 @@ def postings_of(postings: FieldPostings, n_terms: int) -> set[tuple[int, int, in
     """Every (term, document, count) the postings return."""
     ids = list(range(n_terms))
     return {
-        (ids[w], int(d), int(c))
-        for docs, tf, which in postings.gather(ids)
-        for d, c, w in zip(docs.tolist(), tf.tolist(), which.tolist(), strict=True)
+        (t, int(d), int(c))
+        for docs, tf, lengths in postings.gather(ids)
+        for t, d, c in zip(
+            np.repeat(ids, lengths).tolist(), docs.tolist(), tf.tolist(), strict=True
+        )
     }
 
 
@@ -426,23 +428,27 @@ def test_sums_are_added_by_id_then_field_as_a_folded_table_added_them(data):
     """Float32 sums depend on their order: ``add_in_order`` adds every (rank, field) group in
     turn, bit for bit as a loop over them would (the order one folded table of weights used)."""
     n_ranks, n_out = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 8))
-    fields = []
+    fields, ranks_of = [], []
     for _ in range(data.draw(st.integers(1, 4))):
-        drawn = sorted(data.draw(st.lists(st.integers(0, n_ranks - 1), max_size=12)))
+        ranks = sorted(data.draw(st.sets(st.integers(0, n_ranks - 1))))
+        counts = [data.draw(st.integers(0, 4)) for _ in ranks]
+        n = sum(counts)
+        ranks_of.append(ranks)
         fields.append(
             (
-                np.array([data.draw(st.integers(0, n_out - 1)) for _ in drawn], np.int64),
-                np.array([data.draw(st.floats(-100, 100, width=32)) for _ in drawn], np.float32),
-                np.array(drawn, np.int64),
+                np.array([data.draw(st.integers(0, n_out - 1)) for _ in range(n)], np.int64),
+                np.array([data.draw(st.floats(-100, 100, width=32)) for _ in range(n)], np.float32),
+                np.array(counts, np.int64),
             )
         )
     expected = np.zeros(n_out, np.float32)
     for rank in range(n_ranks):
-        for slots, weights, ranks in fields:
-            for s, w in zip(slots[ranks == rank], weights[ranks == rank], strict=True):
+        for field_ranks, (slots, weights, lengths) in zip(ranks_of, fields, strict=True):
+            of_rank = np.repeat(field_ranks, lengths) == rank
+            for s, w in zip(slots[of_rank], weights[of_rank], strict=True):
                 expected[s] += w
     got = np.zeros(n_out, np.float32)
-    add_in_order(got, fields)
+    add_in_order(got, ranks_of, fields)
     np.testing.assert_array_equal(got, expected)
 
 
