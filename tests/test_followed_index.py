@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from retrieval_support import CORPUS, DEV_SET, needs_dev_set, needs_shared
 
+from index.models import Passage
+from index.passage_table import PassageTable
 from index.search import SearchIndex
 from index.service import IndexService, searchable
-
-pytestmark = [pytest.mark.shared, needs_shared, needs_dev_set]
 
 # A word of the first edited post's old text, found in no other post: once the post is
 # rewritten without it, nothing may be found for it.
@@ -47,6 +47,9 @@ def by_passage(index: SearchIndex, scores: np.ndarray) -> dict[tuple[str, int], 
     }
 
 
+@pytest.mark.shared
+@needs_shared
+@needs_dev_set
 async def test_a_followed_reindex_scores_as_a_cold_build(tmp_path: Path) -> None:
     site = Path(shutil.copytree(CORPUS, tmp_path / "site"))
     service = await IndexService.open(tmp_path / "index.sqlite3", site)
@@ -102,3 +105,23 @@ async def test_a_followed_reindex_scores_as_a_cold_build(tmp_path: Path) -> None
     # The word's post was changed: its old passages are masked, never scored or returned.
     assert not followed._passage_scores(followed._plan(GONE))[0].any()
     assert not followed.search(GONE).results
+
+
+def passage(post: str, ordinal: int, text: str) -> Passage:
+    return Passage(post_id=post, ordinal=ordinal, heading_path=("H",), anchor=None, text=text)
+
+
+def test_followed_passages_share_the_kept_text_and_drop_dead_text() -> None:
+    names = [f"p{i:02}" for i in range(40)]
+    posts = {p: [passage(p, i, f"{p} passage {i} ünïcode") for i in range(3)] for p in names}
+    table = PassageTable.of_passages([x for p in names for x in posts[p]])
+    changed = [passage("p01", 0, "p01 rewritten"), passage("p01", 1, "and more")]
+    # Post p01 changed (it goes last), the others kept: 3 of 120 passages' text is dead.
+    followed = table.followed([range(0, 3), range(6, 120), changed])
+    assert list(followed) == [x for p in names if p != "p01" for x in posts[p]] + changed
+    assert followed._texts[0] is table._texts[0]  # kept text shared, not copied
+    assert followed.nbytes() == table.nbytes() + len(b"p01 rewrittenand more")
+    # Once the text nothing uses passes DEAD_SHARE, the kept texts are copied into one buffer.
+    smaller = followed.followed([range(117, 119)])
+    assert list(smaller) == changed
+    assert len(smaller._texts) == 1 and smaller.nbytes() == len(b"p01 rewrittenand more")
