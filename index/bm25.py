@@ -7,8 +7,9 @@ query term; here a question reads only its terms' postings (``postings``) and co
 weights there (``okapi``, vectorised). Nothing is precomputed per (term, document): a weight
 depends on every document (IDF, the average length), and a table of them would have to be built
 again whole whenever one post changes. What a field keeps (``FieldModel``) is what does not
-change when other posts do, per document its length and per term its document frequency; IDF
-and the average length are derived from them in O(terms).
+change when other posts do, per document its length and per term its document frequency; IDF,
+the average length and each document's length norm are derived from them when the index is
+built or follows a reindex, in O(terms + documents).
 
 Known rank-bm25 quirks we keep on purpose (they are its scoring): a term in more than half of the
 documents has a negative Robertson–Spärck Jones IDF, which BM25Okapi replaces with
