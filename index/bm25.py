@@ -1,10 +1,15 @@
-"""The BM25 core: rank-bm25's BM25Okapi scores, precomputed into a sparse term → documents matrix.
+"""The BM25 core: rank-bm25's BM25Okapi, from each field's raw statistics, per question.
 
 Scoring follows ``rank_bm25.BM25Okapi`` exactly (same IDF, same epsilon floor for common terms,
-same length normalisation), so rankings are identical to rank-bm25 on the same tokens. What
-differs is *when* the work happens: rank-bm25 walks every document in Python for every query term;
-here each (term, document) weight is computed once at build time (the bm25s approach), and a query
-only sums the postings of its terms (``np.add.at``, in query order or by id).
+same length normalisation, its operations in its order), so scores are identical to rank-bm25's
+on the same tokens. What differs is the work: rank-bm25 walks every document in Python for every
+query term; here a question reads only its terms' postings (``postings``) and computes their
+weights there (``okapi``, vectorised). Nothing is precomputed per (term, document): a weight
+depends on every document (IDF, the average length), and a table of them would have to be built
+again whole whenever one post changes. What a field keeps (``FieldModel``) is what does not
+change when other posts do, per document its length and per term its document frequency; IDF,
+the average length and each document's length norm are derived from them when the index is
+built or follows a reindex, in O(terms + documents).
 
 Known rank-bm25 quirks we keep on purpose (they are its scoring): a term in more than half of the
 documents has a negative Robertson–Spärck Jones IDF, which BM25Okapi replaces with
@@ -19,11 +24,10 @@ pure array code: no I/O, no text processing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
-from scipy.sparse import csr_array
 
+from .postings import FieldPostings, concatenated_ranges, tail_of
 from .term_counts import TermCounts
 
 K1 = 1.5
@@ -31,201 +35,119 @@ B = 0.75
 EPSILON = 0.25
 
 
-def stable_order(ids: np.ndarray) -> np.ndarray:
-    """``np.argsort(ids, kind="stable")`` of non-negative integer ids, in linear time.
-
-    numpy's stable sort of ids wider than 16 bits is a merge sort; scipy's transpose of a
-    sparse matrix from rows to columns is a counting sort: with one row per position, holding
-    the position, the columns list each id's positions in order.
-    """
-    n = len(ids)
-    if not n:
-        return np.zeros(0, dtype=np.intp)
-    positions = np.arange(n, dtype=np.int64 if n >= 2**31 else np.int32)
-    rows = csr_array(
-        (positions, ids, np.arange(n + 1, dtype=positions.dtype)), shape=(n, int(ids.max()) + 1)
-    )
-    return rows.tocsc().data
+def doc_lengths(stats: TermCounts) -> np.ndarray:
+    """Each document's length (the sum of its counts), as int64."""
+    n = stats.n_docs
+    lengths = np.zeros(n, dtype=np.int64)
+    starts = stats.doc_ptr[:-1]
+    filled = stats.doc_ptr[1:] > starts
+    if filled.any():
+        # Each non-empty document's counts run to the next non-empty one's start (the empty
+        # ones between hold nothing); no per-pair temporaries.
+        lengths[filled] = np.add.reduceat(stats.counts, starts[filled], dtype=np.int64)
+    return lengths
 
 
-@dataclass(frozen=True, slots=True)
-class FieldWeights:
-    """BM25Okapi weight of every (document, term) pair of one field, in document order."""
-
-    n_docs: int
-    idf: np.ndarray  # per term
-    df: np.ndarray  # documents per term
-    doc_len: np.ndarray  # per document
-    avgdl: float
-    pair_doc: np.ndarray  # per pair
-    pair_term: np.ndarray  # per pair
-    weights: np.ndarray  # per pair
-
-
-def okapi_weights(
-    stats: TermCounts, n_terms: int, k1: float = K1, b: float = B, epsilon: float = EPSILON
-) -> FieldWeights:
-    """rank-bm25's BM25Okapi, term for term: IDF with its epsilon floor, then the weights."""
-    n_docs = stats.n_docs
-    pair_doc = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(stats.doc_ptr))
-    tf = stats.counts.astype(np.float64)
-    # (astype: with no pairs at all, bincount comes back as integers)
-    doc_len = np.bincount(pair_doc, weights=tf, minlength=n_docs).astype(np.float64, copy=False)
-    avgdl = float(doc_len.sum() / n_docs) if n_docs else 0.0
-
-    df = np.bincount(stats.term_ids, minlength=n_terms)
-    # The IDF of each document frequency, once: far fewer distinct frequencies than terms.
+def okapi_idf(df: np.ndarray, n_docs: int, epsilon: float = EPSILON) -> np.ndarray:
+    """BM25Okapi's IDF of each document frequency ``0..max(df)`` (0 for 0: absent terms), with
+    its epsilon floor; a term's IDF is ``okapi_idf(...)[df[term]]``."""
     d = np.arange(int(df.max()) + 1 if len(df) else 1, dtype=np.float64)
     idf_of_df = np.log(n_docs - d + 0.5) - np.log(d + 0.5)
-    idf_of_df[0] = 0.0  # absent terms
-    idf = idf_of_df[df]
-    if (idf_of_df[1:] < 0).any():  # some term may be in more than half the documents
+    idf_of_df[0] = 0.0
+    negative = idf_of_df < 0
+    if negative[1:].any():  # some term may be in more than half the documents
         present = df > 0
-        # A plain left-to-right float sum, as rank-bm25 does (numpy's pairwise ``sum`` differs
-        # in the last bits, which can flip rankings when the mean is near zero; ``cumsum`` is
-        # sequential).
-        average_idf = float(np.cumsum(idf[present])[-1]) / int(present.sum())
-        idf[present & (idf < 0)] = epsilon * average_idf
+        # rank-bm25's mean IDF, over terms in id order: a plain left-to-right float sum (numpy's
+        # pairwise ``sum`` differs in the last bits, which can flip rankings when the mean is
+        # near zero; ``cumsum`` is sequential).
+        idf = idf_of_df[df[present]]
+        average_idf = float(np.cumsum(idf)[-1]) / len(idf)
+        del idf
+        idf_of_df[negative] = epsilon * average_idf
+    return idf_of_df
 
-    # idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))): rank-bm25's operations in
-    # its order, so the floats agree, done in place (these arrays have a row per pair).
-    norm = doc_len[pair_doc]
+
+def length_norm(dl: np.ndarray, avgdl: float, k1: float = K1, b: float = B) -> np.ndarray:
+    """k1 * (1 - b + b * dl / avgdl) of each document length, as float64: the part of BM25's
+    denominator that depends on the document alone (see ``okapi``), once per document."""
+    norm = dl.astype(np.float64)
     norm *= b
     norm /= max(avgdl, 1e-12)
     norm += 1 - b
     norm *= k1
-    norm += tf
+    return norm
+
+
+def okapi(tf: np.ndarray, norm: np.ndarray, idf: np.ndarray, k1: float = K1) -> np.ndarray:
+    """idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))) per posting, as float64,
+    the document's part (``norm``) from ``length_norm``: rank-bm25's operations in its order,
+    so the floats agree bit for bit."""
+    denominator = norm + tf
     weights = tf * (k1 + 1)
-    weights /= norm
-    weights *= idf[stats.term_ids]
-    return FieldWeights(n_docs, idf, df, doc_len, avgdl, pair_doc, stats.term_ids, weights)
+    weights /= denominator
+    weights *= idf
+    return weights
 
 
-class Part(NamedTuple):
-    """One field's pairs for a ``Postings`` table."""
+@dataclass(frozen=True, slots=True)
+class FieldModel:
+    """What BM25Okapi needs of one field besides a question's postings: per document its
+    length, per term its document frequency, and what follows from them (IDF, average length)."""
 
-    ids: np.ndarray  # per pair, its id within the part's block of ids
-    docs: np.ndarray  # per pair, its position in the output
-    weights: np.ndarray
-    id_offset: int = 0  # where the part's block of ids starts in the table
+    n_docs: int
+    df: np.ndarray  # documents per term (int32)
+    doc_len: np.ndarray  # per document (int32)
+    avgdl: float
+    idf_of_df: np.ndarray  # IDF of each document frequency (see ``okapi_idf``)
+    norm: np.ndarray  # per document, k1 * (1 - b + b * dl / avgdl) (float64, see ``okapi``)
 
+    @classmethod
+    def of(cls, stats: TermCounts, n_terms: int, epsilon: float = EPSILON) -> FieldModel:
+        df = np.bincount(stats.term_ids, minlength=n_terms).astype(np.int32)
+        return cls.made(df, doc_lengths(stats), epsilon)
 
-def field_part(
-    field: FieldWeights,
-    factor: float | np.ndarray = 1.0,
-    id_offset: int = 0,
-    positions: np.ndarray | None = None,
-    dtype: type = np.float64,
-) -> Part:
-    """One field's pairs for a ``Postings`` table: weights times ``factor`` (a number, or one per
-    document) as ``dtype``, term ids shifted by ``id_offset``, documents sent to
-    ``positions[doc]``. (In the table's own type: a table's parts are all held while it is
-    built, the peak of loading an index.)"""
-    if isinstance(factor, np.ndarray):
-        weights = field.weights * factor[field.pair_doc]
-    else:
-        weights = field.weights if factor == 1.0 else field.weights * factor
-    weights = weights.astype(dtype, copy=False)
-    docs = field.pair_doc if positions is None else positions[field.pair_doc].astype(np.int32)
-    return Part(field.pair_term, docs, weights, id_offset)
+    @classmethod
+    def made(cls, df: np.ndarray, lengths: np.ndarray, epsilon: float = EPSILON) -> FieldModel:
+        n_docs = len(lengths)
+        avgdl = float(lengths.sum() / n_docs) if n_docs else 0.0
+        idf_of_df = okapi_idf(df, n_docs, epsilon)
+        return cls(
+            n_docs, df, lengths.astype(np.int32), avgdl, idf_of_df, length_norm(lengths, avgdl)
+        )
 
-
-class Postings:
-    """Term-major postings that several weighted fields share: gathering one id sums every
-    field's weights for it, into one output array with a region per kind of document.
-
-    Scores are linear in the fields, so they are folded together at build time: a question then
-    costs one pass over its ids' postings however many fields there are.
-    """
-
-    __slots__ = ("_starts", "docs", "in_order", "n_out", "term_ptr", "weights")
-
-    def __init__(
+    def followed(
         self,
-        parts: list[Part],
-        n_ids: int,
-        n_out: int,
-        dtype: type = np.float64,
-        in_order: bool = True,
-    ) -> None:
-        """``parts`` with the same ``id_offset`` share a block of ids; blocks must not overlap.
+        before: TermCounts,
+        kept: np.ndarray,
+        now: TermCounts,
+        n_terms: int,
+        epsilon: float = EPSILON,
+    ) -> FieldModel:
+        """The model after a reindex, from what changed: ``before``'s documents where ``kept``
+        is false are gone, and ``now`` ends with the new ones (after the kept ones)."""
+        gone = np.flatnonzero(~kept)
+        positions, _ = concatenated_ranges(before.doc_ptr[gone], before.doc_ptr[gone + 1])
+        added = tail_of(now, len(kept) - len(gone))
+        df = np.zeros(n_terms, dtype=np.int32)
+        df[: len(self.df)] = self.df[:n_terms]
+        # (one posting per document and term: each counts one document)
+        np.subtract.at(df, before.term_ids[positions], 1)
+        np.add.at(df, added.term_ids, 1)
+        lengths = np.concatenate([self.doc_len[kept], doc_lengths(added).astype(np.int32)])
+        return FieldModel.made(df, lengths, epsilon)
 
-        Weights and sums are kept as ``dtype``. ``in_order``: each output's weights are added
-        in the order the ids are given, as rank-bm25 adds a query's terms (its scores, bit for
-        bit); else by id from the last (see ``scores``).
-        """
-        total = sum(len(p.ids) for p in parts)
-        if max(n_out, total) >= 2**31:
-            raise ValueError("postings and output positions must fit 32 bits")
-        # Each id's count at [id + 1], summed into starts at the end. (32 bits: with a million
-        # phrase buckets, 64 would take 4 MB more.)
-        self.term_ptr = np.zeros(n_ids + 1, dtype=np.int32)
-        self.docs = np.empty(total, dtype=np.int32)
-        self.weights: np.ndarray = np.empty(total, dtype=dtype)
-        start = end = 0  # where the block goes in the arrays; where the ids so far end
-        # Sorted block by block (a block's ids are numbered from its offset).
-        for offset in sorted({p.id_offset for p in parts}):
-            block = [p for p in parts if p.id_offset == offset]
-            ids = np.concatenate([p.ids for p in block])
-            found = np.bincount(ids)
-            if offset < end or offset + len(found) > n_ids:
-                raise ValueError("blocks of ids overlap or exceed the table")
-            self.term_ptr[offset + 1 : offset + 1 + len(found)] = found
-            end = offset + len(found)
-            order = stable_order(ids)
-            del ids
-            stop = start + len(order)
-            for column, out in ((1, self.docs), (2, self.weights)):
-                values = np.concatenate([p[column] for p in block]).astype(out.dtype, copy=False)
-                np.take(values, order, out=out[start:stop])
-                del values  # (loading an index peaks at this loop: keep one column at a time)
-            start = stop
-        np.cumsum(self.term_ptr, out=self.term_ptr)
-        self._starts = self.term_ptr.data  # (a memoryview) a question reads a few: Python ints
-        self.n_out = n_out
-        self.in_order = in_order
+    @property
+    def idf(self) -> np.ndarray:
+        """Every term's IDF (float64)."""
+        return self.idf_of_df[self.df]
 
-    def _spans(self, ids: list[int], boosts: list[float] | None) -> list[tuple[int, int, float]]:
-        """(start, end, boost) of each id's postings; ids outside the table are ignored (as
-        rank-bm25 ignores unknown words)."""
-        starts = self._starts
-        n_ids = len(starts) - 1
-        if boosts is None:
-            boosts = [1.0] * len(ids)
-        return [
-            (starts[i], starts[i + 1], boost)
-            for i, boost in zip(ids, boosts, strict=True)
-            if 0 <= i < n_ids
-        ]
-
-    def gather(
-        self, ids: list[int], boosts: list[float] | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The postings of ``ids``: (output positions, weights). Repeated ids count again;
-        ``boosts`` scales each id's weights (in the table's precision)."""
-        return self._gathered(self._spans(ids, boosts))
-
-    def _gathered(self, spans: list[tuple[int, int, float]]) -> tuple[np.ndarray, np.ndarray]:
-        if not spans:
-            return np.zeros(0, np.int32), np.zeros(0, self.weights.dtype)
-        docs = np.concatenate([self.docs[a:b] for a, b, _ in spans])
-        weights = np.concatenate([self.weights[a:b] for a, b, _ in spans])
-        if any(boost != 1.0 for _, _, boost in spans):
-            boosts = np.array([boost for _, _, boost in spans], self.weights.dtype)
-            weights *= np.repeat(boosts, [b - a for a, b, _ in spans])
-        return docs, weights
-
-    def scores(self, ids: list[int], boosts: list[float] | None = None) -> np.ndarray:
-        """Dense sums over the whole output (repeated ids count again)."""
-        spans = self._spans(ids, boosts)
-        if not self.in_order:
-            # By id from the last: the order these sums have always been added in (with a
-            # compiled kernel that wanted them so), kept so that rankings stay bit for bit.
-            spans.sort(reverse=True)
-        docs, weights = self._gathered(spans)
-        out = np.zeros(self.n_out, self.weights.dtype)
-        np.add.at(out, docs, weights)  # in posting order
-        return out
+    def weights(
+        self, ids: list[int], docs: np.ndarray, tf: np.ndarray, lengths: np.ndarray
+    ) -> np.ndarray:
+        """BM25Okapi weights of postings (``docs``, ``tf``): ``lengths[i]`` of them for term
+        ``ids[i]``, in that order (``postings.Segment``)."""
+        idf = np.repeat(self.idf_of_df[self.df[ids]], lengths)
+        return okapi(tf, self.norm[docs], idf)
 
 
 class SegmentMax:
@@ -261,38 +183,51 @@ class SegmentMax:
 
 
 class BM25:
-    """One field scored as rank-bm25's BM25Okapi, stored term-major for fast gathering."""
+    """One field scored as rank-bm25's BM25Okapi (float64, query terms added in their order)."""
 
-    __slots__ = ("avgdl", "doc_len", "idf", "n_docs", "postings")
+    __slots__ = ("model", "n_terms", "postings")
 
-    def __init__(
-        self,
-        stats: TermCounts,
-        n_terms: int,
-        k1: float = K1,
-        b: float = B,
-        epsilon: float = EPSILON,
-    ) -> None:
-        field = okapi_weights(stats, n_terms, k1, b, epsilon)
-        self.n_docs = field.n_docs
-        self.idf = field.idf
-        self.doc_len = field.doc_len
-        self.avgdl = field.avgdl
-        self.postings = Postings([field_part(field)], n_terms, field.n_docs)
+    def __init__(self, stats: TermCounts, n_terms: int, epsilon: float = EPSILON) -> None:
+        self.model = FieldModel.of(stats, n_terms, epsilon)
+        self.postings = FieldPostings.of(stats, n_terms)
+        self.n_terms = n_terms
 
     @property
-    def term_ptr(self) -> np.ndarray:
-        return self.postings.term_ptr
+    def n_docs(self) -> int:
+        return self.model.n_docs
+
+    @property
+    def idf(self) -> np.ndarray:
+        return self.model.idf
+
+    @property
+    def avgdl(self) -> float:
+        return self.model.avgdl
 
     def scores(self, term_ids: list[int], boosts: list[float] | None = None) -> np.ndarray:
-        """Dense BM25 scores of every document for a query given as term ids (repeats count again).
+        """Dense BM25 scores of every document for a query given as term ids (repeats count
+        again; ids outside the vocabulary are ignored, as rank-bm25 ignores unknown words).
 
         ``boosts`` optionally scales each query term's contribution (1.0 = plain BM25).
         """
-        return self.postings.scores(term_ids, boosts)
+        if boosts is None:
+            boosts = [1.0] * len(term_ids)
+        known = [(t, w) for t, w in zip(term_ids, boosts, strict=True) if 0 <= t < self.n_terms]
+        out = np.zeros(self.model.n_docs)
+        if not known:
+            return out
+        # One id at a time: rank-bm25 adds each query term's scores to every document in turn,
+        # and floats must be added in its order to agree bit for bit.
+        for i, (t, _) in enumerate(known):
+            for docs, tf, lengths in self.postings.gather([t]):
+                weights = self.model.weights([t], docs, tf, lengths)
+                if known[i][1] != 1.0:
+                    weights *= known[i][1]
+                out[docs] += weights  # (each document once per term)
+        return out
 
     def doc_freq(self, term_id: int) -> int:
-        return int(self.term_ptr[term_id + 1] - self.term_ptr[term_id])
+        return int(self.model.df[term_id])
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:

@@ -227,14 +227,19 @@ class IndexData:
             fields=fields,
         )
 
-    def select(self, keep: set[str]) -> IndexData:
-        """Only the posts in ``keep``, in order (the vocabulary is left as it is)."""
+    def _levels(self, keep: set[str]) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """Which posts and passages are in ``keep``, and per field which of its documents."""
         keep_post = np.fromiter((p in keep for p in self.post_ids), bool, len(self.post_ids))
         keep_passage = np.repeat(keep_post, self.passage_counts)
         keep_sentence = np.repeat(keep_passage, self.sentence_counts)
         level = {name: keep_passage for name in PASSAGE_FIELDS}
         level.update({name: keep_post for name in POST_FIELDS})
         level.update({name: keep_sentence for name in SENTENCE_FIELDS})
+        return keep_post, keep_passage, level
+
+    def select(self, keep: set[str]) -> IndexData:
+        """Only the posts in ``keep``, in order (the vocabulary is left as it is)."""
+        keep_post, keep_passage, level = self._levels(keep)
         return IndexData(
             vocab=self.vocab,
             post_ids=[p for p, k in zip(self.post_ids, keep_post, strict=True) if k],
@@ -245,12 +250,13 @@ class IndexData:
         )
 
     def updated(self, keep: set[str], added: list[IndexData]) -> IndexData:
-        """The posts in ``keep`` (kept in order) followed by those of ``added``, one vocabulary."""
-        parts = [self.select(keep), *added]
+        """The posts in ``keep`` (kept in order) followed by those of ``added``, one vocabulary.
+        What is kept is copied once, straight into the new arrays (``TermCounts.kept_then``)."""
+        keep_post, keep_passage, level = self._levels(keep)
         vocab = list(self.vocab)
         term_id = {t: i for i, t in enumerate(vocab)}
-        remapped = [parts[0]]
-        for part in parts[1:]:
+        remapped = []
+        for part in added:
             for t in part.vocab:
                 if t not in term_id:
                     term_id[t] = len(vocab)
@@ -259,12 +265,19 @@ class IndexData:
             remapped.append(part._renumbered(vocab, mapping))
         data = IndexData(
             vocab=vocab,
-            post_ids=[p for part in remapped for p in part.post_ids],
-            passage_counts=np.concatenate([p.passage_counts for p in remapped]).astype(np.int32),
-            sentence_counts=np.concatenate([p.sentence_counts for p in remapped]).astype(np.int32),
-            states_amount=np.concatenate([p.states_amount for p in remapped]).astype(bool),
+            post_ids=[p for p, k in zip(self.post_ids, keep_post, strict=True) if k]
+            + [p for part in remapped for p in part.post_ids],
+            passage_counts=np.concatenate(
+                [self.passage_counts[keep_post], *(p.passage_counts for p in remapped)]
+            ).astype(np.int32),
+            sentence_counts=np.concatenate(
+                [self.sentence_counts[keep_passage], *(p.sentence_counts for p in remapped)]
+            ).astype(np.int32),
+            states_amount=np.concatenate(
+                [self.states_amount[keep_passage], *(p.states_amount for p in remapped)]
+            ).astype(bool),
             fields={
-                name: _narrow_counts(TermCounts.concat([p.fields[name] for p in remapped]))
+                name: self.fields[name].kept_then(level[name], [p.fields[name] for p in remapped])
                 for name in FIELDS
             },
         )

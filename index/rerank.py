@@ -24,15 +24,16 @@ bench.fit_reranker`` fits the weights on ``bench/questions/tune.jsonl`` only (so
 candidate posts, the gold post the target, L2 penalty); the fitted weights did worse on every
 set than ``union`` alone, which is what ``WEIGHTS`` holds (issue 10, round 3; bench/README.md).
 
-Pure numbers: a sparse passage × term table of presence (text + headings) and a post × term one
-(title + summary), built on first use.
+Pure numbers, read from the index's own term counts (text + headings of each passage, title +
+summary of each post): nothing is built or held beside them, so a reindex has no tables of
+presence to make again.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
+from .postings import concatenated_ranges
 from .term_counts import TermCounts
 
 FEATURES = ("union", "best", "meta", "matches", "length")
@@ -42,20 +43,20 @@ FEATURES = ("union", "best", "meta", "matches", "length")
 WEIGHTS = (0.5, 0.0, 0.0, 0.0, 0.0)
 
 
-def _presence(fields: list[TermCounts], n_docs: int, n_terms: int) -> sparse.csr_matrix:
-    """A boolean document × term table (documents by rows) of the union of ``fields``."""
-    # 32-bit rows and one-byte flags: built on a question's first use, and what a build frees
-    # stays in the process's heap (at 10x, float32 ones and 64-bit rows left ~60 MB there).
-    rows = [np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(f.doc_ptr)) for f in fields]
-    row = np.concatenate(rows)
-    del rows
-    col = np.concatenate([f.term_ids for f in fields])
-    table = sparse.coo_matrix(
-        (np.ones(len(row), np.bool_), (row, col)), shape=(n_docs, n_terms)
-    ).tocsr()
-    del row, col
-    table.sum_duplicates()  # (a term in two fields: True + True is True)
-    return table
+def holds(fields: list[TermCounts], docs: np.ndarray, term_ids: list[int]) -> np.ndarray:
+    """Whether each of ``docs`` holds each of ``term_ids`` in any of ``fields`` (a boolean
+    documents × terms table): a question's handful of terms against a hundred candidates'
+    terms, read where the counts are."""
+    unique, column = np.unique(np.asarray(term_ids, dtype=np.int64), return_inverse=True)
+    found = np.zeros((len(docs), len(unique)), dtype=bool)
+    docs = np.asarray(docs, dtype=np.int64)
+    for field in fields:
+        positions, row = concatenated_ranges(field.doc_ptr[docs], field.doc_ptr[docs + 1])
+        terms = field.term_ids[positions]
+        at = np.minimum(np.searchsorted(unique, terms), len(unique) - 1)
+        hit = unique[at] == terms
+        found[row[hit], at[hit]] = True
+    return found[:, column.ravel()]
 
 
 class Terms:
@@ -70,8 +71,8 @@ class Terms:
         passage_counts: np.ndarray,
         n_terms: int,
     ) -> None:
-        self._passages = _presence(passage_fields, int(passage_counts.sum()), n_terms)
-        self._posts = _presence(post_fields, len(passage_counts), n_terms)
+        self._passages = passage_fields
+        self._posts = post_fields
         self._post_length = np.log1p(passage_counts.astype(np.float64))
 
     def passage_coverage(
@@ -81,10 +82,11 @@ class Terms:
         the ``best`` feature of one passage, without the rest."""
         if not term_ids or total <= 0:
             return 0.0
-        table = self._passages
         # (Plain Python: a passage's hundred terms against a question's handful cost less so
         # than numpy's set operations.)
-        held = set(table.indices[table.indptr[passage] : table.indptr[passage + 1]].tolist())
+        held: set[int] = set()
+        for f in self._passages:
+            held.update(f.term_ids[f.doc_ptr[passage] : f.doc_ptr[passage + 1]].tolist())
         return sum(w for t, w in zip(term_ids, weights, strict=True) if t in held) / total
 
     def features(
@@ -108,8 +110,8 @@ class Terms:
         feats = np.zeros((n, len(FEATURES)))
         if term_ids and total > 0:
             w = np.asarray(weights, np.float64) / total
-            held = self._passages[passages][:, term_ids].toarray() > 0  # candidates × terms
-            meta = self._posts[unique][:, term_ids].toarray() > 0  # posts × terms
+            held = holds(self._passages, passages, term_ids)  # candidates × terms
+            meta = holds(self._posts, unique, term_ids)  # posts × terms
             union = meta.copy()
             np.logical_or.at(union, group, held)
             feats[:, 0] = union @ w

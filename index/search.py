@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +35,7 @@ from .fields import IndexData
 from .models import Answer, Passage, Post, SearchFilters
 from .query import QueryPlan, QueryReader
 from .ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, RankingWeights
-from .scoring import ScoreTable
+from .scoring import Follows, ScoreTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,13 @@ class SearchIndex(Catalogue):
         weights: RankingWeights = DEFAULT_WEIGHTS,
         generation: int = 0,
         built_at: dt.datetime | None = None,
+        previous: SearchIndex | None = None,
+        reparsed: Collection[str] = (),
     ) -> None:
+        """``previous``: the index this one follows after a reindex that parsed the posts
+        ``reparsed`` again (new or changed) and kept the rest of ``data``'s posts as they were
+        (first, in their order): the scoring tables then follow what changed instead of being
+        built whole."""
         assert [p.id for p in posts] == data.post_ids, "posts must follow the index order"
         assert len(passages) == data.n_passages, "passages must follow the index order"
         super().__init__(posts, passages, data.passage_counts)
@@ -69,9 +75,15 @@ class SearchIndex(Catalogue):
         self.generation = generation
         self.built_at = built_at
         self.vocab = {t: i for i, t in enumerate(data.vocab)}
-        self._table = ScoreTable(
-            data, self.passage_post, self.post_first_passage, self.post_dates, weights
+        follows = None
+        if previous is not None:
+            now = set(data.post_ids)
+            kept = [p in now and p not in reparsed for p in previous.data.post_ids]
+            follows = Follows(previous._table, previous.data, np.array(kept, dtype=bool))
+        self._table: ScoreTable = ScoreTable(
+            data, self.passage_post, self.post_first_passage, self.post_dates, weights, follows
         )
+        del follows
         self.idf = self._table.idf  # what a question's words weigh (coverage, confidence)
         self.reader = QueryReader(
             data.vocab, self.vocab, self.idf, self._table.body_df, self._table.in_use, weights.typo
@@ -79,7 +91,7 @@ class SearchIndex(Catalogue):
         # Per term, as Python floats (a few dozen looked up per question); rank-bm25's IDF can
         # be negative.
         self._stories = Stories(data.fields["body"], np.maximum(self.idf, 0.0).tolist())
-        self._rerank_terms: rerank.Terms | None = None  # made on first use (see ``_reranked``)
+        self._rerank_terms: rerank.Terms | None = None  # (see ``rerank_terms``)
         self._passage_features: passage_scorer.Features | None = None  # (see ``_learned``)
 
     def search(self, question: str, k: int = 5, filters: SearchFilters | None = None) -> Answer:
@@ -166,8 +178,7 @@ class SearchIndex(Catalogue):
     # ---------------------------------------------------------------- re-ranking
 
     def rerank_terms(self) -> rerank.Terms:
-        """The re-ranking tables, made on first use (a reindex need not wait for them; a load
-        makes them before it trims the heap, so that their build's temporaries go back)."""
+        """The re-ranking look-ups (over the index's own term counts: nothing to build)."""
         if self._rerank_terms is None:
             data = self.data.fields
             self._rerank_terms = rerank.Terms(

@@ -50,6 +50,8 @@ def _followed(current: SearchIndex | None, result: Refresh) -> SearchIndex:
         weights=current.weights if current is not None else DEFAULT_WEIGHTS,
         generation=result.generation,
         built_at=result.built_at,
+        previous=current,
+        reparsed=new.keys(),
     )
 
 
@@ -75,16 +77,7 @@ def searchable(stored: StoredIndex) -> SearchIndex:
 async def load_index(store: IndexStore) -> SearchIndex | None:
     """The stored index, ready to search, or None when nothing was indexed yet."""
     stored = await store.load()
-    return None if stored is None else await asyncio.to_thread(_loaded, stored)
-
-
-def _loaded(stored: StoredIndex) -> SearchIndex:
-    index = searchable(stored)
-    # Made here, not on the first question: the load's trim (``ensure``) then also returns
-    # what building them freed (at 10x ≈ 45 MB the first question would leave in the heap).
-    if index.weights.rerank:
-        index.rerank_terms()
-    return index
+    return None if stored is None else await asyncio.to_thread(searchable, stored)
 
 
 def _trim_heap() -> None:

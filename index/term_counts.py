@@ -98,6 +98,34 @@ class TermCounts:
         np.cumsum(lengths[keep], out=doc_ptr[1:])
         return TermCounts(doc_ptr, self.term_ids[pair_keep], self.counts[pair_keep])
 
+    def kept_then(self, keep: np.ndarray, added: list[TermCounts]) -> TermCounts:
+        """``select(keep)`` followed by ``added``'s documents (``concat``), in one copy: each
+        run of kept documents is copied as a slice straight into the new arrays, and counts
+        come out in the narrowest type that holds them. (Selecting, then concatenating, then
+        narrowing copied every pair two and a half times: at 10x, 180 MB beside the served
+        index for a one-post reindex.)"""
+        padded = np.concatenate([[False], keep, [False]])
+        edges = np.flatnonzero(padded[1:] != padded[:-1])  # runs of kept documents
+        ptr = self.doc_ptr
+        pieces = [
+            (self.term_ids[a:b], self.counts[a:b])
+            for a, b in zip(ptr[edges[0::2]].tolist(), ptr[edges[1::2]].tolist(), strict=True)
+        ]
+        pieces += [(p.term_ids, p.counts) for p in added]
+        top = max((int(c.max()) for _, c in pieces if len(c)), default=0)
+        lengths = [np.diff(ptr)[keep], *(np.diff(p.doc_ptr) for p in added)]
+        doc_ptr = np.zeros(sum(map(len, lengths)) + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(lengths), out=doc_ptr[1:])
+        return TermCounts(
+            doc_ptr,
+            np.concatenate([np.zeros(0, np.int32)] + [t for t, _ in pieces], dtype=np.int32),
+            np.concatenate(
+                [np.zeros(0, np.uint8)] + [c for _, c in pieces],
+                dtype=np.min_scalar_type(top),
+                casting="unsafe",  # (every count fits: ``top`` is their maximum)
+            ),
+        )
+
     def remap_terms(self, mapping: np.ndarray) -> TermCounts:
         """Renumber terms through ``mapping`` (old id → new id)."""
         return TermCounts(self.doc_ptr, mapping[self.term_ids].astype(np.int32), self.counts)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -18,17 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
+from index import postings as postings_module
 from index.analyzer import analyze
-from index.bm25 import (
-    BM25,
-    Part,
-    Postings,
-    SegmentMax,
-    field_part,
-    okapi_weights,
-    stable_order,
-    top_k,
-)
+from index.bm25 import BM25, FieldModel, SegmentMax, top_k
+from index.postings import MERGE_SHARE, FieldPostings
+from index.scoring import add_in_order
 from index.term_counts import TermCounts
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -311,6 +306,21 @@ def test_incremental_update_equals_a_fresh_count(docs, data):
 
 
 @settings(max_examples=150, deadline=None)
+@given(doc_lists, st.lists(doc_lists, max_size=3), st.data())
+def test_kept_then_is_select_then_concat_in_the_narrowest_counts(docs, added, data):
+    keep = np.array(
+        data.draw(st.lists(st.booleans(), min_size=len(docs), max_size=len(docs))), bool
+    )
+    stats = TermCounts.from_docs(docs)
+    parts = [TermCounts.from_docs(a) for a in added]
+    got = stats.kept_then(keep, parts)
+    same_counts(got, TermCounts.concat([stats.select(keep), *parts]))
+    top = int(got.counts.max()) if len(got.counts) else 0
+    assert got.counts.dtype == np.min_scalar_type(top)
+    assert got.term_ids.dtype == np.int32
+
+
+@settings(max_examples=150, deadline=None)
 @given(doc_lists, st.data())
 def test_grouped_merges_documents_as_counting_their_union(docs, data):
     n_groups = data.draw(st.integers(1, 5))
@@ -324,48 +334,125 @@ def test_grouped_merges_documents_as_counting_their_union(docs, data):
     same_counts(grouped, TermCounts.from_docs(merged))
 
 
-# ------------------------------------------------------------------ folded tables, segment maxima
+# ------------------------------------------------------------------ a reindex followed
 
 
-@pytest.mark.parametrize("in_order", [True, False])
-def test_folded_table_sums_every_part_of_an_id_into_its_output_positions(in_order: bool) -> None:
-    words = Part(np.array([0, 1, 1]), np.array([0, 0, 2]), np.array([1.0, 2.0, 3.0]))
-    more_words = Part(np.array([1]), np.array([2]), np.array([0.5]))
-    pairs = Part(np.array([0, 2]), np.array([1, 3]), np.array([10.0, 20.0]), id_offset=2)
-    table = Postings([pairs, words, more_words], n_ids=5, n_out=4, in_order=in_order)
-    assert table.in_order is in_order  # (the compiled kernel is there)
-    assert table.scores([1]).tolist() == [2.0, 0.0, 3.5, 0.0]
-    assert table.scores([0, 2, 4]).tolist() == [1.0, 10.0, 0.0, 20.0]
-    assert table.scores([1, 1], boosts=[1.0, 0.5]).tolist() == [3.0, 0.0, 5.25, 0.0]
-    assert table.scores([3, 99, -1]).tolist() == [0.0] * 4  # no postings, or not in the table
-    assert table.scores([]).tolist() == [0.0] * 4
+def postings_of(postings: FieldPostings, n_terms: int) -> set[tuple[int, int, int]]:
+    """Every (term, document, count) the postings return."""
+    ids = list(range(n_terms))
+    return {
+        (t, int(d), int(c))
+        for docs, tf, lengths in postings.gather(ids)
+        for t, d, c in zip(
+            np.repeat(ids, lengths).tolist(), docs.tolist(), tf.tolist(), strict=True
+        )
+    }
+
+
+def same_model(a: FieldModel, b: FieldModel) -> None:
+    assert (a.n_docs, a.avgdl) == (b.n_docs, b.avgdl)
+    np.testing.assert_array_equal(a.df, b.df)
+    np.testing.assert_array_equal(a.doc_len, b.doc_len)
+    np.testing.assert_array_equal(a.idf_of_df, b.idf_of_df)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(doc_lists, min_size=1, max_size=4), st.data())
+def test_followed_postings_and_model_equal_a_fresh_build(rounds, data):
+    """Reindex after reindex (documents dropped, new ones appended): the followed postings
+    return exactly a fresh build's (no dropped document ever), and the model is a fresh one's."""
+    n_terms = 10
+    docs = rounds[0]
+    stats = TermCounts.from_docs(docs)
+    postings, model = FieldPostings.of(stats, n_terms), FieldModel.of(stats, n_terms)
+    # (Tiny corpora: never merge, or every round would build the postings whole.)
+    merge = data.draw(st.sampled_from([MERGE_SHARE, float("inf")]))
+    for added in rounds[1:]:
+        keep = np.array(
+            data.draw(st.lists(st.booleans(), min_size=len(docs), max_size=len(docs))), bool
+        )
+        docs = [d for d, k in zip(docs, keep.tolist(), strict=True) if k] + added
+        now = TermCounts.concat([stats.select(keep), TermCounts.from_docs(added)])
+        with patch.object(postings_module, "MERGE_SHARE", merge):
+            postings = postings.followed(now, keep, n_terms)
+        model = model.followed(stats, keep, now, n_terms)
+        stats = now
+        assert postings_of(postings, n_terms) == postings_of(
+            FieldPostings.of(now, n_terms), n_terms
+        )
+        same_model(model, FieldModel.of(now, n_terms))
+
+
+def test_one_document_changed_is_masked_and_appended_not_rebuilt():
+    docs = [[i % 7, (i * 3) % 7] for i in range(100)]
+    stats = TermCounts.from_docs(docs)
+    base = FieldPostings.of(stats, 8)
+    keep = np.ones(100, bool)
+    keep[40] = False  # document 40 changed: it comes back last, with a new term
+    now = TermCounts.concat([stats.select(keep), TermCounts.from_docs([[7, 7]])])
+    followed = base.followed(now, keep, 8)
+    assert followed.base is base.base  # the big segment is shared, not copied
+    assert followed.n_alive == 99 and followed.tail is not None
+    assert postings_of(followed, 8) == postings_of(FieldPostings.of(now, 8), 8)
+    assert (7, 99, 2) in postings_of(followed, 8)
+    # Past MERGE_SHARE of changed documents, it is built whole again.
+    many = np.ones(100, bool)
+    many[: int(MERGE_SHARE * 100) + 1] = False
+    rebuilt = base.followed(stats.select(many), many, 8)
+    assert rebuilt.base is not base.base and rebuilt.tail is None and rebuilt.base_pos is None
 
 
 @settings(max_examples=100, deadline=None)
 @given(doc_lists, st.data())
-def test_kernel_sums_equal_sums_in_query_order(docs, data):
-    stats = TermCounts.from_docs(docs)
-    n_terms = int(stats.term_ids.max()) + 1 if len(stats.term_ids) else 1
-    field = okapi_weights(stats, n_terms)
-    in_order = Postings([field_part(field)], n_terms, stats.n_docs)
-    kernel = Postings([field_part(field)], n_terms, stats.n_docs, dtype=np.float32, in_order=False)
-    ids = data.draw(st.lists(st.integers(-1, n_terms), max_size=8))  # repeats, unknown ids
-    boosts = data.draw(
-        st.lists(st.sampled_from([1.0, 0.4, 0.8]), min_size=len(ids), max_size=len(ids))
+def test_followed_bm25_scores_are_bit_identical_to_a_fresh_one(docs, data):
+    keep = np.array(
+        data.draw(st.lists(st.booleans(), min_size=len(docs), max_size=len(docs))), bool
     )
-    expected = in_order.scores(ids, boosts)
-    got = kernel.scores(ids, boosts)
-    assert got.dtype == np.float32
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+    added = data.draw(doc_lists)
+    stats = TermCounts.from_docs(docs)
+    now = TermCounts.concat([stats.select(keep), TermCounts.from_docs(added)])
+    if not now.n_docs:
+        return
+    fresh = BM25(now, 10)
+    followed = BM25(stats, 10)
+    followed.model = followed.model.followed(stats, keep, now, 10)
+    with patch.object(postings_module, "MERGE_SHARE", float("inf")):
+        followed.postings = followed.postings.followed(now, keep, 10)
+    query = data.draw(st.lists(st.integers(0, 9), min_size=1, max_size=4))
+    np.testing.assert_array_equal(followed.scores(query), fresh.scores(query))
 
 
-def test_folded_table_refuses_overlapping_blocks_of_ids() -> None:
-    words = Part(np.array([0, 3]), np.array([0, 1]), np.array([1.0, 1.0]))
-    pairs = Part(np.array([0]), np.array([1]), np.array([1.0]), id_offset=2)
-    with pytest.raises(ValueError, match="overlap"):
-        Postings([words, pairs], n_ids=5, n_out=2)
-    with pytest.raises(ValueError, match="exceed"):
-        Postings([pairs], n_ids=2, n_out=2)
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_sums_are_added_by_id_then_field_as_a_folded_table_added_them(data):
+    """Float32 sums depend on their order: ``add_in_order`` adds every (rank, field) group in
+    turn, bit for bit as a loop over them would (the order one folded table of weights used)."""
+    n_ranks, n_out = data.draw(st.integers(1, 6)), data.draw(st.integers(1, 8))
+    fields, ranks_of = [], []
+    for _ in range(data.draw(st.integers(1, 4))):
+        ranks = sorted(data.draw(st.sets(st.integers(0, n_ranks - 1))))
+        counts = [data.draw(st.integers(0, 4)) for _ in ranks]
+        n = sum(counts)
+        ranks_of.append(ranks)
+        fields.append(
+            (
+                np.array([data.draw(st.integers(0, n_out - 1)) for _ in range(n)], np.int64),
+                np.array([data.draw(st.floats(-100, 100, width=32)) for _ in range(n)], np.float32),
+                np.array(counts, np.int64),
+            )
+        )
+    expected = np.zeros(n_out, np.float32)
+    for rank in range(n_ranks):
+        for field_ranks, (slots, weights, lengths) in zip(ranks_of, fields, strict=True):
+            of_rank = np.repeat(field_ranks, lengths) == rank
+            for s, w in zip(slots[of_rank], weights[of_rank], strict=True):
+                expected[s] += w
+    got = np.zeros(n_out, np.float32)
+    add_in_order(got, ranks_of, fields)
+    np.testing.assert_array_equal(got, expected)
+
+
+# ------------------------------------------------------------------ segment maxima
 
 
 @given(
@@ -378,15 +465,9 @@ def test_segment_max_is_each_runs_maximum(runs: list[list[float]], width: int) -
     assert layout.reduce(values).tolist() == [max(r) for r in runs]
 
 
-@given(st.lists(st.integers(0, 2**21), max_size=200))
-def test_stable_order_is_numpys_stable_argsort(keys: list[int]) -> None:
-    ids = np.array(keys, dtype=np.int64)
-    assert stable_order(ids).tolist() == np.argsort(ids, kind="stable").tolist()
-
-
 def test_the_bm25_core_uses_public_apis_only() -> None:
     # scipy's compiled kernels through ``scipy.sparse``'s public arrays, not ``_sparsetools``.
-    for module in ("bm25.py", "term_counts.py"):
+    for module in ("bm25.py", "postings.py", "scoring.py", "term_counts.py", "rerank.py"):
         source = (Path(__file__).resolve().parents[1] / "index" / module).read_text()
         assert not re.search(r"\b(?:scipy|numpy|np)(?:\.\w+)*\._\w", source), module
         assert "_sparsetools" not in source, module

@@ -1,0 +1,166 @@
+"""Term-major postings of one field: for each term, the documents holding it and how often.
+
+These are raw statistics, not weights: BM25's weights depend on every document (IDF, the
+average length), so a table of weights would change whole with any post; a question computes
+its few terms' weights from these (``bm25.okapi``) instead. What one post changes is then that
+post's postings, and a reindex follows it without touching the others:
+
+- ``base``   the postings of every document as they were when the field was last built whole,
+             numbered as then;
+- ``base_pos`` per base document, its number now, or -1 when it is gone (its post changed or
+             was removed): masked, never returned;
+- ``tail``   the postings of the documents added since (changed posts come back here), built
+             from those documents alone.
+
+The index keeps an order that makes this work: the documents that survive from the base come
+first, in base order, and everything added since after them (``IndexData.updated`` keeps posts
+in order and appends new ones). When the tail and the masked documents pass ``MERGE_SHARE`` of
+the field, the next reindex builds it whole again.
+
+Pure array code through numpy and scipy's public sparse arrays (a CSR → CSC conversion is a
+counting sort of the postings by term).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_array
+
+from .term_counts import TermCounts
+
+# Tail plus masked documents beyond this share of a field's documents: build it whole again.
+MERGE_SHARE = 0.05
+
+Segment = tuple[np.ndarray, np.ndarray, np.ndarray]  # documents, counts, postings per id
+
+
+def _narrow_ids(values: np.ndarray, top: int) -> np.ndarray:
+    """Document numbers below ``top`` in the narrowest unsigned type (at 10x every passage
+    field fits two bytes a posting)."""
+    return values.astype(np.min_scalar_type(max(top - 1, 0)), copy=False)
+
+
+def concatenated_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions ``starts[i]:ends[i]`` back to back, and for each the ``i`` it came from."""
+    lengths = ends - starts
+    which = np.repeat(np.arange(len(starts), dtype=np.intp), lengths)
+    # Position j of the output is starts[i] + (j - where range i begins in the output).
+    begins = np.cumsum(lengths) - lengths
+    positions = np.arange(len(which), dtype=np.int64) + (starts - begins)[which]
+    return positions, which
+
+
+@dataclass(frozen=True, slots=True)
+class TermPostings:
+    """Per term (CSC by term): the documents holding it, ascending, and its count in each."""
+
+    term_ptr: np.ndarray  # n_terms + 1
+    docs: np.ndarray  # per posting (narrow unsigned)
+    tf: np.ndarray  # per posting, the term's count in the document (as stored: narrow)
+    _starts: memoryview  # term_ptr as Python ints: a question reads a few dozen
+
+    @classmethod
+    def of(cls, stats: TermCounts, n_terms: int) -> TermPostings:
+        """The postings of ``stats``'s documents, numbered from 0, for terms below ``n_terms``."""
+        n_docs = stats.n_docs
+        if len(stats.term_ids) >= 2**31:
+            raise ValueError("a field's postings must fit 32 bits")
+        # 32-bit pointers (scipy keeps the indices' type when both fit): no 64-bit copies.
+        table = csr_array(
+            (stats.counts, stats.term_ids, stats.doc_ptr.astype(np.int32)),
+            shape=(n_docs, n_terms),
+        ).tocsc()
+        ptr = table.indptr
+        return cls(ptr, _narrow_ids(table.indices, n_docs), table.data, memoryview(ptr))
+
+    @property
+    def n_terms(self) -> int:
+        return len(self.term_ptr) - 1
+
+    def gather(self, ids: list[int]) -> Segment:
+        """The postings of ``ids`` back to back: (documents, counts, how many each id has).
+        Ids past this table's terms have none. (A question's few dozen spans as slices: one
+        copy of each posting, no index arrays.)"""
+        starts = self._starts
+        n = len(starts) - 1
+        spans = [(starts[i], starts[i + 1]) if i < n else (0, 0) for i in ids]
+        docs = np.concatenate([self.docs[a:b] for a, b in spans])
+        tf = np.concatenate([self.tf[a:b] for a, b in spans])
+        return docs, tf, np.array([b - a for a, b in spans], dtype=np.int64)
+
+    def nbytes(self) -> int:
+        return self.term_ptr.nbytes + self.docs.nbytes + self.tf.nbytes
+
+
+def tail_of(stats: TermCounts, start: int) -> TermCounts:
+    """Documents ``start:`` of ``stats`` (views, pointers rebased)."""
+    a = int(stats.doc_ptr[start])
+    return TermCounts(stats.doc_ptr[start:] - a, stats.term_ids[a:], stats.counts[a:])
+
+
+@dataclass(frozen=True, slots=True)
+class FieldPostings:
+    """One field's postings as a base and a tail (see the module's docstring)."""
+
+    base: TermPostings
+    base_pos: np.ndarray | None  # per base document, its number now or -1; None: unchanged
+    n_base: int  # documents in the base
+    n_alive: int  # of them still there: numbered 0..n_alive-1 now, in base order
+    tail: TermPostings | None  # documents n_alive.. now
+    n_docs: int
+
+    @classmethod
+    def of(cls, stats: TermCounts, n_terms: int) -> FieldPostings:
+        """Every document in the base."""
+        n = stats.n_docs
+        return cls(TermPostings.of(stats, n_terms), None, n, n, None, n)
+
+    def followed(self, stats: TermCounts, kept: np.ndarray, n_terms: int) -> FieldPostings:
+        """These postings after a reindex: ``stats`` is the field now, ``kept`` (per document
+        before) whether each document is still there; the kept ones come first in ``stats``,
+        in order, then the new ones. Touches only the base's numbering and the new documents;
+        built whole when the tail and the masked documents pass ``MERGE_SHARE``."""
+        if len(kept) != self.n_docs:
+            raise ValueError("kept must have one flag per document")
+        alive_now = kept[: self.n_alive]  # the base's surviving documents come first
+        n_alive = int(np.count_nonzero(alive_now))
+        if n_alive + int(np.count_nonzero(kept[self.n_alive :])) > stats.n_docs:
+            raise ValueError("the kept documents must come first")
+        n_tail = stats.n_docs - n_alive
+        if n_tail + (self.n_base - n_alive) > MERGE_SHARE * max(stats.n_docs, 1):
+            return FieldPostings.of(stats, n_terms)
+        base_pos = self.base_pos
+        if n_alive < self.n_alive:  # some base documents went: renumber the rest
+            old = np.arange(self.n_base, dtype=np.int32) if base_pos is None else base_pos
+            where = np.flatnonzero(old >= 0)  # base documents alive before, in order
+            base_pos = np.full(self.n_base, -1, dtype=np.int32)
+            base_pos[where[alive_now]] = np.arange(n_alive, dtype=np.int32)
+        tail = TermPostings.of(tail_of(stats, n_alive), n_terms) if n_tail else None
+        return FieldPostings(self.base, base_pos, self.n_base, n_alive, tail, stats.n_docs)
+
+    def gather(self, ids: list[int]) -> list[Segment]:
+        """The postings of ``ids`` (term ids) as one or two segments (the base's, the tail's),
+        each (documents now, counts, how many each id has) in the order of ``ids``. Documents
+        of the base that are gone are left out; each (id, document) pair comes once."""
+        docs, tf, lengths = self.base.gather(ids)
+        if self.base_pos is not None:
+            docs = self.base_pos[docs]
+            alive = docs >= 0
+            ends = np.cumsum(lengths)
+            kept = np.concatenate([[0], np.cumsum(alive)])[ends]  # alive ones up to each end
+            lengths = np.diff(kept, prepend=0)
+            docs, tf = docs[alive], tf[alive]
+        if self.tail is None:
+            return [(docs, tf, lengths)]
+        tail_docs, tail_tf, tail_lengths = self.tail.gather(ids)
+        return [
+            (docs, tf, lengths),
+            (tail_docs.astype(np.int64) + self.n_alive, tail_tf, tail_lengths),
+        ]
+
+    def nbytes(self) -> int:
+        tail = self.tail.nbytes() if self.tail is not None else 0
+        pos = self.base_pos.nbytes if self.base_pos is not None else 0
+        return self.base.nbytes() + tail + pos
