@@ -36,7 +36,7 @@ from .sentence_scores import (
     terms_of,
     terms_of_title,
 )
-from .snippets import clip, snippet, window_start
+from .snippets import best_sentences, clip, snippet, window_start
 
 HEADLINE_WORDS = 60
 POOL = 3  # the first results (the first page in Discord) whose sentences may become the headline
@@ -124,7 +124,21 @@ def extract(
         )
     best = [max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence]
     snippets = []
+    # A sentence is shown once on a page: in the headline or in one snippet (two results may
+    # hold the same sentence, e.g. a story's first line repeated in a yearly summary).
+    seen = {_key(s.text) for s in per_evidence[source][first:last]} if best_overall else set()
     for i, scored in enumerate(per_evidence):
+        shown = {n for n, s in enumerate(scored) if _key(s.text) in seen}
+        if best_overall is not None and i == source:
+            shown.update(range(first, last))
+        if scored and scored[0].text == evidence[i].heading:
+            shown.add(0)  # the citation names its section already
+        picked = best_sentences(scored, weights, bold if i == source else [], shown)
+        if picked is not None:
+            text, chosen = picked
+            seen.update(_key(scored[n].text) for n in chosen)
+            snippets.append(text)
+            continue
         title_terms = terms_of_title(evidence[i].title)
         if best_overall is not None and i == source:
             # The headline is on the page already: its passage shows the best of the rest,
@@ -142,6 +156,10 @@ def extract(
             start = window_start(scored, weights, total, title_terms, form_bonus)
         snippets.append(snippet(scored, start, weights, bold if i == source else []))
     return Extracted(headline, source, best, snippets)
+
+
+def _key(sentence: str) -> str:
+    return " ".join(sentence.casefold().split())
 
 
 def _fits(text: str) -> bool:

@@ -1,10 +1,12 @@
-"""Snippets: each result's window of at most ``SNIPPET_WORDS`` words around its best sentences,
-clipped to Discord's bounds, with the answer's form (or else the question's words) in bold.
+"""Snippets: what each result shows under its citation, at most ``SNIPPET_WORDS`` words: its best
+sentences (those not shown elsewhere on the page) in text order, "…" where sentences are skipped;
+or, when its best sentence is too long or nothing matches, a window of sentences clipped to
+Discord's bounds. The answer's form (or else the question's words) in bold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .answers import escape_markdown
 from .sentence_scores import ANAPHORA, WORD, Sentence, coverage, terms_of, terms_of_word
@@ -129,3 +131,51 @@ def mark(text: str, spans: Sequence[tuple[int, int]], weights: Mapping[str, floa
         pos = b
     out.append(escape_markdown(text[pos:]))
     return "".join(out).replace("****", "").replace("** **", " ")
+
+
+def best_sentences(
+    scored: list[Sentence],
+    weights: Mapping[str, float],
+    bold: Sequence[str],
+    shown: Collection[int] = (),
+) -> tuple[str, list[int]] | None:
+    """The passage's best sentences by score (those at positions ``shown`` elsewhere on the page
+    left out) in text order, as many as ``SNIPPET_WORDS`` words and ``SNIPPET_CHARS``
+    characters hold, with "…" where sentences are skipped. A window of the passage covers one
+    stretch of it; the best sentences cover more of what answers, wherever it is. None when no
+    sentence holds any of the question or the best one does not fit whole; else the snippet
+    and the positions of the sentences it shows."""
+    order = sorted(
+        (i for i in range(len(scored)) if i not in shown and scored[i].score > 0),
+        key=lambda i: (-scored[i].score, i),
+    )
+    texts = [" ".join(s.text.split()) for s in scored]
+    if not order or not _fits(texts, [order[0]]):
+        return None
+    chosen: list[int] = []
+    for i in order:
+        trial = sorted([*chosen, i])
+        if _fits(texts, trial):
+            chosen = trial
+    parts: list[str] = []
+    for n, i in enumerate(chosen):
+        if i > (chosen[n - 1] + 1 if n else 0):
+            parts.append("…")
+        spans = [
+            (at, at + len(phrase))
+            for phrase in bold
+            if phrase and (at := texts[i].find(phrase)) >= 0
+        ]
+        parts.append(mark(texts[i], spans, weights))
+    if chosen[-1] < len(scored) - 1:
+        parts.append("…")
+    return " ".join(parts), chosen
+
+
+def _fits(texts: list[str], chosen: list[int]) -> bool:
+    """Whether the sentences ``chosen`` (in order), with their "…" marks, fit a snippet."""
+    gaps = sum(i > (chosen[n - 1] + 1 if n else 0) for n, i in enumerate(chosen))
+    gaps += chosen[-1] < len(texts) - 1
+    words = sum(len(texts[i].split()) for i in chosen) + gaps
+    chars = sum(len(texts[i]) + 1 for i in chosen) + 2 * gaps
+    return words <= SNIPPET_WORDS and chars <= SNIPPET_CHARS
