@@ -128,7 +128,11 @@ def extract(
     # hold the same sentence, e.g. a story's first line repeated in a yearly summary).
     seen = {_key(s.text) for s in per_evidence[source][first:last]} if best_overall else set()
     for i, scored in enumerate(per_evidence):
-        shown = {n for n, s in enumerate(scored) if _key(s.text) in seen}
+        keys = [_key(s.text) for s in scored]
+        shown: set[int] = set()
+        for n, key in enumerate(keys):
+            if key in seen or key in keys[:n]:  # (a passage may repeat its own line too)
+                shown.add(n)
         if best_overall is not None and i == source:
             shown.update(range(first, last))
         if scored and scored[0].text == evidence[i].heading:
@@ -136,7 +140,7 @@ def extract(
         picked = best_sentences(scored, weights, bold if i == source else [], shown)
         if picked is not None:
             text, chosen = picked
-            seen.update(_key(scored[n].text) for n in chosen)
+            seen.update(keys[n] for n in chosen)
             snippets.append(text)
             continue
         title_terms = terms_of_title(evidence[i].title)

@@ -142,13 +142,14 @@ def best_sentences(
     """The passage's best sentences by score (those at positions ``shown`` elsewhere on the page
     left out) in text order, as many as ``SNIPPET_WORDS`` words and ``SNIPPET_CHARS``
     characters hold, with "…" where sentences are skipped. A window of the passage covers one
-    stretch of it; the best sentences cover more of what answers, wherever it is. None when no
-    sentence holds any of the question or the best one does not fit whole; else the snippet
-    and the positions of the sentences it shows."""
-    order = sorted(
-        (i for i in range(len(scored)) if i not in shown and scored[i].score > 0),
-        key=lambda i: (-scored[i].score, i),
-    )
+    stretch of it; the best sentences cover more of what answers, wherever it is. When none
+    holds any of the question, the first ones not shown. The snippet and the positions of the
+    sentences it shows; None when the first to show does not fit whole (then a window of it,
+    clipped, is shown)."""
+    unshown = [i for i in range(len(scored)) if i not in shown]
+    order = sorted((i for i in unshown if scored[i].score > 0), key=lambda i: (-scored[i].score, i))
+    if not order:
+        order = unshown  # nothing else matches: the passage's first sentences not shown
     texts = [" ".join(s.text.split()) for s in scored]
     if not order or not _fits(texts, [order[0]]):
         return None

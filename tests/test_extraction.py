@@ -3,8 +3,10 @@ real corpus, the cases issue 10 was filed with."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -12,9 +14,12 @@ from hypothesis import strategies as st
 from retrieval_support import SharedIndex, run_cli
 
 from index.analyzer import analyze
-from index.answers import shown_text
+from index.answers import sentences, shown_text
 from index.extraction import HEADLINE_WORDS, Evidence, extract
 from index.intent import form_spans, intent
+from index.models import Answer
+from index.search import SearchIndex
+from index.service import IndexService
 from index.snippets import SNIPPET_WORDS
 
 
@@ -184,3 +189,104 @@ def test_a_sentence_restating_the_question_does_not_outrank_the_answer() -> None
     )
     found = extract(question, weights(question), [passage])
     assert "cut half of the crane crews" in found.headline
+
+
+# ------------------------------------------------------------------ a small site, end to end
+
+POST = '---\ntitle: "{title}"\ncategories: [{category}]\n---\n\n{body}\n'
+FILLER = (
+    "The harbour has been busy for a century. Ferries leave for the islands every hour in the "
+    "summer months, and fishing boats unload at the northern quay before dawn. Tourists walk "
+    "along the old sea wall, where the town keeps a small museum of ship models and charts. "
+    "Rain is common in the autumn, and storms close the outer basin a few days each year. "
+)
+HARBOUR = (
+    "## What Happened\n\n"
+    "Valmora's harbour authority bought twelve gantry cranes from Kessel in 2021. "
+    + FILLER
+    + FILLER
+    + "The union agreed that forty crane operators would be retrained as remote supervisors.\n"
+)
+REVIEW = (
+    "## March\n\n"
+    "A bakery chain tested a scheduling model for its ovens.\n\n"
+    "Valmora's harbour authority bought twelve gantry cranes from Kessel in 2021.\n\n"
+    "A museum used vision models to sort old photographs of the harbour.\n"
+)
+SITE_FILLER = [
+    "A chess engine beat a grandmaster in a blitz match.",
+    "A startup released a speech model for call centres.",
+    "Researchers trained a model to forecast river floods.",
+    "Many museums now sort their archives with vision models.",
+    "A city bought new buses that plan their own routes.",
+    "A translation model learned a language with few speakers.",
+    "Farmers were retrained to fly drones over their fields.",
+]
+
+
+async def _build(db: Path, site: Path) -> SearchIndex:
+    service = await IndexService.open(db, site)
+    try:
+        return await service.ensure()
+    finally:
+        await service.close()
+
+
+@pytest.fixture(scope="module")
+def harbour_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    base = tmp_path_factory.mktemp("extraction")
+    site = base / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
+    pages = {
+        "briefs/2021-05-02-valmora.md": ("Valmora automates its port", "briefs", HARBOUR),
+        "digests/2021-12-30-review.md": ("The year in review", "digests", REVIEW),
+    }
+    for n, text in enumerate(SITE_FILLER):
+        pages[f"briefs/2022-02-0{n + 1}-item.md"] = (f"Item {n}", "briefs", f"## Story\n\n{text}")
+    for name, (title, category, body) in pages.items():
+        path = site / "_posts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(POST.format(title=title, category=category, body=body), encoding="utf-8")
+    return asyncio.run(_build(base / "index.sqlite3", site))
+
+
+def page_sentences(answer: Answer) -> list[str]:
+    """The sentences a reader sees on an answer's first page: the headline's, then each of the
+    first three snippets' (as shown, "…" marks dropped)."""
+    shown = [answer.headline, *(shown_text(r.snippet) for r in answer.results[:3])]
+    return [s for text in shown for s in sentences(text.replace("…", " ")) if s.strip()]
+
+
+def test_the_first_page_shows_a_sentence_once(harbour_index: SearchIndex) -> None:
+    # The review repeats the brief's first sentence (and the brief repeats its own lines): a
+    # sentence is on the page once.
+    answer = harbour_index.search("How many gantry cranes were bought by Valmora's harbour?", k=3)
+    assert "twelve gantry cranes" in answer.headline
+    assert {r.post_id for r in answer.results[:2]} == {
+        "briefs/2021-05-02-valmora.md",
+        "digests/2021-12-30-review.md",
+    }
+    shown = page_sentences(answer)
+    assert len(shown) == len(set(shown)), shown
+
+
+def test_a_snippet_shows_a_passages_best_sentences_far_apart() -> None:
+    # The second passage's two sentences holding the question sit far apart (more than a
+    # snippet's words between them): its snippet shows both, "…" between, not one stretch.
+    question = "how many gantry cranes were bought, and were the operators retrained"
+    first = Evidence("The port bought 40 gantry cranes and retrained its operators.", "Port", 9.0)
+    second = Evidence(
+        "Valmora's harbour bought twelve gantry cranes from Kessel in 2021. "
+        + FILLER
+        + FILLER.replace("century", "hundred years")
+        + "The union agreed that forty operators would be retrained as remote supervisors.",
+        title="Valmora",
+        score=8.0,
+    )
+    found = extract(question, weights(question), [first, second])
+    assert found.source == 0
+    snippet = shown_text(found.snippets[1])
+    assert "bought twelve gantry cranes" in snippet
+    assert "forty operators would be retrained" in snippet
+    assert " … " in snippet and len(snippet.split()) <= SNIPPET_WORDS
