@@ -19,6 +19,7 @@ from index.extraction import HEADLINE_WORDS, Evidence, extract
 from index.intent import form_spans, intent
 from index.models import Answer
 from index.search import SearchIndex
+from index.sentence_scores import match_sentence
 from index.service import IndexService
 from index.snippets import SNIPPET_WORDS
 
@@ -102,6 +103,16 @@ def test_headline_comes_from_a_later_passage_that_answers() -> None:
     )
     found = extract(question, weights(question), [topic, answer])
     assert found.source == 1 and "stop selling" in found.headline
+
+
+def test_a_hyphenated_word_matches_its_joined_form() -> None:
+    # The analyzer makes "plugins" of a question's "plugins" and "plugins" (unstemmed) of a
+    # sentence's "plug-ins": the sentence still holds the question's word.
+    question = "How many plugins did the chatbot launch with?"
+    found, _, forms = match_sentence(
+        "Initially, 11 plug-ins will be available.", weights(question), ("count",)
+    )
+    assert "plugin" in found and forms
 
 
 def test_a_sentence_that_leans_on_the_one_before_takes_it() -> None:
