@@ -1,11 +1,12 @@
 """Answer quality on every question set in one run: the figures ``briefbot eval`` prints, one
 row per set, from one index build.
 
-    .venv/bin/python -m bench.answer_quality [--sets dev tune held held2] [--runs-out DIR]
+    .venv/bin/python -m bench.answer_quality [--sets dev tune ...] [--runs-out DIR]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
-``tune`` is the set extraction, ranking and declining are tuned on; ``held`` and ``held2`` are run
-for these aggregate figures only (see ``bench/questions/README.md``). ``--runs-out`` writes each
+``tune`` (with ``train2`` for learned scorers) is what extraction, ranking and declining are
+tuned on; ``held``, ``held2`` and ``held3`` are run for these aggregate figures only (see
+``bench/questions/README.md``). ``--runs-out`` writes each
 set's runs (as ``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``.
 """
 
@@ -36,7 +37,9 @@ def set_path(name: str) -> Path:
 
 def main() -> None:
     parser = base_parser(__doc__ or "")
-    parser.add_argument("--sets", nargs="+", default=["dev", "tune", "held", "held2"])
+    parser.add_argument(
+        "--sets", nargs="+", default=["dev", "tune", "train2", "held", "held2", "held3"]
+    )
     parser.add_argument("--runs-out", type=Path, default=None)
     args = parser.parse_args()
     require_shared()
