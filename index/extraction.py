@@ -22,11 +22,22 @@ intent and answer forms are in ``intent``; each sentence's score in ``sentence_s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from . import sentence_model
 from .answers import sentences
-from .intent import FORM_BONUS, INTENT_WORD, WANTS, form_spans, intent
+from .intent import (
+    COMMENTARY_HEADING,
+    COMMENTARY_LABEL,
+    FORM_BONUS,
+    INTENT_WORD,
+    WANTS,
+    asks_view,
+    form_spans,
+    intent,
+)
 from .sentence_scores import (
     ANAPHORA,
     CONTEXT_SENTENCES,
@@ -75,35 +86,24 @@ def extract(
         return Extracted("", 0, [], [])
     kind = intent(question)
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
-    asked = {t for m in INTENT_WORD.findall(question) for w in m if w for t in terms_of(w)}
-    weights = {t: w for t, w in weights.items() if t not in asked} or dict(weights)
+    weights = _without_intent_words(question, weights)
     total = sum(weights.values()) or 1.0
     per_evidence: list[list[Sentence]] = []
     best_overall: Sentence | None = None
-    best_value = -1.0
+    best_value = -math.inf
+    learned = any(sentence_model.WEIGHTS)
     for i, ev in enumerate(evidence):
-        title_terms = terms_of_title(ev.title)
-        texts = sentences(ev.text)
-        # Answer forms only where the headline may come from: the rest need only the terms.
-        matches = [match_sentence(s, weights, wants if i < pool else ()) for s in texts]
-        scored = []
-        for pos, (found, n_words, forms) in enumerate(matches):
-            context: set[str] = set()
-            for before in matches[max(0, pos - CONTEXT_SENTENCES) : pos]:
-                context.update(before[0])
-            value = score_sentence(
-                found, n_words, forms, context, weights, total, title_terms, form_bonus
-            )
-            if pos == 0 and texts[0] == ev.heading:
-                value -= HEADING_PENALTY  # the citation names it already: not on a tie
-            scored.append(Sentence(texts[pos], i, pos, value, frozenset(found), forms))
+        scored, feats = _score(
+            question, kind, i, ev, evidence[0].score, weights, total, i < pool, learned
+        )
         per_evidence.append(scored)
         if i < pool:
-            for s in scored:
-                value = s.score * RANK_DECAY**i
+            for n, s in enumerate(scored):
+                value = sentence_model.score(feats[n]) if learned else s.score * RANK_DECAY**i
                 if value > best_value:
                     best_overall, best_value = s, value
     if best_overall is None:  # nothing to read on the first page: the best of the rest
+        best_value = -1.0
         for scored in per_evidence:
             for s in scored:
                 if s.score > best_value:
@@ -135,8 +135,6 @@ def extract(
                 shown.add(n)
         if best_overall is not None and i == source:
             shown.update(range(first, last))
-        if scored and scored[0].text == evidence[i].heading:
-            shown.add(0)  # the citation names its section already
         picked = best_sentences(scored, weights, bold if i == source else [], shown)
         if picked is not None:
             text, chosen = picked
@@ -160,6 +158,99 @@ def extract(
             start = window_start(scored, weights, total, title_terms, form_bonus)
         snippets.append(snippet(scored, start, weights, bold if i == source else []))
     return Extracted(headline, source, best, snippets)
+
+
+def _without_intent_words(question: str, weights: Mapping[str, float]) -> dict[str, float]:
+    """The question's weights less the words naming its intent ("how *long*")."""
+    asked = {t for m in INTENT_WORD.findall(question) for w in m if w for t in terms_of(w)}
+    return {t: w for t, w in weights.items() if t not in asked} or dict(weights)
+
+
+def _score(
+    question: str,
+    kind: str,
+    i: int,
+    ev: Evidence,
+    first_score: float,
+    weights: Mapping[str, float],
+    total: float,
+    in_pool: bool,
+    learned: bool,
+) -> tuple[list[Sentence], list[list[float]]]:
+    """Evidence ``i``'s sentences with their hand-made scores and, when it is ``in_pool``
+    (where the headline may come from) and the scorer is ``learned``, their features."""
+    wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
+    title_terms = terms_of_title(ev.title)
+    texts = sentences(ev.text)
+    # Answer forms only where the headline may come from: the rest need only the terms.
+    matches = [match_sentence(s, weights, wants if in_pool else ()) for s in texts]
+    heading_line = bool(texts) and texts[0] == ev.heading
+    learned = learned and in_pool
+    if learned:
+        heading_terms = terms_of_title(ev.heading)
+        commentary = _commentary(ev.heading, texts) if not asks_view(question) else None
+        ratio = ev.score / first_score if first_score > 0 else 0.0
+    scored = []
+    feats = []
+    for pos, (found, n_words, forms) in enumerate(matches):
+        context: set[str] = set()
+        for before in matches[max(0, pos - CONTEXT_SENTENCES) : pos]:
+            context.update(before[0])
+        value = score_sentence(
+            found, n_words, forms, context, weights, total, title_terms, form_bonus
+        )
+        if pos == 0 and heading_line:
+            value -= HEADING_PENALTY  # the citation names it already: not on a tie
+        scored.append(Sentence(texts[pos], i, pos, value, frozenset(found), forms))
+        if learned:
+            feats.append(
+                sentence_model.features(
+                    found,
+                    n_words,
+                    bool(forms),
+                    context,
+                    weights,
+                    total,
+                    title_terms,
+                    heading_terms,
+                    kind,
+                    value * RANK_DECAY**i,
+                    i,
+                    ratio,
+                    pos == 0 and heading_line,
+                    pos == int(heading_line),
+                    pos,
+                    texts[pos],
+                    bool(commentary and commentary[pos]),
+                )
+            )
+    return scored, feats
+
+
+def candidates(
+    question: str, weights: Mapping[str, float], evidence: Sequence[Evidence], pool: int = POOL
+) -> list[tuple[str, list[float]]]:
+    """The headline's candidate sentences (those of the first ``pool`` results) with their
+    learned scorer's features (for ``bench.fit_sentence_scorer``)."""
+    kind = intent(question)
+    weights = _without_intent_words(question, weights)
+    total = sum(weights.values()) or 1.0
+    out: list[tuple[str, list[float]]] = []
+    for i, ev in enumerate(evidence[:pool]):
+        scored, feats = _score(question, kind, i, ev, evidence[0].score, weights, total, True, True)
+        out.extend((s.text, f) for s, f in zip(scored, feats, strict=True))
+    return out
+
+
+def _commentary(heading: str, texts: list[str]) -> list[bool]:
+    """Which sentences are commentary: all of a section headed so, and from a paragraph
+    labelled so ("Our take: …") to the passage's end."""
+    inside = bool(COMMENTARY_HEADING.match(heading))
+    out = []
+    for text in texts:
+        inside = inside or bool(COMMENTARY_LABEL.match(text))
+        out.append(inside)
+    return out
 
 
 def _key(sentence: str) -> str:
