@@ -88,61 +88,42 @@ def extract(
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     weights = _without_intent_words(question, weights)
     total = sum(weights.values()) or 1.0
-    per_evidence: list[list[Sentence]] = []
-    best_overall: Sentence | None = None
-    best_value = -math.inf
     learned = any(sentence_model.WEIGHTS)
-    for i, ev in enumerate(evidence):
-        scored, feats = _score(
-            question, kind, i, ev, evidence[0].score, weights, total, i < pool, learned
-        )
-        per_evidence.append(scored)
-        if i < pool:
-            for n, s in enumerate(scored):
-                value = sentence_model.score(feats[n]) if learned else s.score * RANK_DECAY**i
-                if value > best_value:
-                    best_overall, best_value = s, value
-    if best_overall is None:  # nothing to read on the first page: the best of the rest
-        best_value = -1.0
-        for scored in per_evidence:
-            for s in scored:
-                if s.score > best_value:
-                    best_overall, best_value = s, s.score
+    per_evidence, windows, hand = _candidates(question, kind, weights, evidence, pool, learned)
     bold: list[str] = []
     headline, source, first, last = "", 0, 0, 0
-    if best_overall is not None:
-        source = best_overall.source
-        headline, bold, first, last = _headline(
-            per_evidence[source],
-            best_overall.position,
-            evidence[source],
-            weights,
-            total,
-            wants,
-            form_bonus,
-            best_overall.score,
-        )
+    if hand is not None:
+        source, start, end = hand
+        if learned:
+            best_value = -math.inf
+            for i, found in enumerate(windows):
+                for a, b, f in found:
+                    value = sentence_model.score([*f, float((i, a, b) == hand)])
+                    if value > best_value:
+                        (source, start, end), best_value = (i, a, b), value
+        headline, bold, first, last = _window(per_evidence[source], start, end, weights, wants)
     best = [max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence]
     snippets = []
     # A sentence is shown once on a page: in the headline or in one snippet (two results may
     # hold the same sentence, e.g. a story's first line repeated in a yearly summary).
-    seen = {_key(s.text) for s in per_evidence[source][first:last]} if best_overall else set()
+    seen = {s.text for s in per_evidence[source][first:last]} if hand else set()
     for i, scored in enumerate(per_evidence):
-        keys = [_key(s.text) for s in scored]
         shown: set[int] = set()
-        for n, key in enumerate(keys):
-            if key in seen or key in keys[:n]:  # (a passage may repeat its own line too)
+        own: set[str] = set()
+        for n, s in enumerate(scored):
+            if s.text in seen or s.text in own:  # (a passage may repeat its own line too)
                 shown.add(n)
-        if best_overall is not None and i == source:
+            own.add(s.text)
+        if hand is not None and i == source:
             shown.update(range(first, last))
         picked = best_sentences(scored, weights, bold if i == source else [], shown)
         if picked is not None:
-            text, chosen = picked
-            seen.update(keys[n] for n in chosen)
+            text, shows = picked
+            seen.update(scored[n].text for n in shows)
             snippets.append(text)
             continue
         title_terms = terms_of_title(evidence[i].title)
-        if best_overall is not None and i == source:
+        if hand is not None and i == source:
             # The headline is on the page already: its passage shows the best of the rest,
             # by default what follows the headline.
             start = window_start(
@@ -176,70 +157,147 @@ def _score(
     total: float,
     in_pool: bool,
     learned: bool,
-) -> tuple[list[Sentence], list[list[float]]]:
+) -> tuple[list[Sentence], list[tuple[int, int, list[float]]]]:
     """Evidence ``i``'s sentences with their hand-made scores and, when it is ``in_pool``
-    (where the headline may come from) and the scorer is ``learned``, their features."""
+    (where the headline may come from) and the scorer is ``learned``, the headline's candidate
+    windows there (each sentence, and each two neighbours within the headline's bounds) with
+    their features."""
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     title_terms = terms_of_title(ev.title)
     texts = sentences(ev.text)
     # Answer forms only where the headline may come from: the rest need only the terms.
     matches = [match_sentence(s, weights, wants if in_pool else ()) for s in texts]
     heading_line = bool(texts) and texts[0] == ev.heading
-    learned = learned and in_pool
-    if learned:
-        heading_terms = terms_of_title(ev.heading)
-        commentary = _commentary(ev.heading, texts) if not asks_view(question) else None
-        ratio = ev.score / first_score if first_score > 0 else 0.0
     scored = []
-    feats = []
+    contexts = []
     for pos, (found, n_words, forms) in enumerate(matches):
         context: set[str] = set()
         for before in matches[max(0, pos - CONTEXT_SENTENCES) : pos]:
             context.update(before[0])
+        contexts.append(context)
         value = score_sentence(
             found, n_words, forms, context, weights, total, title_terms, form_bonus
         )
         if pos == 0 and heading_line:
             value -= HEADING_PENALTY  # the citation names it already: not on a tie
         scored.append(Sentence(texts[pos], i, pos, value, frozenset(found), forms))
-        if learned:
-            feats.append(
+    windows: list[tuple[int, int, list[float]]] = []
+    if not (learned and in_pool):
+        return scored, windows
+    heading_terms = terms_of_title(ev.heading)
+    commentary = _commentary(ev.heading, texts) if not asks_view(question) else [False] * len(texts)
+    ratio = ev.score / first_score if first_score > 0 else 0.0
+    decay = RANK_DECAY**i
+
+    def window(
+        a: int, b: int, match: tuple[dict[str, int], int, list[tuple[int, int]]], hand: float
+    ) -> None:
+        found, n_words, forms = match
+        windows.append(
+            (
+                a,
+                b,
                 sentence_model.features(
                     found,
                     n_words,
                     bool(forms),
-                    context,
+                    contexts[a],
                     weights,
                     total,
                     title_terms,
                     heading_terms,
                     kind,
-                    value * RANK_DECAY**i,
+                    hand * decay,
                     i,
                     ratio,
-                    pos == 0 and heading_line,
-                    pos == int(heading_line),
-                    pos,
-                    texts[pos],
-                    bool(commentary and commentary[pos]),
-                )
+                    a == 0 and heading_line,
+                    a == int(heading_line),
+                    a,
+                    " ".join(texts[a:b]),
+                    any(commentary[a:b]),
+                    b - a,
+                ),
             )
-    return scored, feats
+        )
+
+    for pos, match in enumerate(matches):
+        window(pos, pos + 1, match, scored[pos].score)
+    for pos in range(len(texts) - 1):
+        joined = f"{texts[pos]} {texts[pos + 1]}"
+        if _fits(joined):
+            match = match_sentence(joined, weights, wants)
+            found, n_words, forms = match
+            hand = score_sentence(
+                found, n_words, forms, set(), weights, total, title_terms, form_bonus
+            )
+            window(pos, pos + 2, match, hand)
+    return scored, windows
+
+
+Windows = list[tuple[int, int, list[float]]]  # (start, end, features) of candidate headlines
+
+
+def _candidates(
+    question: str,
+    kind: str,
+    weights: Mapping[str, float],
+    evidence: Sequence[Evidence],
+    pool: int,
+    learned: bool,
+) -> tuple[list[list[Sentence]], list[Windows], tuple[int, int, int] | None]:
+    """Each evidence's scored sentences; with the ``learned`` scorer, each pool evidence's
+    candidate windows; and the hand-made scorer's headline window (evidence, start, end): the
+    best sentence of the first ``pool`` results (or, when none holds anything, of any), with a
+    neighbour when the two hold more."""
+    wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
+    total = sum(weights.values()) or 1.0
+    per_evidence: list[list[Sentence]] = []
+    windows: list[Windows] = []
+    best: Sentence | None = None
+    best_value = -1.0
+    first = evidence[0].score if evidence else 0.0
+    for i, ev in enumerate(evidence):
+        scored, found = _score(question, kind, i, ev, first, weights, total, i < pool, learned)
+        per_evidence.append(scored)
+        windows.append(found)
+        if i < pool:
+            for s in scored:
+                value = s.score * RANK_DECAY**i
+                if value > best_value:
+                    best, best_value = s, value
+    if best is None:  # nothing to read on the first page: the best of the rest
+        for scored in per_evidence:
+            for s in scored:
+                if s.score > best_value:
+                    best, best_value = s, s.score
+    if best is None:
+        return per_evidence, windows, None
+    start, end = _pair(
+        per_evidence[best.source],
+        best.position,
+        evidence[best.source],
+        weights,
+        total,
+        wants,
+        form_bonus,
+        best.score,
+    )
+    return per_evidence, windows, (best.source, start, end)
 
 
 def candidates(
     question: str, weights: Mapping[str, float], evidence: Sequence[Evidence], pool: int = POOL
 ) -> list[tuple[str, list[float]]]:
-    """The headline's candidate sentences (those of the first ``pool`` results) with their
-    learned scorer's features (for ``bench.fit_sentence_scorer``)."""
+    """The headline's candidate windows (of one or two sentences of the first ``pool``
+    results) with their learned scorer's features (for ``bench.fit_sentence_scorer``)."""
     kind = intent(question)
     weights = _without_intent_words(question, weights)
-    total = sum(weights.values()) or 1.0
-    out: list[tuple[str, list[float]]] = []
-    for i, ev in enumerate(evidence[:pool]):
-        scored, feats = _score(question, kind, i, ev, evidence[0].score, weights, total, True, True)
-        out.extend((s.text, f) for s, f in zip(scored, feats, strict=True))
-    return out
+    per_evidence, windows, hand = _candidates(question, kind, weights, evidence, pool, True)
+    return [
+        (" ".join(s.text for s in per_evidence[i][a:b]), [*f, float((i, a, b) == hand)])
+        for i, found in enumerate(windows)
+        for a, b, f in found
+    ]
 
 
 def _commentary(heading: str, texts: list[str]) -> list[bool]:
@@ -253,15 +311,11 @@ def _commentary(heading: str, texts: list[str]) -> list[bool]:
     return out
 
 
-def _key(sentence: str) -> str:
-    return " ".join(sentence.casefold().split())
-
-
 def _fits(text: str) -> bool:
     return len(text.split()) <= HEADLINE_WORDS and len(text) <= HEADLINE_CHARS
 
 
-def _headline(
+def _pair(
     scored: list[Sentence],
     position: int,
     ev: Evidence,
@@ -270,12 +324,10 @@ def _headline(
     wants: tuple[str, ...],
     form_bonus: float,
     alone: float,
-) -> tuple[str, list[str], int, int]:
+) -> tuple[int, int]:
     """The best sentence, or it and a neighbour when the two together hold more of the
     question (an answer often follows the sentence that names its subject, or precedes it):
-    the window of one or two sentences scoring best, within the headline's bounds; with the
-    sentence before when its first one leans on it. Also the answer-form phrases to bold, and
-    where the headline starts."""
+    the window of one or two sentences scoring best, within the headline's bounds."""
     title_terms = terms_of_title(ev.title)
     start, end, best = position, position + 1, alone
     # The sentence after first: on a tie, two sentences (the answer often follows the one
@@ -293,6 +345,18 @@ def _headline(
         )
         if value >= best * PAIR_MARGIN and (end - start == 1 or value > best):
             start, end, best = a, b, value
+    return start, end
+
+
+def _window(
+    scored: list[Sentence],
+    start: int,
+    end: int,
+    weights: Mapping[str, float],
+    wants: tuple[str, ...],
+) -> tuple[str, list[str], int, int]:
+    """The headline of sentences ``start`` to ``end``, with the sentence before when the first
+    leans on it; the answer-form phrases to bold, and where the headline starts and ends."""
     if start > 0 and ANAPHORA.match(scored[start].text):
         joined = " ".join(s.text for s in scored[start - 1 : end])
         if _fits(joined):

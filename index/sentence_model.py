@@ -39,6 +39,8 @@ FEATURES = (
     "number",  # it holds a digit
     "quote",  # it holds a quotation mark
     "commentary",  # it is in a section or paragraph of commentary ("Our take: …")
+    "pair",  # it is two sentences
+    "hand_choice",  # it is the hand-made scorer's headline (added by ``extraction``)
 )
 # Fitted by ``python -m bench.fit_sentence_scorer`` (see there for the sets and figures).
 WEIGHTS: tuple[float, ...] = (0.0,) * len(FEATURES)
@@ -62,8 +64,10 @@ def features(
     position: int,
     text: str,
     commentary: bool,
+    sentences: int,
 ) -> list[float]:
-    """A candidate sentence's features, in the order of ``FEATURES``."""
+    """A candidate window's (one sentence or two) features, in the order of ``FEATURES``, but
+    for the last (whether it is the hand-made scorer's choice, known once all are scored)."""
     focus = heading = title = 0.0
     for t in found:
         if t in title_terms:
@@ -94,6 +98,7 @@ def features(
         float(bool(_NUMBER.search(text))),
         float(bool(_QUOTE.search(text))),
         float(commentary),
+        float(sentences == 2),
     ]
 
 

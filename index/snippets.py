@@ -150,14 +150,18 @@ def best_sentences(
     order = sorted((i for i in unshown if scored[i].score > 0), key=lambda i: (-scored[i].score, i))
     if not order:
         order = unshown  # nothing else matches: the passage's first sentences not shown
-    texts = [" ".join(s.text.split()) for s in scored]
-    if not order or not _fits(texts, [order[0]]):
+    if not order:
         return None
+    words = {i: scored[i].text.split() for i in order}
+    sizes = {i: (len(w), sum(map(len, w)) + len(w)) for i, w in words.items()}
     chosen: list[int] = []
     for i in order:
         trial = sorted([*chosen, i])
-        if _fits(texts, trial):
+        if _fits(sizes, trial, len(scored)):
             chosen = trial
+        elif not chosen:
+            return None  # (the best does not fit whole: a window of it, clipped)
+    texts = {i: " ".join(words[i]) for i in chosen}
     parts: list[str] = []
     for n, i in enumerate(chosen):
         if i > (chosen[n - 1] + 1 if n else 0):
@@ -173,10 +177,11 @@ def best_sentences(
     return " ".join(parts), chosen
 
 
-def _fits(texts: list[str], chosen: list[int]) -> bool:
-    """Whether the sentences ``chosen`` (in order), with their "…" marks, fit a snippet."""
-    gaps = sum(i > (chosen[n - 1] + 1 if n else 0) for n, i in enumerate(chosen))
-    gaps += chosen[-1] < len(texts) - 1
-    words = sum(len(texts[i].split()) for i in chosen) + gaps
-    chars = sum(len(texts[i]) + 1 for i in chosen) + 2 * gaps
-    return words <= SNIPPET_WORDS and chars <= SNIPPET_CHARS
+def _fits(sizes: Mapping[int, tuple[int, int]], chosen: list[int], n: int) -> bool:
+    """Whether the sentences ``chosen`` (their ``sizes``: words, characters), in order, with
+    their "…" marks fit a snippet of a passage of ``n`` sentences."""
+    gaps = sum(i > (chosen[k - 1] + 1 if k else 0) for k, i in enumerate(chosen))
+    gaps += chosen[-1] < n - 1
+    n_words = sum(sizes[i][0] for i in chosen) + gaps
+    chars = sum(sizes[i][1] for i in chosen) + 2 * gaps
+    return n_words <= SNIPPET_WORDS and chars <= SNIPPET_CHARS
