@@ -1,7 +1,8 @@
 """A learned linear scorer of headline sentences: which sentence of the first page's passages
 answers the question. ``WEIGHTS`` are fitted by ``python -m bench.fit_sentence_scorer`` (softmax
 over each question's candidate sentences, the right ones those holding the gold answer span) on
-the training question sets; the hand-made score (``sentence_scores.score_sentence``) is one of
+the training question sets (when any is not zero, it chooses the headline among windows of one
+or two sentences of the first page's passages); the hand-made score (``sentence_scores.score_sentence``) is one of
 the features, so the model learns corrections to it from evidence any site has: how much of the
 question a sentence holds and where (focus, title or section heading words), its context, the
 answer form asked for, its passage's rank and retrieval score, its place in the passage, and
@@ -42,7 +43,8 @@ FEATURES = (
     "pair",  # it is two sentences
     "hand_choice",  # it is the hand-made scorer's headline (added by ``extraction``)
 )
-# Fitted by ``python -m bench.fit_sentence_scorer`` (see there for the sets and figures).
+# All zero: the hand-made scorer chooses. Fitted weights (``python -m bench.fit_sentence_scorer``)
+# gained nothing on questions they were not fitted on (see there for the figures).
 WEIGHTS: tuple[float, ...] = (0.0,) * len(FEATURES)
 
 
