@@ -1,12 +1,12 @@
-"""A learned linear scorer of headline sentences: which sentence of the first page's passages
-answers the question. ``WEIGHTS`` are fitted by ``python -m bench.fit_sentence_scorer`` (softmax
-over each question's candidate sentences, the right ones those holding the gold answer span) on
-the training question sets (when any is not zero, it chooses the headline among windows of one
-or two sentences of the first page's passages); the hand-made score (``sentence_scores.score_sentence``) is one of
-the features, so the model learns corrections to it from evidence any site has: how much of the
-question a sentence holds and where (focus, title or section heading words), its context, the
-answer form asked for, its passage's rank and retrieval score, its place in the passage, and
-whether it is a heading, a fragment or commentary.
+"""A learned linear scorer of headline windows (one sentence or two of the first page's
+passages): which answers the question. ``WEIGHTS`` are fitted by ``python -m
+bench.fit_sentence_scorer`` (softmax over each question's candidate windows, the right ones those
+holding the gold answer span) on the training question sets; when any is not zero, the scorer
+chooses the headline. The hand-made score (``sentence_scores.score_sentence``) and the hand-made
+choice are features, so the model learns corrections to them from evidence any site has: how
+much of the question a window holds and where (focus, title or section heading words), its
+context, the answer form asked for, its passage's rank and retrieval score, its place in the
+passage, and whether it is a heading, a fragment or commentary.
 """
 
 from __future__ import annotations
