@@ -90,7 +90,9 @@ _FORMS: dict[str, re.Pattern[str]] = {
         r"hours?|days?|nights?|weeks?|months?|years?|decades?|centuries)\b"
         r"|\b(?:a|one|half a) (?:day|week|month|year|decade|century)\b"
         r"|\bsince (?:at least )?(?:the )?(?:1[89]|20)\d\d",
-        "count": r"\b\d[\d,.]*\b(?!%)|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|"
+        # (a year is a date, not a count)
+        "count": r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*\b(?!%)|\b(?:one|two|three|four|five|six|"
+        r"seven|eight|nine|ten|"
         r"eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundreds?|thousands?|"
         r"millions?|billions?|trillions?|dozens?)\b",
         "money": r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:dollars|euros|pounds|usd|yuan)\b"

@@ -116,6 +116,21 @@ def test_a_hyphenated_word_matches_its_joined_form() -> None:
     assert "plugin" in found and forms
 
 
+def test_a_how_many_headline_states_a_count_not_a_year() -> None:
+    assert not form_spans("count", "In 2021 the port bought cranes.")
+    assert form_spans("count", "It runs 40 cranes, 12 of them new.")
+    question = "how many cranes did the port of Valmora buy"
+    ev = Evidence(
+        "In 2021 the port of Valmora bought new cranes from Kessel. "
+        "Rain is common there in the autumn. "
+        "The harbour now runs 40 cranes without drivers.",
+        title="Harbour news",
+        score=1.0,
+    )
+    found = extract(question, weights(question), [ev])
+    assert found.headline.startswith("The harbour now runs 40 cranes")
+
+
 def test_a_sentence_that_leans_on_the_one_before_takes_it() -> None:
     question = "when did the regulator fine the company"
     ev = Evidence(
