@@ -15,9 +15,11 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
 - **standing alone**: a sentence opening on a pronoun ("It did so in 2020.") takes the one
   before it; a headline is at most ``HEADLINE_WORDS`` words.
 
-Snippets are windows of at most ``SNIPPET_WORDS`` words around each passage's best sentence, the
-answer sentence's answer form (or else the question's words) in bold (``snippets``). Question
-intent and answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
+Snippets show each passage's best sentences in text order, at most ``SNIPPET_WORDS`` words, "…"
+where sentences are skipped; a sentence is shown once on a page (in the headline or one snippet).
+The answer form (or else the question's words) in bold (``snippets``). Question intent and
+answer forms are in ``intent``; each sentence's score in ``sentence_scores``; a learned scorer
+of headline windows, measured and not adopted (its weights are zero), in ``sentence_model``.
 """
 
 from __future__ import annotations
