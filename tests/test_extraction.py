@@ -16,7 +16,7 @@ from retrieval_support import SharedIndex, run_cli
 from index import sentence_model
 from index.analyzer import analyze
 from index.answers import sentences, shown_text
-from index.extraction import HEADLINE_WORDS, Evidence, candidates, extract
+from index.extraction import HEADLINE_WORDS, POOL, Evidence, candidates, extract
 from index.intent import form_spans, intent
 from index.models import Answer
 from index.search import SearchIndex
@@ -145,13 +145,17 @@ def test_a_sentence_that_leans_on_the_one_before_takes_it() -> None:
     assert "May 2021" in found.headline
 
 
-def test_only_the_first_page_gives_the_headline() -> None:
+def test_only_the_first_results_give_the_headline() -> None:
+    # The headline comes from the first POOL results (an answer's first page in Discord), even
+    # when a later one states the answer's form.
     question = "how many cranes"
     dull = [
-        Evidence(f"Cranes were discussed in post {n}.", title="Port", score=5.0) for n in range(3)
+        Evidence(f"Cranes were discussed in the {word} post.", title="Port", score=5.0)
+        for word in ("first", "second", "third", "fourth", "fifth", "sixth")[:POOL]
     ]
     late = Evidence("The port bought 40 cranes.", title="Port", score=4.0)
-    assert extract(question, weights(question), [*dull, late]).source < 3
+    assert extract(question, weights(question), [*dull, late]).source < POOL
+    assert extract(question, weights(question), [*dull[:2], late]).source == 2
 
 
 @given(
