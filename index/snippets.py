@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from .answers import escape_markdown
-from .sentence_scores import ANAPHORA, WORD, Sentence, coverage, terms_of, terms_of_word
+from .sentence_scores import (
+    ANAPHORA,
+    SHORT_WORDS,
+    WORD,
+    Sentence,
+    coverage,
+    terms_of,
+    terms_of_word,
+)
 
 SNIPPET_WORDS = 70
 SNIPPET_CHARS = 640
@@ -147,7 +155,17 @@ def best_sentences(
     sentences it shows; None when the first to show does not fit whole (then a window of it,
     clipped, is shown)."""
     unshown = [i for i in range(len(scored)) if i not in shown]
-    order = sorted((i for i in unshown if scored[i].score > 0), key=lambda i: (-scored[i].score, i))
+    # A fragment ("Related:", "More on this:", "None") shows only when it holds a question word:
+    # its score is the context it follows, not anything it says.
+    order = sorted(
+        (
+            i
+            for i in unshown
+            if scored[i].score > 0
+            and (scored[i].matched or len(scored[i].text.split()) >= SHORT_WORDS)
+        ),
+        key=lambda i: (-scored[i].score, i),
+    )
     if not order:
         order = unshown  # nothing else matches: the passage's first sentences not shown
     if not order:

@@ -323,6 +323,24 @@ def test_a_snippet_shows_a_passages_best_sentences_far_apart() -> None:
     assert " … " in snippet and len(snippet.split()) <= SNIPPET_WORDS
 
 
+def test_a_snippet_leaves_out_fragments_that_only_follow_a_match() -> None:
+    # "More on this:" and "None" score by the question's words just before them (context),
+    # not by anything they say: a snippet does not show them.
+    question = "who joined the superintelligence lab"
+    first = Evidence("Meta hired Alexandr Wang to join its superintelligence lab.", "Meta", 9.0)
+    second = Evidence(
+        "Meta launched a superintelligence lab in June. More on this: None. "
+        "Several researchers later left the lab for other companies.",
+        title="Meta",
+        score=8.0,
+    )
+    found = extract(question, weights(question), [first, second])
+    assert found.source == 0
+    snippet = shown_text(found.snippets[1])
+    assert "launched a superintelligence lab" in snippet and "left the lab" in snippet
+    assert "More on this" not in snippet and "None" not in snippet
+
+
 def test_the_learned_scorer_chooses_among_windows(monkeypatch: pytest.MonkeyPatch) -> None:
     # Zero weights (the default) are the hand-made scorer; weights on "hand_choice" alone
     # give the same headline; weights on "number" and "pair" choose two sentences holding a
