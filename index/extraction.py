@@ -57,6 +57,7 @@ HEADLINE_CHARS = 600  # a bound on characters too, so Discord never cuts what we
 HEADING_PENALTY = 1e-6  # (so that a heading never wins a tie)
 RANK_DECAY = 0.85  # a sentence of the n-th evidence counts RANK_DECAY ** n
 PAIR_MARGIN = 1.0  # two sentences are shown when they score more than this times the best one
+SECOND = 0.75  # the passage's next best sentence joins the headline when it scores this much
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,7 @@ def extract(
     per_evidence, windows, hand = _candidates(question, kind, weights, evidence, pool, learned)
     bold: list[str] = []
     headline, source, first, last = "", 0, 0, 0
+    second: int | None = None
     if hand is not None:
         source, start, end = hand
         if learned:
@@ -104,11 +106,14 @@ def extract(
                     if value > best_value:
                         (source, start, end), best_value = (i, a, b), value
         headline, bold, first, last = _window(per_evidence[source], start, end, weights, wants)
+        headline, second = _with_second(per_evidence[source], first, last, headline)
     best = [max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence]
     snippets = []
     # A sentence is shown once on a page: in the headline or in one snippet (two results may
     # hold the same sentence, e.g. a story's first line repeated in a yearly summary).
     seen = {s.text for s in per_evidence[source][first:last]} if hand else set()
+    if second is not None:
+        seen.add(per_evidence[source][second].text)
     for i, scored in enumerate(per_evidence):
         shown: set[int] = set()
         own: set[str] = set()
@@ -311,6 +316,31 @@ def _commentary(heading: str, texts: list[str]) -> list[bool]:
         inside = inside or bool(COMMENTARY_LABEL.match(text))
         out.append(inside)
     return out
+
+
+def _with_second(
+    scored: list[Sentence], first: int, last: int, headline: str
+) -> tuple[str, int | None]:
+    """The headline (sentences ``first`` to ``last`` of its passage) with the passage's next
+    best sentence, "…" between, when that one scores ``SECOND`` of the headline's best or more
+    and the two fit the headline's bounds (a passage often names its subject
+    in one sentence and answers in a later one); and that sentence's position, or None."""
+    shown = scored[first:last]
+    top = max((s.score for s in shown), default=0.0)
+    texts = {s.text for s in shown}
+    rest = [s for s in scored if not first <= s.position < last and s.text not in texts]
+    if top <= 0 or not rest:
+        return headline, None
+    other = max(rest, key=lambda s: (s.score, -s.position))
+    if other.score < SECOND * top:
+        return headline, None
+    text = " ".join(s.text for s in shown)
+    joined = f"{text} … {other.text}" if other.position > first else f"{other.text} … {text}"
+    if other.position == last:
+        joined = f"{text} {other.text}"
+    elif other.position == first - 1:
+        joined = f"{other.text} {text}"
+    return (joined, other.position) if _fits(joined) else (headline, None)
 
 
 def _fits(text: str) -> bool:

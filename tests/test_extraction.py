@@ -87,7 +87,27 @@ def test_headline_states_the_answer_form_not_the_topic() -> None:
     assert len(found.headline.split()) <= HEADLINE_WORDS
     # The headline's passage shows its other evidence, not the headline again.
     assert "10 days" not in shown_text(found.snippets[0])
-    assert "Nijeer Parks" in shown_text(found.snippets[0])
+    assert "Parks was found to be a match" in shown_text(found.snippets[0])
+
+
+def test_the_headline_takes_the_passages_next_best_sentence() -> None:
+    # The sentence naming the subject and the one answering, far apart in the passage, both
+    # score well: the headline shows both, "…" between (within its 60 words).
+    question = "how long was nijeer parks in jail after the bad face recognition match"
+    found = extract(question, weights(question), [PARKS])
+    assert found.headline == (
+        "At the end of 2020, Nijeer Parks became the third known Black man to be affected by a "
+        "bad facial recognition match. … As the Times reported, Parks spent 10 days in jail and "
+        "paid about $5000 to defend himself."
+    )
+    # Not when the other sentences score well under the best one.
+    one = Evidence(
+        "Parks spent 10 days in jail. Rain fell in the city that week. Later, the jail closed.",
+        title="Parks",
+        score=1.0,
+    )
+    headline = extract(question, weights(question), [one]).headline
+    assert "10 days in jail" in headline and "…" not in headline and "closed" not in headline
 
 
 def test_headline_comes_from_a_later_passage_that_answers() -> None:
@@ -128,7 +148,8 @@ def test_a_how_many_headline_states_a_count_not_a_year() -> None:
         score=1.0,
     )
     found = extract(question, weights(question), [ev])
-    assert found.headline.startswith("The harbour now runs 40 cranes")
+    assert found.best[0].startswith("The harbour now runs 40 cranes")  # the best sentence
+    assert "40 cranes" in found.headline
 
 
 def test_a_sentence_that_leans_on_the_one_before_takes_it() -> None:
