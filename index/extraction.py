@@ -13,7 +13,10 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
   likelier to answer than one that does not;
 - **retrieval**: the passage's own rank, as a mild prior (the first passage is usually right);
 - **standing alone**: a sentence opening on a pronoun ("It did so in 2020.") takes the one
-  before it; a headline is at most ``HEADLINE_WORDS`` words.
+  before it; a headline is at most ``HEADLINE_WORDS`` words;
+- **two sentences**: a neighbour that adds to the question held joins the best sentence, and
+  so does the passage's next best sentence, "…" between, when it scores nearly as well (a
+  passage often names its subject in one sentence and answers in a later one).
 
 Snippets show each passage's best sentences in text order, at most ``SNIPPET_WORDS`` words, "…"
 where sentences are skipped; a sentence is shown once on a page (in the headline or one snippet).
