@@ -13,20 +13,36 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
   likelier to answer than one that does not;
 - **retrieval**: the passage's own rank, as a mild prior (the first passage is usually right);
 - **standing alone**: a sentence opening on a pronoun ("It did so in 2020.") takes the one
-  before it; a headline is at most ``HEADLINE_WORDS`` words.
+  before it; a headline is at most ``HEADLINE_WORDS`` words;
+- **two sentences**: a neighbour that adds to the question held joins the best sentence, and
+  so does the passage's next best sentence, "…" between, when it scores nearly as well (a
+  passage often names its subject in one sentence and answers in a later one).
 
-Snippets are windows of at most ``SNIPPET_WORDS`` words around each passage's best sentence, the
-answer sentence's answer form (or else the question's words) in bold (``snippets``). Question
-intent and answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
+Snippets show each passage's best sentences in text order, at most ``SNIPPET_WORDS`` words, "…"
+where sentences are skipped; a sentence is shown once on a page (in the headline or one snippet).
+The answer form (or else the question's words) in bold (``snippets``). Question intent and
+answer forms are in ``intent``; each sentence's score in ``sentence_scores``; a learned scorer
+of headline windows, measured and not adopted (its weights are zero), in ``sentence_model``.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from . import sentence_model
 from .answers import sentences
-from .intent import FORM_BONUS, INTENT_WORD, WANTS, form_spans, intent
+from .intent import (
+    COMMENTARY_HEADING,
+    COMMENTARY_LABEL,
+    FORM_BONUS,
+    INTENT_WORD,
+    WANTS,
+    asks_view,
+    form_spans,
+    intent,
+)
 from .sentence_scores import (
     ANAPHORA,
     CONTEXT_SENTENCES,
@@ -36,7 +52,7 @@ from .sentence_scores import (
     terms_of,
     terms_of_title,
 )
-from .snippets import clip, snippet, window_start
+from .snippets import best_sentences, clip, snippet, window_start
 
 HEADLINE_WORDS = 60
 POOL = 3  # the first results (the first page in Discord) whose sentences may become the headline
@@ -44,6 +60,7 @@ HEADLINE_CHARS = 600  # a bound on characters too, so Discord never cuts what we
 HEADING_PENALTY = 1e-6  # (so that a heading never wins a tie)
 RANK_DECAY = 0.85  # a sentence of the n-th evidence counts RANK_DECAY ** n
 PAIR_MARGIN = 1.0  # two sentences are shown when they score more than this times the best one
+SECOND = 0.75  # the passage's next best sentence joins the headline when it scores this much
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,58 +92,48 @@ def extract(
         return Extracted("", 0, [], [])
     kind = intent(question)
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
-    asked = {t for m in INTENT_WORD.findall(question) for w in m if w for t in terms_of(w)}
-    weights = {t: w for t, w in weights.items() if t not in asked} or dict(weights)
+    weights = _without_intent_words(question, weights)
     total = sum(weights.values()) or 1.0
-    per_evidence: list[list[Sentence]] = []
-    best_overall: Sentence | None = None
-    best_value = -1.0
-    for i, ev in enumerate(evidence):
-        title_terms = terms_of_title(ev.title)
-        texts = sentences(ev.text)
-        # Answer forms only where the headline may come from: the rest need only the terms.
-        matches = [match_sentence(s, weights, wants if i < pool else ()) for s in texts]
-        scored = []
-        for pos, (found, n_words, forms) in enumerate(matches):
-            context: set[str] = set()
-            for before in matches[max(0, pos - CONTEXT_SENTENCES) : pos]:
-                context.update(before[0])
-            value = score_sentence(
-                found, n_words, forms, context, weights, total, title_terms, form_bonus
-            )
-            if pos == 0 and texts[0] == ev.heading:
-                value -= HEADING_PENALTY  # the citation names it already: not on a tie
-            scored.append(Sentence(texts[pos], i, pos, value, frozenset(found), forms))
-        per_evidence.append(scored)
-        if i < pool:
-            for s in scored:
-                value = s.score * RANK_DECAY**i
-                if value > best_value:
-                    best_overall, best_value = s, value
-    if best_overall is None:  # nothing to read on the first page: the best of the rest
-        for scored in per_evidence:
-            for s in scored:
-                if s.score > best_value:
-                    best_overall, best_value = s, s.score
+    learned = any(sentence_model.WEIGHTS)
+    per_evidence, windows, hand = _candidates(question, kind, weights, evidence, pool, learned)
     bold: list[str] = []
     headline, source, first, last = "", 0, 0, 0
-    if best_overall is not None:
-        source = best_overall.source
-        headline, bold, first, last = _headline(
-            per_evidence[source],
-            best_overall.position,
-            evidence[source],
-            weights,
-            total,
-            wants,
-            form_bonus,
-            best_overall.score,
-        )
+    second: int | None = None
+    if hand is not None:
+        source, start, end = hand
+        if learned:
+            best_value = -math.inf
+            for i, found in enumerate(windows):
+                for a, b, f in found:
+                    value = sentence_model.score([*f, float((i, a, b) == hand)])
+                    if value > best_value:
+                        (source, start, end), best_value = (i, a, b), value
+        headline, bold, first, last = _window(per_evidence[source], start, end, weights, wants)
+        headline, second = _with_second(per_evidence[source], first, last, headline)
     best = [max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence]
     snippets = []
+    # A sentence is shown once on a page: in the headline or in one snippet (two results may
+    # hold the same sentence, e.g. a story's first line repeated in a yearly summary).
+    seen = {s.text for s in per_evidence[source][first:last]} if hand else set()
+    if second is not None:
+        seen.add(per_evidence[source][second].text)
     for i, scored in enumerate(per_evidence):
+        shown: set[int] = set()
+        own: set[str] = set()
+        for n, s in enumerate(scored):
+            if s.text in seen or s.text in own:  # (a passage may repeat its own line too)
+                shown.add(n)
+            own.add(s.text)
+        if hand is not None and i == source:
+            shown.update(range(first, last))
+        picked = best_sentences(scored, weights, bold if i == source else [], shown)
+        if picked is not None:
+            text, shows = picked
+            seen.update(scored[n].text for n in shows)
+            snippets.append(text)
+            continue
         title_terms = terms_of_title(evidence[i].title)
-        if best_overall is not None and i == source:
+        if hand is not None and i == source:
             # The headline is on the page already: its passage shows the best of the rest,
             # by default what follows the headline.
             start = window_start(
@@ -144,11 +151,206 @@ def extract(
     return Extracted(headline, source, best, snippets)
 
 
+def _without_intent_words(question: str, weights: Mapping[str, float]) -> dict[str, float]:
+    """The question's weights less the words naming its intent ("how *long*")."""
+    asked = {t for m in INTENT_WORD.findall(question) for w in m if w for t in terms_of(w)}
+    return {t: w for t, w in weights.items() if t not in asked} or dict(weights)
+
+
+def _score(
+    question: str,
+    kind: str,
+    i: int,
+    ev: Evidence,
+    first_score: float,
+    weights: Mapping[str, float],
+    total: float,
+    in_pool: bool,
+    learned: bool,
+) -> tuple[list[Sentence], list[tuple[int, int, list[float]]]]:
+    """Evidence ``i``'s sentences with their hand-made scores and, when it is ``in_pool``
+    (where the headline may come from) and the scorer is ``learned``, the headline's candidate
+    windows there (each sentence, and each two neighbours within the headline's bounds) with
+    their features."""
+    wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
+    title_terms = terms_of_title(ev.title)
+    texts = sentences(ev.text)
+    # Answer forms only where the headline may come from: the rest need only the terms.
+    matches = [match_sentence(s, weights, wants if in_pool else ()) for s in texts]
+    heading_line = bool(texts) and texts[0] == ev.heading
+    scored = []
+    contexts = []
+    for pos, (found, n_words, forms) in enumerate(matches):
+        context: set[str] = set()
+        for before in matches[max(0, pos - CONTEXT_SENTENCES) : pos]:
+            context.update(before[0])
+        contexts.append(context)
+        value = score_sentence(
+            found, n_words, forms, context, weights, total, title_terms, form_bonus
+        )
+        if pos == 0 and heading_line:
+            value -= HEADING_PENALTY  # the citation names it already: not on a tie
+        scored.append(Sentence(texts[pos], i, pos, value, frozenset(found), forms))
+    windows: list[tuple[int, int, list[float]]] = []
+    if not (learned and in_pool):
+        return scored, windows
+    heading_terms = terms_of_title(ev.heading)
+    commentary = _commentary(ev.heading, texts) if not asks_view(question) else [False] * len(texts)
+    ratio = ev.score / first_score if first_score > 0 else 0.0
+    decay = RANK_DECAY**i
+
+    def window(
+        a: int, b: int, match: tuple[dict[str, int], int, list[tuple[int, int]]], hand: float
+    ) -> None:
+        found, n_words, forms = match
+        windows.append(
+            (
+                a,
+                b,
+                sentence_model.features(
+                    found,
+                    n_words,
+                    bool(forms),
+                    contexts[a],
+                    weights,
+                    total,
+                    title_terms,
+                    heading_terms,
+                    kind,
+                    hand * decay,
+                    i,
+                    ratio,
+                    a == 0 and heading_line,
+                    a == int(heading_line),
+                    a,
+                    " ".join(texts[a:b]),
+                    any(commentary[a:b]),
+                    b - a,
+                ),
+            )
+        )
+
+    for pos, match in enumerate(matches):
+        window(pos, pos + 1, match, scored[pos].score)
+    for pos in range(len(texts) - 1):
+        joined = f"{texts[pos]} {texts[pos + 1]}"
+        if _fits(joined):
+            match = match_sentence(joined, weights, wants)
+            found, n_words, forms = match
+            hand = score_sentence(
+                found, n_words, forms, set(), weights, total, title_terms, form_bonus
+            )
+            window(pos, pos + 2, match, hand)
+    return scored, windows
+
+
+Windows = list[tuple[int, int, list[float]]]  # (start, end, features) of candidate headlines
+
+
+def _candidates(
+    question: str,
+    kind: str,
+    weights: Mapping[str, float],
+    evidence: Sequence[Evidence],
+    pool: int,
+    learned: bool,
+) -> tuple[list[list[Sentence]], list[Windows], tuple[int, int, int] | None]:
+    """Each evidence's scored sentences; with the ``learned`` scorer, each pool evidence's
+    candidate windows; and the hand-made scorer's headline window (evidence, start, end): the
+    best sentence of the first ``pool`` results (or, when none holds anything, of any), with a
+    neighbour when the two hold more."""
+    wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
+    total = sum(weights.values()) or 1.0
+    per_evidence: list[list[Sentence]] = []
+    windows: list[Windows] = []
+    best: Sentence | None = None
+    best_value = -1.0
+    first = evidence[0].score if evidence else 0.0
+    for i, ev in enumerate(evidence):
+        scored, found = _score(question, kind, i, ev, first, weights, total, i < pool, learned)
+        per_evidence.append(scored)
+        windows.append(found)
+        if i < pool:
+            for s in scored:
+                value = s.score * RANK_DECAY**i
+                if value > best_value:
+                    best, best_value = s, value
+    if best is None:  # nothing to read on the first page: the best of the rest
+        for scored in per_evidence:
+            for s in scored:
+                if s.score > best_value:
+                    best, best_value = s, s.score
+    if best is None:
+        return per_evidence, windows, None
+    start, end = _pair(
+        per_evidence[best.source],
+        best.position,
+        evidence[best.source],
+        weights,
+        total,
+        wants,
+        form_bonus,
+        best.score,
+    )
+    return per_evidence, windows, (best.source, start, end)
+
+
+def candidates(
+    question: str, weights: Mapping[str, float], evidence: Sequence[Evidence], pool: int = POOL
+) -> list[tuple[str, list[float]]]:
+    """The headline's candidate windows (of one or two sentences of the first ``pool``
+    results) with their learned scorer's features (for ``bench.fit_sentence_scorer``)."""
+    kind = intent(question)
+    weights = _without_intent_words(question, weights)
+    per_evidence, windows, hand = _candidates(question, kind, weights, evidence, pool, True)
+    return [
+        (" ".join(s.text for s in per_evidence[i][a:b]), [*f, float((i, a, b) == hand)])
+        for i, found in enumerate(windows)
+        for a, b, f in found
+    ]
+
+
+def _commentary(heading: str, texts: list[str]) -> list[bool]:
+    """Which sentences are commentary: all of a section headed so, and from a paragraph
+    labelled so ("Our take: …") to the passage's end."""
+    inside = bool(COMMENTARY_HEADING.match(heading))
+    out = []
+    for text in texts:
+        inside = inside or bool(COMMENTARY_LABEL.match(text))
+        out.append(inside)
+    return out
+
+
+def _with_second(
+    scored: list[Sentence], first: int, last: int, headline: str
+) -> tuple[str, int | None]:
+    """The headline (sentences ``first`` to ``last`` of its passage) with the passage's next
+    best sentence, "…" between, when that one scores ``SECOND`` of the headline's best or more
+    and the two fit the headline's bounds (a passage often names its subject
+    in one sentence and answers in a later one); and that sentence's position, or None."""
+    shown = scored[first:last]
+    top = max((s.score for s in shown), default=0.0)
+    texts = {s.text for s in shown}
+    rest = [s for s in scored if not first <= s.position < last and s.text not in texts]
+    if top <= 0 or not rest:
+        return headline, None
+    other = max(rest, key=lambda s: (s.score, -s.position))
+    if other.score < SECOND * top:
+        return headline, None
+    text = " ".join(s.text for s in shown)
+    joined = f"{text} … {other.text}" if other.position > first else f"{other.text} … {text}"
+    if other.position == last:
+        joined = f"{text} {other.text}"
+    elif other.position == first - 1:
+        joined = f"{other.text} {text}"
+    return (joined, other.position) if _fits(joined) else (headline, None)
+
+
 def _fits(text: str) -> bool:
     return len(text.split()) <= HEADLINE_WORDS and len(text) <= HEADLINE_CHARS
 
 
-def _headline(
+def _pair(
     scored: list[Sentence],
     position: int,
     ev: Evidence,
@@ -157,12 +359,10 @@ def _headline(
     wants: tuple[str, ...],
     form_bonus: float,
     alone: float,
-) -> tuple[str, list[str], int, int]:
+) -> tuple[int, int]:
     """The best sentence, or it and a neighbour when the two together hold more of the
     question (an answer often follows the sentence that names its subject, or precedes it):
-    the window of one or two sentences scoring best, within the headline's bounds; with the
-    sentence before when its first one leans on it. Also the answer-form phrases to bold, and
-    where the headline starts."""
+    the window of one or two sentences scoring best, within the headline's bounds."""
     title_terms = terms_of_title(ev.title)
     start, end, best = position, position + 1, alone
     # The sentence after first: on a tie, two sentences (the answer often follows the one
@@ -180,6 +380,18 @@ def _headline(
         )
         if value >= best * PAIR_MARGIN and (end - start == 1 or value > best):
             start, end, best = a, b, value
+    return start, end
+
+
+def _window(
+    scored: list[Sentence],
+    start: int,
+    end: int,
+    weights: Mapping[str, float],
+    wants: tuple[str, ...],
+) -> tuple[str, list[str], int, int]:
+    """The headline of sentences ``start`` to ``end``, with the sentence before when the first
+    leans on it; the answer-form phrases to bold, and where the headline starts and ends."""
     if start > 0 and ANAPHORA.match(scored[start].text):
         joined = " ".join(s.text for s in scored[start - 1 : end])
         if _fits(joined):

@@ -28,7 +28,10 @@ ANAPHORA = re.compile(
 
 @lru_cache(maxsize=65536)
 def terms_of(word: str) -> tuple[str, ...]:
-    return term_for_word(word.casefold())
+    terms = term_for_word(word.casefold())
+    if "-" in word:  # "plug-ins" holds "plugins" too (the analyzer joins it, unstemmed)
+        terms = (*terms, *term_for_word(word.casefold().replace("-", "")))
+    return terms
 
 
 @dataclass(slots=True)

@@ -1,13 +1,23 @@
-"""Snippets: each result's window of at most ``SNIPPET_WORDS`` words around its best sentences,
-clipped to Discord's bounds, with the answer's form (or else the question's words) in bold.
+"""Snippets: what each result shows under its citation, at most ``SNIPPET_WORDS`` words: its best
+sentences (those not shown elsewhere on the page) in text order, "…" where sentences are skipped;
+or, when its best sentence is too long or nothing matches, a window of sentences clipped to
+Discord's bounds. The answer's form (or else the question's words) in bold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .answers import escape_markdown
-from .sentence_scores import ANAPHORA, WORD, Sentence, coverage, terms_of, terms_of_word
+from .sentence_scores import (
+    ANAPHORA,
+    SHORT_WORDS,
+    WORD,
+    Sentence,
+    coverage,
+    terms_of,
+    terms_of_word,
+)
 
 SNIPPET_WORDS = 70
 SNIPPET_CHARS = 640
@@ -129,3 +139,67 @@ def mark(text: str, spans: Sequence[tuple[int, int]], weights: Mapping[str, floa
         pos = b
     out.append(escape_markdown(text[pos:]))
     return "".join(out).replace("****", "").replace("** **", " ")
+
+
+def best_sentences(
+    scored: list[Sentence],
+    weights: Mapping[str, float],
+    bold: Sequence[str],
+    shown: Collection[int] = (),
+) -> tuple[str, list[int]] | None:
+    """The passage's best sentences by score (those at positions ``shown`` elsewhere on the page
+    left out) in text order, as many as ``SNIPPET_WORDS`` words and ``SNIPPET_CHARS``
+    characters hold, with "…" where sentences are skipped. A window of the passage covers one
+    stretch of it; the best sentences cover more of what answers, wherever it is. When none
+    holds any of the question, the first ones not shown. The snippet and the positions of the
+    sentences it shows; None when the first to show does not fit whole (then a window of it,
+    clipped, is shown)."""
+    unshown = [i for i in range(len(scored)) if i not in shown]
+    # A fragment ("Related:", "More on this:", "None") shows only when it holds a question word:
+    # its score is the context it follows, not anything it says.
+    order = sorted(
+        (
+            i
+            for i in unshown
+            if scored[i].score > 0
+            and (scored[i].matched or len(scored[i].text.split()) >= SHORT_WORDS)
+        ),
+        key=lambda i: (-scored[i].score, i),
+    )
+    if not order:
+        order = unshown  # nothing else matches: the passage's first sentences not shown
+    if not order:
+        return None
+    words = {i: scored[i].text.split() for i in order}
+    sizes = {i: (len(w), sum(map(len, w)) + len(w)) for i, w in words.items()}
+    chosen: list[int] = []
+    for i in order:
+        trial = sorted([*chosen, i])
+        if _fits(sizes, trial, len(scored)):
+            chosen = trial
+        elif not chosen:
+            return None  # (the best does not fit whole: a window of it, clipped)
+    texts = {i: " ".join(words[i]) for i in chosen}
+    parts: list[str] = []
+    for n, i in enumerate(chosen):
+        if i > (chosen[n - 1] + 1 if n else 0):
+            parts.append("…")
+        spans = [
+            (at, at + len(phrase))
+            for phrase in bold
+            if phrase and (at := texts[i].find(phrase)) >= 0
+        ]
+        parts.append(mark(texts[i], spans, weights))
+    if chosen[-1] < len(scored) - 1:
+        parts.append("…")
+    return " ".join(parts), chosen
+
+
+def _fits(sizes: Mapping[int, tuple[int, int]], chosen: list[int], n: int) -> bool:
+    """Whether the sentences ``chosen`` (their ``sizes``: words, characters), in order, with
+    their "…" marks fit a snippet of a passage of ``n`` sentences."""
+    gaps = sum(i > (chosen[k - 1] + 1 if k else 0) for k, i in enumerate(chosen))
+    gaps += chosen[-1] < n - 1
+    n_words = sum(sizes[i][0] for i in chosen) + gaps
+    chars = sum(sizes[i][1] for i in chosen) + 2 * gaps
+    return n_words <= SNIPPET_WORDS and chars <= SNIPPET_CHARS

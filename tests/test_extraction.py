@@ -3,18 +3,25 @@ real corpus, the cases issue 10 was filed with."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from retrieval_support import SharedIndex, run_cli
 
+from index import sentence_model
 from index.analyzer import analyze
-from index.answers import shown_text
-from index.extraction import HEADLINE_WORDS, Evidence, extract
+from index.answers import sentences, shown_text
+from index.extraction import HEADLINE_WORDS, POOL, Evidence, candidates, extract
 from index.intent import form_spans, intent
+from index.models import Answer
+from index.search import SearchIndex
+from index.sentence_scores import match_sentence
+from index.service import IndexService
 from index.snippets import SNIPPET_WORDS
 
 
@@ -80,7 +87,27 @@ def test_headline_states_the_answer_form_not_the_topic() -> None:
     assert len(found.headline.split()) <= HEADLINE_WORDS
     # The headline's passage shows its other evidence, not the headline again.
     assert "10 days" not in shown_text(found.snippets[0])
-    assert "Nijeer Parks" in shown_text(found.snippets[0])
+    assert "Parks was found to be a match" in shown_text(found.snippets[0])
+
+
+def test_the_headline_takes_the_passages_next_best_sentence() -> None:
+    # The sentence naming the subject and the one answering, far apart in the passage, both
+    # score well: the headline shows both, "…" between (within its 60 words).
+    question = "how long was nijeer parks in jail after the bad face recognition match"
+    found = extract(question, weights(question), [PARKS])
+    assert found.headline == (
+        "At the end of 2020, Nijeer Parks became the third known Black man to be affected by a "
+        "bad facial recognition match. … As the Times reported, Parks spent 10 days in jail and "
+        "paid about $5000 to defend himself."
+    )
+    # Not when the other sentences score well under the best one.
+    one = Evidence(
+        "Parks spent 10 days in jail. Rain fell in the city that week. Later, the jail closed.",
+        title="Parks",
+        score=1.0,
+    )
+    headline = extract(question, weights(question), [one]).headline
+    assert "10 days in jail" in headline and "…" not in headline and "closed" not in headline
 
 
 def test_headline_comes_from_a_later_passage_that_answers() -> None:
@@ -99,6 +126,32 @@ def test_headline_comes_from_a_later_passage_that_answers() -> None:
     assert found.source == 1 and "stop selling" in found.headline
 
 
+def test_a_hyphenated_word_matches_its_joined_form() -> None:
+    # The analyzer makes "plugins" of a question's "plugins" and "plugins" (unstemmed) of a
+    # sentence's "plug-ins": the sentence still holds the question's word.
+    question = "How many plugins did the chatbot launch with?"
+    found, _, forms = match_sentence(
+        "Initially, 11 plug-ins will be available.", weights(question), ("count",)
+    )
+    assert "plugin" in found and forms
+
+
+def test_a_how_many_headline_states_a_count_not_a_year() -> None:
+    assert not form_spans("count", "In 2021 the port bought cranes.")
+    assert form_spans("count", "It runs 40 cranes, 12 of them new.")
+    question = "how many cranes did the port of Valmora buy"
+    ev = Evidence(
+        "In 2021 the port of Valmora bought new cranes from Kessel. "
+        "Rain is common there in the autumn. "
+        "The harbour now runs 40 cranes without drivers.",
+        title="Harbour news",
+        score=1.0,
+    )
+    found = extract(question, weights(question), [ev])
+    assert found.best[0].startswith("The harbour now runs 40 cranes")  # the best sentence
+    assert "40 cranes" in found.headline
+
+
 def test_a_sentence_that_leans_on_the_one_before_takes_it() -> None:
     question = "when did the regulator fine the company"
     ev = Evidence(
@@ -113,13 +166,17 @@ def test_a_sentence_that_leans_on_the_one_before_takes_it() -> None:
     assert "May 2021" in found.headline
 
 
-def test_only_the_first_page_gives_the_headline() -> None:
+def test_only_the_first_results_give_the_headline() -> None:
+    # The headline comes from the first POOL results (an answer's first page in Discord), even
+    # when a later one states the answer's form.
     question = "how many cranes"
     dull = [
-        Evidence(f"Cranes were discussed in post {n}.", title="Port", score=5.0) for n in range(3)
+        Evidence(f"Cranes were discussed in the {word} post.", title="Port", score=5.0)
+        for word in ("first", "second", "third", "fourth", "fifth", "sixth")[:POOL]
     ]
     late = Evidence("The port bought 40 cranes.", title="Port", score=4.0)
-    assert extract(question, weights(question), [*dull, late]).source < 3
+    assert extract(question, weights(question), [*dull, late]).source < POOL
+    assert extract(question, weights(question), [*dull[:2], late]).source == 2
 
 
 @given(
@@ -184,3 +241,146 @@ def test_a_sentence_restating_the_question_does_not_outrank_the_answer() -> None
     )
     found = extract(question, weights(question), [passage])
     assert "cut half of the crane crews" in found.headline
+
+
+# ------------------------------------------------------------------ a small site, end to end
+
+POST = '---\ntitle: "{title}"\ncategories: [{category}]\n---\n\n{body}\n'
+FILLER = (
+    "The harbour has been busy for a century. Ferries leave for the islands every hour in the "
+    "summer months, and fishing boats unload at the northern quay before dawn. Tourists walk "
+    "along the old sea wall, where the town keeps a small museum of ship models and charts. "
+    "Rain is common in the autumn, and storms close the outer basin a few days each year. "
+)
+HARBOUR = (
+    "## What Happened\n\n"
+    "Valmora's harbour authority bought twelve gantry cranes from Kessel in 2021. "
+    + FILLER
+    + FILLER
+    + "The union agreed that forty crane operators would be retrained as remote supervisors.\n"
+)
+REVIEW = (
+    "## March\n\n"
+    "A bakery chain tested a scheduling model for its ovens.\n\n"
+    "Valmora's harbour authority bought twelve gantry cranes from Kessel in 2021.\n\n"
+    "A museum used vision models to sort old photographs of the harbour.\n"
+)
+SITE_FILLER = [
+    "A chess engine beat a grandmaster in a blitz match.",
+    "A startup released a speech model for call centres.",
+    "Researchers trained a model to forecast river floods.",
+    "Many museums now sort their archives with vision models.",
+    "A city bought new buses that plan their own routes.",
+    "A translation model learned a language with few speakers.",
+    "Farmers were retrained to fly drones over their fields.",
+]
+
+
+async def _build(db: Path, site: Path) -> SearchIndex:
+    service = await IndexService.open(db, site)
+    try:
+        return await service.ensure()
+    finally:
+        await service.close()
+
+
+@pytest.fixture(scope="module")
+def harbour_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    base = tmp_path_factory.mktemp("extraction")
+    site = base / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
+    pages = {
+        "briefs/2021-05-02-valmora.md": ("Valmora automates its port", "briefs", HARBOUR),
+        "digests/2021-12-30-review.md": ("The year in review", "digests", REVIEW),
+    }
+    for n, text in enumerate(SITE_FILLER):
+        pages[f"briefs/2022-02-0{n + 1}-item.md"] = (f"Item {n}", "briefs", f"## Story\n\n{text}")
+    for name, (title, category, body) in pages.items():
+        path = site / "_posts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(POST.format(title=title, category=category, body=body), encoding="utf-8")
+    return asyncio.run(_build(base / "index.sqlite3", site))
+
+
+def page_sentences(answer: Answer) -> list[str]:
+    """The sentences a reader sees on an answer's first page: the headline's, then each of the
+    first three snippets' (as shown, "…" marks dropped)."""
+    shown = [answer.headline, *(shown_text(r.snippet) for r in answer.results[:3])]
+    return [s for text in shown for s in sentences(text.replace("…", " ")) if s.strip()]
+
+
+def test_the_first_page_shows_a_sentence_once(harbour_index: SearchIndex) -> None:
+    # The review repeats the brief's first sentence (and the brief repeats its own lines): a
+    # sentence is on the page once.
+    answer = harbour_index.search("How many gantry cranes were bought by Valmora's harbour?", k=3)
+    assert "twelve gantry cranes" in answer.headline
+    assert {r.post_id for r in answer.results[:2]} == {
+        "briefs/2021-05-02-valmora.md",
+        "digests/2021-12-30-review.md",
+    }
+    shown = page_sentences(answer)
+    assert len(shown) == len(set(shown)), shown
+
+
+def test_a_snippet_shows_a_passages_best_sentences_far_apart() -> None:
+    # The second passage's two sentences holding the question sit far apart (more than a
+    # snippet's words between them): its snippet shows both, "…" between, not one stretch.
+    question = "how many gantry cranes were bought, and were the operators retrained"
+    first = Evidence("The port bought 40 gantry cranes and retrained its operators.", "Port", 9.0)
+    second = Evidence(
+        "Valmora's harbour bought twelve gantry cranes from Kessel in 2021. "
+        + FILLER
+        + FILLER.replace("century", "hundred years")
+        + "The union agreed that forty operators would be retrained as remote supervisors.",
+        title="Valmora",
+        score=8.0,
+    )
+    found = extract(question, weights(question), [first, second])
+    assert found.source == 0
+    snippet = shown_text(found.snippets[1])
+    assert "bought twelve gantry cranes" in snippet
+    assert "forty operators would be retrained" in snippet
+    assert " … " in snippet and len(snippet.split()) <= SNIPPET_WORDS
+
+
+def test_a_snippet_leaves_out_fragments_that_only_follow_a_match() -> None:
+    # "More on this:" and "None" score by the question's words just before them (context),
+    # not by anything they say: a snippet does not show them.
+    question = "who joined the superintelligence lab"
+    first = Evidence("Meta hired Alexandr Wang to join its superintelligence lab.", "Meta", 9.0)
+    second = Evidence(
+        "Meta launched a superintelligence lab in June. More on this: None. "
+        "Several researchers later left the lab for other companies.",
+        title="Meta",
+        score=8.0,
+    )
+    found = extract(question, weights(question), [first, second])
+    assert found.source == 0
+    snippet = shown_text(found.snippets[1])
+    assert "launched a superintelligence lab" in snippet and "left the lab" in snippet
+    assert "More on this" not in snippet and "None" not in snippet
+
+
+def test_the_learned_scorer_chooses_among_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Zero weights (the default) are the hand-made scorer; weights on "hand_choice" alone
+    # give the same headline; weights on "number" and "pair" choose two sentences holding a
+    # digit over the hand-made choice.
+    question = "how long was nijeer parks in jail after the bad face recognition match"
+    assert not any(sentence_model.WEIGHTS)
+    hand = extract(question, weights(question), [PARKS])
+    one_hot = [0.0] * len(sentence_model.FEATURES)
+    one_hot[sentence_model.FEATURES.index("hand_choice")] = 1.0
+    monkeypatch.setattr(sentence_model, "WEIGHTS", tuple(one_hot))
+    assert extract(question, weights(question), [PARKS]).headline == hand.headline
+    chosen = [0.0] * len(sentence_model.FEATURES)
+    chosen[sentence_model.FEATURES.index("number")] = 1.0
+    chosen[sentence_model.FEATURES.index("pair")] = 1.0
+    chosen[sentence_model.FEATURES.index("position")] = -0.1  # (the first such pair)
+    monkeypatch.setattr(sentence_model, "WEIGHTS", tuple(chosen))
+    learned = extract(question, weights(question), [PARKS])
+    assert learned.headline.startswith("People Harmed At the end of 2020, Nijeer Parks")
+    assert learned.headline != hand.headline
+    rows = candidates(question, weights(question), [PARKS])
+    assert all(len(f) == len(sentence_model.FEATURES) for _, f in rows)
+    assert sum(f[-1] for _, f in rows) == 1  # one window is the hand-made choice

@@ -326,6 +326,35 @@ def test_about_embed_within_limits() -> None:
     assert "<t:1767268800:R>" in fields["Last indexed"]
 
 
+def test_the_first_page_shows_the_headlines_citation() -> None:
+    # With pages smaller than extraction's pool, the headline may come from a result past the
+    # first page: its citation is shown on the first page too (after the page's own), and on
+    # its own page as usual.
+    results = tuple(
+        result(
+            f"Post {n}",
+            "Story",
+            f"Snippet {n}.",
+            f"Sentence {n}.",
+            f"https://e.test/p{n}/#story",
+            dt.date(2020, 6, n + 1),
+        )
+        for n in range(5)
+    )
+    answer = Answer(question="Q?", results=results, headline="Sentence 4.", headline_from=4)
+    first = fmt_answers.answer_embed(answer, fmt_answers.Page(0, 3)).description or ""
+    assert first.startswith("> Sentence 4. **[5]**")
+    cited = re.findall(r"\*\*\[(\d)\]\*\* \[", first)
+    assert cited == ["1", "2", "3", "5"]
+    assert "Snippet 4." in first
+    second = fmt_answers.answer_embed(answer, fmt_answers.Page(1, 3)).description or ""
+    assert re.findall(r"\*\*\[(\d)\]\*\* \[", second) == ["4", "5"]
+    # A headline from the first page's results adds nothing.
+    within = answer.model_copy(update={"headline_from": 1})
+    shown = fmt_answers.answer_embed(within, fmt_answers.Page(0, 3)).description or ""
+    assert re.findall(r"\*\*\[(\d)\]\*\* \[", shown) == ["1", "2", "3"]
+
+
 def test_answer_embed_shows_the_headline_with_its_citation_and_tells_citations_apart() -> None:
     base = result(
         "Post",

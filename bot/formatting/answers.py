@@ -69,7 +69,10 @@ def answer_embed(
     """
     if answer.declined or not answer.results:
         return declined_embed(answer, site_name=site_name)
-    shown = page.slice(len(answer.results))
+    shown = list(page.slice(len(answer.results)))
+    source = min(max(answer.headline_from, 0), len(answer.results) - 1)
+    if page.number == 0 and source not in shown:
+        shown.append(source)  # the headline's citation is on the page that shows the headline
     blocks = []
     for n in shown:
         result = answer.results[n]
@@ -83,7 +86,6 @@ def answer_embed(
     if page.number == 0:
         # The headline: the sentence (or two) extraction chose as the answer, cited by the
         # number of the result it was taken from.
-        source = min(max(answer.headline_from, 0), len(answer.results) - 1)
         best = answer.results[source]
         sentence = truncate(escape(plain(answer.headline or best.best_sentence or best.text)), 700)
         header = f"> {sentence} **[{source + 1}]**" if sentence else ""
