@@ -2,19 +2,17 @@
 row per set, from one index build.
 
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 held held2 held3]
-                                             [--runs-out DIR] [--learned 1.0]
+                                             [--runs-out DIR]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 ``tune`` and ``train2`` are the sets extraction, ranking and declining are tuned on; ``held``,
 ``held2`` and ``held3`` are run for these aggregate figures only (see
 ``bench/questions/README.md``). ``--runs-out`` writes each set's runs (as ``briefbot eval
---runs-out`` does) to ``DIR/NAME.jsonl``. ``--learned`` sets ``RankingWeights.learned`` (the
-learned passage scorer, ``index/passage_scorer.py``; off by default).
+--runs-out`` does) to ``DIR/NAME.jsonl``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from bench.common import CORPUS, SHARED, base_parser, build_index, require_shared, temp_dir
@@ -43,13 +41,10 @@ def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--sets", nargs="+", default=list(SETS))
     parser.add_argument("--runs-out", type=Path, default=None)
-    parser.add_argument("--learned", type=float, default=None)
     args = parser.parse_args()
     require_shared()
     with temp_dir() as tmp:
         index, _ = build_index(tmp / "bench.sqlite3", CORPUS)
-    if args.learned is not None:
-        index.weights = dataclasses.replace(index.weights, learned=args.learned)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     for name in args.sets:

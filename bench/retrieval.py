@@ -13,8 +13,6 @@ building) has evicted its code and data from the caches. The systems:
                      ``_rank`` (top candidates grouped by post), k=5;
 - ``ours answer``    ``SearchIndex.search(q, k=5)``: the above plus the no-answer decision, best
                      sentence and snippet of each result;
-- ``ours answer, learned`` (1x only) the same with the learned passage scorer on
-                     (``RankingWeights.learned`` 1, ``index/passage_scorer.py``; off by default);
 - ``rank-bm25``      ``BM25Okapi.get_scores`` + stable argsort, over our analysed passage tokens
                      (the body field, exactly the terms our index holds);
 - ``bm25s …``        bm25s over the same tokens, ``method="robertson"`` (closest to BM25Okapi: the
@@ -32,7 +30,6 @@ inside ``_plan``; they score one field, ours six (see ``index/fields.py``).
 from __future__ import annotations
 
 import cProfile
-import dataclasses
 import io
 import pstats
 import sys
@@ -62,7 +59,6 @@ from bench.common import (
 )
 from index.analyzer import analyze
 from index.bm25 import BM25, top_k
-from index.search import SearchIndex
 
 K = 5
 # Questions each system answers in a row, warm: enough to run on warm caches, few enough that
@@ -70,7 +66,6 @@ K = 5
 WARM_BLOCK = 25
 OURS_TOP5 = "ours top-5"
 OURS_ANSWER = "ours answer"
-OURS_LEARNED = "ours answer, learned"
 RANK_BM25 = "rank-bm25 get_scores+argsort"
 BM25S_T1 = "bm25s retrieve n_threads=1"
 BM25S_T0 = "bm25s retrieve default (n_threads=0)"
@@ -172,14 +167,6 @@ def run_scale(copies: int, quick: bool, want_profile: bool) -> dict[str, Any]:
         OURS_TOP5: ours_top5(index),
         OURS_ANSWER: lambda q: index.search(q, k=K),
     }
-    if copies == 1:  # (a second index's tables: at 1x only)
-        learned = SearchIndex(
-            index.data,
-            index.posts,
-            index.passages,
-            dataclasses.replace(index.weights, learned=1.0),
-        )
-        systems[OURS_LEARNED] = lambda q: learned.search(q, k=K)
     rb, base = baselines(tokens)
     systems.update(base)
     rounds = (1 if quick else 3) if copies == 1 else (1 if quick else 2)

@@ -64,11 +64,6 @@ class RankingWeights:
     # helped held2 but hurt dev and held; gated, it helps held2 and leaves the others be.)
     rerank: float = 1.0
     rerank_below: float = 0.4
-    # The best candidates re-scored by ``passage_scorer``'s learned model (its scores times
-    # this; 0 turns it off). See ``SearchIndex._learned``. Off: fitted on tune + train2, it
-    # ranked the right post first once less often on held, five times more on held3, and a
-    # change must not hurt a held set (issue 10, round 4; bench/README.md).
-    learned: float = 0.0
 
 
 DEFAULT_WEIGHTS = RankingWeights()

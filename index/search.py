@@ -6,8 +6,6 @@
 2. ``scoring``: every passage scored over its fields in one pass. When no passage holds 0.4 of
    the question's weight (a paraphrase), the candidate posts are re-ranked by the share of it
    their matching passages hold between them (``rerank``, hooked in here).
-   With ``RankingWeights.learned`` on (off by default), the best candidates are re-scored by a
-   learned model of whether a passage holds the answer (``passage_scorer``).
 3. ``ranking``: passages grouped by post, at most a few of one post among the first results,
    the best post's further passages leading.
 4. Declining: a question is declined, with the closest post titles offered (``catalogue``)
@@ -27,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import passage_scorer, ranking, rerank
+from . import ranking, rerank
 from .bm25 import top_k
 from .catalogue import Catalogue
 from .citations import Stories, build_answer, cite
@@ -92,7 +90,6 @@ class SearchIndex(Catalogue):
         # be negative.
         self._stories = Stories(data.fields["body"], np.maximum(self.idf, 0.0).tolist())
         self._rerank_terms: rerank.Terms | None = None  # (see ``rerank_terms``)
-        self._passage_features: passage_scorer.Features | None = None  # (see ``_learned``)
 
     def search(self, question: str, k: int = 5, filters: SearchFilters | None = None) -> Answer:
         """The best ``k`` passages for ``question`` (best passage of each post first)."""
@@ -115,8 +112,6 @@ class SearchIndex(Catalogue):
         plain = scores
         if self.weights.rerank:
             scores = self._reranked(plan, scores)
-        if self.weights.learned:
-            scores, choice = self._learned(question, plan, scores, choice)
         # More than k passages: two of one section become one citation (see ``cite``).
         ranked, post_scores = self._rank(scores, choice, 2 * k)
         judged = ranked
@@ -236,54 +231,6 @@ class SearchIndex(Catalogue):
         out = scores.copy()
         out[cand] *= factor
         return out
-
-    # ---------------------------------------------------------------- the learned scorer
-
-    def passage_features(self) -> passage_scorer.Features:
-        """The learned scorer's tables, made on first use (like ``rerank_terms``)."""
-        if self._passage_features is None:
-            self._passage_features = passage_scorer.Features(self.data)
-        return self._passage_features
-
-    def learned_features(
-        self, question: str, plan: QueryPlan, scores: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """The best ``passage_scorer.CANDIDATES`` passages by ``scores`` (best first) and their
-        ``passage_scorer.FEATURES``."""
-        cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
-        cand = cand[scores[cand] > 0]
-        return cand, self.passage_features().features(
-            passage_scorer.Question(self.vocab, plan.weight_of, question),
-            cand,
-            scores[cand].astype(np.float64),
-            self.passage_post,
-            self.post_first_passage,
-        )
-
-    def _learned(
-        self, question: str, plan: QueryPlan, scores: np.ndarray, choice: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``scores`` and ``choice`` with the best candidates re-scored by the learned scorer:
-        each candidate's scores multiplied by what makes its score the first candidate's times
-        exp(its model score − the best), times ``learned``. (With only the current score in
-        the model, nothing moves.) The other passages stay below every candidate: scaled down
-        together when a candidate falls below them."""
-        cand, feats = self.learned_features(question, plan, scores)
-        if len(cand) < 2:
-            return scores, choice
-        model = passage_scorer.learned_order(feats) * self.weights.learned
-        top, floor = float(scores[cand[0]]), float(scores[cand[-1]])
-        target = top * np.exp(model - model.max())
-        factor = target / scores[cand]
-        low = float(target.min())
-        if low < floor:  # (a whole-array product: as cheap as the copy it replaces)
-            scores, choice = scores * (low / floor), choice * (low / floor)
-            factor *= floor / low
-        else:
-            scores, choice = scores.copy(), choice.copy()
-        scores[cand] *= factor
-        choice[cand] *= factor
-        return scores, choice
 
     # ---------------------------------------------------------------- declining
 
