@@ -361,13 +361,8 @@ async def test_same_db_other_content_is_a_first_index(built: IndexService, tmp_p
 async def test_an_index_stored_in_an_older_format_is_rebuilt_not_read(
     built: IndexService, tmp_path: Path, fixture_site: Path
 ) -> None:
-    # As an older version stored it: the same arrays without the format entry (and whatever
-    # else it lacked); its site key names the old format.
-    with np.load(io.BytesIO(current(built).data.to_bytes())) as z:
-        arrays = {k: z[k] for k in z.files if k not in ("format", "states_amount")}
-    old = io.BytesIO()
-    np.savez(old, **arrays)
-    await built.store.db.execute("UPDATE index_snapshot SET data = ?", (old.getvalue(),))
+    # As an older version stored it: rows of another format, and a site key naming it.
+    await built.store.db.execute("UPDATE index_state SET format = 2")
     stored_site = await built.store.get_meta("site")
     assert stored_site is not None
     site = json.loads(stored_site)
