@@ -50,10 +50,15 @@ class PostStats:
     fields: dict[str, FieldRow]
 
 
-def vocab_digest(vocab: Sequence[str]) -> str:
-    """A fingerprint of a vocabulary in order: the store compares it with the stored one to
-    know whether new terms were only appended (else term ids moved and every row is rewritten)."""
-    return hashlib.sha256("\n".join(vocab).encode()).hexdigest()
+def vocab_digests(vocab: Sequence[str], prefix: int) -> tuple[str, str]:
+    """Fingerprints of the first ``prefix`` terms and of the whole vocabulary (each the sha256
+    of the terms "\n"-joined). The store compares the first with the stored one to know whether
+    terms were only appended since (else term ids moved, and every row is written again)."""
+    head = hashlib.sha256("\n".join(vocab[:prefix]).encode())
+    whole = head.copy()
+    rest = "\n".join(vocab[prefix:])
+    whole.update((("\n" if prefix and rest else "") + rest).encode())
+    return head.hexdigest(), whole.hexdigest()
 
 
 def _counts_bytes(counts: np.ndarray) -> tuple[bytes, int]:

@@ -28,7 +28,7 @@ from .fields import FIELDS, INDEX_FORMAT, IndexData
 from .migrations import migrate
 from .models import LoadIssue, Passage, Post
 from .passage_table import PassageTable
-from .stat_rows import PostStats, field_counts, index_data, post_stats, vocab_digest
+from .stat_rows import PostStats, field_counts, index_data, post_stats, vocab_digests
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # rebuilt from their content folder (see the migration).
 ROWS_MIGRATION = "002_post_statistics.sql"
 VOCAB_CHUNK = 50_000  # terms per vocabulary row when the whole vocabulary is written
+POSTS_PER_WRITE = 256  # posts whose rows are made and written at a time (bounds the memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,11 +464,12 @@ class IndexStore:
         async with db.execute("SELECT post_id, seq FROM post_stats ORDER BY seq") as cur:
             stored = list(await cur.fetchall())
         order = [pid for pid, _ in stored]
+        prefix, whole = await asyncio.to_thread(vocab_digests, data.vocab, size)
         appendable = (
             data.post_ids[: len(order)] == order
             and set(data.post_ids[len(order) :]) == set(written)
             and size <= len(data.vocab)
-            and await asyncio.to_thread(vocab_digest, data.vocab[:size]) == digest
+            and prefix == digest
         )
         if appendable:
             first_seq = stored[-1][1] + 1 if stored else 0
@@ -476,8 +478,10 @@ class IndexStore:
             await db.execute("DELETE FROM post_stats")
             await db.execute("DELETE FROM vocab")
             size, first_seq, new = 0, 0, data.post_ids
-        rows = await asyncio.to_thread(post_stats, data, new)
-        await self._insert_stats(rows, first_seq, generation)
+        for i in range(0, len(new), POSTS_PER_WRITE):
+            rows = await asyncio.to_thread(post_stats, data, new[i : i + POSTS_PER_WRITE])
+            await self._insert_stats(rows, first_seq + i, generation)
+            del rows
         terms = data.vocab[size:]
         await db.executemany(
             "INSERT INTO vocab (first_id, size, terms) VALUES (?, ?, ?)",
@@ -491,13 +495,7 @@ class IndexStore:
             "INSERT OR REPLACE INTO index_state"
             " (id, generation, built_at, format, vocab_size, vocab_digest)"
             " VALUES (1, ?, ?, ?, ?, ?)",
-            (
-                generation,
-                built_at.isoformat(),
-                INDEX_FORMAT,
-                len(data.vocab),
-                await asyncio.to_thread(vocab_digest, data.vocab),
-            ),
+            (generation, built_at.isoformat(), INDEX_FORMAT, len(data.vocab), whole),
         )
 
     async def _insert_stats(self, rows: list[PostStats], first_seq: int, generation: int) -> None:
