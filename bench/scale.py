@@ -75,7 +75,9 @@ def _deep_size(obj: Any, seen: set[int]) -> int:
             continue
         seen.add(id(o))
         if isinstance(o, np.ndarray):
-            total += o.nbytes + sys.getsizeof(o) if o.base is None else sys.getsizeof(o)
+            # (a view's bytes are its base array's; an array over a bytes-like buffer owns them)
+            owns = not isinstance(o.base, np.ndarray)
+            total += o.nbytes + sys.getsizeof(o) if owns else sys.getsizeof(o)
             continue
         total += sys.getsizeof(o)
         if isinstance(o, dict):
