@@ -26,7 +26,7 @@ from index.models import ParsedPost
 from index.service import IndexService, load_index
 from index.site import find_site, iter_post_files
 from index.stat_rows import field_counts, index_data, post_stats
-from index.store import MIGRATIONS
+from index.store import MIGRATIONS, ConcurrentIndexChange
 
 GLACIERFALL = "briefs/2022-03-03-glacierfall-avalanche-model.md"
 DRONES = "editorials/2024-05-09-delivery-drone-noise.md"
@@ -224,6 +224,42 @@ async def test_statistics_after_many_commits_from_two_processes_equal_a_fresh_bu
         for q in ("avalanche insurers", "drone racket", "tidal kites", "languages"):
             ours = [(r.post_id, r.score) for r in loaded.search(q, k=10).results]
             assert ours == [(r.post_id, r.score) for r in built.current.search(q, k=10).results]  # type: ignore[union-attr]
+    finally:
+        await cli.close()
+
+
+async def test_a_commit_from_another_process_in_between_is_noticed_and_followed(
+    built: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    # The command line commits the same change between the bot's reading and its writing: the
+    # bot's commit is refused (its statistics are of an older generation), and its retry starts
+    # from what the other one stored instead of writing its rows a second time.
+    cli = await IndexService.open(tmp_path / "index.sqlite3", fixture_site)
+    commit = built.store.commit_index
+    refused: list[BaseException] = []
+
+    async def cli_first(**kwargs: Any) -> int:
+        if not refused:
+            await cli.reindex()
+            try:
+                return await commit(**kwargs)
+            except ConcurrentIndexChange as exc:
+                refused.append(exc)
+                raise
+        return await commit(**kwargs)
+
+    built.store.commit_index = cli_first  # type: ignore[method-assign]
+    try:
+        edit(fixture_site, GLACIERFALL, "underwriters", "zephyrquant actuaries")
+        report = await built.reindex()
+        assert refused and report.changed == ()  # (the retry found it all stored)
+        assert live_data(built) is not live_data(cli)
+        assert await built.store.generation() == built.current.generation == 2  # type: ignore[union-attr]
+        assert len(rows(tmp_path / "index.sqlite3", "SELECT * FROM post_stats")) == 13
+        stored = await stored_data(built)
+        assert_same_data(stored, live_data(built))
+        assert_same_data(stored, live_data(cli))
+        assert field_docs(stored) == field_docs(scratch(fixture_site, stored.post_ids))
     finally:
         await cli.close()
 
