@@ -451,11 +451,11 @@ class IndexStore:
     async def _write_statistics(
         self, data: IndexData, written: list[str], generation: int, built_at: dt.datetime
     ) -> None:
-        """Store ``data`` whose posts are those stored (in their order) followed by ``written``,
-        whose rows are not stored: only their rows are written, and the terms new since the
-        stored vocabulary. Anything else (term ids renumbered when the vocabulary was compacted,
-        posts in another order, a first index) rewrites every row: rare. Within ``commit_index``'s
-        transaction."""
+        """Store ``data``, whose posts are those stored and ``written`` (whose rows are not):
+        only the rows of ``written`` are written, and the terms new since the stored vocabulary
+        (posts in another order than stored renumber the small ``post_stats`` rows). Term ids
+        renumbered (a compacted vocabulary), other posts, or a first index rewrite every row:
+        rare. Within ``commit_index``'s transaction."""
         db = self.db
         async with db.execute(
             "SELECT vocab_size, vocab_digest FROM index_state WHERE id = 1"
@@ -465,15 +465,16 @@ class IndexStore:
             stored = list(await cur.fetchall())
         order = [pid for pid, _ in stored]
         prefix, whole = await asyncio.to_thread(vocab_digests, data.vocab, size)
+        new_ids = set(written)
         appendable = (
-            data.post_ids[: len(order)] == order
-            and set(data.post_ids[len(order) :]) == set(written)
-            and size <= len(data.vocab)
+            size <= len(data.vocab)
             and prefix == digest
+            and len(order) + len(new_ids) == len(data.post_ids)
+            and set(order) | new_ids == set(data.post_ids)
         )
         if appendable:
             first_seq = stored[-1][1] + 1 if stored else 0
-            new = data.post_ids[len(order) :]
+            new = [pid for pid in data.post_ids if pid in new_ids]
         else:
             await db.execute("DELETE FROM post_stats")
             await db.execute("DELETE FROM vocab")
@@ -482,6 +483,13 @@ class IndexStore:
             rows = await asyncio.to_thread(post_stats, data, new[i : i + POSTS_PER_WRITE])
             await self._insert_stats(rows, first_seq + i, generation)
             del rows
+        if appendable and data.post_ids != order + new:
+            # (two steps: ``seq`` stays unique at every one)
+            await db.execute("UPDATE post_stats SET seq = -1 - seq")
+            await db.executemany(
+                "UPDATE post_stats SET seq = ? WHERE post_id = ?",
+                [(i, pid) for i, pid in enumerate(data.post_ids)],
+            )
         terms = data.vocab[size:]
         await db.executemany(
             "INSERT INTO vocab (first_id, size, terms) VALUES (?, ?, ?)",

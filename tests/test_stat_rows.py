@@ -7,6 +7,8 @@ standard library's sqlite3 (another connection, as another process would see the
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
 import shutil
 import sqlite3
@@ -26,7 +28,7 @@ from index.models import ParsedPost
 from index.service import IndexService, load_index
 from index.site import find_site, iter_post_files
 from index.stat_rows import field_counts, index_data, post_stats
-from index.store import MIGRATIONS, ConcurrentIndexChange
+from index.store import MIGRATIONS, ConcurrentIndexChange, FileState
 
 GLACIERFALL = "briefs/2022-03-03-glacierfall-avalanche-model.md"
 DRONES = "editorials/2024-05-09-delivery-drone-noise.md"
@@ -226,6 +228,53 @@ async def test_statistics_after_many_commits_from_two_processes_equal_a_fresh_bu
             assert ours == [(r.post_id, r.score) for r in built.current.search(q, k=10).results]  # type: ignore[union-attr]
     finally:
         await cli.close()
+
+
+async def test_posts_in_another_order_renumber_only_the_small_rows(
+    built: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    # Should a refresh keep a changed post in its place (today it moves to the end), its rows
+    # are still the only large ones written: the others' ``post_stats`` rows change their seq.
+    db_path = tmp_path / "index.sqlite3"
+    before = statistics_rows(db_path)
+    live = live_data(built)
+    middle = live.post_ids[5]
+    path = fixture_site / "_posts" / middle
+    path.write_text(path.read_text(encoding="utf-8") + "\nZephyrquant actuaries.\n", "utf-8")
+    root, config = find_site(fixture_site)
+    parsed = parse_post(path, root, config)
+    assert isinstance(parsed, ParsedPost)
+    head, tail = live.post_ids[:5], live.post_ids[6:]
+    data = live.select(set(head)).updated(
+        set(head), [IndexData.from_posts([analyze_post(parsed)]), live.select(set(tail))]
+    )
+    assert data.post_ids == live.post_ids and len(data.vocab) > len(live.vocab)
+    raw = path.read_bytes()
+    store = built.store
+    await store.commit_index(
+        expected_generation=1,
+        content_dir=await store.content_dir() or "",
+        site=await store.get_meta("site") or "",
+        data=data,
+        removed=[],
+        upserts=[
+            (
+                parsed.post,
+                parsed.passages,
+                FileState(hashlib.sha256(raw).hexdigest(), len(raw), path.stat().st_mtime_ns),
+            )
+        ],
+        touched=[],
+        issues=[],
+        cleared_issue_paths=[],
+        built_at=dt.datetime.now(dt.UTC),
+    )
+    after = statistics_rows(db_path)
+    big = [r for r in after["post_terms"] if r[1] != middle]
+    assert big == [r for r in before["post_terms"] if r[1] != middle]
+    assert {r[1] for r in after["post_stats"] if r[3] == 2} == {middle}
+    assert [r[1] for r in sorted(after["post_stats"], key=lambda r: r[2])] == data.post_ids
+    assert_same_data(await stored_data(built), data)
 
 
 async def test_a_commit_from_another_process_in_between_is_noticed_and_followed(
