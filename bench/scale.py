@@ -7,8 +7,9 @@ URLs and wording):
 
 - ``cold index``     a fresh process indexes the site into a new SQLite file (wall time, and the
                      process's peak RSS);
-- ``after load``     a fresh process (the serving one) loads the stored index as the bot does
-                     (``IndexService.ensure``) and answers a few questions: its RSS;
+- ``load``           a fresh process (the serving one) loads the stored index as the bot does
+                     (``IndexService.ensure``): the wall time and the process's peak RSS so far;
+- ``after load``     the same process answers a few questions: its RSS;
 - ``one-post``       the same process: one post's text changes, ``await reindex()``; the wall
                      time and the peak RSS during it (the kernel's high-water mark, reset just
                      before through ``/proc/self/clear_refs``), ``--edits`` times, medians;
@@ -74,7 +75,9 @@ def _deep_size(obj: Any, seen: set[int]) -> int:
             continue
         seen.add(id(o))
         if isinstance(o, np.ndarray):
-            total += o.nbytes + sys.getsizeof(o) if o.base is None else sys.getsizeof(o)
+            # (a view's bytes are its base array's; an array over a bytes-like buffer owns them)
+            owns = not isinstance(o.base, np.ndarray)
+            total += o.nbytes + sys.getsizeof(o) if owns else sys.getsizeof(o)
             continue
         total += sys.getsizeof(o)
         if isinstance(o, dict):
@@ -127,7 +130,10 @@ def child_serve(db: Path, site: Path, edits: int) -> dict[str, Any]:
     async def run() -> None:
         service = await IndexService.open(db, site)
         try:
+            started = time.perf_counter()
             index = await service.ensure()
+            out["load_seconds"] = time.perf_counter() - started
+            out["load_peak"] = _status()["VmHWM"]
             for q in ("what is alphago", "facial recognition bans", "gpt-3 cost"):
                 index.search(q, k=5)
             gc.collect()
@@ -208,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['copies']}x",
             r["cold"]["seconds"],
             r["cold"]["peak"],
+            r["load_seconds"],
+            r["load_peak"],
             r["after_load"],
             r["reindex_peak"],
             r["reindex_peak"] / r["after_load"],
@@ -223,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
             "site",
             "cold s",
             "cold peak",
+            "load s",
+            "load peak",
             "RSS after load",
             "one-post peak",
             "peak/load",

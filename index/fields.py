@@ -22,9 +22,7 @@ are kept as they are, so only new or changed files are parsed and analysed again
 
 from __future__ import annotations
 
-import io
 import itertools
-import json
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -103,8 +101,7 @@ def pair_ids(hashes: list[int]) -> list[int]:
 
 
 def _narrow(values: np.ndarray) -> np.ndarray:
-    """The same non-negative integers in the smallest type that holds them: the stored index is
-    rewritten on every change, so its size is write time."""
+    """The same non-negative integers in the smallest type that holds them."""
     top = int(values.max()) if len(values) else 0
     return values.astype(np.min_scalar_type(top), copy=False)
 
@@ -114,10 +111,6 @@ def _narrow_counts(tc: TermCounts) -> TermCounts:
     the live index keeps every field's counts, 30 million of them at 10x, for the next reindex
     and its look-ups. (Scoring reads them as floats: the same values whatever their type.)"""
     return TermCounts(tc.doc_ptr, tc.term_ids, _narrow(tc.counts))
-
-
-class StaleIndexFormat(ValueError):
-    """Stored index data of another ``INDEX_FORMAT``: to be rebuilt, not read."""
 
 
 @dataclass(slots=True)
@@ -312,45 +305,3 @@ class IndexData:
                 for name, tc in self.fields.items()
             },
         )
-
-    def to_bytes(self) -> bytes:
-        arrays: dict[str, np.ndarray] = {
-            "format": np.array([INDEX_FORMAT], np.int32),
-            "vocab": np.frombuffer("\n".join(self.vocab).encode(), np.uint8),
-            "post_ids": np.frombuffer(json.dumps(self.post_ids).encode(), np.uint8),
-            "passage_counts": self.passage_counts,
-            "sentence_counts": self.sentence_counts,
-            "states_amount": self.states_amount.astype(np.uint8),
-        }
-        for name, tc in self.fields.items():
-            arrays[f"{name}.doc_ptr"] = _narrow(tc.doc_ptr)
-            arrays[f"{name}.term_ids"] = _narrow(tc.term_ids)
-            arrays[f"{name}.counts"] = _narrow(tc.counts)
-        buf = io.BytesIO()
-        # Uncompressed: loading speed matters more than size. (Numbers only: no pickles.)
-        np.savez(buf, allow_pickle=False, **arrays)
-        return buf.getvalue()
-
-    @classmethod
-    def from_bytes(cls, blob: bytes) -> IndexData:
-        """Raises ``StaleIndexFormat`` for data stored in another format (rebuild it)."""
-        with np.load(io.BytesIO(blob)) as z:
-            stored = int(z["format"][0]) if "format" in z.files else None  # none before 3
-            if stored != INDEX_FORMAT:
-                raise StaleIndexFormat(f"index stored in format {stored}, not {INDEX_FORMAT}")
-            vocab_text = z["vocab"].tobytes().decode()
-            return cls(
-                vocab=vocab_text.split("\n") if vocab_text else [],
-                post_ids=json.loads(z["post_ids"].tobytes().decode()),
-                passage_counts=z["passage_counts"],
-                sentence_counts=z["sentence_counts"],
-                states_amount=z["states_amount"].astype(bool),
-                fields={
-                    name: TermCounts(
-                        z[f"{name}.doc_ptr"].astype(np.int64),
-                        z[f"{name}.term_ids"].astype(np.int32),
-                        z[f"{name}.counts"],  # (narrow, as stored: see ``_narrow_counts``)
-                    )
-                    for name in FIELDS
-                },
-            )

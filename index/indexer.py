@@ -137,6 +137,8 @@ class Indexer:
         else:
             loaded = await store.load_data() if same_site else None
             old_data = loaded[0] if loaded else IndexData()
+            # Posts without usable statistics cannot be kept as they are: read them all again.
+            same_site = same_site and loaded is not None
         # Everything indexed before (for reporting), and what may be reused (same site only).
         all_states = await store.file_states()
         all_issues = await store.stored_issues()

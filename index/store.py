@@ -3,6 +3,9 @@
 One database file may be shared by the bot and the command line at the same time: WAL mode lets
 readers go on while a writer commits, and every index change is one transaction that also bumps
 the ``generation`` number, which is how a running bot notices an index rebuilt elsewhere.
+
+The term statistics are rows per post (``stat_rows``) and a vocabulary that only grows at its
+end: committing a one-post change writes that post's rows, its new terms and the generation.
 """
 
 from __future__ import annotations
@@ -21,14 +24,20 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
-from .fields import IndexData, StaleIndexFormat
+from .fields import FIELDS, INDEX_FORMAT, IndexData
 from .migrations import migrate
 from .models import LoadIssue, Passage, Post
 from .passage_table import PassageTable
+from .stat_rows import PostStats, field_counts, index_data, post_stats, vocab_digests
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The migration that moved the statistics from one blob to rows: indexes stored before it are
+# rebuilt from their content folder (see the migration).
+ROWS_MIGRATION = "002_post_statistics.sql"
+VOCAB_CHUNK = 50_000  # terms per vocabulary row when the whole vocabulary is written
+POSTS_PER_WRITE = 256  # posts whose rows are made and written at a time (bounds the memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +209,16 @@ class IndexStore:
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=30000")
-            await migrate(db, "index", MIGRATIONS)
+            applied = await migrate(db, "index", MIGRATIONS)
+            if ROWS_MIGRATION in applied:
+                async with db.execute("SELECT COUNT(*) FROM posts") as cur:
+                    row = await cur.fetchone()
+                if row and row[0]:
+                    log.warning(
+                        "%s: the index was stored in an older format (one statistics blob); it"
+                        " is rebuilt from the content folder at the next start or reindex.",
+                        path,
+                    )
         except BaseException as exc:
             await db.close()  # aiosqlite's worker thread would otherwise keep the process alive
             if _is_damage(exc):
@@ -227,7 +245,7 @@ class IndexStore:
 
     @_reports_damage
     async def generation(self) -> int:
-        async with self.db.execute("SELECT generation FROM index_snapshot WHERE id = 1") as cur:
+        async with self.db.execute("SELECT generation FROM index_state WHERE id = 1") as cur:
             row = await cur.fetchone()
         return row[0] if row else 0
 
@@ -262,29 +280,22 @@ class IndexStore:
 
     @_reports_damage
     async def load_data(self) -> tuple[IndexData, int, dt.datetime] | None:
-        async with self.db.execute(
-            "SELECT data, generation, built_at FROM index_snapshot WHERE id = 1"
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        try:
-            data = await asyncio.to_thread(IndexData.from_bytes, row[0])  # (CPU: off the loop)
-        except StaleIndexFormat as exc:
-            # Written by an older version: as good as no index (the next refresh rebuilds it,
-            # since the stored site key names the format too).
-            log.info("Ignoring the stored index: %s", exc)
-            return None
-        return data, row[1], dt.datetime.fromisoformat(row[2])
+        """The stored statistics with their generation and build time (None: nothing stored)."""
+        async with self._transaction:  # (one read transaction: the rows of one generation)
+            await self.db.execute("BEGIN")
+            try:
+                return await self._read_data()
+            finally:
+                await self.db.execute("COMMIT")
 
     @_reports_damage
     async def load(self) -> StoredIndex | None:
         """The stored index, or None when nothing was indexed yet (or in another format)."""
-        # One read transaction, so the snapshot, posts and passages are of the same generation.
+        # One read transaction, so the statistics, posts and passages are of the same generation.
         async with self._transaction:
             await self.db.execute("BEGIN")
             try:
-                loaded = await self.load_data()
+                loaded = await self._read_data()
                 if loaded is None:
                     return None
                 data, generation, built_at = loaded
@@ -299,6 +310,52 @@ class IndexStore:
             generation,
             built_at,
         )
+
+    async def _read_data(self) -> tuple[IndexData, int, dt.datetime] | None:
+        """The statistics' rows assembled (within the caller's read transaction)."""
+        db = self.db
+        async with db.execute(
+            "SELECT generation, built_at, vocab_size, format FROM index_state WHERE id = 1"
+        ) as cur:
+            state = await cur.fetchone()
+        if state is None:
+            return None
+        if state[3] != INDEX_FORMAT:
+            # Written by an older version: as good as no index (the next refresh rebuilds it,
+            # since the stored site key names the format too).
+            log.info("Ignoring the stored index: format %s, not %s", state[3], INDEX_FORMAT)
+            return None
+        async with db.execute(
+            "SELECT post_id, sentence_counts, states_amount FROM post_stats ORDER BY seq"
+        ) as cur:
+            posts: list[Any] = list(await cur.fetchall())
+        async with db.execute("SELECT COUNT(*) FROM posts") as cur:
+            n_posts = (await cur.fetchone() or (0,))[0]
+        if len(posts) != n_posts:
+            # Posts stored by a version that kept the statistics as one blob: as good as no
+            # index (the migration dropped the site key, so the next refresh reads every post).
+            log.info("The stored index has no statistics for its posts: it will be rebuilt.")
+            return None
+        async with db.execute("SELECT size, terms FROM vocab ORDER BY first_id") as cur:
+            chunks = await cur.fetchall()
+        vocab = [t for size, terms in chunks if size for t in terms.split("\n")]
+        if len(vocab) != state[2]:
+            raise sqlite3.DatabaseError(f"vocabulary of {len(vocab)} terms, not {state[2]}")
+        fields = {}
+        for name in FIELDS:
+            # Field by field: only one field's rows are held at a time beside the arrays.
+            async with db.execute(
+                "SELECT t.lengths, t.term_ids, t.counts, t.count_bytes FROM post_stats s"
+                " JOIN post_terms t ON t.post_id = s.post_id AND t.field = ? ORDER BY s.seq",
+                (name,),
+            ) as cur:
+                rows: list[Any] = list(await cur.fetchall())
+            if len(rows) != len(posts):
+                raise sqlite3.DatabaseError(f"{len(rows)} rows of {name!r} for {len(posts)} posts")
+            fields[name] = await asyncio.to_thread(field_counts, rows)  # (CPU: off the loop)
+            del rows
+        data = await asyncio.to_thread(index_data, vocab, posts, fields)
+        return data, state[0], dt.datetime.fromisoformat(state[1])
 
     async def _posts(self) -> dict[str, Post]:
         async with self.db.execute(
@@ -338,7 +395,6 @@ class IndexStore:
         Raises ConcurrentIndexChange when another writer committed since ``expected_generation``.
         """
         # (CPU work on a whole site's rows: off the event loop)
-        blob = await asyncio.to_thread(data.to_bytes)
         post_rows, passage_rows = await asyncio.to_thread(_rows_of, upserts)
         async with self._transaction:  # (see __init__)
             db = self.db
@@ -377,10 +433,9 @@ class IndexStore:
                     ],
                 )
                 generation = expected_generation + 1
-                await db.execute(
-                    "INSERT OR REPLACE INTO index_snapshot (id, generation, built_at, data)"
-                    " VALUES (1, ?, ?, ?)",
-                    (generation, built_at.isoformat(), blob),
+                # (the statistics of removed and upserted posts went with their posts rows)
+                await self._write_statistics(
+                    data, [p.id for p, _, _ in upserts], generation, built_at
                 )
                 await db.execute(
                     "INSERT OR REPLACE INTO meta (key, value)"
@@ -392,3 +447,80 @@ class IndexStore:
                 await db.execute("ROLLBACK")
                 raise
             return generation
+
+    async def _write_statistics(
+        self, data: IndexData, written: list[str], generation: int, built_at: dt.datetime
+    ) -> None:
+        """Store ``data``, whose posts are those stored and ``written`` (whose rows are not):
+        only the rows of ``written`` are written, and the terms new since the stored vocabulary
+        (posts in another order than stored renumber the small ``post_stats`` rows). Term ids
+        renumbered (a compacted vocabulary), other posts, or a first index rewrite every row:
+        rare. Within ``commit_index``'s transaction."""
+        db = self.db
+        async with db.execute(
+            "SELECT vocab_size, vocab_digest FROM index_state WHERE id = 1"
+        ) as cur:
+            size, digest = await cur.fetchone() or (0, "")
+        async with db.execute("SELECT post_id, seq FROM post_stats ORDER BY seq") as cur:
+            stored = list(await cur.fetchall())
+        order = [pid for pid, _ in stored]
+        prefix, whole = await asyncio.to_thread(vocab_digests, data.vocab, size)
+        new_ids = set(written)
+        appendable = (
+            size <= len(data.vocab)
+            and prefix == digest
+            and len(order) + len(new_ids) == len(data.post_ids)
+            and set(order) | new_ids == set(data.post_ids)
+        )
+        if appendable:
+            first_seq = stored[-1][1] + 1 if stored else 0
+            new = [pid for pid in data.post_ids if pid in new_ids]
+        else:
+            await db.execute("DELETE FROM post_stats")
+            await db.execute("DELETE FROM vocab")
+            size, first_seq, new = 0, 0, data.post_ids
+        for i in range(0, len(new), POSTS_PER_WRITE):
+            rows = await asyncio.to_thread(post_stats, data, new[i : i + POSTS_PER_WRITE])
+            await self._insert_stats(rows, first_seq + i, generation)
+            del rows
+        if appendable and data.post_ids != order + new:
+            # (two steps: ``seq`` stays unique at every one)
+            await db.execute("UPDATE post_stats SET seq = -1 - seq")
+            await db.executemany(
+                "UPDATE post_stats SET seq = ? WHERE post_id = ?",
+                [(i, pid) for i, pid in enumerate(data.post_ids)],
+            )
+        terms = data.vocab[size:]
+        await db.executemany(
+            "INSERT INTO vocab (first_id, size, terms) VALUES (?, ?, ?)",
+            [
+                (size + i, len(chunk), "\n".join(chunk))
+                for i in range(0, len(terms), VOCAB_CHUNK)
+                for chunk in [terms[i : i + VOCAB_CHUNK]]
+            ],
+        )
+        await db.execute(
+            "INSERT OR REPLACE INTO index_state"
+            " (id, generation, built_at, format, vocab_size, vocab_digest)"
+            " VALUES (1, ?, ?, ?, ?, ?)",
+            (generation, built_at.isoformat(), INDEX_FORMAT, len(data.vocab), whole),
+        )
+
+    async def _insert_stats(self, rows: list[PostStats], first_seq: int, generation: int) -> None:
+        await self.db.executemany(
+            "INSERT INTO post_stats (post_id, seq, generation, sentence_counts, states_amount)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                (r.post_id, first_seq + i, generation, r.sentence_counts, r.states_amount)
+                for i, r in enumerate(rows)
+            ],
+        )
+        await self.db.executemany(
+            "INSERT INTO post_terms (post_id, field, lengths, term_ids, counts, count_bytes)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (r.post_id, name, f.lengths, f.term_ids, f.counts, f.count_bytes)
+                for r in rows
+                for name, f in r.fields.items()
+            ],
+        )

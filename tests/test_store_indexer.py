@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -361,13 +360,8 @@ async def test_same_db_other_content_is_a_first_index(built: IndexService, tmp_p
 async def test_an_index_stored_in_an_older_format_is_rebuilt_not_read(
     built: IndexService, tmp_path: Path, fixture_site: Path
 ) -> None:
-    # As an older version stored it: the same arrays without the format entry (and whatever
-    # else it lacked); its site key names the old format.
-    with np.load(io.BytesIO(current(built).data.to_bytes())) as z:
-        arrays = {k: z[k] for k in z.files if k not in ("format", "states_amount")}
-    old = io.BytesIO()
-    np.savez(old, **arrays)
-    await built.store.db.execute("UPDATE index_snapshot SET data = ?", (old.getvalue(),))
+    # As an older version stored it: rows of another format, and a site key naming it.
+    await built.store.db.execute("UPDATE index_state SET format = 2")
     stored_site = await built.store.get_meta("site")
     assert stored_site is not None
     site = json.loads(stored_site)
@@ -746,23 +740,6 @@ def results(index: SearchIndex) -> dict[str, object]:
     }
 
 
-def test_index_data_round_trips_through_bytes(fixture_site: Path) -> None:
-    parsed = parsed_posts(fixture_site)
-    data = IndexData.from_posts([analyze_post(p) for p in parsed.values()])
-    copy = IndexData.from_bytes(data.to_bytes())
-    assert copy.vocab == data.vocab and copy.post_ids == data.post_ids
-    assert np.array_equal(copy.passage_counts, data.passage_counts)
-    assert np.array_equal(copy.sentence_counts, data.sentence_counts)
-    assert np.array_equal(copy.states_amount, data.states_amount) and data.states_amount.any()
-    for name in FIELDS:
-        for attr in ("doc_ptr", "term_ids", "counts"):
-            ours, theirs = getattr(copy.fields[name], attr), getattr(data.fields[name], attr)
-            assert np.array_equal(ours, theirs)
-    assert results(searchable(copy, parsed)) == results(searchable(data, parsed))
-    empty = IndexData.from_bytes(IndexData().to_bytes())
-    assert empty.vocab == [] and empty.post_ids == [] and empty.n_passages == 0
-
-
 @pytest.mark.parametrize("compact", [False, True])
 def test_updated_equals_a_build_from_scratch(
     fixture_site: Path, tmp_path: Path, compact: bool
@@ -848,8 +825,6 @@ def test_term_counts_are_kept_in_their_narrowest_type(fixture_site: Path) -> Non
     fresh = IndexData.from_posts([analyze_post(p) for p in parsed.values()])
     data = IndexData().updated(set(), [fresh])
     assert {tc.counts.dtype for tc in data.fields.values()} == {np.dtype(np.uint8)}
-    back = IndexData.from_bytes(data.to_bytes())
-    assert {tc.counts.dtype for tc in back.fields.values()} == {np.dtype(np.uint8)}
 
 
 # ---------------------------------------------------------------------------- a damaged database
