@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from index.fields import FIELDS, HASHED_FIELDS, IndexData
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 SEED_CONTENT = ROOT / "content"
@@ -67,3 +69,18 @@ def shared_corpus_index(tmp_path_factory: pytest.TempPathFactory) -> SharedIndex
     db = tmp_path_factory.mktemp("shared-index") / "corpus.sqlite3"
     code, out, err = run_cli(["index", "--content", str(CORPUS), "--db", str(db)])
     return SharedIndex(CORPUS, db, code, out, err)
+
+
+def field_docs(data: IndexData) -> dict[str, list[dict[object, int]]]:
+    """Per field, each document's {term: count}, with terms spelled out (ids are arbitrary)."""
+    out = {}
+    for name in FIELDS:
+        tc = data.fields[name]
+        docs = []
+        for d in range(tc.n_docs):
+            lo, hi = tc.doc_ptr[d], tc.doc_ptr[d + 1]
+            ids, counts = tc.term_ids[lo:hi].tolist(), tc.counts[lo:hi].tolist()
+            terms = ids if name in HASHED_FIELDS else [data.vocab[i] for i in ids]
+            docs.append(dict(zip(terms, counts, strict=True)))
+        out[name] = docs
+    return out

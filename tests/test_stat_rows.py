@@ -19,9 +19,10 @@ from typing import Any
 import aiosqlite
 import numpy as np
 import pytest
+from retrieval_support import field_docs
 
 from index.analyzer import analyze
-from index.fields import FIELDS, HASHED_FIELDS, IndexData, PostTerms, analyze_post
+from index.fields import FIELDS, IndexData, PostTerms, analyze_post
 from index.loader import parse_post
 from index.migrations import migrate
 from index.models import ParsedPost
@@ -72,21 +73,6 @@ def statistics_rows(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
         "post_terms": rows(db_path, "SELECT rowid, * FROM post_terms ORDER BY post_id, field"),
         "vocab": rows(db_path, "SELECT * FROM vocab ORDER BY first_id"),
     }
-
-
-def field_docs(data: IndexData) -> dict[str, list[dict[object, int]]]:
-    """Per field, each document's {term: count}, terms spelled out (ids are arbitrary)."""
-    out = {}
-    for name in FIELDS:
-        tc = data.fields[name]
-        docs = []
-        for d in range(tc.n_docs):
-            lo, hi = tc.doc_ptr[d], tc.doc_ptr[d + 1]
-            ids, counts = tc.term_ids[lo:hi].tolist(), tc.counts[lo:hi].tolist()
-            terms = ids if name in HASHED_FIELDS else [data.vocab[i] for i in ids]
-            docs.append(dict(zip(terms, counts, strict=True)))
-        out[name] = docs
-    return out
 
 
 def assert_same_data(ours: IndexData, theirs: IndexData) -> None:

@@ -23,9 +23,9 @@ from typing import Any
 import aiosqlite
 import numpy as np
 import pytest
-from retrieval_support import copy_site
+from retrieval_support import copy_site, field_docs
 
-from index.fields import FIELDS, HASHED_FIELDS, IndexData, analyze_post
+from index.fields import IndexData, analyze_post
 from index.loader import parse_post
 from index.migrations import migrate, migration_files
 from index.models import Answer, IndexReport, ParsedPost, SearchFilters
@@ -715,21 +715,6 @@ def searchable(data: IndexData, parsed: dict[str, ParsedPost]) -> SearchIndex:
     posts = [parsed[pid].post for pid in data.post_ids]
     passages = [p for pid in data.post_ids for p in parsed[pid].passages]
     return SearchIndex(data, posts, passages)
-
-
-def field_docs(data: IndexData) -> dict[str, list[dict[object, int]]]:
-    """Per field, each document's {term: count}, with terms spelled out (ids are arbitrary)."""
-    out = {}
-    for name in FIELDS:
-        tc = data.fields[name]
-        docs = []
-        for d in range(tc.n_docs):
-            lo, hi = tc.doc_ptr[d], tc.doc_ptr[d + 1]
-            ids, counts = tc.term_ids[lo:hi].tolist(), tc.counts[lo:hi].tolist()
-            terms = ids if name in HASHED_FIELDS else [data.vocab[i] for i in ids]
-            docs.append(dict(zip(terms, counts, strict=True)))
-        out[name] = docs
-    return out
 
 
 def results(index: SearchIndex) -> dict[str, object]:
