@@ -308,7 +308,7 @@ def confidence(
     subject named in passing). The third post, not the second: a digest and its yearly
     review often repeat the same item.
     """
-    total = sum(plan.weight_of.values())
+    total = plan.total
     if total <= 0:
         return 0.0
     return evidence / total * stand_out(post_scores) ** w.stand_out
