@@ -18,15 +18,11 @@ from rapidfuzz.distance import Levenshtein
 
 from .analyzer import analyze, term_for_word, terms_of_plain_words, words
 from .fields import pair_ids, term_hash
-from .word_forms import forms
 
 MIN_FIX_DF = 2  # a typo is corrected only to a word found in at least this many passages
 # Longer "words" are pasted junk, not typos: the one-edit spellings of a word cost the square
 # of its length (a 1,000-letter word: 1.4 s and 110 MB; 3,000 letters: 8.7 s and 1 GB).
 MAX_TYPO_WORD = 40
-# Another form of a question's word ("decide" → the post's "decision", ``word_forms``) is
-# searched at this share of its weight: the question's own form is likelier what it means.
-FORM_WEIGHT = 0.6
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _MONTHS = {
@@ -104,9 +100,6 @@ class QueryPlan:
     phrase_ids: list[int]
     terms: frozenset[str]  # analysed terms that matter for marking and coverage
     weight_of: dict[str, float]  # term → IDF weight used for coverage and best sentence
-    # The question's own weight (its words, typo fixes): what coverage is a share of. Other
-    # forms of its words (``word_forms``) count when found but do not add to it.
-    total: float
     unknown: int  # question terms found nowhere in the content
     periods: list[tuple[dt.date, dt.date]]  # dates the question names
     asks_quantity: bool  # "how much…": passages stating an amount answer it
@@ -135,7 +128,6 @@ class QueryReader:
         self._spelling: dict[int, list[str]] | None = None  # made on the first unknown word
         self._typo_cache: dict[str, list[str]] = {}
         self._terms: dict[str, TermInfo] = {}  # see ``term``
-        self._forms: dict[str, list[str]] = {}  # see ``forms``
 
     def term(self, term: str) -> TermInfo:
         """What a question needs of a term (``NOT_IN_USE`` if no passage has it), remembered:
@@ -163,7 +155,6 @@ class QueryReader:
         hashes: list[int] = []  # of the terms kept, in order (for adjacent pairs)
         unknown = 0
         surface: dict[str, str] | None = None  # term → the question's word it came from
-        other_forms: list[str] = []
         for term in terms:
             i, weight, hashed = self.term(term)
             if i >= 0:
@@ -171,7 +162,6 @@ class QueryReader:
                 boosts.append(1.0)
                 weight_of[term] = weight
                 hashes.append(hashed)
-                other_forms += self.forms(term)
                 continue
             fixes = self.typo_fixes(term)
             if not fixes:
@@ -189,33 +179,16 @@ class QueryReader:
                 boosts.append(boost)
                 weight_of[fix] = weight * boost
                 hashes.append(hashed)
-        total = sum(weight_of.values())
-        for form in dict.fromkeys(other_forms):
-            if form not in weight_of:  # (not the question's own word: that counts in full)
-                j, weight, _ = self.term(form)
-                ids.append(j)
-                boosts.append(FORM_WEIGHT)
-                weight_of[form] = weight * FORM_WEIGHT
         return QueryPlan(
             term_ids=ids,
             boosts=boosts,
             phrase_ids=pair_ids(hashes),
             terms=frozenset(weight_of),
             weight_of=weight_of,
-            total=total,
             unknown=unknown,
             periods=question_periods(question),
             asks_quantity=bool(ASKS_QUANTITY.search(question)),
         )
-
-    def forms(self, term: str) -> list[str]:
-        """The content's other forms of a known term (``word_forms``), remembered."""
-        found = self._forms.get(term)
-        if found is None:
-            if len(self._forms) > 100_000:  # questions bring new words: keep it bounded
-                self._forms.clear()
-            found = self._forms[term] = forms(term, lambda t: self.term(t)[0] >= 0)
-        return found
 
     def has_unknown_word(self, plan: QueryPlan) -> bool:
         """Whether the question has a word found nowhere in the content (and no typo of one).

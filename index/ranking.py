@@ -308,7 +308,7 @@ def confidence(
     subject named in passing). The third post, not the second: a digest and its yearly
     review often repeat the same item.
     """
-    total = plan.total
+    total = sum(plan.weight_of.values())
     if total <= 0:
         return 0.0
     return evidence / total * stand_out(post_scores) ** w.stand_out

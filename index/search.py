@@ -197,7 +197,7 @@ class SearchIndex(Catalogue):
         cand = cand[scores[cand] > 0]
         known = [(self.vocab[t], w) for t, w in plan.weight_of.items() if t in self.vocab]
         ids, weights = [i for i, _ in known], [w for _, w in known]
-        return RerankInputs(terms, cand, ids, weights, plan.total)
+        return RerankInputs(terms, cand, ids, weights, sum(plan.weight_of.values()))
 
     def rerank_features(
         self, plan: QueryPlan, scores: np.ndarray
@@ -290,7 +290,7 @@ class SearchIndex(Catalogue):
     def post_coverage(self, plan: QueryPlan, post: int) -> float:
         """The share of the question's weight (unknown words included) that the post holds
         anywhere: its title, summary, headings or text."""
-        total = plan.total
+        total = sum(plan.weight_of.values())
         if total <= 0:
             return 0.0
         data = self.data.fields
