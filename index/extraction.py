@@ -32,7 +32,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from . import sentence_model
-from .answers import sentences
+from .answers import join_sentences, sentences
 from .intent import (
     COMMENTARY_HEADING,
     COMMENTARY_LABEL,
@@ -337,12 +337,12 @@ def _with_second(
     other = max(rest, key=lambda s: (s.score, -s.position))
     if other.score < SECOND * top:
         return headline, None
-    text = " ".join(s.text for s in shown)
+    text = join_sentences([s.text for s in shown])
     joined = f"{text} … {other.text}" if other.position > first else f"{other.text} … {text}"
     if other.position == last:
-        joined = f"{text} {other.text}"
+        joined = join_sentences([text, other.text])
     elif other.position == first - 1:
-        joined = f"{other.text} {text}"
+        joined = join_sentences([other.text, text])
     return (joined, other.position) if _fits(joined) else (headline, None)
 
 
@@ -371,7 +371,7 @@ def _pair(
         b = a + 2
         if a < 0 or b > len(scored):
             continue
-        joined = " ".join(s.text for s in scored[a:b])
+        joined = join_sentences([s.text for s in scored[a:b]])
         if not _fits(joined):
             continue
         found, n_words, forms = match_sentence(joined, weights, wants)
@@ -393,9 +393,9 @@ def _window(
     """The headline of sentences ``start`` to ``end``, with the sentence before when the first
     leans on it; the answer-form phrases to bold, and where the headline starts and ends."""
     if start > 0 and ANAPHORA.match(scored[start].text):
-        joined = " ".join(s.text for s in scored[start - 1 : end])
+        joined = join_sentences([s.text for s in scored[start - 1 : end]])
         if _fits(joined):
             start -= 1
-    text = " ".join(s.text for s in scored[start:end])
+    text = join_sentences([s.text for s in scored[start:end]])
     bold = [text[x:y] for kind in wants for x, y in form_spans(kind, text)][:6]
     return clip(text, HEADLINE_WORDS, HEADLINE_CHARS, weights), bold, start, end
