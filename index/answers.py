@@ -13,9 +13,15 @@ from .passages import split_sentences
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
 
 
+# A space before a sentence's punctuation: what a footnote's marker ("learning [^3].") leaves
+# when it is taken out of the text.
+_SPACE_BEFORE = re.compile(r"\s+([.,;:!?])(?=[\"'”’)\]]*(?:\s|$))")
+
+
 def sentences(text: str) -> list[str]:
-    """The sentences of a passage, split as the indexer splits them (lines are always apart)."""
-    return [s for line in text.split("\n") for s in split_sentences(line)]
+    """The sentences of a passage, split as the indexer splits them (lines are always apart),
+    as they are shown (no space before their punctuation)."""
+    return [_SPACE_BEFORE.sub(r"\1", s) for line in text.split("\n") for s in split_sentences(line)]
 
 
 # A line of a passage that ends without a sentence's end: a heading, a link's title, an item

@@ -336,13 +336,25 @@ DIGEST = (
 )
 
 
+HISTORY = (
+    "## Backgammon\n\n"
+    "Dubbed Tesauro-Gammon, the program was one of the first to beat experts at a board game "
+    "by reinforcement learning [^tesauro]. Its author later moved to chess [^chess].\n\n"
+    "[^tesauro]: G. Tesauro, 1995.\n"
+    "[^chess]: A later paper.\n"
+)
+
+
 @pytest.fixture(scope="module")
 def digest_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     base = tmp_path_factory.mktemp("digest")
     site = base / "site"
     (site / "_posts").mkdir(parents=True)
     (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
-    pages = {"overviews/2020-12-28-year.md": ("The year in AI", "overviews", DIGEST)}
+    pages = {
+        "overviews/2020-12-28-year.md": ("The year in AI", "overviews", DIGEST),
+        "overviews/2020-09-27-history.md": ("A history of game playing", "overviews", HISTORY),
+    }
     for n, text in enumerate(SITE_FILLER):
         pages[f"briefs/2022-02-0{n + 1}-item.md"] = (f"Item {n}", "briefs", f"## Story\n\n{text}")
     for name, (title, category, body) in pages.items():
@@ -365,6 +377,15 @@ def test_a_line_without_an_end_is_not_run_into_the_next(digest_index: SearchInde
     ]:
         assert f"{title} {after}" not in page, page
     assert "Kestrel Robotics · Second is" in page or "Kestrel Robotics" not in page, page
+
+
+def test_a_footnote_marker_leaves_no_space_before_the_full_stop(
+    digest_index: SearchIndex,
+) -> None:
+    answer = digest_index.search("which board game did reinforcement learning beat experts at")
+    page = " ".join([answer.headline, *(shown_text(r.snippet) for r in answer.results[:3])])
+    assert "by reinforcement learning." in page, page
+    assert " ." not in page.replace(" …", ""), page
 
 
 def test_a_snippet_shows_a_passages_best_sentences_far_apart() -> None:
