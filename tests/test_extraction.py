@@ -345,6 +345,15 @@ HISTORY = (
 )
 
 
+PORT = (
+    "## Reactions\n\n"
+    "The union's leader spoke at the gate on Monday. The dockers' union opposed the plan and "
+    "told reporters:\n\n"
+    "> Forty crane operators will be out of work by the spring.\n\n"
+    "The port authority did not reply.\n"
+)
+
+
 @pytest.fixture(scope="module")
 def digest_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     base = tmp_path_factory.mktemp("digest")
@@ -354,6 +363,7 @@ def digest_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     pages = {
         "overviews/2020-12-28-year.md": ("The year in AI", "overviews", DIGEST),
         "overviews/2020-09-27-history.md": ("A history of game playing", "overviews", HISTORY),
+        "briefs/2021-06-01-port.md": ("Automation at the port", "briefs", PORT),
     }
     for n, text in enumerate(SITE_FILLER):
         pages[f"briefs/2022-02-0{n + 1}-item.md"] = (f"Item {n}", "briefs", f"## Story\n\n{text}")
@@ -386,6 +396,14 @@ def test_a_footnote_marker_leaves_no_space_before_the_full_stop(
     page = " ".join([answer.headline, *(shown_text(r.snippet) for r in answer.results[:3])])
     assert "by reinforcement learning." in page, page
     assert " ." not in page.replace(" …", ""), page
+
+
+def test_a_headline_ending_on_a_colon_takes_what_it_announces(
+    digest_index: SearchIndex,
+) -> None:
+    answer = digest_index.search("what did the leader of the dockers' union tell reporters")
+    assert "The dockers' union opposed the plan" in answer.headline, answer.headline
+    assert answer.headline.endswith("out of work by the spring."), answer.headline
 
 
 def test_a_snippet_shows_a_passages_best_sentences_far_apart() -> None:
