@@ -397,9 +397,9 @@ def _window(
         if _fits(joined):
             start -= 1
     # A headline ending on a colon announces what follows ("… goes on to say:"): it takes it.
-    if end < len(scored) and scored[end - 1].text.rstrip().endswith(":"):
-        if _fits(join_sentences([s.text for s in scored[start : end + 1]])):
-            end += 1
+    announces = end < len(scored) and scored[end - 1].text.rstrip().endswith(":")
+    if announces and _fits(join_sentences([s.text for s in scored[start : end + 1]])):
+        end += 1
     text = join_sentences([s.text for s in scored[start:end]])
     bold = [text[x:y] for kind in wants for x, y in form_spans(kind, text)][:6]
     return clip(text, HEADLINE_WORDS, HEADLINE_CHARS, weights), bold, start, end
