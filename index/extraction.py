@@ -126,6 +126,11 @@ def extract(
             own.add(s.text)
         if hand is not None and i == source:
             shown.update(range(first, last))
+        if scored and len(shown) == len(scored):
+            # All of it is on the page already (a short passage the headline holds whole, or
+            # a line repeated from an earlier result): it shows nothing again.
+            snippets.append("")
+            continue
         picked = best_sentences(scored, weights, bold if i == source else [], shown)
         if picked is not None:
             text, shows = picked

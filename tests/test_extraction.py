@@ -354,6 +354,12 @@ PORT = (
 )
 
 
+WEEK = (
+    "## Kessel drones win a harbour contract\n\n"
+    "Kessel will supply forty inspection drones to the Lorne harbour.\n"
+)
+
+
 @pytest.fixture(scope="module")
 def digest_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     base = tmp_path_factory.mktemp("digest")
@@ -364,6 +370,7 @@ def digest_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
         "overviews/2020-12-28-year.md": ("The year in AI", "overviews", DIGEST),
         "overviews/2020-09-27-history.md": ("A history of game playing", "overviews", HISTORY),
         "briefs/2021-06-01-port.md": ("Automation at the port", "briefs", PORT),
+        "digests/2021-07-05-week.md": ("Last week #5", "digests", WEEK),
     }
     for n, text in enumerate(SITE_FILLER):
         pages[f"briefs/2022-02-0{n + 1}-item.md"] = (f"Item {n}", "briefs", f"## Story\n\n{text}")
@@ -404,6 +411,17 @@ def test_a_headline_ending_on_a_colon_takes_what_it_announces(
     answer = digest_index.search("what did the leader of the dockers' union tell reporters")
     assert "The dockers' union opposed the plan" in answer.headline, answer.headline
     assert answer.headline.endswith("out of work by the spring."), answer.headline
+
+
+def test_a_passage_the_headline_holds_whole_shows_no_snippet(digest_index: SearchIndex) -> None:
+    # The headline is the whole of a short passage (a digest item): its snippet does not
+    # repeat it.
+    answer = digest_index.search("how many inspection drones will Kessel supply to Lorne")
+    assert "forty inspection drones" in answer.headline
+    first = answer.results[answer.headline_from]
+    assert first.snippet == "", first.snippet
+    shown = page_sentences(answer)
+    assert len(shown) == len(set(shown)), shown
 
 
 def test_a_snippet_shows_a_passages_best_sentences_far_apart() -> None:
