@@ -126,9 +126,11 @@ def extract(
             own.add(s.text)
         if hand is not None and i == source:
             shown.update(range(first, last))
-        if scored and len(shown) == len(scored):
+        rest = [s for n, s in enumerate(scored) if n not in shown]
+        if not rest or (hand is not None and i == source and not any(s.score > 0 for s in rest)):
             # All of it is on the page already (a short passage the headline holds whole, or
-            # a line repeated from an earlier result): it shows nothing again.
+            # lines shown by an earlier result), or the headline's passage holds nothing more
+            # of the question (what is left, a byline or a parent heading, only fills space).
             snippets.append("")
             continue
         picked = best_sentences(scored, weights, bold if i == source else [], shown)
