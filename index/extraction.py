@@ -18,8 +18,13 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
   so does the passage's next best sentence, "…" between, when it scores nearly as well (a
   passage often names its subject in one sentence and answers in a later one).
 
+- **announcing**: a headline ending on a colon ("… goes on to say:") takes what it announces.
+
 Snippets show each passage's best sentences in text order, at most ``SNIPPET_WORDS`` words, "…"
-where sentences are skipped; a sentence is shown once on a page (in the headline or one snippet).
+where sentences are skipped; a sentence is shown once on a page (in the headline or one snippet),
+and a passage with nothing left to show (or, the headline's, nothing more of the question) shows
+no snippet. A line without a sentence's end (a heading, a link's title) is set apart from the
+next sentence by " · " (``answers.join_sentences``).
 The answer form (or else the question's words) in bold (``snippets``). Question intent and
 answer forms are in ``intent``; each sentence's score in ``sentence_scores``; a learned scorer
 of headline windows, measured and not adopted (its weights are zero), in ``sentence_model``.
