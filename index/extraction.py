@@ -57,7 +57,7 @@ from .sentence_scores import (
     terms_of,
     terms_of_title,
 )
-from .snippets import best_sentences, clip, snippet, window_start
+from .snippets import best_sentences, clip, snippet, window_start, worth_showing
 
 HEADLINE_WORDS = 60
 POOL = 3  # the first results (the first page in Discord) whose sentences may become the headline
@@ -132,7 +132,7 @@ def extract(
         if hand is not None and i == source:
             shown.update(range(first, last))
         rest = [s for n, s in enumerate(scored) if n not in shown]
-        if not rest or (hand is not None and i == source and not any(s.score > 0 for s in rest)):
+        if not rest or (hand is not None and i == source and not any(map(worth_showing, rest))):
             # All of it is on the page already (a short passage the headline holds whole, or
             # lines shown by an earlier result), or the headline's passage holds nothing more
             # of the question (what is left, a byline or a parent heading, only fills space).

@@ -143,6 +143,14 @@ def mark(text: str, spans: Sequence[tuple[int, int]], weights: Mapping[str, floa
     return "".join(out).replace("****", "").replace("** **", " ")
 
 
+def worth_showing(sentence: Sentence) -> bool:
+    """Whether a sentence is worth a snippet's room: it scores, and holds a question word or
+    is more than a fragment ("Related:", "None", a byline score only by what they follow)."""
+    return sentence.score > 0 and (
+        bool(sentence.matched) or len(sentence.text.split()) >= SHORT_WORDS
+    )
+
+
 def best_sentences(
     scored: list[Sentence],
     weights: Mapping[str, float],
@@ -160,13 +168,7 @@ def best_sentences(
     # A fragment ("Related:", "More on this:", "None") shows only when it holds a question word:
     # its score is the context it follows, not anything it says.
     order = sorted(
-        (
-            i
-            for i in unshown
-            if scored[i].score > 0
-            and (scored[i].matched or len(scored[i].text.split()) >= SHORT_WORDS)
-        ),
-        key=lambda i: (-scored[i].score, i),
+        (i for i in unshown if worth_showing(scored[i])), key=lambda i: (-scored[i].score, i)
     )
     if not order:
         order = unshown  # nothing else matches: the passage's first sentences not shown

@@ -358,8 +358,9 @@ WEEK = (
     "## Kessel drones win a harbour contract\n\n"
     "Kessel will supply forty inspection drones to the Lorne harbour.\n\n"
     "## News from Lorne\n\n"
-    "Mara Voss, Lorne Times\n\n"
-    "A robot teaching assistant called Pip now helps the teachers of six preschools.\n"
+    "A robot teaching assistant called Pip now helps the teachers of six preschools. It reads "
+    "stories aloud every morning.\n\n"
+    "Mara Voss, Lorne Times\n"
 )
 
 
@@ -428,11 +429,11 @@ def test_a_passage_the_headline_holds_whole_shows_no_snippet(digest_index: Searc
 
 
 def test_the_headlines_passage_shows_no_leftover_lines(digest_index: SearchIndex) -> None:
-    # The rest of the headline's passage holds nothing of the question (a byline): its
-    # snippet is empty rather than filled with it.
+    # The rest of the headline's passage holds nothing of the question (a heading line, a
+    # byline scoring only by the sentence it follows): its snippet is empty, not filled with it.
     answer = digest_index.search("which robot teaching assistant helps the preschool teachers")
-    assert "called Pip" in answer.headline, answer.headline
-    assert answer.results[answer.headline_from].snippet == ""
+    assert "called Pip" in answer.headline and "Voss" not in answer.headline, answer.headline
+    assert answer.results[answer.headline_from].snippet == "", answer.headline
 
 
 def test_a_snippet_shows_a_passages_best_sentences_far_apart() -> None:
