@@ -18,8 +18,13 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
   so does the passage's next best sentence, "…" between, when it scores nearly as well (a
   passage often names its subject in one sentence and answers in a later one).
 
+- **announcing**: a headline ending on a colon ("… goes on to say:") takes what it announces.
+
 Snippets show each passage's best sentences in text order, at most ``SNIPPET_WORDS`` words, "…"
-where sentences are skipped; a sentence is shown once on a page (in the headline or one snippet).
+where sentences are skipped; a sentence is shown once on a page (in the headline or one snippet),
+and a passage with nothing left to show (or, the headline's, nothing more of the question) shows
+no snippet. A line without a sentence's end (a heading, a link's title) is set apart from the
+next sentence by " · " (``answers.join_sentences``).
 The answer form (or else the question's words) in bold (``snippets``). Question intent and
 answer forms are in ``intent``; each sentence's score in ``sentence_scores``; a learned scorer
 of headline windows, measured and not adopted (its weights are zero), in ``sentence_model``.
@@ -32,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from . import sentence_model
-from .answers import sentences
+from .answers import join_sentences, sentences
 from .intent import (
     COMMENTARY_HEADING,
     COMMENTARY_LABEL,
@@ -52,7 +57,7 @@ from .sentence_scores import (
     terms_of,
     terms_of_title,
 )
-from .snippets import best_sentences, clip, snippet, window_start
+from .snippets import best_sentences, clip, snippet, window_start, worth_showing
 
 HEADLINE_WORDS = 60
 POOL = 3  # the first results (the first page in Discord) whose sentences may become the headline
@@ -126,6 +131,13 @@ def extract(
             own.add(s.text)
         if hand is not None and i == source:
             shown.update(range(first, last))
+        rest = [s for n, s in enumerate(scored) if n not in shown]
+        if not rest or (hand is not None and i == source and not any(map(worth_showing, rest))):
+            # All of it is on the page already (a short passage the headline holds whole, or
+            # lines shown by an earlier result), or the headline's passage holds nothing more
+            # of the question (what is left, a byline or a parent heading, only fills space).
+            snippets.append("")
+            continue
         picked = best_sentences(scored, weights, bold if i == source else [], shown)
         if picked is not None:
             text, shows = picked
@@ -337,12 +349,12 @@ def _with_second(
     other = max(rest, key=lambda s: (s.score, -s.position))
     if other.score < SECOND * top:
         return headline, None
-    text = " ".join(s.text for s in shown)
+    text = join_sentences([s.text for s in shown])
     joined = f"{text} … {other.text}" if other.position > first else f"{other.text} … {text}"
     if other.position == last:
-        joined = f"{text} {other.text}"
+        joined = join_sentences([text, other.text])
     elif other.position == first - 1:
-        joined = f"{other.text} {text}"
+        joined = join_sentences([other.text, text])
     return (joined, other.position) if _fits(joined) else (headline, None)
 
 
@@ -371,7 +383,7 @@ def _pair(
         b = a + 2
         if a < 0 or b > len(scored):
             continue
-        joined = " ".join(s.text for s in scored[a:b])
+        joined = join_sentences([s.text for s in scored[a:b]])
         if not _fits(joined):
             continue
         found, n_words, forms = match_sentence(joined, weights, wants)
@@ -393,9 +405,13 @@ def _window(
     """The headline of sentences ``start`` to ``end``, with the sentence before when the first
     leans on it; the answer-form phrases to bold, and where the headline starts and ends."""
     if start > 0 and ANAPHORA.match(scored[start].text):
-        joined = " ".join(s.text for s in scored[start - 1 : end])
+        joined = join_sentences([s.text for s in scored[start - 1 : end]])
         if _fits(joined):
             start -= 1
-    text = " ".join(s.text for s in scored[start:end])
+    # A headline ending on a colon announces what follows ("… goes on to say:"): it takes it.
+    announces = end < len(scored) and scored[end - 1].text.rstrip().endswith(":")
+    if announces and _fits(join_sentences([s.text for s in scored[start : end + 1]])):
+        end += 1
+    text = join_sentences([s.text for s in scored[start:end]])
     bold = [text[x:y] for kind in wants for x, y in form_spans(kind, text)][:6]
     return clip(text, HEADLINE_WORDS, HEADLINE_CHARS, weights), bold, start, end

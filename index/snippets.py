@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from .answers import escape_markdown
+from .answers import LINE_BREAK, ends_sentence, escape_markdown, join_sentences
 from .sentence_scores import (
     ANAPHORA,
     SHORT_WORDS,
@@ -110,7 +110,9 @@ def snippet(
             start -= 1
             chosen.insert(0, scored[start].text)
             used += n
-    text = " ".join(" ".join(chosen).split())
+    chosen = [" ".join(c.split()) for c in chosen]
+    text = join_sentences(chosen)
+    used += sum(not ends_sentence(c) for c in chosen[:-1])  # (each line break's mark)
     lead = "… " if start > 0 else ""
     tail = " …" if start + len(chosen) < len(scored) else ""
     if used > budget or len(text) > SNIPPET_CHARS:
@@ -141,6 +143,14 @@ def mark(text: str, spans: Sequence[tuple[int, int]], weights: Mapping[str, floa
     return "".join(out).replace("****", "").replace("** **", " ")
 
 
+def worth_showing(sentence: Sentence) -> bool:
+    """Whether a sentence is worth a snippet's room: it scores, and holds a question word or
+    is more than a fragment ("Related:", "None", a byline score only by what they follow)."""
+    return sentence.score > 0 and (
+        bool(sentence.matched) or len(sentence.text.split()) >= SHORT_WORDS
+    )
+
+
 def best_sentences(
     scored: list[Sentence],
     weights: Mapping[str, float],
@@ -158,13 +168,7 @@ def best_sentences(
     # A fragment ("Related:", "More on this:", "None") shows only when it holds a question word:
     # its score is the context it follows, not anything it says.
     order = sorted(
-        (
-            i
-            for i in unshown
-            if scored[i].score > 0
-            and (scored[i].matched or len(scored[i].text.split()) >= SHORT_WORDS)
-        ),
-        key=lambda i: (-scored[i].score, i),
+        (i for i in unshown if worth_showing(scored[i])), key=lambda i: (-scored[i].score, i)
     )
     if not order:
         order = unshown  # nothing else matches: the passage's first sentences not shown
@@ -172,10 +176,11 @@ def best_sentences(
         return None
     words = {i: scored[i].text.split() for i in order}
     sizes = {i: (len(w), sum(map(len, w)) + len(w)) for i, w in words.items()}
+    bare = {i for i in order if not ends_sentence(scored[i].text)}  # lines without an end
     chosen: list[int] = []
     for i in order:
         trial = sorted([*chosen, i])
-        if _fits(sizes, trial, len(scored)):
+        if _fits(sizes, trial, len(scored), bare):
             chosen = trial
         elif not chosen:
             return None  # (the best does not fit whole: a window of it, clipped)
@@ -184,6 +189,8 @@ def best_sentences(
     for n, i in enumerate(chosen):
         if i > (chosen[n - 1] + 1 if n else 0):
             parts.append("…")
+        elif n and chosen[n - 1] in bare:
+            parts.append(LINE_BREAK.strip())
         spans = [
             (at, at + len(phrase))
             for phrase in bold
@@ -195,11 +202,15 @@ def best_sentences(
     return " ".join(parts), chosen
 
 
-def _fits(sizes: Mapping[int, tuple[int, int]], chosen: list[int], n: int) -> bool:
+def _fits(
+    sizes: Mapping[int, tuple[int, int]], chosen: list[int], n: int, bare: Collection[int]
+) -> bool:
     """Whether the sentences ``chosen`` (their ``sizes``: words, characters), in order, with
-    their "…" marks fit a snippet of a passage of ``n`` sentences."""
+    their "…" marks (and a line break's mark after each ``bare`` line followed by the next
+    sentence) fit a snippet of a passage of ``n`` sentences."""
     gaps = sum(i > (chosen[k - 1] + 1 if k else 0) for k, i in enumerate(chosen))
     gaps += chosen[-1] < n - 1
+    gaps += sum(i == chosen[k - 1] + 1 and chosen[k - 1] in bare for k, i in enumerate(chosen) if k)
     n_words = sum(sizes[i][0] for i in chosen) + gaps
     chars = sum(sizes[i][1] for i in chosen) + 2 * gaps
     return n_words <= SNIPPET_WORDS and chars <= SNIPPET_CHARS

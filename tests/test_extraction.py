@@ -323,6 +323,119 @@ def test_the_first_page_shows_a_sentence_once(harbour_index: SearchIndex) -> Non
     assert len(shown) == len(set(shown)), shown
 
 
+DIGEST = (
+    "## March\n\n"
+    "March was a big month with two stories standing out. First is the closing of Kestrel "
+    "Robotics, a startup that built self-driving trucks.\n\n"
+    "[The End of Kestrel Robotics](https://example.org/kestrel)\n\n"
+    "Second is the publicity of Lumio, which scraped pictures of faces from the web to power "
+    "a face search that finds anyone from one photo.\n\n"
+    "[Lumio's Face Search Is Used By Police Forces](https://example.org/police)\n\n"
+    "[I Got My File From Lumio, and It Scared Me](https://example.org/file)\n\n"
+    "Lastly, hospitals tried robots to disinfect their wards.\n"
+)
+
+
+HISTORY = (
+    "## Backgammon\n\n"
+    "Dubbed Tesauro-Gammon, the program was one of the first to beat experts at a board game "
+    "by reinforcement learning [^tesauro]. Its author later moved to chess [^chess].\n\n"
+    "[^tesauro]: G. Tesauro, 1995.\n"
+    "[^chess]: A later paper.\n"
+)
+
+
+PORT = (
+    "## Reactions\n\n"
+    "The union's leader spoke at the gate on Monday. The dockers' union opposed the plan and "
+    "told reporters:\n\n"
+    "> Forty crane operators will be out of work by the spring.\n\n"
+    "The port authority did not reply.\n"
+)
+
+
+WEEK = (
+    "## Kessel drones win a harbour contract\n\n"
+    "Kessel will supply forty inspection drones to the Lorne harbour.\n\n"
+    "## News from Lorne\n\n"
+    "A robot teaching assistant called Pip now helps the teachers of six preschools. It reads "
+    "stories aloud every morning.\n\n"
+    "Mara Voss, Lorne Times\n"
+)
+
+
+@pytest.fixture(scope="module")
+def digest_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    base = tmp_path_factory.mktemp("digest")
+    site = base / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
+    pages = {
+        "overviews/2020-12-28-year.md": ("The year in AI", "overviews", DIGEST),
+        "overviews/2020-09-27-history.md": ("A history of game playing", "overviews", HISTORY),
+        "briefs/2021-06-01-port.md": ("Automation at the port", "briefs", PORT),
+        "digests/2021-07-05-week.md": ("Last week #5", "digests", WEEK),
+    }
+    for n, text in enumerate(SITE_FILLER):
+        pages[f"briefs/2022-02-0{n + 1}-item.md"] = (f"Item {n}", "briefs", f"## Story\n\n{text}")
+    for name, (title, category, body) in pages.items():
+        path = site / "_posts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(POST.format(title=title, category=category, body=body), encoding="utf-8")
+    return asyncio.run(_build(base / "index.sqlite3", site))
+
+
+def test_a_line_without_an_end_is_not_run_into_the_next(digest_index: SearchIndex) -> None:
+    # A link's title on its own line has no full stop: shown next to the following sentence it
+    # is set apart ("·"), not run into it as one sentence ("… Robotics Second is …").
+    answer = digest_index.search("Where does Lumio get the pictures for its face search?", k=3)
+    page = " ".join([answer.headline, *(shown_text(r.snippet) for r in answer.results[:3])])
+    assert "scraped pictures of faces" in page
+    for title, after in [
+        ("The End of Kestrel Robotics", "Second is"),
+        ("Used By Police Forces", "I Got My File"),
+        ("It Scared Me", "Lastly"),
+    ]:
+        assert f"{title} {after}" not in page, page
+    assert "Kestrel Robotics · Second is" in page or "Kestrel Robotics" not in page, page
+
+
+def test_a_footnote_marker_leaves_no_space_before_the_full_stop(
+    digest_index: SearchIndex,
+) -> None:
+    answer = digest_index.search("which board game did reinforcement learning beat experts at")
+    page = " ".join([answer.headline, *(shown_text(r.snippet) for r in answer.results[:3])])
+    assert "by reinforcement learning." in page, page
+    assert " ." not in page.replace(" …", ""), page
+
+
+def test_a_headline_ending_on_a_colon_takes_what_it_announces(
+    digest_index: SearchIndex,
+) -> None:
+    answer = digest_index.search("what did the leader of the dockers' union tell reporters")
+    assert "The dockers' union opposed the plan" in answer.headline, answer.headline
+    assert answer.headline.endswith("out of work by the spring."), answer.headline
+
+
+def test_a_passage_the_headline_holds_whole_shows_no_snippet(digest_index: SearchIndex) -> None:
+    # The headline is the whole of a short passage (a digest item): its snippet does not
+    # repeat it.
+    answer = digest_index.search("how many inspection drones will Kessel supply to Lorne")
+    assert "forty inspection drones" in answer.headline
+    first = answer.results[answer.headline_from]
+    assert first.snippet == "", first.snippet
+    shown = page_sentences(answer)
+    assert len(shown) == len(set(shown)), shown
+
+
+def test_the_headlines_passage_shows_no_leftover_lines(digest_index: SearchIndex) -> None:
+    # The rest of the headline's passage holds nothing of the question (a heading line, a
+    # byline scoring only by the sentence it follows): its snippet is empty, not filled with it.
+    answer = digest_index.search("which robot teaching assistant helps the preschool teachers")
+    assert "called Pip" in answer.headline and "Voss" not in answer.headline, answer.headline
+    assert answer.results[answer.headline_from].snippet == "", answer.headline
+
+
 def test_a_snippet_shows_a_passages_best_sentences_far_apart() -> None:
     # The second passage's two sentences holding the question sit far apart (more than a
     # snippet's words between them): its snippet shows both, "…" between, not one stretch.
@@ -379,7 +492,7 @@ def test_the_learned_scorer_chooses_among_windows(monkeypatch: pytest.MonkeyPatc
     chosen[sentence_model.FEATURES.index("position")] = -0.1  # (the first such pair)
     monkeypatch.setattr(sentence_model, "WEIGHTS", tuple(chosen))
     learned = extract(question, weights(question), [PARKS])
-    assert learned.headline.startswith("People Harmed At the end of 2020, Nijeer Parks")
+    assert learned.headline.startswith("People Harmed · At the end of 2020, Nijeer Parks")
     assert learned.headline != hand.headline
     rows = candidates(question, weights(question), [PARKS])
     assert all(len(f) == len(sentence_model.FEATURES) for _, f in rows)

@@ -414,9 +414,10 @@ def test_snippet_marks_matched_words_and_shows_pieces_of_the_text(
     assert any(re.search(r"\*\*(.+?)\*\*", r.snippet) for r in answer.results[:3])
     for n, result in enumerate(answer.results):
         flat = " ".join(result.text.split())
-        # Its best sentences, in the text's order, "…" where some are skipped.
+        # Its best sentences, in the text's order, "…" where some are skipped ("·" after a
+        # line without a sentence's end).
         at = 0
-        for piece in unmark(result.snippet).split(" … "):
+        for piece in re.split(" … | · ", unmark(result.snippet)):
             assert piece in flat[at:], piece
             at = flat.index(piece, at) + len(piece)
         if n == answer.headline_from:
