@@ -144,10 +144,22 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 async def open_service(settings: Settings, announce: bool = True) -> IndexService:
-    """The index service, with the index built first if this database has none for the content."""
+    """The index service, with the index built first if this database has none for the content.
+
+    With no content folder named (no ``--content``, no ``BRIEFBOT_CONTENT_DIR``), a database that
+    holds the index of another site folder answers from that folder: ``briefbot ask --db
+    other.sqlite3`` asks that index, rather than rebuilding it from the default ``content/``
+    and losing it.
+    """
     from index.service import IndexService
 
     service = await IndexService.open(settings.db_path, settings.content_dir)
+    stored = await service.store.content_dir()
+    if stored and "content_dir" not in settings.model_fields_set:
+        folder = Path(stored)
+        if folder.is_dir() and folder != settings.content_dir.resolve():
+            settings = settings.model_copy(update={"content_dir": folder})
+            service = IndexService(service.store, folder)
     try:
         await prepare_index(service, settings, announce)
     except BaseException:

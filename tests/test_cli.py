@@ -159,6 +159,24 @@ def test_ask_builds_the_index_first_when_there_is_none(fixture_site: Path, tmp_p
     assert ask_json(*argv[1:], "--db", str(fresh))["results"][0]["post"] == GLACIERFALL
 
 
+def test_ask_with_only_a_database_asks_that_databases_site(
+    fixture_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `--db` alone names an index of another site than the default content/: it must be
+    # asked as it is, not rebuilt from content/ (which would lose it).
+    db = str(tmp_path / "other.sqlite3")
+    assert run_cli(["index", "--content", str(fixture_site), "--db", db])[0] == 0
+    monkeypatch.chdir(ROOT)  # where the default content/ folder is
+    monkeypatch.delenv("BRIEFBOT_CONTENT_DIR", raising=False)
+    code, out, err = run_cli(["ask", "Which model forecasts avalanches?", "--db", db])
+    assert code == 0 and "building" not in err and "Glacierfall" in out
+    code, out, err = run_cli(["ask", SEED_QUESTION, "--db", db, "--json"])
+    assert code == 0 and SEED_POST not in {r["post"] for r in json.loads(out)["results"]}
+    # With `--content`, that folder is what is asked: the database is rebuilt for it.
+    code, out, err = run_cli(["ask", SEED_QUESTION, "--db", db, "--content", str(SEED_CONTENT)])
+    assert code == 0 and "building it first" in flat(err)
+
+
 def test_ask_declines_plainly_with_suggestions(fixture_site: Path, tmp_path: Path) -> None:
     argv = ["--content", str(fixture_site), "--db", str(tmp_path / "db")]
     code, out, _ = run_cli(["ask", "What is the best recipe for sourdough bread?", *argv])
