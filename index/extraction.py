@@ -26,25 +26,19 @@ and a passage with nothing left to show (or, the headline's, nothing more of the
 no snippet. A line without a sentence's end (a heading, a link's title) is set apart from the
 next sentence by " · " (``answers.join_sentences``).
 The answer form (or else the question's words) in bold (``snippets``). Question intent and
-answer forms are in ``intent``; each sentence's score in ``sentence_scores``; a learned scorer
-of headline windows, measured and not adopted (its weights are zero), in ``sentence_model``.
+answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from . import sentence_model
 from .answers import join_sentences, sentences
 from .intent import (
-    COMMENTARY_HEADING,
-    COMMENTARY_LABEL,
     FORM_BONUS,
     INTENT_WORD,
     WANTS,
-    asks_view,
     form_spans,
     intent,
 )
@@ -99,20 +93,12 @@ def extract(
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     weights = _without_intent_words(question, weights)
     total = sum(weights.values()) or 1.0
-    learned = any(sentence_model.WEIGHTS)
-    per_evidence, windows, hand = _candidates(question, kind, weights, evidence, pool, learned)
+    per_evidence, hand = _candidates(kind, weights, evidence, pool)
     bold: list[str] = []
     headline, source, first, last = "", 0, 0, 0
     second: int | None = None
     if hand is not None:
         source, start, end = hand
-        if learned:
-            best_value = -math.inf
-            for i, found in enumerate(windows):
-                for a, b, f in found:
-                    value = sentence_model.score([*f, float((i, a, b) == hand)])
-                    if value > best_value:
-                        (source, start, end), best_value = (i, a, b), value
         headline, bold, first, last = _window(per_evidence[source], start, end, weights, wants)
         headline, second = _with_second(per_evidence[source], first, last, headline)
     best = [max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence]
@@ -170,20 +156,15 @@ def _without_intent_words(question: str, weights: Mapping[str, float]) -> dict[s
 
 
 def _score(
-    question: str,
     kind: str,
     i: int,
     ev: Evidence,
-    first_score: float,
     weights: Mapping[str, float],
     total: float,
     in_pool: bool,
-    learned: bool,
-) -> tuple[list[Sentence], list[tuple[int, int, list[float]]]]:
-    """Evidence ``i``'s sentences with their hand-made scores and, when it is ``in_pool``
-    (where the headline may come from) and the scorer is ``learned``, the headline's candidate
-    windows there (each sentence, and each two neighbours within the headline's bounds) with
-    their features."""
+) -> list[Sentence]:
+    """Evidence ``i``'s sentences with their scores (answer forms looked for only when it is
+    ``in_pool``, where the headline may come from)."""
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     title_terms = terms_of_title(ev.title)
     texts = sentences(ev.text)
@@ -191,97 +172,36 @@ def _score(
     matches = [match_sentence(s, weights, wants if in_pool else ()) for s in texts]
     heading_line = bool(texts) and texts[0] == ev.heading
     scored = []
-    contexts = []
     for pos, (found, n_words, forms) in enumerate(matches):
         context: set[str] = set()
         for before in matches[max(0, pos - CONTEXT_SENTENCES) : pos]:
             context.update(before[0])
-        contexts.append(context)
         value = score_sentence(
             found, n_words, forms, context, weights, total, title_terms, form_bonus
         )
         if pos == 0 and heading_line:
             value -= HEADING_PENALTY  # the citation names it already: not on a tie
         scored.append(Sentence(texts[pos], i, pos, value, frozenset(found), forms))
-    windows: list[tuple[int, int, list[float]]] = []
-    if not (learned and in_pool):
-        return scored, windows
-    heading_terms = terms_of_title(ev.heading)
-    commentary = _commentary(ev.heading, texts) if not asks_view(question) else [False] * len(texts)
-    ratio = ev.score / first_score if first_score > 0 else 0.0
-    decay = RANK_DECAY**i
-
-    def window(
-        a: int, b: int, match: tuple[dict[str, int], int, list[tuple[int, int]]], hand: float
-    ) -> None:
-        found, n_words, forms = match
-        windows.append(
-            (
-                a,
-                b,
-                sentence_model.features(
-                    found,
-                    n_words,
-                    bool(forms),
-                    contexts[a],
-                    weights,
-                    total,
-                    title_terms,
-                    heading_terms,
-                    kind,
-                    hand * decay,
-                    i,
-                    ratio,
-                    a == 0 and heading_line,
-                    a == int(heading_line),
-                    a,
-                    " ".join(texts[a:b]),
-                    any(commentary[a:b]),
-                    b - a,
-                ),
-            )
-        )
-
-    for pos, match in enumerate(matches):
-        window(pos, pos + 1, match, scored[pos].score)
-    for pos in range(len(texts) - 1):
-        joined = f"{texts[pos]} {texts[pos + 1]}"
-        if _fits(joined):
-            match = match_sentence(joined, weights, wants)
-            found, n_words, forms = match
-            hand = score_sentence(
-                found, n_words, forms, set(), weights, total, title_terms, form_bonus
-            )
-            window(pos, pos + 2, match, hand)
-    return scored, windows
-
-
-Windows = list[tuple[int, int, list[float]]]  # (start, end, features) of candidate headlines
+    return scored
 
 
 def _candidates(
-    question: str,
     kind: str,
     weights: Mapping[str, float],
     evidence: Sequence[Evidence],
     pool: int,
-    learned: bool,
-) -> tuple[list[list[Sentence]], list[Windows], tuple[int, int, int] | None]:
-    """Each evidence's scored sentences; with the ``learned`` scorer, each pool evidence's
-    candidate windows; and the hand-made scorer's headline window (evidence, start, end): the
+) -> tuple[list[list[Sentence]], tuple[int, int, int] | None]:
+    """Each evidence's scored sentences, and the headline's window (evidence, start, end): the
     best sentence of the first ``pool`` results (or, when none holds anything, of any), with a
     neighbour when the two hold more."""
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     total = sum(weights.values()) or 1.0
     per_evidence: list[list[Sentence]] = []
-    windows: list[Windows] = []
     best: Sentence | None = None
     best_value = -1.0
-    first = evidence[0].score if evidence else 0.0
     for i, ev in enumerate(evidence):
-        scored, found = _score(question, kind, i, ev, first, weights, total, i < pool, learned)
+        scored = _score(kind, i, ev, weights, total, i < pool)
         per_evidence.append(scored)
-        windows.append(found)
         if i < pool:
             for s in scored:
                 value = s.score * RANK_DECAY**i
@@ -293,7 +213,7 @@ def _candidates(
                 if s.score > best_value:
                     best, best_value = s, s.score
     if best is None:
-        return per_evidence, windows, None
+        return per_evidence, None
     start, end = _pair(
         per_evidence[best.source],
         best.position,
@@ -304,33 +224,7 @@ def _candidates(
         form_bonus,
         best.score,
     )
-    return per_evidence, windows, (best.source, start, end)
-
-
-def candidates(
-    question: str, weights: Mapping[str, float], evidence: Sequence[Evidence], pool: int = POOL
-) -> list[tuple[str, list[float]]]:
-    """The headline's candidate windows (of one or two sentences of the first ``pool``
-    results) with their learned scorer's features (for ``bench.fit_sentence_scorer``)."""
-    kind = intent(question)
-    weights = _without_intent_words(question, weights)
-    per_evidence, windows, hand = _candidates(question, kind, weights, evidence, pool, True)
-    return [
-        (" ".join(s.text for s in per_evidence[i][a:b]), [*f, float((i, a, b) == hand)])
-        for i, found in enumerate(windows)
-        for a, b, f in found
-    ]
-
-
-def _commentary(heading: str, texts: list[str]) -> list[bool]:
-    """Which sentences are commentary: all of a section headed so, and from a paragraph
-    labelled so ("Our take: …") to the passage's end."""
-    inside = bool(COMMENTARY_HEADING.match(heading))
-    out = []
-    for text in texts:
-        inside = inside or bool(COMMENTARY_LABEL.match(text))
-        out.append(inside)
-    return out
+    return per_evidence, (best.source, start, end)
 
 
 def _with_second(

@@ -178,29 +178,4 @@ def form_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
     return [m.span() for m in form_pattern(kind).finditer(sentence)]
 
 
-# ------------------------------------------------------------------------------ commentary
-
-# A section whose heading names it commentary (the writer's view, not the facts reported): "Our
-# Perspective", "Our take", "My thoughts", "Editor's note", "Opinion", "Commentary". Its sentences
-# argue about the story, so they answer a question about the story's facts less often than the
-# sentences reporting them; they answer a question asking for a view ("what did they think").
-_COMMENTARY = (
-    r"(?:our|my|editors?['’]?s?|author['’]?s?) (?:own )?(?:perspective|take|view|thoughts?"
-    r"|opinion|comments?|note|two cents)|opinion|commentary|editorial note|editor['’]?s note"
-)
-COMMENTARY_HEADING = re.compile(rf"^\W*(?:{_COMMENTARY})\b", re.IGNORECASE)
-# The same as a paragraph's label ("Our take: …"): the rest of the passage is commentary.
-COMMENTARY_LABEL = re.compile(rf"^\W*(?:{_COMMENTARY})\W*:", re.IGNORECASE)
-_ASKS_VIEW = re.compile(
-    r"\b(?:think|thinks|thought|opinions?|views?|take on|perspective|stance|feel about"
-    r"|believes?|verdict|position on)\b",
-    re.IGNORECASE,
-)
-
-
-def asks_view(question: str) -> bool:
-    """Whether ``question`` asks for someone's view rather than the facts."""
-    return bool(_ASKS_VIEW.search(question))
-
-
 # ------------------------------------------------------------------------------ sentences

@@ -13,10 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from retrieval_support import SharedIndex, run_cli
 
-from index import sentence_model
 from index.analyzer import analyze
 from index.answers import sentences, shown_text
-from index.extraction import HEADLINE_WORDS, POOL, Evidence, candidates, extract
+from index.extraction import HEADLINE_WORDS, POOL, Evidence, extract
 from index.intent import form_spans, intent
 from index.models import Answer
 from index.search import SearchIndex
@@ -473,27 +472,3 @@ def test_a_snippet_leaves_out_fragments_that_only_follow_a_match() -> None:
     snippet = shown_text(found.snippets[1])
     assert "launched a superintelligence lab" in snippet and "left the lab" in snippet
     assert "More on this" not in snippet and "None" not in snippet
-
-
-def test_the_learned_scorer_chooses_among_windows(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Zero weights (the default) are the hand-made scorer; weights on "hand_choice" alone
-    # give the same headline; weights on "number" and "pair" choose two sentences holding a
-    # digit over the hand-made choice.
-    question = "how long was nijeer parks in jail after the bad face recognition match"
-    assert not any(sentence_model.WEIGHTS)
-    hand = extract(question, weights(question), [PARKS])
-    one_hot = [0.0] * len(sentence_model.FEATURES)
-    one_hot[sentence_model.FEATURES.index("hand_choice")] = 1.0
-    monkeypatch.setattr(sentence_model, "WEIGHTS", tuple(one_hot))
-    assert extract(question, weights(question), [PARKS]).headline == hand.headline
-    chosen = [0.0] * len(sentence_model.FEATURES)
-    chosen[sentence_model.FEATURES.index("number")] = 1.0
-    chosen[sentence_model.FEATURES.index("pair")] = 1.0
-    chosen[sentence_model.FEATURES.index("position")] = -0.1  # (the first such pair)
-    monkeypatch.setattr(sentence_model, "WEIGHTS", tuple(chosen))
-    learned = extract(question, weights(question), [PARKS])
-    assert learned.headline.startswith("People Harmed · At the end of 2020, Nijeer Parks")
-    assert learned.headline != hand.headline
-    rows = candidates(question, weights(question), [PARKS])
-    assert all(len(f) == len(sentence_model.FEATURES) for _, f in rows)
-    assert sum(f[-1] for _, f in rows) == 1  # one window is the hand-made choice
