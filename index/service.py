@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -153,6 +154,8 @@ class IndexService:
         if self._rebuild.locked():
             raise ReindexInProgress("a reindex is already running")
         async with self._rebuild:
+            if self._indexer is None:  # (importing the ingest side takes ~0.1 s: off the loop)
+                await asyncio.to_thread(importlib.import_module, ".indexer", __package__)
             current = self.current
             result = await self.indexer.refresh(progress)
             if result.committed and _can_follow(current, result):
