@@ -351,14 +351,17 @@ class Indexer:
                 progress(done, total)
 
         if total >= PROCESS_POOL_MIN_FILES and self.workers > 1:
-            with ProcessPoolExecutor(
+            pool = ProcessPoolExecutor(
                 max_workers=self.workers, initializer=_end_with_parent, initargs=(os.getpid(),)
-            ) as pool:
+            )
+            try:
                 futures = [
                     loop.run_in_executor(pool, _parse_chunk, c, posts_root, site) for c in chunks
                 ]
                 for future, c in zip(futures, chunks, strict=True):
                     await collect(future, len(c))
+            finally:  # (joining the workers takes tens of ms: off the event loop)
+                await asyncio.to_thread(pool.shutdown)
         else:
             for c in chunks:
                 await collect(asyncio.to_thread(_parse_chunk, c, posts_root, site), len(c))
