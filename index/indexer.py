@@ -17,7 +17,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Set
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +90,99 @@ def _end_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
+@dataclass(slots=True)
+class _Files:
+    """The content folder sorted against what is stored: what to parse, keep or report."""
+
+    pending: list[_Pending]  # new and changed files, read
+    kept: set[str]  # unchanged posts
+    touched: list[tuple[str, FileState]]  # unchanged posts with a new size or time
+    kept_issues: list[LoadIssue]  # unchanged files' stored issues
+    unreadable: list[LoadIssue]
+    on_disk: set[str]
+
+
+def _sort_files(
+    posts_root: Path,
+    old_states: dict[str, FileState],
+    old_issues: dict[str, list[StoredIssue]],
+) -> _Files:
+    """Scan the posts folder and sort its files against what is stored, reading and hashing
+    those whose size or time changed (file I/O and hashing over the whole site: callers run it
+    off the event loop)."""
+    scan = scan_post_files(posts_root)
+    # Files that cannot be read are skipped with their reason; the rest is indexed.
+    unreadable: list[LoadIssue] = list(scan.skipped)
+    pending: list[_Pending] = []
+    touched: list[tuple[str, FileState]] = []
+    kept: set[str] = set()
+    kept_issues: list[LoadIssue] = []
+    recheck: list[tuple[str, Path, str, list[StoredIssue]]] = []
+    on_disk: set[str] = set()
+    for path in scan.files:
+        post_id = path.relative_to(posts_root).as_posix()
+        try:
+            st = path.stat()
+        except OSError as exc:  # e.g. deleted since the scan
+            unreadable.append(_unreadable(post_id, exc))
+            continue
+        on_disk.add(post_id)
+        stored = old_states.get(post_id)
+        stored_issues = old_issues.get(post_id, [])
+        known = (
+            stored.fingerprint
+            if stored
+            else (stored_issues[0].state.fingerprint if stored_issues else None)
+        )
+        reasons = [s.issue.reason for s in stored_issues]
+        winner = next(filter(None, map(duplicate_winner, reasons)), None)
+        if winner:  # skipped for another post's URL: decided once all is scanned
+            recheck.append((post_id, path, winner, stored_issues))
+            continue
+        prev = stored or (stored_issues[0].state if stored_issues else None)
+        if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
+            if stored:
+                kept.add(post_id)
+            kept_issues += [s.issue for s in stored_issues]
+            continue
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:  # no permission, or deleted since the scan
+            unreadable.append(_unreadable(post_id, exc))
+            on_disk.discard(post_id)
+            continue
+        state = FileState(hashlib.sha256(raw).hexdigest(), len(raw), st.st_mtime_ns)
+        if known == state.fingerprint:
+            if stored:
+                kept.add(post_id)
+                touched.append((post_id, state))
+            kept_issues += [s.issue for s in stored_issues]
+            continue
+        pending.append(_Pending(post_id, path, raw, state))
+    # A post skipped for another's URL stays skipped while that post is unchanged; else it
+    # is read again (the other post may have gone, or moved to another URL).
+    for post_id, path, winner, stored_issues in recheck:
+        try:
+            st = path.stat()
+            prev = stored_issues[0].state
+            if winner in kept and (prev.size, prev.mtime_ns) == (st.st_size, st.st_mtime_ns):
+                kept_issues += [s.issue for s in stored_issues]
+                continue
+            raw = path.read_bytes()
+        except OSError as exc:
+            unreadable.append(_unreadable(post_id, exc))
+            on_disk.discard(post_id)
+            continue
+        state = FileState(hashlib.sha256(raw).hexdigest(), len(raw), st.st_mtime_ns)
+        pending.append(_Pending(post_id, path, raw, state))
+    return _Files(pending, kept, touched, kept_issues, unreadable, on_disk)
+
+
+def _without(batches: list[IndexData], gone: Set[str]) -> list[IndexData]:
+    """The parsed statistics without the posts in ``gone`` (copies: off the event loop)."""
+    return [b.select(set(b.post_ids) - gone) if gone & set(b.post_ids) else b for b in batches]
+
+
 class Indexer:
     """Builds and refreshes the stored index of one content folder."""
 
@@ -120,7 +213,7 @@ class Indexer:
         started = time.perf_counter()
         if not self.content.exists():
             raise FileNotFoundError(f"content folder not found: {self.content}")
-        posts_root, site = find_site(self.content)
+        posts_root, site = await asyncio.to_thread(find_site, self.content)  # (file reads)
         content_key = str(self.content.resolve())
         # The site's settings and the index format: a change to either means reading all again.
         site_key = json.dumps(
@@ -148,71 +241,9 @@ class Indexer:
         old_issues = all_issues if same_site else {}
 
         # 1. Scan: which files are new, changed, unchanged, gone.
-        scan = await asyncio.to_thread(scan_post_files, posts_root)
-        # Files that cannot be read are skipped with their reason; the rest is indexed.
-        unreadable: list[LoadIssue] = list(scan.skipped)
-        pending: list[_Pending] = []
-        touched: list[tuple[str, FileState]] = []
-        kept: set[str] = set()
-        kept_issues: list[LoadIssue] = []
-        recheck: list[tuple[str, Path, str, list[StoredIssue]]] = []
-        on_disk: set[str] = set()
-        for path in scan.files:
-            post_id = path.relative_to(posts_root).as_posix()
-            try:
-                st = path.stat()
-            except OSError as exc:  # e.g. deleted since the scan
-                unreadable.append(_unreadable(post_id, exc))
-                continue
-            on_disk.add(post_id)
-            stored = old_states.get(post_id)
-            stored_issues = old_issues.get(post_id, [])
-            known = (
-                stored.fingerprint
-                if stored
-                else (stored_issues[0].state.fingerprint if stored_issues else None)
-            )
-            reasons = [s.issue.reason for s in stored_issues]
-            winner = next(filter(None, map(duplicate_winner, reasons)), None)
-            if winner:  # skipped for another post's URL: decided once all is scanned
-                recheck.append((post_id, path, winner, stored_issues))
-                continue
-            prev = stored or (stored_issues[0].state if stored_issues else None)
-            if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
-                if stored:
-                    kept.add(post_id)
-                kept_issues += [s.issue for s in stored_issues]
-                continue
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:  # no permission, or deleted since the scan
-                unreadable.append(_unreadable(post_id, exc))
-                on_disk.discard(post_id)
-                continue
-            state = FileState(hashlib.sha256(raw).hexdigest(), len(raw), st.st_mtime_ns)
-            if known == state.fingerprint:
-                if stored:
-                    kept.add(post_id)
-                    touched.append((post_id, state))
-                kept_issues += [s.issue for s in stored_issues]
-                continue
-            pending.append(_Pending(post_id, path, raw, state))
-        # A post skipped for another's URL stays skipped while that post is unchanged; else it
-        # is read again (the other post may have gone, or moved to another URL).
-        for post_id, path, winner, stored_issues in recheck:
-            try:
-                st = path.stat()
-                prev = stored_issues[0].state
-                if winner in kept and (prev.size, prev.mtime_ns) == (st.st_size, st.st_mtime_ns):
-                    kept_issues += [s.issue for s in stored_issues]
-                    continue
-                raw = path.read_bytes()
-            except OSError as exc:
-                unreadable.append(_unreadable(post_id, exc))
-                on_disk.discard(post_id)
-                continue
-            state = FileState(hashlib.sha256(raw).hexdigest(), len(raw), st.st_mtime_ns)
-            pending.append(_Pending(post_id, path, raw, state))
+        files = await asyncio.to_thread(_sort_files, posts_root, old_states, old_issues)
+        pending, kept, touched = files.pending, files.kept, files.touched
+        kept_issues, unreadable, on_disk = files.kept_issues, files.unreadable, files.on_disk
 
         # 2. Parse and analyse what changed.
         results = await self._parse(pending, posts_root, site, progress)
@@ -239,10 +270,7 @@ class Indexer:
                 new_issues.append((issue, states.get(post_id) or old_states[post_id]))
             kept -= losers.keys()
             upserts = [u for u in upserts if u[0].id not in losers]
-            batches = [
-                b.select(set(b.post_ids) - losers.keys()) if losers.keys() & set(b.post_ids) else b
-                for b in batches
-            ]
+            batches = await asyncio.to_thread(_without, batches, losers.keys())
 
         old_ids = set() if first_index else stored_ids
         # Rows of posts not kept are deleted; upserted ones come back (a different site: all go).
@@ -323,14 +351,17 @@ class Indexer:
                 progress(done, total)
 
         if total >= PROCESS_POOL_MIN_FILES and self.workers > 1:
-            with ProcessPoolExecutor(
+            pool = ProcessPoolExecutor(
                 max_workers=self.workers, initializer=_end_with_parent, initargs=(os.getpid(),)
-            ) as pool:
+            )
+            try:
                 futures = [
                     loop.run_in_executor(pool, _parse_chunk, c, posts_root, site) for c in chunks
                 ]
                 for future, c in zip(futures, chunks, strict=True):
                     await collect(future, len(c))
+            finally:  # (joining the workers takes tens of ms: off the event loop)
+                await asyncio.to_thread(pool.shutdown)
         else:
             for c in chunks:
                 await collect(asyncio.to_thread(_parse_chunk, c, posts_root, site), len(c))
