@@ -154,13 +154,13 @@ async def open_service(settings: Settings, announce: bool = True) -> IndexServic
     from index.service import IndexService
 
     service = await IndexService.open(settings.db_path, settings.content_dir)
-    stored = await service.store.content_dir()
-    if stored and "content_dir" not in settings.model_fields_set:
-        folder = Path(stored)
-        if folder.is_dir() and folder != settings.content_dir.resolve():
-            settings = settings.model_copy(update={"content_dir": folder})
-            service = IndexService(service.store, folder)
     try:
+        stored = await service.store.content_dir()
+        if stored and "content_dir" not in settings.model_fields_set:
+            folder = Path(stored)
+            if folder.is_dir() and folder != settings.content_dir.resolve():
+                settings = settings.model_copy(update={"content_dir": folder})
+                service = IndexService(service.store, folder)
         await prepare_index(service, settings, announce)
     except BaseException:
         await service.close()
