@@ -6,6 +6,11 @@ the ``generation`` number, which is how a running bot notices an index rebuilt e
 
 The term statistics are rows per post (``stat_rows``) and a vocabulary that only grows at its
 end: committing a one-post change writes that post's rows, its new terms and the generation.
+
+Why one module of ~520 lines: reading and committing are two halves of one contract over one
+connection (the generation check that refuses a commit based on a stale read, the damage
+reporting wrapped around both, and the row layouts they share); the pure conversions between
+rows and arrays already live apart, in ``stat_rows`` and ``passage_table``.
 """
 
 from __future__ import annotations
