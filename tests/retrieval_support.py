@@ -3,6 +3,7 @@ real corpus indexed once per session through the ``briefbot index`` command."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import shutil
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from index.fields import FIELDS, HASHED_FIELDS, IndexData
+from index.search import SearchIndex
+from index.service import IndexService
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_SITE = Path(__file__).resolve().parent / "fixtures" / "site"
@@ -84,3 +87,16 @@ def field_docs(data: IndexData) -> dict[str, list[dict[object, int]]]:
             docs.append(dict(zip(terms, counts, strict=True)))
         out[name] = docs
     return out
+
+
+def built_index(db: Path, site: Path) -> SearchIndex:
+    """``site`` indexed into a fresh database at ``db`` through ``IndexService``, as served."""
+
+    async def build() -> SearchIndex:
+        service = await IndexService.open(db, site)
+        try:
+            return await service.ensure()
+        finally:
+            await service.close()
+
+    return asyncio.run(build())

@@ -3,15 +3,13 @@ real corpus, the cases issue 10 was filed with."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from retrieval_support import SharedIndex, run_cli
+from retrieval_support import SharedIndex, built_index, run_cli
 
 from index.analyzer import analyze
 from index.answers import sentences, shown_text
@@ -20,7 +18,6 @@ from index.intent import form_spans, intent
 from index.models import Answer
 from index.search import SearchIndex
 from index.sentence_scores import match_sentence
-from index.service import IndexService
 from index.snippets import SNIPPET_WORDS
 
 
@@ -275,14 +272,6 @@ SITE_FILLER = [
 ]
 
 
-async def _build(db: Path, site: Path) -> SearchIndex:
-    service = await IndexService.open(db, site)
-    try:
-        return await service.ensure()
-    finally:
-        await service.close()
-
-
 @pytest.fixture(scope="module")
 def harbour_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     base = tmp_path_factory.mktemp("extraction")
@@ -299,7 +288,7 @@ def harbour_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
         path = site / "_posts" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(POST.format(title=title, category=category, body=body), encoding="utf-8")
-    return asyncio.run(_build(base / "index.sqlite3", site))
+    return built_index(base / "index.sqlite3", site)
 
 
 def page_sentences(answer: Answer) -> list[str]:
@@ -381,7 +370,7 @@ def digest_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
         path = site / "_posts" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(POST.format(title=title, category=category, body=body), encoding="utf-8")
-    return asyncio.run(_build(base / "index.sqlite3", site))
+    return built_index(base / "index.sqlite3", site)
 
 
 def test_a_line_without_an_end_is_not_run_into_the_next(digest_index: SearchIndex) -> None:

@@ -3,17 +3,15 @@ question's words between its sections moved above a passage repeating a few of t
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
+from retrieval_support import built_index
 
 from index import rerank
 from index.ranking import DEFAULT_WEIGHTS
 from index.search import SearchIndex
-from index.service import IndexService
 from index.term_counts import TermCounts
 
 
@@ -68,14 +66,6 @@ FILLER = [
 ]
 
 
-async def _build(db: Path, site: Path) -> SearchIndex:
-    service = await IndexService.open(db, site)
-    try:
-        return await service.ensure()
-    finally:
-        await service.close()
-
-
 @pytest.fixture(scope="module")
 def spread_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     base = tmp_path_factory.mktemp("rerank")
@@ -91,7 +81,7 @@ def spread_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
         pages[f"2024-02-0{n + 1}-filler.md"] = (f"Item {n}", f"## Story\n\n{text}\n")
     for name, (title, body) in pages.items():
         (posts / name).write_text(POST.format(title=title, body=body), encoding="utf-8")
-    return asyncio.run(_build(base / "index.sqlite3", site))
+    return built_index(base / "index.sqlite3", site)
 
 
 QUESTION = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import re
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from retrieval_support import copy_site
+from retrieval_support import built_index, copy_site
 
 from index import query, ranking
 from index.analyzer import analyze
@@ -40,19 +39,11 @@ REVIEW = "digests/2024-01-08-year-in-review-2023.md"
 SITE_URL = "https://circuitnotes.example.org"
 
 
-async def _build(db: Path, content: Path) -> SearchIndex:
-    service = await IndexService.open(db, content)
-    try:
-        return await service.ensure()
-    finally:
-        await service.close()
-
-
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     base = tmp_path_factory.mktemp("search")
     site = copy_site(base / "site")
-    return asyncio.run(_build(base / "index.sqlite3", site))
+    return built_index(base / "index.sqlite3", site)
 
 
 def with_weights(index: SearchIndex, **changes: object) -> SearchIndex:
@@ -582,7 +573,6 @@ def test_posts_are_found_by_their_author(index: SearchIndex) -> None:
 
 
 async def test_a_story_told_again_in_another_post_is_one_citation(tmp_path: Path) -> None:
-    from index.service import IndexService
 
     site = copy_site(tmp_path / "site")
     brief = (site / "_posts/briefs/2021-02-10-valmora-port-cranes.md").read_text(encoding="utf-8")
