@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -272,16 +273,13 @@ SITE_FILLER = [
 ]
 
 
-@pytest.fixture(scope="module")
-def harbour_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    base = tmp_path_factory.mktemp("extraction")
+def site_index(base: Path, pages: dict[str, tuple[str, str, str]]) -> SearchIndex:
+    """A small site of ``pages`` (file name → title, category, body) and the filler posts,
+    indexed under ``base``."""
     site = base / "site"
     (site / "_posts").mkdir(parents=True)
     (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
-    pages = {
-        "briefs/2021-05-02-valmora.md": ("Valmora automates its port", "briefs", HARBOUR),
-        "digests/2021-12-30-review.md": ("The year in review", "digests", REVIEW),
-    }
+    pages = dict(pages)
     for n, text in enumerate(SITE_FILLER):
         pages[f"briefs/2022-02-0{n + 1}-item.md"] = (f"Item {n}", "briefs", f"## Story\n\n{text}")
     for name, (title, category, body) in pages.items():
@@ -289,6 +287,16 @@ def harbour_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(POST.format(title=title, category=category, body=body), encoding="utf-8")
     return built_index(base / "index.sqlite3", site)
+
+
+@pytest.fixture(scope="module")
+def harbour_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    base = tmp_path_factory.mktemp("extraction")
+    pages = {
+        "briefs/2021-05-02-valmora.md": ("Valmora automates its port", "briefs", HARBOUR),
+        "digests/2021-12-30-review.md": ("The year in review", "digests", REVIEW),
+    }
+    return site_index(base, pages)
 
 
 def page_sentences(answer: Answer) -> list[str]:
@@ -355,22 +363,13 @@ WEEK = (
 @pytest.fixture(scope="module")
 def digest_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     base = tmp_path_factory.mktemp("digest")
-    site = base / "site"
-    (site / "_posts").mkdir(parents=True)
-    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
     pages = {
         "overviews/2020-12-28-year.md": ("The year in AI", "overviews", DIGEST),
         "overviews/2020-09-27-history.md": ("A history of game playing", "overviews", HISTORY),
         "briefs/2021-06-01-port.md": ("Automation at the port", "briefs", PORT),
         "digests/2021-07-05-week.md": ("Last week #5", "digests", WEEK),
     }
-    for n, text in enumerate(SITE_FILLER):
-        pages[f"briefs/2022-02-0{n + 1}-item.md"] = (f"Item {n}", "briefs", f"## Story\n\n{text}")
-    for name, (title, category, body) in pages.items():
-        path = site / "_posts" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(POST.format(title=title, category=category, body=body), encoding="utf-8")
-    return built_index(base / "index.sqlite3", site)
+    return site_index(base, pages)
 
 
 def test_a_line_without_an_end_is_not_run_into_the_next(digest_index: SearchIndex) -> None:
