@@ -721,7 +721,7 @@ def field_docs(data: IndexData) -> dict[str, list[dict[object, int]]]:
     """Per field, each document's {term: count}, with terms spelled out (ids are arbitrary)."""
     out = {}
     for name in FIELDS:
-        tc = data.fields[name]
+        tc = data.fields[name].flat()
         docs = []
         for d in range(tc.n_docs):
             lo, hi = tc.doc_ptr[d], tc.doc_ptr[d + 1]
@@ -824,7 +824,7 @@ def test_term_counts_are_kept_in_their_narrowest_type(fixture_site: Path) -> Non
     parsed = parsed_posts(fixture_site)
     fresh = IndexData.from_posts([analyze_post(p) for p in parsed.values()])
     data = IndexData().updated(set(), [fresh])
-    assert {tc.counts.dtype for tc in data.fields.values()} == {np.dtype(np.uint8)}
+    assert {tc.flat().counts.dtype for tc in data.fields.values()} == {np.dtype(np.uint8)}
 
 
 # ---------------------------------------------------------------------------- a damaged database
