@@ -273,9 +273,13 @@ class KeptCounts:
         if lo < min(hi, n):
             docs = self.base_docs[lo : min(hi, n)]
             first, last = int(docs[0]), int(docs[-1])
-            keep = np.zeros(last + 1 - first, dtype=bool)
-            keep[docs - first] = True
-            parts.append(self.base.span(first, last + 1).kept_then(keep, []))
+            around = self.base.span(first, last + 1)  # (views)
+            if last - first == len(docs) - 1:  # consecutive in the base: the views themselves
+                parts.append(around)
+            else:
+                keep = np.zeros(last + 1 - first, dtype=bool)
+                keep[docs - first] = True
+                parts.append(around.kept_then(keep, []))
         if hi > n:
             parts.append(self.tail.span(max(lo - n, 0), hi - n))
         return TermCounts.concat(parts)
