@@ -28,10 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_array
 
-from .term_counts import FieldCounts, TermCounts
-
-# Tail plus masked documents beyond this share of a field's documents: build it whole again.
-MERGE_SHARE = 0.05
+# Tail plus masked documents beyond MERGE_SHARE of a field's documents: build it whole again
+# (the share past which the field's term statistics are made whole too, so both go together).
+from .term_counts import MERGE_SHARE, FieldCounts, TermCounts
 
 Segment = tuple[np.ndarray, np.ndarray, np.ndarray]  # documents, counts, postings per id
 
