@@ -223,7 +223,7 @@ def field_token_lists(data: Any, field: str = "body") -> list[list[str]]:
 
     These are exactly the terms our index scores, so baselines built from them see the same tokens.
     """
-    tc = data.fields[field]
+    tc = data.fields[field].flat()
     vocab = data.vocab
     ptr = tc.doc_ptr.tolist()
     terms = tc.term_ids.tolist()

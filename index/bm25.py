@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .postings import FieldPostings, concatenated_ranges, tail_of
-from .term_counts import TermCounts
+from .postings import FieldPostings, tail_of
+from .term_counts import FieldCounts, TermCounts
 
 K1 = 1.5
 B = 0.75
@@ -102,7 +102,8 @@ class FieldModel:
     norm: np.ndarray  # per document, k1 * (1 - b + b * dl / avgdl) (float64, see ``okapi``)
 
     @classmethod
-    def of(cls, stats: TermCounts, n_terms: int, epsilon: float = EPSILON) -> FieldModel:
+    def of(cls, stats: FieldCounts, n_terms: int, epsilon: float = EPSILON) -> FieldModel:
+        stats = stats.flat()
         df = np.bincount(stats.term_ids, minlength=n_terms).astype(np.int32)
         return cls.made(df, doc_lengths(stats), epsilon)
 
@@ -117,21 +118,21 @@ class FieldModel:
 
     def followed(
         self,
-        before: TermCounts,
+        before: FieldCounts,
         kept: np.ndarray,
-        now: TermCounts,
+        now: FieldCounts,
         n_terms: int,
         epsilon: float = EPSILON,
     ) -> FieldModel:
         """The model after a reindex, from what changed: ``before``'s documents where ``kept``
         is false are gone, and ``now`` ends with the new ones (after the kept ones)."""
         gone = np.flatnonzero(~kept)
-        positions, _ = concatenated_ranges(before.doc_ptr[gone], before.doc_ptr[gone + 1])
+        gone_terms = before.pairs(gone)[0]
         added = tail_of(now, len(kept) - len(gone))
         df = np.zeros(n_terms, dtype=np.int32)
         df[: len(self.df)] = self.df[:n_terms]
         # (one posting per document and term: each counts one document)
-        np.subtract.at(df, before.term_ids[positions], 1)
+        np.subtract.at(df, gone_terms, 1)
         np.add.at(df, added.term_ids, 1)
         lengths = np.concatenate([self.doc_len[kept], doc_lengths(added).astype(np.int32)])
         return FieldModel.made(df, lengths, epsilon)
@@ -187,7 +188,8 @@ class BM25:
 
     __slots__ = ("model", "n_terms", "postings")
 
-    def __init__(self, stats: TermCounts, n_terms: int, epsilon: float = EPSILON) -> None:
+    def __init__(self, stats: FieldCounts, n_terms: int, epsilon: float = EPSILON) -> None:
+        stats = stats.flat()  # (one copy for both, if it is not one array)
         self.model = FieldModel.of(stats, n_terms, epsilon)
         self.postings = FieldPostings.of(stats, n_terms)
         self.n_terms = n_terms

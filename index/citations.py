@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from . import extraction
 from .catalogue import Catalogue, passage_url
 from .models import Answer, SearchResult
-from .term_counts import TermCounts
+from .term_counts import FieldCounts
 
 SECTION_PASSAGES = 3  # passages of one section a citation shows at most
 # Two passages of different posts sharing this share of their words (IDF-weighted) tell the same
@@ -39,14 +39,13 @@ class _Entry:
 class Stories:
     """Which passages tell the same story (see ``SAME_STORY``)."""
 
-    def __init__(self, body: TermCounts, idf: list[float]) -> None:
+    def __init__(self, body: FieldCounts, idf: list[float]) -> None:
         self.body = body
         self.idf = idf  # per term, as Python floats (a few dozen looked up per question)
 
     def story(self, i: int) -> Story:
         """Passage ``i``'s distinct words and their IDF weight, for ``same``."""
-        body = self.body
-        ids = frozenset(body.term_ids[body.doc_ptr[i] : body.doc_ptr[i + 1]].tolist())
+        ids = frozenset(self.body.terms(i, i + 1).tolist())
         idf = self.idf
         return ids, sum(idf[t] for t in ids)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import re
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,7 +33,7 @@ import numpy as np
 from .analyzer import analyze
 from .models import ParsedPost
 from .passages import split_sentences
-from .term_counts import TermCounts
+from .term_counts import FieldCounts, TermCounts
 
 PASSAGE_FIELDS = ("body", "heading", "phrase")
 HASHED_FIELDS = ("phrase",)  # term ids are hash buckets, not vocabulary entries
@@ -165,7 +166,7 @@ class IndexData:
     passage_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     sentence_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     states_amount: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per passage
-    fields: dict[str, TermCounts] = field(
+    fields: Mapping[str, FieldCounts] = field(
         default_factory=lambda: {name: TermCounts.empty() for name in FIELDS}
     )
 
@@ -244,7 +245,8 @@ class IndexData:
 
     def updated(self, keep: set[str], added: list[IndexData]) -> IndexData:
         """The posts in ``keep`` (kept in order) followed by those of ``added``, one vocabulary.
-        What is kept is copied once, straight into the new arrays (``TermCounts.kept_then``)."""
+        What is kept is not copied: each field shares the arrays it had (``TermCounts.followed``:
+        kept documents, then a tail of new ones; one copy past ``MERGE_SHARE``)."""
         keep_post, keep_passage, level = self._levels(keep)
         vocab = list(self.vocab)
         term_id = {t: i for i, t in enumerate(vocab)}
@@ -270,7 +272,9 @@ class IndexData:
                 [self.states_amount[keep_passage], *(p.states_amount for p in remapped)]
             ).astype(bool),
             fields={
-                name: self.fields[name].kept_then(level[name], [p.fields[name] for p in remapped])
+                name: self.fields[name].followed(
+                    level[name], [p.fields[name].flat() for p in remapped]
+                )
                 for name in FIELDS
             },
         )
@@ -280,7 +284,7 @@ class IndexData:
         used = np.zeros(len(self.vocab), bool)
         for name, tc in self.fields.items():
             if name not in HASHED_FIELDS:
-                used[tc.term_ids] = True
+                tc.mark_used(used)
         return used
 
     def live_terms(self) -> int:

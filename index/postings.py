@@ -28,10 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse import csr_array
 
-from .term_counts import TermCounts
-
-# Tail plus masked documents beyond this share of a field's documents: build it whole again.
-MERGE_SHARE = 0.05
+# Tail plus masked documents beyond MERGE_SHARE of a field's documents: build it whole again
+# (the share past which the field's term statistics are made whole too, so both go together).
+from .term_counts import MERGE_SHARE, FieldCounts, TermCounts
 
 Segment = tuple[np.ndarray, np.ndarray, np.ndarray]  # documents, counts, postings per id
 
@@ -40,16 +39,6 @@ def _narrow_ids(values: np.ndarray, top: int) -> np.ndarray:
     """Document numbers below ``top`` in the narrowest unsigned type (at 10x every passage
     field fits two bytes a posting)."""
     return values.astype(np.min_scalar_type(max(top - 1, 0)), copy=False)
-
-
-def concatenated_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The positions ``starts[i]:ends[i]`` back to back, and for each the ``i`` it came from."""
-    lengths = ends - starts
-    which = np.repeat(np.arange(len(starts), dtype=np.intp), lengths)
-    # Position j of the output is starts[i] + (j - where range i begins in the output).
-    begins = np.cumsum(lengths) - lengths
-    positions = np.arange(len(which), dtype=np.int64) + (starts - begins)[which]
-    return positions, which
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +51,9 @@ class TermPostings:
     _starts: memoryview  # term_ptr as Python ints: a question reads a few dozen
 
     @classmethod
-    def of(cls, stats: TermCounts, n_terms: int) -> TermPostings:
+    def of(cls, stats: FieldCounts, n_terms: int) -> TermPostings:
         """The postings of ``stats``'s documents, numbered from 0, for terms below ``n_terms``."""
+        stats = stats.flat()
         n_docs = stats.n_docs
         if len(stats.term_ids) >= 2**31:
             raise ValueError("a field's postings must fit 32 bits")
@@ -94,10 +84,9 @@ class TermPostings:
         return self.term_ptr.nbytes + self.docs.nbytes + self.tf.nbytes
 
 
-def tail_of(stats: TermCounts, start: int) -> TermCounts:
-    """Documents ``start:`` of ``stats`` (views, pointers rebased)."""
-    a = int(stats.doc_ptr[start])
-    return TermCounts(stats.doc_ptr[start:] - a, stats.term_ids[a:], stats.counts[a:])
+def tail_of(stats: FieldCounts, start: int) -> TermCounts:
+    """Documents ``start:`` of ``stats`` (views, pointers rebased, when they are in one array)."""
+    return stats.span(start, stats.n_docs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +101,12 @@ class FieldPostings:
     n_docs: int
 
     @classmethod
-    def of(cls, stats: TermCounts, n_terms: int) -> FieldPostings:
+    def of(cls, stats: FieldCounts, n_terms: int) -> FieldPostings:
         """Every document in the base."""
         n = stats.n_docs
         return cls(TermPostings.of(stats, n_terms), None, n, n, None, n)
 
-    def followed(self, stats: TermCounts, kept: np.ndarray, n_terms: int) -> FieldPostings:
+    def followed(self, stats: FieldCounts, kept: np.ndarray, n_terms: int) -> FieldPostings:
         """These postings after a reindex: ``stats`` is the field now, ``kept`` (per document
         before) whether each document is still there; the kept ones come first in ``stats``,
         in order, then the new ones. Touches only the base's numbering and the new documents;

@@ -33,8 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .postings import concatenated_ranges
-from .term_counts import TermCounts
+from .term_counts import FieldCounts
 
 FEATURES = ("union", "best", "meta", "matches", "length")
 # ``union`` alone at 0.5: of the settings measured, the one that helped tune without costing
@@ -43,7 +42,7 @@ FEATURES = ("union", "best", "meta", "matches", "length")
 WEIGHTS = (0.5, 0.0, 0.0, 0.0, 0.0)
 
 
-def holds(fields: list[TermCounts], docs: np.ndarray, term_ids: list[int]) -> np.ndarray:
+def holds(fields: list[FieldCounts], docs: np.ndarray, term_ids: list[int]) -> np.ndarray:
     """Whether each of ``docs`` holds each of ``term_ids`` in any of ``fields`` (a boolean
     documents × terms table): a question's handful of terms against a hundred candidates'
     terms, read where the counts are."""
@@ -51,8 +50,7 @@ def holds(fields: list[TermCounts], docs: np.ndarray, term_ids: list[int]) -> np
     found = np.zeros((len(docs), len(unique)), dtype=bool)
     docs = np.asarray(docs, dtype=np.int64)
     for field in fields:
-        positions, row = concatenated_ranges(field.doc_ptr[docs], field.doc_ptr[docs + 1])
-        terms = field.term_ids[positions]
+        terms, _, row = field.pairs(docs)
         at = np.minimum(np.searchsorted(unique, terms), len(unique) - 1)
         hit = unique[at] == terms
         found[row[hit], at[hit]] = True
@@ -66,8 +64,8 @@ class Terms:
 
     def __init__(
         self,
-        passage_fields: list[TermCounts],
-        post_fields: list[TermCounts],
+        passage_fields: list[FieldCounts],
+        post_fields: list[FieldCounts],
         passage_counts: np.ndarray,
         n_terms: int,
     ) -> None:
@@ -86,7 +84,7 @@ class Terms:
         # than numpy's set operations.)
         held: set[int] = set()
         for f in self._passages:
-            held.update(f.term_ids[f.doc_ptr[passage] : f.doc_ptr[passage + 1]].tolist())
+            held.update(f.terms(passage, passage + 1).tolist())
         return sum(w for t, w in zip(term_ids, weights, strict=True) if t in held) / total
 
     def features(

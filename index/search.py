@@ -250,7 +250,7 @@ class SearchIndex(Catalogue):
             ("summary", post, post + 1),
         ):
             tc = data[name]
-            held.update(tc.term_ids[tc.doc_ptr[lo] : tc.doc_ptr[hi]].tolist())
+            held.update(tc.terms(lo, hi).tolist())
         found = sum(w for t, w in plan.weight_of.items() if self.vocab.get(t, -1) in held)
         return found / total
 

@@ -83,12 +83,11 @@ def post_stats(data: IndexData, post_ids: Iterable[str]) -> list[PostStats]:
         docs["sentence"] = (int(first_sentence[p0]), int(first_sentence[p1]))
         fields = {}
         for name in FIELDS:
-            tc, (d0, d1) = data.fields[name], docs[name]
-            lo, hi = int(tc.doc_ptr[d0]), int(tc.doc_ptr[d1])
-            counts, width = _counts_bytes(tc.counts[lo:hi])
+            tc = data.fields[name].span(*docs[name])  # (views, when in one array)
+            counts, width = _counts_bytes(tc.counts)
             fields[name] = FieldRow(
-                np.diff(tc.doc_ptr[d0 : d1 + 1]).astype(_LENGTH).tobytes(),
-                tc.term_ids[lo:hi].astype(_TERM).tobytes(),
+                np.diff(tc.doc_ptr).astype(_LENGTH).tobytes(),
+                tc.term_ids.astype(_TERM).tobytes(),
                 counts,
                 width,
             )

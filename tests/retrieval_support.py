@@ -78,7 +78,7 @@ def field_docs(data: IndexData) -> dict[str, list[dict[object, int]]]:
     """Per field, each document's {term: count}, with terms spelled out (ids are arbitrary)."""
     out = {}
     for name in FIELDS:
-        tc = data.fields[name]
+        tc = data.fields[name].flat()
         docs = []
         for d in range(tc.n_docs):
             lo, hi = tc.doc_ptr[d], tc.doc_ptr[d + 1]

@@ -20,11 +20,12 @@ from hypothesis import strategies as st
 from rank_bm25 import BM25Okapi
 
 from index import postings as postings_module
+from index import term_counts as term_counts_module
 from index.analyzer import analyze
 from index.bm25 import BM25, FieldModel, SegmentMax, top_k
 from index.postings import MERGE_SHARE, FieldPostings
 from index.scoring import add_in_order
-from index.term_counts import TermCounts
+from index.term_counts import KeptCounts, TermCounts
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "skynet-today"
@@ -318,6 +319,67 @@ def test_kept_then_is_select_then_concat_in_the_narrowest_counts(docs, added, da
     top = int(got.counts.max()) if len(got.counts) else 0
     assert got.counts.dtype == np.min_scalar_type(top)
     assert got.term_ids.dtype == np.int32
+
+
+def test_a_followed_field_shares_the_kept_documents_arrays():
+    stats = TermCounts.from_docs([[i % 7, i % 5, 20 + i % 3] for i in range(100)])
+    keep = np.ones(100, bool)
+    keep[40] = False  # one document changed: it goes, and comes back at the end
+    added = [TermCounts.from_docs([[3, 3, 9]])]
+    now = stats.followed(keep, added)
+    assert isinstance(now, KeptCounts) and now.base is stats
+    # Not copied: documents before and after the dropped one read the arrays they had.
+    assert np.shares_memory(now.terms(0, 40), stats.term_ids)
+    assert np.shares_memory(now.span(40, 99).counts, stats.counts)
+    same_counts(now.flat(), TermCounts.concat([stats.select(keep), *added]))
+    # Followed again, the arrays are still the first ones; past MERGE_SHARE, one copy.
+    again = now.followed(np.arange(100) != 7, added)
+    assert isinstance(again, KeptCounts) and again.base is stats
+    many = np.arange(100) >= 10
+    whole = now.followed(many, [])
+    assert isinstance(whole, TermCounts)
+    assert not np.shares_memory(whole.term_ids, stats.term_ids)
+    same_counts(whole, now.flat().select(many))
+
+
+@settings(max_examples=150, deadline=None)
+@given(doc_lists, st.data())
+def test_followed_fields_read_as_the_same_documents_in_one_array(docs, data):
+    """``followed`` (shared or copied) against ``select`` then ``concat``, over a few reindexes:
+    every way of reading documents gives what one array of the same documents gives."""
+    share = data.draw(st.sampled_from([MERGE_SHARE, 0.5, float("inf")]))
+    with patch.object(term_counts_module, "MERGE_SHARE", share):
+        now: TermCounts | KeptCounts = TermCounts.from_docs(docs)
+        same = TermCounts.from_docs(docs)
+        for _ in range(data.draw(st.integers(1, 3))):
+            keep = np.array(
+                data.draw(st.lists(st.booleans(), min_size=now.n_docs, max_size=now.n_docs)), bool
+            )
+            added = [TermCounts.from_docs(a) for a in data.draw(st.lists(doc_lists, max_size=2))]
+            now = now.followed(keep, added)
+            same = TermCounts.concat([same.select(keep), *added])
+            assert now.n_docs == same.n_docs
+            same_counts(now.flat(), same)
+            lo = data.draw(st.integers(0, same.n_docs))
+            hi = data.draw(st.integers(lo, same.n_docs))
+            np.testing.assert_array_equal(now.terms(lo, hi), same.terms(lo, hi))
+            same_counts(now.span(lo, hi), same.span(lo, hi))
+            picked = np.array(
+                data.draw(
+                    st.lists(
+                        st.integers(0, max(same.n_docs - 1, 0)), max_size=5 if same.n_docs else 0
+                    )
+                ),
+                np.int64,
+            )
+            got, want = now.pairs(picked), same.pairs(picked)
+            assert sorted(zip(*(a.tolist() for a in got), strict=True)) == sorted(
+                zip(*(a.tolist() for a in want), strict=True)
+            )
+            used, expected = np.zeros(12, bool), np.zeros(12, bool)
+            now.mark_used(used)
+            same.mark_used(expected)
+            np.testing.assert_array_equal(used, expected)
 
 
 @settings(max_examples=150, deadline=None)

@@ -16,6 +16,7 @@ from index.models import Passage
 from index.passage_table import PassageTable
 from index.search import SearchIndex
 from index.service import IndexService, searchable
+from index.term_counts import KeptCounts
 
 # A word of the first edited post's old text, found in no other post: once the post is
 # rewritten without it, nothing may be found for it.
@@ -80,6 +81,9 @@ async def test_a_followed_reindex_scores_as_a_cold_build(tmp_path: Path) -> None
         # Followed, not rebuilt: the base segment is the cold build's, shared.
         assert body.base is before._table.fields["body"].postings.base
         assert body.base_pos is not None and body.tail is not None
+        for name, stats in followed.data.fields.items():
+            # The kept statistics are the cold build's arrays, shared, not a copy of them.
+            assert isinstance(stats, KeptCounts) and stats.base is before.data.fields[name]
         del before
 
         stored = await service.store.load()

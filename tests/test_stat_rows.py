@@ -129,8 +129,8 @@ def test_rows_round_trip_to_the_same_arrays() -> None:
     data = IndexData().updated(
         set(), [IndexData.from_posts([post("a", ["x", "y"]), post("b", ["many"] * 300)])]
     )
-    assert data.fields["sentence"].counts.dtype == np.uint16
-    assert data.fields["title"].counts.dtype == np.uint8
+    assert data.fields["sentence"].flat().counts.dtype == np.uint16
+    assert data.fields["title"].flat().counts.dtype == np.uint8
     stats = post_stats(data, ["a", "b"])
     assert [s.fields["sentence"].count_bytes for s in stats] == [1, 2]
 
@@ -145,7 +145,7 @@ def test_rows_round_trip_to_the_same_arrays() -> None:
         data.vocab, [(s.post_id, s.sentence_counts, s.states_amount) for s in stats], fields
     )
     assert_same_data(back, data)
-    back.fields["body"].counts[0] += 1  # arrays the caller may write, like any other
+    back.fields["body"].flat().counts[0] += 1  # arrays the caller may write, like any other
     empty = index_data([], [], {name: field_counts([]) for name in FIELDS})
     assert empty.post_ids == [] and empty.n_passages == 0
     assert all(tc.n_docs == 0 for tc in empty.fields.values())

@@ -809,7 +809,7 @@ def test_term_counts_are_kept_in_their_narrowest_type(fixture_site: Path) -> Non
     parsed = parsed_posts(fixture_site)
     fresh = IndexData.from_posts([analyze_post(p) for p in parsed.values()])
     data = IndexData().updated(set(), [fresh])
-    assert {tc.counts.dtype for tc in data.fields.values()} == {np.dtype(np.uint8)}
+    assert {tc.flat().counts.dtype for tc in data.fields.values()} == {np.dtype(np.uint8)}
 
 
 # ---------------------------------------------------------------------------- a damaged database
