@@ -6,6 +6,7 @@ not by timing them (timings are ``bench.loop_stall``'s job)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -62,3 +63,18 @@ async def test_a_reindex_reads_hashes_and_copies_off_the_event_loop(
     finally:
         await service.close()
     assert on_loop == []
+
+
+async def test_no_full_collection_is_run_while_a_reindex_parses(tmp_path: Path) -> None:
+    # A full collection walks every parsed post and holds the interpreter (and the loop) for
+    # 0.1–1 s on a large site: none is triggered while parsing; the thresholds come back after.
+    site = copy_site(tmp_path / "site")
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    service = await IndexService.open(tmp_path / "db.sqlite3", site)
+    try:
+        await service.reindex(lambda done, total: seen.append(gc.get_threshold()))
+    finally:
+        await service.close()
+    assert seen and all(t[:2] == before[:2] and t[2] >= 1_000_000 for t in seen)
+    assert gc.get_threshold() == before
