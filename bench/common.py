@@ -143,6 +143,17 @@ class _Variant:
         return name, head + sep + self._words(body)
 
 
+def memory_mb() -> dict[str, float]:
+    """Peak (VmHWM) and current (VmRSS) resident memory of this process, in MB (10^6 bytes)."""
+    fields: dict[str, float] = {}
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "VmRSS"):
+                fields[key] = int(value.split()[0]) * 1024 / 1e6  # the kernel's "kB" are KiB
+    return {"peak": fields["VmHWM"], "rss": fields["VmRSS"]}
+
+
 @contextlib.contextmanager
 def temp_dir(prefix: str = "briefbot-bench-") -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix=prefix) as d:

@@ -20,12 +20,12 @@ from bench.common import (
     build_index,
     dev_questions,
     machine_note,
+    memory_mb,
     print_table,
     require_shared,
     temp_dir,
     write_json,
 )
-from bench.memory import memory_mb
 
 
 def main() -> None:

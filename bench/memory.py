@@ -32,6 +32,7 @@ from bench.common import (
     base_parser,
     build_index,
     machine_note,
+    memory_mb,
     print_table,
     question_set,
     require_shared,
@@ -41,17 +42,6 @@ from bench.common import (
 )
 
 TARGET_MB = 200.0
-
-
-def memory_mb() -> dict[str, float]:
-    """Peak (VmHWM) and current (VmRSS) resident memory of this process, in MB (10^6 bytes)."""
-    fields: dict[str, float] = {}
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmHWM", "VmRSS"):
-                fields[key] = int(value.split()[0]) * 1024 / 1e6  # the kernel's "kB" are KiB
-    return {"peak": fields["VmHWM"], "rss": fields["VmRSS"]}
 
 
 def child(mode: str, db: Path | None, questions: int, with_discord: bool) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from bench.common import (
     base_parser,
     build_site,
     machine_note,
+    memory_mb,
     post_files,
     print_table,
     require_shared,
@@ -47,16 +48,6 @@ from bench.common import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _status() -> dict[str, float]:
-    out: dict[str, float] = {}
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            if key in ("VmHWM", "VmRSS"):
-                out[key] = int(value.split()[0]) * 1024 / 1e6
-    return out
 
 
 def _reset_peak() -> None:
@@ -117,7 +108,7 @@ def child_cold(db: Path, site: Path) -> dict[str, Any]:
             await service.close()
 
     seconds = asyncio.run(run())
-    return {"seconds": seconds, "peak": _status()["VmHWM"]}
+    return {"seconds": seconds, "peak": memory_mb()["peak"]}
 
 
 def child_serve(db: Path, site: Path, edits: int) -> dict[str, Any]:
@@ -133,11 +124,11 @@ def child_serve(db: Path, site: Path, edits: int) -> dict[str, Any]:
             started = time.perf_counter()
             index = await service.ensure()
             out["load_seconds"] = time.perf_counter() - started
-            out["load_peak"] = _status()["VmHWM"]
+            out["load_peak"] = memory_mb()["peak"]
             for q in ("what is alphago", "facial recognition bans", "gpt-3 cost"):
                 index.search(q, k=5)
             gc.collect()
-            out["after_load"] = _status()["VmRSS"]
+            out["after_load"] = memory_mb()["rss"]
             out["passages"] = len(index.passages)
             out["posts"] = len(index.posts)
             out["where"] = where_it_goes(index)
@@ -152,11 +143,11 @@ def child_serve(db: Path, site: Path, edits: int) -> dict[str, Any]:
                 started = time.perf_counter()
                 report = await service.reindex()
                 times.append(time.perf_counter() - started)
-                peaks.append(_status()["VmHWM"])
+                peaks.append(memory_mb()["peak"])
                 assert len(report.changed) == 1, report
                 service.current.search("what is alphago", k=5)  # type: ignore[union-attr]
                 gc.collect()
-                after.append(_status()["VmRSS"])
+                after.append(memory_mb()["rss"])
             out["reindex_seconds"] = statistics.median(times)
             out["reindex_peak"] = statistics.median(peaks)
             out["after_reindex"] = statistics.median(after)
