@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from index.insights import InsightsReport, broken_citations, build_report, eval_lines
+from index.insights import InsightsReport, eval_lines
 
 from .insights_store import InsightsStore, utcnow
 
@@ -44,16 +44,7 @@ def _span(days: int) -> dt.timedelta:
 
 async def report(store: InsightsStore, days: int, index: Any = None) -> InsightsReport:
     """The report over every server's log; with ``index``, cited sections it no longer has."""
-    now = utcnow()
-    rows = await store.questions(since=now - _span(days))
-    broken = broken_citations(await store.cited(), index) if index is not None else []
-    return build_report(
-        rows,
-        days=days,
-        now=now,
-        broken=broken,
-        vocabulary=index.vocab if index is not None else None,
-    )
+    return await store.report(days=days, now=utcnow(), index=index)
 
 
 def report_lines(r: InsightsReport) -> list[str]:

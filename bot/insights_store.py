@@ -23,7 +23,7 @@ from typing import Any
 
 import aiosqlite
 
-from index.insights import Citation, LoggedQuestion
+from index.insights import Citation, InsightsReport, LoggedQuestion, broken_citations, build_report
 from index.models import Answer
 
 from .database import open_bot_db, write_transaction
@@ -270,6 +270,16 @@ class InsightsStore:
                 ],
             )
             return int(count)
+
+    async def report(
+        self, *, days: int, now: dt.datetime, index: Any = None, guild_id: int | None = None
+    ) -> InsightsReport:
+        """The report over the last ``days`` of the log (one server's, or all); with ``index``
+        (the served ``SearchIndex``), the cited sections it no longer has."""
+        rows = await self.questions(guild_id, since=now - dt.timedelta(days=days))
+        broken = broken_citations(await self.cited(guild_id), index) if index is not None else []
+        vocabulary = index.vocab if index is not None else None
+        return build_report(rows, days=days, now=now, broken=broken, vocabulary=vocabulary)
 
     async def cited(self, guild_id: int | None = None) -> list[Citation]:
         """Every citation in the log (one per answer that cited it), for integrity checks."""

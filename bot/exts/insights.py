@@ -37,7 +37,7 @@ from bot.params import UserError
 from bot.ui.pager import Pager
 from bot.ui.votes import VOTE_PREFIX
 from index.explain import explain
-from index.insights import InsightsReport, broken_citations, build_report
+from index.insights import InsightsReport
 
 if TYPE_CHECKING:
     from bot.client import Briefbot
@@ -149,18 +149,8 @@ class Insights(commands.Cog):
     ) -> InsightsReport:
         assert self.store is not None
         now = now or self.now()
-        rows = await self.store.questions(guild_id, since=now - dt.timedelta(days=days))
         index = self.bot.service.current
-        broken = (
-            broken_citations(await self.store.cited(guild_id), index) if index is not None else []
-        )
-        return build_report(
-            rows,
-            days=days,
-            now=now,
-            broken=broken,
-            vocabulary=index.vocab if index is not None else None,
-        )
+        return await self.store.report(days=days, now=now, index=index, guild_id=guild_id)
 
     async def _post_digest(self, digest: Digest, week: str, now: dt.datetime) -> None:
         assert self.store is not None
