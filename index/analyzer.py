@@ -344,6 +344,25 @@ def term_for_word(word: str) -> tuple[str, ...]:
     return _terms_for(word.casefold())
 
 
+def name_parts(word: str) -> tuple[str, ...]:
+    """The parts among a compound name's terms: "GPT-3" → ("gpt", "3"), "self-driving" →
+    ("self", "drive"), "covid19" → ("covid", "19"); () for any other word. ``analyze`` gives
+    such a word its whole name first and then its parts, so that "GPT-3", "GPT3" and "GPT 3"
+    find each other; a question weighing each of them as a word would count one word three
+    times (see ``QueryReader.plan``)."""
+    terms = term_for_word(word)
+    if len(terms) < 2:
+        return ()
+    folded = word.casefold().replace("’", "'")
+    if not folded.isascii():
+        folded = _strip_accents(folded)
+    if folded.endswith("'s"):
+        folded = folded[:-2]
+    # (Words run together at a missing full stop, "end.start", give terms that are no name.)
+    joined = folded.replace("-", "").replace("'", "")
+    return terms[1:] if terms[0] == joined else ()
+
+
 def terms_of_plain_words(words: list[str]) -> list[str]:
     """The terms of lower-case a–z words, as ``term_for_word`` gives them (a stem each, nothing
     for a stopword), in one batch and without memoising them: typo correction tries hundreds

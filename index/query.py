@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .analyzer import analyze, term_for_word, terms_of_plain_words, words
+from .analyzer import analyze, name_parts, term_for_word, terms_of_plain_words, words
 from .fields import pair_ids, term_hash
 
 MIN_FIX_DF = 2  # a typo is corrected only to a word found in at least this many passages
@@ -24,6 +24,7 @@ MIN_FIX_DF = 2  # a typo is corrected only to a word found in at least this many
 # of its length (a 1,000-letter word: 1.4 s and 110 MB; 3,000 letters: 8.7 s and 1 GB).
 MAX_TYPO_WORD = 40
 
+_HAS_DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _MONTHS = {
     name: n
@@ -116,12 +117,14 @@ class QueryReader:
         body_df: np.ndarray,
         in_use: list[bool],
         typo_weight: float,
+        part_weight: float = 1.0,
     ) -> None:
         self.vocab_list = vocab_list
         self.vocab = vocab
         self.body_df = body_df
         self.in_use = in_use
         self.typo_weight = typo_weight
+        self.part_weight = part_weight
         # Per term, as Python values: a question looks up a handful, where numpy scalars cost.
         self.term_weight: list[float] = np.maximum(idf, 0.1).tolist()  # a word's weight
         self.idf_max = max((float(idf.max()) if len(vocab_list) else 0.0), 1.0)
@@ -147,8 +150,27 @@ class QueryReader:
         self._terms[term] = info
         return info
 
+    def parts_of_names(self, question: str) -> set[str]:
+        """The question's terms that are only parts of a compound name it uses ("gpt" and "3" of
+        "GPT-3"), where the content knows the name itself: searched beside the name, they
+        would count one word of the question three times, and a passage holding "3" anywhere
+        would rank as if it named the thing. A part the question also uses on its own, and
+        the parts of a name the content lacks (all there is to search), count in full."""
+        if self.part_weight == 1.0 or ("-" not in question and not _HAS_DIGIT.search(question)):
+            return set()  # (most questions have no compound name)
+        parts: set[str] = set()
+        alone: set[str] = set()
+        for word in words(question):
+            of_name = name_parts(word)
+            if of_name and self.term(term_for_word(word)[0])[0] >= 0:
+                parts.update(of_name)
+            else:
+                alone.update(term_for_word(word))
+        return parts - alone
+
     def plan(self, question: str) -> QueryPlan:
         terms = list(dict.fromkeys(analyze(question)))
+        parts = self.parts_of_names(question)
         ids: list[int] = []
         boosts: list[float] = []
         weight_of: dict[str, float] = {}
@@ -158,9 +180,10 @@ class QueryReader:
         for term in terms:
             i, weight, hashed = self.term(term)
             if i >= 0:
+                boost = self.part_weight if term in parts else 1.0
                 ids.append(i)
-                boosts.append(1.0)
-                weight_of[term] = weight
+                boosts.append(boost)
+                weight_of[term] = weight * boost
                 hashes.append(hashed)
                 continue
             fixes = self.typo_fixes(term)

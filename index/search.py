@@ -84,7 +84,13 @@ class SearchIndex(Catalogue):
         del follows
         self.idf = self._table.idf  # what a question's words weigh (coverage, confidence)
         self.reader = QueryReader(
-            data.vocab, self.vocab, self.idf, self._table.body_df, self._table.in_use, weights.typo
+            data.vocab,
+            self.vocab,
+            self.idf,
+            self._table.body_df,
+            self._table.in_use,
+            weights.typo,
+            weights.name_parts,
         )
         # Per term, as Python floats (a few dozen looked up per question); rank-bm25's IDF can
         # be negative.
