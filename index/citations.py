@@ -3,6 +3,7 @@ other telling listed as "also in"), then the answer's results with their snippet
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from . import extraction
@@ -123,9 +124,14 @@ def cite(
 
 
 def build_answer(
-    catalogue: Catalogue, question: str, cited: list[Citation], weight_of: dict[str, float]
+    catalogue: Catalogue,
+    question: str,
+    cited: list[Citation],
+    weight_of: dict[str, float],
+    boilerplate: Container[str] = (),
 ) -> Answer:
-    """The cited results, their snippets and the headline (see ``extraction``)."""
+    """The cited results, their snippets and the headline (see ``extraction``; the site's
+    ``boilerplate`` sentences are in none)."""
     passages = catalogue.passages
     texts = ["\n".join(passages[i].text for i in c.members) for c in cited]
     evidence = [
@@ -137,7 +143,7 @@ def build_answer(
         )
         for text, c in zip(texts, cited, strict=True)
     ]
-    found = extraction.extract(question, weight_of, evidence)
+    found = extraction.extract(question, weight_of, evidence, boilerplate=boilerplate)
     results = []
     labels: dict[tuple[str, str], int] = {}
     for n, c in enumerate(cited):

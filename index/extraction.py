@@ -31,7 +31,7 @@ answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 
 from .answers import join_sentences, sentences
@@ -85,15 +85,17 @@ def extract(
     weights: Mapping[str, float],
     evidence: Sequence[Evidence],
     pool: int = POOL,
+    boilerplate: Container[str] = (),
 ) -> Extracted:
-    """The headline and each evidence's best sentence and snippet."""
+    """The headline and each evidence's best sentence and snippet; the site's ``boilerplate``
+    sentences (``boilerplate.Boilerplate``) are neither."""
     if not evidence:
         return Extracted("", 0, [], [])
     kind = intent(question)
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     weights = _without_intent_words(question, weights)
     total = sum(weights.values()) or 1.0
-    per_evidence, hand = _candidates(kind, weights, evidence, pool)
+    per_evidence, hand = _candidates(kind, weights, evidence, pool, boilerplate)
     bold: list[str] = []
     headline, source, first, last = "", 0, 0, 0
     second: int | None = None
@@ -162,12 +164,14 @@ def _score(
     weights: Mapping[str, float],
     total: float,
     in_pool: bool,
+    boilerplate: Container[str],
 ) -> list[Sentence]:
     """Evidence ``i``'s sentences with their scores (answer forms looked for only when it is
-    ``in_pool``, where the headline may come from)."""
+    ``in_pool``, where the headline may come from), less the site's ``boilerplate``: a footer
+    or a sign-off is no answer, and the room it takes on the page belongs to evidence."""
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     title_terms = terms_of_title(ev.title)
-    texts = sentences(ev.text)
+    texts = [t for t in sentences(ev.text) if t not in boilerplate]
     # Answer forms only where the headline may come from: the rest need only the terms.
     matches = [match_sentence(s, weights, wants if in_pool else ()) for s in texts]
     heading_line = bool(texts) and texts[0] == ev.heading
@@ -190,6 +194,7 @@ def _candidates(
     weights: Mapping[str, float],
     evidence: Sequence[Evidence],
     pool: int,
+    boilerplate: Container[str],
 ) -> tuple[list[list[Sentence]], tuple[int, int, int] | None]:
     """Each evidence's scored sentences, and the headline's window (evidence, start, end): the
     best sentence of the first ``pool`` results (or, when none holds anything, of any), with a
@@ -200,7 +205,7 @@ def _candidates(
     best: Sentence | None = None
     best_value = -1.0
     for i, ev in enumerate(evidence):
-        scored = _score(kind, i, ev, weights, total, i < pool)
+        scored = _score(kind, i, ev, weights, total, i < pool, boilerplate)
         per_evidence.append(scored)
         if i < pool:
             for s in scored:

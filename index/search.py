@@ -27,6 +27,7 @@ import numpy as np
 
 from . import ranking, rerank
 from .bm25 import top_k
+from .boilerplate import Boilerplate
 from .catalogue import Catalogue
 from .citations import Stories, build_answer, cite
 from .fields import IndexData
@@ -73,6 +74,10 @@ class SearchIndex(Catalogue):
         self.generation = generation
         self.built_at = built_at
         self.vocab = {t: i for i, t in enumerate(data.vocab)}
+        # The site's boilerplate (lines recurring in many posts): shown nowhere.
+        self.boilerplate = Boilerplate.of(
+            data.sentence_hashes, data.passage_counts, data.sentence_counts
+        )
         follows = None
         if previous is not None:
             now = set(data.post_ids)
@@ -135,7 +140,7 @@ class SearchIndex(Catalogue):
         cited = cite(self, self._stories, ranked, k)
         if len(cited) < k and len(ranked) == 2 * k:  # many passages of few sections: look further
             cited = cite(self, self._stories, self._rank(scores, choice, 6 * k)[0], k)
-        return build_answer(self, question, cited, plan.weight_of)
+        return build_answer(self, question, cited, plan.weight_of, self.boilerplate)
 
     def _declined(
         self,
