@@ -66,7 +66,7 @@ def threshold(n_posts: int) -> int:
 
 def recurring(hashes: np.ndarray, sentence_post: np.ndarray, n_posts: int) -> np.ndarray:
     """The hashes (sorted, unique) found in at least ``threshold(n_posts)`` distinct posts, given
-    each sentence's hash and its post's number (``sentence_post``, non-decreasing)."""
+    each sentence's hash and its post's number (``sentence_post``)."""
     hashes = np.asarray(hashes, HASH_TYPE)
     if not len(hashes) or n_posts < MIN_POSTS:
         return np.zeros(0, HASH_TYPE)

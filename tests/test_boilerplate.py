@@ -1,0 +1,122 @@
+"""Site boilerplate: lines recurring in many posts are never a headline nor in a snippet; what
+recurs is counted from the indexed posts, stored with them, and follows a reindex."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from index.boilerplate import MIN_POSTS, Boilerplate, normalised, recurring, sentence_hash
+from index.models import Answer
+from index.service import IndexService
+
+FOOTER = "Thanks for reading! Subscribe to the Harbour Weekly newsletter for more harbour news."
+STORIES = {
+    "ferries": "A new ferry route to the islands opened in April, with six crossings a day.",
+    "cranes": "The port bought twelve electric cranes from Kessel for 40 million euros.",
+    "lighthouse": "The old lighthouse was restored by volunteers over three summers.",
+    "market": "The fish market moved to the northern quay after the 2019 floods.",
+    "seawall": "Engineers raised the sea wall by a metre to hold back winter storms.",
+    "museum": "The maritime museum now shows ship models carved by local sailors.",
+    "regatta": "The summer regatta drew ninety boats, a record for the harbour.",
+    "dredging": "Dredging the outer basin let container ships dock at low tide.",
+}
+QUESTIONS = [
+    "How do I subscribe to the Harbour Weekly newsletter?",
+    "harbour news newsletter",
+    "When did the new ferry route to the islands open?",
+    "How much did the port pay for the electric cranes?",
+]
+
+
+def write_site(root: Path, with_footer: set[str]) -> Path:
+    """A small site: one post per story, each ending on ``FOOTER`` when in ``with_footer``."""
+    (root / "_posts").mkdir(parents=True, exist_ok=True)
+    (root / "_config.yml").write_text("title: Harbour Weekly\nurl: https://harbour.test\n")
+    for n, (name, story) in enumerate(STORIES.items()):
+        body = f"## The story\n\n{story} The harbour board welcomed it.\n"
+        if name in with_footer:
+            body += f"\n{FOOTER}\n"
+        post = f'---\ntitle: "Harbour {name}"\ncategories: [news]\n---\n\n{body}'
+        (root / "_posts" / f"2024-01-{n + 10:02d}-{name}.md").write_text(post, encoding="utf-8")
+    return root
+
+
+def shown(answer: Answer) -> list[str]:
+    """The text a reader sees first: the headline and every result's snippet."""
+    return [answer.headline, *(r.snippet for r in answer.results)]
+
+
+def footer_shown(service: IndexService) -> bool:
+    assert service.current is not None
+    answers = [service.current.search(q, k=5) for q in QUESTIONS]
+    return any("Harbour Weekly newsletter" in text for a in answers for text in shown(a))
+
+
+def test_a_line_is_compared_without_case_spacing_punctuation_or_digits() -> None:
+    assert normalised("Copyright © 2021  Skynet Today, All rights reserved.") == normalised(
+        "copyright © 2022 Skynet Today. all rights reserved"
+    )
+    assert sentence_hash("That's all for this week!") == sentence_hash("That’s all for this week")
+    assert sentence_hash("That's all for this week!") != sentence_hash("That's all for today!")
+    assert sentence_hash("2009.") == 0  # a number alone is no template line
+
+
+def test_a_line_counts_once_per_post() -> None:
+    line, other = sentence_hash("Related:"), sentence_hash("Learn more.")
+    # ``line`` in MIN_POSTS - 1 posts, five times in the first; ``other`` in MIN_POSTS posts.
+    hashes = [line] * 5 + [line] * (MIN_POSTS - 2) + [other] * MIN_POSTS
+    posts = [0] * 5 + list(range(1, MIN_POSTS - 1)) + list(range(MIN_POSTS))
+    found = recurring(np.array(hashes, np.uint64), np.array(posts), 50)
+    assert found.tolist() == [other]
+    boilerplate = Boilerplate(found.tolist())
+    assert "Learn more!" in boilerplate and "Related:" not in boilerplate
+
+
+async def test_a_footer_repeated_across_posts_is_never_shown(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", set(STORIES))
+    db = tmp_path / "index.sqlite3"
+    service = await IndexService.open(db, site)
+    try:
+        await service.reindex()
+        assert not footer_shown(service)
+        assert service.current is not None
+        # The stories still answer, and their passages still show what they say.
+        ferry = service.current.search(QUESTIONS[2], k=5)
+        assert "April" in ferry.headline
+    finally:
+        await service.close()
+    # Loaded from the database (the per-post hashes stored with the statistics): the same.
+    restarted = await IndexService.open(db, site)
+    try:
+        await restarted.ensure()
+        assert restarted.last_report is None  # loaded, not rebuilt
+        assert not footer_shown(restarted)
+    finally:
+        await restarted.close()
+
+
+async def test_a_reindex_that_drops_the_footer_from_most_posts_makes_it_shown_again(
+    tmp_path: Path,
+) -> None:
+    site = write_site(tmp_path / "site", set(STORIES))
+    db = tmp_path / "index.sqlite3"
+    service = await IndexService.open(db, site)
+    try:
+        await service.reindex()
+        assert not footer_shown(service)
+        kept = {"ferries", "cranes"}  # two posts keep it: a line of theirs, not the site's
+        write_site(site, kept)
+        report = await service.reindex()
+        assert len(report.changed) == len(STORIES) - len(kept)
+        assert footer_shown(service)
+        assert service.current is not None
+        answer = service.current.search(QUESTIONS[0], k=5)
+        assert "Subscribe to the Harbour Weekly newsletter" in answer.headline
+        # And back: the footer on every post again is boilerplate again.
+        write_site(site, set(STORIES))
+        await service.reindex()
+        assert not footer_shown(service)
+    finally:
+        await service.close()
