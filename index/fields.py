@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .analyzer import analyze
-from .boilerplate import HASH_TYPE, sentence_hash
+from .boilerplate import HASH_TYPE, post_hashes
 from .models import ParsedPost
 from .passages import split_sentences
 from .term_counts import FieldCounts, TermCounts
@@ -128,13 +128,13 @@ class PostTerms:
     post: dict[str, list[str]]  # field → the post's term list ("title", "summary")
     sentences: list[list[list[str]]]  # per passage, the term list of each sentence (the body)
     amounts: list[bool]  # per passage, whether it states an amount
-    hashes: list[int]  # per sentence document (in order), its ``boilerplate.sentence_hash``
+    hashes: list[int]  # per sentence document (in order): ``boilerplate.post_hashes``
 
 
 def analyze_post(parsed: ParsedPost) -> PostTerms:
     post = parsed.post
     heading, phrase, sentences = [], [], []
-    hashes: list[int] = []
+    texts: list[str] = []  # each sentence document's text
     heading_cache: dict[tuple[str, ...], list[str]] = {}
     for passage in parsed.passages:
         h = heading_cache.get(passage.heading_path)
@@ -147,7 +147,7 @@ def analyze_post(parsed: ParsedPost) -> PostTerms:
         ]
         analysed = [(terms, text) for terms, text in analysed if terms]
         s = [terms for terms, _ in analysed] or [[]]
-        hashes.extend([sentence_hash(text) for _, text in analysed] or [0])
+        texts.extend([text for _, text in analysed] or [""])
         heading.append(h)
         phrase.append(phrase_ids(h) + phrase_ids([t for terms in s for t in terms]))
         sentences.append(s)
@@ -161,7 +161,7 @@ def analyze_post(parsed: ParsedPost) -> PostTerms:
         post={"title": analyze(post.title), "summary": analyze(summary_text)},
         sentences=sentences,
         amounts=[states_amount(p.text) for p in parsed.passages],
-        hashes=hashes,
+        hashes=post_hashes(texts),
     )
 
 
@@ -175,7 +175,7 @@ class IndexData:
     passage_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     sentence_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     states_amount: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per passage
-    # per sentence document, its ``boilerplate.sentence_hash``
+    # per sentence document, its ``boilerplate.post_hashes`` (0: never boilerplate)
     sentence_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, HASH_TYPE))
     fields: Mapping[str, FieldCounts] = field(
         default_factory=lambda: {name: TermCounts.empty() for name in FIELDS}

@@ -75,9 +75,7 @@ class SearchIndex(Catalogue):
         self.built_at = built_at
         self.vocab = {t: i for i, t in enumerate(data.vocab)}
         # The site's boilerplate (lines recurring in many posts): shown nowhere.
-        self.boilerplate = Boilerplate.of(
-            data.sentence_hashes, data.passage_counts, data.sentence_counts
-        )
+        self.boilerplate = Boilerplate.of(data.sentence_hashes, len(data.post_ids))
         follows = None
         if previous is not None:
             now = set(data.post_ids)

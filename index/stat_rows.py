@@ -50,7 +50,7 @@ class PostStats:
     post_id: str
     sentence_counts: bytes  # per passage, its number of sentences
     states_amount: bytes  # per passage, 1 when it states an amount
-    sentence_hashes: bytes  # per sentence document, its hash (``boilerplate.sentence_hash``)
+    sentence_hashes: bytes  # per sentence document, ``boilerplate.post_hashes``
     fields: dict[str, FieldRow]
 
 

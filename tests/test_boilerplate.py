@@ -7,7 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from index.boilerplate import MIN_POSTS, Boilerplate, normalised, recurring, sentence_hash
+from index.boilerplate import (
+    MIN_POSTS,
+    Boilerplate,
+    normalised,
+    post_hashes,
+    recurring,
+    sentence_hash,
+)
 from index.models import Answer
 from index.service import IndexService
 
@@ -54,24 +61,25 @@ def footer_shown(service: IndexService) -> bool:
     return any("Harbour Weekly newsletter" in text for a in answers for text in shown(a))
 
 
-def test_a_line_is_compared_without_case_spacing_punctuation_or_digits() -> None:
+def test_a_line_is_compared_without_case_spacing_or_digits() -> None:
     assert normalised("Copyright © 2021  Skynet Today, All rights reserved.") == normalised(
-        "copyright © 2022 Skynet Today. all rights reserved"
+        "copyright ©2022 Skynet Today , all rights reserved."
     )
-    assert sentence_hash("That's all for this week!") == sentence_hash("That’s all for this week")
     assert sentence_hash("That's all for this week!") != sentence_hash("That's all for today!")
     assert sentence_hash("2009.") == 0  # a number alone is no template line
 
 
 def test_a_line_counts_once_per_post() -> None:
-    line, other = sentence_hash("Related:"), sentence_hash("Learn more.")
-    # ``line`` in MIN_POSTS - 1 posts, five times in the first; ``other`` in MIN_POSTS posts.
-    hashes = [line] * 5 + [line] * (MIN_POSTS - 2) + [other] * MIN_POSTS
-    posts = [0] * 5 + list(range(1, MIN_POSTS - 1)) + list(range(MIN_POSTS))
-    found = recurring(np.array(hashes, np.uint64), np.array(posts), 50)
-    assert found.tolist() == [other]
+    # "Related:" under every item of one post, and in MIN_POSTS - 2 posts more; "Learn more."
+    # in MIN_POSTS posts.
+    posts = [post_hashes(["Related:", "A story.", "Related:", "Learn more.", "Related:"])]
+    posts += [post_hashes(["Related:", "Learn more."])] * (MIN_POSTS - 2)
+    posts += [post_hashes(["Learn more."])]
+    assert posts[0][2] == posts[0][4] == 0  # (repeats within a post count nothing)
+    found = recurring(np.array([h for p in posts for h in p], np.uint64), 50)
+    assert found.tolist() == [sentence_hash("Learn more.")]
     boilerplate = Boilerplate(found.tolist())
-    assert "Learn more!" in boilerplate and "Related:" not in boilerplate
+    assert "learn  MORE." in boilerplate and "Related:" not in boilerplate
 
 
 async def test_a_footer_repeated_across_posts_is_never_shown(tmp_path: Path) -> None:
