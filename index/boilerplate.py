@@ -51,23 +51,23 @@ def normalised(sentence: str) -> str:
 
 
 def sentence_hash(sentence: str) -> int:
-    """A stable 64-bit hash of ``normalised(sentence)`` (the same in every process and run);
+    """A stable 64-bit hash of ``normalised(sentence)`` (the same in every process and run), odd;
     0 for a sentence that is never boilerplate."""
     text = normalised(sentence)
     if not text:
         return 0
-    value = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-    return value or 1
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little") | 1
 
 
 def post_hashes(sentences: Iterable[str]) -> list[int]:
-    """One post's sentences' hashes, in order, a line's repeats within the post as 0: a line is
-    counted once per post (a digest's "Related:" under each item is not a hundred posts')."""
+    """One post's sentences' hashes, in order, a line's repeats within the post made even (its
+    hash less one): a line is counted once per post (a digest's "Related:" under each item is
+    not a hundred posts'), and each repeat is still known as that line (``passages``)."""
     seen: set[int] = set()
     out = []
     for sentence in sentences:
         h = sentence_hash(sentence)
-        out.append(0 if h in seen else h)
+        out.append(h - 1 if h and h in seen else h)
         seen.add(h)
     return out
 
@@ -83,8 +83,8 @@ def recurring(hashes: np.ndarray, n_posts: int) -> np.ndarray:
     hashes = np.asarray(hashes, HASH_TYPE)
     if not len(hashes) or n_posts < MIN_POSTS:
         return np.zeros(0, HASH_TYPE)
-    values, counts = np.unique(hashes, return_counts=True)
-    return values[(counts >= threshold(n_posts)) & (values != 0)]
+    values, counts = np.unique(hashes[(hashes & 1) == 1], return_counts=True)  # (firsts only)
+    return values[counts >= threshold(n_posts)]
 
 
 class Boilerplate:
@@ -101,6 +101,17 @@ class Boilerplate:
         """The boilerplate of an index: its sentence documents' ``post_hashes``, of ``n_posts``
         posts (``IndexData``)."""
         return cls(recurring(sentence_hashes, n_posts).tolist())
+
+    def passages(self, sentence_hashes: np.ndarray, sentence_counts: np.ndarray) -> np.ndarray:
+        """Which passages hold a boilerplate sentence, given each sentence document's
+        ``post_hashes`` and each passage's count of them (``IndexData``): only their sentences
+        need looking up when an answer shows them."""
+        if not self._set:
+            return np.zeros(len(sentence_counts), bool)
+        hashes = np.asarray(sentence_hashes, HASH_TYPE)
+        found = np.isin(hashes | 1, self.hashes) & (hashes != 0)
+        passage = np.repeat(np.arange(len(sentence_counts)), sentence_counts)
+        return np.bincount(passage, found, len(sentence_counts)) > 0
 
     def __contains__(self, sentence: object) -> bool:
         if not self._set or not isinstance(sentence, str):

@@ -129,9 +129,11 @@ def build_answer(
     cited: list[Citation],
     weight_of: dict[str, float],
     boilerplate: Container[str] = (),
+    has_boilerplate: Container[int] = (),
 ) -> Answer:
-    """The cited results, their snippets and the headline (see ``extraction``; the site's
-    ``boilerplate`` sentences are in none)."""
+    """The cited results, their snippets and the headline (see ``extraction``); the site's
+    ``boilerplate`` lines are in none (looked for in the passages ``has_boilerplate`` holds,
+    ``Boilerplate.passages``)."""
     passages = catalogue.passages
     texts = ["\n".join(passages[i].text for i in c.members) for c in cited]
     evidence = [
@@ -140,10 +142,11 @@ def build_answer(
             catalogue.post_of(c.members[0]).title,
             c.score,
             passages[c.members[0]].heading,
+            boilerplate if any(i in has_boilerplate for i in c.members) else (),
         )
         for text, c in zip(texts, cited, strict=True)
     ]
-    found = extraction.extract(question, weight_of, evidence, boilerplate=boilerplate)
+    found = extraction.extract(question, weight_of, evidence)
     results = []
     labels: dict[tuple[str, str], int] = {}
     for n, c in enumerate(cited):

@@ -70,6 +70,9 @@ class Evidence:
     title: str  # its post's title
     score: float  # its retrieval score
     heading: str = ""  # its section's heading: as a headline, only when nothing else matches
+    # the site's boilerplate lines it may hold (``boilerplate.Boilerplate``): neither headline
+    # nor snippet (a footer or a sign-off is no answer, and takes the room of evidence)
+    boilerplate: Container[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,17 +88,15 @@ def extract(
     weights: Mapping[str, float],
     evidence: Sequence[Evidence],
     pool: int = POOL,
-    boilerplate: Container[str] = (),
 ) -> Extracted:
-    """The headline and each evidence's best sentence and snippet; the site's ``boilerplate``
-    sentences (``boilerplate.Boilerplate``) are neither."""
+    """The headline and each evidence's best sentence and snippet."""
     if not evidence:
         return Extracted("", 0, [], [])
     kind = intent(question)
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     weights = _without_intent_words(question, weights)
     total = sum(weights.values()) or 1.0
-    per_evidence, hand = _candidates(kind, weights, evidence, pool, boilerplate)
+    per_evidence, hand = _candidates(kind, weights, evidence, pool)
     bold: list[str] = []
     headline, source, first, last = "", 0, 0, 0
     second: int | None = None
@@ -164,14 +165,14 @@ def _score(
     weights: Mapping[str, float],
     total: float,
     in_pool: bool,
-    boilerplate: Container[str],
 ) -> list[Sentence]:
     """Evidence ``i``'s sentences with their scores (answer forms looked for only when it is
-    ``in_pool``, where the headline may come from), less the site's ``boilerplate``: a footer
-    or a sign-off is no answer, and the room it takes on the page belongs to evidence."""
+    ``in_pool``, where the headline may come from), less the site's boilerplate."""
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     title_terms = terms_of_title(ev.title)
-    texts = [t for t in sentences(ev.text) if t not in boilerplate]
+    texts = sentences(ev.text)
+    if ev.boilerplate:
+        texts = [t for t in texts if t not in ev.boilerplate]
     # Answer forms only where the headline may come from: the rest need only the terms.
     matches = [match_sentence(s, weights, wants if in_pool else ()) for s in texts]
     heading_line = bool(texts) and texts[0] == ev.heading
@@ -194,7 +195,6 @@ def _candidates(
     weights: Mapping[str, float],
     evidence: Sequence[Evidence],
     pool: int,
-    boilerplate: Container[str],
 ) -> tuple[list[list[Sentence]], tuple[int, int, int] | None]:
     """Each evidence's scored sentences, and the headline's window (evidence, start, end): the
     best sentence of the first ``pool`` results (or, when none holds anything, of any), with a
@@ -205,7 +205,7 @@ def _candidates(
     best: Sentence | None = None
     best_value = -1.0
     for i, ev in enumerate(evidence):
-        scored = _score(kind, i, ev, weights, total, i < pool, boilerplate)
+        scored = _score(kind, i, ev, weights, total, i < pool)
         per_evidence.append(scored)
         if i < pool:
             for s in scored:

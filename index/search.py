@@ -76,6 +76,11 @@ class SearchIndex(Catalogue):
         self.vocab = {t: i for i, t in enumerate(data.vocab)}
         # The site's boilerplate (lines recurring in many posts): shown nowhere.
         self.boilerplate = Boilerplate.of(data.sentence_hashes, len(data.post_ids))
+        self._has_boilerplate = frozenset(
+            np.flatnonzero(
+                self.boilerplate.passages(data.sentence_hashes, data.sentence_counts)
+            ).tolist()
+        )
         follows = None
         if previous is not None:
             now = set(data.post_ids)
@@ -138,7 +143,9 @@ class SearchIndex(Catalogue):
         cited = cite(self, self._stories, ranked, k)
         if len(cited) < k and len(ranked) == 2 * k:  # many passages of few sections: look further
             cited = cite(self, self._stories, self._rank(scores, choice, 6 * k)[0], k)
-        return build_answer(self, question, cited, plan.weight_of, self.boilerplate)
+        return build_answer(
+            self, question, cited, plan.weight_of, self.boilerplate, self._has_boilerplate
+        )
 
     def _declined(
         self,

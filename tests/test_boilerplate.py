@@ -67,6 +67,7 @@ def test_a_line_is_compared_without_case_spacing_or_digits() -> None:
     )
     assert sentence_hash("That's all for this week!") != sentence_hash("That's all for today!")
     assert sentence_hash("2009.") == 0  # a number alone is no template line
+    assert post_hashes(["2009.", "2010.", "—"]) == [0, 0, 0]
 
 
 def test_a_line_counts_once_per_post() -> None:
@@ -75,11 +76,23 @@ def test_a_line_counts_once_per_post() -> None:
     posts = [post_hashes(["Related:", "A story.", "Related:", "Learn more.", "Related:"])]
     posts += [post_hashes(["Related:", "Learn more."])] * (MIN_POSTS - 2)
     posts += [post_hashes(["Learn more."])]
-    assert posts[0][2] == posts[0][4] == 0  # (repeats within a post count nothing)
-    found = recurring(np.array([h for p in posts for h in p], np.uint64), 50)
+    assert posts[0][2] == posts[0][4] == posts[0][0] - 1  # (repeats within a post not counted)
+    hashes = np.array([h for p in posts for h in p], np.uint64)
+    found = recurring(hashes, 50)
     assert found.tolist() == [sentence_hash("Learn more.")]
     boilerplate = Boilerplate(found.tolist())
     assert "learn  MORE." in boilerplate and "Related:" not in boilerplate
+    # With one more post, "Related:" is boilerplate too, and so are its repeats: the passages
+    # holding one are known from the stored hashes (here the first post's passages: its first
+    # two sentences, then its last three; then each post one passage).
+    posts.append(post_hashes(["Related:"]))
+    hashes = np.array([h for p in posts for h in p], np.uint64)
+    boilerplate = Boilerplate(recurring(hashes, 50).tolist())
+    assert "Related:" in boilerplate
+    counts = np.array([2, 3] + [len(p) for p in posts[1:]])
+    assert boilerplate.passages(hashes, counts).tolist() == [True] * len(counts)
+    alone = np.array([sentence_hash("A story.")], np.uint64)
+    assert boilerplate.passages(alone, np.array([1])).tolist() == [False]
 
 
 async def test_a_footer_repeated_across_posts_is_never_shown(tmp_path: Path) -> None:
