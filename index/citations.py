@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import extraction
 from .catalogue import Catalogue, passage_url
 from .models import Answer, SearchResult
@@ -129,11 +131,11 @@ def build_answer(
     cited: list[Citation],
     weight_of: dict[str, float],
     boilerplate: Container[str] = (),
-    has_boilerplate: Container[int] = (),
+    has_boilerplate: np.ndarray | None = None,
 ) -> Answer:
     """The cited results, their snippets and the headline (see ``extraction``); the site's
-    ``boilerplate`` lines are in none (looked for in the passages ``has_boilerplate`` holds,
-    ``Boilerplate.passages``)."""
+    ``boilerplate`` lines are in none (looked for in the passages ``has_boilerplate`` marks,
+    ``Boilerplate.passages``; None: in every passage)."""
     passages = catalogue.passages
     texts = ["\n".join(passages[i].text for i in c.members) for c in cited]
     evidence = [
@@ -142,7 +144,9 @@ def build_answer(
             catalogue.post_of(c.members[0]).title,
             c.score,
             passages[c.members[0]].heading,
-            boilerplate if any(i in has_boilerplate for i in c.members) else (),
+            boilerplate
+            if has_boilerplate is None or any(has_boilerplate[i] for i in c.members)
+            else (),
         )
         for text, c in zip(texts, cited, strict=True)
     ]

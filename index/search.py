@@ -76,10 +76,9 @@ class SearchIndex(Catalogue):
         self.vocab = {t: i for i, t in enumerate(data.vocab)}
         # The site's boilerplate (lines recurring in many posts): shown nowhere.
         self.boilerplate = Boilerplate.of(data.sentence_hashes, len(data.post_ids))
-        self._has_boilerplate = frozenset(
-            np.flatnonzero(
-                self.boilerplate.passages(data.sentence_hashes, data.sentence_counts)
-            ).tolist()
+        # (per passage, one byte: a set of the passages holding one took 2.8 MB at 10x)
+        self._has_boilerplate = self.boilerplate.passages(
+            data.sentence_hashes, data.sentence_counts
         )
         follows = None
         if previous is not None:
