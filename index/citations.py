@@ -3,7 +3,10 @@ other telling listed as "also in"), then the answer's results with their snippet
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from . import extraction
 from .catalogue import Catalogue, passage_url
@@ -123,9 +126,16 @@ def cite(
 
 
 def build_answer(
-    catalogue: Catalogue, question: str, cited: list[Citation], weight_of: dict[str, float]
+    catalogue: Catalogue,
+    question: str,
+    cited: list[Citation],
+    weight_of: dict[str, float],
+    boilerplate: Container[str] = (),
+    has_boilerplate: np.ndarray | None = None,
 ) -> Answer:
-    """The cited results, their snippets and the headline (see ``extraction``)."""
+    """The cited results, their snippets and the headline (see ``extraction``); the site's
+    ``boilerplate`` lines are in none (looked for in the passages ``has_boilerplate`` marks,
+    ``Boilerplate.passages``; None: in every passage)."""
     passages = catalogue.passages
     texts = ["\n".join(passages[i].text for i in c.members) for c in cited]
     evidence = [
@@ -134,6 +144,9 @@ def build_answer(
             catalogue.post_of(c.members[0]).title,
             c.score,
             passages[c.members[0]].heading,
+            boilerplate
+            if has_boilerplate is None or any(has_boilerplate[i] for i in c.members)
+            else (),
         )
         for text, c in zip(texts, cited, strict=True)
     ]

@@ -31,7 +31,7 @@ answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 
 from .answers import join_sentences, sentences
@@ -70,6 +70,9 @@ class Evidence:
     title: str  # its post's title
     score: float  # its retrieval score
     heading: str = ""  # its section's heading: as a headline, only when nothing else matches
+    # the site's boilerplate lines it may hold (``boilerplate.Boilerplate``): neither headline
+    # nor snippet (a footer or a sign-off is no answer, and takes the room of evidence)
+    boilerplate: Container[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,10 +167,12 @@ def _score(
     in_pool: bool,
 ) -> list[Sentence]:
     """Evidence ``i``'s sentences with their scores (answer forms looked for only when it is
-    ``in_pool``, where the headline may come from)."""
+    ``in_pool``, where the headline may come from), less the site's boilerplate."""
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     title_terms = terms_of_title(ev.title)
     texts = sentences(ev.text)
+    if ev.boilerplate:
+        texts = [t for t in texts if t not in ev.boilerplate]
     # Answer forms only where the headline may come from: the rest need only the terms.
     matches = [match_sentence(s, weights, wants if in_pool else ()) for s in texts]
     heading_line = bool(texts) and texts[0] == ev.heading

@@ -13,7 +13,9 @@ A passage is searched through several fields, each its own BM25 space:
                as good as its best sentence, which rewards query terms that occur *together*).
 
 Besides the fields, each passage carries one flag worked out with the rest of its analysis:
-whether it states an amount (for questions asking "how much").
+whether it states an amount (for questions asking "how much"); and each sentence document a hash
+of its normalised text, to tell the site's boilerplate (``boilerplate``: lines recurring in many
+posts).
 
 ``IndexData`` is the whole index as numbers: vocabulary, post order, and per-field term counts.
 It is what the store persists and what incremental re-indexing edits: documents of unchanged posts
@@ -31,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .analyzer import analyze
+from .boilerplate import HASH_TYPE, post_hashes
 from .models import ParsedPost
 from .passages import split_sentences
 from .term_counts import FieldCounts, TermCounts
@@ -46,7 +49,8 @@ PHRASE_BUCKETS = 1 << 20  # hashed pair ids; collisions are rare enough not to m
 # Bumped whenever what is stored changes meaning (e.g. how pairs are hashed): an index stored in
 # another format is rebuilt rather than misread.
 # (4: authors in the summary field, and a post's introduction kept apart from its first section.)
-INDEX_FORMAT = 4
+# (5: each sentence document's hash of its normalised text, for the site's boilerplate.)
+INDEX_FORMAT = 5
 
 
 # Text stating an amount: money, a percentage, a multiple, a count of time or of people. Three
@@ -124,22 +128,26 @@ class PostTerms:
     post: dict[str, list[str]]  # field → the post's term list ("title", "summary")
     sentences: list[list[list[str]]]  # per passage, the term list of each sentence (the body)
     amounts: list[bool]  # per passage, whether it states an amount
+    hashes: list[int]  # per sentence document (in order): ``boilerplate.post_hashes``
 
 
 def analyze_post(parsed: ParsedPost) -> PostTerms:
     post = parsed.post
     heading, phrase, sentences = [], [], []
+    texts: list[str] = []  # each sentence document's text
     heading_cache: dict[tuple[str, ...], list[str]] = {}
     for passage in parsed.passages:
         h = heading_cache.get(passage.heading_path)
         if h is None:
             h = heading_cache[passage.heading_path] = analyze(" ".join(passage.heading_path))
-        s = [
-            analyze(sentence)
+        analysed = [
+            (analyze(sentence), sentence)
             for line in passage.text.split("\n")
             for sentence in split_sentences(line)
         ]
-        s = [terms for terms in s if terms] or [[]]
+        analysed = [(terms, text) for terms, text in analysed if terms]
+        s = [terms for terms, _ in analysed] or [[]]
+        texts.extend([text for _, text in analysed] or [""])
         heading.append(h)
         phrase.append(phrase_ids(h) + phrase_ids([t for terms in s for t in terms]))
         sentences.append(s)
@@ -153,6 +161,7 @@ def analyze_post(parsed: ParsedPost) -> PostTerms:
         post={"title": analyze(post.title), "summary": analyze(summary_text)},
         sentences=sentences,
         amounts=[states_amount(p.text) for p in parsed.passages],
+        hashes=post_hashes(texts),
     )
 
 
@@ -166,6 +175,8 @@ class IndexData:
     passage_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     sentence_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     states_amount: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per passage
+    # per sentence document, its ``boilerplate.post_hashes`` (0: never boilerplate)
+    sentence_hashes: np.ndarray = field(default_factory=lambda: np.zeros(0, HASH_TYPE))
     fields: Mapping[str, FieldCounts] = field(
         default_factory=lambda: {name: TermCounts.empty() for name in FIELDS}
     )
@@ -218,6 +229,7 @@ class IndexData:
             passage_counts=passage_counts,
             sentence_counts=sentence_counts,
             states_amount=np.array([a for pt in posts for a in pt.amounts], bool),
+            sentence_hashes=np.array([h for pt in posts for h in pt.hashes], HASH_TYPE),
             fields=fields,
         )
 
@@ -240,6 +252,7 @@ class IndexData:
             passage_counts=self.passage_counts[keep_post],
             sentence_counts=self.sentence_counts[keep_passage],
             states_amount=self.states_amount[keep_passage],
+            sentence_hashes=self.sentence_hashes[level["sentence"]],
             fields={name: tc.select(level[name]) for name, tc in self.fields.items()},
         )
 
@@ -271,6 +284,12 @@ class IndexData:
             states_amount=np.concatenate(
                 [self.states_amount[keep_passage], *(p.states_amount for p in remapped)]
             ).astype(bool),
+            sentence_hashes=np.concatenate(
+                [
+                    self.sentence_hashes[level["sentence"]],
+                    *(p.sentence_hashes for p in remapped),
+                ]
+            ).astype(HASH_TYPE),
             fields={
                 name: self.fields[name].followed(
                     level[name], [p.fields[name].flat() for p in remapped]
@@ -304,6 +323,7 @@ class IndexData:
             passage_counts=self.passage_counts,
             sentence_counts=self.sentence_counts,
             states_amount=self.states_amount,
+            sentence_hashes=self.sentence_hashes,
             fields={
                 name: tc if name in HASHED_FIELDS else tc.remap_terms(mapping)
                 for name, tc in self.fields.items()

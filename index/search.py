@@ -27,6 +27,7 @@ import numpy as np
 
 from . import ranking, rerank
 from .bm25 import top_k
+from .boilerplate import Boilerplate
 from .catalogue import Catalogue
 from .citations import Stories, build_answer, cite
 from .fields import IndexData
@@ -73,6 +74,12 @@ class SearchIndex(Catalogue):
         self.generation = generation
         self.built_at = built_at
         self.vocab = {t: i for i, t in enumerate(data.vocab)}
+        # The site's boilerplate (lines recurring in many posts): shown nowhere.
+        self.boilerplate = Boilerplate.of(data.sentence_hashes, len(data.post_ids))
+        # (per passage, one byte: a set of the passages holding one took 2.8 MB at 10x)
+        self._has_boilerplate = self.boilerplate.passages(
+            data.sentence_hashes, data.sentence_counts
+        )
         follows = None
         if previous is not None:
             now = set(data.post_ids)
@@ -141,7 +148,9 @@ class SearchIndex(Catalogue):
         cited = cite(self, self._stories, ranked, k)
         if len(cited) < k and len(ranked) == 2 * k:  # many passages of few sections: look further
             cited = cite(self, self._stories, self._rank(scores, choice, 6 * k)[0], k)
-        return build_answer(self, question, cited, plan.weight_of)
+        return build_answer(
+            self, question, cited, plan.weight_of, self.boilerplate, self._has_boilerplate
+        )
 
     def _declined(
         self,

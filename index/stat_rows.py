@@ -2,7 +2,8 @@
 
 The store used to keep the statistics as one blob rewritten on every commit (78 MB at 10x); as
 rows, a one-post change writes that post's rows and appends its new terms, nothing else. Each
-post has one ``PostStats`` (its passages' sentence counts and amount flags) and one ``FieldRow``
+post has one ``PostStats`` (its passages' sentence counts and amount flags, its sentences'
+hashes for the site's boilerplate) and one ``FieldRow``
 per field: its documents' lengths (distinct terms), term ids and counts, each array as the bytes
 of a fixed little-endian type (counts in the narrowest type that holds them, named in the row),
 so a load joins every post's bytes of one array and reads them as one array. Term ids are the
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .boilerplate import HASH_TYPE
 from .fields import FIELDS, PASSAGE_FIELDS, POST_FIELDS, IndexData
 from .term_counts import TermCounts
 
@@ -27,6 +29,7 @@ from .term_counts import TermCounts
 _LENGTH = np.dtype("<u4")
 _TERM = np.dtype("<i4")
 _SENTENCES = np.dtype("<i4")
+_HASH = np.dtype("<u8")
 _COUNT_TYPES: dict[int, np.dtype[Any]] = {1: np.dtype("u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
 
 
@@ -47,6 +50,7 @@ class PostStats:
     post_id: str
     sentence_counts: bytes  # per passage, its number of sentences
     states_amount: bytes  # per passage, 1 when it states an amount
+    sentence_hashes: bytes  # per sentence document, ``boilerplate.post_hashes``
     fields: dict[str, FieldRow]
 
 
@@ -81,6 +85,7 @@ def post_stats(data: IndexData, post_ids: Iterable[str]) -> list[PostStats]:
         docs = {name: (p0, p1) for name in PASSAGE_FIELDS}
         docs.update({name: (i, i + 1) for name in POST_FIELDS})
         docs["sentence"] = (int(first_sentence[p0]), int(first_sentence[p1]))
+        s0, s1 = docs["sentence"]
         fields = {}
         for name in FIELDS:
             tc = data.fields[name].span(*docs[name])  # (views, when in one array)
@@ -96,6 +101,7 @@ def post_stats(data: IndexData, post_ids: Iterable[str]) -> list[PostStats]:
                 pid,
                 data.sentence_counts[p0:p1].astype(_SENTENCES).tobytes(),
                 data.states_amount[p0:p1].astype(np.uint8).tobytes(),
+                data.sentence_hashes[s0:s1].astype(_HASH).tobytes(),
                 fields,
             )
         )
@@ -128,11 +134,11 @@ def field_counts(rows: list[tuple[bytes, bytes, bytes, int]]) -> TermCounts:
 
 def index_data(
     vocab: list[str],
-    posts: list[tuple[str, bytes, bytes]],
+    posts: list[tuple[str, bytes, bytes, bytes]],
     fields: dict[str, TermCounts],
 ) -> IndexData:
-    """``IndexData`` from the vocabulary, each post's (id, sentence counts, amount flags) in
-    order, and each field's counts (``field_counts``)."""
+    """``IndexData`` from the vocabulary, each post's (id, sentence counts, amount flags,
+    sentence hashes) in order, and each field's counts (``field_counts``)."""
     sentence_counts = _joined([p[1] for p in posts], _SENTENCES).astype(np.int32, copy=False)
     passage_counts = np.fromiter(
         (len(p[1]) // _SENTENCES.itemsize for p in posts), np.int32, len(posts)
@@ -143,5 +149,6 @@ def index_data(
         passage_counts=passage_counts,
         sentence_counts=sentence_counts,
         states_amount=_joined([p[2] for p in posts], np.dtype(np.uint8)).astype(bool),
+        sentence_hashes=_joined([p[3] for p in posts], _HASH).astype(HASH_TYPE, copy=False),
         fields=fields,
     )

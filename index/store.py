@@ -331,7 +331,8 @@ class IndexStore:
             log.info("Ignoring the stored index: format %s, not %s", state[3], INDEX_FORMAT)
             return None
         async with db.execute(
-            "SELECT post_id, sentence_counts, states_amount FROM post_stats ORDER BY seq"
+            "SELECT post_id, sentence_counts, states_amount, sentence_hashes FROM post_stats"
+            " ORDER BY seq"
         ) as cur:
             posts: list[Any] = list(await cur.fetchall())
         async with db.execute("SELECT COUNT(*) FROM posts") as cur:
@@ -513,10 +514,18 @@ class IndexStore:
 
     async def _insert_stats(self, rows: list[PostStats], first_seq: int, generation: int) -> None:
         await self.db.executemany(
-            "INSERT INTO post_stats (post_id, seq, generation, sentence_counts, states_amount)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO post_stats"
+            " (post_id, seq, generation, sentence_counts, states_amount, sentence_hashes)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (r.post_id, first_seq + i, generation, r.sentence_counts, r.states_amount)
+                (
+                    r.post_id,
+                    first_seq + i,
+                    generation,
+                    r.sentence_counts,
+                    r.states_amount,
+                    r.sentence_hashes,
+                )
                 for i, r in enumerate(rows)
             ],
         )

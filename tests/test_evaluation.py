@@ -554,3 +554,26 @@ def test_recompute_agrees_with_score_on_hand_made_runs() -> None:
     assert figures["hit1"] == 0.0 and figures["hit5"] == 1.0 and figures["mrr10"] == 0.5
     assert figures["answer5"] == 1.0 and figures["declined_unanswerable"] == 1.0
     assert figures["answer1"] == 1.0 and figures["headline"] == figures["first_page"] == 1.0
+
+
+# Lines of the real site's template, each in 70 to 160 of its posts (issue 10: they took the
+# headline and the first page's snippets of dev questions).
+SITE_BOILERPLATE = (
+    "That's all for this week!",
+    "Copyright © 2022 Skynet Today",
+    "one paragraph summary",
+    "Check out our weekly podcast",
+)
+
+
+@pytest.mark.shared
+@needs_dev_set
+def test_the_sites_boilerplate_is_on_no_first_page(dev_eval: tuple[dict, list[dict]]) -> None:
+    _, runs = dev_eval
+    for run in runs:
+        first_page = [run["headline"], *(r["snippet"] for r in run["results"][:3])]
+        for line in SITE_BOILERPLATE:
+            assert not any(line.casefold() in text.casefold() for text in first_page), (
+                run["id"],
+                line,
+            )

@@ -78,7 +78,7 @@ def statistics_rows(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
 def assert_same_data(ours: IndexData, theirs: IndexData) -> None:
     """The same arrays, term ids and types included."""
     assert ours.vocab == theirs.vocab and ours.post_ids == theirs.post_ids
-    for attr in ("passage_counts", "sentence_counts", "states_amount"):
+    for attr in ("passage_counts", "sentence_counts", "states_amount", "sentence_hashes"):
         a, b = getattr(ours, attr), getattr(theirs, attr)
         assert a.dtype == b.dtype and np.array_equal(a, b), attr
     for name in FIELDS:
@@ -124,6 +124,7 @@ def test_rows_round_trip_to_the_same_arrays() -> None:
             post={"title": [pid, "title"], "summary": []},
             sentences=[[words, ["short"]], [["end"]]],
             amounts=[True, False],
+            hashes=[2**64 - 1, 0, len(words)],  # (the full 64 bits round-trip)
         )
 
     data = IndexData().updated(
@@ -142,7 +143,9 @@ def test_rows_round_trip_to_the_same_arrays() -> None:
 
     fields = {name: field_counts(of(name)) for name in FIELDS}
     back = index_data(
-        data.vocab, [(s.post_id, s.sentence_counts, s.states_amount) for s in stats], fields
+        data.vocab,
+        [(s.post_id, s.sentence_counts, s.states_amount, s.sentence_hashes) for s in stats],
+        fields,
     )
     assert_same_data(back, data)
     back.fields["body"].flat().counts[0] += 1  # arrays the caller may write, like any other
