@@ -460,3 +460,71 @@ def test_a_snippet_leaves_out_fragments_that_only_follow_a_match() -> None:
     snippet = shown_text(found.snippets[1])
     assert "launched a superintelligence lab" in snippet and "left the lab" in snippet
     assert "More on this" not in snippet and "None" not in snippet
+
+
+CRANES = (
+    "## Valmora harbour buys Kessel gantry cranes\n\n"
+    "The Valmora harbour authority announced on Monday that it has bought twelve Kessel gantry "
+    "cranes for the container quay. Ships there were unloaded with old mobile cranes until now.\n\n"
+    "The Kessel gantry cranes are the tallest ever delivered to Valmora harbour, at sixty metres, "
+    "and they were shipped in pieces from the Kessel works across the northern sea last winter.\n\n"
+    "Each of the Kessel gantry cranes at Valmora harbour can lift two containers at once, and "
+    "the Kessel gantry cranes will be driven from a control room on the quay.\n\n"
+    "Valmora harbour expects the Kessel gantry cranes to halve the time ships wait at the quay, "
+    "and Kessel will train the harbour's engineers to service the gantry cranes in Valmora. "
+    "The first of them arrived in March, two weeks late. The rest will follow by the summer.\n\n"
+    "The dockers' union says the machines will cost a hundred jobs and has called a strike.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def cranes_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    base = tmp_path_factory.mktemp("cranes")
+    pages = {"digests/2022-03-07-week.md": ("Last week #12", "digests", CRANES)}
+    return site_index(base, pages)
+
+
+def test_the_headlines_passage_shows_what_the_heading_does_not_say(
+    cranes_index: SearchIndex,
+) -> None:
+    # The section's heading names the cranes and the harbour; so do the headline and the
+    # sentences after it. What the dockers' union says holds the question's other words: the
+    # first page shows it (before, the snippet showed more sentences restating the heading).
+    question = "What does the dockers' union say about the Kessel gantry cranes at Valmora harbour?"
+    answer = cranes_index.search(question, k=3)
+    page = " ".join([answer.headline, *(shown_text(r.snippet) for r in answer.results[:3])])
+    assert "cost a hundred jobs" in page, page
+    assert len(answer.headline.split()) <= HEADLINE_WORDS
+    assert all(len(shown_text(r.snippet).split()) <= SNIPPET_WORDS for r in answer.results)
+
+
+def test_the_headlines_snippet_complements_it_not_restates_the_heading() -> None:
+    # The headline is long (no room for a second sentence); of the rest of its passage, the
+    # snippet shows the sentence holding the question's words the heading does not name, not
+    # the ones restating the heading (they hold more of the question, but the citation and the
+    # headline say it already).
+    question = "What does the union say about the Kessel gantry cranes at Valmora harbour?"
+    restating = [
+        "The Kessel gantry cranes are the tallest ever delivered to Valmora harbour, and they "
+        "were shipped in pieces from the Kessel works across the northern sea last winter.",
+        "Each of the Kessel gantry cranes at Valmora harbour can lift two containers at once, "
+        "and the Kessel gantry cranes will be driven from a control room on the quay.",
+        "Valmora harbour expects the Kessel gantry cranes to halve the time ships wait at the "
+        "quay, and Kessel will train engineers to service the gantry cranes in Valmora.",
+    ]
+    union = "The dockers' union says the machines will cost a hundred jobs and calls a strike."
+    passage = Evidence(
+        "Valmora harbour buys Kessel gantry cranes\n"
+        "On Monday the Valmora harbour authority said that it has bought twelve Kessel gantry "
+        "cranes for the container quay, the largest order in its history, paid for by a loan "
+        "from the port's owners and a grant from the regional government in the north. "
+        + " ".join(restating)
+        + " The first of them arrived in March, two weeks late. The rest follow by the summer. "
+        + union,
+        title="Last week #12",
+        score=10.0,
+        heading="Valmora harbour buys Kessel gantry cranes",
+    )
+    found = extract(question, weights(question), [passage])
+    assert "Kessel gantry cranes" in found.headline and union not in found.headline
+    assert union.rstrip(".") in shown_text(found.snippets[0]), found.snippets[0]
