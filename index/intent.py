@@ -157,7 +157,8 @@ FORM_BONUS = {
     "where": 0.3,
     "why": 0.5,
     "define": 0.3,
-    "yes_no": 0.2,
+    # ("not", "but", "however" are in many sentences that are no verdict: a hint, no more)
+    "yes_no": 0.1,
     "how": 0.2,
     "other": 0.0,
 }

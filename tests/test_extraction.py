@@ -528,3 +528,23 @@ def test_the_headlines_snippet_complements_it_not_restates_the_heading() -> None
     found = extract(question, weights(question), [passage])
     assert "Kessel gantry cranes" in found.headline and union not in found.headline
     assert union.rstrip(".") in shown_text(found.snippets[0]), found.snippets[0]
+
+
+def test_a_yes_no_headline_is_not_won_by_a_however_alone() -> None:
+    # "not", "but", "however" are in many sentences: for a yes-no question they count a
+    # little, not enough to lift a sentence holding less of the question over one holding more.
+    question = "Did ATMs kill off bank teller jobs?"
+    weight = {"atm": 1.0, "kill": 0.5, "bank": 1.0, "teller": 1.0, "job": 1.0}
+    answer = (
+        "Over the two decades after their arrival in the early eighties, ATMs increased "
+        "the number of bank teller jobs across the country, because each branch became cheaper "
+        "to open and the banks opened many more of them in towns and suburbs."
+    )
+    however = (
+        "However, the bank tellers who kept their jobs were not killed off but moved to other "
+        "work at the counter, selling loans and insurance and talking to customers about "
+        "their savings, which the machines could not do for them at the time."
+    )
+    passage = Evidence(f"{answer} {FILLER}{however}", title="Automation", score=10.0)
+    found = extract(question, weight, [passage])
+    assert found.headline.startswith("Over the two decades"), found.headline
