@@ -548,3 +548,24 @@ def test_a_yes_no_headline_is_not_won_by_a_however_alone() -> None:
     passage = Evidence(f"{answer} {FILLER}{however}", title="Automation", score=10.0)
     found = extract(question, weight, [passage])
     assert found.headline.startswith("Over the two decades"), found.headline
+
+
+def test_a_how_headline_states_the_means() -> None:
+    # A "how" question asks for a means or a cause: the sentence stating one ("to detect")
+    # outranks one holding a little more of the question's words but no means.
+    question = "How did the museum sort its old photographs?"
+    weight = {"museum": 1.0, "sort": 1.0, "old": 0.75, "photograph": 1.0}
+    means = (
+        "Last spring the museum began to sort the photographs with a vision model trained on "
+        "its catalogue to detect the faces, the streets and the dates written on the back of "
+        "each print, and the volunteers checked every tenth result by hand."
+    )
+    topic = (
+        "The museum has kept old photographs of the harbour for forty years, and the "
+        "volunteers who sort them meet every Tuesday in the reading room upstairs, where "
+        "visitors can watch them work and ask about the boats and the families in the prints."
+    )
+    between = "Ferries leave for the islands every hour in the summer. Rain is common in autumn."
+    passage = Evidence(f"{topic} {between} {means}", title="Archives", score=10.0)
+    found = extract(question, weight, [passage])
+    assert "began to sort the photographs" in found.headline, found.headline
