@@ -16,14 +16,18 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
   before it; a headline is at most ``HEADLINE_WORDS`` words;
 - **two sentences**: a neighbour that adds to the question held joins the best sentence, and
   so does the passage's next best sentence, "…" between, when it scores nearly as well (a
-  passage often names its subject in one sentence and answers in a later one).
+  passage often names its subject in one sentence and answers in a later one); "as well"
+  with the section heading's words counted like title words, since the citation names them.
 
 - **announcing**: a headline ending on a colon ("… goes on to say:") takes what it announces.
 
 Snippets show each passage's best sentences in text order, at most ``SNIPPET_WORDS`` words, "…"
 where sentences are skipped; a sentence is shown once on a page (in the headline or one snippet),
 and a passage with nothing left to show (or, the headline's, nothing more of the question) shows
-no snippet. A line without a sentence's end (a heading, a link's title) is set apart from the
+no snippet. The headline's passage ranks the rest of its sentences with its section heading's
+words as title words: the headline and the citation already say what the section is about, so
+its snippet shows what holds the question's other words (the part that complements the
+headline). A line without a sentence's end (a heading, a link's title) is set apart from the
 next sentence by " · " (``answers.join_sentences``).
 The answer form (or else the question's words) in bold (``snippets``). Question intent and
 answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
@@ -100,10 +104,15 @@ def extract(
     bold: list[str] = []
     headline, source, first, last = "", 0, 0, 0
     second: int | None = None
+    # The headline's passage, its sentences scored with its section heading's words as title
+    # words: the citation names the heading and the headline already says what the section is
+    # about, so what the rest of it adds is what holds the question's other words.
+    rest_of_source: list[Sentence] = []
     if hand is not None:
         source, start, end = hand
         headline, bold, first, last = _window(per_evidence[source], start, end, weights, wants)
-        headline, second = _with_second(per_evidence[source], first, last, headline)
+        rest_of_source = _score(kind, source, evidence[source], weights, total, True, True)
+        headline, second = _with_second(rest_of_source, first, last, headline)
     best = [max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence]
     snippets = []
     # A sentence is shown once on a page: in the headline or in one snippet (two results may
@@ -127,7 +136,8 @@ def extract(
             # of the question (what is left, a byline or a parent heading, only fills space).
             snippets.append("")
             continue
-        picked = best_sentences(scored, weights, bold if i == source else [], shown)
+        ranked = rest_of_source if hand is not None and i == source else scored
+        picked = best_sentences(ranked, weights, bold if i == source else [], shown)
         if picked is not None:
             text, shows = picked
             seen.update(scored[n].text for n in shows)
@@ -165,11 +175,15 @@ def _score(
     weights: Mapping[str, float],
     total: float,
     in_pool: bool,
+    heading_as_title: bool = False,
 ) -> list[Sentence]:
     """Evidence ``i``'s sentences with their scores (answer forms looked for only when it is
-    ``in_pool``, where the headline may come from), less the site's boilerplate."""
+    ``in_pool``, where the headline may come from), less the site's boilerplate; with
+    ``heading_as_title``, its section heading's words count as little as its post title's."""
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     title_terms = terms_of_title(ev.title)
+    if heading_as_title and ev.heading:
+        title_terms |= terms_of_title(ev.heading)
     texts = sentences(ev.text)
     if ev.boilerplate:
         texts = [t for t in texts if t not in ev.boilerplate]

@@ -157,8 +157,9 @@ FORM_BONUS = {
     "where": 0.3,
     "why": 0.5,
     "define": 0.3,
-    "yes_no": 0.2,
-    "how": 0.2,
+    # ("not", "but", "however" are in many sentences that are no verdict: a hint, no more)
+    "yes_no": 0.1,
+    "how": 0.3,  # (a means or a cause, like "define")
     "other": 0.0,
 }
 # The word after "how" (or "what share") names the intent, not the subject ("how long").

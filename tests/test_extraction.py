@@ -460,3 +460,112 @@ def test_a_snippet_leaves_out_fragments_that_only_follow_a_match() -> None:
     snippet = shown_text(found.snippets[1])
     assert "launched a superintelligence lab" in snippet and "left the lab" in snippet
     assert "More on this" not in snippet and "None" not in snippet
+
+
+CRANES = (
+    "## Valmora harbour buys Kessel gantry cranes\n\n"
+    "The Valmora harbour authority announced on Monday that it has bought twelve Kessel gantry "
+    "cranes for the container quay. Ships there were unloaded with old mobile cranes until now.\n\n"
+    "The Kessel gantry cranes are the tallest ever delivered to Valmora harbour, at sixty metres, "
+    "and they were shipped in pieces from the Kessel works across the northern sea last winter.\n\n"
+    "Each of the Kessel gantry cranes at Valmora harbour can lift two containers at once, and "
+    "the Kessel gantry cranes will be driven from a control room on the quay.\n\n"
+    "Valmora harbour expects the Kessel gantry cranes to halve the time ships wait at the quay, "
+    "and Kessel will train the harbour's engineers to service the gantry cranes in Valmora. "
+    "The first of them arrived in March, two weeks late. The rest will follow by the summer.\n\n"
+    "The dockers' union says the machines will cost a hundred jobs and has called a strike.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def cranes_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    base = tmp_path_factory.mktemp("cranes")
+    pages = {"digests/2022-03-07-week.md": ("Last week #12", "digests", CRANES)}
+    return site_index(base, pages)
+
+
+def test_the_headlines_passage_shows_what_the_heading_does_not_say(
+    cranes_index: SearchIndex,
+) -> None:
+    # The section's heading names the cranes and the harbour; so do the headline and the
+    # sentences after it. What the dockers' union says holds the question's other words: the
+    # first page shows it (before, the snippet showed more sentences restating the heading).
+    question = "What does the dockers' union say about the Kessel gantry cranes at Valmora harbour?"
+    answer = cranes_index.search(question, k=3)
+    page = " ".join([answer.headline, *(shown_text(r.snippet) for r in answer.results[:3])])
+    assert "cost a hundred jobs" in page, page
+    assert len(answer.headline.split()) <= HEADLINE_WORDS
+    assert all(len(shown_text(r.snippet).split()) <= SNIPPET_WORDS for r in answer.results)
+
+
+def test_the_headlines_snippet_complements_it_not_restates_the_heading() -> None:
+    # The headline is long (no room for a second sentence); of the rest of its passage, the
+    # snippet shows the sentence holding the question's words the heading does not name, not
+    # the ones restating the heading (they hold more of the question, but the citation and the
+    # headline say it already).
+    question = "What does the union say about the Kessel gantry cranes at Valmora harbour?"
+    restating = [
+        "The Kessel gantry cranes are the tallest ever delivered to Valmora harbour, and they "
+        "were shipped in pieces from the Kessel works across the northern sea last winter.",
+        "Each of the Kessel gantry cranes at Valmora harbour can lift two containers at once, "
+        "and the Kessel gantry cranes will be driven from a control room on the quay.",
+        "Valmora harbour expects the Kessel gantry cranes to halve the time ships wait at the "
+        "quay, and Kessel will train engineers to service the gantry cranes in Valmora.",
+    ]
+    union = "The dockers' union says the machines will cost a hundred jobs and calls a strike."
+    passage = Evidence(
+        "Valmora harbour buys Kessel gantry cranes\n"
+        "On Monday the Valmora harbour authority said that it has bought twelve Kessel gantry "
+        "cranes for the container quay, the largest order in its history, paid for by a loan "
+        "from the port's owners and a grant from the regional government in the north. "
+        + " ".join(restating)
+        + " The first of them arrived in March, two weeks late. The rest follow by the summer. "
+        + union,
+        title="Last week #12",
+        score=10.0,
+        heading="Valmora harbour buys Kessel gantry cranes",
+    )
+    found = extract(question, weights(question), [passage])
+    assert "Kessel gantry cranes" in found.headline and union not in found.headline
+    assert union.rstrip(".") in shown_text(found.snippets[0]), found.snippets[0]
+
+
+def test_a_yes_no_headline_is_not_won_by_a_however_alone() -> None:
+    # "not", "but", "however" are in many sentences: for a yes-no question they count a
+    # little, not enough to lift a sentence holding less of the question over one holding more.
+    question = "Did ATMs kill off bank teller jobs?"
+    weight = {"atm": 1.0, "kill": 0.5, "bank": 1.0, "teller": 1.0, "job": 1.0}
+    answer = (
+        "Over the two decades after their arrival in the early eighties, ATMs increased "
+        "the number of bank teller jobs across the country, because each branch became cheaper "
+        "to open and the banks opened many more of them in towns and suburbs."
+    )
+    however = (
+        "However, the bank tellers who kept their jobs were not killed off but moved to other "
+        "work at the counter, selling loans and insurance and talking to customers about "
+        "their savings, which the machines could not do for them at the time."
+    )
+    passage = Evidence(f"{answer} {FILLER}{however}", title="Automation", score=10.0)
+    found = extract(question, weight, [passage])
+    assert found.headline.startswith("Over the two decades"), found.headline
+
+
+def test_a_how_headline_states_the_means() -> None:
+    # A "how" question asks for a means or a cause: the sentence stating one ("to detect")
+    # outranks one holding a little more of the question's words but no means.
+    question = "How did the museum sort its old photographs?"
+    weight = {"museum": 1.0, "sort": 1.0, "old": 0.75, "photograph": 1.0}
+    means = (
+        "Last spring the museum began to sort the photographs with a vision model trained on "
+        "its catalogue to detect the faces, the streets and the dates written on the back of "
+        "each print, and the volunteers checked every tenth result by hand."
+    )
+    topic = (
+        "The museum has kept old photographs of the harbour for forty years, and the "
+        "volunteers who sort them meet every Tuesday in the reading room upstairs, where "
+        "visitors can watch them work and ask about the boats and the families in the prints."
+    )
+    between = "Ferries leave for the islands every hour in the summer. Rain is common in autumn."
+    passage = Evidence(f"{topic} {between} {means}", title="Archives", score=10.0)
+    found = extract(question, weight, [passage])
+    assert "began to sort the photographs" in found.headline, found.headline
