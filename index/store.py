@@ -21,8 +21,9 @@ import functools
 import json
 import logging
 import sqlite3
+import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -32,7 +33,7 @@ import aiosqlite
 from .fields import FIELDS, INDEX_FORMAT, IndexData
 from .migrations import migrate
 from .models import LoadIssue, Passage, Post
-from .passage_table import PassageTable
+from .passage_table import PassageTable, TextsGone, text_digest
 from .stat_rows import PostStats, field_counts, index_data, post_stats, vocab_digests
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,14 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 ROWS_MIGRATION = "002_post_statistics.sql"
 VOCAB_CHUNK = 50_000  # terms per vocabulary row when the whole vocabulary is written
 POSTS_PER_WRITE = 256  # posts whose rows are made and written at a time (bounds the memory)
+# The migration that moved the passages' texts apart (keyed by digest): indexes stored before it
+# are rebuilt from their content folder too.
+TEXTS_MIGRATION = "003_passage_texts.sql"
+# How long a text no passage uses any more stays stored: an index of an earlier generation,
+# still served (by this process until a reindex swaps the new one in, by another until its
+# watcher notices the new generation), reads its texts by digest meanwhile.
+UNUSED_TEXT_SECONDS = 3600.0
+TEXTS_PER_READ = 500  # digests per query (SQLite's limit on parameters is far above)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,16 +143,69 @@ def _posts_of(rows: Iterable[Any]) -> dict[str, Post]:
     }
 
 
-def _passages_of(rows: Iterable[Any], order: list[str]) -> PassageTable:
+def _passages_of(rows: Iterable[Any], order: list[str], source: StoredTexts) -> PassageTable:
     """The passage rows (by post, then ordinal) as one table, posts in ``order``."""
     by_post: dict[str, list[Any]] = {}
     for row in rows:
         by_post.setdefault(row[0], []).append(row)
+    paths: dict[str, tuple[str, ...]] = {}  # (each distinct heading path decoded once)
     return PassageTable.of(
-        (post_id, ordinal, tuple(json.loads(heading_path)), anchor, text)
-        for pid in order
-        for post_id, ordinal, heading_path, anchor, text in by_post.get(pid, ())
+        (
+            (
+                post_id,
+                ordinal,
+                paths.get(path) or paths.setdefault(path, tuple(json.loads(path))),
+                anchor,
+                digest,
+            )
+            for pid in order
+            for post_id, ordinal, path, anchor, digest in by_post.get(pid, ())
+        ),
+        source,
     )
+
+
+class StoredTexts:
+    """Passage texts read by digest from the index's SQLite file (the ``TextSource`` of a loaded
+    index, see ``passage_table``).
+
+    Its own synchronous connection, opened at the first read: texts are read while a question is
+    answered, in whatever thread answers it (the bot's worker threads, the command line's main
+    thread), a few rows by primary key (microseconds), one read at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def texts(self, digests: Sequence[int]) -> Mapping[int, str]:
+        found: dict[int, str] = {}
+        with self._lock:
+            if self._db is None:
+                self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+                self._db.execute("PRAGMA query_only=ON")
+            for i in range(0, len(digests), TEXTS_PER_READ):
+                chunk = digests[i : i + TEXTS_PER_READ]
+                found.update(
+                    self._db.execute(
+                        "SELECT digest, text FROM passage_texts WHERE digest IN"
+                        f" ({','.join('?' * len(chunk))})",
+                        chunk,
+                    ).fetchall()
+                )
+        if len(found) < len(set(digests)):
+            raise TextsGone(
+                f"{self.path}: passage texts of this index are no longer stored (the index was"
+                " rebuilt since, long ago): load the stored index again"
+            )
+        return found
+
+    def close(self) -> None:
+        """Close the connection (a later read opens another)."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
 
 async def _use_wal(db: aiosqlite.Connection, patience: float = 30.0) -> None:
@@ -188,7 +250,14 @@ def _rows_of(
         for p, _, st in upserts
     ]
     passages = [
-        (ps.post_id, ps.ordinal, json.dumps(ps.heading_path), ps.anchor, ps.text)
+        (
+            ps.post_id,
+            ps.ordinal,
+            json.dumps(ps.heading_path),
+            ps.anchor,
+            ps.text,
+            text_digest(ps.text),
+        )
         for _, post_passages, _ in upserts
         for ps in post_passages
     ]
@@ -199,6 +268,7 @@ class IndexStore:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self.db = db
         self.path = path
+        self.texts = StoredTexts(path)  # what loaded indexes read their passages' texts from
         # One connection, one transaction at a time: a watcher's reload and a /reindex's commit
         # may overlap, and SQLite has no nested transactions.
         self._transaction = asyncio.Lock()
@@ -215,13 +285,13 @@ class IndexStore:
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=30000")
             applied = await migrate(db, "index", MIGRATIONS)
-            if ROWS_MIGRATION in applied:
+            if ROWS_MIGRATION in applied or TEXTS_MIGRATION in applied:
                 async with db.execute("SELECT COUNT(*) FROM posts") as cur:
                     row = await cur.fetchone()
                 if row and row[0]:
                     log.warning(
-                        "%s: the index was stored in an older format (one statistics blob); it"
-                        " is rebuilt from the content folder at the next start or reindex.",
+                        "%s: the index was stored in an older format; it is rebuilt from the"
+                        " content folder at the next start or reindex.",
                         path,
                     )
         except BaseException as exc:
@@ -232,6 +302,7 @@ class IndexStore:
         return cls(db, path)
 
     async def close(self) -> None:
+        self.texts.close()
         await self.db.close()
 
     async def __aenter__(self) -> IndexStore:
@@ -371,12 +442,13 @@ class IndexStore:
         return await asyncio.to_thread(_posts_of, rows)  # (a site's worth of objects: off the loop)
 
     async def _passages(self, order: list[str]) -> PassageTable:
+        """The passages without their texts (read when shown, by digest: ``StoredTexts``)."""
         async with self.db.execute(
-            "SELECT post_id, ordinal, heading_path, anchor, text FROM passages"
+            "SELECT post_id, ordinal, heading_path, anchor, digest FROM passages"
             " ORDER BY post_id, ordinal"
         ) as cur:
             rows = await cur.fetchall()
-        return await asyncio.to_thread(_passages_of, rows, order)
+        return await asyncio.to_thread(_passages_of, rows, order, self.texts)
 
     # ------------------------------------------------------------------ writing
 
@@ -410,6 +482,14 @@ class IndexStore:
                         "the index was rebuilt by another process meanwhile"
                     )
                 gone = removed + [post.id for post, _, _ in upserts]
+                # The texts the posts going used: those no passage uses after this commit are
+                # marked unused (and purged later, see ``UNUSED_TEXT_SECONDS``).
+                async with db.execute(
+                    "SELECT DISTINCT digest FROM passages"
+                    " WHERE post_id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(gone),),
+                ) as cur:
+                    old_digests = [d for (d,) in await cur.fetchall()]
                 await db.executemany("DELETE FROM posts WHERE id = ?", [(pid,) for pid in gone])
                 await db.executemany(
                     "INSERT INTO posts (id, title, date, categories, tags, authors, excerpt, url,"
@@ -418,10 +498,16 @@ class IndexStore:
                     post_rows,
                 )
                 await db.executemany(
-                    "INSERT INTO passages (post_id, ordinal, heading_path, anchor, text)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    passage_rows,
+                    "INSERT INTO passage_texts (digest, text) VALUES (?, ?)"
+                    " ON CONFLICT (digest) DO UPDATE SET unused_since = NULL",
+                    [(row[5], row[4]) for row in passage_rows],
                 )
+                await db.executemany(
+                    "INSERT INTO passages (post_id, ordinal, heading_path, anchor, digest)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [(*row[:4], row[5]) for row in passage_rows],
+                )
+                await self._retire_texts(old_digests, time.time())
                 await db.executemany(
                     "UPDATE posts SET size = ?, mtime_ns = ? WHERE id = ?",
                     [(st.size, st.mtime_ns, pid) for pid, st in touched],
@@ -452,6 +538,19 @@ class IndexStore:
                 await db.execute("ROLLBACK")
                 raise
             return generation
+
+    async def _retire_texts(self, digests: list[int], now: float) -> None:
+        """Mark ``digests`` unused where no passage uses them any more, and purge the texts
+        unused for ``UNUSED_TEXT_SECONDS``. Within ``commit_index``'s transaction."""
+        await self.db.execute(
+            "UPDATE passage_texts SET unused_since = ?"
+            " WHERE digest IN (SELECT value FROM json_each(?)) AND unused_since IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.digest = passage_texts.digest)",
+            (now, json.dumps(digests)),
+        )
+        await self.db.execute(
+            "DELETE FROM passage_texts WHERE unused_since < ?", (now - UNUSED_TEXT_SECONDS,)
+        )
 
     async def _write_statistics(
         self, data: IndexData, written: list[str], generation: int, built_at: dt.datetime
