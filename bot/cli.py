@@ -36,7 +36,7 @@ from .settings import Settings, SettingsError, load_settings
 # and `--help` and `--version` should answer at once (tests/test_deployment.py checks what they
 # import).
 if TYPE_CHECKING:
-    from index.models import IndexReport
+    from index.models import Answer, IndexReport, SearchFilters
     from index.service import IndexService
 
 
@@ -228,12 +228,12 @@ async def cmd_ask(args: argparse.Namespace) -> int:
     filters = SearchFilters(
         category=args.category, tag=args.tag, since=args.since, until=args.until
     )
-    service = await open_service(settings, announce=not args.json)
-    try:
-        assert service.current is not None
-        answer = service.current.search(question, k=args.k, filters=filters)
-    finally:
-        await service.close()
+    answer = await _answer(settings, question, args.k, filters, announce=not args.json)
+    # The index is gone by now, its memory given back: printing (rich's Markdown and its
+    # imports) does not add to the process's peak.
+    from index.service import release_memory
+
+    await release_memory()
     if args.json:
         # json escapes C0 controls itself; C1 ones (U+009B is CSI to some terminals) too here.
         text = json.dumps(answer_json(answer), ensure_ascii=False, indent=2)
@@ -241,6 +241,18 @@ async def cmd_ask(args: argparse.Namespace) -> int:
     else:
         print_answer(answer)
     return 0
+
+
+async def _answer(
+    settings: Settings, question: str, k: int, filters: SearchFilters, announce: bool
+) -> Answer:
+    """The answer to one question, from the stored index (loaded for it, and let go after)."""
+    service = await open_service(settings, announce=announce)
+    try:
+        assert service.current is not None
+        return service.current.search(question, k=k, filters=filters)
+    finally:
+        await service.close()
 
 
 async def cmd_eval(args: argparse.Namespace) -> int:

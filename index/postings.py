@@ -106,8 +106,12 @@ class TermPostings:
 def _scanned(stats: TermCounts, n_terms: int, ids: list[int]) -> Segment:
     """``TermPostings.gather`` by one pass over document-major postings: the postings of ``ids``
     (each id's in document order, as the term-major table holds them)."""
-    wanted = np.array([i for i in ids if 0 <= i < n_terms], dtype=np.int64)
-    where = np.flatnonzero(np.isin(stats.term_ids, wanted))
+    # One flag per term, looked up per posting: a pass that copies no posting (np.isin makes
+    # several temporaries the size of the postings).
+    wanted = np.zeros(n_terms, dtype=bool)
+    wanted[[i for i in ids if 0 <= i < n_terms]] = True
+    where = np.flatnonzero(wanted[stats.term_ids])
+    del wanted
     terms = stats.term_ids[where]
     by_term = np.argsort(terms, kind="stable")  # (a question's postings: few)
     where, terms = where[by_term], terms[by_term]
