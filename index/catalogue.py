@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from rapidfuzz import process
 
 from .models import Passage, Post, PostRef, SearchFilters
 from .passage_table import PassageTable
@@ -81,6 +80,8 @@ class Catalogue:
         if len(exact) >= limit:
             return exact[:limit]
         seen = {p.id for p in exact}
+        from rapidfuzz import process  # (only here: see ``QueryReader.typo_fixes``)
+
         fuzzy = process.extract(
             needle,
             {i: p.title.casefold() for i, p in enumerate(self.posts) if p.id not in seen},

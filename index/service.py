@@ -81,7 +81,10 @@ def searchable(stored: StoredIndex) -> SearchIndex:
 async def load_index(store: IndexStore) -> SearchIndex | None:
     """The stored index, ready to search, or None when nothing was indexed yet."""
     stored = await store.load()
-    return None if stored is None else await asyncio.to_thread(searchable, stored)
+    if stored is None:
+        return None
+    await release_memory()  # (the rows read, freed: their pages back before the tables are built)
+    return await asyncio.to_thread(searchable, stored)
 
 
 def _trim_heap() -> None:

@@ -379,6 +379,9 @@ class IndexStore:
                 passages = await self._passages(data.post_ids)
             finally:
                 await self.db.execute("COMMIT")
+        # The pages read are cached for nothing now (a load reads each row once): their memory
+        # goes back before the search tables are built from what was read.
+        await self.db.execute("PRAGMA shrink_memory")
         return StoredIndex(
             data,
             [posts[pid] for pid in data.post_ids],
