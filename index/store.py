@@ -7,6 +7,12 @@ the ``generation`` number, which is how a running bot notices an index rebuilt e
 The term statistics are rows per post (``stat_rows``) and a vocabulary that only grows at its
 end: committing a one-post change writes that post's rows, its new terms and the generation.
 
+Passage texts are stored apart, keyed by their digest (``passage_table.text_digest``): a load
+reads the passages without them, and a served index reads the few it shows (``StoredTexts``). A
+commit keeps the texts no passage uses any more for ``UNUSED_TEXT_SECONDS`` (an index of an
+earlier generation, still served here or in another process, reads them meanwhile), then
+purges them.
+
 Why one module of ~520 lines: reading and committing are two halves of one contract over one
 connection (the generation check that refuses a commit based on a stale read, the damage
 reporting wrapped around both, and the row layouts they share); the pure conversions between
