@@ -64,6 +64,30 @@ class MemoryTexts:
             raise TextsGone(f"no text stored under digest {exc.args[0]}") from None
 
 
+NO_TEXTS = MemoryTexts({})  # (a table made only for its entries)
+
+
+def _coalesced(
+    parts: Iterable[range | Sequence[Passage]],
+) -> Iterator[range | Sequence[Passage]]:
+    """``parts`` with back-to-back ranges joined (a reindex keeps most posts in a row: a few
+    slices to copy instead of one per post)."""
+    pending: range | None = None
+    for part in parts:
+        if isinstance(part, range) and pending is not None and pending.stop == part.start:
+            pending = range(pending.start, part.stop)
+            continue
+        if pending is not None:
+            yield pending
+            pending = None
+        if isinstance(part, range):
+            pending = part
+        else:
+            yield part
+    if pending is not None:
+        yield pending
+
+
 Row = tuple[str, int, tuple[str, ...], str | None, int]  # post id, ordinal, path, anchor, digest
 
 
@@ -89,7 +113,7 @@ class PassageTable(Sequence[Passage]):
         self.source = source
 
     @classmethod
-    def of(cls, rows: Iterable[Row], source: TextSource) -> PassageTable:
+    def of(cls, rows: Iterable[Row], source: TextSource = NO_TEXTS) -> PassageTable:
         """From (post id, ordinal, heading path, anchor, text digest) rows, in index order."""
         post_ids: list[str] = []
         ordinals: list[int] = []
@@ -129,18 +153,32 @@ class PassageTable(Sequence[Passage]):
         self, parts: Iterable[range | Sequence[Passage]], source: TextSource
     ) -> PassageTable:
         """A new table reading its texts from ``source``, from ``parts`` in order: each a
-        ``range`` of this table's passages (an unchanged post) or new passages (whose texts
-        ``source`` must hold: a reindex follows the index once it committed them)."""
-        rows: list[Row] = []
-        for part in parts:
+        ``range`` of this table's passages (an unchanged post: its entries copied as slices) or
+        new passages (whose texts ``source`` must hold: a reindex follows the index once it
+        committed them)."""
+        post_ids: list[str] = []
+        headings: list[tuple[str, ...]] = []
+        anchors: list[str | None] = []
+        pieces: list[tuple[np.ndarray, np.ndarray]] = []  # (ordinals, digests)
+        for part in _coalesced(parts):
             if isinstance(part, range):
-                rows += self.rows(part.start, part.stop)
+                a, b = part.start, part.stop
+                post_ids += self._post_ids[a:b]
+                headings += self._headings[a:b]
+                anchors += self._anchors[a:b]
+                pieces.append((self._ordinals[a:b], self._digests[a:b]))
             else:
-                rows += (
+                added = PassageTable.of(
                     (p.post_id, p.ordinal, p.heading_path, p.anchor, text_digest(p.text))
                     for p in part
-                )
-        return PassageTable.of(rows, source)
+                )  # (no source: only its entries are taken)
+                post_ids += added._post_ids
+                headings += added._headings
+                anchors += added._anchors
+                pieces.append((added._ordinals, added._digests))
+        ordinals = np.concatenate([np.zeros(0, np.int32), *(p[0] for p in pieces)])
+        digests = np.concatenate([np.zeros(0, np.int64), *(p[1] for p in pieces)])
+        return PassageTable(post_ids, ordinals, headings, anchors, digests, source)
 
     def rows(self, start: int = 0, stop: int | None = None) -> list[Row]:
         """The (post id, ordinal, heading path, anchor, digest) rows of passages ``start:stop``."""
