@@ -171,6 +171,48 @@ def _passages_of(rows: Iterable[Any], order: list[str], source: StoredTexts) -> 
     )
 
 
+def _read_data(db: sqlite3.Connection) -> tuple[IndexData, int, dt.datetime] | None:
+    """The statistics' rows assembled (within the caller's read transaction)."""
+    state = db.execute(
+        "SELECT generation, built_at, vocab_size, format FROM index_state WHERE id = 1"
+    ).fetchone()
+    if state is None:
+        return None
+    if state[3] != INDEX_FORMAT:
+        # Written by an older version: as good as no index (the next refresh rebuilds it,
+        # since the stored site key names the format too).
+        log.info("Ignoring the stored index: format %s, not %s", state[3], INDEX_FORMAT)
+        return None
+    posts: list[Any] = db.execute(
+        "SELECT post_id, sentence_counts, states_amount FROM post_stats ORDER BY seq"
+    ).fetchall()
+    (n_posts,) = db.execute("SELECT COUNT(*) FROM posts").fetchone()
+    if len(posts) != n_posts:
+        # Posts stored by a version that kept the statistics as one blob: as good as no
+        # index (the migration dropped the site key, so the next refresh reads every post).
+        log.info("The stored index has no statistics for its posts: it will be rebuilt.")
+        return None
+    chunks = db.execute("SELECT size, terms FROM vocab ORDER BY first_id").fetchall()
+    vocab = [t for size, terms in chunks if size for t in terms.split("\n")]
+    del chunks
+    if len(vocab) != state[2]:
+        raise sqlite3.DatabaseError(f"vocabulary of {len(vocab)} terms, not {state[2]}")
+    fields = {}
+    for name in FIELDS:
+        # Field by field: only one field's rows are held at a time beside the arrays.
+        rows: list[Any] = db.execute(
+            "SELECT t.lengths, t.term_ids, t.counts, t.count_bytes FROM post_stats s"
+            " JOIN post_terms t ON t.post_id = s.post_id AND t.field = ? ORDER BY s.seq",
+            (name,),
+        ).fetchall()
+        if len(rows) != len(posts):
+            raise sqlite3.DatabaseError(f"{len(rows)} rows of {name!r} for {len(posts)} posts")
+        fields[name] = field_counts(rows)
+        del rows
+    data = index_data(vocab, posts, fields)
+    return data, state[0], dt.datetime.fromisoformat(state[1])
+
+
 class StoredTexts:
     """Passage texts read by digest from the index's SQLite file (the ``TextSource`` of a loaded
     index, see ``passage_table``).
@@ -363,101 +405,49 @@ class IndexStore:
     @_reports_damage
     async def load_data(self) -> tuple[IndexData, int, dt.datetime] | None:
         """The stored statistics with their generation and build time (None: nothing stored)."""
-        async with self._transaction:  # (one read transaction: the rows of one generation)
-            await self.db.execute("BEGIN")
-            try:
-                return await self._read_data()
-            finally:
-                await self.db.execute("COMMIT")
+        return await asyncio.to_thread(self._reading, _read_data)
 
     @_reports_damage
     async def load(self) -> StoredIndex | None:
         """The stored index, or None when nothing was indexed yet (or in another format)."""
-        # One read transaction, so the statistics, posts and passages are of the same generation.
-        async with self._transaction:
-            await self.db.execute("BEGIN")
+        return await asyncio.to_thread(self._reading, self._read_index)
+
+    def _reading(self, read: Callable[[sqlite3.Connection], _T]) -> _T:
+        """``read`` in one read transaction (the rows of one generation) on a connection of its
+        own, in the calling worker thread: a load's two dozen queries and the arrays made from
+        them without a hand-over between threads for each (the shared connection's), and the
+        pages it read let go with the connection."""
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.execute("PRAGMA query_only=ON")
+            db.execute("BEGIN")
             try:
-                loaded = await self._read_data()
-                if loaded is None:
-                    return None
-                data, generation, built_at = loaded
-                posts = await self._posts()
-                passages = await self._passages(data.post_ids)
+                return read(db)
             finally:
-                await self.db.execute("COMMIT")
-        # The pages read are cached for nothing now (a load reads each row once): their memory
-        # goes back before the search tables are built from what was read.
-        await self.db.execute("PRAGMA shrink_memory")
-        return StoredIndex(
-            data,
-            [posts[pid] for pid in data.post_ids],
-            passages,
-            generation,
-            built_at,
+                db.execute("COMMIT")
+        finally:
+            db.close()
+
+    def _read_index(self, db: sqlite3.Connection) -> StoredIndex | None:
+        loaded = _read_data(db)
+        if loaded is None:
+            return None
+        data, generation, built_at = loaded
+        posts = _posts_of(
+            db.execute(
+                "SELECT id, title, date, categories, tags, authors, excerpt, url, layout,"
+                " redirect, fingerprint FROM posts"
+            ).fetchall()
         )
-
-    async def _read_data(self) -> tuple[IndexData, int, dt.datetime] | None:
-        """The statistics' rows assembled (within the caller's read transaction)."""
-        db = self.db
-        async with db.execute(
-            "SELECT generation, built_at, vocab_size, format FROM index_state WHERE id = 1"
-        ) as cur:
-            state = await cur.fetchone()
-        if state is None:
-            return None
-        if state[3] != INDEX_FORMAT:
-            # Written by an older version: as good as no index (the next refresh rebuilds it,
-            # since the stored site key names the format too).
-            log.info("Ignoring the stored index: format %s, not %s", state[3], INDEX_FORMAT)
-            return None
-        async with db.execute(
-            "SELECT post_id, sentence_counts, states_amount FROM post_stats ORDER BY seq"
-        ) as cur:
-            posts: list[Any] = list(await cur.fetchall())
-        async with db.execute("SELECT COUNT(*) FROM posts") as cur:
-            n_posts = (await cur.fetchone() or (0,))[0]
-        if len(posts) != n_posts:
-            # Posts stored by a version that kept the statistics as one blob: as good as no
-            # index (the migration dropped the site key, so the next refresh reads every post).
-            log.info("The stored index has no statistics for its posts: it will be rebuilt.")
-            return None
-        async with db.execute("SELECT size, terms FROM vocab ORDER BY first_id") as cur:
-            chunks = await cur.fetchall()
-        vocab = [t for size, terms in chunks if size for t in terms.split("\n")]
-        if len(vocab) != state[2]:
-            raise sqlite3.DatabaseError(f"vocabulary of {len(vocab)} terms, not {state[2]}")
-        fields = {}
-        for name in FIELDS:
-            # Field by field: only one field's rows are held at a time beside the arrays.
-            async with db.execute(
-                "SELECT t.lengths, t.term_ids, t.counts, t.count_bytes FROM post_stats s"
-                " JOIN post_terms t ON t.post_id = s.post_id AND t.field = ? ORDER BY s.seq",
-                (name,),
-            ) as cur:
-                rows: list[Any] = list(await cur.fetchall())
-            if len(rows) != len(posts):
-                raise sqlite3.DatabaseError(f"{len(rows)} rows of {name!r} for {len(posts)} posts")
-            fields[name] = await asyncio.to_thread(field_counts, rows)  # (CPU: off the loop)
-            del rows
-        data = await asyncio.to_thread(index_data, vocab, posts, fields)
-        return data, state[0], dt.datetime.fromisoformat(state[1])
-
-    async def _posts(self) -> dict[str, Post]:
-        async with self.db.execute(
-            "SELECT id, title, date, categories, tags, authors, excerpt, url, layout, redirect,"
-            " fingerprint FROM posts"
-        ) as cur:
-            rows = await cur.fetchall()
-        return await asyncio.to_thread(_posts_of, rows)  # (a site's worth of objects: off the loop)
-
-    async def _passages(self, order: list[str]) -> PassageTable:
-        """The passages without their texts (read when shown, by digest: ``StoredTexts``)."""
-        async with self.db.execute(
+        # The passages without their texts (read when shown, by digest: ``StoredTexts``).
+        rows = db.execute(
             "SELECT post_id, ordinal, heading_path, anchor, digest FROM passages"
             " ORDER BY post_id, ordinal"
-        ) as cur:
-            rows = await cur.fetchall()
-        return await asyncio.to_thread(_passages_of, rows, order, self.texts)
+        ).fetchall()
+        passages = _passages_of(rows, data.post_ids, self.texts)
+        return StoredIndex(
+            data, [posts[pid] for pid in data.post_ids], passages, generation, built_at
+        )
 
     # ------------------------------------------------------------------ writing
 
