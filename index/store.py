@@ -13,10 +13,11 @@ commit keeps the texts no passage uses any more for ``UNUSED_TEXT_SECONDS`` (an 
 earlier generation, still served here or in another process, reads them meanwhile), then
 purges them.
 
-Why one module of ~520 lines: reading and committing are two halves of one contract over one
-connection (the generation check that refuses a commit based on a stale read, the damage
-reporting wrapped around both, and the row layouts they share); the pure conversions between
-rows and arrays already live apart, in ``stat_rows`` and ``passage_table``.
+Why one module of ~630 lines: reading and committing are two halves of one contract over one
+file (the generation check that refuses a commit based on a stale read, the damage reporting
+wrapped around both, the row layouts they share, and the texts a commit keeps for the readers of
+earlier generations); the pure conversions between rows and arrays already live apart, in
+``stat_rows`` and ``passage_table``.
 """
 
 from __future__ import annotations
