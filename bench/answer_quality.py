@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.common import CORPUS, SHARED, base_parser, build_index, require_shared, temp_dir
+from bench.common import CORPUS, SHARED, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import evaluate, load_questions, write_runs
 
 QUESTIONS = Path(__file__).parent / "questions"
@@ -43,8 +43,7 @@ def main() -> None:
     parser.add_argument("--runs-out", type=Path, default=None)
     args = parser.parse_args()
     require_shared()
-    with temp_dir() as tmp:
-        index, _ = build_index(tmp / "bench.sqlite3", CORPUS)
+    index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     for name in args.sets:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import contextlib
 import datetime as dt
 import gc
@@ -152,6 +153,14 @@ def memory_mb() -> dict[str, float]:
             if key in ("VmHWM", "VmRSS"):
                 fields[key] = int(value.split()[0]) * 1024 / 1e6  # the kernel's "kB" are KiB
     return {"peak": fields["VmHWM"], "rss": fields["VmRSS"]}
+
+
+def kept_temp_dir(prefix: str = "briefbot-bench-") -> Path:
+    """A temporary folder removed when the process exits: for the database of an index that is
+    searched after it was built (a served index reads its passages' texts from its file)."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 @contextlib.contextmanager

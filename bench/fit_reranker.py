@@ -26,7 +26,7 @@ from scipy.optimize import minimize
 from scipy.special import logsumexp
 
 from bench.answer_quality import set_path
-from bench.common import CORPUS, base_parser, build_index, require_shared, temp_dir
+from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import Question, load_questions
 from index.rerank import FEATURES
 from index.search import SearchIndex
@@ -71,8 +71,7 @@ def main() -> None:
     parser.add_argument("--penalty", type=float, default=1.0)
     args = parser.parse_args()
     require_shared()
-    with temp_dir() as tmp:
-        index, _ = build_index(tmp / "bench.sqlite3", CORPUS)
+    index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
     index.weights = dataclasses.replace(index.weights, rerank=0.0)
     data = cases(index, load_questions(set_path("tune")))
     zero = np.zeros(len(FEATURES))

@@ -34,10 +34,10 @@ from .common import (
     base_parser,
     build_index,
     dev_questions,
+    kept_temp_dir,
     machine_note,
     print_table,
     require_shared,
-    temp_dir,
     time_interleaved,
     write_json,
 )
@@ -67,8 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = base_parser(__doc__.splitlines()[0]).parse_args(argv)
     require_shared()
     rounds = 1 if args.quick else 3
-    with temp_dir() as tmp:
-        index, _ = build_index(tmp / "index.sqlite3", CORPUS)
+    index, _ = build_index(kept_temp_dir() / "index.sqlite3", CORPUS)
     questions = dev_questions()[:20]
     systems: dict[str, Callable[[str], object]] = {"plain": index.search}
     for length in LENGTHS:

@@ -5,8 +5,9 @@
 The parent builds the 1x index into a temporary SQLite file, then starts fresh processes (each
 measured ``--runs`` times, medians shown):
 
-- ``imports``          imports what serving needs (``index.service``: numpy, scipy, rapidfuzz,
-                       PyStemmer, pydantic, aiosqlite, …) and nothing else: the baseline;
+- ``imports``          imports what loading needs (``index.service``: numpy, PyStemmer,
+                       pydantic, aiosqlite, …; scipy and rapidfuzz come with the first questions
+                       that need them) and nothing else: the baseline;
 - ``serving``          the same imports, then ``index.service.load_index`` of the stored index and
                        ``SearchIndex.search`` over a few hundred realistic questions;
 - ``… + discord.py``   both again with discord.py imported too, as the bot process has it.

@@ -48,11 +48,11 @@ from bench.common import (
     build_index,
     build_site,
     field_token_lists,
+    kept_temp_dir,
     machine_note,
     print_table,
     question_set,
     require_shared,
-    temp_dir,
     time_interleaved,
     verdict,
     write_json,
@@ -150,9 +150,9 @@ def profile(systems: dict[str, Callable[[str], object]], queries: Sequence[str])
 
 
 def run_scale(copies: int, quick: bool, want_profile: bool) -> dict[str, Any]:
-    with temp_dir() as tmp:
-        content = CORPUS if copies == 1 else build_site(tmp / "site", copies)
-        index, _report = build_index(tmp / "index.sqlite3", content)
+    tmp = kept_temp_dir()  # (the index reads its texts from its database)
+    content = CORPUS if copies == 1 else build_site(tmp / "site", copies)
+    index, _report = build_index(tmp / "index.sqlite3", content)
     titles = [p.title for p in index.posts]
     headings = [
         (index.posts[int(index.passage_post[i])].title, p.heading)

@@ -11,16 +11,35 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.markup import escape
-
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress
 
     from index.models import Answer
 
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+
+class LazyConsole:
+    """A rich ``Console``, made (and rich imported) when first used: ``briefbot ask`` loads its
+    index before it prints anything, and rich (2 MB) would otherwise add to its peak memory."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def real(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+console = LazyConsole(highlight=False)
+err = LazyConsole(stderr=True, highlight=False)
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -58,6 +77,8 @@ def terminal_text(text: str) -> str:
 
 def safe_markup(text: object) -> str:
     """Post text for Rich markup: no control sequences, and ``[`` taken literally."""
+    from rich.markup import escape
+
     return escape(terminal_text(str(text)))
 
 
@@ -106,7 +127,7 @@ def progress_bar(description: str) -> tuple[Progress, Callable[[int, int], None]
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=err,
+        console=err.real,
         transient=True,
     )
     task = progress.add_task(description, total=None)

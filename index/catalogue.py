@@ -6,16 +6,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from rapidfuzz import process
 
 from .models import Passage, Post, PostRef, SearchFilters
+from .passage_table import PassageTable
+
+
+def section_url(post: Post, anchor: str | None) -> str:
+    """The post URL, opened at the section ``anchor`` (redirected posts live elsewhere)."""
+    if anchor and not post.redirect:
+        return f"{post.url.split('#', 1)[0]}#{anchor}"
+    return post.url
 
 
 def passage_url(post: Post, passage: Passage) -> str:
-    """The post URL, opened at the passage's section (redirected posts live elsewhere)."""
-    if passage.anchor and not post.redirect:
-        return f"{post.url.split('#', 1)[0]}#{passage.anchor}"
-    return post.url
+    """The post URL, opened at the passage's section."""
+    return section_url(post, passage.anchor)
 
 
 class Catalogue:
@@ -25,7 +30,11 @@ class Catalogue:
         self, posts: list[Post], passages: Sequence[Passage], passage_counts: np.ndarray
     ) -> None:
         self.posts = posts
-        self.passages = passages
+        # A table whose texts are read when shown (from the index's file when served; passages
+        # made in memory keep theirs in memory).
+        self.passages = (
+            passages if isinstance(passages, PassageTable) else PassageTable.of_passages(passages)
+        )
         # In the smallest type that holds a post's index: a question looks up its hundred best
         # passages' posts here, and a small table is likelier to be in cache.
         self.passage_post = np.repeat(
@@ -48,7 +57,7 @@ class Catalogue:
     def post_passages(self, post_id: str) -> list[Passage]:
         i = self.post_index[post_id]
         first, stop = int(self.post_first_passage[i]), int(self.post_first_passage[i + 1])
-        return [self.passages[j] for j in range(first, stop)]
+        return self.passages.select(range(first, stop))
 
     def post_of(self, passage: int) -> Post:
         """The post passage ``passage`` (its index) belongs to."""
@@ -71,6 +80,8 @@ class Catalogue:
         if len(exact) >= limit:
             return exact[:limit]
         seen = {p.id for p in exact}
+        from rapidfuzz import process  # (only here: see ``QueryReader.typo_fixes``)
+
         fuzzy = process.extract(
             needle,
             {i: p.title.casefold() for i, p in enumerate(self.posts) if p.id not in seen},
@@ -82,7 +93,7 @@ class Catalogue:
     def ref(self, i: int) -> PostRef:
         """A reference to passage ``i``'s post, opened at its section."""
         post = self.post_of(i)
-        url = passage_url(post, self.passages[i])
+        url = section_url(post, self.passages.anchor(i))
         return PostRef(post_id=post.id, title=post.title, date=post.date, url=url)
 
     def suggest(

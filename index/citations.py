@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import extraction
-from .catalogue import Catalogue, passage_url
+from .catalogue import Catalogue, section_url
 from .models import Answer, SearchResult
 from .term_counts import FieldCounts
 
@@ -77,8 +77,7 @@ def cite(
     where: dict[Section, int] = {}  # section → its entry (-1: told in another's entry)
     told: dict[int, Story] = {}  # passage → its story
     for i, score in ranked:
-        passage = passages[i]
-        key = (int(catalogue.passage_post[i]), passage.heading_path, passage.anchor)
+        key = (int(catalogue.passage_post[i]), passages.heading_path(i), passages.anchor(i))
         n = where.get(key)
         if n is not None:
             if n >= 0:
@@ -98,7 +97,8 @@ def cite(
             old = entries[twin]
             first = old.citation.members[0]
             where[key] = -1
-            if len(passage.text.split()) > len(passages[first].text.split()):
+            this, that = passages.texts([i, first])
+            if len(this.split()) > len(that.split()):
                 # The fuller telling is cited, where the first was.
                 entries[twin] = _Entry(
                     key, Citation([i], old.citation.score, [*old.citation.also, first])
@@ -117,8 +117,8 @@ def cite(
         if (
             len(members) < SECTION_PASSAGES
             and after < catalogue.post_first_passage[post + 1]
-            and passages[after].heading_path == path
-            and passages[after].anchor == anchor
+            and passages.heading_path(after) == path
+            and passages.anchor(after) == anchor
         ):
             members.append(after)
         out.append(Citation(members, entry.citation.score, entry.citation.also))
@@ -137,13 +137,16 @@ def build_answer(
     ``boilerplate`` lines are in none (looked for in the passages ``has_boilerplate`` marks,
     ``Boilerplate.passages``; None: in every passage)."""
     passages = catalogue.passages
-    texts = ["\n".join(passages[i].text for i in c.members) for c in cited]
+    # The texts shown, read in one go (from the index's file when served).
+    members = [i for c in cited for i in c.members]
+    read = dict(zip(members, passages.texts(members), strict=True))
+    texts = ["\n".join(read[i] for i in c.members) for c in cited]
     evidence = [
         extraction.Evidence(
             text,
             catalogue.post_of(c.members[0]).title,
             c.score,
-            passages[c.members[0]].heading,
+            _heading(passages.heading_path(c.members[0])),
             boilerplate
             if has_boilerplate is None or any(has_boilerplate[i] for i in c.members)
             else (),
@@ -176,18 +179,23 @@ def build_answer(
 def _result(
     catalogue: Catalogue, i: int, score: float, sentence: str, snippet: str, text: str
 ) -> SearchResult:
-    passage = catalogue.passages[i]
+    path = catalogue.passages.heading_path(i)
     post = catalogue.post_of(i)
     return SearchResult(
         post_id=post.id,
         title=post.title,
-        heading=passage.heading,
-        heading_path=passage.heading_path,
+        heading=_heading(path),
+        heading_path=path,
         date=post.date,
         categories=post.categories,
-        url=passage_url(post, passage),
+        url=section_url(post, catalogue.passages.anchor(i)),
         score=round(score, 4),
         text=text,
         snippet=snippet,
         best_sentence=sentence,
     )
+
+
+def _heading(path: tuple[str, ...]) -> str:
+    """A section's own heading (``Passage.heading``, without making the passage)."""
+    return path[-1] if path else ""

@@ -17,8 +17,15 @@ first, in base order, and everything added since after them (``IndexData.updated
 in order and appends new ones). When the tail and the masked documents pass ``MERGE_SHARE`` of
 the field, the next reindex builds it whole again.
 
+Each segment's term-major table is made when a question first needs it after ``SCANNED``
+questions; until then a question's few terms are found by one pass over the document-major
+postings (``_scanned``: the same postings, in the same order). So a process that answers one
+question (``briefbot ask``) builds no table and never imports scipy (11 MB and 0.1 s of its
+start-up), while the bot builds each at its second question.
+
 Pure array code through numpy and scipy's public sparse arrays (a CSR → CSC conversion is a
-counting sort of the postings by term).
+counting sort of the postings by term, in C: numpy's stable argsort, the alternative without
+scipy, took 5–10 times as long at 10x, so scipy stays, imported where a table is built).
 """
 
 from __future__ import annotations
@@ -26,13 +33,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_array
 
 # Tail plus masked documents beyond MERGE_SHARE of a field's documents: build it whole again
 # (the share past which the field's term statistics are made whole too, so both go together).
 from .term_counts import MERGE_SHARE, FieldCounts, TermCounts
 
 Segment = tuple[np.ndarray, np.ndarray, np.ndarray]  # documents, counts, postings per id
+# Questions a field's postings answer by a pass over its document-major postings before its
+# term-major table is built (see ``TermPostings``): the first, so that a one-question process
+# builds none, while a server builds them at its second question.
+SCANNED = 1
 
 
 def _narrow_ids(values: np.ndarray, top: int) -> np.ndarray:
@@ -41,9 +51,83 @@ def _narrow_ids(values: np.ndarray, top: int) -> np.ndarray:
     return values.astype(np.min_scalar_type(max(top - 1, 0)), copy=False)
 
 
-@dataclass(frozen=True, slots=True)
 class TermPostings:
-    """Per term (CSC by term): the documents holding it, ascending, and its count in each."""
+    """Per term (CSC by term): the documents holding it, ascending, and its count in each.
+
+    Made from the documents' postings (``FieldCounts``, document-major) when a question first
+    needs them more than ``SCANNED`` times: until then a question's few terms are found by one
+    pass over the document-major postings (a process that answers one question, ``briefbot
+    ask``, never builds the term-major table nor imports scipy for it)."""
+
+    __slots__ = ("_asked", "_n_terms", "_stats", "_table")
+
+    def __init__(self, stats: FieldCounts, n_terms: int) -> None:
+        flat = stats.flat()
+        if len(flat.term_ids) >= 2**31:
+            raise ValueError("a field's postings must fit 32 bits")
+        self._stats: TermCounts | None = flat  # (dropped once the table is built)
+        self._n_terms = n_terms
+        self._table: _Table | None = None
+        self._asked = 0
+
+    @classmethod
+    def of(cls, stats: FieldCounts, n_terms: int) -> TermPostings:
+        """The postings of ``stats``'s documents, numbered from 0, for terms below ``n_terms``."""
+        return cls(stats, n_terms)
+
+    @property
+    def n_terms(self) -> int:
+        return self._n_terms
+
+    def table(self) -> _Table:
+        """The term-major table, built on first use."""
+        table = self._table
+        if table is None:
+            assert self._stats is not None
+            # (Two threads may build it at once: the same table, one kept.)
+            table = self._table = _Table.of(self._stats, self._n_terms)
+            self._stats = None
+        return table
+
+    def gather(self, ids: list[int]) -> Segment:
+        """The postings of ``ids`` back to back: (documents, counts, how many each id has).
+        Ids past this table's terms have none."""
+        if self._table is None and self._asked < SCANNED:
+            self._asked += 1
+            assert self._stats is not None
+            return _scanned(self._stats, self._n_terms, ids)
+        return self.table().gather(ids)
+
+    def nbytes(self) -> int:
+        """The term-major table's size (0 until it is built)."""
+        return self._table.nbytes() if self._table is not None else 0
+
+
+def _scanned(stats: TermCounts, n_terms: int, ids: list[int]) -> Segment:
+    """``TermPostings.gather`` by one pass over document-major postings: the postings of ``ids``
+    (each id's in document order, as the term-major table holds them)."""
+    # One flag per term, looked up per posting: a pass that copies no posting (np.isin makes
+    # several temporaries the size of the postings).
+    wanted = np.zeros(n_terms, dtype=bool)
+    wanted[[i for i in ids if 0 <= i < n_terms]] = True
+    where = np.flatnonzero(wanted[stats.term_ids])
+    del wanted
+    terms = stats.term_ids[where]
+    by_term = np.argsort(terms, kind="stable")  # (a question's postings: few)
+    where, terms = where[by_term], terms[by_term]
+    query = np.array(ids, dtype=np.int64)
+    starts = np.searchsorted(terms, query, "left")
+    stops = np.searchsorted(terms, query, "right")
+    if len(ids):
+        stops[query >= n_terms] = starts[query >= n_terms]  # (past the table: none)
+    picked = np.concatenate([where[a:b] for a, b in zip(starts, stops, strict=True)] or [where])
+    docs = np.searchsorted(stats.doc_ptr, picked, "right") - 1  # each posting's document
+    return docs, stats.counts[picked], (stops - starts).astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """A field's term-major postings (see ``TermPostings``)."""
 
     term_ptr: np.ndarray  # n_terms + 1
     docs: np.ndarray  # per posting (narrow unsigned)
@@ -51,12 +135,13 @@ class TermPostings:
     _starts: memoryview  # term_ptr as Python ints: a question reads a few dozen
 
     @classmethod
-    def of(cls, stats: FieldCounts, n_terms: int) -> TermPostings:
-        """The postings of ``stats``'s documents, numbered from 0, for terms below ``n_terms``."""
-        stats = stats.flat()
+    def of(cls, stats: TermCounts, n_terms: int) -> _Table:
+        # scipy's CSR → CSC conversion (a counting sort by term, in C): 5-10 times faster than
+        # numpy's stable argsort at 10x (bench, round 8). Imported here: a process that never
+        # builds a table never imports scipy (0.1 s and 11 MB of ``briefbot ask``).
+        from scipy.sparse import csr_array
+
         n_docs = stats.n_docs
-        if len(stats.term_ids) >= 2**31:
-            raise ValueError("a field's postings must fit 32 bits")
         # 32-bit pointers (scipy keeps the indices' type when both fit): no 64-bit copies.
         table = csr_array(
             (stats.counts, stats.term_ids, stats.doc_ptr.astype(np.int32)),
@@ -65,14 +150,8 @@ class TermPostings:
         ptr = table.indptr
         return cls(ptr, _narrow_ids(table.indices, n_docs), table.data, memoryview(ptr))
 
-    @property
-    def n_terms(self) -> int:
-        return len(self.term_ptr) - 1
-
     def gather(self, ids: list[int]) -> Segment:
-        """The postings of ``ids`` back to back: (documents, counts, how many each id has).
-        Ids past this table's terms have none. (A question's few dozen spans as slices: one
-        copy of each posting, no index arrays.)"""
+        # (A question's few dozen spans as slices: one copy of each posting, no index arrays.)
         starts = self._starts
         n = len(starts) - 1
         spans = [(starts[i], starts[i + 1]) if i < n else (0, 0) for i in ids]

@@ -13,8 +13,6 @@ import string
 from dataclasses import dataclass
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from .analyzer import analyze, name_parts, term_for_word, terms_of_plain_words, words
 from .fields import pair_ids, term_hash
@@ -235,6 +233,11 @@ class QueryReader:
             for n in range(len(term) - max_dist, len(term) + max_dist + 1)
             for word in spelling.get(n, ())
         ]
+        # (rapidfuzz imported here: most questions have no unknown word, and a process that
+        # answers one, ``briefbot ask``, then spares its 3 MB)
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
         found = process.extract(
             term, candidates, scorer=Levenshtein.distance, score_cutoff=max_dist, limit=None
         )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .models import IndexReport, Passage
-from .passage_table import PassageTable
+from .passage_table import PassageTable, TextSource
 from .ranking import DEFAULT_WEIGHTS
 from .search import SearchIndex
 from .store import IndexStore, StoredIndex
@@ -27,8 +27,9 @@ if TYPE_CHECKING:
     from .indexer import Indexer, ProgressCallback, Refresh
 
 
-def _followed(current: SearchIndex | None, result: Refresh) -> SearchIndex:
-    """``current`` (if any) updated by a refresh's new and changed posts and new statistics."""
+def _followed(current: SearchIndex | None, result: Refresh, texts: TextSource) -> SearchIndex:
+    """``current`` (if any) updated by a refresh's new and changed posts and new statistics;
+    its passages' texts read from ``texts`` (the store's: the refresh committed them)."""
     posts = {p.id: p for p in current.posts} if current is not None else {}
     new = {post.id: post_passages for post, post_passages in result.upserts}
     for post, _ in result.upserts:
@@ -45,7 +46,7 @@ def _followed(current: SearchIndex | None, result: Refresh) -> SearchIndex:
     held: Sequence[Passage] = current.passages if current is not None else ()
     # (A list: an index made by hand, or none at a first build.)
     old = held if isinstance(held, PassageTable) else PassageTable.of_passages(held)
-    passages = old.followed(map(part, ids))
+    passages = old.followed(map(part, ids), texts)
     return SearchIndex(
         result.data,
         [posts[i] for i in ids],
@@ -80,7 +81,10 @@ def searchable(stored: StoredIndex) -> SearchIndex:
 async def load_index(store: IndexStore) -> SearchIndex | None:
     """The stored index, ready to search, or None when nothing was indexed yet."""
     stored = await store.load()
-    return None if stored is None else await asyncio.to_thread(searchable, stored)
+    if stored is None:
+        return None
+    await release_memory()  # (the rows read, freed: their pages back before the tables are built)
+    return await asyncio.to_thread(searchable, stored)
 
 
 def _trim_heap() -> None:
@@ -183,7 +187,7 @@ class IndexService:
             changed = result.committed or current is None or result.generation != current.generation
             if result.committed and _can_follow(current, result):
                 # The new tables from the served index and what was just parsed: no re-reading.
-                new = await asyncio.to_thread(_followed, current, result)
+                new = await asyncio.to_thread(_followed, current, result, self.store.texts)
             elif changed:
                 new = await load_index(self.store)
             report = self.last_report = result.report

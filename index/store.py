@@ -7,10 +7,17 @@ the ``generation`` number, which is how a running bot notices an index rebuilt e
 The term statistics are rows per post (``stat_rows``) and a vocabulary that only grows at its
 end: committing a one-post change writes that post's rows, its new terms and the generation.
 
-Why one module of ~520 lines: reading and committing are two halves of one contract over one
-connection (the generation check that refuses a commit based on a stale read, the damage
-reporting wrapped around both, and the row layouts they share); the pure conversions between
-rows and arrays already live apart, in ``stat_rows`` and ``passage_table``.
+Passage texts are stored apart, keyed by their digest (``passage_table.text_digest``): a load
+reads the passages without them, and a served index reads the few it shows (``StoredTexts``). A
+commit keeps the texts no passage uses any more for ``UNUSED_TEXT_SECONDS`` (an index of an
+earlier generation, still served here or in another process, reads them meanwhile), then
+purges them.
+
+Why one module of ~630 lines: reading and committing are two halves of one contract over one
+file (the generation check that refuses a commit based on a stale read, the damage reporting
+wrapped around both, the row layouts they share, and the texts a commit keeps for the readers of
+earlier generations); the pure conversions between rows and arrays already live apart, in
+``stat_rows`` and ``passage_table``.
 """
 
 from __future__ import annotations
@@ -21,8 +28,9 @@ import functools
 import json
 import logging
 import sqlite3
+import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -32,7 +40,7 @@ import aiosqlite
 from .fields import FIELDS, INDEX_FORMAT, IndexData
 from .migrations import migrate
 from .models import LoadIssue, Passage, Post
-from .passage_table import PassageTable
+from .passage_table import PassageTable, TextsGone, text_digest
 from .stat_rows import PostStats, field_counts, index_data, post_stats, vocab_digests
 
 log = logging.getLogger(__name__)
@@ -43,6 +51,14 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 ROWS_MIGRATION = "002_post_statistics.sql"
 VOCAB_CHUNK = 50_000  # terms per vocabulary row when the whole vocabulary is written
 POSTS_PER_WRITE = 256  # posts whose rows are made and written at a time (bounds the memory)
+# The migration that moved the passages' texts apart (keyed by digest): indexes stored before it
+# are rebuilt from their content folder too.
+TEXTS_MIGRATION = "004_passage_texts.sql"
+# How long a text no passage uses any more stays stored: an index of an earlier generation,
+# still served (by this process until a reindex swaps the new one in, by another until its
+# watcher notices the new generation), reads its texts by digest meanwhile.
+UNUSED_TEXT_SECONDS = 3600.0
+TEXTS_PER_READ = 500  # digests per query (SQLite's limit on parameters is far above)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,16 +150,112 @@ def _posts_of(rows: Iterable[Any]) -> dict[str, Post]:
     }
 
 
-def _passages_of(rows: Iterable[Any], order: list[str]) -> PassageTable:
+def _passages_of(rows: Iterable[Any], order: list[str], source: StoredTexts) -> PassageTable:
     """The passage rows (by post, then ordinal) as one table, posts in ``order``."""
     by_post: dict[str, list[Any]] = {}
     for row in rows:
         by_post.setdefault(row[0], []).append(row)
+    paths: dict[str, tuple[str, ...]] = {}  # (each distinct heading path decoded once)
     return PassageTable.of(
-        (post_id, ordinal, tuple(json.loads(heading_path)), anchor, text)
-        for pid in order
-        for post_id, ordinal, heading_path, anchor, text in by_post.get(pid, ())
+        (
+            (
+                post_id,
+                ordinal,
+                paths.get(path) or paths.setdefault(path, tuple(json.loads(path))),
+                anchor,
+                digest,
+            )
+            for pid in order
+            for post_id, ordinal, path, anchor, digest in by_post.get(pid, ())
+        ),
+        source,
     )
+
+
+def _read_data(db: sqlite3.Connection) -> tuple[IndexData, int, dt.datetime] | None:
+    """The statistics' rows assembled (within the caller's read transaction)."""
+    state = db.execute(
+        "SELECT generation, built_at, vocab_size, format FROM index_state WHERE id = 1"
+    ).fetchone()
+    if state is None:
+        return None
+    if state[3] != INDEX_FORMAT:
+        # Written by an older version: as good as no index (the next refresh rebuilds it,
+        # since the stored site key names the format too).
+        log.info("Ignoring the stored index: format %s, not %s", state[3], INDEX_FORMAT)
+        return None
+    posts: list[Any] = db.execute(
+        "SELECT post_id, sentence_counts, states_amount, sentence_hashes FROM post_stats"
+        " ORDER BY seq"
+    ).fetchall()
+    (n_posts,) = db.execute("SELECT COUNT(*) FROM posts").fetchone()
+    if len(posts) != n_posts:
+        # Posts stored by a version that kept the statistics as one blob: as good as no
+        # index (the migration dropped the site key, so the next refresh reads every post).
+        log.info("The stored index has no statistics for its posts: it will be rebuilt.")
+        return None
+    chunks = db.execute("SELECT size, terms FROM vocab ORDER BY first_id").fetchall()
+    vocab = [t for size, terms in chunks if size for t in terms.split("\n")]
+    del chunks
+    if len(vocab) != state[2]:
+        raise sqlite3.DatabaseError(f"vocabulary of {len(vocab)} terms, not {state[2]}")
+    fields = {}
+    for name in FIELDS:
+        # Field by field: only one field's rows are held at a time beside the arrays.
+        rows: list[Any] = db.execute(
+            "SELECT t.lengths, t.term_ids, t.counts, t.count_bytes FROM post_stats s"
+            " JOIN post_terms t ON t.post_id = s.post_id AND t.field = ? ORDER BY s.seq",
+            (name,),
+        ).fetchall()
+        if len(rows) != len(posts):
+            raise sqlite3.DatabaseError(f"{len(rows)} rows of {name!r} for {len(posts)} posts")
+        fields[name] = field_counts(rows)
+        del rows
+    data = index_data(vocab, posts, fields)
+    return data, state[0], dt.datetime.fromisoformat(state[1])
+
+
+class StoredTexts:
+    """Passage texts read by digest from the index's SQLite file (the ``TextSource`` of a loaded
+    index, see ``passage_table``).
+
+    Its own synchronous connection, opened at the first read: texts are read while a question is
+    answered, in whatever thread answers it (the bot's worker threads, the command line's main
+    thread), a few rows by primary key (microseconds), one read at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def texts(self, digests: Sequence[int]) -> Mapping[int, str]:
+        found: dict[int, str] = {}
+        with self._lock:
+            if self._db is None:
+                self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+                self._db.execute("PRAGMA query_only=ON")
+            for i in range(0, len(digests), TEXTS_PER_READ):
+                chunk = digests[i : i + TEXTS_PER_READ]
+                found.update(
+                    self._db.execute(
+                        "SELECT digest, text FROM passage_texts WHERE digest IN"
+                        f" ({','.join('?' * len(chunk))})",
+                        chunk,
+                    ).fetchall()
+                )
+        if len(found) < len(set(digests)):
+            raise TextsGone(
+                f"{self.path}: passage texts of this index are no longer stored (the index was"
+                " rebuilt since, long ago): load the stored index again"
+            )
+        return found
+
+    def close(self) -> None:
+        """Close the connection (a later read opens another)."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
 
 async def _use_wal(db: aiosqlite.Connection, patience: float = 30.0) -> None:
@@ -188,7 +300,14 @@ def _rows_of(
         for p, _, st in upserts
     ]
     passages = [
-        (ps.post_id, ps.ordinal, json.dumps(ps.heading_path), ps.anchor, ps.text)
+        (
+            ps.post_id,
+            ps.ordinal,
+            json.dumps(ps.heading_path),
+            ps.anchor,
+            ps.text,
+            text_digest(ps.text),
+        )
         for _, post_passages, _ in upserts
         for ps in post_passages
     ]
@@ -199,6 +318,7 @@ class IndexStore:
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self.db = db
         self.path = path
+        self.texts = StoredTexts(path)  # what loaded indexes read their passages' texts from
         # One connection, one transaction at a time: a watcher's reload and a /reindex's commit
         # may overlap, and SQLite has no nested transactions.
         self._transaction = asyncio.Lock()
@@ -215,13 +335,13 @@ class IndexStore:
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=30000")
             applied = await migrate(db, "index", MIGRATIONS)
-            if ROWS_MIGRATION in applied:
+            if ROWS_MIGRATION in applied or TEXTS_MIGRATION in applied:
                 async with db.execute("SELECT COUNT(*) FROM posts") as cur:
                     row = await cur.fetchone()
                 if row and row[0]:
                     log.warning(
-                        "%s: the index was stored in an older format (one statistics blob); it"
-                        " is rebuilt from the content folder at the next start or reindex.",
+                        "%s: the index was stored in an older format; it is rebuilt from the"
+                        " content folder at the next start or reindex.",
                         path,
                     )
         except BaseException as exc:
@@ -232,6 +352,7 @@ class IndexStore:
         return cls(db, path)
 
     async def close(self) -> None:
+        self.texts.close()
         await self.db.close()
 
     async def __aenter__(self) -> IndexStore:
@@ -286,98 +407,49 @@ class IndexStore:
     @_reports_damage
     async def load_data(self) -> tuple[IndexData, int, dt.datetime] | None:
         """The stored statistics with their generation and build time (None: nothing stored)."""
-        async with self._transaction:  # (one read transaction: the rows of one generation)
-            await self.db.execute("BEGIN")
-            try:
-                return await self._read_data()
-            finally:
-                await self.db.execute("COMMIT")
+        return await asyncio.to_thread(self._reading, _read_data)
 
     @_reports_damage
     async def load(self) -> StoredIndex | None:
         """The stored index, or None when nothing was indexed yet (or in another format)."""
-        # One read transaction, so the statistics, posts and passages are of the same generation.
-        async with self._transaction:
-            await self.db.execute("BEGIN")
+        return await asyncio.to_thread(self._reading, self._read_index)
+
+    def _reading(self, read: Callable[[sqlite3.Connection], _T]) -> _T:
+        """``read`` in one read transaction (the rows of one generation) on a connection of its
+        own, in the calling worker thread: a load's two dozen queries and the arrays made from
+        them without a hand-over between threads for each (the shared connection's), and the
+        pages it read let go with the connection."""
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            db.execute("PRAGMA query_only=ON")
+            db.execute("BEGIN")
             try:
-                loaded = await self._read_data()
-                if loaded is None:
-                    return None
-                data, generation, built_at = loaded
-                posts = await self._posts()
-                passages = await self._passages(data.post_ids)
+                return read(db)
             finally:
-                await self.db.execute("COMMIT")
-        return StoredIndex(
-            data,
-            [posts[pid] for pid in data.post_ids],
-            passages,
-            generation,
-            built_at,
+                db.execute("COMMIT")
+        finally:
+            db.close()
+
+    def _read_index(self, db: sqlite3.Connection) -> StoredIndex | None:
+        loaded = _read_data(db)
+        if loaded is None:
+            return None
+        data, generation, built_at = loaded
+        posts = _posts_of(
+            db.execute(
+                "SELECT id, title, date, categories, tags, authors, excerpt, url, layout,"
+                " redirect, fingerprint FROM posts"
+            ).fetchall()
         )
-
-    async def _read_data(self) -> tuple[IndexData, int, dt.datetime] | None:
-        """The statistics' rows assembled (within the caller's read transaction)."""
-        db = self.db
-        async with db.execute(
-            "SELECT generation, built_at, vocab_size, format FROM index_state WHERE id = 1"
-        ) as cur:
-            state = await cur.fetchone()
-        if state is None:
-            return None
-        if state[3] != INDEX_FORMAT:
-            # Written by an older version: as good as no index (the next refresh rebuilds it,
-            # since the stored site key names the format too).
-            log.info("Ignoring the stored index: format %s, not %s", state[3], INDEX_FORMAT)
-            return None
-        async with db.execute(
-            "SELECT post_id, sentence_counts, states_amount, sentence_hashes FROM post_stats"
-            " ORDER BY seq"
-        ) as cur:
-            posts: list[Any] = list(await cur.fetchall())
-        async with db.execute("SELECT COUNT(*) FROM posts") as cur:
-            n_posts = (await cur.fetchone() or (0,))[0]
-        if len(posts) != n_posts:
-            # Posts stored by a version that kept the statistics as one blob: as good as no
-            # index (the migration dropped the site key, so the next refresh reads every post).
-            log.info("The stored index has no statistics for its posts: it will be rebuilt.")
-            return None
-        async with db.execute("SELECT size, terms FROM vocab ORDER BY first_id") as cur:
-            chunks = await cur.fetchall()
-        vocab = [t for size, terms in chunks if size for t in terms.split("\n")]
-        if len(vocab) != state[2]:
-            raise sqlite3.DatabaseError(f"vocabulary of {len(vocab)} terms, not {state[2]}")
-        fields = {}
-        for name in FIELDS:
-            # Field by field: only one field's rows are held at a time beside the arrays.
-            async with db.execute(
-                "SELECT t.lengths, t.term_ids, t.counts, t.count_bytes FROM post_stats s"
-                " JOIN post_terms t ON t.post_id = s.post_id AND t.field = ? ORDER BY s.seq",
-                (name,),
-            ) as cur:
-                rows: list[Any] = list(await cur.fetchall())
-            if len(rows) != len(posts):
-                raise sqlite3.DatabaseError(f"{len(rows)} rows of {name!r} for {len(posts)} posts")
-            fields[name] = await asyncio.to_thread(field_counts, rows)  # (CPU: off the loop)
-            del rows
-        data = await asyncio.to_thread(index_data, vocab, posts, fields)
-        return data, state[0], dt.datetime.fromisoformat(state[1])
-
-    async def _posts(self) -> dict[str, Post]:
-        async with self.db.execute(
-            "SELECT id, title, date, categories, tags, authors, excerpt, url, layout, redirect,"
-            " fingerprint FROM posts"
-        ) as cur:
-            rows = await cur.fetchall()
-        return await asyncio.to_thread(_posts_of, rows)  # (a site's worth of objects: off the loop)
-
-    async def _passages(self, order: list[str]) -> PassageTable:
-        async with self.db.execute(
-            "SELECT post_id, ordinal, heading_path, anchor, text FROM passages"
+        # The passages without their texts (read when shown, by digest: ``StoredTexts``).
+        rows = db.execute(
+            "SELECT post_id, ordinal, heading_path, anchor, digest FROM passages"
             " ORDER BY post_id, ordinal"
-        ) as cur:
-            rows = await cur.fetchall()
-        return await asyncio.to_thread(_passages_of, rows, order)
+        ).fetchall()
+        passages = _passages_of(rows, data.post_ids, self.texts)
+        return StoredIndex(
+            data, [posts[pid] for pid in data.post_ids], passages, generation, built_at
+        )
 
     # ------------------------------------------------------------------ writing
 
@@ -411,6 +483,14 @@ class IndexStore:
                         "the index was rebuilt by another process meanwhile"
                     )
                 gone = removed + [post.id for post, _, _ in upserts]
+                # The texts the posts going used: those no passage uses after this commit are
+                # marked unused (and purged later, see ``UNUSED_TEXT_SECONDS``).
+                async with db.execute(
+                    "SELECT DISTINCT digest FROM passages"
+                    " WHERE post_id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(gone),),
+                ) as cur:
+                    old_digests = [d for (d,) in await cur.fetchall()]
                 await db.executemany("DELETE FROM posts WHERE id = ?", [(pid,) for pid in gone])
                 await db.executemany(
                     "INSERT INTO posts (id, title, date, categories, tags, authors, excerpt, url,"
@@ -419,10 +499,16 @@ class IndexStore:
                     post_rows,
                 )
                 await db.executemany(
-                    "INSERT INTO passages (post_id, ordinal, heading_path, anchor, text)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    passage_rows,
+                    "INSERT INTO passage_texts (digest, text) VALUES (?, ?)"
+                    " ON CONFLICT (digest) DO UPDATE SET unused_since = NULL",
+                    [(row[5], row[4]) for row in passage_rows],
                 )
+                await db.executemany(
+                    "INSERT INTO passages (post_id, ordinal, heading_path, anchor, digest)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [(*row[:4], row[5]) for row in passage_rows],
+                )
+                await self._retire_texts(old_digests, time.time())
                 await db.executemany(
                     "UPDATE posts SET size = ?, mtime_ns = ? WHERE id = ?",
                     [(st.size, st.mtime_ns, pid) for pid, st in touched],
@@ -453,6 +539,19 @@ class IndexStore:
                 await db.execute("ROLLBACK")
                 raise
             return generation
+
+    async def _retire_texts(self, digests: list[int], now: float) -> None:
+        """Mark ``digests`` unused where no passage uses them any more, and purge the texts
+        unused for ``UNUSED_TEXT_SECONDS``. Within ``commit_index``'s transaction."""
+        await self.db.execute(
+            "UPDATE passage_texts SET unused_since = ?"
+            " WHERE digest IN (SELECT value FROM json_each(?)) AND unused_since IS NULL"
+            " AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.digest = passage_texts.digest)",
+            (now, json.dumps(digests)),
+        )
+        await self.db.execute(
+            "DELETE FROM passage_texts WHERE unused_since < ?", (now - UNUSED_TEXT_SECONDS,)
+        )
 
     async def _write_statistics(
         self, data: IndexData, written: list[str], generation: int, built_at: dt.datetime

@@ -13,7 +13,7 @@ import pytest
 from retrieval_support import CORPUS, DEV_SET, needs_dev_set, needs_shared
 
 from index.models import Passage
-from index.passage_table import PassageTable
+from index.passage_table import MemoryTexts, PassageTable, TextsGone, text_digest
 from index.search import SearchIndex
 from index.service import IndexService, searchable
 from index.term_counts import KeptCounts
@@ -115,17 +115,20 @@ def passage(post: str, ordinal: int, text: str) -> Passage:
     return Passage(post_id=post, ordinal=ordinal, heading_path=("H",), anchor=None, text=text)
 
 
-def test_followed_passages_share_the_kept_text_and_drop_dead_text() -> None:
+def test_followed_passages_keep_the_kept_rows_and_read_every_text_by_digest() -> None:
     names = [f"p{i:02}" for i in range(40)]
     posts = {p: [passage(p, i, f"{p} passage {i} ünïcode") for i in range(3)] for p in names}
     table = PassageTable.of_passages([x for p in names for x in posts[p]])
     changed = [passage("p01", 0, "p01 rewritten"), passage("p01", 1, "and more")]
-    # Post p01 changed (it goes last), the others kept: 3 of 120 passages' text is dead.
-    followed = table.followed([range(0, 3), range(6, 120), changed])
+    # The texts as the store holds them after the reindex committed: the old ones too.
+    stored = {text_digest(p.text): p.text for p in [*table, *changed]}
+    # Post p01 changed (it goes last), the others kept.
+    followed = table.followed([range(0, 3), range(6, 120), changed], MemoryTexts(stored))
     assert list(followed) == [x for p in names if p != "p01" for x in posts[p]] + changed
-    assert followed._texts[0] is table._texts[0]  # kept text shared, not copied
-    assert followed.nbytes() == table.nbytes() + len(b"p01 rewrittenand more")
-    # Once the text nothing uses passes DEAD_SHARE, the kept texts are copied into one buffer.
-    smaller = followed.followed([range(117, 119)])
-    assert list(smaller) == changed
-    assert len(smaller._texts) == 1 and smaller.nbytes() == len(b"p01 rewrittenand more")
+    assert followed.rows(0, 117) == table.rows(0, 3) + table.rows(6, 120)
+    assert followed.texts([117, 0, 117]) == ["p01 rewritten", "p00 passage 0 ünïcode"] * 1 + [
+        "p01 rewritten"
+    ]
+    # A text its source no longer holds is an error, never another passage's text.
+    with pytest.raises(TextsGone):
+        table.followed([changed], MemoryTexts({})).text(0)
