@@ -23,6 +23,7 @@ pure array code: no I/O, no text processing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,23 +49,57 @@ def doc_lengths(stats: TermCounts) -> np.ndarray:
     return lengths
 
 
-def okapi_idf(df: np.ndarray, n_docs: int, epsilon: float = EPSILON) -> np.ndarray:
+def okapi_idf(
+    df: np.ndarray,
+    n_docs: int,
+    first_docs: Callable[[], np.ndarray],
+    epsilon: float = EPSILON,
+) -> np.ndarray:
     """BM25Okapi's IDF of each document frequency ``0..max(df)`` (0 for 0: absent terms), with
-    its epsilon floor; a term's IDF is ``okapi_idf(...)[df[term]]``."""
+    its epsilon floor; a term's IDF is ``okapi_idf(...)[df[term]]``. ``first_docs`` gives, per
+    term, the first document holding it: asked only when the floor is needed (see ``order``)."""
     d = np.arange(int(df.max()) + 1 if len(df) else 1, dtype=np.float64)
     idf_of_df = np.log(n_docs - d + 0.5) - np.log(d + 0.5)
     idf_of_df[0] = 0.0
     negative = idf_of_df < 0
     if negative[1:].any():  # some term may be in more than half the documents
-        present = df > 0
-        # rank-bm25's mean IDF, over terms in id order: a plain left-to-right float sum (numpy's
-        # pairwise ``sum`` differs in the last bits, which can flip rankings when the mean is
-        # near zero; ``cumsum`` is sequential).
-        idf = idf_of_df[df[present]]
+        # rank-bm25's mean IDF: a plain left-to-right float sum over the terms in the order it
+        # met them (numpy's pairwise ``sum``, or another order, differs in the last bits, which
+        # can flip rankings when the mean is near zero; ``cumsum`` is sequential).
+        idf = idf_of_df[df[order(df, first_docs())]]
         average_idf = float(np.cumsum(idf)[-1]) / len(idf)
         del idf
         idf_of_df[negative] = epsilon * average_idf
     return idf_of_df
+
+
+def order(df: np.ndarray, first_docs: np.ndarray) -> np.ndarray:
+    """The field's terms in the order BM25Okapi meets them when each document's terms are given
+    in id order (``okapi_corpus``): by the first document holding them, then by id."""
+    present = np.flatnonzero(df > 0)
+    return present[np.argsort(first_docs[present], kind="stable")]
+
+
+def okapi_corpus(stats: FieldCounts) -> list[list[int]]:
+    """The field's documents as rank-bm25 takes them: per document its term ids, each repeated
+    as often as it occurs, in id order. (The statistics keep no word order; within a document
+    the order changes nothing of BM25Okapi's model but the order it sums its mean IDF in, so
+    one fixed order makes the model one function of the counts: ``order``.)"""
+    stats = stats.flat()
+    lengths = np.diff(stats.doc_ptr)
+    term_ids = stats.term_ids.astype(np.int64)
+    doc_of = np.repeat(np.arange(stats.n_docs, dtype=np.int64), lengths)
+    within = np.diff(term_ids) > 0
+    if not within[np.diff(doc_of) == 0].all():  # (merged batches are numbered apart)
+        by_id = np.argsort(doc_of * (int(term_ids.max()) + 1) + term_ids, kind="stable")
+        term_ids = term_ids[by_id]
+        counts = stats.counts[by_id]
+    else:
+        counts = stats.counts
+    del doc_of
+    tokens = np.repeat(term_ids, counts).tolist()
+    ends = np.cumsum(doc_lengths(stats)).tolist()
+    return [tokens[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def length_norm(dl: np.ndarray, avgdl: float, k1: float = K1, b: float = B) -> np.ndarray:
@@ -102,16 +137,54 @@ class FieldModel:
     norm: np.ndarray  # per document, k1 * (1 - b + b * dl / avgdl) (float64, see ``okapi``)
 
     @classmethod
-    def of(cls, stats: FieldCounts, n_terms: int, epsilon: float = EPSILON) -> FieldModel:
+    def okapi(cls, stats: FieldCounts, n_terms: int, epsilon: float = EPSILON) -> FieldModel:
+        """rank-bm25's model of the field, built by ``rank_bm25.BM25Okapi`` over its documents
+        (``okapi_corpus``): its IDF of every term, its document lengths and average length.
+        The document frequencies a reindex follows are counted here (BM25Okapi keeps them to
+        itself); a term's IDF depends on nothing else, so each frequency's IDF is read off it."""
+        from rank_bm25 import BM25Okapi  # (a process that only loads an index never needs it)
+
         stats = stats.flat()
         df = np.bincount(stats.term_ids, minlength=n_terms).astype(np.int32)
-        return cls.made(df, doc_lengths(stats), epsilon)
+        if not len(stats.term_ids):  # (BM25Okapi divides by the number of terms: none here)
+            return cls.made(df, doc_lengths(stats), lambda: np.zeros(n_terms, np.int64), epsilon)
+        bm25 = BM25Okapi(okapi_corpus(stats), k1=K1, b=B, epsilon=epsilon)
+        terms = np.fromiter(bm25.idf.keys(), np.int64, len(bm25.idf))
+        idf = np.fromiter(bm25.idf.values(), np.float64, len(bm25.idf))
+        idf_of_df = np.zeros(int(df.max()) + 1)
+        idf_of_df[df[terms]] = idf
+        if bm25.corpus_size != stats.n_docs or not np.array_equal(idf_of_df[df[terms]], idf):
+            raise AssertionError("BM25Okapi's IDF is not one per document frequency")
+        lengths = np.array(bm25.doc_len, dtype=np.int32)
+        avgdl = float(bm25.avgdl)
+        return cls(stats.n_docs, df, lengths, avgdl, idf_of_df, length_norm(lengths, avgdl))
 
     @classmethod
-    def made(cls, df: np.ndarray, lengths: np.ndarray, epsilon: float = EPSILON) -> FieldModel:
+    def of(
+        cls,
+        stats: FieldCounts,
+        n_terms: int,
+        postings: FieldPostings,
+        epsilon: float = EPSILON,
+    ) -> FieldModel:
+        """The same model as ``okapi`` from the counts alone, in O(pairs) numpy (an index
+        loaded from disk: no Python loop over every word). ``postings``: the field's, for the
+        order rank-bm25 meets its terms in (``okapi_idf``)."""
+        stats = stats.flat()
+        df = np.bincount(stats.term_ids, minlength=n_terms).astype(np.int32)
+        return cls.made(df, doc_lengths(stats), lambda: postings.first_docs(len(df)), epsilon)
+
+    @classmethod
+    def made(
+        cls,
+        df: np.ndarray,
+        lengths: np.ndarray,
+        first_docs: Callable[[], np.ndarray],
+        epsilon: float = EPSILON,
+    ) -> FieldModel:
         n_docs = len(lengths)
         avgdl = float(lengths.sum() / n_docs) if n_docs else 0.0
-        idf_of_df = okapi_idf(df, n_docs, epsilon)
+        idf_of_df = okapi_idf(df, n_docs, first_docs, epsilon)
         return cls(
             n_docs, df, lengths.astype(np.int32), avgdl, idf_of_df, length_norm(lengths, avgdl)
         )
@@ -122,10 +195,12 @@ class FieldModel:
         kept: np.ndarray,
         now: FieldCounts,
         n_terms: int,
+        postings: FieldPostings,
         epsilon: float = EPSILON,
     ) -> FieldModel:
         """The model after a reindex, from what changed: ``before``'s documents where ``kept``
-        is false are gone, and ``now`` ends with the new ones (after the kept ones)."""
+        is false are gone, and ``now`` ends with the new ones (after the kept ones).
+        ``postings``: the field's now (``of``)."""
         gone = np.flatnonzero(~kept)
         gone_terms = before.pairs(gone)[0]
         added = tail_of(now, len(kept) - len(gone))
@@ -135,7 +210,7 @@ class FieldModel:
         np.subtract.at(df, gone_terms, 1)
         np.add.at(df, added.term_ids, 1)
         lengths = np.concatenate([self.doc_len[kept], doc_lengths(added).astype(np.int32)])
-        return FieldModel.made(df, lengths, epsilon)
+        return FieldModel.made(df, lengths, lambda: postings.first_docs(n_terms), epsilon)
 
     @property
     def idf(self) -> np.ndarray:
@@ -190,8 +265,8 @@ class BM25:
 
     def __init__(self, stats: FieldCounts, n_terms: int, epsilon: float = EPSILON) -> None:
         stats = stats.flat()  # (one copy for both, if it is not one array)
-        self.model = FieldModel.of(stats, n_terms, epsilon)
         self.postings = FieldPostings.of(stats, n_terms)
+        self.model = FieldModel.of(stats, n_terms, self.postings, epsilon)
         self.n_terms = n_terms
 
     @property

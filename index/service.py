@@ -55,6 +55,7 @@ def _followed(current: SearchIndex | None, result: Refresh) -> SearchIndex:
         built_at=result.built_at,
         previous=current,
         reparsed=new.keys(),
+        okapi=True,  # (indexing: rank-bm25 builds what is built whole)
     )
 
 
