@@ -1,15 +1,29 @@
-"""The BM25 core: rank-bm25's BM25Okapi, from each field's raw statistics, per question.
+"""The BM25 core: rank-bm25's BM25Okapi builds each field's model; questions are scored from it.
 
-Scoring follows ``rank_bm25.BM25Okapi`` exactly (same IDF, same epsilon floor for common terms,
-same length normalisation, its operations in its order), so scores are identical to rank-bm25's
-on the same tokens. What differs is the work: rank-bm25 walks every document in Python for every
-query term; here a question reads only its terms' postings (``postings``) and computes their
-weights there (``okapi``, vectorised). Nothing is precomputed per (term, document): a weight
-depends on every document (IDF, the average length), and a table of them would have to be built
-again whole whenever one post changes. What a field keeps (``FieldModel``) is what does not
-change when other posts do, per document its length and per term its document frequency; IDF,
-the average length and each document's length norm are derived from them when the index is
-built or follows a reindex, in O(terms + documents).
+What rank-bm25 builds. Whenever a field's model is made whole from all its documents at index
+time — a cold index, a rebuild after a format change, and the reindex that makes a field's
+arrays whole again past ``MERGE_SHARE`` — it is ``rank_bm25.BM25Okapi`` over that field's
+documents (``FieldModel.okapi``, through its public API: the constructor, ``idf``, ``doc_len``,
+``avgdl``, ``corpus_size``): its IDF of every term (epsilon floor included), its document
+lengths and average length become the model's arrays. The document frequencies, which a later
+reindex follows, are counted here (BM25Okapi keeps them in its constructor).
+
+What follows it, and why. A reindex that changes a few posts does not run BM25Okapi again: at
+10x, building it over every field is ~8 s of pure Python (~0.8 s at 1x), and a one-post
+reindex must stay within 5 % of a cold index. It follows the model instead, from what changed,
+by the same arithmetic (``FieldModel.followed``, O(terms + documents)), and an index loaded from
+SQLite derives it from the stored counts (``FieldModel.of``, O(pairs) numpy, no Python loop
+over every word). Both are rank-bm25's model bit for bit — every IDF, the floor's mean summed
+in the order BM25Okapi meets the terms (``order``), the lengths, the average — which the tests
+check against BM25Okapi built from scratch on the corpus each time (``tests/test_bm25.py``,
+``tests/test_followed_index.py``: random corpora, the real one cold and with posts edited).
+
+Scoring follows BM25Okapi's ``get_scores`` exactly (its operations in its order), so scores are
+identical to rank-bm25's on the same tokens. What differs is the work: rank-bm25 walks every
+document in Python for every query term; here a question reads only its terms' postings
+(``postings``) and computes their weights there (``okapi``, vectorised). Nothing is precomputed
+per (term, document): a weight depends on every document (IDF, the average length), and a table
+of them would have to be built again whole whenever one post changes.
 
 Known rank-bm25 quirks we keep on purpose (they are its scoring): a term in more than half of the
 documents has a negative Robertson–Spärck Jones IDF, which BM25Okapi replaces with
@@ -18,7 +32,7 @@ documents) the mean IDF itself is negative, so matches can score below zero. Pas
 the thousands, where none of this bites.
 
 Its input is each field's persisted statistics, ``TermCounts`` (``term_counts``). This module is
-pure array code: no I/O, no text processing.
+pure array code (and rank-bm25): no I/O, no text processing.
 """
 
 from __future__ import annotations
