@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from okapi_support import assert_is_rank_bm25s, rank_bm25_of
 from rank_bm25 import BM25Okapi
 
+from index import bm25 as bm25_module
 from index import postings as postings_module
 from index import term_counts as term_counts_module
 from index.analyzer import analyze
@@ -238,6 +239,22 @@ def test_rank_bm25_builds_the_model_the_counts_derive(docs):
     built = FieldModel.okapi(stats, 10)
     assert_is_rank_bm25s(built, rank_bm25_of(stats))
     same_model(built, FieldModel.of(stats, 10, FieldPostings.of(stats, 10)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 30), max_size=10), min_size=1, max_size=20),
+    st.sampled_from([1, 3, 1 << 16]),
+)
+def test_the_corpus_rank_bm25_is_given_is_each_documents_tokens_in_id_order(docs, chunk):
+    """Whatever order the counts are stored in (batches merged from worker processes are
+    numbered apart), made a slice of documents at a time."""
+    stats = TermCounts.from_docs(docs)
+    shuffled = np.random.default_rng(len(docs)).permutation(31)
+    stats = stats.remap_terms(shuffled)  # (no longer in id order within a document)
+    with patch.object(bm25_module, "CHUNK", chunk):
+        corpus = bm25_module.okapi_corpus(stats)
+    assert corpus == [tuple(sorted(shuffled[t] for t in doc)) for doc in docs]
 
 
 def test_the_mean_idf_is_summed_in_the_order_rank_bm25_meets_the_terms():
