@@ -8,15 +8,17 @@ documents (``FieldModel.okapi``, through its public API: the constructor, ``idf`
 lengths and average length become the model's arrays. The document frequencies, which a later
 reindex follows, are counted here (BM25Okapi keeps them in its constructor).
 
-What follows it, and why. A reindex that changes a few posts does not run BM25Okapi again: at
-10x, building it over every field is ~8 s of pure Python (~0.8 s at 1x), and a one-post
-reindex must stay within 5 % of a cold index. It follows the model instead, from what changed,
-by the same arithmetic (``FieldModel.followed``, O(terms + documents)), and an index loaded from
-SQLite derives it from the stored counts (``FieldModel.of``, O(pairs) numpy, no Python loop
-over every word). Both are rank-bm25's model bit for bit — every IDF, the floor's mean summed
-in the order BM25Okapi meets the terms (``order``), the lengths, the average — which the tests
-check against BM25Okapi built from scratch on the corpus each time (``tests/test_bm25.py``,
-``tests/test_followed_index.py``: random corpora, the real one cold and with posts edited).
+What follows it, and why. A reindex that changes a few posts does not run BM25Okapi again:
+building it over every field takes 7.8 s of pure Python at 10x, 0.77 s at 1x (bench
+``model_build``), and a one-post reindex must stay within 5 % of a cold index: it takes 0.8 s
+at 10x, 1-3 % of one (bench ``scale``), and would take ~9 s, ~30 %, with BM25Okapi. It follows
+the model instead, from what changed, by the same arithmetic (``FieldModel.followed``,
+O(terms + documents)), and an index loaded from SQLite derives it from the stored counts
+(``FieldModel.of``, O(pairs) numpy, no Python loop over every word). Both are rank-bm25's model
+bit for bit — every IDF, the floor's mean summed in the order BM25Okapi meets the terms
+(``order``), the lengths, the average — which the tests check against BM25Okapi built from
+scratch on the corpus each time (``tests/test_bm25.py``, ``tests/test_followed_index.py``:
+random corpora, the real one cold and with posts edited).
 
 Scoring follows BM25Okapi's ``get_scores`` exactly (its operations in its order), so scores are
 identical to rank-bm25's on the same tokens. What differs is the work: rank-bm25 walks every
