@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 import rank_bm25
 from okapi_support import assert_is_rank_bm25s, rank_bm25_of
-from retrieval_support import CORPUS, DEV_SET, needs_dev_set, needs_shared
+from retrieval_support import CORPUS, DEV_SET, FIXTURE_SITE, needs_dev_set, needs_shared
 
 from index.models import Passage
 from index.passage_table import PassageTable
 from index.search import SearchIndex
 from index.service import IndexService, searchable
-from index.term_counts import KeptCounts
+from index.term_counts import KeptCounts, TermCounts
 
 # A word of the first edited post's old text, found in no other post: once the post is
 # rewritten without it, nothing may be found for it.
@@ -126,6 +126,35 @@ async def test_a_followed_reindex_scores_as_a_cold_build(tmp_path: Path) -> None
     # The word's post was changed: its old passages are masked, never scored or returned.
     assert not followed._passage_scores(followed._plan(GONE))[0].any()
     assert not followed.search(GONE).results
+
+
+async def test_a_reindex_that_makes_fields_whole_builds_them_with_rank_bm25(
+    tmp_path: Path,
+) -> None:
+    """Past ``MERGE_SHARE`` (one post of a small site) a reindex makes a field's arrays whole
+    again: rank-bm25 builds those fields' models, as a cold index does."""
+    site = Path(shutil.copytree(FIXTURE_SITE, tmp_path / "site"))
+    service = await IndexService.open(tmp_path / "index.sqlite3", site)
+    try:
+        await service.reindex()
+        post = sorted((site / "_posts").rglob("*.md"))[0]
+        post.write_text(post.read_text(encoding="utf-8") + "\n\nRobots moor ships.\n", "utf-8")
+        with patch.object(rank_bm25, "BM25Okapi", wraps=rank_bm25.BM25Okapi) as built:
+            report = await service.reindex()
+        assert report.changed
+        index = service.current
+        assert index is not None
+        whole = [
+            name
+            for name, stats in index.data.fields.items()
+            if isinstance(stats, TermCounts) and len(stats.term_ids)
+        ]
+        assert whole and built.call_count == len(whole)
+        for name in whole:
+            model = index._table.fields[name].model
+            assert_is_rank_bm25s(model, rank_bm25_of(index.data.fields[name]))
+    finally:
+        await service.close()
 
 
 def passage(post: str, ordinal: int, text: str) -> Passage:
