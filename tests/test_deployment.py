@@ -277,6 +277,8 @@ IMAGE_ENV = {
     "platform_machine": "x86_64",
     "extra": "",
 }
+
+
 def locked() -> dict[str, tuple[str, list[str]]]:
     """requirements.lock as {canonical name: (version, [sha256 hashes])}."""
     text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
