@@ -257,6 +257,17 @@ def test_the_corpus_rank_bm25_is_given_is_each_documents_tokens_in_id_order(docs
     assert corpus == [tuple(sorted(shuffled[t] for t in doc)) for doc in docs]
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 9), max_size=6), max_size=20),
+    st.sampled_from([1, 2, 5, 1 << 20]),
+)
+def test_document_lengths_are_summed_a_slice_at_a_time(docs, pairs):
+    with patch.object(bm25_module, "LENGTH_SLICE", pairs):
+        lengths = bm25_module.doc_lengths(TermCounts.from_docs(docs))
+    assert lengths.tolist() == [len(d) for d in docs]
+
+
 def test_the_mean_idf_is_summed_in_the_order_rank_bm25_meets_the_terms():
     """The epsilon floor is ``epsilon`` times the mean IDF, which rank-bm25 adds up in the order
     it first meets each term; summed by term id (as the index numbers terms, not as a field's
