@@ -12,7 +12,8 @@
 
 Baselines, timed in the same runs: reading every post file and parsing it with
 python-frontmatter (what any tool must do at the least), and constructing rank-bm25's
-``BM25Okapi`` over the same passage tokens our index holds (its "index build").
+``BM25Okapi`` over the same passage tokens our index holds (its "index build"; our cold index
+runs BM25Okapi over every field itself: ``bench/model_build.py`` times that part).
 The indexer parses in worker processes (one per CPU) when there are many files; the baselines run
 in one process.
 """

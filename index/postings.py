@@ -228,6 +228,39 @@ class FieldPostings:
             (tail_docs.astype(np.int64) + self.n_alive, tail_tf, tail_lengths),
         ]
 
+    def first_docs(self, n_terms: int) -> np.ndarray:
+        """Per term below ``n_terms``, the first document (as numbered now) holding it, or
+        ``n_docs`` for none: each term's first posting (a term's documents are ascending, the
+        base's before the tail's), past the base's gone documents. O(terms), plus the postings
+        of the few terms whose first document went (``bm25.order`` sums in this order)."""
+        first = np.full(n_terms, self.n_docs, dtype=np.int64)
+        for postings, offset in ((self.tail, self.n_alive), (self.base, 0)):  # (base wins)
+            if postings is None:
+                continue
+            ptr = postings.term_ptr[: n_terms + 1]
+            held = np.flatnonzero(ptr[1:] > ptr[:-1])
+            docs = postings.docs[ptr[held]].astype(np.int64)
+            if postings is self.base and self.base_pos is not None:
+                docs = self.base_pos[docs].astype(np.int64)
+                gone = docs < 0
+                if gone.any():  # their first surviving document, if any (the next ones)
+                    docs[gone] = self._first_alive(held[gone])
+                held, docs = held[docs >= 0], docs[docs >= 0]
+            first[held] = docs + offset
+        return first
+
+    def _first_alive(self, terms: np.ndarray) -> np.ndarray:
+        """Per term (each with base postings), its first base document still there, numbered
+        now; -1 for none."""
+        assert self.base_pos is not None
+        docs, _, lengths = self.base.gather(terms.tolist())
+        now = self.base_pos[docs].astype(np.int64)
+        # (alive documents keep their order: the first alive is the least)
+        now[now < 0] = self.n_docs
+        best = np.minimum.reduceat(now, np.cumsum(lengths) - lengths)
+        best[best == self.n_docs] = -1
+        return best
+
     def nbytes(self) -> int:
         tail = self.tail.nbytes() if self.tail is not None else 0
         pos = self.base_pos.nbytes if self.base_pos is not None else 0

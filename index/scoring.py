@@ -21,6 +21,7 @@ from .fields import FIELDS, HASHED_FIELDS, PASSAGE_FIELDS, PHRASE_BUCKETS, POST_
 from .postings import FieldPostings
 from .query import QueryPlan
 from .ranking import RankingWeights
+from .term_counts import TermCounts
 
 # Sentences per passage laid out for the best-sentence maximum; most passages have fewer, and
 # the rest go to a small overflow area (more rows would cost more to clear than they save).
@@ -116,7 +117,11 @@ class ScoreTable:
         post_dates: np.ndarray,
         w: RankingWeights,
         follows: Follows | None = None,
+        okapi: bool = False,
     ) -> None:
+        """``okapi``: build each field whose statistics are whole (no ``follows``, or made whole
+        again past ``MERGE_SHARE``) with rank-bm25 (``FieldModel.okapi``), as indexing does;
+        False (an index loaded from disk) derives the same model from the counts."""
         n_passages = data.n_passages
         n_posts = len(post_dates)
         n_terms = len(data.vocab)
@@ -149,14 +154,23 @@ class ScoreTable:
             n_ids = PHRASE_BUCKETS if name in HASHED_FIELDS else n_terms
             stats = data.fields[name]
             before = follows.table.fields[name] if follows is not None and kept else None
+            model: FieldModel | None = None
             if before is None:
-                model = FieldModel.of(stats, n_ids)
                 postings = FieldPostings.of(stats, n_ids)
             else:
                 assert follows is not None and kept is not None
                 level = kept[_level(name)]
-                model = before.model.followed(follows.data.fields[name], level, stats, n_ids)
                 postings = before.postings.followed(stats, level, n_ids)
+                if not (okapi and isinstance(stats, TermCounts)):  # (TermCounts: made whole)
+                    model = before.model.followed(
+                        follows.data.fields[name], level, stats, n_ids, postings
+                    )
+            if model is None:
+                model = (
+                    FieldModel.okapi(stats, n_ids)
+                    if okapi
+                    else FieldModel.of(stats, n_ids, postings)
+                )
             factor, slots = placement[name]
             region = 0 if name in PASSAGE_FIELDS else 2 if name in POST_FIELDS else 1
             self.fields[name] = FieldScorer(number, region, model, postings, factor, slots)

@@ -61,11 +61,13 @@ class SearchIndex(Catalogue):
         built_at: dt.datetime | None = None,
         previous: SearchIndex | None = None,
         reparsed: Collection[str] = (),
+        okapi: bool = False,
     ) -> None:
         """``previous``: the index this one follows after a reindex that parsed the posts
         ``reparsed`` again (new or changed) and kept the rest of ``data``'s posts as they were
         (first, in their order): the scoring tables then follow what changed instead of being
-        built whole."""
+        built whole. ``okapi``: what is built whole, rank-bm25 builds (indexing; see
+        ``ScoreTable``)."""
         assert [p.id for p in posts] == data.post_ids, "posts must follow the index order"
         assert len(passages) == data.n_passages, "passages must follow the index order"
         super().__init__(posts, passages, data.passage_counts)
@@ -86,7 +88,13 @@ class SearchIndex(Catalogue):
             kept = [p in now and p not in reparsed for p in previous.data.post_ids]
             follows = Follows(previous._table, previous.data, np.array(kept, dtype=bool))
         self._table: ScoreTable = ScoreTable(
-            data, self.passage_post, self.post_first_passage, self.post_dates, weights, follows
+            data,
+            self.passage_post,
+            self.post_first_passage,
+            self.post_dates,
+            weights,
+            follows,
+            okapi,
         )
         del follows
         self.idf = self._table.idf  # what a question's words weigh (coverage, confidence)

@@ -56,6 +56,7 @@ def _followed(current: SearchIndex | None, result: Refresh, texts: TextSource) -
         built_at=result.built_at,
         previous=current,
         reparsed=new.keys(),
+        okapi=True,  # (indexing: rank-bm25 builds what is built whole)
     )
 
 
@@ -106,7 +107,7 @@ async def release_memory() -> None:
 
 @contextlib.contextmanager
 def _full_collections_deferred() -> Iterator[None]:
-    """No full garbage collection while the posts are parsed and merged.
+    """No full garbage collection while the posts are parsed and merged, and the tables built.
 
     A cold build keeps a whole site's parsed posts alive (≈ 230,000 tracked objects at 10x), so
     each full collection the allocations trigger walks them all and holds the interpreter for
@@ -187,7 +188,10 @@ class IndexService:
             changed = result.committed or current is None or result.generation != current.generation
             if result.committed and _can_follow(current, result):
                 # The new tables from the served index and what was just parsed: no re-reading.
-                new = await asyncio.to_thread(_followed, current, result, self.store.texts)
+                # (Full collections still deferred: building with rank-bm25 allocates millions
+                # of objects, which set one off over the whole parsed site otherwise.)
+                with _full_collections_deferred():
+                    new = await asyncio.to_thread(_followed, current, result, self.store.texts)
             elif changed:
                 new = await load_index(self.store)
             report = self.last_report = result.report

@@ -17,8 +17,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from okapi_support import assert_is_rank_bm25s, rank_bm25_of
 from rank_bm25 import BM25Okapi
 
+from index import bm25 as bm25_module
 from index import postings as postings_module
 from index import term_counts as term_counts_module
 from index.analyzer import analyze
@@ -223,6 +225,73 @@ def test_real_corpus_body_field_ranks_as_rank_bm25(real_body_tokens):
             assert_top_k_follows(mine, theirs, k)
 
 
+# ------------------------------------------------------------------ rank-bm25 builds the model
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 9), max_size=8), min_size=1, max_size=12))
+def test_rank_bm25_builds_the_model_the_counts_derive(docs):
+    """``FieldModel.okapi`` is BM25Okapi's model of the documents (what indexing serves), and
+    ``FieldModel.of`` (an index loaded from disk) derives the same one from the counts."""
+    stats = TermCounts.from_docs(docs)
+    if not len(stats.term_ids):
+        return
+    built = FieldModel.okapi(stats, 10)
+    assert_is_rank_bm25s(built, rank_bm25_of(stats))
+    same_model(built, FieldModel.of(stats, 10, FieldPostings.of(stats, 10)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 30), max_size=10), min_size=1, max_size=20),
+    st.sampled_from([1, 3, 1 << 16]),
+)
+def test_the_corpus_rank_bm25_is_given_is_each_documents_tokens_in_id_order(docs, chunk):
+    """Whatever order the counts are stored in (batches merged from worker processes are
+    numbered apart), made a slice of documents at a time."""
+    stats = TermCounts.from_docs(docs)
+    shuffled = np.random.default_rng(len(docs)).permutation(31)
+    stats = stats.remap_terms(shuffled)  # (no longer in id order within a document)
+    with patch.object(bm25_module, "CHUNK", chunk):
+        corpus = bm25_module.okapi_corpus(stats)
+    assert corpus == [tuple(sorted(shuffled[t] for t in doc)) for doc in docs]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 9), max_size=6), max_size=20),
+    st.sampled_from([1, 2, 5, 1 << 20]),
+)
+def test_document_lengths_are_summed_a_slice_at_a_time(docs, pairs):
+    with patch.object(bm25_module, "LENGTH_SLICE", pairs):
+        lengths = bm25_module.doc_lengths(TermCounts.from_docs(docs))
+    assert lengths.tolist() == [len(d) for d in docs]
+
+
+def test_the_mean_idf_is_summed_in_the_order_rank_bm25_meets_the_terms():
+    """The epsilon floor is ``epsilon`` times the mean IDF, which rank-bm25 adds up in the order
+    it first meets each term; summed by term id (as the index numbers terms, not as a field's
+    documents meet them) it differs in the last bits here, and the model must not."""
+    rng = random.Random(11)
+    weights = [1 / (i + 1) for i in range(300)]
+    ids = list(range(300))
+    rng.shuffle(ids)  # term ids unrelated to where the terms first occur
+    docs = [
+        [ids[t] for t in rng.choices(range(300), weights, k=rng.randint(1, 40))] for _ in range(80)
+    ]
+    stats = TermCounts.from_docs(docs)
+    rb = rank_bm25_of(stats)
+    raw = {
+        t: np.log(80 - n + 0.5) - np.log(n + 0.5) for t, n in enumerate(np.bincount(stats.term_ids))
+    }
+    by_id = 0.0
+    for t in sorted(rb.idf):
+        by_id += raw[t]
+    assert by_id / len(rb.idf) != rb.average_idf  # (else this corpus proves nothing)
+    model = FieldModel.of(stats, 300, FieldPostings.of(stats, 300))
+    assert_is_rank_bm25s(model, rb)
+
+
 # ------------------------------------------------------------------ TermCounts
 
 
@@ -415,7 +484,9 @@ def same_model(a: FieldModel, b: FieldModel) -> None:
     assert (a.n_docs, a.avgdl) == (b.n_docs, b.avgdl)
     np.testing.assert_array_equal(a.df, b.df)
     np.testing.assert_array_equal(a.doc_len, b.doc_len)
-    np.testing.assert_array_equal(a.idf_of_df, b.idf_of_df)
+    # (Each term's IDF: the IDF of a document frequency no term has is never read.)
+    np.testing.assert_array_equal(a.idf, b.idf)
+    np.testing.assert_array_equal(a.norm, b.norm)
 
 
 @settings(max_examples=150, deadline=None)
@@ -426,7 +497,8 @@ def test_followed_postings_and_model_equal_a_fresh_build(rounds, data):
     n_terms = 10
     docs = rounds[0]
     stats = TermCounts.from_docs(docs)
-    postings, model = FieldPostings.of(stats, n_terms), FieldModel.of(stats, n_terms)
+    postings = FieldPostings.of(stats, n_terms)
+    model = FieldModel.of(stats, n_terms, postings)
     # (Tiny corpora: never merge, or every round would build the postings whole.)
     merge = data.draw(st.sampled_from([MERGE_SHARE, float("inf")]))
     for added in rounds[1:]:
@@ -437,12 +509,15 @@ def test_followed_postings_and_model_equal_a_fresh_build(rounds, data):
         now = TermCounts.concat([stats.select(keep), TermCounts.from_docs(added)])
         with patch.object(postings_module, "MERGE_SHARE", merge):
             postings = postings.followed(now, keep, n_terms)
-        model = model.followed(stats, keep, now, n_terms)
+        model = model.followed(stats, keep, now, n_terms, postings)
         stats = now
-        assert postings_of(postings, n_terms) == postings_of(
-            FieldPostings.of(now, n_terms), n_terms
-        )
-        same_model(model, FieldModel.of(now, n_terms))
+        fresh = FieldPostings.of(now, n_terms)
+        assert postings_of(postings, n_terms) == postings_of(fresh, n_terms)
+        same_model(model, FieldModel.of(now, n_terms, fresh))
+        if len(now.term_ids):  # (BM25Okapi divides by its number of terms)
+            # The followed model is the one rank-bm25 builds from scratch on the new corpus.
+            assert_is_rank_bm25s(model, rank_bm25_of(now))
+            same_model(model, FieldModel.okapi(now, n_terms))
 
 
 def test_one_document_changed_is_masked_and_appended_not_rebuilt():
@@ -477,9 +552,9 @@ def test_followed_bm25_scores_are_bit_identical_to_a_fresh_one(docs, data):
         return
     fresh = BM25(now, 10)
     followed = BM25(stats, 10)
-    followed.model = followed.model.followed(stats, keep, now, 10)
     with patch.object(postings_module, "MERGE_SHARE", float("inf")):
         followed.postings = followed.postings.followed(now, keep, 10)
+    followed.model = followed.model.followed(stats, keep, now, 10, followed.postings)
     query = data.draw(st.lists(st.integers(0, 9), min_size=1, max_size=4))
     np.testing.assert_array_equal(followed.scores(query), fresh.scores(query))
 

@@ -279,9 +279,6 @@ IMAGE_ENV = {
     "platform_machine": "x86_64",
     "extra": "",
 }
-# Declared for the design (issue 13) and being wired in on other branches: python-frontmatter
-# parses front matter, rank-bm25 builds the scoring model. Empty this once they are imported.
-DECLARED_FOR_PENDING_WORK = {"python-frontmatter", "rank-bm25"}
 
 
 def locked() -> dict[str, tuple[str, list[str]]]:
@@ -364,7 +361,7 @@ def test_pyproject_declares_what_the_app_imports_and_nothing_else() -> None:
     declared = {canonicalize_name(r.name) for r in RUNTIME}
     undeclared = {d: sorted(m) for d, m in imported.items() if d not in declared}
     assert not undeclared, f"imported but not declared in pyproject: {undeclared}"
-    unused = declared - set(imported) - DECLARED_FOR_PENDING_WORK
+    unused = declared - set(imported)
     assert not unused, f"declared in pyproject but never imported by index/ or bot/: {unused}"
 
 

@@ -1,22 +1,27 @@
 """A reindex that follows what changed (``scoring.ScoreTable`` with ``Follows``) on the real
 corpus: its scores equal a cold build's bit for bit, the big segment of each field's postings is
-shared rather than rebuilt, and a changed post's old passages are never scored or returned."""
+shared rather than rebuilt, and a changed post's old passages are never scored or returned.
+rank-bm25 builds every field's model at the cold build; the followed models are the ones it
+builds from scratch on the new corpus, and neither following nor loading runs it."""
 
 from __future__ import annotations
 
 import json
 import shutil
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pytest
-from retrieval_support import CORPUS, DEV_SET, needs_dev_set, needs_shared
+import rank_bm25
+from okapi_support import assert_is_rank_bm25s, rank_bm25_of
+from retrieval_support import CORPUS, DEV_SET, FIXTURE_SITE, needs_dev_set, needs_shared
 
 from index.models import Passage
 from index.passage_table import MemoryTexts, PassageTable, TextsGone, text_digest
 from index.search import SearchIndex
 from index.service import IndexService, searchable
-from index.term_counts import KeptCounts
+from index.term_counts import KeptCounts, TermCounts
 
 # A word of the first edited post's old text, found in no other post: once the post is
 # rewritten without it, nothing may be found for it.
@@ -54,10 +59,16 @@ def by_passage(index: SearchIndex, scores: np.ndarray) -> dict[tuple[str, int], 
 async def test_a_followed_reindex_scores_as_a_cold_build(tmp_path: Path) -> None:
     site = Path(shutil.copytree(CORPUS, tmp_path / "site"))
     service = await IndexService.open(tmp_path / "index.sqlite3", site)
+    okapi = patch.object(rank_bm25, "BM25Okapi", wraps=rank_bm25.BM25Okapi)
     try:
-        await service.reindex()
+        with okapi as built:
+            await service.reindex()
         before = service.current
         assert before is not None
+        # The cold build's models are rank-bm25's, one BM25Okapi per field.
+        assert built.call_count == len(before.data.fields)
+        for name, stats in before.data.fields.items():
+            assert_is_rank_bm25s(before._table.fields[name].model, rank_bm25_of(stats))
         posts = sorted((site / "_posts").rglob("*.md"))
         # One post rewritten with a word no post had, one post gone, one post new.
         edited = posts[3]
@@ -70,10 +81,12 @@ async def test_a_followed_reindex_scores_as_a_cold_build(tmp_path: Path) -> None
             '---\ntitle: "A new post"\n---\n\nRobots now moor container ships.\n',
             encoding="utf-8",
         )
-        await service.reindex()
-        # Then the same post again, without the word (its earlier passages in the tail go).
-        edited.write_text(edited.read_text(encoding="utf-8").replace(GONE, "bird"), "utf-8")
-        report = await service.reindex()
+        with okapi as built:
+            await service.reindex()
+            # Then the same post again, without the word (its earlier passages in the tail go).
+            edited.write_text(edited.read_text(encoding="utf-8").replace(GONE, "bird"), "utf-8")
+            report = await service.reindex()
+        assert not built.called  # (followed: within MERGE_SHARE, nothing is built whole)
         assert report.changed == (edited.relative_to(site / "_posts").as_posix(),)
         followed = service.current
         assert followed is not None
@@ -84,11 +97,15 @@ async def test_a_followed_reindex_scores_as_a_cold_build(tmp_path: Path) -> None
         for name, stats in followed.data.fields.items():
             # The kept statistics are the cold build's arrays, shared, not a copy of them.
             assert isinstance(stats, KeptCounts) and stats.base is before.data.fields[name]
+            # The followed model is the one rank-bm25 builds from scratch on the new corpus.
+            assert_is_rank_bm25s(followed._table.fields[name].model, rank_bm25_of(stats))
         del before
 
         stored = await service.store.load()
         assert stored is not None
-        whole = searchable(stored)  # the same statistics, built whole
+        with okapi as built:
+            whole = searchable(stored)  # the same statistics, built whole
+        assert not built.called  # (loading derives the model from the counts)
     finally:
         await service.close()
     fresh = await cold_index(site, tmp_path / "fresh.sqlite3")  # indexed from nothing
@@ -109,6 +126,35 @@ async def test_a_followed_reindex_scores_as_a_cold_build(tmp_path: Path) -> None
     # The word's post was changed: its old passages are masked, never scored or returned.
     assert not followed._passage_scores(followed._plan(GONE))[0].any()
     assert not followed.search(GONE).results
+
+
+async def test_a_reindex_that_makes_fields_whole_builds_them_with_rank_bm25(
+    tmp_path: Path,
+) -> None:
+    """Past ``MERGE_SHARE`` (one post of a small site) a reindex makes a field's arrays whole
+    again: rank-bm25 builds those fields' models, as a cold index does."""
+    site = Path(shutil.copytree(FIXTURE_SITE, tmp_path / "site"))
+    service = await IndexService.open(tmp_path / "index.sqlite3", site)
+    try:
+        await service.reindex()
+        post = sorted((site / "_posts").rglob("*.md"))[0]
+        post.write_text(post.read_text(encoding="utf-8") + "\n\nRobots moor ships.\n", "utf-8")
+        with patch.object(rank_bm25, "BM25Okapi", wraps=rank_bm25.BM25Okapi) as built:
+            report = await service.reindex()
+        assert report.changed
+        index = service.current
+        assert index is not None
+        whole = [
+            name
+            for name, stats in index.data.fields.items()
+            if isinstance(stats, TermCounts) and len(stats.term_ids)
+        ]
+        assert whole and built.call_count == len(whole)
+        for name in whole:
+            model = index._table.fields[name].model
+            assert_is_rank_bm25s(model, rank_bm25_of(index.data.fields[name]))
+    finally:
+        await service.close()
 
 
 def passage(post: str, ordinal: int, text: str) -> Passage:
