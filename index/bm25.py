@@ -254,9 +254,9 @@ class FieldModel:
         stats = stats.flat()
         whole = postings.tail is None and postings.base_pos is None
         if whole and postings.base.n_terms == n_terms:
-            # (each term's documents are counted in its postings: no per-pair counting, and no
-            # 64-bit temporary of the million phrase buckets beside the postings at load)
-            df = np.diff(postings.base.term_ptr).astype(np.int32, copy=False)
+            # (each term's documents are counted in its postings' table once it is built: no
+            # per-pair counting, no 64-bit temporary of the million phrase buckets)
+            df = postings.base.doc_freqs().astype(np.int32, copy=False)
         else:
             df = np.bincount(stats.term_ids, minlength=n_terms).astype(np.int32)
         return cls.made(df, doc_lengths(stats), lambda: postings.first_docs(len(df)), epsilon)

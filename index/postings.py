@@ -98,6 +98,33 @@ class TermPostings:
             return _scanned(self._stats, self._n_terms, ids)
         return self.table().gather(ids)
 
+    def doc_freqs(self) -> np.ndarray:
+        """Per term, the documents holding it (from the table when it is built, else counted)."""
+        stats, table = self._stats, self._table  # (in this order: see ``first_docs``)
+        if table is not None:
+            return np.diff(table.term_ptr)
+        assert stats is not None
+        return np.bincount(stats.term_ids, minlength=self._n_terms)
+
+    def first_docs(self, n_terms: int) -> tuple[np.ndarray, np.ndarray]:
+        """The terms below ``n_terms`` that have postings, and each one's first document."""
+        # ``_stats`` before ``_table``: a build sets the table before it drops the statistics,
+        # so statistics read as None mean the table is there.
+        stats, table = self._stats, self._table
+        if table is not None:
+            ptr = table.term_ptr[: n_terms + 1]
+            held = np.flatnonzero(ptr[1:] > ptr[:-1])
+            return held, table.docs[ptr[held]].astype(np.int64)
+        # No table yet (a loaded index before its second question): the least document of
+        # each term's postings, from the document-major ones, without building the table.
+        assert stats is not None
+        in_range = stats.term_ids < n_terms
+        doc_of = np.repeat(np.arange(stats.n_docs, dtype=np.int64), np.diff(stats.doc_ptr))
+        first = np.full(n_terms, stats.n_docs, dtype=np.int64)
+        np.minimum.at(first, stats.term_ids[in_range], doc_of[in_range])
+        held = np.flatnonzero(first < stats.n_docs)
+        return held, first[held]
+
     def nbytes(self) -> int:
         """The term-major table's size (0 until it is built)."""
         return self._table.nbytes() if self._table is not None else 0
@@ -237,9 +264,7 @@ class FieldPostings:
         for postings, offset in ((self.tail, self.n_alive), (self.base, 0)):  # (base wins)
             if postings is None:
                 continue
-            ptr = postings.term_ptr[: n_terms + 1]
-            held = np.flatnonzero(ptr[1:] > ptr[:-1])
-            docs = postings.docs[ptr[held]].astype(np.int64)
+            held, docs = postings.first_docs(n_terms)
             if postings is self.base and self.base_pos is not None:
                 docs = self.base_pos[docs].astype(np.int64)
                 gone = docs < 0

@@ -38,3 +38,20 @@ def test_the_table_is_built_only_when_a_later_question_needs_it() -> None:
         assert lengths.tolist() == [2, 2]
     docs, _, _ = postings.gather([2, 1])
     assert postings.nbytes() > 0 and docs.tolist() == [0, 1, 0, 3]
+
+
+@settings(max_examples=200, deadline=None)
+@given(doc_lists, st.integers(0, 45))
+def test_document_frequencies_and_first_documents_need_no_table(
+    docs: list[list[int]], n_terms: int
+) -> None:
+    # A loaded index derives its BM25 model (document frequencies, the order of rank-bm25's
+    # mean IDF) before any table is built, and must get what the table would give.
+    stats = TermCounts.from_docs(docs)
+    unbuilt = TermPostings.of(stats, 41)
+    built = TermPostings.of(stats, 41)
+    built.table()
+    np.testing.assert_array_equal(unbuilt.doc_freqs(), built.doc_freqs())
+    for a, b in zip(unbuilt.first_docs(n_terms), built.first_docs(n_terms), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert unbuilt.nbytes() == 0  # (still no table)
