@@ -58,7 +58,8 @@ from bench.common import (
     write_json,
 )
 from index.analyzer import analyze
-from index.bm25 import BM25, top_k
+from index.bm25 import BM25
+from index.selection import top_k
 
 K = 5
 # Questions each system answers in a row, warm: enough to run on warm caches, few enough that

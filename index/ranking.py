@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bm25 import top_k
 from .query import QueryPlan
+from .selection import top_k
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .bm25 import FieldModel, SegmentMax
+from .bm25 import FieldModel
 from .fields import FIELDS, HASHED_FIELDS, PASSAGE_FIELDS, PHRASE_BUCKETS, POST_FIELDS, IndexData
 from .postings import FieldPostings
 from .query import QueryPlan
 from .ranking import RankingWeights
+from .selection import SegmentMax
 from .term_counts import TermCounts
 
 # Sentences per passage laid out for the best-sentence maximum; most passages have fewer, and

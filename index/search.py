@@ -26,7 +26,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ranking, rerank
-from .bm25 import top_k
 from .boilerplate import Boilerplate
 from .catalogue import Catalogue
 from .citations import Stories, build_answer, cite
@@ -35,6 +34,7 @@ from .models import Answer, Passage, Post, SearchFilters
 from .query import QueryPlan, QueryReader
 from .ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, RankingWeights
 from .scoring import Follows, ScoreTable
+from .selection import top_k
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,10 @@ from index import bm25 as bm25_module
 from index import postings as postings_module
 from index import term_counts as term_counts_module
 from index.analyzer import analyze
-from index.bm25 import BM25, FieldModel, SegmentMax, top_k
+from index.bm25 import BM25, FieldModel
 from index.postings import MERGE_SHARE, FieldPostings
 from index.scoring import add_in_order
+from index.selection import SegmentMax, top_k
 from index.term_counts import KeptCounts, TermCounts
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -604,7 +605,14 @@ def test_segment_max_is_each_runs_maximum(runs: list[list[float]], width: int) -
 
 def test_the_bm25_core_uses_public_apis_only() -> None:
     # scipy's compiled kernels through ``scipy.sparse``'s public arrays, not ``_sparsetools``.
-    for module in ("bm25.py", "postings.py", "scoring.py", "term_counts.py", "rerank.py"):
+    for module in (
+        "bm25.py",
+        "postings.py",
+        "scoring.py",
+        "term_counts.py",
+        "rerank.py",
+        "selection.py",
+    ):
         source = (Path(__file__).resolve().parents[1] / "index" / module).read_text()
         assert not re.search(r"\b(?:scipy|numpy|np)(?:\.\w+)*\._\w", source), module
         assert "_sparsetools" not in source, module
