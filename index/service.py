@@ -140,45 +140,40 @@ class FrozenHeap:
     """Keeps a long-running process's served index out of the garbage collector's full passes.
 
     A full collection walks every tracked object alive and holds the interpreter meanwhile: at
-    10x, the libraries and the index take 30–50 ms of CPU, more on a busy machine, during which
-    the event loop answers nothing. Everything alive when a rebuild starts (the libraries, the
-    served index, the bot's state) outlives it, and so does the index swapped in, so both are
-    moved out of the collected generations with ``gc.freeze()`` (O(1)): the swap's collection
-    then walks only what the rebuild made (≈ 5 ms at 10x).
+    10x, the libraries and the index take 30–50 ms of CPU (more on a busy machine), during
+    which the event loop answers nothing. A long-running process (the bot) therefore freezes
+    what is alive once started (``gc.freeze()``: out of the collected generations, O(1)), and
+    with this object each index swapped in as well: the swap's collection walks only what is
+    not frozen yet, the new index and what was made since the last swap (≈ 15 ms of CPU at
+    10x), instead of everything.
 
     Frozen objects are still freed by reference counting, and a replaced index holds no
     reference cycle (``tests/test_event_loop.py``), so it is freed when the swap drops it (or
     when the last search holding it ends). Only what dies inside a reference cycle after being
     frozen needs ``gc.unfreeze()`` and a full pass to be freed: that pass runs at a swap when the
     index replaced at the swap before is still alive (something keeps it in a cycle), or when
-    the frozen objects grew by more than a quarter since the last one (CPython's own rule for
-    starting a full collection), so such memory is held for at most a swap or two.
+    the frozen objects grew by more than a quarter since the last one (at the swap after: as
+    CPython waits for its long-lived objects to grow by a quarter before a full collection).
+    One object per process: the frozen generation is the whole process's.
     """
 
     def __init__(self) -> None:
         self._replaced: weakref.ref[SearchIndex] | None = None
         self._frozen_after_pass: int | None = None  # frozen objects after the last full pass
-
-    def before_build(self) -> None:
-        """What is alive now outlives the rebuild: out of its collections (after the young)."""
-        gc.collect(1)
-        gc.freeze()
+        self._grown = False  # by more than a quarter since: a full pass at the next swap
 
     def settle(self, replaced: weakref.ref[SearchIndex] | None) -> None:
-        """After a swap (``replaced``: the index it replaced): collect what the rebuild left
-        unfrozen, then freeze the new index with the rest."""
-        leaked = self._replaced is not None and self._replaced() is not None
-        grown = (
-            self._frozen_after_pass is not None
-            and gc.get_freeze_count() > self._frozen_after_pass * 5 // 4
-        )
-        full = leaked or grown
+        """After a swap (``replaced``: the index it replaced): collect what is not frozen, then
+        freeze the new index with the rest (after a full pass over everything when needed)."""
+        full = self._grown or (self._replaced is not None and self._replaced() is not None)
         if full:
             gc.unfreeze()
         gc.collect()
         gc.freeze()
+        frozen = gc.get_freeze_count()
         if full or self._frozen_after_pass is None:
-            self._frozen_after_pass = gc.get_freeze_count()
+            self._frozen_after_pass = frozen
+        self._grown = frozen > self._frozen_after_pass * 5 // 4
         self._replaced = replaced
 
 
@@ -227,8 +222,6 @@ class IndexService:
         """The stored index of this content folder; built first if there is none yet."""
         if self.current is None:
             if await self.store.content_dir() == str(self.content.resolve()):
-                if self.frozen_heap is not None:
-                    self.frozen_heap.before_build()
                 self._swap(await load_index(self.store))
             if self.current is None:
                 await self.reindex(progress)
@@ -245,8 +238,6 @@ class IndexService:
             if self._indexer is None:  # (importing the ingest side takes ~0.1 s: off the loop)
                 await asyncio.to_thread(importlib.import_module, ".indexer", __package__)
             current = self.current
-            if self.frozen_heap is not None:
-                self.frozen_heap.before_build()
             with _full_collections_deferred():
                 result = await self.indexer.refresh(progress)
                 new: SearchIndex | None = None
@@ -278,8 +269,6 @@ class IndexService:
             return False
         if await self.store.content_dir() != str(self.content.resolve()):
             return False
-        if self.frozen_heap is not None:
-            self.frozen_heap.before_build()
         index = await load_index(self.store)
         if index is None:
             return False
