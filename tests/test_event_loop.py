@@ -138,7 +138,7 @@ async def test_a_frozen_heap_still_frees_each_replaced_index(tmp_path: Path, tha
     # swap after, and so is other garbage frozen in cycles once what is frozen grew by a quarter.
     site = copy_site(tmp_path / "site")
     service = await IndexService.open(tmp_path / "db.sqlite3", site)
-    service.frozen_heap = FrozenHeap()
+    service.frozen_heap = FrozenHeap(count_every=1)  # (counted at every swap here)
     try:
         await service.reindex()  # a cold build, followed in memory
         first = weakref.ref(service.current)
