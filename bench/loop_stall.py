@@ -11,11 +11,15 @@ gateway heartbeat sent. Measured over a site of ``--copies`` copies of the share
 - ``reload``       a second service on the same file loading the stored index
                    (``reload_if_changed`` after another process committed), median likewise.
 
-Both services do what the bot does with each index swapped in (``bot/runner.py``): collect, then
-``gc.freeze()`` everything alive, so that later collections (set off by any allocation, in any
-thread, and holding the interpreter meanwhile) do not walk the whole index. The baseline in the
-same run is the probe's own lateness with nothing else on the loop (the machine's noise): stalls
-are reported beside it.
+The process keeps its heap as the bot does once started (``bot/runner.py``): what is alive is
+collected and frozen (``gc.freeze()``: moved out of the collected generations), then each index
+swapped in is frozen too by one ``index.service.FrozenHeap`` shared by both services, so that
+collections (set off by any allocation, in any thread, and holding the interpreter meanwhile) do
+not walk the whole index.
+The baseline in the same run is the probe's own lateness with nothing else on the loop (the
+machine's noise): stalls are reported beside it. On a machine shared with other work, a thread
+holding the interpreter is also descheduled at times, which adds to a stall what it does not cost:
+compare runs at a similar load.
 """
 
 from __future__ import annotations
@@ -62,20 +66,17 @@ async def longest_stall(work: Callable[[], Awaitable[object]]) -> float:
     return worst
 
 
-def refreeze(_index: object) -> None:
-    gc.collect()
-    gc.freeze()
-
-
 async def measure(site: Path, tmp: Path, edits: int) -> dict[str, Any]:
-    from index.service import IndexService
+    from index.service import FrozenHeap, IndexService
 
     db = tmp / "stall.sqlite3"
     out: dict[str, Any] = {}
     out["idle"] = await longest_stall(lambda: asyncio.sleep(1.0))
     bot = await IndexService.open(db, site)
     other = await IndexService.open(db, site)
-    bot.on_swap = other.on_swap = refreeze
+    gc.collect()  # as ``bot.runner.serve`` does once started (``freeze_heap``)
+    gc.freeze()
+    bot.frozen_heap = other.frozen_heap = FrozenHeap()
     try:
         out["cold index"] = await longest_stall(bot.reindex)
         await other.ensure()

@@ -17,8 +17,7 @@ from collections.abc import Awaitable, Callable, Iterator
 import aiohttp
 import discord
 
-from index.search import SearchIndex
-from index.service import IndexService
+from index.service import FrozenHeap, IndexService
 
 from .client import Briefbot
 from .settings import Settings
@@ -87,13 +86,6 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def _refreeze_heap(_index: SearchIndex) -> None:
-    """After an index swap: the old index may have been frozen, so thaw, collect it, freeze the
-    new one. One full pass now, instead of ones at random moments while answering."""
-    gc.unfreeze()
-    freeze_heap()
-
-
 async def serve(
     settings: Settings,
     service: IndexService,
@@ -113,7 +105,8 @@ async def serve(
         # The index just loaded lives until the next reindex: move it (and the libraries) out of
         # the garbage collector's full passes, which otherwise stall answers for tens of ms.
         freeze_heap()
-        service.on_swap = _refreeze_heap
+        # Each index swapped in later is frozen too, without a full pass over what is frozen.
+        service.frozen_heap = FrozenHeap()
         with _close_on_sigterm(bot):
             try:
                 await bot.connect(reconnect=True)

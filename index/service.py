@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import gc
 import importlib
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,6 +59,24 @@ def _followed(current: SearchIndex | None, result: Refresh, texts: TextSource) -
         reparsed=new.keys(),
         okapi=True,  # (indexing: rank-bm25 builds what is built whole)
     )
+
+
+def _follow_and_drop(
+    current: SearchIndex | None, result: Refresh, texts: TextSource
+) -> SearchIndex:
+    """``_followed``, then the parsed passages dropped here, a slice at a time.
+
+    After a cold build at 10x they are ≈ 180,000 tracked objects (with their strings): freed in
+    one go, as dropping the last reference does, they held the interpreter (and the event loop)
+    for ≈ 45 ms; freed in slices, other threads get it between them. And dropped here, they are
+    not left for the swap's collection to walk (≈ 0.3 s): the thread that ran this keeps its
+    arguments (its work item) a moment after the event loop has the result.
+    """
+    new = _followed(current, result, texts)
+    upserts = result.upserts
+    while upserts:
+        del upserts[-256:]
+    return new
 
 
 def _can_follow(current: SearchIndex | None, result: Refresh) -> bool:
@@ -107,13 +126,14 @@ async def release_memory() -> None:
 
 @contextlib.contextmanager
 def _full_collections_deferred() -> Iterator[None]:
-    """No full garbage collection while the posts are parsed and merged, and the tables built.
+    """No full garbage collection while the posts are parsed and the new index is built.
 
-    A cold build keeps a whole site's parsed posts alive (≈ 230,000 tracked objects at 10x), so
-    each full collection the allocations trigger walks them all and holds the interpreter for
-    0.1–1 s, stalling the event loop that answers questions. Nothing parsed is garbage before
-    the build ends; the young generations still run, and after the swap one full pass
-    (``on_swap``'s in the bot, or the next automatic one) collects what is left.
+    A cold build keeps a whole site's parsed posts alive (≈ 230,000 tracked objects at 10x)
+    until the new index is made from them, so each full collection the allocations trigger
+    (in any thread: the pool's result thread, the one building the tables) walks them all and
+    holds the interpreter for 0.1–0.5 s, stalling the event loop that answers questions.
+    Nothing parsed is garbage before the swap; the young generations still run, and after the
+    swap one pass (``FrozenHeap.settle``'s, or the next automatic one) collects what is left.
     """
     young, middle, full = gc.get_threshold()
     gc.set_threshold(young, middle, 1_000_000)
@@ -121,6 +141,61 @@ def _full_collections_deferred() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(young, middle, full)
+
+
+class FrozenHeap:
+    """Keeps a long-running process's served index out of the garbage collector's full passes.
+
+    A full collection walks every tracked object alive and holds the interpreter meanwhile: at
+    10x, the libraries and the index take 30–50 ms of CPU (more on a busy machine), during
+    which the event loop answers nothing. A long-running process (the bot) therefore freezes
+    what is alive once started (``gc.freeze()``: out of the collected generations, O(1)), and
+    with this object each index swapped in as well: the swap's collection walks only what is
+    not frozen yet, the new index and what was made since the last swap (≈ 15 ms of CPU at
+    10x), instead of everything.
+
+    Frozen objects are still freed by reference counting, and a replaced index holds no
+    reference cycle (``tests/test_event_loop.py``), so it is freed when the swap drops it (or
+    when the last search holding it ends). Only what dies inside a reference cycle after being
+    frozen needs ``gc.unfreeze()`` and a full pass to be freed: that pass runs at a swap when the
+    index replaced at the swap before is still alive (something keeps it in a cycle), or when
+    the frozen objects grew by more than a quarter since the last one (counted every few swaps,
+    the pass at the swap after: as CPython waits for its long-lived objects to grow by a quarter
+    before a full collection).
+    One object per process: the frozen generation is the whole process's.
+    """
+
+    def __init__(self, count_every: int = 8) -> None:
+        # Counting the frozen objects walks them all (2–9 ms at 10x, on the event loop): every
+        # ``count_every`` swaps only, so frozen garbage may wait that many swaps longer.
+        self.count_every = count_every
+        self._swaps = 0
+        self._replaced: weakref.ref[SearchIndex] | None = None
+        self._frozen_after_pass: int | None = None  # frozen objects after the last full pass
+        self._grown = False  # by more than a quarter since: a full pass at the next swap
+
+    def imported(self) -> None:
+        """Modules were just imported (the ingest side, at the first rebuild): they live as long
+        as the process, so they are frozen now (after a young collection), or the swap's
+        collection would walk them too (≈ 10,000 objects: 15–20 ms of CPU more). Once."""
+        gc.collect(1)
+        gc.freeze()
+
+    def settle(self, replaced: weakref.ref[SearchIndex] | None) -> None:
+        """After a swap (``replaced``: the index it replaced): collect what is not frozen, then
+        freeze the new index with the rest (after a full pass over everything when needed)."""
+        full = self._grown or (self._replaced is not None and self._replaced() is not None)
+        if full:
+            gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        self._swaps += 1
+        if full or self._frozen_after_pass is None:
+            self._frozen_after_pass = gc.get_freeze_count()
+            self._grown = False
+        elif self._swaps % self.count_every == 0:
+            self._grown = gc.get_freeze_count() > self._frozen_after_pass * 5 // 4
+        self._replaced = replaced
 
 
 class ReindexInProgress(RuntimeError):
@@ -133,8 +208,10 @@ class IndexService:
         self.content = content
         self._indexer: Indexer | None = None  # made by the first rebuild (see ``indexer``)
         self.current: SearchIndex | None = None
-        # Called with each index swapped in (e.g. to move it out of the garbage collector's way).
+        # Called with each index swapped in.
         self.on_swap: Callable[[SearchIndex], None] | None = None
+        # A long-running process (the bot) sets this: see ``FrozenHeap``.
+        self.frozen_heap: FrozenHeap | None = None
         self.last_report: IndexReport | None = None
         self._rebuild = asyncio.Lock()
 
@@ -181,27 +258,30 @@ class IndexService:
         async with self._rebuild:
             if self._indexer is None:  # (importing the ingest side takes ~0.1 s: off the loop)
                 await asyncio.to_thread(importlib.import_module, ".indexer", __package__)
+                if self.frozen_heap is not None:
+                    self.frozen_heap.imported()
             current = self.current
             with _full_collections_deferred():
                 result = await self.indexer.refresh(progress)
-            new: SearchIndex | None = None
-            changed = result.committed or current is None or result.generation != current.generation
-            if result.committed and _can_follow(current, result):
-                # The new tables from the served index and what was just parsed: no re-reading.
-                # (Full collections still deferred: building with rank-bm25 allocates millions
-                # of objects, which set one off over the whole parsed site otherwise.)
-                with _full_collections_deferred():
-                    new = await asyncio.to_thread(_followed, current, result, self.store.texts)
-            elif changed:
-                new = await load_index(self.store)
-            report = self.last_report = result.report
-            # What was parsed goes before the swap, and the old index in it (unless a search still
-            # holds it): ``on_swap``'s full collection (the bot's) then walks only the new index,
-            # not a whole site's parsed passages too (≈ 0.1 s of a cold index's stall at 10x).
-            del current, result
-            if changed:
-                self._swap(new)
-            del new
+                new: SearchIndex | None = None
+                changed = (
+                    result.committed or current is None or result.generation != current.generation
+                )
+                if result.committed and _can_follow(current, result):
+                    # The new tables from the served index and what was just parsed: no re-reading.
+                    new = await asyncio.to_thread(
+                        _follow_and_drop, current, result, self.store.texts
+                    )
+                elif changed:
+                    new = await load_index(self.store)
+                report = self.last_report = result.report
+                # What was parsed goes before the swap, and the old index in it (unless a search
+                # still holds it): the swap's collection then walks only the new index, not a
+                # whole site's parsed passages too (≈ 0.1 s of a cold index's stall at 10x).
+                del current, result
+                if changed:
+                    self._swap(new)
+                del new
             await release_memory()
             return report
 
@@ -223,9 +303,12 @@ class IndexService:
         return True
 
     def _swap(self, index: SearchIndex | None) -> None:
-        self.current = index
+        replaced = None if self.current is None else weakref.ref(self.current)
+        self.current = index  # (the replaced index is freed here unless a search still holds it)
         if index is not None and self._indexer is not None:
             # (the same statistics, not a second copy read back for the next reindex)
             self._indexer.remember(index.generation, index.data)
         if index is not None and self.on_swap is not None:
             self.on_swap(index)
+        if index is not None and self.frozen_heap is not None:
+            self.frozen_heap.settle(replaced)

@@ -1,13 +1,15 @@
 """What a reindex leaves on the event loop: the bot answers questions and keeps its gateway
 heartbeat on that loop, so the site-sized steps (scanning the folder, reading and hashing every
-file, copying statistics) must run in worker threads or processes. Checked by where they run,
-not by timing them (timings are ``bench.loop_stall``'s job)."""
+file, copying statistics) must run in worker threads or processes, and no garbage collection may
+walk a whole site's objects. Checked by where they run and what the collector sees, not by timing
+them (timings are ``bench.loop_stall``'s job)."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,11 @@ import pytest
 from retrieval_support import copy_site
 
 import index.indexer
+import index.service
 from index.fields import IndexData
-from index.service import IndexService
+from index.passage_table import TextSource
+from index.search import SearchIndex
+from index.service import FrozenHeap, IndexService
 
 
 def _on_event_loop() -> bool:
@@ -78,3 +83,103 @@ async def test_no_full_collection_is_run_while_a_reindex_parses(tmp_path: Path) 
         await service.close()
     assert seen and all(t[:2] == before[:2] and t[2] >= 1_000_000 for t in seen)
     assert gc.get_threshold() == before
+
+
+async def test_no_full_collection_is_run_while_the_new_index_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The parsed posts are alive until the new index is made from them (in a worker thread):
+    # a full collection then walks them all as it would while parsing.
+    site = copy_site(tmp_path / "site")
+    seen: list[tuple[int, int, int]] = []
+    followed = index.service._followed
+
+    def watched(
+        current: SearchIndex | None, result: index.indexer.Refresh, texts: TextSource
+    ) -> SearchIndex:
+        seen.append(gc.get_threshold())
+        return followed(current, result, texts)
+
+    monkeypatch.setattr(index.service, "_followed", watched)
+    service = await IndexService.open(tmp_path / "db.sqlite3", site)
+    try:
+        await service.reindex()
+    finally:
+        await service.close()
+    assert seen and all(t[2] >= 1_000_000 for t in seen)
+
+
+@pytest.fixture
+def thawed() -> Iterator[None]:
+    """Whatever a test freezes goes back to the collected generations after it."""
+    yield
+    gc.unfreeze()
+    gc.collect()
+
+
+def _frozen(obj: object) -> bool:
+    """Moved out of the collected generations by ``gc.freeze`` (tracked, but in none of them)."""
+    return gc.is_tracked(obj) and not any(o is obj for o in gc.get_objects())
+
+
+def _edit_a_post(site: Path, n: int) -> None:
+    post = sorted((site / "_posts").rglob("*.md"))[0]
+    post.write_text(post.read_text("utf-8") + f"\nOne more line ({n}).\n", "utf-8")
+
+
+class _Knot:
+    """An object in a reference cycle: only a full collection frees it."""
+
+    def __init__(self, held: object = None) -> None:
+        self.held = held
+        self.me = self
+
+
+async def test_a_frozen_heap_still_frees_each_replaced_index(tmp_path: Path, thawed: None) -> None:
+    # The served index is frozen (no collection walks it), so it is freed by reference counting
+    # when a swap replaces it; one kept by a reference cycle is freed by the full pass of the
+    # swap after, and so is other garbage frozen in cycles once what is frozen grew by a quarter.
+    site = copy_site(tmp_path / "site")
+    service = await IndexService.open(tmp_path / "db.sqlite3", site)
+    service.frozen_heap = FrozenHeap(count_every=1)  # (counted at every swap here)
+    try:
+        await service.reindex()  # a cold build, followed in memory
+        first = weakref.ref(service.current)
+        assert _frozen(service.current)
+        _edit_a_post(site, 1)
+        await service.reindex()
+        assert first() is None  # frozen, so freed by the swap itself (no cycle holds it)
+        assert _frozen(service.current)
+
+        knots: list[_Knot] = []
+        service.on_swap = lambda index: knots.append(_Knot(index))
+        _edit_a_post(site, 2)
+        await service.reindex()  # the index swapped in is held by a cycle, frozen with it
+        service.on_swap = None
+        knotted = weakref.ref(service.current)
+        knots.clear()  # the cycle is garbage now, but frozen: only a full pass can tell
+        _edit_a_post(site, 3)
+        await service.reindex()
+        assert knotted() is not None  # replaced, but held by its (frozen) cycle
+        _edit_a_post(site, 4)
+        await service.reindex()  # the index replaced before is still alive: a full pass
+        assert knotted() is None
+
+        # Cycles frozen with an index and dropped since, once what is frozen grew by a quarter
+        # since that full pass (a fifth frozen then dropped, a tenth more alive).
+        frozen_after_pass = gc.get_freeze_count()
+        knots = [_Knot() for _ in range(frozen_after_pass // 5)]
+        dropped = weakref.ref(knots[0])
+        _edit_a_post(site, 5)
+        await service.reindex()
+        knots.clear()
+        assert dropped() is not None and _frozen(dropped())
+        more = [_Knot() for _ in range(frozen_after_pass // 10)]
+        _edit_a_post(site, 6)
+        await service.reindex()  # frozen objects grew by more than a quarter (with ``more``)
+        assert dropped() is not None and _frozen(more[0])
+        _edit_a_post(site, 7)
+        await service.reindex()  # so a full pass at the next swap
+        assert dropped() is None and _frozen(more[0])
+    finally:
+        await service.close()
