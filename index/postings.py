@@ -30,6 +30,7 @@ scipy, took 5–10 times as long at 10x, so scipy stays, imported where a table 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +60,7 @@ class TermPostings:
     pass over the document-major postings (a process that answers one question, ``briefbot
     ask``, never builds the term-major table nor imports scipy for it)."""
 
-    __slots__ = ("_asked", "_n_terms", "_stats", "_table")
+    __slots__ = ("_asked", "_building", "_n_terms", "_stats", "_table")
 
     def __init__(self, stats: FieldCounts, n_terms: int) -> None:
         flat = stats.flat()
@@ -69,6 +70,7 @@ class TermPostings:
         self._n_terms = n_terms
         self._table: _Table | None = None
         self._asked = 0
+        self._building = threading.Lock()
 
     @classmethod
     def of(cls, stats: FieldCounts, n_terms: int) -> TermPostings:
@@ -80,22 +82,26 @@ class TermPostings:
         return self._n_terms
 
     def table(self) -> _Table:
-        """The term-major table, built on first use."""
+        """The term-major table, built on first use (once: questions run in threads)."""
         table = self._table
         if table is None:
-            assert self._stats is not None
-            # (Two threads may build it at once: the same table, one kept.)
-            table = self._table = _Table.of(self._stats, self._n_terms)
-            self._stats = None
+            with self._building:  # (a second builder would hold a second table while it runs)
+                table = self._table
+                if table is None:
+                    assert self._stats is not None
+                    table = self._table = _Table.of(self._stats, self._n_terms)
+                    self._stats = None
         return table
 
     def gather(self, ids: list[int]) -> Segment:
         """The postings of ``ids`` back to back: (documents, counts, how many each id has).
         Ids past this table's terms have none."""
-        if self._table is None and self._asked < SCANNED:
-            self._asked += 1
-            assert self._stats is not None
-            return _scanned(self._stats, self._n_terms, ids)
+        # The postings before the table: a build sets the table, then drops them, so a
+        # question that finds the table missing still holds them (or the table is there).
+        stats = self._stats
+        if self._table is None and stats is not None and self._asked < SCANNED:
+            self._asked += 1  # (a lost count between threads: one more scan, no harm)
+            return _scanned(stats, self._n_terms, ids)
         return self.table().gather(ids)
 
     def nbytes(self) -> int:
