@@ -21,7 +21,9 @@ Each segment's term-major table is made when a question first needs it after ``S
 questions; until then a question's few terms are found by one pass over the document-major
 postings (``_scanned``: the same postings, in the same order). So a process that answers one
 question (``briefbot ask``) builds no table and never imports scipy (11 MB and 0.1 s of its
-start-up), while the bot builds each at its second question.
+start-up), while the bot builds them all before it serves an index (``SearchIndex.warm``, off
+its event loop), so no one's question pays for them. Questions run in threads: a table is built
+once, under a lock, and a question that began before it was finished still reads the postings.
 
 Pure array code through numpy and scipy's public sparse arrays (a CSR → CSC conversion is a
 counting sort of the postings by term, in C: numpy's stable argsort, the alternative without
@@ -103,6 +105,11 @@ class TermPostings:
             self._asked += 1  # (a lost count between threads: one more scan, no harm)
             return _scanned(stats, self._n_terms, ids)
         return self.table().gather(ids)
+
+    @property
+    def built(self) -> bool:
+        """Whether the term-major table is made."""
+        return self._table is not None
 
     def nbytes(self) -> int:
         """The term-major table's size (0 until it is built)."""
@@ -233,6 +240,17 @@ class FieldPostings:
             (docs, tf, lengths),
             (tail_docs.astype(np.int64) + self.n_alive, tail_tf, tail_lengths),
         ]
+
+    def warm(self) -> None:
+        """Build the term-major tables now (a server, before its first question)."""
+        self.base.table()
+        if self.tail is not None:
+            self.tail.table()
+
+    @property
+    def built(self) -> bool:
+        """Whether the term-major tables are made (``warm``, or a second question)."""
+        return self.base.built and (self.tail is None or self.tail.built)
 
     def nbytes(self) -> int:
         tail = self.tail.nbytes() if self.tail is not None else 0

@@ -50,13 +50,13 @@ class _PausedStats(TermPostings):
     than the one that made them waits until that thread has built the term-major table: the
     moment a concurrent question reads them while a build ends."""
 
-    __slots__ = ("_inner", "_owner", "_reader", "built", "reading")
+    __slots__ = ("_inner", "_owner", "_reader", "reading", "table_done")
 
     def __init__(self, stats: TermCounts, n_terms: int) -> None:
         self._owner = threading.get_ident()
         self._reader: int | None = None
         self.reading = threading.Event()
-        self.built = threading.Event()
+        self.table_done = threading.Event()
         super().__init__(stats, n_terms)
 
     @property
@@ -64,7 +64,7 @@ class _PausedStats(TermPostings):
         if threading.get_ident() != self._owner and self._reader is None:
             self._reader = threading.get_ident()
             self.reading.set()
-            assert self.built.wait(10)
+            assert self.table_done.wait(10)
         return self._inner
 
     @_stats.setter
@@ -80,7 +80,7 @@ def test_a_question_while_the_table_is_being_finished_still_gets_its_postings() 
     asker.start()
     assert postings.reading.wait(10)  # the question has begun: another thread builds the table
     postings.table()
-    postings.built.set()
+    postings.table_done.set()
     asker.join(10)
     result = out[0]
     assert not isinstance(result, BaseException), result
