@@ -84,6 +84,8 @@ class Briefbot(commands.Bot):
     # ------------------------------------------------------------------ start-up
 
     async def setup_hook(self) -> None:
+        # A server: every index it serves is warmed before its first question (off the loop).
+        await self.service.keep_warm()
         for name in EXTENSIONS:
             await self.load_extension(name)
         self.add_dynamic_items(DeleteAnswerButton)

@@ -95,7 +95,7 @@ def report_lines(r: InsightsReport) -> list[str]:
 
 
 async def cmd_insights(args: argparse.Namespace) -> int:
-    from .cli import console, open_service, settings_from
+    from .cli_commands import console, open_service, settings_from
 
     settings = settings_from(args)
     if not settings.db_path.is_file():  # never create an empty database to report on

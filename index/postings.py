@@ -21,7 +21,9 @@ Each segment's term-major table is made when a question first needs it after ``S
 questions; until then a question's few terms are found by one pass over the document-major
 postings (``_scanned``: the same postings, in the same order). So a process that answers one
 question (``briefbot ask``) builds no table and never imports scipy (11 MB and 0.1 s of its
-start-up), while the bot builds each at its second question.
+start-up), while the bot builds them all before it serves an index (``SearchIndex.warm``, off
+its event loop), so no one's question pays for them. Questions run in threads: a table is built
+once, under a lock, and a question that began before it was finished still reads the postings.
 
 Pure array code through numpy and scipy's public sparse arrays (a CSR → CSC conversion is a
 counting sort of the postings by term, in C: numpy's stable argsort, the alternative without
@@ -30,6 +32,7 @@ scipy, took 5–10 times as long at 10x, so scipy stays, imported where a table 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,7 +62,7 @@ class TermPostings:
     pass over the document-major postings (a process that answers one question, ``briefbot
     ask``, never builds the term-major table nor imports scipy for it)."""
 
-    __slots__ = ("_asked", "_n_terms", "_stats", "_table")
+    __slots__ = ("_asked", "_building", "_n_terms", "_stats", "_table")
 
     def __init__(self, stats: FieldCounts, n_terms: int) -> None:
         flat = stats.flat()
@@ -69,6 +72,7 @@ class TermPostings:
         self._n_terms = n_terms
         self._table: _Table | None = None
         self._asked = 0
+        self._building = threading.Lock()
 
     @classmethod
     def of(cls, stats: FieldCounts, n_terms: int) -> TermPostings:
@@ -80,22 +84,26 @@ class TermPostings:
         return self._n_terms
 
     def table(self) -> _Table:
-        """The term-major table, built on first use."""
+        """The term-major table, built on first use (once: questions run in threads)."""
         table = self._table
         if table is None:
-            assert self._stats is not None
-            # (Two threads may build it at once: the same table, one kept.)
-            table = self._table = _Table.of(self._stats, self._n_terms)
-            self._stats = None
+            with self._building:  # (a second builder would hold a second table while it runs)
+                table = self._table
+                if table is None:
+                    assert self._stats is not None
+                    table = self._table = _Table.of(self._stats, self._n_terms)
+                    self._stats = None
         return table
 
     def gather(self, ids: list[int]) -> Segment:
         """The postings of ``ids`` back to back: (documents, counts, how many each id has).
         Ids past this table's terms have none."""
-        if self._table is None and self._asked < SCANNED:
-            self._asked += 1
-            assert self._stats is not None
-            return _scanned(self._stats, self._n_terms, ids)
+        # The postings before the table: a build sets the table, then drops them, so a
+        # question that finds the table missing still holds them (or the table is there).
+        stats = self._stats
+        if self._table is None and stats is not None and self._asked < SCANNED:
+            self._asked += 1  # (a lost count between threads: one more scan, no harm)
+            return _scanned(stats, self._n_terms, ids)
         return self.table().gather(ids)
 
     def doc_freqs(self) -> np.ndarray:
@@ -124,6 +132,11 @@ class TermPostings:
         np.minimum.at(first, stats.term_ids[in_range], doc_of[in_range])
         held = np.flatnonzero(first < stats.n_docs)
         return held, first[held]
+
+    @property
+    def built(self) -> bool:
+        """Whether the term-major table is made."""
+        return self._table is not None
 
     def nbytes(self) -> int:
         """The term-major table's size (0 until it is built)."""
@@ -285,6 +298,17 @@ class FieldPostings:
         best = np.minimum.reduceat(now, np.cumsum(lengths) - lengths)
         best[best == self.n_docs] = -1
         return best
+
+    def warm(self) -> None:
+        """Build the term-major tables now (a server, before its first question)."""
+        self.base.table()
+        if self.tail is not None:
+            self.tail.table()
+
+    @property
+    def built(self) -> bool:
+        """Whether the term-major tables are made (``warm``, or a second question)."""
+        return self.base.built and (self.tail is None or self.tail.built)
 
     def nbytes(self) -> int:
         tail = self.tail.nbytes() if self.tail is not None else 0

@@ -188,6 +188,16 @@ class ScoreTable:
             scorer for name, scorer in self.fields.items() if name == "body" or getattr(w, name)
         ]
 
+    def warm(self) -> None:
+        """Build the term-major postings of every field a question reads (see ``postings``)."""
+        for scorer in self._scored:
+            scorer.postings.warm()
+
+    @property
+    def warmed(self) -> bool:
+        """Whether every field a question reads has its term-major postings."""
+        return all(scorer.postings.built for scorer in self._scored)
+
     def scores(self, plan: QueryPlan) -> tuple[np.ndarray, np.ndarray]:
         """Scores to rank posts by, and scores to choose which of a post's passages to show.
 

@@ -4,11 +4,16 @@ answers one question, ``briefbot ask``, builds no table and imports no scipy).""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.postings import SCANNED, TermPostings
+from index import postings as postings_module
+from index.postings import SCANNED, Segment, TermPostings
 from index.term_counts import TermCounts
 
 doc_lists = st.lists(st.lists(st.integers(0, 40), max_size=12), max_size=30)
@@ -55,3 +60,77 @@ def test_document_frequencies_and_first_documents_need_no_table(
     for a, b in zip(unbuilt.first_docs(n_terms), built.first_docs(n_terms), strict=True):
         np.testing.assert_array_equal(a, b)
     assert unbuilt.nbytes() == 0  # (still no table)
+
+
+class _PausedStats(TermPostings):
+    """A field's postings whose first read of the document-major postings by another thread
+    than the one that made them waits until that thread has built the term-major table: the
+    moment a concurrent question reads them while a build ends."""
+
+    __slots__ = ("_inner", "_owner", "_reader", "reading", "table_done")
+
+    def __init__(self, stats: TermCounts, n_terms: int) -> None:
+        self._owner = threading.get_ident()
+        self._reader: int | None = None
+        self.reading = threading.Event()
+        self.table_done = threading.Event()
+        super().__init__(stats, n_terms)
+
+    @property
+    def _stats(self) -> TermCounts | None:
+        if threading.get_ident() != self._owner and self._reader is None:
+            self._reader = threading.get_ident()
+            self.reading.set()
+            assert self.table_done.wait(10)
+        return self._inner
+
+    @_stats.setter
+    def _stats(self, value: TermCounts | None) -> None:
+        self._inner = value
+
+
+def test_a_question_while_the_table_is_being_finished_still_gets_its_postings() -> None:
+    stats = TermCounts.from_docs([[1, 2, 2], [2, 3], [], [1]])
+    postings = _PausedStats(stats, 4)
+    out: list[Segment | BaseException] = []
+    asker = threading.Thread(target=lambda: out.append(_gathered(postings, [2, 1])))
+    asker.start()
+    assert postings.reading.wait(10)  # the question has begun: another thread builds the table
+    postings.table()
+    postings.table_done.set()
+    asker.join(10)
+    result = out[0]
+    assert not isinstance(result, BaseException), result
+    docs, tf, lengths = result
+    assert docs.tolist() == [0, 1, 0, 3] and tf.tolist() == [2, 1, 1, 1]
+    assert lengths.tolist() == [2, 2]
+
+
+def _gathered(postings: TermPostings, ids: list[int]) -> Segment | BaseException:
+    try:
+        return postings.gather(ids)
+    except BaseException as exc:  # (reported to the test's thread)
+        return exc
+
+
+def test_questions_at_once_build_the_table_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    stats = TermCounts.from_docs([[1, 2, 2], [2, 3], [], [1]])
+    postings = TermPostings.of(stats, 4)
+    build = postings_module._Table.of
+    both_in = threading.Barrier(2)
+    builds: list[int] = []
+
+    def slow_build(stats: TermCounts, n_terms: int) -> object:
+        builds.append(1)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_in.wait(1)  # (two builders meet here; one alone waits a second)
+        return build(stats, n_terms)
+
+    monkeypatch.setattr(postings_module._Table, "of", slow_build)
+    threads = [threading.Thread(target=postings.table) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert len(builds) == 1
+    assert postings.gather([2, 1])[0].tolist() == [0, 1, 0, 3]
