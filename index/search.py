@@ -30,6 +30,7 @@ from .bm25 import top_k
 from .boilerplate import Boilerplate
 from .catalogue import Catalogue
 from .citations import Stories, build_answer, cite
+from .extraction import states_count
 from .fields import IndexData
 from .models import Answer, Passage, Post, SearchFilters
 from .query import QueryPlan, QueryReader
@@ -156,9 +157,18 @@ class SearchIndex(Catalogue):
         cited = cite(self, self._stories, ranked, k)
         if len(cited) < k and len(ranked) == 2 * k:  # many passages of few sections: look further
             cited = cite(self, self._stories, self._rank(scores, choice, 6 * k)[0], k)
-        return build_answer(
+        answer = build_answer(
             self, question, cited, plan.weight_of, self.boilerplate, self._has_boilerplate
         )
+        n = self.weights.count_results
+        if n and states_count(question, [r.text for r in answer.results[:n]], self.vocab) is False:
+            return self._declined(
+                question,
+                filters,
+                "The content covers that subject but doesn't seem to give that number.",
+                ranked,
+            )
+        return answer
 
     def _declined(
         self,
