@@ -12,7 +12,9 @@
    instead of weak matches dressed up as answers, when the best post holds too little of its
    weight: under 0.6 when it has a word found nowhere in the content, else under 0.3 with no
    post standing out from the others (see ``SearchIndex._not_covered``;
-   ``ranking.confidence`` is a further cut, off by default).
+   ``ranking.confidence`` is a further cut, off by default); and, once the answer is built, a
+   "how many" question none of whose first results states a number of what it counts
+   (``extraction.states_count``).
 5. ``citations``: one citation per section, a story told twice cited once, and the answer's
    results with their snippets (``extraction``).
 """
