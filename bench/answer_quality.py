@@ -2,19 +2,17 @@
 row per set, from one index build.
 
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 held held2 held3]
-                                             [--runs-out DIR] [--count-results N]
+                                             [--runs-out DIR]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 ``tune`` and ``train2`` are the sets extraction, ranking and declining are tuned on; ``held``,
 ``held2`` and ``held3`` are run for these aggregate figures only (see
 ``bench/questions/README.md``). ``--runs-out`` writes each set's runs (as ``briefbot eval
---runs-out`` does) to ``DIR/NAME.jsonl``. ``--count-results N`` sets
-``RankingWeights.count_results`` (0: "how many" questions are not declined for want of a number).
+--runs-out`` does) to ``DIR/NAME.jsonl``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from bench.common import CORPUS, SHARED, base_parser, build_index, kept_temp_dir, require_shared
@@ -43,12 +41,9 @@ def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--sets", nargs="+", default=list(SETS))
     parser.add_argument("--runs-out", type=Path, default=None)
-    parser.add_argument("--count-results", type=int, default=None)
     args = parser.parse_args()
     require_shared()
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
-    if args.count_results is not None:
-        index.weights = dataclasses.replace(index.weights, count_results=args.count_results)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     for name in args.sets:

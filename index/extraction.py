@@ -40,18 +40,15 @@ from dataclasses import dataclass
 
 from .answers import join_sentences, sentences
 from .intent import (
-    COUNT_WORD,
     FORM_BONUS,
     INTENT_WORD,
     WANTS,
-    counted_words,
     form_spans,
     intent,
 )
 from .sentence_scores import (
     ANAPHORA,
     CONTEXT_SENTENCES,
-    WORD,
     Sentence,
     match_sentence,
     score_sentence,
@@ -163,33 +160,6 @@ def extract(
             start = window_start(scored, weights, total, title_terms, form_bonus)
         snippets.append(snippet(scored, start, weights, bold if i == source else []))
     return Extracted(headline, source, best, snippets)
-
-
-def states_count(
-    question: str, texts: Sequence[str], known: Container[str], reach: int = 3
-) -> bool | None:
-    """Whether one of ``texts`` states a number of what a "how many" ``question`` counts: a
-    number followed within ``reach`` words by one of the counted words ("How many *GPUs*…" →
-    "… on 25,000 Nvidia *GPUs*"). None when the question asks no count, or when no counted
-    word is a term the content ``known``s (a misspelling, or a word the site never uses: its
-    absence says nothing about the answer, which names the thing in other words).
-
-    Declining uses it: a question about something the site covers may ask for a fact the site
-    never states ("How many employees does X have?"): the topic's passages match it as well as
-    an answerable question's, but none of them counts the thing asked.
-    """
-    counted = {t for w in counted_words(question) for t in terms_of(w) if t in known}
-    if not counted:
-        return None
-    for text in texts:
-        for sentence in sentences(text):
-            words = WORD.findall(sentence)
-            for n, word in enumerate(words):
-                if COUNT_WORD.match(word) and any(
-                    counted.intersection(terms_of(after)) for after in words[n + 1 : n + 1 + reach]
-                ):
-                    return True
-    return False
 
 
 def _without_intent_words(question: str, weights: Mapping[str, float]) -> dict[str, float]:

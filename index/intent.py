@@ -180,32 +180,3 @@ def form_spans(kind: str, sentence: str) -> list[tuple[int, int]]:
 
 
 # ------------------------------------------------------------------------------ sentences
-
-
-# ------------------------------------------------------------------------------ declining
-
-# "How many <thing>": the thing counted ("how many *employees*", "how many *D1 chips*"). An
-# answer states a number of it ("4,000 employees", "25 D1 chips"): stricter evidence than a
-# count anywhere, which nearly every passage about a company or a model holds.
-_COUNTED = re.compile(
-    r"\bhow many (?:more |other |different |total |of (?:the |its |their )?)?([\w-]+)"
-    r"(?: ([\w-]+))?",
-    re.IGNORECASE,
-)
-# A number as a text says it ("4,000", "3.5", "175B", "twelve", "a dozen", "hundreds").
-COUNT_WORD = re.compile(
-    r"^(?:\d[\d,.]*\w*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|"
-    r"fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|"
-    r"trillions?|dozens?|several)$",
-    re.IGNORECASE,
-)
-
-
-def counted_words(question: str) -> tuple[str, ...]:
-    """The words naming what a "how many" question counts (the one or two after "how many";
-    empty when the question asks no count)."""
-    m = _COUNTED.search(question)
-    if not m:
-        return ()
-    return tuple(w for w in m.groups() if w)

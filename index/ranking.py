@@ -60,10 +60,6 @@ class RankingWeights:
     cover_below: float = 0.3
     cover_lead: float = 2.0
     unknown_cover_below: float = 0.6
-    # Decline a "how many" question when none of the first this many results states a number
-    # of the thing it counts (``extraction.states_count``; 0 turns it off): the site covers the
-    # subject but not the fact asked. (Issue 10, round 11.)
-    count_results: int = 2
     date_match: float = 0.4  # score bonus (relative) for posts dated when the question says
     # The candidate posts re-ranked by ``rerank``'s linear model (its weights times this; 0
     # turns it off) when the best passage holds under ``rerank_below`` of the question's

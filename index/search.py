@@ -12,9 +12,7 @@
    instead of weak matches dressed up as answers, when the best post holds too little of its
    weight: under 0.6 when it has a word found nowhere in the content, else under 0.3 with no
    post standing out from the others (see ``SearchIndex._not_covered``;
-   ``ranking.confidence`` is a further cut, off by default); and, once the answer is built, a
-   "how many" question none of whose first results states a number of what it counts
-   (``extraction.states_count``).
+   ``ranking.confidence`` is a further cut, off by default).
 5. ``citations``: one citation per section, a story told twice cited once, and the answer's
    results with their snippets (``extraction``).
 """
@@ -31,7 +29,6 @@ from . import ranking, rerank
 from .boilerplate import Boilerplate
 from .catalogue import Catalogue
 from .citations import Stories, build_answer, cite
-from .extraction import states_count
 from .fields import IndexData
 from .models import Answer, Passage, Post, SearchFilters
 from .query import QueryPlan, QueryReader
@@ -159,18 +156,9 @@ class SearchIndex(Catalogue):
         cited = cite(self, self._stories, ranked, k)
         if len(cited) < k and len(ranked) == 2 * k:  # many passages of few sections: look further
             cited = cite(self, self._stories, self._rank(scores, choice, 6 * k)[0], k)
-        answer = build_answer(
+        return build_answer(
             self, question, cited, plan.weight_of, self.boilerplate, self._has_boilerplate
         )
-        n = self.weights.count_results
-        if n and states_count(question, [r.text for r in answer.results[:n]], self.vocab) is False:
-            return self._declined(
-                question,
-                filters,
-                "The content covers that subject but doesn't seem to give that number.",
-                ranked,
-            )
-        return answer
 
     def warm(self) -> None:
         """Make this index ready for many questions: build what a question would otherwise
