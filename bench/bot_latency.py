@@ -32,7 +32,7 @@ from discord_emulator import DefaultWorld, DiscordEmulator, User  # noqa: E402
 from bot.client import Briefbot  # noqa: E402
 from bot.runner import freeze_heap  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from index.service import IndexService  # noqa: E402
+from index.storage.service import IndexService  # noqa: E402
 
 SHARED_CORPUS = ROOT.parent / "shared" / "corpus" / "skynet-today"
 SHARED_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev.jsonl"

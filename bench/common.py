@@ -203,7 +203,7 @@ def question_set(
     - per post title: a question about it ("tell me about …", "what happened with …", …);
     - per sampled (post title, section heading): "what does … say about …".
     """
-    from index.analyzer import STOPWORDS  # the analyzer's own list: keywords as it sees them
+    from index.terms.analyzer import STOPWORDS  # the analyzer's own list: keywords as it sees them
 
     rng = random.Random(seed)
     dev = dev_questions()
@@ -259,7 +259,7 @@ def field_token_lists(data: Any, field: str = "body") -> list[list[str]]:
 
 async def open_and_index(db_path: Path, content: Path) -> tuple[Any, Any]:
     """(IndexService, IndexReport): ``content`` indexed into ``db_path``, the service left open."""
-    from index.service import IndexService
+    from index.storage.service import IndexService
 
     service = await IndexService.open(db_path, content)
     return service, await service.reindex()

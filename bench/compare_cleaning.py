@@ -4,7 +4,7 @@
 
 Each tree (a checkout of the project, e.g. ``git worktree add /tmp/old <commit>`` or
 ``git archive <commit> | tar -x -C /tmp/old``; NEW_TREE defaults to this one) parses every post
-of the shared corpus in its own process, through ``index.loader.parse_post``: each passage's
+of the shared corpus in its own process, through ``index.ingest.loader.parse_post``: each passage's
 heading path, anchor and cleaned text. Posts whose passages differ are listed with their first
 difference; the exit status is 1 when any post differs.
 """
@@ -23,8 +23,8 @@ _DUMP = """
 import json, sys
 from pathlib import Path
 sys.path.insert(0, ".")
-from index.loader import parse_post
-from index.site import find_site, iter_post_files
+from index.ingest.loader import parse_post
+from index.ingest.site import find_site, iter_post_files
 root, site = find_site(Path(sys.argv[1]))
 for path in iter_post_files(root):
     parsed = parse_post(path, root, site)

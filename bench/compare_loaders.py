@@ -20,9 +20,9 @@ _DUMP = r"""
 import json, sys
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from index.loader import parse_post
+from index.ingest.loader import parse_post
 from index.models import ParsedPost
-from index.site import find_site, iter_post_files
+from index.ingest.site import find_site, iter_post_files
 root, site = find_site(Path(sys.argv[2]))
 out = {}
 for p in iter_post_files(root):

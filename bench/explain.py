@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.explain [--questions 40] [--quick] [--json OUT]
 
 Builds the 1x index into a temporary SQLite file, then for each dev question (interleaved):
-``SearchIndex.search`` (the baseline: what /ask does) and ``index.explain.explain`` (a search,
-the per-field BM25 scorers built for it, and the breakdown). Memory: what the process holds
+``SearchIndex.search`` (the baseline: what /ask does) and
+``index.explain.explain`` (a search, the per-field BM25 scorers built for it, and the
+breakdown). Memory: what the process holds
 after explaining (the scorers are not kept), against the memory of the loaded index.
 """
 

@@ -1,4 +1,4 @@
-"""Fit ``index/rerank.py``'s post re-ranker on the tune set (issue 10, round 3).
+"""Fit ``index/retrieval/rerank.py``'s post re-ranker on the tune set (issue 10, round 3).
 
     .venv/bin/python -m bench.fit_reranker [--penalty 1.0]
 
@@ -28,7 +28,7 @@ from scipy.special import logsumexp
 from bench.answer_quality import set_path
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import Question, load_questions
-from index.rerank import FEATURES
+from index.retrieval.rerank import FEATURES
 from index.search import SearchIndex
 
 Case = tuple[np.ndarray, np.ndarray, np.ndarray]  # base log score, features, gold mask

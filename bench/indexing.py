@@ -159,10 +159,10 @@ def reindex_runs(tmp: Path, runs: int) -> dict[str, Any]:
 
 def profile_all(tmp: Path) -> None:
     """Where the time goes: parsing+analysis (what the workers do), one edit's reindex, loading."""
-    from index.fields import analyze_post
-    from index.loader import parse_post
+    from index.ingest.loader import parse_post
+    from index.ingest.site import find_site, iter_post_files
     from index.models import LoadIssue
-    from index.site import find_site, iter_post_files
+    from index.terms.fields import analyze_post
 
     def show(title: str, prof: cProfile.Profile, lines: int = 22) -> None:
         out = io.StringIO()
@@ -183,7 +183,7 @@ def profile_all(tmp: Path) -> None:
 
     site = build_site(tmp / "site-profile", 1)
 
-    from index.service import load_index
+    from index.storage.service import load_index
 
     async def go() -> None:
         service, _ = await open_and_index(tmp / "profile.sqlite3", site)

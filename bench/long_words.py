@@ -4,7 +4,7 @@
 
 Typo correction used to try every one-edit spelling of an unknown word: 54 x n words of n letters,
 so the square of its length (a 1,000-letter word: 1.4 s and 110 MB). Words over
-``index.query.MAX_TYPO_WORD`` letters are no longer corrected. The systems, interleaved:
+``index.retrieval.query.MAX_TYPO_WORD`` letters are no longer corrected. The systems, interleaved:
 
 - ``plain``          ``SearchIndex.search`` of a dev question (the baseline);
 - ``+ N letters``    the same question with a random N-letter word appended (a new word each
@@ -26,7 +26,7 @@ import tracemalloc
 from collections.abc import Callable
 from unittest import mock
 
-from index import query as query_module
+from index.retrieval import query as query_module
 
 from .common import (
     CORPUS,

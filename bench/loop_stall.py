@@ -13,9 +13,9 @@ gateway heartbeat sent. Measured over a site of ``--copies`` copies of the share
 
 The process keeps its heap as the bot does once started (``bot/runner.py``): what is alive is
 collected and frozen (``gc.freeze()``: moved out of the collected generations), then each index
-swapped in is frozen too by one ``index.service.FrozenHeap`` shared by both services, so that
-collections (set off by any allocation, in any thread, and holding the interpreter meanwhile) do
-not walk the whole index.
+swapped in is frozen too by one ``index.storage.service.FrozenHeap`` shared by both services,
+so that collections (set off by any allocation, in any thread, and holding the interpreter
+meanwhile) do not walk the whole index.
 The baseline in the same run is the probe's own lateness with nothing else on the loop (the
 machine's noise): stalls are reported beside it. On a machine shared with other work, a thread
 holding the interpreter is also descheduled at times, which adds to a stall what it does not cost:
@@ -67,7 +67,7 @@ async def longest_stall(work: Callable[[], Awaitable[object]]) -> float:
 
 
 async def measure(site: Path, tmp: Path, edits: int) -> dict[str, Any]:
-    from index.service import FrozenHeap, IndexService
+    from index.storage.service import FrozenHeap, IndexService
 
     db = tmp / "stall.sqlite3"
     out: dict[str, Any] = {}

@@ -5,11 +5,12 @@
 The parent builds the 1x index into a temporary SQLite file, then starts fresh processes (each
 measured ``--runs`` times, medians shown):
 
-- ``imports``          imports what loading needs (``index.service``: numpy, PyStemmer,
+- ``imports``          imports what loading needs (``index.storage.service``: numpy, PyStemmer,
                        pydantic, aiosqlite, …; scipy and rapidfuzz come with the first questions
                        that need them) and nothing else: the baseline;
-- ``serving``          the same imports, then ``index.service.load_index`` of the stored index and
-                       ``SearchIndex.search`` over a few hundred realistic questions;
+- ``serving``          the same imports, then ``index.storage.service.load_index`` of the stored
+                       index and ``SearchIndex.search`` over a few hundred realistic
+                       questions;
 - ``… + discord.py``   both again with discord.py imported too, as the bot process has it.
 
 Figures are peak resident memory (VmHWM in /proc/self/status, the kernel's high-water mark of RSS)
@@ -47,9 +48,9 @@ TARGET_MB = 200.0
 
 def child(mode: str, db: Path | None, questions: int, with_discord: bool) -> dict[str, Any]:
     """What one measured process does; returns its figures (printed as JSON by ``main``)."""
-    import index.service  # noqa: F401  (measured: everything the index side imports)
-    from index.service import load_index
-    from index.store import IndexStore
+    import index.storage.service  # noqa: F401  (measured: everything the index side imports)
+    from index.storage.service import load_index
+    from index.storage.store import IndexStore
 
     if with_discord:
         import discord  # noqa: F401

@@ -39,9 +39,9 @@ from bench.common import (
     temp_dir,
     write_json,
 )
-from index.bm25 import FieldModel, order
-from index.fields import HASHED_FIELDS, PHRASE_BUCKETS
-from index.postings import FieldPostings
+from index.retrieval.bm25 import FieldModel, order
+from index.retrieval.postings import FieldPostings
+from index.terms.fields import HASHED_FIELDS, PHRASE_BUCKETS
 
 
 def cpu(fn: Any) -> float:

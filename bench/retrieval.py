@@ -24,7 +24,7 @@ building) has evicted its code and data from the caches. The systems:
                      ``get_scores`` + ``selection.topk`` without the ``retrieve`` wrapper.
 
 Baselines are handed ``analyze(question)`` computed inside the timed call, as ours analyses
-inside ``_plan``; they score one field, ours six (see ``index/fields.py``).
+inside ``_plan``; they score one field, ours six (see ``index/terms/fields.py``).
 """
 
 from __future__ import annotations
@@ -57,9 +57,9 @@ from bench.common import (
     verdict,
     write_json,
 )
-from index.analyzer import analyze
-from index.bm25 import BM25
-from index.selection import top_k
+from index.retrieval.bm25 import BM25
+from index.retrieval.selection import top_k
+from index.terms.analyzer import analyze
 
 K = 5
 # Questions each system answers in a row, warm: enough to run on warm caches, few enough that

@@ -97,7 +97,7 @@ def where_it_goes(index: Any) -> dict[str, float]:
 
 
 def child_cold(db: Path, site: Path) -> dict[str, Any]:
-    from index.service import IndexService
+    from index.storage.service import IndexService
 
     async def run() -> float:
         service = await IndexService.open(db, site)
@@ -115,7 +115,7 @@ def child_cold(db: Path, site: Path) -> dict[str, Any]:
 def child_serve(db: Path, site: Path, edits: int) -> dict[str, Any]:
     import gc
 
-    from index.service import IndexService
+    from index.storage.service import IndexService
 
     out: dict[str, Any] = {}
 

@@ -28,7 +28,7 @@ from .settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from index.models import Answer, IndexReport, SearchFilters
-    from index.service import IndexService
+    from index.storage.service import IndexService
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 
@@ -45,7 +45,7 @@ async def open_service(settings: Settings, announce: bool = True) -> IndexServic
     other.sqlite3`` asks that index, rather than rebuilding it from the default ``content/``
     and losing it.
     """
-    from index.service import IndexService
+    from index.storage.service import IndexService
 
     service = await IndexService.open(settings.db_path, settings.content_dir)
     try:
@@ -85,7 +85,7 @@ def _report_line(report: IndexReport) -> str:
 
 
 async def cmd_index(args: argparse.Namespace) -> int:
-    from index.service import IndexService
+    from index.storage.service import IndexService
 
     settings = settings_from(args)
     service = await IndexService.open(settings.db_path, settings.content_dir)
@@ -124,7 +124,7 @@ def _big_frees_returned() -> None:
 
 async def cmd_ask(args: argparse.Namespace) -> int:
     from index.models import SearchFilters
-    from index.questions import clip_question
+    from index.retrieval.questions import clip_question
 
     _big_frees_returned()  # (a one-shot process: what its load frees is not needed again)
 
@@ -144,7 +144,7 @@ async def cmd_ask(args: argparse.Namespace) -> int:
     answer = await _answer(settings, question, args.k, filters, announce=not args.json)
     # The index is gone by now, its memory given back: printing (rich's Markdown and its
     # imports) does not add to the process's peak.
-    from index.service import release_memory
+    from index.storage.service import release_memory
 
     await release_memory()
     if args.json:
@@ -233,7 +233,7 @@ async def cmd_eval(args: argparse.Namespace) -> int:
 
 
 async def cmd_run(args: argparse.Namespace) -> int:
-    from index.service import IndexService
+    from index.storage.service import IndexService
 
     from .runner import StartupError, require_token, serve, setup_logging
 
@@ -255,7 +255,7 @@ async def cmd_run(args: argparse.Namespace) -> int:
 
 
 async def cmd_sync(args: argparse.Namespace) -> int:
-    from index.service import IndexService
+    from index.storage.service import IndexService
 
     from .runner import StartupError, sync
 

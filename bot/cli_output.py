@@ -45,7 +45,7 @@ err = LazyConsole(stderr=True, highlight=False)
 def answer_json(answer: Answer) -> dict[str, Any]:
     """The answer as JSON: ``headline`` is the text shown first, each result's ``snippet`` the
     text shown under its citation as read (``snippet_markdown``: with its bold marks)."""
-    from index.answers import shown_text
+    from index.answers.text import shown_text
 
     data = answer.model_dump(mode="json", by_alias=True)
     if answer.declined:
@@ -85,7 +85,7 @@ def safe_markup(text: object) -> str:
 def print_answer(answer: Answer) -> None:
     from rich.markdown import Markdown
 
-    from index.answers import escape_markdown
+    from index.answers.text import escape_markdown
 
     if answer.declined:
         console.print(f"[bold yellow]{safe_markup(answer.message)}[/]")

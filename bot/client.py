@@ -11,10 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from index.ingest.site import find_site
 from index.models import Answer, SearchFilters, SiteConfig
 from index.search import SearchIndex
-from index.service import IndexService
-from index.site import find_site
+from index.storage.service import IndexService
 
 from .insights_store import InsightsStore
 from .settings import Settings

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from index.migrations import migrate
+from index.storage.migrations import migrate
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 NAMESPACE = "bot"

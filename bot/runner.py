@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterator
 import aiohttp
 import discord
 
-from index.service import FrozenHeap, IndexService
+from index.storage.service import FrozenHeap, IndexService
 
 from .client import Briefbot
 from .settings import Settings

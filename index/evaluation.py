@@ -35,7 +35,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .answers import shown_text
+from .answers.text import shown_text
 from .models import Answer
 
 RUN_RESULTS = 10  # results written per question when not declined (a contract for other tools)

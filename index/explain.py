@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .analyzer import analyze
-from .bm25 import BM25
-from .fields import PHRASE_BUCKETS, phrase_ids
 from .models import Answer, SearchResult
+from .retrieval.bm25 import BM25
 from .search import SearchIndex, explain_plan, explain_rerank
+from .terms.analyzer import analyze
+from .terms.fields import PHRASE_BUCKETS, phrase_ids
 
 NEXT_POSTS = 2  # runner-up posts explained after the cited passages
 

@@ -14,8 +14,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from .analyzer import analyze, term_for_word, words
 from .models import Passage, Post
+from .terms.analyzer import analyze, term_for_word, words
 
 # Two questions ask the same thing when this share of their terms is common to both (Jaccard).
 SAME_QUESTION = 0.6

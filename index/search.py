@@ -25,16 +25,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ranking, rerank
-from .boilerplate import Boilerplate
-from .catalogue import Catalogue
-from .citations import Stories, build_answer, cite
-from .fields import IndexData
+from .answers.citations import Stories, build_answer, cite
 from .models import Answer, Passage, Post, SearchFilters
-from .query import QueryPlan, QueryReader
-from .ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, RankingWeights
-from .scoring import Follows, ScoreTable
-from .selection import top_k
+from .retrieval import ranking, rerank
+from .retrieval.catalogue import Catalogue
+from .retrieval.query import QueryPlan, QueryReader
+from .retrieval.ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, RankingWeights
+from .retrieval.scoring import Follows, ScoreTable
+from .retrieval.selection import top_k
+from .terms.boilerplate import Boilerplate
+from .terms.fields import IndexData
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +322,8 @@ def explain_plan(index: SearchIndex, question: str) -> QueryPlan:
 
 def explain_rerank(index: SearchIndex, question: str) -> dict[str, float]:
     """Each candidate post's re-rank factor for ``question`` (empty when the question was not
-    re-ranked): the ranking's own ``_rerank_factors``, by post id, for ``index.explain``."""
+    re-ranked): the ranking's own ``_rerank_factors``, by post id, for
+    ``index.explain``."""
     if not index.weights.rerank:
         return {}
     plan = index._plan(question)

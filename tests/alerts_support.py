@@ -21,7 +21,7 @@ from discord_emulator import DiscordEmulator, Fault, MessageRecord
 
 from bot.client import Briefbot
 from bot.exts.alerts import Alerts
-from index.service import IndexService
+from index.storage.service import IndexService
 
 FAST_POLL = 0.2  # seconds between the watcher's scans in tests that rely on the poll
 SLOW_POLL = 300.0  # only the start-up scan and explicit triggers (reindex) run

@@ -21,7 +21,7 @@ from discord_emulator import DiscordEmulator, InteractionHandle, MessageRecord
 from bot.client import Briefbot
 from bot.formatting import text as fmt
 from bot.settings import Settings
-from index.service import IndexService
+from index.storage.service import IndexService
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "content"

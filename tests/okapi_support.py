@@ -14,8 +14,8 @@ import itertools
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from index.bm25 import FieldModel
-from index.term_counts import FieldCounts
+from index.retrieval.bm25 import FieldModel
+from index.terms.term_counts import FieldCounts
 
 
 def rank_bm25_of(stats: FieldCounts) -> BM25Okapi:

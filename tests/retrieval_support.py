@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from index.fields import FIELDS, HASHED_FIELDS, IndexData
 from index.search import SearchIndex
-from index.service import IndexService
+from index.storage.service import IndexService
+from index.terms.fields import FIELDS, HASHED_FIELDS, IndexData
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_SITE = Path(__file__).resolve().parent / "fixtures" / "site"

@@ -10,7 +10,7 @@ from briefbot_support import assert_embed_within_limits
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.alerts_store import HeldPost
+from bot.exts.alerts.store import HeldPost
 from bot.formatting import alerts as fmt_alerts
 from bot.formatting import reindex as fmt_reindex
 from bot.formatting import text as fmt

@@ -44,12 +44,12 @@ from discord_emulator import EPHEMERAL, DiscordEmulator, Fault, Permission
 from discord_emulator.server import DroppedConnections
 
 from bot import cli
-from bot.alerts_store import AlertStore
 from bot.database import MIGRATIONS
+from bot.exts.alerts.store import AlertStore
 from bot.formatting.text import DESCRIPTION_MAX, EMBED_TOTAL_MAX
 from bot.health import check_heartbeat
-from index.migrations import migrate
 from index.models import Post
+from index.storage.migrations import migrate
 
 # ------------------------------------------------------------------------------ subscribing
 

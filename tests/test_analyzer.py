@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.analyzer import (
+from index.terms.analyzer import (
     STOPWORDS,
     analyze,
     analyze_many,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.anchors import AnchorGenerator, gfm_slug, raw_heading_text
+from index.ingest.anchors import AnchorGenerator, gfm_slug, raw_heading_text
 
 
 def ids(*headings: str) -> list[str]:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.boilerplate import (
+from index.models import Answer
+from index.storage.service import IndexService
+from index.terms.boilerplate import (
     MIN_POSTS,
     Boilerplate,
     normalised,
@@ -15,8 +17,6 @@ from index.boilerplate import (
     recurring,
     sentence_hash,
 )
-from index.models import Answer
-from index.service import IndexService
 
 FOOTER = "Thanks for reading! Subscribe to the Harbour Weekly newsletter for more harbour news."
 STORIES = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from index.cleaning import Block, body_text, clean_body, fix_mojibake, strip_liquid
-from index.inline import clean_inline
+from index.ingest.cleaning import Block, body_text, clean_body, fix_mojibake, strip_liquid
+from index.ingest.inline import clean_inline
 
 
 def texts(body: str, kind: str | None = None) -> list[str]:
@@ -172,6 +172,6 @@ def test_cleaning_uses_markdown_its_public_api_only() -> None:
     from pathlib import Path
 
     for module in ("cleaning.py", "inline.py"):
-        source = (Path(__file__).resolve().parents[1] / "index" / module).read_text()
+        source = next((Path(__file__).resolve().parents[1] / "index").rglob(module)).read_text()
         for private in ("StateBlock", "__new__", "__rules__", "rules_block", "._"):
             assert private not in source, (module, private)

@@ -20,9 +20,9 @@ from retrieval_support import (
     run_cli,
 )
 
-from index.loader import parse_post
+from index.ingest.loader import parse_post
+from index.ingest.site import find_site
 from index.models import ParsedPost
-from index.site import find_site
 
 SEED_POST = "briefs/2020-06-21-face-recog-police.md"
 SEED_QUESTION = "Which companies stopped selling face recognition to police?"

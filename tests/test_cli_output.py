@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from retrieval_support import copy_site, run_cli
 
-import index.query
+import index.retrieval.query
 from index.search import SearchIndex
-from index.service import IndexService
+from index.storage.service import IndexService
 
 ESC = "\x1b"
 
@@ -142,13 +142,13 @@ async def test_a_long_unbroken_word_is_not_typo_corrected(
 ) -> None:
     """A typo's one-edit spellings cost the square of its length: long words are not typos."""
     tried: list[int] = []
-    one_edit = index.query.one_edit_away
+    one_edit = index.retrieval.query.one_edit_away
 
     def spy(word: str) -> set[str]:
         tried.append(len(word))
         return one_edit(word)
 
-    monkeypatch.setattr(index.query, "one_edit_away", spy)
+    monkeypatch.setattr(index.retrieval.query, "one_edit_away", spy)
     service = await IndexService.open(tmp_path / "db.sqlite3", copy_site(tmp_path / "site"))
     try:
         await service.reindex()

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from retrieval_support import copy_site
 
-import index.indexer
+import index.storage.indexer
+from index.ingest.site import find_site, iter_post_files, scan_post_files
 from index.models import IndexReport, LoadIssue, SiteConfig
-from index.service import IndexService
-from index.site import find_site, iter_post_files, scan_post_files
+from index.storage.service import IndexService
 
 GOOD = "---\ntitle: {title}\n---\n\nSome text about {title}.\n"
 FIXTURE_POSTS = 13
@@ -102,14 +102,14 @@ async def test_a_file_deleted_while_indexing_runs_is_skipped(
 ) -> None:
     site = copy_site(tmp_path / "site")
     doomed = write(site / "_posts" / "briefs" / "2024-04-01-doomed.md", GOOD.format(title="D"))
-    scan = index.indexer.scan_post_files
+    scan = index.storage.indexer.scan_post_files
 
     def scan_then_delete(posts_root: Path):  # the file goes after it was listed
         found = scan(posts_root)
         doomed.unlink()
         return found
 
-    monkeypatch.setattr(index.indexer, "scan_post_files", scan_then_delete)
+    monkeypatch.setattr(index.storage.indexer, "scan_post_files", scan_then_delete)
     report, service = await reindex(site, tmp_path / "db.sqlite3")
     await service.close()
     assert report.posts == FIXTURE_POSTS
@@ -296,14 +296,14 @@ async def test_a_posts_folder_gone_during_a_reindex_keeps_the_index(
     site = copy_site(tmp_path / "site")
     _report, service = await reindex(site, tmp_path / "db.sqlite3")
     try:
-        found = index.indexer.find_site
+        found = index.storage.indexer.find_site
 
         def find_then_vanish(content: Path):  # _posts goes after the site was found
             result = found(content)
             (site / "_posts").rename(tmp_path / "moved-away")
             return result
 
-        monkeypatch.setattr(index.indexer, "find_site", find_then_vanish)
+        monkeypatch.setattr(index.storage.indexer, "find_site", find_then_vanish)
         with pytest.raises(FileNotFoundError):
             await service.reindex()
         assert service.current is not None and len(service.current) == FIXTURE_POSTS

@@ -10,13 +10,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index import analyzer, anchors, cleaning, inline
-from index.anchors import AnchorGenerator
-from index.cleaning import Block, body_text, clean_body
-from index.inline import clean_inline
-from index.loader import parse_post, split_front_matter
+from index.ingest import anchors, cleaning, inline
+from index.ingest.anchors import AnchorGenerator
+from index.ingest.cleaning import Block, body_text, clean_body
+from index.ingest.inline import clean_inline
+from index.ingest.loader import parse_post, split_front_matter
+from index.ingest.passages import split_passages
 from index.models import LoadIssue, ParsedPost, SiteConfig
-from index.passages import split_passages
+from index.terms import analyzer
 
 SITE = SiteConfig(url="https://s.io", permalink="/:categories/:title/")
 ROOT = Path("/nonexistent/_posts")  # parse_post gets the bytes: nothing is read from disk

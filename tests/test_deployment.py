@@ -225,13 +225,14 @@ def test_quick_commands_import_no_numpy_scipy_or_discord(argv: list[str], tmp_pa
 
 # What answering a question never needs: the bot, the rebuilding side (posts parsed with
 # markdown-it, ftfy and YAML) and the insights report. `briefbot ask` loads a built index only,
-# and its one question needs no term-major postings (scipy builds those: index/postings.py).
+# and its one question needs no term-major postings (scipy builds those:
+# index/retrieval/postings.py).
 NOT_FOR_ASKING = {
     "discord",
     "scipy",
-    "index.indexer",
-    "index.loader",
-    "index.cleaning",
+    "index.storage.indexer",
+    "index.ingest.loader",
+    "index.ingest.cleaning",
     "ftfy",
     "frontmatter",
     "yaml",

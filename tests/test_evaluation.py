@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from retrieval_support import DEV_SET, SharedIndex, copy_site, needs_dev_set, run_cli
 
-from index.answers import shown_text
+from index.answers.text import shown_text
 from index.evaluation import (
     RUN_RESULTS,
     Question,
@@ -27,7 +27,7 @@ from index.evaluation import (
     write_runs,
 )
 from index.models import Answer, SearchResult
-from index.service import IndexService
+from index.storage.service import IndexService
 
 
 def result(post: str, text: str = "some passage text") -> SearchResult:

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from retrieval_support import copy_site
 
-import index.indexer
-import index.service
-from index.fields import IndexData
-from index.passage_table import TextSource
+import index.storage.indexer
+import index.storage.service
+from index.retrieval.passage_table import TextSource
 from index.search import SearchIndex
-from index.service import FrozenHeap, IndexService
+from index.storage.service import FrozenHeap, IndexService
+from index.terms.fields import IndexData
 
 
 def _on_event_loop() -> bool:
@@ -53,8 +53,8 @@ async def test_a_reindex_reads_hashes_and_copies_off_the_event_loop(
 
         monkeypatch.setattr(owner, name, call)
 
-    watched(index.indexer, "find_site")
-    watched(index.indexer, "scan_post_files")
+    watched(index.storage.indexer, "find_site")
+    watched(index.storage.indexer, "scan_post_files")
     watched(Path, "read_bytes")
     watched(IndexData, "select")
 
@@ -92,15 +92,15 @@ async def test_no_full_collection_is_run_while_the_new_index_is_built(
     # a full collection then walks them all as it would while parsing.
     site = copy_site(tmp_path / "site")
     seen: list[tuple[int, int, int]] = []
-    followed = index.service._followed
+    followed = index.storage.service._followed
 
     def watched(
-        current: SearchIndex | None, result: index.indexer.Refresh, texts: TextSource
+        current: SearchIndex | None, result: index.storage.indexer.Refresh, texts: TextSource
     ) -> SearchIndex:
         seen.append(gc.get_threshold())
         return followed(current, result, texts)
 
-    monkeypatch.setattr(index.service, "_followed", watched)
+    monkeypatch.setattr(index.storage.service, "_followed", watched)
     service = await IndexService.open(tmp_path / "db.sqlite3", site)
     try:
         await service.reindex()

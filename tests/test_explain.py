@@ -6,7 +6,7 @@ import pytest
 
 from index.explain import explain
 from index.search import SearchIndex
-from index.service import IndexService
+from index.storage.service import IndexService
 
 SEED_POST = "briefs/2020-06-21-face-recog-police.md"
 

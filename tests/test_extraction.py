@@ -12,14 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from retrieval_support import SharedIndex, built_index, run_cli
 
-from index.analyzer import analyze
-from index.answers import sentences, shown_text
-from index.extraction import HEADLINE_WORDS, POOL, Evidence, extract
-from index.intent import form_spans, intent
+from index.answers.extraction import HEADLINE_WORDS, POOL, Evidence, extract
+from index.answers.sentence_scores import match_sentence
+from index.answers.snippets import SNIPPET_WORDS
+from index.answers.text import sentences, shown_text
 from index.models import Answer
+from index.retrieval.intent import form_spans, intent
 from index.search import SearchIndex
-from index.sentence_scores import match_sentence
-from index.snippets import SNIPPET_WORDS
+from index.terms.analyzer import analyze
 
 
 def weights(question: str) -> dict[str, float]:

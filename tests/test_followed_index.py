@@ -18,10 +18,10 @@ from okapi_support import assert_is_rank_bm25s, rank_bm25_of
 from retrieval_support import CORPUS, DEV_SET, FIXTURE_SITE, needs_dev_set, needs_shared
 
 from index.models import Passage
-from index.passage_table import MemoryTexts, PassageTable, TextsGone, text_digest
+from index.retrieval.passage_table import MemoryTexts, PassageTable, TextsGone, text_digest
 from index.search import SearchIndex
-from index.service import IndexService, searchable
-from index.term_counts import KeptCounts, TermCounts
+from index.storage.service import IndexService, searchable
+from index.terms.term_counts import KeptCounts, TermCounts
 
 # A word of the first edited post's old text, found in no other post: once the post is
 # rewritten without it, nothing may be found for it.

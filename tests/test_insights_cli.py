@@ -11,7 +11,7 @@ import pytest
 from retrieval_support import run_cli
 
 from bot.insights_store import InsightsStore
-from index.service import IndexService
+from index.storage.service import IndexService
 
 SEED_POST = "briefs/2020-06-21-face-recog-police.md"
 GOOD = "Which companies stopped selling face recognition to police?"

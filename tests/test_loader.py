@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from index.loader import parse_post, read_front_matter, split_front_matter
+from index.ingest.loader import parse_post, read_front_matter, split_front_matter
+from index.ingest.site import find_site, iter_post_files
 from index.models import LoadIssue, ParsedPost, SiteConfig
-from index.site import find_site, iter_post_files
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "skynet-today"
@@ -443,7 +443,7 @@ def test_front_matter_aliases_nested_a_billion_times_load_at_once(tmp_path: Path
     text = "---\n" + "\n".join([*lines, *fields]) + "\n---\nBody.\n"
     path.write_text(text, encoding="utf-8")
     code = (
-        "import sys; from pathlib import Path; from index.loader import parse_post; "
+        "import sys; from pathlib import Path; from index.ingest.loader import parse_post; "
         "from index.models import SiteConfig; p = Path(sys.argv[1]); "
         "r = parse_post(p, p.parent, SiteConfig()); print(r.post.title, r.post.tags)"
     )

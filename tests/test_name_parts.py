@@ -8,9 +8,9 @@ import dataclasses
 import pytest
 from retrieval_support import built_index
 
-from index.analyzer import name_parts
-from index.ranking import DEFAULT_WEIGHTS
+from index.retrieval.ranking import DEFAULT_WEIGHTS
 from index.search import SearchIndex
+from index.terms.analyzer import name_parts
 
 POST = '---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n{body}\n'
 PAGES = {

@@ -12,12 +12,12 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-import index.store
-from index.migrations import migrate
-from index.passage_table import PassageTable, TextsGone
+import index.storage.store
+from index.retrieval.passage_table import PassageTable, TextsGone
 from index.search import SearchIndex
-from index.service import IndexService
-from index.store import MIGRATIONS, StoredTexts
+from index.storage.migrations import migrate
+from index.storage.service import IndexService
+from index.storage.store import MIGRATIONS, StoredTexts
 
 GLACIERFALL = "briefs/2022-03-03-glacierfall-avalanche-model.md"
 QUESTION = "Which insurers use the avalanche model?"  # answered from GLACIERFALL's "underwriters"
@@ -157,7 +157,7 @@ async def test_unused_texts_are_kept_a_while_then_purged(
         assert "underwriters" in shown(first)
         # Past UNUSED_TEXT_SECONDS, the next commit purges them: an index that old says so
         # plainly rather than show another generation's text.
-        monkeypatch.setattr(index.store, "UNUSED_TEXT_SECONDS", -1.0)
+        monkeypatch.setattr(index.storage.store, "UNUSED_TEXT_SECONDS", -1.0)
         edit(fixture_site, GLACIERFALL, "actuaries", "assessors")
         await service.reindex()
         async with db_.execute(

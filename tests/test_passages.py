@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from index.cleaning import Block, clean_body
-from index.passages import split_passages, split_sentences
+from index.ingest.cleaning import Block, clean_body
+from index.ingest.passages import split_passages, split_sentences
 
 
 def words(n: int, word: str = "w") -> str:

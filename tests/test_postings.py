@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index import postings as postings_module
-from index.postings import SCANNED, Segment, TermPostings
-from index.term_counts import TermCounts
+from index.retrieval import postings as postings_module
+from index.retrieval.postings import SCANNED, Segment, TermPostings
+from index.terms.term_counts import TermCounts
 
 doc_lists = st.lists(st.lists(st.integers(0, 40), max_size=12), max_size=30)
 id_lists = st.lists(st.integers(0, 50), min_size=1, max_size=10)  # (a question has terms)

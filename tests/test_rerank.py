@@ -1,5 +1,6 @@
-"""Post-level re-ranking (``index/rerank.py``): features of candidate posts, and a post holding a
-question's words between its sections moved above a passage repeating a few of them."""
+"""Post-level re-ranking (``index/retrieval/rerank.py``): features of candidate posts, and a
+post holding a question's words between its sections moved above a passage repeating a few of
+them."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import numpy as np
 import pytest
 from retrieval_support import built_index
 
-from index import rerank
-from index.ranking import DEFAULT_WEIGHTS
+from index.retrieval import rerank
+from index.retrieval.ranking import DEFAULT_WEIGHTS
 from index.search import SearchIndex
-from index.term_counts import TermCounts
+from index.terms.term_counts import TermCounts
 
 
 def test_features_of_candidate_posts() -> None:

@@ -12,16 +12,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from retrieval_support import built_index, copy_site
 
-from index import query, ranking
-from index.analyzer import analyze
-from index.answers import escape_markdown, sentences
-from index.fields import states_amount
+from index.answers.snippets import mark
+from index.answers.text import escape_markdown, sentences
 from index.models import Answer, SearchFilters, SearchResult
-from index.query import question_periods
-from index.ranking import DEFAULT_WEIGHTS, TOP
+from index.retrieval import query, ranking
+from index.retrieval.query import question_periods
+from index.retrieval.ranking import DEFAULT_WEIGHTS, TOP
 from index.search import SearchIndex
-from index.service import IndexService
-from index.snippets import mark
+from index.storage.service import IndexService
+from index.terms.analyzer import analyze
+from index.terms.fields import states_amount
 
 CRANES = "briefs/2021-02-10-valmora-port-cranes.md"
 LUMENAR = "briefs/2021-05-18-lumenar-face-recognition.md"

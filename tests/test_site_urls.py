@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from index.ingest.site import find_site, iter_post_files, read_site_config
+from index.ingest.urls import expand_pattern, post_url, slugify
 from index.models import SiteConfig
-from index.site import find_site, iter_post_files, read_site_config
-from index.urls import expand_pattern, post_url, slugify
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS = SHARED / "corpus" / "skynet-today"

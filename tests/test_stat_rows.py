@@ -21,15 +21,15 @@ import numpy as np
 import pytest
 from retrieval_support import field_docs
 
-from index.analyzer import analyze
-from index.fields import FIELDS, IndexData, PostTerms, analyze_post
-from index.loader import parse_post
-from index.migrations import migrate
+from index.ingest.loader import parse_post
+from index.ingest.site import find_site, iter_post_files
 from index.models import ParsedPost
-from index.service import IndexService, load_index
-from index.site import find_site, iter_post_files
-from index.stat_rows import field_counts, index_data, post_stats
-from index.store import MIGRATIONS, ConcurrentIndexChange, FileState
+from index.storage.migrations import migrate
+from index.storage.service import IndexService, load_index
+from index.storage.stat_rows import field_counts, index_data, post_stats
+from index.storage.store import MIGRATIONS, ConcurrentIndexChange, FileState
+from index.terms.analyzer import analyze
+from index.terms.fields import FIELDS, IndexData, PostTerms, analyze_post
 
 GLACIERFALL = "briefs/2022-03-03-glacierfall-avalanche-model.md"
 DRONES = "editorials/2024-05-09-delivery-drone-noise.md"
@@ -391,7 +391,7 @@ async def test_an_index_stored_as_one_blob_is_rebuilt_after_the_upgrade(
         await db.commit()
     assert rows(old_path, "SELECT COUNT(*) FROM posts") == [(13,)]
 
-    with caplog.at_level(logging.WARNING, logger="index.store"):
+    with caplog.at_level(logging.WARNING, logger="index.storage.store"):
         service = await IndexService.open(old_path, fixture_site)
     try:
         assert any(
@@ -412,7 +412,7 @@ async def test_an_index_stored_as_one_blob_is_rebuilt_after_the_upgrade(
         await service.close()
     # Opened again: nothing to upgrade, nothing said, the index loads.
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="index.store"):
+    with caplog.at_level(logging.WARNING, logger="index.storage.store"):
         again = await IndexService.open(old_path, fixture_site)
     try:
         assert not caplog.records

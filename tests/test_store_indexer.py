@@ -25,15 +25,15 @@ import numpy as np
 import pytest
 from retrieval_support import copy_site, field_docs
 
-from index.fields import IndexData, analyze_post
-from index.loader import parse_post
-from index.migrations import migrate, migration_files
+from index.ingest.loader import parse_post
+from index.ingest.site import find_site, iter_post_files
 from index.models import Answer, IndexReport, ParsedPost, SearchFilters
-from index.passage_table import PassageTable
+from index.retrieval.passage_table import PassageTable
 from index.search import SearchIndex
-from index.service import IndexService, ReindexInProgress, load_index
-from index.site import find_site, iter_post_files
-from index.store import MIGRATIONS, IndexStore
+from index.storage.migrations import migrate, migration_files
+from index.storage.service import IndexService, ReindexInProgress, load_index
+from index.storage.store import MIGRATIONS, IndexStore
+from index.terms.fields import IndexData, analyze_post
 
 GLACIERFALL = "briefs/2022-03-03-glacierfall-avalanche-model.md"
 DRONES = "editorials/2024-05-09-delivery-drone-noise.md"
@@ -625,7 +625,7 @@ _OPEN_MANY = textwrap.dedent(
     """
     import asyncio, sys, time
     from pathlib import Path
-    from index.store import IndexStore
+    from index.storage.store import IndexStore
     folder, me, count = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     (folder / f"ready-{me}").touch()
     while not (folder / "go").exists():
@@ -871,8 +871,8 @@ _REINDEX_AND_HANG = textwrap.dedent(
     """
     import asyncio, sys, time
     from pathlib import Path
-    from index.indexer import Indexer
-    from index.store import IndexStore
+    from index.storage.indexer import Indexer
+    from index.storage.store import IndexStore
     site, db_path = Path(sys.argv[1]), Path(sys.argv[2])
     def progress(done, total):
         if done:
@@ -937,7 +937,10 @@ def test_reindex_workers_end_when_the_process_is_killed(tmp_path: Path, fixture_
 
 def test_storage_and_indexing_know_nothing_of_ranking() -> None:
     # Storage returns data; only the service builds the searchable index.
-    code = "import sys, index.store, index.indexer; print('index.search' in sys.modules)"
+    code = (
+        "import sys, index.storage.store, index.storage.indexer;"
+        " print('index.search' in sys.modules)"
+    )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True

@@ -13,7 +13,7 @@ from pathlib import Path
 from briefbot_support import write_site
 
 from bot.client import Briefbot
-from index.service import IndexService
+from index.storage.service import IndexService
 
 QUESTIONS = ["what is alphago", "avalanche model"]
 

@@ -18,7 +18,7 @@ from bot.params import Category, IsoDate, UserError
 from bot.ui.results import ResultsView, answer_view, show_answer
 from bot.ui.votes import record_answer
 from index.models import Answer, SearchFilters
-from index.questions import clip_question
+from index.retrieval.questions import clip_question
 
 if TYPE_CHECKING:
     from bot.client import Briefbot

@@ -1,8 +1,8 @@
 """``/reindex``: moderators refresh the index from Discord while everyone keeps asking.
 
 The rebuild is incremental and works on the side; the index being served is swapped in one
-assignment when it is done (see ``index.service``), so ``/ask`` answers from the previous index
-meanwhile, and keeps doing so if the rebuild fails. One rebuild runs at a time.
+assignment when it is done (see ``index.storage.service``), so ``/ask`` answers from the
+previous index meanwhile, and keeps doing so if the rebuild fails. One rebuild runs at a time.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bot.formatting.reindex import reindex_embed, reindex_failed_embed
 from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content
 from bot.params import UserError
 from index.insights import BrokenCitation, broken_citations
-from index.service import ReindexInProgress
+from index.storage.service import ReindexInProgress
 
 if TYPE_CHECKING:
     from bot.client import Briefbot

@@ -28,7 +28,7 @@ from .text import (
 )
 
 if TYPE_CHECKING:
-    from bot.alerts_store import HeldPost
+    from bot.exts.alerts.store import HeldPost
 
 COLOUR_ALERT = discord.Colour(0x3BA55C)
 

@@ -11,14 +11,14 @@ Each cycle (every few seconds, at most every ``BRIEFBOT_ALERT_POLL_SECONDS``, an
    posts than ``BRIEFBOT_ALERT_FLOOD_LIMIT``; a delivery is marked done only after Discord
    accepted it.
 
-``cog`` holds the commands and the loop; the tables are in ``bot.alerts_store``.
+``commands`` holds the commands and the loop; the tables are in ``bot.exts.alerts.store``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .cog import Alerts
+from .commands import Alerts
 
 if TYPE_CHECKING:
     from bot.client import Briefbot

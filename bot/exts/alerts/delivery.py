@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from bot.alerts_store import AlertStore, Pending, Subscription
+from bot.exts.alerts.store import AlertStore, Pending, Subscription
 from bot.formatting.alerts import alert_content, alert_embed, alert_mentions, alert_summary_embed
 from bot.ui.alerts import alert_view
 from index.models import Post

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.alerts_store import AlertStore, HeldPost
+from bot.exts.alerts.store import AlertStore, HeldPost
 from index.models import LoadIssue, Post
-from index.service import ReindexInProgress
+from index.storage.service import ReindexInProgress
 
 if TYPE_CHECKING:
     from bot.client import Briefbot

@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .models import IndexReport, Passage
-from .passage_table import PassageTable, TextSource
-from .ranking import DEFAULT_WEIGHTS
-from .search import SearchIndex
+from ..models import IndexReport, Passage
+from ..retrieval.passage_table import PassageTable, TextSource
+from ..retrieval.ranking import DEFAULT_WEIGHTS
+from ..search import SearchIndex
 from .store import IndexStore, StoredIndex
 
 if TYPE_CHECKING:

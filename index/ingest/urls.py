@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from .models import SiteConfig
+from ..models import SiteConfig
 
 # Jekyll's named permalink styles (Jekyll::Utils / Configuration#style_to_permalink).
 PERMALINK_STYLES: dict[str, str] = {

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .models import Passage, Post, PostRef, SearchFilters
+from ..models import Passage, Post, PostRef, SearchFilters
 from .passage_table import PassageTable
 
 

@@ -13,7 +13,7 @@ keeps them (it keeps a text while a passage uses it and for a while after: see `
 digest is 64 bits of BLAKE2b: two different passages of a 100,000-passage site share one with
 odds of about 1 in 3·10^9.
 
-The table is a read-only sequence of ``Passage`` (``index.passages[i]`` reads one text);
+The table is a read-only sequence of ``Passage`` (``index.ingest.passages[i]`` reads one text);
 ``texts`` reads many in one go, and ``heading_path``/``anchor`` read none.
 """
 
@@ -25,7 +25,7 @@ from typing import Protocol, overload
 
 import numpy as np
 
-from .models import Passage
+from ..models import Passage
 
 ITER_CHUNK = 256  # passages whose texts one read fetches when the table is iterated
 

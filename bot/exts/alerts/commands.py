@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.alerts_store import AlertStore, HeldPost
+from bot.exts.alerts.store import AlertStore, HeldPost
 from bot.formatting.alerts import SubscriptionInfo, add_held_field, subscriptions_embed
 from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content
 from bot.params import Category, UserError

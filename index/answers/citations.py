@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..models import Answer, SearchResult
+from ..retrieval.catalogue import Catalogue, section_url
+from ..terms.term_counts import FieldCounts
 from . import extraction
-from .catalogue import Catalogue, section_url
-from .models import Answer, SearchResult
-from .term_counts import FieldCounts
 
 SECTION_PASSAGES = 3  # passages of one section a citation shows at most
 # Two passages of different posts sharing this share of their words (IDF-weighted) tell the same

@@ -22,11 +22,11 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .duplicates import duplicate_reason, duplicate_winner, shadowed_posts
-from .fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
-from .loader import parse_post
-from .models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
-from .site import find_site, scan_post_files
+from ..ingest.duplicates import duplicate_reason, duplicate_winner, shadowed_posts
+from ..ingest.loader import parse_post
+from ..ingest.site import find_site, scan_post_files
+from ..models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
+from ..terms.fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
 from .store import ConcurrentIndexChange, FileState, IndexStore, StoredIssue
 
 ProgressCallback = Callable[[int, int], None]  # (files done, files to parse)

@@ -46,8 +46,8 @@ from typing import Any
 
 import numpy as np
 
+from ..terms.term_counts import FieldCounts, TermCounts
 from .postings import FieldPostings, tail_of
-from .term_counts import FieldCounts, TermCounts
 
 K1 = 1.5
 B = 0.75

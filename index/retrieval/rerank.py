@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .term_counts import FieldCounts
+from ..terms.term_counts import FieldCounts
 
 FEATURES = ("union", "best", "meta", "matches", "length")
 # ``union`` alone at 0.5: of the settings measured, the one that helped tune without costing

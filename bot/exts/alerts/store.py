@@ -29,9 +29,8 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.database import open_bot_db, write_transaction
 from index.models import Post
-
-from .database import open_bot_db, write_transaction
 
 
 def _now() -> str:

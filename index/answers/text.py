@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .passages import split_sentences
+from ..ingest.passages import split_sentences
 
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
 

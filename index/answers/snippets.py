@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from .answers import LINE_BREAK, ends_sentence, escape_markdown, join_sentences
 from .sentence_scores import (
     ANAPHORA,
     SHORT_WORDS,
@@ -18,6 +17,7 @@ from .sentence_scores import (
     terms_of,
     terms_of_word,
 )
+from .text import LINE_BREAK, ends_sentence, escape_markdown, join_sentences
 
 SNIPPET_WORDS = 70
 SNIPPET_CHARS = 640

@@ -16,9 +16,9 @@ from typing import Any
 
 import frontmatter
 
+from ..models import IssueKind, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from .cleaning import Block, clean_body, fix_mojibake
 from .inline import clean_inline
-from .models import IssueKind, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from .passages import split_passages
 from .urls import post_url
 from .yamltools import load_mapping

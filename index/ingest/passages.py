@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .models import Passage
+from ..models import Passage
 
 if TYPE_CHECKING:  # (a type only: answering splits sentences here without markdown-it or ftfy)
     from .cleaning import Block

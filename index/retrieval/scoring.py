@@ -16,13 +16,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..terms.fields import (
+    FIELDS,
+    HASHED_FIELDS,
+    PASSAGE_FIELDS,
+    PHRASE_BUCKETS,
+    POST_FIELDS,
+    IndexData,
+)
+from ..terms.term_counts import TermCounts
 from .bm25 import FieldModel
-from .fields import FIELDS, HASHED_FIELDS, PASSAGE_FIELDS, PHRASE_BUCKETS, POST_FIELDS, IndexData
 from .postings import FieldPostings
 from .query import QueryPlan
 from .ranking import RankingWeights
 from .selection import SegmentMax
-from .term_counts import TermCounts
 
 # Sentences per passage laid out for the best-sentence maximum; most passages have fewer, and
 # the rest go to a small overflow area (more rows would cost more to clear than they save).

@@ -37,10 +37,10 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
-from .fields import FIELDS, INDEX_FORMAT, IndexData
+from ..models import LoadIssue, Passage, Post
+from ..retrieval.passage_table import PassageTable, TextsGone, text_digest
+from ..terms.fields import FIELDS, INDEX_FORMAT, IndexData
 from .migrations import migrate
-from .models import LoadIssue, Passage, Post
-from .passage_table import PassageTable, TextsGone, text_digest
 from .stat_rows import PostStats, field_counts, index_data, post_stats, vocab_digests
 
 log = logging.getLogger(__name__)

@@ -38,8 +38,7 @@ from __future__ import annotations
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 
-from .answers import join_sentences, sentences
-from .intent import (
+from ..retrieval.intent import (
     FORM_BONUS,
     INTENT_WORD,
     WANTS,
@@ -56,6 +55,7 @@ from .sentence_scores import (
     terms_of_title,
 )
 from .snippets import best_sentences, clip, snippet, window_start, worth_showing
+from .text import join_sentences, sentences
 
 HEADLINE_WORDS = 60
 POOL = 3  # the first results (the first page in Discord) whose sentences may become the headline

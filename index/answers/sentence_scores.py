@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .analyzer import analyze, term_for_word
-from .intent import form_pattern
+from ..retrieval.intent import form_pattern
+from ..terms.analyzer import analyze, term_for_word
 
 WORD = re.compile(r"\w+(?:[-'’.,]\w+)*")
 

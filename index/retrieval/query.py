@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analyzer import analyze, name_parts, term_for_word, terms_of_plain_words, words
-from .fields import pair_ids, term_hash
+from ..terms.analyzer import analyze, name_parts, term_for_word, terms_of_plain_words, words
+from ..terms.fields import pair_ids, term_hash
 
 MIN_FIX_DF = 2  # a typo is corrected only to a word found in at least this many passages
 # Longer "words" are pasted junk, not typos: the one-edit spellings of a word cost the square

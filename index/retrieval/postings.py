@@ -39,7 +39,7 @@ import numpy as np
 
 # Tail plus masked documents beyond MERGE_SHARE of a field's documents: build it whole again
 # (the share past which the field's term statistics are made whole too, so both go together).
-from .term_counts import MERGE_SHARE, FieldCounts, TermCounts
+from ..terms.term_counts import MERGE_SHARE, FieldCounts, TermCounts
 
 Segment = tuple[np.ndarray, np.ndarray, np.ndarray]  # documents, counts, postings per id
 # Questions a field's postings answer by a pass over its document-major postings before its

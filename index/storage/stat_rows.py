@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .boilerplate import HASH_TYPE
-from .fields import FIELDS, PASSAGE_FIELDS, POST_FIELDS, IndexData
-from .term_counts import TermCounts
+from ..terms.boilerplate import HASH_TYPE
+from ..terms.fields import FIELDS, PASSAGE_FIELDS, POST_FIELDS, IndexData
+from ..terms.term_counts import TermCounts
 
 # Fixed byte layouts (little-endian), so rows written on one machine read on any other.
 _LENGTH = np.dtype("<u4")

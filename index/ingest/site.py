@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .models import LoadIssue, SiteConfig
+from ..models import LoadIssue, SiteConfig
 from .yamltools import load_mapping
 
 POST_SUFFIXES = (".md", ".markdown")

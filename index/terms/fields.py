@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..ingest.passages import split_sentences
+from ..models import ParsedPost
 from .analyzer import analyze
 from .boilerplate import HASH_TYPE, post_hashes
-from .models import ParsedPost
-from .passages import split_sentences
 from .term_counts import FieldCounts, TermCounts
 
 PASSAGE_FIELDS = ("body", "heading", "phrase")

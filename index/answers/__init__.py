@@ -1,0 +1,1 @@
+"""Ranked passages → what is shown: headline, snippets, one citation per section."""

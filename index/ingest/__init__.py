@@ -1,0 +1,1 @@
+"""Files → posts → passages: the site, front matter, Markdown cleaning, sections, URLs."""

@@ -1,0 +1,1 @@
+"""A question → ranked passages: query understanding, BM25, scoring, ranking."""

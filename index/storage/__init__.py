@@ -1,0 +1,1 @@
+"""SQLite persistence, incremental indexing and the live, swappable index service."""
