@@ -12,7 +12,7 @@ case Discord had accepted it.
 A post is known by its id (its path) and by its identities: its URL and its file's sha256. A
 renamed file keeps one of them, so it is recognised as seen and never announced again.
 
-Why one module of ~470 lines: subscriptions, scanning and delivery are three sections of one
+Why one module of ~510 lines: subscriptions, scanning and delivery are three sections of one
 class over one connection, and the exactly-once rules above span all three (a scan queues
 deliveries per subscription in the transaction that marks posts seen; an unsubscribe removes
 the channel's undelivered alerts with it). Split apart, those transactions would be read across
