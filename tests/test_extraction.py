@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from retrieval_support import SharedIndex, built_index, run_cli
 
 from index.answers.extraction import HEADLINE_WORDS, POOL, Evidence, extract
-from index.answers.sentence_scores import match_sentence
+from index.answers.sentence_scores import coverage, match_sentence
 from index.answers.snippets import SNIPPET_WORDS
 from index.answers.text import sentences, shown_text
 from index.models import Answer
@@ -569,3 +569,13 @@ def test_a_how_headline_states_the_means() -> None:
     passage = Evidence(f"{topic} {between} {means}", title="Archives", score=10.0)
     found = extract(question, weight, [passage])
     assert "began to sort the photographs" in found.headline, found.headline
+
+
+def test_a_sentences_coverage_does_not_depend_on_the_order_its_terms_are_walked_in() -> None:
+    # Terms come in sets of strings, walked in an order that differs from process to process
+    # (string hashing): a plain sum's last bits differed with it ((0.1 + 0.2) + 0.3 is not
+    # 0.1 + (0.2 + 0.3)), and a tie between sentences could break differently after a restart.
+    weights = {"a": 0.1, "b": 0.2, "c": 0.3}
+    assert coverage(["a", "b", "c"], weights, frozenset()) == coverage(
+        ["c", "b", "a"], weights, frozenset()
+    )

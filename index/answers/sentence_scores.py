@@ -6,6 +6,7 @@ Shared by the headline choice (``extraction``) and the snippet windows (``snippe
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -67,7 +68,9 @@ def match_sentence(
 def coverage(
     terms: Iterable[str], weights: Mapping[str, float], title_terms: frozenset[str]
 ) -> float:
-    return sum(weights[t] * (TITLE_SHARE if t in title_terms else 1.0) for t in terms)
+    # fsum: exact, so the same whatever order a set of terms is walked in (string hashing
+    # differs per process; a plain sum's last bits, and so a tie, could differ with it).
+    return math.fsum(weights[t] * (TITLE_SHARE if t in title_terms else 1.0) for t in terms)
 
 
 def score_sentence(
