@@ -95,20 +95,25 @@ class TermPostings:
                     self._stats = None
         return table
 
+    def _held(self) -> tuple[TermCounts | None, _Table | None]:
+        """The postings and the table, read in that order: a build sets the table, then drops
+        the postings, so a reader that finds no table still holds the postings (questions and
+        a build run in threads at once)."""
+        stats = self._stats
+        return stats, self._table
+
     def gather(self, ids: list[int]) -> Segment:
         """The postings of ``ids`` back to back: (documents, counts, how many each id has).
         Ids past this table's terms have none."""
-        # The postings before the table: a build sets the table, then drops them, so a
-        # question that finds the table missing still holds them (or the table is there).
-        stats = self._stats
-        if self._table is None and stats is not None and self._asked < SCANNED:
+        stats, table = self._held()
+        if table is None and stats is not None and self._asked < SCANNED:
             self._asked += 1  # (a lost count between threads: one more scan, no harm)
             return _scanned(stats, self._n_terms, ids)
         return self.table().gather(ids)
 
     def doc_freqs(self) -> np.ndarray:
         """Per term, the documents holding it (from the table when it is built, else counted)."""
-        stats, table = self._stats, self._table  # (in this order: see ``first_docs``)
+        stats, table = self._held()
         if table is not None:
             return np.diff(table.term_ptr)
         assert stats is not None
@@ -116,9 +121,7 @@ class TermPostings:
 
     def first_docs(self, n_terms: int) -> tuple[np.ndarray, np.ndarray]:
         """The terms below ``n_terms`` that have postings, and each one's first document."""
-        # ``_stats`` before ``_table``: a build sets the table before it drops the statistics,
-        # so statistics read as None mean the table is there.
-        stats, table = self._stats, self._table
+        stats, table = self._held()
         if table is not None:
             ptr = table.term_ptr[: n_terms + 1]
             held = np.flatnonzero(ptr[1:] > ptr[:-1])
