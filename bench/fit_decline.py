@@ -6,25 +6,31 @@ round 15).
 For every question of ``tune``, ``train2``, ``train3`` and ``train4`` (bench/questions/; held sets
 and dev are never looked at here), the search's own decline evidence (``search.explain_decline``:
 the best of the first three posts' coverage, the first passage's, the best post's lead, an
-unknown word). A rule (``decline.Rule``) is chosen from ``grid()`` as the one that declines the
-most unanswerable questions of the fitting sets while wrongly declining at most ``budget`` of
-their answerable ones (a margin under issue 10's 3 %), fewer wrong declines breaking a tie, then
-the grid's order (lower thresholds first). Printed:
+unknown word, compounds of the content's words known). A rule (``decline.Rule``) is chosen from
+``grid()`` as the one that declines the most unanswerable questions of the fitting sets while
+wrongly declining at most ``budget`` of their answerable ones (a margin under issue 10's 3 %),
+fewer wrong declines breaking a tie, then the grid's order (lower thresholds first). Printed:
 
+- today's rule (``decline.TODAY``, still the default) and its thresholds over the round's
+  evidence (``decline.EVIDENCE_FIX``), on each set: unanswerable declined, answerable wrongly;
 - leave-one-set-out: the rule chosen on three sets, judged on the fourth, for each set, and the
   sums (the figure that says whether the rule generalises);
-- the rule chosen on all four: what ``decline.RULE`` ships (``tests/test_decline.py`` refits it);
+- the rule chosen on all four: ``decline.CROSS_FITTED`` (``tests/test_decline.py`` refits it;
+  measured, not shipped);
 - for comparison, a logistic model over the same evidence (coverage, passage, log lead, unknown,
   unknown × coverage; L2 penalty 1, standardised), its threshold set the same way, cross-fitted.
 
-Output (issue 10, round 15; ``decline.RULE`` = the all-four line):
+Output (issue 10, round 15; ``decline.CROSS_FITTED`` = the all-four line):
 
-    held tune:   chosen Rule(0.6, 0.25, 2.0, 0.6, 0.25) -> 9/14 unanswerable, 0/112 wrongly
-    held train2: chosen Rule(0.55, 0.25, 2.0, 0.7, 0.325) -> 1/14 unanswerable, 3/112 wrongly
-    held train3: chosen Rule(0.55, 0.25, 2.0, 0.7, 0.325) -> 4/14 unanswerable, 3/112 wrongly
-    held train4: chosen Rule(0.55, 0.25, 2.0, 0.7, 0.325) -> 5/14 unanswerable, 1/112 wrongly
+    today's rule: 16/56, 11/448 (tune 8/1, train2 0/2, train3 5/7, train4 3/1)
+    today's thresholds, the round's evidence: 15/56, 2/448 (tune 8/0, train2 0/0, train3 4/2, …)
+    held tune: chosen Rule(0.6, 0.25, 2, 0.6, 0.25) -> 9/14 unanswerable, 0/112 wrongly
+    held train2: chosen Rule(0.55, 0.25, 2, 0.7, 0.325) -> 1/14 unanswerable, 3/112 wrongly
+    held train3: chosen Rule(0.55, 0.25, 2, 0.7, 0.325) -> 4/14 unanswerable, 3/112 wrongly
+    held train4: chosen Rule(0.55, 0.25, 2, 0.7, 0.325) -> 5/14 unanswerable, 1/112 wrongly
     leave-one-set-out: 19/56 unanswerable declined, 7/448 answerable wrongly
-    all four: Rule(0.55, 0.25, 2.0, 0.7, 0.325) -> 21/56, 7/448
+    all four: Rule(0.55, 0.25, 2, 0.7, 0.325) -> 21/56, 7/448
+    logistic, leave-one-set-out: 15/56 unanswerable declined, 10 wrongly
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from scipy.optimize import minimize
 from bench.answer_quality import set_path
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import load_questions
-from index.retrieval.decline import Evidence, Rule, declines
+from index.retrieval.decline import CROSS_FITTED, EVIDENCE_FIX, TODAY, Evidence, Rule, declines
 from index.search import SearchIndex, explain_decline
 
 TRAINING = ("tune", "train2", "train3", "train4")
@@ -54,11 +60,14 @@ class Row:
     evidence: Evidence | None  # None: declined whatever the rule (no searchable word)
 
 
-def rows(index: SearchIndex, sets: Sequence[str] = TRAINING) -> list[Row]:
+def rows(
+    index: SearchIndex, read_as: Rule = CROSS_FITTED, sets: Sequence[str] = TRAINING
+) -> list[Row]:
+    """Each question's evidence, read as ``read_as`` says (its ``posts`` and ``compounds``)."""
     out = []
     for name in sets:
         for q in load_questions(set_path(name)):
-            out.append(Row(name, q.unanswerable, explain_decline(index, q.question)))
+            out.append(Row(name, q.unanswerable, explain_decline(index, q.question, read_as)))
     return out
 
 
@@ -71,7 +80,7 @@ def grid() -> list[Rule]:
         for y in np.round(np.arange(0.15, 0.451, 0.025), 3).tolist()
     ]
     return [
-        Rule(a, b, 2.0, c, y)
+        Rule(a, b, 2.0, c, y, posts=3, compounds=True)
         for a, b, (c, y) in itertools.product((0.5, 0.55, 0.6, 0.65, 0.7), (0.25, 0.3, 0.35), third)
     ]
 
@@ -154,18 +163,29 @@ def main() -> None:
     require_shared()
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
     data = rows(index)
+    n_u = sum(r.unanswerable for r in data)
+    for name, rule, read in (
+        ("today's rule", TODAY, rows(index, TODAY)),
+        ("today's thresholds, the round's evidence", EVIDENCE_FIX, data),
+    ):
+        per_set = []
+        for s in TRAINING:
+            part = [r for r in read if r.set == s]
+            u, a = counts(decisions([rule], part)[0], part)
+            per_set.append(f"{s} {u}/{a}")
+        u, a = counts(decisions([rule], read)[0], read)
+        print(f"{name}: {u}/{n_u}, {a}/{len(read) - n_u} ({', '.join(per_set)})")
     total_u = total_a = 0
     for held in TRAINING:
         rule = choose([r for r in data if r.set != held], args.budget)
         test = [r for r in data if r.set == held]
         u, a = counts(decisions([rule], test)[0], test)
         total_u, total_a = total_u + u, total_a + a
-        n_u = sum(r.unanswerable for r in test)
+        held_u = sum(r.unanswerable for r in test)
         print(
-            f"held {held}: chosen {show(rule)} -> {u}/{n_u} unanswerable, "
-            f"{a}/{len(test) - n_u} wrongly"
+            f"held {held}: chosen {show(rule)} -> {u}/{held_u} unanswerable, "
+            f"{a}/{len(test) - held_u} wrongly"
         )
-    n_u = sum(r.unanswerable for r in data)
     print(
         f"leave-one-set-out: {total_u}/{n_u} unanswerable declined, "
         f"{total_a}/{len(data) - n_u} answerable wrongly"

@@ -9,10 +9,10 @@
 3. ``ranking``: passages grouped by post, at most a few of one post among the first results,
    the best post's further passages leading.
 4. Declining: a question is declined, with the closest post titles offered (``catalogue``)
-   instead of weak matches dressed up as answers, when its best evidence holds too little of
-   its weight (``decline``: the best of the first three posts, the first passage, the best
-   post's lead, a word found nowhere in the content; ``ranking.confidence`` is a further cut,
-   off by default).
+   instead of weak matches dressed up as answers, when the best post holds too little of its
+   weight: under 0.6 when it has a word found nowhere in the content, else under 0.3 with no
+   post standing out from the others (``decline``, its rule ``decline.RULE``;
+   ``ranking.confidence`` is a further cut, off by default).
 5. ``citations``: one citation per section, a story told twice cited once, and the answer's
    results with their snippets (``extraction``).
 """
@@ -268,8 +268,7 @@ class SearchIndex(Catalogue):
 
     # ---------------------------------------------------------------- declining
 
-    # When a question is declined (``decline``); the rule an index applies (``decline.NEVER``
-    # turns declining on coverage off, for measuring).
+    # When a question is declined (``decline``); set on an instance to measure another rule.
     decline_rule: decline.Rule = decline.RULE
 
     def post_coverage(self, plan: QueryPlan, post: int) -> float:
@@ -303,21 +302,25 @@ class SearchIndex(Catalogue):
         plan: QueryPlan,
         judged: list[tuple[int, float]],
         post_scores: list[float],
+        rule: decline.Rule,
         enough: float = math.inf,
     ) -> decline.Evidence:
         """What ``decline`` judges of ranked passages ``judged`` (not empty), best first, and
-        the best posts' scores. The first posts are looked at until one holds ``enough`` (a
-        coverage that declines nothing: the others cannot change the decision)."""
-        known = self.reader.term
-        compounds = decline.compounds_of_known_words(question, lambda t: known(t)[0] >= 0)
-        weights = decline.weights_judged(plan.weight_of, compounds)
+        the best posts' scores, read as ``rule`` says. The first posts are looked at until one
+        holds ``enough`` (a coverage that declines nothing: the others cannot change the
+        decision)."""
+        weights = plan.weight_of
+        if rule.compounds:
+            known = self.reader.term
+            compounds = decline.compounds_of_known_words(question, lambda t: known(t)[0] >= 0)
+            weights = decline.weights_judged(weights, compounds)
         posts: list[int] = []
         for passage, _ in judged:
             post = int(self.passage_post[passage])
             if post not in posts:
                 posts.append(post)
         coverage = 0.0
-        for post in posts[: decline.FIRST_POSTS]:
+        for post in posts[: max(1, rule.posts)]:
             coverage = max(coverage, self._share_held(weights, self._post_terms(post)))
             if coverage >= enough:
                 break
@@ -327,7 +330,9 @@ class SearchIndex(Catalogue):
         held = set(data["title"].terms(post, post + 1).tolist())
         for name in ("body", "heading"):
             held.update(data[name].terms(first, first + 1).tolist())
-        unknown = self.reader.has_unknown_word(replace(plan, weight_of=weights))
+        unknown = self.reader.has_unknown_word(
+            replace(plan, weight_of=weights) if weights is not plan.weight_of else plan
+        )
         return decline.Evidence(
             coverage, self._share_held(weights, held), ranking.stand_out(post_scores), unknown
         )
@@ -341,11 +346,11 @@ class SearchIndex(Catalogue):
     ) -> bool:
         """Whether the question's best evidence holds too little of it (``decline``): a
         question about something the site never mentions, matched on its common words.
-        (Issue 10, round 15: the rules and why; rounds 2, 4, 8 and 11: what did not work.)"""
+        (Issue 10: round 2 chose today's rule; rounds 4, 8, 11 and 15 measured others.)"""
         rule = self.decline_rule
-        if rule == decline.NEVER:
+        if rule.enough <= 0:
             return False
-        evidence = self.decline_evidence(question, plan, judged, post_scores, rule.enough)
+        evidence = self.decline_evidence(question, plan, judged, post_scores, rule, rule.enough)
         return decline.declines(evidence, rule)
 
 
@@ -376,10 +381,12 @@ def explain_rerank(index: SearchIndex, question: str) -> dict[str, float]:
     }
 
 
-def explain_decline(index: SearchIndex, question: str, k: int = 5) -> decline.Evidence | None:
-    """What declining judges of ``question`` (``None`` when it has no searchable word or
-    nothing matches): the search's own steps up to the decision, every one of the first posts
-    looked at, for ``bench.fit_decline``."""
+def explain_decline(
+    index: SearchIndex, question: str, rule: decline.Rule | None = None, k: int = 5
+) -> decline.Evidence | None:
+    """What declining judges of ``question``, read as ``rule`` (the index's own by default)
+    says (``None`` when it has no searchable word or nothing matches): the search's own steps
+    up to the decision, every one of the first posts looked at, for ``bench.fit_decline``."""
     question = question.strip()
     plan = index._plan(question)
     if not plan.term_ids:
@@ -388,4 +395,5 @@ def explain_decline(index: SearchIndex, question: str, k: int = 5) -> decline.Ev
     judged, post_scores = index._rank(scores, choice, 2 * max(1, min(k, MAX_RESULTS)))
     if not judged:
         return None
-    return index.decline_evidence(question, plan, judged, post_scores)
+    rule = index.decline_rule if rule is None else rule
+    return index.decline_evidence(question, plan, judged, post_scores, rule)
