@@ -11,7 +11,7 @@
 4. Declining: a question is declined, with the closest post titles offered (``catalogue``)
    instead of weak matches dressed up as answers, when the best post holds too little of its
    weight: under 0.6 when it has a word found nowhere in the content, else under 0.3 with no
-   post standing out from the others (see ``SearchIndex._not_covered``;
+   post standing out from the others (``decline``, its rule ``decline.RULE``;
    ``ranking.confidence`` is a further cut, off by default).
 5. ``citations``: one citation per section, a story told twice cited once, and the answer's
    results with their snippets (``extraction``).
@@ -20,14 +20,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .answers.citations import Stories, build_answer, cite
 from .models import Answer, Passage, Post, SearchFilters
-from .retrieval import ranking, rerank
+from .retrieval import decline, ranking, rerank
 from .retrieval.catalogue import Catalogue
 from .retrieval.query import QueryPlan, QueryReader
 from .retrieval.ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, RankingWeights
@@ -147,9 +148,7 @@ class SearchIndex(Catalogue):
         evidence = float(choice[ranked[0][0]])
         if self.confidence(
             plan, evidence, post_scores
-        ) < self.weights.decline_below or self._not_covered(
-            plan, int(self.passage_post[judged[0][0]]), post_scores
-        ):
+        ) < self.weights.decline_below or self._not_covered(question, plan, judged, post_scores):
             return self._declined(
                 question, filters, "The content doesn't seem to cover that.", ranked
             )
@@ -269,12 +268,16 @@ class SearchIndex(Catalogue):
 
     # ---------------------------------------------------------------- declining
 
+    # When a question is declined (``decline``); set on an instance to measure another rule.
+    decline_rule: decline.Rule = decline.RULE
+
     def post_coverage(self, plan: QueryPlan, post: int) -> float:
         """The share of the question's weight (unknown words included) that the post holds
         anywhere: its title, summary, headings or text."""
-        total = sum(plan.weight_of.values())
-        if total <= 0:
-            return 0.0
+        return self._share_held(plan.weight_of, self._post_terms(post))
+
+    def _post_terms(self, post: int) -> set[int]:
+        """The terms a post holds anywhere: its title, summary, headings or text."""
         data = self.data.fields
         a, b = int(self.post_first_passage[post]), int(self.post_first_passage[post + 1])
         held: set[int] = set()
@@ -284,31 +287,71 @@ class SearchIndex(Catalogue):
             ("title", post, post + 1),
             ("summary", post, post + 1),
         ):
-            tc = data[name]
-            held.update(tc.terms(lo, hi).tolist())
-        found = sum(w for t, w in plan.weight_of.items() if self.vocab.get(t, -1) in held)
-        return found / total
+            held.update(data[name].terms(lo, hi).tolist())
+        return held
 
-    def _not_covered(self, plan: QueryPlan, post: int, post_scores: list[float]) -> bool:
-        """Whether the best post holds too little of the question's weight: a question about
-        something the site never mentions, matched on its common words.
+    def _share_held(self, weights: Mapping[str, float], held: set[int]) -> float:
+        total = sum(weights.values())
+        if total <= 0:
+            return 0.0
+        return sum(w for t, w in weights.items() if self.vocab.get(t, -1) in held) / total
 
-        Two cases. A question with a word found nowhere in the content (and no typo of a word
-        that is) is likely about something the site does not cover: declined unless the best
-        post holds ``unknown_cover_below`` of its weight (the unknown word counted as the
-        rarest). Otherwise only when the best post holds under ``cover_below`` and does not
-        stand out from the others (a lead under ``cover_lead`` over the third): a paraphrase
-        shares few words with the post that answers it, so a low share alone is no reason.
-        (Issue 10, round 2: the earlier single rule, under half the weight and a lead under
-        1.5, wrongly declined 14 % of the answerable questions of a set written like dev.)"""
-        w = self.weights
-        unknown = self.reader.has_unknown_word(plan)
-        if not w.cover_below and not (unknown and w.unknown_cover_below):
+    def decline_evidence(
+        self,
+        question: str,
+        plan: QueryPlan,
+        judged: list[tuple[int, float]],
+        post_scores: list[float],
+        rule: decline.Rule,
+        enough: float = math.inf,
+    ) -> decline.Evidence:
+        """What ``decline`` judges of ranked passages ``judged`` (not empty), best first, and
+        the best posts' scores, read as ``rule`` says. The first posts are looked at until one
+        holds ``enough`` (a coverage that declines nothing: the others cannot change the
+        decision)."""
+        weights = plan.weight_of
+        if rule.compounds:
+            known = self.reader.term
+            compounds = decline.compounds_of_known_words(question, lambda t: known(t)[0] >= 0)
+            weights = decline.weights_judged(weights, compounds)
+        posts: list[int] = []
+        for passage, _ in judged:
+            post = int(self.passage_post[passage])
+            if post not in posts:
+                posts.append(post)
+        coverage = 0.0
+        for post in posts[: max(1, rule.posts)]:
+            coverage = max(coverage, self._share_held(weights, self._post_terms(post)))
+            if coverage >= enough:
+                break
+        first = judged[0][0]
+        post = int(self.passage_post[first])
+        data = self.data.fields
+        held = set(data["title"].terms(post, post + 1).tolist())
+        for name in ("body", "heading"):
+            held.update(data[name].terms(first, first + 1).tolist())
+        unknown = self.reader.has_unknown_word(
+            replace(plan, weight_of=weights) if weights is not plan.weight_of else plan
+        )
+        return decline.Evidence(
+            coverage, self._share_held(weights, held), ranking.stand_out(post_scores), unknown
+        )
+
+    def _not_covered(
+        self,
+        question: str,
+        plan: QueryPlan,
+        judged: list[tuple[int, float]],
+        post_scores: list[float],
+    ) -> bool:
+        """Whether the question's best evidence holds too little of it (``decline``): a
+        question about something the site never mentions, matched on its common words.
+        (Issue 10: round 2 chose today's rule; rounds 4, 8, 11 and 15 measured others.)"""
+        rule = self.decline_rule
+        if rule.enough <= 0:
             return False
-        coverage = self.post_coverage(plan, post)
-        if unknown and coverage < w.unknown_cover_below:
-            return True
-        return ranking.stand_out(post_scores) < w.cover_lead and coverage < w.cover_below
+        evidence = self.decline_evidence(question, plan, judged, post_scores, rule, rule.enough)
+        return decline.declines(evidence, rule)
 
 
 # ---------------------------------------------------------------- explaining (see explain.py)
@@ -336,3 +379,21 @@ def explain_rerank(index: SearchIndex, question: str) -> dict[str, float]:
         index.posts[int(index.passage_post[i])].id: float(f)
         for i, f in zip(cand.tolist(), factor.tolist(), strict=True)
     }
+
+
+def explain_decline(
+    index: SearchIndex, question: str, rule: decline.Rule | None = None, k: int = 5
+) -> decline.Evidence | None:
+    """What declining judges of ``question``, read as ``rule`` (the index's own by default)
+    says (``None`` when it has no searchable word or nothing matches): the search's own steps
+    up to the decision, every one of the first posts looked at, for ``bench.fit_decline``."""
+    question = question.strip()
+    plan = index._plan(question)
+    if not plan.term_ids:
+        return None
+    scores, choice = index._passage_scores(plan)
+    judged, post_scores = index._rank(scores, choice, 2 * max(1, min(k, MAX_RESULTS)))
+    if not judged:
+        return None
+    rule = index.decline_rule if rule is None else rule
+    return index.decline_evidence(question, plan, judged, post_scores, rule)
