@@ -346,7 +346,8 @@ class SearchIndex(Catalogue):
     ) -> bool:
         """Whether the question's best evidence holds too little of it (``decline``): a
         question about something the site never mentions, matched on its common words.
-        (Issue 10: round 2 chose today's rule; rounds 4, 8, 11 and 15 measured others.)"""
+        Issue 10: round 2 chose the thresholds, round 15 the evidence they read (the best of
+        the first three posts); rounds 4, 8, 11 and 15 measured other rules."""
         rule = self.decline_rule
         if rule.enough <= 0:
             return False
