@@ -22,7 +22,7 @@ left out (the hand-set choice against the model), the figure settings are chosen
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +35,8 @@ from index.answers.text import shown_text
 from index.evaluation import FIRST_PAGE, Question, holds, load_questions
 
 TRAINING = ("tune", "train2", "train3", "train4")
-PENALTY = 1.0
+PENALTY = 30.0
+TARGET = "window"
 
 
 @dataclass
@@ -67,7 +68,7 @@ def collect(names: Sequence[str]) -> dict[str, list[Case]]:
         weights: Any,
         evidence: Sequence[extraction.Evidence],
         pool: int = extraction.POOL,
-        model: Sequence[float] = headline_model.WEIGHTS,
+        model: headline_model.Model | None = None,
     ) -> extraction.Extracted:
         seen.append((question, dict(weights), list(evidence)))
         return served(question, weights, evidence, pool, model)
@@ -91,18 +92,27 @@ def collect(names: Sequence[str]) -> dict[str, list[Case]]:
     return out
 
 
-def table(case: Case) -> Table | None:
-    """The question's candidate windows, their features and targets (None: no candidates)."""
+def table(case: Case, around: int | None, target: str = "window") -> Table | None:
+    """The question's candidate windows, their features and targets (None: no candidates).
+    The target: the window's own sentences hold the answer span (``window``), or the headline
+    made from it does (``headline``: with the sentence before when the first leans on it, what
+    a colon announces, the passage's next best sentence)."""
     if case.inputs is None or case.declined or not case.question.answerable:
         return None
     question, weights, evidence = case.inputs
     prepared = extraction.prepare(question, weights, evidence)
-    windows, rows = extraction.candidate_windows(prepared)
+    windows, rows = extraction.candidate_windows(prepared, around)
     if not windows:
         return None
     answer = case.question.answer
-    target = [holds(extraction.headline_of(prepared, w)[0], answer) for w in windows]
-    return Table(np.array(rows, dtype=float), np.array(target, dtype=bool), windows)
+    if target == "headline":
+        held = [holds(extraction.headline_of(prepared, w)[0], answer) for w in windows]
+    else:
+        texts = [
+            [s.text for s in prepared.per_evidence[w.source][w.start : w.end]] for w in windows
+        ]
+        held = [holds(" ".join(t), answer) for t in texts]
+    return Table(np.array(rows, dtype=float), np.array(held, dtype=bool), windows)
 
 
 def fit(tables: Sequence[Table], penalty: float = PENALTY, mask: Sequence[bool] = ()) -> np.ndarray:
@@ -136,9 +146,7 @@ def fit(tables: Sequence[Table], penalty: float = PENALTY, mask: Sequence[bool] 
     return out
 
 
-def measure(
-    cases: Sequence[Case], model: Sequence[float], chooser: Callable[..., Any] | None = None
-) -> tuple[int, int, int]:
+def measure(cases: Sequence[Case], model: headline_model.Model) -> tuple[int, int, int]:
     """(headlines holding the answer, first pages showing it, answerable questions with a span)
     of ``cases`` with the headline chosen by ``model`` (all zero: the hand-set choice)."""
     head = page = n = 0
@@ -158,29 +166,40 @@ def measure(
 
 
 def rounded(weights: np.ndarray) -> tuple[float, ...]:
-    return tuple(round(float(w), 4) for w in weights)
+    return tuple(round(float(w), 4) + 0.0 for w in weights)  # (+ 0.0: no -0.0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sets", nargs="+", default=list(TRAINING))
     parser.add_argument("--penalty", type=float, nargs="+", default=[PENALTY])
+    parser.add_argument(
+        "--around", type=int, default=headline_model.AROUND, help="-1: every window"
+    )
+    parser.add_argument("--target", choices=("window", "headline"), default=TARGET)
+    parser.add_argument("--snippets", action="store_true", help="rank snippets by it too")
     parser.add_argument("--cross", action="store_true")
     parser.add_argument("--drop", nargs="*", default=[], help="features left out")
     parser.add_argument("--report", nargs="*", default=[], help="sets only measured")
     args = parser.parse_args()
     require_shared()
+    around = None if args.around < 0 else args.around
     data = collect([*args.sets, *args.report])
-    tables = {name: [t for c in data[name] if (t := table(c))] for name in data}
+    tables = {n: [t for c in data[n] if (t := table(c, around, args.target))] for n in data}
     mask = [f not in args.drop for f in headline_model.FEATURES]
     names = [n for n in args.sets if n in data]
+    hand = headline_model.Model((0.0,) * len(headline_model.FEATURES))
+
+    def model(w: np.ndarray) -> headline_model.Model:
+        return headline_model.Model(rounded(w), around, args.snippets)
+
     for penalty in args.penalty:
         if args.cross:
             tot = np.zeros(4, dtype=int)
             for out in names:
                 w = fit([t for n in names if n != out for t in tables[n]], penalty, mask)
-                h0, p0, n = measure(data[out], (0.0,) * len(w))
-                h1, p1, _ = measure(data[out], rounded(w))
+                h0, p0, n = measure(data[out], hand)
+                h1, p1, _ = measure(data[out], model(w))
                 tot += (h0, p0, h1, p1)
                 print(
                     f"penalty {penalty} {out}: headline {h0} → {h1}, first page {p0} → {p1} / {n}"
@@ -189,13 +208,14 @@ def main() -> None:
                 f"penalty {penalty} all: headline {tot[0]} → {tot[2]},"
                 f" first page {tot[1]} → {tot[3]}"
             )
-        shipped = rounded(fit([t for n in names for t in tables[n]], penalty, mask))
-        print(f"WEIGHTS (penalty {penalty}, fitted on {', '.join(names)}):")
-        for name, value in zip(headline_model.FEATURES, shipped, strict=True):
-            print(f"    {value!r},  # {name}")
+        shipped = model(fit([t for n in names for t in tables[n]], penalty, mask))
+        print(f"# penalty {penalty}, fitted on {', '.join(names)}:")
+        for name, value in zip(headline_model.FEATURES, shipped.weights, strict=True):
+            print(f"#   {name}: {value!r}")
+        print(f"WEIGHTS: tuple[float, ...] = ({', '.join(map(repr, shipped.weights))})")
         for name in args.report:
             if name in data:
-                h0, p0, n = measure(data[name], (0.0,) * len(shipped))
+                h0, p0, n = measure(data[name], hand)
                 h1, p1, _ = measure(data[name], shipped)
                 print(f"{name}: headline {h0} → {h1}, first page {p0} → {p1} / {n}")
 

@@ -110,13 +110,37 @@ def extract(
     weights: Mapping[str, float],
     evidence: Sequence[Evidence],
     pool: int = POOL,
-    model: Sequence[float] = headline_model.WEIGHTS,
+    model: headline_model.Model | None = None,
 ) -> Extracted:
-    """The headline and each evidence's best sentence and snippet."""
+    """The headline and each evidence's best sentence and snippet; the headline's window
+    chosen by ``model`` (None: ``headline_model.SHIPPED``, looked up at each call; all zero
+    weights: the hand-set choice), and, when it says so, the first page's snippets'
+    sentences ranked by it too."""
     if not evidence:
         return Extracted("", 0, [], [])
+    if model is None:
+        model = headline_model.SHIPPED
     prepared = prepare(question, weights, evidence, pool)
-    return assemble(prepared, choose(prepared, model))
+    if prepared.hand is None or not model.active:
+        return assemble(prepared, prepared.hand)
+    cands, rows = candidate_windows(prepared, model.around)
+    if not cands:
+        return assemble(prepared, prepared.hand)
+    values = headline_model.values(rows, model.weights)
+    window = cands[max(range(len(values)), key=lambda n: (values[n], -n))]
+    order: dict[tuple[int, int], float] = {}
+    if model.snippets:
+        # Each first-page passage's sentences ranked for its snippet by the model's value of
+        # the sentence alone (a window of one).
+        if model.around is not None:
+            cands, rows = candidate_windows(prepared)
+            values = headline_model.values(rows, model.weights)
+        order = {
+            (c.source, c.start): v
+            for c, v in zip(cands, values, strict=True)
+            if c.end - c.start == 1
+        }
+    return assemble(prepared, window, order)
 
 
 def prepare(
@@ -131,15 +155,20 @@ def prepare(
     return Prepared(kind, weights, total, evidence, per_evidence, window, pool)
 
 
-def candidate_windows(prepared: Prepared) -> tuple[list[Window], list[list[float]]]:
+def candidate_windows(
+    prepared: Prepared, around: int | None = None
+) -> tuple[list[Window], list[list[float]]]:
     """The headline's candidate windows (one or two sentences of the first ``pool``
-    passages, within its bounds) and each one's ``headline_model.FEATURES``."""
+    passages, within its bounds; with ``around``, those of the hand-set window's passage
+    within ``around`` sentences of it) and each one's ``headline_model.FEATURES``."""
     p = prepared
-    cands = headline_model.windows(p.per_evidence, p.pool, lambda t: _fits(join_sentences(t)))
+    cands = headline_model.windows(
+        p.per_evidence, p.pool, lambda t: _fits(join_sentences(t)), p.hand, around
+    )
     if not cands:
         return [], []
     form_bonus = FORM_BONUS[p.kind]
-    passages = [headline_model.Passage(e.title, e.heading, e.score) for e in p.evidence]
+    passages = [headline_model.Passage(e.title, e.heading) for e in p.evidence]
 
     def hand_score(w: Window) -> float:
         shown = p.per_evidence[w.source][w.start : w.end]
@@ -167,17 +196,6 @@ def candidate_windows(prepared: Prepared) -> tuple[list[Window], list[list[float
     return cands, rows
 
 
-def choose(prepared: Prepared, model: Sequence[float] = headline_model.WEIGHTS) -> Window | None:
-    """The headline's window: the hand-set choice, or, with a ``model`` (not all zero), the
-    candidate window it scores best."""
-    if prepared.hand is None or not headline_model.active(model):
-        return prepared.hand
-    cands, rows = candidate_windows(prepared)
-    if not cands:
-        return prepared.hand
-    return cands[headline_model.best(rows, model)]
-
-
 def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int, int, int | None]:
     """The headline made from ``window``: its text, the answer-form phrases to bold, where it
     starts and ends in its passage, and the position of the passage's next best sentence
@@ -196,9 +214,14 @@ def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int
     return headline, bold, first, last, second
 
 
-def assemble(prepared: Prepared, window: Window | None) -> Extracted:
+def assemble(
+    prepared: Prepared,
+    window: Window | None,
+    order: Mapping[tuple[int, int], float] | None = None,
+) -> Extracted:
     """The headline made from ``window`` (None: no headline) and each evidence's best sentence
-    and snippet."""
+    and snippet; a snippet's sentences ranked by ``order`` ((evidence, position) → value) where
+    it has them, else by their scores."""
     p = prepared
     per_evidence, evidence, weights, total = p.per_evidence, p.evidence, p.weights, p.total
     form_bonus = FORM_BONUS[p.kind]
@@ -238,7 +261,8 @@ def assemble(prepared: Prepared, window: Window | None) -> Extracted:
             snippets.append("")
             continue
         ranked = rest_of_source if hand is not None and i == source else scored
-        picked = best_sentences(ranked, weights, bold if i == source else [], shown)
+        values = {n: order[i, n] for n in range(len(scored)) if (i, n) in order} if order else None
+        picked = best_sentences(ranked, weights, bold if i == source else [], shown, values)
         if picked is not None:
             text, shows = picked
             seen.update(scored[n].text for n in shows)

@@ -1,21 +1,26 @@
 """The headline's window chosen by a learned linear model (issue 10, round 14).
 
-Extraction's candidates for the headline are windows of one or two adjacent sentences of the
-first ``POOL`` results' passages (the site's boilerplate left out, within the headline's bounds).
-The hand-set choice takes the window of the best sentence by its score (focus coverage, title
-words at 0.3, context, answer form, rank decay). Here each window gets a handful of general
-features — that score's parts apart (focus, title, heading and context shares, answer form),
-the passage's rank and retrieval score, the window's place, length and shape — and a linear
-model over them, fitted by ``bench/fit_headline.py`` on the training question sets (a softmax
-over each question's windows, the target: the headline made from the window holds the answer
-span), picks the window. ``WEIGHTS`` is what that script prints; all zero means the hand-set
-choice (the model is off).
+Extraction's hand-set choice takes the best sentence of the first ``POOL`` results' passages by
+its score (focus coverage, title words at 0.3, context, answer form, rank decay) and a
+neighbour when the two score as well. Here the windows of one or two adjacent sentences of that
+passage reaching at most ``AROUND`` sentence beyond the hand-set window (the site's boilerplate
+left out, within the headline's bounds) each get a handful of general features — that score's
+parts apart (focus, title, heading and context shares, answer form), the window's place, length
+and shape, whether it is the hand-set choice — and a linear model over them picks one. It was
+fitted by ``bench/fit_headline.py`` on the training question sets (a softmax over each
+question's windows, the target: the window's sentences hold the answer span, as
+``index.evaluation`` judges it). ``WEIGHTS`` is what that script prints; all zero is the hand-set
+choice. What it learned, mostly: leave out the section's heading line (the citation names it;
+a digest item's title restates the question) for the sentence after the lead.
+
+Measured and not kept (bench/README.md, round 14): every window of the first three passages as
+candidates (it lost headlines on cross-fitting), the model ranking the snippets' sentences too.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .sentence_scores import ANAPHORA, SHORT_WORDS, Sentence, coverage, terms_of_title
@@ -39,7 +44,6 @@ class Passage:
 
     title: str
     heading: str
-    score: float  # its retrieval score
 
 
 FEATURES: tuple[str, ...] = (
@@ -51,9 +55,6 @@ FEATURES: tuple[str, ...] = (
     "context",  # share held only by the two sentences before
     "form",  # states the answer form the question's intent asks for
     "form_bonus",  # the same, times that intent's bonus
-    "rank1",  # the second result
-    "rank2",  # the third result
-    "rel_score",  # log of its retrieval score relative to the first result's
     "first",  # opens its passage
     "heading_line",  # is (or opens on) the section's heading line
     "position",  # log(1 + its place in the passage)
@@ -65,29 +66,76 @@ FEATURES: tuple[str, ...] = (
     "question_mark",  # ends on "?"
     "novel",  # share of its words that are not question words
     "focus_rel",  # focus share relative to the best candidate's
-    "passage_cover",  # share of the question its whole passage holds (title words at 0.3)
-    "passage_rel",  # that share relative to the best passage's
-    "in_passage",  # its hand-set score relative to its passage's best window's
     "after_line",  # follows a line without a sentence's end (a heading, an item's title)
     "digits",  # holds a digit
 )
 
-# Printed by ``python -m bench.fit_headline`` (zero: the hand-set choice).
-WEIGHTS: tuple[float, ...] = (0.0,) * len(FEATURES)
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A fitted chooser: its ``FEATURES``' weights (all zero: the hand-set choice), which
+    windows are its candidates and whether it ranks the snippets' sentences too."""
+
+    weights: tuple[float, ...]
+    # The candidates: the windows of the hand-set window's passage at most this many sentences
+    # beyond it on either side; None: every window of the first ``POOL`` passages.
+    around: int | None = None
+    # Whether the model's value of each sentence alone also ranks the first page's snippets.
+    snippets: bool = False
+
+    @property
+    def active(self) -> bool:
+        return any(self.weights)
 
 
-def active(weights: Sequence[float] = WEIGHTS) -> bool:
-    return any(weights)
+# Printed by ``python -m bench.fit_headline`` (all zero: the hand-set choice).
+WEIGHTS: tuple[float, ...] = (
+    0.8615,
+    1.1051,
+    0.962,
+    0.5285,
+    -0.5462,
+    -0.3985,
+    0.1266,
+    0.2431,
+    -0.3641,
+    -0.9879,
+    0.1602,
+    0.5291,
+    -0.105,
+    0.0168,
+    -0.6353,
+    0.7581,
+    -0.8496,
+    0.0152,
+    0.7151,
+    0.0632,
+    0.4289,
+)
+AROUND = 1
+SHIPPED = Model(WEIGHTS, AROUND)
 
 
-def windows(per_evidence: Sequence[Sequence[Sentence]], pool: int, fits: Fits) -> list[Window]:
+def windows(
+    per_evidence: Sequence[Sequence[Sentence]],
+    pool: int,
+    fits: Fits,
+    hand: Window | None = None,
+    around: int | None = None,
+) -> list[Window]:
     """Every window of one or two adjacent sentences of the first ``pool`` passages that fits
-    the headline's bounds."""
+    the headline's bounds; with ``around``, only those of ``hand``'s passage that reach at
+    most ``around`` sentences beyond it."""
     out: list[Window] = []
     for i, scored in enumerate(per_evidence[:pool]):
-        for a in range(len(scored)):
+        lo, hi = 0, len(scored)
+        if around is not None and hand is not None:
+            if i != hand.source:
+                continue
+            lo, hi = max(0, hand.start - around), min(hi, hand.end + around)
+        for a in range(lo, hi):
             out.append(Window(i, a, a + 1))
-            if a + 1 < len(scored) and fits([scored[a].text, scored[a + 1].text]):
+            if a + 1 < hi and fits([scored[a].text, scored[a + 1].text]):
                 out.append(Window(i, a, a + 2))
     return out
 
@@ -102,76 +150,64 @@ def features(
     hand: Window | None,
     hand_score: Callable[[Window], float],
 ) -> list[list[float]]:
-    """Each candidate window's ``FEATURES``."""
-    titles = [terms_of_title(p.title) for p in passages[: max(c.source for c in cands) + 1]]
-    headings = [terms_of_title(p.heading) if p.heading else frozenset() for p in passages]
-    top_score = passages[0].score if passages and passages[0].score > 0 else 1.0
-    covers: dict[int, float] = {}
+    """Each candidate window's ``FEATURES`` (in that order)."""
+    terms: dict[int, tuple[frozenset[str], frozenset[str]]] = {}  # title, heading (less title)
     for i in {c.source for c in cands}:
-        held = {t for s in per_evidence[i] for t in s.matched}
-        covers[i] = coverage(held, weights, titles[i]) / total
-    rows: list[list[float]] = []
+        title = terms_of_title(passages[i].title)
+        heading = terms_of_title(passages[i].heading) if passages[i].heading else frozenset()
+        terms[i] = title, heading - title
+    found_rows: list[dict[str, float]] = []
     for c in cands:
         scored = per_evidence[c.source]
         shown = scored[c.start : c.end]
-        title, heading = titles[c.source], headings[c.source] - titles[c.source]
+        title, heading = terms[c.source]
         found: set[str] = set()
         for s in shown:
             found |= s.matched
         context: set[str] = set()
         for s in scored[max(0, c.start - 2) : c.start]:
             context |= s.matched
-        context -= found
         n_words = sum(s.words for s in shown)
-        focus = coverage(found - title, weights, frozenset()) / total
-        passage = passages[c.source]
+        form = any(s.forms for s in shown)
         first = shown[0]
-        rows.append(
-            [
-                hand_score(c),
-                float(c == hand),
-                focus,
-                coverage(found & title, weights, frozenset()) / total,
-                coverage(found & heading, weights, frozenset()) / total,
-                coverage(context, weights, frozenset()) / total,
-                float(any(s.forms for s in shown)),
-                form_bonus * any(s.forms for s in shown),
-                float(c.source == 1),
-                float(c.source == 2),
-                math.log(max(passage.score, 1e-9) / top_score),
-                float(c.start == 0),
-                float(c.start == 0 and bool(passage.heading) and first.text == passage.heading),
-                math.log1p(c.start),
-                math.log(max(n_words, 1)),
-                float(n_words < SHORT_WORDS),
-                float(bool(ANAPHORA.match(first.text))),
-                float(bool(found) and found <= (title | heading)),
-                float(c.end - c.start == 2),
-                float(shown[-1].text.rstrip().endswith("?")),
-                1.0 - min(len(found), n_words) / max(n_words, 1),
-                focus,
-                covers[c.source],
-                0.0,  # (relative: below)
-                0.0,  # (relative: below)
-                float(c.start > 0 and not ends_sentence(scored[c.start - 1].text)),
-                float(any(ch.isdigit() for s in shown for ch in s.text)),
-            ]
+
+        def share(held: Iterable[str]) -> float:
+            return coverage(held, weights, frozenset()) / total
+
+        focus = share(found - title)
+        found_rows.append(
+            {
+                "hand": hand_score(c),
+                "is_hand": float(c == hand),
+                "focus": focus,
+                "title": share(found & title),
+                "heading": share(found & heading),
+                "context": share(context - found),
+                "form": float(form),
+                "form_bonus": form_bonus * form,
+                "first": float(c.start == 0),
+                "heading_line": float(c.start == 0 and first.text == passages[c.source].heading),
+                "position": math.log1p(c.start),
+                "length": math.log(max(n_words, 1)),
+                "short": float(n_words < SHORT_WORDS),
+                "pronoun": float(bool(ANAPHORA.match(first.text))),
+                "restates": float(bool(found) and found <= (title | heading)),
+                "pair": float(c.end - c.start == 2),
+                "question_mark": float(shown[-1].text.rstrip().endswith("?")),
+                "novel": 1.0 - min(len(found), n_words) / max(n_words, 1),
+                "focus_rel": focus,
+                "after_line": float(c.start > 0 and not ends_sentence(scored[c.start - 1].text)),
+                "digits": float(any(ch.isdigit() for s in shown for ch in s.text)),
+            }
         )
-    best_hand = max((r[0] for r in rows), default=0.0) or 1.0
-    best_focus = max((r[21] for r in rows), default=0.0) or 1.0
-    best_cover = max((r[22] for r in rows), default=0.0) or 1.0
-    passage_best: dict[int, float] = {}
-    for c, r in zip(cands, rows, strict=True):
-        passage_best[c.source] = max(passage_best.get(c.source, 0.0), r[0])
-    for c, r in zip(cands, rows, strict=True):
-        r[24] = r[0] / (passage_best[c.source] or 1.0)
-        r[0] /= best_hand
-        r[21] /= best_focus
-        r[23] = r[22] / best_cover
-    return rows
+    # Relative to the best candidate: what the hand-set choice compares.
+    for name in ("hand", "focus_rel"):
+        top = max(r[name] for r in found_rows) or 1.0
+        for r in found_rows:
+            r[name] /= top
+    return [[r[name] for name in FEATURES] for r in found_rows]
 
 
-def best(rows: Sequence[Sequence[float]], weights: Sequence[float] = WEIGHTS) -> int:
-    """The row scoring best under ``weights`` (the first on a tie)."""
-    values = [math.fsum(w * x for w, x in zip(weights, r, strict=True)) for r in rows]
-    return max(range(len(values)), key=lambda n: (values[n], -n))
+def values(rows: Sequence[Sequence[float]], weights: Sequence[float] = WEIGHTS) -> list[float]:
+    """Each row's value under ``weights``."""
+    return [math.fsum(w * x for w, x in zip(weights, r, strict=True)) for r in rows]
