@@ -177,7 +177,6 @@ def main() -> None:
         "--around", type=int, default=headline_model.AROUND, help="-1: every window"
     )
     parser.add_argument("--target", choices=("window", "headline"), default=TARGET)
-    parser.add_argument("--snippets", action="store_true", help="rank snippets by it too")
     parser.add_argument("--cross", action="store_true")
     parser.add_argument("--drop", nargs="*", default=[], help="features left out")
     parser.add_argument("--report", nargs="*", default=[], help="sets only measured")
@@ -191,7 +190,7 @@ def main() -> None:
     hand = headline_model.Model((0.0,) * len(headline_model.FEATURES))
 
     def model(w: np.ndarray) -> headline_model.Model:
-        return headline_model.Model(rounded(w), around, args.snippets)
+        return headline_model.Model(rounded(w), around)
 
     for penalty in args.penalty:
         if args.cross:

@@ -20,6 +20,10 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
   with the section heading's words counted like title words, since the citation names them.
 
 - **announcing**: a headline ending on a colon ("… goes on to say:") takes what it announces.
+- **learned**: the window itself is then chosen among those around the best sentence's (one
+  sentence beyond it either way) by a linear model over their features (``headline_model``,
+  fitted on the training question sets by ``bench/fit_headline.py``): it mostly leaves out the
+  section's heading line, which the citation names, for the sentence after.
 
 Snippets show each passage's best sentences in text order, at most ``SNIPPET_WORDS`` words, "…"
 where sentences are skipped; a sentence is shown once on a page (in the headline or one snippet),
@@ -114,8 +118,7 @@ def extract(
 ) -> Extracted:
     """The headline and each evidence's best sentence and snippet; the headline's window
     chosen by ``model`` (None: ``headline_model.SHIPPED``, looked up at each call; all zero
-    weights: the hand-set choice), and, when it says so, the first page's snippets'
-    sentences ranked by it too."""
+    weights: the hand-set choice)."""
     if not evidence:
         return Extracted("", 0, [], [])
     if model is None:
@@ -128,19 +131,7 @@ def extract(
         return assemble(prepared, prepared.hand)
     values = headline_model.values(rows, model.weights)
     window = cands[max(range(len(values)), key=lambda n: (values[n], -n))]
-    order: dict[tuple[int, int], float] = {}
-    if model.snippets:
-        # Each first-page passage's sentences ranked for its snippet by the model's value of
-        # the sentence alone (a window of one).
-        if model.around is not None:
-            cands, rows = candidate_windows(prepared)
-            values = headline_model.values(rows, model.weights)
-        order = {
-            (c.source, c.start): v
-            for c, v in zip(cands, values, strict=True)
-            if c.end - c.start == 1
-        }
-    return assemble(prepared, window, order)
+    return assemble(prepared, window)
 
 
 def prepare(
@@ -214,14 +205,9 @@ def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int
     return headline, bold, first, last, second
 
 
-def assemble(
-    prepared: Prepared,
-    window: Window | None,
-    order: Mapping[tuple[int, int], float] | None = None,
-) -> Extracted:
+def assemble(prepared: Prepared, window: Window | None) -> Extracted:
     """The headline made from ``window`` (None: no headline) and each evidence's best sentence
-    and snippet; a snippet's sentences ranked by ``order`` ((evidence, position) → value) where
-    it has them, else by their scores."""
+    and snippet."""
     p = prepared
     per_evidence, evidence, weights, total = p.per_evidence, p.evidence, p.weights, p.total
     form_bonus = FORM_BONUS[p.kind]
@@ -261,8 +247,7 @@ def assemble(
             snippets.append("")
             continue
         ranked = rest_of_source if hand is not None and i == source else scored
-        values = {n: order[i, n] for n in range(len(scored)) if (i, n) in order} if order else None
-        picked = best_sentences(ranked, weights, bold if i == source else [], shown, values)
+        picked = best_sentences(ranked, weights, bold if i == source else [], shown)
         if picked is not None:
             text, shows = picked
             seen.update(scored[n].text for n in shows)

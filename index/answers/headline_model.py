@@ -73,15 +73,13 @@ FEATURES: tuple[str, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """A fitted chooser: its ``FEATURES``' weights (all zero: the hand-set choice), which
-    windows are its candidates and whether it ranks the snippets' sentences too."""
+    """A fitted chooser: its ``FEATURES``' weights (all zero: the hand-set choice) and which
+    windows are its candidates."""
 
     weights: tuple[float, ...]
     # The candidates: the windows of the hand-set window's passage at most this many sentences
     # beyond it on either side; None: every window of the first ``POOL`` passages.
     around: int | None = None
-    # Whether the model's value of each sentence alone also ranks the first page's snippets.
-    snippets: bool = False
 
     @property
     def active(self) -> bool:

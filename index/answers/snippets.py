@@ -156,7 +156,6 @@ def best_sentences(
     weights: Mapping[str, float],
     bold: Sequence[str],
     shown: Collection[int] = (),
-    values: Mapping[int, float] | None = None,
 ) -> tuple[str, list[int]] | None:
     """The passage's best sentences by score (those at positions ``shown`` elsewhere on the page
     left out) in text order, as many as ``SNIPPET_WORDS`` words and ``SNIPPET_CHARS``
@@ -164,13 +163,13 @@ def best_sentences(
     stretch of it; the best sentences cover more of what answers, wherever it is. When none
     holds any of the question, the first ones not shown. The snippet and the positions of the
     sentences it shows; None when the first to show does not fit whole (then a window of it,
-    clipped, is shown). ``values`` (position → value), when given, rank the sentences instead of
-    their scores."""
+    clipped, is shown)."""
     unshown = [i for i in range(len(scored)) if i not in shown]
     # A fragment ("Related:", "More on this:", "None") shows only when it holds a question word:
     # its score is the context it follows, not anything it says.
-    rank = values if values else {i: s.score for i, s in enumerate(scored)}
-    order = sorted((i for i in unshown if worth_showing(scored[i])), key=lambda i: (-rank[i], i))
+    order = sorted(
+        (i for i in unshown if worth_showing(scored[i])), key=lambda i: (-scored[i].score, i)
+    )
     if not order:
         order = unshown  # nothing else matches: the passage's first sentences not shown
     if not order:
