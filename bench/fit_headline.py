@@ -4,19 +4,23 @@
     .venv/bin/python -m bench.fit_headline --cross    # cross-fitting: leave one set out
 
 For each answerable question of the training sets (``bench/questions/NAME.jsonl``) the search
-runs as served and its extraction inputs are kept; each candidate window of the headline (one or
-two sentences of the first ``POOL`` results' passages, as ``extraction.candidate_windows``
-enumerates them) gets its features and a target: the headline made from it
-(``extraction.headline_of``: with the sentence before when it leans on it, what a colon
-announces, the passage's next best sentence) holds the answer span, as ``index.evaluation``
-judges it. A softmax over each question's windows (the windows holding the answer its target,
-questions with none left out), features standardised, L2 penalty ``--penalty``, fitted by
-scipy's L-BFGS from zero (deterministic: the same data give the same weights). The weights are
-printed on the raw features' scale, as ``WEIGHTS`` is shipped; ``tests/test_headline_model.py``
-refits a small slice cheaply and checks the shipped tuple against ``--print-check``'s figure.
+runs as served (k = 10, as ``index.evaluation`` runs it) and its extraction inputs are kept; each
+candidate window of the headline (one or two sentences, as ``extraction.candidate_windows``
+enumerates them: by default those of the hand-set window's passage within
+``headline_model.AROUND`` sentences of it; ``--around -1``: every window of the first ``POOL``
+passages) gets its features and a target: its sentences hold the answer span (``--target
+window``), or the headline made from it does (``--target headline``:
+``extraction.headline_of``, with the sentence before when it leans on it, what a colon
+announces, the passage's next best sentence), as ``index.evaluation`` judges it. A softmax over
+each question's windows (the windows holding the answer its target; questions with none, or
+all, left out), features standardised, L2 penalty ``--penalty``, fitted by scipy's L-BFGS from
+zero (deterministic: the same data give the same weights). The weights are printed on the raw
+features' scale, as ``WEIGHTS`` is shipped (the last line); ``tests/test_headline_model.py``
+runs this script (about 10 s) and checks the shipped tuple against it.
 
 ``--cross`` fits on all training sets but one and measures headline and first page on the one
-left out (the hand-set choice against the model), the figure settings are chosen by.
+left out (the hand-set choice against the model), the figure settings are chosen by; ``--drop``
+leaves features out; ``--report`` measures further sets (not fitted on) with the fitted model.
 """
 
 from __future__ import annotations
