@@ -2,13 +2,14 @@
 row per set, from one index build.
 
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 train3 ...]
-                                             [--runs-out DIR]
+                                             [--runs-out DIR] [--hand-headline]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 ``tune``, ``train2``, ``train3`` and ``train4`` are the sets extraction, ranking and declining
 are tuned and fitted on; ``held``, ``held2``, ``held3`` and ``held4`` are run for these aggregate
 figures only (see ``bench/questions/README.md``). ``--runs-out`` writes each set's runs (as
-``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``.
+``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``. ``--hand-headline``: the headline's
+window by the hand-set choice (``extraction``) instead of the learned model (``headline_model``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.common import CORPUS, SHARED, base_parser, build_index, kept_temp_dir, require_shared
+from index.answers import headline_model
 from index.evaluation import evaluate, load_questions, write_runs
 
 QUESTIONS = Path(__file__).parent / "questions"
@@ -41,8 +43,15 @@ def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--sets", nargs="+", default=list(SETS))
     parser.add_argument("--runs-out", type=Path, default=None)
+    parser.add_argument(
+        "--hand-headline",
+        action="store_true",
+        help="the headline's window by the hand-set choice, not the learned model",
+    )
     args = parser.parse_args()
     require_shared()
+    if args.hand_headline:  # (read by extraction at each call)
+        headline_model.SHIPPED = headline_model.Model((0.0,) * len(headline_model.FEATURES))
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")

@@ -20,6 +20,10 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
   with the section heading's words counted like title words, since the citation names them.
 
 - **announcing**: a headline ending on a colon ("… goes on to say:") takes what it announces.
+- **learned**: the window itself is then chosen among those around the best sentence's (one
+  sentence beyond it either way) by a linear model over their features (``headline_model``,
+  fitted on the training question sets by ``bench/fit_headline.py``): it mostly leaves out the
+  section's heading line, which the citation names, for the sentence after.
 
 Snippets show each passage's best sentences in text order, at most ``SNIPPET_WORDS`` words, "…"
 where sentences are skipped; a sentence is shown once on a page (in the headline or one snippet),
@@ -36,7 +40,7 @@ answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
 from __future__ import annotations
 
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..retrieval.intent import (
     FORM_BONUS,
@@ -45,6 +49,8 @@ from ..retrieval.intent import (
     form_spans,
     intent,
 )
+from . import headline_model
+from .headline_model import Window
 from .sentence_scores import (
     ANAPHORA,
     CONTEXT_SENTENCES,
@@ -87,20 +93,124 @@ class Extracted:
     snippets: list[str]  # each evidence's snippet, Markdown (escaped, answer or terms bold)
 
 
+@dataclass(slots=True)
+class Prepared:
+    """A question's evidence as extraction scored it: what the headline's choice and the
+    answer's assembly share."""
+
+    kind: str  # the question's intent
+    weights: dict[str, float]  # the question's weights, less the words naming its intent
+    total: float
+    evidence: Sequence[Evidence]
+    per_evidence: list[list[Sentence]]  # each evidence's scored sentences
+    hand: Window | None  # the hand-set choice of the headline's window
+    pool: int
+    # the headline's passage scored with its heading's words as title words (by source)
+    rescored: dict[int, list[Sentence]] = field(default_factory=dict)
+
+
 def extract(
     question: str,
     weights: Mapping[str, float],
     evidence: Sequence[Evidence],
     pool: int = POOL,
+    model: headline_model.Model | None = None,
 ) -> Extracted:
-    """The headline and each evidence's best sentence and snippet."""
+    """The headline and each evidence's best sentence and snippet; the headline's window
+    chosen by ``model`` (None: ``headline_model.SHIPPED``, looked up at each call; all zero
+    weights: the hand-set choice)."""
     if not evidence:
         return Extracted("", 0, [], [])
+    if model is None:
+        model = headline_model.SHIPPED
+    prepared = prepare(question, weights, evidence, pool)
+    if prepared.hand is None or not model.active:
+        return assemble(prepared, prepared.hand)
+    cands, rows = candidate_windows(prepared, model.around)
+    if not cands:
+        return assemble(prepared, prepared.hand)
+    values = headline_model.values(rows, model.weights)
+    window = cands[max(range(len(values)), key=lambda n: (values[n], -n))]
+    return assemble(prepared, window)
+
+
+def prepare(
+    question: str, weights: Mapping[str, float], evidence: Sequence[Evidence], pool: int = POOL
+) -> Prepared:
+    """The evidence's sentences scored, and the hand-set choice of the headline's window."""
     kind = intent(question)
-    wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     weights = _without_intent_words(question, weights)
     total = sum(weights.values()) or 1.0
     per_evidence, hand = _candidates(kind, weights, evidence, pool)
+    window = Window(*hand) if hand is not None else None
+    return Prepared(kind, weights, total, evidence, per_evidence, window, pool)
+
+
+def candidate_windows(
+    prepared: Prepared, around: int | None = None
+) -> tuple[list[Window], list[list[float]]]:
+    """The headline's candidate windows (one or two sentences of the first ``pool``
+    passages, within its bounds; with ``around``, those of the hand-set window's passage
+    within ``around`` sentences of it) and each one's ``headline_model.FEATURES``."""
+    p = prepared
+    cands = headline_model.windows(
+        p.per_evidence, p.pool, lambda t: _fits(join_sentences(t)), p.hand, around
+    )
+    if not cands:
+        return [], []
+    form_bonus = FORM_BONUS[p.kind]
+    passages = [headline_model.Passage(e.title, e.heading) for e in p.evidence]
+
+    def hand_score(w: Window) -> float:
+        shown = p.per_evidence[w.source][w.start : w.end]
+        if len(shown) == 1:
+            value = shown[0].score
+        else:
+            found = {t: 0 for s in shown for t in s.matched}
+            forms = [f for s in shown for f in s.forms][:1]
+            title_terms = terms_of_title(p.evidence[w.source].title)
+            value = score_sentence(
+                found,
+                sum(s.words for s in shown),
+                forms,
+                set(),
+                p.weights,
+                p.total,
+                title_terms,
+                form_bonus,
+            )
+        return max(value, 0.0) * RANK_DECAY**w.source
+
+    rows = headline_model.features(
+        cands, p.per_evidence, passages, p.weights, p.total, form_bonus, p.hand, hand_score
+    )
+    return cands, rows
+
+
+def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int, int, int | None]:
+    """The headline made from ``window``: its text, the answer-form phrases to bold, where it
+    starts and ends in its passage, and the position of the passage's next best sentence
+    joined to it (or None)."""
+    p = prepared
+    wants = WANTS[p.kind]
+    source = window.source
+    headline, bold, first, last = _window(
+        p.per_evidence[source], window.start, window.end, p.weights, wants
+    )
+    if source not in p.rescored:
+        p.rescored[source] = _score(
+            p.kind, source, p.evidence[source], p.weights, p.total, True, True
+        )
+    headline, second = _with_second(p.rescored[source], first, last, headline)
+    return headline, bold, first, last, second
+
+
+def assemble(prepared: Prepared, window: Window | None) -> Extracted:
+    """The headline made from ``window`` (None: no headline) and each evidence's best sentence
+    and snippet."""
+    p = prepared
+    per_evidence, evidence, weights, total = p.per_evidence, p.evidence, p.weights, p.total
+    form_bonus = FORM_BONUS[p.kind]
     bold: list[str] = []
     headline, source, first, last = "", 0, 0, 0
     second: int | None = None
@@ -108,11 +218,11 @@ def extract(
     # words: the citation names the heading and the headline already says what the section is
     # about, so what the rest of it adds is what holds the question's other words.
     rest_of_source: list[Sentence] = []
-    if hand is not None:
-        source, start, end = hand
-        headline, bold, first, last = _window(per_evidence[source], start, end, weights, wants)
-        rest_of_source = _score(kind, source, evidence[source], weights, total, True, True)
-        headline, second = _with_second(rest_of_source, first, last, headline)
+    hand = window
+    if window is not None:
+        source = window.source
+        headline, bold, first, last, second = headline_of(p, window)
+        rest_of_source = p.rescored[source]
     best = [max(scored, key=lambda s: s.score).text if scored else "" for scored in per_evidence]
     snippets = []
     # A sentence is shown once on a page: in the headline or in one snippet (two results may
@@ -200,7 +310,7 @@ def _score(
         )
         if pos == 0 and heading_line:
             value -= HEADING_PENALTY  # the citation names it already: not on a tie
-        scored.append(Sentence(texts[pos], i, pos, value, frozenset(found), forms))
+        scored.append(Sentence(texts[pos], i, pos, value, frozenset(found), forms, n_words))
     return scored
 
 

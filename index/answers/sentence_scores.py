@@ -43,6 +43,7 @@ class Sentence:
     score: float
     matched: frozenset[str]
     forms: list[tuple[int, int]]  # where it states the answer's form (the first place)
+    words: int = 0  # its word count
 
 
 def match_sentence(
