@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from retrieval_support import SharedIndex, built_index, run_cli
 
-from index.answers.extraction import HEADLINE_WORDS, POOL, Evidence, extract
+from index.answers.extraction import HEADLINE_WORDS, POOL, Evidence, assemble, extract, prepare
+from index.answers.headline_model import Window
 from index.answers.sentence_scores import coverage, match_sentence
 from index.answers.snippets import SNIPPET_WORDS
 from index.answers.text import sentences, shown_text
@@ -579,3 +580,27 @@ def test_a_sentences_coverage_does_not_depend_on_the_order_its_terms_are_walked_
     assert coverage(["a", "b", "c"], weights, frozenset()) == coverage(
         ["c", "b", "a"], weights, frozenset()
     )
+
+
+def test_a_heading_holding_none_of_the_question_opens_no_headline() -> None:
+    # The citation under the headline names the section already: "Summary · Recently, …" would
+    # say it twice. A heading that holds the question's words (a digest story's title) stays.
+    question = "what is GPT-3?"
+    summary = Evidence(
+        "Summary\nRecently, OpenAI released the largest language model to date, GPT-3.\n"
+        "It has met significant acclaim from both the press and technologists.",
+        title="GPT-3: An AI Breakthrough",
+        score=1.0,
+        heading="Summary",
+    )
+    story = Evidence(
+        "OpenAI releases GPT-3\nThe model was trained on a much bigger dataset. It writes text.",
+        title="Last Week in AI #70",
+        score=1.0,
+        heading="OpenAI releases GPT-3",
+    )
+    opening_two = Window(0, 0, 2)  # the heading line and the sentence after it
+    found = assemble(prepare(question, weights(question), [summary]), opening_two)
+    assert found.headline == "Recently, OpenAI released the largest language model to date, GPT-3."
+    found = assemble(prepare(question, weights(question), [story]), opening_two)
+    assert found.headline.startswith("OpenAI releases GPT-3 · The model was trained")

@@ -194,6 +194,7 @@ def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int
     p = prepared
     wants = WANTS[p.kind]
     source = window.source
+    window = _past_bare_heading(p, window)
     headline, bold, first, last = _window(
         p.per_evidence[source], window.start, window.end, p.weights, wants
     )
@@ -203,6 +204,21 @@ def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int
         )
     headline, second = _with_second(p.rescored[source], first, last, headline)
     return headline, bold, first, last, second
+
+
+def _past_bare_heading(p: Prepared, window: Window) -> Window:
+    """``window`` without its first line when that is the section's heading and holds none of
+    the question's words ("Summary · Recently, OpenAI released…"): the citation under the
+    headline names the section already, and the sentence after it is what answers."""
+    opening = p.per_evidence[window.source][window.start]
+    if (
+        window.start == 0
+        and window.end - window.start >= 2
+        and opening.text == p.evidence[window.source].heading
+        and not opening.matched
+    ):
+        return Window(window.source, 1, window.end)
+    return window
 
 
 def assemble(prepared: Prepared, window: Window | None) -> Extracted:
