@@ -89,6 +89,21 @@ def field_docs(data: IndexData) -> dict[str, list[dict[object, int]]]:
     return out
 
 
+BRIEF = '---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n{body}\n'
+
+
+def briefs_index(base: Path, briefs: dict[str, tuple[str, str]]) -> SearchIndex:
+    """A small site of ``briefs`` (file name → title, Markdown body) in ``_posts/briefs``,
+    indexed into a fresh database under ``base``."""
+    posts = base / "site" / "_posts" / "briefs"
+    posts.mkdir(parents=True)
+    config = base / "site" / "_config.yml"
+    config.write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
+    for name, (title, body) in briefs.items():
+        (posts / name).write_text(BRIEF.format(title=title, body=body), encoding="utf-8")
+    return built_index(base / "index.sqlite3", base / "site")
+
+
 def built_index(db: Path, site: Path) -> SearchIndex:
     """``site`` indexed into a fresh database at ``db`` through ``IndexService``, as served."""
 

@@ -10,7 +10,7 @@ import importlib
 from pathlib import Path
 
 import pytest
-from retrieval_support import CORPUS, ROOT, SharedIndex, built_index, copy_site
+from retrieval_support import CORPUS, ROOT, SharedIndex, briefs_index, built_index, copy_site
 
 from index.retrieval import decline
 from index.retrieval.decline import (
@@ -24,7 +24,6 @@ from index.retrieval.decline import (
 from index.search import SearchIndex, explain_decline
 from index.storage.service import IndexService
 
-POST = '---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n{body}\n'
 HARBOUR = """## The Walkout
 
 The dockworkers walked out for four days in March.
@@ -65,14 +64,7 @@ BAKERY_POST = "briefs/2024-01-06-bakery.md"
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    base = tmp_path_factory.mktemp("decline")
-    site = base / "site"
-    posts = site / "_posts" / "briefs"
-    posts.mkdir(parents=True)
-    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
-    for name, (title, body) in PAGES.items():
-        (posts / name).write_text(POST.format(title=title, body=body), encoding="utf-8")
-    return built_index(base / "index.sqlite3", site)
+    return briefs_index(tmp_path_factory.mktemp("decline"), PAGES)
 
 
 @pytest.fixture(scope="module")

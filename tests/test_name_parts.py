@@ -6,13 +6,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from retrieval_support import built_index
+from retrieval_support import briefs_index
 
 from index.retrieval.ranking import DEFAULT_WEIGHTS
 from index.search import SearchIndex
 from index.terms.analyzer import name_parts
 
-POST = '---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n{body}\n'
 PAGES = {
     # The answer: it never names the model, the question's other words are all there.
     "2024-03-01-lawsuit.md": (
@@ -43,14 +42,7 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    base = tmp_path_factory.mktemp("name_parts")
-    site = base / "site"
-    posts = site / "_posts" / "briefs"
-    posts.mkdir(parents=True)
-    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
-    for name, (title, body) in PAGES.items():
-        (posts / name).write_text(POST.format(title=title, body=body), encoding="utf-8")
-    return built_index(base / "index.sqlite3", site)
+    return briefs_index(tmp_path_factory.mktemp("name_parts"), PAGES)
 
 
 def first_post(index: SearchIndex, question: str, parts: float) -> str:
