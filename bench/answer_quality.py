@@ -2,7 +2,7 @@
 row per set, from one index build.
 
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 held held2 held3]
-                                             [--runs-out DIR]
+                                             [--runs-out DIR] [--learned X]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 ``tune`` and ``train2`` are the sets extraction, ranking and declining are tuned on; ``held``,
@@ -13,6 +13,7 @@ The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questi
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from bench.common import CORPUS, SHARED, base_parser, build_index, kept_temp_dir, require_shared
@@ -41,9 +42,12 @@ def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--sets", nargs="+", default=list(SETS))
     parser.add_argument("--runs-out", type=Path, default=None)
+    parser.add_argument("--learned", type=float, default=None)
     args = parser.parse_args()
     require_shared()
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
+    if args.learned is not None:
+        index.weights = dataclasses.replace(index.weights, learned=args.learned)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     for name in args.sets:

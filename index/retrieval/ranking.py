@@ -68,6 +68,9 @@ class RankingWeights:
     # helped held2 but hurt dev and held; gated, it helps held2 and leaves the others be.)
     rerank: float = 1.0
     rerank_below: float = 0.4
+    # The best candidate passages re-scored by ``passage_scorer``'s learned model (its log
+    # score times this; 0 turns it off). (Issue 10, rounds 4 and 13: see bench/README.md.)
+    learned: float = 0.0
 
 
 DEFAULT_WEIGHTS = RankingWeights()
