@@ -209,7 +209,7 @@ def counts(
     for c in data:
         scores, choice = c.scores, c.choice
         if w is not None:
-            model = learned_order(c.feats[:, cols], w)
+            model = learned_order(c.feats[:, cols], w.tolist())
             scores, choice = learned_scores(scores, choice, c.cand, model)
         ranked, _ = index._rank(scores, choice, 10)
         first = [p for p, _ in ranked[:5]]
@@ -290,7 +290,7 @@ def weights_line(w: np.ndarray) -> str:
 
 def _row(label: str, by_set: dict[str, np.ndarray], base: dict[str, np.ndarray]) -> str:
     cells = [f"{n} {'/'.join(f'{int(v):+d}' for v in by_set[n] - base[n])}" for n in by_set]
-    total = sum(by_set.values()) - sum(base.values())
+    total = np.sum(list(by_set.values()), axis=0) - np.sum(list(base.values()), axis=0)
     return f"{label}\n    {'  '.join(cells)}  | all {'/'.join(f'{int(v):+d}' for v in total)}"
 
 
