@@ -35,9 +35,10 @@ written (the test checks the shipped weights against this).
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.optimize import minimize
@@ -294,6 +295,42 @@ def _row(label: str, by_set: dict[str, np.ndarray], base: dict[str, np.ndarray])
     return f"{label}\n    {'  '.join(cells)}  | all {'/'.join(f'{int(v):+d}' for v in total)}"
 
 
+def backward(
+    index: SearchIndex,
+    data: list[Case],
+    names: Sequence[str],
+    args: argparse.Namespace,
+    run: Callable[..., dict[str, np.ndarray]],
+    base: dict[str, np.ndarray],
+) -> list[str]:
+    """Backward elimination: drop, one at a time, the feature whose removal leaves the most
+    questions gained over every count and set (cross-fitted), while that is no fewer than
+    with it."""
+
+    def gained(feats: Sequence[str]) -> tuple[int, dict[str, np.ndarray]]:
+        by_set = run(index, data, feats, args.penalty, args.shrink, args.loss)
+        return int(sum(int((by_set[n] - base[n]).sum()) for n in by_set)), by_set
+
+    kept = list(names)
+    best, by_set = gained(kept)
+    print(_row(f"start ({best}): " + ",".join(kept[1:]), by_set, base), flush=True)
+    while len(kept) > 1:
+        tries = []
+        for drop in kept[1:]:
+            feats = [n for n in kept if n != drop]
+            total, by_set = gained(feats)
+            print(_row(f"  without {drop} ({total})", by_set, base), flush=True)
+            tries.append((total, drop))
+        total, drop = max(tries, key=lambda t: (t[0], -kept.index(t[1])))
+        if total < best:
+            break
+        best = total
+        kept.remove(drop)
+        print(f"dropped {drop}: {best} -> " + ",".join(kept[1:]), flush=True)
+    print("kept:", ",".join(kept), flush=True)
+    return kept
+
+
 def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--fit", nargs="+", default=list(TRAINING_SETS))
@@ -304,6 +341,7 @@ def main() -> None:
     parser.add_argument("--cv", action="store_true")
     parser.add_argument("--select", action="store_true")
     parser.add_argument("--search", action="store_true", help="count by the whole search")
+    parser.add_argument("--backward", action="store_true", help="drop features while no worse")
     args = parser.parse_args()
     for name in args.fit:
         if name not in TRAINING_SETS:
@@ -315,7 +353,7 @@ def main() -> None:
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
     data = cases(index, args.fit)
     names = args.features
-    if not (args.cv or args.select):
+    if not (args.cv or args.select or args.backward):
         w = fit(data, names, args.penalty, args.shrink, args.loss)
         print(
             f"fitted on {'+'.join(args.fit)} ({len(data)} questions): {args.loss} loss, "
@@ -352,6 +390,9 @@ def main() -> None:
             for add in ALL_FEATURES
             if add not in names
         ]
+    if args.backward:
+        backward(index, data, names, args, run, base)
+        return
     for feats, penalty, shrink, loss in grid:
         label = f"{loss} p{penalty} s{shrink} " + ",".join(f for f in feats[1:])
         print(_row(label, run(index, data, feats, penalty, shrink, loss), base), flush=True)
