@@ -5,7 +5,9 @@
 1. ``query``: the question read into a ``QueryPlan`` (terms, typo fixes, dates, intent).
 2. ``scoring``: every passage scored over its fields in one pass. When no passage holds 0.4 of
    the question's weight (a paraphrase), the candidate posts are re-ranked by the share of it
-   their matching passages hold between them (``rerank``, hooked in here).
+   their matching passages hold between them (``rerank``, hooked in here). With
+   ``RankingWeights.learned`` on, the best candidates are then re-scored by a learned model of
+   whether a passage holds the answer (``passage_scorer``, hooked in here too).
 3. ``ranking``: passages grouped by post, at most a few of one post among the first results,
    the best post's further passages leading.
 4. Declining: a question is declined, with the closest post titles offered (``catalogue``)
