@@ -52,7 +52,7 @@ from index.search import SearchIndex, learned_scores
 
 TRAINING_SETS = ("tune", "train2", "train3", "train4")
 GOLD_POST = 0.3  # a gold post's passage, for a question with no passage holding its answer
-PENALTY = 1.0
+PENALTY = 0.3
 SHRINK = 0.5
 LOSS = "post"
 
