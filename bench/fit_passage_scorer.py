@@ -3,7 +3,7 @@ sets, and cross-fit its settings among them (issue 10, rounds 4 and 13).
 
     .venv/bin/python -m bench.fit_passage_scorer [--fit tune train2 train3 train4]
         [--features NAME ...] [--penalty P] [--shrink S] [--loss post|passage]
-        [--cv] [--select]
+        [--cv] [--select] [--backward] [--search]
 
 Only the training sets (``bench/questions/NAME.jsonl`` for ``TRAINING_SETS``) are read here:
 dev and the held sets never are. For each answerable question, the search's best
@@ -26,11 +26,21 @@ weights shipped are then moved back towards ``start`` by ``shrink``.
 Every figure the script prints is the search's own result order: the candidates re-scored with
 ``search.learned_scores`` and ranked by ``ranking.rank`` (grouping, the best post's lead, the
 cap), then hit@1 (the first result's post is gold), ans@1 and ans@5 (the first one / five
-results' passages hold the answer span), counted in questions. ``--cv`` fits on all training
+results' passages hold the answer span), counted in questions; with ``--search``, the whole
+search (``SearchIndex.search``, as ``briefbot eval`` runs it), which adds the headline and the
+first page. ``--cv`` fits on all training
 sets but one and counts on that one, for each in turn (cross-fitting); ``--select`` runs the
 cross-fitting for every feature left out in turn and every penalty and shrink of a small grid.
-Without them, it prints the weights fitted on ``--fit`` as ``passage_scorer.WEIGHTS`` is
-written (the test checks the shipped weights against this).
+``--backward`` drops features one at a time while the cross-fitted gain (all counts, all sets)
+does not fall. Without these, it prints the weights fitted on ``--fit`` as
+``passage_scorer.FEATURES`` and ``WEIGHTS`` are written (``tests/test_passage_scorer.py`` checks
+the shipped ones against this).
+
+Round 13 (bench/README.md, "Answer quality"): of ``ALL_FEATURES``, cross-fitting kept ``score``,
+``sentence``, ``window``, ``ordinal``, ``rare`` and ``post_length``, at penalty 0.3 and shrink
+0.5 (the defaults here); cross-fitted over the four sets, hit@1 +27, ans@1 +22, ans@5 +11,
+headline +13, first page +26 questions of 448. On dev and the held sets it cost dev three
+first places and the headline six questions over them: ``RankingWeights.learned`` stays 0.
 """
 
 from __future__ import annotations
