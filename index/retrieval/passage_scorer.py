@@ -35,7 +35,9 @@ included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
 
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is off by default
-(``RankingWeights.learned`` 0); bench/README.md, "Answer quality", round 13.
+(``RankingWeights.learned`` 0): fitted on four training sets it gained on them and on two
+held-back sets, but cost the two easiest sets first places and headlines (bench/README.md,
+"Answer quality", round 13).
 
 Pure array code over the index's term counts, read for the candidates only (``pairs``): no
 per-term Python loops over the index.
