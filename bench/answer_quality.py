@@ -1,14 +1,14 @@
 """Answer quality on every question set in one run: the figures ``briefbot eval`` prints, one
 row per set, from one index build.
 
-    .venv/bin/python -m bench.answer_quality [--sets dev tune train2 train3 train4 held ...]
-                                             [--runs-out DIR] [--learned X]
+    .venv/bin/python -m bench.answer_quality [--sets dev tune train2 train3 ...]
+                                             [--runs-out DIR]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 ``tune``, ``train2``, ``train3`` and ``train4`` are the sets extraction, ranking and declining
-are tuned and fitted on; ``held``, ``held2`` and ``held3`` are run for these aggregate figures
-only (see ``bench/questions/README.md``). ``--runs-out`` writes each set's runs (as ``briefbot
-eval --runs-out`` does) to ``DIR/NAME.jsonl``.
+are tuned and fitted on; ``held``, ``held2``, ``held3`` and ``held4`` are run for these aggregate
+figures only (see ``bench/questions/README.md``). ``--runs-out`` writes each set's runs (as
+``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bench.common import CORPUS, SHARED, base_parser, build_index, kept_temp_dir
 from index.evaluation import evaluate, load_questions, write_runs
 
 QUESTIONS = Path(__file__).parent / "questions"
-SETS = ("dev", "tune", "train2", "train3", "train4", "held", "held2", "held3")
+SETS = ("dev", "tune", "train2", "train3", "train4", "held", "held2", "held3", "held4")
 COLUMNS = (
     ("hit1", "hit@1"),
     ("hit5", "hit@5"),
@@ -42,7 +42,13 @@ def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--sets", nargs="+", default=list(SETS))
     parser.add_argument("--runs-out", type=Path, default=None)
-    parser.add_argument("--learned", type=float, default=None)
+    parser.add_argument(
+        "--learned",
+        type=float,
+        default=None,
+        help="RankingWeights.learned: the learned passage scorer (index/retrieval/passage_scorer"
+        ".py) on at this weight (0: off)",
+    )
     args = parser.parse_args()
     require_shared()
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
