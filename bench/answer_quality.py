@@ -2,7 +2,7 @@
 row per set, from one index build.
 
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 train3 ...]
-                                             [--runs-out DIR] [--hand-headline]
+                                             [--runs-out DIR] [--hand-headline] [--learned X]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 ``tune``, ``train2``, ``train3`` and ``train4`` are the sets extraction, ranking and declining
@@ -10,10 +10,12 @@ are tuned and fitted on; ``held``, ``held2``, ``held3`` and ``held4`` are run fo
 figures only (see ``bench/questions/README.md``). ``--runs-out`` writes each set's runs (as
 ``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``. ``--hand-headline``: the headline's
 window by the hand-set choice (``extraction``) instead of the learned model (``headline_model``).
+``--learned X``: the learned passage scorer (``passage_scorer``) on at weight X (off by default).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from bench.common import CORPUS, SHARED, base_parser, build_index, kept_temp_dir, require_shared
@@ -48,11 +50,20 @@ def main() -> None:
         action="store_true",
         help="the headline's window by the hand-set choice, not the learned model",
     )
+    parser.add_argument(
+        "--learned",
+        type=float,
+        default=None,
+        help="RankingWeights.learned: the learned passage scorer (index/retrieval/passage_scorer"
+        ".py) on at this weight (0: off)",
+    )
     args = parser.parse_args()
     require_shared()
     if args.hand_headline:  # (read by extraction at each call)
         headline_model.SHIPPED = headline_model.Model((0.0,) * len(headline_model.FEATURES))
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
+    if args.learned is not None:
+        index.weights = dataclasses.replace(index.weights, learned=args.learned)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     for name in args.sets:

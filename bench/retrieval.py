@@ -13,6 +13,9 @@ building) has evicted its code and data from the caches. The systems:
                      ``_rank`` (top candidates grouped by post), k=5;
 - ``ours answer``    ``SearchIndex.search(q, k=5)``: the above plus the no-answer decision, best
                      sentence and snippet of each result;
+- ``ours answer, learned on/off`` (1x only) the same with ``RankingWeights.learned`` flipped
+                     (the learned passage scorer, ``index/retrieval/passage_scorer.py``): the
+                     other setting's cost, in the same run;
 - ``rank-bm25``      ``BM25Okapi.get_scores`` + stable argsort, over our analysed passage tokens
                      (the body field, exactly the terms our index holds);
 - ``bm25s …``        bm25s over the same tokens, ``method="robertson"`` (closest to BM25Okapi: the
@@ -30,6 +33,7 @@ inside ``_plan``; they score one field, ours six (see ``index/terms/fields.py``)
 from __future__ import annotations
 
 import cProfile
+import dataclasses
 import io
 import pstats
 import sys
@@ -59,6 +63,7 @@ from bench.common import (
 )
 from index.retrieval.bm25 import BM25
 from index.retrieval.selection import top_k
+from index.search import SearchIndex
 from index.terms.analyzer import analyze
 
 K = 5
@@ -168,6 +173,17 @@ def run_scale(copies: int, quick: bool, want_profile: bool) -> dict[str, Any]:
         OURS_TOP5: ours_top5(index),
         OURS_ANSWER: lambda q: index.search(q, k=K),
     }
+    if copies == 1:  # (a second index's tables: at 1x only)
+        flipped = 0.0 if index.weights.learned else 1.0
+        other = SearchIndex(
+            index.data,
+            index.posts,
+            index.passages,
+            dataclasses.replace(index.weights, learned=flipped),
+        )
+        systems[f"{OURS_ANSWER}, learned {'on' if flipped else 'off'}"] = lambda q: other.search(
+            q, k=K
+        )
     rb, base = baselines(tokens)
     systems.update(base)
     rounds = (1 if quick else 3) if copies == 1 else (1 if quick else 2)

@@ -5,7 +5,9 @@
 1. ``query``: the question read into a ``QueryPlan`` (terms, typo fixes, dates, intent).
 2. ``scoring``: every passage scored over its fields in one pass. When no passage holds 0.4 of
    the question's weight (a paraphrase), the candidate posts are re-ranked by the share of it
-   their matching passages hold between them (``rerank``, hooked in here).
+   their matching passages hold between them (``rerank``, hooked in here). With
+   ``RankingWeights.learned`` on, the best candidates are then re-scored by a learned model of
+   whether a passage holds the answer (``passage_scorer``, hooked in here too).
 3. ``ranking``: passages grouped by post, at most a few of one post among the first results,
    the best post's further passages leading.
 4. Declining: a question is declined, with the closest post titles offered (``catalogue``)
@@ -28,7 +30,7 @@ import numpy as np
 
 from .answers.citations import Stories, build_answer, cite
 from .models import Answer, Passage, Post, SearchFilters
-from .retrieval import decline, ranking, rerank
+from .retrieval import decline, passage_scorer, ranking, rerank
 from .retrieval.catalogue import Catalogue
 from .retrieval.query import QueryPlan, QueryReader
 from .retrieval.ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, RankingWeights
@@ -112,6 +114,8 @@ class SearchIndex(Catalogue):
         # be negative.
         self._stories = Stories(data.fields["body"], np.maximum(self.idf, 0.0).tolist())
         self._rerank_terms: rerank.Terms | None = None  # (see ``rerank_terms``)
+        self._passage_features: passage_scorer.Features | None = None  # (see ``_learned``)
+        self.passage_model = passage_scorer.MODEL  # (a fitting script sets its own)
 
     def search(self, question: str, k: int = 5, filters: SearchFilters | None = None) -> Answer:
         """The best ``k`` passages for ``question`` (best passage of each post first)."""
@@ -134,6 +138,8 @@ class SearchIndex(Catalogue):
         plain = scores
         if self.weights.rerank:
             scores = self._reranked(plan, scores)
+        if self.weights.learned:
+            scores, choice = self._learned(question, plan, scores, choice)
         # More than k passages: two of one section become one citation (see ``cite``).
         ranked, post_scores = self._rank(scores, choice, 2 * k)
         judged = ranked
@@ -266,6 +272,44 @@ class SearchIndex(Catalogue):
         out[cand] *= factor
         return out
 
+    # ---------------------------------------------------------------- the learned scorer
+
+    def passage_features(self) -> passage_scorer.Features:
+        """The learned scorer's look-ups, made on first use (like ``rerank_terms``)."""
+        if self._passage_features is None:
+            self._passage_features = passage_scorer.Features(self.data)
+        return self._passage_features
+
+    def learned_features(
+        self,
+        question: str,
+        plan: QueryPlan,
+        scores: np.ndarray,
+        names: Sequence[str] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The best ``passage_scorer.CANDIDATES`` passages by ``scores`` (best first) and their
+        features ``names`` (the model's by default)."""
+        cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
+        cand = cand[scores[cand] > 0]
+        return cand, self.passage_features().table(
+            passage_scorer.Question(self.vocab, plan.weight_of, question),
+            cand,
+            scores[cand].astype(np.float64),
+            self.passage_post,
+            self.post_first_passage,
+            self.passage_model.features if names is None else names,
+        )
+
+    def _learned(
+        self, question: str, plan: QueryPlan, scores: np.ndarray, choice: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``scores`` and ``choice`` with the best candidates re-scored by the learned scorer."""
+        cand, feats = self.learned_features(question, plan, scores)
+        if len(cand) < 2:
+            return scores, choice
+        model = self.passage_model.order(feats) * self.weights.learned
+        return learned_scores(scores, choice, cand, model)
+
     # ---------------------------------------------------------------- declining
 
     # When a question is declined (``decline``); set on an instance to measure another rule.
@@ -353,6 +397,28 @@ class SearchIndex(Catalogue):
             return False
         evidence = self.decline_evidence(question, plan, judged, post_scores, rule, rule.enough)
         return decline.declines(evidence, rule)
+
+
+def learned_scores(
+    scores: np.ndarray, choice: np.ndarray, cand: np.ndarray, model: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``scores`` and ``choice`` with the candidates ``cand`` (best first) re-scored by
+    ``model`` (log scores): each candidate's scores multiplied by what makes its score the
+    first candidate's times exp(its model score − the best). (With only the current score in
+    the model, nothing moves.) The other passages stay below every candidate: scaled down
+    together when a candidate falls below them."""
+    top, floor = float(scores[cand[0]]), float(scores[cand[-1]])
+    target = top * np.exp(model - model.max())
+    factor = target / scores[cand]
+    low = float(target.min())
+    if low < floor:  # (a whole-array product: as cheap as the copy it replaces)
+        scores, choice = scores * (low / floor), choice * (low / floor)
+        factor *= floor / low
+    else:
+        scores, choice = scores.copy(), choice.copy()
+    scores[cand] *= factor
+    choice[cand] *= factor
+    return scores, choice
 
 
 # ---------------------------------------------------------------- explaining (see explain.py)

@@ -53,13 +53,7 @@ class RankingWeights:
     # holds few of the question's telling words, and no post stands out from the others.
     decline_below: float = 0.0
     stand_out: float = 1.5  # power of the best post's lead over the third in the confidence
-    # Decline, too, when the best post holds less than this share of the question's weight and
-    # leads the third post by less than ``cover_lead`` (0 turns it off); or, when the question
-    # has a word found nowhere in the content, less than ``unknown_cover_below``. See
-    # ``_not_covered``.
-    cover_below: float = 0.3
-    cover_lead: float = 2.0
-    unknown_cover_below: float = 0.6
+    # (Declining on how much of the question the best posts hold: ``decline``'s rules.)
     date_match: float = 0.4  # score bonus (relative) for posts dated when the question says
     # The candidate posts re-ranked by ``rerank``'s linear model (its weights times this; 0
     # turns it off) when the best passage holds under ``rerank_below`` of the question's
@@ -68,6 +62,9 @@ class RankingWeights:
     # helped held2 but hurt dev and held; gated, it helps held2 and leaves the others be.)
     rerank: float = 1.0
     rerank_below: float = 0.4
+    # The best candidate passages re-scored by ``passage_scorer``'s learned model (its log
+    # score times this; 0 turns it off). (Issue 10, rounds 4 and 13: see bench/README.md.)
+    learned: float = 0.0
 
 
 DEFAULT_WEIGHTS = RankingWeights()

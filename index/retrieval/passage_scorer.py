@@ -1,0 +1,270 @@
+"""A learned passage scorer: a question's best candidate passages re-ordered by a small linear
+model over lexical features, so that the passage holding the answer comes first.
+
+BM25 over the fields (``scoring``) ranks passages that *match* the question; the one that
+*answers* it is often a neighbour: a section holding the question's focus words (those not in
+its post's title) together, in a sentence that states the kind of answer asked for (a date, a
+count, an amount). Each of a question's best ``CANDIDATES`` passages (the ranking's own order,
+after ``rerank``) gets the features ``FEATURES``; the model's score ``WEIGHTS · features``, over
+its weight on ``score`` (so that it reads as a log score), re-scores them
+(``SearchIndex._learned``); the ranking's later steps (grouping by post, the best post's lead,
+the per-post cap) run on the new scores.
+
+Features of a candidate passage, shares of the question's total IDF weight (its unknown words
+included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
+- ``score``: log of its current score relative to the first candidate's;
+- ``union``: the share its post's candidates (text, headings) and its title and summary hold
+  between them (``rerank``'s ``union``, over these candidates);
+- ``sentence``: the share its best sentence holds (the question's words together);
+- ``window``: the share its best two consecutive sentences hold between them (proximity);
+- ``focus``: the share of the focus words' weight (the question's words not in its post's
+  title) its text and headings hold (1 when there are none);
+- ``focus_near``: the same over it and its post's passages before and after it (an answer
+  whose words a section's next chunk holds);
+- ``ordinal``: log(1 + its place in its post);
+- ``rare``: the share of the weight of the question's heaviest third of words (the named
+  things) its text, headings, title and summary hold; ``rare_heading``: its headings' share of
+  that weight (a digest item's headline naming the story);
+- ``form``: 1 when its text states the answer form the question's intent asks for, else 0:
+  for *when*, a year (a term of four digits, 1800-2099); for *how long / how many / how much
+  / what share*, an amount (``fields.states_amount``, stored with the index); ``form_sentence``:
+  ``sentence`` when ``form`` is 1, else 0. (Looked up, not searched for: ``intent``'s patterns
+  over forty passages' text took longer than the rest of an answer.)
+- ``post_length``: log(1 + its post's passages): a long digest holds many words by chance,
+  whatever its category.
+
+``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
+prints them as written here (issue 10, rounds 4 and 13). It is off by default
+(``RankingWeights.learned`` 0): fitted on four training sets it gained on them and on two
+held-back sets, but cost the two easiest sets first places and headlines (bench/README.md,
+"Answer quality", round 13).
+
+Pure array code over the index's term counts, read for the candidates only (``pairs``): no
+per-term Python loops over the index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..terms.fields import IndexData
+from ..terms.term_counts import FieldCounts
+from .intent import intent
+
+CANDIDATES = 40  # passages re-scored per question (the ranking's best, in its order)
+# The intents whose answer form is looked up (``form``), and what states it.
+YEAR_INTENTS = frozenset({"when"})
+AMOUNT_INTENTS = frozenset({"how_long", "how_many", "how_much", "share"})
+
+# Every feature the fitting script can choose among (see the module's docstring).
+ALL_FEATURES = (
+    "score",
+    "union",
+    "sentence",
+    "window",
+    "focus",
+    "focus_near",
+    "ordinal",
+    "rare",
+    "rare_heading",
+    "form",
+    "form_sentence",
+    "post_length",
+)
+# Chosen by cross-fitting over the four training sets (bench/README.md, issue 10 round 13):
+# the others measured did not help.
+FEATURES = ("score", "sentence", "window", "ordinal", "rare", "post_length")
+# ``python -m bench.fit_passage_scorer`` (post loss, penalty 0.3, shrink 0.5) on tune, train2,
+# train3 and train4.
+WEIGHTS: tuple[float, ...] = (2.75, 1.11, 1.91, -0.23, 0.60, -0.24)
+
+
+def _is_year(term: str) -> bool:
+    return len(term) == 4 and term[:2] in ("18", "19", "20") and term.isdigit()
+
+
+def _holds(field: FieldCounts, docs: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """A documents × question-terms table: whether ``docs[d]`` has the term ``ids[j]`` (``ids``
+    sorted). Only the documents' own entries are read."""
+    out = np.zeros((len(docs), len(ids)), bool)
+    if not len(docs) or not len(ids):
+        return out
+    terms, _, row = field.pairs(np.asarray(docs, np.int64))
+    at = np.minimum(np.searchsorted(ids, terms), len(ids) - 1)
+    hit = ids[at] == terms
+    out[row[hit], at[hit]] = True
+    return out
+
+
+class Question:
+    """What the features need of a question: its known terms (sorted ids), their weights, its
+    total weight and its intent."""
+
+    __slots__ = ("ids", "intent", "total", "weights")
+
+    def __init__(self, vocab: dict[str, int], weight_of: dict[str, float], text: str) -> None:
+        known = sorted((vocab[t], w) for t, w in weight_of.items() if t in vocab)
+        self.ids = np.array([i for i, _ in known], np.int64)
+        self.weights = np.array([w for _, w in known], np.float64)
+        self.total = float(sum(weight_of.values()))
+        self.intent = intent(text)
+
+
+class Features:
+    """What the features read: the index's term counts, where each passage's sentences start
+    among the sentence documents, which passages state an amount, and the vocabulary (to tell
+    a year)."""
+
+    __slots__ = (
+        "_amount",
+        "_body",
+        "_heading",
+        "_length",
+        "_sentence",
+        "_sentence_first",
+        "_summary",
+        "_title",
+        "_vocab",
+    )
+
+    def __init__(self, data: IndexData) -> None:
+        f = data.fields
+        self._body, self._heading, self._sentence = f["body"], f["heading"], f["sentence"]
+        self._title, self._summary = f["title"], f["summary"]
+        self._sentence_first = np.concatenate(
+            [[0], np.cumsum(data.sentence_counts, dtype=np.int64)]
+        )
+        self._amount = data.states_amount
+        self._length = np.log1p(data.passage_counts.astype(np.float64))
+        self._vocab = data.vocab
+
+    def _states_year(self, cand: np.ndarray) -> np.ndarray:
+        """Whether each candidate's text has a year among its terms (the candidates' terms
+        only are looked at)."""
+        terms, _, row = self._body.pairs(np.asarray(cand, np.int64))
+        unique, inverse = np.unique(terms, return_inverse=True)
+        vocab = self._vocab
+        year = np.array([_is_year(vocab[t]) for t in unique.tolist()], bool)
+        out = np.zeros(len(cand), bool)
+        out[row[year[inverse.ravel()]]] = True
+        return out
+
+    def table(
+        self,
+        q: Question,
+        cand: np.ndarray,
+        scores: np.ndarray,
+        passage_post: np.ndarray,
+        post_first_passage: np.ndarray,
+        names: Sequence[str] = FEATURES,
+    ) -> np.ndarray:
+        """One row per candidate (``cand``: passage indexes, best first; ``scores`` theirs),
+        the features ``names`` in that order."""
+        n = len(cand)
+        col = {name: j for j, name in enumerate(names)}
+        out = np.zeros((n, len(names)))
+        if not n:
+            return out
+
+        def put(name: str, value: np.ndarray | float) -> None:
+            if name in col:
+                out[:, col[name]] = value
+
+        posts = passage_post[cand].astype(np.int64)
+        first = post_first_passage[posts]
+        top = float(scores[0]) if scores[0] > 0 else 1.0
+        put("score", np.log(np.maximum(scores, 1e-6 * top) / top))
+        put("ordinal", np.log1p(cand - first))
+        put("post_length", self._length[posts])
+        if q.total <= 0 or not len(q.ids):
+            return out
+        ids = q.ids
+        w = q.weights / q.total
+        heading = _holds(self._heading, cand, ids)
+        text = _holds(self._body, cand, ids) | heading
+        title = _holds(self._title, posts, ids)
+        meta = title | _holds(self._summary, posts, ids)
+        # Each candidate's sentences: their shares (alone, and two side by side).
+        best = np.zeros(n)
+        if {"sentence", "window", "form_sentence"} & col.keys():
+            s_first = self._sentence_first[cand]
+            counts = self._sentence_first[cand + 1] - s_first
+            pair = np.zeros(n)
+            if counts.sum():
+                ends = np.cumsum(counts)
+                sentences = np.repeat(s_first - (ends - counts), counts) + np.arange(ends[-1])
+                row = np.repeat(np.arange(n), counts)
+                held = _holds(self._sentence, sentences, ids)
+                np.maximum.at(best, row, held @ w)
+                # A sentence and the next of the same passage.
+                same = row[1:] == row[:-1]
+                if same.any():
+                    both = (held[1:] | held[:-1])[same] @ w
+                    np.maximum.at(pair, row[1:][same], both)
+            put("sentence", best)
+            put("window", np.maximum(pair, best))
+        # Focus words: the question's words not in the post's title (its unknown words too).
+        if {"focus", "focus_near"} & col.keys():
+            focus = np.where(title, 0.0, w)
+            focus_total = focus.sum(axis=1) + (q.total - q.weights.sum()) / q.total
+            share = np.maximum(focus_total, 1e-12)
+            put("focus", np.where(focus_total > 0, (text * focus).sum(axis=1) / share, 1.0))
+            if "focus_near" in col:
+                # Its post's passages before and after it (one table of them: a passage's
+                # neighbours are often candidates themselves, read once).
+                last = post_first_passage[posts + 1] - 1
+                before = np.where(cand > first, cand - 1, cand)
+                after = np.where(cand < last, cand + 1, cand)
+                near, back = np.unique(np.concatenate([before, after]), return_inverse=True)
+                back = back.ravel()
+                near_text = _holds(self._body, near, ids) | _holds(self._heading, near, ids)
+                around = text | near_text[back[:n]] | near_text[back[n:]]
+                put(
+                    "focus_near",
+                    np.where(focus_total > 0, (around * focus).sum(axis=1) / share, 1.0),
+                )
+        if "union" in col:
+            unique, post_row = np.unique(posts, return_inverse=True)
+            union = np.zeros((len(unique), len(ids)), bool)
+            np.logical_or.at(union, post_row.ravel(), text | meta)
+            put("union", union[post_row.ravel()] @ w)
+        heavy = np.argsort(-q.weights, kind="stable")[: max(1, (len(ids) + 2) // 3)]
+        rare = q.weights[heavy] / q.weights[heavy].sum()
+        put("rare", (text | meta)[:, heavy] @ rare)
+        put("rare_heading", heading[:, heavy] @ rare)
+        if {"form", "form_sentence"} & col.keys():
+            if q.intent in AMOUNT_INTENTS:
+                form = self._amount[cand].astype(np.float64)
+            elif q.intent in YEAR_INTENTS:
+                form = self._states_year(cand).astype(np.float64)
+            else:
+                form = np.zeros(n)
+            put("form", form)
+            if "form_sentence" in col:
+                put("form_sentence", form * best)
+        return out
+
+
+def learned_order(feats: np.ndarray, weights: Sequence[float]) -> np.ndarray:
+    """The model's score of each candidate, on the scale of a log score: ``weights ·
+    features`` over the weight on ``score``."""
+    w = np.asarray(weights, np.float64)
+    return (feats @ w) / (w[0] or 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """Which features the scorer reads (``score`` first) and their weights."""
+
+    features: tuple[str, ...] = FEATURES
+    weights: tuple[float, ...] = WEIGHTS
+
+    def order(self, feats: np.ndarray) -> np.ndarray:
+        """``learned_order`` of the features ``features`` (in that order)."""
+        return learned_order(feats, self.weights)
+
+
+MODEL = Model()  # the shipped one

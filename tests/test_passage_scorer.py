@@ -1,0 +1,169 @@
+"""The learned passage scorer (``index/retrieval/passage_scorer.py``): its features on a small
+real index, the candidates it re-orders when turned on, and its shipped weights as its fitting
+script prints them."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from retrieval_support import ROOT, needs_shared
+
+from index.retrieval import passage_scorer
+from index.retrieval.ranking import DEFAULT_WEIGHTS
+from index.search import SearchIndex
+from index.storage.service import IndexService
+
+POST = '---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n{body}\n'
+# The question's words, each in a sentence of its own and repeated (BM25 likes it), and then
+# the section that answers it: the words together, with a year.
+STRIKE = """## The Walkout
+
+Dockworkers gathered at the harbour at dawn. A walkout followed. Dockworkers sang. Dockworkers
+marched. The walkout grew. Dockworkers cheered at the harbour.
+
+## How It Ended
+
+In 2024 the port gave in to the dockworkers and the walkout ended: a driver stays in every
+crane.
+"""
+FILLER = [
+    "A chess engine beat a grandmaster in a blitz match.",
+    "A startup released a speech model for call centres.",
+    "Researchers trained a model to forecast river floods.",
+    "A museum used vision models to sort old photographs.",
+    "A bakery chain tested a scheduling model for its ovens.",
+]
+QUESTION = "When did the dockworkers' walkout at the harbour end?"
+
+
+async def _build(db: Path, site: Path) -> SearchIndex:
+    service = await IndexService.open(db, site)
+    try:
+        return await service.ensure()
+    finally:
+        await service.close()
+
+
+@pytest.fixture(scope="module")
+def strike_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    base = tmp_path_factory.mktemp("passage-scorer")
+    site = base / "site"
+    posts = site / "_posts" / "briefs"
+    posts.mkdir(parents=True)
+    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
+    pages = {"2024-01-02-strike.md": ("Harbour news", STRIKE)}
+    for n, text in enumerate(FILLER):
+        pages[f"2024-02-0{n + 1}-filler.md"] = (f"Item {n}", f"## Story\n\n{text}\n")
+    for name, (title, body) in pages.items():
+        (posts / name).write_text(POST.format(title=title, body=body), encoding="utf-8")
+    return asyncio.run(_build(base / "index.sqlite3", site))
+
+
+def _with(index: SearchIndex, learned: float) -> SearchIndex:
+    weights = dataclasses.replace(DEFAULT_WEIGHTS, learned=learned)
+    return SearchIndex(index.data, index.posts, index.passages, weights)
+
+
+def _headings(index: SearchIndex, question: str) -> list[str]:
+    answer = index.search(question, k=2)
+    assert not answer.declined
+    return [r.heading for r in answer.results]
+
+
+def test_features_of_the_candidates(strike_index: SearchIndex) -> None:
+    plan = strike_index.reader.plan(QUESTION)
+    scores, _ = strike_index._passage_scores(plan)
+    names = passage_scorer.ALL_FEATURES
+    cand, feats = strike_index.learned_features(QUESTION, plan, scores, names)
+    by_heading = {
+        strike_index.passages[int(i)].heading: dict(zip(names, row, strict=True))
+        for i, row in zip(cand, feats, strict=True)
+    }
+    walkout, ended = by_heading["The Walkout"], by_heading["How It Ended"]
+    assert walkout["ordinal"] == 0.0
+    assert ended["ordinal"] == pytest.approx(np.log(2))
+    # One post of two passages: the same length prior for both.
+    assert walkout["post_length"] == ended["post_length"] == pytest.approx(np.log(3))
+    # The answer's sentence holds the question's words together (all but "harbour", which is
+    # in the title) and names a year, which "when" asks for; the other passage holds one word
+    # a sentence (and "harbour" with one of them).
+    weight = plan.weight_of
+    assert set(weight) == {"dockwork", "walkout", "harbour", "end"}
+    total = sum(weight.values())
+    three = sum(weight[t] for t in ("dockwork", "walkout", "end"))
+    assert ended["sentence"] == pytest.approx(three / total)
+    assert walkout["sentence"] == pytest.approx((weight["dockwork"] + weight["harbour"]) / total)
+    # Two sentences side by side: "… at the harbour at dawn. A walkout followed."
+    assert walkout["window"] == pytest.approx((total - weight["end"]) / total)
+    assert ended["window"] == pytest.approx(ended["sentence"])  # (one sentence)
+    assert ended["form"] == 1.0 and walkout["form"] == 0.0
+    assert ended["form_sentence"] == pytest.approx(ended["sentence"])
+    assert walkout["form_sentence"] == 0.0
+    # The focus words are the question's words not in the title: all but "harbour".
+    assert ended["focus"] == pytest.approx(three / (total - weight["harbour"]))
+    assert walkout["focus"] == pytest.approx(
+        (weight["dockwork"] + weight["walkout"]) / (total - weight["harbour"])
+    )
+    # With its neighbour passage, each holds every focus word.
+    assert walkout["focus_near"] == ended["focus_near"] == pytest.approx(1.0)
+    # One post: the same union share for both, what it holds between its passages and title.
+    assert walkout["union"] == ended["union"] == pytest.approx(1.0)
+    # The model's features are a selection of these, in its order.
+    _, shipped = strike_index.learned_features(QUESTION, plan, scores)
+    picked = [names.index(n) for n in passage_scorer.FEATURES]
+    assert shipped == pytest.approx(feats[:, picked])
+
+
+def test_turned_on_the_scorer_shows_the_answering_passage_first(
+    strike_index: SearchIndex,
+) -> None:
+    assert DEFAULT_WEIGHTS.learned == 0.0  # off by default (bench/README.md, issue 10 round 13)
+    # Off: the post's passage is chosen by its fields' BM25, which favours the repeated words.
+    assert _headings(_with(strike_index, 0.0), QUESTION) == ["The Walkout", "How It Ended"]
+    # On: the passage stating the year with the question's words together comes first.
+    assert _headings(_with(strike_index, 1.0), QUESTION) == ["How It Ended", "The Walkout"]
+
+
+def test_a_model_of_the_current_score_alone_moves_nothing(strike_index: SearchIndex) -> None:
+    identity = passage_scorer.Model(
+        passage_scorer.FEATURES, (3.0,) + (0.0,) * (len(passage_scorer.FEATURES) - 1)
+    )
+    for question in (QUESTION, "chess grandmaster blitz", "river floods forecast"):
+        off = _with(strike_index, 0.0).search(question, k=3)
+        on_index = _with(strike_index, 1.0)
+        on_index.passage_model = identity
+        on = on_index.search(question, k=3)
+        assert [(r.post_id, r.heading) for r in on.results] == [
+            (r.post_id, r.heading) for r in off.results
+        ]
+        assert [r.score for r in on.results] == pytest.approx([r.score for r in off.results])
+
+
+def test_declining_is_judged_before_the_scorer(strike_index: SearchIndex) -> None:
+    on = _with(strike_index, 1.0)
+    assert not on.search(QUESTION).declined
+    assert on.search("what is the recipe for lasagna with ricotta?").declined
+
+
+@needs_shared
+def test_the_fitting_script_reproduces_the_shipped_weights() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.fit_passage_scorer"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    features = re.search(r"^FEATURES = \((.*)\)$", run.stdout, re.M)
+    printed = re.search(r"^WEIGHTS: tuple\[float, \.\.\.\] = \((.*)\)$", run.stdout, re.M)
+    assert features and printed, run.stdout
+    assert [f.strip(' "') for f in features.group(1).split(",")] == list(passage_scorer.FEATURES)
+    fitted = [float(v) for v in printed.group(1).split(",")]
+    assert fitted == pytest.approx(list(passage_scorer.WEIGHTS), abs=0.011)
