@@ -17,7 +17,7 @@ import numpy as np
 
 from .models import Answer, SearchResult
 from .retrieval.bm25 import BM25
-from .search import SearchIndex, explain_plan, explain_rerank
+from .search import SearchIndex, explain_learned, explain_plan, explain_rerank
 from .terms.analyzer import analyze
 from .terms.fields import PHRASE_BUCKETS, phrase_ids
 
@@ -52,6 +52,7 @@ class PassageWhy:
     opening_prior: float  # factor for a post's opening passages (1.0: none)
     date_bonus: float  # factor for a post dated when the question says (1.0: none)
     rerank: float  # factor from re-ranking a paraphrased question's posts (1.0: none)
+    learned: float  # factor from the learned passage scorer (``passage_scorer``; 1.0: none)
     missing: tuple[str, ...]  # the question's terms found in none of its fields
 
     @property
@@ -104,10 +105,12 @@ def _why(
     pairs: list[tuple[int, str]],
     periods: list[tuple[dt.date, dt.date]],
     rerank: float = 1.0,
+    learned: np.ndarray | None = None,
 ) -> PassageWhy | None:
     i = _passage_of(index, result)
     if i is None:
         return None
+    scorer_factor = float(learned[i]) if learned is not None else 1.0
     w = index.weights
     post = int(index.passage_post[i])
     ordinal = i - int(index.post_first_passage[post])
@@ -157,7 +160,8 @@ def _why(
                     terms.append(term)
         if terms:
             matched.update(t for t in terms if " " not in t)
-            parts.append(FieldPart(name, score * factor[name] * date_factor * rerank, tuple(terms)))
+            scale = factor[name] * date_factor * rerank * scorer_factor
+            parts.append(FieldPart(name, score * scale, tuple(terms)))
     return PassageWhy(
         rank=rank,
         post_id=result.post_id,
@@ -168,6 +172,7 @@ def _why(
         opening_prior=lead,
         date_bonus=date_factor,
         rerank=rerank,
+        learned=scorer_factor,
         missing=tuple(t for _, t, _ in plan_terms if t not in matched),
     )
 
@@ -196,6 +201,7 @@ def explain(index: SearchIndex, question: str, cited: int = 3, k: int = 12) -> E
     whys: list[PassageWhy] = []
     scorers = field_scorers(index) if answer.results else {}
     reranked = explain_rerank(index, question) if answer.results else {}
+    learned = explain_learned(index, question) if answer.results else None
     for rank, result in enumerate(answer.results, 1):
         why = _why(
             index,
@@ -206,6 +212,7 @@ def explain(index: SearchIndex, question: str, cited: int = 3, k: int = 12) -> E
             pairs,
             plan.periods,
             reranked.get(result.post_id, 1.0),
+            learned,
         )
         if why is not None:
             whys.append(why)

@@ -135,7 +135,7 @@ class SearchIndex(Catalogue):
         mask = self.filter_mask(filters)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
-        plain = scores
+        plain, plain_choice = scores, choice
         if self.weights.rerank:
             scores = self._reranked(plan, scores)
         if self.weights.learned:
@@ -144,9 +144,10 @@ class SearchIndex(Catalogue):
         ranked, post_scores = self._rank(scores, choice, 2 * k)
         judged = ranked
         if scores is not plain and ranked:
-            # Declining judges the passages' own evidence: re-ranking favours posts holding
-            # more of the question, which would hide that none holds enough.
-            judged, post_scores = self._rank(plain, choice, 2 * k)
+            # Declining judges the passages' own evidence: re-ranking and the learned scorer
+            # favour posts holding more of the question, which would hide that none holds
+            # enough.
+            judged, post_scores = self._rank(plain, plain_choice, 2 * k)
         if not ranked:
             return self._declined(
                 question, filters, "Nothing in the content matches that question."
@@ -446,6 +447,24 @@ def explain_rerank(index: SearchIndex, question: str) -> dict[str, float]:
         index.posts[int(index.passage_post[i])].id: float(f)
         for i, f in zip(cand.tolist(), factor.tolist(), strict=True)
     }
+
+
+def explain_learned(index: SearchIndex, question: str) -> np.ndarray | None:
+    """Each passage's factor from the learned scorer for ``question`` (its score after over
+    before; ``None`` when the scorer is off or moved nothing): the ranking's own ``_learned``,
+    for ``index.explain``."""
+    if not index.weights.learned:
+        return None
+    plan = index._plan(question.strip())
+    if not plan.term_ids:
+        return None
+    scores, choice = index._passage_scores(plan)
+    if index.weights.rerank:
+        scores = index._reranked(plan, scores)
+    after, _ = index._learned(question.strip(), plan, scores, choice)
+    if after is scores:
+        return None
+    return np.divide(after, scores, out=np.ones_like(after, dtype=np.float64), where=scores > 0)
 
 
 def explain_decline(

@@ -124,7 +124,8 @@ def test_features_of_the_candidates(strike_index: SearchIndex) -> None:
 def test_turned_on_the_scorer_shows_the_answering_passage_first(
     strike_index: SearchIndex,
 ) -> None:
-    assert DEFAULT_WEIGHTS.learned == 0.0  # off by default (bench/README.md, issue 10 round 13)
+    assert DEFAULT_WEIGHTS.learned == 1.0  # on by default (bench/README.md, issue 10 round 13)
+    assert _headings(strike_index, QUESTION) == ["How It Ended", "The Walkout"]
     # Off: the post's passage is chosen by its fields' BM25, which favours the repeated words.
     assert _headings(_with(strike_index, 0.0), QUESTION) == ["The Walkout", "How It Ended"]
     # On: the passage stating the year with the question's words together comes first.
@@ -167,3 +168,17 @@ def test_the_fitting_script_reproduces_the_shipped_weights() -> None:
     assert [f.strip(' "') for f in features.group(1).split(",")] == list(passage_scorer.FEATURES)
     fitted = [float(v) for v in printed.group(1).split(",")]
     assert fitted == pytest.approx(list(passage_scorer.WEIGHTS), abs=0.011)
+
+
+def test_explaining_names_the_scorers_factor(strike_index: SearchIndex) -> None:
+    from index.explain import explain
+
+    why = explain(strike_index, QUESTION, cited=2)
+    # The passage the scorer moved up carries its factor, so that its parts still add up to
+    # (about) the score it was shown with; off, no factor is named.
+    moved = next(w for w in why.cited if w.heading == "How It Ended")
+    assert moved.learned != 1.0
+    for w in why.cited:
+        assert w.parts_total == pytest.approx(w.shown_score, rel=0.2)
+    off = explain(_with(strike_index, 0.0), QUESTION, cited=2)
+    assert all(w.learned == 1.0 for w in off.cited)

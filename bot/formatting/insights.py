@@ -172,6 +172,8 @@ def _parts(why: PassageWhy) -> str:
         extra.append(f"dated when the question says ×{why.date_bonus:.2f}")
     if why.rerank != 1.0:
         extra.append(f"post re-ranked (it holds more of the question) ×{why.rerank:.2f}")
+    if why.learned != 1.0:
+        extra.append(f"re-scored by the learned passage scorer ×{why.learned:.2f}")
     if extra:
         lines.append("; ".join(extra))
     if why.missing:

@@ -63,8 +63,8 @@ class RankingWeights:
     rerank: float = 1.0
     rerank_below: float = 0.4
     # The best candidate passages re-scored by ``passage_scorer``'s learned model (its log
-    # score times this; 0 turns it off). (Issue 10, rounds 4 and 13: see bench/README.md.)
-    learned: float = 0.0
+    # score times this; 0 turns it off). (Issue 10, round 13: on since; see bench/README.md.)
+    learned: float = 1.0
 
 
 DEFAULT_WEIGHTS = RankingWeights()
