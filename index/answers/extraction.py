@@ -85,6 +85,10 @@ class Evidence:
     boilerplate: Container[str] = ()
 
 
+# An evidence read: its sentences, and what each holds (``match_sentence``).
+Read = tuple[list[str], list[tuple[dict[str, int], int, list[tuple[int, int]]]]]
+
+
 @dataclass(frozen=True, slots=True)
 class Extracted:
     headline: str  # plain text, ≤ HEADLINE_WORDS words
@@ -105,6 +109,7 @@ class Prepared:
     per_evidence: list[list[Sentence]]  # each evidence's scored sentences
     hand: Window | None  # the hand-set choice of the headline's window
     pool: int
+    reads: list[Read]  # each evidence's sentences and what they hold (reused when rescored)
     # the headline's passage scored with its heading's words as title words (by source)
     rescored: dict[int, list[Sentence]] = field(default_factory=dict)
 
@@ -141,9 +146,9 @@ def prepare(
     kind = intent(question)
     weights = _without_intent_words(question, weights)
     total = sum(weights.values()) or 1.0
-    per_evidence, hand = _candidates(kind, weights, evidence, pool)
+    per_evidence, reads, hand = _candidates(kind, weights, evidence, pool)
     window = Window(*hand) if hand is not None else None
-    return Prepared(kind, weights, total, evidence, per_evidence, window, pool)
+    return Prepared(kind, weights, total, evidence, per_evidence, window, pool, reads)
 
 
 def candidate_windows(
@@ -199,9 +204,10 @@ def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int
         p.per_evidence[source], window.start, window.end, p.weights, wants
     )
     if source not in p.rescored:
-        p.rescored[source] = _score(
-            p.kind, source, p.evidence[source], p.weights, p.total, True, True
-        )
+        ev = p.evidence[source]
+        # (An evidence in the pool was read with its answer forms: the same read serves.)
+        read = p.reads[source] if source < p.pool else _read(ev, p.weights, WANTS[p.kind])
+        p.rescored[source] = _score(p.kind, source, ev, p.weights, p.total, read, True)
     headline, second = _with_second(p.rescored[source], first, last, headline)
     return headline, bold, first, last, second
 
@@ -294,27 +300,31 @@ def _without_intent_words(question: str, weights: Mapping[str, float]) -> dict[s
     return {t: w for t, w in weights.items() if t not in asked} or dict(weights)
 
 
+def _read(ev: Evidence, weights: Mapping[str, float], wants: tuple[str, ...]) -> Read:
+    """Evidence's sentences, less the site's boilerplate, and what each holds
+    (``match_sentence``: the question's terms, its length, the answer forms of ``wants``)."""
+    texts = sentences(ev.text)
+    if ev.boilerplate:
+        texts = [t for t in texts if t not in ev.boilerplate]
+    return texts, [match_sentence(s, weights, wants) for s in texts]
+
+
 def _score(
     kind: str,
     i: int,
     ev: Evidence,
     weights: Mapping[str, float],
     total: float,
-    in_pool: bool,
+    read: Read,
     heading_as_title: bool = False,
 ) -> list[Sentence]:
-    """Evidence ``i``'s sentences with their scores (answer forms looked for only when it is
-    ``in_pool``, where the headline may come from), less the site's boilerplate; with
-    ``heading_as_title``, its section heading's words count as little as its post title's."""
-    wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
+    """Evidence ``i``'s sentences (as ``read``) with their scores; with ``heading_as_title``,
+    its section heading's words count as little as its post title's."""
+    form_bonus = FORM_BONUS[kind]
     title_terms = terms_of_title(ev.title)
     if heading_as_title and ev.heading:
         title_terms |= terms_of_title(ev.heading)
-    texts = sentences(ev.text)
-    if ev.boilerplate:
-        texts = [t for t in texts if t not in ev.boilerplate]
-    # Answer forms only where the headline may come from: the rest need only the terms.
-    matches = [match_sentence(s, weights, wants if in_pool else ()) for s in texts]
+    texts, matches = read
     heading_line = bool(texts) and texts[0] == ev.heading
     scored = []
     for pos, (found, n_words, forms) in enumerate(matches):
@@ -335,17 +345,20 @@ def _candidates(
     weights: Mapping[str, float],
     evidence: Sequence[Evidence],
     pool: int,
-) -> tuple[list[list[Sentence]], tuple[int, int, int] | None]:
-    """Each evidence's scored sentences, and the headline's window (evidence, start, end): the
-    best sentence of the first ``pool`` results (or, when none holds anything, of any), with a
-    neighbour when the two hold more."""
+) -> tuple[list[list[Sentence]], list[Read], tuple[int, int, int] | None]:
+    """Each evidence's scored sentences and what they were read as, and the headline's window
+    (evidence, start, end): the best sentence of the first ``pool`` results (or, when none holds
+    anything, of any), with a neighbour when the two hold more."""
     wants, form_bonus = WANTS[kind], FORM_BONUS[kind]
     total = sum(weights.values()) or 1.0
     per_evidence: list[list[Sentence]] = []
+    reads: list[Read] = []
     best: Sentence | None = None
     best_value = -1.0
     for i, ev in enumerate(evidence):
-        scored = _score(kind, i, ev, weights, total, i < pool)
+        # Answer forms only where the headline may come from: the rest need only the terms.
+        reads.append(_read(ev, weights, wants if i < pool else ()))
+        scored = _score(kind, i, ev, weights, total, reads[-1])
         per_evidence.append(scored)
         if i < pool:
             for s in scored:
@@ -358,7 +371,7 @@ def _candidates(
                 if s.score > best_value:
                     best, best_value = s, s.score
     if best is None:
-        return per_evidence, None
+        return per_evidence, reads, None
     start, end = _pair(
         per_evidence[best.source],
         best.position,
@@ -369,7 +382,7 @@ def _candidates(
         form_bonus,
         best.score,
     )
-    return per_evidence, (best.source, start, end)
+    return per_evidence, reads, (best.source, start, end)
 
 
 def _with_second(
