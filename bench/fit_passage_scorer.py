@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 
@@ -240,13 +241,18 @@ def cross_fit(
     penalty: float,
     shrink: float,
     loss: str,
+    by_search: bool = False,
 ) -> dict[str, np.ndarray]:
-    """Per training set, its counts with the weights fitted on the other sets."""
+    """Per training set, its counts with the weights fitted on the other sets: over the
+    candidates (``counts``), or with ``by_search`` by the whole search (``search_counts``)."""
     out = {}
     for name in dict.fromkeys(c.set_name for c in data):
         train = [c for c in data if c.set_name != name]
-        test = [c for c in data if c.set_name == name]
-        out[name] = counts(index, test, names, fit(train, names, penalty, shrink, loss))
+        w = fit(train, names, penalty, shrink, loss)
+        if by_search:
+            out[name] = search_counts(index, name, names, w)
+        else:
+            out[name] = counts(index, [c for c in data if c.set_name == name], names, w)
     return out
 
 
@@ -275,23 +281,6 @@ def search_counts(
             for key in SEARCH_COLUMNS
         ]
     )
-
-
-def search_cross_fit(
-    index: SearchIndex,
-    data: list[Case],
-    names: Sequence[str],
-    penalty: float,
-    shrink: float,
-    loss: str,
-) -> dict[str, np.ndarray]:
-    """``cross_fit``, counted by the whole search (``search_counts``)."""
-    out = {}
-    for name in dict.fromkeys(c.set_name for c in data):
-        train = [c for c in data if c.set_name != name]
-        w = fit(train, names, penalty, shrink, loss)
-        out[name] = search_counts(index, name, names, w)
-    return out
 
 
 def weights_line(w: np.ndarray) -> str:
@@ -383,7 +372,7 @@ def main() -> None:
         base = {n: counts(index, [c for c in data if c.set_name == n], names, None) for n in sets}
     print(f"learned off ({what}):", "  ".join(f"{n} {'/'.join(map(str, base[n]))}" for n in sets))
     print(f"cross-fitted, questions gained ({what}):")
-    run = search_cross_fit if args.search else cross_fit
+    run = functools.partial(cross_fit, by_search=args.search)
     grid: list[tuple[Sequence[str], float, float, str]] = [
         (names, args.penalty, args.shrink, args.loss)
     ]

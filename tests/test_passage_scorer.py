@@ -4,23 +4,19 @@ script prints them."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-from retrieval_support import ROOT, needs_shared
+from retrieval_support import ROOT, briefs_index, needs_shared
 
 from index.retrieval import passage_scorer
 from index.retrieval.ranking import DEFAULT_WEIGHTS
 from index.search import SearchIndex
-from index.storage.service import IndexService
 
-POST = '---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n{body}\n'
 # The question's words, each in a sentence of its own and repeated (BM25 likes it), and then
 # the section that answers it: the words together, with a year.
 STRIKE = """## The Walkout
@@ -43,27 +39,12 @@ FILLER = [
 QUESTION = "When did the dockworkers' walkout at the harbour end?"
 
 
-async def _build(db: Path, site: Path) -> SearchIndex:
-    service = await IndexService.open(db, site)
-    try:
-        return await service.ensure()
-    finally:
-        await service.close()
-
-
 @pytest.fixture(scope="module")
 def strike_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    base = tmp_path_factory.mktemp("passage-scorer")
-    site = base / "site"
-    posts = site / "_posts" / "briefs"
-    posts.mkdir(parents=True)
-    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
     pages = {"2024-01-02-strike.md": ("Harbour news", STRIKE)}
     for n, text in enumerate(FILLER):
         pages[f"2024-02-0{n + 1}-filler.md"] = (f"Item {n}", f"## Story\n\n{text}\n")
-    for name, (title, body) in pages.items():
-        (posts / name).write_text(POST.format(title=title, body=body), encoding="utf-8")
-    return asyncio.run(_build(base / "index.sqlite3", site))
+    return briefs_index(tmp_path_factory.mktemp("passage-scorer"), pages)
 
 
 def _with(index: SearchIndex, learned: float) -> SearchIndex:

@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from retrieval_support import built_index
+from retrieval_support import briefs_index
 
 from index.retrieval import rerank
 from index.retrieval.ranking import DEFAULT_WEIGHTS
@@ -40,7 +40,6 @@ def test_features_of_candidate_posts() -> None:
     assert factors.tolist() == pytest.approx([1.0, float(np.exp(-0.5))])
 
 
-POST = '---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n{body}\n'
 SPREAD = """## The Walkout
 
 The dockworkers walked out for four days in March.
@@ -69,20 +68,13 @@ FILLER = [
 
 @pytest.fixture(scope="module")
 def spread_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    base = tmp_path_factory.mktemp("rerank")
-    site = base / "site"
-    posts = site / "_posts" / "briefs"
-    posts.mkdir(parents=True)
-    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
     pages = {
         "2024-01-02-harbour.md": ("Harbour news", SPREAD),
         "2024-01-03-other.md": ("Other harbour", REPEATS),
     }
     for n, text in enumerate(FILLER):
         pages[f"2024-02-0{n + 1}-filler.md"] = (f"Item {n}", f"## Story\n\n{text}\n")
-    for name, (title, body) in pages.items():
-        (posts / name).write_text(POST.format(title=title, body=body), encoding="utf-8")
-    return built_index(base / "index.sqlite3", site)
+    return briefs_index(tmp_path_factory.mktemp("rerank"), pages)
 
 
 QUESTION = (
