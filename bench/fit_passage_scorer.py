@@ -24,7 +24,7 @@ is the current ranking (weight 1 on ``score``, 0 elsewhere), by L-BFGS from ``st
 weights shipped are then moved back towards ``start`` by ``shrink``.
 
 Every figure the script prints is the search's own result order: the candidates re-scored with
-``search.learned_scores`` and ranked by ``ranking.rank`` (grouping, the best post's lead, the
+``passage_scorer.rescored`` and ranked by ``ranking.rank`` (grouping, the best post's lead, the
 cap), then hit@1 (the first result's post is gold), ans@1 and ans@5 (the first one / five
 results' passages hold the answer span), counted in questions; with ``--search``, the whole
 search (``SearchIndex.search``, as ``briefbot eval`` runs it), which adds the headline and the
@@ -58,8 +58,9 @@ from scipy.special import logsumexp
 from bench.answer_quality import set_path
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import evaluate, holds, load_questions
+from index.retrieval import passage_scorer
 from index.retrieval.passage_scorer import ALL_FEATURES, FEATURES, Model, learned_order
-from index.search import SearchIndex, learned_scores
+from index.search import SearchIndex
 
 TRAINING_SETS = ("tune", "train2", "train3", "train4")
 GOLD_POST = 0.3  # a gold post's passage, for a question with no passage holding its answer
@@ -222,7 +223,7 @@ def counts(
         scores, choice = c.scores, c.choice
         if w is not None:
             model = learned_order(c.feats[:, cols], w.tolist())
-            scores, choice = learned_scores(scores, choice, c.cand, model)
+            scores, choice = passage_scorer.rescored(scores, choice, c.cand, model)
         ranked, _ = index._rank(scores, choice, 10)
         first = [p for p, _ in ranked[:5]]
         if not first:

@@ -5,15 +5,16 @@
 1. ``query``: the question read into a ``QueryPlan`` (terms, typo fixes, dates, intent).
 2. ``scoring``: every passage scored over its fields in one pass. When no passage holds 0.4 of
    the question's weight (a paraphrase), the candidate posts are re-ranked by the share of it
-   their matching passages hold between them (``rerank``, hooked in here). With
-   ``RankingWeights.learned`` on, the best candidates are then re-scored by a learned model of
-   whether a passage holds the answer (``passage_scorer``, hooked in here too).
+   their matching passages hold between them (``rerank``, hooked in here). The best candidates
+   are then re-scored by a learned model of whether a passage holds the answer
+   (``passage_scorer``, hooked in here too; ``RankingWeights.learned``).
 3. ``ranking``: passages grouped by post, at most a few of one post among the first results,
    the best post's further passages leading.
 4. Declining: a question is declined, with the closest post titles offered (``catalogue``)
-   instead of weak matches dressed up as answers, when the best post holds too little of its
-   weight: under 0.6 when it has a word found nowhere in the content, else under 0.3 with no
-   post standing out from the others (``decline``, its rule ``decline.RULE``;
+   instead of weak matches dressed up as answers, when none of its best three posts holds
+   enough of its weight: 0.6 when it has a word found nowhere in the content, else 0.3 with no
+   post standing out from the others; judged on the scores before step 2's re-scorings
+   (``decline``, its rule ``decline.RULE``;
    ``ranking.confidence`` is a further cut, off by default).
 5. ``citations``: one citation per section, a story told twice cited once, and the answer's
    results with their snippets (``extraction``).
@@ -309,7 +310,7 @@ class SearchIndex(Catalogue):
         if len(cand) < 2:
             return scores, choice
         model = self.passage_model.order(feats) * self.weights.learned
-        return learned_scores(scores, choice, cand, model)
+        return passage_scorer.rescored(scores, choice, cand, model)
 
     # ---------------------------------------------------------------- declining
 
@@ -398,28 +399,6 @@ class SearchIndex(Catalogue):
             return False
         evidence = self.decline_evidence(question, plan, judged, post_scores, rule, rule.enough)
         return decline.declines(evidence, rule)
-
-
-def learned_scores(
-    scores: np.ndarray, choice: np.ndarray, cand: np.ndarray, model: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """``scores`` and ``choice`` with the candidates ``cand`` (best first) re-scored by
-    ``model`` (log scores): each candidate's scores multiplied by what makes its score the
-    first candidate's times exp(its model score − the best). (With only the current score in
-    the model, nothing moves.) The other passages stay below every candidate: scaled down
-    together when a candidate falls below them."""
-    top, floor = float(scores[cand[0]]), float(scores[cand[-1]])
-    target = top * np.exp(model - model.max())
-    factor = target / scores[cand]
-    low = float(target.min())
-    if low < floor:  # (a whole-array product: as cheap as the copy it replaces)
-        scores, choice = scores * (low / floor), choice * (low / floor)
-        factor *= floor / low
-    else:
-        scores, choice = scores.copy(), choice.copy()
-    scores[cand] *= factor
-    choice[cand] *= factor
-    return scores, choice
 
 
 # ---------------------------------------------------------------- explaining (see explain.py)

@@ -7,8 +7,8 @@ its post's title) together, in a sentence that states the kind of answer asked f
 count, an amount). Each of a question's best ``CANDIDATES`` passages (the ranking's own order,
 after ``rerank``) gets the features ``FEATURES``; the model's score ``WEIGHTS · features``, over
 its weight on ``score`` (so that it reads as a log score), re-scores them
-(``SearchIndex._learned``); the ranking's later steps (grouping by post, the best post's lead,
-the per-post cap) run on the new scores.
+(``SearchIndex._learned``, ``rescored``); the ranking's later steps (grouping by post, the
+best post's lead, the per-post cap) run on the new scores.
 
 Features of a candidate passage, shares of the question's total IDF weight (its unknown words
 included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
@@ -270,3 +270,25 @@ class Model:
 
 
 MODEL = Model()  # the shipped one
+
+
+def rescored(
+    scores: np.ndarray, choice: np.ndarray, cand: np.ndarray, model: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``scores`` and ``choice`` with the candidates ``cand`` (best first) re-scored by
+    ``model`` (log scores): each candidate's scores multiplied by what makes its score the
+    first candidate's times exp(its model score − the best). (With only the current score in
+    the model, nothing moves.) The other passages stay below every candidate: scaled down
+    together when a candidate falls below them."""
+    top, floor = float(scores[cand[0]]), float(scores[cand[-1]])
+    target = top * np.exp(model - model.max())
+    factor = target / scores[cand]
+    low = float(target.min())
+    if low < floor:  # (a whole-array product: as cheap as the copy it replaces)
+        scores, choice = scores * (low / floor), choice * (low / floor)
+        factor *= floor / low
+    else:
+        scores, choice = scores.copy(), choice.copy()
+    scores[cand] *= factor
+    choice[cand] *= factor
+    return scores, choice
