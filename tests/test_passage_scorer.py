@@ -163,3 +163,13 @@ def test_explaining_names_the_scorers_factor(strike_index: SearchIndex) -> None:
         assert w.parts_total == pytest.approx(w.shown_score, rel=0.2)
     off = explain(_with(strike_index, 0.0), QUESTION, cited=2)
     assert all(w.learned == 1.0 for w in off.cited)
+
+
+def test_the_explain_embed_names_the_scorers_factor(strike_index: SearchIndex) -> None:
+    from bot.formatting.insights import explain_embed
+    from index.explain import explain
+
+    embed = explain_embed(explain(strike_index, QUESTION, cited=2))
+    moved = next(f for f in embed.fields if f.name and "How It Ended" in f.name)
+    assert moved.value is not None
+    assert re.search(r"re-scored by the learned passage scorer ×\d+\.\d\d", moved.value)
