@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import re
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +93,38 @@ def field_docs(data: IndexData) -> dict[str, list[dict[object, int]]]:
 
 
 BRIEF = '---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n{body}\n'
+
+
+# Posts about other things, so that a small site's IDFs are those of a real one.
+FILLER = (
+    "A chess engine beat a grandmaster in a blitz match.",
+    "A startup released a speech model for call centres.",
+    "Researchers trained a model to forecast river floods.",
+    "A museum used vision models to sort old photographs.",
+    "A bakery chain tested a scheduling model for its ovens.",
+)
+
+
+def with_filler(briefs: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """``briefs`` and one brief per ``FILLER`` line."""
+    pages = dict(briefs)
+    for n, text in enumerate(FILLER):
+        pages[f"2024-02-0{n + 1}-filler.md"] = (f"Item {n}", f"## Story\n\n{text}\n")
+    return pages
+
+
+def fitted_weights(script: str) -> tuple[str, list[float]]:
+    """What ``python -m bench.<script>`` prints, and the ``WEIGHTS`` line it prints, parsed."""
+    run = subprocess.run(
+        [sys.executable, "-m", f"bench.{script}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    printed = re.search(r"^WEIGHTS: tuple\[float, \.\.\.\] = \((.*)\)$", run.stdout, re.M)
+    assert printed, run.stdout
+    return run.stdout, [float(v) for v in printed.group(1).split(",")]
 
 
 def briefs_index(base: Path, briefs: dict[str, tuple[str, str]]) -> SearchIndex:

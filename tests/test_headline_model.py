@@ -4,12 +4,8 @@ fitting script (``bench/fit_headline.py``) prints them."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-
 import pytest
-from retrieval_support import ROOT, needs_shared
+from retrieval_support import fitted_weights, needs_shared
 
 from index.answers import headline_model
 from index.answers.extraction import Evidence, assemble, candidate_windows, extract, prepare
@@ -109,14 +105,5 @@ def test_all_zero_weights_are_the_hand_set_choice() -> None:
 
 @needs_shared
 def test_the_fitting_script_reproduces_the_shipped_weights() -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.fit_headline"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    printed = re.search(r"^WEIGHTS: tuple\[float, \.\.\.\] = \((.*)\)$", run.stdout, re.M)
-    assert printed, run.stdout
-    fitted = [float(v) for v in printed.group(1).split(",")]
+    _, fitted = fitted_weights("fit_headline")
     assert fitted == pytest.approx(list(headline_model.WEIGHTS), abs=2e-3)

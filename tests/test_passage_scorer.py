@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from retrieval_support import ROOT, briefs_index, needs_shared
+from retrieval_support import briefs_index, fitted_weights, needs_shared, with_filler
 
 from index.retrieval import passage_scorer
 from index.retrieval.ranking import DEFAULT_WEIGHTS
@@ -29,21 +27,12 @@ marched. The walkout grew. Dockworkers cheered at the harbour.
 In 2024 the port gave in to the dockworkers and the walkout ended: a driver stays in every
 crane.
 """
-FILLER = [
-    "A chess engine beat a grandmaster in a blitz match.",
-    "A startup released a speech model for call centres.",
-    "Researchers trained a model to forecast river floods.",
-    "A museum used vision models to sort old photographs.",
-    "A bakery chain tested a scheduling model for its ovens.",
-]
 QUESTION = "When did the dockworkers' walkout at the harbour end?"
 
 
 @pytest.fixture(scope="module")
 def strike_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    pages = {"2024-01-02-strike.md": ("Harbour news", STRIKE)}
-    for n, text in enumerate(FILLER):
-        pages[f"2024-02-0{n + 1}-filler.md"] = (f"Item {n}", f"## Story\n\n{text}\n")
+    pages = with_filler({"2024-01-02-strike.md": ("Harbour news", STRIKE)})
     return briefs_index(tmp_path_factory.mktemp("passage-scorer"), pages)
 
 
@@ -136,18 +125,10 @@ def test_declining_is_judged_before_the_scorer(strike_index: SearchIndex) -> Non
 
 @needs_shared
 def test_the_fitting_script_reproduces_the_shipped_weights() -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.fit_passage_scorer"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    features = re.search(r"^FEATURES = \((.*)\)$", run.stdout, re.M)
-    printed = re.search(r"^WEIGHTS: tuple\[float, \.\.\.\] = \((.*)\)$", run.stdout, re.M)
-    assert features and printed, run.stdout
+    printed, fitted = fitted_weights("fit_passage_scorer")
+    features = re.search(r"^FEATURES = \((.*)\)$", printed, re.M)
+    assert features, printed
     assert [f.strip(' "') for f in features.group(1).split(",")] == list(passage_scorer.FEATURES)
-    fitted = [float(v) for v in printed.group(1).split(",")]
     assert fitted == pytest.approx(list(passage_scorer.WEIGHTS), abs=0.011)
 
 

@@ -8,7 +8,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from retrieval_support import briefs_index
+from retrieval_support import briefs_index, with_filler
 
 from index.retrieval import rerank
 from index.retrieval.ranking import DEFAULT_WEIGHTS
@@ -57,23 +57,16 @@ REPEATS = """## Notes
 The dockworkers of another harbour talked about gantry work, and more gantry work, and the
 dockworkers said gantry work suited dockworkers.
 """
-FILLER = [
-    "A chess engine beat a grandmaster in a blitz match.",
-    "A startup released a speech model for call centres.",
-    "Researchers trained a model to forecast river floods.",
-    "A museum used vision models to sort old photographs.",
-    "A bakery chain tested a scheduling model for its ovens.",
-]
 
 
 @pytest.fixture(scope="module")
 def spread_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    pages = {
-        "2024-01-02-harbour.md": ("Harbour news", SPREAD),
-        "2024-01-03-other.md": ("Other harbour", REPEATS),
-    }
-    for n, text in enumerate(FILLER):
-        pages[f"2024-02-0{n + 1}-filler.md"] = (f"Item {n}", f"## Story\n\n{text}\n")
+    pages = with_filler(
+        {
+            "2024-01-02-harbour.md": ("Harbour news", SPREAD),
+            "2024-01-03-other.md": ("Other harbour", REPEATS),
+        }
+    )
     return briefs_index(tmp_path_factory.mktemp("rerank"), pages)
 
 
