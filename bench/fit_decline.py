@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from bench.answer_quality import set_path
+from bench.answer_quality import TRAINING, set_path
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import load_questions
 from index.retrieval.decline import (
@@ -57,7 +57,6 @@ from index.retrieval.decline import (
 )
 from index.search import SearchIndex, explain_decline
 
-TRAINING = ("tune", "train2", "train3", "train4")
 BUDGET = 0.02  # of the fitting sets' answerable questions, at most, wrongly declined
 
 

@@ -32,13 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from bench.answer_quality import set_path
+from bench.answer_quality import TRAINING, set_path
 from bench.common import CORPUS, build_index, kept_temp_dir, require_shared
 from index.answers import extraction, headline_model
 from index.answers.text import shown_text
 from index.evaluation import FIRST_PAGE, Question, holds, load_questions
 
-TRAINING = ("tune", "train2", "train3", "train4")
 PENALTY = 30.0
 TARGET = "window"
 

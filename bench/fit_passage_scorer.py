@@ -5,7 +5,7 @@ sets, and cross-fit its settings among them (issue 10, rounds 4 and 13).
         [--features NAME ...] [--penalty P] [--shrink S] [--loss post|passage]
         [--cv] [--select] [--backward] [--search]
 
-Only the training sets (``bench/questions/NAME.jsonl`` for ``TRAINING_SETS``) are read here:
+Only the training sets (``bench/questions/NAME.jsonl`` for ``TRAINING``) are read here:
 dev and the held sets never are. For each answerable question, the search's best
 ``passage_scorer.CANDIDATES`` passages (scored, re-ranked by ``rerank`` as the search does, the
 learned scorer off) get the features; the targets are the candidates whose text holds the
@@ -55,14 +55,13 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
-from bench.answer_quality import set_path
+from bench.answer_quality import TRAINING, set_path
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import evaluate, holds, load_questions
 from index.retrieval import passage_scorer
 from index.retrieval.passage_scorer import ALL_FEATURES, FEATURES, Model, learned_order
 from index.search import SearchIndex
 
-TRAINING_SETS = ("tune", "train2", "train3", "train4")
 GOLD_POST = 0.3  # a gold post's passage, for a question with no passage holding its answer
 PENALTY = 0.3
 SHRINK = 0.5
@@ -333,7 +332,7 @@ def backward(
 
 def main() -> None:
     parser = base_parser(__doc__ or "")
-    parser.add_argument("--fit", nargs="+", default=list(TRAINING_SETS))
+    parser.add_argument("--fit", nargs="+", default=list(TRAINING))
     parser.add_argument("--features", nargs="+", default=list(FEATURES))
     parser.add_argument("--penalty", type=float, default=PENALTY)
     parser.add_argument("--shrink", type=float, default=SHRINK)
@@ -344,8 +343,8 @@ def main() -> None:
     parser.add_argument("--backward", action="store_true", help="drop features while no worse")
     args = parser.parse_args()
     for name in args.fit:
-        if name not in TRAINING_SETS:
-            parser.error(f"{name}: only the training sets {TRAINING_SETS} are fitted on")
+        if name not in TRAINING:
+            parser.error(f"{name}: only the training sets {TRAINING} are fitted on")
     if args.features[0] != "score" or not set(args.features) <= set(ALL_FEATURES):
         parser.error(f"--features: 'score' first, then any of {ALL_FEATURES}")
     require_shared()
