@@ -113,10 +113,10 @@ def with_filler(briefs: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]
     return pages
 
 
-def fitted_weights(script: str) -> tuple[str, list[float]]:
-    """What ``python -m bench.<script>`` prints, and the ``WEIGHTS`` line it prints, parsed."""
+def fitted_weights(script: str, *args: str) -> tuple[str, list[float]]:
+    """What ``python -m bench.<script> ARGS`` prints, and the ``WEIGHTS`` line it prints, parsed."""
     run = subprocess.run(
-        [sys.executable, "-m", f"bench.{script}"],
+        [sys.executable, "-m", f"bench.{script}", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

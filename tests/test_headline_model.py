@@ -105,5 +105,6 @@ def test_all_zero_weights_are_the_hand_set_choice() -> None:
 
 @needs_shared
 def test_the_fitting_script_reproduces_the_shipped_weights() -> None:
-    _, fitted = fitted_weights("fit_headline")
+    # (fitted on the four training sets it shipped with; train5 and train6 came later)
+    _, fitted = fitted_weights("fit_headline", "--sets", "tune", "train2", "train3", "train4")
     assert fitted == pytest.approx(list(headline_model.WEIGHTS), abs=2e-3)
