@@ -27,6 +27,8 @@ QUOTE_WORDS = 30
 # out (they are apostrophes too).
 _PAIRS = {"“": "”", '"': '"', "(": ")", "[": "]"}
 _CLOSERS = {"”": "“", ")": "(", "]": "["}
+_MARKS = re.compile(r'["“”()\[\]]')  # (only these are looked at: a text is walked mark by mark)
+_QUOTE_MARKS = re.compile(r'["“”]')
 _OPEN_BEFORE = "([{“‘-—–/"  # what a straight quote opening a quotation may follow
 _CLOSE_AFTER = ".,;:!?)]}”’…"  # what a straight quote closing one may precede
 
@@ -62,7 +64,8 @@ def quotes(text: str, brackets: bool = True) -> Quotes:
     never opened ("1) …") is no dangling mark: it numbers a list as often."""
     stack: list[tuple[str, int]] = []
     out = Quotes([], [], [], [])
-    for n, c in enumerate(text):
+    for m in (_MARKS if brackets else _QUOTE_MARKS).finditer(text):
+        n, c = m.start(), m.group()
         opener = ""
         if c == '"':
             role = _straight(text, n, any(mark == '"' for mark, _ in stack))
@@ -73,15 +76,13 @@ def quotes(text: str, brackets: bool = True) -> Quotes:
                 stack.append((c, n))
                 continue
             opener = c
-        elif c in _PAIRS and (brackets or c == "“"):
+        elif c in _PAIRS:
             out.marks.append(n)
             stack.append((c, n))
             continue
-        elif c in _CLOSERS and (brackets or c == "”"):
+        else:
             out.marks.append(n)
             opener = _CLOSERS[c]
-        else:
-            continue
         if not any(mark == opener for mark, _ in stack):
             if opener in '"“':
                 out.dangling.append((n, opener))
