@@ -9,8 +9,9 @@ it), the artifacts a reader notices: a text starting mid-sentence (lowercase, a 
 or bracket, a stray punctuation mark), an unbalanced quote or bracket (a sentence split inside a
 quotation or a link's title), Markdown / HTML / Liquid leftovers, a list bullet opening it,
 mojibake, a word cut, sentences glued without a space, a space before punctuation, an empty or
-near-empty snippet, a bare line (a heading or title) as the whole headline, and two citations
-on the page that look the same (the same "post › section" label).
+near-empty snippet or one that only repeats its citation's heading, a bare line (a heading or
+title) as the whole headline or one ending on a colon (announcing what it does not show), and
+two citations on the page that look the same (the same "post › section" label).
 
 Per artifact: the number of texts holding it, per set. Examples (``--examples``) and full first
 pages (``--dump SET``, ``--save DIR``) only for the training sets: ``dev`` is counted in
@@ -134,6 +135,8 @@ TEXT_CHECKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
 )
 PAGE_CHECKS = (
     "headline a bare line",
+    "headline ends on a colon",
+    "snippet only its heading",
     "snippet empty",
     "snippet near-empty",
     "same-looking citations",
@@ -171,7 +174,12 @@ def artifacts(answer: Answer) -> list[tuple[str, str]]:
         if where == "headline":
             if text and not _ENDED.search(text) and len(text.split()) < 15:
                 found.append(("headline a bare line", text))
+            if text.rstrip().endswith(":"):
+                found.append(("headline ends on a colon", text))
             continue
+        heading = answer.results[int(where[1 : where.index("]")]) - 1].heading
+        if heading and text.strip("… ") == heading:
+            found.append(("snippet only its heading", f"{where}: {text}"))
         words = [w for w in text.split() if w != ELLIPSIS]
         if not words:
             # (the headline's own passage shows none when the headline holds all it has)
