@@ -10,8 +10,9 @@ or bracket, a stray punctuation mark), an unbalanced quote or bracket (a sentenc
 quotation or a link's title), Markdown / HTML / Liquid leftovers, a list bullet opening it,
 mojibake, a word cut, sentences glued without a space, a space before punctuation, an empty or
 near-empty snippet or one that only repeats its citation's heading, a bare line (a heading or
-title) as the whole headline or one ending on a colon (announcing what it does not show), and
-two citations on the page that look the same (the same "post › section" label).
+title) as the whole headline or one ending on a colon (announcing what it does not show), a
+headline running one digest item into the next (two stories as one answer), and two citations
+on the page that look the same (the same "post › section" label).
 
 Per artifact: the number of texts holding it, per set. Examples (``--examples``) and full first
 pages (``--dump SET``, ``--save DIR``) only for the training sets: ``dev`` is counted in
@@ -20,6 +21,7 @@ aggregate only, and the held-out sets are not run at all (their answers are not 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -136,12 +138,34 @@ TEXT_CHECKS: tuple[tuple[str, Callable[[str], bool]], ...] = (
 PAGE_CHECKS = (
     "headline a bare line",
     "headline ends on a colon",
+    "headline runs into the next item",
     "snippet only its heading",
     "snippet empty",
     "snippet near-empty",
     "same-looking citations",
 )
 ARTIFACTS = tuple(name for name, _ in TEXT_CHECKS) + PAGE_CHECKS
+
+
+# A digest's item: its linked title, " - ", then its summary.
+_ITEM = re.compile(r"^[^.!?]{8,200}? - \S")
+
+
+def _spans_paragraphs(headline: str, passage: str) -> bool:
+    """Whether the headline runs the end of one paragraph (or list item) of its passage into
+    the start of the next when that next one opens a new digest item (its title, " - ", its
+    summary): the end of one story and the start of another as one answer."""
+    runs = [r.strip() for r in headline.replace(" · ", "\n").split(" … ")]
+    lines = passage.split("\n")
+    for run in runs:
+        if any(run in line for line in lines):
+            continue
+        for line, after in itertools.pairwise(lines):
+            tail = next((line[n:] for n in range(len(line)) if run.startswith(line[n:])), "")
+            rest = run[len(tail) :].strip()
+            if tail and rest and after.startswith(rest[:20]) and _ITEM.match(after):
+                return True
+    return False
 
 
 def label(answer: Answer, n: int) -> str:
@@ -176,6 +200,8 @@ def artifacts(answer: Answer) -> list[tuple[str, str]]:
                 found.append(("headline a bare line", text))
             if text.rstrip().endswith(":"):
                 found.append(("headline ends on a colon", text))
+            if _spans_paragraphs(text, answer.results[answer.headline_from].text):
+                found.append(("headline runs into the next item", text))
             continue
         heading = answer.results[int(where[1 : where.index("]")]) - 1].heading
         if heading and text.strip("… ") == heading:
