@@ -5,6 +5,8 @@ open at its end."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from retrieval_support import briefs_index, with_filler
 
 from index.answers.text import balance_runs, quote_edges, sentences, shown_text
@@ -43,6 +45,18 @@ def test_a_long_quotation_is_still_split() -> None:
     quoted = " ".join(["Robots sorted every parcel in the hall that night."] * 4)
     text = f'The report - "{quoted}" Then the hall closed.'
     assert len(sentences(text)) >= 4
+
+
+@given(st.text(alphabet='ab AB.?!"“”()[]\n1', max_size=200))
+def test_sentences_lose_and_repeat_nothing(text: str) -> None:
+    # However the marks fall, the sentences hold the text's characters once, in order (only
+    # spaces move: none before a sentence's punctuation).
+    shown = sentences(text)
+    assert "".join(shown).replace(" ", "") == "".join(text.split())
+    assert all(s.strip() for s in shown)
+    for run in shown:
+        lead, tail = quote_edges(run)
+        assert len(lead) <= 1 and len(tail) <= 1
 
 
 def test_a_list_number_closing_no_bracket_splits_as_before() -> None:
