@@ -12,6 +12,7 @@ from ..models import Answer, SearchResult
 from ..retrieval.catalogue import Catalogue, section_url
 from ..terms.term_counts import FieldCounts
 from . import extraction
+from .text import balance_runs
 
 SECTION_PASSAGES = 3  # passages of one section a citation shows at most
 # Two passages of different posts sharing this share of their words (IDF-weighted) tell the same
@@ -171,7 +172,7 @@ def build_answer(
     return Answer(
         question=question,
         results=tuple(results),
-        headline=found.headline,
+        headline=balance_runs(found.headline),
         headline_from=found.source,
     )
 

@@ -17,7 +17,14 @@ from .sentence_scores import (
     terms_of,
     terms_of_word,
 )
-from .text import LINE_BREAK, ends_sentence, escape_markdown, join_sentences
+from .text import (
+    LINE_BREAK,
+    balance_quotes,
+    ends_sentence,
+    escape_markdown,
+    join_sentences,
+    quote_edges,
+)
 
 SNIPPET_WORDS = 70
 SNIPPET_CHARS = 640
@@ -111,7 +118,7 @@ def snippet(
             chosen.insert(0, scored[start].text)
             used += n
     chosen = [" ".join(c.split()) for c in chosen]
-    text = join_sentences(chosen)
+    text = balance_quotes(join_sentences(chosen))
     used += sum(not ends_sentence(c) for c in chosen[:-1])  # (each line break's mark)
     lead = "… " if start > 0 else ""
     tail = " …" if start + len(chosen) < len(scored) else ""
@@ -175,7 +182,9 @@ def best_sentences(
     if not order:
         return None
     words = {i: scored[i].text.split() for i in order}
-    sizes = {i: (len(w), sum(map(len, w)) + len(w)) for i, w in words.items()}
+    sizes = {
+        i: (len(w), sum(map(len, w)) + len(w) + _marks(scored[i].text)) for i, w in words.items()
+    }
     bare = {i for i in order if not ends_sentence(scored[i].text)}  # lines without an end
     chosen: list[int] = []
     for i in order:
@@ -185,6 +194,12 @@ def best_sentences(
         elif not chosen:
             return None  # (the best does not fit whole: a window of it, clipped)
     texts = {i: " ".join(words[i]) for i in chosen}
+    for run in _runs(chosen):
+        # A run of consecutive sentences starting or ending inside a longer quotation is shown
+        # as an excerpt of it: its quotes closed at either end.
+        lead, tail = quote_edges(" ".join(texts[i] for i in run))
+        texts[run[0]] = lead + texts[run[0]]
+        texts[run[-1]] += tail
     parts: list[str] = []
     for n, i in enumerate(chosen):
         if i > (chosen[n - 1] + 1 if n else 0):
@@ -200,6 +215,22 @@ def best_sentences(
     if chosen[-1] < len(scored) - 1:
         parts.append("…")
     return " ".join(parts), chosen
+
+
+def _marks(text: str) -> int:
+    """Room for the quotes ``quote_edges`` may add to a run of sentences holding ``text``."""
+    return 2 if any(c in text for c in '"“”') else 0
+
+
+def _runs(chosen: list[int]) -> list[list[int]]:
+    """``chosen`` (sorted positions) as runs of consecutive sentences."""
+    runs: list[list[int]] = []
+    for i in chosen:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _fits(
