@@ -175,3 +175,20 @@ def test_cleaning_uses_markdown_its_public_api_only() -> None:
         source = next((Path(__file__).resolve().parents[1] / "index").rglob(module)).read_text()
         for private in ("StateBlock", "__new__", "__rules__", "rules_block", "._"):
             assert private not in source, (module, private)
+
+
+def test_a_generators_missing_value_after_a_link_is_no_text() -> None:
+    # Digests list links as "[title](url) - summary"; where a summary was missing, the site's
+    # generator wrote pandas' "nan" (35 lines of the reference site).
+    body = (
+        "[Adobe adds Content Credentials to Lightroom](https://example.com/a) - nan\n\n"
+        "[Kling goes global](https://example.com/b) - Kuaishou opens its video model.\n\n"
+        "Banana bread - nan\n\n"
+        "The nan value is a float.\n"
+    )
+    assert texts(body) == [
+        "Adobe adds Content Credentials to Lightroom",
+        "Kling goes global - Kuaishou opens its video model.",
+        "Banana bread",
+        "The nan value is a float.",
+    ]

@@ -259,6 +259,11 @@ def _definitions(text: str) -> tuple[frozenset[str], frozenset[str], str]:
     return frozenset(footnotes), frozenset(link_refs), "".join(kept)
 
 
+# A missing value a site generator wrote out as text: pandas' "nan" ending a line after a
+# separator ("[title](url) - nan" where a digest item's summary was empty). No reader's text.
+_MISSING_VALUE = re.compile(r"[ \t]+[-–—:][ \t]*(?:nan|NaN)[ \t]*$", re.MULTILINE)
+
+
 def clean_body(body: str) -> list[Block]:
     """Turn a post body (Markdown after front matter) into clean text blocks, in order.
 
@@ -271,6 +276,8 @@ def clean_body(body: str) -> list[Block]:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = fix_mojibake(text)
     text = strip_liquid(text)
+    if "nan" in text or "NaN" in text:
+        text = _MISSING_VALUE.sub("", text)
     if "{" in text and "{:" in text:
         text = _KRAMDOWN_EXT.sub("", text)
     footnotes: frozenset[str] = frozenset()
