@@ -163,6 +163,8 @@ def test_a_how_many_headline_states_a_count_not_a_year() -> None:
         ("money", "It was fined €20M and later 15M euros.", ["€20M", "15M euros"]),
         ("money", "Sales reached $5.4bn.", ["$5.4bn"]),
         ("duration", "A 10-day trial, then 5 hrs of tests.", ["10-day", "5 hrs"]),
+        # (the whole figure, as it shows in bold: not "2%" of "82%")
+        ("share", "It avoided 82% of crashes, 7.3% more.", ["82%", "7.3%"]),
     ],
 )
 def test_answer_forms_with_a_magnitude(kind: str, sentence: str, found: list[str]) -> None:
