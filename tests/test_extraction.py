@@ -150,6 +150,12 @@ def test_a_how_many_headline_states_a_count_not_a_year() -> None:
     assert "40 cranes" in found.headline
 
 
+def test_a_percentages_span_is_the_whole_figure() -> None:
+    # (as it shows in bold: not "2%" of "82%")
+    sentence = "It avoided 82% of crashes, 7.3% more."
+    assert [sentence[a:b] for a, b in form_spans("share", sentence)] == ["82%", "7.3%"]
+
+
 def test_a_sentence_that_leans_on_the_one_before_takes_it() -> None:
     question = "when did the regulator fine the company"
     ev = Evidence(
@@ -604,3 +610,31 @@ def test_a_heading_holding_none_of_the_question_opens_no_headline() -> None:
     assert found.headline == "Recently, OpenAI released the largest language model to date, GPT-3."
     found = assemble(prepare(question, weights(question), [story]), opening_two)
     assert found.headline.startswith("OpenAI releases GPT-3 · The model was trained")
+
+
+def test_heading_within_counts_a_digest_items_heading_like_its_title(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A digest item: its heading is the story's title, which the question restates; the
+    # sentence answering holds the question's other words (revenue).
+    from index.answers import extraction
+
+    heading = "Veltrix's Lumen AI Hits 12 Billion Generations, Previews Video Tool"
+    item = Evidence(
+        f"{heading}\n"
+        "Veltrix's Lumen service, the company's line of image and design models, has reached a "
+        "milestone of 12 billion generations, the company said on Thursday, as it previewed a "
+        "video model and new tools for its customers in design, marketing and publishing. "
+        "Lumen models are trained on licensed stock images. "
+        "The company's third-quarter revenue rose 11% to $5.41 billion.",
+        title="Last Week in AI #87",
+        score=5.0,
+        heading=heading,
+    )
+    question = "What was Veltrix's revenue for Q3 when Lumen hit 12 billion generations?"
+    assert not extraction.HEADING_WITHIN  # (off by default: bench/README.md, round 16)
+    today = extract(question, weights(question), [item])
+    assert "revenue rose" not in today.headline  # the lead restating the heading wins
+    monkeypatch.setattr(extraction, "HEADING_WITHIN", True)
+    within = extract(question, weights(question), [item])
+    assert "third-quarter revenue rose 11% to $5.41 billion" in within.headline

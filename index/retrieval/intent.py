@@ -97,7 +97,8 @@ _FORMS: dict[str, re.Pattern[str]] = {
         r"millions?|billions?|trillions?|dozens?)\b",
         "money": r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:dollars|euros|pounds|usd|yuan)\b"
         r"|\b(?:million|billion|trillion)\b",
-        "share": r"\d\s?%|\b\d[\d,.]*\s?(?:percent|per cent)\b|\b(?:one|1) in (?:\d+|ten|five|"
+        "share": r"\d+(?:[.,]\d+)*\s?%|\b\d[\d,.]*\s?(?:percent|per cent)\b"
+        r"|\b(?:one|1) in (?:\d+|ten|five|"
         r"four|three|two|a hundred)\b|\bhalf\b|\bthird\b|\bquarter\b|\bmajority\b"
         r"|\bmost\b|\bevery\b|\b\d+ (?:out )?of (?:every )?\d+\b|\btimes\b"
         # changes and frequencies ("more than doubled", "once a minute", "weekly")
