@@ -120,6 +120,31 @@ async def test_a_lost_response_does_not_post_a_mention_answer_twice(
     assert replies == [reply]
 
 
+@pytest.mark.parametrize("trouble", ["503", "network"])
+async def test_a_mention_answer_discord_fails_to_take_is_sent_again(
+    emulator: DiscordEmulator, briefbot: Briefbot, trouble: str
+) -> None:
+    # discord.py retries 500/502/504 itself (five tries), but neither a 503 nor a cut
+    # connection: and a mention has no interaction to tell the asker through.
+    briefbot.get_cog("Ask").retry_delays = (0.05, 0.05)  # type: ignore[union-attr]
+    posts = r"/channels/\d+/messages"
+    if trouble == "503":
+        emulator.fail_next("POST", posts, status=503)
+    else:
+        emulator.drop_connections("POST", posts)
+    sent, reply = await mention_answer(emulator, "what did IBM decide?")
+    assert reply.embeds and "IBM" in reply.embeds[0]["description"]
+    replies = [
+        m
+        for m in emulator.bot_messages(emulator.world.general)
+        if m.data["message_reference"]["message_id"] == str(sent.id)
+    ]
+    assert replies == [reply]
+    # Every try carried the same nonce, so one Discord took but did not confirm is not doubled.
+    nonces = {c.json["nonce"] for c in emulator.calls_to("POST", posts)}
+    assert len(nonces) == 1 and len(emulator.calls_to("POST", posts)) > 1
+
+
 # ------------------------------------------------------------------ buttons never dead
 
 
