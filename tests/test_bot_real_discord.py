@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 import pytest
+from alerts_support import Launcher, Site
 from briefbot_support import ask, button, labels
 from discord_emulator import EPHEMERAL, DiscordEmulator
 
@@ -210,6 +211,62 @@ async def test_a_question_made_only_of_markup_is_searched_by_its_words(
     _, reply = await mention_answer(emulator, question)
     embed = reply.embeds[0]
     assert "Deepfakes and Elections" in embed["description"], embed
+
+
+async def test_paging_buttons_from_before_a_restart_say_they_expired(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site)
+    _, answer = await ask(emulator, "facial recognition police")
+    assert bot.insights is not None
+    for n in range(12):  # a report of several pages: unanswered questions unlike each other
+        question = " ".join(
+            f"qz{chr(97 + n)}{chr(97 + i % 26)}{chr(97 + i // 26)}xv" for i in range(40)
+        )
+        await bot.insights.log(world.guild.id, await bot.search(question, 3))
+    report = await emulator.send_slash_command(
+        "insights", subcommand="report", user=world.moderator
+    )
+    pages = await report.wait_for_message()
+    assert labels(pages)["Next"]
+    await launcher.stop(bot)  # a deploy: the buttons on both messages still look live
+    await launcher.start(fresh_site)
+
+    # discord.py drops a click no view holds; Discord would show "This interaction failed".
+    more = await emulator.click_button(answer, button(answer, "More results")["custom_id"])
+    reply = await more.wait_for_response()
+    assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
+    assert "These buttons have expired" in reply["data"]["content"]
+    assert "`/ask` again" in reply["data"]["content"]
+    turn = await emulator.click_button(
+        pages, button(pages, "Next")["custom_id"], user=world.moderator
+    )
+    reply = await turn.wait_for_response()
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert "`/insights report` again" in reply["data"]["content"]
+    # The buttons that outlive restarts still work, and a fresh answer pages as before.
+    vote = await emulator.click_button(answer, button(answer, "Helpful")["custom_id"])
+    assert (await vote.wait_for_response())["type"] == 5
+    _, fresh = await ask(emulator, "facial recognition police")
+    paged = await emulator.click_button(fresh, button(fresh, "More results")["custom_id"])
+    assert (await paged.wait_for_response())["type"] == 7
+
+
+@pytest.mark.parametrize("bot_settings", [{"answer_buttons_seconds": 1.0}])
+async def test_paging_buttons_a_timeout_could_not_disable_say_they_expired(
+    emulator: DiscordEmulator, briefbot: Briefbot, bot_settings: dict[str, Any]
+) -> None:
+    _, message = await ask(emulator, "facial recognition police")
+    # Neither the token nor the channel may edit the answer when its buttons time out.
+    emulator.fail_next("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", status=403, times=9)
+    emulator.fail_next("PATCH", r"/channels/\d+/messages/\d+", status=403, times=9)
+    await emulator.wait_for_call("PATCH", r"/channels/\d+/messages/\d+", status=403)
+    assert labels(message)["More results"]  # still looks live
+    more = await emulator.click_button(message, button(message, "More results")["custom_id"])
+    reply = await more.wait_for_response()
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert "These buttons have expired" in reply["data"]["content"]
 
 
 # ------------------------------------------------------------------ errors stay private
