@@ -80,9 +80,11 @@ from .validation import (
     ApiError,
     computed_mentions,
     invalid_form,
+    text_input_refusal,
     validate_choices,
     validate_commands,
     validate_message,
+    validate_modal,
     walk_components,
 )
 
@@ -1701,31 +1703,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         elif ctype == 8:
             validate_choices(data.get("choices") or [])
         elif ctype == 9:
-            errors = {}
-            if not data.get("custom_id"):
-                errors["custom_id"] = {
-                    "_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]
-                }
-            if not 1 <= len(data.get("title") or "") <= 45:
-                errors["title"] = {
-                    "_errors": [
-                        {
-                            "code": "BASE_TYPE_BAD_LENGTH",
-                            "message": "Must be between 1 and 45 in length.",
-                        }
-                    ]
-                }
-            if not 1 <= len(data.get("components") or []) <= 5:
-                errors["components"] = {
-                    "_errors": [
-                        {
-                            "code": "BASE_TYPE_BAD_LENGTH",
-                            "message": "Must be between 1 and 5 in length.",
-                        }
-                    ]
-                }
-            if errors:
-                raise invalid_form({"data": errors})
+            validate_modal(data)
         handle.callbacks.append(body)
         if ctype in (4, 5, 7) and handle.original is not None:
             resource = {"type": ctype, "message": copy.deepcopy(handle.original.data)}
@@ -2706,11 +2684,15 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             if t == 18:  # label
                 return {"type": 18, "id": comp.get("id"), "component": submit(comp["component"])}
             if t == 4:
+                value = values.get(comp["custom_id"], comp.get("value") or "")
+                refusal = text_input_refusal(comp, str(value))
+                if refusal is not None:  # the Discord client would not send it
+                    raise ValueError(f"cannot submit {comp['custom_id']!r}: {refusal}")
                 return {
                     "type": 4,
                     "id": comp.get("id"),
                     "custom_id": comp["custom_id"],
-                    "value": values.get(comp["custom_id"], comp.get("value") or ""),
+                    "value": value,
                 }
             if t in (3, 5, 6, 7, 8):
                 v = values.get(comp.get("custom_id", ""), [])

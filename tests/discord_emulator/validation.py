@@ -187,6 +187,61 @@ def validate_message(body: dict, *, n_files: int = 0, editing: bool = False) -> 
             raise ApiError(400, 50006, "Cannot send an empty message")
 
 
+def _length_error(value: Any, low: int, high: int) -> dict | None:
+    if value is None or low <= len(str(value)) <= high:
+        return None
+    return _err("BASE_TYPE_BAD_LENGTH", f"Must be between {low} and {high} in length.")
+
+
+def validate_modal(data: dict) -> None:
+    """Discord's checks on a modal (callback type 9): its title and custom id, 1 to 5 top-level
+    components, and each text input's custom id, label, placeholder, value and length bounds."""
+    errors: dict[str, Any] = {}
+    if not data.get("custom_id") or len(str(data["custom_id"])) > 100:
+        errors["custom_id"] = _err("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    if (title := _length_error(data.get("title") or "", 1, 45)) is not None:
+        errors["title"] = title
+    components = data.get("components") or []
+    if not 1 <= len(components) <= 5:
+        errors["components"] = _err("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+    for i, comp in enumerate(walk_components(components)):
+        cerr: dict[str, Any] = {}
+        if comp.get("type") == 18:  # label: its text and description
+            for key, high in (("label", 45), ("description", 100)):
+                if (e := _length_error(comp.get(key), 1, high)) is not None:
+                    cerr[key] = e
+        if comp.get("type") == 4:  # text input
+            checks = (("custom_id", 1, 100), ("label", 1, 45), ("placeholder", 0, 100))
+            for key, low, high in (*checks, ("value", 0, 4000)):
+                if (e := _length_error(comp.get(key), low, high)) is not None:
+                    cerr[key] = e
+            if comp.get("custom_id") is None:
+                cerr["custom_id"] = _err("BASE_TYPE_REQUIRED", "This field is required")
+            for key, low in (("min_length", 0), ("max_length", 1)):
+                bound = comp.get(key)
+                if bound is not None and not low <= int(bound) <= 4000:
+                    cerr[key] = _err("NUMBER_TYPE_MAX", f"Must be between {low} and 4000.")
+        if cerr:
+            errors.setdefault("components", {})[str(i)] = cerr
+    if errors:
+        raise invalid_form({"data": errors})
+
+
+def text_input_refusal(component: dict, value: str) -> str | None:
+    """Why Discord's client would not let a user submit ``value`` in this text input, if so
+    (it enforces ``required`` and the length bounds before anything reaches the bot)."""
+    required = component.get("required", True)
+    if required and not value:
+        return "a required input is empty"
+    if value:
+        low, high = component.get("min_length"), component.get("max_length")
+        if low is not None and len(value) < int(low):
+            return f"shorter than min_length {low}"
+        if high is not None and len(value) > int(high):
+            return f"longer than max_length {high}"
+    return None
+
+
 def validate_choices(choices: list[dict]) -> None:
     errors: dict[str, Any] = {}
     if len(choices) > 25:
