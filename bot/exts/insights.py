@@ -193,14 +193,16 @@ class Insights(commands.Cog):
     ) -> None:
         self._store()
         assert interaction.guild_id is not None
+        # A long log takes longer to report on than the 3 s Discord gives a first response.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.report(interaction.guild_id, days)
         pages = insights_pages(report, site_name=self.bot.site_name)
         kwargs: dict[str, Any] = {}
         pager: Pager | None = None
         if len(pages) > 1:
             pager = kwargs["view"] = Pager(pages, timeout=self.bot.settings.answer_buttons_seconds)
-        await interaction.response.send_message(
-            embed=pages[0], ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
+        await interaction.edit_original_response(
+            embed=pages[0], allowed_mentions=NO_MENTIONS, **kwargs
         )
         if pager is not None:
             pager.track(interaction)  # it disables its buttons on timeout through this token
