@@ -19,6 +19,7 @@ from index.storage.service import IndexService
 from .formatting.text import NO_MENTIONS, message_content
 from .insights_store import InsightsStore
 from .settings import Settings
+from .ui.alerts import answer_stale_form
 from .ui.expiry import stale_page_click, stop_paging_views
 from .ui.results import DeleteAnswerButton
 from .ui.votes import VoteButton
@@ -135,8 +136,11 @@ class Briefbot(commands.Bot):
         """No prefix commands: the ask extension answers mentions through its own listener."""
 
     async def on_interaction(self, interaction: discord.Interaction[Any], /) -> None:
-        """A click on paging buttons whose view is gone (timed out, or before a restart): told
-        so privately, where discord.py would drop it and Discord would say it failed."""
+        """What reaches a view that is gone (timed out, or before a restart), which discord.py
+        would drop and Discord show as failed: an "Ask about this post" form is answered, a
+        click on paging buttons is told privately that they expired."""
+        if await answer_stale_form(interaction):
+            return
         expired = stale_page_click(interaction)
         if expired is None or interaction.response.is_done():
             return
