@@ -457,6 +457,10 @@ async def test_enforce_nonce_returns_the_first_message(emulator: DiscordEmulator
     assert [m.content for m in emulator.bot_messages(emulator.world.news)] == ["once"]
     third = await channel.send("once")  # without a nonce: a new message
     assert third.id != first.id
+    assert first.nonce is not None  # the create response carries it, as Discord's does…
+    fetched = await channel.fetch_message(first.id)
+    history = [m async for m in channel.history(limit=5)]
+    assert fetched.nonce is None and all(m.nonce is None for m in history)  # …nothing later
 
 
 async def test_threads_are_channels_the_bot_can_answer_in(emulator: DiscordEmulator, bot) -> None:

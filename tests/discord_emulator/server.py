@@ -114,6 +114,14 @@ _DEFAULT_ERRORS = {
 }
 
 
+def _as_fetched(record: MessageRecord) -> dict[str, Any]:
+    """A message as GET returns it: Discord keeps no nonce (only the create response and the
+    MESSAGE_CREATE event carry it), so a bot cannot find its own message by nonce later."""
+    data = copy.deepcopy(record.data)
+    data.pop("nonce", None)
+    return data
+
+
 def _id_of(value: Any) -> int:
     if isinstance(value, int):
         return value
@@ -1377,7 +1385,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             msgs = older + newer
         else:
             msgs = msgs[-limit:]
-        return 200, [copy.deepcopy(m.data) for m in reversed(msgs)]
+        return 200, [_as_fetched(m) for m in reversed(msgs)]
 
     async def _post_message(self, call: Call, channel_id: str):
         channel = self._channel_or_404(channel_id)
@@ -1415,7 +1423,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         record = self._message_or_404(channel_id, message_id)
         if record.ephemeral:
             raise ApiError(404, 10008, "Unknown Message")
-        return 200, copy.deepcopy(record.data)
+        return 200, _as_fetched(record)
 
     async def _patch_message(self, call: Call, channel_id: str, message_id: str):
         self._channel_or_404(channel_id)
