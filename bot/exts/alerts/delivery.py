@@ -206,7 +206,7 @@ class Delivery:
             if not await self.store.still_pending(deliveries):
                 return Sent.OK  # unsubscribed (or dropped) meanwhile
             try:
-                earlier = await self._sent_before(channel, found, nonce)
+                earlier = await self._sent_before(channel, found)
                 if earlier is not None:
                     log.info(
                         "alert for %s was already posted in channel %s (message %s) before "
@@ -282,14 +282,14 @@ class Delivery:
         return Sent.TRY_LATER
 
     async def _sent_before(
-        self, channel: discord.PartialMessageable, found: list[tuple[Pending, Post]], nonce: str
+        self, channel: discord.PartialMessageable, found: list[tuple[Pending, Post]]
     ) -> int | None:
         """The id of a message of ours in the channel that already carries these alerts.
 
         Only for deliveries tried before (a crash may have come between Discord accepting the
         message and our record of it). Discord honours ``enforce_nonce`` for a few minutes only,
-        so after a longer outage the channel itself is the record: our message with this nonce,
-        or with an embed linking the post.
+        so after a longer outage the channel itself is the record: our message with an embed
+        linking the post (fetched messages carry no nonce: Discord keeps none).
         """
         tried = [d.first_sent_at for d, _ in found if d.first_sent_at is not None]
         if not tried or self.bot.user is None:
@@ -299,8 +299,6 @@ class Delivery:
             async for msg in channel.history(limit=HISTORY_LIMIT, after=min(tried) - HISTORY_SLACK):
                 if msg.author.id != self.bot.user.id:
                     continue
-                if msg.nonce is not None and str(msg.nonce) == nonce:
-                    return msg.id
                 for embed in msg.embeds:
                     if embed.url in urls or any(u in (embed.description or "") for u in urls):
                         return msg.id
