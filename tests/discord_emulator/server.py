@@ -943,6 +943,13 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         if perms & needed != needed:
             raise ApiError(403, 50013, "Missing Permissions")
 
+    def _bot_may(self, channel: Channel, needed: int) -> bool:
+        try:
+            self._require_bot_perms(channel, needed)
+        except ApiError:
+            return False
+        return True
+
     def _check_app(self, app_id: str) -> None:
         if int(app_id) != self.application_id:
             raise ApiError(403, 50001, "Missing Access")
@@ -1370,7 +1377,10 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
 
     async def _get_messages(self, call: Call, channel_id: str):
         channel = self._channel_or_404(channel_id)
-        self._require_bot_perms(channel, Permission.READ_MESSAGE_HISTORY)
+        self._require_bot_perms(channel, Permission.VIEW_CHANNEL)
+        # Without Read Message History Discord answers 200 with no messages, not 403.
+        if not self._bot_may(channel, Permission.READ_MESSAGE_HISTORY):
+            return 200, []
         msgs = [m for m in self.messages_in(channel.id) if not m.ephemeral]
         q = call.query
         limit = max(1, min(100, int(q.get("limit", 50))))

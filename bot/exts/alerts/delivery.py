@@ -281,6 +281,15 @@ class Delivery:
         await self.store.mark_attempted(deliveries, error)
         return Sent.TRY_LATER
 
+    def _may_read_history(self, channel: discord.PartialMessageable) -> bool:
+        """Whether the bot's cached permissions let it read ``channel``'s history (True when
+        the channel is not cached: the request itself then tells)."""
+        guild = channel.guild
+        cached = guild.get_channel_or_thread(channel.id) if guild is not None else None
+        if guild is None or cached is None:
+            return True
+        return cached.permissions_for(guild.me).read_message_history
+
     async def _sent_before(
         self, channel: discord.PartialMessageable, found: list[tuple[Pending, Post]]
     ) -> int | None:
@@ -295,6 +304,14 @@ class Delivery:
         if not tried or self.bot.user is None:
             return None
         urls = {p.url for _, p in found}
+        if not self._may_read_history(channel):
+            # Discord would answer with no messages at all rather than refuse: say so here.
+            log.warning(
+                "cannot read channel %s to check for an alert sent before a restart "
+                "(Read Message History is missing); sending it again",
+                channel.id,
+            )
+            return None
         try:
             async for msg in channel.history(limit=HISTORY_LIMIT, after=min(tried) - HISTORY_SLACK):
                 if msg.author.id != self.bot.user.id:
@@ -303,7 +320,7 @@ class Delivery:
                     if embed.url in urls or any(u in (embed.description or "") for u in urls):
                         return msg.id
         except discord.Forbidden as exc:
-            # Cannot read the history: the nonce is all that guards against a duplicate.
+            # Cannot see the channel: the nonce (for minutes) is all that guards a duplicate.
             log.warning(
                 "cannot read channel %s to check for an alert sent before a restart "
                 "(%s); sending it again",
