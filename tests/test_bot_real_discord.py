@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from alerts_support import Launcher, Site
 from briefbot_support import ask, button, labels
-from discord_emulator import EPHEMERAL, DiscordEmulator
+from discord_emulator import EPHEMERAL, DiscordEmulator, Permission
 
 from bot.client import Briefbot
 
@@ -144,6 +144,29 @@ async def test_a_mention_answer_discord_fails_to_take_is_sent_again(
     # Every try carried the same nonce, so one Discord took but did not confirm is not doubled.
     nonces = {c.json["nonce"] for c in emulator.calls_to("POST", posts)}
     assert len(nonces) == 1 and len(emulator.calls_to("POST", posts)) > 1
+
+
+async def test_a_mention_where_the_bot_may_not_read_history_is_answered_without_a_reply(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    # Sending is allowed, reading the history is not: Discord refuses replies (403 50013).
+    world.general.permission_overwrites.append(
+        {
+            "id": str(world.bot_role.id),
+            "type": 0,
+            "allow": "0",
+            "deny": str(Permission.READ_MESSAGE_HISTORY),
+        }
+    )
+    await launcher.start(fresh_site)
+    await emulator.send_message(mention(emulator, "what did IBM decide?"), author=world.bob)
+    answer = await emulator.wait_for_message(
+        world.general, predicate=lambda m: m.author_id == emulator.bot.id
+    )
+    assert answer.embeds and "IBM" in answer.embeds[0]["description"]
+    assert answer.content == f"<@{world.bob.id}>" and answer.mentions == []  # named, not pinged
+    assert not answer.data.get("message_reference")
 
 
 # ------------------------------------------------------------------ buttons never dead

@@ -201,23 +201,30 @@ class Ask(commands.Cog):
         kwargs: dict[str, Any] = {"embed": embed}
         if view is not None:
             kwargs["view"] = view
-        sent = await send_retrying(
-            message.channel,
-            self.retry_delays,
-            reference=message.to_reference(fail_if_not_exists=False),
-            allowed_mentions=NO_MENTIONS,
-            **kwargs,
-        )
+        sent = await self._send_reply(message, **kwargs)
         if isinstance(view, ResultsView):
             view.track(sent)
 
     async def _reply(self, message: discord.Message, text: str) -> None:
-        await send_retrying(
-            message.channel,
-            self.retry_delays,
-            content=message_content(text),
-            reference=message.to_reference(fail_if_not_exists=False),
-            allowed_mentions=NO_MENTIONS,
+        await self._send_reply(message, content=text)
+
+    async def _send_reply(self, message: discord.Message, **kwargs: Any) -> discord.Message:
+        """Send ``kwargs`` as a reply to ``message``, pinging nobody.
+
+        A reply needs Read Message History, which a channel may deny the bot while letting it
+        send: then the answer is sent as a plain message that names the asker (without a ping).
+        """
+        me = message.guild.me if message.guild is not None else None
+        perms = message.channel.permissions_for(me) if me is not None else None
+        content = kwargs.pop("content", None)
+        if perms is None or perms.read_message_history:
+            kwargs["reference"] = message.to_reference(fail_if_not_exists=False)
+        else:
+            content = f"{message.author.mention} {content or ''}".strip()
+        if content:
+            kwargs["content"] = message_content(content)
+        return await send_retrying(
+            message.channel, self.retry_delays, allowed_mentions=NO_MENTIONS, **kwargs
         )
 
 
