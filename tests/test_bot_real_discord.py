@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import subprocess
 import sys
 from typing import Any
@@ -290,6 +291,48 @@ async def test_paging_buttons_a_timeout_could_not_disable_say_they_expired(
     reply = await more.wait_for_response()
     assert reply["data"]["flags"] & EPHEMERAL
     assert "These buttons have expired" in reply["data"]["content"]
+
+
+@pytest.mark.parametrize(
+    ("command", "sub", "channel"),
+    [
+        ("alerts", "subscribe", True),
+        ("alerts", "unsubscribe", True),
+        ("insights", "digest", True),
+        ("insights", "forget", False),
+    ],
+)
+async def test_settings_are_confirmed_while_another_writer_holds_the_database(
+    emulator: DiscordEmulator,
+    launcher: Launcher,
+    fresh_site: Site,
+    command: str,
+    sub: str,
+    channel: bool,
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site)
+    await bot.get_cog("Alerts").wait_for_cycles(1)  # type: ignore[union-attr]
+    # A reindex committing a large site holds SQLite's write lock for seconds: longer than the
+    # 3 s Discord gives an interaction's first response. (Taken off the loop: the bot's own
+    # writes in progress need it to finish.)
+    writer = sqlite3.connect(
+        fresh_site.db, isolation_level=None, timeout=30, check_same_thread=False
+    )
+    await asyncio.to_thread(writer.execute, "BEGIN IMMEDIATE")
+    try:
+        handle = await emulator.send_slash_command(
+            command,
+            {"channel": world.news} if channel else {},
+            subcommand=sub,
+            user=world.moderator,
+        )
+        assert await handle.wait_for_response() == {"type": 5, "data": {"flags": EPHEMERAL}}
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    reply = await handle.wait_for_message()
+    assert reply.ephemeral and reply.content and "went wrong" not in reply.content
 
 
 # ------------------------------------------------------------------ errors stay private

@@ -217,9 +217,9 @@ async def test_forget_purges_the_log(emulator: DiscordEmulator, briefbot: Briefb
     world = emulator.world
     _, message = await ask(emulator, QUESTION, user=world.alice)
     await logged(briefbot, 1)
-    reply = await (await insights_command(emulator, "forget")).wait_for_response()
-    assert reply["data"]["flags"] & EPHEMERAL
-    assert "Deleted this server's question log (1 questions)" in reply["data"]["content"]
+    reply = await (await insights_command(emulator, "forget")).wait_for_message()
+    assert reply.ephemeral
+    assert "Deleted this server's question log (1 questions)" in reply.content
     assert await store_of(briefbot).questions() == []
     assert "no longer in the question log" in await vote(emulator, message, "Helpful", world.alice)
     assert await store_of(briefbot).questions() == []
@@ -237,8 +237,8 @@ async def test_the_weekly_digest_goes_out_once_per_week_across_restarts(
     await logged(bot, 1)
     reply = await (
         await insights_command(emulator, "digest", channel=world.news)
-    ).wait_for_response()
-    assert reply["data"]["flags"] & EPHEMERAL
+    ).wait_for_message()
+    assert reply.ephemeral and "will get the insights digest" in reply.content
     digest = await emulator.wait_for_message(world.news, timeout=10)
     assert digest.embeds[0]["title"].startswith("Weekly insights")
     assert DECLINED in digest.embeds[0]["description"]
