@@ -290,6 +290,14 @@ async def test_message_validation_is_enforced(emulator: DiscordEmulator, bot) ->
     with pytest.raises(discord.HTTPException) as info:
         await channel.send("x" * 2001)
     assert info.value.status == 400 and info.value.code == 50035
+    # Embed URLs must be well-formed http(s) (images and icons may name an attachment).
+    for url in ("javascript:alert(1)", "/briefs/x", "https://exa mple.com/"):
+        with pytest.raises(discord.HTTPException) as info:
+            await channel.send(embed=discord.Embed(title="t", url=url))
+        assert info.value.code == 50035, url
+    ok = discord.Embed(title="t", url="https://example.com/a?b=c#d")
+    ok.set_author(name="a", url="http://example.com").set_thumbnail(url="attachment://x.png")
+    assert (await channel.send(embed=ok)).embeds
 
 
 # ---------------------------------------------------------------- faults

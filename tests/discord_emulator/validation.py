@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from .state import (
     Guild,
@@ -42,8 +43,43 @@ def invalid_form(errors: dict) -> ApiError:
 EMBED_LIMITS = {"title": 256, "description": 4096}
 
 
-def _embed_errors(embed: dict) -> tuple[dict, int]:
+def _url_error(url: Any, *, attachments: bool) -> dict | None:
+    """Discord's check of a URL in an embed: http(s) with a host (images and icons may also
+    name an uploaded file, ``attachment://``)."""
+    if url is None:
+        return None
+    parts = urlsplit(str(url))
+    if attachments and parts.scheme == "attachment":
+        return None
+    if parts.scheme not in ("http", "https"):
+        return _err(
+            "URL_TYPE_INVALID_SCHEME",
+            f"Scheme \"{parts.scheme}\" is not supported. Scheme must be one of ('http', 'https').",
+        )
+    if not parts.netloc or any(c.isspace() for c in str(url)):
+        return _err("URL_TYPE_INVALID_URL", "Not a well formed URL.")
+    return None
+
+
+def _embed_url_errors(embed: dict) -> dict:
     errors: dict[str, Any] = {}
+    if (e := _url_error(embed.get("url"), attachments=False)) is not None:
+        errors["url"] = e
+    for part, key, attachments in (
+        ("author", "url", False),
+        ("author", "icon_url", True),
+        ("footer", "icon_url", True),
+        ("image", "url", True),
+        ("thumbnail", "url", True),
+    ):
+        value = (embed.get(part) or {}).get(key)
+        if (e := _url_error(value, attachments=attachments)) is not None:
+            errors.setdefault(part, {})[key] = e
+    return errors
+
+
+def _embed_errors(embed: dict) -> tuple[dict, int]:
+    errors: dict[str, Any] = _embed_url_errors(embed)
     total = 0
     for key, limit in EMBED_LIMITS.items():
         value = embed.get(key)
@@ -121,6 +157,10 @@ def _component_errors(components: list[dict], flags: int) -> dict:
                 if child.get("style") == 5:
                     if not child.get("url"):
                         cerr["url"] = _err("BASE_TYPE_REQUIRED", "This field is required")
+                    elif (e := _url_error(child["url"], attachments=False)) is not None and (
+                        not str(child["url"]).startswith("discord://")
+                    ):
+                        cerr["url"] = e
                 elif child.get("style") != 6 and not cid:
                     cerr["custom_id"] = _err("BASE_TYPE_REQUIRED", "This field is required")
             if cid is not None:
