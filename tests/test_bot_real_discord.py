@@ -462,6 +462,15 @@ async def test_help_lists_the_callers_commands_with_examples(
     text = str((await handle.wait_for_response())["data"]["embeds"])
     assert "/reindex" in text
 
+    # In a direct message (commands published globally), mentions are not offered: the bot
+    # answers none there. Server-only commands are left out.
+    await briefbot.sync_commands(None)
+    direct = emulator.world.dm_channel_for(emulator.world.bob)
+    handle = await emulator.send_slash_command("help", channel_id=direct, user=emulator.world.bob)
+    text = str((await handle.wait_for_response())["data"]["embeds"])
+    assert "/ask" in text and "/alerts" not in text
+    assert "Or mention me" not in text and "In a server, you can also mention me" in text
+
 
 def test_briefbot_version() -> None:
     from bot.client import version
