@@ -42,14 +42,18 @@ def post_button_key(post_id: str, prefix: str = ASK_POST_PREFIX) -> str:
     """The post part of a custom id after ``prefix``: the id itself, or a digest when too long."""
     if len(prefix) + len(post_id) <= CUSTOM_ID_MAX and not post_id.startswith("#"):
         return post_id
+    return _digest_key(post_id)
+
+
+def _digest_key(post_id: str) -> str:
     return "#" + hashlib.sha1(post_id.encode()).hexdigest()[:24]
 
 
 def find_post(index: SearchIndex, key: str) -> Post | None:
-    """The post a button key names, if it is still in the index."""
+    """The post a button's or a form's key names, if it is still in the index."""
     if not key.startswith("#"):
         return index.post(key)
-    return next((p for p in index.posts if post_button_key(p.id) == key), None)
+    return next((p for p in index.posts if _digest_key(p.id) == key), None)
 
 
 def alert_view(post_id: str) -> discord.ui.View:
