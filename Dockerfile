@@ -40,8 +40,8 @@ RUN pip wheel --no-deps --no-build-isolation --wheel-dir /dist .
 # ------------------------------------------------------------------------------------ runtime
 FROM ${PYTHON_IMAGE} AS runtime
 
-# git: for BRIEFBOT_GIT_PULL=true only (bot/exts/alerts.py runs `git pull --ff-only` in the
-# content checkout before each scan); nothing else in the image uses it, and the build stages
+# git: for BRIEFBOT_GIT_PULL=true only (bot/exts/alerts/watcher.py runs `git pull --ff-only` in
+# the content checkout before each scan); nothing else in the image uses it, and the build stages
 # above do not install it. Not version-pinned: Debian replaces package versions within a release
 # (security updates), and the pinned base image fixes the release.
 # hadolint ignore=DL3008

@@ -16,8 +16,11 @@ from index.models import Answer, SearchFilters, SiteConfig
 from index.search import SearchIndex
 from index.storage.service import IndexService
 
+from .formatting.text import NO_MENTIONS, message_content
 from .insights_store import InsightsStore
 from .settings import Settings
+from .ui.alerts import answer_stale_form
+from .ui.expiry import stale_page_click, stop_paging_views
 from .ui.results import DeleteAnswerButton
 from .ui.votes import VoteButton
 
@@ -114,6 +117,11 @@ class Briefbot(commands.Bot):
         self.tree.copy_global_to(guild=guild)
         return await self.tree.sync(guild=guild)
 
+    async def close(self) -> None:
+        # Paging views die with the connection (their timeouts could no longer edit anything).
+        stop_paging_views()
+        await super().close()
+
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info(
@@ -126,6 +134,22 @@ class Briefbot(commands.Bot):
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: the ask extension answers mentions through its own listener."""
+
+    async def on_interaction(self, interaction: discord.Interaction[Any], /) -> None:
+        """What reaches a view that is gone (timed out, or before a restart), which discord.py
+        would drop and Discord show as failed: an "Ask about this post" form is answered, a
+        click on paging buttons is told privately that they expired."""
+        if await answer_stale_form(interaction):
+            return
+        expired = stale_page_click(interaction)
+        if expired is None or interaction.response.is_done():
+            return
+        try:
+            await interaction.response.send_message(
+                message_content(expired), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+        except (discord.HTTPException, discord.InteractionResponded) as exc:  # raced, or too late
+            log.debug("could not answer a click on expired buttons: %s", exc)
 
     async def on_app_command_completion(
         self,

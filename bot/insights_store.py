@@ -277,9 +277,16 @@ class InsightsStore:
         """The report over the last ``days`` of the log (one server's, or all); with ``index``
         (the served ``SearchIndex``), the cited sections it no longer has."""
         rows = await self.questions(guild_id, since=now - dt.timedelta(days=days))
-        broken = broken_citations(await self.cited(guild_id), index) if index is not None else []
+        cited = await self.cited(guild_id) if index is not None else []
         vocabulary = index.vocab if index is not None else None
-        return build_report(rows, days=days, now=now, broken=broken, vocabulary=vocabulary)
+
+        def build() -> InsightsReport:
+            broken = broken_citations(cited, index) if index is not None else []
+            return build_report(rows, days=days, now=now, broken=broken, vocabulary=vocabulary)
+
+        # Off the event loop: grouping a busy server's questions takes seconds, which would
+        # stall the gateway's heartbeats (the index is only read, as searches do in threads).
+        return await asyncio.to_thread(build)
 
     async def cited(self, guild_id: int | None = None) -> list[Citation]:
         """Every citation in the log (one per answer that cited it), for integrity checks."""

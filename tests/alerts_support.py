@@ -189,13 +189,19 @@ def alert_messages(emulator: DiscordEmulator, channel: Any) -> list[MessageRecor
 async def subscribe(
     emulator: DiscordEmulator, channel: Any, *, user: Any = None, **options: Any
 ) -> dict[str, Any]:
+    """``/alerts subscribe``; returns what the moderator is shown as ``{"type", "data"}``: a
+    refusal comes at once (type 4), a subscription is confirmed after a deferral (type 5, its
+    data the follow-up's body)."""
     handle = await emulator.send_slash_command(
         "alerts",
         {"channel": channel, **options},
         subcommand="subscribe",
         user=user or emulator.world.moderator,
     )
-    return await handle.wait_for_response()
+    response = await handle.wait_for_response()
+    if response["type"] != 5:
+        return response
+    return {"type": 5, "data": (await handle.wait_for_message()).request}
 
 
 # ------------------------------------------------------------------------------ a bot in a child

@@ -15,8 +15,15 @@ from bot.formatting import alerts as fmt_alerts
 from bot.formatting import reindex as fmt_reindex
 from bot.formatting import text as fmt
 from bot.formatting.alerts import add_held_field
-from bot.ui.alerts import ASK_POST_PREFIX, CUSTOM_ID_MAX, alert_view, post_button_key
+from bot.ui.alerts import (
+    ASK_POST_PREFIX,
+    CUSTOM_ID_MAX,
+    alert_view,
+    find_post,
+    post_button_key,
+)
 from index.models import IndexReport, LoadIssue, Post
+from index.storage.service import IndexService
 
 TRICKY = st.sampled_from(
     [
@@ -165,6 +172,18 @@ def test_ask_button_ids_fit_discord_and_name_their_post(post_id: str) -> None:
     custom_id = button.custom_id  # type: ignore[attr-defined]
     assert custom_id.startswith(ASK_POST_PREFIX) and len(custom_id) <= CUSTOM_ID_MAX
     assert custom_id == ASK_POST_PREFIX + post_button_key(post_id)
+
+
+async def test_a_key_digested_for_a_longer_custom_id_still_names_its_post(
+    bot_service: IndexService,
+) -> None:
+    # A form's custom id carries more before the post's key than the button's does, so a post
+    # id that fits in a button may have to be digested in a form: either key finds the post.
+    index = bot_service.current
+    assert index is not None
+    for post in index.posts:
+        for prefix in (ASK_POST_PREFIX, "x" * (CUSTOM_ID_MAX - 10)):
+            assert find_post(index, post_button_key(post.id, prefix)) == post, (post.id, prefix)
 
 
 @RELAXED

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import subprocess
 import sys
 from typing import Any
 
 import pytest
+from alerts_support import Launcher, Site
 from briefbot_support import ask, button, labels
-from discord_emulator import EPHEMERAL, DiscordEmulator
+from discord_emulator import EPHEMERAL, DiscordEmulator, Permission
 
 from bot.client import Briefbot
 
@@ -120,6 +122,54 @@ async def test_a_lost_response_does_not_post_a_mention_answer_twice(
     assert replies == [reply]
 
 
+@pytest.mark.parametrize("trouble", ["503", "network"])
+async def test_a_mention_answer_discord_fails_to_take_is_sent_again(
+    emulator: DiscordEmulator, briefbot: Briefbot, trouble: str
+) -> None:
+    # discord.py retries 500/502/504 itself (five tries), but neither a 503 nor a cut
+    # connection: and a mention has no interaction to tell the asker through.
+    briefbot.get_cog("Ask").retry_delays = (0.05, 0.05)  # type: ignore[union-attr]
+    posts = r"/channels/\d+/messages"
+    if trouble == "503":
+        emulator.fail_next("POST", posts, status=503)
+    else:
+        emulator.drop_connections("POST", posts)
+    sent, reply = await mention_answer(emulator, "what did IBM decide?")
+    assert reply.embeds and "IBM" in reply.embeds[0]["description"]
+    replies = [
+        m
+        for m in emulator.bot_messages(emulator.world.general)
+        if m.data["message_reference"]["message_id"] == str(sent.id)
+    ]
+    assert replies == [reply]
+    # Every try carried the same nonce, so one Discord took but did not confirm is not doubled.
+    nonces = {c.json["nonce"] for c in emulator.calls_to("POST", posts)}
+    assert len(nonces) == 1 and len(emulator.calls_to("POST", posts)) > 1
+
+
+async def test_a_mention_where_the_bot_may_not_read_history_is_answered_without_a_reply(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    # Sending is allowed, reading the history is not: Discord refuses replies (403 50013).
+    world.general.permission_overwrites.append(
+        {
+            "id": str(world.bot_role.id),
+            "type": 0,
+            "allow": "0",
+            "deny": str(Permission.READ_MESSAGE_HISTORY),
+        }
+    )
+    await launcher.start(fresh_site)
+    await emulator.send_message(mention(emulator, "what did IBM decide?"), author=world.bob)
+    answer = await emulator.wait_for_message(
+        world.general, predicate=lambda m: m.author_id == emulator.bot.id
+    )
+    assert answer.embeds and "IBM" in answer.embeds[0]["description"]
+    assert answer.content == f"<@{world.bob.id}>" and answer.mentions == []  # named, not pinged
+    assert not answer.data.get("message_reference")
+
+
 # ------------------------------------------------------------------ buttons never dead
 
 
@@ -185,6 +235,104 @@ async def test_a_question_made_only_of_markup_is_searched_by_its_words(
     _, reply = await mention_answer(emulator, question)
     embed = reply.embeds[0]
     assert "Deepfakes and Elections" in embed["description"], embed
+
+
+async def test_paging_buttons_from_before_a_restart_say_they_expired(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site)
+    _, answer = await ask(emulator, "facial recognition police")
+    assert bot.insights is not None
+    for n in range(12):  # a report of several pages: unanswered questions unlike each other
+        question = " ".join(
+            f"qz{chr(97 + n)}{chr(97 + i % 26)}{chr(97 + i // 26)}xv" for i in range(40)
+        )
+        await bot.insights.log(world.guild.id, await bot.search(question, 3))
+    report = await emulator.send_slash_command(
+        "insights", subcommand="report", user=world.moderator
+    )
+    pages = await report.wait_for_message()
+    assert labels(pages)["Next"]
+    await launcher.stop(bot)  # a deploy: the buttons on both messages still look live
+    await launcher.start(fresh_site)
+
+    # discord.py drops a click no view holds; Discord would show "This interaction failed".
+    more = await emulator.click_button(answer, button(answer, "More results")["custom_id"])
+    reply = await more.wait_for_response()
+    assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
+    assert "These buttons have expired" in reply["data"]["content"]
+    assert "`/ask` again" in reply["data"]["content"]
+    turn = await emulator.click_button(
+        pages, button(pages, "Next")["custom_id"], user=world.moderator
+    )
+    reply = await turn.wait_for_response()
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert "`/insights report` again" in reply["data"]["content"]
+    # The buttons that outlive restarts still work, and a fresh answer pages as before.
+    vote = await emulator.click_button(answer, button(answer, "Helpful")["custom_id"])
+    assert (await vote.wait_for_response())["type"] == 5
+    _, fresh = await ask(emulator, "facial recognition police")
+    paged = await emulator.click_button(fresh, button(fresh, "More results")["custom_id"])
+    assert (await paged.wait_for_response())["type"] == 7
+
+
+@pytest.mark.parametrize("bot_settings", [{"answer_buttons_seconds": 1.0}])
+async def test_paging_buttons_a_timeout_could_not_disable_say_they_expired(
+    emulator: DiscordEmulator, briefbot: Briefbot, bot_settings: dict[str, Any]
+) -> None:
+    _, message = await ask(emulator, "facial recognition police")
+    # Neither the token nor the channel may edit the answer when its buttons time out.
+    emulator.fail_next("PATCH", r"/webhooks/\d+/[^/]+/messages/@original", status=403, times=9)
+    emulator.fail_next("PATCH", r"/channels/\d+/messages/\d+", status=403, times=9)
+    await emulator.wait_for_call("PATCH", r"/channels/\d+/messages/\d+", status=403)
+    assert labels(message)["More results"]  # still looks live
+    more = await emulator.click_button(message, button(message, "More results")["custom_id"])
+    reply = await more.wait_for_response()
+    assert reply["data"]["flags"] & EPHEMERAL
+    assert "These buttons have expired" in reply["data"]["content"]
+
+
+@pytest.mark.parametrize(
+    ("command", "sub", "channel"),
+    [
+        ("alerts", "subscribe", True),
+        ("alerts", "unsubscribe", True),
+        ("insights", "digest", True),
+        ("insights", "forget", False),
+    ],
+)
+async def test_settings_are_confirmed_while_another_writer_holds_the_database(
+    emulator: DiscordEmulator,
+    launcher: Launcher,
+    fresh_site: Site,
+    command: str,
+    sub: str,
+    channel: bool,
+) -> None:
+    world = emulator.world
+    bot = await launcher.start(fresh_site)
+    await bot.get_cog("Alerts").wait_for_cycles(1)  # type: ignore[union-attr]
+    # A reindex committing a large site holds SQLite's write lock for seconds: longer than the
+    # 3 s Discord gives an interaction's first response. (Taken off the loop: the bot's own
+    # writes in progress need it to finish.)
+    writer = sqlite3.connect(
+        fresh_site.db, isolation_level=None, timeout=30, check_same_thread=False
+    )
+    await asyncio.to_thread(writer.execute, "BEGIN IMMEDIATE")
+    try:
+        handle = await emulator.send_slash_command(
+            command,
+            {"channel": world.news} if channel else {},
+            subcommand=sub,
+            user=world.moderator,
+        )
+        assert await handle.wait_for_response() == {"type": 5, "data": {"flags": EPHEMERAL}}
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    reply = await handle.wait_for_message()
+    assert reply.ephemeral and reply.content and "went wrong" not in reply.content
 
 
 # ------------------------------------------------------------------ errors stay private
@@ -313,6 +461,15 @@ async def test_help_lists_the_callers_commands_with_examples(
     handle = await emulator.send_slash_command("help", user=emulator.world.moderator)
     text = str((await handle.wait_for_response())["data"]["embeds"])
     assert "/reindex" in text
+
+    # In a direct message (commands published globally), mentions are not offered: the bot
+    # answers none there. Server-only commands are left out.
+    await briefbot.sync_commands(None)
+    direct = emulator.world.dm_channel_for(emulator.world.bob)
+    handle = await emulator.send_slash_command("help", channel_id=direct, user=emulator.world.bob)
+    text = str((await handle.wait_for_response())["data"]["embeds"])
+    assert "/ask" in text and "/alerts" not in text
+    assert "Or mention me" not in text and "In a server, you can also mention me" in text
 
 
 def test_briefbot_version() -> None:

@@ -13,7 +13,7 @@ TOPICS = ["python", "pytest", "discord", "docker", "postgres"]
 
 class FeedbackModal(discord.ui.Modal, title="Feedback"):
     comment: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
-        label="Comment", custom_id="comment"
+        label="Comment", custom_id="comment", max_length=200
     )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
@@ -84,6 +84,12 @@ def make_bot() -> commands.Bot:
     @bot.tree.command(description="Select + modal")
     async def pick(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("pick one", view=PickView(), ephemeral=True)
+
+    @bot.tree.command(description="A modal past Discord's limits")
+    async def longform(interaction: discord.Interaction) -> None:
+        modal = discord.ui.Modal(title="A form whose title is longer than forty-five chars")
+        modal.add_item(discord.ui.TextInput(label="Q", custom_id="q", placeholder="p" * 101))
+        await interaction.response.send_modal(modal)
 
     @bot.tree.command(description="Pick a topic")
     async def topic(interaction: discord.Interaction, name: str) -> None:
@@ -165,7 +171,7 @@ async def test_reconnect_resumes_and_replays(emulator: DiscordEmulator, bot) -> 
 # ------------------------------------------------------------------ app commands
 async def test_sync_stores_commands(emulator: DiscordEmulator, bot) -> None:
     names = {c["name"] for c in emulator.global_commands}
-    assert names == {"ping", "ask", "menu", "pick", "topic"}
+    assert names == {"ping", "ask", "menu", "pick", "longform", "topic"}
     ask = emulator.find_command("ask")
     assert ask is not None
     assert [(o["name"], o["type"], o.get("required", False)) for o in ask["options"]] == [
@@ -237,6 +243,24 @@ async def test_select_and_modal_round_trip(emulator: DiscordEmulator, bot) -> No
     assert (await submitted.wait_for_message()).content == "thanks: great bot"
 
 
+async def test_modals_are_checked_as_discord_and_its_client_do(
+    emulator: DiscordEmulator, bot
+) -> None:
+    handle = await emulator.send_slash_command("longform")
+    call = await emulator.wait_for_call("POST", r"/interactions/\d+/[^/]+/callback")
+    assert call.status == 400 and call.response is not None
+    assert set(call.response["errors"]["data"]) == {"title", "components"}
+    assert not handle.callbacks
+
+    message = await (await emulator.send_slash_command("pick")).wait_for_message()
+    opened = await emulator.click_button(message, "feedback")
+    await opened.wait_for_response()
+    # The client sends no empty required input, nor one past max_length.
+    for value in ("", "x" * 201):
+        with pytest.raises(ValueError, match="cannot submit 'comment'"):
+            await emulator.submit_modal(opened, {"comment": value})
+
+
 async def test_autocomplete_returns_choices(emulator: DiscordEmulator, bot) -> None:
     handle = await emulator.send_autocomplete("topic", {"name": "p"}, focused="name")
     assert (await handle.wait_for_response())["type"] == 8
@@ -266,6 +290,14 @@ async def test_message_validation_is_enforced(emulator: DiscordEmulator, bot) ->
     with pytest.raises(discord.HTTPException) as info:
         await channel.send("x" * 2001)
     assert info.value.status == 400 and info.value.code == 50035
+    # Embed URLs must be well-formed http(s) (images and icons may name an attachment).
+    for url in ("javascript:alert(1)", "/briefs/x", "https://exa mple.com/"):
+        with pytest.raises(discord.HTTPException) as info:
+            await channel.send(embed=discord.Embed(title="t", url=url))
+        assert info.value.code == 50035, url
+    ok = discord.Embed(title="t", url="https://example.com/a?b=c#d")
+    ok.set_author(name="a", url="http://example.com").set_thumbnail(url="attachment://x.png")
+    assert (await channel.send(embed=ok)).embeds
 
 
 # ---------------------------------------------------------------- faults
@@ -433,6 +465,10 @@ async def test_enforce_nonce_returns_the_first_message(emulator: DiscordEmulator
     assert [m.content for m in emulator.bot_messages(emulator.world.news)] == ["once"]
     third = await channel.send("once")  # without a nonce: a new message
     assert third.id != first.id
+    assert first.nonce is not None  # the create response carries it, as Discord's does…
+    fetched = await channel.fetch_message(first.id)
+    history = [m async for m in channel.history(limit=5)]
+    assert fetched.nonce is None and all(m.nonce is None for m in history)  # …nothing later
 
 
 async def test_threads_are_channels_the_bot_can_answer_in(emulator: DiscordEmulator, bot) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import math
 import re
+import secrets
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -26,6 +30,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _CLEANUP_EVERY = 512
+# A reply to a mention that Discord failed to take (a 5xx discord.py does not retry itself, such
+# as 503, or a cut connection) is sent again after these waits: there is no interaction to tell
+# the asker through, so a dropped reply would be silence.
+REPLY_RETRY_DELAYS = (1.0, 4.0, 15.0)
 
 
 class AskLimiter:
@@ -59,6 +67,7 @@ class Ask(commands.Cog):
     def __init__(self, bot: Briefbot) -> None:
         self.bot = bot
         self.limiter = AskLimiter(bot.settings.ask_cooldown_rate, bot.settings.ask_cooldown_seconds)
+        self.retry_delays: Sequence[float] = REPLY_RETRY_DELAYS  # (tests shorten them)
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         limited = self.limiter.hit(interaction.user.id)
@@ -192,20 +201,60 @@ class Ask(commands.Cog):
         kwargs: dict[str, Any] = {"embed": embed}
         if view is not None:
             kwargs["view"] = view
-        sent = await message.channel.send(
-            reference=message.to_reference(fail_if_not_exists=False),
-            allowed_mentions=NO_MENTIONS,
-            **kwargs,
-        )
+        sent = await self._send_reply(message, **kwargs)
         if isinstance(view, ResultsView):
             view.track(sent)
 
     async def _reply(self, message: discord.Message, text: str) -> None:
-        await message.channel.send(
-            message_content(text),
-            reference=message.to_reference(fail_if_not_exists=False),
-            allowed_mentions=NO_MENTIONS,
+        await self._send_reply(message, content=text)
+
+    async def _send_reply(self, message: discord.Message, **kwargs: Any) -> discord.Message:
+        """Send ``kwargs`` as a reply to ``message``, pinging nobody.
+
+        A reply needs Read Message History, which a channel may deny the bot while letting it
+        send: then the answer is sent as a plain message that names the asker (without a ping).
+        """
+        me = message.guild.me if message.guild is not None else None
+        perms = message.channel.permissions_for(me) if me is not None else None
+        content = kwargs.pop("content", None)
+        if perms is None or perms.read_message_history:
+            kwargs["reference"] = message.to_reference(fail_if_not_exists=False)
+        else:
+            content = f"{message.author.mention} {content or ''}".strip()
+        if content:
+            kwargs["content"] = message_content(content)
+        return await send_retrying(
+            message.channel, self.retry_delays, allowed_mentions=NO_MENTIONS, **kwargs
         )
+
+
+async def send_retrying(
+    channel: discord.abc.Messageable, delays: Sequence[float], **kwargs: Any
+) -> discord.Message:
+    """``channel.send(**kwargs)``, sent again after each of ``delays`` while Discord answers 5xx
+    or the connection fails; 4xx (no permission, a deleted channel) is raised at once.
+
+    Every try carries the same nonce (discord.py adds ``enforce_nonce``), so a message Discord
+    created before its answer was lost is returned by the next try, not posted twice.
+    """
+    kwargs.setdefault("nonce", secrets.randbits(64))
+    for delay in (*delays, None):
+        try:
+            return await channel.send(**kwargs)
+        except discord.HTTPException as exc:
+            if exc.status < 500 or delay is None:
+                raise
+            error = f"HTTP {exc.status}"
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            if delay is None:
+                raise
+            error = f"network error: {exc.__class__.__name__}"
+        where = getattr(channel, "id", "?")
+        log.warning(
+            "sending to channel %s failed (%s); trying again in %.0f s", where, error, delay
+        )
+        await asyncio.sleep(delay)
+    raise AssertionError("unreachable: the last try raises")
 
 
 async def setup(bot: Briefbot) -> None:

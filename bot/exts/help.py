@@ -80,7 +80,9 @@ async def usable_commands(
     return usable
 
 
-def help_embed(commands_: list[Command], *, bot_name: str, site_name: str) -> discord.Embed:
+def help_embed(
+    commands_: list[Command], *, bot_name: str, site_name: str, in_server: bool = True
+) -> discord.Embed:
     lines = []
     for command in commands_:
         name = command.qualified_name
@@ -92,7 +94,13 @@ def help_embed(commands_: list[Command], *, bot_name: str, site_name: str) -> di
         description=(
             "I answer questions from the site's posts, citing the passages I used.\n\n"
             + "\n".join(lines)
-            + f"\n\nOr mention me with a question: `@{bot_name} what did IBM decide?`"
+            # Only in servers: the bot answers no mentions in direct messages (nor gets them).
+            + (
+                "\n\nOr mention me with a question"
+                if in_server
+                else "\n\nIn a server, you can also mention me with a question"
+            )
+            + f": `@{bot_name} what did IBM decide?`"
         ),
         colour=COLOUR_INFO,
     )
@@ -109,7 +117,10 @@ class Help(commands.Cog):
         usable = await usable_commands(self.bot.tree, interaction)
         me = self.bot.user
         embed = help_embed(
-            usable, bot_name=me.name if me else "briefbot", site_name=self.bot.site_name
+            usable,
+            bot_name=me.name if me else "briefbot",
+            site_name=self.bot.site_name,
+            in_server=interaction.guild_id is not None,
         )
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS

@@ -23,6 +23,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.exts.errors import reply_ephemeral
 from bot.exts.reindex import is_moderator
 from bot.formatting.insights import digest_embed, explain_embed, insights_pages
 from bot.formatting.text import (
@@ -30,7 +31,6 @@ from bot.formatting.text import (
     COLOUR_DECLINED,
     NO_MENTIONS,
     escape,
-    message_content,
 )
 from bot.insights_store import Digest, InsightsStore, utcnow, week_of
 from bot.params import UserError
@@ -193,14 +193,16 @@ class Insights(commands.Cog):
     ) -> None:
         self._store()
         assert interaction.guild_id is not None
+        # A long log takes longer to report on than the 3 s Discord gives a first response.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         report = await self.report(interaction.guild_id, days)
         pages = insights_pages(report, site_name=self.bot.site_name)
         kwargs: dict[str, Any] = {}
         pager: Pager | None = None
         if len(pages) > 1:
             pager = kwargs["view"] = Pager(pages, timeout=self.bot.settings.answer_buttons_seconds)
-        await interaction.response.send_message(
-            embed=pages[0], ephemeral=True, allowed_mentions=NO_MENTIONS, **kwargs
+        await interaction.edit_original_response(
+            embed=pages[0], allowed_mentions=NO_MENTIONS, **kwargs
         )
         if pager is not None:
             pager.track(interaction)  # it disables its buttons on timeout through this token
@@ -215,32 +217,29 @@ class Insights(commands.Cog):
     ) -> None:
         store = self._store()
         assert interaction.guild is not None
+        if channel is not None:
+            perms = channel.permissions_for(interaction.guild.me)
+            if not (perms.view_channel and perms.send_messages and perms.embed_links):
+                raise UserError(
+                    f"I can't post in {channel.mention}: I need View Channel, Send "
+                    "Messages and Embed Links there."
+                )
+        # The write may wait for another writer (a reindex's commit) longer than Discord's 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         if channel is None:
             removed = await store.remove_digest(interaction.guild.id)
-            text = (
+            await reply_ephemeral(
+                interaction,
                 "The weekly insights digest is stopped."
                 if removed
-                else "No channel gets the weekly insights digest."
-            )
-            await interaction.response.send_message(
-                message_content(text), ephemeral=True, allowed_mentions=NO_MENTIONS
+                else "No channel gets the weekly insights digest.",
             )
             return
-        perms = channel.permissions_for(interaction.guild.me)
-        if not (perms.view_channel and perms.send_messages and perms.embed_links):
-            raise UserError(
-                f"I can't post in {channel.mention}: I need View Channel, Send "
-                "Messages and Embed Links there."
-            )
         await store.set_digest(interaction.guild.id, channel.id)
-        await interaction.response.send_message(
-            message_content(
-                f"{channel.mention} will get the insights digest once a week "
-                "(this week's comes in a moment). Anyone who can read that channel "
-                "sees it."
-            ),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        await reply_ephemeral(
+            interaction,
+            f"{channel.mention} will get the insights digest once a week "
+            "(this week's comes in a moment). Anyone who can read that channel sees it.",
         )
         self._spawn(self._cycle_now())
 
@@ -255,6 +254,7 @@ class Insights(commands.Cog):
     async def forget(self, interaction: discord.Interaction[Any]) -> None:
         store = self._store()
         assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)  # (see digest)
         count = await store.forget(interaction.guild_id)
         log.info(
             "insights: %s purged the log of server %s (%d questions)",
@@ -262,13 +262,10 @@ class Insights(commands.Cog):
             interaction.guild_id,
             count,
         )
-        await interaction.response.send_message(
-            message_content(
-                f"Deleted this server's question log ({count} questions). Votes "
-                "on older answers are no longer recorded."
-            ),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        await reply_ephemeral(
+            interaction,
+            f"Deleted this server's question log ({count} questions). Votes "
+            "on older answers are no longer recorded.",
         )
 
     # ------------------------------------------------------------------ Explain this answer

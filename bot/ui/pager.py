@@ -9,6 +9,7 @@ import discord
 
 from bot.formatting.text import NO_MENTIONS
 
+from .expiry import name_paging_buttons
 from .results import TOKEN_LIFETIME, UNKNOWN_MESSAGE
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class Pager(discord.ui.View):
         self.pages = pages
         self.page = 0
         self._latest: discord.Interaction[Any] | None = None
+        name_paging_buttons(self, "insights report", back=self.back, forward=self.forward)
         self._enable()
 
     def track(self, interaction: discord.Interaction[Any]) -> None:

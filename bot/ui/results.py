@@ -20,6 +20,7 @@ from bot.formatting.answers import Page, answer_embed, page_count
 from bot.formatting.text import NO_MENTIONS
 from index.models import Answer
 
+from .expiry import name_paging_buttons
 from .rendered import RenderedOnly
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,7 @@ class ResultsView(discord.ui.View):
         self._latest: discord.Interaction[Any] | None = None
         if deletable:
             self.add_item(delete_button(asker_id))
+        name_paging_buttons(self, "ask", previous=self.previous, more=self.more)
         self._update_buttons()
 
     def embed(self) -> discord.Embed:

@@ -80,9 +80,11 @@ from .validation import (
     ApiError,
     computed_mentions,
     invalid_form,
+    text_input_refusal,
     validate_choices,
     validate_commands,
     validate_message,
+    validate_modal,
     walk_components,
 )
 
@@ -110,6 +112,14 @@ _DEFAULT_ERRORS = {
     503: ("503: Service Unavailable", 0),
     504: ("504: Gateway Timeout", 0),
 }
+
+
+def _as_fetched(record: MessageRecord) -> dict[str, Any]:
+    """A message as GET returns it: Discord keeps no nonce (only the create response and the
+    MESSAGE_CREATE event carry it), so a bot cannot find its own message by nonce later."""
+    data = copy.deepcopy(record.data)
+    data.pop("nonce", None)
+    return data
 
 
 def _id_of(value: Any) -> int:
@@ -933,6 +943,13 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         if perms & needed != needed:
             raise ApiError(403, 50013, "Missing Permissions")
 
+    def _bot_may(self, channel: Channel, needed: int) -> bool:
+        try:
+            self._require_bot_perms(channel, needed)
+        except ApiError:
+            return False
+        return True
+
     def _check_app(self, app_id: str) -> None:
         if int(app_id) != self.application_id:
             raise ApiError(403, 50001, "Missing Access")
@@ -1360,7 +1377,10 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
 
     async def _get_messages(self, call: Call, channel_id: str):
         channel = self._channel_or_404(channel_id)
-        self._require_bot_perms(channel, Permission.READ_MESSAGE_HISTORY)
+        self._require_bot_perms(channel, Permission.VIEW_CHANNEL)
+        # Without Read Message History Discord answers 200 with no messages, not 403.
+        if not self._bot_may(channel, Permission.READ_MESSAGE_HISTORY):
+            return 200, []
         msgs = [m for m in self.messages_in(channel.id) if not m.ephemeral]
         q = call.query
         limit = max(1, min(100, int(q.get("limit", 50))))
@@ -1375,7 +1395,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             msgs = older + newer
         else:
             msgs = msgs[-limit:]
-        return 200, [copy.deepcopy(m.data) for m in reversed(msgs)]
+        return 200, [_as_fetched(m) for m in reversed(msgs)]
 
     async def _post_message(self, call: Call, channel_id: str):
         channel = self._channel_or_404(channel_id)
@@ -1413,7 +1433,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         record = self._message_or_404(channel_id, message_id)
         if record.ephemeral:
             raise ApiError(404, 10008, "Unknown Message")
-        return 200, copy.deepcopy(record.data)
+        return 200, _as_fetched(record)
 
     async def _patch_message(self, call: Call, channel_id: str, message_id: str):
         self._channel_or_404(channel_id)
@@ -1701,31 +1721,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         elif ctype == 8:
             validate_choices(data.get("choices") or [])
         elif ctype == 9:
-            errors = {}
-            if not data.get("custom_id"):
-                errors["custom_id"] = {
-                    "_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]
-                }
-            if not 1 <= len(data.get("title") or "") <= 45:
-                errors["title"] = {
-                    "_errors": [
-                        {
-                            "code": "BASE_TYPE_BAD_LENGTH",
-                            "message": "Must be between 1 and 45 in length.",
-                        }
-                    ]
-                }
-            if not 1 <= len(data.get("components") or []) <= 5:
-                errors["components"] = {
-                    "_errors": [
-                        {
-                            "code": "BASE_TYPE_BAD_LENGTH",
-                            "message": "Must be between 1 and 5 in length.",
-                        }
-                    ]
-                }
-            if errors:
-                raise invalid_form({"data": errors})
+            validate_modal(data)
         handle.callbacks.append(body)
         if ctype in (4, 5, 7) and handle.original is not None:
             resource = {"type": ctype, "message": copy.deepcopy(handle.original.data)}
@@ -2706,11 +2702,15 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             if t == 18:  # label
                 return {"type": 18, "id": comp.get("id"), "component": submit(comp["component"])}
             if t == 4:
+                value = values.get(comp["custom_id"], comp.get("value") or "")
+                refusal = text_input_refusal(comp, str(value))
+                if refusal is not None:  # the Discord client would not send it
+                    raise ValueError(f"cannot submit {comp['custom_id']!r}: {refusal}")
                 return {
                     "type": 4,
                     "id": comp.get("id"),
                     "custom_id": comp["custom_id"],
-                    "value": values.get(comp["custom_id"], comp.get("value") or ""),
+                    "value": value,
                 }
             if t in (3, 5, 6, 7, 8):
                 v = values.get(comp.get("custom_id", ""), [])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from .state import (
     Guild,
@@ -42,8 +43,43 @@ def invalid_form(errors: dict) -> ApiError:
 EMBED_LIMITS = {"title": 256, "description": 4096}
 
 
-def _embed_errors(embed: dict) -> tuple[dict, int]:
+def _url_error(url: Any, *, attachments: bool) -> dict | None:
+    """Discord's check of a URL in an embed: http(s) with a host (images and icons may also
+    name an uploaded file, ``attachment://``)."""
+    if url is None:
+        return None
+    parts = urlsplit(str(url))
+    if attachments and parts.scheme == "attachment":
+        return None
+    if parts.scheme not in ("http", "https"):
+        return _err(
+            "URL_TYPE_INVALID_SCHEME",
+            f"Scheme \"{parts.scheme}\" is not supported. Scheme must be one of ('http', 'https').",
+        )
+    if not parts.netloc or any(c.isspace() for c in str(url)):
+        return _err("URL_TYPE_INVALID_URL", "Not a well formed URL.")
+    return None
+
+
+def _embed_url_errors(embed: dict) -> dict:
     errors: dict[str, Any] = {}
+    if (e := _url_error(embed.get("url"), attachments=False)) is not None:
+        errors["url"] = e
+    for part, key, attachments in (
+        ("author", "url", False),
+        ("author", "icon_url", True),
+        ("footer", "icon_url", True),
+        ("image", "url", True),
+        ("thumbnail", "url", True),
+    ):
+        value = (embed.get(part) or {}).get(key)
+        if (e := _url_error(value, attachments=attachments)) is not None:
+            errors.setdefault(part, {})[key] = e
+    return errors
+
+
+def _embed_errors(embed: dict) -> tuple[dict, int]:
+    errors: dict[str, Any] = _embed_url_errors(embed)
     total = 0
     for key, limit in EMBED_LIMITS.items():
         value = embed.get(key)
@@ -121,6 +157,10 @@ def _component_errors(components: list[dict], flags: int) -> dict:
                 if child.get("style") == 5:
                     if not child.get("url"):
                         cerr["url"] = _err("BASE_TYPE_REQUIRED", "This field is required")
+                    elif (e := _url_error(child["url"], attachments=False)) is not None and (
+                        not str(child["url"]).startswith("discord://")
+                    ):
+                        cerr["url"] = e
                 elif child.get("style") != 6 and not cid:
                     cerr["custom_id"] = _err("BASE_TYPE_REQUIRED", "This field is required")
             if cid is not None:
@@ -185,6 +225,61 @@ def validate_message(body: dict, *, n_files: int = 0, editing: bool = False) -> 
         )
         if not has_body:
             raise ApiError(400, 50006, "Cannot send an empty message")
+
+
+def _length_error(value: Any, low: int, high: int) -> dict | None:
+    if value is None or low <= len(str(value)) <= high:
+        return None
+    return _err("BASE_TYPE_BAD_LENGTH", f"Must be between {low} and {high} in length.")
+
+
+def validate_modal(data: dict) -> None:
+    """Discord's checks on a modal (callback type 9): its title and custom id, 1 to 5 top-level
+    components, and each text input's custom id, label, placeholder, value and length bounds."""
+    errors: dict[str, Any] = {}
+    if not data.get("custom_id") or len(str(data["custom_id"])) > 100:
+        errors["custom_id"] = _err("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+    if (title := _length_error(data.get("title") or "", 1, 45)) is not None:
+        errors["title"] = title
+    components = data.get("components") or []
+    if not 1 <= len(components) <= 5:
+        errors["components"] = _err("BASE_TYPE_BAD_LENGTH", "Must be between 1 and 5 in length.")
+    for i, comp in enumerate(walk_components(components)):
+        cerr: dict[str, Any] = {}
+        if comp.get("type") == 18:  # label: its text and description
+            for key, high in (("label", 45), ("description", 100)):
+                if (e := _length_error(comp.get(key), 1, high)) is not None:
+                    cerr[key] = e
+        if comp.get("type") == 4:  # text input
+            checks = (("custom_id", 1, 100), ("label", 1, 45), ("placeholder", 0, 100))
+            for key, low, high in (*checks, ("value", 0, 4000)):
+                if (e := _length_error(comp.get(key), low, high)) is not None:
+                    cerr[key] = e
+            if comp.get("custom_id") is None:
+                cerr["custom_id"] = _err("BASE_TYPE_REQUIRED", "This field is required")
+            for key, low in (("min_length", 0), ("max_length", 1)):
+                bound = comp.get(key)
+                if bound is not None and not low <= int(bound) <= 4000:
+                    cerr[key] = _err("NUMBER_TYPE_MAX", f"Must be between {low} and 4000.")
+        if cerr:
+            errors.setdefault("components", {})[str(i)] = cerr
+    if errors:
+        raise invalid_form({"data": errors})
+
+
+def text_input_refusal(component: dict, value: str) -> str | None:
+    """Why Discord's client would not let a user submit ``value`` in this text input, if so
+    (it enforces ``required`` and the length bounds before anything reaches the bot)."""
+    required = component.get("required", True)
+    if required and not value:
+        return "a required input is empty"
+    if value:
+        low, high = component.get("min_length"), component.get("max_length")
+        if low is not None and len(value) < int(low):
+            return f"shorter than min_length {low}"
+        if high is not None and len(value) > int(high):
+            return f"longer than max_length {high}"
+    return None
 
 
 def validate_choices(choices: list[dict]) -> None:

@@ -18,8 +18,9 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.exts.alerts.store import AlertStore, HeldPost
+from bot.exts.errors import reply_ephemeral
 from bot.formatting.alerts import SubscriptionInfo, add_held_field, subscriptions_embed
-from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content
+from bot.formatting.text import NO_MENTIONS, escape, fit_embed
 from bot.params import Category, UserError
 from bot.ui.alerts import AskAboutPostButton
 from index.models import IndexReport, LoadIssue
@@ -219,6 +220,8 @@ class Alerts(commands.Cog):
             )
         if role is not None and role.is_default():
             raise UserError("Alerts never ping @everyone; pick a role, or leave it out.")
+        # The write may wait for another writer (a reindex's commit) longer than Discord's 3 s.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         created = await self.store.subscribe(
             guild_id=interaction.guild.id,
             channel_id=channel.id,
@@ -243,9 +246,7 @@ class Alerts(commands.Cog):
             category,
             role.id if role else None,
         )
-        await interaction.response.send_message(
-            message_content(text), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await reply_ephemeral(interaction, text)
 
     @alerts.command(name="unsubscribe", description="Stop posting alerts in a channel")
     @app_commands.describe(channel="The channel that should stop getting alerts")
@@ -255,10 +256,9 @@ class Alerts(commands.Cog):
     ) -> None:
         assert self.store is not None and interaction.guild is not None
         self._require_database()
-        lock = self.channel_lock(channel.id)
-        if lock.locked():  # an alert is being sent there: answer once it is recorded
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        async with lock:  # no send to this channel starts after this
+        # An alert being sent there is waited for, and the write may wait for another writer.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with self.channel_lock(channel.id):  # no send to this channel starts after this
             removed = await self.store.unsubscribe(
                 guild_id=interaction.guild.id, channel_id=channel.id
             )
@@ -267,14 +267,7 @@ class Alerts(commands.Cog):
             if removed
             else f"{channel.mention} was not getting alerts."
         )
-        if interaction.response.is_done():
-            await interaction.followup.send(
-                message_content(text), ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
-        else:
-            await interaction.response.send_message(
-                message_content(text), ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
+        await reply_ephemeral(interaction, text)
 
     @alerts.command(name="list", description="Which channels get alerts, and any that fail")
     @app_commands.checks.has_permissions(manage_guild=True)

@@ -206,7 +206,7 @@ class Delivery:
             if not await self.store.still_pending(deliveries):
                 return Sent.OK  # unsubscribed (or dropped) meanwhile
             try:
-                earlier = await self._sent_before(channel, found, nonce)
+                earlier = await self._sent_before(channel, found)
                 if earlier is not None:
                     log.info(
                         "alert for %s was already posted in channel %s (message %s) before "
@@ -281,31 +281,46 @@ class Delivery:
         await self.store.mark_attempted(deliveries, error)
         return Sent.TRY_LATER
 
+    def _may_read_history(self, channel: discord.PartialMessageable) -> bool:
+        """Whether the bot's cached permissions let it read ``channel``'s history (True when
+        the channel is not cached: the request itself then tells)."""
+        guild = channel.guild
+        cached = guild.get_channel_or_thread(channel.id) if guild is not None else None
+        if guild is None or cached is None:
+            return True
+        return cached.permissions_for(guild.me).read_message_history
+
     async def _sent_before(
-        self, channel: discord.PartialMessageable, found: list[tuple[Pending, Post]], nonce: str
+        self, channel: discord.PartialMessageable, found: list[tuple[Pending, Post]]
     ) -> int | None:
         """The id of a message of ours in the channel that already carries these alerts.
 
         Only for deliveries tried before (a crash may have come between Discord accepting the
         message and our record of it). Discord honours ``enforce_nonce`` for a few minutes only,
-        so after a longer outage the channel itself is the record: our message with this nonce,
-        or with an embed linking the post.
+        so after a longer outage the channel itself is the record: our message with an embed
+        linking the post (fetched messages carry no nonce: Discord keeps none).
         """
         tried = [d.first_sent_at for d, _ in found if d.first_sent_at is not None]
         if not tried or self.bot.user is None:
             return None
         urls = {p.url for _, p in found}
+        if not self._may_read_history(channel):
+            # Discord would answer with no messages at all rather than refuse: say so here.
+            log.warning(
+                "cannot read channel %s to check for an alert sent before a restart "
+                "(Read Message History is missing); sending it again",
+                channel.id,
+            )
+            return None
         try:
             async for msg in channel.history(limit=HISTORY_LIMIT, after=min(tried) - HISTORY_SLACK):
                 if msg.author.id != self.bot.user.id:
                     continue
-                if msg.nonce is not None and str(msg.nonce) == nonce:
-                    return msg.id
                 for embed in msg.embeds:
                     if embed.url in urls or any(u in (embed.description or "") for u in urls):
                         return msg.id
         except discord.Forbidden as exc:
-            # Cannot read the history: the nonce is all that guards against a duplicate.
+            # Cannot see the channel: the nonce (for minutes) is all that guards a duplicate.
             log.warning(
                 "cannot read channel %s to check for an alert sent before a restart "
                 "(%s); sending it again",
