@@ -330,6 +330,45 @@ def backward(
     return kept
 
 
+def forward(
+    index: SearchIndex,
+    data: list[Case],
+    names: Sequence[str],
+    args: argparse.Namespace,
+    run: Callable[..., dict[str, np.ndarray]],
+    base: dict[str, np.ndarray],
+) -> list[str]:
+    """Forward selection: add, one at a time, the feature (of ``ALL_FEATURES``) whose addition
+    gains the most questions over every count and set (cross-fitted), while that is more than
+    without it."""
+
+    def gained(feats: Sequence[str]) -> tuple[int, dict[str, np.ndarray]]:
+        by_set = run(index, data, feats, args.penalty, args.shrink, args.loss)
+        return int(sum(int((by_set[n] - base[n]).sum()) for n in by_set)), by_set
+
+    kept = list(names)
+    best, by_set = gained(kept)
+    print(_row(f"start ({best}): " + ",".join(kept[1:]), by_set, base), flush=True)
+    while True:
+        tries = []
+        for add in args.candidates or ALL_FEATURES:
+            if add in kept:
+                continue
+            total, by_set = gained([*kept, add])
+            print(_row(f"  with {add} ({total})", by_set, base), flush=True)
+            tries.append((total, add))
+        if not tries:
+            break
+        total, add = max(tries, key=lambda t: (t[0], -ALL_FEATURES.index(t[1])))
+        if total <= best:
+            break
+        best = total
+        kept.append(add)
+        print(f"added {add}: {best} -> " + ",".join(kept[1:]), flush=True)
+    print("kept:", ",".join(kept), flush=True)
+    return kept
+
+
 def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--fit", nargs="+", default=list(TRAINING))
@@ -341,6 +380,10 @@ def main() -> None:
     parser.add_argument("--select", action="store_true")
     parser.add_argument("--search", action="store_true", help="count by the whole search")
     parser.add_argument("--backward", action="store_true", help="drop features while no worse")
+    parser.add_argument("--forward", action="store_true", help="add features while better")
+    parser.add_argument(
+        "--candidates", nargs="+", default=None, help="the features --forward may add"
+    )
     args = parser.parse_args()
     for name in args.fit:
         if name not in TRAINING:
@@ -352,7 +395,7 @@ def main() -> None:
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
     data = cases(index, args.fit)
     names = args.features
-    if not (args.cv or args.select or args.backward):
+    if not (args.cv or args.select or args.backward or args.forward):
         w = fit(data, names, args.penalty, args.shrink, args.loss)
         print(
             f"fitted on {'+'.join(args.fit)} ({len(data)} questions): {args.loss} loss, "
@@ -391,6 +434,9 @@ def main() -> None:
         ]
     if args.backward:
         backward(index, data, names, args, run, base)
+        return
+    if args.forward:
+        forward(index, data, names, args, run, base)
         return
     for feats, penalty, shrink, loss in grid:
         label = f"{loss} p{penalty} s{shrink} " + ",".join(f for f in feats[1:])
