@@ -55,7 +55,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
-from bench.answer_quality import TRAINING, set_path
+from bench.answer_quality import HELD, TRAINING, set_path
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import evaluate, holds, load_questions
 from index.retrieval import passage_scorer
@@ -386,8 +386,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     for name in args.fit:
-        if name not in TRAINING:
-            parser.error(f"{name}: only the training sets {TRAINING} are fitted on")
+        # (a new training set is passed by name before it joins ``TRAINING``; dev and the held
+        # sets never are)
+        if name == "dev" or name in HELD or not set_path(name).exists():
+            parser.error(f"{name}: only training sets are fitted on ({TRAINING}, or a new one)")
     if args.features[0] != "score" or not set(args.features) <= set(ALL_FEATURES):
         parser.error(f"--features: 'score' first, then any of {ALL_FEATURES}")
     require_shared()

@@ -33,6 +33,23 @@ included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
 - ``post_length``: log(1 + its post's passages): a long digest holds many words by chance,
   whatever its category.
 
+Measured in round 18 and not chosen (bench/README.md):
+- ``phrase``: the share of the question's adjacent-word pairs its phrase field holds (BM25
+  already scores that field: the fitted weight was near 0);
+- ``heading``: the share of the question its headings hold (a digest item's heading is its
+  story's title);
+- ``rare_window``: the heavy third's share (as ``rare``) held by its best two consecutive
+  sentences (proximity of the named things);
+- ``passage_length``: log(1 + its sentences); ``post_density``: log(1 + its post's sentences a
+  passage), the post's layout (a digest's short items, an essay's long sections) read whatever
+  its category is called;
+- ``story``: log(1 + the other posts among the candidates telling its story, as ``citations``
+  judges it: ``SAME_STORY`` of the lighter one's IDF-weighted distinct words shared);
+  ``fuller_elsewhere``: 1 when one of them tells it in more distinct words;
+- ``form_focus``: the focus words' share held by its best sentence, or two side by side, that
+  states the form a *when* (a year) or *how long / many / much / what share* (a number)
+  question asks for, among its terms (at sentence grain, unlike ``form``).
+
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is on by default
 (``RankingWeights.learned`` 1): on the four question sets held back from every fit it ranks the
