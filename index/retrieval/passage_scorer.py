@@ -279,7 +279,8 @@ class Features:
                 row = np.repeat(np.arange(n), counts)
                 held = _holds(self._sentence, sentences, ids)
                 np.maximum.at(best, row, held @ w)
-                np.maximum.at(rare_pair, row, held @ rare)
+                if "rare_window" in col:
+                    np.maximum.at(rare_pair, row, held @ rare)
                 stated = None
                 if "form_focus" in col and q.intent in YEAR_INTENTS | AMOUNT_INTENTS:
                     stated = self._sentences_stating(sentences, q.intent)
@@ -291,7 +292,8 @@ class Features:
                     either = held[1:] | held[:-1]
                     both = either[same] @ w
                     np.maximum.at(pair, row[1:][same], both)
-                    np.maximum.at(rare_pair, row[1:][same], either[same] @ rare)
+                    if "rare_window" in col:
+                        np.maximum.at(rare_pair, row[1:][same], either[same] @ rare)
                     if stated is not None:
                         hit = same & (stated[1:] | stated[:-1])
                         f_both = (either[hit] * focus[row[1:][hit]]).sum(axis=1)
