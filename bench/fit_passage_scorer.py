@@ -3,10 +3,11 @@ sets, and cross-fit its settings among them (issue 10, rounds 4 and 13).
 
     .venv/bin/python -m bench.fit_passage_scorer [--fit tune train2 train3 train4]
         [--features NAME ...] [--penalty P] [--shrink S] [--loss post|passage]
-        [--cv] [--select] [--backward] [--search]
+        [--cv] [--select] [--backward] [--forward [--candidates NAME ...]] [--search]
 
-Only the training sets (``bench/questions/NAME.jsonl`` for ``TRAINING``) are read here:
-dev and the held sets never are. For each answerable question, the search's best
+Only the training sets (``bench/questions/NAME.jsonl`` for ``TRAINING``, or a new training
+set passed by name with ``--fit`` before it joins ``TRAINING``) are read here: dev and the held
+sets never are. For each answerable question, the search's best
 ``passage_scorer.CANDIDATES`` passages (scored, re-ranked by ``rerank`` as the search does, the
 learned scorer off) get the features; the targets are the candidates whose text holds the
 answer span (``evaluation.holds``), or, for a question with none among them, its gold posts'
@@ -32,15 +33,17 @@ first page. ``--cv`` fits on all training
 sets but one and counts on that one, for each in turn (cross-fitting); ``--select`` runs the
 cross-fitting for every feature left out in turn and every penalty and shrink of a small grid.
 ``--backward`` drops features one at a time while the cross-fitted gain (all counts, all sets)
-does not fall. Without these, it prints the weights fitted on ``--fit`` as
+does not fall; ``--forward`` adds them (of ``--candidates``, by default all) while it rises. Without these, it prints the weights fitted on ``--fit`` as
 ``passage_scorer.FEATURES`` and ``WEIGHTS`` are written (``tests/test_passage_scorer.py`` checks
 the shipped ones against this).
 
 Round 13 (bench/README.md, "Answer quality"): of ``ALL_FEATURES``, cross-fitting kept ``score``,
 ``sentence``, ``window``, ``ordinal``, ``rare`` and ``post_length``, at penalty 0.3 and shrink
 0.5 (the defaults here); cross-fitted over the four sets, hit@1 +27, ans@1 +22, ans@5 +11,
-headline +13, first page +26 questions of 448. On dev and the held sets it cost dev three
-first places and the headline six questions over them: ``RankingWeights.learned`` stays 0.
+headline +13, first page +26 questions of 448 (the lead switched it on after held4). Round
+18, six training sets (``--fit tune train2 train3 train4 train5 train6 --forward --search``):
+``rare_window`` and ``form`` added, +2 headlines and +1 first page cross-fitted over 670
+questions; not shipped (dev and the held sets lost 2 headlines).
 """
 
 from __future__ import annotations

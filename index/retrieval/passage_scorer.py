@@ -33,7 +33,10 @@ included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
 - ``post_length``: log(1 + its post's passages): a long digest holds many words by chance,
   whatever its category.
 
-Measured in round 18 and not chosen (bench/README.md):
+Measured in round 18 (bench/README.md), not shipped: cross-fitting over six training sets
+chose ``rare_window`` and ``form`` besides ``FEATURES`` (headline +2, first page +1 of 670
+questions), but over dev and the held sets the headline fell by 2 questions, so the shipped
+model stays round 13's; the others did not help even cross-fitted:
 - ``phrase``: the share of the question's adjacent-word pairs its phrase field holds (BM25
   already scores that field: the fitted weight was near 0);
 - ``heading``: the share of the question its headings hold (a digest item's heading is its
@@ -107,7 +110,8 @@ ALL_FEATURES = (
     "form_focus",
 )
 # Chosen by cross-fitting over the four training sets (bench/README.md, issue 10 round 13):
-# the others measured did not help.
+# the others measured did not help (round 18: on six sets, ``rare_window`` and ``form`` did
+# cross-fitted, but not on dev and the held sets).
 FEATURES = ("score", "sentence", "window", "ordinal", "rare", "post_length")
 # ``python -m bench.fit_passage_scorer`` (post loss, penalty 0.3, shrink 0.5) on tune, train2,
 # train3 and train4.
