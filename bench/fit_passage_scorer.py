@@ -33,9 +33,9 @@ first page. ``--cv`` fits on all training
 sets but one and counts on that one, for each in turn (cross-fitting); ``--select`` runs the
 cross-fitting for every feature left out in turn and every penalty and shrink of a small grid.
 ``--backward`` drops features one at a time while the cross-fitted gain (all counts, all sets)
-does not fall; ``--forward`` adds them (of ``--candidates``, by default all) while it rises. Without these, it prints the weights fitted on ``--fit`` as
-``passage_scorer.FEATURES`` and ``WEIGHTS`` are written (``tests/test_passage_scorer.py`` checks
-the shipped ones against this).
+does not fall; ``--forward`` adds them (of ``--candidates``, by default all) while it rises.
+Without these, it prints the weights fitted on ``--fit`` as ``passage_scorer.FEATURES`` and
+``WEIGHTS`` are written (``tests/test_passage_scorer.py`` checks the shipped ones against this).
 
 Round 13 (bench/README.md, "Answer quality"): of ``ALL_FEATURES``, cross-fitting kept ``score``,
 ``sentence``, ``window``, ``ordinal``, ``rare`` and ``post_length``, at penalty 0.3 and shrink
