@@ -3,10 +3,11 @@ sets, and cross-fit its settings among them (issue 10, rounds 4 and 13).
 
     .venv/bin/python -m bench.fit_passage_scorer [--fit tune train2 train3 train4]
         [--features NAME ...] [--penalty P] [--shrink S] [--loss post|passage]
-        [--cv] [--select] [--backward] [--search]
+        [--cv] [--select] [--backward] [--forward [--candidates NAME ...]] [--search]
 
-Only the training sets (``bench/questions/NAME.jsonl`` for ``TRAINING``) are read here:
-dev and the held sets never are. For each answerable question, the search's best
+Only the training sets (``bench/questions/NAME.jsonl`` for ``TRAINING``, or a new training
+set passed by name with ``--fit`` before it joins ``TRAINING``) are read here: dev and the held
+sets never are. For each answerable question, the search's best
 ``passage_scorer.CANDIDATES`` passages (scored, re-ranked by ``rerank`` as the search does, the
 learned scorer off) get the features; the targets are the candidates whose text holds the
 answer span (``evaluation.holds``), or, for a question with none among them, its gold posts'
@@ -32,15 +33,17 @@ first page. ``--cv`` fits on all training
 sets but one and counts on that one, for each in turn (cross-fitting); ``--select`` runs the
 cross-fitting for every feature left out in turn and every penalty and shrink of a small grid.
 ``--backward`` drops features one at a time while the cross-fitted gain (all counts, all sets)
-does not fall. Without these, it prints the weights fitted on ``--fit`` as
-``passage_scorer.FEATURES`` and ``WEIGHTS`` are written (``tests/test_passage_scorer.py`` checks
-the shipped ones against this).
+does not fall; ``--forward`` adds them (of ``--candidates``, by default all) while it rises.
+Without these, it prints the weights fitted on ``--fit`` as ``passage_scorer.FEATURES`` and
+``WEIGHTS`` are written (``tests/test_passage_scorer.py`` checks the shipped ones against this).
 
 Round 13 (bench/README.md, "Answer quality"): of ``ALL_FEATURES``, cross-fitting kept ``score``,
 ``sentence``, ``window``, ``ordinal``, ``rare`` and ``post_length``, at penalty 0.3 and shrink
 0.5 (the defaults here); cross-fitted over the four sets, hit@1 +27, ans@1 +22, ans@5 +11,
-headline +13, first page +26 questions of 448. On dev and the held sets it cost dev three
-first places and the headline six questions over them: ``RankingWeights.learned`` stays 0.
+headline +13, first page +26 questions of 448 (the lead switched it on after held4). Round
+18, six training sets (``--fit tune train2 train3 train4 train5 train6 --forward --search``):
+``rare_window`` and ``form`` added, +2 headlines and +1 first page cross-fitted over 670
+questions; not shipped (dev and the held sets lost 2 headlines).
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
-from bench.answer_quality import TRAINING, set_path
+from bench.answer_quality import HELD, TRAINING, set_path
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import evaluate, holds, load_questions
 from index.retrieval import passage_scorer
@@ -330,6 +333,45 @@ def backward(
     return kept
 
 
+def forward(
+    index: SearchIndex,
+    data: list[Case],
+    names: Sequence[str],
+    args: argparse.Namespace,
+    run: Callable[..., dict[str, np.ndarray]],
+    base: dict[str, np.ndarray],
+) -> list[str]:
+    """Forward selection: add, one at a time, the feature (of ``ALL_FEATURES``) whose addition
+    gains the most questions over every count and set (cross-fitted), while that is more than
+    without it."""
+
+    def gained(feats: Sequence[str]) -> tuple[int, dict[str, np.ndarray]]:
+        by_set = run(index, data, feats, args.penalty, args.shrink, args.loss)
+        return int(sum(int((by_set[n] - base[n]).sum()) for n in by_set)), by_set
+
+    kept = list(names)
+    best, by_set = gained(kept)
+    print(_row(f"start ({best}): " + ",".join(kept[1:]), by_set, base), flush=True)
+    while True:
+        tries = []
+        for add in args.candidates or ALL_FEATURES:
+            if add in kept:
+                continue
+            total, by_set = gained([*kept, add])
+            print(_row(f"  with {add} ({total})", by_set, base), flush=True)
+            tries.append((total, add))
+        if not tries:
+            break
+        total, add = max(tries, key=lambda t: (t[0], -ALL_FEATURES.index(t[1])))
+        if total <= best:
+            break
+        best = total
+        kept.append(add)
+        print(f"added {add}: {best} -> " + ",".join(kept[1:]), flush=True)
+    print("kept:", ",".join(kept), flush=True)
+    return kept
+
+
 def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--fit", nargs="+", default=list(TRAINING))
@@ -341,10 +383,16 @@ def main() -> None:
     parser.add_argument("--select", action="store_true")
     parser.add_argument("--search", action="store_true", help="count by the whole search")
     parser.add_argument("--backward", action="store_true", help="drop features while no worse")
+    parser.add_argument("--forward", action="store_true", help="add features while better")
+    parser.add_argument(
+        "--candidates", nargs="+", default=None, help="the features --forward may add"
+    )
     args = parser.parse_args()
     for name in args.fit:
-        if name not in TRAINING:
-            parser.error(f"{name}: only the training sets {TRAINING} are fitted on")
+        # (a new training set is passed by name before it joins ``TRAINING``; dev and the held
+        # sets never are)
+        if name == "dev" or name in HELD or not set_path(name).exists():
+            parser.error(f"{name}: only training sets are fitted on ({TRAINING}, or a new one)")
     if args.features[0] != "score" or not set(args.features) <= set(ALL_FEATURES):
         parser.error(f"--features: 'score' first, then any of {ALL_FEATURES}")
     require_shared()
@@ -352,7 +400,7 @@ def main() -> None:
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
     data = cases(index, args.fit)
     names = args.features
-    if not (args.cv or args.select or args.backward):
+    if not (args.cv or args.select or args.backward or args.forward):
         w = fit(data, names, args.penalty, args.shrink, args.loss)
         print(
             f"fitted on {'+'.join(args.fit)} ({len(data)} questions): {args.loss} loss, "
@@ -391,6 +439,9 @@ def main() -> None:
         ]
     if args.backward:
         backward(index, data, names, args, run, base)
+        return
+    if args.forward:
+        forward(index, data, names, args, run, base)
         return
     for feats, penalty, shrink, loss in grid:
         label = f"{loss} p{penalty} s{shrink} " + ",".join(f for f in feats[1:])

@@ -279,7 +279,7 @@ class SearchIndex(Catalogue):
     def passage_features(self) -> passage_scorer.Features:
         """The learned scorer's look-ups, made on first use (like ``rerank_terms``)."""
         if self._passage_features is None:
-            self._passage_features = passage_scorer.Features(self.data)
+            self._passage_features = passage_scorer.Features(self.data, np.maximum(self.idf, 0.0))
         return self._passage_features
 
     def learned_features(
@@ -294,7 +294,7 @@ class SearchIndex(Catalogue):
         cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
         cand = cand[scores[cand] > 0]
         return cand, self.passage_features().table(
-            passage_scorer.Question(self.vocab, plan.weight_of, question),
+            passage_scorer.Question(self.vocab, plan.weight_of, question, plan.phrase_ids),
             cand,
             scores[cand].astype(np.float64),
             self.passage_post,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,10 +88,68 @@ def test_features_of_the_candidates(strike_index: SearchIndex) -> None:
     assert walkout["focus_near"] == ended["focus_near"] == pytest.approx(1.0)
     # One post: the same union share for both, what it holds between its passages and title.
     assert walkout["union"] == ended["union"] == pytest.approx(1.0)
+    # Round 18's: one of the question's three adjacent pairs ("dockworkers walkout") is
+    # adjacent in the answer; the headings' shares; the heavy third of the question's words
+    # held by two sentences side by side; lengths and the post's layout; no other post; the
+    # answer form (a year) stated with every focus word.
+    assert ended["phrase"] == pytest.approx(1 / 3) and walkout["phrase"] == 0.0
+    assert ended["heading"] == pytest.approx(weight["end"] / total)
+    assert walkout["heading"] == pytest.approx(weight["walkout"] / total)
+    heavy = sorted(weight, key=lambda t: -weight[t])[:2]
+    in_pair = {"ended": {"dockwork", "walkout", "end"}, "walkout": set(weight) - {"end"}}
+    for row, held in ((ended, in_pair["ended"]), (walkout, in_pair["walkout"])):
+        share = sum(weight[t] for t in heavy if t in held) / sum(weight[t] for t in heavy)
+        assert row["rare_window"] == pytest.approx(share)
+    data = strike_index.data
+    sentences = {
+        strike_index.passages[int(i)].heading: int(data.sentence_counts[int(i)]) for i in cand
+    }
+    assert ended["passage_length"] == pytest.approx(np.log1p(sentences["How It Ended"]))
+    assert walkout["passage_length"] == pytest.approx(np.log1p(sentences["The Walkout"]))
+    assert sentences["The Walkout"] > sentences["How It Ended"]
+    post = int(strike_index.passage_post[int(cand[0])])
+    first, end = strike_index.post_first_passage[post], strike_index.post_first_passage[post + 1]
+    density = data.sentence_counts[first:end].sum() / (end - first)
+    assert walkout["post_density"] == ended["post_density"] == pytest.approx(np.log1p(density))
+    assert walkout["story"] == ended["story"] == 0.0
+    assert walkout["fuller_elsewhere"] == ended["fuller_elsewhere"] == 0.0
+    assert ended["form_focus"] == pytest.approx(1.0) and walkout["form_focus"] == 0.0
     # The model's features are a selection of these, in its order.
     _, shipped = strike_index.learned_features(QUESTION, plan, scores)
     picked = [names.index(n) for n in passage_scorer.FEATURES]
     assert shipped == pytest.approx(feats[:, picked])
+
+
+# One story told in two posts: a digest's short item and the brief's fuller telling.
+STORY = (
+    "The Lakeside observatory tracked a comet whose tail glowed green over Norway, Finland and "
+    "Sweden for nine nights while amateur astronomers photographed meteors, auroras and "
+    "satellites from frozen fjords."
+)
+MORE = " Volunteers logged every photograph in a shared catalogue for researchers."
+
+
+def test_a_story_told_in_another_post(tmp_path: Path) -> None:
+    pages = with_filler(
+        {
+            "2024-01-03-digest.md": ("Weekly digest", f"## Comet Over Norway\n\n{STORY}\n"),
+            "2024-01-04-comet.md": ("The green comet", f"## What Happened\n\n{STORY}{MORE}\n"),
+        }
+    )
+    index = briefs_index(tmp_path, pages)
+    question = "Which comet glowed green over Norway?"
+    plan = index.reader.plan(question)
+    scores, _ = index._passage_scores(plan)
+    names = passage_scorer.ALL_FEATURES
+    cand, feats = index.learned_features(question, plan, scores, names)
+    by_post = {
+        index.posts[int(index.passage_post[int(i)])].title: dict(zip(names, row, strict=True))
+        for i, row in zip(cand, feats, strict=True)
+    }
+    digest, brief = by_post["Weekly digest"], by_post["The green comet"]
+    # Each is told in one other post among the candidates; the brief tells it in more words.
+    assert digest["story"] == brief["story"] == pytest.approx(np.log(2))
+    assert digest["fuller_elsewhere"] == 1.0 and brief["fuller_elsewhere"] == 0.0
 
 
 def test_turned_on_the_scorer_shows_the_answering_passage_first(
