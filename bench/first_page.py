@@ -32,6 +32,7 @@ from bench.answer_quality import HELD, TRAINING, set_path
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.answers.text import shown_text
 from index.evaluation import FIRST_PAGE, load_questions
+from index.ingest.cleaning import MOJIBAKE_CHARS
 from index.models import Answer
 
 ELLIPSIS = "…"
@@ -45,11 +46,7 @@ _MARKUP = re.compile(
     r"\*|\]\(|\[\s*\]|\[\^|\{%|%\}|\{\{|\}\}|\{:|<\/?[A-Za-z][^<>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);"
     r"|`|^#{1,6}\s|\\|(?:^|\s)_+\w|\w_+(?:\s|$)"
 )
-_MOJIBAKE = re.compile(
-    "\ufffd|[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
-    "\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
-    "\u20ac\u2122]"
-)
+_MOJIBAKE = re.compile("\ufffd|" + MOJIBAKE_CHARS)  # (what ingest repairs, or a lost byte)
 _CUT_WORD = re.compile(r"\w…$|^…\w")
 _GLUED = re.compile(r"\b[a-z]{2,}[.!?][A-Z][a-z]+\b")
 _SPACE_BEFORE = re.compile(r"\s[,.;:!?](?:\s|$)|\(\s|\s\)")

@@ -297,6 +297,20 @@ def _row(label: str, by_set: dict[str, np.ndarray], base: dict[str, np.ndarray])
     return f"{label}\n    {'  '.join(cells)}  | all {'/'.join(f'{int(v):+d}' for v in total)}"
 
 
+def _gained(
+    index: SearchIndex,
+    data: list[Case],
+    feats: Sequence[str],
+    args: argparse.Namespace,
+    run: Callable[..., dict[str, np.ndarray]],
+    base: dict[str, np.ndarray],
+) -> tuple[int, dict[str, np.ndarray]]:
+    """Questions gained over ``base`` with the features ``feats`` (cross-fitted, every count and
+    set summed), and the counts per set."""
+    by_set = run(index, data, feats, args.penalty, args.shrink, args.loss)
+    return int(sum(int((by_set[n] - base[n]).sum()) for n in by_set)), by_set
+
+
 def backward(
     index: SearchIndex,
     data: list[Case],
@@ -310,8 +324,7 @@ def backward(
     with it."""
 
     def gained(feats: Sequence[str]) -> tuple[int, dict[str, np.ndarray]]:
-        by_set = run(index, data, feats, args.penalty, args.shrink, args.loss)
-        return int(sum(int((by_set[n] - base[n]).sum()) for n in by_set)), by_set
+        return _gained(index, data, feats, args, run, base)
 
     kept = list(names)
     best, by_set = gained(kept)
@@ -346,8 +359,7 @@ def forward(
     without it."""
 
     def gained(feats: Sequence[str]) -> tuple[int, dict[str, np.ndarray]]:
-        by_set = run(index, data, feats, args.penalty, args.shrink, args.loss)
-        return int(sum(int((by_set[n] - base[n]).sum()) for n in by_set)), by_set
+        return _gained(index, data, feats, args, run, base)
 
     kept = list(names)
     best, by_set = gained(kept)

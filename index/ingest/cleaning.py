@@ -40,12 +40,12 @@ class Block:
 
 # A UTF-8 lead byte read as cp1252/latin-1 followed by a continuation byte read the same way
 # ("â€™", "Â©", "ðŸ”¯"). Cheap to search; only matching lines go through ftfy (costly).
-_MOJIBAKE_CHARS = (
+MOJIBAKE_CHARS = (
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
     "\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
-_MOJIBAKE = re.compile(_MOJIBAKE_CHARS)
-_MOJIBAKE_LINE = re.compile(rf"^[^\n]*{_MOJIBAKE_CHARS}[^\n]*$", re.MULTILINE)
+_MOJIBAKE = re.compile(MOJIBAKE_CHARS)
+_MOJIBAKE_LINE = re.compile(rf"^[^\n]*{MOJIBAKE_CHARS}[^\n]*$", re.MULTILINE)
 
 
 def fix_mojibake(text: str) -> str:
