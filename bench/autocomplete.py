@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,18 @@ def before(catalogue: Catalogue, text: str, limit: int = 25) -> list[Post]:
     return exact + [posts[key] for _, _, key in fuzzy]
 
 
+def systems(catalogue: Catalogue) -> dict[str, Callable[[str], object]]:
+    """One keystroke's work, now and before."""
+
+    def now(value: str) -> object:
+        return title_choices(catalogue.find_titles(value, 25))
+
+    def old(value: str) -> object:
+        return title_choices(before(catalogue, value))
+
+    return {"find_titles": now, "before": old}
+
+
 def site_posts(site: Path) -> list[Post]:
     root, config = find_site(site)
     out = []
@@ -103,10 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         for value in typed:
             assert catalogue.find_titles(value, 25) == before(catalogue, value), value
         samples = time_interleaved(
-            {
-                "find_titles": lambda v, c=catalogue: title_choices(c.find_titles(v, 25)),
-                "before": lambda v, c=catalogue: title_choices(before(c, v)),
-            },
+            systems(catalogue),
             typed,
             rounds=rounds,
             block=25,
