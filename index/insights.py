@@ -8,6 +8,7 @@ analyzer), so "Who won the world cup?" and "who won the World Cups" count as one
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Container, Iterable, Sequence
 from typing import Literal, Protocol
@@ -117,27 +118,69 @@ def question_terms(question: str) -> frozenset[str]:
     return frozenset(analyze(question))
 
 
+class QuestionGrouper:
+    """Questions grouped as they come, each joining the most similar earlier group (terms in
+    common / terms in either ≥ ``same``, the first such group on a tie) or starting its own.
+
+    Only groups that could reach ``same`` are compared (the prefix filter of similarity
+    joins): two sets of terms with that share have at least ``⌈same·n⌉`` terms in common for
+    either's size ``n``, so in any one order of terms, the first ``n − ⌈same·n⌉ + 1`` terms of
+    each share a term. Groups are found through those first terms, rarest first (``order``:
+    short look-up lists), so a busy log costs about linear time, not a comparison with every
+    earlier group; ``compared`` counts the comparisons made.
+    """
+
+    def __init__(self, order: dict[str, int], same: float = SAME_QUESTION) -> None:
+        self.order = order  # every term's place; terms not in it come last, by spelling
+        self.same = same
+        self.keys: list[frozenset[str]] = []  # per group, the terms of its first question
+        self.members: list[list[str]] = []
+        self._by_term: dict[str, list[int]] = {}  # first terms → groups, in order of founding
+        self.compared = 0
+
+    def _prefix(self, terms: frozenset[str]) -> list[str]:
+        n = len(terms)
+        # At least one term in common (a share of 0 never groups); the small slack keeps
+        # rounding from dropping a pair the comparison below would accept.
+        common = max(1, math.ceil(self.same * n - 1e-9))
+        ranked = sorted(terms, key=lambda t: (self.order.get(t, len(self.order)), t))
+        return ranked[: max(0, n - common + 1)]
+
+    def add(self, question: str, terms: frozenset[str]) -> None:
+        home = -1
+        if terms:
+            best = 0.0
+            seen: set[int] = set()
+            for term in self._prefix(terms):
+                for g in self._by_term.get(term, ()):
+                    if g in seen:
+                        continue
+                    seen.add(g)
+                    key = self.keys[g]
+                    self.compared += 1
+                    share = len(key & terms) / len(key | terms)
+                    if share >= self.same and (share > best or (share == best and g < home)):
+                        home, best = g, share
+        if home >= 0:
+            self.members[home].append(question)
+            return
+        self.keys.append(terms)
+        self.members.append([question])
+        for term in self._prefix(terms) if terms else ():
+            self._by_term.setdefault(term, []).append(len(self.keys) - 1)
+
+
 def group_questions(questions: Iterable[str], same: float = SAME_QUESTION) -> list[QuestionGroup]:
     """Near-duplicate questions grouped (terms in common / terms in either ≥ ``same``), the
     biggest groups first; a question without searchable words only groups with itself."""
-    groups: list[tuple[frozenset[str], list[str]]] = []
-    for question in questions:
-        terms = question_terms(question)
-        home = None
-        if terms:
-            best = 0.0
-            for key, members in groups:
-                if not key:
-                    continue
-                share = len(key & terms) / len(key | terms)
-                if share >= same and share > best:
-                    home, best = members, share
-        if home is None:
-            groups.append((terms, [question]))
-        else:
-            home.append(question)
+    asked = [(q, question_terms(q)) for q in questions]
+    counts = Counter(t for _, terms in asked for t in terms)
+    rarest = sorted(counts, key=lambda t: (counts[t], t))
+    grouper = QuestionGrouper({t: i for i, t in enumerate(rarest)}, same)
+    for question, terms in asked:
+        grouper.add(question, terms)
     out = []
-    for _, members in groups:
+    for members in grouper.members:
         distinct = list(dict.fromkeys(" ".join(m.split()) for m in members))
         out.append(
             QuestionGroup(question=distinct[0], count=len(members), variants=tuple(distinct[1:4]))

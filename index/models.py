@@ -112,6 +112,7 @@ class Answer(_Frozen):
     declined: bool = False  # nothing in the content answers the question
     suggestions: tuple[PostRef, ...] = ()  # closest posts, offered when declined
     message: str = ""  # human explanation when declined or when the question was unusable
+    wordless: bool = False  # declined: no word to search for (only punctuation, "what", "the")
 
 
 class IndexReport(_Frozen):

@@ -124,13 +124,11 @@ class SearchIndex(Catalogue):
         k = max(1, min(k, MAX_RESULTS))
         filters = filters or SearchFilters()
         plan = self._plan(question)
+        if not plan.term_ids and not plan.unknown:
+            return self._wordless(question)
         if not plan.term_ids:
             return self._declined(
-                question,
-                filters,
-                "That question has no searchable words I recognise."
-                if not plan.unknown
-                else "None of the words in that question appear in the content.",
+                question, filters, "None of the words in that question appear in the content."
             )
         scores, choice = self._passage_scores(plan)
         mask = self.filter_mask(filters)
@@ -192,6 +190,21 @@ class SearchIndex(Catalogue):
             message=message,
             suggestions=tuple(self.suggest(question, filters, ranked)),
         )
+
+    def _wordless(self, question: str) -> Answer:
+        """A question with nothing to search for ("?", spaces, only words like "what" and
+        "the"): no post is closer than another, so none is offered; an example instead, a
+        question about the newest post (this site's own words, so it is answered)."""
+        message = (
+            "That question has no words to search for: ask in a few words what you want to know"
+        )
+        newest = self.latest(1)
+        if newest:
+            title = " ".join(newest[0].title.split())
+            if len(title) > 80:
+                title = title[:80].rsplit(" ", 1)[0] + "…"
+            message += f", e.g. “tell me about {title}”"
+        return Answer(question=question, declined=True, wordless=True, message=message + ".")
 
     # ---------------------------------------------------------------- the steps
 

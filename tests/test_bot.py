@@ -170,6 +170,22 @@ async def test_declined_question_says_not_covered_and_suggests_posts(
     assert labels(message) == {"Delete": True, "Helpful": True, "Not helpful": True}
 
 
+async def test_a_question_without_words_asks_for_words_and_suggests_no_posts(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    # Only punctuation, spaces or words like "what" and "the": nothing is searched, so no post
+    # is "closest"; the reply says what to ask instead, with an example from the site's posts.
+    for question in ("?", " ? ! ", "what is the ...?"):
+        _, message = await ask(emulator, question)
+        description = message.embeds[0]["description"]
+        assert description.startswith("**Nothing to search for.**"), question
+        assert "closest" not in description.casefold() and "• [" not in description
+        assert "e.g. “tell me about " in description
+        example = description.split("e.g. “tell me about ", 1)[1].split("”", 1)[0]
+        _, answered = await ask(emulator, example)  # the example is a question answered here
+        assert not answered.embeds[0]["description"].startswith("**Not covered")
+
+
 async def test_over_long_question_stays_within_limits(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:

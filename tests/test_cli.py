@@ -184,8 +184,12 @@ def test_ask_declines_plainly_with_suggestions(fixture_site: Path, tmp_path: Pat
     assert "doesn't seem to cover" in flat(out) and "Closest posts:" in out
     data = ask_json("What is the best recipe for sourdough bread?", *argv)
     assert data["declined"] and data["results"] == [] and data["suggestions"]
-    code, out, _ = run_cli(["ask", "", *argv])
-    assert code == 0 and "no searchable words" in flat(out)
+    for wordless in ("", "?", "  ", "what is the?"):  # nothing to search: no closest posts
+        code, out, _ = run_cli(["ask", wordless, *argv])
+        assert code == 0 and "no words to search for" in flat(out), wordless
+        assert "Closest posts" not in out and "e.g. “tell me about " in flat(out)
+        data = ask_json(wordless, *argv)
+        assert data["declined"] and data["suggestions"] == [] and data["results"] == []
 
 
 def test_ask_filters(fixture_site: Path, tmp_path: Path) -> None:

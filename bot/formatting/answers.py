@@ -111,6 +111,10 @@ def declined_embed(answer: Answer, *, site_name: str = "") -> discord.Embed:
     where = f" on {escape(site_name)}" if site_name else ""
     message = escape(answer.message or "The content doesn't seem to cover that.")
     text = f"**Not covered{where}.** {message}"
+    footer = "Try other words, or read a post with /brief"
+    if answer.wordless:  # nothing was searched: not a gap in the content
+        text = f"**Nothing to search for.** {message}"
+        footer = "Ask with a few words, or read a post with /brief"
     if answer.suggestions:
         text = blocks_within(
             text, ["The closest posts:", *post_lines(answer.suggestions)], DESCRIPTION_MAX
@@ -120,5 +124,5 @@ def declined_embed(answer: Answer, *, site_name: str = "") -> discord.Embed:
         description=text,
         colour=COLOUR_DECLINED,
     )
-    embed.set_footer(text="Try other words, or read a post with /brief")
+    embed.set_footer(text=footer)
     return fit_embed(embed)

@@ -44,6 +44,10 @@ class Catalogue:
         self.post_index = {p.id: i for i, p in enumerate(posts)}
         self.post_first_passage = np.concatenate([[0], np.cumsum(passage_counts)]).astype(np.int64)
         self.post_dates = np.array([p.date.toordinal() for p in posts], dtype=np.int64)
+        # For title look-ups (autocomplete: one per keystroke), made once per index rather than
+        # per keystroke: every title casefolded, and the posts newest first (ties in index order).
+        self._folded_titles = [p.title.casefold() for p in posts]
+        self._newest_first = sorted(range(len(posts)), key=lambda i: -posts[i].date.toordinal())
 
     passage_url = staticmethod(passage_url)
 
@@ -71,24 +75,34 @@ class Catalogue:
         return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)[:count]
 
     def find_titles(self, text: str, limit: int = 25) -> list[Post]:
-        """Posts whose title best matches ``text`` (for autocomplete): substring, then fuzzy."""
+        """Posts whose title best matches ``text`` (for autocomplete): titles starting with it,
+        then titles containing it (newest first within each), then fuzzy matches."""
         needle = text.casefold().strip()
         if not needle:
             return self.latest(limit)
-        exact = [p for p in self.posts if needle in p.title.casefold()]
-        exact.sort(key=lambda p: (not p.title.casefold().startswith(needle), -p.date.toordinal()))
-        if len(exact) >= limit:
-            return exact[:limit]
-        seen = {p.id for p in exact}
+        titles = self._folded_titles
+        starts: list[int] = []
+        contains: list[int] = []
+        for i in self._newest_first:
+            if titles[i].startswith(needle):
+                starts.append(i)
+                if len(starts) == limit:  # nothing later comes before these
+                    break
+            elif needle in titles[i]:
+                contains.append(i)
+        exact = (starts + contains)[:limit]
+        if len(exact) == limit:
+            return [self.posts[i] for i in exact]
+        seen = set(exact)
         from rapidfuzz import process  # (only here: see ``QueryReader.typo_fixes``)
 
         fuzzy = process.extract(
             needle,
-            {i: p.title.casefold() for i, p in enumerate(self.posts) if p.id not in seen},
+            {i: title for i, title in enumerate(titles) if i not in seen},
             limit=limit - len(exact),
             score_cutoff=60,
         )
-        return exact + [self.posts[key] for _, _, key in fuzzy]
+        return [self.posts[i] for i in exact] + [self.posts[key] for _, _, key in fuzzy]
 
     def ref(self, i: int) -> PostRef:
         """A reference to passage ``i``'s post, opened at its section."""
