@@ -110,11 +110,13 @@ def record_answer(
     """Log a *public* question (never call it for a private one) and add the vote buttons.
 
     Returns the view to send (``view`` itself, or a new one when there was none). With the log
-    off (``BRIEFBOT_INSIGHTS=false``) or outside a server nothing is stored and no button added.
+    off (``BRIEFBOT_INSIGHTS=false``), outside a server or for a question with no words to search
+    for, nothing is stored and no button added.
     The question is written in the background: the answer never waits for the database.
     """
     store = bot.insights
-    if store is None or guild_id is None:
+    # (a question with no words asked nothing of the content: neither a gap nor a vote)
+    if store is None or guild_id is None or answer.wordless:
         return view
     answer_id = store.log_soon(guild_id, answer, bot.settings.answer_page_size)
     view = view if view is not None else discord.ui.View(timeout=None)
