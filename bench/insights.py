@@ -34,8 +34,10 @@ from index.insights import SAME_QUESTION, QuestionGroup, group_questions, questi
 STOP = ["what", "the", "about", "did", "is", "of", "how", "who", "why", "?"]
 
 
-def pairwise(questions: Sequence[str], same: float = SAME_QUESTION) -> list[QuestionGroup]:
-    """The grouping before the prefix filter (the baseline): quadratic in the groups."""
+def pairwise_groups(questions: Sequence[str], same: float = SAME_QUESTION) -> list[list[str]]:
+    """The grouping before the prefix filter, the definition the tests compare against: each
+    question joins the most similar earlier group whose first question shares ≥ ``same`` of
+    their terms (Jaccard), the first on a tie. Quadratic in the groups."""
     groups: list[tuple[frozenset[str], list[str]]] = []
     for question in questions:
         terms = question_terms(question)
@@ -52,8 +54,13 @@ def pairwise(questions: Sequence[str], same: float = SAME_QUESTION) -> list[Ques
             groups.append((terms, [question]))
         else:
             home.append(question)
+    return [members for _, members in groups]
+
+
+def pairwise(questions: Sequence[str], same: float = SAME_QUESTION) -> list[QuestionGroup]:
+    """The report's groups as the grouping before the prefix filter made them (the baseline)."""
     out = []
-    for _, members in groups:
+    for members in pairwise_groups(questions, same):
         distinct = list(dict.fromkeys(" ".join(m.split()) for m in members))
         out.append(
             QuestionGroup(question=distinct[0], count=len(members), variants=tuple(distinct[1:4]))

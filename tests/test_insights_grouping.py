@@ -3,36 +3,14 @@ with every earlier group (the definition), without those comparisons on a busy l
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections import Counter
 
 import pytest
+from retrieval_support import ROOT
 
 from index.insights import SAME_QUESTION, QuestionGrouper, group_questions, question_terms
-
-
-def pairwise_groups(questions: list[str], same: float = SAME_QUESTION) -> list[list[str]]:
-    """The definition (the code before the prefix filter): each question joins the most
-    similar earlier group whose first question shares ≥ ``same`` of their terms, the first on
-    a tie."""
-    groups: list[tuple[frozenset[str], list[str]]] = []
-    for question in questions:
-        terms = question_terms(question)
-        home = None
-        if terms:
-            best = 0.0
-            for key, members in groups:
-                if not key:
-                    continue
-                share = len(key & terms) / len(key | terms)
-                if share >= same and share > best:
-                    home, best = members, share
-        if home is None:
-            groups.append((terms, [question]))
-        else:
-            home.append(question)
-    return [members for _, members in groups]
-
 
 # Words the analyzer keeps as distinct terms; few of them, so that questions overlap often and
 # shares land on and around the threshold (3/5, 2/3, 3/4, ...).
@@ -71,7 +49,12 @@ def generated_log(rng: random.Random, n: int) -> list[str]:
 
 
 @pytest.mark.parametrize("same", [SAME_QUESTION, 0.5, 0.75, 1.0, 0.0])
-def test_the_groups_are_those_of_comparing_every_pair(same: float) -> None:
+def test_the_groups_are_those_of_comparing_every_pair(
+    same: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The definition: the grouping before the prefix filter, kept as bench/insights' baseline.
+    monkeypatch.syspath_prepend(str(ROOT))  # (``bench`` is the project's scripts, not installed)
+    pairwise_groups = importlib.import_module("bench.insights").pairwise_groups
     rng = random.Random(7)
     for _ in range(60):
         log = generated_log(rng, rng.randrange(1, 120))

@@ -4,39 +4,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 
 import numpy as np
+import pytest
+from retrieval_support import ROOT
 
 from index.models import Post
 from index.retrieval.catalogue import Catalogue
 
-
-def per_keystroke(posts: list[Post], text: str, limit: int = 25) -> list[Post]:
-    """The definition (the code before): every title casefolded and every match sorted."""
-    needle = text.casefold().strip()
-    if not needle:
-        return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)[:limit]
-    exact = [p for p in posts if needle in p.title.casefold()]
-    exact.sort(key=lambda p: (not p.title.casefold().startswith(needle), -p.date.toordinal()))
-    if len(exact) >= limit:
-        return exact[:limit]
-    seen = {p.id for p in exact}
-    from rapidfuzz import process
-
-    fuzzy = process.extract(
-        needle,
-        {i: p.title.casefold() for i, p in enumerate(posts) if p.id not in seen},
-        limit=limit - len(exact),
-        score_cutoff=60,
-    )
-    return exact + [posts[key] for _, _, key in fuzzy]
-
-
 WORDS = ["Last", "Week", "in", "AI", "Face", "Recognition", "Police", "GPT-3", "Ünïcode", "ß"]
 
 
-def test_titles_found_are_those_of_searching_every_title_per_keystroke() -> None:
+def test_titles_found_are_those_of_searching_every_title_per_keystroke(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))  # (``bench`` is the project's scripts, not installed)
+    per_keystroke = importlib.import_module("bench.autocomplete").before
     rng = random.Random(3)
     posts = [
         Post(
