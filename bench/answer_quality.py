@@ -18,7 +18,15 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from bench.common import CORPUS, SHARED, base_parser, build_index, kept_temp_dir, require_shared
+from bench.common import (
+    CORPUS,
+    SHARED,
+    base_parser,
+    build_index,
+    kept_temp_dir,
+    require_shared,
+    write_json,
+)
 from index.answers import headline_model
 from index.evaluation import evaluate, load_questions, write_runs
 
@@ -70,6 +78,7 @@ def main() -> None:
         index.weights = dataclasses.replace(index.weights, learned=args.learned)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
+    figures: dict[str, dict[str, object]] = {}
     for name in args.sets:
         path = set_path(name)
         if not path.exists():
@@ -84,6 +93,8 @@ def main() -> None:
             "–" if getattr(o, key) is None else f"{getattr(o, key):.3f}" for key, _ in COLUMNS
         )
         print(f"| {name} | {report.questions} | {cells} |")
+        figures[name] = {"n": report.questions} | {key: getattr(o, key) for key, _ in COLUMNS}
+    write_json(args.json, {"sets": figures})
 
 
 if __name__ == "__main__":
