@@ -5,9 +5,10 @@ row per set, from one index build.
                                              [--runs-out DIR] [--hand-headline] [--learned X]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
-``tune``, ``train2``, ``train3`` and ``train4`` are the sets extraction, ranking and declining
-are tuned and fitted on; ``held``, ``held2``, ``held3`` and ``held4`` are run for these aggregate
-figures only (see ``bench/questions/README.md``). ``--runs-out`` writes each set's runs (as
+The training sets (``TRAINING``: ``tune``, ``train2`` to ``train6``) are the sets extraction,
+ranking and declining are tuned and fitted on; the held sets (``HELD``: ``held`` to ``held5``) are
+run for these aggregate figures only (see ``bench/questions/README.md``). ``--json FILE`` also
+writes the figures printed. ``--runs-out`` writes each set's runs (as
 ``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``. ``--hand-headline``: the headline's
 window by the hand-set choice (``extraction``) instead of the learned model (``headline_model``).
 ``--learned X``: the learned passage scorer (``passage_scorer``) at weight X, not the shipped one.

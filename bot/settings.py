@@ -32,7 +32,8 @@ class Settings(BaseSettings):
         None, description="Sync slash commands to this test server at start-up"
     )
     moderator_role: str | None = Field(
-        None, description="Role name allowed to /reindex besides Manage Server"
+        None,
+        description="Role name allowed to /reindex and Explain this answer besides Manage Server",
     )
     ask_cooldown_seconds: float = Field(
         10.0, ge=0, description="Per-user cooldown window of /ask and mentions (0: none)"
