@@ -210,9 +210,7 @@ async def test_restarting_the_bot_never_repeats_an_alert(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
-    await alerts_of(bot).wait_for_cycles(1)
-    await subscribe(emulator, world.news)
+    bot, _ = await watch_news(emulator, launcher, fresh_site)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
     await emulator.wait_for_message(world.news, timeout=10)
     await launcher.stop(bot)
@@ -494,11 +492,9 @@ async def test_asking_about_a_post_shares_the_ask_cooldown_and_needs_the_post(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(
-        fresh_site, alert_poll_seconds=FAST_POLL, ask_cooldown_seconds=60, ask_cooldown_rate=1
+    bot, _ = await watch_news(
+        emulator, launcher, fresh_site, ask_cooldown_seconds=60, ask_cooldown_rate=1
     )
-    await alerts_of(bot).wait_for_cycles(1)
-    await subscribe(emulator, world.news)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
     alert = await emulator.wait_for_message(world.news, timeout=10)
     custom_id = button(alert, "Ask about this post")["custom_id"]
@@ -531,9 +527,7 @@ async def test_a_question_typed_into_an_alerts_form_survives_a_restart_of_the_bo
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     world = emulator.world
-    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL)
-    await alerts_of(bot).wait_for_cycles(1)
-    await subscribe(emulator, world.news)
+    bot, _ = await watch_news(emulator, launcher, fresh_site)
     add_post(fresh_site, NEW_POST, NEW_TITLE)
     alert = await emulator.wait_for_message(world.news, timeout=10)
     custom_id = button(alert, "Ask about this post")["custom_id"]
