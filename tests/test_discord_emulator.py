@@ -151,6 +151,21 @@ async def test_bad_token_raises_login_failure(emulator: DiscordEmulator) -> None
     assert emulator.identifies == 0
 
 
+async def test_a_client_that_died_is_reported_even_once_stopped(emulator: DiscordEmulator) -> None:
+    client = await emulator.start_client(make_bot())
+    emulator.assert_clients_alive()
+    await emulator.disconnect(4004)  # "Authentication failed": discord.py's start() raises
+    await emulator.wait_until(lambda: emulator.dead_clients(), what="the client to die")
+    # A restart or a fixture's teardown stops it: the death is still reported.
+    await emulator.stop_client(client)
+    with pytest.raises(AssertionError, match="no longer running"):
+        emulator.assert_clients_alive()
+    emulator._stopped_dead.clear()  # (this test's own death: the fixture need not fail)
+    # A client stopped while running is no death.
+    await emulator.stop_client(await emulator.start_client(make_bot()))
+    emulator.assert_clients_alive()
+
+
 async def test_heartbeats_are_acked(emulator: DiscordEmulator) -> None:
     emulator.heartbeat_interval = 0.1  # sent in HELLO at the next connection
     client = await emulator.start_client(make_bot())
