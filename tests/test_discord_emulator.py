@@ -370,6 +370,25 @@ async def test_403_and_404_map_to_discord_errors(emulator: DiscordEmulator, bot)
     assert not_found.value.code == 10003
 
 
+async def test_embeds_need_embed_links_in_a_channel(emulator: DiscordEmulator, bot) -> None:
+    world = emulator.world
+    world.news.permission_overwrites.append(
+        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(1 << 14)}
+    )
+    channel = bot.get_partial_messageable(world.news.id, guild_id=world.guild.id)
+    embed = discord.Embed(title="an answer")
+    with pytest.raises(discord.Forbidden) as forbidden:  # embeds alone: refused
+        await channel.send(embed=embed)
+    assert forbidden.value.code == 50013
+    sent = await channel.send("hello", embed=embed)  # beside content: dropped, silently
+    record = emulator.get_message(sent.id)
+    assert record is not None and record.embeds == [] and record.content == "hello"
+    assert record.request["embeds"] and not sent.embeds
+    # An interaction's response is not a channel message: its embeds are shown.
+    handle = await emulator.send_slash_command("ask", {"question": "x"}, channel_id=world.news)
+    assert (await handle.wait_for_message()).embeds
+
+
 async def test_unknown_route_is_recorded(emulator: DiscordEmulator, bot) -> None:
     with pytest.raises(discord.NotFound):
         await bot.http.request(discord.http.Route("GET", "/does/not/exist"))

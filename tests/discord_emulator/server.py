@@ -952,6 +952,16 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         if perms & needed != needed:
             raise ApiError(403, 50013, "Missing Permissions")
 
+    def _without_embeds_unless_allowed(self, channel: Channel, body: dict) -> dict:
+        """What Discord makes of a channel message's embeds without Embed Links: a message
+        of embeds alone is refused (403 50013); beside content they are dropped, silently
+        (interaction responses are not affected: they go through the interaction's webhook)."""
+        if not body.get("embeds") or self._bot_may(channel, Permission.EMBED_LINKS):
+            return body
+        if not body.get("content"):
+            raise ApiError(403, 50013, "Missing Permissions")
+        return {**body, "embeds": []}
+
     def _bot_may(self, channel: Channel, needed: int) -> bool:
         try:
             self._require_bot_perms(channel, needed)
@@ -1426,12 +1436,13 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         )
         record = self._create_message(
             channel=channel,
-            body=body,
+            body=self._without_embeds_unless_allowed(channel, body),
             files=call.files,
             author=self.bot,
             source="channel",
             flags=flags,
         )
+        record.request = body  # what the bot sent, whatever Discord kept of it
         self._remember_nonce(record, body)
         self._echo("MESSAGE_CREATE", record)
         return 200, copy.deepcopy(record.data)
