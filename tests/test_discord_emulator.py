@@ -383,7 +383,7 @@ async def test_embeds_need_embed_links_in_a_channel(emulator: DiscordEmulator, b
     sent = await channel.send("hello", embed=embed)  # beside content: dropped, silently
     record = emulator.get_message(sent.id)
     assert record is not None and record.embeds == [] and record.content == "hello"
-    assert record.request["embeds"] and not sent.embeds
+    assert (record.request or {})["embeds"] and not sent.embeds
     # An interaction's response is not a channel message: its embeds are shown.
     handle = await emulator.send_slash_command("ask", {"question": "x"}, channel_id=world.news)
     assert (await handle.wait_for_message()).embeds
