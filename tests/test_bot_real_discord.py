@@ -170,6 +170,30 @@ async def test_a_mention_where_the_bot_may_not_read_history_is_answered_without_
     assert not answer.data.get("message_reference")
 
 
+@pytest.mark.parametrize("history", [True, False])
+async def test_a_mention_where_the_bot_may_not_embed_is_answered_in_text(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, history: bool
+) -> None:
+    world = emulator.world
+    # Sending is allowed, embeds are not: Discord refuses a message of embeds alone (403).
+    deny = Permission.EMBED_LINKS | (0 if history else Permission.READ_MESSAGE_HISTORY)
+    world.general.permission_overwrites.append(
+        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(deny)}
+    )
+    await launcher.start(fresh_site)
+    await emulator.send_message(mention(emulator, "what did IBM decide?"), author=world.bob)
+    answer = await emulator.wait_for_message(
+        world.general, predicate=lambda m: m.author_id == emulator.bot.id
+    )
+    assert not (answer.request or {}).get("embeds") and answer.mentions == []
+    text = answer.content
+    assert "IBM" in text and "(https://www.skynettoday.com/briefs/face-recog-police" in text
+    assert "`/ask`" in text  # where the other pages are
+    assert len(text) <= 2000
+    assert labels(answer) == {"Delete": True, "Helpful": True, "Not helpful": True}
+    assert text.startswith(f"<@{world.bob.id}>") != history  # named when it cannot reply
+
+
 # ------------------------------------------------------------------ buttons never dead
 
 

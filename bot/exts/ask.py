@@ -17,9 +17,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.formatting.answers import answer_text
 from bot.formatting.text import NO_MENTIONS, message_content
 from bot.params import Category, IsoDate, UserError
-from bot.ui.results import ResultsView, answer_view, show_answer
+from bot.ui.results import ResultsView, answer_view, delete_only_view, show_answer
 from bot.ui.votes import record_answer
 from index.models import Answer, SearchFilters
 from index.retrieval.questions import clip_question
@@ -34,6 +35,10 @@ _CLEANUP_EVERY = 512
 # as 503, or a cut connection) is sent again after these waits: there is no interaction to tell
 # the asker through, so a dropped reply would be silence.
 REPLY_RETRY_DELAYS = (1.0, 4.0, 15.0)
+NO_EMBEDS_NOTE = (
+    "I may not post embeds in this channel (Embed Links), so this is the answer's first page "
+    "as text; `/ask` shows every page."
+)
 
 
 class AskLimiter:
@@ -194,16 +199,27 @@ class Ask(commands.Cog):
         embed, view, found = await self.answer(
             question, None, asker_id=message.author.id, deletable=True
         )
+        kwargs: dict[str, Any] = {"embed": embed}
+        if not self._may_embed(message):
+            # Discord refuses a message of embeds alone there (403): the first page as text,
+            # without paging (its pages are embeds); /ask still shows them (interaction
+            # responses are not subject to the channel's Embed Links).
+            kwargs = {"content": answer_text(embed, NO_EMBEDS_NOTE)}
+            view = delete_only_view(message.author.id)
         guild_id = message.guild.id if message.guild is not None else None
         view = record_answer(
             self.bot, found, guild_id=guild_id, asker_id=message.author.id, view=view
         )
-        kwargs: dict[str, Any] = {"embed": embed}
         if view is not None:
             kwargs["view"] = view
         sent = await self._send_reply(message, **kwargs)
         if isinstance(view, ResultsView):
             view.track(sent)
+
+    @staticmethod
+    def _may_embed(message: discord.Message) -> bool:
+        me = message.guild.me if message.guild is not None else None
+        return me is None or message.channel.permissions_for(me).embed_links
 
     async def _reply(self, message: discord.Message, text: str) -> None:
         await self._send_reply(message, content=text)
