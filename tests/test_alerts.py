@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -41,6 +42,7 @@ from alerts_support import (
 )
 from briefbot_support import button
 from discord_emulator import EPHEMERAL, DiscordEmulator, Fault, Permission
+from discord_emulator.payloads import channel_payload
 from discord_emulator.server import DroppedConnections
 
 from bot import cli
@@ -342,6 +344,48 @@ async def test_a_channel_that_is_gone_or_forbidden_is_reported_and_others_still_
         )
         assert not sub.failing
     assert len(alert_messages(emulator, world.news)) == 1
+
+
+@pytest.mark.parametrize("bot_knows", [True, False])
+async def test_an_alert_where_embeds_were_taken_away_waits_instead_of_pinging_bare(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, bot_knows: bool
+) -> None:
+    """A role subscription's alert has content (the ping), so without Embed Links Discord
+    takes the message and drops its embed: a bare ping, the post never said."""
+    world = emulator.world
+    _, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news, role=world.subscribers_role)
+    world.news.permission_overwrites.append(
+        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(Permission.EMBED_LINKS)}
+    )
+    if bot_knows:  # Discord tells the bot of the change (when it does not, the reply tells)
+        await emulator.dispatch("CHANNEL_UPDATE", channel_payload(world.news))
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+
+    async def news_sub() -> Any:
+        subs = await cog.store.subscriptions()  # type: ignore[union-attr]
+        return next(s for s in subs if s.channel_id == world.news.id)
+
+    for _ in range(50):
+        await cog.wait_for_cycles(cog.cycles + 1)
+        if (await news_sub()).failing:
+            break
+    sub = await news_sub()
+    assert sub.failing and "Embed Links" in (sub.last_error or "")
+    assert [m for m in alert_messages(emulator, world.news) if not m.deleted] == []
+    assert await cog.store.deliveries(world.news.id) == [(NEW_POST, "pending")]  # type: ignore[union-attr]
+
+    # Given back: the alert goes out once, whole.
+    world.news.permission_overwrites.clear()
+    await emulator.dispatch("CHANNEL_UPDATE", channel_payload(world.news))
+    emulator.advance_clock(6 * 60)  # (past Discord's nonce window of the refused try)
+    alert = await emulator.wait_for_message(
+        world.news, predicate=lambda m: not m.deleted and bool(m.embeds), timeout=10
+    )
+    await cog.wait_for_deliveries()
+    assert alert.embeds[0]["title"] == NEW_TITLE and alert.mention_roles
+    assert [m for m in alert_messages(emulator, world.news) if not m.deleted] == [alert]
+    assert not (await news_sub()).failing
 
 
 async def test_thirty_posts_at_once_get_one_summary_per_channel(
