@@ -261,6 +261,41 @@ async def test_a_question_made_only_of_markup_is_searched_by_its_words(
     assert "Deepfakes and Elections" in embed["description"], embed
 
 
+@pytest.mark.parametrize("how", ["slash", "mention"])
+async def test_mentions_channels_emoji_and_times_in_a_question_are_not_searched(
+    emulator: DiscordEmulator, briefbot: Briefbot, how: str
+) -> None:
+    """Discord sends ``<@id>`` where the asker sees ``@alice``: an id is a word of no post."""
+    world = emulator.world
+    markup = (
+        f"<@{world.alice.id}> <@&{world.subscribers_role.id}> <#{world.news.id}> "
+        "<:blobthink:333333333333333333> <t:1600000000:R> </ask:444444444444444444>"
+    )
+    question = f"{markup} which companies halted sales of facial recognition to police?"
+    if how == "slash":
+        _, answer = await ask(emulator, question)
+    else:
+        sent = await emulator.send_message(mention(emulator, question), author=world.bob)
+        answer = await emulator.wait_for_reply(sent)
+    embed = answer.embeds[0]
+    assert "Not covered" not in embed["description"]
+    assert "Halt Sales of Facial Recognition" in embed["description"]
+    # Echoed as the asker sees it, with no raw ids.
+    alice = "@Alice" if how == "mention" else "@unknown-user"  # (members are not cached)
+    for shown in (alice, "@Subscribers", "#news", ":blobthink:", "13 Sep 2020", "/ask"):
+        assert shown in embed["title"].replace("\\", ""), embed["title"]
+    assert "1180000" not in embed["title"]
+    # The question log keeps no user id (nor name): the question without its markup.
+    assert briefbot.insights is not None
+    logged = []
+    for _ in range(100):
+        logged = [q.question for q in await briefbot.insights.questions(world.guild.id)]
+        if logged:
+            break
+        await asyncio.sleep(0.02)
+    assert logged == ["which companies halted sales of facial recognition to police?"]
+
+
 async def test_paging_buttons_from_before_a_restart_say_they_expired(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:

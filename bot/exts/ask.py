@@ -18,6 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.formatting.answers import answer_text
+from bot.formatting.questions import readable_question, searchable_question
 from bot.formatting.text import NO_MENTIONS, message_content
 from bot.params import Category, IsoDate, UserError
 from bot.ui.results import ResultsView, answer_view, delete_only_view, show_answer
@@ -81,14 +82,26 @@ class Ask(commands.Cog):
         return True
 
     async def answer(
-        self, question: str, filters: SearchFilters | None, *, asker_id: int, deletable: bool
+        self,
+        question: str,
+        filters: SearchFilters | None,
+        *,
+        asker_id: int,
+        deletable: bool,
+        guild: discord.Guild | None,
+        users: Sequence[discord.abc.User] = (),
     ) -> tuple[discord.Embed, discord.ui.View | None, Answer]:
-        """Search and format: the first page of the answer and its buttons."""
+        """Search and format: the first page of the answer and its buttons.
+
+        Discord's markup in the question (mentions, channels, emoji, timestamps) is no word of
+        the posts: it is searched without it and echoed as the asker sees it (``users``: those
+        a message mentions, by name).
+        """
         settings = self.bot.settings
-        searched, clipped = clip_question(question)
+        searched, clipped = clip_question(searchable_question(question))
         found = await self.bot.search(searched, settings.answer_max_results, filters)
         # Echo what the user asked (the embed cuts it to fit), not the clipped search text.
-        found = found.model_copy(update={"question": question})
+        found = found.model_copy(update={"question": readable_question(question, guild, users)})
         note = (
             f"Your question was long; I searched its first {len(searched):,} characters."
             if clipped
@@ -145,12 +158,16 @@ class Ask(commands.Cog):
         if empty:
             raise UserError(empty)  # told privately by the error handler
         embed, view, found = await self.answer(
-            question, filters, asker_id=interaction.user.id, deletable=not private
+            question,
+            filters,
+            asker_id=interaction.user.id,
+            deletable=not private,
+            guild=interaction.guild,
         )
         if not private:  # private questions are never logged
             view = record_answer(
                 self.bot,
-                found,
+                loggable(found, question),
                 guild_id=interaction.guild_id,
                 asker_id=interaction.user.id,
                 view=view,
@@ -197,7 +214,12 @@ class Ask(commands.Cog):
             await self._reply(message, f"You're asking quickly — try again in {wait} s.")
             return
         embed, view, found = await self.answer(
-            question, None, asker_id=message.author.id, deletable=True
+            question,
+            None,
+            asker_id=message.author.id,
+            deletable=True,
+            guild=message.guild,
+            users=message.mentions,
         )
         kwargs: dict[str, Any] = {"embed": embed}
         if not self._may_embed(message):
@@ -208,7 +230,11 @@ class Ask(commands.Cog):
             view = delete_only_view(message.author.id)
         guild_id = message.guild.id if message.guild is not None else None
         view = record_answer(
-            self.bot, found, guild_id=guild_id, asker_id=message.author.id, view=view
+            self.bot,
+            loggable(found, question),
+            guild_id=guild_id,
+            asker_id=message.author.id,
+            view=view,
         )
         if view is not None:
             kwargs["view"] = view
@@ -242,6 +268,12 @@ class Ask(commands.Cog):
         return await send_retrying(
             message.channel, self.retry_delays, allowed_mentions=NO_MENTIONS, **kwargs
         )
+
+
+def loggable(found: Answer, question: str) -> Answer:
+    """The answer as the question log keeps it: the question without Discord's markup (a
+    mention is a user's id, and the log keeps no user ids or names)."""
+    return found.model_copy(update={"question": searchable_question(question)})
 
 
 async def send_retrying(
