@@ -39,6 +39,7 @@ RETRY_DELAYS = (2.0, 10.0, 30.0, 60.0)
 CHANNELS_AT_ONCE = 4  # channels delivered to concurrently (Discord limits each channel apart)
 HISTORY_LIMIT = 100  # recent messages looked through for an alert that may have gone out
 HISTORY_SLACK = dt.timedelta(minutes=2)  # clock skew between us and Discord's snowflakes
+UNKNOWN_CHANNEL = 10003
 NO_EMBED_LINKS = "Missing Permissions: Embed Links (an alert is an embed)"
 
 
@@ -228,7 +229,12 @@ class Delivery:
                     with contextlib.suppress(discord.HTTPException):
                         await sent.delete()
                     return await self._refused(sub, deliveries, NO_EMBED_LINKS)
-            except (discord.Forbidden, discord.NotFound) as exc:
+            except discord.NotFound as exc:
+                if exc.code == UNKNOWN_CHANNEL:  # deleted (while the bot was away): for good
+                    await self.forget_channel(sub, "it no longer exists")
+                    return Sent.OK
+                return await self._refused(sub, deliveries, _describe(exc))
+            except discord.Forbidden as exc:
                 return await self._refused(sub, deliveries, _describe(exc))
             except discord.RateLimited as exc:
                 return await self._try_later(
@@ -264,6 +270,22 @@ class Delivery:
             ", ".join(d.post_id for d in deliveries[:5]),
         )
         return Sent.OK
+
+    async def forget_channel(self, sub: Subscription, why: str) -> None:
+        """Remove the subscription of a channel that was deleted, and its queued alerts.
+
+        Discord never brings a deleted channel back, and `/alerts unsubscribe` cannot name it
+        (the channel picker lists only channels that exist): kept, it would be listed as failing
+        and retried forever. The caller holds the channel's lock.
+        """
+        if await self.store.unsubscribe(guild_id=sub.guild_id, channel_id=sub.channel_id):
+            log.warning(
+                "alerts channel %s (server %s) was deleted (%s): its subscription and queued "
+                "alerts are removed",
+                sub.channel_id,
+                sub.guild_id,
+                why,
+            )
 
     async def _refused(self, sub: Subscription, deliveries: list[Pending], reason: str) -> Sent:
         """The channel refuses the bot (gone, or a permission missing): mark it failing, keep
