@@ -192,6 +192,11 @@ async def test_a_mention_where_the_bot_may_not_embed_is_answered_in_text(
     assert len(text) <= 2000
     assert labels(answer) == {"Delete": True, "Helpful": True, "Not helpful": True}
     assert text.startswith(f"<@{world.bob.id}>") != history  # named when it cannot reply
+    # A moderator may still have it explained (the question log knows what it answered).
+    await emulator.wait_for_call("POST", r"/channels/\d+/messages")
+    handle = await emulator.send_context_menu("Explain this answer", answer, user=world.moderator)
+    explained = await handle.wait_for_message()
+    assert explained.embeds and explained.embeds[0]["title"] == "Why this answer"
 
 
 # ------------------------------------------------------------------ buttons never dead
