@@ -46,7 +46,7 @@ def readable_question(
             return f"@{name or 'unknown-user'}"
         if match["role"]:
             role = guild.get_role(int(match["role"])) if guild is not None else None
-            return f"@{role.name if role else 'deleted-role'}"
+            return f"@{role.name.removeprefix('@') if role else 'deleted-role'}"  # (@everyone)
         if match["channel"]:
             found = guild.get_channel_or_thread(int(match["channel"])) if guild else None
             return f"#{found.name if found else 'unknown'}"
