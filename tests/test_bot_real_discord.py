@@ -519,12 +519,15 @@ async def test_help_lists_the_callers_commands_with_examples(
     for command in ("/ask", "/brief", "/latest", "/about", "/help"):
         assert command in text
     assert "/reindex" not in text  # a moderator command: not for bob
+    assert "Explain this answer" not in text
     assert "e.g. `/ask question:" in text
     assert "mention me with a question: `@briefbot " in text
 
     handle = await emulator.send_slash_command("help", user=emulator.world.moderator)
     text = str((await handle.wait_for_response())["data"]["embeds"])
     assert "/reindex" in text
+    # The menu command Discord shows only on right-clicking a message is named too.
+    assert "**Explain this answer** — right-click one of my answers › Apps" in text
 
     # In a direct message (commands published globally), mentions are not offered: the bot
     # answers none there. Server-only commands are left out.
