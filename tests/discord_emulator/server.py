@@ -953,8 +953,8 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             raise ApiError(403, 50013, "Missing Permissions")
 
     def _without_embeds_unless_allowed(self, channel: Channel, body: dict) -> dict:
-        """What Discord makes of a channel message's embeds without Embed Links: a message
-        of embeds alone is refused (403 50013); beside content they are dropped, silently
+        """What Discord makes of a channel message's embeds without Embed Links: with no
+        content the message is refused (403 50013); beside content they are dropped, silently
         (interaction responses are not affected: they go through the interaction's webhook)."""
         if not body.get("embeds") or self._bot_may(channel, Permission.EMBED_LINKS):
             return body
