@@ -199,6 +199,29 @@ async def test_a_mention_where_the_bot_may_not_embed_is_answered_in_text(
     assert explained.embeds and explained.embeds[0]["title"] == "Why this answer"
 
 
+async def test_a_mention_where_the_bot_may_not_send_is_neither_searched_nor_logged(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    world.general.permission_overwrites.append(
+        {
+            "id": str(world.bot_role.id),
+            "type": 0,
+            "allow": "0",
+            "deny": str(Permission.SEND_MESSAGES),
+        }
+    )
+    bot = await launcher.start(fresh_site)
+    sent = await emulator.send_message(mention(emulator, "what did IBM decide?"), author=world.bob)
+    assert await quiet_for(emulator, sent)
+    assert emulator.calls_to("POST", r"/channels/\d+/messages") == []  # no 403 earned
+    # No answer anyone saw: nothing for /insights to count as answered.
+    assert bot.insights is not None
+    assert await bot.insights.questions(world.guild.id) == []
+    # Where it may send, the same asker is answered (no cooldown was spent above).
+    await mention_answer(emulator, "what did IBM decide?", channel_id=world.news)
+
+
 # ------------------------------------------------------------------ buttons never dead
 
 

@@ -202,6 +202,11 @@ class Ask(commands.Cog):
             await self._reply(message, "Something went wrong on my side; it has been logged.")
 
     async def _answer_mention(self, message: discord.Message, question: str) -> None:
+        if not self._may_send(message):
+            # Discord would refuse the reply (403): not searched, nor logged for /insights as
+            # an answer nobody saw, nor counted against the asker's cooldown.
+            log.info("not answering a mention in channel %s: no Send Messages", message.channel.id)
+            return
         if not question:
             await self._reply(
                 message,
@@ -241,6 +246,13 @@ class Ask(commands.Cog):
         sent = await self._send_reply(message, **kwargs)
         if isinstance(view, ResultsView):
             view.track(sent)
+
+    @staticmethod
+    def _may_send(message: discord.Message) -> bool:
+        """From the cached permissions (a thread's come from its parent, discord.py maps Send
+        Messages in Threads); True when unknown: Discord's answer then tells."""
+        me = message.guild.me if message.guild is not None else None
+        return me is None or message.channel.permissions_for(me).send_messages
 
     @staticmethod
     def _may_embed(message: discord.Message) -> bool:
