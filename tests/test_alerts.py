@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 import pytest
@@ -41,6 +42,7 @@ from alerts_support import (
 )
 from briefbot_support import button
 from discord_emulator import EPHEMERAL, DiscordEmulator, Fault, Permission
+from discord_emulator.payloads import channel_payload
 from discord_emulator.server import DroppedConnections
 
 from bot import cli
@@ -277,43 +279,55 @@ async def test_a_429_is_waited_out_as_discord_asks(
     assert len(alert_messages(emulator, world.news)) == 1
 
 
-@pytest.mark.parametrize("trouble", ["deleted", "forbidden"])
-async def test_a_channel_that_is_gone_or_forbidden_is_reported_and_others_still_served(
-    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, trouble: str
+@pytest.mark.parametrize("bot_sees_it", [True, False])
+async def test_a_deleted_channel_loses_its_subscription_and_others_are_still_served(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, bot_sees_it: bool
+) -> None:
+    """Kept, a deleted channel's subscription would be listed as failing and retried forever:
+    `/alerts unsubscribe` cannot name it (Discord's picker lists only channels that exist)."""
+    world = emulator.world
+    _, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.alerts)
+    await subscribe(emulator, world.news)
+    del world.guild.channels[world.alerts.id]
+    if bot_sees_it:  # else deleted while the bot was away: Discord's 404 tells it
+        await emulator.dispatch("CHANNEL_DELETE", channel_payload(world.alerts))
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_for_message(world.news, timeout=10)
+    await cog.wait_for_cycles(cog.cycles + 2)
+
+    subs = await cog.store.subscriptions()  # type: ignore[union-attr]
+    assert [s.channel_id for s in subs] == [world.news.id]
+    assert await cog.store.deliveries(world.alerts.id) == []  # type: ignore[union-attr]
+    tries = [c.status for c in emulator.calls_to("POST", posts_to(world.alerts.id))]
+    assert tries == ([] if bot_sees_it else [404])
+    handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.moderator)
+    listing = (await handle.wait_for_response())["data"]["embeds"][0]
+    assert listing["description"] == f"<#{world.news.id}> · all posts · no ping"
+    assert len(alert_messages(emulator, world.news)) == 1
+
+
+async def test_a_channel_that_forbids_the_bot_is_reported_and_others_still_served(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
     _, cog = await start_watching(launcher, fresh_site)
     await subscribe(emulator, world.alerts)
     await subscribe(emulator, world.news)
-    if trouble == "deleted":
-        del world.guild.channels[world.alerts.id]
-        await emulator.dispatch(
-            "CHANNEL_DELETE",
-            {
-                "id": str(world.alerts.id),
-                "type": 0,
-                "guild_id": str(world.guild.id),
-                "name": "alerts",
-                "position": world.alerts.position,
-                "permission_overwrites": [],
-            },
-        )
-        expected = "Unknown Channel (HTTP 404, code 10003)"
-    else:
-        world.alerts.permission_overwrites.append(
-            {
-                "id": str(world.bot_role.id),
-                "type": 0,
-                "allow": "0",
-                "deny": str(Permission.SEND_MESSAGES),
-            }
-        )
-        expected = "Missing Permissions (HTTP 403, code 50013)"
+    world.alerts.permission_overwrites.append(
+        {
+            "id": str(world.bot_role.id),
+            "type": 0,
+            "allow": "0",
+            "deny": str(Permission.SEND_MESSAGES),
+        }
+    )
+    expected = "Missing Permissions (HTTP 403, code 50013)"
 
     add_post(fresh_site, NEW_POST, NEW_TITLE)
     await emulator.wait_for_message(world.news, timeout=10)
     refused = await emulator.wait_for_call("POST", posts_to(world.alerts.id), timeout=10)
-    assert refused.status in (403, 404) and not refused.injected
+    assert refused.status == 403 and not refused.injected
     # Discord has answered; the bot records the refusal when its delivery task gets the answer.
     await cog.wait_for_deliveries()
     sub = next(
@@ -331,17 +345,59 @@ async def test_a_channel_that_is_gone_or_forbidden_is_reported_and_others_still_
     assert news_line == f"<#{world.news.id}> · all posts · no ping"
     assert "1 failing" in listing["footer"]["text"]
 
-    if trouble == "forbidden":  # fixed by a server admin: the queued alert goes out
-        world.alerts.permission_overwrites.clear()
-        await emulator.wait_for_message(world.alerts, timeout=10)
-        await cog.wait_for_deliveries()
-        sub = next(
-            s
-            for s in await cog.store.subscriptions()  # type: ignore[union-attr]
-            if s.channel_id == world.alerts.id
-        )
-        assert not sub.failing
+    # Fixed by a server admin: the queued alert goes out.
+    world.alerts.permission_overwrites.clear()
+    await emulator.wait_for_message(world.alerts, timeout=10)
+    await cog.wait_for_deliveries()
+    sub = next(
+        s
+        for s in await cog.store.subscriptions()  # type: ignore[union-attr]
+        if s.channel_id == world.alerts.id
+    )
+    assert not sub.failing
     assert len(alert_messages(emulator, world.news)) == 1
+
+
+@pytest.mark.parametrize("bot_knows", [True, False])
+async def test_an_alert_where_embeds_were_taken_away_waits_instead_of_pinging_bare(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, bot_knows: bool
+) -> None:
+    """A role subscription's alert has content (the ping), so without Embed Links Discord
+    takes the message and drops its embed: a bare ping, the post never said."""
+    world = emulator.world
+    _, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.news, role=world.subscribers_role)
+    world.news.permission_overwrites.append(
+        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(Permission.EMBED_LINKS)}
+    )
+    if bot_knows:  # Discord tells the bot of the change (when it does not, the reply tells)
+        await emulator.dispatch("CHANNEL_UPDATE", channel_payload(world.news))
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+
+    async def news_sub() -> Any:
+        subs = await cog.store.subscriptions()  # type: ignore[union-attr]
+        return next(s for s in subs if s.channel_id == world.news.id)
+
+    for _ in range(50):
+        await cog.wait_for_cycles(cog.cycles + 1)
+        if (await news_sub()).failing:
+            break
+    sub = await news_sub()
+    assert sub.failing and "Embed Links" in (sub.last_error or "")
+    assert [m for m in alert_messages(emulator, world.news) if not m.deleted] == []
+    assert await cog.store.deliveries(world.news.id) == [(NEW_POST, "pending")]  # type: ignore[union-attr]
+
+    # Given back: the alert goes out once, whole.
+    world.news.permission_overwrites.clear()
+    await emulator.dispatch("CHANNEL_UPDATE", channel_payload(world.news))
+    emulator.advance_clock(6 * 60)  # (past Discord's nonce window of the refused try)
+    alert = await emulator.wait_for_message(
+        world.news, predicate=lambda m: not m.deleted and bool(m.embeds), timeout=10
+    )
+    await cog.wait_for_deliveries()
+    assert alert.embeds[0]["title"] == NEW_TITLE and alert.mention_roles
+    assert [m for m in alert_messages(emulator, world.news) if not m.deleted] == [alert]
+    assert not (await news_sub()).failing
 
 
 async def test_thirty_posts_at_once_get_one_summary_per_channel(

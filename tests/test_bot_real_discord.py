@@ -170,6 +170,58 @@ async def test_a_mention_where_the_bot_may_not_read_history_is_answered_without_
     assert not answer.data.get("message_reference")
 
 
+@pytest.mark.parametrize("history", [True, False])
+async def test_a_mention_where_the_bot_may_not_embed_is_answered_in_text(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, history: bool
+) -> None:
+    world = emulator.world
+    # Sending is allowed, embeds are not: Discord refuses a message of embeds alone (403).
+    deny = Permission.EMBED_LINKS | (0 if history else Permission.READ_MESSAGE_HISTORY)
+    world.general.permission_overwrites.append(
+        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(deny)}
+    )
+    await launcher.start(fresh_site)
+    await emulator.send_message(mention(emulator, "what did IBM decide?"), author=world.bob)
+    answer = await emulator.wait_for_message(
+        world.general, predicate=lambda m: m.author_id == emulator.bot.id
+    )
+    assert not (answer.request or {}).get("embeds") and answer.mentions == []
+    text = answer.content
+    assert "IBM" in text and "(https://www.skynettoday.com/briefs/face-recog-police" in text
+    assert "`/ask`" in text  # where the other pages are
+    assert len(text) <= 2000
+    assert labels(answer) == {"Delete": True, "Helpful": True, "Not helpful": True}
+    assert text.startswith(f"<@{world.bob.id}>") != history  # named when it cannot reply
+    # A moderator may still have it explained (the question log knows what it answered).
+    await emulator.wait_for_call("POST", r"/channels/\d+/messages")
+    handle = await emulator.send_context_menu("Explain this answer", answer, user=world.moderator)
+    explained = await handle.wait_for_message()
+    assert explained.embeds and explained.embeds[0]["title"] == "Why this answer"
+
+
+async def test_a_mention_where_the_bot_may_not_send_is_neither_searched_nor_logged(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    world = emulator.world
+    world.general.permission_overwrites.append(
+        {
+            "id": str(world.bot_role.id),
+            "type": 0,
+            "allow": "0",
+            "deny": str(Permission.SEND_MESSAGES),
+        }
+    )
+    bot = await launcher.start(fresh_site)
+    sent = await emulator.send_message(mention(emulator, "what did IBM decide?"), author=world.bob)
+    assert await quiet_for(emulator, sent)
+    assert emulator.calls_to("POST", r"/channels/\d+/messages") == []  # no 403 earned
+    # No answer anyone saw: nothing for /insights to count as answered.
+    assert bot.insights is not None
+    assert await bot.insights.questions(world.guild.id) == []
+    # Where it may send, the same asker is answered (no cooldown was spent above).
+    await mention_answer(emulator, "what did IBM decide?", channel_id=world.news)
+
+
 # ------------------------------------------------------------------ buttons never dead
 
 
@@ -235,6 +287,41 @@ async def test_a_question_made_only_of_markup_is_searched_by_its_words(
     _, reply = await mention_answer(emulator, question)
     embed = reply.embeds[0]
     assert "Deepfakes and Elections" in embed["description"], embed
+
+
+@pytest.mark.parametrize("how", ["slash", "mention"])
+async def test_mentions_channels_emoji_and_times_in_a_question_are_not_searched(
+    emulator: DiscordEmulator, briefbot: Briefbot, how: str
+) -> None:
+    """Discord sends ``<@id>`` where the asker sees ``@alice``: an id is a word of no post."""
+    world = emulator.world
+    markup = (
+        f"<@{world.alice.id}> <@&{world.subscribers_role.id}> <#{world.news.id}> "
+        "<:blobthink:333333333333333333> <t:1600000000:R> </ask:444444444444444444>"
+    )
+    question = f"{markup} which companies halted sales of facial recognition to police?"
+    if how == "slash":
+        _, answer = await ask(emulator, question)
+    else:
+        sent = await emulator.send_message(mention(emulator, question), author=world.bob)
+        answer = await emulator.wait_for_reply(sent)
+    embed = answer.embeds[0]
+    assert "Not covered" not in embed["description"]
+    assert "Halt Sales of Facial Recognition" in embed["description"]
+    # Echoed as the asker sees it, with no raw ids.
+    alice = "@Alice" if how == "mention" else "@unknown-user"  # (members are not cached)
+    for shown in (alice, "@Subscribers", "#news", ":blobthink:", "13 Sep 2020", "/ask"):
+        assert shown in embed["title"].replace("\\", ""), embed["title"]
+    assert "1180000" not in embed["title"]
+    # The question log keeps no user id (nor name): the question without its markup.
+    assert briefbot.insights is not None
+    logged = []
+    for _ in range(100):
+        logged = [q.question for q in await briefbot.insights.questions(world.guild.id)]
+        if logged:
+            break
+        await asyncio.sleep(0.02)
+    assert logged == ["which companies halted sales of facial recognition to police?"]
 
 
 async def test_paging_buttons_from_before_a_restart_say_they_expired(
@@ -455,12 +542,15 @@ async def test_help_lists_the_callers_commands_with_examples(
     for command in ("/ask", "/brief", "/latest", "/about", "/help"):
         assert command in text
     assert "/reindex" not in text  # a moderator command: not for bob
+    assert "Explain this answer" not in text
     assert "e.g. `/ask question:" in text
     assert "mention me with a question: `@briefbot " in text
 
     handle = await emulator.send_slash_command("help", user=emulator.world.moderator)
     text = str((await handle.wait_for_response())["data"]["embeds"])
     assert "/reindex" in text
+    # The menu command Discord shows only on right-clicking a message is named too.
+    assert "**Explain this answer** — right-click one of my answers › Apps" in text
 
     # In a direct message (commands published globally), mentions are not offered: the bot
     # answers none there. Server-only commands are left out.

@@ -151,6 +151,21 @@ async def test_bad_token_raises_login_failure(emulator: DiscordEmulator) -> None
     assert emulator.identifies == 0
 
 
+async def test_a_client_that_died_is_reported_even_once_stopped(emulator: DiscordEmulator) -> None:
+    client = await emulator.start_client(make_bot())
+    emulator.assert_clients_alive()
+    await emulator.disconnect(4004)  # "Authentication failed": discord.py's start() raises
+    await emulator.wait_until(lambda: emulator.dead_clients(), what="the client to die")
+    # A restart or a fixture's teardown stops it: the death is still reported.
+    await emulator.stop_client(client)
+    with pytest.raises(AssertionError, match="no longer running"):
+        emulator.assert_clients_alive()
+    emulator._stopped_dead.clear()  # (this test's own death: the fixture need not fail)
+    # A client stopped while running is no death.
+    await emulator.stop_client(await emulator.start_client(make_bot()))
+    emulator.assert_clients_alive()
+
+
 async def test_heartbeats_are_acked(emulator: DiscordEmulator) -> None:
     emulator.heartbeat_interval = 0.1  # sent in HELLO at the next connection
     client = await emulator.start_client(make_bot())
@@ -353,6 +368,25 @@ async def test_403_and_404_map_to_discord_errors(emulator: DiscordEmulator, bot)
     with pytest.raises(discord.NotFound) as not_found:
         await channel.send("hi")
     assert not_found.value.code == 10003
+
+
+async def test_embeds_need_embed_links_in_a_channel(emulator: DiscordEmulator, bot) -> None:
+    world = emulator.world
+    world.news.permission_overwrites.append(
+        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(1 << 14)}
+    )
+    channel = bot.get_partial_messageable(world.news.id, guild_id=world.guild.id)
+    embed = discord.Embed(title="an answer")
+    with pytest.raises(discord.Forbidden) as forbidden:  # embeds alone: refused
+        await channel.send(embed=embed)
+    assert forbidden.value.code == 50013
+    sent = await channel.send("hello", embed=embed)  # beside content: dropped, silently
+    record = emulator.get_message(sent.id)
+    assert record is not None and record.embeds == [] and record.content == "hello"
+    assert (record.request or {})["embeds"] and not sent.embeds
+    # An interaction's response is not a channel message: its embeds are shown.
+    handle = await emulator.send_slash_command("ask", {"question": "x"}, channel_id=world.news)
+    assert (await handle.wait_for_message()).embeds
 
 
 async def test_unknown_route_is_recorded(emulator: DiscordEmulator, bot) -> None:

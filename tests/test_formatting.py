@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bot.formatting import answers as fmt_answers
 from bot.formatting import choices as fmt_choices
 from bot.formatting import posts as fmt_posts
+from bot.formatting import questions as fmt_questions
 from bot.formatting import text as fmt
 from index.models import Answer, Passage, Post, PostRef, SearchResult
 
@@ -400,3 +401,18 @@ def test_answer_embed_shows_the_headline_with_its_citation_and_tells_citations_a
     assert "-# Also in [Digest \\[7\\]](https://e.test/d/#ibm) · 28 Jun 2020" in embed.description
     labels = re.findall(r"\*\*\[\d\]\*\* \[([^\]]+)\]", embed.description)
     assert len(labels) == len(set(labels)) == 3
+
+
+def test_discord_markup_in_a_question_is_shown_as_read_and_never_searched() -> None:
+    typed = (
+        "<@123456789012345678> <@!123456789012345678> <@&223456789012345678> "
+        "<#323456789012345678> <a:party:423456789012345678> <t:1600000000:R> <t:1600000000> "
+        "</insights report:523456789012345678> what did <@ IBM> decide?"
+    )
+    assert fmt_questions.searchable_question(typed) == "what did <@ IBM> decide?"
+    assert fmt_questions.readable_question(typed, None) == (
+        "@unknown-user @unknown-user @deleted-role #unknown :party: 13 Sep 2020 13 Sep 2020 "
+        "/insights report what did <@ IBM> decide?"
+    )
+    # A timestamp past what a date can hold stays as typed.
+    assert fmt_questions.readable_question("<t:9999999999999>", None) == "<t:9999999999999>"

@@ -17,9 +17,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.formatting.answers import answer_text
+from bot.formatting.questions import readable_question, searchable_question
 from bot.formatting.text import NO_MENTIONS, message_content
 from bot.params import Category, IsoDate, UserError
-from bot.ui.results import ResultsView, answer_view, show_answer
+from bot.ui.results import ResultsView, answer_view, delete_only_view, show_answer
 from bot.ui.votes import record_answer
 from index.models import Answer, SearchFilters
 from index.retrieval.questions import clip_question
@@ -34,6 +36,10 @@ _CLEANUP_EVERY = 512
 # as 503, or a cut connection) is sent again after these waits: there is no interaction to tell
 # the asker through, so a dropped reply would be silence.
 REPLY_RETRY_DELAYS = (1.0, 4.0, 15.0)
+NO_EMBEDS_NOTE = (
+    "I may not post embeds in this channel (Embed Links), so this is the answer's first page "
+    "as text; `/ask` shows every page."
+)
 
 
 class AskLimiter:
@@ -76,14 +82,26 @@ class Ask(commands.Cog):
         return True
 
     async def answer(
-        self, question: str, filters: SearchFilters | None, *, asker_id: int, deletable: bool
+        self,
+        question: str,
+        filters: SearchFilters | None,
+        *,
+        asker_id: int,
+        deletable: bool,
+        guild: discord.Guild | None,
+        users: Sequence[discord.abc.User] = (),
     ) -> tuple[discord.Embed, discord.ui.View | None, Answer]:
-        """Search and format: the first page of the answer and its buttons."""
+        """Search and format: the first page of the answer and its buttons.
+
+        Discord's markup in the question (mentions, channels, emoji, timestamps) is no word of
+        the posts: it is searched without it and echoed as the asker sees it (``users``: those
+        a message mentions, by name).
+        """
         settings = self.bot.settings
-        searched, clipped = clip_question(question)
+        searched, clipped = clip_question(searchable_question(question))
         found = await self.bot.search(searched, settings.answer_max_results, filters)
         # Echo what the user asked (the embed cuts it to fit), not the clipped search text.
-        found = found.model_copy(update={"question": question})
+        found = found.model_copy(update={"question": readable_question(question, guild, users)})
         note = (
             f"Your question was long; I searched its first {len(searched):,} characters."
             if clipped
@@ -140,12 +158,16 @@ class Ask(commands.Cog):
         if empty:
             raise UserError(empty)  # told privately by the error handler
         embed, view, found = await self.answer(
-            question, filters, asker_id=interaction.user.id, deletable=not private
+            question,
+            filters,
+            asker_id=interaction.user.id,
+            deletable=not private,
+            guild=interaction.guild,
         )
         if not private:  # private questions are never logged
             view = record_answer(
                 self.bot,
-                found,
+                loggable(found, question),
                 guild_id=interaction.guild_id,
                 asker_id=interaction.user.id,
                 view=view,
@@ -180,6 +202,11 @@ class Ask(commands.Cog):
             await self._reply(message, "Something went wrong on my side; it has been logged.")
 
     async def _answer_mention(self, message: discord.Message, question: str) -> None:
+        if not self._may_send(message):
+            # Discord would refuse the reply (403): not searched, nor logged for /insights as
+            # an answer nobody saw, nor counted against the asker's cooldown.
+            log.info("not answering a mention in channel %s: no Send Messages", message.channel.id)
+            return
         if not question:
             await self._reply(
                 message,
@@ -192,18 +219,45 @@ class Ask(commands.Cog):
             await self._reply(message, f"You're asking quickly — try again in {wait} s.")
             return
         embed, view, found = await self.answer(
-            question, None, asker_id=message.author.id, deletable=True
-        )
-        guild_id = message.guild.id if message.guild is not None else None
-        view = record_answer(
-            self.bot, found, guild_id=guild_id, asker_id=message.author.id, view=view
+            question,
+            None,
+            asker_id=message.author.id,
+            deletable=True,
+            guild=message.guild,
+            users=message.mentions,
         )
         kwargs: dict[str, Any] = {"embed": embed}
+        if not self._may_embed(message):
+            # Discord refuses a message of embeds alone there (403): the first page as text,
+            # without paging (its pages are embeds); /ask still shows them (interaction
+            # responses are not subject to the channel's Embed Links).
+            kwargs = {"content": answer_text(embed, NO_EMBEDS_NOTE)}
+            view = delete_only_view(message.author.id)
+        guild_id = message.guild.id if message.guild is not None else None
+        view = record_answer(
+            self.bot,
+            loggable(found, question),
+            guild_id=guild_id,
+            asker_id=message.author.id,
+            view=view,
+        )
         if view is not None:
             kwargs["view"] = view
         sent = await self._send_reply(message, **kwargs)
         if isinstance(view, ResultsView):
             view.track(sent)
+
+    @staticmethod
+    def _may_send(message: discord.Message) -> bool:
+        """From the cached permissions (a thread's come from its parent, discord.py maps Send
+        Messages in Threads); True when unknown: Discord's answer then tells."""
+        me = message.guild.me if message.guild is not None else None
+        return me is None or message.channel.permissions_for(me).send_messages
+
+    @staticmethod
+    def _may_embed(message: discord.Message) -> bool:
+        me = message.guild.me if message.guild is not None else None
+        return me is None or message.channel.permissions_for(me).embed_links
 
     async def _reply(self, message: discord.Message, text: str) -> None:
         await self._send_reply(message, content=text)
@@ -226,6 +280,12 @@ class Ask(commands.Cog):
         return await send_retrying(
             message.channel, self.retry_delays, allowed_mentions=NO_MENTIONS, **kwargs
         )
+
+
+def loggable(found: Answer, question: str) -> Answer:
+    """The answer as the question log keeps it: the question without Discord's markup (a
+    mention is a user's id, and the log keeps no user ids or names)."""
+    return found.model_copy(update={"question": searchable_question(question)})
 
 
 async def send_retrying(

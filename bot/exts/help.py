@@ -80,8 +80,29 @@ async def usable_commands(
     return usable
 
 
+def usable_menus(
+    tree: app_commands.CommandTree[Any], interaction: discord.Interaction[Any]
+) -> list[str]:
+    """The names of the message menu commands (right-click a message › Apps) the caller may
+    use where they are: Discord shows them nowhere else, so /help names them."""
+    names: list[str] = []
+    for menu in tree.get_commands(type=discord.AppCommandType.message):
+        if menu.guild_only and interaction.guild is None:
+            continue
+        perms = menu.default_permissions
+        if perms is not None and not interaction.permissions >= perms:
+            continue
+        names.append(menu.name)
+    return names
+
+
 def help_embed(
-    commands_: list[Command], *, bot_name: str, site_name: str, in_server: bool = True
+    commands_: list[Command],
+    *,
+    bot_name: str,
+    site_name: str,
+    in_server: bool = True,
+    menus: list[str] | None = None,
 ) -> discord.Embed:
     lines = []
     for command in commands_:
@@ -89,6 +110,8 @@ def help_embed(
         lines.append(f"**/{name}** — {escape(command.description)}")
         if name in EXAMPLES:
             lines.append(f"e.g. {EXAMPLES[name]}")
+    for name in menus or ():
+        lines.append(f"**{escape(name)}** — right-click one of my answers › Apps")
     embed = discord.Embed(
         title=f"What I can do{f' for {site_name}' if site_name else ''}",
         description=(
@@ -121,6 +144,7 @@ class Help(commands.Cog):
             bot_name=me.name if me else "briefbot",
             site_name=self.bot.site_name,
             in_server=interaction.guild_id is not None,
+            menus=usable_menus(self.bot.tree, interaction),
         )
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS

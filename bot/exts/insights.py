@@ -295,9 +295,10 @@ class Insights(commands.Cog):
 
     async def _question_of(self, message: discord.Message) -> str | None:
         """The question an answer of ours answered: from the log (its vote button carries the
-        answer's id), else the answer's title (the question, escaped and perhaps shortened)."""
+        answer's id), else the answer's title (the question, escaped and perhaps shortened).
+        (An answer sent as text, where the bot may not post embeds, is known by its log only.)"""
         me = self.bot.user
-        if me is None or message.author.id != me.id or not message.embeds:
+        if me is None or message.author.id != me.id:
             return None
         if self.store is not None:
             for row in message.components:
@@ -308,6 +309,8 @@ class Insights(commands.Cog):
                         logged = await self.store.question(answer_id)
                         if logged is not None:
                             return logged.question
+        if not message.embeds:
+            return None
         embed = message.embeds[0]
         # Only answers wear these colours: /brief, /latest and alerts have titles too, but they
         # are post titles, not questions.

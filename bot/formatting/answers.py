@@ -12,6 +12,7 @@ from index.models import Answer, SearchResult
 from .text import (
     COLOUR_ANSWER,
     COLOUR_DECLINED,
+    CONTENT_MAX,
     DESCRIPTION_MAX,
     blocks_within,
     day_label,
@@ -126,3 +127,26 @@ def declined_embed(answer: Answer, *, site_name: str = "") -> discord.Embed:
     )
     embed.set_footer(text=footer)
     return fit_embed(embed)
+
+
+# Room left in a text answer for what the sender puts before it (a mention of the asker).
+_TEXT_PREFIX_ROOM = 40
+
+
+def answer_text(embed: discord.Embed, note: str) -> str:
+    """An answer's embed as message text (its title in bold, its description), then ``note``
+    (Markdown) as small print: for a channel where the bot may not post embeds. Within
+    Discord's 2,000 characters, with room for the asker's mention before it; the note is
+    never cut."""
+    small_print = f"-# {note}"  # the bot's own words: Markdown kept
+    room = CONTENT_MAX - _TEXT_PREFIX_ROOM - len(small_print) - 1
+    text = truncate(f"**{embed.title}**", room) if embed.title else ""
+    # Whole blocks (the headline, each citation with its snippet): a citation cut in its
+    # link would show only its number.
+    for n, block in enumerate((embed.description or "").split("\n\n")):
+        sep = ("\n" if n == 0 else "\n\n") if text else ""
+        if len(text) + len(sep) + len(block) > room:
+            text = text or truncate(block, room)
+            break
+        text += sep + block
+    return f"{text}\n{small_print}"

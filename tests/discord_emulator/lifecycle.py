@@ -52,6 +52,7 @@ class LifecycleMixin:
         session: GatewaySession | None
         interaction_deadline: float | None
         _clients: list[tuple[Any, asyncio.Task[Any]]]
+        _stopped_dead: list[tuple[Any, BaseException | None]]
         _notifier: Notifier
 
         async def dispatch(
@@ -176,14 +177,20 @@ class LifecycleMixin:
         return thread
 
     # ----------------------------------------------------------------- liveness
+    @staticmethod
+    def _dead_entry(
+        entry: tuple[Any, asyncio.Task[Any]],
+    ) -> tuple[Any, BaseException | None] | None:
+        client, task = entry
+        if not task.done():
+            return None
+        return client, None if task.cancelled() else task.exception()
+
     def dead_clients(self) -> list[tuple[Any, BaseException | None]]:
-        """Clients a test started whose ``start()`` task ended: (client, what it raised)."""
-        dead = []
-        for client, task in self._clients:
-            if task.done():
-                exc = None if task.cancelled() else task.exception()
-                dead.append((client, exc))
-        return dead
+        """Clients a test started whose ``start()`` task ended before the test stopped them
+        (also those stopped since, by a restart or a fixture): (client, what it raised)."""
+        running = [d for d in map(self._dead_entry, self._clients) if d is not None]
+        return [*self._stopped_dead, *running]
 
     def assert_clients_alive(self) -> None:
         """Fail when a started client died (an exception escaped its gateway loop)."""

@@ -245,6 +245,9 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         self._runner: web.AppRunner | None = None
         self._tasks: set[asyncio.Task] = set()
         self._clients: list[tuple[Any, asyncio.Task]] = []
+        # Clients whose start() task had already ended when a test stopped them (a restart,
+        # a fixture's teardown): still dead clients for assert_clients_alive.
+        self._stopped_dead: list[tuple[Any, BaseException | None]] = []
         self._configure_depth = 0
         self._exit_stack = contextlib.ExitStack()
         self._routes = self._build_routes()
@@ -386,12 +389,15 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         deadline = loop.time() + timeout
         while not client.is_ready():
             if task.done():
+                # Raised here to the test: not a death for assert_clients_alive to report.
+                self._clients.remove((client, task))
                 await self.stop_client(client)
                 exc = task.exception()
                 if exc is not None:
                     raise exc
                 raise RuntimeError("client.start() returned before the client became ready")
             if loop.time() > deadline:
+                self._clients.remove((client, task))
                 await self.stop_client(client)
                 raise EmulatorTimeout(
                     f"client not ready after {timeout}s\n{self.describe_recent()}"
@@ -403,6 +409,9 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         entry = next((e for e in self._clients if e[0] is client), None)
         if entry is not None:
             self._clients.remove(entry)
+            dead = self._dead_entry(entry)
+            if dead is not None:  # it died before the test stopped it
+                self._stopped_dead.append(dead)
         with contextlib.suppress(Exception):
             await client.close()
         if entry is not None:
@@ -943,6 +952,16 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         if perms & needed != needed:
             raise ApiError(403, 50013, "Missing Permissions")
 
+    def _without_embeds_unless_allowed(self, channel: Channel, body: dict) -> dict:
+        """What Discord makes of a channel message's embeds without Embed Links: with no
+        content the message is refused (403 50013); beside content they are dropped, silently
+        (interaction responses are not affected: they go through the interaction's webhook)."""
+        if not body.get("embeds") or self._bot_may(channel, Permission.EMBED_LINKS):
+            return body
+        if not body.get("content"):
+            raise ApiError(403, 50013, "Missing Permissions")
+        return {**body, "embeds": []}
+
     def _bot_may(self, channel: Channel, needed: int) -> bool:
         try:
             self._require_bot_perms(channel, needed)
@@ -1417,12 +1436,13 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         )
         record = self._create_message(
             channel=channel,
-            body=body,
+            body=self._without_embeds_unless_allowed(channel, body),
             files=call.files,
             author=self.bot,
             source="channel",
             flags=flags,
         )
+        record.request = body  # what the bot sent, whatever Discord kept of it
         self._remember_nonce(record, body)
         self._echo("MESSAGE_CREATE", record)
         return 200, copy.deepcopy(record.data)

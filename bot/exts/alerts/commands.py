@@ -139,6 +139,23 @@ class Alerts(commands.Cog):
         """A /reindex swapped the index: announce what it added without waiting for the poll."""
         self._spawn(self._cycle_after_reindex())
 
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        """A subscribed channel deleted: its subscription goes with it (see forget_channel)."""
+        if self.store is None or self.delivery is None:
+            return
+        sub = next(
+            (
+                s
+                for s in await self.store.subscriptions(channel.guild.id)
+                if s.channel_id == channel.id
+            ),
+            None,
+        )
+        if sub is not None:
+            async with self.channel_lock(channel.id):  # after a send in flight there
+                await self.delivery.forget_channel(sub, "Discord told the bot")
+
     async def _cycle_after_reindex(self) -> None:
         try:
             await self.run_cycle(after_reindex=True)

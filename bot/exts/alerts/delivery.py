@@ -39,6 +39,8 @@ RETRY_DELAYS = (2.0, 10.0, 30.0, 60.0)
 CHANNELS_AT_ONCE = 4  # channels delivered to concurrently (Discord limits each channel apart)
 HISTORY_LIMIT = 100  # recent messages looked through for an alert that may have gone out
 HISTORY_SLACK = dt.timedelta(minutes=2)  # clock skew between us and Discord's snowflakes
+UNKNOWN_CHANNEL = 10003
+NO_EMBED_LINKS = "Missing Permissions: Embed Links (an alert is an embed)"
 
 
 class Sent(enum.Enum):
@@ -217,21 +219,23 @@ class Delivery:
                     )
                     await self.store.mark_delivered(sub.channel_id, deliveries, earlier)
                     return Sent.OK
+                # Without Embed Links Discord takes a message with content (a role's ping) and
+                # drops its embed: a bare ping that never says the post. Not sent, then…
+                if not self._may_embed(channel):
+                    return await self._refused(sub, deliveries, NO_EMBED_LINKS)
                 await self.store.mark_sending(deliveries)
                 sent = await channel.send(nonce=nonce, **message)
-            except (discord.Forbidden, discord.NotFound) as exc:
-                reason = _describe(exc)
-                # Logged when it starts failing; retries (once per poll) only at debug level.
-                log.log(
-                    logging.DEBUG if sub.failing else logging.WARNING,
-                    "alerts channel %s (server %s) refused a delivery: %s",
-                    sub.channel_id,
-                    sub.guild_id,
-                    reason,
-                )
-                await self.store.mark_failing(sub.channel_id, reason)
-                await self.store.mark_attempted(deliveries, reason)
-                return Sent.CHANNEL_FAILING
+                if not sent.embeds:  # …or our cached permissions were behind: taken back
+                    with contextlib.suppress(discord.HTTPException):
+                        await sent.delete()
+                    return await self._refused(sub, deliveries, NO_EMBED_LINKS)
+            except discord.NotFound as exc:
+                if exc.code == UNKNOWN_CHANNEL:  # deleted (while the bot was away): for good
+                    await self.forget_channel(sub, "it no longer exists")
+                    return Sent.OK
+                return await self._refused(sub, deliveries, _describe(exc))
+            except discord.Forbidden as exc:
+                return await self._refused(sub, deliveries, _describe(exc))
             except discord.RateLimited as exc:
                 return await self._try_later(
                     sub, deliveries, f"rate limited for {exc.retry_after:.1f} s", exc.retry_after
@@ -267,6 +271,37 @@ class Delivery:
         )
         return Sent.OK
 
+    async def forget_channel(self, sub: Subscription, why: str) -> None:
+        """Remove the subscription of a channel that was deleted, and its queued alerts.
+
+        Discord never brings a deleted channel back, and `/alerts unsubscribe` cannot name it
+        (the channel picker lists only channels that exist): kept, it would be listed as failing
+        and retried forever. The caller holds the channel's lock.
+        """
+        if await self.store.unsubscribe(guild_id=sub.guild_id, channel_id=sub.channel_id):
+            log.warning(
+                "alerts channel %s (server %s) was deleted (%s): its subscription and queued "
+                "alerts are removed",
+                sub.channel_id,
+                sub.guild_id,
+                why,
+            )
+
+    async def _refused(self, sub: Subscription, deliveries: list[Pending], reason: str) -> Sent:
+        """The channel refuses the bot (gone, or a permission missing): mark it failing, keep
+        its alerts queued (retried once per poll)."""
+        # Logged when it starts failing; retries (once per poll) only at debug level.
+        log.log(
+            logging.DEBUG if sub.failing else logging.WARNING,
+            "alerts channel %s (server %s) refused a delivery: %s",
+            sub.channel_id,
+            sub.guild_id,
+            reason,
+        )
+        await self.store.mark_failing(sub.channel_id, reason)
+        await self.store.mark_attempted(deliveries, reason)
+        return Sent.CHANNEL_FAILING
+
     async def _try_later(
         self, sub: Subscription, deliveries: list[Pending], error: str, at_least: float = 0.0
     ) -> Sent:
@@ -280,6 +315,15 @@ class Delivery:
         )
         await self.store.mark_attempted(deliveries, error)
         return Sent.TRY_LATER
+
+    def _may_embed(self, channel: discord.PartialMessageable) -> bool:
+        """Whether the bot's cached permissions let it post embeds in ``channel`` (True when
+        the channel is not cached: the reply then tells)."""
+        guild = channel.guild
+        cached = guild.get_channel_or_thread(channel.id) if guild is not None else None
+        if guild is None or cached is None:
+            return True
+        return cached.permissions_for(guild.me).embed_links
 
     def _may_read_history(self, channel: discord.PartialMessageable) -> bool:
         """Whether the bot's cached permissions let it read ``channel``'s history (True when
