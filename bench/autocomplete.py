@@ -262,7 +262,7 @@ def quality(
 
 def tune(posts: list[Post], texts: list[Typed]) -> None:
     """Each setting's figures on these texts (choose on one seed's, report on another's)."""
-    rows = []
+    rows: list[tuple[str, float, float, float]] = []
     for min_share, cutoff, stopword in itertools.product(
         (0.3, 0.4, 0.45, 0.5, 0.6), (0.7, 0.75, 0.8), (0.1, 0.25, 0.5, 1.0)
     ):
@@ -273,9 +273,8 @@ def tune(posts: list[Post], texts: list[Typed]) -> None:
         q = quality(catalogue.find_titles, texts)
         top5 = statistics.mean(q[k]["top5"] for k in q if k != "no title")
         unrelated = statistics.mean(q[k]["unrelated"] for k in q)
-        rows.append(
-            [f"{min_share} / {cutoff:g} / {stopword}", top5, unrelated, q["no title"]["listed"]]
-        )
+        setting = f"{min_share} / {cutoff:g} / {stopword}"
+        rows.append((setting, top5, unrelated, q["no title"]["listed"]))
     rows.sort(key=lambda r: (-r[1], r[2]))
     print_table(
         "tuning: min share / fuzzy cutoff / stopword factor",
