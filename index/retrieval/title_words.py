@@ -96,14 +96,15 @@ class TitleWords:
         matched = [int(np.count_nonzero(s)) for s in strengths]
         # Smoothed as BM25's idf: a word in one title weighs most, one in every title ~0.
         weights = [math.log1p((self.size - m + 0.5) / (m + 0.5)) for m in matched]
-        factor = self.weights.stopword_factor
-        weights = [w * factor if t in STOPWORDS else w for w, t in zip(weights, words, strict=True)]
         # A word in no title (a slip too short to match, a word no title has) weighs no more
         # than the rarest word matched: one such word should not hide the titles holding the
         # others.
-        known = [w for w, m in zip(weights, matched, strict=True) if m]
-        cap = max(known, default=0.0)
-        weights = [w if m else cap for w, m in zip(weights, matched, strict=True)]
+        cap = max((w for w, m in zip(weights, matched, strict=True) if m), default=0.0)
+        factor = self.weights.stopword_factor
+        weights = [
+            (w if m else cap) * (factor if word in STOPWORDS else 1.0)
+            for w, m, word in zip(weights, matched, words, strict=True)
+        ]
         total = sum(weights)
         if not total:
             return np.zeros(self.size)
