@@ -85,6 +85,11 @@ class TitleWords:
         # a half-typed word with a typo is matched against these (made as lengths are typed).
         self._starts: dict[int, tuple[list[str], list[tuple[int, int]]]] = {}
 
+    def warm(self, longest: int = 16) -> None:
+        """Make now what half-typed words of up to ``longest`` letters would make later."""
+        for n in range(self.weights.fuzzy_min_length, longest + 1):
+            self._starts_of(n)
+
     def shares(self, text: str) -> np.ndarray:
         """Per title, the share of ``text``'s word weight it holds (0 to 1; all 0 for no
         words). The last word is taken as half-typed unless the text ends after it."""
@@ -128,7 +133,10 @@ class TitleWords:
                 found = np.concatenate(longer)
                 value = 1.0 if unfinished else w.prefix_strength
                 strength[found] = np.maximum(strength[found], value)
-        if exact is None and len(word) >= w.fuzzy_min_length:
+        # A slip only when no title word is or starts with the word: fuzzy neighbours of a word
+        # the titles have are other words ("present" for "president"), and would make it
+        # seem common.
+        if not strength.any() and len(word) >= w.fuzzy_min_length:
             self._fuzzy(word, strength, unfinished)
         return strength
 
