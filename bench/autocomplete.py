@@ -348,11 +348,11 @@ def main(argv: list[str] | None = None) -> int:
                 ]
             )
             figures[f"{name} {copies}x"] = {"posts": len(posts), "ms": times}
-        print_table(
-            f"one keystroke: find_titles + title_choices (ms; {len(typed)} keystrokes × {rounds})",
-            ["system, site", "p50", "p99", "max", "p50 / its 1x", "p50 / whole title"],
-            rows,
-        )
+    print_table(
+        f"one keystroke: find_titles + title_choices (ms; ~{len(typed)} keystrokes × {rounds})",
+        ["system, site", "p50", "p99", "max", "p50 / its 1x", "p50 / whole title"],
+        rows,
+    )
     for copies, ms in warm_ms.items():
         print(f"titles' vocabulary made and warmed once per index, {copies}x: {ms:.0f} ms")
     figures["warm ms"] = warm_ms
