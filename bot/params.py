@@ -151,9 +151,9 @@ _WORDS_NEEDED = 0.5
 def title_matches(typed: str, title: str) -> bool:
     """Whether ``typed`` plausibly names ``title``, not merely resembles it in shape.
 
-    The fuzzy ranking behind autocomplete always has a best candidate, even for text that shares
-    no word with any title ("the weather today" ranks a post about GPT-3 first), so a typed title
-    must share enough of its words with the post's, allowing for typos and plurals.
+    The best candidate of autocomplete's ranking may hold only part of the typed words (half of
+    their weight, rare words weighing most), so a typed title must share enough of its words
+    with the post's, allowing for typos and plurals.
     """
     needle = typed.casefold().strip()
     if needle and needle in title.casefold():

@@ -168,9 +168,11 @@ class SearchIndex(Catalogue):
     def warm(self) -> None:
         """Make this index ready for many questions: build what a question would otherwise
         build at the second one (each field's term-major postings: 0.1-0.3 s at 10x, and
-        scipy's import). A server calls it off its event loop before serving the index; a
-        process that answers one question does not (it would only add to its start-up)."""
+        scipy's import), and the titles' vocabulary (else made at autocomplete's first
+        keystrokes). A server calls it off its event loop before serving the index; a process
+        that answers one question does not (it would only add to its start-up)."""
         self._table.warm()
+        self.title_words.warm()
 
     @property
     def warmed(self) -> bool:

@@ -4,11 +4,13 @@ for autocomplete (/brief), and the closest titles offered when a question is dec
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 import numpy as np
 
 from ..models import Passage, Post, PostRef, SearchFilters
 from .passage_table import PassageTable
+from .title_words import TitleMatchWeights, TitleWords
 
 
 def section_url(post: Post, anchor: str | None) -> str:
@@ -27,7 +29,11 @@ class Catalogue:
     """The posts and their passages, in index order, and where each post's passages are."""
 
     def __init__(
-        self, posts: list[Post], passages: Sequence[Passage], passage_counts: np.ndarray
+        self,
+        posts: list[Post],
+        passages: Sequence[Passage],
+        passage_counts: np.ndarray,
+        title_weights: TitleMatchWeights | None = None,
     ) -> None:
         self.posts = posts
         # A table whose texts are read when shown (from the index's file when served; passages
@@ -48,6 +54,10 @@ class Catalogue:
         # per keystroke: every title casefolded, and the posts newest first (ties in index order).
         self._folded_titles = [p.title.casefold() for p in posts]
         self._newest_first = sorted(range(len(posts)), key=lambda i: -posts[i].date.toordinal())
+        # Each post's place in that order (ties among equally matching titles: newest first).
+        self._recency = np.empty(len(posts), dtype=np.int64)
+        self._recency[self._newest_first] = np.arange(len(posts))
+        self._title_weights = title_weights
 
     passage_url = staticmethod(passage_url)
 
@@ -74,9 +84,17 @@ class Catalogue:
         posts = [p for p in self.posts if category is None or category in p.categories]
         return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)[:count]
 
+    @cached_property
+    def title_words(self) -> TitleWords:
+        """The titles' vocabulary for matching typed words, made at the first look-up that needs
+        it (a process answering one question never does). Two threads making it at once make
+        the same thing."""
+        return TitleWords([p.title for p in self.posts], self._title_weights)
+
     def find_titles(self, text: str, limit: int = 25) -> list[Post]:
         """Posts whose title best matches ``text`` (for autocomplete): titles starting with it,
-        then titles containing it (newest first within each), then fuzzy matches."""
+        then titles containing it (newest first within each), then titles holding most of its
+        words (see ``TitleWords``; none holding too little of them)."""
         needle = text.casefold().strip()
         if not needle:
             return self.latest(limit)
@@ -93,16 +111,12 @@ class Catalogue:
         exact = (starts + contains)[:limit]
         if len(exact) == limit:
             return [self.posts[i] for i in exact]
-        seen = set(exact)
-        from rapidfuzz import process  # (only here: see ``QueryReader.typo_fixes``)
-
-        fuzzy = process.extract(
-            needle,
-            {i: title for i, title in enumerate(titles) if i not in seen},
-            limit=limit - len(exact),
-            score_cutoff=60,
-        )
-        return [self.posts[i] for i in exact] + [self.posts[key] for _, _, key in fuzzy]
+        shares = self.title_words.shares(text)
+        shares[exact] = 0.0
+        found = np.flatnonzero(shares >= self.title_words.weights.min_share)
+        # Most of the typed weight first, then newest first.
+        found = found[np.lexsort((self._recency[found], -shares[found]))]
+        return [self.posts[i] for i in exact] + [self.posts[i] for i in found[: limit - len(exact)]]
 
     def ref(self, i: int) -> PostRef:
         """A reference to passage ``i``'s post, opened at its section."""
