@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import datetime as dt
 import importlib.metadata
+import os
 import sqlite3
 import sys
 from collections.abc import Coroutine
@@ -172,6 +173,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `briefbot ask … --json | head`: the reader left; stop quietly
+        _stdout_to_devnull()
+        return 141  # as a Unix tool killed by SIGPIPE (128 + 13): what `set -o pipefail` expects
+
+
+def _stdout_to_devnull() -> None:
+    """Point standard output at /dev/null: Python's flush of it at exit would hit the closed pipe
+    again and print "Exception ignored … BrokenPipeError"."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file behind sys.stdout (redirected in-process)
+        pass
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -299,6 +299,34 @@ def test_installed_console_script(fixture_site: Path, tmp_path: Path) -> None:
     assert "Traceback" not in missing.stderr
 
 
+def test_output_to_a_reader_that_has_gone_is_no_traceback(
+    fixture_site: Path, tmp_path: Path
+) -> None:
+    """``briefbot ask … --json | head -3``: the reader leaves before the answer is written. The
+    command stops quietly as Unix tools do (status 141, as if killed by SIGPIPE)."""
+    db = tmp_path / "pipe.sqlite3"
+    code, _, err = run_cli(["index", "--content", str(fixture_site), "--db", str(db)])
+    assert code == 0, err
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+    for json_flag in (["--json"], []):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader is gone before anything is written
+        try:
+            done = subprocess.run(
+                [str(BRIEFBOT), "ask", "drone noise", "--db", str(db), *json_flag],
+                cwd=tmp_path,
+                env=env,
+                stdout=write_end,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=120,
+            )
+        finally:
+            os.close(write_end)
+        assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr, done.stderr
+        assert done.returncode in (1, 141), json_flag
+
+
 # ---------------------------------------------------------------------------- the real corpus
 
 
