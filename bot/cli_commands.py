@@ -168,6 +168,24 @@ async def _answer(
         await service.close()
 
 
+def _check_writable(path: Path) -> None:
+    """Raise the error writing ``path`` would meet (a folder, a folder that cannot be made, no
+    permission), without changing a file already there."""
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: name a file to write the runs to")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(
+            f"cannot write {path}: a file stands where its folder should be"
+        ) from None
+    existed = path.exists()
+    with path.open("a", encoding="utf-8"):  # (append: nothing there is lost)
+        pass
+    if not existed:
+        path.unlink()
+
+
 async def cmd_eval(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -178,6 +196,8 @@ async def cmd_eval(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a malformed line (named in the message), or not UTF-8
         err.print(f"Cannot read {args.questions}: {exc}", style="red", markup=False, soft_wrap=True)
         return 2
+    if args.runs_out:
+        _check_writable(args.runs_out)  # now, not after every question was asked
     service = await open_service(settings_from(args), announce=not args.json)
     try:
         index = service.current
