@@ -107,6 +107,28 @@ def test_unusable_database_path_is_a_clear_error(fixture_site: Path, tmp_path: P
         assert err.strip() and "Traceback" not in out + err
 
 
+def test_a_database_that_cannot_be_opened_is_one_line_naming_it(
+    fixture_site: Path, tmp_path: Path
+) -> None:
+    """SQLite cannot open the file (here: a link into a folder that does not exist; also a
+    folder this user may not write in): one line naming the file, and no traceback from the
+    connection's thread."""
+    db = tmp_path / "briefbot.sqlite3"
+    db.symlink_to(tmp_path / "gone" / "briefbot.sqlite3")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+    done = subprocess.run(
+        [str(BRIEFBOT), "index", "--content", str(fixture_site), "--db", str(db)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
+    assert str(db) in flat(done.stderr) and "cannot open" in done.stderr
+
+
 # ---------------------------------------------------------------------------- ask
 
 
