@@ -92,7 +92,7 @@ async def cmd_index(args: argparse.Namespace) -> int:
     try:
         progress, update = progress_bar("Indexing")
         with progress:
-            report = await service.reindex(update)
+            report = await service.update_stored(update)  # (not loaded: nothing is asked)
     finally:
         await service.close()
     console.print(_report_line(report))

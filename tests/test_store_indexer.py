@@ -338,6 +338,30 @@ async def test_a_reindex_after_a_restart_starts_from_the_loaded_statistics(
     built.store = await IndexStore.open(tmp_path / "index.sqlite3")  # for the fixture's close
 
 
+async def test_the_index_commands_update_stores_what_a_reindex_serves(
+    service: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    """``briefbot index`` (``update_stored``) writes the index without making its search tables
+    (the process exits next); a later load answers as the served index of a reindex does."""
+    report = await service.update_stored()
+    assert report.first_index and report.posts == 13
+    assert service.current is None and service.last_report == report
+    edit(post_path(fixture_site, GLACIERFALL), "avalanche", "avalanche and rockfall")
+    again = await service.update_stored()
+    assert again.changed == (GLACIERFALL,) and service.current is None
+    stored = await load_index(service.store)
+    assert stored is not None and stored.generation == 2
+
+    served = await IndexService.open(tmp_path / "served.sqlite3", fixture_site)
+    try:
+        await served.reindex()
+        assert {q: outcome(stored.search(q, k=10)) for q in QUESTIONS} == {
+            q: outcome(current(served).search(q, k=10)) for q in QUESTIONS
+        }
+    finally:
+        await served.close()
+
+
 async def test_same_db_other_content_is_a_first_index(built: IndexService, tmp_path: Path) -> None:
     other = copy_site(tmp_path / "other")
     post_path(other, DRONES).unlink()
