@@ -24,7 +24,7 @@ from .cli_output import (
     safe_markup,
     terminal_text,
 )
-from .settings import Settings, load_settings
+from .settings import Settings, load_settings, unknown_settings
 
 if TYPE_CHECKING:
     from index.models import Answer, IndexReport, SearchFilters
@@ -34,7 +34,15 @@ M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    return load_settings(content_dir=args.content, db_path=args.db)
+    return _settings(content_dir=args.content, db_path=args.db)
+
+
+def _settings(**overrides: object) -> Settings:
+    """The settings, with a line on stderr for each ``BRIEFBOT_*`` name that is none."""
+    settings = load_settings(**overrides)
+    for line in unknown_settings():
+        err.print(line, style="yellow", markup=False, soft_wrap=True)
+    return settings
 
 
 async def open_service(settings: Settings, announce: bool = True) -> IndexService:
@@ -301,7 +309,7 @@ async def cmd_health(args: argparse.Namespace) -> int:
     """For a container HEALTHCHECK: one line, exit 0 when the heartbeat is fresh, else 1."""
     from .health import check_heartbeat
 
-    settings = load_settings(health_file=args.file, health_max_age_seconds=args.max_age)
+    settings = _settings(health_file=args.file, health_max_age_seconds=args.max_age)
     healthy, reason = check_heartbeat(settings.health_file, settings.health_max_age_seconds)
     print(f"briefbot: {reason}", file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else 1

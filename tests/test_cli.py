@@ -279,6 +279,28 @@ def test_environment_settings_and_flags_overriding_them(
     assert code == 2 and "does-not-exist" in flat(err)
 
 
+def test_a_misspelt_setting_is_named_with_the_one_meant(
+    fixture_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown ``BRIEFBOT_*`` name, in the environment or in ``.env``, is not silently
+    ignored (the setting meant would keep its default): one line each, naming the closest."""
+    monkeypatch.setenv("BRIEFBOT_CONTNET_DIR", "/srv/site")
+    (tmp_path / ".env").write_text(
+        "DISCORD_TOKEN=\nSITE_DIR=../site\nBRIEFBOT_ALERT_POLL_SECOND=60\nbriefbot_log_level=INFO\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "db.sqlite3")
+    code, out, err = run_cli(["index", "--content", str(fixture_site), "--db", db])
+    assert code == 0, err
+    lines = [line for line in flat(err).split("Unknown setting ") if line]
+    assert lines == [
+        "BRIEFBOT_CONTNET_DIR (in the environment) is ignored; did you mean BRIEFBOT_CONTENT_DIR? ",
+        "BRIEFBOT_ALERT_POLL_SECOND (in .env) is ignored; did you mean "
+        "BRIEFBOT_ALERT_POLL_SECONDS?",
+    ]
+    assert "Indexed 13 posts" in flat(out)  # a warning, not an error
+
+
 # ---------------------------------------------------------------------------- the console script
 
 
