@@ -82,7 +82,21 @@ async def prepare_index(service: IndexService, settings: Settings, announce: boo
             report = await service.reindex(update)
         if announce:
             err.print(_report_line(report))
-    await service.ensure()
+    index = await service.ensure()
+    if not index.data.post_ids:
+        _warn_no_posts(settings.content_dir)
+
+
+def _warn_no_posts(content: Path) -> None:
+    """A site mounted at the wrong path is an empty folder: say so, or every answer looks like
+    a search that found nothing."""
+    err.print(
+        f"No posts found in {content}: posts are the .md and .markdown files in a Jekyll site's"
+        " _posts/ folder, or in the folder named; check --content or BRIEFBOT_CONTENT_DIR.",
+        style="yellow",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _report_line(report: IndexReport) -> str:
@@ -104,6 +118,8 @@ async def cmd_index(args: argparse.Namespace) -> int:
     finally:
         await service.close()
     console.print(_report_line(report))
+    if not report.posts:
+        _warn_no_posts(settings.content_dir)
     skipped = [i for i in report.issues if i.kind == "skipped"]
     recovered = [i for i in report.issues if i.kind == "recovered"]
     console.print(f"Files skipped: {len(skipped)}; recovered: {len(recovered)}")

@@ -89,6 +89,29 @@ def test_index_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
         assert "Traceback" not in out + err
 
 
+def test_a_content_folder_without_posts_is_said_so(tmp_path: Path) -> None:
+    """A Jekyll root without ``_posts/`` or an empty folder (say a site mounted at the wrong
+    path): indexed as no posts, and said so, with where posts are looked for; not left to look
+    like searches that find nothing."""
+    jekyll_root = tmp_path / "site"
+    jekyll_root.mkdir()
+    (jekyll_root / "_config.yml").write_text("title: Site\n", encoding="utf-8")
+    (jekyll_root / "index.html").write_text("<h1>Site</h1>\n", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    for folder in (jekyll_root, tmp_path / "empty"):
+        db = str(tmp_path / f"{folder.name}.sqlite3")
+        code, out, err = run_cli(["index", "--content", str(folder), "--db", db])
+        assert code == 0, err
+        said = flat(out + err)
+        assert f"No posts found in {folder}" in said and "_posts" in said, said
+        # Asked later, the empty index is named as the reason.
+        code, out, err = run_cli(["ask", "robots", "--content", str(folder), "--db", db])
+        assert code == 0, err
+        assert f"No posts found in {folder}" in flat(err)
+    code, out, err = run_cli(["index", "--content", str(copy_site(tmp_path / "posts"))])
+    assert code == 0 and "No posts found" not in flat(out + err)
+
+
 def test_content_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     file = tmp_path / "posts.md"
     file.write_text("# not a folder\n", encoding="utf-8")
