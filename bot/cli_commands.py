@@ -28,6 +28,7 @@ from .settings import Settings, load_settings, unknown_settings
 
 if TYPE_CHECKING:
     from index.models import Answer, IndexReport, SearchFilters
+    from index.search import SearchIndex
     from index.storage.service import IndexService
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
@@ -187,9 +188,44 @@ async def _answer(
     service = await open_service(settings, announce=announce)
     try:
         assert service.current is not None
-        return service.current.search(question, k=k, filters=filters)
+        answer = service.current.search(question, k=k, filters=filters)
+        if not answer.results and (why := _no_post_passes(service.current, filters)):
+            answer = answer.model_copy(update={"message": why, "suggestions": ()})
+        return answer
     finally:
         await service.close()
+
+
+def _no_post_passes(index: SearchIndex, filters: SearchFilters) -> str | None:
+    """Which filter no post passes, if none does (else None): a misspelt category is named as
+    such, rather than answered as a question the content does not cover."""
+    from index.models import SearchFilters
+
+    def passing(f: SearchFilters) -> list[int]:
+        keep = index.post_mask(f)
+        return [i for i in range(len(index.posts)) if keep is None or keep[i]]
+
+    if passing(filters):
+        return None
+    category, tag = filters.category, filters.tag
+    if category and not passing(SearchFilters(category=category)):
+        names = ", ".join(index.categories())
+        return f"No post is in the category {category!r}; the categories are: {names}."
+    if tag and not passing(SearchFilters(tag=tag)):
+        return f"No post has the tag {tag!r}."
+    dates = [index.posts[i].date for i in passing(SearchFilters(category=category, tag=tag))]
+    if not dates or not (filters.since or filters.until):
+        return None
+    which = " and ".join(
+        ([f"in the category {category!r}"] if category else [])
+        + ([f"with the tag {tag!r}"] if tag else [])
+    )
+    span = " ".join(
+        ([f"from {filters.since.isoformat()}"] if filters.since else [])
+        + ([f"until {filters.until.isoformat()}"] if filters.until else [])
+    )
+    posts, those = (f"No post {which} is", "those posts") if which else ("No post is", "the posts")
+    return f"{posts} dated {span}: {those} run from {min(dates)} to {max(dates)}."
 
 
 def _check_writable(path: Path) -> None:

@@ -254,6 +254,27 @@ def test_ask_filters(fixture_site: Path, tmp_path: Path) -> None:
     assert len(one["results"]) == 1
 
 
+def test_ask_says_which_filter_no_post_passes(fixture_site: Path, tmp_path: Path) -> None:
+    """A filter no post passes (a misspelt category, a tag no post has, dates outside the
+    site's) is named, not answered with "nothing matches that question"."""
+    argv = ["--content", str(fixture_site), "--db", str(tmp_path / "db")]
+    said = ask_json("avalanche", *argv, "--category", "brief")
+    assert said["results"] == [] and said["message"] == (
+        "No post is in the category 'brief'; the categories are: briefs, digests, editorials."
+    )
+    said = ask_json("avalanche", *argv, "--tag", "skiing")
+    assert said["message"] == "No post has the tag 'skiing'."
+    said = ask_json("avalanche", *argv, "--category", "briefs", "--since", "2030-01-01")
+    assert said["message"] == (
+        "No post in the category 'briefs' is dated from 2030-01-01: those posts run from "
+        "2020-11-20 to 2023-05-22."
+    )
+    code, out, err = run_cli(["ask", "avalanche", *argv, "--until", "2001-01-01"])
+    assert code == 0 and "No post is dated until 2001-01-01" in flat(out), out + err
+    # Filters some post passes answer as before.
+    assert ask_json("avalanche", *argv, "--category", "BRIEFS")["results"]
+
+
 def test_ask_rejects_a_bad_date(fixture_site: Path, tmp_path: Path) -> None:
     code, _, err = run_cli(
         [
