@@ -275,6 +275,14 @@ def test_ask_says_which_filter_no_post_passes(fixture_site: Path, tmp_path: Path
     assert ask_json("avalanche", *argv, "--category", "BRIEFS")["results"]
 
 
+@pytest.mark.parametrize("k", ["0", "-3", "many"])
+def test_a_count_of_results_below_one_is_refused(k: str, tmp_path: Path) -> None:
+    for command in (["ask", "avalanche"], ["eval", str(tmp_path / "q.jsonl")]):
+        code, _out, err = run_cli([*command, "-k", k, "--db", str(tmp_path / "db")])
+        assert code == 2 and "expected a number of results (1 or more)" in flat(err), err
+        assert not (tmp_path / "db").exists()
+
+
 def test_ask_rejects_a_bad_date(fixture_site: Path, tmp_path: Path) -> None:
     code, _, err = run_cli(
         [
