@@ -376,6 +376,26 @@ def test_eval_command_checks_where_runs_go_before_it_runs(tmp_path: Path) -> Non
     assert json.loads(runs.read_text(encoding="utf-8").splitlines()[0])["id"] == "1"
 
 
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("not json at all", "invalid json: expected ident at line 1 column 2"),
+        ('{"id": "7"}', "question: field required"),
+        ('{"id": "7", "question": "q", "gold": "briefs/x.md"}', "gold: input should be a valid"),
+    ],
+)
+def test_a_bad_question_line_is_one_line_saying_what_is_wrong(
+    tmp_path: Path, line: str, why: str
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "question": "fine"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        load_questions(bad)
+    message = str(caught.value)
+    assert "\n" not in message and "errors.pydantic.dev" not in message, message
+    assert message.startswith(f"{bad}:2: not a valid question line (") and why in message.lower()
+
+
 _LINK = re.compile(r"!?\[([^\]]*)\](\([^)]*\)|\[[^\]]*\])?")
 
 
