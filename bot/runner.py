@@ -51,6 +51,10 @@ def setup_logging(level: str) -> None:
         level=level.upper(),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
+    # aiosqlite logs every statement with its parameters at DEBUG: a reindex's every passage
+    # text (≈ 100 MB of log per index of the shared corpus), each question asked. Not the bot's
+    # debugging: its own and discord.py's DEBUG lines stay.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLevelName(level.upper())))
 
 
 async def _login(bot: Briefbot, token: str) -> None:
