@@ -30,6 +30,7 @@ from index.ingest.site import find_site, iter_post_files
 from index.models import Answer, IndexReport, ParsedPost, SearchFilters
 from index.retrieval.passage_table import PassageTable
 from index.search import SearchIndex
+from index.storage import indexer as indexer_module
 from index.storage.migrations import migrate, migration_files
 from index.storage.service import IndexService, ReindexInProgress, load_index
 from index.storage.store import MIGRATIONS, IndexStore
@@ -928,6 +929,50 @@ def running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"  # a zombie has ended (its new parent may be slow to reap it)
+
+
+CHUNKS_LOG = "BRIEFBOT_TEST_CHUNKS_LOG"
+_PARSE_CHUNK = indexer_module._parse_chunk
+
+
+def _logged_slow_parse(jobs: list[tuple[Path, bytes]], posts_root: Path, site: Any) -> Any:
+    """The indexer's chunk parser, run in its worker processes (forked: this module is there),
+    noting each chunk it starts in a file and taking a little longer."""
+    with open(os.environ[CHUNKS_LOG], "a", encoding="ascii") as log:
+        log.write("chunk\n")
+    time.sleep(0.05)
+    return _PARSE_CHUNK(jobs, posts_root, site)
+
+
+async def test_a_cancelled_reindex_drops_the_chunks_not_yet_parsed(
+    tmp_path: Path, fixture_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C on ``briefbot index`` (``asyncio.run`` cancels its task) or the bot stopping
+    mid-reindex: the workers' queued chunks are dropped, not parsed to the end first (Ctrl-C
+    four seconds into a cold 10x index took 39 s to stop)."""
+    from index.storage import indexer
+
+    add_posts(fixture_site, 400)
+    log = tmp_path / "chunks.log"
+    monkeypatch.setenv(CHUNKS_LOG, str(log))
+    monkeypatch.setattr(indexer, "_parse_chunk", _logged_slow_parse)
+    store = await IndexStore.open(tmp_path / "index.sqlite3")
+    chunks = 0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal chunks
+        if done:
+            chunks = -(-total // max(indexer.CHUNK_MIN, -(-total // 16)))
+            refresh.cancel()  # (as asyncio.run does on Ctrl-C)
+
+    try:
+        refresh = asyncio.ensure_future(indexer.Indexer(store, fixture_site, 2).refresh(progress))
+        with pytest.raises(asyncio.CancelledError):
+            await refresh
+    finally:
+        await store.close()
+    started = len(log.read_text(encoding="ascii").splitlines())
+    assert chunks >= 12 and started <= chunks // 2, (started, chunks)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
