@@ -17,8 +17,14 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
+    # env_ignore_empty: `BRIEFBOT_X=` (a .env line emptied to turn a setting off) is the default,
+    # not "" (a content folder of ".", an error for a number).
     model_config = SettingsConfigDict(
-        env_prefix="BRIEFBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="BRIEFBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     content_dir: Path = Field(Path("content"), description="Jekyll site root or folder of posts")

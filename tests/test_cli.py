@@ -331,6 +331,24 @@ def test_environment_settings_and_flags_overriding_them(
     assert code == 2 and "does-not-exist" in flat(err)
 
 
+def test_a_setting_left_blank_is_its_default(
+    fixture_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BRIEFBOT_X=`` (a line of .env emptied to turn a setting off) means the default: not a
+    content folder of "." (the working directory indexed in place of the site) nor an error
+    for a number."""
+    db = tmp_path / "db.sqlite3"
+    code, _, err = run_cli(["index", "--content", str(fixture_site), "--db", str(db)])
+    assert code == 0, err
+    monkeypatch.setenv("BRIEFBOT_CONTENT_DIR", "")
+    monkeypatch.setenv("BRIEFBOT_LOG_LEVEL", "")
+    (tmp_path / ".env").write_text("BRIEFBOT_DEV_GUILD_ID=\nBRIEFBOT_GIT_PULL=\n", "utf-8")
+    (tmp_path / "notes.md").write_text("---\ntitle: Notes\n---\nAvalanche notes.\n", "utf-8")
+    code, out, err = run_cli(["ask", "Which model forecasts avalanches?", "--db", str(db)])
+    assert code == 0, err
+    assert "building it first" not in err and "Glacierfall" in flat(out)  # the stored site
+
+
 def test_a_misspelt_setting_is_named_with_the_one_meant(
     fixture_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
