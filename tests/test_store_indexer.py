@@ -716,6 +716,33 @@ async def test_opening_waits_while_another_process_writes_a_new_database(tmp_pat
         writer.close()
 
 
+async def test_opening_a_migrated_database_does_not_wait_for_a_writer(
+    built: IndexService, tmp_path: Path
+) -> None:
+    """``briefbot ask`` while the bot commits a reindex (or ``briefbot index`` commits): nothing
+    is left to migrate, so opening takes no write lock and answers at once, instead of waiting
+    for the writer (up to 30 s, then "database is locked")."""
+    db_path = tmp_path / "index.sqlite3"
+    writer = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("CREATE TABLE other_writer (x INTEGER)")
+        opened = asyncio.ensure_future(IndexService.open(db_path, built.content))
+        done, _ = await asyncio.wait({opened}, timeout=10)
+        assert done, "opening waited for the writer"
+        reader = opened.result()
+        try:
+            assert (await reader.ensure()).generation == current(built).generation
+        finally:
+            await reader.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        if not opened.done():
+            with contextlib.suppress(Exception):
+                await (await opened).close()
+
+
 def test_migration_numbers_must_have_no_gaps(tmp_path: Path) -> None:
     (tmp_path / "001_a.sql").write_text("", encoding="utf-8")
     (tmp_path / "003_c.sql").write_text("", encoding="utf-8")
@@ -940,7 +967,7 @@ def _logged_slow_parse(jobs: list[tuple[Path, bytes]], posts_root: Path, site: A
     noting each chunk it starts in a file and taking a little longer."""
     with open(os.environ[CHUNKS_LOG], "a", encoding="ascii") as log:
         log.write("chunk\n")
-    time.sleep(0.05)
+    time.sleep(0.2)  # (time for the cancellation to arrive while chunks are left)
     return _PARSE_CHUNK(jobs, posts_root, site)
 
 
@@ -972,7 +999,7 @@ async def test_a_cancelled_reindex_drops_the_chunks_not_yet_parsed(
     finally:
         await store.close()
     started = len(log.read_text(encoding="ascii").splitlines())
-    assert chunks >= 12 and started <= chunks // 2, (started, chunks)
+    assert chunks >= 12 and started < chunks - 4, (started, chunks)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
