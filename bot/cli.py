@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import datetime as dt
 import importlib.metadata
+import os
 import sqlite3
 import sys
 from collections.abc import Coroutine
@@ -63,6 +64,16 @@ def _days(text: str) -> int:
     return days
 
 
+def _count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if count < 1:  # 0 or fewer would still show one result, as if the option were ignored
+        raise argparse.ArgumentTypeError(f"expected a number of results (1 or more), got {text!r}")
+    return count
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--content", type=Path, help="site root or posts folder (default: content/)"
@@ -84,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question from the terminal")
     _common(p)
     p.add_argument("question")
-    p.add_argument("-k", type=int, default=5, help="number of results (default 5)")
+    p.add_argument("-k", type=_count, default=5, help="number of results (default 5)")
     p.add_argument("--category", help="only posts in this category")
     p.add_argument("--tag", help="only posts with this tag")
     p.add_argument("--since", type=_date, help="only posts on or after this date (YYYY-MM-DD)")
@@ -95,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="measure retrieval on a question set (JSON lines)")
     _common(p)
     p.add_argument("questions", type=Path, help="questions file, e.g. ../shared/eval/dev.jsonl")
-    p.add_argument("-k", type=int, default=5, help="results per question (at least 10 are run)")
+    p.add_argument("-k", type=_count, default=5, help="results per question (at least 10 are run)")
     p.add_argument("--runs-out", type=Path, help="write one JSON line of results per question")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(handler=cmd_eval)
@@ -172,6 +183,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `briefbot ask … --json | head`: the reader left; stop quietly
+        _stdout_to_devnull()
+        return 141  # as a Unix tool killed by SIGPIPE (128 + 13): what `set -o pipefail` expects
+
+
+def _stdout_to_devnull() -> None:
+    """Point standard output at /dev/null: Python's flush of it at exit would hit the closed pipe
+    again and print "Exception ignored … BrokenPipeError"."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file behind sys.stdout (redirected in-process)
+        pass
+    finally:
+        os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -24,17 +24,26 @@ from .cli_output import (
     safe_markup,
     terminal_text,
 )
-from .settings import Settings, load_settings
+from .settings import Settings, load_settings, unknown_settings
 
 if TYPE_CHECKING:
     from index.models import Answer, IndexReport, SearchFilters
+    from index.search import SearchIndex
     from index.storage.service import IndexService
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    return load_settings(content_dir=args.content, db_path=args.db)
+    return _settings(content_dir=args.content, db_path=args.db)
+
+
+def _settings(**overrides: object) -> Settings:
+    """The settings, with a line on stderr for each ``BRIEFBOT_*`` name that is none."""
+    settings = load_settings(**overrides)
+    for line in unknown_settings():
+        err.print(line, style="yellow", markup=False, soft_wrap=True)
+    return settings
 
 
 async def open_service(settings: Settings, announce: bool = True) -> IndexService:
@@ -74,7 +83,21 @@ async def prepare_index(service: IndexService, settings: Settings, announce: boo
             report = await service.reindex(update)
         if announce:
             err.print(_report_line(report))
-    await service.ensure()
+    index = await service.ensure()
+    if not index.data.post_ids:
+        _warn_no_posts(settings.content_dir)
+
+
+def _warn_no_posts(content: Path) -> None:
+    """A site mounted at the wrong path is an empty folder: say so, or every answer looks like
+    a search that found nothing."""
+    err.print(
+        f"No posts found in {content}: posts are the .md and .markdown files in a Jekyll site's"
+        " _posts/ folder, or in the folder named; check --content or BRIEFBOT_CONTENT_DIR.",
+        style="yellow",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _report_line(report: IndexReport) -> str:
@@ -92,10 +115,12 @@ async def cmd_index(args: argparse.Namespace) -> int:
     try:
         progress, update = progress_bar("Indexing")
         with progress:
-            report = await service.reindex(update)
+            report = await service.update_stored(update)  # (not loaded: nothing is asked)
     finally:
         await service.close()
     console.print(_report_line(report))
+    if not report.posts:
+        _warn_no_posts(settings.content_dir)
     skipped = [i for i in report.issues if i.kind == "skipped"]
     recovered = [i for i in report.issues if i.kind == "recovered"]
     console.print(f"Files skipped: {len(skipped)}; recovered: {len(recovered)}")
@@ -163,9 +188,62 @@ async def _answer(
     service = await open_service(settings, announce=announce)
     try:
         assert service.current is not None
-        return service.current.search(question, k=k, filters=filters)
+        answer = service.current.search(question, k=k, filters=filters)
+        if not answer.results and (why := _no_post_passes(service.current, filters)):
+            answer = answer.model_copy(update={"message": why, "suggestions": ()})
+        return answer
     finally:
         await service.close()
+
+
+def _no_post_passes(index: SearchIndex, filters: SearchFilters) -> str | None:
+    """Which filter no post passes, if none does (else None): a misspelt category is named as
+    such, rather than answered as a question the content does not cover."""
+    from index.models import SearchFilters
+
+    def passing(f: SearchFilters) -> list[int]:
+        keep = index.post_mask(f)
+        return [i for i in range(len(index.posts)) if keep is None or keep[i]]
+
+    if passing(filters):
+        return None
+    category, tag = filters.category, filters.tag
+    if category and not passing(SearchFilters(category=category)):
+        names = ", ".join(index.categories())
+        return f"No post is in the category {category!r}; the categories are: {names}."
+    if tag and not passing(SearchFilters(tag=tag)):
+        return f"No post has the tag {tag!r}."
+    dates = [index.posts[i].date for i in passing(SearchFilters(category=category, tag=tag))]
+    if not dates or not (filters.since or filters.until):
+        return None
+    which = " and ".join(
+        ([f"in the category {category!r}"] if category else [])
+        + ([f"with the tag {tag!r}"] if tag else [])
+    )
+    span = " ".join(
+        ([f"from {filters.since.isoformat()}"] if filters.since else [])
+        + ([f"until {filters.until.isoformat()}"] if filters.until else [])
+    )
+    posts, those = (f"No post {which} is", "those posts") if which else ("No post is", "the posts")
+    return f"{posts} dated {span}: {those} run from {min(dates)} to {max(dates)}."
+
+
+def _check_writable(path: Path) -> None:
+    """Raise the error writing ``path`` would meet (a folder, a folder that cannot be made, no
+    permission), without changing a file already there."""
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder: name a file to write the runs to")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(
+            f"cannot write {path}: a file stands where its folder should be"
+        ) from None
+    existed = path.exists()
+    with path.open("a", encoding="utf-8"):  # (append: nothing there is lost)
+        pass
+    if not existed:
+        path.unlink()
 
 
 async def cmd_eval(args: argparse.Namespace) -> int:
@@ -178,6 +256,8 @@ async def cmd_eval(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a malformed line (named in the message), or not UTF-8
         err.print(f"Cannot read {args.questions}: {exc}", style="red", markup=False, soft_wrap=True)
         return 2
+    if args.runs_out:
+        _check_writable(args.runs_out)  # now, not after every question was asked
     service = await open_service(settings_from(args), announce=not args.json)
     try:
         index = service.current
@@ -281,7 +361,7 @@ async def cmd_health(args: argparse.Namespace) -> int:
     """For a container HEALTHCHECK: one line, exit 0 when the heartbeat is fresh, else 1."""
     from .health import check_heartbeat
 
-    settings = load_settings(health_file=args.file, health_max_age_seconds=args.max_age)
+    settings = _settings(health_file=args.file, health_max_age_seconds=args.max_age)
     healthy, reason = check_heartbeat(settings.health_file, settings.health_max_age_seconds)
     print(f"briefbot: {reason}", file=sys.stdout if healthy else sys.stderr)
     return 0 if healthy else 1

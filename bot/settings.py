@@ -3,6 +3,9 @@ command-line flags, which override both."""
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +17,14 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class Settings(BaseSettings):
+    # env_ignore_empty: `BRIEFBOT_X=` (a .env line emptied to turn a setting off) is the default,
+    # not "" (a content folder of ".", an error for a number).
     model_config = SettingsConfigDict(
-        env_prefix="BRIEFBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="BRIEFBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     content_dir: Path = Field(Path("content"), description="Jekyll site root or folder of posts")
@@ -121,3 +130,39 @@ def load_settings(**overrides: Any) -> Settings:
             f"cannot read {env_file}: not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at "
             f"offset {exc.start}); save it as UTF-8"
         ) from None
+
+
+# The test suite's own variables for the processes it starts (tests/alerts_support.py).
+_NOT_SETTINGS = ("BRIEFBOT_TEST_",)
+
+
+def known_names() -> set[str]:
+    """Every environment variable a setting is read from (upper case)."""
+    names = {"DISCORD_TOKEN", "BRIEFBOT_DISCORD_TOKEN"}
+    return names | {f"BRIEFBOT_{name.upper()}" for name in Settings.model_fields}
+
+
+def unknown_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> list[str]:
+    """One line per ``BRIEFBOT_*`` name in the environment or the ``.env`` file that is no
+    setting, with the closest that is: pydantic-settings ignores them, so a misspelt name would
+    leave the setting meant at its default without a word. (Names without the prefix in ``.env``,
+    such as compose's ``SITE_DIR``, are not briefbot's to judge.)"""
+    from dotenv import dotenv_values
+
+    environ = os.environ if environ is None else environ
+    env_file = Path(str(Settings.model_config.get("env_file"))) if env_file is None else env_file
+    found = {name: "the environment" for name in environ}
+    if env_file.is_file():  # (read as UTF-8 already by Settings: an error there comes first)
+        found |= {name: str(env_file) for name in dotenv_values(env_file, encoding="utf-8")}
+    known = known_names()
+    lines = []
+    for name, where in found.items():
+        upper = name.upper()  # (pydantic-settings matches names in any case)
+        if not upper.startswith("BRIEFBOT_") or upper.startswith(_NOT_SETTINGS) or upper in known:
+            continue
+        close = difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        lines.append(f"Unknown setting {name} (in {where}) is ignored{hint}")
+    return lines

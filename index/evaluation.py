@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from .answers.text import shown_text
 from .models import Answer
@@ -86,9 +86,16 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             questions.append(Question.model_validate_json(line))
-        except ValueError as exc:
-            raise ValueError(f"{path}:{n}: not a valid question line ({exc})") from exc
+        except ValidationError as exc:
+            raise ValueError(f"{path}:{n}: not a valid question line ({_first(exc)})") from None
     return questions
+
+
+def _first(exc: ValidationError) -> str:
+    """The first problem, on one line: pydantic's own message spans lines and adds a link."""
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else error["msg"]
 
 
 # Inline, reference and bare links, and an excerpt cut off after the link text: "[text](".

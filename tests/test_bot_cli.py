@@ -134,3 +134,33 @@ async def test_sync_publishes_commands_globally_or_to_one_server(
     emulator.fail_next("PUT", r"/applications/\d+/guilds/\d+/commands", status=403)
     assert await cli.cmd_sync(parse(args("sync", site, "--guild", guild))) == 2
     assert "is the bot in it" in capsys.readouterr().err
+
+
+async def test_debug_logging_leaves_out_every_sql_statement(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``BRIEFBOT_LOG_LEVEL=DEBUG`` is for what the bot and discord.py do. aiosqlite would log
+    each statement with its parameters (every passage text of a reindex, every question) and
+    markdown-it each rule tried on each block: 140 MB of log for one index of the shared corpus,
+    built at 0.6x the speed."""
+    from bot.runner import setup_logging
+    from index.storage.service import IndexService
+
+    quiet = [logging.getLogger(name) for name in ("aiosqlite", "markdown_it")]
+    levels = [logger.level for logger in quiet]
+    try:
+        with caplog.at_level(logging.DEBUG):
+            setup_logging("DEBUG")
+            content = write_site(tmp_path / "content")
+            service = await IndexService.open(tmp_path / "db.sqlite3", content)
+            try:
+                await service.reindex()
+            finally:
+                await service.close()
+            # (the bot's own DEBUG lines and discord.py's stay)
+            assert logging.getLogger("bot.client").isEnabledFor(logging.DEBUG)
+            assert logging.getLogger("discord.gateway").isEnabledFor(logging.DEBUG)
+        assert not [r for r in caplog.records if r.name.startswith(("aiosqlite", "markdown_it"))]
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)

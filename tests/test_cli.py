@@ -89,6 +89,29 @@ def test_index_of_a_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
         assert "Traceback" not in out + err
 
 
+def test_a_content_folder_without_posts_is_said_so(tmp_path: Path) -> None:
+    """A Jekyll root without ``_posts/`` or an empty folder (say a site mounted at the wrong
+    path): indexed as no posts, and said so, with where posts are looked for; not left to look
+    like searches that find nothing."""
+    jekyll_root = tmp_path / "site"
+    jekyll_root.mkdir()
+    (jekyll_root / "_config.yml").write_text("title: Site\n", encoding="utf-8")
+    (jekyll_root / "index.html").write_text("<h1>Site</h1>\n", encoding="utf-8")
+    (tmp_path / "empty").mkdir()
+    for folder in (jekyll_root, tmp_path / "empty"):
+        db = str(tmp_path / f"{folder.name}.sqlite3")
+        code, out, err = run_cli(["index", "--content", str(folder), "--db", db])
+        assert code == 0, err
+        said = flat(out + err)
+        assert f"No posts found in {folder}" in said and "_posts" in said, said
+        # Asked later, the empty index is named as the reason.
+        code, out, err = run_cli(["ask", "robots", "--content", str(folder), "--db", db])
+        assert code == 0, err
+        assert f"No posts found in {folder}" in flat(err)
+    code, out, err = run_cli(["index", "--content", str(copy_site(tmp_path / "posts"))])
+    assert code == 0 and "No posts found" not in flat(out + err)
+
+
 def test_content_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     file = tmp_path / "posts.md"
     file.write_text("# not a folder\n", encoding="utf-8")
@@ -105,6 +128,28 @@ def test_unusable_database_path_is_a_clear_error(fixture_site: Path, tmp_path: P
         code, out, err = run_cli(["index", "--content", str(fixture_site), "--db", str(db)])
         assert code == 2, db
         assert err.strip() and "Traceback" not in out + err
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_naming_it(
+    fixture_site: Path, tmp_path: Path
+) -> None:
+    """SQLite cannot open the file (here: a link into a folder that does not exist; also a
+    folder this user may not write in): one line naming the file, and no traceback from the
+    connection's thread."""
+    db = tmp_path / "briefbot.sqlite3"
+    db.symlink_to(tmp_path / "gone" / "briefbot.sqlite3")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+    done = subprocess.run(
+        [str(BRIEFBOT), "index", "--content", str(fixture_site), "--db", str(db)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
+    assert str(db) in flat(done.stderr) and "cannot open" in done.stderr
 
 
 # ---------------------------------------------------------------------------- ask
@@ -209,6 +254,35 @@ def test_ask_filters(fixture_site: Path, tmp_path: Path) -> None:
     assert len(one["results"]) == 1
 
 
+def test_ask_says_which_filter_no_post_passes(fixture_site: Path, tmp_path: Path) -> None:
+    """A filter no post passes (a misspelt category, a tag no post has, dates outside the
+    site's) is named, not answered with "nothing matches that question"."""
+    argv = ["--content", str(fixture_site), "--db", str(tmp_path / "db")]
+    said = ask_json("avalanche", *argv, "--category", "brief")
+    assert said["results"] == [] and said["message"] == (
+        "No post is in the category 'brief'; the categories are: briefs, digests, editorials."
+    )
+    said = ask_json("avalanche", *argv, "--tag", "skiing")
+    assert said["message"] == "No post has the tag 'skiing'."
+    said = ask_json("avalanche", *argv, "--category", "briefs", "--since", "2030-01-01")
+    assert said["message"] == (
+        "No post in the category 'briefs' is dated from 2030-01-01: those posts run from "
+        "2020-11-20 to 2023-05-22."
+    )
+    code, out, err = run_cli(["ask", "avalanche", *argv, "--until", "2001-01-01"])
+    assert code == 0 and "No post is dated until 2001-01-01" in flat(out), out + err
+    # Filters some post passes answer as before.
+    assert ask_json("avalanche", *argv, "--category", "BRIEFS")["results"]
+
+
+@pytest.mark.parametrize("k", ["0", "-3", "many"])
+def test_a_count_of_results_below_one_is_refused(k: str, tmp_path: Path) -> None:
+    for command in (["ask", "avalanche"], ["eval", str(tmp_path / "q.jsonl")]):
+        code, _out, err = run_cli([*command, "-k", k, "--db", str(tmp_path / "db")])
+        assert code == 2 and "expected a number of results (1 or more)" in flat(err), err
+        assert not (tmp_path / "db").exists()
+
+
 def test_ask_rejects_a_bad_date(fixture_site: Path, tmp_path: Path) -> None:
     code, _, err = run_cli(
         [
@@ -257,6 +331,46 @@ def test_environment_settings_and_flags_overriding_them(
     assert code == 2 and "does-not-exist" in flat(err)
 
 
+def test_a_setting_left_blank_is_its_default(
+    fixture_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``BRIEFBOT_X=`` (a line of .env emptied to turn a setting off) means the default: not a
+    content folder of "." (the working directory indexed in place of the site) nor an error
+    for a number."""
+    db = tmp_path / "db.sqlite3"
+    code, _, err = run_cli(["index", "--content", str(fixture_site), "--db", str(db)])
+    assert code == 0, err
+    monkeypatch.setenv("BRIEFBOT_CONTENT_DIR", "")
+    monkeypatch.setenv("BRIEFBOT_LOG_LEVEL", "")
+    (tmp_path / ".env").write_text("BRIEFBOT_DEV_GUILD_ID=\nBRIEFBOT_GIT_PULL=\n", "utf-8")
+    (tmp_path / "notes.md").write_text("---\ntitle: Notes\n---\nAvalanche notes.\n", "utf-8")
+    code, out, err = run_cli(["ask", "Which model forecasts avalanches?", "--db", str(db)])
+    assert code == 0, err
+    assert "building it first" not in err and "Glacierfall" in flat(out)  # the stored site
+
+
+def test_a_misspelt_setting_is_named_with_the_one_meant(
+    fixture_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown ``BRIEFBOT_*`` name, in the environment or in ``.env``, is not silently
+    ignored (the setting meant would keep its default): one line each, naming the closest."""
+    monkeypatch.setenv("BRIEFBOT_CONTNET_DIR", "/srv/site")
+    (tmp_path / ".env").write_text(
+        "DISCORD_TOKEN=\nSITE_DIR=../site\nBRIEFBOT_ALERT_POLL_SECOND=60\nbriefbot_log_level=INFO\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "db.sqlite3")
+    code, out, err = run_cli(["index", "--content", str(fixture_site), "--db", db])
+    assert code == 0, err
+    lines = [line for line in flat(err).split("Unknown setting ") if line]
+    assert lines == [
+        "BRIEFBOT_CONTNET_DIR (in the environment) is ignored; did you mean BRIEFBOT_CONTENT_DIR? ",
+        "BRIEFBOT_ALERT_POLL_SECOND (in .env) is ignored; did you mean "
+        "BRIEFBOT_ALERT_POLL_SECONDS?",
+    ]
+    assert "Indexed 13 posts" in flat(out)  # a warning, not an error
+
+
 # ---------------------------------------------------------------------------- the console script
 
 
@@ -297,6 +411,34 @@ def test_installed_console_script(fixture_site: Path, tmp_path: Path) -> None:
     assert missing.returncode == 2
     assert "content folder not found" in flat(missing.stderr)
     assert "Traceback" not in missing.stderr
+
+
+def test_output_to_a_reader_that_has_gone_is_no_traceback(
+    fixture_site: Path, tmp_path: Path
+) -> None:
+    """``briefbot ask … --json | head -3``: the reader leaves before the answer is written. The
+    command stops quietly as Unix tools do (status 141, as if killed by SIGPIPE)."""
+    db = tmp_path / "pipe.sqlite3"
+    code, _, err = run_cli(["index", "--content", str(fixture_site), "--db", str(db)])
+    assert code == 0, err
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+    for json_flag in (["--json"], []):
+        read_end, write_end = os.pipe()
+        os.close(read_end)  # the reader is gone before anything is written
+        try:
+            done = subprocess.run(
+                [str(BRIEFBOT), "ask", "drone noise", "--db", str(db), *json_flag],
+                cwd=tmp_path,
+                env=env,
+                stdout=write_end,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=120,
+            )
+        finally:
+            os.close(write_end)
+        assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr, done.stderr
+        assert done.returncode in (1, 141), json_flag
 
 
 # ---------------------------------------------------------------------------- the real corpus

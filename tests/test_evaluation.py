@@ -354,6 +354,48 @@ def test_eval_command_reports_a_bad_questions_file(tmp_path: Path) -> None:
     assert code != 0 and "missing.jsonl" in err and "Traceback" not in err + out
 
 
+def test_eval_command_checks_where_runs_go_before_it_runs(tmp_path: Path) -> None:
+    """A ``--runs-out`` that cannot be written (a folder, a path under a file) is said at once,
+    before the index is built and every question asked, not after, with the figures lost."""
+    site = copy_site(tmp_path / "site")
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text('{"id": "1", "question": "drone noise"}\n', encoding="utf-8")
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    db = tmp_path / "db.sqlite3"
+    for runs_out, says in ((tmp_path, "folder"), (blocker / "runs.jsonl", "file")):
+        argv = ["eval", str(questions), "--content", str(site), "--db", str(db)]
+        code, out, err = run_cli([*argv, "--runs-out", str(runs_out)])
+        assert code == 2, runs_out
+        assert str(runs_out.name) in err and says in err and "Traceback" not in out + err
+        assert not db.exists()  # nothing was indexed nor asked
+    # A new file in a new folder is fine, and made.
+    runs = tmp_path / "new" / "runs.jsonl"
+    code, _, err = run_cli([*argv, "--runs-out", str(runs)])
+    assert code == 0, err
+    assert json.loads(runs.read_text(encoding="utf-8").splitlines()[0])["id"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ("not json at all", "invalid json: expected ident at line 1 column 2"),
+        ('{"id": "7"}', "question: field required"),
+        ('{"id": "7", "question": "q", "gold": "briefs/x.md"}', "gold: input should be a valid"),
+    ],
+)
+def test_a_bad_question_line_is_one_line_saying_what_is_wrong(
+    tmp_path: Path, line: str, why: str
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "question": "fine"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        load_questions(bad)
+    message = str(caught.value)
+    assert "\n" not in message and "errors.pydantic.dev" not in message, message
+    assert message.startswith(f"{bad}:2: not a valid question line (") and why in message.lower()
+
+
 _LINK = re.compile(r"!?\[([^\]]*)\](\([^)]*\)|\[[^\]]*\])?")
 
 

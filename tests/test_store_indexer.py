@@ -30,6 +30,7 @@ from index.ingest.site import find_site, iter_post_files
 from index.models import Answer, IndexReport, ParsedPost, SearchFilters
 from index.retrieval.passage_table import PassageTable
 from index.search import SearchIndex
+from index.storage import indexer as indexer_module
 from index.storage.migrations import migrate, migration_files
 from index.storage.service import IndexService, ReindexInProgress, load_index
 from index.storage.store import MIGRATIONS, IndexStore
@@ -336,6 +337,30 @@ async def test_a_reindex_after_a_restart_starts_from_the_loaded_statistics(
     finally:
         await restarted.close()
     built.store = await IndexStore.open(tmp_path / "index.sqlite3")  # for the fixture's close
+
+
+async def test_the_index_commands_update_stores_what_a_reindex_serves(
+    service: IndexService, tmp_path: Path, fixture_site: Path
+) -> None:
+    """``briefbot index`` (``update_stored``) writes the index without making its search tables
+    (the process exits next); a later load answers as the served index of a reindex does."""
+    report = await service.update_stored()
+    assert report.first_index and report.posts == 13
+    assert service.current is None and service.last_report == report
+    edit(post_path(fixture_site, GLACIERFALL), "avalanche", "avalanche and rockfall")
+    again = await service.update_stored()
+    assert again.changed == (GLACIERFALL,) and service.current is None
+    stored = await load_index(service.store)
+    assert stored is not None and stored.generation == 2
+
+    served = await IndexService.open(tmp_path / "served.sqlite3", fixture_site)
+    try:
+        await served.reindex()
+        assert {q: outcome(stored.search(q, k=10)) for q in QUESTIONS} == {
+            q: outcome(current(served).search(q, k=10)) for q in QUESTIONS
+        }
+    finally:
+        await served.close()
 
 
 async def test_same_db_other_content_is_a_first_index(built: IndexService, tmp_path: Path) -> None:
@@ -691,6 +716,33 @@ async def test_opening_waits_while_another_process_writes_a_new_database(tmp_pat
         writer.close()
 
 
+async def test_opening_a_migrated_database_does_not_wait_for_a_writer(
+    built: IndexService, tmp_path: Path
+) -> None:
+    """``briefbot ask`` while the bot commits a reindex (or ``briefbot index`` commits): nothing
+    is left to migrate, so opening takes no write lock and answers at once, instead of waiting
+    for the writer (up to 30 s, then "database is locked")."""
+    db_path = tmp_path / "index.sqlite3"
+    writer = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("CREATE TABLE other_writer (x INTEGER)")
+        opened = asyncio.ensure_future(IndexService.open(db_path, built.content))
+        done, _ = await asyncio.wait({opened}, timeout=10)
+        assert done, "opening waited for the writer"
+        reader = opened.result()
+        try:
+            assert (await reader.ensure()).generation == current(built).generation
+        finally:
+            await reader.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        if not opened.done():
+            with contextlib.suppress(Exception):
+                await (await opened).close()
+
+
 def test_migration_numbers_must_have_no_gaps(tmp_path: Path) -> None:
     (tmp_path / "001_a.sql").write_text("", encoding="utf-8")
     (tmp_path / "003_c.sql").write_text("", encoding="utf-8")
@@ -904,6 +956,50 @@ def running(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"  # a zombie has ended (its new parent may be slow to reap it)
+
+
+CHUNKS_LOG = "BRIEFBOT_TEST_CHUNKS_LOG"
+_PARSE_CHUNK = indexer_module._parse_chunk
+
+
+def _logged_slow_parse(jobs: list[tuple[Path, bytes]], posts_root: Path, site: Any) -> Any:
+    """The indexer's chunk parser, run in its worker processes (forked: this module is there),
+    noting each chunk it starts in a file and taking a little longer."""
+    with open(os.environ[CHUNKS_LOG], "a", encoding="ascii") as log:
+        log.write("chunk\n")
+    time.sleep(0.2)  # (time for the cancellation to arrive while chunks are left)
+    return _PARSE_CHUNK(jobs, posts_root, site)
+
+
+async def test_a_cancelled_reindex_drops_the_chunks_not_yet_parsed(
+    tmp_path: Path, fixture_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C on ``briefbot index`` (``asyncio.run`` cancels its task) or the bot stopping
+    mid-reindex: the workers' queued chunks are dropped, not parsed to the end first (Ctrl-C
+    four seconds into a cold 10x index took 39 s to stop)."""
+    from index.storage import indexer
+
+    add_posts(fixture_site, 400)
+    log = tmp_path / "chunks.log"
+    monkeypatch.setenv(CHUNKS_LOG, str(log))
+    monkeypatch.setattr(indexer, "_parse_chunk", _logged_slow_parse)
+    store = await IndexStore.open(tmp_path / "index.sqlite3")
+    chunks = 0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal chunks
+        if done:
+            chunks = -(-total // max(indexer.CHUNK_MIN, -(-total // 16)))
+            refresh.cancel()  # (as asyncio.run does on Ctrl-C)
+
+    try:
+        refresh = asyncio.ensure_future(indexer.Indexer(store, fixture_site, 2).refresh(progress))
+        with pytest.raises(asyncio.CancelledError):
+            await refresh
+    finally:
+        await store.close()
+    started = len(log.read_text(encoding="ascii").splitlines())
+    assert chunks >= 12 and started < chunks - 4, (started, chunks)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -361,7 +362,9 @@ class Indexer:
                 for future, c in zip(futures, chunks, strict=True):
                     await collect(future, len(c))
             finally:  # (joining the workers takes tens of ms: off the event loop)
-                await asyncio.to_thread(pool.shutdown)
+                # Cancelled (Ctrl-C on `briefbot index`, the bot stopping) or failed: the chunks
+                # not yet started are dropped, not parsed to the end before the workers stop.
+                await asyncio.to_thread(functools.partial(pool.shutdown, cancel_futures=True))
         else:
             for c in chunks:
                 await collect(asyncio.to_thread(_parse_chunk, c, posts_root, site), len(c))

@@ -43,6 +43,24 @@ def statements(script: str) -> list[str]:
     return out
 
 
+async def _all_applied(db: aiosqlite.Connection, namespace: str, files: list[Path]) -> bool:
+    """Whether every file is recorded as applied, read without a write lock: opening a database
+    that needs nothing (``briefbot ask``) then neither waits for a writer (the bot committing a
+    reindex) nor needs to write (a read-only copy)."""
+    async with db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ) as cur:
+        if await cur.fetchone() is None:
+            return False
+    async with db.execute(
+        "SELECT name FROM schema_migrations WHERE namespace = ?", (namespace,)
+    ) as cur:
+        done = {row[0] for row in await cur.fetchall()}
+    if db.in_transaction:  # (a read under legacy transaction handling opens none, but be sure)
+        await db.commit()
+    return all(p.name in done for p in files)
+
+
 async def migrate(db: aiosqlite.Connection, namespace: str, folder: Path) -> list[str]:
     """Apply the migrations of ``folder`` not yet applied; returns the names applied.
 
@@ -53,6 +71,8 @@ async def migrate(db: aiosqlite.Connection, namespace: str, folder: Path) -> lis
     files = migration_files(folder)
     if db.in_transaction:  # (legacy transaction handling may have one open)
         await db.commit()
+    if await _all_applied(db, namespace, files):  # the usual case: no write lock to wait for
+        return []
     applied: list[str] = []
     while True:
         await db.execute("BEGIN IMMEDIATE")

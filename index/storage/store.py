@@ -104,6 +104,26 @@ class DatabaseDamaged(sqlite3.DatabaseError):
         self.path = path
 
 
+# What to check when SQLite cannot open or write the database, by its message.
+_UNAVAILABLE_HINTS = {
+    "unable to open database file": "does its folder exist, and may this user write in it?",
+    "attempt to write a readonly database": "briefbot writes it (migrations, the index): "
+    "give this user write permission on it and its folder",
+    "database is locked": "another process (the bot, `briefbot index`) kept it busy for 30 s;"
+    " try again",
+}
+
+
+class DatabaseUnavailable(sqlite3.OperationalError):
+    """SQLite cannot open or write the file (no such folder, no permission, held by another
+    process): one line naming the file and what to check."""
+
+    def __init__(self, path: Path, error: sqlite3.Error) -> None:
+        hint = _UNAVAILABLE_HINTS.get(str(error))
+        super().__init__(f"cannot open {path}: {error}" + (f"; {hint}" if hint else ""))
+        self.path = path
+
+
 def _is_damage(exc: BaseException) -> bool:
     # "file is not a database", "database disk image is malformed": plain DatabaseErrors.
     # OperationalError (locked, I/O, a folder) and IntegrityError are not damage of the file.
@@ -328,6 +348,10 @@ class IndexStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir():  # say so plainly (aiosqlite's failed connect also leaks a thread)
             raise IsADirectoryError(f"database path is a folder: {path}")
+        try:  # likewise a file SQLite cannot open: tried here first, where nothing leaks
+            sqlite3.connect(path, timeout=30).close()
+        except sqlite3.OperationalError as exc:
+            raise DatabaseUnavailable(path, exc) from None
         db = await aiosqlite.connect(path, timeout=30)
         try:
             await _use_wal(db)
@@ -348,6 +372,8 @@ class IndexStore:
             await db.close()  # aiosqlite's worker thread would otherwise keep the process alive
             if _is_damage(exc):
                 raise DatabaseDamaged(path, exc) from exc  # type: ignore[arg-type]
+            if isinstance(exc, sqlite3.OperationalError):  # read-only, locked: name the file
+                raise DatabaseUnavailable(path, exc) from exc
             raise
         return cls(db, path)
 
