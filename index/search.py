@@ -171,6 +171,8 @@ class SearchIndex(Catalogue):
         scipy's import). A server calls it off its event loop before serving the index; a
         process that answers one question does not (it would only add to its start-up)."""
         self._table.warm()
+        if "assoc" in self.passage_model.features:  # (the site's word associations)
+            self.passage_features().associations()
 
     @property
     def warmed(self) -> bool:
