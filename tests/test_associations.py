@@ -36,6 +36,9 @@ STORIES = {
     ),
 }
 QUESTION = "Why is Ashford's lawsuit aimed at the drone maker?"
+# A line the site repeats under many posts (its boilerplate, shown in no answer): under the
+# three lawsuit stories, it is no evidence of what a lawsuit is about.
+SIGN_OFF = "Subscribe for weekly updates."
 # A town's other news, saying "town" as often: without the association, no reason to prefer
 # the drone story for a question on the town's lawsuit.
 FAIR = {
@@ -48,13 +51,15 @@ FAIR = {
 SHORT_QUESTION = "Ashford town lawsuit"
 
 
-def _filler(n: int) -> dict[str, tuple[str, str]]:
+def _filler(n: int, signed: int) -> dict[str, tuple[str, str]]:
     """``n`` short posts about other things (a site's usual headings and words), so that the
-    stories' words are rare, as a real site's are."""
+    stories' words are rare, as a real site's are; the first ``signed`` end on ``SIGN_OFF``."""
     return {
         f"2023-{1 + i // 28:02d}-{1 + i % 28:02d}-item.md": (
             f"Item {i}",
-            f"## Story\n\n{FILLER[i % len(FILLER)]} Number {i} of the series.\n",
+            f"## Story\n\n{FILLER[i % len(FILLER)]} Number {i} of the series."
+            + (f" {SIGN_OFF}" if i < signed else "")
+            + "\n",
         )
         for i in range(n)
     }
@@ -62,7 +67,12 @@ def _filler(n: int) -> dict[str, tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def lawsuit_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    pages = {**STORIES, **FAIR, **_filler(80)}
+    lawsuits = {
+        name: (title, body.rstrip() + f" {SIGN_OFF}\n")
+        for name, (title, body) in STORIES.items()
+        if "Lawsuit" in body
+    }
+    pages = {**STORIES, **lawsuits, **FAIR, **_filler(120, signed=2)}
     return briefs_index(tmp_path_factory.mktemp("associations"), pages)
 
 
@@ -78,6 +88,9 @@ def test_a_heading_word_is_associated_with_its_texts_words(lawsuit_index: Search
     # Never itself, and never the site's boilerplate (every filler post's "Story" heading).
     assert "lawsuit" not in _neighbours(lawsuit_index, "lawsuit")
     assert _neighbours(lawsuit_index, "stori") == []
+    # Nor the site's boilerplate line under the lawsuit stories (its words are in no more
+    # pairs than "plaintiffs" are).
+    assert not {"subscrib", "week", "updat"} & set(_neighbours(lawsuit_index, "lawsuit"))
 
 
 def test_learning_is_deterministic(lawsuit_index: SearchIndex) -> None:

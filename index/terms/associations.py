@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .boilerplate import HASH_TYPE, recurring
 from .fields import IndexData
 from .term_counts import FieldCounts
 
@@ -30,6 +31,7 @@ MIN_PAIRS = 3  # pairs two words must meet in (fewer: chance)
 MAX_SHARE = 0.05  # a word in more of its side's pairs than this is the site's boilerplate
 TOP = 8  # associates kept per word
 MIN_STRENGTH = 0.2  # normalised PMI below this: no association
+MIN_GIVEN = 0.0  # the share of a word's pairs its associate must be in
 BLOCK = 4096  # heading-side words per block of the co-occurrence product
 
 
@@ -91,38 +93,68 @@ class Associations:
         max_share: float = MAX_SHARE,
         top: int = TOP,
         min_strength: float = MIN_STRENGTH,
+        min_given: float = MIN_GIVEN,
+        titles: bool = True,
     ) -> Associations:
         """The associations of ``data``'s heading/text and title + summary/first-passage
         pairs."""
         n_terms = len(data.vocab)
         f = data.fields
-        heading, body = f["heading"], f["body"]
+        heading, sentence = f["heading"], f["sentence"]
         n_passages = data.n_passages
         # Passages under a heading: the heading against the text; posts: their title and
-        # summary against their first passage.
+        # summary against their first passage. The text is read sentence by sentence, the
+        # site's boilerplate lines left out (a "subscribe" line in 80 posts' texts pairs with
+        # every heading they hold).
         headed = _headed(heading, n_passages)
-        firsts = np.concatenate([[0], np.cumsum(data.passage_counts, dtype=np.int64)])[:-1]
-        n_posts = len(data.post_ids)
+        n_posts = len(data.post_ids) if titles else 0
         if not len(headed) and not n_posts:
             return cls.empty(n_terms)
         posts = np.arange(n_posts, dtype=np.int64)
-
-        def pairs(field: FieldCounts, docs: np.ndarray, first: int) -> Side:
-            terms, _, row = field.pairs(docs)
-            return row + first, terms
-
         n_headed = len(headed)
+        first_passage = np.concatenate([[0], np.cumsum(data.passage_counts, dtype=np.int64)])
+        passage_of = np.repeat(
+            np.arange(n_passages, dtype=np.int64), np.asarray(data.sentence_counts, np.int64)
+        )
+        hashes = np.asarray(data.sentence_hashes, HASH_TYPE)
+        shown = ~(np.isin(hashes | 1, recurring(hashes, len(data.post_ids))) & (hashes != 0))
+        # Each shown sentence's pair: its passage's place among the headed ones, and its post
+        # (when its passage is the post's first).
+        at = np.minimum(np.searchsorted(headed, passage_of), max(n_headed - 1, 0))
+        in_headed = shown & (headed[at] == passage_of) if n_headed else np.zeros_like(shown)
+        post_of = np.searchsorted(first_passage, passage_of, side="right") - 1
+        in_first = shown & (first_passage[post_of] == passage_of) & (post_of < n_posts)
+
+        def pairs(field: FieldCounts, docs: np.ndarray, rows: np.ndarray) -> Side:
+            terms, _, row = field.pairs(docs)
+            return rows[row], terms
+
         query = _side(
             [
-                pairs(heading, headed, 0),
-                pairs(f["title"], posts, n_headed),
-                pairs(f["summary"], posts, n_headed),
+                pairs(heading, headed, np.arange(n_headed)),
+                pairs(f["title"], posts, n_headed + posts),
+                pairs(f["summary"], posts, n_headed + posts),
             ],
             n_terms,
         )
-        text = _side([pairs(body, headed, 0), pairs(body, firsts, n_headed)], n_terms)
+        on_heading, on_first = np.flatnonzero(in_headed), np.flatnonzero(in_first)
+        text = _side(
+            [
+                pairs(sentence, on_heading, at[on_heading]),
+                pairs(sentence, on_first, n_headed + post_of[on_first]),
+            ],
+            n_terms,
+        )
         return _associations(
-            query, text, n_headed + n_posts, n_terms, min_pairs, max_share, top, min_strength
+            query,
+            text,
+            n_headed + n_posts,
+            n_terms,
+            min_pairs,
+            max_share,
+            top,
+            min_strength,
+            min_given,
         )
 
 
@@ -143,6 +175,7 @@ def _associations(
     max_share: float,
     top: int,
     min_strength: float,
+    min_given: float = 0.0,
 ) -> Associations:
     """``Associations`` of ``n_pairs`` pairs, each side given as (pair, term) arrays sorted by
     pair (``_side``)."""
@@ -180,7 +213,7 @@ def _associations(
         pmi = np.log(joint / ((q_df[w] / n_pairs) * (t_df[v] / n_pairs)))
         # (joint < 1 always: a word in every pair is past ``limit``)
         npmi = pmi / -np.log(joint)
-        keep = npmi > min_strength
+        keep = (npmi > min_strength) & (c >= min_given * q_df[w])
         rows.append(w[keep])
         cols.append(v[keep])
         vals.append(npmi[keep])
