@@ -31,7 +31,6 @@ MIN_PAIRS = 3  # pairs two words must meet in (fewer: chance)
 MAX_SHARE = 0.05  # a word in more of its side's pairs than this is the site's boilerplate
 TOP = 8  # associates kept per word
 MIN_STRENGTH = 0.2  # normalised PMI below this: no association
-MIN_GIVEN = 0.0  # the share of a word's pairs its associate must be in
 BLOCK = 4096  # heading-side words per block of the co-occurrence product
 
 
@@ -93,11 +92,10 @@ class Associations:
         max_share: float = MAX_SHARE,
         top: int = TOP,
         min_strength: float = MIN_STRENGTH,
-        min_given: float = MIN_GIVEN,
         titles: bool = True,
     ) -> Associations:
-        """The associations of ``data``'s heading/text and title + summary/first-passage
-        pairs."""
+        """The associations of ``data``'s heading/text and (with ``titles``) title +
+        summary/first-passage pairs."""
         n_terms = len(data.vocab)
         f = data.fields
         heading, sentence = f["heading"], f["sentence"]
@@ -154,7 +152,6 @@ class Associations:
             max_share,
             top,
             min_strength,
-            min_given,
         )
 
 
@@ -175,7 +172,6 @@ def _associations(
     max_share: float,
     top: int,
     min_strength: float,
-    min_given: float = 0.0,
 ) -> Associations:
     """``Associations`` of ``n_pairs`` pairs, each side given as (pair, term) arrays sorted by
     pair (``_side``)."""
@@ -213,7 +209,7 @@ def _associations(
         pmi = np.log(joint / ((q_df[w] / n_pairs) * (t_df[v] / n_pairs)))
         # (joint < 1 always: a word in every pair is past ``limit``)
         npmi = pmi / -np.log(joint)
-        keep = (npmi > min_strength) & (c >= min_given * q_df[w])
+        keep = npmi > min_strength
         rows.append(w[keep])
         cols.append(v[keep])
         vals.append(npmi[keep])
