@@ -12,6 +12,7 @@ from retrieval_support import FILLER, briefs_index
 
 from index.retrieval import passage_scorer
 from index.search import SearchIndex
+from index.terms import associations
 from index.terms.associations import Associations
 
 # Three stories whose headings say "lawsuit" and whose texts say "plaintiffs"; a fourth tells
@@ -93,11 +94,19 @@ def test_a_heading_word_is_associated_with_its_texts_words(lawsuit_index: Search
     assert not {"subscrib", "week", "updat"} & set(_neighbours(lawsuit_index, "lawsuit"))
 
 
-def test_learning_is_deterministic(lawsuit_index: SearchIndex) -> None:
+def test_learning_is_deterministic(
+    lawsuit_index: SearchIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
     a, b = Associations.learn(lawsuit_index.data), Associations.learn(lawsuit_index.data)
+    # Read in small pieces (a pair's sentences split between two; words in many blocks), the
+    # same table.
+    monkeypatch.setattr(associations, "CHUNK", 7)
+    monkeypatch.setattr(associations, "BLOCK", 3)
+    c = Associations.learn(lawsuit_index.data)
     assert len(a.neighbours)
     for name in ("ptr", "neighbours", "strength"):
         assert np.array_equal(getattr(a, name), getattr(b, name))
+        assert np.array_equal(getattr(a, name), getattr(c, name))
 
 
 def test_the_feature_credits_a_passage_holding_an_associate(lawsuit_index: SearchIndex) -> None:

@@ -59,6 +59,11 @@ model stays round 13's; the others did not help even cross-fitted:
   states the form a *when* (a year) or *how long / many / much / what share* (a number)
   question asks for, among its terms (at sentence grain, unlike ``form``).
 
+Measured in round 20, not shipped: ``assoc`` and ``assoc_window`` (above). Cross-fitted over
+the six training sets, forward selection added ``assoc`` (hit@1 +2, ans@1 +2, ans@5 +3 of 672
+questions) but the headline fell by 2 and the first page did not rise; ``assoc_window`` lost
+(its weight taken from ``window``).
+
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is on by default
 (``RankingWeights.learned`` 1): on the four question sets held back from every fit it ranks the
@@ -120,7 +125,8 @@ ALL_FEATURES = (
 )
 # Chosen by cross-fitting over the four training sets (bench/README.md, issue 10 round 13):
 # the others measured did not help (round 18: on six sets, ``rare_window`` and ``form`` did
-# cross-fitted, but not on dev and the held sets).
+# cross-fitted, but not on dev and the held sets; round 20: ``assoc`` gained the ranking, not
+# the headline).
 FEATURES = ("score", "sentence", "window", "ordinal", "rare", "post_length")
 # ``python -m bench.fit_passage_scorer`` (post loss, penalty 0.3, shrink 0.5) on tune, train2,
 # train3 and train4.

@@ -31,20 +31,36 @@ MIN_PAIRS = 3  # pairs two words must meet in (fewer: chance)
 MAX_SHARE = 0.05  # a word in more of its side's pairs than this is the site's boilerplate
 TOP = 8  # associates kept per word
 MIN_STRENGTH = 0.2  # normalised PMI below this: no association
-BLOCK = 4096  # heading-side words per block of the co-occurrence product
+BLOCK = 1024  # heading-side words per block of the co-occurrence product
+CHUNK = 20_000  # documents read at a time
 
 
 Side = tuple[np.ndarray, np.ndarray]  # one side of the pairs: (pair, term) arrays
 
 
-def _side(parts: list[Side], n_terms: int) -> Side:
-    """One side of the pairs from ``(pair, term)`` arrays: each pair's terms once, sorted by
-    pair then term (pair and term ids as int32)."""
-    rows = np.concatenate([np.zeros(0, np.int64), *(r for r, _ in parts)])
-    terms = np.concatenate([np.zeros(0, np.int64), *(t for _, t in parts)])
-    keys = np.sort(rows.astype(np.int64) * max(n_terms, 1) + terms)
-    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]  # (``unique`` hashes: slower)
-    return (keys // max(n_terms, 1)).astype(np.int32), (keys % max(n_terms, 1)).astype(np.int32)
+def _distinct(keys: np.ndarray) -> np.ndarray:
+    """``keys`` sorted (in place), each once (``np.unique`` hashes: slower here)."""
+    keys.sort()
+    return keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
+
+
+def _keys(field: FieldCounts, docs: np.ndarray, rows: np.ndarray, n_terms: int) -> np.ndarray:
+    """The terms of documents ``docs`` as pair ``rows[i]``'s (of ``docs[i]``), each as one key
+    (pair × ``n_terms`` + term), read ``CHUNK`` documents at a time: at 10x a side holds
+    millions of pairs, and whole temporaries of them took 250 MB."""
+    out = [np.zeros(0, np.int64)]
+    for a in range(0, len(docs), CHUNK):
+        terms, _, row = field.pairs(np.asarray(docs[a : a + CHUNK], np.int64))
+        keys = rows[a : a + CHUNK][row].astype(np.int64) * n_terms + terms
+        out.append(_distinct(keys))
+    return np.concatenate(out)
+
+
+def _side(keys: list[np.ndarray], n_terms: int) -> Side:
+    """One side of the pairs from ``_keys``: each pair's terms once, sorted by pair then term
+    (pair and term ids as int32)."""
+    joined = _distinct(np.concatenate(keys))
+    return (joined // n_terms).astype(np.int32), (joined % n_terms).astype(np.int32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,25 +139,22 @@ class Associations:
         post_of = np.searchsorted(first_passage, passage_of, side="right") - 1
         in_first = shown & (first_passage[post_of] == passage_of) & (post_of < n_posts)
 
-        def pairs(field: FieldCounts, docs: np.ndarray, rows: np.ndarray) -> Side:
-            terms, _, row = field.pairs(docs)
-            return rows[row], terms
-
+        width = max(n_terms, 1)
         query = _side(
             [
-                pairs(heading, headed, np.arange(n_headed)),
-                pairs(f["title"], posts, n_headed + posts),
-                pairs(f["summary"], posts, n_headed + posts),
+                _keys(heading, headed, np.arange(n_headed), width),
+                _keys(f["title"], posts, n_headed + posts, width),
+                _keys(f["summary"], posts, n_headed + posts, width),
             ],
-            n_terms,
+            width,
         )
         on_heading, on_first = np.flatnonzero(in_headed), np.flatnonzero(in_first)
         text = _side(
             [
-                pairs(sentence, on_heading, at[on_heading]),
-                pairs(sentence, on_first, n_headed + post_of[on_first]),
+                _keys(sentence, on_heading, at[on_heading], width),
+                _keys(sentence, on_first, n_headed + post_of[on_first], width),
             ],
-            n_terms,
+            width,
         )
         return _associations(
             query,
