@@ -11,10 +11,17 @@ more often they meet in a pair than chance, scaled to [-1, 1]), kept when they m
 literal match is the rest of the ranking's business); words in more than ``MAX_SHARE`` of the
 pairs on their side (the site's section names, "news", "week") are no evidence of a topic.
 
+The text side is read sentence by sentence without the site's boilerplate lines
+(``boilerplate``): a sign-off recurring under 78 posts made its words every heading's
+associates.
+
 Built from the index's term counts (``IndexData``), the same stems, in one vectorised pass
-(a sparse product, in blocks of heading-side words so its size stays bounded on a large
-site); derived, not stored: an index (and every reindex) makes its own from its statistics.
-Pure array code: no I/O, no text processing.
+(a sparse product, in blocks of heading-side words, the pairs read in chunks, so that its
+temporaries stay bounded on a large site); derived, not stored: an index (and every reindex)
+makes its own from its statistics, when a model first reads it (``passage_scorer``'s
+``assoc``, not in the shipped model: bench/README.md, issue 10 round 20) or at ``warm``.
+``python -m bench.associations``: 0.16 s at 1x, 1.8 s and a 150 MB peak at 10x (2-3 % of
+the cold index build); the table 0.2-0.7 MB. Pure array code: no I/O, no text processing.
 """
 
 from __future__ import annotations
