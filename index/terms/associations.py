@@ -12,8 +12,8 @@ literal match is the rest of the ranking's business); words in more than ``MAX_S
 pairs on their side (the site's section names, "news", "week") are no evidence of a topic.
 
 The text side is read sentence by sentence without the site's boilerplate lines
-(``boilerplate``): a sign-off recurring under 78 posts made its words every heading's
-associates.
+(``boilerplate``): a digest template's unfilled line ("one paragraph summary", under 184
+items of 78 posts) made "paragraph" the associate of 83 words.
 
 Built from the index's term counts (``IndexData``), the same stems, in one vectorised pass
 (a sparse product, in blocks of heading-side words, the pairs read in chunks, so that its
@@ -125,8 +125,8 @@ class Associations:
         n_passages = data.n_passages
         # Passages under a heading: the heading against the text; posts: their title and
         # summary against their first passage. The text is read sentence by sentence, the
-        # site's boilerplate lines left out (a "subscribe" line in 80 posts' texts pairs with
-        # every heading they hold).
+        # site's boilerplate lines left out (a digest template's unfilled "one paragraph
+        # summary", under 184 items' headings, made "paragraph" their associate).
         headed = _headed(heading, n_passages)
         n_posts = len(data.post_ids) if titles else 0
         if not len(headed) and not n_posts:
