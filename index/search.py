@@ -173,6 +173,8 @@ class SearchIndex(Catalogue):
         that answers one question does not (it would only add to its start-up)."""
         self._table.warm()
         self.title_words.warm()
+        if "assoc" in self.passage_model.features:  # (the site's word associations)
+            self.passage_features().associations()
 
     @property
     def warmed(self) -> bool:

@@ -31,7 +31,13 @@ included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
   ``sentence`` when ``form`` is 1, else 0. (Looked up, not searched for: ``intent``'s patterns
   over forty passages' text took longer than the rest of an answer.)
 - ``post_length``: log(1 + its post's passages): a long digest holds many words by chance,
-  whatever its category.
+  whatever its category;
+- ``assoc``: the share of the question's weight its text and headings hold through the site's
+  word associations (``terms.associations``: learned from its headings against their texts)
+  of the words they lack, each such word at the strength of its strongest associate held (a
+  paraphrase's "lawsuit" against the passage's "plaintiffs"); ``assoc_window``: ``window``
+  with each word its two sentences lack counted at the strength of its strongest associate
+  they hold.
 
 Measured in round 18 (bench/README.md), not shipped: cross-fitting over six training sets
 chose ``rare_window`` and ``form`` besides ``FEATURES`` (headline +2, first page +1 of 670
@@ -53,6 +59,11 @@ model stays round 13's; the others did not help even cross-fitted:
   states the form a *when* (a year) or *how long / many / much / what share* (a number)
   question asks for, among its terms (at sentence grain, unlike ``form``).
 
+Measured in round 20, not shipped: ``assoc`` and ``assoc_window`` (above). Cross-fitted over
+the six training sets, forward selection added ``assoc`` (hit@1 +2, ans@1 +2, ans@5 +3 of 672
+questions) but the headline fell by 2 and the first page did not rise; ``assoc_window`` lost
+(its weight taken from ``window``).
+
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is on by default
 (``RankingWeights.learned`` 1): on the four question sets held back from every fit it ranks the
@@ -72,6 +83,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..terms.associations import Associations
 from ..terms.fields import IndexData
 from ..terms.term_counts import FieldCounts
 from .intent import intent
@@ -108,10 +120,13 @@ ALL_FEATURES = (
     "story",
     "fuller_elsewhere",
     "form_focus",
+    "assoc",
+    "assoc_window",
 )
 # Chosen by cross-fitting over the four training sets (bench/README.md, issue 10 round 13):
 # the others measured did not help (round 18: on six sets, ``rare_window`` and ``form`` did
-# cross-fitted, but not on dev and the held sets).
+# cross-fitted, but not on dev and the held sets; round 20: ``assoc`` gained the ranking, not
+# the headline).
 FEATURES = ("score", "sentence", "window", "ordinal", "rare", "post_length")
 # ``python -m bench.fit_passage_scorer`` (post loss, penalty 0.3, shrink 0.5) on tune, train2,
 # train3 and train4.
@@ -164,7 +179,9 @@ class Features:
 
     __slots__ = (
         "_amount",
+        "_associations",
         "_body",
+        "_data",
         "_density",
         "_digit",
         "_heading",
@@ -202,6 +219,14 @@ class Features:
         self._idf = np.ones(len(data.vocab)) if idf is None else np.asarray(idf, np.float64)
         self._year: np.ndarray | None = None  # per term: a year; holds a digit (on first use)
         self._digit: np.ndarray | None = None
+        self._data = data
+        self._associations: Associations | None = None  # (``assoc``: on first use)
+
+    def associations(self) -> Associations:
+        """The site's word associations (``terms.associations``), learned on first use."""
+        if self._associations is None:
+            self._associations = Associations.learn(self._data)
+        return self._associations
 
     def _forms(self) -> tuple[np.ndarray, np.ndarray]:
         """Per vocabulary term: whether it is a year, whether it holds a digit."""
@@ -271,18 +296,32 @@ class Features:
         rare[heavy] = q.weights[heavy] / q.weights[heavy].sum()
         focus = np.where(title, 0.0, w)  # per candidate: the focus words' weights
         best = np.zeros(n)
-        if {"sentence", "window", "form_sentence", "rare_window", "form_focus"} & col.keys():
+        if {
+            "sentence",
+            "window",
+            "form_sentence",
+            "rare_window",
+            "form_focus",
+            "assoc_window",
+        } & col.keys():
             s_first = self._sentence_first[cand]
             counts = self._sentence_first[cand + 1] - s_first
             pair = np.zeros(n)
             rare_pair = np.zeros(n)
             form_focus = np.zeros(n)
+            soft_pair = np.zeros(n)
             if counts.sum():
                 ends = np.cumsum(counts)
                 sentences = np.repeat(s_first - (ends - counts), counts) + np.arange(ends[-1])
                 row = np.repeat(np.arange(n), counts)
                 held = _holds(self._sentence, sentences, ids)
                 np.maximum.at(best, row, held @ w)
+                soft = None
+                if "assoc_window" in col:
+                    # Each word held, or else through its strongest associate held.
+                    via = self._via_associates((self._sentence,), sentences, ids)
+                    soft = np.maximum(held, via)
+                    np.maximum.at(soft_pair, row, soft @ w)
                 if "rare_window" in col:
                     np.maximum.at(rare_pair, row, held @ rare)
                 stated = None
@@ -298,6 +337,9 @@ class Features:
                     np.maximum.at(pair, row[1:][same], both)
                     if "rare_window" in col:
                         np.maximum.at(rare_pair, row[1:][same], either[same] @ rare)
+                    if soft is not None:
+                        soft_both = np.maximum(soft[1:], soft[:-1])[same] @ w
+                        np.maximum.at(soft_pair, row[1:][same], soft_both)
                     if stated is not None:
                         hit = same & (stated[1:] | stated[:-1])
                         f_both = (either[hit] * focus[row[1:][hit]]).sum(axis=1)
@@ -305,6 +347,7 @@ class Features:
             put("sentence", best)
             put("window", np.maximum(pair, best))
             put("rare_window", rare_pair)
+            put("assoc_window", soft_pair)
             if "form_focus" in col:
                 focus_all = focus.sum(axis=1) + (q.total - q.weights.sum()) / q.total
                 put("form_focus", form_focus / np.maximum(focus_all, 1e-12))
@@ -333,6 +376,10 @@ class Features:
             np.logical_or.at(union, post_row.ravel(), text | meta)
             put("union", union[post_row.ravel()] @ w)
         put("rare", (text | meta) @ rare)
+        if "assoc" in col:
+            # The words its text and headings lack, at their associates' strength.
+            via = self._via_associates((self._body, self._heading), cand, ids)
+            put("assoc", (np.where(text, 0.0, via) * w).sum(axis=1))
         put("rare_heading", heading @ rare)
         put("heading", heading @ w)
         if {"form", "form_sentence"} & col.keys():
@@ -345,6 +392,23 @@ class Features:
             put("form", form)
             if "form_sentence" in col:
                 put("form_sentence", form * best)
+        return out
+
+    def _via_associates(
+        self, fields: Sequence[FieldCounts], docs: np.ndarray, ids: np.ndarray
+    ) -> np.ndarray:
+        """A documents × question-terms table: the strength of each term's strongest associate
+        (``terms.associations``) that a document holds in one of ``fields`` (0: none)."""
+        out = np.zeros((len(docs), len(ids)))
+        near, strength, which = self.associations().table(ids)
+        if not len(near) or not len(docs):
+            return out
+        unique, column = np.unique(near, return_inverse=True)
+        held = _holds(fields[0], docs, unique)
+        for field in fields[1:]:
+            held |= _holds(field, docs, unique)
+        got = np.where(held[:, column.ravel()], strength[None, :], 0.0)
+        np.maximum.at(out.T, which, got.T)  # (per term: the best of its associates)
         return out
 
     def _sentences_stating(self, sentences: np.ndarray, asked: str) -> np.ndarray:
