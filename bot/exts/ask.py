@@ -188,8 +188,16 @@ class Ask(commands.Cog):
             return
         # Only a mention written in the message asks something: a reply to one of our answers
         # with reply-ping on ("thanks!") also lists us in `mentions`, but is not a question.
-        written = re.compile(rf"<@!?{me.id}>")
-        if me not in message.mentions or not written.search(message.content):
+        # Discord's @-list often offers our managed role (named as we are) instead of us: its
+        # mention asks too — only that role's (`tags.bot_id`), not one merely named like it.
+        role = message.guild.self_role
+        forms = [rf"@!?{me.id}"] if me in message.mentions else []
+        if role is not None:
+            forms.append(rf"@&{role.id}")
+        written = re.compile(rf"<(?:{'|'.join(forms)})>")
+        if not forms or not written.search(message.content):
+            if role is not None and role in message.role_mentions:
+                await self._role_mention_withheld(message, me)
             return
         question = written.sub(" ", message.content).strip()
         try:
@@ -200,6 +208,28 @@ class Ask(commands.Cog):
         except Exception:
             log.exception("answering a mention in channel %s failed", message.channel.id)
             await self._reply(message, "Something went wrong on my side; it has been logged.")
+
+    async def _role_mention_withheld(
+        self, message: discord.Message, me: discord.ClientUser
+    ) -> None:
+        """Tell how to ask when a message mentions our role but its text was withheld.
+
+        Without the Message Content intent Discord sends the text of messages that mention the
+        bot, and (it does not say) maybe not of those that mention only its role: the question
+        cannot be read, and silence would look like the bot ignoring it. Not said when we are
+        in `mentions` (a reply-ping: the text, if any, came and asked nothing).
+        """
+        if message.content or me in message.mentions or not self._may_send(message):
+            return
+        log.info("a mention of my role in channel %s came without its text", message.channel.id)
+        try:
+            await self._reply(
+                message,
+                f"I can't read messages that mention my role, only those that mention me: "
+                f"type @ and pick the entry marked APP ({me.mention}), or use `/ask`.",
+            )
+        except discord.HTTPException as exc:
+            log.warning("could not answer a mention in channel %s: %s", message.channel.id, exc)
 
     async def _answer_mention(self, message: discord.Message, question: str) -> None:
         if not self._may_send(message):

@@ -238,6 +238,11 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         self.strict_commands = False
         #: X-RateLimit-Limit sent on normal responses (remaining is always limit-1).
         self.ratelimit_limit = 50
+        #: Whether a message that mentions the bot's managed role (``tags.bot_id``), and not the
+        #: bot, carries its content without MESSAGE_CONTENT. Discord documents the exception for
+        #: messages "in which the app is mentioned" without saying whether its role counts:
+        #: withheld by default, tests cover both.
+        self.role_mention_shows_content = False
 
         self.holds: list[HeldResponses] = []
         self.drops: list[DroppedConnections] = []
@@ -1364,16 +1369,23 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             if member is not None and not record.data.get("webhook_id"):
                 data["member"] = member_payload(member, with_user=False)
         # MESSAGE_CONTENT: without it, content & co. are empty unless the bot is the
-        # author or is mentioned, or the message is a DM.
+        # author or is mentioned (its role too, if `role_mention_shows_content`), or the
+        # message is a DM.
         if (
             guild is not None
             and not intents & Intent.MESSAGE_CONTENT
             and record.author_id != self.bot.id
             and self.bot.id not in record.mentions
+            and not (self.role_mention_shows_content and self._mentions_bot_role(record, guild))
         ):
             data.update(content="", embeds=[], attachments=[], components=[])
             data.pop("poll", None)
         return data
+
+    def _mentions_bot_role(self, record: MessageRecord, guild: Guild) -> bool:
+        """Whether ``record`` mentions the bot's managed role (the one tagged with its id)."""
+        roles = [guild.roles[r] for r in record.mention_roles if r in guild.roles]
+        return any((r.tags or {}).get("bot_id") == str(self.bot.id) for r in roles)
 
     def _echo(self, event: str, record: MessageRecord) -> None:
         if not self.echo_bot_messages or record.ephemeral or self.session is None:
