@@ -123,9 +123,7 @@ async def test_subscribe_refuses_a_channel_the_bot_cannot_post_in(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    world.alerts.permission_overwrites.append(
-        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(Permission.EMBED_LINKS)}
-    )
+    world.alerts.deny(world.bot_role, Permission.EMBED_LINKS)
     bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
     reply = await subscribe(emulator, world.alerts)
     assert reply["data"]["flags"] & EPHEMERAL
@@ -314,14 +312,7 @@ async def test_a_channel_that_forbids_the_bot_is_reported_and_others_still_serve
     _, cog = await start_watching(launcher, fresh_site)
     await subscribe(emulator, world.alerts)
     await subscribe(emulator, world.news)
-    world.alerts.permission_overwrites.append(
-        {
-            "id": str(world.bot_role.id),
-            "type": 0,
-            "allow": "0",
-            "deny": str(Permission.SEND_MESSAGES),
-        }
-    )
+    world.alerts.deny(world.bot_role, Permission.SEND_MESSAGES)
     expected = "Missing Permissions (HTTP 403, code 50013)"
 
     add_post(fresh_site, NEW_POST, NEW_TITLE)
@@ -367,9 +358,7 @@ async def test_an_alert_where_embeds_were_taken_away_waits_instead_of_pinging_ba
     world = emulator.world
     _, cog = await start_watching(launcher, fresh_site)
     await subscribe(emulator, world.news, role=world.subscribers_role)
-    world.news.permission_overwrites.append(
-        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(Permission.EMBED_LINKS)}
-    )
+    world.news.deny(world.bot_role, Permission.EMBED_LINKS)
     if bot_knows:  # Discord tells the bot of the change (when it does not, the reply tells)
         await emulator.dispatch("CHANNEL_UPDATE", channel_payload(world.news))
     add_post(fresh_site, NEW_POST, NEW_TITLE)
@@ -944,14 +933,7 @@ async def test_a_retry_the_bot_cannot_check_in_the_channel_history_is_still_sent
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     world = emulator.world
-    world.news.permission_overwrites.append(
-        {
-            "id": str(world.bot_role.id),
-            "type": 0,
-            "allow": "0",
-            "deny": str(Permission.READ_MESSAGE_HISTORY),
-        }
-    )
+    world.news.deny(world.bot_role, Permission.READ_MESSAGE_HISTORY)
     _, cog = await start_watching(launcher, fresh_site)
     cog.retry_delays = (0.05,)
     await subscribe(emulator, world.news)

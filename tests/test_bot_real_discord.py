@@ -152,14 +152,7 @@ async def test_a_mention_where_the_bot_may_not_read_history_is_answered_without_
 ) -> None:
     world = emulator.world
     # Sending is allowed, reading the history is not: Discord refuses replies (403 50013).
-    world.general.permission_overwrites.append(
-        {
-            "id": str(world.bot_role.id),
-            "type": 0,
-            "allow": "0",
-            "deny": str(Permission.READ_MESSAGE_HISTORY),
-        }
-    )
+    world.general.deny(world.bot_role, Permission.READ_MESSAGE_HISTORY)
     await launcher.start(fresh_site)
     await emulator.send_message(mention(emulator, "what did IBM decide?"), author=world.bob)
     answer = await emulator.wait_for_message(
@@ -177,9 +170,7 @@ async def test_a_mention_where_the_bot_may_not_embed_is_answered_in_text(
     world = emulator.world
     # Sending is allowed, embeds are not: Discord refuses a message of embeds alone (403).
     deny = Permission.EMBED_LINKS | (0 if history else Permission.READ_MESSAGE_HISTORY)
-    world.general.permission_overwrites.append(
-        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(deny)}
-    )
+    world.general.deny(world.bot_role, deny)
     await launcher.start(fresh_site)
     await emulator.send_message(mention(emulator, "what did IBM decide?"), author=world.bob)
     answer = await emulator.wait_for_message(
@@ -203,14 +194,7 @@ async def test_a_mention_where_the_bot_may_not_send_is_neither_searched_nor_logg
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
-    world.general.permission_overwrites.append(
-        {
-            "id": str(world.bot_role.id),
-            "type": 0,
-            "allow": "0",
-            "deny": str(Permission.SEND_MESSAGES),
-        }
-    )
+    world.general.deny(world.bot_role, Permission.SEND_MESSAGES)
     bot = await launcher.start(fresh_site)
     sent = await emulator.send_message(mention(emulator, "what did IBM decide?"), author=world.bob)
     assert await quiet_for(emulator, sent)

@@ -172,10 +172,7 @@ async def test_a_role_mention_where_the_bot_may_not_send_gets_no_reply(
 ) -> None:
     emulator.role_mention_shows_content = shown
     world = emulator.world
-    deny = str(Permission.SEND_MESSAGES)
-    world.general.permission_overwrites.append(
-        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": deny}
-    )
+    world.general.deny(world.bot_role, Permission.SEND_MESSAGES)
     await launcher.start(fresh_site)
     sent = await emulator.send_message(role_mention(world.bot_role.id), author=world.bob)
     assert await quiet_for(emulator, sent)

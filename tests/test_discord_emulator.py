@@ -6,7 +6,7 @@ import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
-from discord_emulator import DiscordEmulator, InteractionHandle, MessageRecord
+from discord_emulator import DiscordEmulator, InteractionHandle, MessageRecord, Permission
 
 TOPICS = ["python", "pytest", "discord", "docker", "postgres"]
 
@@ -372,9 +372,7 @@ async def test_403_and_404_map_to_discord_errors(emulator: DiscordEmulator, bot)
 
 async def test_embeds_need_embed_links_in_a_channel(emulator: DiscordEmulator, bot) -> None:
     world = emulator.world
-    world.news.permission_overwrites.append(
-        {"id": str(world.bot_role.id), "type": 0, "allow": "0", "deny": str(1 << 14)}
-    )
+    world.news.deny(world.bot_role, Permission.EMBED_LINKS)
     channel = bot.get_partial_messageable(world.news.id, guild_id=world.guild.id)
     embed = discord.Embed(title="an answer")
     with pytest.raises(discord.Forbidden) as forbidden:  # embeds alone: refused

@@ -185,6 +185,12 @@ class Channel:
     def mention(self) -> str:
         return f"<#{self.id}>"
 
+    def deny(self, role: Role, permissions: int) -> None:
+        """Take ``permissions`` from ``role`` here, as a moderator's channel override does."""
+        self.permission_overwrites.append(
+            {"id": str(role.id), "type": 0, "allow": "0", "deny": str(permissions)}
+        )
+
 
 @dataclass(eq=False)
 class Member:
