@@ -66,11 +66,11 @@ def test_good_post_metadata(tmp_path: Path) -> None:
     assert post.id == "briefs/2021-03-05-a-b-story.md"
     assert post.title == "A & B: the story"
     assert post.date == dt.date(2021, 3, 4)  # front matter date wins over the file name
-    assert post.categories == ("briefs", "News")  # folder first, then front matter
+    assert post.categories == ("News",)  # a folder inside _posts is no category in Jekyll
     assert post.tags == ("ai", "ethics", "policy")
     assert post.authors == ("ann", "bob")
     assert post.excerpt == "Short summary"
-    assert post.url == "https://www.example.com/briefs/news/a-b-story/"
+    assert post.url == "https://www.example.com/news/a-b-story/"
     assert post.layout is None and post.redirect is False
     assert post.fingerprint == hashlib.sha256(GOOD.encode()).hexdigest()
     assert [(p.heading_path, p.anchor, p.text) for p in parsed.passages] == [
@@ -189,8 +189,8 @@ def test_a_body_less_post_is_one_passage_of_its_excerpt(tmp_path: Path) -> None:
 def test_no_front_matter_still_a_post(tmp_path: Path) -> None:
     parsed = ok(load(tmp_path, "notes/plain.md", "# Title\n\nJust text.\n"))
     assert parsed.post.title == "Plain"
-    assert parsed.post.categories == ("notes",)
-    assert parsed.post.url == "https://www.example.com/notes/plain/"
+    assert parsed.post.categories == ()
+    assert parsed.post.url == "https://www.example.com/plain/"
     assert parsed.post.excerpt == "Just text."
 
 
@@ -215,7 +215,7 @@ def test_an_impossible_date_in_the_front_matter_falls_back_to_the_file_name(
     post = ok(load(tmp_path, "briefs/2020-02-28-leap.md", text))
     assert post.post.date == dt.date(2020, 2, 28)
     assert post.post.title == "Leap" and post.post.tags == ("a", "b")  # the rest kept
-    assert post.post.url == "https://www.example.com/briefs/leap/"
+    assert post.post.url == "https://www.example.com/leap/"
     reasons = [i.reason for i in post.issues if i.kind == "recovered"]
     assert any("impossible date" in r for r in reasons), reasons
     quoted = ok(load(tmp_path, "2020-03-01-q.md", "---\ndate: '2020-02-30'\n---\nx"))
@@ -231,7 +231,7 @@ def test_an_impossible_date_in_the_file_name_is_read_deterministically(tmp_path:
     assert [(i.kind, i.reason) for i in first.issues] == [
         ("recovered", "impossible date 2021-2-29 in the file name; read as 2021-02-28")
     ]
-    assert first.post.url == "https://www.example.com/digests/105/"
+    assert first.post.url == "https://www.example.com/105/"
     # A fresh clone: a new mtime gives the same post.
     file = tmp_path / "_posts" / path
     os.utime(file, (0, 2_000_000_000))
@@ -264,7 +264,7 @@ def test_various_front_matter_shapes(tmp_path: Path) -> None:
     assert post.title == "42"
     assert post.categories == ("ai", "ml", "Deep Learning")
     dup = ok(load(tmp_path, "briefs/2020-01-03-d.md", "---\ncategories: [Briefs, AI]\n---\nx"))
-    assert dup.post.categories == ("briefs", "AI")
+    assert dup.post.categories == ("Briefs", "AI")
     assert post.tags == ("x", "7")
     comma = ok(load(tmp_path, "2020-01-04-c.md", "---\ntags: ai, machine learning\n---\nx"))
     assert comma.post.tags == ("ai", "machine learning")
@@ -425,7 +425,7 @@ def test_front_matter_follows_jekylls_delimiters(tmp_path: Path) -> None:
 def test_a_script_redirect_is_ignored_and_reported(tmp_path: Path) -> None:
     text = "---\ntitle: T\nredirect_to: 'javascript:alert(1)'\n---\nBody.\n"
     post = ok(load(tmp_path, "briefs/2020-01-01-t.md", text))
-    assert post.post.url == "https://www.example.com/briefs/t/" and not post.post.redirect
+    assert post.post.url == "https://www.example.com/t/" and not post.post.redirect
     assert "is not an http(s) URL or a site path" in post.issues[0].reason
     site_path = "---\ntitle: T\nredirect_to: /elsewhere/\n---\nBody.\n"
     moved = ok(load(tmp_path, "briefs/2020-01-02-t.md", site_path))

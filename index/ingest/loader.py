@@ -215,19 +215,19 @@ def parse_post(
     with a repair (invalid YAML front matter, a code fence around the file, a glued closing
     ``---``) give a post whose ``issues`` hold a "recovered" ``LoadIssue`` saying what was wrong.
     """
-    path = Path(path)
+    path, posts_root = Path(path), Path(posts_root)
     try:
         post_id = path.relative_to(posts_root).as_posix()
     except ValueError:
         post_id = path.name
     try:
-        return _parse(path, post_id, site, data)
+        return _parse(path, post_id, site, data, folder_categories=posts_root.name != "_posts")
     except Exception as exc:  # a post must never break indexing: report and skip it
         return _issue(post_id, "skipped", f"unexpected error while parsing: {exc!r}"[:300])
 
 
 def _parse(
-    path: Path, post_id: str, site: SiteConfig, data: bytes | None
+    path: Path, post_id: str, site: SiteConfig, data: bytes | None, *, folder_categories: bool
 ) -> ParsedPost | LoadIssue:
     if data is None:
         try:
@@ -252,7 +252,10 @@ def _parse(
 
     stem = path.stem
     name_date, name_slug, name_problem = _name_date(stem)
-    parts = post_id.split("/")[:-1]  # folders inside the posts root count as categories
+    # Jekyll takes categories from the folders above ``_posts`` (never read here) and the front
+    # matter, never from folders inside it (``_posts/2019/…`` is filed, not categorised: its
+    # page is not under /2019/). A plain folder of posts is no Jekyll site: its folders count.
+    parts = post_id.split("/")[:-1] if folder_categories else []
 
     fm_date = _date_from(front.get("date"))
     raw_date = front.get("date")
@@ -275,7 +278,6 @@ def _parse(
     if not title:
         title = " ".join(w.capitalize() for w in slug.split("-") if w) or stem
 
-    # Folder first (how this site's URLs get /briefs/…), then front matter, as Jekyll merges them.
     categories = _merged(
         parts,
         _str_list(front.get("categories"), split=True),
