@@ -7,11 +7,16 @@ Jekyll does not publish (``published: false``, dated in the future) is never cit
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
 from pathlib import Path
 
 from index.ingest.loader import parse_post
+from index.ingest.site import find_site
 from index.models import LoadIssue, ParsedPost, SiteConfig
+from index.storage.indexer import Indexer
+from index.storage.store import IndexStore
 
 DATED = SiteConfig(url="https://ex.org", baseurl="/blog", permalink="date")
 NOW = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)
@@ -24,7 +29,7 @@ def load(
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    return parse_post(path, root, site)
+    return parse_post(path, root, site, now=now)
 
 
 def ok(result: ParsedPost | LoadIssue) -> ParsedPost:
@@ -41,3 +46,61 @@ def test_folders_inside_posts_are_not_categories(tmp_path: Path) -> None:
     named = ok(load(tmp_path, "briefs/2020-01-02-x.md", "---\ncategories: [News]\n---\nBody.\n"))
     assert named.post.categories == ("News",)
     assert named.post.url == "https://ex.org/blog/news/2020/01/02/x.html"
+
+
+def test_published_false_is_never_indexed(tmp_path: Path) -> None:
+    text = "---\ntitle: Secret\npublished: false\n---\nBody about llamas.\n"
+    issue = load(tmp_path, "2020-01-01-secret.md", text)
+    assert isinstance(issue, LoadIssue) and issue.kind == "skipped"
+    assert "published: false" in issue.reason
+    assert isinstance(
+        load(tmp_path, "2020-01-02-shown.md", "---\npublished: true\n---\nx"), ParsedPost
+    )
+
+
+def test_future_posts_wait_for_their_date_unless_future_is_set(tmp_path: Path) -> None:
+    text = "---\ntitle: Later\ndate: 2026-12-07 13:00:00 +0000\n---\nBody about llamas.\n"
+    issue = load(tmp_path, "2026-12-07-later.md", text)
+    assert isinstance(issue, LoadIssue) and issue.kind == "skipped"
+    assert "future" in issue.reason and "2026-12-07" in issue.reason
+    # An hour later Jekyll publishes it; so does briefbot.
+    assert ok(load(tmp_path, "2026-12-07-later.md", text, now=NOW + dt.timedelta(hours=2)))
+    # Dated today by its file name (midnight): already published.
+    assert ok(load(tmp_path, "2026-12-07-today.md", "Body.\n"))
+    assert isinstance(load(tmp_path, "2027-01-01-next-year.md", "Body.\n"), LoadIssue)
+    future = DATED.model_copy(update={"future": True})
+    assert ok(load(tmp_path, "2027-01-01-next-year.md", "Body.\n", site=future))
+
+
+def test_the_timezone_is_read_from_the_config(tmp_path: Path) -> None:
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / "_config.yml").write_text("timezone: Europe/Berlin\nfuture: true\n")
+    _, site = find_site(tmp_path)
+    assert site.timezone == "Europe/Berlin" and site.future is True
+
+
+def test_a_scheduled_post_is_indexed_once_its_time_comes(tmp_path: Path) -> None:
+    """The bot's scans re-read a post skipped as scheduled: it is added (and so announced) when
+    Jekyll would publish it, though its file did not change."""
+    posts = tmp_path / "site" / "_posts"
+    posts.mkdir(parents=True)
+    (posts / "2020-01-01-old.md").write_text("---\ntitle: Old\n---\nOld llamas.\n")
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
+    stamp = soon.strftime("%Y-%m-%d %H:%M:%S +0000")
+    (posts / "2020-01-02-soon.md").write_text(f"---\ntitle: Soon\ndate: {stamp}\n---\nNew.\n")
+
+    async def run() -> None:
+        store = await IndexStore.open(tmp_path / "index.sqlite3")
+        try:
+            indexer = Indexer(store, tmp_path / "site", workers=1)
+            first = await indexer.refresh()
+            assert first.report.posts == 1
+            assert [i.path for i in first.report.issues] == ["2020-01-02-soon.md"]
+            time.sleep(max(0.0, (soon - dt.datetime.now(dt.UTC)).total_seconds()) + 0.5)
+            second = await indexer.refresh()
+            assert second.report.added == ("2020-01-02-soon.md",)
+            assert second.report.issues == ()
+        finally:
+            await store.close()
+
+    asyncio.run(run())

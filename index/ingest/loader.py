@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import frontmatter
 
@@ -43,6 +44,34 @@ _JEKYLL_YAML = frontmatter.YAMLHandler(
 )
 # A whole file pasted inside a code fence (```markdown … ```), front matter included.
 _OPENING_FENCE = re.compile(r"\A[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n(?=---[ \t]*\n)")
+
+
+_SCHEDULED = "scheduled for "
+
+
+def is_scheduled(reason: str) -> bool:
+    """Whether a skipped post's ``reason`` is its future date: it is read again at every scan,
+    unchanged or not, and indexed once that time has come."""
+    return reason.startswith(_SCHEDULED)
+
+
+def site_zone(site: SiteConfig) -> dt.tzinfo:
+    """The site's ``timezone`` (Jekyll builds in it); UTC when unset or unknown, as Ruby takes
+    a time zone it does not know."""
+    if site.timezone:
+        try:
+            return ZoneInfo(site.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return dt.UTC
+
+
+def _moment(when: dt.date | dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """A post's date as Jekyll's ``page.date``: a time in the site's zone (a date alone is its
+    midnight there; a time without a zone is the site's own)."""
+    if not isinstance(when, dt.datetime):
+        return dt.datetime(when.year, when.month, when.day, tzinfo=zone)
+    return when.astimezone(zone) if when.tzinfo else when.replace(tzinfo=zone)
 
 
 def _issue(post_id: str, kind: IssueKind, reason: str) -> LoadIssue:
@@ -207,13 +236,20 @@ def _excerpt(front: dict[str, Any], blocks: list[Block]) -> str:
 
 
 def parse_post(
-    path: Path, posts_root: Path, site: SiteConfig, data: bytes | None = None
+    path: Path,
+    posts_root: Path,
+    site: SiteConfig,
+    data: bytes | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> ParsedPost | LoadIssue:
     """Read one post file (or ``data``, its bytes) into a ``ParsedPost``; never raises.
 
     Unusable files (unreadable, not UTF-8) give a ``LoadIssue`` of kind "skipped". Files read
     with a repair (invalid YAML front matter, a code fence around the file, a glued closing
     ``---``) give a post whose ``issues`` hold a "recovered" ``LoadIssue`` saying what was wrong.
+    A post Jekyll does not publish (``published: false``, or dated after ``now`` without the
+    site's ``future: true``) is "skipped": citing or announcing it would link a page not there.
     """
     path, posts_root = Path(path), Path(posts_root)
     try:
@@ -221,13 +257,21 @@ def parse_post(
     except ValueError:
         post_id = path.name
     try:
-        return _parse(path, post_id, site, data, folder_categories=posts_root.name != "_posts")
+        folders = posts_root.name != "_posts"
+        now = now or dt.datetime.now(dt.UTC)
+        return _parse(path, post_id, site, data, folder_categories=folders, now=now)
     except Exception as exc:  # a post must never break indexing: report and skip it
         return _issue(post_id, "skipped", f"unexpected error while parsing: {exc!r}"[:300])
 
 
 def _parse(
-    path: Path, post_id: str, site: SiteConfig, data: bytes | None, *, folder_categories: bool
+    path: Path,
+    post_id: str,
+    site: SiteConfig,
+    data: bytes | None,
+    *,
+    folder_categories: bool,
+    now: dt.datetime,
 ) -> ParsedPost | LoadIssue:
     if data is None:
         try:
@@ -249,6 +293,9 @@ def _parse(
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     front, body, notes = read_front_matter(text)
+    if "published" in front and front["published"] in (False, None):
+        # Jekyll writes no page for it (an empty ``published:`` counts as false there too).
+        return _issue(post_id, "skipped", "published: false in its front matter; not published")
 
     stem = path.stem
     name_date, name_slug, name_problem = _name_date(stem)
@@ -272,6 +319,15 @@ def _parse(
         # Never the file's mtime: it changes with a fresh clone, and an old post would show as new.
         notes.append(f"no date in the front matter or the file name; dated {UNDATED}")
     day = when.date() if isinstance(when, dt.datetime) else when
+    moment = _moment(when, site_zone(site))
+    if moment > now and not site.future:
+        # Jekyll leaves it out of every build before its time: its link would open nothing yet.
+        return _issue(
+            post_id,
+            "skipped",
+            f"{_SCHEDULED}{moment.isoformat(' ')}: Jekyll publishes a post dated in the future"
+            " only once that time has come (or with `future: true` in _config.yml)",
+        )
 
     slug = _as_str(front.get("slug")) or name_slug
     title = clean_inline(_as_str(front.get("title")) or "")
