@@ -72,11 +72,39 @@ def test_future_posts_wait_for_their_date_unless_future_is_set(tmp_path: Path) -
     assert ok(load(tmp_path, "2027-01-01-next-year.md", "Body.\n", site=future))
 
 
+def test_a_date_with_a_time_zone_is_the_sites_date(tmp_path: Path) -> None:
+    """Jekyll converts a front matter time to the site's ``timezone`` (UTC when unset): the
+    page's date, and the day in its URL, may be the next day of the one written."""
+    text = "---\ntitle: T\ndate: 2020-06-21 23:30:00 -0700\n---\nBody.\n"
+    post = ok(load(tmp_path, "2020-06-21-tz.md", text)).post
+    assert post.date == dt.date(2020, 6, 22)
+    assert post.url == "https://ex.org/blog/2020/06/22/tz.html"
+    pacific = DATED.model_copy(update={"timezone": "America/Los_Angeles"})
+    there = ok(load(tmp_path, "2020-06-21-tz.md", text, site=pacific)).post
+    assert there.date == dt.date(2020, 6, 21)
+    assert there.url == "https://ex.org/blog/2020/06/21/tz.html"
+    # A time without a zone is the site's own time.
+    naive = "---\ndate: 2020-06-21 23:30:00\n---\nBody.\n"
+    assert ok(load(tmp_path, "2020-06-21-n.md", naive, site=pacific)).post.date == dt.date(
+        2020, 6, 21
+    )
+
+
 def test_the_timezone_is_read_from_the_config(tmp_path: Path) -> None:
     (tmp_path / "_posts").mkdir()
     (tmp_path / "_config.yml").write_text("timezone: Europe/Berlin\nfuture: true\n")
     _, site = find_site(tmp_path)
     assert site.timezone == "Europe/Berlin" and site.future is True
+
+
+def test_an_impossible_file_name_day_rolls_over_as_in_jekyll(tmp_path: Path) -> None:
+    """Ruby's Time.parse reads 2021-2-29 as 1 March: the page is dated, and filed, there."""
+    post = ok(load(tmp_path, "2021-2-29-leap.md", "---\ntitle: Leap\n---\nBody.\n"))
+    assert post.post.date == dt.date(2021, 3, 1)
+    assert post.post.url == "https://ex.org/blog/2021/03/01/leap.html"
+    assert [i.reason for i in post.issues] == [
+        "impossible date 2021-2-29 in the file name; read as 2021-03-01, as Jekyll does"
+    ]
 
 
 def test_a_scheduled_post_is_indexed_once_its_time_comes(tmp_path: Path) -> None:

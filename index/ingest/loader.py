@@ -203,8 +203,10 @@ def _name_date(stem: str) -> tuple[dt.date | None, str, str | None]:
     """``(date, slug, problem)`` from a "YYYY-MM-DD-slug" file name; ``(None, stem, None)`` when
     the name has no date.
 
-    An impossible date ("2021-2-29") is read as the nearest valid one (2021-02-28), with
-    ``problem`` saying so: never the file's mtime, which changes with every fresh clone.
+    An impossible day of a month ("2021-2-29") runs over into the next month (2021-03-01) as
+    Ruby's ``Time.parse`` reads it, so the post is dated and filed where Jekyll puts it; what
+    Jekyll rejects (month 13, day 32) is read as the nearest valid date. ``problem`` says so:
+    never the file's mtime, which changes with every fresh clone.
     """
     m = _DATED_NAME.match(stem)
     if not m:
@@ -215,10 +217,17 @@ def _name_date(stem: str) -> tuple[dt.date | None, str, str | None]:
         return dt.date(year, month, day), m.group(4), None
     except ValueError:
         pass
+    written = "-".join(m.group(i) for i in (1, 2, 3))
+    if 1 <= month <= 12 and 1 <= day <= 31:
+        date = dt.date(year, month, 1) + dt.timedelta(days=day - 1)
+        return (
+            date,
+            m.group(4),
+            (f"impossible date {written} in the file name; read as {date}, as Jekyll does"),
+        )
     month = min(max(month, 1), 12)
     day = min(max(day, 1), calendar.monthrange(year, month)[1])
     date = dt.date(year, month, day)
-    written = "-".join(m.group(i) for i in (1, 2, 3))
     return date, m.group(4), f"impossible date {written} in the file name; read as {date}"
 
 
@@ -318,8 +327,10 @@ def _parse(
     if fm_date is None and name_date is None:
         # Never the file's mtime: it changes with a fresh clone, and an old post would show as new.
         notes.append(f"no date in the front matter or the file name; dated {UNDATED}")
-    day = when.date() if isinstance(when, dt.datetime) else when
+    # The page's date, and the day in its URL, are in the site's zone: "23:30 -0700" built in
+    # UTC is the next day.
     moment = _moment(when, site_zone(site))
+    day = moment.date()
     if moment > now and not site.future:
         # Jekyll leaves it out of every build before its time: its link would open nothing yet.
         return _issue(
@@ -346,7 +357,7 @@ def _parse(
         _str_list(front.get("authors"), split=False), _str_list(front.get("author"), split=False)
     )
 
-    url, redirect = post_url(site, front, categories=categories, date=when, slug=slug, name=stem)
+    url, redirect = post_url(site, front, categories=categories, date=moment, slug=slug, name=stem)
     asked = next((v for k in ("redirect_to", "redirect") if isinstance(v := front.get(k), str)), "")
     if asked.strip() and not redirect:
         notes.append(
