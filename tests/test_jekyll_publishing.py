@@ -132,3 +132,12 @@ def test_a_scheduled_post_is_indexed_once_its_time_comes(tmp_path: Path) -> None
             await store.close()
 
     asyncio.run(run())
+
+
+def test_a_post_without_a_title_is_named_from_its_file_as_in_jekyll(tmp_path: Path) -> None:
+    """Jekyll titles such a post from its file name's slug, even when the front matter sets
+    ``slug`` (which only moves its URL): the citation names the page as the page names itself."""
+    text = "---\nslug: moved-here\n---\nBody.\n"
+    post = ok(load(tmp_path, "2020-01-01-the-real-name.md", text)).post
+    assert post.title == "The Real Name"
+    assert post.url == "https://ex.org/blog/2020/01/01/moved-here.html"

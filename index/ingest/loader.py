@@ -343,7 +343,8 @@ def _parse(
     slug = _as_str(front.get("slug")) or name_slug
     title = clean_inline(_as_str(front.get("title")) or "")
     if not title:
-        title = " ".join(w.capitalize() for w in slug.split("-") if w) or stem
+        # From the file name, as Jekyll does: a front matter ``slug`` moves only the URL.
+        title = " ".join(w.capitalize() for w in name_slug.split("-") if w) or stem
 
     categories = _merged(
         parts,
