@@ -43,3 +43,19 @@ async def test_unpublished_and_scheduled_posts_are_announced_only_once_jekyll_pu
     await cog.wait_for_cycles(cog.cycles + 2)
     titles = [m.embeds[0]["title"] for m in alert_messages(emulator, world.news)]
     assert titles == ["Scheduled Robots"]  # the unpublished post never
+
+
+async def test_about_links_the_sites_home_under_its_baseurl(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """A site served under a path (GitHub project pages: ``url`` + ``baseurl: /notes``) has its
+    home there; the bare host is another site, or nothing."""
+    config = fresh_site.content / "_config.yml"
+    config.write_text(config.read_text().replace('baseurl: ""', "baseurl: /notes"))
+    await launcher.start(fresh_site)
+    handle = await emulator.send_slash_command("about")
+    embed = (await handle.wait_for_message()).embeds[0]
+    assert "[Skynet Today](https://www.skynettoday.com/notes/)" in embed["description"]
+    handle = await emulator.send_slash_command("latest", {"count": 1})
+    latest = (await handle.wait_for_message()).embeds[0]["description"]
+    assert "(https://www.skynettoday.com/notes/" in latest  # the posts were already right
