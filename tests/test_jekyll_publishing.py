@@ -141,3 +141,15 @@ def test_a_post_without_a_title_is_named_from_its_file_as_in_jekyll(tmp_path: Pa
     post = ok(load(tmp_path, "2020-01-01-the-real-name.md", text)).post
     assert post.title == "The Real Name"
     assert post.url == "https://ex.org/blog/2020/01/01/moved-here.html"
+
+
+def test_a_file_in_posts_without_a_dated_name_is_no_post(tmp_path: Path) -> None:
+    """Jekyll reads only ``YYYY-MM-DD-title`` files in ``_posts`` as posts (a front matter
+    date does not make one): it writes no page for ``_posts/about.md``, so it is never cited."""
+    issue = load(tmp_path, "about.md", "---\ntitle: About\ndate: 2020-05-05\n---\nBody.\n")
+    assert isinstance(issue, LoadIssue) and issue.kind == "skipped"
+    assert "no date in the file name" in issue.reason
+    plain = tmp_path / "notes"  # a plain folder of posts is no Jekyll site: it is indexed
+    plain.mkdir()
+    (plain / "about.md").write_text("---\ntitle: About\n---\nBody.\n", encoding="utf-8")
+    assert ok(parse_post(plain / "about.md", plain, DATED, now=NOW)).post.title == "About"

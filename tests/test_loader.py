@@ -27,8 +27,12 @@ needs_shared = pytest.mark.skipif(
 SITE = SiteConfig(url="https://www.example.com", permalink="/:categories/:title/")
 
 
-def load(tmp_path: Path, rel: str, content: str | bytes) -> ParsedPost | LoadIssue:
-    root = tmp_path / "_posts"
+def load(
+    tmp_path: Path, rel: str, content: str | bytes, *, root_name: str = "_posts"
+) -> ParsedPost | LoadIssue:
+    """Parse ``content`` as ``rel`` under a Jekyll ``_posts`` folder (or, with ``root_name``, a
+    plain folder of posts, where a file needs no date in its name)."""
+    root = tmp_path / root_name
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -187,7 +191,7 @@ def test_a_body_less_post_is_one_passage_of_its_excerpt(tmp_path: Path) -> None:
 
 
 def test_no_front_matter_still_a_post(tmp_path: Path) -> None:
-    parsed = ok(load(tmp_path, "notes/plain.md", "# Title\n\nJust text.\n"))
+    parsed = ok(load(tmp_path, "2020-01-01-plain.md", "# Title\n\nJust text.\n"))
     assert parsed.post.title == "Plain"
     assert parsed.post.categories == ()
     assert parsed.post.url == "https://www.example.com/plain/"
@@ -197,11 +201,14 @@ def test_no_front_matter_still_a_post(tmp_path: Path) -> None:
 def test_date_fallbacks(tmp_path: Path) -> None:
     a = ok(load(tmp_path, "2019-05-06-x.md", "---\ndate: not a date\n---\nx"))
     assert a.post.date == dt.date(2019, 5, 6)
-    b = ok(load(tmp_path, "undated.md", "---\ndate: '2018-01-02T03:04:05+09:00'\n---\nx"))
+    # (A plain folder of posts: in a Jekyll _posts folder a file needs a dated name.)
+    b = ok(load(tmp_path, "u.md", "---\ndate: '2018-01-02T03:04:05+09:00'\n---\nx", root_name="p"))
     assert b.post.date == dt.date(2018, 1, 1)  # 18:04 UTC the day before: the site's zone
-    jekyll_style = ok(load(tmp_path, "j.md", "---\ndate: 2018-05-14 23:30:00 -0700\n---\nx"))
+    jekyll_style = ok(
+        load(tmp_path, "2018-05-01-j.md", "---\ndate: 2018-05-14 23:30:00 -0700\n---\nx")
+    )
     assert jekyll_style.post.date == dt.date(2018, 5, 15)
-    c = ok(load(tmp_path, "undated2.md", "no date anywhere"))
+    c = ok(load(tmp_path, "undated2.md", "no date anywhere", root_name="p"))
     assert c.post.date == dt.date(1970, 1, 1)  # never the mtime: deterministic, and oldest
     assert [i.reason for i in c.issues] == [
         "no date in the front matter or the file name; dated 1970-01-01"

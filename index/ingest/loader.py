@@ -266,9 +266,9 @@ def parse_post(
     except ValueError:
         post_id = path.name
     try:
-        folders = posts_root.name != "_posts"
+        jekyll = posts_root.name == "_posts"  # Jekyll's rules, else a plain folder of posts
         now = now or dt.datetime.now(dt.UTC)
-        return _parse(path, post_id, site, data, folder_categories=folders, now=now)
+        return _parse(path, post_id, site, data, jekyll=jekyll, now=now)
     except Exception as exc:  # a post must never break indexing: report and skip it
         return _issue(post_id, "skipped", f"unexpected error while parsing: {exc!r}"[:300])
 
@@ -279,7 +279,7 @@ def _parse(
     site: SiteConfig,
     data: bytes | None,
     *,
-    folder_categories: bool,
+    jekyll: bool,
     now: dt.datetime,
 ) -> ParsedPost | LoadIssue:
     if data is None:
@@ -308,10 +308,18 @@ def _parse(
 
     stem = path.stem
     name_date, name_slug, name_problem = _name_date(stem)
+    if jekyll and name_date is None:
+        # Jekyll reads only "YYYY-MM-DD-title" files in _posts as posts, front matter date or
+        # not: it writes no page for this one.
+        return _issue(
+            post_id,
+            "skipped",
+            "no date in the file name: Jekyll publishes only YYYY-MM-DD-title files in _posts",
+        )
     # Jekyll takes categories from the folders above ``_posts`` (never read here) and the front
     # matter, never from folders inside it (``_posts/2019/…`` is filed, not categorised: its
     # page is not under /2019/). A plain folder of posts is no Jekyll site: its folders count.
-    parts = post_id.split("/")[:-1] if folder_categories else []
+    parts = [] if jekyll else post_id.split("/")[:-1]
 
     fm_date = _date_from(front.get("date"))
     raw_date = front.get("date")
