@@ -22,6 +22,8 @@ class SiteConfig(_Frozen):
     baseurl: str = ""  # e.g. "/blog" (no trailing slash)
     permalink: str = "/:categories/:year/:month/:day/:title:output_ext"
     title: str = ""
+    timezone: str = ""  # IANA name, e.g. "America/New_York"; "" → UTC (as Jekyll built in CI)
+    future: bool = False  # Jekyll's ``future``: publish posts dated after the build
 
 
 class Post(_Frozen):

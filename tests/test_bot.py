@@ -492,7 +492,7 @@ async def test_about_reports_what_is_served(emulator: DiscordEmulator, briefbot:
     assert fields["Categories"] == "3"
     assert "<t:" in fields["Last indexed"]
     assert embed["footer"]["text"].startswith(f"briefbot {briefbot.version} · discord.py ")
-    assert "[Skynet Today](https://www.skynettoday.com)" in embed["description"]
+    assert "[Skynet Today](https://www.skynettoday.com/)" in embed["description"]
 
 
 # ------------------------------------------------------------------------------ load

@@ -77,7 +77,7 @@ async def test_a_followed_reindex_scores_as_a_cold_build(tmp_path: Path) -> None
             encoding="utf-8",
         )
         posts[10].unlink()
-        (edited.parent / "2099-01-01-a-new-post.md").write_text(
+        (edited.parent / "2025-01-01-a-new-post.md").write_text(
             '---\ntitle: "A new post"\n---\n\nRobots now moor container ships.\n',
             encoding="utf-8",
         )

@@ -27,8 +27,12 @@ needs_shared = pytest.mark.skipif(
 SITE = SiteConfig(url="https://www.example.com", permalink="/:categories/:title/")
 
 
-def load(tmp_path: Path, rel: str, content: str | bytes) -> ParsedPost | LoadIssue:
-    root = tmp_path / "_posts"
+def load(
+    tmp_path: Path, rel: str, content: str | bytes, *, root_name: str = "_posts"
+) -> ParsedPost | LoadIssue:
+    """Parse ``content`` as ``rel`` under a Jekyll ``_posts`` folder (or, with ``root_name``, a
+    plain folder of posts, where a file needs no date in its name)."""
+    root = tmp_path / root_name
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     data = content.encode("utf-8") if isinstance(content, str) else content
@@ -66,11 +70,11 @@ def test_good_post_metadata(tmp_path: Path) -> None:
     assert post.id == "briefs/2021-03-05-a-b-story.md"
     assert post.title == "A & B: the story"
     assert post.date == dt.date(2021, 3, 4)  # front matter date wins over the file name
-    assert post.categories == ("briefs", "News")  # folder first, then front matter
+    assert post.categories == ("News",)  # a folder inside _posts is no category in Jekyll
     assert post.tags == ("ai", "ethics", "policy")
     assert post.authors == ("ann", "bob")
     assert post.excerpt == "Short summary"
-    assert post.url == "https://www.example.com/briefs/news/a-b-story/"
+    assert post.url == "https://www.example.com/news/a-b-story/"
     assert post.layout is None and post.redirect is False
     assert post.fingerprint == hashlib.sha256(GOOD.encode()).hexdigest()
     assert [(p.heading_path, p.anchor, p.text) for p in parsed.passages] == [
@@ -187,21 +191,24 @@ def test_a_body_less_post_is_one_passage_of_its_excerpt(tmp_path: Path) -> None:
 
 
 def test_no_front_matter_still_a_post(tmp_path: Path) -> None:
-    parsed = ok(load(tmp_path, "notes/plain.md", "# Title\n\nJust text.\n"))
+    parsed = ok(load(tmp_path, "2020-01-01-plain.md", "# Title\n\nJust text.\n"))
     assert parsed.post.title == "Plain"
-    assert parsed.post.categories == ("notes",)
-    assert parsed.post.url == "https://www.example.com/notes/plain/"
+    assert parsed.post.categories == ()
+    assert parsed.post.url == "https://www.example.com/plain/"
     assert parsed.post.excerpt == "Just text."
 
 
 def test_date_fallbacks(tmp_path: Path) -> None:
     a = ok(load(tmp_path, "2019-05-06-x.md", "---\ndate: not a date\n---\nx"))
     assert a.post.date == dt.date(2019, 5, 6)
-    b = ok(load(tmp_path, "undated.md", "---\ndate: '2018-01-02T03:04:05+09:00'\n---\nx"))
-    assert b.post.date == dt.date(2018, 1, 2)
-    jekyll_style = ok(load(tmp_path, "j.md", "---\ndate: 2018-05-14 23:30:00 -0700\n---\nx"))
-    assert jekyll_style.post.date == dt.date(2018, 5, 14)
-    c = ok(load(tmp_path, "undated2.md", "no date anywhere"))
+    # (A plain folder of posts: in a Jekyll _posts folder a file needs a dated name.)
+    b = ok(load(tmp_path, "u.md", "---\ndate: '2018-01-02T03:04:05+09:00'\n---\nx", root_name="p"))
+    assert b.post.date == dt.date(2018, 1, 1)  # 18:04 UTC the day before: the site's zone
+    jekyll_style = ok(
+        load(tmp_path, "2018-05-01-j.md", "---\ndate: 2018-05-14 23:30:00 -0700\n---\nx")
+    )
+    assert jekyll_style.post.date == dt.date(2018, 5, 15)
+    c = ok(load(tmp_path, "undated2.md", "no date anywhere", root_name="p"))
     assert c.post.date == dt.date(1970, 1, 1)  # never the mtime: deterministic, and oldest
     assert [i.reason for i in c.issues] == [
         "no date in the front matter or the file name; dated 1970-01-01"
@@ -215,7 +222,7 @@ def test_an_impossible_date_in_the_front_matter_falls_back_to_the_file_name(
     post = ok(load(tmp_path, "briefs/2020-02-28-leap.md", text))
     assert post.post.date == dt.date(2020, 2, 28)
     assert post.post.title == "Leap" and post.post.tags == ("a", "b")  # the rest kept
-    assert post.post.url == "https://www.example.com/briefs/leap/"
+    assert post.post.url == "https://www.example.com/leap/"
     reasons = [i.reason for i in post.issues if i.kind == "recovered"]
     assert any("impossible date" in r for r in reasons), reasons
     quoted = ok(load(tmp_path, "2020-03-01-q.md", "---\ndate: '2020-02-30'\n---\nx"))
@@ -227,11 +234,14 @@ def test_an_impossible_date_in_the_file_name_is_read_deterministically(tmp_path:
     """Issue 11 item 7: never the mtime, which made an old digest the newest post."""
     path = "digests/2021-2-29-105.md"
     first = ok(load(tmp_path, path, "---\ntitle: 'Last Week in AI #105'\n---\nNews.\n"))
-    assert first.post.date == dt.date(2021, 2, 28)
+    assert first.post.date == dt.date(2021, 3, 1)  # as Jekyll (Ruby's Time.parse) reads it
     assert [(i.kind, i.reason) for i in first.issues] == [
-        ("recovered", "impossible date 2021-2-29 in the file name; read as 2021-02-28")
+        (
+            "recovered",
+            "impossible date 2021-2-29 in the file name; read as 2021-03-01, as Jekyll does",
+        )
     ]
-    assert first.post.url == "https://www.example.com/digests/105/"
+    assert first.post.url == "https://www.example.com/105/"
     # A fresh clone: a new mtime gives the same post.
     file = tmp_path / "_posts" / path
     os.utime(file, (0, 2_000_000_000))
@@ -264,7 +274,7 @@ def test_various_front_matter_shapes(tmp_path: Path) -> None:
     assert post.title == "42"
     assert post.categories == ("ai", "ml", "Deep Learning")
     dup = ok(load(tmp_path, "briefs/2020-01-03-d.md", "---\ncategories: [Briefs, AI]\n---\nx"))
-    assert dup.post.categories == ("briefs", "AI")
+    assert dup.post.categories == ("Briefs", "AI")
     assert post.tags == ("x", "7")
     comma = ok(load(tmp_path, "2020-01-04-c.md", "---\ntags: ai, machine learning\n---\nx"))
     assert comma.post.tags == ("ai", "machine learning")
@@ -425,7 +435,7 @@ def test_front_matter_follows_jekylls_delimiters(tmp_path: Path) -> None:
 def test_a_script_redirect_is_ignored_and_reported(tmp_path: Path) -> None:
     text = "---\ntitle: T\nredirect_to: 'javascript:alert(1)'\n---\nBody.\n"
     post = ok(load(tmp_path, "briefs/2020-01-01-t.md", text))
-    assert post.post.url == "https://www.example.com/briefs/t/" and not post.post.redirect
+    assert post.post.url == "https://www.example.com/t/" and not post.post.redirect
     assert "is not an http(s) URL or a site path" in post.issues[0].reason
     site_path = "---\ntitle: T\nredirect_to: /elsewhere/\n---\nBody.\n"
     moved = ok(load(tmp_path, "briefs/2020-01-02-t.md", site_path))

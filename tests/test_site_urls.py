@@ -186,3 +186,22 @@ def test_real_site_config_and_posts() -> None:
     files = iter_post_files(root)
     assert len(files) == 439
     assert files == sorted(files, key=lambda p: p.relative_to(root).as_posix())
+
+
+@pytest.mark.parametrize(
+    ("pattern", "categories", "slug", "expected"),
+    [
+        # Each as `jekyll build` (4.3) writes it.
+        ("/:categories/:title/", ["One", "two"], "Mixed_Case Name", "/one/two/Mixed_Case-Name/"),
+        ("/:title:output_ext", [], "my_post", "/my_post.html"),
+        ("/:slug/", [], "my_post", "/my-post/"),
+        ("/:categories/:title/", ["AI News"], "café au lait", "/ai%20news/caf%C3%A9-au-lait/"),
+        ("/:slugified_categories/:title/", ["AI News", "Robots"], "x", "/ai-news/robots/x/"),
+    ],
+)
+def test_placeholders_as_jekyll_writes_them(
+    pattern: str, categories: list[str], slug: str, expected: str
+) -> None:
+    """``:title`` keeps the underscore (Jekyll's "pretty" slug): ``2020-01-01-my_post.md`` is
+    at /my_post/, and a link to /my-post/ opened nothing."""
+    assert expand_pattern(pattern, categories=categories, date=DATE, slug=slug) == expected

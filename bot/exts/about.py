@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.formatting.insights import about_line
 from bot.formatting.posts import AboutStats, about_embed
 from bot.formatting.text import NO_MENTIONS, fit_embed
+from index.ingest.urls import absolute_url
 
 if TYPE_CHECKING:
     from bot.client import Briefbot
@@ -22,6 +23,9 @@ class About(commands.Cog):
 
     def stats(self) -> AboutStats:
         index = self.bot.index
+        site = self.bot.site
+        # The site's home: under its baseurl (a project site's bare host is another site).
+        home = absolute_url(site, "/") if site.url else ""
         return AboutStats(
             posts=len(index),
             passages=len(index.passages),
@@ -29,7 +33,7 @@ class About(commands.Cog):
             built_at=index.built_at,
             version=self.bot.version,
             site_name=self.bot.site_name,
-            site_url=self.bot.site.url,
+            site_url=home,
         )
 
     @app_commands.command(

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import frontmatter
 
@@ -43,6 +44,34 @@ _JEKYLL_YAML = frontmatter.YAMLHandler(
 )
 # A whole file pasted inside a code fence (```markdown … ```), front matter included.
 _OPENING_FENCE = re.compile(r"\A[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n(?=---[ \t]*\n)")
+
+
+_SCHEDULED = "scheduled for "
+
+
+def is_scheduled(reason: str) -> bool:
+    """Whether a skipped post's ``reason`` is its future date: it is read again at every scan,
+    unchanged or not, and indexed once that time has come."""
+    return reason.startswith(_SCHEDULED)
+
+
+def site_zone(site: SiteConfig) -> dt.tzinfo:
+    """The site's ``timezone`` (Jekyll builds in it); UTC when unset or unknown, as Ruby takes
+    a time zone it does not know."""
+    if site.timezone:
+        try:
+            return ZoneInfo(site.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return dt.UTC
+
+
+def _moment(when: dt.date | dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """A post's date as Jekyll's ``page.date``: a time in the site's zone (a date alone is its
+    midnight there; a time without a zone is the site's own)."""
+    if not isinstance(when, dt.datetime):
+        return dt.datetime(when.year, when.month, when.day, tzinfo=zone)
+    return when.astimezone(zone) if when.tzinfo else when.replace(tzinfo=zone)
 
 
 def _issue(post_id: str, kind: IssueKind, reason: str) -> LoadIssue:
@@ -174,8 +203,10 @@ def _name_date(stem: str) -> tuple[dt.date | None, str, str | None]:
     """``(date, slug, problem)`` from a "YYYY-MM-DD-slug" file name; ``(None, stem, None)`` when
     the name has no date.
 
-    An impossible date ("2021-2-29") is read as the nearest valid one (2021-02-28), with
-    ``problem`` saying so: never the file's mtime, which changes with every fresh clone.
+    An impossible day of a month ("2021-2-29") runs over into the next month (2021-03-01) as
+    Ruby's ``Time.parse`` reads it, so the post is dated and filed where Jekyll puts it; what
+    Jekyll rejects (month 13, day 32) is read as the nearest valid date. ``problem`` says so:
+    never the file's mtime, which changes with every fresh clone.
     """
     m = _DATED_NAME.match(stem)
     if not m:
@@ -186,10 +217,17 @@ def _name_date(stem: str) -> tuple[dt.date | None, str, str | None]:
         return dt.date(year, month, day), m.group(4), None
     except ValueError:
         pass
+    written = "-".join(m.group(i) for i in (1, 2, 3))
+    if 1 <= month <= 12 and 1 <= day <= 31:
+        date = dt.date(year, month, 1) + dt.timedelta(days=day - 1)
+        return (
+            date,
+            m.group(4),
+            (f"impossible date {written} in the file name; read as {date}, as Jekyll does"),
+        )
     month = min(max(month, 1), 12)
     day = min(max(day, 1), calendar.monthrange(year, month)[1])
     date = dt.date(year, month, day)
-    written = "-".join(m.group(i) for i in (1, 2, 3))
     return date, m.group(4), f"impossible date {written} in the file name; read as {date}"
 
 
@@ -207,27 +245,42 @@ def _excerpt(front: dict[str, Any], blocks: list[Block]) -> str:
 
 
 def parse_post(
-    path: Path, posts_root: Path, site: SiteConfig, data: bytes | None = None
+    path: Path,
+    posts_root: Path,
+    site: SiteConfig,
+    data: bytes | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> ParsedPost | LoadIssue:
     """Read one post file (or ``data``, its bytes) into a ``ParsedPost``; never raises.
 
     Unusable files (unreadable, not UTF-8) give a ``LoadIssue`` of kind "skipped". Files read
     with a repair (invalid YAML front matter, a code fence around the file, a glued closing
     ``---``) give a post whose ``issues`` hold a "recovered" ``LoadIssue`` saying what was wrong.
+    A post Jekyll does not publish (``published: false``, or dated after ``now`` without the
+    site's ``future: true``) is "skipped": citing or announcing it would link a page not there.
     """
-    path = Path(path)
+    path, posts_root = Path(path), Path(posts_root)
     try:
         post_id = path.relative_to(posts_root).as_posix()
     except ValueError:
         post_id = path.name
     try:
-        return _parse(path, post_id, site, data)
+        jekyll = posts_root.name == "_posts"  # Jekyll's rules, else a plain folder of posts
+        now = now or dt.datetime.now(dt.UTC)
+        return _parse(path, post_id, site, data, jekyll=jekyll, now=now)
     except Exception as exc:  # a post must never break indexing: report and skip it
         return _issue(post_id, "skipped", f"unexpected error while parsing: {exc!r}"[:300])
 
 
 def _parse(
-    path: Path, post_id: str, site: SiteConfig, data: bytes | None
+    path: Path,
+    post_id: str,
+    site: SiteConfig,
+    data: bytes | None,
+    *,
+    jekyll: bool,
+    now: dt.datetime,
 ) -> ParsedPost | LoadIssue:
     if data is None:
         try:
@@ -249,10 +302,24 @@ def _parse(
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     front, body, notes = read_front_matter(text)
+    if "published" in front and front["published"] in (False, None):
+        # Jekyll writes no page for it (an empty ``published:`` counts as false there too).
+        return _issue(post_id, "skipped", "published: false in its front matter; not published")
 
     stem = path.stem
     name_date, name_slug, name_problem = _name_date(stem)
-    parts = post_id.split("/")[:-1]  # folders inside the posts root count as categories
+    if jekyll and name_date is None:
+        # Jekyll reads only "YYYY-MM-DD-title" files in _posts as posts, front matter date or
+        # not: it writes no page for this one.
+        return _issue(
+            post_id,
+            "skipped",
+            "no date in the file name: Jekyll publishes only YYYY-MM-DD-title files in _posts",
+        )
+    # Jekyll takes categories from the folders above ``_posts`` (never read here) and the front
+    # matter, never from folders inside it (``_posts/2019/…`` is filed, not categorised: its
+    # page is not under /2019/). A plain folder of posts is no Jekyll site: its folders count.
+    parts = [] if jekyll else post_id.split("/")[:-1]
 
     fm_date = _date_from(front.get("date"))
     raw_date = front.get("date")
@@ -268,14 +335,25 @@ def _parse(
     if fm_date is None and name_date is None:
         # Never the file's mtime: it changes with a fresh clone, and an old post would show as new.
         notes.append(f"no date in the front matter or the file name; dated {UNDATED}")
-    day = when.date() if isinstance(when, dt.datetime) else when
+    # The page's date, and the day in its URL, are in the site's zone: "23:30 -0700" built in
+    # UTC is the next day.
+    moment = _moment(when, site_zone(site))
+    day = moment.date()
+    if moment > now and not site.future:
+        # Jekyll leaves it out of every build before its time: its link would open nothing yet.
+        return _issue(
+            post_id,
+            "skipped",
+            f"{_SCHEDULED}{moment.isoformat(' ')}: Jekyll publishes a post dated in the future"
+            " only once that time has come (or with `future: true` in _config.yml)",
+        )
 
     slug = _as_str(front.get("slug")) or name_slug
     title = clean_inline(_as_str(front.get("title")) or "")
     if not title:
-        title = " ".join(w.capitalize() for w in slug.split("-") if w) or stem
+        # From the file name, as Jekyll does: a front matter ``slug`` moves only the URL.
+        title = " ".join(w.capitalize() for w in name_slug.split("-") if w) or stem
 
-    # Folder first (how this site's URLs get /briefs/…), then front matter, as Jekyll merges them.
     categories = _merged(
         parts,
         _str_list(front.get("categories"), split=True),
@@ -288,7 +366,7 @@ def _parse(
         _str_list(front.get("authors"), split=False), _str_list(front.get("author"), split=False)
     )
 
-    url, redirect = post_url(site, front, categories=categories, date=when, slug=slug, name=stem)
+    url, redirect = post_url(site, front, categories=categories, date=moment, slug=slug, name=stem)
     asked = next((v for k in ("redirect_to", "redirect") if isinstance(v := front.get(k), str)), "")
     if asked.strip() and not redirect:
         notes.append(

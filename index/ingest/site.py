@@ -45,6 +45,8 @@ def load_site_config(config_path: Path) -> tuple[SiteConfig, str | None]:
         baseurl=f"/{baseurl}" if baseurl else "",
         permalink=permalink,
         title=title,
+        timezone=_clean_str(data.get("timezone")),
+        future=data.get("future") is True,
     )
     return config, error and f"invalid YAML in {config_path.name} ({error}); salvaged key by key"
 

@@ -27,8 +27,9 @@ PERMALINK_STYLES: dict[str, str] = {
 _PLACEHOLDER = re.compile(r":([a-z_]+)")
 _MULTI_SLASH = re.compile(r"/{2,}")
 # Jekyll::Utils.slugify: "default" keeps letters/marks/digits; "pretty" also keeps ._~!$&'()+,;=@
+# (the underscore among them: "my_post.md" is at /my_post/, as written)
 _SLUG_DEFAULT = re.compile(r"(?:[^\w]|_)+")
-_SLUG_PRETTY = re.compile(r"(?:[^\w.~!$&'()+,;=@]|_)+")
+_SLUG_PRETTY = re.compile(r"[^\w.~!$&'()+,;=@]+")
 _URL_SCHEME = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 _SAFE_PATH = re.compile(r"^[a-zA-Z0-9./-]*$")
 
@@ -102,6 +103,7 @@ def expand_pattern(
         "slug": slugify(slug),
         "name": slugify(name or slug),
         "categories": category_path(categories),
+        "slugified_categories": "/".join(dict.fromkeys(slugify(str(c)) for c in categories)),
         "collection": "posts",
         # "Pretty" (directory-style) URLs end in "/" and have no extension.
         "output_ext": "" if pattern.endswith("/") else ".html",

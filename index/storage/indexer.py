@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..ingest.duplicates import duplicate_reason, duplicate_winner, shadowed_posts
-from ..ingest.loader import parse_post
+from ..ingest.loader import is_scheduled, parse_post
 from ..ingest.site import find_site, scan_post_files
 from ..models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from ..terms.fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
@@ -141,7 +141,10 @@ def _sort_files(
             recheck.append((post_id, path, winner, stored_issues))
             continue
         prev = stored or (stored_issues[0].state if stored_issues else None)
-        if prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
+        # A post skipped for its future date is read again until its time comes: Jekyll then
+        # publishes it though its file did not change (and the bot announces it).
+        due = any(map(is_scheduled, reasons))
+        if not due and prev and prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
             if stored:
                 kept.add(post_id)
             kept_issues += [s.issue for s in stored_issues]
@@ -153,7 +156,7 @@ def _sort_files(
             on_disk.discard(post_id)
             continue
         state = FileState(hashlib.sha256(raw).hexdigest(), len(raw), st.st_mtime_ns)
-        if known == state.fingerprint:
+        if not due and known == state.fingerprint:
             if stored:
                 kept.add(post_id)
                 touched.append((post_id, state))
