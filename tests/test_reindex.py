@@ -31,6 +31,7 @@ from briefbot_support import ask
 from discord_emulator import EPHEMERAL, DefaultWorld, DiscordEmulator
 
 from bot.client import Briefbot
+from bot.formatting.text import escape
 
 NEW_QUESTION = "Which robots moor container ships in the harbour?"
 OLD_QUESTION = "Which companies stopped selling face recognition to police?"
@@ -201,3 +202,40 @@ async def test_a_reindex_that_fails_half_way_leaves_the_previous_index_serving(
     assert fields(embed)["Added (1)"] == f"• {NEW_TITLE}"
     alert = await emulator.wait_for_message(world.news, timeout=10)
     assert alert.embeds[0]["title"] == NEW_TITLE
+
+
+async def test_a_content_folder_emptied_under_the_bot_keeps_the_index_serving(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """A site unmounted or a checkout half-way through a switch leaves an empty folder: neither
+    /reindex nor the scheduled refresh may take every post out of what members are answered
+    from; the moderator is told why, and the posts come back once the folder does."""
+    world = emulator.world
+    bot = await start(launcher, fresh_site)
+    served = bot.index
+    stash = fresh_site.content.parent / "posts-away"
+    fresh_site.posts.rename(stash)  # _posts/ gone: the folder holds no posts
+
+    handle = await emulator.send_slash_command("reindex", user=world.moderator)
+    message = await handle.wait_for_message(timeout=10)
+    embed = message.embeds[0]
+    assert message.ephemeral and embed["title"] == "Reindex failed"
+    said = embed["description"]
+    assert f"No posts found in {escape(str(fresh_site.content))}" in said
+    assert "ContentVanished" not in said and "The 5 posts indexed are kept" in said
+    assert "Questions are still answered from the previous index (5 posts" in (embed["description"])
+    assert bot.index is served and len(bot.index) == 5
+    _, answer = await ask(emulator, OLD_QUESTION)
+    assert "Halt Sales of Facial Recognition" in answer.embeds[0]["description"]
+
+    # The scheduled refresh keeps it too.
+    await alerts_of(bot).run_cycle()  # (no poll is due: make one)
+    bot.settings.alert_poll_seconds = 0
+    await alerts_of(bot).run_cycle()
+    assert bot.index is served
+
+    stash.rename(fresh_site.posts)
+    again = await emulator.send_slash_command("reindex", user=world.moderator)
+    embed = (await again.wait_for_message(timeout=10)).embeds[0]
+    assert embed["title"] == "Reindexed"
+    assert "Nothing changed since the last index." in embed["description"]

@@ -21,6 +21,7 @@ from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content
 from bot.params import UserError
 from index.insights import BrokenCitation, broken_citations
 from index.storage.service import ReindexInProgress
+from index.storage.store import ContentVanished
 
 if TYPE_CHECKING:
     from bot.client import Briefbot
@@ -91,12 +92,17 @@ class Reindex(commands.Cog):
             await self._reply(interaction, content=message_content(BUSY))
             return
         except Exception as exc:
-            log.exception(
-                "/reindex by %s failed; still serving the previous index", interaction.user.id
-            )
+            if isinstance(exc, ContentVanished):  # (said in full: no traceback to add)
+                log.warning("/reindex by %s refused: %s", interaction.user.id, exc)
+                reason = str(exc)
+            else:
+                log.exception(
+                    "/reindex by %s failed; still serving the previous index", interaction.user.id
+                )
+                reason = f"{exc.__class__.__name__}: {exc}"
             current = service.current
             embed = reindex_failed_embed(
-                f"{exc.__class__.__name__}: {exc}",
+                reason,
                 posts=len(current) if current is not None else 0,
                 built_at=current.built_at if current is not None else None,
             )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from bot.exts.alerts.store import AlertStore, HeldPost
 from index.models import LoadIssue, Post
 from index.storage.service import ReindexInProgress
+from index.storage.store import ContentVanished
 
 if TYPE_CHECKING:
     from bot.client import Briefbot
@@ -78,6 +79,9 @@ class Watcher:
             report = await self.bot.service.reindex()
         except ReindexInProgress:
             return False  # a /reindex is running; it triggers a scan when it finishes
+        except ContentVanished as exc:
+            log.warning("scheduled reindex refused: %s", exc)
+            return False
         except Exception:
             log.exception("scheduled reindex failed; still serving the previous index")
             return False
