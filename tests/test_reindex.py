@@ -7,6 +7,7 @@ and with a short busy timeout it makes the rebuild fail half-way.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Iterator
@@ -139,7 +140,7 @@ async def test_the_moderator_role_may_reindex_and_others_are_politely_refused(
     assert "Nothing changed since the last index." in embed["description"]
 
 
-async def test_ask_is_answered_during_a_reindex_and_a_second_one_is_refused(
+async def test_ask_is_answered_during_a_reindex_and_a_second_one_gets_its_report(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
@@ -158,16 +159,42 @@ async def test_ask_is_answered_during_a_reindex_and_a_second_one_is_refused(
         _, answer = await ask(emulator, NEW_QUESTION)
         assert NEW_TITLE not in answer.embeds[0]["description"]
 
+        # A second moderator's /reindex waits for the running one (privately), not refused.
         second = await emulator.send_slash_command("reindex", user=world.owner)
-        reply = await second.wait_for_response()
-        assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
-        assert reply["data"]["content"].startswith("A reindex is already running")
+        assert await second.wait_for_response() == {"type": 5, "data": {"flags": EPHEMERAL}}
         assert bot.service.rebuilding and bot.index is served
 
     embed = (await first.wait_for_message(timeout=10)).embeds[0]
     assert fields(embed)["Added (1)"] == f"• {NEW_TITLE}"
+    # Both moderators see what changed: the second, the reindex that was running.
+    message = await second.wait_for_message(timeout=10)
+    embed = message.embeds[0]
+    assert message.ephemeral and fields(embed)["Added (1)"] == f"• {NEW_TITLE}"
+    assert "A reindex was already running when you asked" in embed["description"]
     _, answer = await ask(emulator, NEW_QUESTION)
     assert NEW_TITLE in answer.embeds[0]["description"]
+
+
+async def test_a_reindex_asked_during_the_scheduled_refresh_reports_what_it_changed(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """No moderator started the scheduled refresh: one asking meanwhile is the only one who
+    can be told what it changed (the old reply pointed at "whoever started it")."""
+    world = emulator.world
+    bot = await start(launcher, fresh_site)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    bot.settings.alert_poll_seconds = 0  # the next cycle is a scheduled refresh
+
+    with write_lock(fresh_site.db):
+        scheduled = asyncio.create_task(alerts_of(bot).run_cycle())
+        await eventually(lambda: bot.service.rebuilding)
+        handle = await emulator.send_slash_command("reindex", user=world.moderator)
+        assert await handle.wait_for_response() == {"type": 5, "data": {"flags": EPHEMERAL}}
+    await scheduled
+    embed = (await handle.wait_for_message(timeout=10)).embeds[0]
+    assert embed["title"] == "Reindexed"
+    assert fields(embed)["Added (1)"] == f"• {NEW_TITLE}"
+    assert "already running" in embed["description"]
 
 
 async def test_a_reindex_that_fails_half_way_leaves_the_previous_index_serving(
