@@ -146,6 +146,22 @@ async def test_old_questions_are_pruned_by_the_watcher(
     assert [r.id for r in await store.questions()] == [kept]
 
 
+async def test_a_report_longer_than_the_log_keeps_says_what_it_covers(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    """`days:365` on a log kept 90 days (the default): "in the last 365 days" would tell a
+    moderator a year of questions was counted; the questions the watcher has not pruned yet
+    are not counted either."""
+    store = store_of(briefbot)
+    answer = await briefbot.search(DECLINED, 3)
+    now = dt.datetime.now(dt.UTC)
+    await store.log(emulator.world.guild.id, answer, asked_at=now - dt.timedelta(days=120))
+    await store.log(emulator.world.guild.id, answer, asked_at=now - dt.timedelta(days=2))
+    handle = await insights_command(emulator, "report", days=365)
+    text = (await handle.wait_for_message()).embeds[0]["description"]
+    assert "**1** questions in the last 90 days: **0** answered, **1** declined" in text
+
+
 # ------------------------------------------------------------------------------ /insights
 
 

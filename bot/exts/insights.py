@@ -149,6 +149,9 @@ class Insights(commands.Cog):
     ) -> InsightsReport:
         assert self.store is not None
         now = now or self.now()
+        # The log holds no more than this (pruned every few minutes): the report's "in the last
+        # N days" says what it covers, not a year of questions that were deleted.
+        days = min(days, self.bot.settings.insights_retention_days)
         index = self.bot.service.current
         return await self.store.report(days=days, now=now, index=index, guild_id=guild_id)
 
