@@ -166,6 +166,23 @@ class InsightsStore:
             )
             return cur.rowcount > 0
 
+    async def delete_question(self, question_id: int) -> bool:
+        """Delete one question (its answer was deleted); False when it was not in the log."""
+        async with self._lock:
+            async with self.db.execute(
+                "SELECT 1 FROM insight_questions WHERE id = ?", (question_id,)
+            ) as cur:
+                if await cur.fetchone() is None:
+                    return False
+            await write_transaction(
+                self.db,
+                [
+                    ("DELETE FROM insight_citations WHERE question_id = ?", (question_id,)),
+                    ("DELETE FROM insight_questions WHERE id = ?", (question_id,)),
+                ],
+            )
+            return True
+
     async def question(self, question_id: int) -> LoggedQuestion | None:
         found = await self._questions("WHERE q.id = ?", (question_id,))
         return found[0] if found else None

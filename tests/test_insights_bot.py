@@ -132,6 +132,33 @@ async def test_with_insights_off_nothing_is_logged_and_no_buttons(
         await store.close()
 
 
+async def test_an_answer_deleted_takes_its_question_out_of_the_log(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    """Delete under an answer (its asker regretting it, or a moderator removing an abusive
+    question): the question leaves the log too, so /insights and the weekly digest (posted in
+    a channel) do not show it again."""
+    world = emulator.world
+    _, kept = await ask(emulator, QUESTION, user=world.alice)
+    _, gone = await ask(emulator, DECLINED, user=world.alice)
+    _, removed_by_mod = await ask(emulator, "who won the World Cup in 1998", user=world.bob)
+    await logged(briefbot, 3)
+    for message, who in ((gone, world.alice), (removed_by_mod, world.moderator)):
+        click = await emulator.click_button(
+            message, button(message, "Delete")["custom_id"], user=who
+        )
+        await click.wait_for_response()
+    await emulator.wait_until(lambda: gone.deleted and removed_by_mod.deleted)
+    store = store_of(briefbot)
+    for _ in range(250):
+        rows = await store.questions()
+        if len(rows) == 1:
+            break
+        await asyncio.sleep(0.02)
+    assert [r.question for r in rows] == [QUESTION]
+    assert not kept.deleted
+
+
 async def test_old_questions_are_pruned_by_the_watcher(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
