@@ -119,6 +119,33 @@ async def test_alerts_commands_are_for_server_managers(
     )
 
 
+async def test_a_long_list_of_subscriptions_says_how_many_it_leaves_out(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """A busy server's many alert channels: /alerts list fits Discord's 4,096 characters, and
+    those it cannot show are counted, not silently dropped."""
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    store = alerts_of(bot).store
+    assert store is not None
+    for n in range(80):
+        await store.subscribe(
+            guild_id=world.guild.id,
+            channel_id=world.news.id + 1000 + n,
+            category="briefs" if n % 2 else None,
+            role_id=world.subscribers_role.id if n % 3 == 0 else None,
+            user_id=world.owner.id,
+        )
+    handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.owner)
+    embed = (await handle.wait_for_response())["data"]["embeds"][0]
+    text = embed["description"]
+    assert len(text) <= 4096
+    shown = text.count("<#")
+    assert 0 < shown < 80
+    assert text.endswith(f"… and {80 - shown} more channels")
+    assert embed["footer"]["text"].startswith("80 channels")
+
+
 async def test_subscribe_refuses_a_channel_the_bot_cannot_post_in(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
