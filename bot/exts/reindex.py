@@ -15,10 +15,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.exts.alerts.watcher import pull_content
 from bot.formatting.alerts import add_held_field
 from bot.formatting.insights import add_broken_field
 from bot.formatting.reindex import reindex_embed, reindex_failed_embed
-from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content
+from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content, plain, truncate
 from bot.params import UserError
 from index.insights import BrokenCitation, broken_citations
 from index.storage.service import ReindexInProgress
@@ -82,7 +83,7 @@ class Reindex(commands.Cog):
         service = self.bot.service
         await interaction.response.defer(ephemeral=True, thinking=True)
         log.info("/reindex started by %s", interaction.user.id)
-        note = None
+        note = pulled = None
         try:
             # One running already (another moderator's, or the scheduled refresh): its report
             # is what this moderator wants; a new rebuild right after would find nothing.
@@ -90,6 +91,9 @@ class Reindex(commands.Cog):
             if report is not None:
                 note = RAN_ALREADY
             else:
+                # A moderator who has just pushed a post reindexes to see it now.
+                if self.bot.settings.git_pull:
+                    pulled = await pull_content(service.content)
                 report = await service.reindex()
         except ReindexInProgress:
             await self._reply(interaction, content=message_content(BUSY))
@@ -130,6 +134,12 @@ class Reindex(commands.Cog):
         embed = reindex_embed(report, titles)
         if note is not None:
             embed.description = f"{note}\n{embed.description}"
+        if pulled is not None:
+            embed.add_field(
+                name="git pull failed: the posts on disk were indexed",
+                value=truncate(escape(plain(pulled)), 1000),
+                inline=False,
+            )
         alerts = self.bot.get_cog("Alerts")
         if alerts is not None:  # new posts whose front matter needs fixing are not announced
             add_held_field(embed, await alerts.held_back(report.issues))  # type: ignore[attr-defined]
