@@ -100,10 +100,13 @@ async def cmd_insights(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if not settings.db_path.is_file():  # never create an empty database to report on
         raise FileNotFoundError(f"no database at {settings.db_path}: give the bot's with --db")
+    # Questions past retention are deleted by the bot every few minutes; one stopped for a while
+    # (or a copy of its file) still holds some, which are shown and exported no more than there.
+    days = min(args.days, settings.insights_retention_days)
     if args.insights_action == "export":
         store = await InsightsStore.open(settings.db_path)
         try:
-            good, review, review_file = await export(store, args.file, args.review, args.days)
+            good, review, review_file = await export(store, args.file, args.review, days)
         finally:
             await store.close()
         console.print(
@@ -117,7 +120,7 @@ async def cmd_insights(args: argparse.Namespace) -> int:
     try:
         store = await InsightsStore.open(settings.db_path)
         try:
-            result = await report(store, args.days, service.current)
+            result = await report(store, days, service.current)
         finally:
             await store.close()
     finally:

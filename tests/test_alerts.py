@@ -119,6 +119,33 @@ async def test_alerts_commands_are_for_server_managers(
     )
 
 
+async def test_a_long_list_of_subscriptions_says_how_many_it_leaves_out(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """A busy server's many alert channels: /alerts list fits Discord's 4,096 characters, and
+    those it cannot show are counted, not silently dropped."""
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    store = alerts_of(bot).store
+    assert store is not None
+    for n in range(80):
+        await store.subscribe(
+            guild_id=world.guild.id,
+            channel_id=world.news.id + 1000 + n,
+            category="briefs" if n % 2 else None,
+            role_id=world.subscribers_role.id if n % 3 == 0 else None,
+            user_id=world.owner.id,
+        )
+    handle = await emulator.send_slash_command("alerts", subcommand="list", user=world.owner)
+    embed = (await handle.wait_for_response())["data"]["embeds"][0]
+    text = embed["description"]
+    assert len(text) <= 4096
+    shown = text.count("<#")
+    assert 0 < shown < 80
+    assert text.endswith(f"… and {80 - shown} more channels")
+    assert embed["footer"]["text"].startswith("80 channels")
+
+
 async def test_subscribe_refuses_a_channel_the_bot_cannot_post_in(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
@@ -506,31 +533,64 @@ def _git(*args: str, cwd: Path) -> None:
     )
 
 
-async def test_the_content_checkout_is_pulled_before_each_scan(
-    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
-) -> None:
-    world = emulator.world
+def _checkout_with_origin(site: Site, tmp_path: Path) -> Path:
+    """The site as a git checkout of an origin; returns an editor's clone of that origin."""
     origin, editor = tmp_path / "origin.git", tmp_path / "editor"
-    _git("init", "--quiet", cwd=fresh_site.content)
-    _git("add", "-A", cwd=fresh_site.content)
-    _git("commit", "--quiet", "-m", "site", cwd=fresh_site.content)
-    _git("clone", "--quiet", "--bare", str(fresh_site.content), str(origin), cwd=tmp_path)
-    _git("remote", "add", "origin", str(origin), cwd=fresh_site.content)
-    _git("fetch", "--quiet", "origin", cwd=fresh_site.content)
-    _git("branch", "--quiet", "--set-upstream-to=origin/main", cwd=fresh_site.content)
+    _git("init", "--quiet", cwd=site.content)
+    _git("add", "-A", cwd=site.content)
+    _git("commit", "--quiet", "-m", "site", cwd=site.content)
+    _git("clone", "--quiet", "--bare", str(site.content), str(origin), cwd=tmp_path)
+    _git("remote", "add", "origin", str(origin), cwd=site.content)
+    _git("fetch", "--quiet", "origin", cwd=site.content)
+    _git("branch", "--quiet", "--set-upstream-to=origin/main", cwd=site.content)
     _git("clone", "--quiet", str(origin), str(editor), cwd=tmp_path)
+    return editor
 
-    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL, git_pull=True)
-    await alerts_of(bot).wait_for_cycles(1)
-    await subscribe(emulator, world.news)
+
+def _push_new_post(editor: Path) -> None:
     write_atomically(editor / "_posts" / NEW_POST, post_text(NEW_TITLE))
     _git("add", "-A", cwd=editor)
     _git("commit", "--quiet", "-m", "new post", cwd=editor)
     _git("push", "--quiet", "origin", "main", cwd=editor)
 
+
+async def test_the_content_checkout_is_pulled_before_each_scan(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
+) -> None:
+    world = emulator.world
+    editor = _checkout_with_origin(fresh_site, tmp_path)
+    bot = await launcher.start(fresh_site, alert_poll_seconds=FAST_POLL, git_pull=True)
+    await alerts_of(bot).wait_for_cycles(1)
+    await subscribe(emulator, world.news)
+    _push_new_post(editor)
+
     message = await emulator.wait_for_message(world.news, timeout=15)
     assert message.embeds[0]["title"] == NEW_TITLE
     assert (fresh_site.posts / NEW_POST).exists()
+
+
+async def test_reindex_pulls_the_checkout_first_and_says_when_the_pull_fails(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, tmp_path: Path
+) -> None:
+    """With BRIEFBOT_GIT_PULL, a moderator who has just pushed a post runs /reindex to see it
+    now, not at the next poll; a pull that fails is said in the reply, not only logged."""
+    world = emulator.world
+    editor = _checkout_with_origin(fresh_site, tmp_path)
+    bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL, git_pull=True)
+    await alerts_of(bot).wait_for_cycles(1)
+    _push_new_post(editor)
+
+    handle = await emulator.send_slash_command("reindex", user=world.moderator)
+    embed = (await handle.wait_for_message(timeout=30)).embeds[0]
+    added = {f["name"]: f["value"] for f in embed.get("fields", [])}
+    assert added.get("Added (1)") == f"• {NEW_TITLE}", embed
+
+    shutil.rmtree(tmp_path / "origin.git")  # the remote gone: the pull fails
+    handle = await emulator.send_slash_command("reindex", user=world.moderator)
+    embed = (await handle.wait_for_message(timeout=30)).embeds[0]
+    assert embed["title"] == "Reindexed"  # what is on disk is still indexed
+    failed = {f["name"]: f["value"] for f in embed.get("fields", [])}
+    assert "origin.git" in failed["git pull failed: the posts on disk were indexed"], embed
 
 
 async def test_asking_about_a_post_shares_the_ask_cooldown_and_needs_the_post(

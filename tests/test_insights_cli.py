@@ -4,6 +4,7 @@ on the bot's test site with a real SQLite file."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -95,3 +96,43 @@ def test_a_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = run_cli(["insights", "--db", str(missing), "export", str(tmp_path / "x")])
     assert code == 2 and "no database at" in err
     assert not missing.exists()
+
+
+async def _log_aged(db: Path, content: Path, ages_in_days: list[int]) -> None:
+    """A declined question logged that many days ago each (the bot not running meanwhile to
+    prune: stopped, or the file a copy)."""
+    service = await IndexService.open(db, content)
+    store = await InsightsStore.open(db)
+    try:
+        index = await service.ensure()
+        declined = index.search(DECLINED, 12)
+        for days in ages_in_days:
+            at = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+            await store.vote(await store.log(1, declined, asked_at=at), helpful=False)
+    finally:
+        await store.close()
+        await service.close()
+
+
+def test_questions_past_retention_are_in_neither_the_report_nor_the_export(
+    bot_content_dir: Path, bot_db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: questions are deleted after BRIEFBOT_INSIGHTS_RETENTION_DAYS. A database the bot
+    has not pruned (it was stopped) must not show or export older ones offline either."""
+    asyncio.run(_log_aged(bot_db_path, bot_content_dir, [1, 100, 300]))
+    where = ["--content", str(bot_content_dir), "--db", str(bot_db_path)]
+    code, out, err = run_cli(["insights", *where, "--days", "365", "--json"])
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["questions"] == 1 and report["days"] == 90  # the default retention
+
+    usage = tmp_path / "usage.jsonl"
+    code, out, err = run_cli(["insights", *where, "--days", "365", "export", str(usage)])
+    assert code == 0, err
+    review = (tmp_path / "usage.review.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(review) == 1
+
+    monkeypatch.setenv("BRIEFBOT_INSIGHTS_RETENTION_DAYS", "200")
+    code, out, err = run_cli(["insights", *where, "--days", "365", "--json"])
+    assert code == 0, err
+    assert json.loads(out)["questions"] == 2

@@ -7,6 +7,7 @@ and with a short busy timeout it makes the rebuild fail half-way.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Iterator
@@ -31,6 +32,7 @@ from briefbot_support import ask
 from discord_emulator import EPHEMERAL, DefaultWorld, DiscordEmulator
 
 from bot.client import Briefbot
+from bot.formatting.text import escape
 
 NEW_QUESTION = "Which robots moor container ships in the harbour?"
 OLD_QUESTION = "Which companies stopped selling face recognition to police?"
@@ -138,7 +140,7 @@ async def test_the_moderator_role_may_reindex_and_others_are_politely_refused(
     assert "Nothing changed since the last index." in embed["description"]
 
 
-async def test_ask_is_answered_during_a_reindex_and_a_second_one_is_refused(
+async def test_ask_is_answered_during_a_reindex_and_a_second_one_gets_its_report(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:
     world = emulator.world
@@ -157,16 +159,42 @@ async def test_ask_is_answered_during_a_reindex_and_a_second_one_is_refused(
         _, answer = await ask(emulator, NEW_QUESTION)
         assert NEW_TITLE not in answer.embeds[0]["description"]
 
+        # A second moderator's /reindex waits for the running one (privately), not refused.
         second = await emulator.send_slash_command("reindex", user=world.owner)
-        reply = await second.wait_for_response()
-        assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
-        assert reply["data"]["content"].startswith("A reindex is already running")
+        assert await second.wait_for_response() == {"type": 5, "data": {"flags": EPHEMERAL}}
         assert bot.service.rebuilding and bot.index is served
 
     embed = (await first.wait_for_message(timeout=10)).embeds[0]
     assert fields(embed)["Added (1)"] == f"• {NEW_TITLE}"
+    # Both moderators see what changed: the second, the reindex that was running.
+    message = await second.wait_for_message(timeout=10)
+    embed = message.embeds[0]
+    assert message.ephemeral and fields(embed)["Added (1)"] == f"• {NEW_TITLE}"
+    assert "A reindex was already running when you asked" in embed["description"]
     _, answer = await ask(emulator, NEW_QUESTION)
     assert NEW_TITLE in answer.embeds[0]["description"]
+
+
+async def test_a_reindex_asked_during_the_scheduled_refresh_reports_what_it_changed(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """No moderator started the scheduled refresh: one asking meanwhile is the only one who
+    can be told what it changed (the old reply pointed at "whoever started it")."""
+    world = emulator.world
+    bot = await start(launcher, fresh_site)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    bot.settings.alert_poll_seconds = 0  # the next cycle is a scheduled refresh
+
+    with write_lock(fresh_site.db):
+        scheduled = asyncio.create_task(alerts_of(bot).run_cycle())
+        await eventually(lambda: bot.service.rebuilding)
+        handle = await emulator.send_slash_command("reindex", user=world.moderator)
+        assert await handle.wait_for_response() == {"type": 5, "data": {"flags": EPHEMERAL}}
+    await scheduled
+    embed = (await handle.wait_for_message(timeout=10)).embeds[0]
+    assert embed["title"] == "Reindexed"
+    assert fields(embed)["Added (1)"] == f"• {NEW_TITLE}"
+    assert "already running" in embed["description"]
 
 
 async def test_a_reindex_that_fails_half_way_leaves_the_previous_index_serving(
@@ -201,3 +229,40 @@ async def test_a_reindex_that_fails_half_way_leaves_the_previous_index_serving(
     assert fields(embed)["Added (1)"] == f"• {NEW_TITLE}"
     alert = await emulator.wait_for_message(world.news, timeout=10)
     assert alert.embeds[0]["title"] == NEW_TITLE
+
+
+async def test_a_content_folder_emptied_under_the_bot_keeps_the_index_serving(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """A site unmounted or a checkout half-way through a switch leaves an empty folder: neither
+    /reindex nor the scheduled refresh may take every post out of what members are answered
+    from; the moderator is told why, and the posts come back once the folder does."""
+    world = emulator.world
+    bot = await start(launcher, fresh_site)
+    served = bot.index
+    stash = fresh_site.content.parent / "posts-away"
+    fresh_site.posts.rename(stash)  # _posts/ gone: the folder holds no posts
+
+    handle = await emulator.send_slash_command("reindex", user=world.moderator)
+    message = await handle.wait_for_message(timeout=10)
+    embed = message.embeds[0]
+    assert message.ephemeral and embed["title"] == "Reindex failed"
+    said = embed["description"]
+    assert f"No posts found in {escape(str(fresh_site.content))}" in said
+    assert "ContentVanished" not in said and "The 5 posts indexed are kept" in said
+    assert "Questions are still answered from the previous index (5 posts" in (embed["description"])
+    assert bot.index is served and len(bot.index) == 5
+    _, answer = await ask(emulator, OLD_QUESTION)
+    assert "Halt Sales of Facial Recognition" in answer.embeds[0]["description"]
+
+    # The scheduled refresh keeps it too.
+    await alerts_of(bot).run_cycle()  # (no poll is due: make one)
+    bot.settings.alert_poll_seconds = 0
+    await alerts_of(bot).run_cycle()
+    assert bot.index is served
+
+    stash.rename(fresh_site.posts)
+    again = await emulator.send_slash_command("reindex", user=world.moderator)
+    embed = (await again.wait_for_message(timeout=10)).embeds[0]
+    assert embed["title"] == "Reindexed"
+    assert "Nothing changed since the last index." in embed["description"]

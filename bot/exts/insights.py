@@ -35,7 +35,7 @@ from bot.formatting.text import (
 from bot.insights_store import Digest, InsightsStore, utcnow, week_of
 from bot.params import UserError
 from bot.ui.pager import Pager
-from bot.ui.votes import VOTE_PREFIX
+from bot.ui.votes import logged_answer_id
 from index.explain import explain
 from index.insights import InsightsReport
 
@@ -149,6 +149,9 @@ class Insights(commands.Cog):
     ) -> InsightsReport:
         assert self.store is not None
         now = now or self.now()
+        # The log holds no more than this (pruned every few minutes): the report's "in the last
+        # N days" says what it covers, not a year of questions that were deleted.
+        days = min(days, self.bot.settings.insights_retention_days)
         index = self.bot.service.current
         return await self.store.report(days=days, now=now, index=index, guild_id=guild_id)
 
@@ -300,15 +303,11 @@ class Insights(commands.Cog):
         me = self.bot.user
         if me is None or message.author.id != me.id:
             return None
-        if self.store is not None:
-            for row in message.components:
-                for child in getattr(row, "children", ()):
-                    custom_id = getattr(child, "custom_id", None) or ""
-                    if custom_id.startswith(VOTE_PREFIX):
-                        answer_id = int(custom_id.removeprefix(VOTE_PREFIX).split(":")[0])
-                        logged = await self.store.question(answer_id)
-                        if logged is not None:
-                            return logged.question
+        answer_id = logged_answer_id(message)
+        if self.store is not None and answer_id is not None:
+            logged = await self.store.question(answer_id)
+            if logged is not None:
+                return logged.question
         if not message.embeds:
             return None
         embed = message.embeds[0]

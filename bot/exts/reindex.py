@@ -2,7 +2,8 @@
 
 The rebuild is incremental and works on the side; the index being served is swapped in one
 assignment when it is done (see ``index.storage.service``), so ``/ask`` answers from the
-previous index meanwhile, and keeps doing so if the rebuild fails. One rebuild runs at a time.
+previous index meanwhile, and keeps doing so if the rebuild fails. One rebuild runs at a time: a
+/reindex asked during one waits for it and replies with its report.
 """
 
 from __future__ import annotations
@@ -14,23 +15,25 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.exts.alerts.watcher import pull_content
 from bot.formatting.alerts import add_held_field
 from bot.formatting.insights import add_broken_field
 from bot.formatting.reindex import reindex_embed, reindex_failed_embed
-from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content
+from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content, plain, truncate
 from bot.params import UserError
 from index.insights import BrokenCitation, broken_citations
 from index.storage.service import ReindexInProgress
+from index.storage.store import ContentVanished
 
 if TYPE_CHECKING:
     from bot.client import Briefbot
 
 log = logging.getLogger(__name__)
 
-BUSY = (
-    "A reindex is already running; its result will be in the reply of whoever started it. "
-    "Try again when it has finished."
-)
+BUSY = "A reindex is already running. Try again when it has finished."
+# Said above the report of a reindex that was running when /reindex was asked (another
+# moderator's, or the scheduled refresh, which no one would otherwise hear about).
+RAN_ALREADY = "A reindex was already running when you asked; this is what it changed."
 
 
 def is_moderator(interaction: discord.Interaction[Any], role_name: str | None) -> bool:
@@ -78,32 +81,43 @@ class Reindex(commands.Cog):
     @app_commands.check(_moderators_only)
     async def reindex(self, interaction: discord.Interaction[Any]) -> None:
         service = self.bot.service
-        if service.rebuilding:
-            await interaction.response.send_message(
-                message_content(BUSY), ephemeral=True, allowed_mentions=NO_MENTIONS
-            )
-            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         log.info("/reindex started by %s", interaction.user.id)
+        note = pulled = None
         try:
-            report = await service.reindex()
+            # One running already (another moderator's, or the scheduled refresh): its report
+            # is what this moderator wants; a new rebuild right after would find nothing.
+            report = await service.wait_for_rebuild()
+            if report is not None:
+                note = RAN_ALREADY
+            else:
+                # A moderator who has just pushed a post reindexes to see it now.
+                if self.bot.settings.git_pull:
+                    pulled = await pull_content(service.content)
+                report = await service.reindex()
         except ReindexInProgress:
             await self._reply(interaction, content=message_content(BUSY))
             return
         except Exception as exc:
-            log.exception(
-                "/reindex by %s failed; still serving the previous index", interaction.user.id
-            )
+            if isinstance(exc, ContentVanished):  # (said in full: no traceback to add)
+                log.warning("/reindex by %s refused: %s", interaction.user.id, exc)
+                reason = str(exc)
+            else:
+                log.exception(
+                    "/reindex by %s failed; still serving the previous index", interaction.user.id
+                )
+                reason = f"{exc.__class__.__name__}: {exc}"
             current = service.current
             embed = reindex_failed_embed(
-                f"{exc.__class__.__name__}: {exc}",
+                reason,
                 posts=len(current) if current is not None else 0,
                 built_at=current.built_at if current is not None else None,
             )
             await self._reply(interaction, embed=embed)
             return
-        # Announce what was added (the alerts extension listens) while we report.
-        self.bot.dispatch("index_swapped", report)
+        if note is None:  # (the reindex that ran already announced its own)
+            # Announce what was added (the alerts extension listens) while we report.
+            self.bot.dispatch("index_swapped", report)
         index = self.bot.index
         titles = {
             post_id: post.title
@@ -118,6 +132,14 @@ class Reindex(commands.Cog):
             report.seconds,
         )
         embed = reindex_embed(report, titles)
+        if note is not None:
+            embed.description = f"{note}\n{embed.description}"
+        if pulled is not None:
+            embed.add_field(
+                name="git pull failed: the posts on disk were indexed",
+                value=truncate(escape(plain(pulled)), 1000),
+                inline=False,
+            )
         alerts = self.bot.get_cog("Alerts")
         if alerts is not None:  # new posts whose front matter needs fixing are not announced
             add_held_field(embed, await alerts.held_back(report.issues))  # type: ignore[attr-defined]

@@ -16,7 +16,6 @@ from .text import (
     COLOUR_INFO,
     DESCRIPTION_MAX,
     NO_MENTIONS,
-    blocks_within,
     day_label,
     escape,
     fit_embed,
@@ -89,6 +88,20 @@ class SubscriptionInfo:
     pending: int = 0
 
 
+def _channels_within(blocks: Sequence[str], limit: int) -> str:
+    """As many channels' blocks as fit in ``limit``, then how many more there are: a busy
+    server's list is cut (failing ones come first), never silently."""
+    text = ""
+    for i, block in enumerate(blocks):
+        left = len(blocks) - i
+        more = f"… and {left} more channel{'s' if left != 1 else ''}"
+        sep = "\n\n" if text else ""
+        if len(text) + len(sep) + len(block) + 2 + len(more) > limit:
+            return text + sep + more
+        text += sep + block
+    return text
+
+
 def subscriptions_embed(subs: Sequence[SubscriptionInfo]) -> discord.Embed:
     """The server's alert subscriptions, failing ones flagged with the reason."""
     if not subs:
@@ -120,7 +133,7 @@ def subscriptions_embed(subs: Sequence[SubscriptionInfo]) -> discord.Embed:
     failing = sum(s.failing_since is not None for s in subs)
     embed = discord.Embed(
         title="New-post alerts",
-        description=blocks_within("", blocks, DESCRIPTION_MAX),
+        description=_channels_within(blocks, DESCRIPTION_MAX),
         colour=COLOUR_ERROR if failing else COLOUR_INFO,
     )
     footer = f"{len(subs)} channel{'s' if len(subs) != 1 else ''}"

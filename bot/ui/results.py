@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -22,6 +22,10 @@ from index.models import Answer
 
 from .expiry import name_paging_buttons
 from .rendered import RenderedOnly
+from .votes import logged_answer_id
+
+if TYPE_CHECKING:
+    from bot.insights_store import InsightsStore
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +80,12 @@ class DeleteAnswerButton(
         await interaction.response.defer()
         with contextlib.suppress(discord.NotFound):  # someone removed it first
             await interaction.delete_original_response()
+        # Its question leaves the log too: /insights and the digest (posted in a channel) must
+        # not show again what its asker or a moderator removed.
+        store: InsightsStore | None = getattr(interaction.client, "insights", None)
+        answer_id = logged_answer_id(interaction.message)
+        if store is not None and answer_id is not None:
+            await store.delete_question(answer_id)
         log.info(
             "answer %s removed by %s", getattr(interaction.message, "id", "?"), interaction.user.id
         )

@@ -34,11 +34,12 @@ THANKS_OTHERS = (
 )
 
 
-class VoteButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"briefbot:vote:(?P<answer>[0-9]{1,19}):(?P<asker>[0-9]{1,20})"
-    r":(?P<vote>up|down)",
-):
+VOTE_ID = re.compile(
+    r"briefbot:vote:(?P<answer>[0-9]{1,19}):(?P<asker>[0-9]{1,20}):(?P<vote>up|down)"
+)
+
+
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VOTE_ID):
     """👍 / 👎 under a public answer: the asker's vote is recorded (one per answer, changeable);
     anyone else is thanked privately and not counted."""
 
@@ -82,6 +83,16 @@ class VoteButton(
         else:
             text = "Thanks! (This answer is no longer in the question log: nothing recorded.)"
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def logged_answer_id(message: discord.Message | None) -> int | None:
+    """The question-log id an answer's vote buttons carry, if it has them."""
+    for row in message.components if message is not None else ():
+        for child in getattr(row, "children", ()):
+            found = VOTE_ID.fullmatch(getattr(child, "custom_id", None) or "")
+            if found:
+                return int(found["answer"])
+    return None
 
 
 def vote_buttons(answer_id: int, asker_id: int) -> list[discord.ui.Button[Any]]:

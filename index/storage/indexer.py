@@ -28,7 +28,13 @@ from ..ingest.loader import is_scheduled, parse_post
 from ..ingest.site import find_site, scan_post_files
 from ..models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from ..terms.fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
-from .store import ConcurrentIndexChange, FileState, IndexStore, StoredIssue
+from .store import (
+    ConcurrentIndexChange,
+    ContentVanished,
+    FileState,
+    IndexStore,
+    StoredIssue,
+)
 
 ProgressCallback = Callable[[int, int], None]  # (files done, files to parse)
 
@@ -246,6 +252,8 @@ class Indexer:
 
         # 1. Scan: which files are new, changed, unchanged, gone.
         files = await asyncio.to_thread(_sort_files, posts_root, old_states, old_issues)
+        if not files.on_disk and stored_ids and stored_dir == content_key:
+            raise ContentVanished(self.content, posts_root, len(stored_ids))
         pending, kept, touched = files.pending, files.kept, files.touched
         kept_issues, unreadable, on_disk = files.kept_issues, files.unreadable, files.on_disk
 

@@ -241,6 +241,16 @@ class IndexService:
     def rebuilding(self) -> bool:
         return self._rebuild.locked()
 
+    async def wait_for_rebuild(self) -> IndexReport | None:
+        """Wait until the rebuild running now (if any) has finished; the report of a rebuild
+        that completed meanwhile, or None (none was running, or it failed)."""
+        before = self.last_report
+        if not self._rebuild.locked():
+            return None
+        async with self._rebuild:  # (taken and let go at once: no rebuild starts in between)
+            pass
+        return self.last_report if self.last_report is not before else None
+
     async def ensure(self, progress: ProgressCallback | None = None) -> SearchIndex:
         """The stored index of this content folder; built first if there is none yet."""
         if self.current is None:

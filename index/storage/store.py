@@ -90,6 +90,24 @@ class ConcurrentIndexChange(RuntimeError):
     """Someone else committed a new index between our read and our write."""
 
 
+class ContentVanished(FileNotFoundError):
+    """The content folder holds no post now, though its posts are indexed.
+
+    A site unmounted, or a checkout half-way through a switch, leaves an empty folder; taking
+    every post out of the index would leave a running bot declining every question until the
+    folder comes back. So the index is kept as it is and this is said instead (an index of a
+    site that really has no posts left is started afresh with a new database file).
+    """
+
+    def __init__(self, content: Path, posts_root: Path, indexed: int) -> None:
+        where = "" if posts_root == content else f" (looked in {posts_root})"
+        super().__init__(
+            f"No posts found in {content}{where}: the folder is empty or its posts are gone "
+            f"(a site not mounted, or a checkout being switched?). The {indexed} posts indexed "
+            "are kept until it holds posts again."
+        )
+
+
 class DatabaseDamaged(sqlite3.DatabaseError):
     """The database file is not SQLite, or its pages are damaged: one line saying so, and how to
     rebuild. The file is never deleted here: the alert tables in it cannot be rebuilt."""

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from bot.exts.alerts.store import AlertStore, HeldPost
 from index.models import LoadIssue, Post
 from index.storage.service import ReindexInProgress
+from index.storage.store import ContentVanished
 
 if TYPE_CHECKING:
     from bot.client import Briefbot
@@ -78,6 +79,9 @@ class Watcher:
             report = await self.bot.service.reindex()
         except ReindexInProgress:
             return False  # a /reindex is running; it triggers a scan when it finishes
+        except ContentVanished as exc:
+            log.warning("scheduled reindex refused: %s", exc)
+            return False
         except Exception:
             log.exception("scheduled reindex failed; still serving the previous index")
             return False
@@ -93,23 +97,8 @@ class Watcher:
 
     async def _git_pull(self) -> None:
         """``git pull --ff-only`` in the content folder when asked to; failures are only logged."""
-        if not self.bot.settings.git_pull:
-            return
-        folder = self.bot.service.content.resolve()
-        # safe.directory: the checkout is often owned by another user (a mounted volume).
-        base = ["git", "-c", f"safe.directory={folder}", "-C", str(folder)]
-        try:
-            inside = await _run([*base, "rev-parse", "--is-inside-work-tree"])
-            if inside[0] != 0:
-                log.debug("%s is not a git checkout; not pulling", folder)
-                return
-            code, output = await _run([*base, "pull", "--ff-only", "--quiet"])
-        except (OSError, TimeoutError) as exc:
-            log.warning("git pull in %s failed: %s", folder, exc)
-            return
-        if code != 0:
-            last = output.strip().splitlines()[-1:] or ["(no output)"]
-            log.warning("git pull in %s failed (exit %d): %s", folder, code, last[0])
+        if self.bot.settings.git_pull:
+            await pull_content(self.bot.service.content)
 
     async def _scan(self) -> None:
         """Queue alerts for the served index's posts that were never seen before."""
@@ -261,6 +250,31 @@ def _file_id(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return st.st_dev, st.st_ino
+
+
+async def pull_content(content: Path) -> str | None:
+    """``git pull --ff-only`` in the content folder, if it is a git checkout (the scheduled
+    refresh and /reindex, with ``BRIEFBOT_GIT_PULL``). Why it failed (also logged), or None."""
+    folder = content.resolve()
+    # safe.directory: the checkout is often owned by another user (a mounted volume).
+    base = ["git", "-c", f"safe.directory={folder}", "-C", str(folder)]
+    try:
+        inside = await _run([*base, "rev-parse", "--is-inside-work-tree"])
+        if inside[0] != 0:
+            log.debug("%s is not a git checkout; not pulling", folder)
+            return None
+        code, output = await _run([*base, "pull", "--ff-only", "--quiet"])
+    except (OSError, TimeoutError) as exc:
+        log.warning("git pull in %s failed: %s", folder, exc)
+        return str(exc) or exc.__class__.__name__
+    if code != 0:
+        # Git's first error line says why; its last is often advice ("…and the repository exists.")
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        errors = [line for line in lines if line.startswith(("fatal:", "error:"))]
+        reason = (errors or lines[-1:] or ["(no output)"])[0]
+        log.warning("git pull in %s failed (exit %d): %s", folder, code, reason)
+        return f"exit {code}: {reason}"
+    return None
 
 
 async def _run(argv: list[str]) -> tuple[int, str]:
