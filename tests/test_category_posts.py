@@ -143,3 +143,22 @@ def test_a_new_post_in_a_category_folder_is_picked_up_by_a_reindex(tmp_path: Pat
             await reopened.close()
 
     asyncio.run(run())
+
+
+def test_a_category_posts_folder_leading_outside_the_site_is_not_served(tmp_path: Path) -> None:
+    """The scan's safety rules hold in category folders: a ``_posts`` symlinked outside the site
+    serves nothing (its files are reported), and a symlinked folder is not walked."""
+    site = make_site(tmp_path / "site")
+    write(tmp_path, "elsewhere/_posts/2011-01-01-secret.md", "---\ntitle: Secret\n---\nSecret.\n")
+    (site / "leak").mkdir()
+    (site / "leak" / "_posts").symlink_to(tmp_path / "elsewhere" / "_posts")
+    (site / "linked").symlink_to(tmp_path / "elsewhere")
+    scan = scan_post_files(site / "_posts")
+    ids = {path.relative_to(site).as_posix() for path in scan.files}
+    assert not any("secret" in i for i in ids)
+    assert [(i.path, i.reason) for i in scan.skipped] == [
+        (
+            "leak/_posts/2011-01-01-secret.md",
+            "symlink to a file outside the content folder; not served",
+        )
+    ]
