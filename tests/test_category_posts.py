@@ -162,3 +162,15 @@ def test_a_category_posts_folder_leading_outside_the_site_is_not_served(tmp_path
             "symlink to a file outside the content folder; not served",
         )
     ]
+
+
+def test_a_site_with_posts_only_in_category_folders_is_a_jekyll_site(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write(site, "_config.yml", "url: https://ex.org\npermalink: /:categories/:title/\n")
+    write(site, "movies/_posts/2009-04-01-musicals.md", "---\ntitle: Musicals\n---\nSing.\n")
+    write(site, "about.md", "---\ntitle: About\n---\nA page, not a post.\n")
+    posts = parsed(site)
+    assert list(posts) == ["movies/_posts/2009-04-01-musicals.md"]
+    assert posts["movies/_posts/2009-04-01-musicals.md"].post.url == (
+        "https://ex.org/movies/musicals/"
+    )

@@ -74,6 +74,9 @@ def find_site(content: Path) -> tuple[Path, SiteConfig]:
         return content / "_posts", read_site_config(content / CONFIG_NAME)
     if content.name == "_posts":
         return content, read_site_config(content.parent / CONFIG_NAME)
+    if (content / CONFIG_NAME).is_file() and _category_posts_folders(content, []):
+        # A Jekyll site whose posts are all in its folders' ``_posts`` (``movies/_posts``).
+        return content / "_posts", read_site_config(content / CONFIG_NAME)
     return content, read_site_config(content / CONFIG_NAME)
 
 
@@ -262,9 +265,10 @@ def scan_post_files(posts_root: Path) -> PostFiles:
         reason = f"cannot read folder: {exc.strerror or exc}; its posts are left out"
         skipped.append(LoadIssue(path=f"{post_id(folder, root)}/", kind="skipped", reason=reason))
 
-    tops = [root]
-    if jekyll:
-        tops += _category_posts_folders(root.parent, skipped)
+    others = _category_posts_folders(root.parent, skipped) if jekyll else []
+    # A site may keep all its posts in its folders' ``_posts``; without them, a missing root
+    # ``_posts`` is an error (raised by the walk), never a site with no posts.
+    tops = others if others and not os.path.lexists(root) else [root, *others]
     for top in tops:
         for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable_folder):
             dirnames[:] = [d for d in dirnames if not d.startswith(_UNPUBLISHED_LEAD)]
