@@ -29,7 +29,7 @@ class SiteConfig(_Frozen):
 class Post(_Frozen):
     """One Markdown post, as read from its file."""
 
-    id: str  # path relative to the posts folder, with "/" separators
+    id: str  # path relative to the posts folder ("/" separators); a category's _posts: to the site
     title: str
     date: dt.date
     categories: tuple[str, ...] = ()

@@ -1007,3 +1007,24 @@ async def test_a_retry_the_bot_cannot_check_in_the_channel_history_is_still_sent
     assert all(c.response == [] for c in emulator.calls_to("GET", posts_to(world.news.id)))
     assert any("cannot read channel" in r.getMessage() for r in caplog.records)
     assert len(alert_messages(emulator, world.news)) == 1
+
+
+async def test_a_new_post_in_a_category_folder_is_announced_once(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """Jekyll publishes ``movies/horror/_posts/…`` with the categories movies and horror: the
+    scan finds it, and it is announced once, under those categories."""
+    world = emulator.world
+    bot, cog = await watch_news(emulator, launcher, fresh_site)
+    post_id = "movies/horror/_posts/2024-03-05-zombie-robots.md"
+    text = '---\ntitle: "Zombie Robots"\nexcerpt: "Robots that will not stay down."\n---\n\nBody.\n'
+    write_atomically(fresh_site.content / post_id, text)
+    news = await emulator.wait_for_message(world.news, timeout=10)
+    post = bot.index.post(post_id)
+    assert post is not None and post.categories == ("movies", "horror")
+    embed = news.embeds[0]
+    assert embed["title"] == "Zombie Robots" and embed["url"] == post.url
+    assert "/movies/horror/" in post.url
+    assert {f["name"]: f["value"] for f in embed["fields"]}["Categories"] == "movies, horror"
+    await cog.wait_for_cycles(cog.cycles + 3)
+    assert [m.embeds[0]["title"] for m in alert_messages(emulator, world.news)] == ["Zombie Robots"]

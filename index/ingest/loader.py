@@ -21,6 +21,8 @@ from ..models import IssueKind, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from .cleaning import Block, clean_body, fix_mojibake
 from .inline import clean_inline
 from .passages import split_passages
+from .site import post_id as id_of_post
+from .site import post_id_categories
 from .urls import post_url
 from .yamltools import load_mapping
 
@@ -261,10 +263,7 @@ def parse_post(
     site's ``future: true``) is "skipped": citing or announcing it would link a page not there.
     """
     path, posts_root = Path(path), Path(posts_root)
-    try:
-        post_id = path.relative_to(posts_root).as_posix()
-    except ValueError:
-        post_id = path.name
+    post_id = id_of_post(path, posts_root)
     try:
         jekyll = posts_root.name == "_posts"  # Jekyll's rules, else a plain folder of posts
         now = now or dt.datetime.now(dt.UTC)
@@ -316,10 +315,11 @@ def _parse(
             "skipped",
             "no date in the file name: Jekyll publishes only YYYY-MM-DD-title files in _posts",
         )
-    # Jekyll takes categories from the folders above ``_posts`` (never read here) and the front
-    # matter, never from folders inside it (``_posts/2019/…`` is filed, not categorised: its
-    # page is not under /2019/). A plain folder of posts is no Jekyll site: its folders count.
-    parts = [] if jekyll else post_id.split("/")[:-1]
+    # Jekyll takes categories from the folders above a ``_posts`` (``movies/horror/_posts/…``),
+    # before the front matter's, never from folders inside it (``_posts/2019/…`` is filed, not
+    # categorised: its page is not under /2019/). A plain folder of posts is no Jekyll site: its
+    # folders count.
+    parts = post_id_categories(post_id) if jekyll else post_id.split("/")[:-1]
 
     fm_date = _date_from(front.get("date"))
     raw_date = front.get("date")

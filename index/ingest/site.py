@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import fnmatch
 import os
 import stat
 from dataclasses import dataclass
@@ -73,6 +74,9 @@ def find_site(content: Path) -> tuple[Path, SiteConfig]:
         return content / "_posts", read_site_config(content / CONFIG_NAME)
     if content.name == "_posts":
         return content, read_site_config(content.parent / CONFIG_NAME)
+    if (content / CONFIG_NAME).is_file() and _category_posts_folders(content, []):
+        # A Jekyll site whose posts are all in its folders' ``_posts`` (``movies/_posts``).
+        return content / "_posts", read_site_config(content / CONFIG_NAME)
     return content, read_site_config(content / CONFIG_NAME)
 
 
@@ -122,6 +126,114 @@ def _is_utf8(name: str) -> bool:
     return True
 
 
+# Jekyll 4 adds these to every site's ``exclude`` (its ``Configuration::DEFAULTS``).
+_DEFAULT_EXCLUDE = (
+    ".sass-cache",
+    ".jekyll-cache",
+    "gemfiles",
+    "Gemfile",
+    "Gemfile.lock",
+    "node_modules",
+    "vendor/bundle/",
+    "vendor/cache/",
+    "vendor/gems/",
+    "vendor/ruby/",
+)
+
+
+def _config_patterns(site_root: str) -> tuple[list[str], list[str]]:
+    """``(exclude, include)`` of the site's ``_config.yml`` (Jekyll's defaults added to
+    ``exclude``); entries that are not strings are ignored."""
+    path = Path(site_root, CONFIG_NAME)
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            text = path.read_bytes().decode("utf-8-sig", errors="replace")
+            data, _ = load_mapping(text.replace("\r\n", "\n"))
+        except OSError:
+            pass
+
+    def strings(value: Any) -> list[str]:
+        items = value if isinstance(value, list) else [value]
+        return [
+            item.strip().lstrip("/") for item in items if isinstance(item, str) and item.strip()
+        ]
+
+    return strings(data.get("exclude")) + list(_DEFAULT_EXCLUDE), strings(data.get("include"))
+
+
+def _matches(patterns: list[str], rel: str, is_dir: bool) -> bool:
+    # Jekyll's EntryFilter#glob_include?: a glob, a prefix of the path, or "folder/" naming it.
+    return any(
+        fnmatch.fnmatchcase(rel, p) or rel.startswith(p) or (is_dir and p == rel + "/")
+        for p in patterns
+    )
+
+
+def _walked(name: str, rel: str, exclude: list[str], include: list[str]) -> bool:
+    """Whether Jekyll reads the folder ``rel`` (relative to the site) looking for ``_posts``:
+    not one of its special names, unless ``include`` names it, and not in ``exclude``."""
+    if _matches(include, rel, True) or _matches(include, name, True):
+        return True
+    if name.startswith(_UNPUBLISHED_LEAD) or name.endswith("~"):
+        return False
+    return not _matches(exclude, rel, True)
+
+
+def post_id(path: Path, posts_root: Path) -> str:
+    """A post's id: its path relative to ``posts_root`` (the site's ``_posts``, so the ids of
+    existing databases and alerts hold), or, for a post in a category's ``_posts`` folder
+    (``movies/horror/_posts/…``), relative to the site root: a root post's id never holds a
+    ``_posts`` folder (folders starting with "_" inside ``_posts`` are not read), so the two
+    never meet."""
+    path, posts_root = Path(path), Path(posts_root)
+    try:
+        return path.relative_to(posts_root).as_posix()
+    except ValueError:
+        pass
+    if posts_root.name == "_posts":
+        try:
+            return path.relative_to(posts_root.parent).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def post_id_categories(post_id: str) -> list[str]:
+    """The folders above a category's ``_posts`` in ``post_id`` (Jekyll's categories from the
+    path: ``movies/horror/_posts/x.md`` → movies, horror); none for a root ``_posts`` post."""
+    parts = post_id.split("/")[:-1]
+    return parts[: parts.index("_posts")] if "_posts" in parts else []
+
+
+def _category_posts_folders(site_root: Path, skipped: list[LoadIssue]) -> list[Path]:
+    """Every ``<folder>/_posts`` Jekyll reads besides the root's, in the folders it walks
+    (Jekyll's ``Reader`` reads ``_posts`` in each folder it does not filter out). Symlinked
+    folders are not followed, as nowhere else in the scan."""
+    exclude, include = _config_patterns(str(site_root))
+    found: list[Path] = []
+
+    def unreadable(exc: OSError) -> None:
+        folder = Path(exc.filename or site_root)
+        if folder == site_root:
+            return  # the root's own posts are still read; its error shows there
+        rel = folder.relative_to(site_root).as_posix()
+        reason = f"cannot read folder: {exc.strerror or exc}; its posts are left out"
+        skipped.append(LoadIssue(path=f"{rel}/", kind="skipped", reason=reason))
+
+    for dirpath, dirnames, _ in os.walk(site_root, onerror=unreadable):
+        here = Path(dirpath)
+        rel_here = "" if here == site_root else here.relative_to(site_root).as_posix()
+        if rel_here and "_posts" in dirnames:
+            found.append(here / "_posts")
+        dirnames[:] = [
+            d
+            for d in dirnames
+            if d != "_posts" and _walked(d, f"{rel_here}/{d}" if rel_here else d, exclude, include)
+        ]
+    return sorted(found)
+
+
 def scan_post_files(posts_root: Path) -> PostFiles:
     """All publishable ``*.md`` / ``*.markdown`` files under ``posts_root``, sorted, and the
     files skipped as unreadable (each a "skipped" ``LoadIssue``).
@@ -129,14 +241,17 @@ def scan_post_files(posts_root: Path) -> PostFiles:
     Raises OSError when ``posts_root`` itself cannot be read (it vanished, no permission):
     reading it as a folder without posts would remove every post from the index.
 
-    Sorted by their relative POSIX path so post ids and passage order are deterministic. As in
+    Sorted by their post id (``post_id``) so post ids and passage order are deterministic. As in
     Jekyll, files and folders whose names start with ".", "_", "#" or "~" (drafts such as
-    ``_drafts/``) are never published, so they are left out without a report.
+    ``_drafts/``) are never published, so they are left out without a report. For a site's
+    ``_posts``, the ``_posts`` folders of the site's other folders (``movies/horror/_posts``)
+    are read too, as Jekyll does, except in folders it skips (special names, ``exclude``).
     """
     root = Path(posts_root)
+    jekyll = root.name == "_posts"
     # The site root: the folder holding ``_posts``, else the posts folder itself. (A ``_posts``
     # that is itself a symlink was made so on purpose: its files count as inside.)
-    site_root = os.path.realpath(root.parent if root.name == "_posts" else root)
+    site_root = os.path.realpath(root.parent if jekyll else root)
     roots = (site_root, os.path.realpath(root))
     found: list[tuple[str, Path]] = []
     skipped: list[LoadIssue] = []
@@ -148,26 +263,30 @@ def scan_post_files(posts_root: Path) -> PostFiles:
         if folder == root:  # not a site with no posts: an error (the index is kept as it is)
             raise exc
         reason = f"cannot read folder: {exc.strerror or exc}; its posts are left out"
-        rel = folder.relative_to(root).as_posix()
-        skipped.append(LoadIssue(path=f"{rel}/", kind="skipped", reason=reason))
+        skipped.append(LoadIssue(path=f"{post_id(folder, root)}/", kind="skipped", reason=reason))
 
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder):
-        dirnames[:] = [d for d in dirnames if not d.startswith(_UNPUBLISHED_LEAD)]
-        for name in filenames:
-            if name.startswith(_UNPUBLISHED_LEAD) or name.endswith("~"):
-                continue
-            if not name.lower().endswith(POST_SUFFIXES):
-                continue
-            path = Path(dirpath, name)
-            rel = path.relative_to(root).as_posix()
-            reason = _unusable(path, roots)
-            if not _is_utf8(rel):  # a post id must be text (SQLite, Discord, URLs)
-                rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-                reason = "file name is not valid UTF-8; rename the file"
-            if reason is None:
-                found.append((rel, path))
-            else:
-                skipped.append(LoadIssue(path=rel, kind="skipped", reason=reason))
+    others = _category_posts_folders(root.parent, skipped) if jekyll else []
+    # A site may keep all its posts in its folders' ``_posts``; without them, a missing root
+    # ``_posts`` is an error (raised by the walk), never a site with no posts.
+    tops = others if others and not os.path.lexists(root) else [root, *others]
+    for top in tops:
+        for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable_folder):
+            dirnames[:] = [d for d in dirnames if not d.startswith(_UNPUBLISHED_LEAD)]
+            for name in filenames:
+                if name.startswith(_UNPUBLISHED_LEAD) or name.endswith("~"):
+                    continue
+                if not name.lower().endswith(POST_SUFFIXES):
+                    continue
+                path = Path(dirpath, name)
+                rel = post_id(path, root)
+                reason = _unusable(path, roots)
+                if not _is_utf8(rel):  # a post id must be text (SQLite, Discord, URLs)
+                    rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    reason = "file name is not valid UTF-8; rename the file"
+                if reason is None:
+                    found.append((rel, path))
+                else:
+                    skipped.append(LoadIssue(path=rel, kind="skipped", reason=reason))
     found.sort(key=lambda item: item[0])
     skipped.sort(key=lambda issue: issue.path)
     _, problem = load_site_config(Path(site_root, CONFIG_NAME))

@@ -26,6 +26,7 @@ from pathlib import Path
 from ..ingest.duplicates import duplicate_reason, duplicate_winner, shadowed_posts
 from ..ingest.loader import is_scheduled, parse_post
 from ..ingest.site import find_site, scan_post_files
+from ..ingest.site import post_id as id_of_post
 from ..models import IndexReport, LoadIssue, ParsedPost, Passage, Post, SiteConfig
 from ..terms.fields import INDEX_FORMAT, PHRASE_BUCKETS, IndexData, analyze_post
 from .store import (
@@ -127,7 +128,7 @@ def _sort_files(
     recheck: list[tuple[str, Path, str, list[StoredIssue]]] = []
     on_disk: set[str] = set()
     for path in scan.files:
-        post_id = path.relative_to(posts_root).as_posix()
+        post_id = id_of_post(path, posts_root)
         try:
             st = path.stat()
         except OSError as exc:  # e.g. deleted since the scan
