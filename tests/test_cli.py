@@ -30,6 +30,27 @@ GLACIERFALL = "briefs/2022-03-03-glacierfall-avalanche-model.md"
 BRIEFBOT = Path(sys.executable).with_name("briefbot")
 
 
+def script_environment() -> dict[str, str]:
+    """This process's environment without briefbot's settings (as a fresh shell has it)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+
+
+def run_script(
+    *argv: str, cwd: Path, env: dict[str, str] | None = None, stdout: int = subprocess.PIPE
+) -> subprocess.CompletedProcess[str]:
+    """The installed ``briefbot`` console script, run as a person runs it from ``cwd``; its
+    output read back (or sent to the file descriptor ``stdout``), its errors read back."""
+    return subprocess.run(
+        [str(BRIEFBOT), *argv],
+        cwd=cwd,
+        env=script_environment() if env is None else env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=120,
+    )
+
+
 def flat(text: str) -> str:
     """Terminal output with rich's line wrapping undone."""
     return " ".join(text.split())
@@ -138,15 +159,7 @@ def test_a_database_that_cannot_be_opened_is_one_line_naming_it(
     connection's thread."""
     db = tmp_path / "briefbot.sqlite3"
     db.symlink_to(tmp_path / "gone" / "briefbot.sqlite3")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
-    done = subprocess.run(
-        [str(BRIEFBOT), "index", "--content", str(fixture_site), "--db", str(db)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_script("index", "--content", str(fixture_site), "--db", str(db), cwd=tmp_path)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "Exception" not in done.stderr, done.stderr
     assert str(db) in flat(done.stderr) and "cannot open" in done.stderr
@@ -376,22 +389,11 @@ def test_a_misspelt_setting_is_named_with_the_one_meant(
 
 def test_installed_console_script(fixture_site: Path, tmp_path: Path) -> None:
     assert BRIEFBOT.exists(), "the briefbot console script is not installed in this venv"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+    env = script_environment()
     env["BRIEFBOT_DB_PATH"] = str(tmp_path / "script.sqlite3")
-    done = subprocess.run(
-        [
-            str(BRIEFBOT),
-            "ask",
-            "Why are towns complaining about drone noise?",
-            "--json",
-            "--content",
-            str(fixture_site),
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    question = "Why are towns complaining about drone noise?"
+    done = run_script(
+        "ask", question, "--json", "--content", str(fixture_site), cwd=tmp_path, env=env
     )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
@@ -400,14 +402,7 @@ def test_installed_console_script(fixture_site: Path, tmp_path: Path) -> None:
     assert first["url"].startswith("https://circuitnotes.example.org/editorials/delivery-drone")
     assert "#" in first["url"]
 
-    missing = subprocess.run(
-        [str(BRIEFBOT), "index", "--content", str(tmp_path / "nowhere")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    missing = run_script("index", "--content", str(tmp_path / "nowhere"), cwd=tmp_path, env=env)
     assert missing.returncode == 2
     assert "content folder not found" in flat(missing.stderr)
     assert "Traceback" not in missing.stderr
@@ -421,19 +416,18 @@ def test_output_to_a_reader_that_has_gone_is_no_traceback(
     db = tmp_path / "pipe.sqlite3"
     code, _, err = run_cli(["index", "--content", str(fixture_site), "--db", str(db)])
     assert code == 0, err
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
     for json_flag in (["--json"], []):
         read_end, write_end = os.pipe()
         os.close(read_end)  # the reader is gone before anything is written
         try:
-            done = subprocess.run(
-                [str(BRIEFBOT), "ask", "drone noise", "--db", str(db), *json_flag],
+            done = run_script(
+                "ask",
+                "drone noise",
+                "--db",
+                str(db),
+                *json_flag,
                 cwd=tmp_path,
-                env=env,
                 stdout=write_end,
-                stderr=subprocess.PIPE,
-                text=True,
-                timeout=120,
             )
         finally:
             os.close(write_end)
