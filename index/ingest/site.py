@@ -58,26 +58,50 @@ def read_site_config(config_path: Path) -> SiteConfig:
     return load_site_config(config_path)[0]
 
 
-def find_site(content: Path) -> tuple[Path, SiteConfig]:
+def find_site(content: Path, url: str = "") -> tuple[Path, SiteConfig]:
     """Return ``(posts_root, site_config)`` for a content folder.
 
     Accepts a Jekyll site root (``_config.yml`` + ``_posts/``), the ``_posts`` folder itself, or a
-    plain folder of Markdown posts (optionally with its own ``_config.yml``).
+    plain folder of Markdown posts (optionally with its own ``_config.yml``). ``url``, when given,
+    is the site's ``url`` whatever its ``_config.yml`` says (a plain folder of posts has none).
     Raises FileNotFoundError / NotADirectoryError when ``content`` is not a folder.
     """
-    content = Path(content)
+    posts_root, config = _find_site(Path(content))
+    return posts_root, _with_url(config, url)
+
+
+def _config_path(content: Path) -> Path:
+    # The ``_config.yml`` beside ``_posts``: the content folder's own, unless it is ``_posts``.
+    if content.name == "_posts" and not (content / "_posts").is_dir():
+        return content.parent / CONFIG_NAME
+    return content / CONFIG_NAME
+
+
+def site_config(content: Path, url: str = "") -> SiteConfig:
+    """The site settings ``find_site`` gives for ``content``, without looking for its posts (no
+    walk of the site's folders): defaults when the folder or its ``_config.yml`` is missing."""
+    return _with_url(read_site_config(_config_path(Path(content))), url)
+
+
+def _with_url(config: SiteConfig, url: str) -> SiteConfig:
+    url = url.strip().rstrip("/")
+    return config.model_copy(update={"url": url}) if url else config
+
+
+def _find_site(content: Path) -> tuple[Path, SiteConfig]:
     if not content.exists():
         raise FileNotFoundError(f"content folder not found: {content}")
     if not content.is_dir():
         raise NotADirectoryError(f"content is not a folder: {content}")
+    config = read_site_config(_config_path(content))
     if (content / "_posts").is_dir():
-        return content / "_posts", read_site_config(content / CONFIG_NAME)
+        return content / "_posts", config
     if content.name == "_posts":
-        return content, read_site_config(content.parent / CONFIG_NAME)
+        return content, config
     if (content / CONFIG_NAME).is_file() and _category_posts_folders(content, []):
         # A Jekyll site whose posts are all in its folders' ``_posts`` (``movies/_posts``).
-        return content / "_posts", read_site_config(content / CONFIG_NAME)
-    return content, read_site_config(content / CONFIG_NAME)
+        return content / "_posts", config
+    return content, config
 
 
 # Jekyll's EntryFilter: names starting with these are never published ("_draft.md", "#x.md#").
