@@ -298,8 +298,8 @@ async def test_a_posts_folder_gone_during_a_reindex_keeps_the_index(
     try:
         found = index.storage.indexer.find_site
 
-        def find_then_vanish(content: Path):  # _posts goes after the site was found
-            result = found(content)
+        def find_then_vanish(content: Path, url: str = ""):  # _posts goes after the site was found
+            result = found(content, url)
             (site / "_posts").rename(tmp_path / "moved-away")
             return result
 
