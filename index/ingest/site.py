@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import fnmatch
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,7 +99,7 @@ def _find_site(content: Path) -> tuple[Path, SiteConfig]:
         return content / "_posts", config
     if content.name == "_posts":
         return content, config
-    if (content / CONFIG_NAME).is_file() and _category_posts_folders(content, []):
+    if (content / CONFIG_NAME).is_file() and _category_posts_folders(content, [], first=True):
         # A Jekyll site whose posts are all in its folders' ``_posts`` (``movies/_posts``).
         return content / "_posts", config
     return content, config
@@ -119,12 +120,20 @@ class PostFiles:
     skipped: list[LoadIssue]
 
 
-def _unusable(path: Path, roots: tuple[str, ...]) -> str | None:
+def _unusable(path: Path, roots: tuple[str, ...], *, in_site: bool = False) -> str | None:
     """Why ``path`` cannot be read as a post (None when it can), without reading it.
 
     A symlink is followed only to a regular file inside the site: one that leaves it would serve
     a file from elsewhere on the machine under a site URL; a FIFO or device would block a read.
+    ``in_site``: ``path`` was reached by a walk that follows no symlinked folder from a folder
+    inside the site, so only a symlink needs its real path resolved (one ``lstat`` for the rest).
     """
+    if in_site:
+        try:
+            if stat.S_ISREG(os.lstat(path).st_mode):
+                return None
+        except OSError:
+            pass  # (the full check says why)
     try:
         real = os.path.realpath(path, strict=True)
         mode = os.stat(real).st_mode
@@ -134,11 +143,15 @@ def _unusable(path: Path, roots: tuple[str, ...]) -> str | None:
         if exc.errno == errno.ENOENT and os.path.islink(path):
             return "dangling symlink (its target does not exist)"
         return f"cannot read file: {exc.strerror or exc}"
-    if not any(os.path.commonpath([real, root]) == root for root in roots):
+    if not _inside(real, roots):
         return "symlink to a file outside the content folder; not served"
     if not stat.S_ISREG(mode):
         return "not a regular file"
     return None
+
+
+def _inside(real: str, roots: tuple[str, ...]) -> bool:
+    return any(os.path.commonpath([real, root]) == root for root in roots)
 
 
 def _is_utf8(name: str) -> bool:
@@ -165,9 +178,46 @@ _DEFAULT_EXCLUDE = (
 )
 
 
-def _config_patterns(site_root: str) -> tuple[list[str], list[str]]:
-    """``(exclude, include)`` of the site's ``_config.yml`` (Jekyll's defaults added to
-    ``exclude``); entries that are not strings are ignored."""
+class _Patterns:
+    """Jekyll's ``EntryFilter#glob_include?`` for folders, over one list of ``exclude:`` or
+    ``include:`` entries: a glob (``fnmatch``), a prefix of the path, or "folder/" naming it.
+    Compiled once per scan: a walk tests every folder of the site against every entry."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.prefixes = tuple(patterns)
+        self.folders = frozenset(p[:-1] for p in patterns if p.endswith("/"))
+        globs = "|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)
+        self.globs = re.compile(globs) if patterns else None
+
+    def match(self, rel: str) -> bool:
+        return self.globs is not None and (
+            rel.startswith(self.prefixes) or rel in self.folders or bool(self.globs.match(rel))
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _FolderFilter:
+    """Which folders Jekyll's ``Reader`` walks looking for ``_posts``: not its special names
+    (unless ``include:`` names them), not ``exclude:`` (with Jekyll's defaults added), and not
+    the build's ``destination``."""
+
+    exclude: _Patterns
+    include: _Patterns
+    destination: str  # relative to the site; "" when unset or outside it
+
+    def walked(self, name: str, rel: str) -> bool:
+        if rel == self.destination:
+            return False
+        if self.include.match(rel) or self.include.match(name):
+            return True
+        if name.startswith(_UNPUBLISHED_LEAD) or name.endswith("~"):
+            return False
+        return not self.exclude.match(rel)
+
+
+def _folder_filter(site_root: str) -> _FolderFilter:
+    """The site's ``_config.yml`` as ``_FolderFilter``; entries that are not strings are
+    ignored."""
     path = Path(site_root, CONFIG_NAME)
     data: dict[str, Any] = {}
     if path.is_file():
@@ -183,25 +233,17 @@ def _config_patterns(site_root: str) -> tuple[list[str], list[str]]:
             item.strip().lstrip("/") for item in items if isinstance(item, str) and item.strip()
         ]
 
-    return strings(data.get("exclude")) + list(_DEFAULT_EXCLUDE), strings(data.get("include"))
-
-
-def _matches(patterns: list[str], rel: str, is_dir: bool) -> bool:
-    # Jekyll's EntryFilter#glob_include?: a glob, a prefix of the path, or "folder/" naming it.
-    return any(
-        fnmatch.fnmatchcase(rel, p) or rel.startswith(p) or (is_dir and p == rel + "/")
-        for p in patterns
+    destination = ""
+    if isinstance(data.get("destination"), str) and data["destination"].strip():
+        # Relative to where Jekyll runs: the site's folder.
+        built = os.path.normpath(os.path.join(site_root, data["destination"].strip()))
+        rel = os.path.relpath(built, site_root)
+        destination = "" if rel.startswith("..") or rel == "." else Path(rel).as_posix()
+    return _FolderFilter(
+        exclude=_Patterns(strings(data.get("exclude")) + list(_DEFAULT_EXCLUDE)),
+        include=_Patterns(strings(data.get("include"))),
+        destination=destination,
     )
-
-
-def _walked(name: str, rel: str, exclude: list[str], include: list[str]) -> bool:
-    """Whether Jekyll reads the folder ``rel`` (relative to the site) looking for ``_posts``:
-    not one of its special names, unless ``include`` names it, and not in ``exclude``."""
-    if _matches(include, rel, True) or _matches(include, name, True):
-        return True
-    if name.startswith(_UNPUBLISHED_LEAD) or name.endswith("~"):
-        return False
-    return not _matches(exclude, rel, True)
 
 
 def post_id(path: Path, posts_root: Path) -> str:
@@ -230,32 +272,45 @@ def post_id_categories(post_id: str) -> list[str]:
     return parts[: parts.index("_posts")] if "_posts" in parts else []
 
 
-def _category_posts_folders(site_root: Path, skipped: list[LoadIssue]) -> list[Path]:
+def _category_posts_folders(
+    site_root: Path, skipped: list[LoadIssue], *, first: bool = False
+) -> list[Path]:
     """Every ``<folder>/_posts`` Jekyll reads besides the root's, in the folders it walks
-    (Jekyll's ``Reader`` reads ``_posts`` in each folder it does not filter out). Symlinked
-    folders are not followed, as nowhere else in the scan."""
-    exclude, include = _config_patterns(str(site_root))
+    (Jekyll's ``Reader`` reads ``_posts`` in each folder it does not filter out); with
+    ``first``, the walk ends at the first one found. Symlinked folders are not walked, as
+    nowhere else in the scan (a symlinked ``_posts`` is found: its files are judged by where
+    they lead)."""
+    rules = _folder_filter(str(site_root))
     found: list[Path] = []
-
-    def unreadable(exc: OSError) -> None:
-        folder = Path(exc.filename or site_root)
-        if folder == site_root:
-            return  # the root's own posts are still read; its error shows there
-        rel = folder.relative_to(site_root).as_posix()
-        reason = f"cannot read folder: {exc.strerror or exc}; its posts are left out"
-        skipped.append(LoadIssue(path=f"{rel}/", kind="skipped", reason=reason))
-
-    for dirpath, dirnames, _ in os.walk(site_root, onerror=unreadable):
-        here = Path(dirpath)
-        rel_here = "" if here == site_root else here.relative_to(site_root).as_posix()
-        if rel_here and "_posts" in dirnames:
-            found.append(here / "_posts")
-        dirnames[:] = [
-            d
-            for d in dirnames
-            if d != "_posts" and _walked(d, f"{rel_here}/{d}" if rel_here else d, exclude, include)
-        ]
+    # A stack of (path relative to the site, path): os.scandir, whose entries know whether
+    # they are folders without a stat of each file (an asset tree is mostly files).
+    stack = [("", str(site_root))]
+    while stack and not (first and found):
+        rel, folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                folders = [e for e in entries if _is_folder(e)]
+        except OSError as exc:
+            if rel:  # (the root's own posts are still read; its error shows there)
+                reason = f"cannot read folder: {exc.strerror or exc}; its posts are left out"
+                skipped.append(LoadIssue(path=f"{rel}/", kind="skipped", reason=reason))
+            continue
+        for entry in folders:
+            if entry.name == "_posts":
+                if rel:
+                    found.append(Path(entry.path))
+                continue
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            if not entry.is_symlink() and rules.walked(entry.name, child):
+                stack.append((child, entry.path))
     return sorted(found)
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # (a symlink to a folder counts; it is not walked)
+    except OSError:
+        return False
 
 
 def scan_post_files(posts_root: Path) -> PostFiles:
@@ -294,6 +349,9 @@ def scan_post_files(posts_root: Path) -> PostFiles:
     # ``_posts`` is an error (raised by the walk), never a site with no posts.
     tops = others if others and not os.path.lexists(root) else [root, *others]
     for top in tops:
+        # (A ``_posts`` that is a symlink leading outside the site serves nothing: ``_unusable``
+        # resolves each of its files.)
+        in_site = _inside(os.path.realpath(top), roots)
         for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable_folder):
             dirnames[:] = [d for d in dirnames if not d.startswith(_UNPUBLISHED_LEAD)]
             for name in filenames:
@@ -303,7 +361,7 @@ def scan_post_files(posts_root: Path) -> PostFiles:
                     continue
                 path = Path(dirpath, name)
                 rel = post_id(path, root)
-                reason = _unusable(path, roots)
+                reason = _unusable(path, roots, in_site=in_site)
                 if not _is_utf8(rel):  # a post id must be text (SQLite, Discord, URLs)
                     rel = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                     reason = "file name is not valid UTF-8; rename the file"
