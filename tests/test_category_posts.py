@@ -204,3 +204,24 @@ def test_the_walk_skips_what_jekyll_skips_and_finds_the_rest(tmp_path: Path) -> 
         "tmp/keep/_posts/2011-01-03-kept.md",
         "vendor/themes/_posts/2011-01-02-theme.md",
     ]
+
+
+def test_a_site_with_a_collections_dir_reads_its_posts_there(tmp_path: Path) -> None:
+    """Jekyll's ``collections_dir``: posts are read from its ``_posts`` and its folders'
+    ``_posts`` only (a root ``_posts`` is not read), categories from the folders below it."""
+    site = tmp_path / "site"
+    config = (
+        "url: https://ex.org\npermalink: /:categories/:title/\ncollections_dir: my_collections\n"
+        "exclude: [my_collections/old]\n"
+    )
+    write(site, "_config.yml", config)
+    write(site, "my_collections/_posts/2020-01-01-first.md", "---\ntitle: First\n---\nOne.\n")
+    write(site, "my_collections/movies/_posts/2020-01-02-film.md", "---\ntitle: F\n---\nFilm.\n")
+    write(site, "my_collections/old/_posts/2020-01-03-old.md", "---\ntitle: Old\n---\nNo.\n")
+    write(site, "_posts/2020-01-04-outside.md", "---\ntitle: Outside\n---\nNo.\n")
+    write(site, "blog/_posts/2020-01-05-outside.md", "---\ntitle: Outside\n---\nNo.\n")
+    posts = parsed(site)
+    assert sorted(posts) == ["2020-01-01-first.md", "movies/_posts/2020-01-02-film.md"]
+    assert posts["2020-01-01-first.md"].post.url == "https://ex.org/first/"
+    film = posts["movies/_posts/2020-01-02-film.md"].post
+    assert film.categories == ("movies",) and film.url == "https://ex.org/movies/film/"

@@ -95,6 +95,10 @@ def _find_site(content: Path) -> tuple[Path, SiteConfig]:
     if not content.is_dir():
         raise NotADirectoryError(f"content is not a folder: {content}")
     config = read_site_config(_config_path(content))
+    collections = _collections_dir(_config_data(content))
+    if collections and content.name != "_posts":
+        # Jekyll reads the posts in ``collections_dir`` only: its ``_posts`` and its folders'.
+        return content / collections / "_posts", config
     if (content / "_posts").is_dir():
         return content / "_posts", config
     if content.name == "_posts":
@@ -215,17 +219,44 @@ class _FolderFilter:
         return not self.exclude.match(rel)
 
 
+def _config_data(site_root: str | Path) -> dict[str, Any]:
+    """The site's ``_config.yml`` as a mapping ({} when missing or unreadable)."""
+    path = Path(site_root, CONFIG_NAME)
+    if not path.is_file():
+        return {}
+    try:
+        text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return {}
+    return load_mapping(text.replace("\r\n", "\n"))[0]
+
+
+def _collections_dir(data: dict[str, Any]) -> str:
+    # Jekyll's ``collections_dir``: the folder holding the site's ``_posts`` (and its other
+    # collections); "" when unset.
+    value = data.get("collections_dir")
+    return value.strip().strip("/") if isinstance(value, str) else ""
+
+
+def _site_of_posts(root: Path) -> tuple[Path, Path]:
+    """``(site_root, holder)`` of a ``_posts`` folder: the folder holding it, twice, or, when
+    the site above names that folder its ``collections_dir``, that site and the folder."""
+    holder = root.parent
+    if (holder / CONFIG_NAME).is_file():
+        return holder, holder
+    for above in holder.parents:
+        if (above / CONFIG_NAME).is_file():
+            collections = _collections_dir(_config_data(above))
+            if collections and os.path.normpath(above / collections) == os.path.normpath(holder):
+                return above, holder
+            break
+    return holder, holder
+
+
 def _folder_filter(site_root: str) -> _FolderFilter:
     """The site's ``_config.yml`` as ``_FolderFilter``; entries that are not strings are
     ignored."""
-    path = Path(site_root, CONFIG_NAME)
-    data: dict[str, Any] = {}
-    if path.is_file():
-        try:
-            text = path.read_bytes().decode("utf-8-sig", errors="replace")
-            data, _ = load_mapping(text.replace("\r\n", "\n"))
-        except OSError:
-            pass
+    data = _config_data(site_root)
 
     def strings(value: Any) -> list[str]:
         items = value if isinstance(value, list) else [value]
@@ -273,31 +304,34 @@ def post_id_categories(post_id: str) -> list[str]:
 
 
 def _category_posts_folders(
-    site_root: Path, skipped: list[LoadIssue], *, first: bool = False
+    start: Path, skipped: list[LoadIssue], *, first: bool = False, site: Path | None = None
 ) -> list[Path]:
-    """Every ``<folder>/_posts`` Jekyll reads besides the root's, in the folders it walks
-    (Jekyll's ``Reader`` reads ``_posts`` in each folder it does not filter out); with
-    ``first``, the walk ends at the first one found. Symlinked folders are not walked, as
-    nowhere else in the scan (a symlinked ``_posts`` is found: its files are judged by where
-    they lead)."""
-    rules = _folder_filter(str(site_root))
+    """Every ``<folder>/_posts`` Jekyll reads below ``start`` besides its own, in the folders it
+    walks (Jekyll's ``Reader`` reads ``_posts`` in each folder it does not filter out); with
+    ``first``, the walk ends at the first one found. ``site``: the site's root when ``start``
+    is its ``collections_dir`` (``exclude:`` is relative to the root). Symlinked folders are not
+    walked, as nowhere else in the scan (a symlinked ``_posts`` is found: its files are judged
+    by where they lead)."""
+    site = site or start
+    rules = _folder_filter(str(site))
     found: list[Path] = []
+    top = "" if start == site else Path(os.path.relpath(start, site)).as_posix()
     # A stack of (path relative to the site, path): os.scandir, whose entries know whether
     # they are folders without a stat of each file (an asset tree is mostly files).
-    stack = [("", str(site_root))]
+    stack = [(top, str(start))]
     while stack and not (first and found):
         rel, folder = stack.pop()
         try:
             with os.scandir(folder) as entries:
                 folders = [e for e in entries if _is_folder(e)]
         except OSError as exc:
-            if rel:  # (the root's own posts are still read; its error shows there)
+            if rel != top:  # (the start's own posts are still read; its error shows there)
                 reason = f"cannot read folder: {exc.strerror or exc}; its posts are left out"
                 skipped.append(LoadIssue(path=f"{rel}/", kind="skipped", reason=reason))
             continue
         for entry in folders:
             if entry.name == "_posts":
-                if rel:
+                if rel != top:
                     found.append(Path(entry.path))
                 continue
             child = f"{rel}/{entry.name}" if rel else entry.name
@@ -328,9 +362,11 @@ def scan_post_files(posts_root: Path) -> PostFiles:
     """
     root = Path(posts_root)
     jekyll = root.name == "_posts"
-    # The site root: the folder holding ``_posts``, else the posts folder itself. (A ``_posts``
-    # that is itself a symlink was made so on purpose: its files count as inside.)
-    site_root = os.path.realpath(root.parent if jekyll else root)
+    # The site root: the folder holding ``_posts`` (or the site whose ``collections_dir`` it
+    # is), else the posts folder itself. (A ``_posts`` that is itself a symlink was made so on
+    # purpose: its files count as inside.)
+    site_dir, holder = _site_of_posts(root) if jekyll else (root, root)
+    site_root = os.path.realpath(site_dir)
     roots = (site_root, os.path.realpath(root))
     found: list[tuple[str, Path]] = []
     skipped: list[LoadIssue] = []
@@ -344,7 +380,7 @@ def scan_post_files(posts_root: Path) -> PostFiles:
         reason = f"cannot read folder: {exc.strerror or exc}; its posts are left out"
         skipped.append(LoadIssue(path=f"{post_id(folder, root)}/", kind="skipped", reason=reason))
 
-    others = _category_posts_folders(root.parent, skipped) if jekyll else []
+    others = _category_posts_folders(holder, skipped, site=site_dir) if jekyll else []
     # A site may keep all its posts in its folders' ``_posts``; without them, a missing root
     # ``_posts`` is an error (raised by the walk), never a site with no posts.
     tops = others if others and not os.path.lexists(root) else [root, *others]
