@@ -56,14 +56,14 @@ async def open_service(settings: Settings, announce: bool = True) -> IndexServic
     """
     from index.storage.service import IndexService
 
-    service = await IndexService.open(settings.db_path, settings.content_dir)
+    service = await _open(settings)
     try:
         stored = await service.store.content_dir()
         if stored and "content_dir" not in settings.model_fields_set:
             folder = Path(stored)
             if folder.is_dir() and folder != settings.content_dir.resolve():
                 settings = settings.model_copy(update={"content_dir": folder})
-                service = IndexService(service.store, folder)
+                service = IndexService(service.store, folder, settings.site_url or "")
         await prepare_index(service, settings, announce)
     except BaseException:
         await service.close()
@@ -86,6 +86,35 @@ async def prepare_index(service: IndexService, settings: Settings, announce: boo
     index = await service.ensure()
     if not index.data.post_ids:
         _warn_no_posts(settings.content_dir)
+    await _warn_unlinked(service, settings)
+
+
+async def _open(settings: Settings) -> IndexService:
+    from index.storage.service import IndexService
+
+    return await IndexService.open(settings.db_path, settings.content_dir, settings.site_url or "")
+
+
+async def _warn_unlinked(service: IndexService, settings: Settings) -> None:
+    """One line when the stored posts' URLs are no links a reader can open (no ``url`` in
+    _config.yml, a plain folder of posts): Discord refuses them, so every citation shows
+    without its link, which nobody would otherwise notice until readers ask."""
+    from index.ingest.urls import link_problem
+
+    site = await service.store.site()
+    problem = link_problem(site) if site is not None else None
+    if not problem:
+        return
+    if settings.site_url:  # set since the index was built: its next refresh follows it
+        fix = "Run `briefbot index` to use BRIEFBOT_SITE_URL."
+    else:
+        fix = "Set BRIEFBOT_SITE_URL to the site's public address (https://…)."
+    err.print(
+        f"Links: {problem}; answers will cite posts without links. {fix}",
+        style="yellow",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 def _warn_no_posts(content: Path) -> None:
@@ -108,19 +137,18 @@ def _report_line(report: IndexReport) -> str:
 
 
 async def cmd_index(args: argparse.Namespace) -> int:
-    from index.storage.service import IndexService
-
     settings = settings_from(args)
-    service = await IndexService.open(settings.db_path, settings.content_dir)
+    service = await _open(settings)
     try:
         progress, update = progress_bar("Indexing")
         with progress:
             report = await service.update_stored(update)  # (not loaded: nothing is asked)
+        console.print(_report_line(report))
+        if not report.posts:
+            _warn_no_posts(settings.content_dir)
+        await _warn_unlinked(service, settings)
     finally:
         await service.close()
-    console.print(_report_line(report))
-    if not report.posts:
-        _warn_no_posts(settings.content_dir)
     skipped = [i for i in report.issues if i.kind == "skipped"]
     recovered = [i for i in report.issues if i.kind == "recovered"]
     console.print(f"Files skipped: {len(skipped)}; recovered: {len(recovered)}")
@@ -313,8 +341,6 @@ async def cmd_eval(args: argparse.Namespace) -> int:
 
 
 async def cmd_run(args: argparse.Namespace) -> int:
-    from index.storage.service import IndexService
-
     from .runner import StartupError, require_token, serve, setup_logging
 
     settings = settings_from(args)
@@ -323,7 +349,7 @@ async def cmd_run(args: argparse.Namespace) -> int:
         if not settings.content_dir.is_dir():
             raise FileNotFoundError(f"content folder not found: {settings.content_dir}")
         setup_logging(settings.log_level)
-        service = await IndexService.open(settings.db_path, settings.content_dir)
+        service = await _open(settings)
         try:
             await serve(settings, service, lambda: prepare_index(service, settings))
         finally:
@@ -335,12 +361,10 @@ async def cmd_run(args: argparse.Namespace) -> int:
 
 
 async def cmd_sync(args: argparse.Namespace) -> int:
-    from index.storage.service import IndexService
-
     from .runner import StartupError, sync
 
     settings = settings_from(args)
-    service = await IndexService.open(settings.db_path, settings.content_dir)
+    service = await _open(settings)
     try:
         names = await sync(settings, service, args.guild)
     except StartupError as exc:

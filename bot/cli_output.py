@@ -82,6 +82,12 @@ def safe_markup(text: object) -> str:
     return escape(terminal_text(str(text)))
 
 
+def link_or_nothing(url: str) -> str:
+    """``url`` when a reader can open it, else "": the links the bot shows (its ``safe_url``:
+    Discord refuses anything but http(s)), so ``briefbot ask`` shows what Discord would."""
+    return url if url.startswith(("https://", "http://")) else ""
+
+
 def print_answer(answer: Answer) -> None:
     from rich.markdown import Markdown
 
@@ -92,7 +98,7 @@ def print_answer(answer: Answer) -> None:
         if answer.suggestions:
             console.print("Closest posts:")
             for ref in answer.suggestions:
-                line = f"  • {ref.title} ({ref.date}) {ref.url}"
+                line = f"  • {ref.title} ({ref.date}) {link_or_nothing(ref.url)}".rstrip()
                 console.print(terminal_text(line), markup=False)
         return
     headline = terminal_text(escape_markdown(answer.headline))
@@ -104,7 +110,8 @@ def print_answer(answer: Answer) -> None:
             section += f" ({result.part})"
         title = safe_markup(f"[{n}] {result.title}{section}")
         console.print(f"[bold]{title}[/] [dim]({result.date})[/]")
-        console.print(f"    {terminal_text(result.url)}", style="cyan", markup=False)
+        if link_or_nothing(result.url):
+            console.print(f"    {terminal_text(result.url)}", style="cyan", markup=False)
         console.print(Markdown(terminal_text(result.snippet)))
         if result.also_in:
             also = "; ".join(f"{ref.title} ({ref.date})" for ref in result.also_in)

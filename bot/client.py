@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from index.ingest.site import find_site
+from index.ingest.site import site_config
 from index.models import Answer, SearchFilters, SiteConfig
 from index.search import SearchIndex
 from index.storage.service import IndexService
@@ -185,6 +185,6 @@ class Briefbot(commands.Bot):
 
 def _site_of(settings: Settings) -> SiteConfig:
     try:
-        return find_site(settings.content_dir)[1]
+        return site_config(settings.content_dir, settings.site_url or "")
     except OSError:
         return SiteConfig()

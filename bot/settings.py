@@ -8,6 +8,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,11 @@ class Settings(BaseSettings):
     )
 
     content_dir: Path = Field(Path("content"), description="Jekyll site root or folder of posts")
+    site_url: str | None = Field(
+        None,
+        description="The site's public address (`https://example.org`), used for links instead of"
+        " `url` in its _config.yml (which a plain folder of posts lacks); `baseurl` still applies",
+    )
     db_path: Path = Field(
         Path("data/briefbot.sqlite3"),
         description="SQLite file: the index, the alerts and the question log",
@@ -105,6 +111,21 @@ class Settings(BaseSettings):
     insights_retention_days: int = Field(
         90, ge=1, description="Days the question log keeps a question before it is deleted"
     )
+
+    @field_validator("site_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        given = (value or "").strip()
+        value = given.rstrip("/")
+        if not value:
+            return None
+        parts = urlsplit(value)
+        # Discord refuses a link that is not http(s) with a host: every citation would lose it.
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"expected an http(s) address like https://example.org, not {given!r}")
+        if parts.query or parts.fragment:
+            raise ValueError(f"expected the site's address without ?query or #fragment: {value!r}")
+        return value
 
     @field_validator("discord_token", mode="before")
     @classmethod

@@ -174,3 +174,54 @@ def test_a_site_with_posts_only_in_category_folders_is_a_jekyll_site(tmp_path: P
     assert posts["movies/_posts/2009-04-01-musicals.md"].post.url == (
         "https://ex.org/movies/musicals/"
     )
+
+
+def test_the_walk_skips_what_jekyll_skips_and_finds_the_rest(tmp_path: Path) -> None:
+    """Globs and prefixes in ``exclude:`` (Jekyll's ``File.fnmatch?`` and ``start_with?``), the
+    build's ``destination`` (Jekyll's ``Reader`` never reads it), default excludes such as
+    ``vendor/bundle/`` but not the rest of ``vendor``, symlinked folders not walked."""
+    config = (
+        "url: https://ex.org\npermalink: /:categories/:title/\ndestination: public\n"
+        "exclude: [archive, '*-old', 'tmp/scratch']\ninclude: [_special]\n"
+    )
+    site = make_site(tmp_path / "site", config=config)
+    for rel in (
+        "public/movies/_posts",  # the built site
+        "films-old/_posts",  # a glob
+        "tmp/scratch-2/_posts",  # a prefix
+        "vendor/bundle/gem/_posts",  # a default exclude
+    ):
+        write(site, f"{rel}/2011-01-01-x.md", "---\ntitle: Not read\n---\nNo.\n")
+    write(site, "vendor/themes/_posts/2011-01-02-theme.md", "---\ntitle: Theme\n---\nIn.\n")
+    write(site, "tmp/keep/_posts/2011-01-03-kept.md", "---\ntitle: Kept\n---\nIn.\n")
+    (site / "linked").symlink_to(site / "movies", target_is_directory=True)
+    assert sorted(parsed(site)) == [
+        "2019/2019-05-06-filed.md",
+        "2020-01-02-root.md",
+        "_special/_posts/2010-01-06-special.md",
+        "movies/_posts/2009-04-01-musicals.md",
+        "movies/horror/_posts/2009-03-27-zombies.md",
+        "tmp/keep/_posts/2011-01-03-kept.md",
+        "vendor/themes/_posts/2011-01-02-theme.md",
+    ]
+
+
+def test_a_site_with_a_collections_dir_reads_its_posts_there(tmp_path: Path) -> None:
+    """Jekyll's ``collections_dir``: posts are read from its ``_posts`` and its folders'
+    ``_posts`` only (a root ``_posts`` is not read), categories from the folders below it."""
+    site = tmp_path / "site"
+    config = (
+        "url: https://ex.org\npermalink: /:categories/:title/\ncollections_dir: my_collections\n"
+        "exclude: [my_collections/old]\n"
+    )
+    write(site, "_config.yml", config)
+    write(site, "my_collections/_posts/2020-01-01-first.md", "---\ntitle: First\n---\nOne.\n")
+    write(site, "my_collections/movies/_posts/2020-01-02-film.md", "---\ntitle: F\n---\nFilm.\n")
+    write(site, "my_collections/old/_posts/2020-01-03-old.md", "---\ntitle: Old\n---\nNo.\n")
+    write(site, "_posts/2020-01-04-outside.md", "---\ntitle: Outside\n---\nNo.\n")
+    write(site, "blog/_posts/2020-01-05-outside.md", "---\ntitle: Outside\n---\nNo.\n")
+    posts = parsed(site)
+    assert sorted(posts) == ["2020-01-01-first.md", "movies/_posts/2020-01-02-film.md"]
+    assert posts["2020-01-01-first.md"].post.url == "https://ex.org/first/"
+    film = posts["movies/_posts/2020-01-02-film.md"].post
+    assert film.categories == ("movies",) and film.url == "https://ex.org/movies/film/"

@@ -12,6 +12,8 @@ import datetime as dt
 import time
 from pathlib import Path
 
+import pytest
+
 from index.ingest.loader import parse_post
 from index.ingest.site import find_site
 from index.models import LoadIssue, ParsedPost, SiteConfig
@@ -105,6 +107,67 @@ def test_an_impossible_file_name_day_rolls_over_as_in_jekyll(tmp_path: Path) -> 
     assert [i.reason for i in post.issues] == [
         "impossible date 2021-2-29 in the file name; read as 2021-03-01, as Jekyll does"
     ]
+
+
+# Checked against Ruby's Time.parse (Jekyll's Utils.parse_date), which SafeYAML leaves every
+# timestamp a date cannot hold to: a day up to 31 and 24:00:00 run over, the rest raise.
+RUN_OVER = [
+    ("2020-02-30", "2020-03-01", "/2020/03/01/"),
+    ("2020-02-31 10:00:00 +0100", "2020-03-02", "/2020/03/02/"),
+    ("2020-01-01 24:00:00", "2020-01-02", "/2020/01/02/"),
+]
+REJECTED = [
+    ("2021-13-01", "month 13 is out of range"),
+    ("2020-00-10", "month 0 is out of range"),
+    ("2020-01-32", "day 32 is out of range"),
+    ("2020-01-01 25:00:00", "hour 25 is out of range"),
+    ("2020-01-01 10:61:00", "minute 61 is out of range"),
+]
+
+
+@pytest.mark.parametrize(("written", "day", "path"), RUN_OVER)
+def test_an_impossible_front_matter_date_runs_over_as_in_jekyll(
+    tmp_path: Path, written: str, day: str, path: str
+) -> None:
+    """The front matter's date wins over the file name's, as in Jekyll, and is read as Ruby
+    reads it (not lost with the whole front matter as invalid YAML, nor the time dropped)."""
+    text = f"---\ntitle: Leap\ntags: [a]\ndate: {written}\n---\nBody.\n"
+    post = ok(load(tmp_path, "2020-05-05-leap.md", text))
+    assert str(post.post.date) == day
+    assert post.post.url == f"https://ex.org/blog{path}leap.html"
+    assert post.post.tags == ("a",)  # the rest of the front matter is read as it is
+    [issue] = post.issues
+    assert issue.kind == "recovered" and issue.reason.startswith(
+        f"impossible date {written!r} in the front matter; read as {day}"
+    )
+
+
+@pytest.mark.parametrize(("written", "why"), REJECTED)
+def test_a_date_jekyll_rejects_skips_the_post_in_the_name_or_the_front_matter(
+    tmp_path: Path, written: str, why: str
+) -> None:
+    """Jekyll stops its build on such a date ('Invalid date'): no page exists to cite, so the
+    post is skipped with the reason, for the front matter's date and the file name's alike."""
+    text = f"---\ntitle: Bad\ndate: {written}\n---\nBody.\n"
+    issue = load(tmp_path, "2020-05-05-bad.md", text)
+    assert isinstance(issue, LoadIssue) and issue.kind == "skipped", issue
+    assert issue.reason.startswith(f"invalid date {written!r} in the front matter ({why}):")
+    assert "Jekyll stops its build" in issue.reason
+    day = written.split()[0]
+    named = load(tmp_path / "n", f"{day}-bad.md", "---\ntitle: Bad\n---\nBody.\n")
+    if " " not in written:  # (a file name holds no time)
+        assert isinstance(named, LoadIssue) and named.kind == "skipped", named
+        assert named.reason.startswith(f"invalid date {day!r} in the file name ({why}):")
+    # Jekyll reads the file name's date only when the front matter has none.
+    dated = ok(load(tmp_path / "d", f"{day}-bad.md", "---\ndate: 2020-06-07\n---\nBody.\n"))
+    assert dated.post.date == dt.date(2020, 6, 7) and dated.issues == ()
+
+
+def test_a_two_digit_year_is_completed_as_ruby_does(tmp_path: Path) -> None:
+    """ "99-01-01" is 1999 for Ruby (69–99 → 19xx): not 2099, a post scheduled for ever."""
+    post = ok(load(tmp_path, "99-01-02-old.md", "---\ntitle: Old\n---\nBody.\n"))
+    assert post.post.date == dt.date(1999, 1, 2)
+    assert ok(load(tmp_path, "21-03-04-new.md", "x")).post.date == dt.date(2021, 3, 4)
 
 
 def test_a_scheduled_post_is_indexed_once_its_time_comes(tmp_path: Path) -> None:

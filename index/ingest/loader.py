@@ -5,7 +5,6 @@ Never raises: a broken post is recovered best-effort (and reported) or skipped (
 
 from __future__ import annotations
 
-import calendar
 import codecs
 import datetime as dt
 import hashlib
@@ -24,6 +23,7 @@ from .passages import split_passages
 from .site import post_id as id_of_post
 from .site import post_id_categories
 from .urls import post_url
+from .yamltools import Loader as YamlLoader
 from .yamltools import load_mapping
 
 EXCERPT_CHARS = 300
@@ -124,8 +124,8 @@ def read_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
         # turning an indented code block that opens it into a paragraph.
         try:
             fm, body = _JEKYLL_YAML.split(text)  # ValueError: no closing line
-            front = _JEKYLL_YAML.load(fm)
-        except Exception:  # YAMLError, an impossible date (ValueError), deep nesting …
+            front = _JEKYLL_YAML.load(fm, Loader=YamlLoader)
+        except Exception:  # YAMLError, deep nesting …
             front = None
         if isinstance(front, dict) and front:
             # Mojibake in the values (the body is repaired by ``clean_body``).
@@ -182,55 +182,141 @@ def _merged(*lists: list[str]) -> list[str]:
     return list(out.values())
 
 
-def _date_from(value: Any) -> dt.date | dt.datetime | None:
-    """A front matter date: YAML date/datetime, or a string like "2020-06-21 10:00:00 -0700"."""
+# "YYYY-MM-DD", maybe a time and a zone: the dates Ruby's ``Time.parse`` reads field by field.
+_STAMP = re.compile(
+    r"(?P<y>\d{2,4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:(?:[Tt]|[ \t]+)(?P<h>\d{1,2}):(?P<mi>\d{1,2})(?::(?P<s>\d{1,2})(?:[.,]\d+)?)?"
+    r"[ \t]*(?P<z>[Zz]|UTC|[-+]\d{1,2}(?::?\d{2})?)?)?"
+)
+
+
+class ImpossibleDate(ValueError):
+    """A date Ruby's ``Time.parse`` rejects: Jekyll stops its build on it (InvalidDateError),
+    so no page of the post is published."""
+
+
+def ruby_time(stamp: str) -> dt.date | dt.datetime | None:
+    """The moment Jekyll reads from a "YYYY-MM-DD[ HH:MM[:SS][ zone]]" stamp (through Ruby's
+    ``Time.parse``), or None when ``stamp`` is not of that shape: a date alone is a ``date``,
+    a time without a zone a naive ``datetime``.
+
+    Ruby takes any day up to 31 and runs it over into the next month ("2020-02-30" is March 1st),
+    "24:00:00" as the next day's midnight and second 60 as the next minute; a month outside
+    1–12, a day outside 1–31, an hour over 24 or a minute over 59 raise ``ImpossibleDate``.
+    A two-digit year is 1969–2068, as Ruby completes it.
+    """
+    m = _STAMP.fullmatch(stamp.strip())
+    if m is None:
+        return None
+    year, month, day = int(m["y"]), int(m["mo"]), int(m["d"])
+    if len(m["y"]) == 2:
+        year += 1900 if year >= 69 else 2000
+    hour, minute, second = int(m["h"] or 0), int(m["mi"] or 0), int(m["s"] or 0)
+    last = 0 if hour == 24 else None  # 24:00:00 only
+    for name, value, low, high in (
+        ("month", month, 1, 12),
+        ("day", day, 1, 31),
+        ("hour", hour, 0, 24),
+        ("minute", minute, 0, 59 if last is None else last),
+        ("second", second, 0, 60 if last is None else last),
+    ):
+        if not low <= value <= high:
+            raise ImpossibleDate(f"{name} {value} is out of range")
+    zone: dt.tzinfo | None = None
+    if m["z"]:
+        zone = dt.UTC
+        if m["z"][0] in "+-":
+            digits = m["z"][1:].replace(":", "")
+            hours, minutes = (
+                (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
+            )
+            offset = dt.timedelta(hours=hours, minutes=minutes)
+            if offset >= dt.timedelta(days=1) or minutes > 59:
+                raise ImpossibleDate(f"time zone {m['z']} is out of range")
+            zone = dt.timezone(-offset if m["z"][0] == "-" else offset)
+    try:
+        start = dt.datetime(year, month, 1) + dt.timedelta(
+            days=day - 1, hours=hour, minutes=minute, seconds=second
+        )
+    except (ValueError, OverflowError):  # year 0, or past 9999
+        raise ImpossibleDate(f"year {year} is out of range") from None
+    if m["h"] is None:
+        return start.date()
+    return start.replace(tzinfo=zone)
+
+
+def _jekyll_date(text: str) -> tuple[dt.date | dt.datetime | None, bool]:
+    """``(moment, ran_over)`` of a date stamp as Jekyll reads it (``ran_over``: it is not the
+    day or time written, e.g. "2020-02-30" read as 2020-03-01); ``(None, False)`` when the
+    text is no such stamp. Raises ``ImpossibleDate`` (see ``ruby_time``)."""
+    when = ruby_time(text)
+    if when is None:
+        return None, False
+    m = _STAMP.fullmatch(text.strip())
+    assert m is not None
+    written = (int(m["mo"]), int(m["d"]), int(m["h"] or 0), int(m["mi"] or 0), int(m["s"] or 0))
+    time = when if isinstance(when, dt.datetime) else dt.datetime(when.year, when.month, when.day)
+    return when, written != (time.month, time.day, time.hour, time.minute, time.second)
+
+
+def _date_from(value: Any) -> tuple[dt.date | dt.datetime | None, str | None]:
+    """``(date, problem)`` of a front matter date: a YAML date/datetime, or a string like
+    "2020-06-21 10:00:00 -0700"; ``problem`` says when it is not the day or time written (see
+    ``ruby_time``). Raises ``ImpossibleDate`` for a date Jekyll stops on."""
     if isinstance(value, dt.datetime | dt.date):
-        return value
+        return value, None
     if isinstance(value, str):
         text = value.strip()
         try:
-            return dt.datetime.fromisoformat(text)
+            return dt.datetime.fromisoformat(text), None
         except ValueError:
             pass
+        when, ran_over = _jekyll_date(text)
+        if when is not None:
+            read = when.isoformat(" ") if isinstance(when, dt.datetime) else when
+            problem = (
+                f"impossible date {text!r} in the front matter; read as {read}, as Jekyll does"
+            )
+            return when, problem if ran_over else None
         m = _DATE_PREFIX.match(text)
         if m:
             try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
             except ValueError:
-                return None
-    return None
+                return None, None
+    return None, None
 
 
-def _name_date(stem: str) -> tuple[dt.date | None, str, str | None]:
-    """``(date, slug, problem)`` from a "YYYY-MM-DD-slug" file name; ``(None, stem, None)`` when
-    the name has no date.
+def _name_date(stem: str) -> tuple[dt.date | None, str, str | None, str | None]:
+    """``(date, slug, problem, rejected)`` from a "YYYY-MM-DD-slug" file name; ``(None, stem,
+    None, None)`` when the name has no date.
 
     An impossible day of a month ("2021-2-29") runs over into the next month (2021-03-01) as
-    Ruby's ``Time.parse`` reads it, so the post is dated and filed where Jekyll puts it; what
-    Jekyll rejects (month 13, day 32) is read as the nearest valid date. ``problem`` says so:
-    never the file's mtime, which changes with every fresh clone.
+    Ruby's ``Time.parse`` reads it, so the post is dated and filed where Jekyll puts it, and
+    ``problem`` says so. A date Jekyll rejects (month 13, day 32) gives no date and
+    ``rejected`` saying why (Jekyll reads it only when the front matter has no date). Never the
+    file's mtime, which changes with every fresh clone.
     """
     m = _DATED_NAME.match(stem)
     if not m:
-        return None, stem, None
-    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    year += 2000 if year < 100 else 0  # Jekyll's 2-digit years
-    try:
-        return dt.date(year, month, day), m.group(4), None
-    except ValueError:
-        pass
+        return None, stem, None, None
     written = "-".join(m.group(i) for i in (1, 2, 3))
-    if 1 <= month <= 12 and 1 <= day <= 31:
-        date = dt.date(year, month, 1) + dt.timedelta(days=day - 1)
-        return (
-            date,
-            m.group(4),
-            (f"impossible date {written} in the file name; read as {date}, as Jekyll does"),
-        )
-    month = min(max(month, 1), 12)
-    day = min(max(day, 1), calendar.monthrange(year, month)[1])
-    date = dt.date(year, month, day)
-    return date, m.group(4), f"impossible date {written} in the file name; read as {date}"
+    try:
+        when, ran_over = _jekyll_date(written)
+    except ImpossibleDate as exc:
+        return None, m.group(4), None, _rejected(written, "file name", exc)
+    assert isinstance(when, dt.date)  # (the name's date always has the stamp's shape)
+    if not ran_over:
+        return when, m.group(4), None, None
+    problem = f"impossible date {written} in the file name; read as {when}, as Jekyll does"
+    return when, m.group(4), problem, None
+
+
+def _rejected(written: str, where: str, exc: ImpossibleDate) -> str:
+    return (
+        f"invalid date {written[:40]!r} in the {where} ({exc}): Jekyll stops its build on it"
+        " ('Invalid date') and publishes nothing; fix the date"
+    )
 
 
 def _excerpt(front: dict[str, Any], blocks: list[Block]) -> str:
@@ -306,8 +392,8 @@ def _parse(
         return _issue(post_id, "skipped", "published: false in its front matter; not published")
 
     stem = path.stem
-    name_date, name_slug, name_problem = _name_date(stem)
-    if jekyll and name_date is None:
+    name_date, name_slug, name_problem, name_rejected = _name_date(stem)
+    if jekyll and name_date is None and name_rejected is None:
         # Jekyll reads only "YYYY-MM-DD-title" files in _posts as posts, front matter date or
         # not: it writes no page for this one.
         return _issue(
@@ -321,14 +407,23 @@ def _parse(
     # folders count.
     parts = post_id_categories(post_id) if jekyll else post_id.split("/")[:-1]
 
-    fm_date = _date_from(front.get("date"))
     raw_date = front.get("date")
+    try:
+        fm_date, fm_problem = _date_from(raw_date)
+    except ImpossibleDate as exc:
+        # Jekyll's build stops on it: skipped, as a dated-by-guess post would cite a page that
+        # does not exist (and the file name's date is not read when the front matter has one).
+        return _issue(post_id, "skipped", _rejected(str(raw_date).strip(), "front matter", exc))
+    if fm_date is None and name_rejected:
+        return _issue(post_id, "skipped", name_rejected)
     blank = raw_date is None or (isinstance(raw_date, str) and not raw_date.strip())
     if fm_date is None and not blank:
         # Never str() a list: YAML aliases can make its text astronomically long.
         text_date = _as_str(raw_date)
         given = repr(text_date[:40]) if text_date else f"a {type(raw_date).__name__}"
         notes.append(f"front matter date {given} is not a valid date; ignored")
+    if fm_problem:
+        notes.append(fm_problem)
     if fm_date is None and name_problem:
         notes.append(name_problem)
     when: dt.date | dt.datetime = fm_date or name_date or UNDATED

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..models import SiteConfig
 
@@ -180,3 +180,17 @@ def post_url(
         pattern = permalink_pattern(site.permalink or SiteConfig().permalink)
     path = expand_pattern(pattern, categories=categories, date=date, slug=slug, name=name)
     return absolute_url(site, path), False
+
+
+def link_problem(site: SiteConfig) -> str | None:
+    """Why the site's post URLs are no links a reader can open (None when they are): no ``url``
+    (they are paths like "/2021/03/04/x.html"), one that is not an http(s) address, or one on
+    this machine only."""
+    if not site.url:
+        return "the site has no url (_config.yml sets none), so its post links are relative paths"
+    parts = urlsplit(site.url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return f"the site's url {site.url[:80]!r} is not an http(s) address"
+    if parts.hostname in ("localhost", "127.0.0.1", "0.0.0.0", "::1"):
+        return f"the site's url {site.url[:80]!r} is on this machine only"
+    return None

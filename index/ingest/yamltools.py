@@ -2,8 +2,9 @@
 
 Real sites contain hand-written YAML that Jekyll itself would reject (e.g. unescaped quotes inside
 a double-quoted string). We parse strictly first and, only if that fails, recover entry by entry so
-one bad line costs one value instead of the whole post's metadata. An impossible date
-(``2020-02-30``, which YAML reads as a date) is bad YAML like any other: that entry keeps its text.
+one bad line costs one value instead of the whole post's metadata. A timestamp no date can hold
+(``2020-02-30``, ``25:00:00``) is read as its text, as Jekyll's SafeYAML does: the loader then
+judges it by Jekyll's rules.
 """
 
 from __future__ import annotations
@@ -16,6 +17,23 @@ import yaml
 
 # python-frontmatter's YAML handler: the safe loader (libyaml's C one when installed).
 _YAML = frontmatter.YAMLHandler()
+_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class Loader(_BASE_LOADER):  # type: ignore[misc,valid-type]
+    """The safe loader, with a timestamp Python's dates cannot hold (``2020-02-30``, an hour of
+    25) read as its text rather than failing the whole document: Jekyll's SafeYAML does the
+    same, and its date rules (Ruby's ``Time.parse``) then decide (``loader.ruby_time``)."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
 
 # A top-level ``key:`` at column 0 starts a new entry; indented or continuation lines belong to it.
 _TOP_KEY = re.compile(r"^([^\s#:][^:]*?)[ \t]*:(?:[ \t]+|$)(.*)$")
@@ -36,7 +54,7 @@ def _brief_error(exc: Exception) -> str:
 
 
 def _safe_load(text: str) -> Any:
-    return _YAML.load(text)  # safe loaders only: no arbitrary objects
+    return _YAML.load(text, Loader=Loader)  # safe loaders only: no arbitrary objects
 
 
 def _unquote_broken(value: str) -> str:

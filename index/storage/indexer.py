@@ -197,9 +197,12 @@ def _without(batches: list[IndexData], gone: Set[str]) -> list[IndexData]:
 class Indexer:
     """Builds and refreshes the stored index of one content folder."""
 
-    def __init__(self, store: IndexStore, content: Path, workers: int | None = None) -> None:
+    def __init__(
+        self, store: IndexStore, content: Path, workers: int | None = None, *, site_url: str = ""
+    ) -> None:
         self.store = store
         self.content = content
+        self.site_url = site_url  # the site's url whatever _config.yml says ("": its own)
         self.workers = workers or os.cpu_count() or 1
         # The statistics this indexer last committed, with their generation: the next refresh
         # starts from them instead of reading them back, unless another process wrote since.
@@ -224,7 +227,8 @@ class Indexer:
         started = time.perf_counter()
         if not self.content.exists():
             raise FileNotFoundError(f"content folder not found: {self.content}")
-        posts_root, site = await asyncio.to_thread(find_site, self.content)  # (file reads)
+        # (file reads)
+        posts_root, site = await asyncio.to_thread(find_site, self.content, self.site_url)
         content_key = str(self.content.resolve())
         # The site's settings and the index format: a change to either means reading all again.
         site_key = json.dumps(

@@ -203,9 +203,10 @@ class ReindexInProgress(RuntimeError):
 
 
 class IndexService:
-    def __init__(self, store: IndexStore, content: Path) -> None:
+    def __init__(self, store: IndexStore, content: Path, site_url: str = "") -> None:
         self.store = store
         self.content = content
+        self.site_url = site_url  # the site's url whatever its _config.yml says ("": its own)
         self._indexer: Indexer | None = None  # made by the first rebuild (see ``indexer``)
         self.current: SearchIndex | None = None
         # Called with each index swapped in.
@@ -218,8 +219,8 @@ class IndexService:
         self._rebuild = asyncio.Lock()
 
     @classmethod
-    async def open(cls, db_path: Path, content: Path) -> IndexService:
-        return cls(await IndexStore.open(db_path), content)
+    async def open(cls, db_path: Path, content: Path, site_url: str = "") -> IndexService:
+        return cls(await IndexStore.open(db_path), content, site_url)
 
     async def close(self) -> None:
         await self.store.close()
@@ -232,7 +233,7 @@ class IndexService:
         if self._indexer is None:
             from .indexer import Indexer
 
-            self._indexer = Indexer(self.store, self.content)
+            self._indexer = Indexer(self.store, self.content, site_url=self.site_url)
             if self.current is not None:
                 self._indexer.remember(self.current.generation, self.current.data)
         return self._indexer

@@ -37,7 +37,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import aiosqlite
 
-from ..models import LoadIssue, Passage, Post
+from ..models import LoadIssue, Passage, Post, SiteConfig
 from ..retrieval.passage_table import PassageTable, TextsGone, text_digest
 from ..terms.fields import FIELDS, INDEX_FORMAT, IndexData
 from .migrations import migrate
@@ -421,6 +421,15 @@ class IndexStore:
 
     async def content_dir(self) -> str | None:
         return await self.get_meta("content_dir")
+
+    async def site(self) -> SiteConfig | None:
+        """The site settings the stored index was built with (its posts' URLs follow them);
+        None before the first index."""
+        raw = await self.get_meta("site")
+        try:
+            return SiteConfig.model_validate(json.loads(raw)["site"]) if raw else None
+        except (ValueError, KeyError, TypeError):
+            return None
 
     @_reports_damage
     async def file_states(self) -> dict[str, FileState]:
