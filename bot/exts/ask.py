@@ -9,7 +9,7 @@ import math
 import re
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.formatting.answers import answer_text
-from bot.formatting.questions import readable_question, searchable_question
+from bot.formatting.questions import readable_question, resolved_names, searchable_question
 from bot.formatting.text import NO_MENTIONS, message_content
 from bot.params import Category, IsoDate, UserError
 from bot.ui.results import ResultsView, answer_view, delete_only_view, show_answer
@@ -90,18 +90,21 @@ class Ask(commands.Cog):
         deletable: bool,
         guild: discord.Guild | None,
         users: Sequence[discord.abc.User] = (),
+        names: Mapping[int, str] | None = None,
     ) -> tuple[discord.Embed, discord.ui.View | None, Answer]:
         """Search and format: the first page of the answer and its buttons.
 
         Discord's markup in the question (mentions, channels, emoji, timestamps) is no word of
         the posts: it is searched without it and echoed as the asker sees it (``users``: those
-        a message mentions, by name).
+        a message mentions, or the asker; ``names``: users' names by id, from the payload).
         """
         settings = self.bot.settings
         searched, clipped = clip_question(searchable_question(question))
         found = await self.bot.search(searched, settings.answer_max_results, filters)
         # Echo what the user asked (the embed cuts it to fit), not the clipped search text.
-        found = found.model_copy(update={"question": readable_question(question, guild, users)})
+        found = found.model_copy(
+            update={"question": readable_question(question, guild, users, names)}
+        )
         note = (
             f"Your question was long; I searched its first {len(searched):,} characters."
             if clipped
@@ -163,6 +166,10 @@ class Ask(commands.Cog):
             asker_id=interaction.user.id,
             deletable=not private,
             guild=interaction.guild,
+            # (the users the question mentions come resolved with it, the asker beside it:
+            # members are not cached, so the guild would not know them)
+            users=[interaction.user],
+            names=resolved_names(interaction.data),
         )
         if not private:  # private questions are never logged
             view = record_answer(
