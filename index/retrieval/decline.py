@@ -140,7 +140,7 @@ FORM_WORDS = frozenset(
 def form_words_unknown(question: str, known: Callable[[str], bool]) -> frozenset[str]:
     """The terms of ``question``'s form words ("how long", "how often": ``FORM_WORDS``) that
     the content lacks (not ``known``): left out of the shares, as a compound's whole word is."""
-    found = set()
+    found: set[str] = set()
     previous = ""
     for word in words(question):
         if previous == "how" and word in FORM_WORDS:
