@@ -9,6 +9,7 @@ import math
 import re
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,9 @@ _CLEANUP_EVERY = 512
 # as 503, or a cut connection) is sent again after these waits: there is no interaction to tell
 # the asker through, so a dropped reply would be silence.
 REPLY_RETRY_DELAYS = (1.0, 4.0, 15.0)
+# The replies to the last questions asked by mention (and the questions lately deleted) are
+# remembered, to take a reply away with its question (``on_raw_message_delete``).
+REPLIES_KEPT = 2000
 NO_EMBEDS_NOTE = (
     "I may not post embeds in this channel (Embed Links), so this is the answer's first page "
     "as text; `/ask` shows every page."
@@ -74,6 +78,9 @@ class Ask(commands.Cog):
         self.bot = bot
         self.limiter = AskLimiter(bot.settings.ask_cooldown_rate, bot.settings.ask_cooldown_seconds)
         self.retry_delays: Sequence[float] = REPLY_RETRY_DELAYS  # (tests shorten them)
+        # question message id → our replies to it; the ids of questions lately deleted
+        self._replies: OrderedDict[int, list[discord.Message]] = OrderedDict()
+        self._withdrawn: OrderedDict[int, None] = OrderedDict()
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         limited = self.limiter.hit(interaction.user.id)
@@ -263,6 +270,8 @@ class Ask(commands.Cog):
             guild=message.guild,
             users=message.mentions,
         )
+        if message.id in self._withdrawn:  # deleted while we searched: nobody asks any more
+            return
         kwargs: dict[str, Any] = {"embed": embed}
         if not self._may_embed(message):
             # Discord refuses a message of embeds alone there (403): the first page as text,
@@ -277,6 +286,7 @@ class Ask(commands.Cog):
             guild_id=guild_id,
             asker_id=message.author.id,
             view=view,
+            message_id=message.id,
         )
         if view is not None:
             kwargs["view"] = view
@@ -314,9 +324,70 @@ class Ask(commands.Cog):
             content = f"{message.author.mention} {content or ''}".strip()
         if content:
             kwargs["content"] = message_content(content)
-        return await send_retrying(
+        sent = await send_retrying(
             message.channel, self.retry_delays, allowed_mentions=NO_MENTIONS, **kwargs
         )
+        if message.id in self._withdrawn:  # deleted while we searched: nobody asks any more
+            await self._delete_reply(sent)
+        else:
+            self._replies.setdefault(message.id, []).append(sent)
+            while len(self._replies) > REPLIES_KEPT:
+                self._replies.popitem(last=False)
+        return sent
+
+    # ------------------------------------------------------------------ withdrawn questions
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self._withdraw({payload.message_id}, payload.guild_id)
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self._withdraw(set(payload.message_ids), payload.guild_id)
+
+    async def _withdraw(self, message_ids: set[int], guild_id: int | None) -> None:
+        """Messages were deleted: a question asked in one of them is withdrawn. It leaves the
+        question log (/insights and the digest must not show what its asker took back), and
+        our reply goes too, as bots that answer commands do (discord.js's and Klasa's command
+        responses, deleted with their command): the reply quotes the question in its title, so
+        it would keep on showing what was withdrawn, answering nothing in sight. (Replies are
+        remembered for the last ``REPLIES_KEPT`` questions since the bot started; the log's
+        entry goes whenever it was asked.)"""
+        for message_id in message_ids:
+            self._withdrawn[message_id] = None
+        while len(self._withdrawn) > REPLIES_KEPT:
+            self._withdrawn.popitem(last=False)
+        store = self.bot.insights
+        if store is not None and guild_id is not None:
+            try:
+                withdrawn = await store.withdraw(message_ids)
+            except Exception:
+                log.exception("could not remove withdrawn questions from the log")
+            else:
+                if withdrawn:
+                    log.info("%d withdrawn question(s) removed from the log", withdrawn)
+        for message_id in message_ids:
+            for reply in self._replies.pop(message_id, []):
+                await self._delete_reply(reply)
+
+    async def _delete_reply(self, reply: discord.Message) -> None:
+        """Delete our reply; again after each of ``retry_delays`` while Discord answers 5xx or
+        the connection fails. Already gone (its asker's Delete button, a moderator): done."""
+        for delay in (*self.retry_delays, None):
+            try:
+                await reply.delete()
+                return
+            except discord.NotFound:
+                return
+            except discord.HTTPException as exc:
+                if exc.status < 500 or delay is None:
+                    log.warning("could not delete reply %s: %s", reply.id, exc)
+                    return
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                if delay is None:
+                    log.warning("could not delete reply %s: %s", reply.id, exc)
+                    return
+            await asyncio.sleep(delay)
 
 
 def loggable(found: Answer, question: str) -> Answer:
