@@ -374,7 +374,7 @@ class SearchIndex(Catalogue):
         decision)."""
         weights = plan.weight_of
         known = self.reader.term
-        left_out = decline.form_words_unknown(question, lambda t: known(t)[0] >= 0)
+        left_out = decline.asking_words_unknown(question, lambda t: known(t)[0] >= 0)
         if rule.compounds:
             left_out |= decline.compounds_of_known_words(question, lambda t: known(t)[0] >= 0)
         if left_out:

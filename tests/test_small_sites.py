@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from retrieval_support import briefs_index
 
+from index.retrieval import decline
 from index.search import SearchIndex
 
 CATS = (
@@ -74,10 +75,19 @@ ONE_POST = {
     ),
 }
 SITES = {
-    "1 post": (ONE_POST, ["how long do cats sleep", "how often do cats eat"]),
+    "1 post": (
+        ONE_POST,
+        ["how long do cats sleep", "how often do cats eat", "tell me about kittens"],
+    ),
     "3 posts": (
         dict(list(POSTS.items())[:3]),
-        ["how long do cats sleep", "how often should I walk my dog", "when to water the garden"],
+        [
+            "how long do cats sleep",
+            "how often should I walk my dog",
+            "when to water the garden",
+            "tell me about cats",
+            "what does the site say about compost?",
+        ],
     ),
     "10 posts": (
         POSTS,
@@ -87,6 +97,8 @@ SITES = {
             "how do I make a sourdough starter",
             "what do birds eat in winter",
             "how often should I check bike tyre pressure",
+            "explain green tea",
+            "anything about mudguards?",
         ],
     ),
 }
@@ -95,6 +107,7 @@ OFF_TOPIC = [
     "what is the capital of france",
     "who won the world cup",
     "how do cats sleep on the moon during a solar eclipse",
+    "tell me about the stock market",
 ]
 
 
@@ -130,3 +143,11 @@ def test_an_unseen_word_weighs_as_the_sites_rarest(site: tuple[SearchIndex, list
     weights = index.reader.plan("how long do cats sleep").weight_of
     assert weights["long"] == max(weights.values())
     assert weights["long"] < weights["cat"] + weights["sleep"]
+
+
+def test_words_of_the_asking_are_left_out_only_when_the_content_lacks_them() -> None:
+    found = decline.asking_words_unknown
+    assert found("How long do cats sleep?", {"cat", "sleep"}.__contains__) == {"long"}
+    assert found("how long do cats sleep", {"long", "cat", "sleep"}.__contains__) == frozenset()
+    assert found("tell me about the long cats", set().__contains__) == {"tell"}  # (no "how")
+    assert found("what does the site say about compost", set().__contains__) == {"site", "say"}
