@@ -223,24 +223,24 @@ class InsightsStore:
             )
             return True
 
-    async def withdraw(self, message_ids: Iterable[int]) -> int:
+    async def withdraw(self, message_ids: Iterable[int]) -> list[int]:
         """Delete the questions asked in these messages (their authors deleted them: a question
-        withdrawn is not kept); how many were in the log. Questions still being written
-        (``log_soon``) are waited for first, so one deleted a moment after it was asked goes
-        too."""
+        withdrawn is not kept); the ids of those that were in the log. Questions still being
+        written (``log_soon``) are waited for first, so one deleted a moment after it was asked
+        goes too."""
         ids = sorted(set(message_ids))
         if not ids:
-            return 0
+            return []
         if self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
         marks = ", ".join("?" * len(ids))
         where = f"WHERE message_id IN ({marks})"
         async with self._lock:
             async with self.db.execute(
-                f"SELECT COUNT(*) FROM insight_questions {where}", ids
+                f"SELECT message_id FROM insight_questions {where}", ids
             ) as cur:
-                (count,) = await cur.fetchone() or (0,)
-            if count:
+                found = sorted({int(row[0]) for row in await cur.fetchall()})
+            if found:
                 await write_transaction(
                     self.db,
                     [
@@ -252,7 +252,7 @@ class InsightsStore:
                         (f"DELETE FROM insight_questions {where}", ids),
                     ],
                 )
-            return int(count)
+            return found
 
     async def question(self, question_id: int) -> LoggedQuestion | None:
         found = await self._questions("WHERE q.id = ?", (question_id,))

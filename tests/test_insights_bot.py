@@ -195,6 +195,27 @@ async def test_a_question_asked_by_mention_and_deleted_is_withdrawn(
     assert not kept_answer.deleted and not slash_answer.deleted
 
 
+async def test_a_question_deleted_after_a_restart_is_withdrawn_with_its_reply(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """The bot restarted since it answered: the log still knows the question's message, and
+    the reply is found just after it (a reply to another question stays)."""
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    asked = []
+    for question in (QUESTION, DECLINED):
+        sent = await emulator.send_message(f"{emulator.bot_mention} {question}", author=world.bob)
+        asked.append((sent, await emulator.wait_for_reply(sent)))
+    await logged(bot, 2)
+    await launcher.stop(bot)
+    again = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    (_, kept_answer), (withdrawn, withdrawn_answer) = asked
+    await emulator.delete_messages(withdrawn)
+    await emulator.wait_until(lambda: withdrawn_answer.deleted)
+    assert await questions_now(again, 1) == [QUESTION]
+    assert not kept_answer.deleted
+
+
 async def test_a_question_deleted_before_its_answer_is_not_answered_or_logged(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:

@@ -97,8 +97,8 @@ async def test_questions_withdrawn_with_their_messages(tmp_path: Path) -> None:
         slash = await store.log(1, declined("c?"))  # (/ask: no message)
         # one soon to be written: withdrawing waits for it
         pending = store.log_soon(1, declined("d?"), 3, message_id=503)
-        assert await store.withdraw([501, 503, 999]) == 2
-        assert await store.withdraw([]) == 0
+        assert await store.withdraw([503, 501, 999]) == [501, 503]
+        assert await store.withdraw([]) == []
         assert [q.question for q in await store.questions()] == ["b?", "c?"]
         assert await store.question(asked) is None and await store.question(pending) is None
         assert await store.question(slash) is not None

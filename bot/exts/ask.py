@@ -40,6 +40,7 @@ REPLY_RETRY_DELAYS = (1.0, 4.0, 15.0)
 # The replies to the last questions asked by mention (and the questions lately deleted) are
 # remembered, to take a reply away with its question (``on_raw_message_delete``).
 REPLIES_KEPT = 2000
+REPLY_SEARCH = 50  # messages after a withdrawn question looked through for our reply to it
 NO_EMBEDS_NOTE = (
     "I may not post embeds in this channel (Embed Links), so this is the answer's first page "
     "as text; `/ask` shows every page."
@@ -339,36 +340,60 @@ class Ask(commands.Cog):
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        await self._withdraw({payload.message_id}, payload.guild_id)
+        await self._withdraw(payload.channel_id, {payload.message_id}, payload.guild_id)
 
     @commands.Cog.listener()
     async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
-        await self._withdraw(set(payload.message_ids), payload.guild_id)
+        await self._withdraw(payload.channel_id, set(payload.message_ids), payload.guild_id)
 
-    async def _withdraw(self, message_ids: set[int], guild_id: int | None) -> None:
+    async def _withdraw(self, channel_id: int, message_ids: set[int], guild_id: int | None) -> None:
         """Messages were deleted: a question asked in one of them is withdrawn. It leaves the
         question log (/insights and the digest must not show what its asker took back), and
         our reply goes too, as bots that answer commands do (discord.js's and Klasa's command
         responses, deleted with their command): the reply quotes the question in its title, so
-        it would keep on showing what was withdrawn, answering nothing in sight. (Replies are
-        remembered for the last ``REPLIES_KEPT`` questions since the bot started; the log's
-        entry goes whenever it was asked.)"""
+        it would keep on showing what was withdrawn, answering nothing in sight. A reply sent
+        before a restart (not remembered) is looked for just after the question, when the log
+        says there was one."""
         for message_id in message_ids:
             self._withdrawn[message_id] = None
         while len(self._withdrawn) > REPLIES_KEPT:
             self._withdrawn.popitem(last=False)
+        logged: list[int] = []
         store = self.bot.insights
         if store is not None and guild_id is not None:
             try:
-                withdrawn = await store.withdraw(message_ids)
+                logged = await store.withdraw(message_ids)
             except Exception:
                 log.exception("could not remove withdrawn questions from the log")
             else:
-                if withdrawn:
-                    log.info("%d withdrawn question(s) removed from the log", withdrawn)
+                if logged:
+                    log.info("%d withdrawn question(s) removed from the log", len(logged))
         for message_id in message_ids:
-            for reply in self._replies.pop(message_id, []):
+            replies = self._replies.pop(message_id, None)
+            if replies is None and message_id in logged:
+                replies = await self._replies_found(channel_id, guild_id, message_id)
+            for reply in replies or ():
                 await self._delete_reply(reply)
+
+    async def _replies_found(
+        self, channel_id: int, guild_id: int | None, question_id: int
+    ) -> list[discord.Message]:
+        """Our replies to ``question_id`` among the messages just after it (a reply is sent
+        within seconds); none when the channel's history cannot be read."""
+        me = self.bot.user
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+        found: list[discord.Message] = []
+        try:
+            async for message in channel.history(
+                after=discord.Object(question_id), limit=REPLY_SEARCH, oldest_first=True
+            ):
+                ref = message.reference
+                ours = me is not None and message.author.id == me.id
+                if ours and ref is not None and ref.message_id == question_id:
+                    found.append(message)
+        except discord.HTTPException as exc:
+            log.warning("could not look for the reply to a withdrawn question: %s", exc)
+        return found
 
     async def _delete_reply(self, reply: discord.Message) -> None:
         """Delete our reply; again after each of ``retry_delays`` while Discord answers 5xx or
