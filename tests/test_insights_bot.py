@@ -501,6 +501,22 @@ async def test_explain_this_answer_is_for_moderators_and_private(
     assert "not one of my answers" in reply["data"]["content"]
 
 
+async def test_explain_this_answer_explains_the_search_that_was_made(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    """A long question is searched on its first characters (``clip_question``): Explain
+    searches those too, not words the answer never looked for."""
+    world = emulator.world
+    question = f"{QUESTION} {'the ' * 260}deepfakes and elections"
+    _, answer = await ask(emulator, question, user=world.alice)
+    assert "searched its first" in str(answer.embeds)
+    await logged(briefbot, 1)
+    handle = await emulator.send_context_menu("Explain this answer", answer, user=world.moderator)
+    description = (await handle.wait_for_message()).embeds[0]["description"]
+    searched = description.split("**Searched for** (analysed words): ")[1].split("\n")[0]
+    assert searched == "compani, stop, sell, face, recognit, polic"
+
+
 async def long_report(emulator: DiscordEmulator, bot: Briefbot) -> MessageRecord:
     """An /insights report of several pages (unlike, unanswered questions)."""
     for question in (DECLINED, "who won the World Cup in 1998", QUESTION):
