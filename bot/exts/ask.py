@@ -255,7 +255,8 @@ class Ask(commands.Cog):
         if not question:
             await self._reply(
                 message,
-                "Ask me something about the posts, e.g. `@me what did IBM decide?`, or use `/ask`.",
+                "Ask me something about the posts, e.g. "
+                f"`@me {self.bot.examples().question}`, or use `/ask`.",
             )
             return
         limited = self.limiter.hit(message.author.id)
