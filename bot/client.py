@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import logging
+import weakref
 from typing import Any
 
 import discord
@@ -16,6 +17,7 @@ from index.models import Answer, SearchFilters, SiteConfig
 from index.search import SearchIndex
 from index.storage.service import IndexService
 
+from .formatting.examples import GENERIC, Examples, site_examples
 from .formatting.text import NO_MENTIONS, message_content
 from .insights_store import InsightsStore
 from .settings import Settings
@@ -79,6 +81,8 @@ class Briefbot(commands.Bot):
         self.settings = settings
         self.service = service
         self.site = site if site is not None else _site_of(settings)
+        # The examples shown to members, from the index they were drawn from (see ``examples``).
+        self._examples: tuple[weakref.ref[SearchIndex], Examples] | None = None
         self.sync_dev_guild = sync_dev_guild
         self.version = version()
         # The question log; opened by the insights extension unless BRIEFBOT_INSIGHTS=false.
@@ -176,6 +180,17 @@ class Briefbot(commands.Bot):
     @property
     def site_name(self) -> str:
         return self.site.title or self.site.url.removeprefix("https://").removeprefix("http://")
+
+    def examples(self) -> Examples:
+        """Examples for members in the served site's own words (``site_examples``), drawn again
+        after a reindex; generic ones before the index is loaded."""
+        index = self.service.current
+        if index is None:
+            return GENERIC
+        if self._examples is None or self._examples[0]() is not index:
+            examples = site_examples(index.latest(len(index.posts)))
+            self._examples = (weakref.ref(index), examples)
+        return self._examples[1]
 
     async def search(self, question: str, k: int, filters: SearchFilters | None = None) -> Answer:
         """Search off the event loop, so a big corpus never delays the gateway heartbeat."""

@@ -115,28 +115,33 @@ class InsightsStore:
             task.cancel()
         await self.db.close()
 
-    def log_soon(self, guild_id: int, answer: Answer, cited: int) -> int:
+    def log_soon(
+        self, guild_id: int, answer: Answer, cited: int, *, message_id: int | None = None
+    ) -> int:
         """Log a question in the background and return its id at once.
 
         The answer must not wait for the database: a reindex holds its write lock for as long
         as it takes to commit. The id is chosen here (random, 52 bits), not by SQLite, so the
-        answer's vote buttons can carry it before the row exists.
+        answer's vote buttons can carry it before the row exists. ``message_id``: the message
+        a question asked by mention came in (``withdraw``).
         """
         answer_id = secrets.randbits(52) or 1
         task = asyncio.get_running_loop().create_task(
-            self._log_retrying(guild_id, answer, cited, answer_id)
+            self._log_retrying(guild_id, answer, cited, answer_id, message_id)
         )
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
         return answer_id
 
     async def _log_retrying(
-        self, guild_id: int, answer: Answer, cited: int, answer_id: int
+        self, guild_id: int, answer: Answer, cited: int, answer_id: int, message_id: int | None
     ) -> None:
         asked_at = utcnow()
         for attempt in range(1, LOG_TRIES + 1):
             try:
-                await self.log(guild_id, answer, cited, asked_at, answer_id=answer_id)
+                await self.log(
+                    guild_id, answer, cited, asked_at, answer_id=answer_id, message_id=message_id
+                )
                 return
             except sqlite3.OperationalError as exc:  # "database is locked"
                 if attempt == LOG_TRIES:
@@ -155,16 +160,19 @@ class InsightsStore:
         asked_at: dt.datetime | None = None,
         *,
         answer_id: int | None = None,
+        message_id: int | None = None,
     ) -> int:
-        """Record a (public) question and the first ``cited`` passages of its answer; its id."""
+        """Record a (public) question and the first ``cited`` passages of its answer; its id.
+        ``message_id``: the message it was asked in, for a question asked by mention."""
         when = _iso(asked_at or utcnow())
         async with self._lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
                 cur = await self.db.execute(
-                    "INSERT INTO insight_questions (id, guild_id, asked_at, question, declined)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (answer_id, guild_id, when, answer.question, int(answer.declined)),
+                    "INSERT INTO insight_questions"
+                    " (id, guild_id, asked_at, question, declined, message_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (answer_id, guild_id, when, answer.question, int(answer.declined), message_id),
                 )
                 question_id = int(cur.lastrowid or 0)
                 await self.db.executemany(
@@ -214,6 +222,37 @@ class InsightsStore:
                 ],
             )
             return True
+
+    async def withdraw(self, message_ids: Iterable[int]) -> list[int]:
+        """Delete the questions asked in these messages (their authors deleted them: a question
+        withdrawn is not kept); the ids of those that were in the log. Questions still being
+        written (``log_soon``) are waited for first, so one deleted a moment after it was asked
+        goes too."""
+        ids = sorted(set(message_ids))
+        if not ids:
+            return []
+        if self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        marks = ", ".join("?" * len(ids))
+        where = f"WHERE message_id IN ({marks})"
+        async with self._lock:
+            async with self.db.execute(
+                f"SELECT message_id FROM insight_questions {where}", ids
+            ) as cur:
+                found = sorted({int(row[0]) for row in await cur.fetchall()})
+            if found:
+                await write_transaction(
+                    self.db,
+                    [
+                        (
+                            "DELETE FROM insight_citations WHERE question_id IN"
+                            f" (SELECT id FROM insight_questions {where})",
+                            ids,
+                        ),
+                        (f"DELETE FROM insight_questions {where}", ids),
+                    ],
+                )
+            return found
 
     async def question(self, question_id: int) -> LoggedQuestion | None:
         found = await self._questions("WHERE q.id = ?", (question_id,))

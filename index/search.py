@@ -373,10 +373,12 @@ class SearchIndex(Catalogue):
         holds ``enough`` (a coverage that declines nothing: the others cannot change the
         decision)."""
         weights = plan.weight_of
+        known = self.reader.term
+        left_out = decline.asking_words_unknown(question, lambda t: known(t)[0] >= 0)
         if rule.compounds:
-            known = self.reader.term
-            compounds = decline.compounds_of_known_words(question, lambda t: known(t)[0] >= 0)
-            weights = decline.weights_judged(weights, compounds)
+            left_out |= decline.compounds_of_known_words(question, lambda t: known(t)[0] >= 0)
+        if left_out:
+            weights = decline.weights_judged(weights, left_out)
         posts: list[int] = []
         for passage, _ in judged:
             post = int(self.passage_post[passage])

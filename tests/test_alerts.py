@@ -593,6 +593,38 @@ async def test_reindex_pulls_the_checkout_first_and_says_when_the_pull_fails(
     assert "origin.git" in failed["git pull failed: the posts on disk were indexed"], embed
 
 
+async def test_asking_about_a_post_in_words_it_lacks_shows_what_it_says(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """ "tell me more", "explain this", "tldr": a member asking about one post with words it
+    lacks is shown what the post says, said so, not told the site does not cover it."""
+    world = emulator.world
+    bot, _ = await watch_news(emulator, launcher, fresh_site)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    alert = await emulator.wait_for_message(world.news, timeout=10)
+    url = bot.index.post(NEW_POST).url  # type: ignore[union-attr]
+    for question in ("tell me more", "tldr", "explain this to me"):
+        opened = await emulator.click_button(
+            alert, button(alert, "Ask about this post")["custom_id"], user=world.bob
+        )
+        await opened.wait_for_response()
+        submitted = await emulator.submit_modal(opened, {"question": question})
+        answer = await submitted.wait_for_message()
+        embed = answer.embeds[0]
+        assert answer.ephemeral and embed["title"] == question
+        assert "Not covered" not in embed["description"]
+        assert f"[{NEW_TITLE} › Summary]({url}" in embed["description"], embed
+        assert "is the subject of this post" in embed["description"]
+        assert "doesn't seem to answer that" in str(embed), embed
+    # A question with no words at all is still asked for words.
+    opened = await emulator.click_button(
+        alert, button(alert, "Ask about this post")["custom_id"], user=world.alice
+    )
+    await opened.wait_for_response()
+    submitted = await emulator.submit_modal(opened, {"question": "?"})
+    assert "Nothing to search for" in (await submitted.wait_for_message()).embeds[0]["description"]
+
+
 async def test_asking_about_a_post_shares_the_ask_cooldown_and_needs_the_post(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
 ) -> None:

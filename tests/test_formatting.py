@@ -416,3 +416,29 @@ def test_discord_markup_in_a_question_is_shown_as_read_and_never_searched() -> N
     )
     # A timestamp past what a date can hold stays as typed.
     assert fmt_questions.readable_question("<t:9999999999999>", None) == "<t:9999999999999>"
+
+
+def test_users_an_interaction_resolved_are_named_as_discord_shows_them() -> None:
+    """A member's nickname, else the user's global name, else the username (``data.resolved``
+    of a slash command whose text mentions them)."""
+    data = {
+        "resolved": {
+            "users": {
+                "123456789012345678": {"username": "ann", "global_name": "Ann"},
+                "223456789012345678": {"username": "ben", "global_name": None},
+                "323456789012345678": {"username": "cy", "global_name": "Cy"},
+            },
+            "members": {"323456789012345678": {"nick": "Captain Cy", "roles": []}},
+        }
+    }
+    names = fmt_questions.resolved_names(data)
+    assert names == {
+        123456789012345678: "Ann",
+        223456789012345678: "ben",
+        323456789012345678: "Captain Cy",
+    }
+    typed = "<@123456789012345678> <@!223456789012345678> <@323456789012345678> <@9999999999999999>"
+    assert fmt_questions.readable_question(typed, None, names=names) == (
+        "@Ann @ben @Captain Cy @unknown-user"
+    )
+    assert fmt_questions.resolved_names(None) == fmt_questions.resolved_names({}) == {}

@@ -159,6 +159,81 @@ async def test_an_answer_deleted_takes_its_question_out_of_the_log(
     assert not kept.deleted
 
 
+async def questions_now(bot: Briefbot, count: int) -> list[str]:
+    """The logged questions once the log holds ``count`` (deletions happen in the background)."""
+    rows: list[LoggedQuestion] = []
+    for _ in range(250):
+        rows = await store_of(bot).questions()
+        if len(rows) == count:
+            break
+        await asyncio.sleep(0.02)
+    return [r.question for r in rows]
+
+
+@pytest.mark.parametrize("how", ["one", "bulk"])
+async def test_a_question_asked_by_mention_and_deleted_is_withdrawn(
+    emulator: DiscordEmulator, briefbot: Briefbot, how: str
+) -> None:
+    """Its asker deletes the message that asked (MESSAGE_DELETE), or a moderator clears the
+    channel (MESSAGE_DELETE_BULK): the question leaves the log, and the bot's answer, whose
+    title quotes it, goes too. Other questions and answers stay."""
+    world = emulator.world
+    asked = []
+    for question in (QUESTION, DECLINED):
+        sent = await emulator.send_message(f"{emulator.bot_mention} {question}", author=world.bob)
+        asked.append((sent, await emulator.wait_for_reply(sent)))
+    _, slash_answer = await ask(emulator, "deepfakes and elections", user=world.alice)
+    await logged(briefbot, 3)
+    (_, kept_answer), (withdrawn, withdrawn_answer) = asked
+    if how == "one":
+        await emulator.delete_messages(withdrawn)
+    else:  # (with an unrelated message: a bulk delete names whatever was selected)
+        other = await emulator.send_message("thanks all", author=world.alice)
+        await emulator.delete_messages(withdrawn, other)
+    await emulator.wait_until(lambda: withdrawn_answer.deleted)
+    assert await questions_now(briefbot, 2) == [QUESTION, "deepfakes and elections"]
+    assert not kept_answer.deleted and not slash_answer.deleted
+
+
+async def test_a_question_deleted_after_a_restart_is_withdrawn_with_its_reply(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    """The bot restarted since it answered: the log still knows the question's message, and
+    the reply is found just after it (a reply to another question stays)."""
+    world = emulator.world
+    bot = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    asked = []
+    for question in (QUESTION, DECLINED):
+        sent = await emulator.send_message(f"{emulator.bot_mention} {question}", author=world.bob)
+        asked.append((sent, await emulator.wait_for_reply(sent)))
+    await logged(bot, 2)
+    await launcher.stop(bot)
+    again = await launcher.start(fresh_site, alert_poll_seconds=SLOW_POLL)
+    (_, kept_answer), (withdrawn, withdrawn_answer) = asked
+    await emulator.delete_messages(withdrawn)
+    await emulator.wait_until(lambda: withdrawn_answer.deleted)
+    assert await questions_now(again, 1) == [QUESTION]
+    assert not kept_answer.deleted
+
+
+async def test_a_question_deleted_before_its_answer_is_not_answered_or_logged(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    """Deleted while the bot searched: no reply, or the reply, if sent by then, taken back at
+    once; nothing logged."""
+    world = emulator.world
+    sent = await emulator.send_message(f"{emulator.bot_mention} {QUESTION}", author=world.bob)
+    await emulator.delete_messages(sent)
+
+    # (a reply to a message gone is sent as a plain message: Discord drops the reference)
+    def replies() -> list[MessageRecord]:
+        return [m for m in emulator.message_log if m.author_id == emulator.bot.id]
+
+    await asyncio.sleep(0.5)  # (the answer, if already searched, is sent and deleted)
+    await emulator.wait_until(lambda: all(m.deleted for m in replies()))
+    assert await questions_now(briefbot, 0) == []
+
+
 async def test_old_questions_are_pruned_by_the_watcher(
     emulator: DiscordEmulator, briefbot: Briefbot
 ) -> None:
@@ -424,6 +499,22 @@ async def test_explain_this_answer_is_for_moderators_and_private(
     refused = await emulator.send_context_menu("Explain this answer", other, user=world.moderator)
     reply = await refused.wait_for_response()
     assert "not one of my answers" in reply["data"]["content"]
+
+
+async def test_explain_this_answer_explains_the_search_that_was_made(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    """A long question is searched on its first characters (``clip_question``): Explain
+    searches those too, not words the answer never looked for."""
+    world = emulator.world
+    question = f"{QUESTION} {'the ' * 260}deepfakes and elections"
+    _, answer = await ask(emulator, question, user=world.alice)
+    assert "searched its first" in str(answer.embeds)
+    await logged(briefbot, 1)
+    handle = await emulator.send_context_menu("Explain this answer", answer, user=world.moderator)
+    description = (await handle.wait_for_message()).embeds[0]["description"]
+    searched = description.split("**Searched for** (analysed words): ")[1].split("\n")[0]
+    assert searched == "compani, stop, sell, face, recognit, polic"
 
 
 async def long_report(emulator: DiscordEmulator, bot: Briefbot) -> MessageRecord:

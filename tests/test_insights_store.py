@@ -78,6 +78,7 @@ async def test_the_log_keeps_questions_citations_and_votes_but_no_people(tmp_pat
         "question",
         "declined",
         "vote",
+        "message_id",  # (the message a question was asked in: its id names no one)
         "question_id",
         "rank",
         "post_id",
@@ -86,6 +87,23 @@ async def test_the_log_keeps_questions_citations_and_votes_but_no_people(tmp_pat
         "anchor",
         "sentence",
     }
+
+
+async def test_questions_withdrawn_with_their_messages(tmp_path: Path) -> None:
+    store = await InsightsStore.open(tmp_path / "bot.sqlite3")
+    try:
+        asked = await store.log(1, answered("a?", result("a.md", "", "")), message_id=501)
+        await store.log(1, declined("b?"), message_id=502)
+        slash = await store.log(1, declined("c?"))  # (/ask: no message)
+        # one soon to be written: withdrawing waits for it
+        pending = store.log_soon(1, declined("d?"), 3, message_id=503)
+        assert await store.withdraw([503, 501, 999]) == [501, 503]
+        assert await store.withdraw([]) == []
+        assert [q.question for q in await store.questions()] == ["b?", "c?"]
+        assert await store.question(asked) is None and await store.question(pending) is None
+        assert await store.question(slash) is not None
+    finally:
+        await store.close()
 
 
 async def test_pruning_and_forgetting(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ import math
 import re
 import secrets
 import time
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -18,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.formatting.answers import answer_text
-from bot.formatting.questions import readable_question, searchable_question
+from bot.formatting.questions import readable_question, resolved_names, searchable_question
 from bot.formatting.text import NO_MENTIONS, message_content
 from bot.params import Category, IsoDate, UserError
 from bot.ui.results import ResultsView, answer_view, delete_only_view, show_answer
@@ -36,6 +37,10 @@ _CLEANUP_EVERY = 512
 # as 503, or a cut connection) is sent again after these waits: there is no interaction to tell
 # the asker through, so a dropped reply would be silence.
 REPLY_RETRY_DELAYS = (1.0, 4.0, 15.0)
+# The replies to the last questions asked by mention (and the questions lately deleted) are
+# remembered, to take a reply away with its question (``on_raw_message_delete``).
+REPLIES_KEPT = 2000
+REPLY_SEARCH = 50  # messages after a withdrawn question looked through for our reply to it
 NO_EMBEDS_NOTE = (
     "I may not post embeds in this channel (Embed Links), so this is the answer's first page "
     "as text; `/ask` shows every page."
@@ -74,6 +79,9 @@ class Ask(commands.Cog):
         self.bot = bot
         self.limiter = AskLimiter(bot.settings.ask_cooldown_rate, bot.settings.ask_cooldown_seconds)
         self.retry_delays: Sequence[float] = REPLY_RETRY_DELAYS  # (tests shorten them)
+        # question message id → our replies to it; the ids of questions lately deleted
+        self._replies: OrderedDict[int, list[discord.Message]] = OrderedDict()
+        self._withdrawn: OrderedDict[int, None] = OrderedDict()
 
     async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
         limited = self.limiter.hit(interaction.user.id)
@@ -90,18 +98,21 @@ class Ask(commands.Cog):
         deletable: bool,
         guild: discord.Guild | None,
         users: Sequence[discord.abc.User] = (),
+        names: Mapping[int, str] | None = None,
     ) -> tuple[discord.Embed, discord.ui.View | None, Answer]:
         """Search and format: the first page of the answer and its buttons.
 
         Discord's markup in the question (mentions, channels, emoji, timestamps) is no word of
         the posts: it is searched without it and echoed as the asker sees it (``users``: those
-        a message mentions, by name).
+        a message mentions, or the asker; ``names``: users' names by id, from the payload).
         """
         settings = self.bot.settings
         searched, clipped = clip_question(searchable_question(question))
         found = await self.bot.search(searched, settings.answer_max_results, filters)
         # Echo what the user asked (the embed cuts it to fit), not the clipped search text.
-        found = found.model_copy(update={"question": readable_question(question, guild, users)})
+        found = found.model_copy(
+            update={"question": readable_question(question, guild, users, names)}
+        )
         note = (
             f"Your question was long; I searched its first {len(searched):,} characters."
             if clipped
@@ -163,6 +174,10 @@ class Ask(commands.Cog):
             asker_id=interaction.user.id,
             deletable=not private,
             guild=interaction.guild,
+            # (the users the question mentions come resolved with it, the asker beside it:
+            # members are not cached, so the guild would not know them)
+            users=[interaction.user],
+            names=resolved_names(interaction.data),
         )
         if not private:  # private questions are never logged
             view = record_answer(
@@ -240,7 +255,8 @@ class Ask(commands.Cog):
         if not question:
             await self._reply(
                 message,
-                "Ask me something about the posts, e.g. `@me what did IBM decide?`, or use `/ask`.",
+                "Ask me something about the posts, e.g. "
+                f"`@me {self.bot.examples().question}`, or use `/ask`.",
             )
             return
         limited = self.limiter.hit(message.author.id)
@@ -256,6 +272,8 @@ class Ask(commands.Cog):
             guild=message.guild,
             users=message.mentions,
         )
+        if message.id in self._withdrawn:  # deleted while we searched: nobody asks any more
+            return
         kwargs: dict[str, Any] = {"embed": embed}
         if not self._may_embed(message):
             # Discord refuses a message of embeds alone there (403): the first page as text,
@@ -270,6 +288,7 @@ class Ask(commands.Cog):
             guild_id=guild_id,
             asker_id=message.author.id,
             view=view,
+            message_id=message.id,
         )
         if view is not None:
             kwargs["view"] = view
@@ -307,9 +326,94 @@ class Ask(commands.Cog):
             content = f"{message.author.mention} {content or ''}".strip()
         if content:
             kwargs["content"] = message_content(content)
-        return await send_retrying(
+        sent = await send_retrying(
             message.channel, self.retry_delays, allowed_mentions=NO_MENTIONS, **kwargs
         )
+        if message.id in self._withdrawn:  # deleted while we searched: nobody asks any more
+            await self._delete_reply(sent)
+        else:
+            self._replies.setdefault(message.id, []).append(sent)
+            while len(self._replies) > REPLIES_KEPT:
+                self._replies.popitem(last=False)
+        return sent
+
+    # ------------------------------------------------------------------ withdrawn questions
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self._withdraw(payload.channel_id, {payload.message_id}, payload.guild_id)
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self._withdraw(payload.channel_id, set(payload.message_ids), payload.guild_id)
+
+    async def _withdraw(self, channel_id: int, message_ids: set[int], guild_id: int | None) -> None:
+        """Messages were deleted: a question asked in one of them is withdrawn. It leaves the
+        question log (/insights and the digest must not show what its asker took back), and
+        our reply goes too, as bots that answer commands do (discord.js's and Klasa's command
+        responses, deleted with their command): the reply quotes the question in its title, so
+        it would keep on showing what was withdrawn, answering nothing in sight. A reply sent
+        before a restart (not remembered) is looked for just after the question, when the log
+        says there was one."""
+        for message_id in message_ids:
+            self._withdrawn[message_id] = None
+        while len(self._withdrawn) > REPLIES_KEPT:
+            self._withdrawn.popitem(last=False)
+        logged: list[int] = []
+        store = self.bot.insights
+        if store is not None and guild_id is not None:
+            try:
+                logged = await store.withdraw(message_ids)
+            except Exception:
+                log.exception("could not remove withdrawn questions from the log")
+            else:
+                if logged:
+                    log.info("%d withdrawn question(s) removed from the log", len(logged))
+        for message_id in message_ids:
+            replies = self._replies.pop(message_id, None)
+            if replies is None and message_id in logged:
+                replies = await self._replies_found(channel_id, guild_id, message_id)
+            for reply in replies or ():
+                await self._delete_reply(reply)
+
+    async def _replies_found(
+        self, channel_id: int, guild_id: int | None, question_id: int
+    ) -> list[discord.Message]:
+        """Our replies to ``question_id`` among the messages just after it (a reply is sent
+        within seconds); none when the channel's history cannot be read."""
+        me = self.bot.user
+        channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+        found: list[discord.Message] = []
+        try:
+            async for message in channel.history(
+                after=discord.Object(question_id), limit=REPLY_SEARCH, oldest_first=True
+            ):
+                ref = message.reference
+                ours = me is not None and message.author.id == me.id
+                if ours and ref is not None and ref.message_id == question_id:
+                    found.append(message)
+        except discord.HTTPException as exc:
+            log.warning("could not look for the reply to a withdrawn question: %s", exc)
+        return found
+
+    async def _delete_reply(self, reply: discord.Message) -> None:
+        """Delete our reply; again after each of ``retry_delays`` while Discord answers 5xx or
+        the connection fails. Already gone (its asker's Delete button, a moderator): done."""
+        for delay in (*self.retry_delays, None):
+            try:
+                await reply.delete()
+                return
+            except discord.NotFound:
+                return
+            except discord.HTTPException as exc:
+                if exc.status < 500 or delay is None:
+                    log.warning("could not delete reply %s: %s", reply.id, exc)
+                    return
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                if delay is None:
+                    log.warning("could not delete reply %s: %s", reply.id, exc)
+                    return
+            await asyncio.sleep(delay)
 
 
 def loggable(found: Answer, question: str) -> Answer:

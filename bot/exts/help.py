@@ -16,6 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.formatting.examples import GENERIC, Examples
 from bot.formatting.text import COLOUR_INFO, NO_MENTIONS, escape, fit_embed
 
 if TYPE_CHECKING:
@@ -25,15 +26,20 @@ log = logging.getLogger(__name__)
 
 Command = app_commands.Command[Any, ..., Any]
 
-# A typical use of the commands with options, as a user would type it.
-EXAMPLES: dict[str, str] = {
-    "ask": "`/ask question: which companies stopped selling face recognition to police?` "
-    "(add `category:` or `since:` to narrow it, `private: True` to see it alone)",
-    "brief": "`/brief title: deepfakes` (pick a title as you type)",
-    "latest": "`/latest category: briefs count: 3`",
-    "alerts subscribe": "`/alerts subscribe channel: #news category: briefs`",
-    "alerts unsubscribe": "`/alerts unsubscribe channel: #news`",
-}
+
+def command_examples(examples: Examples) -> dict[str, str]:
+    """A typical use of the commands with options, as a user would type it, in the site's own
+    words (``site_examples``)."""
+    category = f" category: {examples.category}" if examples.category else ""
+    title = f" {examples.title_word}" if examples.title_word else ""
+    return {
+        "ask": f"`/ask question: {examples.question}` "
+        "(add `category:` or `since:` to narrow it, `private: True` to see it alone)",
+        "brief": f"`/brief title:{title}` (pick a title as you type)",
+        "latest": f"`/latest{category} count: 3`",
+        "alerts subscribe": f"`/alerts subscribe channel: #news{category}`",
+        "alerts unsubscribe": "`/alerts unsubscribe channel: #news`",
+    }
 
 
 def _leaves(
@@ -103,13 +109,15 @@ def help_embed(
     site_name: str,
     in_server: bool = True,
     menus: list[str] | None = None,
+    examples: Examples = GENERIC,
 ) -> discord.Embed:
     lines = []
+    shown = command_examples(examples)
     for command in commands_:
         name = command.qualified_name
         lines.append(f"**/{name}** — {escape(command.description)}")
-        if name in EXAMPLES:
-            lines.append(f"e.g. {EXAMPLES[name]}")
+        if name in shown:
+            lines.append(f"e.g. {shown[name]}")
     for name in menus or ():
         lines.append(f"**{escape(name)}** — right-click one of my answers › Apps")
     embed = discord.Embed(
@@ -123,7 +131,7 @@ def help_embed(
                 if in_server
                 else "\n\nIn a server, you can also mention me with a question"
             )
-            + f": `@{bot_name} what did IBM decide?`"
+            + f": `@{bot_name} {examples.question}`"
         ),
         colour=COLOUR_INFO,
     )
@@ -145,6 +153,7 @@ class Help(commands.Cog):
             site_name=self.bot.site_name,
             in_server=interaction.guild_id is not None,
             menus=usable_menus(self.bot.tree, interaction),
+            examples=self.bot.examples(),
         )
         await interaction.response.send_message(
             embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS

@@ -38,6 +38,7 @@ from bot.ui.pager import Pager
 from bot.ui.votes import logged_answer_id
 from index.explain import explain
 from index.insights import InsightsReport
+from index.retrieval.questions import clip_question
 
 if TYPE_CHECKING:
     from bot.client import Briefbot
@@ -289,6 +290,8 @@ class Insights(commands.Cog):
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         index = self.bot.index
+        # What the answer searched: a long question's first characters only (as /ask does).
+        question, _ = clip_question(question)
         why = await asyncio.to_thread(
             explain, index, question, settings.answer_page_size, settings.answer_max_results
         )

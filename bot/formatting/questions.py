@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import discord
 
@@ -30,13 +31,33 @@ def searchable_question(text: str) -> str:
     return " ".join(_MARKUP.sub(" ", text).split())
 
 
+def resolved_names(data: Mapping[str, Any] | None) -> dict[int, str]:
+    """The display names of the users an interaction's ``data.resolved`` carries (Discord
+    resolves the mentions typed in a string option there): a member's nickname, else the
+    user's global name, else their username, as Discord shows them. The bot's cache holds
+    few members (no members intent), so a mentioned user is rarely found in it."""
+    resolved = (data or {}).get("resolved") or {}
+    members = resolved.get("members") or {}
+    names: dict[int, str] = {}
+    for key, user in (resolved.get("users") or {}).items():
+        nick = (members.get(key) or {}).get("nick")
+        name = nick or user.get("global_name") or user.get("username")
+        if name and key.isdigit():
+            names[int(key)] = str(name)
+    return names
+
+
 def readable_question(
-    text: str, guild: discord.Guild | None, users: Iterable[discord.abc.User] = ()
+    text: str,
+    guild: discord.Guild | None,
+    users: Iterable[discord.abc.User] = (),
+    names: Mapping[int, str] | None = None,
 ) -> str:
     """``text`` with its markup as Discord shows it (``@name``, ``#channel``, ``:emoji:``, the
-    date), from what the bot knows (``users``: those the message mentions); the unknown ones
-    as Discord shows them too."""
-    known = {u.id: u.display_name for u in users}
+    date), from what the bot knows (``users``: those the message mentions, or the asker;
+    ``names``: users' names by id, e.g. ``resolved_names``); the unknown ones as Discord shows
+    them too."""
+    known = {**(names or {}), **{u.id: u.display_name for u in users}}
 
     def shown(match: re.Match[str]) -> str:
         if match["user"]:

@@ -168,7 +168,17 @@ async def answer_about_post(
         return
     await interaction.response.defer(ephemeral=True, thinking=True)
     question = " ".join(question_text.split())
-    found = await bot.search(question, settings.answer_max_results, SearchFilters(post_id=post.id))
+    only_post = SearchFilters(post_id=post.id)
+    found = await bot.search(question, settings.answer_max_results, only_post)
+    note = f"Answered from “{post.title}” only."
+    if found.declined and not found.wordless:
+        # Asked about this post ("tell me more", "tldr", "explain this") in words it lacks:
+        # the reader chose the post, so what it says is shown, said so, rather than
+        # "not covered on the site" (its title's words find its opening passages).
+        opening = await bot.search(post.title, settings.answer_max_results, only_post)
+        if not opening.declined:
+            found = opening.model_copy(update={"question": found.question})
+            note = f"“{post.title}” doesn't seem to answer that; here is what it says."
     embed, view = answer_view(
         found,
         asker_id=interaction.user.id,
@@ -176,7 +186,7 @@ async def answer_about_post(
         timeout=settings.answer_buttons_seconds,
         deletable=False,
         site_name=bot.site_name,
-        note=f"Answered from “{post.title}” only.",
+        note=note,
     )
     await show_answer(interaction, embed, view)
     log.info("answered a question about %s for %s", post.id, interaction.user.id)

@@ -117,6 +117,7 @@ def record_answer(
     guild_id: int | None,
     asker_id: int,
     view: discord.ui.View | None,
+    message_id: int | None = None,
 ) -> discord.ui.View | None:
     """Log a *public* question (never call it for a private one) and add the vote buttons.
 
@@ -124,12 +125,16 @@ def record_answer(
     off (``BRIEFBOT_INSIGHTS=false``), outside a server or for a question with no words to search
     for, nothing is stored and no button added.
     The question is written in the background: the answer never waits for the database.
+    ``message_id``: the message a question asked by mention came in (deleted, it withdraws the
+    question: ``InsightsStore.withdraw``).
     """
     store = bot.insights
     # (a question with no words asked nothing of the content: neither a gap nor a vote)
     if store is None or guild_id is None or answer.wordless:
         return view
-    answer_id = store.log_soon(guild_id, answer, bot.settings.answer_page_size)
+    answer_id = store.log_soon(
+        guild_id, answer, bot.settings.answer_page_size, message_id=message_id
+    )
     view = view if view is not None else discord.ui.View(timeout=None)
     for button in vote_buttons(answer_id, asker_id):
         view.add_item(button)

@@ -14,6 +14,14 @@ a share of the question's IDF weight (``QueryPlan.weight_of``):
 
 and whether the question has a word found nowhere in the content (no typo of one).
 
+A word of the asking, not of the topic, when the content lacks it, is no such word either: one
+asking for the answer's form ("long" in "how long…", "often", "many": a duration, a count) or
+framing the request ("tell me about…", "explain", "what does the site say about…"). A small
+site's vocabulary lacks many a common word (a site of three posts with "Cats sleep 12 to 16
+hours a day" was told it does not cover "how long do cats sleep", nor "tell me about cats",
+the form of question the bot itself suggests). A real site has every one of them: nothing
+changes there.
+
 A compound of words the content has ("auto-crop", "second-gen", "gender-neutral") is no such
 word, though the whole word is missing: its parts are the question's words and carry its
 weight, so the whole is left out of the shares too. A compound with a digit ("GPT-6", "Go2")
@@ -120,6 +128,36 @@ def compounds_of_known_words(question: str, known: Callable[[str], bool]) -> fro
         whole = term_for_word(word)
         if parts and not known(whole[0]) and all(known(p) for p in parts):
             found.add(whole[0])
+    return frozenset(found)
+
+
+# The words after "how" that ask for an answer's form (``intent``'s durations, shares, counts
+# and amounts), not its topic.
+FORM_WORDS = frozenset(
+    {"long", "often", "many", "much", "far", "old", "soon", "early", "late", "big", "large"}
+    | {"fast", "tall", "heavy", "expensive", "frequently", "quickly"}
+)
+
+
+# Words that frame a request ("tell me about…", "what does the post say about…"), not its topic.
+REQUEST_WORDS = frozenset(
+    {"tell", "explain", "describe", "summarize", "summarise", "say", "says", "said", "know"}
+    | {"mention", "mentions", "mentioned", "anything", "something", "info", "information"}
+    | {"please", "post", "posts", "article", "articles", "blog", "site", "write", "wrote"}
+    | {"written"}
+)
+
+
+def asking_words_unknown(question: str, known: Callable[[str], bool]) -> frozenset[str]:
+    """The terms of ``question``'s words of the asking (after "how", ``FORM_WORDS``; anywhere,
+    ``REQUEST_WORDS``) that the content lacks (not ``known``): left out of the shares, as a
+    compound's whole word is."""
+    found: set[str] = set()
+    previous = ""
+    for word in words(question):
+        if word in REQUEST_WORDS or (previous == "how" and word in FORM_WORDS):
+            found.update(t for t in term_for_word(word) if not known(t))
+        previous = word
     return frozenset(found)
 
 

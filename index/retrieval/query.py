@@ -124,8 +124,15 @@ class QueryReader:
         self.typo_weight = typo_weight
         self.part_weight = part_weight
         # Per term, as Python values: a question looks up a handful, where numpy scalars cost.
-        self.term_weight: list[float] = np.maximum(idf, 0.1).tolist()  # a word's weight
-        self.idf_max = max((float(idf.max()) if len(vocab_list) else 0.0), 1.0)
+        # The rarest word's weight: what an unseen word weighs, and a word in no passage's text
+        # (only in titles, headings or summaries), whose IDF of 0 (``bm25.okapi_idf``) says
+        # nothing of its rarity. Not floored at 1: on a site of a few passages every word
+        # weighs under 1, and an unseen one ("long" in "how long…") would outweigh the
+        # question's words the site holds (a real site's rarest words weigh far more than 1).
+        rarest = max(float(idf.max()) if len(idf) else 1.0, 0.1)
+        weight = np.where(body_df[: len(idf)] > 0, np.maximum(idf, 0.1), rarest)
+        self.term_weight: list[float] = weight.tolist()  # a word's weight
+        self.idf_max = rarest
         self._spelling: dict[int, list[str]] | None = None  # made on the first unknown word
         self._typo_cache: dict[str, list[str]] = {}
         self._terms: dict[str, TermInfo] = {}  # see ``term``

@@ -142,6 +142,32 @@ class LifecycleMixin:
             await self.dispatch("CHANNEL_PINS_UPDATE", data, respect_intents=True)
         return record
 
+    async def delete_messages(self, *messages: MessageRecord | int) -> None:
+        """Someone deletes messages of one channel: its author (one message) or a moderator or
+        bot (several at once, ``POST …/messages/bulk-delete``). Discord then sends
+        MESSAGE_DELETE with ``id``, ``channel_id`` and ``guild_id`` (one message) or
+        MESSAGE_DELETE_BULK with ``ids`` (several): ids only, never the message."""
+        records = [self._resolve_message(m) for m in messages]
+        channels = {r.channel_id for r in records}
+        if len(channels) != 1:
+            raise ValueError("delete_messages deletes messages of one channel")
+        for record in records:
+            record.deleted = True
+        self._notifier.notify()
+        if self.session is None:
+            return
+        channel_id = channels.pop()
+        data: dict[str, Any] = {"channel_id": str(channel_id)}
+        guild = self.world.guild_of(channel_id)
+        if guild is not None:
+            data["guild_id"] = str(guild.id)
+        if len(records) == 1:
+            data["id"] = str(records[0].id)
+            await self.dispatch("MESSAGE_DELETE", data, respect_intents=True)
+        else:
+            data["ids"] = [str(r.id) for r in records]
+            await self.dispatch("MESSAGE_DELETE_BULK", data, respect_intents=True)
+
     async def suppress_embeds(
         self, message: MessageRecord | int, *, suppress: bool = True
     ) -> MessageRecord:

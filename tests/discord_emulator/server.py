@@ -122,6 +122,10 @@ def _as_fetched(record: MessageRecord) -> dict[str, Any]:
     return data
 
 
+# A user, role or channel mention in text: (its sigil, its id).
+_MENTION = re.compile(r"<(@!?|@&|#)([0-9]{15,21})>")
+
+
 def _id_of(value: Any) -> int:
     if isinstance(value, int):
         return value
@@ -2372,6 +2376,19 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
                 resolved.setdefault("channels", {})[str(oid)] = ch
         return str(oid)
 
+    def _resolve_mentions(
+        self, resolved: dict, text: str, guild: Guild | None, invoker: User, channel: Channel
+    ) -> None:
+        """Discord resolves the mentions typed in a STRING option as it does a USER, ROLE or
+        CHANNEL option's value: ``data.resolved`` carries the users (and their members), roles
+        and channels the text names (clients read them from there, e.g. JDA's
+        ``OptionMapping.getMentions``)."""
+        for kind, oid in _MENTION.findall(text):
+            otype = {"@": 6, "@!": 6, "@&": 8, "#": 7}[kind]
+            if otype == 6 and int(oid) not in self.world.users:
+                continue
+            self._resolve_into(resolved, otype, int(oid), guild, invoker, channel)
+
     def _build_options(
         self,
         values: dict | list | None,
@@ -2411,6 +2428,8 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
                 option["value"] = bool(value)
             else:
                 option["value"] = str(value)
+                if otype == 3:
+                    self._resolve_mentions(resolved, option["value"], guild, user, channel)
             if sch and sch.get("choices") and name != focused:
                 allowed = [c["value"] for c in sch["choices"]]
                 if option["value"] not in allowed:
