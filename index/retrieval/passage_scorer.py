@@ -73,8 +73,8 @@ Measured in round 21, not shipped: the voice features (above). Forward selection
 training sets added ``voice`` (−0.17: commentary down for a question of fact), ``voice_asked``
 (+0.29) and ``heading_voice_asked``; with the headline model refitted, cross-fitted hit@1 +1,
 ans@1 +1, ans@5 +2, headline −1, first page +1 of 672 questions; over dev and the held sets the
-headline fell by 3. ``heading_voice`` lost (the site's commentary sections are few; its digests'
-recurring headings carry their quoted sources' voice).
+headline fell by 3. ``heading_voice`` lost (most recurring headings are digests' categories,
+whose items quote their sources; a brief's commentary section recurs in about 20 posts).
 
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is on by default
