@@ -60,9 +60,11 @@ class Table:
     windows: list[headline_model.Window] = field(default_factory=list)
 
 
-def collect(names: Sequence[str]) -> dict[str, list[Case]]:
-    """Each set's questions and their extraction inputs (one index build)."""
-    index, _ = build_index(kept_temp_dir() / "fit.sqlite3", CORPUS)
+def collect(names: Sequence[str], index: Any = None) -> dict[str, list[Case]]:
+    """Each set's questions and their extraction inputs (one index build, or ``index``'s: a
+    ``SearchIndex`` as a fitting script has set it up)."""
+    if index is None:
+        index, _ = build_index(kept_temp_dir() / "fit.sqlite3", CORPUS)
     served = extraction.extract
     seen: list[tuple[str, dict[str, float], list[extraction.Evidence]]] = []
 

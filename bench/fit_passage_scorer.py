@@ -45,7 +45,10 @@ headline +13, first page +26 questions of 448 (the lead switched it on after hel
 ``rare_window`` and ``form`` added, +2 headlines and +1 first page cross-fitted over 670
 questions; not shipped (dev and the held sets lost 2 headlines). Round 20 (``--forward
 --search --candidates assoc assoc_window``): ``assoc`` added, hit@1 +2, ans@1 +2, ans@5 +3,
-headline −2, first page 0 over 672 questions; not shipped.
+headline −2, first page 0 over 672 questions; not shipped. Round 21 (``--forward --search
+--candidates voice voice_asked heading_voice heading_voice_asked``): ``voice``, ``voice_asked``
+and ``heading_voice_asked`` added, +4 questions in all, headline −1; not shipped (and
+``bench.cross_fit_models``: the round-13 features fitted on five sets against three, no gain).
 """
 
 from __future__ import annotations

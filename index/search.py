@@ -39,6 +39,7 @@ from .retrieval.scoring import Follows, ScoreTable
 from .retrieval.selection import top_k
 from .terms.boilerplate import Boilerplate
 from .terms.fields import IndexData
+from .terms.voice import Voice
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,8 @@ class SearchIndex(Catalogue):
         self.title_words.warm()
         if "assoc" in self.passage_model.features:  # (the site's word associations)
             self.passage_features().associations()
+        if passage_scorer.VOICE_FEATURES & set(self.passage_model.features):
+            self.passage_features().voice()
 
     @property
     def warmed(self) -> bool:
@@ -296,8 +299,19 @@ class SearchIndex(Catalogue):
     def passage_features(self) -> passage_scorer.Features:
         """The learned scorer's look-ups, made on first use (like ``rerank_terms``)."""
         if self._passage_features is None:
-            self._passage_features = passage_scorer.Features(self.data, np.maximum(self.idf, 0.0))
+            self._passage_features = passage_scorer.Features(
+                self.data, np.maximum(self.idf, 0.0), self._voice
+            )
         return self._passage_features
+
+    def _voice(self) -> Voice:
+        """The passages' voice, from their texts (read once: about 30 ms at 1x)."""
+        n = len(self.passages)
+        return Voice.learn(
+            self.passages.texts(range(n)),
+            [self.passages.heading_path(i) for i in range(n)],
+            self.passage_post.tolist(),
+        )
 
     def learned_features(
         self,

@@ -216,3 +216,73 @@ def test_the_explain_embed_names_the_scorers_factor(strike_index: SearchIndex) -
     moved = next(f for f in embed.fields if f.name and "How It Ended" in f.name)
     assert moved.value is not None
     assert re.search(r"re-scored by the learned passage scorer ×\d+\.\d\d", moved.value)
+
+
+# Round 21: the writer's voice. Five briefs share two sections, whatever they are called: what
+# happened, and the editors' view in the first person; the commentary restates the question's
+# words ("decide", "drones") without the fact.
+def _briefs_with_a_view(company: str, fact: str) -> str:
+    return (
+        f"## The Record\n\n{fact}\n\n"
+        f"## Editors' Desk\n\nWe think {company} had to decide about drones. We believe every "
+        f"rival should decide about drones too, and we hope {company} keeps its word.\n"
+    )
+
+
+DRONES = {
+    f"2024-01-0{n + 1}-{name.lower()}.md": (f"{name} news", _briefs_with_a_view(name, fact))
+    for n, (name, fact) in enumerate(
+        [
+            ("Acme", "Acme stopped selling its camera drones to police departments in June."),
+            ("Birch", "Birch opened a lab in Oslo with forty engineers."),
+            ("Cobalt", "Cobalt raised twelve million dollars from investors."),
+            ("Dune", "Dune recalled a thousand scooters after a fault."),
+            ("Ember", "Ember hired a new chief executive from a bank."),
+        ]
+    )
+}
+
+
+@pytest.fixture(scope="module")
+def drones_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    return briefs_index(tmp_path_factory.mktemp("voice"), with_filler(DRONES))
+
+
+def _voice_features(index: SearchIndex, question: str) -> dict[str, dict[str, float]]:
+    plan = index.reader.plan(question)
+    scores, _ = index._passage_scores(plan)
+    names = passage_scorer.ALL_FEATURES
+    cand, feats = index.learned_features(question, plan, scores, names)
+    acme = [
+        (index.passages[int(i)].heading, dict(zip(names, row, strict=True)))
+        for i, row in zip(cand, feats, strict=True)
+        if index.posts[int(index.passage_post[int(i)])].title == "Acme news"
+    ]
+    return dict(acme)
+
+
+def test_the_voice_features_of_commentary_and_reporting(drones_index: SearchIndex) -> None:
+    fact = _voice_features(drones_index, "What did Acme decide about drones?")
+    record, desk = fact["The Record"], fact["Editors' Desk"]
+    # Every sentence of the desk's passage is in the first person; none of the record's. Both
+    # headings recur in five posts: the site's desk section reads as commentary.
+    assert desk["voice"] == pytest.approx(1.0) and record["voice"] == 0.0
+    assert desk["heading_voice"] == pytest.approx(1.0) and record["heading_voice"] == 0.0
+    assert desk["voice_asked"] == desk["heading_voice_asked"] == 0.0
+    # A question asking for a view reads the same under the other names.
+    view = _voice_features(drones_index, "What do the editors think Acme should decide on drones?")
+    desk = view["Editors' Desk"]
+    assert desk["voice_asked"] == pytest.approx(1.0) and desk["heading_voice_asked"] == 1.0
+    assert desk["voice"] == desk["heading_voice"] == 0.0
+
+
+def test_a_model_weighing_the_voice_down_shows_the_fact_first(drones_index: SearchIndex) -> None:
+    question = "What did Acme decide about drones?"
+    # The commentary holds "decide" and "drones" twice each: BM25 and the shipped model put it
+    # first.
+    assert _headings(drones_index, question)[0] == "Editors' Desk"
+    index = _with(drones_index, 1.0)
+    index.passage_model = passage_scorer.Model(
+        (*passage_scorer.FEATURES, "heading_voice"), (*passage_scorer.WEIGHTS, -3.0)
+    )
+    assert _headings(index, question) == ["The Record", "Editors' Desk"]

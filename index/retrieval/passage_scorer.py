@@ -37,7 +37,12 @@ included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
   of the words they lack, each such word at the strength of its strongest associate held (a
   paraphrase's "lawsuit" against the passage's "plaintiffs"); ``assoc_window``: ``window``
   with each word its two sentences lack counted at the strength of its strongest associate
-  they hold.
+  they hold;
+- ``voice``: the share of its sentences in the writer's own voice (first person, hedging,
+  judging: ``terms.voice``), when the question asks for no view; ``voice_asked`` the same when
+  it does ("what do … think", "why", "should"); ``heading_voice`` / ``heading_voice_asked``:
+  the voice of its deepest heading recurring across the site's posts (a site's own commentary
+  section, learned, whatever it is called), split the same way.
 
 Measured in round 18 (bench/README.md), not shipped: cross-fitting over six training sets
 chose ``rare_window`` and ``form`` besides ``FEATURES`` (headline +2, first page +1 of 670
@@ -64,6 +69,13 @@ the six training sets, forward selection added ``assoc`` (hit@1 +2, ans@1 +2, an
 questions) but the headline fell by 2 and the first page did not rise; ``assoc_window`` lost
 (its weight taken from ``window``).
 
+Measured in round 21, not shipped: the voice features (above). Forward selection over the six
+training sets added ``voice`` (−0.17: commentary down for a question of fact), ``voice_asked``
+(+0.29) and ``heading_voice_asked``; with the headline model refitted, cross-fitted hit@1 +1,
+ans@1 +1, ans@5 +2, headline −1, first page +1 of 672 questions; over dev and the held sets the
+headline fell by 3. ``heading_voice`` lost (most recurring headings are digests' categories,
+whose items quote their sources; a brief's commentary section recurs in about 20 posts).
+
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is on by default
 (``RankingWeights.learned`` 1): on the four question sets held back from every fit it ranks the
@@ -86,6 +98,7 @@ import numpy as np
 from ..terms.associations import Associations
 from ..terms.fields import IndexData
 from ..terms.term_counts import FieldCounts
+from ..terms.voice import Voice, asks_opinion
 from .intent import intent
 
 CANDIDATES = 40  # passages re-scored per question (the ranking's best, in its order)
@@ -122,7 +135,12 @@ ALL_FEATURES = (
     "form_focus",
     "assoc",
     "assoc_window",
+    "voice",
+    "voice_asked",
+    "heading_voice",
+    "heading_voice_asked",
 )
+VOICE_FEATURES = frozenset({"voice", "voice_asked", "heading_voice", "heading_voice_asked"})
 # Chosen by cross-fitting over the four training sets (bench/README.md, issue 10 round 13):
 # the others measured did not help (round 18: on six sets, ``rare_window`` and ``form`` did
 # cross-fitted, but not on dev and the held sets; round 20: ``assoc`` gained the ranking, not
@@ -154,7 +172,7 @@ class Question:
     """What the features need of a question: its known terms (sorted ids), their weights, its
     total weight and its intent."""
 
-    __slots__ = ("ids", "intent", "pairs", "total", "weights")
+    __slots__ = ("ids", "intent", "opinion", "pairs", "total", "weights")
 
     def __init__(
         self,
@@ -168,6 +186,7 @@ class Question:
         self.weights = np.array([w for _, w in known], np.float64)
         self.total = float(sum(weight_of.values()))
         self.intent = intent(text)
+        self.opinion = asks_opinion(text)  # (it asks for a view: the voice features)
         # Its adjacent-word pairs (``QueryPlan.phrase_ids``: hashed, as the phrase field's).
         self.pairs = np.unique(np.asarray(pairs, np.int64))
 
@@ -194,11 +213,20 @@ class Features:
         "_summary",
         "_title",
         "_vocab",
+        "_voice",
+        "_voice_source",
         "_year",
     )
 
-    def __init__(self, data: IndexData, idf: np.ndarray | None = None) -> None:
-        """``idf``: each term's weight (``story``; 1 each when not given)."""
+    def __init__(
+        self,
+        data: IndexData,
+        idf: np.ndarray | None = None,
+        voice: Callable[[], Voice] | None = None,
+    ) -> None:
+        """``idf``: each term's weight (``story``; 1 each when not given); ``voice``: makes the
+        passages' voice (``terms.voice``, from their texts: called on first use; none given,
+        every passage reads as reporting)."""
         f = data.fields
         self._body, self._heading, self._sentence = f["body"], f["heading"], f["sentence"]
         self._title, self._summary, self._phrase = f["title"], f["summary"], f["phrase"]
@@ -221,6 +249,18 @@ class Features:
         self._digit: np.ndarray | None = None
         self._data = data
         self._associations: Associations | None = None  # (``assoc``: on first use)
+        self._voice_source = voice
+        self._voice: Voice | None = None
+
+    def voice(self) -> Voice:
+        """The passages' voice (``terms.voice``), made on first use."""
+        if self._voice is None:
+            if self._voice_source is None:
+                none = np.zeros(len(self._data.sentence_counts))
+                self._voice = Voice(none, none)
+            else:
+                self._voice = self._voice_source()
+        return self._voice
 
     def associations(self) -> Associations:
         """The site's word associations (``terms.associations``), learned on first use."""
@@ -280,6 +320,12 @@ class Features:
         put("post_density", self._density[posts])
         if {"story", "fuller_elsewhere"} & col.keys():
             self._stories(cand, posts, put)
+        if VOICE_FEATURES & col.keys():
+            # Crossed with the question: commentary answers a question asking for a view.
+            v = self.voice()
+            own, heading = v.passage[cand], v.heading[cand]
+            put("voice_asked" if q.opinion else "voice", own)
+            put("heading_voice_asked" if q.opinion else "heading_voice", heading)
         if "phrase" in col and len(q.pairs):
             put("phrase", _holds(self._phrase, cand, q.pairs).mean(axis=1))
         if q.total <= 0 or not len(q.ids):
