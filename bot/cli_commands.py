@@ -129,9 +129,14 @@ def _warn_no_posts(content: Path) -> None:
     )
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
 def _report_line(report: IndexReport) -> str:
+    posts, passages = _count(report.posts, "post"), _count(report.passages, "passage")
     return (
-        f"Indexed {report.posts} posts, {report.passages} passages in {report.seconds:.2f} s "
+        f"Indexed {posts}, {passages} in {report.seconds:.2f} s "
         f"({len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed)"
     )
 
