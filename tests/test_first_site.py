@@ -198,3 +198,30 @@ async def test_the_bot_on_jekyll_news_site(
     assert "Why cats purr" in text and "content" in text, text
     await cog.wait_for_cycles(cog.cycles + 2)
     assert len([m for m in emulator.bot_messages(world.news) if m.source == "channel"]) == 1
+
+
+@pytest.mark.usefixtures("clean_cli_environment")
+def test_eval_names_gold_posts_the_site_lacks_and_questions_it_cannot_score(
+    tmp_path: Path,
+) -> None:
+    """An operator's first question file names its posts as they come to mind (the file under
+    _posts/, its URL): each such gold matched nothing and scored a miss, silently, and a
+    question with neither gold nor kind "unanswerable" counted in no figure."""
+    site = jekyll_new(tmp_path / "site")
+    where = ["--content", str(site), "--db", str(tmp_path / "db.sqlite3")]
+    questions = tmp_path / "questions.jsonl"
+    lines = [
+        {"id": "a", "question": NAMING, "gold": [f"_posts/{POST_ID}"]},
+        {"id": "b", "question": NAMING, "gold": [PATH]},
+        {"id": "c", "question": NAMING, "gold": [POST_ID]},
+        {"id": "d", "question": "where can I ask questions"},
+    ]
+    questions.write_text("".join(json.dumps(q) + "\n" for q in lines), encoding="utf-8")
+    for extra in ([], ["--json"]):
+        code, _out, err = run_cli(["eval", str(questions), *where, *extra])
+        assert code == 0, err
+        said = flat(err)
+        assert f"a: _posts/{POST_ID} (did you mean {POST_ID}?)" in said, said
+        assert f"b: {PATH} (did you mean {POST_ID}?)" in said, said
+        assert " c: " not in said
+        assert "1 question (d) has no gold post and is not of kind unanswerable" in said, said
