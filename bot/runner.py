@@ -69,7 +69,13 @@ async def _login(bot: Briefbot, token: str) -> None:
             f"developer portal ({TOKEN_HELP})."
         ) from None
     except (aiohttp.ClientError, OSError, discord.DiscordServerError) as exc:
-        raise StartupError(f"Could not reach Discord: {exc.__class__.__name__}", 1) from None
+        # (aiohttp's text names the host and the system's reason: what to check; one line)
+        reason = " ".join(str(exc).split())
+        raise StartupError(
+            f"Could not reach Discord: {exc.__class__.__name__}"
+            + (f" ({reason})" if reason else ""),
+            1,
+        ) from None
 
 
 @contextlib.contextmanager
