@@ -189,3 +189,22 @@ async def test_discord_out_of_reach_says_why_in_one_line(
     assert err.startswith("briefbot: Could not reach Discord") and err.count("\n") == 1, err
     assert f"127.0.0.1:{port}" in err, err
     assert BAD_TOKEN not in err
+
+
+def test_a_first_run_does_not_open_with_warnings_about_voice(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """discord.py warns once per process, as a client is made, that PyNaCl and davey are not
+    installed: voice, which briefbot never uses. Its other warnings still reach the log."""
+    import discord
+
+    from bot.runner import setup_logging
+
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True, raising=False)
+    with caplog.at_level(logging.INFO):
+        setup_logging("INFO")
+        discord.Client(intents=discord.Intents.none())
+        logging.getLogger("discord.client").warning("the gateway is slow")
+    said = [r.getMessage() for r in caplog.records if r.name == "discord.client"]
+    assert said == ["the gateway is slow"], said
