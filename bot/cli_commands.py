@@ -27,6 +27,7 @@ from .cli_output import (
 from .settings import Settings, load_settings, unknown_settings
 
 if TYPE_CHECKING:
+    from index.evaluation import Question
     from index.models import Answer, IndexReport, SearchFilters
     from index.search import SearchIndex
     from index.storage.service import IndexService
@@ -129,9 +130,14 @@ def _warn_no_posts(content: Path) -> None:
     )
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
 def _report_line(report: IndexReport) -> str:
+    posts, passages = _count(report.posts, "post"), _count(report.passages, "passage")
     return (
-        f"Indexed {report.posts} posts, {report.passages} passages in {report.seconds:.2f} s "
+        f"Indexed {posts}, {passages} in {report.seconds:.2f} s "
         f"({len(report.added)} added, {len(report.changed)} changed, {len(report.removed)} removed)"
     )
 
@@ -274,6 +280,40 @@ def _check_writable(path: Path) -> None:
         path.unlink()
 
 
+def _warn_unscorable(questions: list[Question], post_urls: dict[str, str]) -> None:
+    """Gold posts the site has no post of (each scored as a miss) and questions no figure
+    counts: a first question file names posts as they come to mind, and its figures would
+    be wrong without a word."""
+    from index.evaluation import unknown_gold, unscored
+
+    unknown = unknown_gold(questions, post_urls)
+    if unknown:
+        listed = "; ".join(
+            f"{qid}: {gold}" + (f" (did you mean {meant}?)" if meant else "")
+            for qid, gold, meant in unknown[:10]
+        )
+        more = f"; and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        err.print(
+            f"Gold posts the site has no post of, scored as misses — {listed}{more}. A gold post"
+            ' is its file\'s path under _posts/, as `briefbot ask --json` gives it ("post").',
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
+    left = unscored(questions)
+    if left:
+        ids = ", ".join(left[:10]) + (", …" if len(left) > 10 else "")
+        has, is_ = ("has", "is") if len(left) == 1 else ("have", "are")
+        err.print(
+            f"{_count(len(left), 'question')} ({ids}) {has} no gold post and {is_} not of kind"
+            ' unanswerable: in no figure. Give "gold" (the posts that answer it) or "kind":'
+            ' "unanswerable".',
+            style="yellow",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
 async def cmd_eval(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -291,6 +331,7 @@ async def cmd_eval(args: argparse.Namespace) -> int:
         index = service.current
         assert index is not None
         report, runs = evaluate(questions, lambda q, k: index.search(q, k=k), k=args.k)
+        _warn_unscorable(questions, {p.id: p.url for p in index.posts})
     finally:
         await service.close()
     if args.runs_out:

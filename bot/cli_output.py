@@ -44,7 +44,11 @@ err = LazyConsole(stderr=True, highlight=False)
 
 def answer_json(answer: Answer) -> dict[str, Any]:
     """The answer as JSON: ``headline`` is the text shown first, each result's ``snippet`` the
-    text shown under its citation as read (``snippet_markdown``: with its bold marks)."""
+    text shown under its citation as read (``snippet_markdown``: with its bold marks). Every
+    post cited or offered (results, their ``also_in``, ``suggestions``) has ``url``, a link a
+    reader can open (http/https) or null, and ``path``, the page's path on a site with no
+    public address (no ``url`` in _config.yml nor BRIEFBOT_SITE_URL) or null: what the terminal
+    and the bot link, and no path a consumer would take for a link."""
     from index.answers.text import shown_text
 
     data = answer.model_dump(mode="json", by_alias=True)
@@ -53,6 +57,11 @@ def answer_json(answer: Answer) -> dict[str, Any]:
     for result in data["results"]:
         result["snippet_markdown"] = result["snippet"]
         result["snippet"] = shown_text(result["snippet"])
+    for ref in [*data["suggestions"], *data["results"]]:
+        for cited in [ref, *ref.get("also_in", ())]:
+            link = link_or_nothing(cited["url"])
+            cited["path"] = None if link else cited["url"]
+            cited["url"] = link or None
     return data
 
 

@@ -46,12 +46,24 @@ def require_token(settings: Settings) -> str:
     return token
 
 
+class NoVoiceWarnings(logging.Filter):
+    """discord.py warns when a client is made that voice is unsupported without PyNaCl or
+    davey: briefbot never joins a voice channel, and an operator's first ``briefbot run``
+    opened with two WARNING lines asking, in effect, to install what it does not need."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+
 def setup_logging(level: str) -> None:
     """Log lines to stderr (only if the application has not configured logging itself)."""
     logging.basicConfig(
         level=level.upper(),
         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
     )
+    client_log = logging.getLogger("discord.client")
+    if not any(isinstance(f, NoVoiceWarnings) for f in client_log.filters):
+        client_log.addFilter(NoVoiceWarnings())
     # Libraries whose DEBUG lines are no one's debugging of the bot (its own and discord.py's
     # stay): aiosqlite logs every statement with its parameters (a reindex's every passage text,
     # each question asked), markdown-it each rule it tries on each block of every post; one index
@@ -69,7 +81,13 @@ async def _login(bot: Briefbot, token: str) -> None:
             f"developer portal ({TOKEN_HELP})."
         ) from None
     except (aiohttp.ClientError, OSError, discord.DiscordServerError) as exc:
-        raise StartupError(f"Could not reach Discord: {exc.__class__.__name__}", 1) from None
+        # (aiohttp's text names the host and the system's reason: what to check; one line)
+        reason = " ".join(str(exc).split())
+        raise StartupError(
+            f"Could not reach Discord: {exc.__class__.__name__}"
+            + (f" ({reason})" if reason else ""),
+            1,
+        ) from None
 
 
 @contextlib.contextmanager

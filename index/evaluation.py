@@ -29,9 +29,10 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -89,6 +90,31 @@ def load_questions(path: Path) -> list[Question]:
         except ValidationError as exc:
             raise ValueError(f"{path}:{n}: not a valid question line ({_first(exc)})") from None
     return questions
+
+
+def unknown_gold(
+    questions: Iterable[Question], post_urls: Mapping[str, str]
+) -> list[tuple[str, str, str | None]]:
+    """Per gold post id no indexed post has (``post_urls``: each post's id and URL), the
+    question's id, the gold, and the post it likely names or None: one whose id the gold ends
+    with (a path under _posts/ written from the site's root), or whose page it is (its URL, or
+    the URL's path). Such a gold scores as a miss: the operator must be told."""
+    by_path = {urlsplit(url).path.rstrip("/"): post for post, url in post_urls.items()}
+    found = []
+    for q in questions:
+        for gold in q.gold:
+            if gold in post_urls:
+                continue
+            meant = next((p for p in post_urls if gold.endswith("/" + p)), None)
+            if meant is None:
+                meant = by_path.get(urlsplit(gold.strip()).path.rstrip("/") or "?")
+            found.append((q.id, gold, meant))
+    return found
+
+
+def unscored(questions: Iterable[Question]) -> list[str]:
+    """The ids of questions no figure counts: no gold post, and not of kind unanswerable."""
+    return [q.id for q in questions if not q.gold and not q.unanswerable]
 
 
 def _first(exc: ValidationError) -> str:

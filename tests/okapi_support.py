@@ -5,11 +5,17 @@ The statistics keep counts, not word order, so each document is given as its ter
 each as often as it occurs. Within a document the order changes nothing of BM25Okapi's model but
 the order it adds up its mean IDF in (the last bits of the floor of common terms); this is the
 order the index's model follows (``bm25.okapi_corpus``, ``bm25.order``).
+
+Where BM25Okapi's mean IDF is not positive (a field of one or two documents), the index serves
+Lucene's IDF instead (``bm25.lucene_idf``): ``served_idf`` writes that rule out here, from what
+BM25Okapi counted, and the oracle is BM25Okapi with it (``served``).
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+from collections import Counter
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -30,14 +36,31 @@ def rank_bm25_of(stats: FieldCounts) -> BM25Okapi:
     return BM25Okapi(docs)
 
 
+def served_idf(rb: BM25Okapi) -> dict[object, float]:
+    """``rb``'s IDF of each term, or where its mean IDF is not positive, Lucene's,
+    log(1 + (N - n + 0.5) / (n + 0.5)), of every term (n: the documents holding it)."""
+    if rb.average_idf > 0:
+        return dict(rb.idf)
+    n = Counter(t for doc in rb.doc_freqs for t in doc)
+    return {t: math.log1p((rb.corpus_size - n[t] + 0.5) / (n[t] + 0.5)) for t in rb.idf}
+
+
+def served(rb: BM25Okapi) -> BM25Okapi:
+    """``rb`` scoring as the index serves it: its IDF replaced by ``served_idf`` (its
+    ``get_scores`` reads ``idf``)."""
+    rb.idf = served_idf(rb)
+    return rb
+
+
 def assert_is_rank_bm25s(model: FieldModel, rb: BM25Okapi) -> None:
-    """``model`` is ``rb``'s, bit for bit: every term's IDF (epsilon floor included), every
-    document's length, the average length; terms rank-bm25 never saw are in no document."""
+    """``model`` is ``rb``'s, bit for bit: every term's IDF (epsilon floor included; Lucene's
+    where the mean is not positive, ``served_idf``), every document's length, the average
+    length; terms rank-bm25 never saw are in no document."""
     assert model.n_docs == rb.corpus_size
     assert model.avgdl == rb.avgdl
     assert model.doc_len.tolist() == rb.doc_len
     terms = np.fromiter(rb.idf.keys(), np.int64, len(rb.idf))
-    assert model.idf[terms].tolist() == list(rb.idf.values())
+    assert model.idf[terms].tolist() == list(served_idf(rb).values())
     unseen = np.ones(len(model.df), bool)
     unseen[terms] = False
     assert not model.df[unseen].any()

@@ -1,13 +1,16 @@
 """The BM25 core against rank-bm25 (same tokens → same scores and ranking) and TermCounts' algebra.
 
 Scores must agree with ``rank_bm25.BM25Okapi.get_scores`` to 1e-12 and ``top_k`` must order
-documents exactly as a stable argsort of rank-bm25's scores, including on the tiny corpora where
+documents exactly as a stable argsort of rank-bm25's scores, including on the small corpora where
 BM25Okapi's IDF does odd things (negative IDFs floored to ``epsilon * mean IDF``, a term in
-exactly half of the documents getting IDF 0, a negative mean on one or two documents).
+exactly half of the documents getting IDF 0). Where its mean IDF is not positive (one or two
+documents), the floor would be too and nothing would score above zero: there the index takes
+Lucene's IDF (``okapi_support.served``), and BM25Okapi's scores with it.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from pathlib import Path
@@ -17,7 +20,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from okapi_support import assert_is_rank_bm25s, rank_bm25_of
+from okapi_support import assert_is_rank_bm25s, rank_bm25_of, served
 from rank_bm25 import BM25Okapi
 
 from index.retrieval import bm25 as bm25_module
@@ -50,7 +53,7 @@ def ids_of(docs: list[list[str]]) -> dict[str, int]:
 def both(docs: list[list[str]]) -> tuple[BM25Okapi, BM25, dict[str, int]]:
     vocab = ids_of(docs)
     ours = BM25(TermCounts.from_docs([[vocab[t] for t in d] for d in docs]), len(vocab))
-    return BM25Okapi(docs), ours, vocab
+    return served(BM25Okapi(docs)), ours, vocab
 
 
 def query_ids(query: list[str], vocab: dict[str, int]) -> list[int]:
@@ -104,13 +107,15 @@ def test_larger_seeded_corpora_score_and_rank_as_rank_bm25():
 @pytest.mark.parametrize(
     ("docs", "query"),
     [
-        # One document: every IDF is negative, so is the mean; matches score below zero.
+        # One document: every IDF is negative, so is the mean (Lucene's IDF: see ``served``).
         ([["a", "b", "a"]], ["a"]),
         ([["a", "b", "a"]], ["b", "a", UNKNOWN]),
-        # Two documents: "a" in both (floored), "b" and "c" in exactly half (IDF 0).
+        # Two documents: "a" in both, "b" and "c" in exactly half (IDF 0): the mean is negative.
         ([["a", "b"], ["a", "c"]], ["a"]),
         ([["a", "b"], ["a", "c"]], ["b", "c"]),
         ([["a", "b"], ["a", "c", "c"]], ["a", "c"]),
+        # Two documents sharing nothing: every IDF is 0, and so is the mean.
+        ([["a", "b"], ["c"]], ["a", "c"]),
         # Three documents: a term in every one, one in two, one in one.
         ([["a", "b", "c"], ["a", "b"], ["a"]], ["a"]),
         ([["a", "b", "c"], ["a", "b"], ["a"]], ["c", "b", "a"]),
@@ -129,13 +134,48 @@ def test_small_corpus_quirks(docs, query):
 
 
 def test_quirks_are_really_exercised():
-    """The cases above do hit the floored, zero and negative IDFs they claim to."""
-    rb, ours, vocab = both([["a", "b"], ["a", "c"]])
-    assert ours.idf[vocab["b"]] == 0.0 == rb.idf["b"]
-    assert ours.idf[vocab["a"]] == pytest.approx(rb.epsilon * rb.average_idf)
-    rb, ours, vocab = both([["a", "b", "a"]])
-    assert rb.average_idf < 0
-    assert (ours.scores([vocab["a"]]) < 0).all()
+    """The cases above do hit the floored and zero IDFs they claim to."""
+    rb, ours, vocab = both([["a", "x"], ["a", "y"], ["z"], ["w", "x"]])
+    assert rb.average_idf > 0
+    assert ours.idf[vocab["x"]] == 0.0 == rb.idf["x"]  # (in two of four)
+    rb, ours, vocab = both([["common", f"r{i}"] for i in range(10)])
+    assert rb.average_idf > 0
+    assert ours.idf[vocab["common"]] == pytest.approx(rb.epsilon * rb.average_idf)
+
+
+@pytest.mark.parametrize(
+    "docs",
+    [
+        [["a", "b", "a"]],  # one document: every IDF negative (-1.1), the floor too (-0.27)
+        [["a", "b"], ["a", "c"]],  # two: IDF 0 (in one) or negative (in both), and the floor
+        [["a", "b"], ["c"]],  # two sharing no word: every IDF 0
+        [["a", "b"], ["a", "b"], ["a", "c"]],  # three, most words in most: a negative mean
+    ],
+)
+def test_a_field_of_too_few_documents_scores_every_match_above_zero(docs):
+    """Where BM25Okapi's mean IDF is not positive, its floor (``epsilon`` x the mean) is not
+    either, and nothing of the field scored above zero: ``jekyll new``'s site of one post
+    answered nothing. Such a field takes Lucene's IDF: every match positive, a rarer word
+    weighing more."""
+    rb = BM25Okapi(docs)
+    assert rb.average_idf <= 0
+    # (rank-bm25's own scores: a word of the site matched scores zero or below)
+    assert any(rb.get_scores([t])[j] <= 0 for j, d in enumerate(docs) for t in d)
+    _, ours, vocab = both(docs)
+    df = {t: sum(t in d for d in docs) for t in vocab}
+    for t, i in vocab.items():
+        scores = ours.scores([i])
+        holding = [j for j, d in enumerate(docs) if t in d]
+        assert (scores[holding] > 0).all(), t
+        assert ours.idf[i] == pytest.approx(np.log(1 + (len(docs) - df[t] + 0.5) / (df[t] + 0.5)))
+    for t, u in itertools.combinations(vocab, 2):
+        if df[t] < df[u]:
+            assert ours.idf[vocab[t]] > ours.idf[vocab[u]]
+    # rank-bm25 still builds the model indexing serves; a load derives the same from the counts.
+    stats = TermCounts.from_docs([[vocab[t] for t in d] for d in docs])
+    built = FieldModel.okapi(stats, len(vocab))
+    np.testing.assert_array_equal(built.idf, ours.idf)
+    assert_is_rank_bm25s(built, rank_bm25_of(stats))
 
 
 def test_boosts_scale_each_terms_contribution():

@@ -164,3 +164,47 @@ async def test_debug_logging_leaves_out_every_sql_statement(
     finally:
         for logger, level in zip(quiet, levels, strict=True):
             logger.setLevel(level)
+
+
+async def test_discord_out_of_reach_says_why_in_one_line(
+    emulator: DiscordEmulator,
+    site: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A first run offline, behind a firewall or with no DNS said only "Could not reach Discord:
+    ClientConnectorError": what failed (the host, the system's reason) is what to check."""
+    import socket
+
+    from discord import http as discord_http
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(discord_http.Route, "BASE", f"http://127.0.0.1:{port}/api/v10")
+    monkeypatch.setenv("DISCORD_TOKEN", BAD_TOKEN)
+    code = await cli.cmd_run(cli.build_parser().parse_args(args("run", site)))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("briefbot: Could not reach Discord") and err.count("\n") == 1, err
+    assert f"127.0.0.1:{port}" in err, err
+    assert BAD_TOKEN not in err
+
+
+def test_a_first_run_does_not_open_with_warnings_about_voice(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """discord.py warns once per process, as a client is made, that PyNaCl and davey are not
+    installed: voice, which briefbot never uses. Its other warnings still reach the log."""
+    import discord
+
+    from bot.runner import setup_logging
+
+    monkeypatch.setattr(discord.VoiceClient, "warn_nacl", True)
+    monkeypatch.setattr(discord.VoiceClient, "warn_dave", True, raising=False)
+    with caplog.at_level(logging.INFO):
+        setup_logging("INFO")
+        discord.Client(intents=discord.Intents.none())
+        logging.getLogger("discord.client").warning("the gateway is slow")
+    said = [r.getMessage() for r in caplog.records if r.name == "discord.client"]
+    assert said == ["the gateway is slow"], said

@@ -135,3 +135,35 @@ def test_the_cli_warns_of_relative_links_and_asks_as_the_bot_answers(
     code, out, err = run_cli(["ask", QUESTION, *where])
     assert "https://notes.example.net/briefs/lumenar-fine/" in out, out
     assert "Links:" not in err
+
+
+@pytest.mark.usefixtures("clean_cli_environment")
+def test_json_gives_a_link_only_where_there_is_one_and_the_sites_path_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--json`` as the terminal and the bot: ``url`` a link a reader can open, or null; on a
+    site without a public address, ``path`` the page's path there (each citation, its "also
+    in" and the suggestions of a decline alike), so a consumer never takes a path for a link."""
+    import json
+
+    site = without_url(copy_site(tmp_path / "site"))
+    where = ["--content", str(site), "--db", str(tmp_path / "db.sqlite3")]
+
+    def refs(*question: str) -> list[dict[str, Any]]:
+        code, out, err = run_cli(["ask", *question, *where, "--json"])
+        assert code == 0, err
+        data = json.loads(out)
+        found = list(data["suggestions"])
+        for result in data["results"]:
+            found += [result, *result["also_in"]]
+        assert found, data
+        return found
+
+    for ref in refs(QUESTION) + refs("face recognition lasagna recipe"):
+        assert ref["url"] is None, ref
+        assert ref["path"].startswith("/") and "://" not in ref["path"], ref
+    monkeypatch.setenv("BRIEFBOT_SITE_URL", "https://notes.example.net")
+    assert run_cli(["index", *where])[0] == 0
+    for ref in refs(QUESTION) + refs("face recognition lasagna recipe"):
+        assert ref["url"].startswith("https://notes.example.net/"), ref
+        assert ref["path"] is None, ref

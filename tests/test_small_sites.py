@@ -64,8 +64,7 @@ POSTS: dict[str, tuple[str, str]] = {
         "Label every box with the room it belongs in. Start packing two weeks ahead.",
     ),
 }
-# One post of three sections (each a passage): the smallest site that can answer (one of one
-# or two passages cannot: rank-bm25's IDF is negative or zero for every word there).
+# One post of three sections (each a passage).
 ONE_POST = {
     "2024-01-01-cats.md": (
         "All about cats",
@@ -74,7 +73,33 @@ ONE_POST = {
         "## Play\n\nKittens play with string and chase light.\n",
     ),
 }
+DOGS = POSTS["2024-01-02-dogs.md"]
+SLEEP_FOOD = (
+    "## Sleep\n\nCats sleep 12 to 16 hours a day, saving energy for the hunt.\n\n"
+    "## Food\n\nAdult cats eat two small meals of meat a day.\n"
+)
+# Sites of one or two passages: rank-bm25's IDF there is zero or negative for every word, its
+# mean too (``bm25``: such a field takes Lucene's IDF).
 SITES = {
+    "1 post, no headings": (
+        {"2024-01-01-cats.md": CATS},
+        ["how long do cats sleep", "why do cats sleep so much", "when did their ancestors hunt"],
+    ),
+    "1 post, 2 sections": (
+        {"2024-01-01-cats.md": ("All about cats", SLEEP_FOOD)},
+        ["how long do cats sleep", "how often do cats eat", "what do cats eat"],
+    ),
+    "2 posts, no headings": (
+        {"2024-01-01-cats.md": CATS, "2024-01-02-dogs.md": DOGS},
+        ["how long do cats sleep", "how often should I walk my dog", "do small dogs tire"],
+    ),
+    "2 posts, headings": (
+        {
+            "2024-01-01-cats.md": ("All about cats", SLEEP_FOOD),
+            "2024-01-02-dogs.md": (DOGS[0], "## Walks\n\n" + DOGS[1]),
+        },
+        ["how long do cats sleep", "how often should I walk my dog", "what do cats eat"],
+    ),
     "1 post": (
         ONE_POST,
         ["how long do cats sleep", "how often do cats eat", "tell me about kittens"],

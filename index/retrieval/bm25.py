@@ -29,9 +29,22 @@ of them would have to be built again whole whenever one post changes.
 
 Known rank-bm25 quirks we keep on purpose (they are its scoring): a term in more than half of the
 documents has a negative Robertson–Spärck Jones IDF, which BM25Okapi replaces with
-``epsilon * mean(idf)``; a term in exactly half gets IDF 0; and on tiny corpora (one or two
-documents) the mean IDF itself is negative, so matches can score below zero. Passages number in
-the thousands, where none of this bites.
+``epsilon * mean(idf)``, and a term in exactly half gets IDF 0. Passages number in the thousands,
+where this bites little.
+
+One we do not keep: a field whose mean IDF is not positive. There the floor meant to keep every
+match positive (BM25Okapi's docstring: "to prevent negative idf scores") is itself zero or
+negative, and no word of the field weighs anything or every match scores below zero. It is a
+field of too few documents for its IDF to mean anything: the body of a site of one post without
+headings (one passage, every term in "more than half"), of two (a term is in half or all), the
+titles of a site of one or two posts — ``jekyll new``'s site, one post, answered nothing. Such a
+field takes Lucene's IDF instead, ``log(1 + (N - n + 0.5) / (n + 0.5))`` (``lucene_idf``): the
+same Robertson–Spärck Jones ratio, positive for every n, falling as n grows, so a rarer word
+still weighs more. Whole fields, not only their non-positive terms (the ratio's log beside
+``log(1 + ratio)`` would weigh a word in two of five documents below one in three). rank-bm25
+still builds the model, and decides it: the switch reads its mean IDF (``average_idf``, summed in
+its order), and a field whose mean is positive — every field of a real site — is its model bit
+for bit.
 
 Its input is each field's persisted statistics, ``TermCounts`` (``term_counts``). This module is
 pure array code (and rank-bm25): no I/O, no text processing.
@@ -40,6 +53,7 @@ pure array code (and rank-bm25): no I/O, no text processing.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -87,7 +101,8 @@ def okapi_idf(
     """BM25Okapi's IDF of each document frequency ``0..max(df)`` (0 for 0: absent terms), with
     its epsilon floor; a term's IDF is ``okapi_idf(...)[df[term]]``. ``first_docs`` gives, per
     term, the first document holding it: asked only when the floor is needed (see ``order``)."""
-    d = np.arange(int(df.max()) + 1 if len(df) else 1, dtype=np.float64)
+    top = int(df.max()) + 1 if len(df) else 1
+    d = np.arange(top, dtype=np.float64)
     idf_of_df = np.log(n_docs - d + 0.5) - np.log(d + 0.5)
     idf_of_df[0] = 0.0
     negative = idf_of_df < 0
@@ -98,8 +113,20 @@ def okapi_idf(
         idf = idf_of_df[df[order(df, first_docs())]]
         average_idf = float(np.cumsum(idf)[-1]) / len(idf)
         del idf
+        if average_idf <= 0:
+            return lucene_idf(n_docs, top)
         idf_of_df[negative] = epsilon * average_idf
+    elif top > 1 and idf_of_df[int(df[df > 0].min())] <= 0:
+        # (none negative: the mean is 0 when every term's IDF is, the rarest one's included)
+        return lucene_idf(n_docs, top)
     return idf_of_df
+
+
+def lucene_idf(n_docs: int, top: int) -> np.ndarray:
+    """Lucene's BM25 IDF of each document frequency ``0..top - 1`` (0 for 0: absent terms):
+    the model of a field whose mean rank-bm25 IDF is not positive (see the module's doc)."""
+    # (Python's log1p, not numpy's, whose last bits differ by platform: one value per frequency)
+    return np.array([0.0] + [math.log1p((n_docs - d + 0.5) / (d + 0.5)) for d in range(1, top)])
 
 
 def order(df: np.ndarray, first_docs: np.ndarray) -> np.ndarray:
@@ -229,6 +256,8 @@ class FieldModel:
         idf_of_df[df[terms]] = idf
         if bm25.corpus_size != stats.n_docs or not np.array_equal(idf_of_df[df[terms]], idf):
             raise RuntimeError("BM25Okapi's IDF is not one per document frequency")
+        if bm25.average_idf <= 0:  # (too few documents for its IDF: see the module's doc)
+            idf_of_df = lucene_idf(stats.n_docs, len(idf_of_df))
         lengths = _array(bm25.doc_len, np.int32, bm25.corpus_size)
         avgdl = float(bm25.avgdl)
         # (What it built goes a slice at a time too: freeing a field's dictionaries at once
