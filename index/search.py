@@ -112,8 +112,8 @@ class SearchIndex(Catalogue):
             weights.typo,
             weights.name_parts,
         )
-        # Per term, as Python floats (a few dozen looked up per question); rank-bm25's IDF can
-        # be negative.
+        # Per term, as Python floats (a few dozen looked up per question), clipped at 0 as the
+        # stories' weights must be (``bm25`` keeps every served IDF at or above 0 already).
         self._stories = Stories(data.fields["body"], np.maximum(self.idf, 0.0).tolist())
         self._rerank_terms: rerank.Terms | None = None  # (see ``rerank_terms``)
         self._passage_features: passage_scorer.Features | None = None  # (see ``_learned``)
