@@ -111,6 +111,8 @@ class SearchIndex(Catalogue):
             self._table.in_use,
             weights.typo,
             weights.name_parts,
+            weights.language_words,
+            weights.language_gap,
         )
         # Per term, as Python floats (a few dozen looked up per question), clipped at 0 as the
         # stories' weights must be (``bm25`` keeps every served IDF at or above 0 already).
@@ -393,6 +395,10 @@ class SearchIndex(Catalogue):
             left_out |= decline.compounds_of_known_words(question, lambda t: known(t)[0] >= 0)
         if left_out:
             weights = decline.weights_judged(weights, left_out)
+        if (rule.asking_from or rule.common_from) and plan.unknown:
+            zipfs = decline.missing_words_zipf(question, weights, lambda t: known(t)[0] >= 0)
+            if zipfs:
+                weights = decline.by_language(weights, zipfs, rule)
         posts: list[int] = []
         for passage, _ in judged:
             post = int(self.passage_post[passage])
