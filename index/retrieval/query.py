@@ -131,6 +131,7 @@ class QueryReader:
         language_gap: float = 2.0,
     ) -> None:
         self.vocab_list = vocab_list
+        self.idf = idf
         self.vocab = vocab
         self.body_df = body_df
         self.in_use = in_use
@@ -154,6 +155,21 @@ class QueryReader:
         self._typo_cache: dict[str, list[str]] = {}
         self._language: dict[str, bool] = {}  # see ``is_language_word``
         self._terms: dict[str, TermInfo] = {}  # see ``term``
+
+    def with_language_words(self, at: float, gap: float = 2.0) -> QueryReader:
+        """A reader of the same index with ``language_words`` at ``at`` (0: off) and
+        ``language_gap`` at ``gap``, its caches fresh (for measuring and tests)."""
+        return QueryReader(
+            self.vocab_list,
+            self.vocab,
+            self.idf,
+            self.body_df,
+            self.in_use,
+            self.typo_weight,
+            self.part_weight,
+            at,
+            gap,
+        )
 
     def term(self, term: str) -> TermInfo:
         """What a question needs of a term (``NOT_IN_USE`` if no passage has it), remembered:

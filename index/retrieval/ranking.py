@@ -48,7 +48,7 @@ class RankingWeights:
     # A word the content lacks that English uses at this Zipf frequency or more (``english``)
     # is no typo of a site word ("taxes" is not "takes"), unless one edit from a site word
     # ``language_gap`` more common in English. 0: off, every unknown word may be a typo.
-    language_words: float = 3.3
+    language_words: float = 0.0
     language_gap: float = 2.0
     # Weight of a compound name's parts ("gpt" and "3" of "GPT-3", searched beside the name
     # "gpt3") when the name itself is in the content: one word of the question, not three.
