@@ -124,8 +124,9 @@ CROSS_FITTED = Rule(0.55, 0.25, 2.0, 0.7, 0.325, posts=3, compounds=True)
 # weighs less, down to half the rarest word's weight from Zipf 5.5 ("bad" 5.5, "eat" 5.1,
 # "think" 6.1): on a small site, a common word it happens to lack is a word of the asking, and
 # "is chocolate bad for cats" was declined by the post that says chocolate is toxic to cats.
-# Still an unknown word (a question whose other words the site lacks is still declined). On
-# the real site no question of the training sets has such a word (bench/README.md, round 23).
+# Still an unknown word (a question whose other words the site lacks is still declined). Not
+# the default: on the real site no question of the training sets has such a word, and with
+# ``RankingWeights.language_words`` it moved no headline (bench/README.md, issue 10 round 23).
 BY_LANGUAGE = Rule(posts=3, compounds=True, common_from=4.5, common_to=5.5, common_weight=0.5)
 RULE = BEST_OF_THREE
 NEVER = Rule(0.0, 0.0, 0.0, 0.0, 0.0)  # no declining on coverage (for measuring)
