@@ -38,6 +38,7 @@ from .retrieval.ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, Ranking
 from .retrieval.scoring import Follows, ScoreTable
 from .retrieval.selection import top_k
 from .terms.boilerplate import Boilerplate
+from .terms.english import English
 from .terms.fields import IndexData
 from .terms.voice import Voice
 
@@ -111,9 +112,10 @@ class SearchIndex(Catalogue):
             self._table.in_use,
             weights.typo,
             weights.name_parts,
-            weights.language_words,
-            weights.language_gap,
         )
+        # Words' frequencies in English, for a decline rule reading them (``decline.BY_LANGUAGE``;
+        # none by default: issue 10, round 23).
+        self.language: English | None = None
         # Per term, as Python floats (a few dozen looked up per question), clipped at 0 as the
         # stories' weights must be (``bm25`` keeps every served IDF at or above 0 already).
         self._stories = Stories(data.fields["body"], np.maximum(self.idf, 0.0).tolist())
@@ -396,7 +398,11 @@ class SearchIndex(Catalogue):
         if left_out:
             weights = decline.weights_judged(weights, left_out)
         if (rule.asking_from or rule.common_from) and plan.unknown:
-            zipfs = decline.missing_words_zipf(question, weights, lambda t: known(t)[0] >= 0)
+            if self.language is None:
+                raise ValueError("this decline rule reads English word frequencies: none given")
+            zipfs = decline.missing_words_zipf(
+                question, weights, lambda t: known(t)[0] >= 0, self.language.zipf
+            )
             if zipfs:
                 weights = decline.by_language(weights, zipfs, rule)
         posts: list[int] = []

@@ -1,7 +1,8 @@
 """Words of the language, not of the site (issue 10, round 23; off by default: measured, not
 adopted): a real English word the site lacks is no typo of a site word, and a common one the
 site lacks weighs less when declining (``english``, ``QueryReader.is_language_word``,
-``decline.BY_LANGUAGE``). wordfreq is not a runtime dependency (the bench extra has it)."""
+``decline.BY_LANGUAGE``), read against wordfreq's small English list. wordfreq is not a
+dependency of the app (the bench extra has it): skipped without it."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from test_small_sites import CATS, OFF_TOPIC, POSTS
 from index.retrieval import decline
 from index.retrieval.query import FUSED_STOPWORDS
 from index.search import SearchIndex
-from index.terms import english  # (wordfreq is imported on its first look-up)
+from index.terms.english import English
 
-pytest.importorskip("wordfreq", reason="wordfreq (the bench extra) not installed")
+wordfreq = pytest.importorskip("wordfreq", reason="wordfreq (the bench extra) not installed")
+ENGLISH = English(wordfreq.get_frequency_dict("en", wordlist="small"))
 
 # Ten posts, "takes" and "morning" in two passages each (a typo is corrected only to a word in
 # two or more), and one post on foods cats must not have.
@@ -45,7 +47,8 @@ TWO = {
 
 def with_language(index: SearchIndex, on: bool, at: float = 3.3) -> SearchIndex:
     """``index`` reading questions with language words on (``at``) or off, as it ships."""
-    index.reader = index.reader.with_language_words(at if on else 0.0)
+    index.reader = index.reader.with_language_words(ENGLISH if on else None, at)
+    index.language = ENGLISH
     index.decline_rule = decline.BY_LANGUAGE if on else decline.RULE
     return index
 
@@ -61,10 +64,10 @@ def two(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
 
 
 def test_zipf_reads_the_small_english_list() -> None:
-    assert english.zipf("the") > english.zipf("bad") > english.zipf("taxes") > 4.0
-    assert english.zipf("Lagos") == english.zipf("lagos") > 3.0
-    assert english.zipf("happend") == 0.0 and english.zipf("goverment") == 0.0  # misspellings
-    assert english.listed(["weird", "wierd", "taxes"], 4.0) == ["weird", "taxes"]
+    assert ENGLISH.zipf("the") > ENGLISH.zipf("bad") > ENGLISH.zipf("taxes") > 4.0
+    assert ENGLISH.zipf("Lagos") == ENGLISH.zipf("lagos") > 3.0
+    assert ENGLISH.zipf("happend") == 0.0 and ENGLISH.zipf("goverment") == 0.0  # misspellings
+    assert ENGLISH.listed(["weird", "wierd", "taxes"], 4.0) == ["weird", "taxes"]
 
 
 def test_a_real_word_the_site_lacks_is_no_typo(site: SearchIndex) -> None:
@@ -82,7 +85,7 @@ def test_a_misspelling_is_still_corrected(site: SearchIndex) -> None:
     assert "water" in site.reader.plan("how much watter does a starter need").weight_of
     # "mornin" is listed (Zipf 3.1) but one edit from "morning" (5.3), which the site has.
     with_language(site, True, at=3.0)
-    assert english.zipf("mornin") >= 3.0 and not site.reader.is_language_word("mornin")
+    assert ENGLISH.zipf("mornin") >= 3.0 and not site.reader.is_language_word("mornin")
     assert "morn" in site.reader.plan("when to run, mornin or evening").weight_of
 
 
@@ -110,9 +113,9 @@ def test_a_common_word_the_site_lacks_does_not_decline_what_it_covers(
 
 def test_a_common_words_weight_falls_with_its_frequency() -> None:
     rule = decline.BY_LANGUAGE
-    assert rule.missing_share(english.zipf("chocolate")) == 1.0  # (4.49: a topic word)
-    assert 0.5 < rule.missing_share(english.zipf("eat")) < 1.0
-    assert rule.missing_share(english.zipf("think")) == 0.5
+    assert rule.missing_share(ENGLISH.zipf("chocolate")) == 1.0  # (4.49: a topic word)
+    assert 0.5 < rule.missing_share(ENGLISH.zipf("eat")) < 1.0
+    assert rule.missing_share(ENGLISH.zipf("think")) == 0.5
     assert dataclasses.replace(rule, common_from=0.0).missing_share(7.0) == 1.0  # (off)
     weights = {"chocol": 2.0, "bad": 2.0, "cat": 1.0}
     judged = decline.by_language(weights, {"chocol": 4.49, "bad": 5.53}, rule)

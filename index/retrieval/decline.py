@@ -43,7 +43,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ..terms import english
 from ..terms.analyzer import name_parts, term_for_word, words
 
 
@@ -77,7 +76,7 @@ class Rule:
     passage_below: float = 0.0
     posts: int = 1
     compounds: bool = False
-    # A word the content lacks, by how common it is in English (``english.zipf``): at
+    # A word the content lacks, by how common it is in English (``SearchIndex.language``): at
     # ``asking_from`` or more, a word of the asking ("bad", "eat"), left out as ``FORM_WORDS``
     # are (0: never); from ``common_from`` (0: never) its weight falls linearly to
     # ``common_weight`` of the rarest word's at ``common_to`` and beyond.
@@ -126,7 +125,7 @@ CROSS_FITTED = Rule(0.55, 0.25, 2.0, 0.7, 0.325, posts=3, compounds=True)
 # "is chocolate bad for cats" was declined by the post that says chocolate is toxic to cats.
 # Still an unknown word (a question whose other words the site lacks is still declined). Not
 # the default: on the real site no question of the training sets has such a word, and with
-# ``RankingWeights.language_words`` it moved no headline (bench/README.md, issue 10 round 23).
+# ``QueryReader.language_words`` it moved no headline (bench/README.md, issue 10 round 23).
 BY_LANGUAGE = Rule(posts=3, compounds=True, common_from=4.5, common_to=5.5, common_weight=0.5)
 RULE = BEST_OF_THREE
 NEVER = Rule(0.0, 0.0, 0.0, 0.0, 0.0)  # no declining on coverage (for measuring)
@@ -190,10 +189,14 @@ def asking_words_unknown(question: str, known: Callable[[str], bool]) -> frozens
 
 
 def missing_words_zipf(
-    question: str, weight_of: Mapping[str, float], known: Callable[[str], bool]
+    question: str,
+    weight_of: Mapping[str, float],
+    known: Callable[[str], bool],
+    zipf: Callable[[str], float],
 ) -> dict[str, float]:
-    """The Zipf frequency in English (``english.zipf``, 0 if unlisted) of each of the question's
-    words the content lacks (its terms in ``weight_of`` not ``known``), by term."""
+    """The Zipf frequency in English (``zipf``: ``english.English.zipf``, 0 if unlisted) of
+    each of the question's words the content lacks (its terms in ``weight_of`` not ``known``),
+    by term."""
     missing = {t for t in weight_of if not known(t)}
     if not missing:
         return {}
@@ -201,7 +204,7 @@ def missing_words_zipf(
     for word in words(question):
         for term in term_for_word(word):
             if term in missing:
-                found[term] = max(found.get(term, 0.0), english.zipf(word))
+                found[term] = max(found.get(term, 0.0), zipf(word))
     return found
 
 

@@ -45,13 +45,6 @@ class RankingWeights:
     best_post_lead: int = 4
     lead_share: float = 0.5
     typo: float = 0.8  # weight of a typo-corrected term
-    # A word the content lacks that English uses at this Zipf frequency or more (``english``)
-    # is no typo of a site word ("taxes" is not "takes"), unless one edit from a site word
-    # ``language_gap`` more common in English. 0: off, every unknown word may be a typo (issue
-    # 10, round 23: 3.3 declined 3 more unanswerable training questions, 1 more answerable one,
-    # and moved no headline: off).
-    language_words: float = 0.0
-    language_gap: float = 2.0
     # Weight of a compound name's parts ("gpt" and "3" of "GPT-3", searched beside the name
     # "gpt3") when the name itself is in the content: one word of the question, not three.
     # (Issue 10, round 8: 1.0 before; 0.15–0.4 rank alike.)
