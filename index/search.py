@@ -38,6 +38,7 @@ from .retrieval.ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, Ranking
 from .retrieval.scoring import Follows, ScoreTable
 from .retrieval.selection import top_k
 from .terms.boilerplate import Boilerplate
+from .terms.english import English
 from .terms.fields import IndexData
 from .terms.voice import Voice
 
@@ -112,6 +113,9 @@ class SearchIndex(Catalogue):
             weights.typo,
             weights.name_parts,
         )
+        # Words' frequencies in English, for a decline rule reading them (``decline.BY_LANGUAGE``;
+        # none by default: issue 10, round 23).
+        self.language: English | None = None
         # Per term, as Python floats (a few dozen looked up per question), clipped at 0 as the
         # stories' weights must be (``bm25`` keeps every served IDF at or above 0 already).
         self._stories = Stories(data.fields["body"], np.maximum(self.idf, 0.0).tolist())
@@ -393,6 +397,14 @@ class SearchIndex(Catalogue):
             left_out |= decline.compounds_of_known_words(question, lambda t: known(t)[0] >= 0)
         if left_out:
             weights = decline.weights_judged(weights, left_out)
+        if (rule.asking_from or rule.common_from) and plan.unknown:
+            if self.language is None:
+                raise ValueError("this decline rule reads English word frequencies: none given")
+            zipfs = decline.missing_words_zipf(
+                question, weights, lambda t: known(t)[0] >= 0, self.language.zipf
+            )
+            if zipfs:
+                weights = decline.by_language(weights, zipfs, rule)
         posts: list[int] = []
         for passage, _ in judged:
             post = int(self.passage_post[passage])
