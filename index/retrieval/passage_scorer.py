@@ -100,6 +100,7 @@ from ..terms.fields import IndexData
 from ..terms.term_counts import FieldCounts
 from ..terms.voice import Voice, asks_opinion
 from .intent import intent
+from .trees import Trees
 
 CANDIDATES = 40  # passages re-scored per question (the ranking's best, in its order)
 # The intents whose answer form is looked up (``form``), and what states it.
@@ -499,14 +500,17 @@ def learned_order(feats: np.ndarray, weights: Sequence[float]) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """Which features the scorer reads (``score`` first) and their weights."""
+    """Which features the scorer reads (``score`` first), their weights and, optionally, trees
+    over the same columns added to the linear part (``trees``; ``bench.fit_tree_scorer``)."""
 
     features: tuple[str, ...] = FEATURES
     weights: tuple[float, ...] = WEIGHTS
+    trees: Trees | None = None
 
     def order(self, feats: np.ndarray) -> np.ndarray:
-        """``learned_order`` of the features ``features`` (in that order)."""
-        return learned_order(feats, self.weights)
+        """``learned_order`` of the features ``features`` (in that order), plus the trees'."""
+        linear = learned_order(feats, self.weights)
+        return linear if self.trees is None else linear + self.trees.predict(feats)
 
 
 MODEL = Model()  # the shipped one
