@@ -130,34 +130,7 @@ def exported(booster: lgb.Booster, scale: float = 1.0, trees: int | None = None)
     """The booster's first ``trees`` trees (all: None) as ``index.retrieval.trees.Trees``,
     their leaves times ``scale`` (the trees moved towards the base, as the linear fit's
     ``shrink``)."""
-    dump = booster.dump_model(num_iteration=trees)
-    feature: list[int] = []
-    threshold: list[float] = []
-    left: list[int] = []
-    right: list[int] = []
-    value: list[float] = []
-
-    def add(node: dict[str, Any]) -> int:
-        at = len(feature)
-        feature.append(0)
-        threshold.append(0.0)
-        left.append(at)
-        right.append(at)
-        value.append(0.0)
-        if "leaf_value" in node:
-            value[at] = scale * float(node["leaf_value"])
-            return at
-        # Numerical splits only: "<=" goes left; the features are never missing.
-        if node["decision_type"] != "<=":
-            raise ValueError(f"split {node['decision_type']!r}: only '<=' is exported")
-        feature[at] = int(node["split_feature"])
-        threshold[at] = float(node["threshold"])
-        left[at] = add(node["left_child"])
-        right[at] = add(node["right_child"])
-        return at
-
-    roots = [add(t["tree_structure"]) for t in dump["tree_info"]]
-    return Trees.of(feature, threshold, left, right, value, roots)
+    return Trees.from_dump(booster.dump_model(num_iteration=trees), scale)
 
 
 def tree_model(data: Sequence[Case], features: Sequence[str], how: Settings) -> Model:

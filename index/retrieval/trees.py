@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -56,6 +57,38 @@ class Trees:
             np.asarray(roots, np.int64),
             depth,
         )
+
+    @classmethod
+    def from_dump(cls, dump: dict[str, Any], scale: float = 1.0) -> Trees:
+        """Trees from LightGBM's ``Booster.dump_model()`` (a plain dict: LightGBM is not
+        imported), their leaves' values times ``scale``. Numerical ``<=`` splits only: the
+        features are never missing, and a categorical split is refused."""
+        feature: list[int] = []
+        threshold: list[float] = []
+        left: list[int] = []
+        right: list[int] = []
+        value: list[float] = []
+
+        def add(node: dict[str, Any]) -> int:
+            at = len(feature)
+            feature.append(0)
+            threshold.append(0.0)
+            left.append(at)
+            right.append(at)
+            value.append(0.0)
+            if "leaf_value" in node:
+                value[at] = scale * float(node["leaf_value"])
+                return at
+            if node["decision_type"] != "<=":
+                raise ValueError(f"split {node['decision_type']!r}: only '<=' is read")
+            feature[at] = int(node["split_feature"])
+            threshold[at] = float(node["threshold"])
+            left[at] = add(node["left_child"])
+            right[at] = add(node["right_child"])
+            return at
+
+        roots = [add(tree["tree_structure"]) for tree in dump["tree_info"]]
+        return cls.of(feature, threshold, left, right, value, roots)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Each row's sum of its leaves' values (``x``: rows × columns)."""
