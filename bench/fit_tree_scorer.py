@@ -1,37 +1,44 @@
 """A non-linear learned passage scorer: gradient-boosted trees with a ranking objective over the
 learned scorer's candidate features, cross-fitted against the linear model (issue 10, round 22).
 
-    .venv/bin/python -m bench.fit_tree_scorer [--features NAME ...] [--base score|linear]
-        [--leaves N] [--min-leaf N] [--rate R] [--trees N] [--l2 L]
-        [--grid] [--search] [--print]
+    .venv/bin/python -m bench.fit_tree_scorer [--features NAME ...] [--base linear|score]
+        [--labels answer|graded] [--leaves N] [--min-leaf N] [--rate R] [--trees N] [--l2 L]
+        [--scale S] [--grid] [--search] [--print]
 
 The data are ``bench.fit_passage_scorer``'s (``cases``): each answerable training question's
 best ``passage_scorer.CANDIDATES`` passages, as the search has them before the learned scorer,
-with every feature of ``passage_scorer.ALL_FEATURES``. Graded labels, as the linear fit's
-targets: 2 for a candidate whose text holds the answer span, 1 for another candidate of a gold
-post (partial relevance), 0 else; a question with neither is left out. LightGBM's
-``lambdarank`` (one query a question) fits few shallow trees, strongly regularised (leaves,
-data per leaf, learning rate, L2), starting from a base score (LightGBM's ``init_score``): the
-current ranking's log score (``--base score``) or the linear model fitted on the same sets
-(``--base linear``: the trees then learn what the linear model misses). The scorer is then
-``passage_scorer.Model(features, base weights, trees)``: its order is the base's log score plus
-the trees' sum, on the scale ``rescored`` reads (``index/retrieval/trees.py`` evaluates the
-trees with numpy; LightGBM is only needed here).
+with every feature of ``passage_scorer.ALL_FEATURES`` (the trees read ``CHEAP`` of them by
+default: not those made from the site's texts at first use). Labels, as the linear fit's
+targets (``--labels``): ``answer``, 1 for a candidate whose text holds the answer span, or, for
+a question with none, for its gold posts' candidates; ``graded``, 2 for the answer's, 1 for
+any other gold-post candidate (partial relevance). LightGBM's ``lambdarank`` (one query a
+question) fits few shallow trees, strongly regularised (leaves, data per leaf, learning rate,
+L2), starting from a base (LightGBM's ``init_score``): the linear model (``passage_scorer
+.FEATURES``) fitted on the same sets (``--base linear``: the trees learn what it misses) or the
+current ranking's log score alone (``--base score``). The scorer is then ``passage_scorer
+.Model(features, base weights, trees)``: its order is the base's log score plus the trees' sum
+times ``--scale`` (the trees moved towards the base, as the linear fit's ``shrink``), on the
+scale ``rescored`` reads. ``index/retrieval/trees.py`` evaluates the trees with numpy (from
+LightGBM's dump): LightGBM is needed here only (the ``bench`` extra).
 
 Only the training sets (``TRAINING``) are read; dev and the held sets never are.
 
 - ``--grid``: cross-fitting over the candidates' counts (hit@1, ans@1, ans@5 of the search's
   result order, as ``fit_passage_scorer --cv``): for each training set left out, fit on the
   others, count on it; every setting of a small grid, each at several numbers of trees (the
-  first N of one fit), printed as questions gained over the linear model cross-fitted the same
-  way.
+  first N of one fit) and scales, printed as questions gained over the linear model
+  cross-fitted the same way.
 - ``--search``: the whole search (``SearchIndex.search``, as ``briefbot eval`` runs it), as
-  ``bench.cross_fit_models`` does: for each training set left out, the trees (with the given
-  settings) fitted on the other five, the headline model refitted on their search output, the
-  left-out set searched; against the linear model (``passage_scorer.FEATURES``) fitted the
-  same way on the same five sets.
-- ``--print``: fit on every training set and print the trees as ``passage_trees.py`` is
-  written.
+  ``bench.cross_fit_models`` does: for each training set left out, the trees fitted on the
+  other five, the headline model refitted on their search output, the left-out set searched;
+  against the linear model fitted the same way on the same five sets.
+- ``--print``: fit on every training set and print the model.
+
+Round 22 (bench/README.md, "Answer quality"): trees from the score alone lost to the linear
+model at every setting (−6 to −71 questions on the candidates' counts); from the linear model,
+``Settings()`` gained +16 on the candidates' counts, and on the whole search hit@1 +7, ans@1
++10, ans@5 −1, headline +1, first page +2 of 672 questions: not shipped (nothing ships from
+here; the shipped scorer is linear).
 """
 
 from __future__ import annotations
