@@ -33,6 +33,9 @@ Only the training sets (``TRAINING``) are read; dev and the held sets never are.
   other five, the headline model refitted on their search output, the left-out set searched;
   against the linear model fitted the same way on the same five sets.
 - ``--print``: fit on every training set and print the model.
+- ``--report dev ...``: the model fitted on every training set (the headline model refitted on
+  its output), the figures ``bench.answer_quality`` prints on the sets named (dev, the held
+  sets: aggregate figures only; never the lead's ``held6``).
 
 Round 22 (bench/README.md, "Answer quality"): trees from the score alone lost to the linear
 model at every setting (−6 to −71 questions on the candidates' counts); from the linear model,
@@ -43,6 +46,7 @@ here; the shipped scorer is linear).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections.abc import Sequence
@@ -52,10 +56,12 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
-from bench import cross_fit_models, fit_passage_scorer
-from bench.answer_quality import TRAINING
+from bench import answer_quality, cross_fit_models, fit_passage_scorer
+from bench.answer_quality import HELD, TRAINING, set_path
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from bench.fit_passage_scorer import Case
+from index.answers import headline_model
+from index.evaluation import evaluate, load_questions
 from index.retrieval.passage_scorer import ALL_FEATURES, FEATURES, Model, learned_order
 from index.retrieval.trees import Trees
 from index.search import SearchIndex
@@ -220,6 +226,35 @@ def search(index: SearchIndex, data: list[Case], features: Sequence[str], how: S
     )
 
 
+def report(
+    index: SearchIndex,
+    data: list[Case],
+    features: Sequence[str],
+    how: Settings,
+    names: Sequence[str],
+) -> None:
+    """The figures ``bench.answer_quality`` prints on the sets ``names`` (not fitted on), with
+    the trees fitted on every training set and the headline model refitted on their output."""
+    model = tree_model(data, features, how)
+    headline = cross_fit_models.headline_for(index, model, list(TRAINING))
+    saved = index.weights, index.passage_model, headline_model.SHIPPED
+    index.passage_model, headline_model.SHIPPED = model, headline
+    index.weights = dataclasses.replace(saved[0], learned=1.0)
+    print(f"trees {how} on {'+'.join(TRAINING)}; the headline model refitted: {headline}")
+    print(f"| set | n | {' | '.join(label for _, label in answer_quality.COLUMNS)} |")
+    try:
+        for name in names:
+            questions = load_questions(set_path(name))
+            o = evaluate(questions, lambda q, k: index.search(q, k=k))[0].overall
+            cells = " | ".join(
+                "–" if getattr(o, key) is None else f"{getattr(o, key):.3f}"
+                for key, _ in answer_quality.COLUMNS
+            )
+            print(f"| {name} | {len(questions)} | {cells} |", flush=True)
+    finally:
+        index.weights, index.passage_model, headline_model.SHIPPED = saved
+
+
 def main() -> None:
     parser = base_parser(__doc__ or "")
     default = Settings()
@@ -235,6 +270,9 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true")
     parser.add_argument("--search", action="store_true")
     parser.add_argument("--print", action="store_true", help="fit on all, print the trees")
+    parser.add_argument(
+        "--report", nargs="+", default=(), help="sets to measure the model fitted on all on"
+    )
     args = parser.parse_args()
     if args.features[0] != "score" or not set(args.features) <= set(ALL_FEATURES):
         parser.error(f"--features: 'score' first, then any of {ALL_FEATURES}")
@@ -250,6 +288,10 @@ def main() -> None:
         args.l2,
         args.scale,
     )
+    for name in args.report:
+        # (dev and the held sets but the lead's last, for aggregate figures only)
+        if name != "dev" and name not in HELD[:-1]:
+            parser.error(f"--report {name}: dev or one of {HELD[:-1]}")
     require_shared()
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
     data = fit_passage_scorer.cases(index, list(TRAINING))
@@ -259,6 +301,8 @@ def main() -> None:
         search(index, data, args.features, how)
     if args.print:
         print(tree_model(data, args.features, how))
+    if args.report:
+        report(index, data, args.features, how, args.report)
 
 
 if __name__ == "__main__":
