@@ -49,8 +49,14 @@ def fitted(
     w = fit_passage_scorer.fit([c for c in data if c.set_name in sets], features)
     if not refit_headline:
         return w, headline_model.SHIPPED
+    return w, headline_for(index, Model(tuple(features), tuple(float(v) for v in w)), sets)
+
+
+def headline_for(index: SearchIndex, model: Model, sets: Sequence[str]) -> headline_model.Model:
+    """The headline model refitted on the search's output of ``sets`` with the scorer
+    ``model`` on."""
     saved = index.weights, index.passage_model
-    index.passage_model = Model(tuple(features), tuple(float(v) for v in w))
+    index.passage_model = model
     index.weights = dataclasses.replace(saved[0], learned=1.0)
     try:
         collected = fit_headline.collect(sets, index)
@@ -58,7 +64,7 @@ def fitted(
         index.weights, index.passage_model = saved
     around = headline_model.AROUND
     tables = [t for n in sets for c in collected[n] if (t := fit_headline.table(c, around))]
-    return w, headline_model.Model(fit_headline.rounded(fit_headline.fit(tables)), around)
+    return headline_model.Model(fit_headline.rounded(fit_headline.fit(tables)), around)
 
 
 def measured(
@@ -69,10 +75,17 @@ def measured(
     headline: headline_model.Model,
 ) -> np.ndarray:
     """The whole search's counts on ``name`` with both models."""
+    return measured_model(index, name, Model(tuple(features), tuple(float(v) for v in w)), headline)
+
+
+def measured_model(
+    index: SearchIndex, name: str, model: Model, headline: headline_model.Model
+) -> np.ndarray:
+    """``measured`` with the scorer ``model``."""
     saved = headline_model.SHIPPED
     headline_model.SHIPPED = headline  # (read by extraction at each call)
     try:
-        return fit_passage_scorer.search_counts(index, name, features, w)
+        return fit_passage_scorer.model_search_counts(index, name, model)
     finally:
         headline_model.SHIPPED = saved
 

@@ -225,12 +225,22 @@ def counts(
     """hit@1, ans@1 and ans@5 (questions) of the search's result order, the candidates
     re-scored by ``w`` (None: the learned scorer off)."""
     cols = columns(names)
+    weights = None if w is None else w.tolist()
+    return order_counts(
+        index, data, None if weights is None else lambda c: learned_order(c.feats[:, cols], weights)
+    )
+
+
+def order_counts(
+    index: SearchIndex, data: list[Case], order: Callable[[Case], np.ndarray] | None
+) -> np.ndarray:
+    """``counts`` with each case's candidates re-scored by ``order(case)`` (log scores, as a
+    ``Model.order``; None: the learned scorer off)."""
     out = np.zeros(3, np.int64)
     for c in data:
         scores, choice = c.scores, c.choice
-        if w is not None:
-            model = learned_order(c.feats[:, cols], w.tolist())
-            scores, choice = passage_scorer.rescored(scores, choice, c.cand, model)
+        if order is not None:
+            scores, choice = passage_scorer.rescored(scores, choice, c.cand, order(c))
         ranked, _ = index._rank(scores, choice, 10)
         first = [p for p, _ in ranked[:5]]
         if not first:
@@ -272,10 +282,16 @@ def search_counts(
 ) -> np.ndarray:
     """The whole search on a training set (the learned scorer off when ``w`` is None):
     hit@1, ans@1, ans@5, headline and first page, in questions."""
+    model = None if w is None else Model(tuple(names), tuple(float(v) for v in w))
+    return model_search_counts(index, name, model)
+
+
+def model_search_counts(index: SearchIndex, name: str, model: Model | None) -> np.ndarray:
+    """``search_counts`` with the scorer ``model`` (None: off)."""
     saved = index.weights, index.passage_model
-    if w is not None:
-        index.passage_model = Model(tuple(names), tuple(float(v) for v in w))
-    index.weights = dataclasses.replace(saved[0], learned=0.0 if w is None else 1.0)
+    if model is not None:
+        index.passage_model = model
+    index.weights = dataclasses.replace(saved[0], learned=0.0 if model is None else 1.0)
     try:
         questions = load_questions(set_path(name))
         report, _ = evaluate(questions, lambda q, k: index.search(q, k=k))
