@@ -10,8 +10,8 @@ import re
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 import discord
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from bot.client import Briefbot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _CLEANUP_EVERY = 512
 # A reply to a mention that Discord failed to take (a 5xx discord.py does not retry itself, such
@@ -399,21 +400,12 @@ class Ask(commands.Cog):
     async def _delete_reply(self, reply: discord.Message) -> None:
         """Delete our reply; again after each of ``retry_delays`` while Discord answers 5xx or
         the connection fails. Already gone (its asker's Delete button, a moderator): done."""
-        for delay in (*self.retry_delays, None):
-            try:
-                await reply.delete()
-                return
-            except discord.NotFound:
-                return
-            except discord.HTTPException as exc:
-                if exc.status < 500 or delay is None:
-                    log.warning("could not delete reply %s: %s", reply.id, exc)
-                    return
-            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-                if delay is None:
-                    log.warning("could not delete reply %s: %s", reply.id, exc)
-                    return
-            await asyncio.sleep(delay)
+        try:
+            await retrying(reply.delete, self.retry_delays, f"deleting reply {reply.id}")
+        except discord.NotFound:
+            pass
+        except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("could not delete reply %s: %s", reply.id, exc)
 
 
 def loggable(found: Answer, question: str) -> Answer:
@@ -425,16 +417,23 @@ def loggable(found: Answer, question: str) -> Answer:
 async def send_retrying(
     channel: discord.abc.Messageable, delays: Sequence[float], **kwargs: Any
 ) -> discord.Message:
-    """``channel.send(**kwargs)``, sent again after each of ``delays`` while Discord answers 5xx
-    or the connection fails; 4xx (no permission, a deleted channel) is raised at once.
+    """``channel.send(**kwargs)`` through ``retrying``: 4xx (no permission, a deleted channel)
+    is raised at once.
 
     Every try carries the same nonce (discord.py adds ``enforce_nonce``), so a message Discord
     created before its answer was lost is returned by the next try, not posted twice.
     """
     kwargs.setdefault("nonce", secrets.randbits(64))
+    where = getattr(channel, "id", "?")
+    return await retrying(lambda: channel.send(**kwargs), delays, f"sending to channel {where}")
+
+
+async def retrying(call: Callable[[], Awaitable[T]], delays: Sequence[float], what: str) -> T:
+    """``await call()``, again after each of ``delays`` while Discord answers 5xx or the
+    connection fails (logged as ``what``); any other failure, or the last try's, is raised."""
     for delay in (*delays, None):
         try:
-            return await channel.send(**kwargs)
+            return await call()
         except discord.HTTPException as exc:
             if exc.status < 500 or delay is None:
                 raise
@@ -443,10 +442,7 @@ async def send_retrying(
             if delay is None:
                 raise
             error = f"network error: {exc.__class__.__name__}"
-        where = getattr(channel, "id", "?")
-        log.warning(
-            "sending to channel %s failed (%s); trying again in %.0f s", where, error, delay
-        )
+        log.warning("%s failed (%s); trying again in %.0f s", what, error, delay)
         await asyncio.sleep(delay)
     raise AssertionError("unreachable: the last try raises")
 
