@@ -46,6 +46,11 @@ class English:
             self._frequencies = small_list()
         return self._frequencies
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the list has been read."""
+        return self._frequencies is not None
+
     def load(self) -> None:
         """Read the list now, not at the first look-up (a server, off its event loop)."""
         _ = self.frequencies
