@@ -3,6 +3,7 @@ row per set, from one index build.
 
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 train3 ...]
                                              [--runs-out DIR] [--hand-headline] [--learned X]
+                                             [--language-off]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 The training sets (``TRAINING``: ``tune``, ``train2`` to ``train6``) are the sets extraction,
@@ -12,6 +13,7 @@ writes the figures printed. ``--runs-out`` writes each set's runs (as
 ``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``. ``--hand-headline``: the headline's
 window by the hand-set choice (``extraction``) instead of the learned model (``headline_model``).
 ``--learned X``: the learned passage scorer (``passage_scorer``) at weight X, not the shipped one.
+``--language-off``: no English word list (typo fixes and declining as before issue 10's round 23).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from bench.common import (
     base_parser,
     build_index,
     kept_temp_dir,
+    language_off,
     require_shared,
     write_json,
 )
@@ -70,6 +73,11 @@ def main() -> None:
         help="RankingWeights.learned: the learned passage scorer (index/retrieval/passage_scorer"
         ".py) on at this weight (0: off)",
     )
+    parser.add_argument(
+        "--language-off",
+        action="store_true",
+        help="no English word list: typo fixes and declining as before issue 10's round 23",
+    )
     args = parser.parse_args()
     require_shared()
     if args.hand_headline:  # (read by extraction at each call)
@@ -77,6 +85,8 @@ def main() -> None:
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
     if args.learned is not None:
         index.weights = dataclasses.replace(index.weights, learned=args.learned)
+    if args.language_off:
+        language_off(index)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     figures: dict[str, dict[str, object]] = {}

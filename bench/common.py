@@ -276,6 +276,16 @@ def build_index(db_path: Path, content: Path) -> tuple[Any, Any]:
     return asyncio.run(run())
 
 
+def language_off(index: Any) -> None:
+    """``index`` (a ``SearchIndex``) reading questions as before issue 10's round 23: no English
+    word list (every word the content lacks may be a typo), declined by ``BEST_OF_THREE``."""
+    from index.retrieval import decline
+
+    index.reader = index.reader.with_language_words(None, 0.0)
+    index.language = None
+    index.decline_rule = decline.BEST_OF_THREE
+
+
 # ---------------------------------------------------------------------------------- timing
 
 

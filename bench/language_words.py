@@ -1,11 +1,12 @@
-"""What reading a question's words against English costs (issue 10, round 23; off by default).
+"""What reading a question's words against English costs (issue 10, round 23; on by default).
 
     .venv/bin/python -m bench.language_words [--quick] [--json OUT]
 
 ``QueryReader.language_words`` and ``decline.BY_LANGUAGE`` read wordfreq's small English list
-(``index.terms.english``) for a question word the site lacks. Measured on the real site,
-1x, each setting in its own fresh process (so the import and the list's reading are counted
-once, where they fall), alternated ``on`` / ``off`` three times (once with ``--quick``):
+(``index.terms.english``, at its first look-up) for a question word the site lacks; ``off`` is
+``bench.common.language_off``. Measured on the real site, 1x, each setting in its own fresh
+process (so the import and the list's reading are counted once, where they fall), alternated
+``on`` / ``off`` three times (once with ``--quick``):
 
 - ``first``: the first question with a word the site lacks ("What's the population of Lagos?"),
   ms: with the feature on, wordfreq's import and the list's reading fall here;
@@ -22,15 +23,13 @@ import subprocess
 import sys
 import time
 
-from index.retrieval import decline
-from index.terms.english import English
-
 from .answer_quality import TRAINING, set_path
 from .common import (
     CORPUS,
     base_parser,
     build_index,
     kept_temp_dir,
+    language_off,
     machine_note,
     memory_mb,
     print_table,
@@ -39,7 +38,6 @@ from .common import (
 )
 
 FIRST = "What's the population of Lagos?"
-AT = 3.3  # the setting measured in round 23
 
 
 def child(on: bool) -> dict[str, float]:
@@ -50,13 +48,8 @@ def child(on: bool) -> dict[str, float]:
     questions = [q.question for name in TRAINING for q in load_questions(set_path(name))]
     before = memory_mb()["rss"]
     start = time.perf_counter()
-    if on:  # (what turning it on would cost a serving process: the import and the list)
-        import wordfreq
-
-        english = English(wordfreq.get_frequency_dict("en", wordlist="small"))
-        index.reader = index.reader.with_language_words(english, AT)
-        index.language = english
-        index.decline_rule = decline.BY_LANGUAGE
+    if not on:  # (on, as shipped: the import and the list's reading fall in the first question)
+        language_off(index)
     index.search(FIRST)
     first = (time.perf_counter() - start) * 1000
     after = memory_mb()["rss"]

@@ -14,7 +14,7 @@
    instead of weak matches dressed up as answers, when none of its best three posts holds
    enough of its weight: 0.6 when it has a word found nowhere in the content, else 0.3 with no
    post standing out from the others; judged on the scores before step 2's re-scorings
-   (``decline``, its rule ``decline.RULE``;
+   (``decline``, its rule ``decline.RULE``, reading how common in English a missing word is;
    ``ranking.confidence`` is a further cut, off by default).
 5. ``citations``: one citation per section, a story told twice cited once, and the answer's
    results with their snippets (``extraction``).
@@ -38,7 +38,7 @@ from .retrieval.ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, Ranking
 from .retrieval.scoring import Follows, ScoreTable
 from .retrieval.selection import top_k
 from .terms.boilerplate import Boilerplate
-from .terms.english import English
+from .terms.english import ENGLISH, English
 from .terms.fields import IndexData
 from .terms.voice import Voice
 
@@ -104,6 +104,10 @@ class SearchIndex(Catalogue):
         )
         del follows
         self.idf = self._table.idf  # what a question's words weigh (coverage, confidence)
+        # Words' frequencies in English (wordfreq's list, read at its first look-up, once per
+        # process): a real word the content lacks is no typo (``QueryReader``), and a common
+        # one weighs less when declining (``decline.BY_LANGUAGE``). Issue 10, round 23.
+        self.language: English | None = ENGLISH
         self.reader = QueryReader(
             data.vocab,
             self.vocab,
@@ -112,10 +116,8 @@ class SearchIndex(Catalogue):
             self._table.in_use,
             weights.typo,
             weights.name_parts,
+            self.language,
         )
-        # Words' frequencies in English, for a decline rule reading them (``decline.BY_LANGUAGE``;
-        # none by default: issue 10, round 23).
-        self.language: English | None = None
         # Per term, as Python floats (a few dozen looked up per question), clipped at 0 as the
         # stories' weights must be (``bm25`` keeps every served IDF at or above 0 already).
         self._stories = Stories(data.fields["body"], np.maximum(self.idf, 0.0).tolist())
@@ -173,11 +175,15 @@ class SearchIndex(Catalogue):
     def warm(self) -> None:
         """Make this index ready for many questions: build what a question would otherwise
         build at the second one (each field's term-major postings: 0.1-0.3 s at 10x, and
-        scipy's import), and the titles' vocabulary (else made at autocomplete's first
-        keystrokes). A server calls it off its event loop before serving the index; a process
-        that answers one question does not (it would only add to its start-up)."""
+        scipy's import), the titles' vocabulary (else made at autocomplete's first
+        keystrokes) and the English word list (else read at the first question with a word the
+        content lacks: wordfreq's import, ~0.1 s). A server calls it off its event loop before
+        serving the index; a process that answers one question does not (it would only add to
+        its start-up)."""
         self._table.warm()
         self.title_words.warm()
+        if self.language is not None:
+            self.language.load()
         if "assoc" in self.passage_model.features:  # (the site's word associations)
             self.passage_features().associations()
         if passage_scorer.VOICE_FEATURES & set(self.passage_model.features):

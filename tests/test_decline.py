@@ -1,11 +1,13 @@
 """Declining (``index/retrieval/decline.py``): the rules, the evidence they read, and questions a
 small site answers or declines because of them (issue 10, round 15). The default is
-``decline.BEST_OF_THREE``; round 2's rule (``FIRST_POST``) and the cross-fitted one
+``decline.BY_LANGUAGE`` (``BEST_OF_THREE`` reading how common in English a missing word is,
+round 23: ``test_language_words.py``); round 2's rule (``FIRST_POST``) and the cross-fitted one
 (``CROSS_FITTED``) are tested on indexes set to them."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 from pathlib import Path
 
@@ -104,7 +106,11 @@ def test_each_rule_declines_on_its_own(evidence: Evidence, declined: bool) -> No
 
 
 def test_the_shipped_rules_have_no_passage_rule() -> None:
-    assert decline.RULE == BEST_OF_THREE and BEST_OF_THREE.posts == 3 and BEST_OF_THREE.compounds
+    by_language = dataclasses.replace(
+        BEST_OF_THREE, common_from=4.5, common_to=5.5, common_weight=0.5
+    )
+    assert decline.RULE == decline.BY_LANGUAGE == by_language
+    assert BEST_OF_THREE.posts == 3 and BEST_OF_THREE.compounds
     assert BEST_OF_THREE.passage_below == 0 and FIRST_POST.posts == 1 and not FIRST_POST.compounds
     assert not declines(Evidence(0.4, 0.0, 3.0, False), FIRST_POST)
     assert declines(Evidence(0.4, 0.0, 3.0, False), CROSS_FITTED)

@@ -1,6 +1,6 @@
 """A fresh operator's first test: a site of a handful of posts. Its answerable questions are
 answered, clearly off-topic ones still declined (``decline``, and the weights ``query`` gives a
-question's words, which it reads).
+question's words, which it reads, and how common in English a word the site lacks is).
 
 On a site of a few passages every word the site holds weighs little (it is in one of three
 passages, or in every one), and a common word it happens to lack ("long" in "how long do cats
@@ -74,6 +74,19 @@ ONE_POST = {
     ),
 }
 DOGS = POSTS["2024-01-02-dogs.md"]
+# A post on foods cats must not have: "is chocolate bad for cats" asks with words it lacks.
+FOOD = (
+    "Foods that harm cats",
+    "Chocolate, onions and grapes are toxic to cats. Keep them off the kitchen counter.",
+)
+# Questions asking with common English words a small site lacks ("bad", "eat", "lot"): once
+# declined, each of them, as the site's rarest words (issue 10, round 23: ``decline.BY_LANGUAGE``).
+COMMON_WORDS = [
+    "is chocolate bad for cats",
+    "can cats eat onions",
+    "what foods are bad for cats",
+    "do cats sleep a lot",
+]
 SLEEP_FOOD = (
     "## Sleep\n\nCats sleep 12 to 16 hours a day, saving energy for the hunt.\n\n"
     "## Food\n\nAdult cats eat two small meals of meat a day.\n"
@@ -87,7 +100,12 @@ SITES = {
     ),
     "1 post, 2 sections": (
         {"2024-01-01-cats.md": ("All about cats", SLEEP_FOOD)},
-        ["how long do cats sleep", "how often do cats eat", "what do cats eat"],
+        [
+            "how long do cats sleep",
+            "how often do cats eat",
+            "what do cats eat",
+            "do cats sleep a lot",
+        ],
     ),
     "2 posts, no headings": (
         {"2024-01-01-cats.md": CATS, "2024-01-02-dogs.md": DOGS},
@@ -114,6 +132,19 @@ SITES = {
             "what does the site say about compost?",
         ],
     ),
+    "2 posts, cats and their food": (
+        {"2024-01-01-cats.md": CATS, "2024-01-11-food.md": FOOD},
+        ["how long do cats sleep", "are grapes bad for cats", *COMMON_WORDS],
+    ),
+    "4 posts, one on food": (
+        dict(list(POSTS.items())[:3]) | {"2024-01-11-food.md": FOOD},
+        [
+            "how long do cats sleep",
+            "how often should I walk my dog",
+            "is it normal that cats sleep all day",
+            *COMMON_WORDS,
+        ],
+    ),
     "10 posts": (
         POSTS,
         [
@@ -133,6 +164,9 @@ OFF_TOPIC = [
     "who won the world cup",
     "how do cats sleep on the moon during a solar eclipse",
     "tell me about the stock market",
+    # (common words weigh less when the site lacks them: a topic word it lacks still counts)
+    "is lasagna bad for cats",
+    "can cats eat lasagna",
 ]
 
 

@@ -7,23 +7,53 @@ list can, e.g. wordfreq's small English list (``wordfreq.get_frequency_dict("en"
 wordlist="small")``: ~29,000 words used at least once per million words, Zipf ≥ 3; it holds the
 words people ask with, not their misspellings: "wierd", "happend", "goverment" are not in it).
 
-Not used by default (issue 10, round 23: measured, not adopted; ``bench/README.md``), so wordfreq
-is no dependency of the app: the caller passes the list (``bench`` and the tests read
-wordfreq's) to ``QueryReader.with_language_words`` and ``SearchIndex.language``.
+Used by default (issue 10, round 23; switched on afterwards: ``bench/README.md``): every
+``SearchIndex`` reads ``ENGLISH``, wordfreq's list, through ``QueryReader`` and
+``decline.BY_LANGUAGE``. The list is read once per process, at its first look-up (a question
+with a word the content lacks; a server's ``SearchIndex.warm``), not at import: wordfreq's import
+brings ftfy, regex and msgpack (~0.1 s, ~6-10 MB), which a question whose words the site all
+has never needs.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 
 
+@functools.cache
+def small_list() -> Mapping[str, float]:
+    """wordfreq's small English list (its data ships inside the package: nothing is
+    downloaded), read once per process."""
+    import wordfreq  # (here, not at import: see the module's docstring)
+
+    return wordfreq.get_frequency_dict("en", wordlist="small")
+
+
 class English:
     """Words' frequencies in English: ``frequencies`` maps a lower-case word to its share of
-    the words written (wordfreq's ``get_frequency_dict``)."""
+    the words written (wordfreq's ``get_frequency_dict``); None: wordfreq's small English list,
+    read at the first look-up (``small_list``)."""
 
-    def __init__(self, frequencies: Mapping[str, float]) -> None:
-        self.frequencies = frequencies
+    def __init__(self, frequencies: Mapping[str, float] | None = None) -> None:
+        self._frequencies = frequencies
+
+    @property
+    def frequencies(self) -> Mapping[str, float]:
+        """The list (read now if it was not yet)."""
+        if self._frequencies is None:
+            self._frequencies = small_list()
+        return self._frequencies
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the list has been read."""
+        return self._frequencies is not None
+
+    def load(self) -> None:
+        """Read the list now, not at the first look-up (a server, off its event loop)."""
+        _ = self.frequencies
 
     def zipf(self, word: str) -> float:
         """``word``'s Zipf frequency (log10 of its uses per billion words: "the" 7.7, "bad"
@@ -36,3 +66,7 @@ class English:
         """The ``candidates`` English uses at Zipf frequency ``at_least`` or more."""
         floor = 10 ** (at_least - 9)
         return [w for w in candidates if self.frequencies.get(w, 0.0) >= floor]
+
+
+# The list the app reads (``SearchIndex.language``): wordfreq's, read when first needed.
+ENGLISH = English()
