@@ -244,6 +244,8 @@ def _no_post_passes(index: SearchIndex, filters: SearchFilters) -> str | None:
     category, tag = filters.category, filters.tag
     if category and not passing(SearchFilters(category=category)):
         names = ", ".join(index.categories())
+        if not names:  # a plain folder of posts: no list to offer
+            return f"No post is in the category {category!r}: the posts have no categories."
         return f"No post is in the category {category!r}; the categories are: {names}."
     if tag and not passing(SearchFilters(tag=tag)):
         return f"No post has the tag {tag!r}."

@@ -290,6 +290,18 @@ def test_ask_says_which_filter_no_post_passes(fixture_site: Path, tmp_path: Path
     assert ask_json("avalanche", *argv, "--category", "BRIEFS")["results"]
 
 
+def test_a_category_on_a_site_without_categories_says_so(tmp_path: Path) -> None:
+    """A plain folder of posts has no categories: the message says so instead of ending on
+    "the categories are: ." (an empty list)."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "2024-05-01-cats.md").write_text(
+        "---\ntitle: Feeding cats\n---\nChocolate is toxic to cats.\n", encoding="utf-8"
+    )
+    argv = ["--content", str(tmp_path / "site"), "--db", str(tmp_path / "db")]
+    said = ask_json("chocolate", *argv, "--category", "briefs")
+    assert said["message"] == "No post is in the category 'briefs': the posts have no categories."
+
+
 @pytest.mark.parametrize("k", ["0", "-3", "many"])
 def test_a_count_of_results_below_one_is_refused(k: str, tmp_path: Path) -> None:
     for command in (["ask", "avalanche"], ["eval", str(tmp_path / "q.jsonl")]):
