@@ -74,11 +74,20 @@ def _count(text: str) -> int:
     return count
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--content", type=Path, help="site root or posts folder (default: content/)"
+def _common(parser: argparse.ArgumentParser, reads_index: bool = False) -> None:
+    # reads_index: ask, eval and insights, which answer from the folder the database was built
+    # from when no folder is named (cli_commands.open_service)
+    default = "BRIEFBOT_CONTENT_DIR, else " + (
+        "the one the database was built from, else " if reads_index else ""
     )
-    parser.add_argument("--db", type=Path, help="SQLite file (default: data/briefbot.sqlite3)")
+    parser.add_argument(
+        "--content", type=Path, help=f"site root or posts folder (default: {default}content/)"
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="SQLite file (default: BRIEFBOT_DB_PATH, else data/briefbot.sqlite3)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question from the terminal")
-    _common(p)
+    _common(p, reads_index=True)
     p.add_argument("question")
     p.add_argument("-k", type=_count, default=5, help="number of results (default 5)")
     p.add_argument("--category", help="only posts in this category")
@@ -103,10 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print results as JSON")
     p.set_defaults(handler=cmd_ask)
 
-    p = sub.add_parser("eval", help="measure retrieval on a question set (JSON lines)")
-    _common(p)
+    p = sub.add_parser("eval", help="measure retrieval and answers on a question set (JSON lines)")
+    _common(p, reads_index=True)
     p.add_argument("questions", type=Path, help="questions file, e.g. ../shared/eval/dev.jsonl")
-    p.add_argument("-k", type=_count, default=5, help="results per question (at least 10 are run)")
+    p.add_argument(
+        "-k", type=_count, default=5, help="results per question (default 5; at least 10 are run)"
+    )
     p.add_argument("--runs-out", type=Path, help="write one JSON line of results per question")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(handler=cmd_eval)
@@ -133,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_health)
 
     p = sub.add_parser("insights", help="what people asked: the /insights report, or export it")
-    _common(p)
+    _common(p, reads_index=True)
     p.add_argument("--days", type=_days, default=30, help="look back this many days (default 30)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     actions = p.add_subparsers(dest="insights_action", metavar="ACTION")

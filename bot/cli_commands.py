@@ -87,7 +87,8 @@ async def prepare_index(service: IndexService, settings: Settings, announce: boo
     index = await service.ensure()
     if not index.data.post_ids:
         _warn_no_posts(settings.content_dir)
-    await _warn_unlinked(service, settings)
+    else:
+        await _warn_unlinked(service, settings)
 
 
 async def _open(settings: Settings) -> IndexService:
@@ -152,7 +153,8 @@ async def cmd_index(args: argparse.Namespace) -> int:
         console.print(_report_line(report))
         if not report.posts:
             _warn_no_posts(settings.content_dir)
-        await _warn_unlinked(service, settings)
+        else:  # (no posts, no links: the folder is the one thing to fix)
+            await _warn_unlinked(service, settings)
     finally:
         await service.close()
     skipped = [i for i in report.issues if i.kind == "skipped"]
@@ -244,6 +246,8 @@ def _no_post_passes(index: SearchIndex, filters: SearchFilters) -> str | None:
     category, tag = filters.category, filters.tag
     if category and not passing(SearchFilters(category=category)):
         names = ", ".join(index.categories())
+        if not names:  # a plain folder of posts: no list to offer
+            return f"No post is in the category {category!r}: the posts have no categories."
         return f"No post is in the category {category!r}; the categories are: {names}."
     if tag and not passing(SearchFilters(tag=tag)):
         return f"No post has the tag {tag!r}."

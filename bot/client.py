@@ -43,7 +43,8 @@ EXTENSIONS = (
 
 
 def bot_intents() -> discord.Intents:
-    """Only what the bot uses: guilds (channel and permission cache) and guild messages (mentions).
+    """Only what the bot uses: guilds (channel and permission cache) and guild messages (mentions,
+    and ``on_raw_message_delete``: a question deleted by its asker is withdrawn).
 
     No privileged intent: slash commands need none, and Discord includes the content of messages
     that mention the bot even without the message-content intent.

@@ -106,7 +106,8 @@ class Settings(BaseSettings):
     insights: bool = Field(
         True,
         description="Keep the question log behind /insights (question text, time, server, what "
-        "was cited, the asker's vote; no user ids; private questions never)",
+        "was cited, the asker's vote, a mention's message id; no user ids; private questions "
+        "never)",
     )
     insights_retention_days: int = Field(
         90, ge=1, description="Days the question log keeps a question before it is deleted"

@@ -125,10 +125,12 @@ def test_a_content_folder_without_posts_is_said_so(tmp_path: Path) -> None:
         assert code == 0, err
         said = flat(out + err)
         assert f"No posts found in {folder}" in said and "_posts" in said, said
+        # (no posts, no links to warn about: the one thing to fix is the folder)
+        assert "Links:" not in said, said
         # Asked later, the empty index is named as the reason.
         code, out, err = run_cli(["ask", "robots", "--content", str(folder), "--db", db])
         assert code == 0, err
-        assert f"No posts found in {folder}" in flat(err)
+        assert f"No posts found in {folder}" in flat(err) and "Links:" not in flat(err)
     code, out, err = run_cli(["index", "--content", str(copy_site(tmp_path / "posts"))])
     assert code == 0 and "No posts found" not in flat(out + err)
 
@@ -288,6 +290,18 @@ def test_ask_says_which_filter_no_post_passes(fixture_site: Path, tmp_path: Path
     assert code == 0 and "No post is dated until 2001-01-01" in flat(out), out + err
     # Filters some post passes answer as before.
     assert ask_json("avalanche", *argv, "--category", "BRIEFS")["results"]
+
+
+def test_a_category_on_a_site_without_categories_says_so(tmp_path: Path) -> None:
+    """A plain folder of posts has no categories: the message says so instead of ending on
+    "the categories are: ." (an empty list)."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "2024-05-01-cats.md").write_text(
+        "---\ntitle: Feeding cats\n---\nChocolate is toxic to cats.\n", encoding="utf-8"
+    )
+    argv = ["--content", str(tmp_path / "site"), "--db", str(tmp_path / "db")]
+    said = ask_json("chocolate", *argv, "--category", "briefs")
+    assert said["message"] == "No post is in the category 'briefs': the posts have no categories."
 
 
 @pytest.mark.parametrize("k", ["0", "-3", "many"])

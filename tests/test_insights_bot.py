@@ -461,6 +461,8 @@ async def test_about_says_what_is_stored_in_one_line(
     fields = {f["name"]: f["value"] for f in reply["data"]["embeds"][0]["fields"]}
     line = fields["Question log"]
     assert "\n" not in line and "kept 90 days" in line and "no user names or ids" in line
+    # (members can take a question back: deleting the message that asked it)
+    assert "deleting its message" in line, line
 
 
 # ------------------------------------------------------------------------------ Explain this answer

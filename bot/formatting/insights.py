@@ -30,7 +30,8 @@ DIGEST_ITEMS = 5
 ABOUT_LOG_ON = (
     "Questions asked in public are logged for moderators' /insights (text, time, "
     "server, what was cited, the asker's vote; no user names or ids) and kept "
-    "{days} days; private ones never."
+    "{days} days, or until its asker takes it back (Delete, or deleting its message); "
+    "private ones never."
 )
 ABOUT_LOG_OFF = "No question log is kept (insights are turned off)."
 
