@@ -173,6 +173,9 @@ async def test_the_bot_on_jekyll_news_site(
     text = answer.embeds[0]["description"]
     assert "YEAR-MONTH-DAY-title.MARKUP" in text and "Welcome to Jekyll!" in text, text
     assert "](/" not in text  # (no link Discord would refuse: the site has no url)
+    _, answer = await ask(emulator, "how do I highlight code snippets", user=world.alice)
+    text = answer.embeds[0]["description"]
+    assert "code snippets" in text and "print_hi" not in text and "puts" not in text, text
     _, answer = await ask(emulator, "recipe for lasagna", user=world.alice)
     assert "Not covered" in answer.embeds[0]["description"]
 
