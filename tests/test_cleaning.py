@@ -192,3 +192,47 @@ def test_a_generators_missing_value_after_a_link_is_no_text() -> None:
         "Banana bread",
         "The nan value is a float.",
     ]
+
+
+WELCOME_CODE = (
+    "Jekyll also offers powerful support for code snippets:\n\n"
+    '{% highlight ruby %}\ndef print_hi(name)\n  puts "Hi, #{name}"\nend\n'
+    "print_hi('Tom')\n{% endhighlight %}\n\nCheck out the docs.\n"
+)
+
+
+def test_code_blocks_are_code_whether_highlight_fenced_or_indented() -> None:
+    """``jekyll new``'s welcome post: its ``{% highlight %}`` body was a paragraph, its Ruby read
+    as a sentence. Fenced (``` and ~~~) and indented code are code blocks the same way, their
+    text as written (HTML in code is code, not markup to strip)."""
+    assert clean_body(WELCOME_CODE) == [
+        Block("paragraph", "Jekyll also offers powerful support for code snippets:"),
+        Block("code", "def print_hi(name) puts \"Hi, #{name}\" end print_hi('Tom')"),
+        Block("paragraph", "Check out the docs."),
+    ]
+    for body in (
+        "Run:\n\n```python\nprint('<b>hi</b>')\n```\n\nDone.",
+        "Run:\n\n~~~\nprint('<b>hi</b>')\n~~~\n\nDone.",
+        "Run:\n\n    print('<b>hi</b>')\n\nDone.",
+        "Run:\n{% highlight python linenos %}print('<b>hi</b>'){% endhighlight %}\nDone.",
+    ):
+        assert clean_body(body) == [
+            Block("paragraph", "Run:"),
+            Block("code", "print('<b>hi</b>')"),
+            Block("paragraph", "Done."),
+        ], body
+
+
+def test_indented_text_kramdown_reads_as_prose_is_no_code() -> None:
+    """What markdown-it sees as indented code but kramdown does not: a footnote's indented
+    continuation, and the indented rest of an HTML element a blank line interrupted (the real
+    corpus's only two "code blocks")."""
+    footnote = "Text.[^1]\n\n[^1]: Paul Edwards, A Vast Machine.\n\n    MIT Press, 2010.\n"
+    assert texts(footnote, "code") == []
+    assert "MIT Press, 2010." in texts(footnote)
+    figure = (
+        '<figure>\n  <div class="video">\n\n    </div>\n'
+        "    <figcaption>The stuff promised in this video.</figcaption>\n</figure>\n"
+    )
+    assert texts(figure, "code") == []
+    assert "The stuff promised in this video." in " ".join(texts(figure))

@@ -15,7 +15,7 @@ from index.ingest.anchors import AnchorGenerator
 from index.ingest.cleaning import Block, body_text, clean_body
 from index.ingest.inline import clean_inline
 from index.ingest.loader import parse_post, split_front_matter
-from index.ingest.passages import split_passages
+from index.ingest.passages import CODE_MARK, is_code, split_passages
 from index.models import LoadIssue, ParsedPost, SiteConfig
 from index.terms import analyzer
 
@@ -140,8 +140,12 @@ def check_passages(blocks: list[Block], max_words: int, min_words: int = 40) -> 
         assert passage.ordinal == i
         assert passage.text.strip()
         assert len(passage.text.split()) <= max_words
-    # Coverage in order: nothing lost, nothing duplicated (whitespace-normalised).
-    assert normalized(" ".join(p.text for p in passages)) == normalized(body_text(blocks))
+    # Coverage in order: nothing lost, nothing duplicated (whitespace-normalised; code marked as
+    # code in passages, each line of it).
+    for line in "\n".join(p.text for p in passages).split("\n"):
+        assert not is_code(line) or line.endswith(CODE_MARK), line
+    covered = " ".join(p.text for p in passages).replace(CODE_MARK, " ")
+    assert normalized(covered) == normalized(body_text(blocks).replace(CODE_MARK, " "))
 
 
 @PROPS

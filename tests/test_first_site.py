@@ -173,6 +173,9 @@ async def test_the_bot_on_jekyll_news_site(
     text = answer.embeds[0]["description"]
     assert "YEAR-MONTH-DAY-title.MARKUP" in text and "Welcome to Jekyll!" in text, text
     assert "](/" not in text  # (no link Discord would refuse: the site has no url)
+    _, answer = await ask(emulator, "how do I highlight code snippets", user=world.alice)
+    text = answer.embeds[0]["description"]
+    assert "code snippets" in text and "print_hi" not in text and "puts" not in text, text
     _, answer = await ask(emulator, "recipe for lasagna", user=world.alice)
     assert "Not covered" in answer.embeds[0]["description"]
 
@@ -225,3 +228,51 @@ def test_eval_names_gold_posts_the_site_lacks_and_questions_it_cannot_score(
         assert f"b: {PATH} (did you mean {POST_ID}?)" in said, said
         assert " c: " not in said
         assert "1 question (d) has no gold post and is not of kind unanswerable" in said, said
+
+
+CODE_POST = """\
+---
+layout: post
+title:  "Sorting lists in Python"
+date:   2024-05-03 09:00:00 +0000
+---
+Python sorts a list in place with its sort method, and returns a new sorted list with the sorted \
+function. Both take a key function that says what to compare.
+
+```python
+people.sort(key=lambda person: person.age, reverse=True)
+ranked = sorted(scores, key=scores.get)
+```
+
+The sort is stable: items that compare equal keep their order, so sorting by one key and then \
+by another sorts by both.
+
+~~~
+sorted(words, key=str.lower)
+~~~
+"""
+
+
+@pytest.mark.usefixtures("clean_cli_environment")
+def test_code_is_found_but_never_shown_as_a_sentence(tmp_path: Path) -> None:
+    """The welcome post's Ruby (a ``{% highlight %}`` block) was indexed as prose: asked about
+    code snippets, or a function it names, the headline ran the code into a sentence ("…code
+    snippets: def print_hi(name) puts …"). Fenced code the same. Code still finds its post."""
+    site = jekyll_new(tmp_path / "site")
+    (site / "_posts" / "2024-05-03-sorting.markdown").write_text(CODE_POST, encoding="utf-8")
+    where = ["--content", str(site), "--db", str(tmp_path / "db.sqlite3")]
+    code_words = ("print_hi", "puts", "def ", "lambda", "sorted(", "key=", "str.lower")
+    for question, title in [
+        ("how do I highlight code snippets", "Welcome to Jekyll!"),
+        ("print_hi", "Welcome to Jekyll!"),
+        ("what does print_hi print", "Welcome to Jekyll!"),
+        ("how do I sort a list by a key", "Sorting lists in Python"),
+        ("sort with lambda person age reverse", "Sorting lists in Python"),
+        ("str.lower", "Sorting lists in Python"),
+    ]:
+        code, out, err = run_cli(["ask", question, *where, "--json"])
+        assert code == 0, err
+        answer = json.loads(out)
+        assert not answer["declined"] and answer["results"][0]["title"] == title, answer
+        shown = [answer["headline"]] + [r["snippet"] for r in answer["results"]]
+        assert not any(w in s for s in shown for w in code_words), (question, shown)

@@ -160,3 +160,22 @@ def test_sentence_splitter_keeps_a_i_together() -> None:
         "Prize Awarded for Pioneering A.I. Research by 2 Scientists.",
         "Next.",
     ]
+
+
+def test_code_is_a_marked_line_of_its_own_and_no_sentence_shown() -> None:
+    """Code (each piece of a long block) is a line of its own marked as code: indexed, never
+    one of the sentences answers show; a sentence announcing it ends on "…"."""
+    from index.answers.text import sentences
+    from index.ingest.passages import CODE_MARK, is_code
+
+    blocks = [p("It prints a greeting:"), Block("code", words(30, "x")), p("Then it ends.")]
+    [passage] = split_passages("post.md", blocks, max_words=40, min_words=0)
+    lines = passage.text.split("\n")
+    assert len(lines) == 3 and lines[1] == CODE_MARK + words(30, "x") + CODE_MARK
+    passages = split_passages("post.md", blocks, max_words=20, min_words=0)
+    lines = [line for x in passages for line in x.text.split("\n")]
+    assert lines[0] == "It prints a greeting:" and lines[-1] == "Then it ends."
+    assert [is_code(line) for line in lines] == [False, True, True, False]
+    assert lines[1] == CODE_MARK + words(20, "x") + CODE_MARK
+    assert sentences(passage.text) == ["It prints a greeting: …", "Then it ends."]
+    assert sentences("It prints:\nDone.") == ["It prints:", "Done."]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..ingest.passages import split_sentences
+from ..ingest.passages import is_code, split_sentences
 
 _MD_SPECIAL = re.compile(r"([\\*_~`|>\[\]])")
 
@@ -118,8 +118,18 @@ def _split_line(line: str) -> list[str]:
 def sentences(text: str) -> list[str]:
     """The sentences of a passage as they are shown: lines always apart, split as the indexer
     splits them but not inside a short quotation or bracket, no space before their
-    punctuation."""
-    return [_SPACE_BEFORE.sub(r"\1", s) for line in text.split("\n") for s in _split_line(line)]
+    punctuation; its code lines none (code read as a sentence is no answer), and a sentence
+    announcing code ("… support for code snippets:") ends on "…", shown as cut where the code
+    was left out rather than announcing the next sentence."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for n, line in enumerate(lines):
+        if is_code(line):
+            continue
+        out.extend(_SPACE_BEFORE.sub(r"\1", s) for s in _split_line(line))
+        if out and n + 1 < len(lines) and is_code(lines[n + 1]) and out[-1].endswith(":"):
+            out[-1] += " …"
+    return out
 
 
 def quote_edges(run: str) -> tuple[str, str]:

@@ -5,9 +5,11 @@ corpus block-parses in ~0.3 s instead of ~1.5 s for a full parse); inline Markdo
 flattened with precompiled regexes (``inline``), raw HTML too.
 Each block's text is a single line: no URLs, no markup, normal spaces.
 
-Code blocks are kept as plain text (kind ``"code"``): this corpus has no real code, and what
-Markdown sees as indented code is accidentally indented prose or HTML (e.g. "MIT Press, 2010.").
-Dropping it would silently lose words; keeping it costs nothing when there is none.
+Code blocks (fenced, indented, or Liquid's ``{% highlight %}``) are blocks of kind ``"code"``,
+their text as written (whitespace collapsed): passages mark them so answers never show code as a
+sentence, while its words stay searchable. Indented text kramdown reads as prose is not code:
+a footnote's indented continuation, the indented rest of an HTML element (the real corpus's only
+"code": "MIT Press, 2010.", a figure's caption).
 """
 
 from __future__ import annotations
@@ -63,7 +65,22 @@ def fix_mojibake(text: str) -> str:
 # Jekyll renders Liquid before Markdown: {% raw %} keeps its content, comments and other tags go.
 _LIQUID_START = re.compile(r"\{[{%]")
 _LIQUID_TAG_NAME = re.compile(r"\{%-?\s*(\w*)")
-_LIQUID_END = {name: re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}") for name in ("raw", "comment")}
+_LIQUID_END = {
+    name: re.compile(r"\{%-?\s*end" + name + r"\s*-?%\}")
+    for name in ("raw", "comment", "highlight")
+}
+_HIGHLIGHT_LANG = re.compile(r"\{%-?\s*highlight\s+([\w+#.-]*)")
+_BACKTICKS = re.compile(r"`{3,}")
+
+
+def _fenced(code: str, tag: str) -> str:
+    """A ``{% highlight lang %}`` block's body as the fenced code block Markdown would make of it
+    (Jekyll renders it to a code block before Markdown sees the page)."""
+    lang = m.group(1) if (m := _HIGHLIGHT_LANG.match(tag)) else ""
+    fence = "`" * max([3, *(len(run) + 1 for run in _BACKTICKS.findall(code))])
+    return f"\n{fence}{lang}\n{code.strip(chr(10))}\n{fence}\n"
+
+
 # kramdown extensions that hide content: {::comment}…{:/comment}, {::options … /}, {::nomarkdown}.
 _KRAMDOWN_EXT = re.compile(
     # (a comment runs to its closing tag, or to the next comment opener if it is never closed)
@@ -76,8 +93,9 @@ _KRAMDOWN_EXT = re.compile(
 def strip_liquid(text: str) -> str:
     """Remove Liquid tags and output (``{{ site.imgpath }}``, ``{% include … %}``).
 
-    ``{% raw %}`` keeps its content, ``{% comment %}`` blocks vanish, an unclosed tag stays as
-    text. A scanner with ``str.find`` rather than one regex: linear even on pathological input.
+    ``{% raw %}`` keeps its content, ``{% comment %}`` blocks vanish, ``{% highlight %}`` becomes
+    a fenced code block, an unclosed tag stays as text. A scanner with ``str.find`` rather than
+    one regex: linear even on pathological input.
     """
     if "{" not in text or ("{%" not in text and "{{" not in text):
         return text
@@ -104,6 +122,8 @@ def strip_liquid(text: str) -> str:
                     continue
                 if name == "raw":
                     out.append(text[end : close.start()])
+                elif name == "highlight":
+                    out.append(_fenced(text[end : close.start()], text[start:end]))
                 pos = close.end()
     out.append(text[pos:])
     return "".join(out)
@@ -146,14 +166,19 @@ def _split_html_block(content: str) -> tuple[str, str]:
     """``(html, markdown)``: the HTML block up to a heading line that follows balanced HTML."""
     for m in _ATX_LINE.finditer(content):
         head = content[: m.start()]
-        opened = sum(
-            1
-            for tag in _OPEN_TAG.finditer(head)
-            if not tag.group(0).endswith("/>") and tag.group(1).lower() not in VOID_TAGS
-        )
-        if m.start() and opened == len(_CLOSE_TAG.findall(head)):
+        if m.start() and _left_open(head) == 0:
             return head, content[m.start() :]
     return content, ""
+
+
+def _left_open(html: str) -> int:
+    """How many more elements ``html`` opens than it closes (kramdown reads on to their ends)."""
+    opened = sum(
+        1
+        for tag in _OPEN_TAG.finditer(html)
+        if not tag.group(0).endswith("/>") and tag.group(1).lower() not in VOID_TAGS
+    )
+    return opened - len(_CLOSE_TAG.findall(html))
 
 
 # Tokens that need no action, checked right after "inline" (paragraph_open/close: 36k of 77k).
@@ -172,6 +197,9 @@ class _BlockBuilder:
         self.anchors = AnchorGenerator(footnotes=footnotes, link_refs=link_refs)
         self.blocks: list[Block] = []
         self.containers: list[str] = []  # "li" / "blockquote" nesting, innermost last
+        # What indented text right here continues, for kramdown: an HTML element left open
+        # ("html") or a footnote's definition ("paragraph"); None where it would be code.
+        self.indent_continues: BlockKind | None = None
 
     def feed(self, tokens: list[Token]) -> None:
         blocks, containers = self.blocks, self.containers
@@ -179,6 +207,8 @@ class _BlockBuilder:
         heading_level = 0
         for tok in tokens:
             ttype = tok.type
+            if ttype not in _PASSED_OVER and ttype not in ("code_block", "html_block"):
+                self.indent_continues = None
             if ttype == "inline":
                 content = tok.content
                 if heading_level:
@@ -193,6 +223,8 @@ class _BlockBuilder:
                 elif "{:" in content and _TOC.search(content):
                     continue  # kramdown replaces "* TOC\n{:toc}" with a table of contents
                 else:
+                    if not containers and content.startswith("[^") and _FOOTNOTE_DEF.match(content):
+                        self.indent_continues = "paragraph"
                     cleaned = clean_inline(content)
                     if cleaned:
                         kind: BlockKind = "paragraph"
@@ -219,12 +251,17 @@ class _BlockBuilder:
                 cleaned = clean_inline(html)
                 if cleaned:
                     blocks.append(Block("html", cleaned))
+                self.indent_continues = "html" if not markdown and _left_open(html) > 0 else None
                 if markdown:
                     self.feed(block_tokens(markdown))
-            elif ttype in ("code_block", "fence"):
-                cleaned = clean_inline(tok.content)
+            elif ttype == "code_block" and self.indent_continues is not None:
+                cleaned = clean_inline(tok.content)  # (prose or HTML for kramdown: not code)
                 if cleaned:
-                    blocks.append(Block("code", cleaned))
+                    blocks.append(Block(self.indent_continues, cleaned))
+            elif ttype in ("code_block", "fence"):
+                code = " ".join(tok.content.split())  # (as written: its "<b>" is no markup)
+                if code:
+                    blocks.append(Block("code", code))
             elif ttype == "tr_open":
                 row = []
             elif ttype == "tr_close":

@@ -15,6 +15,9 @@ Rules (the guarantees are property-tested):
   headline, and it is what a reader sees first at the cited anchor); a heading with no text of
   its own before the next heading leads into that next section's first passage. Passages cover
   all block texts in order, nothing lost or duplicated (up to whitespace).
+* A code block's text is a line of its own marked as code (``CODE_MARK`` at either end, each
+  piece of a long one): indexed as any text (a question naming a function finds it), never shown
+  as a sentence (``is_code``).
 """
 
 from __future__ import annotations
@@ -43,6 +46,16 @@ _ABBREVIATION_WORDS = (
 _ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
 
 
+# Marks a passage line as code. Cleaned prose never starts with it: inline code loses its
+# backticks, and a line starting with three is a fence in Markdown.
+CODE_MARK = "```"
+
+
+def is_code(line: str) -> bool:
+    """Whether a line of a passage's text is code (a code block's text, marked)."""
+    return line.startswith(CODE_MARK)
+
+
 @dataclass(slots=True)
 class _Unit:
     text: str
@@ -63,7 +76,8 @@ class _Draft:
         prev = -1
         for unit in self.units:
             if parts:
-                parts.append(" " if unit.block == prev else "\n")
+                same = unit.block == prev and not is_code(unit.text)
+                parts.append(" " if same else "\n")
             parts.append(unit.text)
             prev = unit.block
         return "".join(parts)
@@ -188,6 +202,9 @@ def split_passages(
 
     for index, block in enumerate(blocks):
         units = _units_for_block(block.text, index, max_words)
+        if block.kind == "code":
+            for unit in units:
+                unit.text = f"{CODE_MARK}{unit.text}{CODE_MARK}"
         if block.kind == "heading":
             flush()
             level = block.level if block.level > 0 else 1

@@ -50,7 +50,9 @@ PHRASE_BUCKETS = 1 << 20  # hashed pair ids; collisions are rare enough not to m
 # another format is rebuilt rather than misread.
 # (4: authors in the summary field, and a post's introduction kept apart from its first section.)
 # (5: each sentence document's hash of its normalised text, for the site's boilerplate.)
-INDEX_FORMAT = 5
+# (6: code blocks, {% highlight %} ones too, as marked lines of passages: posts stored before
+# would keep showing their code as sentences until edited.)
+INDEX_FORMAT = 6
 
 
 # Text stating an amount: money, a percentage, a multiple, a count of time or of people. Three

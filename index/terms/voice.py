@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..ingest.passages import split_sentences
+from ..ingest.passages import is_code, split_sentences
 
 # Words of the writer's own voice: the first person (case-sensitive "I"; "us" lower-case only,
 # not the country), and words hedging or judging rather than reporting.
@@ -97,7 +97,9 @@ def in_voice(sentence: str) -> bool:
 def passage_voice(text: str, headings: Sequence[str] = ()) -> float:
     """The share of a passage's sentences in the writer's voice (its heading lines, which its
     text repeats, not counted)."""
-    lines = [line for line in text.splitlines() if line.strip() not in headings]
+    lines = [
+        line for line in text.splitlines() if line.strip() not in headings and not is_code(line)
+    ]
     sentences = [s for line in lines for s in split_sentences(line) if s.strip()]
     if not sentences:
         return 0.0
