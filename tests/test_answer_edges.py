@@ -4,6 +4,7 @@ and code lines keep their fences on lines of their own."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,19 @@ def test_the_cli_shows_a_code_only_post_as_discord_does(tmp_path: Path) -> None:
     assert code == 0
     assert "Code only: import time def feed(cat):" in out
     assert out.lstrip().startswith("[1] A feeder timer script")  # no empty headline above it
+
+
+def test_json_text_holds_each_code_block_as_one_marked_line(tmp_path: Path) -> None:
+    """What the README says ``text`` holds: a code block is a line of its own between marks."""
+    site = tmp_path / "site" / "_posts"
+    site.mkdir(parents=True)
+    (site.parent / "_config.yml").write_text("title: T\nurl: https://example.org\n")
+    body = f"Run this to feed the cat:\n\n{SCRIPT[1]}\nIt prints a line.\n"
+    (site / "2024-01-03-script.md").write_text(f"---\ntitle: {SCRIPT[0]}\n---\n{body}")
+    db = str(tmp_path / "db.sqlite3")
+    argv = ["ask", "feeder timer script", "--json", "--content", str(site.parent), "--db", db]
+    code, out, _ = run_cli(argv)
+    assert code == 0
+    lines = json.loads(out)["results"][0]["text"].split("\n")
+    assert '```import time def feed(cat): print("feeding", cat)```' in lines
+    assert all(line.startswith("```") == line.endswith("```") for line in lines)
