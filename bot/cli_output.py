@@ -100,6 +100,7 @@ def link_or_nothing(url: str) -> str:
 def print_answer(answer: Answer) -> None:
     from rich.markdown import Markdown
 
+    from bot.formatting.code import result_snippet
     from index.answers.text import escape_markdown
 
     if answer.declined:
@@ -110,9 +111,10 @@ def print_answer(answer: Answer) -> None:
                 line = f"  • {ref.title} ({ref.date}) {link_or_nothing(ref.url)}".rstrip()
                 console.print(terminal_text(line), markup=False)
         return
-    headline = terminal_text(escape_markdown(answer.headline))
-    console.print(Markdown(f"> {headline} [{answer.headline_from + 1}]"))
-    console.print()
+    if answer.headline:  # (none for a post of only code: its citation shows the code's start)
+        headline = terminal_text(escape_markdown(answer.headline))
+        console.print(Markdown(f"> {headline} [{answer.headline_from + 1}]"))
+        console.print()
     for n, result in enumerate(answer.results, 1):
         section = f" — {result.heading}" if result.heading else ""
         if result.part:
@@ -121,7 +123,7 @@ def print_answer(answer: Answer) -> None:
         console.print(f"[bold]{title}[/] [dim]({result.date})[/]")
         if link_or_nothing(result.url):
             console.print(f"    {terminal_text(result.url)}", style="cyan", markup=False)
-        console.print(Markdown(terminal_text(result.snippet)))
+        console.print(Markdown(terminal_text(result_snippet(result))))
         if result.also_in:
             also = "; ".join(f"{ref.title} ({ref.date})" for ref in result.also_in)
             console.print(f"    also in: {terminal_text(also)}", style="dim", markup=False)

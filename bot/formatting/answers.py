@@ -9,6 +9,7 @@ import discord
 
 from index.models import Answer, SearchResult
 
+from .code import code_only_start, result_snippet
 from .text import (
     COLOUR_ANSWER,
     COLOUR_DECLINED,
@@ -80,7 +81,7 @@ def answer_embed(
         cite = (
             f"**[{n + 1}]** {link(_citation_label(result), result.url)} · {day_label(result.date)}"
         )
-        snippet = truncate(result.snippet, 700)
+        snippet = truncate(result_snippet(result), 700)
         block = f"{cite}\n{snippet}" if snippet else cite
         blocks.append(block + _also_in(result))
     header = ""
@@ -88,7 +89,9 @@ def answer_embed(
         # The headline: the sentence (or two) extraction chose as the answer, cited by the
         # number of the result it was taken from.
         best = answer.results[source]
-        sentence = truncate(escape(plain(answer.headline or best.best_sentence or best.text)), 700)
+        # (a passage of only code has no sentence: its citation shows the code's start)
+        prose = "" if code_only_start(best.text, best.heading) else best.text
+        sentence = truncate(escape(plain(answer.headline or best.best_sentence or prose)), 700)
         header = f"> {sentence} **[{source + 1}]**" if sentence else ""
     if note:
         blocks.append(f"-# {escape(plain(note))}")

@@ -39,6 +39,7 @@ answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -61,7 +62,7 @@ from .sentence_scores import (
     terms_of_title,
 )
 from .snippets import best_sentences, clip, snippet, window_start, worth_showing
-from .text import join_sentences, sentences
+from .text import ends_sentence, join_sentences, sentences
 
 HEADLINE_WORDS = 60
 POOL = 3  # the first results (the first page in Discord) whose sentences may become the headline
@@ -210,7 +211,10 @@ def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int
     p = prepared
     wants = WANTS[p.kind]
     source = window.source
-    window = _past_bare_heading(p, window)
+    past = _past_bare_heading(p, window)
+    # (the heading left out is not joined back as the "next best sentence" either)
+    skip = 0 if past.start > window.start else None
+    window = past
     headline, bold, first, last = _window(
         p.per_evidence[source], window.start, window.end, p.weights, wants
     )
@@ -219,23 +223,36 @@ def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int
         # (An evidence in the pool was read with its answer forms: the same read serves.)
         read = p.reads[source] if source < p.pool else _read(ev, p.weights, WANTS[p.kind])
         p.rescored[source] = _score(p.kind, source, ev, p.weights, p.total, read, True)
-    headline, second = _with_second(p.rescored[source], first, last, headline)
+    headline, second = _with_second(p.rescored[source], first, last, headline, skip)
     return headline, bold, first, last, second
 
 
 def _past_bare_heading(p: Prepared, window: Window) -> Window:
     """``window`` without its first line when that is the section's heading and holds none of
-    the question's words ("Summary · Recently, OpenAI released…"): the citation under the
-    headline names the section already, and the sentence after it is what answers."""
-    opening = p.per_evidence[window.source][window.start]
-    if (
-        window.start == 0
-        and window.end - window.start >= 2
-        and opening.text == p.evidence[window.source].heading
-        and not opening.matched
-    ):
+    the question's words ("Summary · Recently, OpenAI released…"), or when the sentence after it
+    says the heading again ("Chocolate · Chocolate is toxic to cats."): the citation under the
+    headline names the section already, and the sentence after it is what answers. A window of
+    the heading alone then takes that sentence instead.
+
+    (Only a heading said again: a digest item's heading is its story's title, and the hand-set
+    choice and ``headline_model`` keep it before the story's first sentence on purpose.)"""
+    scored = p.per_evidence[window.source]
+    opening = scored[window.start]
+    if window.start != 0 or opening.text != p.evidence[window.source].heading:
+        return window
+    if window.end >= 2 and not opening.matched:
         return Window(window.source, 1, window.end)
+    if len(scored) >= 2 and _says_again(opening.text, scored[1].text):
+        return Window(window.source, 1, max(window.end, 2))
     return window
+
+
+def _says_again(heading: str, sentence: str) -> bool:
+    """Whether ``sentence`` is one (it ends as one) holding ``heading``'s words in order."""
+    words = re.escape(heading.strip()).replace(r"\ ", r"\s+")
+    return (
+        ends_sentence(sentence) and re.search(rf"(?<!\w){words}(?!\w)", sentence, re.I) is not None
+    )
 
 
 def assemble(prepared: Prepared, window: Window | None) -> Extracted:
@@ -411,16 +428,21 @@ def _candidates(
 
 
 def _with_second(
-    scored: list[Sentence], first: int, last: int, headline: str
+    scored: list[Sentence], first: int, last: int, headline: str, skip: int | None = None
 ) -> tuple[str, int | None]:
     """The headline (sentences ``first`` to ``last`` of its passage) with the passage's next
     best sentence, "…" between, when that one scores ``SECOND`` of the headline's best or more
     and the two fit the headline's bounds (a passage often names its subject
-    in one sentence and answers in a later one); and that sentence's position, or None."""
+    in one sentence and answers in a later one); and that sentence's position, or None. Never
+    the sentence at ``skip`` (a heading line the headline left out)."""
     shown = scored[first:last]
     top = max((s.score for s in shown), default=0.0)
     texts = {s.text for s in shown}
-    rest = [s for s in scored if not first <= s.position < last and s.text not in texts]
+    rest = [
+        s
+        for s in scored
+        if not first <= s.position < last and s.text not in texts and s.position != skip
+    ]
     if top <= 0 or not rest:
         return headline, None
     other = max(rest, key=lambda s: (s.score, -s.position))
