@@ -37,6 +37,19 @@ def test_the_headline_leaves_out_the_heading_it_opens_with(
     assert answer.headline == "Chocolate is toxic to cats."
 
 
+@pytest.mark.parametrize("question", ["is chocolate bad for cats", "chocolate"])
+def test_a_snippet_leaves_out_the_heading_its_next_sentence_says_again(
+    pets: SearchIndex, question: str
+) -> None:
+    """Not the heading alone under its citation ("Chocolate …"), nor run into the sentence
+    saying it again ("Onions · Onions damage…"): the citation names the section already."""
+    answer = pets.search(question)
+    by_heading = {r.heading: r.snippet for r in answer.results}
+    assert by_heading["Chocolate"] == ""  # the headline holds all the rest of it
+    assert "·" not in by_heading["Onions"]
+    assert "Onions damage a" in by_heading["Onions"]
+
+
 SCRIPT = (
     "A feeder timer script",
     '```python\nimport time\ndef feed(cat):\n    print("feeding", cat)\n```\n',

@@ -31,7 +31,9 @@ and a passage with nothing left to show (or, the headline's, nothing more of the
 no snippet. The headline's passage ranks the rest of its sentences with its section heading's
 words as title words: the headline and the citation already say what the section is about, so
 its snippet shows what holds the question's other words (the part that complements the
-headline). A line without a sentence's end (a heading, a link's title) is set apart from the
+headline). A section's heading line the sentence after opens by saying again ("Onions · Onions
+damage…") is left out of its snippet, as of the headline (``snippets.heading_said_again``).
+A line without a sentence's end (a heading, a link's title) is set apart from the
 next sentence by " · " (``answers.join_sentences``).
 The answer form (or else the question's words) in bold (``snippets``). Question intent and
 answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
@@ -39,7 +41,6 @@ answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -61,8 +62,16 @@ from .sentence_scores import (
     terms_of,
     terms_of_title,
 )
-from .snippets import best_sentences, clip, snippet, window_start, worth_showing
-from .text import ends_sentence, join_sentences, sentences
+from .snippets import (
+    best_sentences,
+    clip,
+    heading_said_again,
+    says_again,
+    snippet,
+    window_start,
+    worth_showing,
+)
+from .text import join_sentences, sentences
 
 HEADLINE_WORDS = 60
 POOL = 3  # the first results (the first page in Discord) whose sentences may become the headline
@@ -242,17 +251,9 @@ def _past_bare_heading(p: Prepared, window: Window) -> Window:
         return window
     if window.end >= 2 and not opening.matched:
         return Window(window.source, 1, window.end)
-    if len(scored) >= 2 and _says_again(opening.text, scored[1].text):
+    if len(scored) >= 2 and says_again(opening.text, scored[1].text):
         return Window(window.source, 1, max(window.end, 2))
     return window
-
-
-def _says_again(heading: str, sentence: str) -> bool:
-    """Whether ``sentence`` is one (it ends as one) holding ``heading``'s words in order."""
-    words = re.escape(heading.strip()).replace(r"\ ", r"\s+")
-    return (
-        ends_sentence(sentence) and re.search(rf"(?<!\w){words}(?!\w)", sentence, re.I) is not None
-    )
 
 
 def assemble(prepared: Prepared, window: Window | None) -> Extracted:
@@ -289,6 +290,8 @@ def assemble(prepared: Prepared, window: Window | None) -> Extracted:
             own.add(s.text)
         if hand is not None and i == source:
             shown.update(range(first, last))
+        if heading_said_again(scored, evidence[i].heading):
+            shown.add(0)  # (the citation names the heading; the sentence after says it again)
         rest = [s for n, s in enumerate(scored) if n not in shown]
         if not rest or (hand is not None and i == source and not any(map(worth_showing, rest))):
             # All of it is on the page already (a short passage the headline holds whole, or
@@ -318,6 +321,8 @@ def assemble(prepared: Prepared, window: Window | None) -> Extracted:
             )
         else:
             start = window_start(scored, weights, total, title_terms, form_bonus)
+        if start == 0 and heading_said_again(scored, evidence[i].heading):
+            start = 1
         snippets.append(snippet(scored, start, weights, bold if i == source else []))
     return Extracted(headline, source, best, snippets)
 

@@ -6,6 +6,7 @@ Discord's bounds. The answer's form (or else the question's words) in bold.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 
 from .sentence_scores import (
@@ -68,6 +69,29 @@ def window_start(
         if v > best_value + 1e-12:
             best, best_value = a, v
     return best
+
+
+def says_again(heading: str, sentence: str, opening: bool = False) -> bool:
+    """Whether ``sentence`` is one (it ends as one) holding ``heading``'s words in order; with
+    ``opening``, opening on them."""
+    words = re.escape(heading.strip()).replace(r"\ ", r"\s+")
+    at = "^" if opening else r"(?<!\w)"
+    return ends_sentence(sentence) and re.search(rf"{at}{words}(?!\w)", sentence, re.I) is not None
+
+
+def heading_said_again(scored: Sequence[Sentence], heading: str) -> bool:
+    """Whether the passage opens on its section ``heading`` and the sentence after opens by
+    saying it again ("Onions · Onions damage a cat's…"): a snippet leaves that line out, as the
+    headline does, since the citation above it names the section.
+
+    (Only a sentence opening on it: a digest item's heading is its story's title, which its
+    summary names later on ("The article discusses …"), and a snippet keeps that title.)"""
+    return (
+        len(scored) >= 2
+        and bool(heading)
+        and scored[0].text == heading
+        and says_again(heading, scored[1].text, opening=True)
+    )
 
 
 def clip(text: str, max_words: int, max_chars: int, weights: Mapping[str, float]) -> str:
