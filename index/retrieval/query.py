@@ -244,9 +244,10 @@ class QueryReader:
             word = surface.get(term, "")
             if self.language_words and word in FUSED_STOPWORDS:
                 continue
-            fixes = [] if self.is_language_word(word) else self.typo_fixes(term)
-            if not fixes and not self.is_language_word(word):
-                fixes = self.word_typo_fixes(word)
+            if self.is_language_word(word):  # a word of the language is no typo
+                fixes: list[str] = []
+            else:
+                fixes = self.typo_fixes(term) or self.word_typo_fixes(word)
             if not fixes:
                 unknown += 1
                 weight_of[term] = self.idf_max  # an unseen word is as telling as the rarest
