@@ -102,6 +102,14 @@ def test_joined_passages_are_raised_to_the_last_candidates_score() -> None:
     assert scores.tolist() == [5.0, 3.0, 0.0, 1.0, 0.0]  # (the caller's arrays untouched)
 
 
+def test_each_posts_best_passage() -> None:
+    sims = np.array([0.1, 0.5, 0.3, 0.9, 0.2])
+    # Posts of 2, 0, 1 and 2 passages.
+    first = np.array([0, 2, 2, 3, 5])
+    assert dense.post_best(sims, first, np.array([0, 1, 2, 3])).tolist() == [0.5, -1.0, 0.3, 0.9]
+    assert dense.post_best(sims, first, np.array([3, 0])).tolist() == [0.9, 0.5]
+
+
 def test_question_vectors_must_match_the_passages() -> None:
     d = dense.Dense(np.eye(3, 4, dtype=np.float32), lambda q: np.ones(3, np.float32))
     with pytest.raises(ValueError, match="3 dimensions against passages of 4"):
@@ -114,16 +122,18 @@ def test_dense_features_of_the_candidates(index: SearchIndex) -> None:
     on = with_dense(index, passage_scorer.Model(), pool=0)
     plan = on.reader.plan(QUESTION)
     scores, _ = on._passage_scores(plan)
-    names = ("score", "dense", "dense_post", "dense_rank")
+    names = ("score", "dense", "dense_post", "dense_rank", "dense_post_rank")
     cand, feats = on.learned_features(QUESTION, plan, scores, names)
     assert on.dense is not None
     sims = on.dense.similarities(QUESTION)
     assert feats[:, 1] == pytest.approx(sims[cand])
+    first = on.post_first_passage
+    best = [sims[first[p] : first[p + 1]].max() for p in range(len(on.posts))]
     for i, row in zip(cand.tolist(), feats, strict=True):
         post = int(on.passage_post[i])
-        a, b = on.post_first_passage[post], on.post_first_passage[post + 1]
-        assert row[2] == pytest.approx(sims[a:b].max())
+        assert row[2] == pytest.approx(best[post])
         assert row[3] == pytest.approx(np.log1p((sims > sims[i]).sum()))
+        assert row[4] == pytest.approx(np.log1p(sum(b > best[post] for b in best)))
     # Without vectors the dense features read 0.
     _, plain = index.learned_features(QUESTION, plan, scores, names)
     assert not plain[:, 1:].any()

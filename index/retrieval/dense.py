@@ -95,9 +95,9 @@ def with_joined(
 def post_best(sims: np.ndarray, post_first_passage: np.ndarray, posts: np.ndarray) -> np.ndarray:
     """Per post of ``posts``, its best passage's cosine (``post_first_passage``: each post's
     first passage, and the end, as ``Catalogue`` keeps them; a post with no passage: -1)."""
-    out = np.full(len(posts), -1.0)
-    for i, p in enumerate(posts.tolist()):
-        a, b = int(post_first_passage[p]), int(post_first_passage[p + 1])
-        if b > a:
-            out[i] = float(sims[a:b].max())
-    return out
+    first = np.asarray(post_first_passage, np.int64)
+    nonempty = first[1:] > first[:-1]
+    every = np.full(len(first) - 1, -1.0)
+    if nonempty.any():  # (each post's passages are one run: one reduction over all)
+        every[nonempty] = np.maximum.reduceat(sims, first[:-1][nonempty])
+    return every[np.asarray(posts, np.int64)]

@@ -45,7 +45,8 @@ included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
   section, learned, whatever it is called), split the same way;
 - ``dense``: its cosine to the question by a text-embedding model (``dense``: the question's
   ``similarity``, given; 0 without one); ``dense_post``: its post's best passage's;
-  ``dense_rank``: log(1 + the passages of the whole index closer to the question).
+  ``dense_rank``: log(1 + the passages of the whole index closer to the question);
+  ``dense_post_rank``: log(1 + the posts whose best passage is closer than its post's).
 
 Measured in round 18 (bench/README.md), not shipped: cross-fitting over six training sets
 chose ``rare_window`` and ``form`` besides ``FEATURES`` (headline +2, first page +1 of 670
@@ -153,9 +154,10 @@ ALL_FEATURES = (
     "dense",
     "dense_post",
     "dense_rank",
+    "dense_post_rank",
 )
 VOICE_FEATURES = frozenset({"voice", "voice_asked", "heading_voice", "heading_voice_asked"})
-DENSE_FEATURES = frozenset({"dense", "dense_post", "dense_rank"})
+DENSE_FEATURES = frozenset({"dense", "dense_post", "dense_rank", "dense_post_rank"})
 # Chosen by cross-fitting over the four training sets (bench/README.md, issue 10 round 13):
 # the others measured did not help (round 18: on six sets, ``rare_window`` and ``form`` did
 # cross-fitted, but not on dev and the held sets; round 20: ``assoc`` gained the ranking, not
@@ -355,6 +357,11 @@ class Features:
                 # (its place among every passage by cosine: how the model ranks it)
                 above = (sims[None, :] > sims[cand, None]).sum(axis=1)
                 put("dense_rank", np.log1p(above))
+            if "dense_post_rank" in col:
+                # (its post's place among every post by its best passage's cosine)
+                every = post_best(sims, post_first_passage, np.arange(len(post_first_passage) - 1))
+                above = (every[None, :] > every[posts, None]).sum(axis=1)
+                put("dense_post_rank", np.log1p(above))
         if "phrase" in col and len(q.pairs):
             put("phrase", _holds(self._phrase, cand, q.pairs).mean(axis=1))
         if q.total <= 0 or not len(q.ids):
