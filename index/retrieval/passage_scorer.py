@@ -86,6 +86,10 @@ same candidates' features (``Model.trees``). Cross-fitted over the six training 
 headline model refitted, hit@1 +7 and ans@1 +10 of 672 questions, but ans@5 −1, headline +1
 and first page +2: no clear gain, the shipped model stays linear.
 
+Measured in round 24, not shipped: the dense features (an embedding model's cosine, given by
+``SearchIndex.dense``; ``bench.semantic_ranking``). Of them, ``dense_rank`` carries the gain
+(the raw cosine's narrow range moved little); see bench/README.md for its figures and cost.
+
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is on by default
 (``RankingWeights.learned`` 1): on the four question sets held back from every fit it ranks the
