@@ -51,6 +51,8 @@ VARIANT_CACHE = Path("/work/qset/r24/r24-rank")
 HEAD_WORDS = 64  # the cheaper variant's words of each passage
 RRF_K = 60
 SEARCH_COLUMNS = "hit@1/ans@1/ans@5/headline/first page"
+# The scorer with ``dense_rank`` fitted on the six training sets (round 24a; ``--report``).
+DENSE_MODEL = Model((*FEATURES, "dense_rank"), (1.75, 2.07, 1.90, -0.23, 0.62, -0.20, -0.26))
 
 
 class QuestionVectors:
@@ -145,7 +147,7 @@ def variant_vectors(index: SearchIndex, variant: str, cache: Path) -> np.ndarray
     return np.load(path)[rows]
 
 
-def cost(index: SearchIndex, questions: Sequence[str]) -> None:
+def cost(index: SearchIndex, questions: Sequence[str], vectors: np.ndarray | None) -> None:
     """The model's memory in a process (RSS before and after loading it, after one question,
     after many texts) and the time to embed a question, a passage and a passage's first words,
     each against the full answer (``SearchIndex.search``, BM25 and the shipped scorer) timed
@@ -164,13 +166,24 @@ def cost(index: SearchIndex, questions: Sequence[str]) -> None:
     picked = [index.passages.text(i) for i in range(0, len(index.passages), step)]
     heads = [" ".join(t.split()[:HEAD_WORDS]) for t in picked]
     times: dict[str, list[float]] = {"answer": [], "question": [], "passage": [], "head": []}
+    # The answer with ``DENSE_MODEL``, the question's vector ready (the feature's own cost).
+    on = SearchIndex(index.data, index.posts, index.passages, index.weights)
+    if vectors is not None:
+        times["answer, dense_rank (vector given)"] = []
+        ready = {q: np.asarray(model.query(q), np.float32) for q in questions}
+        on.dense = dense.Dense(vectors, ready.__getitem__)
+        on.passage_model = DENSE_MODEL
+        on.search(questions[0])
     for q, p, h in zip(questions, picked, heads, strict=False):
         for label, run, text in (
             ("answer", index.search, q),
+            ("answer, dense_rank (vector given)", on.search, q),
             ("question", model.query, q),
             ("passage", model.passage, p),
             ("head", model.passage, h),
         ):
+            if label not in times:
+                continue
             start = time.perf_counter()
             run(text)
             times[label].append(1000 * (time.perf_counter() - start))
@@ -421,7 +434,11 @@ def main() -> None:
     if not cached.exists() and not args.embed and not args.cost:
         raise SystemExit(f"no cached passage vectors ({cached}): --embed makes them (~16 min)")
     if args.cost:
-        cost(index, [q.question for q in load_questions(set_path("tune"))])
+        cost(
+            index,
+            [q.question for q in load_questions(set_path("tune"))],
+            np.load(cached) if cached.exists() else None,
+        )
         return
     start = time.perf_counter()
     vectors = passage_vectors(index, args.cache, verbose=True)
