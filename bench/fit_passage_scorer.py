@@ -116,7 +116,9 @@ def cases(index: SearchIndex, names: Sequence[str]) -> list[Case]:
             scores, choice = index._passage_scores(plan)
             if index.weights.rerank:
                 scores = index._reranked(plan, scores)
-            cand, feats = index.learned_features(q.question, plan, scores, ALL_FEATURES)
+            # (with ``index.dense`` pooling, the passages it joins, scores raised as served)
+            cand, scores, choice = index.learned_pool(q.question, scores, choice)
+            cand, feats = index.learned_features(q.question, plan, scores, ALL_FEATURES, cand)
             if len(cand) < 2:
                 continue
             gold_posts = frozenset(post_row[g] for g in q.gold if g in post_row)

@@ -31,7 +31,7 @@ import numpy as np
 
 from .answers.citations import Stories, build_answer, cite
 from .models import Answer, Passage, Post, SearchFilters
-from .retrieval import decline, passage_scorer, ranking, rerank
+from .retrieval import decline, dense, passage_scorer, ranking, rerank
 from .retrieval.catalogue import Catalogue
 from .retrieval.query import QueryPlan, QueryReader
 from .retrieval.ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, RankingWeights
@@ -124,6 +124,9 @@ class SearchIndex(Catalogue):
         self._rerank_terms: rerank.Terms | None = None  # (see ``rerank_terms``)
         self._passage_features: passage_scorer.Features | None = None  # (see ``_learned``)
         self.passage_model = passage_scorer.MODEL  # (a fitting script sets its own)
+        # An embedding model's passage vectors and question embedder: the learned scorer's
+        # dense features and candidates (issue 10, round 24: measured by the bench, off).
+        self.dense: dense.Dense | None = None
 
     def search(self, question: str, k: int = 5, filters: SearchFilters | None = None) -> Answer:
         """The best ``k`` passages for ``question`` (best passage of each post first)."""
@@ -145,7 +148,7 @@ class SearchIndex(Catalogue):
         if self.weights.rerank:
             scores = self._reranked(plan, scores)
         if self.weights.learned:
-            scores, choice = self._learned(question, plan, scores, choice)
+            scores, choice = self._learned(question, plan, scores, choice, mask)
         # More than k passages: two of one section become one citation (see ``cite``).
         ranked, post_scores = self._rank(scores, choice, 2 * k)
         judged = ranked
@@ -323,31 +326,65 @@ class SearchIndex(Catalogue):
             self.passage_post.tolist(),
         )
 
+    def learned_pool(
+        self,
+        question: str,
+        scores: np.ndarray,
+        choice: np.ndarray,
+        allowed: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The learned scorer's candidates: the best ``passage_scorer.CANDIDATES`` passages by
+        ``scores`` (best first), then, with ``dense`` pooling, the best by cosine among those
+        ``allowed`` (``dense.joined``); and ``scores`` and ``choice`` with those raised to the
+        last candidate's (``dense.with_joined``)."""
+        cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
+        cand = cand[scores[cand] > 0]
+        if self.dense is not None and self.dense.pool > 0 and len(cand):
+            sims = self.dense.similarities(question)
+            extra = dense.joined(cand, sims, self.dense.pool, allowed)
+            return dense.with_joined(cand, scores, choice, extra)
+        return cand, scores, choice
+
     def learned_features(
         self,
         question: str,
         plan: QueryPlan,
         scores: np.ndarray,
         names: Sequence[str] | None = None,
+        cand: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The best ``passage_scorer.CANDIDATES`` passages by ``scores`` (best first) and their
-        features ``names`` (the model's by default)."""
-        cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
-        cand = cand[scores[cand] > 0]
+        """The candidates ``cand`` (by default the best ``passage_scorer.CANDIDATES`` passages
+        by ``scores``, best first) and their features ``names`` (the model's by default)."""
+        if cand is None:
+            cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
+            cand = cand[scores[cand] > 0]
+        names = self.passage_model.features if names is None else names
+        similarity = None
+        if self.dense is not None and passage_scorer.DENSE_FEATURES & set(names):
+            similarity = self.dense.similarities(question)
         return cand, self.passage_features().table(
-            passage_scorer.Question(self.vocab, plan.weight_of, question, plan.phrase_ids),
+            passage_scorer.Question(
+                self.vocab, plan.weight_of, question, plan.phrase_ids, similarity
+            ),
             cand,
             scores[cand].astype(np.float64),
             self.passage_post,
             self.post_first_passage,
-            self.passage_model.features if names is None else names,
+            names,
         )
 
     def _learned(
-        self, question: str, plan: QueryPlan, scores: np.ndarray, choice: np.ndarray
+        self,
+        question: str,
+        plan: QueryPlan,
+        scores: np.ndarray,
+        choice: np.ndarray,
+        allowed: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``scores`` and ``choice`` with the best candidates re-scored by the learned scorer."""
-        cand, feats = self.learned_features(question, plan, scores)
+        """``scores`` and ``choice`` with the best candidates re-scored by the learned scorer
+        (``allowed``: the passages a search's filters leave, for ``dense`` pooling)."""
+        cand, scores, choice = self.learned_pool(question, scores, choice, allowed)
+        cand, feats = self.learned_features(question, plan, scores, cand=cand)
         if len(cand) < 2:
             return scores, choice
         model = self.passage_model.order(feats) * self.weights.learned

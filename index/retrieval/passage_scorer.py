@@ -42,7 +42,11 @@ included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
   judging: ``terms.voice``), when the question asks for no view; ``voice_asked`` the same when
   it does ("what do … think", "why", "should"); ``heading_voice`` / ``heading_voice_asked``:
   the voice of its deepest heading recurring across the site's posts (a site's own commentary
-  section, learned, whatever it is called), split the same way.
+  section, learned, whatever it is called), split the same way;
+- ``dense``: its cosine to the question by a text-embedding model (``dense``: the question's
+  ``similarity``, given; 0 without one); ``dense_post``: its post's best passage's;
+  ``dense_rank``: log(1 + the passages of the whole index closer to the question);
+  ``dense_post_rank``: log(1 + the posts whose best passage is closer than its post's).
 
 Measured in round 18 (bench/README.md), not shipped: cross-fitting over six training sets
 chose ``rare_window`` and ``form`` besides ``FEATURES`` (headline +2, first page +1 of 670
@@ -82,6 +86,10 @@ same candidates' features (``Model.trees``). Cross-fitted over the six training 
 headline model refitted, hit@1 +7 and ans@1 +10 of 672 questions, but ans@5 −1, headline +1
 and first page +2: no clear gain, the shipped model stays linear.
 
+Measured in round 24, not shipped: the dense features (an embedding model's cosine, given by
+``SearchIndex.dense``; ``bench.semantic_ranking``). Of them, ``dense_rank`` carries the gain
+(the raw cosine's narrow range moved little); see bench/README.md for its figures and cost.
+
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is on by default
 (``RankingWeights.learned`` 1): on the four question sets held back from every fit it ranks the
@@ -105,6 +113,7 @@ from ..terms.associations import Associations
 from ..terms.fields import IndexData
 from ..terms.term_counts import FieldCounts
 from ..terms.voice import Voice, asks_opinion
+from .dense import post_best
 from .intent import intent
 from .trees import Trees
 
@@ -146,8 +155,13 @@ ALL_FEATURES = (
     "voice_asked",
     "heading_voice",
     "heading_voice_asked",
+    "dense",
+    "dense_post",
+    "dense_rank",
+    "dense_post_rank",
 )
 VOICE_FEATURES = frozenset({"voice", "voice_asked", "heading_voice", "heading_voice_asked"})
+DENSE_FEATURES = frozenset({"dense", "dense_post", "dense_rank", "dense_post_rank"})
 # Chosen by cross-fitting over the four training sets (bench/README.md, issue 10 round 13):
 # the others measured did not help (round 18: on six sets, ``rare_window`` and ``form`` did
 # cross-fitted, but not on dev and the held sets; round 20: ``assoc`` gained the ranking, not
@@ -179,7 +193,7 @@ class Question:
     """What the features need of a question: its known terms (sorted ids), their weights, its
     total weight and its intent."""
 
-    __slots__ = ("ids", "intent", "opinion", "pairs", "total", "weights")
+    __slots__ = ("ids", "intent", "opinion", "pairs", "similarity", "total", "weights")
 
     def __init__(
         self,
@@ -187,6 +201,7 @@ class Question:
         weight_of: dict[str, float],
         text: str,
         pairs: Sequence[int] = (),
+        similarity: np.ndarray | None = None,
     ) -> None:
         known = sorted((vocab[t], w) for t, w in weight_of.items() if t in vocab)
         self.ids = np.array([i for i, _ in known], np.int64)
@@ -196,6 +211,9 @@ class Question:
         self.opinion = asks_opinion(text)  # (it asks for a view: the voice features)
         # Its adjacent-word pairs (``QueryPlan.phrase_ids``: hashed, as the phrase field's).
         self.pairs = np.unique(np.asarray(pairs, np.int64))
+        # Its cosine to every passage (``dense``: an embedding model's; none given, the dense
+        # features read 0).
+        self.similarity = similarity
 
 
 class Features:
@@ -333,6 +351,21 @@ class Features:
             own, heading = v.passage[cand], v.heading[cand]
             put("voice_asked" if q.opinion else "voice", own)
             put("heading_voice_asked" if q.opinion else "heading_voice", heading)
+        if q.similarity is not None and DENSE_FEATURES & col.keys():
+            sims = q.similarity
+            put("dense", sims[cand])
+            if "dense_post" in col:
+                unique, back = np.unique(posts, return_inverse=True)
+                put("dense_post", post_best(sims, post_first_passage, unique)[back.ravel()])
+            if "dense_rank" in col:
+                # (its place among every passage by cosine: how the model ranks it)
+                above = (sims[None, :] > sims[cand, None]).sum(axis=1)
+                put("dense_rank", np.log1p(above))
+            if "dense_post_rank" in col:
+                # (its post's place among every post by its best passage's cosine)
+                every = post_best(sims, post_first_passage, np.arange(len(post_first_passage) - 1))
+                above = (every[None, :] > every[posts, None]).sum(axis=1)
+                put("dense_post_rank", np.log1p(above))
         if "phrase" in col and len(q.pairs):
             put("phrase", _holds(self._phrase, cand, q.pairs).mean(axis=1))
         if q.total <= 0 or not len(q.ids):
