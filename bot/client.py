@@ -6,6 +6,7 @@ import asyncio
 import importlib.metadata
 import logging
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -14,7 +15,7 @@ from discord.ext import commands
 
 from index.ingest.site import site_config
 from index.models import Answer, SearchFilters, SiteConfig
-from index.retrieval.embedder import load_embedder
+from index.retrieval.embedder import Embedder, load_embedder
 from index.search import SearchIndex
 from index.storage.service import IndexService
 from index.storage.vectors import StoredVectors, VectorFiller
@@ -71,6 +72,7 @@ class Briefbot(commands.Bot):
         *,
         site: SiteConfig | None = None,
         sync_dev_guild: bool = True,
+        embedder: Callable[[], Embedder] = load_embedder,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -92,6 +94,7 @@ class Briefbot(commands.Bot):
         self.insights: InsightsStore | None = None
         # Embeds each served index's passages in the background (BRIEFBOT_EMBEDDINGS).
         self.vector_filler: VectorFiller | None = None
+        self._embedder = embedder  # (loads the model, at the first fill, off the event loop)
 
     # ------------------------------------------------------------------ start-up
 
@@ -134,7 +137,7 @@ class Briefbot(commands.Bot):
             log.info("Meaning-based ranking is off (BRIEFBOT_EMBEDDINGS=false): BM25 ranking alone")
             return
         filler = self.vector_filler = VectorFiller(
-            StoredVectors(self.service.store.path), load_embedder
+            StoredVectors(self.service.store.path), self._embedder
         )
         self.service.on_swap = filler.follow
         if self.service.current is not None:
