@@ -51,9 +51,10 @@ async def embed_stored(service: IndexService) -> None:
             with progress:
                 await fill(digests, service.store.texts, vectors, embedder, progress=moved)
         except asyncio.CancelledError:  # (Ctrl-C: asyncio cancels the command)
+            left = len(await asyncio.to_thread(vectors.missing, embedder.name, digests))
             _warn(
-                f"Stopped embedding: {done[0]} of {done[1]} passages embedded and kept; the next"
-                " `briefbot index` goes on from there."
+                f"Stopped embedding: {done[1] - left} of {done[1]} passages embedded and kept;"
+                " the next `briefbot index` goes on from there."
             )
             raise
         if done[1]:
