@@ -174,7 +174,7 @@ DENSE_MODEL_FEATURES = (*FEATURES, "dense_rank")
 # LEAD: refresh from r24-rank's fitting (bench.fit_passage_scorer with the dense features on
 # the six training sets); fitted here by /work/qset/r24/r24-ship/fit_dense.py (penalty 0.3,
 # shrink 0.5, post loss, the six training sets, pool 0).
-DENSE_WEIGHTS: tuple[float, ...] = (2.75, 1.11, 1.91, -0.23, 0.60, -0.24, 0.0)
+DENSE_WEIGHTS: tuple[float, ...] = (1.75, 2.07, 1.90, -0.23, 0.62, -0.20, -0.26)
 
 
 def _is_year(term: str) -> bool:
