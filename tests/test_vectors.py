@@ -178,11 +178,13 @@ async def test_an_interrupted_fill_keeps_what_it_stored_and_resumes(
         )
         with pytest.raises(asyncio.CancelledError):
             await task
-        assert len(stored_rows(tiny.store.path)) == 1 == len(counting.texts)
+        # (the first batch, and at most the passage under way when the cancellation came)
+        kept = len(stored_rows(tiny.store.path))
+        assert kept == len(counting.texts) and 1 <= kept < len(set(digests))
         assert await dense_of(index, vectors, model) is None  # (not complete: not served)
         counting.texts.clear()
         await fill(digests, index.passages.source, vectors, counting)
-        assert len(counting.texts) == len(set(digests)) - 1
+        assert len(counting.texts) == len(set(digests)) - kept
         assert await dense_of(index, vectors, model) is not None
     finally:
         vectors.close()
@@ -210,8 +212,12 @@ def headline(description: str) -> str:
 
 
 async def test_the_bot_answers_while_it_embeds_then_ranks_with_the_vectors(
-    emulator: DiscordEmulator, tiny: IndexService, model: Embedder
+    emulator: DiscordEmulator,
+    tiny: IndexService,
+    model: Embedder,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="index.storage.vectors")
     counting = Counting(model)
     counting.gate.clear()  # (the fill holds at its first passage until the test lets it go)
     bot = await start_bot(emulator, tiny, lambda: counting, embeddings=True)
@@ -226,6 +232,13 @@ async def test_the_bot_answers_while_it_embeds_then_ranks_with_the_vectors(
         counting.gate.set()
         await bot.vector_filler.wait()
         assert index.dense is not None  # every passage embedded: swapped in whole
+        logged = [r.getMessage() for r in caplog.records if r.name == "index.storage.vectors"]
+        assert (
+            logged[0]
+            == f"Embedding {len(POSTS)} passages for meaning-based ranking (in the background)"
+        )
+        assert logged[-1].startswith(f"Embedded {len(POSTS)} passages in ")
+        assert len(logged) <= 2 + 10  # (sparingly: the start, each tenth, the end)
         assert index.learned_model() is passage_scorer.DENSE_MODEL
         _, message = await ask(emulator, QUESTION)
         assert "Why bees are disappearing" in message.embeds[0]["description"]

@@ -104,10 +104,8 @@ class StoredVectors:
                         (model, *chunk),
                     ).fetchall()
                 )
-        if len(found) < len(unique):
+        if len(found) < len(unique) or not wanted:  # (no passages: nothing to rank by)
             return None
-        if not wanted:
-            return np.zeros((0, 0), np.float32)
         return np.vstack([np.frombuffer(found[d], "<f4") for d in wanted]).astype(np.float32)
 
     def drop_other_models(self, model: str) -> int:
