@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import statistics
 import time
+from typing import Any
 
+import numpy as np
+
+from index.retrieval.dense import Dense
 from index.retrieval.embedder import load_embedder
 
 from .common import (
@@ -26,10 +30,27 @@ from .common import (
     temp_dir,
     write_json,
 )
+from .passage_vectors import DEFAULT_CACHE, passage_texts, texts_digest
 
 
 def _ms(seconds: list[float]) -> float:
     return 1000 * statistics.median(seconds)
+
+
+def _answers_with_cached_vectors(index: Any, model: Any, questions: list[str]) -> list[float]:
+    """Each question's whole answer with the passages' vectors (``SearchIndex.dense``, as served
+    once embedded), from ``bench.passage_vectors``' cache; none when it is not there."""
+    cached = DEFAULT_CACHE / f"passages-{texts_digest(passage_texts(index))}.npy"
+    if not cached.exists():
+        return []
+    index.dense = Dense(np.load(cached), model.query)
+    seconds = []
+    for q in questions:
+        start = time.perf_counter()
+        index.search(q)
+        seconds.append(time.perf_counter() - start)
+    index.dense = None
+    return seconds
 
 
 def main() -> None:
@@ -65,6 +86,7 @@ def main() -> None:
             model.passages([text])
             passage.append(time.perf_counter() - start)
         embedded = memory_mb()["rss"]
+        with_dense = _answers_with_cached_vectors(index, model, questions)
     words = statistics.mean(len(t.split()) for t in texts)
     figures = {
         "load_ms": 1000 * load,
@@ -92,6 +114,12 @@ def main() -> None:
         f"a passage ({words:.0f} words on average): {_ms(passage):.0f} ms p50; the site's"
         f" {len(index.passages)} passages: ~{len(index.passages) * _ms(passage) / 60000:.0f} min"
     )
+    if with_dense:
+        figures["answer_with_vectors_ms_p50"] = _ms(with_dense)
+        print(
+            f"a whole answer with the vectors: {_ms(with_dense):.1f} ms p50 (without:"
+            f" {_ms(answer):.1f} ms)"
+        )
     write_json(args.json, figures)
 
 
