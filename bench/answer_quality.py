@@ -3,7 +3,7 @@ row per set, from one index build.
 
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 train3 ...]
                                              [--runs-out DIR] [--hand-headline] [--learned X]
-                                             [--language-off]
+                                             [--language-off] [--dense-off]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 The training sets (``TRAINING``: ``tune``, ``train2`` to ``train6``) are the sets extraction,
@@ -14,12 +14,18 @@ writes the figures printed. ``--runs-out`` writes each set's runs (as
 window by the hand-set choice (``extraction``) instead of the learned model (``headline_model``).
 ``--learned X``: the learned passage scorer (``passage_scorer``) at weight X, not the shipped one.
 ``--language-off``: no English word list (typo fixes and declining as before issue 10's round 23).
+What ships is measured: with the passages' vectors (``SearchIndex.dense``: the learned scorer's
+dense form) when ``bench.passage_vectors`` has them cached (else a line says so);
+``--dense-off``: without them, as before issue 10's round 24 (or as served until embedded).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
+
+import numpy as np
 
 from bench.common import (
     CORPUS,
@@ -33,6 +39,7 @@ from bench.common import (
 )
 from index.answers import headline_model
 from index.evaluation import evaluate, load_questions, write_runs
+from index.search import SearchIndex
 
 QUESTIONS = Path(__file__).parent / "questions"
 # The sets fitted and tuned on (their failures may be read), and the held-out ones (run for
@@ -57,6 +64,22 @@ def set_path(name: str) -> Path:
     return SHARED / "eval" / "dev.jsonl" if name == "dev" else QUESTIONS / f"{name}.jsonl"
 
 
+def with_cached_vectors(index: SearchIndex) -> None:
+    """What ships: the index's ``Dense`` (the served one, once every passage is embedded) from
+    ``bench.passage_vectors``' cache of this index's passages, if it is there (making it takes
+    ~20 minutes: ``python -m bench.passage_vectors``); else a line saying so."""
+    from index.retrieval.dense import Dense
+    from index.retrieval.embedder import load_embedder
+
+    from .passage_vectors import DEFAULT_CACHE, passage_texts, texts_digest
+
+    cached = DEFAULT_CACHE / f"passages-{texts_digest(passage_texts(index))}.npy"
+    if not cached.exists():
+        print(f"(no passage vectors cached at {cached}: answers without them)", file=sys.stderr)
+        return
+    index.dense = Dense(np.load(cached), load_embedder().query)
+
+
 def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--sets", nargs="+", default=list(SETS))
@@ -78,6 +101,11 @@ def main() -> None:
         action="store_true",
         help="no English word list: typo fixes and declining as before issue 10's round 23",
     )
+    parser.add_argument(
+        "--dense-off",
+        action="store_true",
+        help="no passage vectors: answers as before meaning-based ranking (issue 10, round 24)",
+    )
     args = parser.parse_args()
     require_shared()
     if args.hand_headline:  # (read by extraction at each call)
@@ -87,6 +115,8 @@ def main() -> None:
         index.weights = dataclasses.replace(index.weights, learned=args.learned)
     if args.language_off:
         language_off(index)
+    if not args.dense_off:
+        with_cached_vectors(index)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     figures: dict[str, dict[str, object]] = {}

@@ -99,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", help="build or refresh the index")
     _common(p)
+    p.add_argument(
+        "--no-embed",
+        action="store_true",
+        help="skip embedding the passages for meaning-based ranking (the bot does it later)",
+    )
     p.set_defaults(handler=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question from the terminal")

@@ -155,6 +155,10 @@ async def cmd_index(args: argparse.Namespace) -> int:
             _warn_no_posts(settings.content_dir)
         else:  # (no posts, no links: the folder is the one thing to fix)
             await _warn_unlinked(service, settings)
+            if settings.embeddings and not getattr(args, "no_embed", False):
+                from .cli_vectors import embed_stored
+
+                await embed_stored(service)
     finally:
         await service.close()
     skipped = [i for i in report.issues if i.kind == "skipped"]
@@ -224,6 +228,10 @@ async def _answer(
     service = await open_service(settings, announce=announce)
     try:
         assert service.current is not None
+        if settings.embeddings:
+            from .cli_vectors import use_stored
+
+            await use_stored(service)
         answer = service.current.search(question, k=k, filters=filters)
         if not answer.results and (why := _no_post_passes(service.current, filters)):
             answer = answer.model_copy(update={"message": why, "suggestions": ()})
@@ -330,10 +338,15 @@ async def cmd_eval(args: argparse.Namespace) -> int:
         return 2
     if args.runs_out:
         _check_writable(args.runs_out)  # now, not after every question was asked
-    service = await open_service(settings_from(args), announce=not args.json)
+    settings = settings_from(args)
+    service = await open_service(settings, announce=not args.json)
     try:
         index = service.current
         assert index is not None
+        if settings.embeddings:
+            from .cli_vectors import use_stored
+
+            await use_stored(service)
         report, runs = evaluate(questions, lambda q, k: index.search(q, k=k), k=args.k)
         _warn_unscorable(questions, {p.id: p.url for p in index.posts})
     finally:

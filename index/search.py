@@ -125,7 +125,9 @@ class SearchIndex(Catalogue):
         self._passage_features: passage_scorer.Features | None = None  # (see ``_learned``)
         self.passage_model = passage_scorer.MODEL  # (a fitting script sets its own)
         # An embedding model's passage vectors and question embedder: the learned scorer's
-        # dense features and candidates (issue 10, round 24: measured by the bench, off).
+        # dense features (``passage_scorer.DENSE_MODEL``) and candidates (issue 10, round 24).
+        # Set whole, once every passage has its vector (``storage.vectors``); None: answers
+        # without (``passage_scorer.MODEL``).
         self.dense: dense.Dense | None = None
 
     def search(self, question: str, k: int = 5, filters: SearchFilters | None = None) -> Answer:
@@ -332,16 +334,18 @@ class SearchIndex(Catalogue):
         scores: np.ndarray,
         choice: np.ndarray,
         allowed: np.ndarray | None = None,
+        with_dense: dense.Dense | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The learned scorer's candidates: the best ``passage_scorer.CANDIDATES`` passages by
         ``scores`` (best first), then, with ``dense`` pooling, the best by cosine among those
         ``allowed`` (``dense.joined``); and ``scores`` and ``choice`` with those raised to the
-        last candidate's (``dense.with_joined``)."""
+        last candidate's (``dense.with_joined``; ``with_dense``: that one, else ``dense``)."""
         cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
         cand = cand[scores[cand] > 0]
-        if self.dense is not None and self.dense.pool > 0 and len(cand):
-            sims = self.dense.similarities(question)
-            extra = dense.joined(cand, sims, self.dense.pool, allowed)
+        use = with_dense if with_dense is not None else self.dense
+        if use is not None and use.pool > 0 and len(cand):
+            sims = use.similarities(question)
+            extra = dense.joined(cand, sims, use.pool, allowed)
             return dense.with_joined(cand, scores, choice, extra)
         return cand, scores, choice
 
@@ -352,16 +356,19 @@ class SearchIndex(Catalogue):
         scores: np.ndarray,
         names: Sequence[str] | None = None,
         cand: np.ndarray | None = None,
+        with_dense: dense.Dense | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The candidates ``cand`` (by default the best ``passage_scorer.CANDIDATES`` passages
-        by ``scores``, best first) and their features ``names`` (the model's by default)."""
+        by ``scores``, best first) and their features ``names`` (the model's by default; the
+        dense ones from ``with_dense``, else ``dense``)."""
         if cand is None:
             cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
             cand = cand[scores[cand] > 0]
-        names = self.passage_model.features if names is None else names
+        names = self.learned_model().features if names is None else names
         similarity = None
-        if self.dense is not None and passage_scorer.DENSE_FEATURES & set(names):
-            similarity = self.dense.similarities(question)
+        use = with_dense if with_dense is not None else self.dense
+        if use is not None and passage_scorer.DENSE_FEATURES & set(names):
+            similarity = use.similarities(question)
         return cand, self.passage_features().table(
             passage_scorer.Question(
                 self.vocab, plan.weight_of, question, plan.phrase_ids, similarity
@@ -373,6 +380,15 @@ class SearchIndex(Catalogue):
             names,
         )
 
+    def learned_model(self, use: dense.Dense | None = None) -> passage_scorer.Model:
+        """The learned scorer a search uses: ``passage_model``, but the shipped one becomes
+        its dense form (``passage_scorer.DENSE_MODEL``) once the index has its vectors
+        (``use``, else ``dense``). A model set by hand (fitting, tests) is used as it is."""
+        use = use if use is not None else self.dense
+        if use is not None and self.passage_model is passage_scorer.MODEL:
+            return passage_scorer.DENSE_MODEL
+        return self.passage_model
+
     def _learned(
         self,
         question: str,
@@ -383,11 +399,13 @@ class SearchIndex(Catalogue):
     ) -> tuple[np.ndarray, np.ndarray]:
         """``scores`` and ``choice`` with the best candidates re-scored by the learned scorer
         (``allowed``: the passages a search's filters leave, for ``dense`` pooling)."""
-        cand, scores, choice = self.learned_pool(question, scores, choice, allowed)
-        cand, feats = self.learned_features(question, plan, scores, cand=cand)
+        use = self.dense  # (read once: the vector filler may set it meanwhile)
+        scorer = self.learned_model(use)
+        cand, scores, choice = self.learned_pool(question, scores, choice, allowed, use)
+        cand, feats = self.learned_features(question, plan, scores, scorer.features, cand, use)
         if len(cand) < 2:
             return scores, choice
-        model = self.passage_model.order(feats) * self.weights.learned
+        model = scorer.order(feats) * self.weights.learned
         return passage_scorer.rescored(scores, choice, cand, model)
 
     # ---------------------------------------------------------------- declining

