@@ -175,9 +175,8 @@ WEIGHTS: tuple[float, ...] = (2.75, 1.11, 1.91, -0.23, 0.60, -0.24)
 # over the six training sets, hit@1 +15, ans@1 +19, ans@5 +10, headline +6, first page +22 of
 # 672 questions). Without vectors, ``WEIGHTS`` as before.
 DENSE_MODEL_FEATURES = (*FEATURES, "dense_rank")
-# LEAD: refresh from r24-rank's fitting (bench.fit_passage_scorer with the dense features on
-# the six training sets); fitted here by /work/qset/r24/r24-ship/fit_dense.py (penalty 0.3,
-# shrink 0.5, post loss, the six training sets, pool 0).
+# ``python -m bench.semantic_ranking --report dev`` prints them ("fitted on …": post loss,
+# penalty 0.3, shrink 0.5, the six training sets, no dense pool).
 DENSE_WEIGHTS: tuple[float, ...] = (1.75, 2.07, 1.90, -0.23, 0.62, -0.20, -0.26)
 
 
