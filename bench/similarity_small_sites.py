@@ -29,7 +29,7 @@ import numpy as np
 
 from bench import cat_site
 from bench.common import base_parser, build_index, temp_dir
-from bench.passage_vectors import _model, passage_texts, question_vectors
+from bench.passage_vectors import load_model, passage_texts, question_vectors
 from index.retrieval.similarity import SimilarityRule, decided, similarity
 from index.search import explain_decline
 
@@ -92,7 +92,7 @@ def main() -> None:
         with temp_dir() as base:
             index, _ = build_index(base / "index.sqlite3", write_site(base, posts))
             start = time.perf_counter()
-            vectors = np.asarray(_model().passage(passage_texts(index)), dtype=np.float32)
+            vectors = np.asarray(load_model().passage(passage_texts(index)), dtype=np.float32)
             seconds = time.perf_counter() - start
             line = [f"{name} ({len(vectors)} passages embedded in {seconds:.2f} s):"]
             for kind, questions in kinds.items():
