@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from index.ingest import anchors, cleaning, inline
@@ -207,6 +207,9 @@ def test_cleaning_never_raises_and_gives_single_line_blocks(body: str) -> None:
 
 @PROPS
 @given(any_text, st.integers(min_value=1, max_value=60))
+# (found by hypothesis: unpaired backticks opening a piece of a paragraph cut at word
+# boundaries were read as a code line)
+@example("0 ```0", 1)
 def test_markdown_to_passages_is_bounded_and_complete(body: str, max_words: int) -> None:
     check_passages(clean_body(body), max_words, min_words=min(40, max_words))
 

@@ -46,14 +46,17 @@ _ABBREVIATION_WORDS = (
 _ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())
 
 
-# Marks a passage line as code. Cleaned prose never starts with it: inline code loses its
-# backticks, and a line starting with three is a fence in Markdown.
+# Marks a passage line as code, at both ends. Cleaned prose rarely holds it (inline code loses
+# its backticks), but unpaired backticks stay, and a long paragraph cut at a word boundary can
+# start a piece with them ("… ```0"): only a line marked at both ends is code.
 CODE_MARK = "```"
 
 
 def is_code(line: str) -> bool:
-    """Whether a line of a passage's text is code (a code block's text, marked)."""
-    return line.startswith(CODE_MARK)
+    """Whether a line of a passage's text is code (a code block's text, marked at both ends)."""
+    return (
+        len(line) >= 2 * len(CODE_MARK) and line.startswith(CODE_MARK) and line.endswith(CODE_MARK)
+    )
 
 
 @dataclass(slots=True)
