@@ -325,6 +325,32 @@ def test_about_embed_within_limits() -> None:
     fields = {f.name: str(f.value) for f in embed.fields}
     assert fields["Posts"] == "439" and fields["Passages"] == "5,000"
     assert "<t:1767268800:R>" in fields["Last indexed"]
+    assert "Ranking" not in fields  # (said only when the bot knows it)
+
+
+def test_about_says_how_answers_are_ranked_within_limits() -> None:
+    def line(ranking: fmt_posts.Ranking) -> str:
+        stats = fmt_posts.AboutStats(
+            posts=439, passages=5386, categories=[], built_at=None, version="1", ranking=ranking
+        )
+        embed = fmt_posts.about_embed(stats)
+        assert_within_limits(embed)
+        return {f.name: str(f.value) for f in embed.fields}["Ranking"]
+
+    assert line(fmt_posts.Ranking(meaning=False)) == "By words (meaning-based ranking is off)"
+    assert line(fmt_posts.Ranking(meaning=True, ready=True)) == "By words and meaning"
+    assert line(fmt_posts.Ranking(meaning=True, embedded=1204, passages=5386)) == (
+        "By words; meaning-based ranking is being prepared (1,204 of 5,386 passages embedded)"
+    )
+    assert line(fmt_posts.Ranking(meaning=True)) == (
+        "By words; meaning-based ranking is being prepared"  # (not counted yet)
+    )
+    # A reason from an exception: one line, inert, short.
+    problem = "cannot load @everyone's <@&1> **model**\n" + "x" * 2000
+    said = line(fmt_posts.Ranking(meaning=True, problem=problem))
+    assert said.startswith("By words; meaning-based ranking is unavailable: cannot load ")
+    assert "@everyone" not in said and "<@&" not in said and "\n" not in said
+    assert "\\*\\*model\\*\\*" in said and len(said) < 400
 
 
 def test_the_first_page_shows_the_headlines_citation() -> None:

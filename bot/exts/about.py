@@ -1,4 +1,5 @@
-"""``/about``: what the bot serves — posts, passages, when it was last indexed, its version."""
+"""``/about``: what the bot serves — posts, passages, when it was last indexed, how answers are
+ranked (by meaning too, or not yet, and why), its version."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.formatting.insights import about_line
-from bot.formatting.posts import AboutStats, about_embed
+from bot.formatting.posts import AboutStats, Ranking, about_embed
 from bot.formatting.text import NO_MENTIONS, fit_embed
 from index.ingest.urls import absolute_url
+from index.search import SearchIndex
 
 if TYPE_CHECKING:
     from bot.client import Briefbot
@@ -34,6 +36,21 @@ class About(commands.Cog):
             version=self.bot.version,
             site_name=self.bot.site_name,
             site_url=home,
+            ranking=self.ranking(index),
+        )
+
+    def ranking(self, index: SearchIndex) -> Ranking:
+        """Whether answers from ``index`` use meaning, and how far its passages' embedding is."""
+        if not self.bot.settings.embeddings:
+            return Ranking(meaning=False)
+        if index.dense is not None:  # (set only once every passage has its vector)
+            return Ranking(meaning=True, ready=True)
+        filler = self.bot.vector_filler
+        if filler is None:  # (not started yet)
+            return Ranking(meaning=True)
+        status = filler.status
+        return Ranking(
+            meaning=True, embedded=status.done, passages=status.total, problem=status.problem
         )
 
     @app_commands.command(

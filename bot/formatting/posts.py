@@ -91,6 +91,37 @@ def latest_embed(
     return fit_embed(embed)
 
 
+PROBLEM_CHARS = 300  # (a reason from an exception: one line, kept short)
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """How answers are ranked, as /about says it: by words (BM25) always; by meaning too when
+    ``meaning`` is on and the served index has every passage's vector (``ready``); until then
+    ``embedded`` of ``passages`` (0: not counted yet), or ``problem`` when it cannot be."""
+
+    meaning: bool
+    ready: bool = False
+    embedded: int = 0
+    passages: int = 0
+    problem: str = ""
+
+
+def ranking_line(ranking: Ranking) -> str:
+    """The one line /about says of ranking (moderators see whether meaning is used, and when)."""
+    if not ranking.meaning:
+        return "By words (meaning-based ranking is off)"
+    if ranking.ready:
+        return "By words and meaning"
+    if ranking.problem:
+        reason = truncate(escape(plain(ranking.problem)), PROBLEM_CHARS)
+        return f"By words; meaning-based ranking is unavailable: {reason}"
+    line = "By words; meaning-based ranking is being prepared"
+    if ranking.passages:
+        line += f" ({ranking.embedded:,} of {ranking.passages:,} passages embedded)"
+    return line
+
+
 @dataclass(frozen=True, slots=True)
 class AboutStats:
     posts: int
@@ -100,6 +131,7 @@ class AboutStats:
     version: str
     site_name: str = ""
     site_url: str = ""
+    ranking: Ranking | None = None
 
 
 def about_embed(stats: AboutStats) -> discord.Embed:
@@ -127,5 +159,7 @@ def about_embed(stats: AboutStats) -> discord.Embed:
     else:
         indexed = "not yet"
     embed.add_field(name="Last indexed", value=indexed, inline=False)
+    if stats.ranking is not None:
+        embed.add_field(name="Ranking", value=ranking_line(stats.ranking), inline=False)
     embed.set_footer(text=f"briefbot {stats.version} · discord.py {discord.__version__}")
     return fit_embed(embed)

@@ -21,8 +21,11 @@ import logging
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -232,6 +235,41 @@ class LogProgress:
         self._tenth = tenth
 
 
+@dataclass(frozen=True, slots=True)
+class FillStatus:
+    """What a ``VectorFiller`` is doing, read-only (``/about``): of the followed index's
+    ``total`` passages, ``done`` have their vector (0 and 0 until counted); ``running`` while a
+    fill is under way; ``problem``: why no fill can complete (the model cannot be loaded, or the
+    last fill failed), one line, else empty."""
+
+    running: bool
+    done: int = 0
+    total: int = 0
+    problem: str = ""
+
+
+class _Count:
+    """One fill's progress in passages (``fill`` counts distinct texts: a text several passages
+    share is embedded once, and counts for each of them here), and why it cannot complete."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.total = 0
+        self.problem = ""
+        self._before = 0
+        self._passages: list[int] = [0]
+
+    def start(self, digests: Sequence[int], todo: Sequence[int]) -> None:
+        per_text = Counter(digests)
+        self.total = len(digests)
+        self._passages = [0, *accumulate(per_text[d] for d in todo)]
+        self._before = self.done = self.total - self._passages[-1]
+
+    def __call__(self, done: int, total: int) -> None:
+        # (``fill`` embeds ``todo`` in order: its first ``done`` texts are stored)
+        self.done = self._before + self._passages[min(done, len(self._passages) - 1)]
+
+
 class VectorFiller:
     """Keeps a served index's vectors filled in the background (the bot): ``follow`` each index
     swapped in (the fill of the one before is cancelled), ``close`` on shutdown.
@@ -255,10 +293,18 @@ class VectorFiller:
         self.unavailable = False  # the model failed to load: no fill will run
         self._task: asyncio.Task[None] | None = None
         self._dropped_others = False
+        self._count = _Count()  # (the followed index's)
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
+
+    @property
+    def status(self) -> FillStatus:
+        """The followed index's passages with a vector so far, whether a fill runs, and why
+        none can complete if so (a snapshot; the filler's own state is not exposed)."""
+        count = self._count
+        return FillStatus(self.running, count.done, count.total, count.problem)
 
     def follow(self, index: SearchIndex) -> None:
         """Fill ``index``'s vectors from now on, instead of the index before's."""
@@ -266,8 +312,9 @@ class VectorFiller:
             return
         if self._task is not None:
             self._task.cancel()
+        self._count = count = _Count()  # (the index before's is not this one's)
         self._task = asyncio.get_running_loop().create_task(
-            self._run(index, self._task), name="briefbot-passage-vectors"
+            self._run(index, self._task, count), name="briefbot-passage-vectors"
         )
 
     async def wait(self) -> None:
@@ -283,7 +330,9 @@ class VectorFiller:
             await asyncio.wait([task])
         await asyncio.to_thread(self.vectors.close)
 
-    async def _run(self, index: SearchIndex, before: asyncio.Task[None] | None) -> None:
+    async def _run(
+        self, index: SearchIndex, before: asyncio.Task[None] | None, count: _Count
+    ) -> None:
         if before is not None:  # (its thread first: one fill embeds at a time)
             await asyncio.wait([before])
         try:
@@ -292,24 +341,35 @@ class VectorFiller:
             if not self._dropped_others:
                 await asyncio.to_thread(self.vectors.drop_other_models, self.embedder.name)
                 self._dropped_others = True
+            digests = index_digests(index)
+            todo = await asyncio.to_thread(self.vectors.missing, self.embedder.name, digests)
+            count.start(digests, todo)
+            logged = LogProgress()
+
+            def progress(done: int, total: int) -> None:
+                logged(done, total)
+                count(done, total)
+
             await fill(
-                index_digests(index),
+                todo,
                 index.passages.source,
                 self.vectors,
                 self.embedder,
                 batch=self.batch,
-                progress=LogProgress(),
+                progress=progress,
             )
             dense = await dense_of(index, self.vectors, self.embedder)
             if dense is None:  # (a text retired meanwhile by a reindex, which follows it)
                 return
         except EmbedderUnavailable as exc:
             self.unavailable = True
+            count.problem = str(exc)
             log.warning("%s; answering without meaning-based ranking", exc)
             return
         except asyncio.CancelledError:
             raise
-        except Exception:  # (a damaged file, a full disk: answers go on without embeddings)
+        except Exception as exc:  # (a damaged file, a full disk: answers go on without them)
+            count.problem = f"filling the passage vectors failed ({exc.__class__.__name__})"
             log.exception("Filling the passage vectors failed; answering without them")
             return
         index.dense = dense
