@@ -256,6 +256,33 @@ async def test_the_bot_answers_while_it_embeds_then_ranks_with_the_vectors(
     assert bot.vector_filler is None and tiny.on_swap is None  # (closed: no fill left running)
 
 
+async def test_a_restart_with_every_passage_embedded_says_meaning_is_on_and_embeds_nothing(
+    emulator: DiscordEmulator,
+    tiny: IndexService,
+    model: Embedder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot = await start_bot(emulator, tiny, lambda: model, embeddings=True)
+    try:
+        assert bot.vector_filler is not None
+        await bot.vector_filler.wait()
+    finally:
+        await emulator.stop_client(bot)
+    caplog.clear()
+    caplog.set_level(logging.INFO, logger="index.storage.vectors")
+    counting = Counting(model)
+    bot = await start_bot(emulator, tiny, lambda: counting, embeddings=True)
+    try:
+        assert bot.vector_filler is not None
+        await bot.vector_filler.wait()
+        assert tiny.current is not None and tiny.current.dense is not None
+        assert counting.texts == []
+        logged = [r.getMessage() for r in caplog.records if r.name == "index.storage.vectors"]
+        assert logged == ["Meaning-based ranking is on: every passage was embedded before"]
+    finally:
+        await emulator.stop_client(bot)
+
+
 async def test_a_shutdown_during_the_fill_stops_it_and_keeps_what_was_stored(
     emulator: DiscordEmulator, tiny: IndexService, model: Embedder
 ) -> None:

@@ -373,3 +373,5 @@ class VectorFiller:
             log.exception("Filling the passage vectors failed; answering without them")
             return
         index.dense = dense
+        if not todo:  # (a restart, or a reindex that only removed: say so, as a fill does)
+            log.info("Meaning-based ranking is on: every passage was embedded before")
