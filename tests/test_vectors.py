@@ -256,6 +256,34 @@ async def test_the_bot_answers_while_it_embeds_then_ranks_with_the_vectors(
     assert bot.vector_filler is None and tiny.on_swap is None  # (closed: no fill left running)
 
 
+async def test_the_log_counts_passages_as_about_does_though_a_shared_text_is_embedded_once(
+    emulator: DiscordEmulator,
+    tiny: IndexService,
+    model: Embedder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A post saying word for word what another says: two passages, one text to embed.
+    _title, text = POSTS["2021-03-15-bee-decline.md"]
+    write_post(tiny.content, "2021-04-01-bees-again.md", "Bees again", text)
+    await tiny.reindex()
+    assert tiny.current is not None and len(tiny.current.passages) == len(POSTS) + 1
+    caplog.set_level(logging.INFO, logger="index.storage.vectors")
+    counting = Counting(model)
+    bot = await start_bot(emulator, tiny, lambda: counting, embeddings=True)
+    try:
+        assert bot.vector_filler is not None
+        await bot.vector_filler.wait()
+        assert len(counting.texts) == len(POSTS)  # the shared text once
+        logged = [r.getMessage() for r in caplog.records if r.name == "index.storage.vectors"]
+        passages = len(POSTS) + 1
+        assert logged[0] == (
+            f"Embedding {passages} passages for meaning-based ranking (in the background)"
+        )
+        assert logged[-1].startswith(f"Embedded {passages} passages in ")
+    finally:
+        await emulator.stop_client(bot)
+
+
 async def test_a_restart_with_every_passage_embedded_says_meaning_is_on_and_embeds_nothing(
     emulator: DiscordEmulator,
     tiny: IndexService,

@@ -269,6 +269,10 @@ class _Count:
         # (``fill`` embeds ``todo`` in order: its first ``done`` texts are stored)
         self.done = self._before + self._passages[min(done, len(self._passages) - 1)]
 
+    def this_fill(self) -> tuple[int, int]:
+        """(passages this fill has embedded, passages it embeds): those stored before aside."""
+        return self.done - self._before, self.total - self._before
+
 
 class VectorFiller:
     """Keeps a served index's vectors filled in the background (the bot): ``follow`` each index
@@ -347,8 +351,9 @@ class VectorFiller:
             logged = LogProgress()
 
             def progress(done: int, total: int) -> None:
-                logged(done, total)
                 count(done, total)
+                # (in passages, as /about counts them, not the distinct texts embedded)
+                logged(*count.this_fill())
 
             await fill(
                 todo,
