@@ -482,6 +482,46 @@ async def test_a_watcher_reload_and_a_reindex_may_overlap(
         await bot.close()
 
 
+async def test_a_reload_that_finishes_after_a_reindex_does_not_swap_the_older_index_back(
+    tmp_path: Path, fixture_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The watcher's reload reads another process's index (generation 2) slowly; a moderator's
+    # /reindex commits and swaps in generation 3 meanwhile. The reload, finishing last, must not
+    # put generation 2 back: answers would go back in time until the next change.
+    db_path = tmp_path / "index.sqlite3"
+    bot = await IndexService.open(db_path, fixture_site)
+    try:
+        await bot.reindex()
+        post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+        cli = await IndexService.open(db_path, fixture_site)
+        try:
+            await cli.reindex()
+        finally:
+            await cli.close()
+        loading, release = asyncio.Event(), asyncio.Event()
+        real_load = load_index
+
+        async def slow_first_load(store: IndexStore) -> SearchIndex | None:
+            index = await real_load(store)
+            if not loading.is_set():  # (the reload's read: held until the reindex is done)
+                loading.set()
+                await release.wait()
+            return index
+
+        monkeypatch.setattr("index.storage.service.load_index", slow_first_load)
+        reload = asyncio.create_task(bot.reload_if_changed())
+        await loading.wait()
+        edit(post_path(fixture_site, DRONES), "Delivery", "Parcel")
+        await bot.reindex()
+        assert current(bot).generation == 3
+        release.set()
+        assert not await reload
+        assert current(bot).generation == await bot.store.generation() == 3
+        assert current(bot).search("parcel drones").results[0].post_id == DRONES
+    finally:
+        await bot.close()
+
+
 async def test_every_index_swapped_in_is_announced(
     built: IndexService, tmp_path: Path, fixture_site: Path
 ) -> None:

@@ -322,10 +322,13 @@ class IndexService:
             return False
         if await self.store.content_dir() != str(self.content.resolve()):
             return False
-        index = await load_index(self.store)
-        if index is None:
+        index = await self._warmed(await load_index(self.store))
+        if index is None or (
+            self.current is not None and index.generation <= self.current.generation
+        ):
+            # (a reindex here committed and swapped in a newer index while this one was read)
             return False
-        self._swap(await self._warmed(index))
+        self._swap(index)
         del index
         await release_memory()
         return True
