@@ -473,8 +473,8 @@ async def test_a_watcher_reload_and_a_reindex_may_overlap(
         finally:
             await cli.close()
         edit(post_path(fixture_site, DRONES), "Delivery", "Parcel")
-        reloaded, report = await asyncio.gather(bot.reload_if_changed(), bot.reindex())
-        assert reloaded
+        # (whether the reload swaps depends on which finishes first; the end state does not)
+        _, report = await asyncio.gather(bot.reload_if_changed(), bot.reindex())
         assert report.changed == (DRONES,)
         assert current(bot).generation == await bot.store.generation() == 3
         assert current(bot).search("tidal kites").results[0].post_id == NEW_POST
