@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import discord
@@ -25,9 +26,26 @@ from .text import (
     truncate,
 )
 
+# A post title longer than this leaves out its subtitle, the part after ": ", in the label of a
+# citation of one of its sections ("Last Week in AI #187 › Business", not "Last Week in AI #187:
+# Tesla's Optimus Bot, Limiting Facial Recognition in the US, DALL-E for video, and more! ›
+# Business"): the section names what is cited, and a link wrapping over two or three lines
+# reads as prose. Decided by the title alone, so a post's citations on a page look alike. A
+# title whose part before the colon has a sentence's end, a quote or a bracket ("1,000,000
+# Robotaxis by 2020? Most agree: not happening") is kept whole: cut there it would say
+# something else.
+TITLE_CHARS = 80
+_SUBTITLE = re.compile(r"([^:.?!\"“”'‘’()\[\]]{2,}?):\s+\S")
+
 
 def _citation_label(result: SearchResult) -> str:
-    label = f"{result.title} › {result.heading}" if result.heading else result.title
+    if not result.heading:
+        label = result.title
+    else:
+        title = result.title
+        if len(title) > TITLE_CHARS and (head := _SUBTITLE.match(title)):
+            title = head.group(1).strip()
+        label = f"{title} › {result.heading}"
     return f"{label} ({result.part})" if result.part else label
 
 

@@ -3,11 +3,13 @@ are never run into prose. Free of discord.py, so ``briefbot ask`` shares it with
 
 - ``result_snippet``: a result's snippet, or for a passage of only code (which extraction never
   shows as a sentence, so its snippet is empty) the start of its code as inline code, marked as
-  code only: a reader sees what the post holds before opening it.
+  code only: a reader sees what the post holds before opening it. (Nor does it show a snippet
+  that only says its citation's heading again: the citation names it already.)
 """
 
 from __future__ import annotations
 
+from index.answers.text import shown_text
 from index.ingest.passages import CODE_MARK, is_code
 from index.models import SearchResult
 
@@ -28,10 +30,19 @@ def code_only_start(text: str, heading: str = "") -> str:
     return code
 
 
+def repeats_heading(snippet: str, heading: str) -> bool:
+    """Whether ``snippet`` (Markdown) shows only its citation's section heading again: a digest
+    item with no summary of its own (its heading, then a template's placeholder, which is never
+    shown)."""
+    shown = " ".join(shown_text(snippet).split()).strip(" …").casefold()
+    return bool(heading) and shown == " ".join(heading.split()).casefold()
+
+
 def result_snippet(result: SearchResult) -> str:
-    """What is shown under a result's citation (Markdown): its snippet, or for a passage of
-    only code, a note and the start of its code."""
+    """What is shown under a result's citation (Markdown): its snippet, nothing when that only
+    repeats the heading the citation names, or for a passage of only code, a note and the start
+    of its code."""
     if result.snippet:
-        return result.snippet
+        return "" if repeats_heading(result.snippet, result.heading) else result.snippet
     code = code_only_start(result.text, result.heading)
     return f"*Code only:* `{code}`" if code else ""

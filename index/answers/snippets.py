@@ -24,6 +24,7 @@ from .text import (
     ends_sentence,
     escape_markdown,
     join_sentences,
+    phrase_at,
     quote_edges,
 )
 
@@ -152,7 +153,7 @@ def snippet(
             (lead if not text.startswith("…") else ""),
             (tail if not text.endswith("…") else ""),
         )
-    spans = [(at, at + len(phrase)) for phrase in bold if phrase and (at := text.find(phrase)) >= 0]
+    spans = [(at, at + len(phrase)) for phrase in bold if (at := phrase_at(text, phrase)) >= 0]
     return lead + mark(text, spans, weights) + tail
 
 
@@ -231,9 +232,7 @@ def best_sentences(
         elif n and chosen[n - 1] in bare:
             parts.append(LINE_BREAK.strip())
         spans = [
-            (at, at + len(phrase))
-            for phrase in bold
-            if phrase and (at := texts[i].find(phrase)) >= 0
+            (at, at + len(phrase)) for phrase in bold if (at := phrase_at(texts[i], phrase)) >= 0
         ]
         parts.append(mark(texts[i], spans, weights))
     if chosen[-1] < len(scored) - 1:

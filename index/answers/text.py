@@ -205,3 +205,16 @@ def shown_text(markdown: str) -> str:
 
 def escape_markdown(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def phrase_at(text: str, phrase: str) -> int:
+    """Where ``phrase`` first stands on its own in ``text``, or -1: not inside a longer word or
+    number, where bold would mark a part of it ("**not**ed", "Open**AI**", "October 1**5**",
+    "**20**23", "**$2**4"). An edge of the phrase that is no letter or digit ("$", "%") may
+    touch anything."""
+    if not phrase:
+        return -1
+    left = r"(?<!\w)(?<!\d[.,])" if phrase[0].isalnum() else ""
+    right = r"(?!\w)(?![.,]\d)" if phrase[-1].isalnum() else ""
+    found = re.search(left + re.escape(phrase) + right, text)
+    return found.start() if found else -1
