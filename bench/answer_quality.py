@@ -25,8 +25,6 @@ import dataclasses
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from bench.common import (
     CORPUS,
     SHARED,
@@ -66,18 +64,23 @@ def set_path(name: str) -> Path:
 
 def with_cached_vectors(index: SearchIndex) -> None:
     """What ships: the index's ``Dense`` (the served one, once every passage is embedded) from
-    ``bench.passage_vectors``' cache of this index's passages, if it is there (making it takes
-    ~20 minutes: ``python -m bench.passage_vectors``); else a line saying so."""
+    ``bench.passage_vectors``' cache of this index's passages, if it holds all but a few of them
+    (those are embedded now: ``EMBED_AT_MOST``; the whole site takes ~20 minutes: ``python -m
+    bench.passage_vectors``); else a line saying so."""
     from index.retrieval.dense import Dense
     from index.retrieval.embedder import load_embedder
 
-    from .passage_vectors import DEFAULT_CACHE, passage_texts, texts_digest
+    from .passage_vectors import DEFAULT_CACHE, EMBED_AT_MOST, cached_passage_vectors
 
-    cached = DEFAULT_CACHE / f"passages-{texts_digest(passage_texts(index))}.npy"
-    if not cached.exists():
-        print(f"(no passage vectors cached at {cached}: answers without them)", file=sys.stderr)
+    vectors = cached_passage_vectors(index)
+    if vectors is None:
+        print(
+            f"(over {EMBED_AT_MOST} passages not in the vectors cached under {DEFAULT_CACHE}:"
+            " answers without them; `python -m bench.passage_vectors` embeds them)",
+            file=sys.stderr,
+        )
         return
-    index.dense = Dense(np.load(cached), load_embedder().query)
+    index.dense = Dense(vectors, load_embedder().query)
 
 
 def main() -> None:

@@ -14,8 +14,6 @@ import statistics
 import time
 from typing import Any
 
-import numpy as np
-
 from index.retrieval.dense import Dense
 from index.retrieval.embedder import load_embedder
 
@@ -30,7 +28,7 @@ from .common import (
     temp_dir,
     write_json,
 )
-from .passage_vectors import DEFAULT_CACHE, passage_texts, texts_digest
+from .passage_vectors import cached_passage_vectors
 
 
 def _ms(seconds: list[float]) -> float:
@@ -40,10 +38,10 @@ def _ms(seconds: list[float]) -> float:
 def _answers_with_cached_vectors(index: Any, model: Any, questions: list[str]) -> list[float]:
     """Each question's whole answer with the passages' vectors (``SearchIndex.dense``, as served
     once embedded), from ``bench.passage_vectors``' cache; none when it is not there."""
-    cached = DEFAULT_CACHE / f"passages-{texts_digest(passage_texts(index))}.npy"
-    if not cached.exists():
+    vectors = cached_passage_vectors(index)
+    if vectors is None:
         return []
-    index.dense = Dense(np.load(cached), model.query)
+    index.dense = Dense(vectors, model.query)
     seconds = []
     for q in questions:
         start = time.perf_counter()
