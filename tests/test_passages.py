@@ -132,6 +132,29 @@ def test_heading_without_text_leads_into_the_next_section() -> None:
     assert first.heading_path == ("Top News", "Story one") and first.anchor == "story one"
 
 
+def test_a_heading_without_text_before_a_sibling_is_a_passage_of_its_own() -> None:
+    # A digest item that is only a linked title: cited at its own anchor, not as the first
+    # line of the next item (whose link would open the other story).
+    blocks = [
+        h("Mini Briefs", 2),
+        h("Drones deliver mail", 4),
+        h("A cat feeder", 4),
+        p("It feeds the right cat."),
+        h("Other News", 2),
+        p("More."),
+    ]
+    passages = split_passages("x", blocks)
+    assert [(x.heading_path, x.anchor, x.text) for x in passages] == [
+        (
+            ("Mini Briefs", "Drones deliver mail"),
+            "drones deliver mail",
+            "Mini Briefs\nDrones deliver mail",
+        ),
+        (("Mini Briefs", "A cat feeder"), "a cat feeder", "A cat feeder\nIt feeds the right cat."),
+        (("Other News",), "other news", "Other News\nMore."),
+    ]
+
+
 def test_empty_anchor_becomes_none() -> None:
     [only] = split_passages("x", [Block("heading", ";;", 2, ""), p("text")])
     assert only.heading_path == (";;",) and only.anchor is None

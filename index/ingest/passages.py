@@ -13,8 +13,10 @@ Rules (the guarantees are property-tested):
   however short: the section would be cited without its heading and anchor.
 * A section's heading line opens its first passage (in digests the heading *is* the news
   headline, and it is what a reader sees first at the cited anchor); a heading with no text of
-  its own before the next heading leads into that next section's first passage. Passages cover
-  all block texts in order, nothing lost or duplicated (up to whitespace).
+  its own before a heading of its subsection leads into that subsection's first passage, and
+  before any other heading is a passage of its own (a digest item that is only a linked
+  title). Passages cover all block texts in order, nothing lost or duplicated (up to
+  whitespace).
 * A code block's text is a line of its own marked as code (``CODE_MARK`` at either end, each
   piece of a long one): indexed as any text (a question naming a function finds it), never shown
   as a sentence (``is_code``).
@@ -195,7 +197,7 @@ def split_passages(
 
     def flush(final: bool = False) -> None:
         nonlocal has_text
-        # A heading with no text of its own stays pending and opens the next section's passage.
+        # A heading with no text of its own stays pending and opens its subsection's passage.
         if section_units and (has_text or final):
             path = tuple(text for _, text, _ in stack)
             anchor = stack[-1][2] if stack else None
@@ -209,8 +211,11 @@ def split_passages(
             for unit in units:
                 unit.text = f"{CODE_MARK}{unit.text}{CODE_MARK}"
         if block.kind == "heading":
-            flush()
             level = block.level if block.level > 0 else 1
+            # A pending heading leads only into its own subsections: one followed by a sibling
+            # (a digest item that is only a linked title) is a passage of its own, cited at its
+            # anchor, not the first line of the next item's passage and link.
+            flush(final=bool(stack) and stack[-1][0] >= level)
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, block.text, block.anchor or None))
