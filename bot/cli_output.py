@@ -108,7 +108,8 @@ def print_answer(answer: Answer) -> None:
         if answer.suggestions:
             console.print("Closest posts:")
             for ref in answer.suggestions:
-                line = f"  • {ref.title} ({ref.date}) {link_or_nothing(ref.url)}".rstrip()
+                title = f"{ref.title} › {ref.heading}" if ref.heading else ref.title
+                line = f"  • {title} ({ref.date}) {link_or_nothing(ref.url)}".rstrip()
                 console.print(terminal_text(line), markup=False)
         return
     if answer.headline:  # (none for a post of only code: its citation shows the code's start)

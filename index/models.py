@@ -87,7 +87,8 @@ class PostRef(_Frozen):
     post_id: str = Field(serialization_alias="post")
     title: str
     date: dt.date
-    url: str
+    url: str  # the post's page, at ``heading``'s section when there is one
+    heading: str = ""  # the section meant (its innermost heading); "" for the post as a whole
 
 
 class SearchResult(_Frozen):

@@ -169,6 +169,9 @@ async def test_declined_question_says_not_covered_and_suggests_posts(
     assert description.startswith("**Not covered on Skynet Today.**")
     assert "The closest posts:" in description and "• [" in description
     assert "Facial Recognition to Police" in description
+    # Each at the section that came closest, named and linked there.
+    assert "Facial Recognition to Police, Call for Regulations › " in description
+    assert "/briefs/face-recog-police#" in description
     assert labels(message) == {"Delete": True, "Helpful": True, "Not helpful": True}
     # None of them are: no title is close, so none is offered as if it were.
     _, message = await ask(emulator, "Who won the football world cup in 1998?")

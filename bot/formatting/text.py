@@ -276,8 +276,13 @@ def day_label(day: dt.date) -> str:
 
 
 def post_lines(refs: Iterable[Post | PostRef]) -> list[str]:
-    """One bulleted, linked line per post: title and date."""
-    return [f"• {link(ref.title, ref.url)} · {day_label(ref.date)}" for ref in refs]
+    """One bulleted, linked line per post: title (› the section meant, if any) and date."""
+    return [f"• {link(_ref_label(ref), ref.url)} · {day_label(ref.date)}" for ref in refs]
+
+
+def _ref_label(ref: Post | PostRef) -> str:
+    heading = ref.heading if isinstance(ref, PostRef) else ""
+    return f"{ref.title} › {heading}" if heading else ref.title
 
 
 def lines_within(lines: Sequence[str], limit: int) -> str:

@@ -122,7 +122,9 @@ class Catalogue:
         """A reference to passage ``i``'s post, opened at its section."""
         post = self.post_of(i)
         url = section_url(post, self.passages.anchor(i))
-        return PostRef(post_id=post.id, title=post.title, date=post.date, url=url)
+        path = self.passages.heading_path(i)
+        heading = path[-1] if path else ""
+        return PostRef(post_id=post.id, title=post.title, date=post.date, url=url, heading=heading)
 
     def suggest(
         self,
@@ -137,19 +139,19 @@ class Catalogue:
         category) is no answer to "not covered in what you chose".
         """
         keep = self.post_mask(filters)
-        posts: list[Post] = []
+        # A weak match is offered at its section, named: a digest's title ("Last Week in AI
+        # #210") alone tells a reader nothing of what came closest.
+        refs: dict[str, PostRef] = {}
         for i, _ in ranked or []:
-            post = self.post_of(i)
-            if post not in posts:
-                posts.append(post)
-        if len(posts) < limit:
+            refs.setdefault(self.post_of(i).id, self.ref(i))
+        if len(refs) < limit:
             # With filters, look through every title: the closest may be filtered out.
-            titles = self.find_titles(question, limit if keep is None else len(self.posts))
-            posts += [p for p in titles if p not in posts]
+            for p in self.find_titles(question, limit if keep is None else len(self.posts)):
+                refs.setdefault(p.id, PostRef(post_id=p.id, title=p.title, date=p.date, url=p.url))
         if keep is not None:
             allowed = {p.id for p, kept in zip(self.posts, keep, strict=True) if kept}
-            posts = [p for p in posts if p.id in allowed]
-        return [PostRef(post_id=p.id, title=p.title, date=p.date, url=p.url) for p in posts[:limit]]
+            refs = {k: ref for k, ref in refs.items() if k in allowed}
+        return list(refs.values())[:limit]
 
     def filter_mask(self, filters: SearchFilters) -> np.ndarray | None:
         """Per passage, whether its post passes ``filters`` (None: no filters)."""
