@@ -445,11 +445,11 @@ def _with_second(
     the sentence at ``skip`` (a heading line the headline left out)."""
     shown = scored[first:last]
     top = max((s.score for s in shown), default=0.0)
-    texts = {s.text for s in shown}
+    texts = {shown_key(s.text) for s in shown}  # (not the same sentence again, quoted)
     rest = [
         s
         for s in scored
-        if not first <= s.position < last and s.text not in texts and s.position != skip
+        if not first <= s.position < last and shown_key(s.text) not in texts and s.position != skip
     ]
     if top <= 0 or not rest:
         return headline, None
