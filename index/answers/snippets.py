@@ -1,7 +1,9 @@
 """Snippets: what each result shows under its citation, at most ``SNIPPET_WORDS`` words: its best
 sentences (those not shown elsewhere on the page) in text order, "…" where sentences are skipped;
 or, when its best sentence is too long or nothing matches, a window of sentences clipped to
-Discord's bounds. The answer's form (or else the question's words) in bold.
+Discord's bounds. The answer's form (or else the question's words) in bold. A sentence is shown
+once on a page as a reader tells sentences apart (``shown_key``): a line quoted again is not
+shown again.
 """
 
 from __future__ import annotations
