@@ -67,6 +67,7 @@ from .snippets import (
     clip,
     heading_said_again,
     says_again,
+    shown_key,
     snippet,
     window_start,
     worth_showing,
@@ -278,16 +279,18 @@ def assemble(prepared: Prepared, window: Window | None) -> Extracted:
     snippets = []
     # A sentence is shown once on a page: in the headline or in one snippet (two results may
     # hold the same sentence, e.g. a story's first line repeated in a yearly summary).
-    seen = {s.text for s in per_evidence[source][first:last]} if hand else set()
+    # (Told apart as a reader does, ``shown_key``: a line quoted again is the same line.)
+    seen = {shown_key(s.text) for s in per_evidence[source][first:last]} if hand else set()
     if second is not None:
-        seen.add(per_evidence[source][second].text)
+        seen.add(shown_key(per_evidence[source][second].text))
     for i, scored in enumerate(per_evidence):
         shown: set[int] = set()
         own: set[str] = set()
         for n, s in enumerate(scored):
-            if s.text in seen or s.text in own:  # (a passage may repeat its own line too)
+            key = shown_key(s.text)
+            if key in seen or key in own:  # (a passage may repeat its own line too)
                 shown.add(n)
-            own.add(s.text)
+            own.add(key)
         if hand is not None and i == source:
             shown.update(range(first, last))
         if heading_said_again(scored, evidence[i].heading):
@@ -303,7 +306,7 @@ def assemble(prepared: Prepared, window: Window | None) -> Extracted:
         picked = best_sentences(ranked, weights, bold if i == source else [], shown)
         if picked is not None:
             text, shows = picked
-            seen.update(scored[n].text for n in shows)
+            seen.update(shown_key(scored[n].text) for n in shows)
             snippets.append(text)
             continue
         title_terms = terms_of_title(evidence[i].title)
@@ -442,11 +445,11 @@ def _with_second(
     the sentence at ``skip`` (a heading line the headline left out)."""
     shown = scored[first:last]
     top = max((s.score for s in shown), default=0.0)
-    texts = {s.text for s in shown}
+    texts = {shown_key(s.text) for s in shown}  # (not the same sentence again, quoted)
     rest = [
         s
         for s in scored
-        if not first <= s.position < last and s.text not in texts and s.position != skip
+        if not first <= s.position < last and shown_key(s.text) not in texts and s.position != skip
     ]
     if top <= 0 or not rest:
         return headline, None

@@ -1,13 +1,16 @@
 """Snippets: what each result shows under its citation, at most ``SNIPPET_WORDS`` words: its best
 sentences (those not shown elsewhere on the page) in text order, "…" where sentences are skipped;
 or, when its best sentence is too long or nothing matches, a window of sentences clipped to
-Discord's bounds. The answer's form (or else the question's words) in bold.
+Discord's bounds. The answer's form (or else the question's words) in bold. A sentence is shown
+once on a page as a reader tells sentences apart (``shown_key``): a line quoted again is not
+shown again.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
+from functools import lru_cache
 
 from .sentence_scores import (
     ANAPHORA,
@@ -30,6 +33,18 @@ from .text import (
 
 SNIPPET_WORDS = 70
 SNIPPET_CHARS = 640
+# What a reader does not see as telling two sentences apart: quotation marks (a passage quoting
+# its own line, '"Tesla is clear …"' then 'Tesla is clear …'), case, spacing and the closing
+# punctuation.
+_QUOTE_MARKS = re.compile(r"[\"“”‘’'`]")
+_CLOSING_MARKS = ".!?:;, …"
+
+
+@lru_cache(maxsize=8192)
+def shown_key(text: str) -> str:
+    """A sentence as a reader tells it apart from another: without quotation marks, case,
+    spacing or closing punctuation. Two sentences with one key are one sentence on a page."""
+    return " ".join(_QUOTE_MARKS.sub("", text).casefold().split()).rstrip(_CLOSING_MARKS)
 
 
 def window_start(

@@ -1,0 +1,90 @@
+"""A sentence is on an answer's first page once, as a reader tells sentences apart: a passage
+quoting its own line ('"Drivers … engaged," the maker said.' then 'Drivers … engaged.') shows
+it once, and the room goes to what the page does not show yet (issue 10, round 25b)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from retrieval_support import built_index
+
+from index.answers.extraction import Evidence, extract
+from index.answers.snippets import shown_key
+from index.answers.text import sentences, shown_text
+from index.models import Answer
+from index.search import SearchIndex
+from index.terms.analyzer import analyze
+
+CLAIM = (
+    "Drivers of the Lumen must keep both hands on the steering wheel at all times while its "
+    "driving assist is engaged on the motorway"
+)
+PERSPECTIVE = (
+    "## Our Perspective\n\n"
+    "The maker's adverts show a driver reading a newspaper.\n\n"
+    f'"{CLAIM}."\n\n'
+    "Reviewers found the warning chime easy to ignore on long trips.\n\n"
+    f"{CLAIM}.\n\n"
+    "A better design would add friction: switching the assist off should take a deliberate "
+    "press of two buttons.\n"
+)
+QUESTION = (
+    "Must Lumen drivers keep their hands on the steering wheel while the driving assist is on?"
+)
+POST = '---\ntitle: "{title}"\ncategories: [{category}]\n---\n\n{body}\n'
+OTHERS = [
+    "A chess engine beat a grandmaster in a blitz match.",
+    "A startup released a speech model for call centres.",
+    "Researchers trained a model to forecast river floods.",
+    "A city bought new buses that plan their own routes.",
+]
+
+
+def page_keys(headline: str, snippets: list[str]) -> list[str]:
+    """The sentences of a first page (headline and the first three snippets as shown, "…"
+    marks dropped), each as a reader tells it apart."""
+    shown = [headline, *(shown_text(s) for s in snippets[:3])]
+    return [shown_key(s) for text in shown for s in sentences(text.replace("…", " ")) if s.strip()]
+
+
+def test_a_sentence_and_its_quoted_repeat_read_as_one() -> None:
+    assert shown_key(f'"{CLAIM}," the maker said.') != shown_key(f"{CLAIM}.")
+    assert shown_key(f'"{CLAIM}."') == shown_key(f"{CLAIM}.")
+    assert shown_key("“It Is Done”") == shown_key("it is done.")
+    assert shown_key("It is done.") != shown_key("It is not done.")
+
+
+def test_a_passage_quoting_its_own_line_shows_it_once() -> None:
+    text = PERSPECTIVE.replace("## ", "")  # (as a passage holds its heading: a line)
+    evidence = [Evidence(text, "The Lumen crash", 10.0, "Our Perspective")]
+    found = extract(QUESTION, {t: 1.0 for t in analyze(QUESTION)}, evidence)
+    keys = page_keys(found.headline, found.snippets)
+    assert shown_key(f"{CLAIM}.") in keys
+    assert len(keys) == len(set(keys)), keys
+    # (the room the repeat took shows the rest of the passage)
+    assert "deliberate press of two buttons" in shown_text(found.snippets[0])
+
+
+@pytest.fixture(scope="module")
+def lumen_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    base: Path = tmp_path_factory.mktemp("repeats")
+    site = base / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
+    pages = {"briefs/2021-05-02-lumen.md": ("The Lumen crash", "briefs", PERSPECTIVE)}
+    for n, text in enumerate(OTHERS):
+        pages[f"briefs/2022-02-0{n + 1}-item.md"] = (f"Item {n}", "briefs", f"## Story\n\n{text}")
+    for name, (title, category, body) in pages.items():
+        path = site / "_posts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(POST.format(title=title, category=category, body=body), encoding="utf-8")
+    return built_index(base / "index.sqlite3", site)
+
+
+def test_the_first_page_shows_a_quoted_line_once(lumen_index: SearchIndex) -> None:
+    answer: Answer = lumen_index.search(QUESTION, k=3)
+    assert answer.results and answer.results[0].post_id == "briefs/2021-05-02-lumen.md"
+    keys = page_keys(answer.headline, [r.snippet for r in answer.results])
+    assert shown_key(f"{CLAIM}.") in keys
+    assert len(keys) == len(set(keys)), keys
