@@ -15,9 +15,10 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
 - **standing alone**: a sentence opening on a pronoun ("It did so in 2020.") takes the one
   before it; a headline is at most ``HEADLINE_WORDS`` words;
 - **two sentences**: a neighbour that adds to the question held joins the best sentence, and
-  so does the passage's next best sentence, "…" between, when it scores nearly as well (a
-  passage often names its subject in one sentence and answers in a later one); "as well"
-  with the section heading's words counted like title words, since the citation names them.
+  so does the passage's next best sentence, "…" between, when it scores ``SECOND`` of the
+  best and holds a question word (a passage often names its subject in one sentence and
+  answers in a later one, in other words); scored with the section heading's words counted
+  like title words, since the citation names them.
 
 - **announcing**: a headline ending on a colon ("… goes on to say:") takes what it announces.
 - **learned**: the window itself is then chosen among those around the best sentence's (one
@@ -439,9 +440,10 @@ def _with_second(
     scored: list[Sentence], first: int, last: int, headline: str, skip: int | None = None
 ) -> tuple[str, int | None]:
     """The headline (sentences ``first`` to ``last`` of its passage) with the passage's next
-    best sentence, "…" between, when that one scores ``SECOND`` of the headline's best or more
-    and the two fit the headline's bounds (a passage often names its subject
-    in one sentence and answers in a later one); and that sentence's position, or None. Never
+    best sentence, "…" between, when that one scores ``SECOND`` of the headline's best or more,
+    holds a word of the question and the two fit the headline's bounds (a passage often names
+    its subject in one sentence and answers in a later one); and that sentence's position, or
+    None. Never
     the sentence at ``skip`` (a heading line the headline left out)."""
     shown = scored[first:last]
     top = max((s.score for s in shown), default=0.0)
