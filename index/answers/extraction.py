@@ -443,8 +443,7 @@ def _with_second(
     best sentence, "…" between, when that one scores ``SECOND`` of the headline's best or more,
     holds a word of the question and the two fit the headline's bounds (a passage often names
     its subject in one sentence and answers in a later one); and that sentence's position, or
-    None. Never
-    the sentence at ``skip`` (a heading line the headline left out)."""
+    None. Never the sentence at ``skip`` (a heading line the headline left out)."""
     shown = scored[first:last]
     top = max((s.score for s in shown), default=0.0)
     texts = {s.text for s in shown}
