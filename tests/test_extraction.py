@@ -638,3 +638,23 @@ def test_heading_within_counts_a_digest_items_heading_like_its_title(
     monkeypatch.setattr(extraction, "HEADING_WITHIN", True)
     within = extract(question, weights(question), [item])
     assert "third-quarter revenue rose 11% to $5.41 billion" in within.headline
+
+
+def test_the_passages_next_best_sentence_joins_at_four_tenths_of_the_best() -> None:
+    # The first sentence names the subject (most of the question's words); the one answering
+    # holds fewer of them (0.6 of its score, under round 1's 0.75): it joins the headline, "…"
+    # between, since the two fit (issue 10, round 25a). A sentence holding none of the
+    # question's words never joins (``test_the_headlines_passage_shows_no_leftover_lines``).
+    question = "what did the Kessel hospital decide after its robot nurse trial"
+    ward = Evidence(
+        "The Kessel hospital ran a robot nurse trial on two wards last spring. "
+        "Visitors praised the new garden by the entrance. "
+        "The car park was resurfaced in the same month. "
+        "After the trial, the board decided to buy twelve more robots for every ward.",
+        title="Ward notes",
+        score=5.0,
+    )
+    found = extract(question, weights(question), [ward])
+    assert found.headline.startswith("The Kessel hospital ran a robot nurse trial")
+    assert "the board decided to buy twelve more robots" in found.headline, found.headline
+    assert len(found.headline.split()) <= HEADLINE_WORDS
