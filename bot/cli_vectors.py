@@ -77,25 +77,37 @@ async def embed_stored(service: IndexService) -> None:
         start = time.monotonic()
         try:
             with progress:
-                await fill(digests, service.store.texts, vectors, embedder, progress=moved)
+                embedded = await fill(
+                    digests, service.store.texts, vectors, embedder, progress=moved
+                )
         except asyncio.CancelledError:  # (Ctrl-C: asyncio cancels the command)
-            left = len(await asyncio.to_thread(vectors.missing, embedder.name, digests))
+            left = len(
+                await asyncio.to_thread(vectors.missing, embedder.name, embedder.dim, digests)
+            )
             _warn(
                 f"Stopped embedding: {done[1] - left} of {done[1]} passages embedded and kept;"
                 " the next `briefbot index` goes on from there."
             )
             raise
-        if done[1]:
+        if embedded:
+            # (the rest, if any, by another process meanwhile: the running bot's fill)
+            by_another = f"; {done[1] - embedded} by another process" if embedded < done[1] else ""
             console.print(
-                f"Embedded {done[1]} passages for meaning-based ranking in "
-                f"{time.monotonic() - start:.1f} s"
+                f"Embedded {embedded} passages for meaning-based ranking in "
+                f"{time.monotonic() - start:.1f} s{by_another}"
             )
 
 
 async def use_stored(service: IndexService) -> None:
     """Give the served index its ``Dense`` when every passage has a stored vector (embedding
     them first when only a few lack one); else one line saying why answers rank by BM25 alone."""
-    from index.storage.vectors import dense_of, fill, index_digests, missing_count
+    from index.storage.vectors import (
+        dense_of,
+        failure_reason,
+        fill,
+        index_digests,
+        missing_count,
+    )
 
     index = service.current
     if index is None or not len(index.passages):
@@ -104,12 +116,20 @@ async def use_stored(service: IndexService) -> None:
         if loaded is None:
             return
         vectors, embedder = loaded
-        dense = await dense_of(index, vectors, embedder)
-        missing = 0 if dense is not None else await missing_count(index, vectors, embedder.name)
-        if missing and missing <= EMBED_ON_THE_SPOT:
-            err.print(f"Embedding {missing} passages for meaning-based ranking…", markup=False)
-            await fill(index_digests(index), service.store.texts, vectors, embedder)
+        try:
             dense = await dense_of(index, vectors, embedder)
+            missing = 0 if dense is not None else await missing_count(index, vectors, embedder)
+            if missing and missing <= EMBED_ON_THE_SPOT:
+                err.print(f"Embedding {missing} passages for meaning-based ranking…", markup=False)
+                await fill(index_digests(index), service.store.texts, vectors, embedder)
+                dense = await dense_of(index, vectors, embedder)
+        except Exception as exc:  # (a read-only or full database, the model raising: the
+            # question is still answered, by words)
+            _warn(
+                f"Meaning-based ranking failed: {failure_reason(exc)}; answering with BM25"
+                " ranking alone."
+            )
+            return
         if dense is None:
             _warn(
                 f"Meaning-based ranking is not ready ({missing} passages not embedded yet:"

@@ -75,6 +75,10 @@ class Counting:
     def name(self) -> str:
         return self._name or self.inner.name
 
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
     def query(self, text: str) -> np.ndarray:
         return self.inner.query(text)
 
@@ -119,7 +123,7 @@ async def test_vectors_are_stored_once_per_text_and_reused_across_a_reindex(
         assert {d for d, _ in stored_rows(tiny.store.path)} == set(digests)
         # A vector stored is the model's, as float32.
         first = index.passages.text(0)
-        row = vectors.read(model.name, [digests[0]])
+        row = vectors.read(model.name, model.dim, [digests[0]])
         assert row is not None
         assert np.allclose(row[0], model.passages([first])[0], atol=1e-5)
 
