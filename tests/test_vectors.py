@@ -316,8 +316,12 @@ async def test_a_restart_with_every_passage_embedded_says_meaning_is_on_and_embe
 
 
 async def test_a_shutdown_during_the_fill_stops_it_and_keeps_what_was_stored(
-    emulator: DiscordEmulator, tiny: IndexService, model: Embedder
+    emulator: DiscordEmulator,
+    tiny: IndexService,
+    model: Embedder,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="index.storage.vectors")
     counting = Counting(model, hold_at=1)  # (the second passage waits for ``gate``)
     counting.gate.clear()
     bot = await start_bot(emulator, tiny, lambda: counting, embeddings=True)
@@ -333,6 +337,11 @@ async def test_a_shutdown_during_the_fill_stops_it_and_keeps_what_was_stored(
     assert not filler.running  # (... and no more: its thread has ended)
     stored = len(stored_rows(tiny.store.path))
     assert stored == len(counting.texts) == 2 < len(POSTS)  # what was embedded was kept
+    # (the operator is told what was kept: the passages of the batch stopped midway too)
+    assert caplog.messages[-1] == (
+        f"Embedding stopped: 2 of {len(POSTS)} passages embedded and kept; the next start goes"
+        " on from there"
+    )
     await asyncio.sleep(0.3)
     assert len(counting.texts) == 2
 

@@ -302,9 +302,10 @@ class _Count:
         self.problem = ""
         self._before = 0
         self._passages: list[int] = [0]
+        self._per_text: Counter[int] = Counter()
 
     def start(self, digests: Sequence[int], todo: Sequence[int]) -> None:
-        per_text = Counter(digests)
+        self._per_text = per_text = Counter(digests)
         self.total = len(digests)
         self._passages = [0, *accumulate(per_text[d] for d in todo)]
         self._before = self.done = self.total - self._passages[-1]
@@ -312,6 +313,12 @@ class _Count:
     def __call__(self, done: int, total: int) -> None:
         # (``fill`` embeds ``todo`` in order: its first ``done`` texts are stored)
         self.done = self._before + self._passages[min(done, len(self._passages) - 1)]
+
+    def passages_without(self, vectors: StoredVectors, embedder: Embedder) -> int:
+        """How many of the index's passages have no stored vector now (read from the file:
+        ``done`` leaves out a batch stopped midway, whose finished passages were stored)."""
+        left = vectors.missing(embedder.name, embedder.dim, list(self._per_text))
+        return sum(self._per_text[d] for d in left)
 
     def this_fill(self) -> tuple[int, int]:
         """(passages this fill has embedded, passages it embeds): those stored before aside."""
@@ -384,11 +391,25 @@ class VectorFiller:
     async def close(self) -> None:
         """Cancel the fill under way and wait for its thread (at most one passage)."""
         task, self._task = self._task, None
+        stopped = task is not None and not task.done()
         if task is not None:  # (those before were cancelled once: a second would stop their
             task.cancel()  # wait for their threads)
         tasks = [t for t in (*self._before, task) if t is not None]
         if tasks:
             await asyncio.wait(tasks)
+        count, embedder = self._count, self.embedder
+        if stopped and count.total and embedder is not None:
+            try:  # (an operator stopping the bot mid-fill is told what was kept)
+                left = await asyncio.to_thread(count.passages_without, self.vectors, embedder)
+            except sqlite3.Error:
+                left = count.total - count.done
+            if left:
+                log.info(
+                    "Embedding stopped: %d of %d passages embedded and kept; the next start"
+                    " goes on from there",
+                    count.total - left,
+                    count.total,
+                )
         await asyncio.to_thread(self.vectors.close)
 
     async def _run(
