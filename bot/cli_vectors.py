@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -56,39 +57,57 @@ async def _stored_and_model(
         await asyncio.to_thread(vectors.close)
 
 
-async def embed_stored(service: IndexService) -> None:
+async def embed_stored(service: IndexService) -> bool:
     """Embed the stored index's passages that have no vector yet, with a progress bar; Ctrl-C
-    keeps what was stored (the next ``briefbot index`` goes on from there)."""
-    from index.storage.vectors import fill
+    keeps what was stored (the next ``briefbot index`` goes on from there). False when the
+    embedding failed (said in one line, what was stored kept)."""
+    from index.storage.vectors import failure_reason, fill
 
     async with _stored_and_model(service, "answers use BM25 ranking alone.") as loaded:
         if loaded is None:
-            return
+            return True
         vectors, embedder = loaded
-        await asyncio.to_thread(vectors.drop_other_models, embedder.name)
-        digests = await asyncio.to_thread(vectors.stored_digests)
-        progress, update = progress_bar("Embedding")
+        digests: list[int] = []
         done = [0, 0]  # (embedded, to embed)
+
+        async def kept() -> str:
+            """What is stored of what was to embed, for the line saying why it stopped."""
+            try:
+                left = len(
+                    await asyncio.to_thread(vectors.missing, embedder.name, embedder.dim, digests)
+                )
+            except sqlite3.Error:  # (the file itself failing: count what this run stored)
+                left = done[1] - done[0]
+            return (
+                f"{done[1] - left} of {done[1]} passages embedded and kept;"
+                " the next `briefbot index` goes on from there"
+            )
 
         def moved(embedded: int, total: int) -> None:
             done[:] = [embedded, total]
             update(embedded, total)
 
+        progress, update = progress_bar("Embedding")
         start = time.monotonic()
         try:
+            await asyncio.to_thread(vectors.drop_other_models, embedder.name)
+            digests = await asyncio.to_thread(vectors.stored_digests)
             with progress:
                 embedded = await fill(
                     digests, service.store.texts, vectors, embedder, progress=moved
                 )
         except asyncio.CancelledError:  # (Ctrl-C: asyncio cancels the command)
-            left = len(
-                await asyncio.to_thread(vectors.missing, embedder.name, embedder.dim, digests)
-            )
-            _warn(
-                f"Stopped embedding: {done[1] - left} of {done[1]} passages embedded and kept;"
-                " the next `briefbot index` goes on from there."
-            )
+            _warn(f"Stopped embedding: {await kept()}.")
             raise
+        except Exception as exc:  # (a full disk, a read-only file, the model raising)
+            err.print(
+                f"Embedding failed: {failure_reason(exc)}; {await kept()} (answers use BM25"
+                " ranking alone until every passage is embedded).",
+                style="red",
+                markup=False,
+                soft_wrap=True,
+            )
+            return False
         if embedded:
             # (the rest, if any, by another process meanwhile: the running bot's fill)
             by_another = f"; {done[1] - embedded} by another process" if embedded < done[1] else ""
@@ -96,6 +115,7 @@ async def embed_stored(service: IndexService) -> None:
                 f"Embedded {embedded} passages for meaning-based ranking in "
                 f"{time.monotonic() - start:.1f} s{by_another}"
             )
+        return True
 
 
 async def use_stored(service: IndexService) -> None:

