@@ -61,7 +61,7 @@ async def embed_stored(service: IndexService) -> bool:
     """Embed the stored index's passages that have no vector yet, with a progress bar; Ctrl-C
     keeps what was stored (the next ``briefbot index`` goes on from there). False when the
     embedding failed (said in one line, what was stored kept)."""
-    from index.storage.vectors import failure_reason, fill
+    from index.storage.vectors import failure_reason, fill, passages
 
     async with _stored_and_model(service, "answers use BM25 ranking alone.") as loaded:
         if loaded is None:
@@ -79,7 +79,7 @@ async def embed_stored(service: IndexService) -> bool:
             except sqlite3.Error:  # (the file itself failing: count what this run stored)
                 left = done[1] - done[0]
             return (
-                f"{done[1] - left} of {done[1]} passages embedded and kept;"
+                f"{done[1] - left} of {passages(done[1])} embedded and kept;"
                 " the next `briefbot index` goes on from there"
             )
 
@@ -112,7 +112,7 @@ async def embed_stored(service: IndexService) -> bool:
             # (the rest, if any, by another process meanwhile: the running bot's fill)
             by_another = f"; {done[1] - embedded} by another process" if embedded < done[1] else ""
             console.print(
-                f"Embedded {embedded} passages for meaning-based ranking in "
+                f"Embedded {passages(embedded)} for meaning-based ranking in "
                 f"{time.monotonic() - start:.1f} s{by_another}"
             )
         return True
@@ -127,6 +127,7 @@ async def use_stored(service: IndexService) -> None:
         fill,
         index_digests,
         missing_count,
+        passages,
     )
 
     index = service.current
@@ -140,7 +141,7 @@ async def use_stored(service: IndexService) -> None:
             dense = await dense_of(index, vectors, embedder)
             missing = 0 if dense is not None else await missing_count(index, vectors, embedder)
             if missing and missing <= EMBED_ON_THE_SPOT:
-                err.print(f"Embedding {missing} passages for meaning-based ranking…", markup=False)
+                err.print(f"Embedding {passages(missing)} for meaning-based ranking…", markup=False)
                 await fill(index_digests(index), service.store.texts, vectors, embedder)
                 dense = await dense_of(index, vectors, embedder)
         except Exception as exc:  # (a read-only or full database, the model raising: the
@@ -152,7 +153,7 @@ async def use_stored(service: IndexService) -> None:
             return
         if dense is None:
             _warn(
-                f"Meaning-based ranking is not ready ({missing} passages not embedded yet:"
+                f"Meaning-based ranking is not ready ({passages(missing)} not embedded yet:"
                 f" {OFF_HINT}); answering with BM25 ranking alone."
             )
             return

@@ -433,7 +433,7 @@ def test_ask_embeds_a_few_missing_passages_on_the_spot_and_uses_them(
     assert cli.main(["index", *where, "--no-embed"]) == 0
     assert cli.main(["ask", *where, QUESTION]) == 0  # (the new post's passage, and only it)
     out = capsys.readouterr()
-    assert "Embedding 1 passages" in out.err and "not ready" not in out.err
+    assert "Embedding 1 passage for" in out.err and "not ready" not in out.err
     assert len(stored_rows(tmp_path / "db.sqlite3")) == len(POSTS) + 1
 
 

