@@ -159,9 +159,16 @@ class StoredVectors:
 
     def stored_digests(self) -> list[int]:
         """The text digests of the stored index's passages (each once): what ``briefbot
-        index`` embeds, without loading the index to serve."""
+        index`` embeds, without loading the index to serve. In digest order (the index on
+        ``digest`` walked), unrelated to the index order the bot's fill walks: run beside it,
+        the two seldom reach a text at once, and each skips what the other has stored."""
         with self._lock:
-            return [row[0] for row in self._conn().execute("SELECT DISTINCT digest FROM passages")]
+            return [
+                row[0]
+                for row in self._conn().execute(
+                    "SELECT DISTINCT digest FROM passages ORDER BY digest"
+                )
+            ]
 
 
 def index_digests(index: SearchIndex) -> list[int]:
