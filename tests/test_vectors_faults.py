@@ -172,7 +172,10 @@ async def test_the_bot_embeds_damaged_vectors_again(
         await bot.vector_filler.wait()
         assert tiny.current is not None and tiny.current.dense is not None
         assert len(counting.texts) == 2 and sound_rows(tiny.store.path) == [WIDTH] * len(POSTS)
-        assert "2 stored passage vectors were damaged: embedding them again" in caplog.messages
+        assert (
+            "2 stored passage vectors were damaged and are deleted; their passages are"
+            " embedded again"
+        ) in caplog.messages
         assert await about_ranking(emulator) == "By words and meaning"
     finally:
         await emulator.stop_client(bot)

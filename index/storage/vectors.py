@@ -229,7 +229,11 @@ async def fill(
     stops after the passage under way; what was stored stays."""
     damaged = await asyncio.to_thread(vectors.drop_damaged, embedder.name, embedder.dim)
     if damaged:
-        log.warning("%d stored passage vectors were damaged: embedding them again", damaged)
+        log.warning(
+            "%d stored passage vectors were damaged and are deleted; their passages are"
+            " embedded again",
+            damaged,
+        )
     todo = await asyncio.to_thread(vectors.missing, embedder.name, embedder.dim, digests)
     total = len(todo)
     embedded = 0
@@ -400,8 +404,10 @@ class VectorFiller:
         """Cancel the fill under way and wait for its thread (at most one passage)."""
         task, self._task = self._task, None
         stopped = task is not None and not task.done()
-        if task is not None:  # (those before were cancelled once: a second would stop their
-            task.cancel()  # wait for their threads)
+        # (only the current one: those before were cancelled once already, and a second
+        # cancellation would cut short their wait for their threads)
+        if task is not None:
+            task.cancel()
         tasks = [t for t in (*self._before, task) if t is not None]
         if tasks:
             await asyncio.wait(tasks)
