@@ -72,6 +72,8 @@ async def embed_stored(service: IndexService) -> bool:
 
         async def kept() -> str:
             """What is stored of what was to embed, for the line saying why it stopped."""
+            if not done[1]:  # (stopped before counting what to embed)
+                return "the next `briefbot index` tries again"
             try:
                 left = len(
                     await asyncio.to_thread(vectors.missing, embedder.name, embedder.dim, digests)
