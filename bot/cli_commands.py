@@ -146,6 +146,7 @@ def _report_line(report: IndexReport) -> str:
 async def cmd_index(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     service = await _open(settings)
+    embedded = True
     try:
         progress, update = progress_bar("Indexing")
         with progress:
@@ -158,7 +159,7 @@ async def cmd_index(args: argparse.Namespace) -> int:
             if settings.embeddings and not getattr(args, "no_embed", False):
                 from .cli_vectors import embed_stored
 
-                await embed_stored(service)
+                embedded = await embed_stored(service)
     finally:
         await service.close()
     skipped = [i for i in report.issues if i.kind == "skipped"]
@@ -167,7 +168,7 @@ async def cmd_index(args: argparse.Namespace) -> int:
     for issue in skipped + recovered:
         line = " ".join(f"  [{issue.kind}] {issue.path}: {issue.reason}".split("\n"))
         console.print(terminal_text(line), markup=False)  # file names may hold escapes
-    return 0
+    return 0 if embedded else 1  # (indexed; the embedding failed, said in its own line)
 
 
 def _big_frees_returned() -> None:

