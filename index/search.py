@@ -23,9 +23,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from types import EllipsisType
 
 import numpy as np
 
@@ -41,6 +43,8 @@ from .terms.boilerplate import Boilerplate
 from .terms.english import ENGLISH, English
 from .terms.fields import IndexData
 from .terms.voice import Voice
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,15 +338,16 @@ class SearchIndex(Catalogue):
         scores: np.ndarray,
         choice: np.ndarray,
         allowed: np.ndarray | None = None,
-        with_dense: dense.Dense | None = None,
+        with_dense: dense.Dense | EllipsisType | None = ...,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The learned scorer's candidates: the best ``passage_scorer.CANDIDATES`` passages by
         ``scores`` (best first), then, with ``dense`` pooling, the best by cosine among those
         ``allowed`` (``dense.joined``); and ``scores`` and ``choice`` with those raised to the
-        last candidate's (``dense.with_joined``; ``with_dense``: that one, else ``dense``)."""
+        last candidate's (``dense.with_joined``; ``with_dense``: that one, None for none, by
+        default the index's ``dense``)."""
         cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
         cand = cand[scores[cand] > 0]
-        use = with_dense if with_dense is not None else self.dense
+        use = self.dense if with_dense is ... else with_dense
         if use is not None and use.pool > 0 and len(cand):
             sims = use.similarities(question)
             extra = dense.joined(cand, sims, use.pool, allowed)
@@ -356,17 +361,17 @@ class SearchIndex(Catalogue):
         scores: np.ndarray,
         names: Sequence[str] | None = None,
         cand: np.ndarray | None = None,
-        with_dense: dense.Dense | None = None,
+        with_dense: dense.Dense | EllipsisType | None = ...,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The candidates ``cand`` (by default the best ``passage_scorer.CANDIDATES`` passages
         by ``scores``, best first) and their features ``names`` (the model's by default; the
-        dense ones from ``with_dense``, else ``dense``)."""
+        dense ones from ``with_dense``, by default the index's ``dense``)."""
         if cand is None:
             cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
             cand = cand[scores[cand] > 0]
         names = self.learned_model().features if names is None else names
         similarity = None
-        use = with_dense if with_dense is not None else self.dense
+        use = self.dense if with_dense is ... else with_dense
         if use is not None and passage_scorer.DENSE_FEATURES & set(names):
             similarity = use.similarities(question)
         return cand, self.passage_features().table(
@@ -380,14 +385,30 @@ class SearchIndex(Catalogue):
             names,
         )
 
-    def learned_model(self, use: dense.Dense | None = None) -> passage_scorer.Model:
+    def learned_model(self, use: dense.Dense | EllipsisType | None = ...) -> passage_scorer.Model:
         """The learned scorer a search uses: ``passage_model``, but the shipped one becomes
         its dense form (``passage_scorer.DENSE_MODEL``) once the index has its vectors
-        (``use``, else ``dense``). A model set by hand (fitting, tests) is used as it is."""
-        use = use if use is not None else self.dense
+        (``use``, by default ``dense``). A model set by hand (fitting, tests) is used as it is."""
+        use = self.dense if use is ... else use
         if use is not None and self.passage_model is passage_scorer.MODEL:
             return passage_scorer.DENSE_MODEL
         return self.passage_model
+
+    def _dense_for(self, question: str) -> dense.Dense | None:
+        """The index's vectors for this question (read once: the vector filler may set them
+        meanwhile), or None when the model fails on it: the question is answered by words
+        alone, as before the site was embedded, rather than not at all."""
+        use = self.dense
+        if use is not None:
+            try:
+                use.similarities(question)  # (kept: the pool and the features read it)
+            except Exception:
+                log.warning(
+                    "The embedding model failed on a question; answered by words alone",
+                    exc_info=True,
+                )
+                return None
+        return use
 
     def _learned(
         self,
@@ -399,7 +420,7 @@ class SearchIndex(Catalogue):
     ) -> tuple[np.ndarray, np.ndarray]:
         """``scores`` and ``choice`` with the best candidates re-scored by the learned scorer
         (``allowed``: the passages a search's filters leave, for ``dense`` pooling)."""
-        use = self.dense  # (read once: the vector filler may set it meanwhile)
+        use = self._dense_for(question)
         scorer = self.learned_model(use)
         cand, scores, choice = self.learned_pool(question, scores, choice, allowed, use)
         cand, feats = self.learned_features(question, plan, scores, scorer.features, cand, use)

@@ -159,3 +159,21 @@ def test_declining_still_judges_the_words(index: SearchIndex, tmp_path: Path) ->
     reads_dense = passage_scorer.Model(("score", "dense"), (1.0, 40.0))
     on = with_dense(index, reads_dense, pool=3)
     assert on.search("what is the recipe for lasagna with ricotta?").declined
+
+
+def test_a_model_failing_on_a_question_answers_by_words_alone(
+    index: SearchIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The engine raising on one question (a text it cannot encode, a fault of its own) must not
+    # turn into no answer: the question is answered as before the site was embedded.
+    def failing(text: str) -> np.ndarray:
+        raise RuntimeError("the engine refused the text")
+
+    reads_dense = passage_scorer.Model(("score", "dense"), (1.0, 40.0))
+    broken = with_dense(index, reads_dense, pool=3)
+    assert broken.dense is not None
+    broken.dense.embed = failing
+    words_only = with_dense(index, reads_dense, pool=3)
+    words_only.dense = None
+    assert headings(broken, QUESTION) == headings(words_only, QUESTION)
+    assert "failed on a question; answered by words alone" in caplog.text
