@@ -456,6 +456,18 @@ def add_posts(site: Path, count: int) -> None:
         )
 
 
+async def served_then_a_post_added_elsewhere(bot: IndexService, db_path: Path, site: Path) -> None:
+    """``bot`` serves its first index (generation 1); another process (``briefbot index``)
+    then commits generation 2, with ``NEW_POST``."""
+    await bot.reindex()
+    post_path(site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
+    cli = await IndexService.open(db_path, site)
+    try:
+        await cli.reindex()
+    finally:
+        await cli.close()
+
+
 async def test_a_watcher_reload_and_a_reindex_may_overlap(
     tmp_path: Path, fixture_site: Path
 ) -> None:
@@ -465,13 +477,7 @@ async def test_a_watcher_reload_and_a_reindex_may_overlap(
     db_path = tmp_path / "index.sqlite3"
     bot = await IndexService.open(db_path, fixture_site)
     try:
-        await bot.reindex()
-        post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
-        cli = await IndexService.open(db_path, fixture_site)
-        try:
-            await cli.reindex()
-        finally:
-            await cli.close()
+        await served_then_a_post_added_elsewhere(bot, db_path, fixture_site)
         edit(post_path(fixture_site, DRONES), "Delivery", "Parcel")
         # (whether the reload swaps depends on which finishes first; the end state does not)
         _, report = await asyncio.gather(bot.reload_if_changed(), bot.reindex())
@@ -491,13 +497,7 @@ async def test_a_reload_that_finishes_after_a_reindex_does_not_swap_the_older_in
     db_path = tmp_path / "index.sqlite3"
     bot = await IndexService.open(db_path, fixture_site)
     try:
-        await bot.reindex()
-        post_path(fixture_site, NEW_POST).write_text(NEW_POST_TEXT, encoding="utf-8")
-        cli = await IndexService.open(db_path, fixture_site)
-        try:
-            await cli.reindex()
-        finally:
-            await cli.close()
+        await served_then_a_post_added_elsewhere(bot, db_path, fixture_site)
         loading, release = asyncio.Event(), asyncio.Event()
         real_load = load_index
 
