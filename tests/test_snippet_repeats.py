@@ -4,10 +4,8 @@ it once, and the room goes to what the page does not show yet (issue 10, round 2
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from retrieval_support import built_index
+from retrieval_support import briefs_index, with_filler
 
 from index.answers.extraction import Evidence, extract
 from index.answers.snippets import shown_key
@@ -32,13 +30,6 @@ PERSPECTIVE = (
 QUESTION = (
     "Must Lumen drivers keep their hands on the steering wheel while the driving assist is on?"
 )
-POST = '---\ntitle: "{title}"\ncategories: [{category}]\n---\n\n{body}\n'
-OTHERS = [
-    "A chess engine beat a grandmaster in a blitz match.",
-    "A startup released a speech model for call centres.",
-    "Researchers trained a model to forecast river floods.",
-    "A city bought new buses that plan their own routes.",
-]
 
 
 def page_keys(headline: str, snippets: list[str]) -> list[str]:
@@ -70,18 +61,8 @@ def test_a_passage_quoting_its_own_line_shows_it_once() -> None:
 
 @pytest.fixture(scope="module")
 def lumen_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    base: Path = tmp_path_factory.mktemp("repeats")
-    site = base / "site"
-    (site / "_posts").mkdir(parents=True)
-    (site / "_config.yml").write_text("title: Test\nurl: https://example.org\n", encoding="utf-8")
-    pages = {"briefs/2021-05-02-lumen.md": ("The Lumen crash", "briefs", PERSPECTIVE)}
-    for n, text in enumerate(OTHERS):
-        pages[f"briefs/2022-02-0{n + 1}-item.md"] = (f"Item {n}", "briefs", f"## Story\n\n{text}")
-    for name, (title, category, body) in pages.items():
-        path = site / "_posts" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(POST.format(title=title, category=category, body=body), encoding="utf-8")
-    return built_index(base / "index.sqlite3", site)
+    lumen = {"2021-05-02-lumen.md": ("The Lumen crash", PERSPECTIVE)}
+    return briefs_index(tmp_path_factory.mktemp("repeats"), with_filler(lumen))
 
 
 def test_the_first_page_shows_a_quoted_line_once(lumen_index: SearchIndex) -> None:
