@@ -46,7 +46,7 @@ import numpy as np
 
 from bench.answer_quality import TRAINING, with_cached_vectors
 from bench.common import CORPUS, build_index, kept_temp_dir, require_shared
-from bench.fit_headline import Case, collect, fit, rounded
+from bench.fit_headline import Case, Table, collect, fit, rounded
 from bench.passage_vectors import DEFAULT_CACHE, ByText, embed_texts
 from index.answers import extraction, headline_model
 from index.answers.headline_model import Window
@@ -185,9 +185,7 @@ def fitted(items: Sequence[Item], mask: Sequence[bool], penalty: float) -> np.nd
     return fit(tables, penalty, mask)
 
 
-def headline_model_table(item: Item) -> object:
-    from bench.fit_headline import Table
-
+def headline_model_table(item: Item) -> Table:
     return Table(item.rows, item.target, item.windows)
 
 
@@ -198,17 +196,20 @@ def with_snippet_cosines(prepared: extraction.Prepared, item: Item, weight: floa
         if not cos.any():
             continue
         top = float(cos.max())
-        for table in (prepared.per_evidence[i], prepared.rescored.get(i, [])):
+        tables = [prepared.per_evidence[i]]
+        if i in prepared.rescored:
+            tables.append(prepared.rescored[i])
+        for table in tables:
             for s, c in zip(table, cos, strict=True):
                 s.score += weight * (float(c) - top)
 
 
-def measure(
+def outcomes(
     items: Sequence[Item], weights: np.ndarray | None, snippet_weight: float = 0.0
-) -> tuple[int, int]:
-    """(headlines, first pages) holding the answer with the window chosen by ``weights`` (None:
-    the hand-set choice); questions not in ``items`` (declined, no candidates) as served."""
-    head = page = 0
+) -> dict[str, tuple[bool, bool]]:
+    """Per question id: (the headline, the first page) holds the answer with the window chosen
+    by ``weights`` (None: the hand-set choice); ``snippet_weight``: ``with_snippet_cosines``."""
+    out = {}
     for item in items:
         p = extraction.prepare(*item.case.inputs)  # type: ignore[misc]  # (fresh: scores change)
         if weights is None or not item.windows:
@@ -222,9 +223,19 @@ def measure(
         found = extraction.assemble(p, window)
         answer = item.case.question.answer
         shown = [found.headline] + [shown_text(s) for s in found.snippets[:FIRST_PAGE]]
-        head += holds(found.headline, answer)
-        page += any(holds(s, answer) for s in shown)
-    return head, page
+        out[item.case.question.id] = (
+            holds(found.headline, answer),
+            any(holds(s, answer) for s in shown),
+        )
+    return out
+
+
+def measure(
+    items: Sequence[Item], weights: np.ndarray | None, snippet_weight: float = 0.0
+) -> tuple[int, int]:
+    """(headlines, first pages) holding the answer (``outcomes``, summed)."""
+    found = outcomes(items, weights, snippet_weight).values()
+    return sum(h for h, _ in found), sum(p for _, p in found)
 
 
 def separation(items: Sequence[Item]) -> str:
@@ -249,6 +260,26 @@ def separation(items: Sequence[Item]) -> str:
         f"{hand:.0f}, the best by cosine in {cos:.0f}, one at random {rand:.1f}; where the "
         f"hand-set misses, the answer's window has the higher cosine in {ahead}, not in {behind}"
     )
+
+
+def cosine_cost(items: Sequence[Item], sents: ByText, queries: ByText) -> str:
+    """The per-answer work the features add, given the question's vector (embedded once
+    already for ranking) and the sentences' vectors in memory: gather, dot, window features."""
+    times = []
+    for it in items:
+        q = queries.vectors([it.case.inputs[0]])[0]  # type: ignore[index]
+        start = time.perf_counter()
+        cosines = [
+            sents.vectors([s.text for s in scored]) @ q
+            for scored in it.prepared.per_evidence[: it.prepared.pool]
+            if scored
+        ]
+        if it.windows and len(cosines) == len(it.prepared.per_evidence[: it.prepared.pool]):
+            window_cosines(it.windows, cosines)
+        times.append(time.perf_counter() - start)
+    ms = 1000 * np.array(times)
+    p50, p99 = np.median(ms), np.percentile(ms, 99)
+    return f"the cosine features per answer: p50 {p50:.3f} ms, p99 {p99:.3f} ms"
 
 
 def load_cases(dense_off: bool, inputs: Path | None) -> dict[str, list[Case]]:
@@ -296,6 +327,7 @@ def main() -> None:
     parser.add_argument("--penalty", type=float, nargs="+", default=[PENALTY])
     parser.add_argument("--snippets", type=float, nargs="*", default=[])
     parser.add_argument("--embed-only", action="store_true")
+    parser.add_argument("--diff", nargs="*", default=[], help="variants: questions won and lost")
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--inputs", type=Path, default=None)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -348,6 +380,8 @@ def main() -> None:
             f" first page {sum(p for _, p in by_cos)}"
         )
         print(separation([it for n in names for it in items[n]]))
+        if args.scope == "pool":
+            print(cosine_cost([it for n in names for it in items[n]], sents, queries))
         chosen: dict[str, dict[str, np.ndarray]] = {}
         for penalty in args.penalty:
             for label, mask in variants.items():
@@ -363,6 +397,17 @@ def main() -> None:
                     f"penalty {penalty}, {label}: headline {sum(h for h, _ in per_set)}, first "
                     f"page {sum(p for _, p in per_set)}  ({cells})"
                 )
+        if args.diff:
+            base_out = {
+                k: v
+                for n in names
+                for k, v in outcomes(items[n], chosen["today's features"][n]).items()
+            }
+            for label in args.diff:
+                new = {k: v for n in names for k, v in outcomes(items[n], chosen[label][n]).items()}
+                won = sorted(k for k in new if new[k][0] and not base_out[k][0])
+                lost = sorted(k for k in new if base_out[k][0] and not new[k][0])
+                print(f"{label} against today's (last penalty): headline +{won} -{lost}")
         every = [it for n in names for it in items[n]]
         full = fitted(every, variants["+ all three"], args.penalty[-1])
         print(
