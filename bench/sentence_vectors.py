@@ -135,7 +135,10 @@ def items_of(
     scope: str,
     sents: ByText,
     queries: ByText,
+    between: bool = False,
 ) -> list[Item]:
+    """Each question's candidates, features and targets; ``between``: the shipped candidates
+    (``headline_model.AROUND``) and each other first-page passage's best window by cosine."""
     out = []
     for case in cases:
         if not usable(case):
@@ -155,7 +158,9 @@ def items_of(
             for i, scored in enumerate(prepared.per_evidence[: prepared.pool])
         ]
         if any(w.source not in embedded for w in windows):  # (``--scope hand``, ``--around -1``)
-            raise SystemExit("--around -1 needs --scope pool (every pool passage embedded)")
+            raise SystemExit("--around -1 / -2 need --scope pool (every pool passage embedded)")
+        if between and windows:
+            windows, rows = between_passages(prepared, windows, rows, cosines)
         extra = window_cosines(windows, cosines) if windows else np.zeros((0, len(COSINE)))
         answer = case.question.answer
         target = np.array(
@@ -178,6 +183,31 @@ def items_of(
             )
         )
     return out
+
+
+def between_passages(
+    prepared: extraction.Prepared,
+    windows: list[Window],
+    rows: list[list[float]],
+    cosines: Sequence[np.ndarray],
+) -> tuple[list[Window], list[list[float]]]:
+    """Of every window of the pool (``windows``, ``rows``), the shipped model's candidates and
+    each other passage's best window by cosine; the features relative to the best candidate's
+    made relative to the best of those kept."""
+    local = set(extraction.candidate_windows(prepared, headline_model.AROUND)[0])
+    hand = prepared.hand.source if prepared.hand is not None else -1
+    best: dict[int, tuple[float, int]] = {}
+    for k, w in enumerate(windows):
+        if w.source != hand:
+            value = float(cosines[w.source][w.start : w.end].max())
+            if w.source not in best or value > best[w.source][0]:
+                best[w.source] = (value, k)
+    keep = [k for k, w in enumerate(windows) if w in local] + [k for _, k in best.values()]
+    kept = np.array([rows[k] for k in sorted(keep)], dtype=float)
+    for name in ("hand", "focus_rel"):
+        column = headline_model.FEATURES.index(name)
+        kept[:, column] /= kept[:, column].max() or 1.0
+    return [windows[k] for k in sorted(keep)], kept.tolist()
 
 
 def fitted(items: Sequence[Item], mask: Sequence[bool], penalty: float) -> np.ndarray:
@@ -282,7 +312,9 @@ def cosine_cost(items: Sequence[Item], sents: ByText, queries: ByText) -> str:
     return f"the cosine features per answer: p50 {p50:.3f} ms, p99 {p99:.3f} ms"
 
 
-def load_cases(dense_off: bool, inputs: Path | None) -> dict[str, list[Case]]:
+def load_cases(
+    dense_off: bool, inputs: Path | None, names: Sequence[str] = TRAINING
+) -> dict[str, list[Case]]:
     if inputs is not None and inputs.exists():
         with inputs.open("rb") as f:
             cached: dict[str, list[Case]] = pickle.load(f)
@@ -290,7 +322,7 @@ def load_cases(dense_off: bool, inputs: Path | None) -> dict[str, list[Case]]:
     index, _ = build_index(kept_temp_dir() / "sentences.sqlite3", CORPUS)
     if not dense_off:
         with_cached_vectors(index)
-    cases = collect(list(TRAINING), index)
+    cases = collect(list(names), index)
     if inputs is not None:
         with inputs.open("wb") as f:
             pickle.dump(cases, f)
@@ -323,16 +355,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dense-off", action="store_true")
     parser.add_argument("--scope", choices=("hand", "pool"), default="hand")
-    parser.add_argument("--around", type=int, nargs="+", default=[headline_model.AROUND])
+    parser.add_argument(
+        "--around",
+        type=int,
+        nargs="+",
+        default=[headline_model.AROUND],
+        help="candidates: within N sentences of the hand-set window; -1 every window of the "
+        "first page's passages; -2 the shipped ones and each other passage's best by cosine",
+    )
     parser.add_argument("--penalty", type=float, nargs="+", default=[PENALTY])
     parser.add_argument("--snippets", type=float, nargs="*", default=[])
     parser.add_argument("--embed-only", action="store_true")
+    parser.add_argument(
+        "--report",
+        nargs="*",
+        default=[],
+        help="sets measured once (aggregates): the shipped model against the last --around's "
+        "--variant fitted on the six training sets at the last --penalty",
+    )
+    parser.add_argument("--variant", default="+ cos")
     parser.add_argument("--diff", nargs="*", default=[], help="variants: questions won and lost")
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--inputs", type=Path, default=None)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     args = parser.parse_args()
     require_shared()
+    if "held6" in args.report:
+        raise SystemExit("held6 is the lead's alone")
     sents, queries = ByText(args.cache, "sentences"), ByText(args.cache, "queries")
     if args.cost:
         cost(sents)
@@ -359,7 +408,9 @@ def main() -> None:
     }
     for around in args.around:
         reach = None if around < 0 else around
-        items = {n: items_of(cases[n], reach, args.scope, sents, queries) for n in names}
+        items = {
+            n: items_of(cases[n], reach, args.scope, sents, queries, around == -2) for n in names
+        }
         print(
             f"\n## around {around} (candidates a question: "
             f"{np.median([len(i.windows) for n in names for i in items[n]]):.0f} median)"
@@ -423,6 +474,42 @@ def main() -> None:
                     f"snippets by cosine x{weight}, {label}: headline "
                     f"{sum(h for h, _ in per_set)}, first page {sum(p for _, p in per_set)}"
                 )
+
+    if args.report:
+        report(args, items, variants[args.variant], sents, queries)
+
+
+def report(
+    args: argparse.Namespace,
+    training: dict[str, list[Item]],
+    mask: Sequence[bool],
+    sents: ByText,
+    queries: ByText,
+) -> None:
+    """The shipped model against ``mask``'s fitted on every training set, on ``args.report``
+    (headline / first page holding the answer, of the answerable questions with a span)."""
+    around = args.around[-1]
+    weights = fitted([it for n in training for it in training[n]], mask, args.penalty[-1])
+    cases = load_cases(args.dense_off, None, args.report)
+    questions, texts = sentence_texts(cases, "pool")
+    embed_missing(queries, questions, "queries")
+    embed_missing(sents, texts, "sentences")
+    shipped = np.array([*headline_model.WEIGHTS, *(0.0,) * len(COSINE)])
+    print(f"\n## report: the shipped model → {args.variant}, around {around}, fitted on six")
+    total = np.zeros(5, dtype=int)
+    for name in args.report:
+        n = sum(bool(c.question.answerable and c.question.answer) for c in cases[name])
+        today = items_of(cases[name], headline_model.AROUND, "pool", sents, queries)
+        reach = None if around < 0 else around
+        new = items_of(cases[name], reach, "pool", sents, queries, around == -2)
+        (h0, p0), (h1, p1) = measure(today, shipped), measure(new, weights)
+        print(f"{name}: headline {h0} → {h1}, first page {p0} → {p1} of {n}")
+        if name != "dev":
+            total += (h0, h1, p0, p1, n)
+    print(
+        f"held sets together: headline {total[0]} → {total[1]},"
+        f" first page {total[2]} → {total[3]} of {total[4]}"
+    )
 
 
 if __name__ == "__main__":
