@@ -1,8 +1,10 @@
 """Does a sentence's meaning choose the headline (and the snippets' sentences) better? (issue 10,
-round 26: a measurement; nothing here is used by the bot)
+round 26: a measurement; nothing here is used by the bot; figures in bench/README.md)
 
     .venv/bin/python -m bench.sentence_vectors [--dense-off] [--scope hand|pool]
-                                               [--around 1 -1] [--penalty 30] [--snippets 0 0.5]
+                                               [--around 1 2 99 -1 -2] [--penalty 30 3]
+                                               [--snippets 0.5 1] [--diff VARIANT ...]
+                                               [--report SET ...] [--variant VARIANT]
                                                [--cost] [--inputs FILE]
 
 The headline model (``index/answers/headline_model.py``) chooses the headline's window among
@@ -17,18 +19,23 @@ embeds passages; the question with the ``query:`` side) and each window three mo
 
 Cost is the crux, so only what the measure needs is embedded: the sentences of the training
 questions' candidate passages (``--scope hand``: the hand-set headline's passage, the shipped
-model's candidates; ``pool``: the first three results' passages, the whole pool), cached text by
-text under ``~/.cache/briefbot-bench/sentences-by-text.npz`` (questions under ``queries``) and
-embedded in chunks, so an interrupted run keeps what it embedded.
+model's candidates; ``pool``: the first three results' passages), cached text by text under
+``~/.cache/briefbot-bench/sentences-by-text.npz`` (questions under ``queries``) and embedded in
+chunks, so an interrupted run keeps what it embedded.
 
 Measured, cross-fitted over the six training sets (``TRAINING``; fit on five, headline and first
 page on the sixth, summed): the hand-set choice, today's features refitted, and today's features
-with the cosine features (each subset). ``--snippets L``: the first page's sentences also rank by
-their score plus ``L`` × (cosine − the passage's best cosine) (the headline's joined next best
-sentence too). ``--report SETS`` fits on the six and measures other sets, aggregates only.
-``--cost`` counts the site's sentences and times the embedding of a sample and the features.
-Inputs are the served search's (dense on unless ``--dense-off``), as ``bench.fit_headline``
-collects them; ``--inputs FILE`` keeps them between runs (a pickle; delete it after a change).
+with each cosine feature and all three, for each candidate set (``--around N``: within N
+sentences of the hand-set window; -1: every window of the first page's passages; -2: today's
+candidates and each other first-page passage's best window by cosine). ``--diff VARIANT``: the
+questions whose headline it wins or loses against today's features. ``--snippets L``: the
+first page's sentences also rank by their score plus ``L`` × (cosine − the passage's best).
+``--report SETS`` (dev, held sets: aggregates only; never held6) measures the shipped model
+against ``--variant`` fitted on the six at the last ``--around`` and ``--penalty``. ``--cost``
+counts the site's sentences and times a sample's embedding; the per-answer work of the
+features is printed with ``--scope pool``. Inputs are the served search's (dense on unless
+``--dense-off``), as ``bench.fit_headline`` collects them; ``--inputs FILE`` keeps them between
+runs (a pickle; delete it after a change to retrieval or extraction).
 """
 
 from __future__ import annotations
