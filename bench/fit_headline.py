@@ -121,11 +121,12 @@ def table(case: Case, around: int | None, target: str = "window") -> Table | Non
 
 
 def fit(tables: Sequence[Table], penalty: float = PENALTY, mask: Sequence[bool] = ()) -> np.ndarray:
-    """The softmax's weights on the raw features (zero where ``mask`` is False)."""
+    """The softmax's weights on the raw features (zero where ``mask`` is False; the tables may
+    carry more columns than ``headline_model.FEATURES`` when ``mask`` names them all)."""
     from scipy.optimize import minimize  # (the fitting script's dependency, not the bot's)
 
     used = [t for t in tables if t.target.any() and not t.target.all()]
-    n = len(headline_model.FEATURES)
+    n = len(mask) if len(mask) else len(headline_model.FEATURES)
     keep = np.array(mask if len(mask) else [True] * n, dtype=bool)
     stacked = np.vstack([t.rows for t in used])[:, keep]
     mean, std = stacked.mean(axis=0), stacked.std(axis=0)
