@@ -143,7 +143,8 @@ class Catalogue:
         # #210") alone tells a reader nothing of what came closest.
         refs: dict[str, PostRef] = {}
         for i, _ in ranked or []:
-            refs.setdefault(self.post_of(i).id, self.ref(i))
+            if (post_id := self.post_of(i).id) not in refs:  # (its best passage: the first)
+                refs[post_id] = self.ref(i)
         if len(refs) < limit:
             # With filters, look through every title: the closest may be filtered out.
             for p in self.find_titles(question, limit if keep is None else len(self.posts)):

@@ -44,7 +44,8 @@ BATCH = 16  # passages embedded, then stored, per worker-thread call (~3-4 s on 
 READ_CHUNK = 500  # digests per SELECT (SQLite's parameter limit is 999 on old builds)
 # A stored row that can be used: the model's, a blob of its ``dim`` float32s (parameters: the
 # model's name, then 4 * dim). A row damaged in the file is as good as missing: embedded again.
-_SOUND = "model = ? AND typeof(vector) = 'blob' AND length(vector) = ?"
+_SOUND_VECTOR = "typeof(vector) = 'blob' AND length(vector) = ?"
+_SOUND = f"model = ? AND {_SOUND_VECTOR}"
 
 # After a fill fails (a full disk, a read-only file, the model raising), it is tried again after
 # this long, doubling each time up to the maximum: answers go on by words meanwhile, and a
@@ -93,7 +94,7 @@ class StoredVectors:
         """Delete the stored vectors of ``model`` that are not ``dim`` float32s (a damaged
         file: their passages are embedded again); how many went. Nothing is written when none
         is (a database opened read-only still answers)."""
-        damaged = "model = ? AND NOT (typeof(vector) = 'blob' AND length(vector) = ?)"
+        damaged = f"model = ? AND NOT ({_SOUND_VECTOR})"
         with self._lock:
             db = self._conn()
             query = f"SELECT 1 FROM passage_vectors WHERE {damaged} LIMIT 1"
