@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +17,7 @@ from index.answers.snippets import mark
 from index.answers.text import escape_markdown, sentences
 from index.models import Answer, SearchFilters, SearchResult
 from index.retrieval import query, ranking
+from index.retrieval.catalogue import FRAGMENT_CHARS, text_fragment
 from index.retrieval.query import question_periods
 from index.retrieval.ranking import DEFAULT_WEIGHTS, TOP
 from index.search import SearchIndex
@@ -374,13 +376,31 @@ def test_permalink_and_pattern_urls(index: SearchIndex) -> None:
     assert index.post(CRANES).url == f"{SITE_URL}/briefs/valmora-port-cranes/"  # type: ignore[union-attr]
 
 
-def test_redirect_post_is_cited_at_its_target_without_anchor(index: SearchIndex) -> None:
+def test_redirect_post_is_cited_at_its_target_opened_at_the_heading_text(
+    index: SearchIndex,
+) -> None:
+    # The target page is elsewhere: the site's anchors need not exist there, the heading's
+    # words do (a text fragment), so each section links apart.
+    target = "https://orbit.example.net/stories/orbital-debris-tracker/"
     answer = index.search("orbital debris satellite collision warnings", k=10)
     orbit = [r for r in answer.results if r.post_id == ORBIT]
     assert orbit and answer.results[0].post_id == ORBIT
     for result in orbit:
-        assert result.url == "https://orbit.example.net/stories/orbital-debris-tracker/"
-        assert result.heading  # the passage has a section, but the target page is elsewhere
+        assert result.heading
+        fragment = quote(result.heading, safe="").replace("-", "%2D")
+        assert result.url == f"{target}#:~:text={fragment}"
+    predictions = index.search("how the predictions work", filters=SearchFilters(post_id=ORBIT))
+    assert predictions.results[0].url == f"{target}#:~:text=How%20the%20Predictions%20Work"
+    assert len({r.url for r in orbit}) == len({r.heading for r in orbit})
+
+
+def test_a_text_fragment_is_whole_words_with_its_syntax_encoded() -> None:
+    long = "Anthropic endorses California's AI-safety bill, SB 53 & more " + "word " * 30
+    fragment = text_fragment(long)
+    assert fragment.startswith("Anthropic%20endorses%20California%27s%20AI%2Dsafety%20bill%2C")
+    assert "%26" in fragment and "-" not in fragment and "," not in fragment
+    words = unquote(fragment).split()
+    assert len(" ".join(words)) <= FRAGMENT_CHARS and long.startswith(" ".join(words))
 
 
 def test_opening_passage_without_heading_has_no_anchor(index: SearchIndex) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
+from urllib.parse import quote
 
 import numpy as np
 
@@ -12,17 +13,40 @@ from ..models import Passage, Post, PostRef, SearchFilters
 from .passage_table import PassageTable
 from .title_words import TitleMatchWeights, TitleWords
 
+# A text fragment's words: enough to find a heading on its page, short enough for a citation.
+FRAGMENT_CHARS = 80
 
-def section_url(post: Post, anchor: str | None) -> str:
-    """The post URL, opened at the section ``anchor`` (redirected posts live elsewhere)."""
-    if anchor and not post.redirect:
+
+def section_url(post: Post, anchor: str | None, heading: str = "") -> str:
+    """The post URL, opened at the section ``anchor``. A redirected post lives elsewhere, where
+    the site's anchors need not exist: it opens at the section's ``heading`` text instead (a
+    text fragment; a browser that cannot find the text, or predates text fragments, opens the
+    page's top, as the bare URL did), so two sections of one newsletter link apart."""
+    if post.redirect:
+        if not (anchor and heading):
+            return post.url
+        return post.url + (":~:text=" if "#" in post.url else "#:~:text=") + text_fragment(heading)
+    if anchor:
         return f"{post.url.split('#', 1)[0]}#{anchor}"
     return post.url
 
 
+def text_fragment(text: str) -> str:
+    """``text`` as a text directive's words: its first whole words up to ``FRAGMENT_CHARS``
+    (a prefix of whole words still matches: the browser matches at word boundaries),
+    percent-encoded with the directive's own syntax characters (``-``, ``,``, ``&``) too."""
+    words = text.split()
+    kept: list[str] = []
+    for word in words:
+        if kept and len(" ".join([*kept, word])) > FRAGMENT_CHARS:
+            break
+        kept.append(word)
+    return quote(" ".join(kept), safe="").replace("-", "%2D")
+
+
 def passage_url(post: Post, passage: Passage) -> str:
     """The post URL, opened at the passage's section."""
-    return section_url(post, passage.anchor)
+    return section_url(post, passage.anchor, passage.heading)
 
 
 class Catalogue:
@@ -121,9 +145,9 @@ class Catalogue:
     def ref(self, i: int) -> PostRef:
         """A reference to passage ``i``'s post, opened at its section."""
         post = self.post_of(i)
-        url = section_url(post, self.passages.anchor(i))
         path = self.passages.heading_path(i)
         heading = path[-1] if path else ""
+        url = section_url(post, self.passages.anchor(i), heading)
         return PostRef(post_id=post.id, title=post.title, date=post.date, url=url, heading=heading)
 
     def suggest(
