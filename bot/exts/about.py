@@ -50,7 +50,11 @@ class About(commands.Cog):
             return Ranking(meaning=True)
         status = filler.status
         return Ranking(
-            meaning=True, embedded=status.done, passages=status.total, problem=status.problem
+            meaning=True,
+            embedded=status.done,
+            passages=status.total,
+            problem=status.problem,
+            retry_at=status.retry_at,
         )
 
     @app_commands.command(

@@ -98,13 +98,15 @@ PROBLEM_CHARS = 300  # (a reason from an exception: one line, kept short)
 class Ranking:
     """How answers are ranked, as /about says it: by words (BM25) always; by meaning too when
     ``meaning`` is on and the served index has every passage's vector (``ready``); until then
-    ``embedded`` of ``passages`` (0: not counted yet), or ``problem`` when it cannot be."""
+    ``embedded`` of ``passages`` (0: not counted yet), or ``problem`` when it cannot be, or
+    why the embedding failed when it is tried again at ``retry_at`` (Unix time)."""
 
     meaning: bool
     ready: bool = False
     embedded: int = 0
     passages: int = 0
     problem: str = ""
+    retry_at: float | None = None
 
 
 def ranking_line(ranking: Ranking) -> str:
@@ -113,10 +115,14 @@ def ranking_line(ranking: Ranking) -> str:
         return "By words (meaning-based ranking is off)"
     if ranking.ready:
         return "By words and meaning"
-    if ranking.problem:
-        reason = truncate(escape(plain(ranking.problem)), PROBLEM_CHARS)
+    reason = truncate(escape(plain(ranking.problem)), PROBLEM_CHARS)
+    if ranking.problem and ranking.retry_at is None:
         return f"By words; meaning-based ranking is unavailable: {reason}"
-    line = "By words; meaning-based ranking is being prepared"
+    if ranking.problem:  # (Discord shows the time in the reader's own words: "in 5 minutes")
+        line = f"By words; meaning-based ranking is paused: {reason}; trying again"
+        line += f" <t:{int(ranking.retry_at or 0)}:R>"
+    else:
+        line = "By words; meaning-based ranking is being prepared"
     if ranking.passages:
         line += f" ({ranking.embedded:,} of {ranking.passages:,} passages embedded)"
     return line

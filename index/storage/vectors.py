@@ -295,12 +295,14 @@ class FillStatus:
     """What a ``VectorFiller`` is doing, read-only (``/about``): of the followed index's
     ``total`` passages, ``done`` have their vector (0 and 0 until counted); ``running`` while a
     fill is under way; ``problem``: why no fill can complete (the model cannot be loaded), or
-    why the last one failed (it is tried again), one line, else empty."""
+    why the last one failed, one line, else empty; ``retry_at``: when that failed fill is tried
+    again (Unix time), None when none is pending."""
 
     running: bool
     done: int = 0
     total: int = 0
     problem: str = ""
+    retry_at: float | None = None
 
 
 class _Count:
@@ -311,6 +313,7 @@ class _Count:
         self.done = 0
         self.total = 0
         self.problem = ""
+        self.retry_at: float | None = None  # (Unix time: /about shows it as Discord's timestamp)
         self._before = 0
         self._passages: list[int] = [0]
         self._per_text: Counter[int] = Counter()
@@ -377,7 +380,7 @@ class VectorFiller:
         """The followed index's passages with a vector so far, whether a fill runs, and why
         none can complete if so (a snapshot; the filler's own state is not exposed)."""
         count = self._count
-        return FillStatus(self.running, count.done, count.total, count.problem)
+        return FillStatus(self.running, count.done, count.total, count.problem, count.retry_at)
 
     def follow(self, index: SearchIndex) -> None:
         """Fill ``index``'s vectors from now on, instead of the index before's."""
@@ -451,7 +454,8 @@ class VectorFiller:
             except Exception as exc:  # a full disk, a read-only file, the engine: passing
                 reason = failure_reason(exc)
                 # (said to moderators as it is: answers go on by words, and it is retried)
-                count.problem = f"{reason} (retrying)"
+                count.problem = reason
+                count.retry_at = time.time() + wait
                 log.warning(
                     "Filling the passage vectors failed: %s; answering without meaning-based"
                     " ranking meanwhile, trying again in %.0f s",
@@ -463,7 +467,7 @@ class VectorFiller:
                 await asyncio.to_thread(self.vectors.close)
                 await asyncio.sleep(wait)
                 wait = min(2 * wait, RETRY_MAX_SECONDS)
-        count.problem = ""
+        count.problem, count.retry_at = "", None
         if dense is None:
             return
         index.dense = dense
@@ -515,7 +519,7 @@ class VectorFiller:
 def _progress(count: _Count, logged: LogProgress, done: int, total: int) -> None:
     count(done, total)
     if done:  # (a batch stored: whatever failed before has passed)
-        count.problem = ""
+        count.problem, count.retry_at = "", None
     # (in passages, as /about counts them, not the distinct texts embedded)
     logged(*count.this_fill())
 
