@@ -15,15 +15,19 @@ from .title_words import TitleMatchWeights, TitleWords
 
 # A text fragment's words: enough to find a heading on its page, short enough for a citation.
 FRAGMENT_CHARS = 80
+# Fewer words are no heading's own: the browser would stop at their first use on the page (it
+# matches regardless of case), "Business" in the introduction rather than the section.
+FRAGMENT_MIN_WORDS = 3
 
 
 def section_url(post: Post, anchor: str | None, heading: str = "") -> str:
     """The post URL, opened at the section ``anchor``. A redirected post lives elsewhere, where
     the site's anchors need not exist: it opens at the section's ``heading`` text instead (a
     text fragment; a browser that cannot find the text, or predates text fragments, opens the
-    page's top, as the bare URL did), so two sections of one newsletter link apart."""
+    page's top, as the bare URL did), so two stories of one newsletter link apart. A heading
+    of fewer than ``FRAGMENT_MIN_WORDS`` words opens the page's top."""
     if post.redirect:
-        if not (anchor and heading):
+        if not anchor or len(heading.split()) < FRAGMENT_MIN_WORDS:
             return post.url
         return post.url + (":~:text=" if "#" in post.url else "#:~:text=") + text_fragment(heading)
     if anchor:
