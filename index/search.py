@@ -177,8 +177,17 @@ class SearchIndex(Catalogue):
         cited = cite(self, self._stories, ranked, k)
         if len(cited) < k and len(ranked) == 2 * k:  # many passages of few sections: look further
             cited = cite(self, self._stories, self._rank(scores, choice, 6 * k)[0], k)
+        # The question's cosines (embedded once already, for the learned scorer): the
+        # headline's choice between the first results reads them (issue 10, round 27a).
+        use = self._dense_for(question) if self.dense is not None else None
         return build_answer(
-            self, question, cited, plan.weight_of, self.boilerplate, self._has_boilerplate
+            self,
+            question,
+            cited,
+            plan.weight_of,
+            self.boilerplate,
+            self._has_boilerplate,
+            None if use is None else use.similarities(question),
         )
 
     def warm(self) -> None:

@@ -42,6 +42,7 @@ answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -85,6 +86,12 @@ PAIR_MARGIN = 1.0  # two sentences are shown when they score more than this time
 # headline's best and the two fit its bounds (0.75 until issue 10's round 25a: at 0.4, six
 # training sets +5 headlines of 672 and +1 first page, none lost; at 0.3 the same).
 SECOND = 0.4
+# With the passages' vectors (``Evidence.similarity``), the prior between the first results
+# also reads the question's cosine to each: the n-th result's sentences count
+# DENSE_RANK_DECAY ** n × exp(COSINE × (its cosine − the pool's best)). A paraphrased answer
+# holds few of the question's words; its passage's meaning is still near the question's.
+COSINE = 0.0
+DENSE_RANK_DECAY = RANK_DECAY
 # On: once the headline's passage is chosen, its sentences compete with its section heading's
 # words counted like title words (a digest item's heading is its story's title, which the
 # question restates and the citation names); across passages they still count fully (a
@@ -106,6 +113,9 @@ class Evidence:
     # the site's boilerplate lines it may hold (``boilerplate.Boilerplate``): neither headline
     # nor snippet (a footer or a sign-off is no answer, and takes the room of evidence)
     boilerplate: Container[str] = ()
+    # the question's cosine to it (its passages' best; ``SearchIndex.dense``), None when the
+    # index has no vectors (yet): the headline's choice between passages reads it then
+    similarity: float | None = None
 
 
 # An evidence read: its sentences, and what each holds (``match_sentence``).
@@ -133,6 +143,7 @@ class Prepared:
     hand: Window | None  # the hand-set choice of the headline's window
     pool: int
     reads: list[Read]  # each evidence's sentences and what they hold (reused when rescored)
+    priors: list[float]  # each pool evidence's prior (``priors``)
     # the headline's passage scored with its heading's words as title words (by source)
     rescored: dict[int, list[Sentence]] = field(default_factory=dict)
 
@@ -169,9 +180,27 @@ def prepare(
     kind = intent(question)
     weights = _without_intent_words(question, weights)
     total = sum(weights.values()) or 1.0
-    per_evidence, reads, hand = _candidates(kind, weights, evidence, pool)
+    prior = priors(evidence, pool)
+    per_evidence, reads, hand = _candidates(kind, weights, evidence, pool, prior)
     window = Window(*hand) if hand is not None else None
-    return Prepared(kind, weights, total, evidence, per_evidence, window, pool, reads)
+    return Prepared(kind, weights, total, evidence, per_evidence, window, pool, reads, prior)
+
+
+def priors(evidence: Sequence[Evidence], pool: int = POOL) -> list[float]:
+    """What each of the first ``pool`` results' sentences count for when the headline is
+    chosen between them: RANK_DECAY ** n for the n-th; when every one of them has its cosine
+    to the question, DENSE_RANK_DECAY ** n × exp(COSINE × (its cosine − the best)), so the
+    result nearest the question in meaning is preferred as much as its rank allows."""
+    first = evidence[:pool]
+    sims = [e.similarity for e in first]
+    if not COSINE or not first or any(s is None for s in sims):
+        return [RANK_DECAY**i for i in range(len(first))]
+    best = max(s for s in sims if s is not None)
+    return [
+        DENSE_RANK_DECAY**i * math.exp(COSINE * (s - best))
+        for i, s in enumerate(sims)
+        if s is not None
+    ]
 
 
 def candidate_windows(
@@ -210,7 +239,7 @@ def candidate_windows(
                 title_terms,
                 form_bonus,
             )
-        return max(value, 0.0) * RANK_DECAY**w.source
+        return max(value, 0.0) * p.priors[w.source]
 
     rows = headline_model.features(
         cands, p.per_evidence, passages, p.weights, p.total, form_bonus, p.hand, hand_score
@@ -392,6 +421,7 @@ def _candidates(
     weights: Mapping[str, float],
     evidence: Sequence[Evidence],
     pool: int,
+    prior: Sequence[float],
 ) -> tuple[list[list[Sentence]], list[Read], tuple[int, int, int] | None]:
     """Each evidence's scored sentences and what they were read as, and the headline's window
     (evidence, start, end): the best sentence of the first ``pool`` results (or, when none holds
@@ -409,7 +439,7 @@ def _candidates(
         per_evidence.append(scored)
         if i < pool:
             for s in scored:
-                value = s.score * RANK_DECAY**i
+                value = s.score * prior[i]
                 if value > best_value:
                     best, best_value = s, value
     if best is None:  # nothing to read on the first page: the best of the rest
