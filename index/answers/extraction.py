@@ -87,11 +87,10 @@ PAIR_MARGIN = 1.0  # two sentences are shown when they score more than this time
 # training sets +5 headlines of 672 and +1 first page, none lost; at 0.3 the same).
 SECOND = 0.4
 # With the passages' vectors (``Evidence.similarity``), the prior between the first results
-# also reads the question's cosine to each: the n-th result's sentences count
-# DENSE_RANK_DECAY ** n × exp(COSINE × (its cosine − the pool's best)). A paraphrased answer
-# holds few of the question's words; its passage's meaning is still near the question's.
+# reads the question's cosine to each too: the n-th result's sentences count
+# RANK_DECAY ** n × exp(COSINE × (its cosine − the pool's best)). A passage answering in other
+# words holds few of the question's words, but its meaning is near the question's.
 COSINE = 0.0
-DENSE_RANK_DECAY = RANK_DECAY
 # On: once the headline's passage is chosen, its sentences compete with its section heading's
 # words counted like title words (a digest item's heading is its story's title, which the
 # question restates and the citation names); across passages they still count fully (a
@@ -188,19 +187,14 @@ def prepare(
 
 def priors(evidence: Sequence[Evidence], pool: int = POOL) -> list[float]:
     """What each of the first ``pool`` results' sentences count for when the headline is
-    chosen between them: RANK_DECAY ** n for the n-th; when every one of them has its cosine
-    to the question, DENSE_RANK_DECAY ** n × exp(COSINE × (its cosine − the best)), so the
-    result nearest the question in meaning is preferred as much as its rank allows."""
+    chosen between them: RANK_DECAY ** n for the n-th, times exp(COSINE × (its cosine − the
+    best)) when every one of them has its cosine to the question (the index has its vectors)."""
     first = evidence[:pool]
-    sims = [e.similarity for e in first]
-    if not COSINE or not first or any(s is None for s in sims):
+    known = [e.similarity for e in first if e.similarity is not None]
+    if not COSINE or not first or len(known) < len(first):
         return [RANK_DECAY**i for i in range(len(first))]
-    best = max(s for s in sims if s is not None)
-    return [
-        DENSE_RANK_DECAY**i * math.exp(COSINE * (s - best))
-        for i, s in enumerate(sims)
-        if s is not None
-    ]
+    best = max(known)
+    return [RANK_DECAY**i * math.exp(COSINE * (s - best)) for i, s in enumerate(known)]
 
 
 def candidate_windows(
