@@ -11,7 +11,10 @@ it. Each sentence of the best few passages is scored on evidence that holds for 
   which / why / what is / yes-no*) asks for a form of answer (a date, a duration, a count, money or
   a share, a name, a place, a cause, a definition, a verdict), and a sentence stating one is
   likelier to answer than one that does not;
-- **retrieval**: the passage's own rank, as a mild prior (the first passage is usually right);
+- **retrieval**: the passage's own rank, as a mild prior (the first passage is usually right),
+  and, once the index has its passages' vectors, its cosine to the question against the other
+  first results' (``COSINE``: a passage answering in other words is near the question in
+  meaning though it holds few of its words);
 - **standing alone**: a sentence opening on a pronoun ("It did so in 2020.") takes the one
   before it; a headline is at most ``HEADLINE_WORDS`` words;
 - **two sentences**: a neighbour that adds to the question held joins the best sentence, and
