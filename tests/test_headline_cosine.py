@@ -93,23 +93,51 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     return briefs_index(tmp_path_factory.mktemp("headline-cosine"), pages)
 
 
-def test_a_search_hands_extraction_each_results_cosine(site: SearchIndex) -> None:
-    # Ranked by words alone (no learned scorer), so only the headline's choice reads the vectors.
-    index = SearchIndex(
+def words_only(site: SearchIndex) -> SearchIndex:
+    """``site`` ranked by words alone (no learned scorer): only the headline reads vectors."""
+    return SearchIndex(
         site.data, site.posts, site.passages, dataclasses.replace(site.weights, learned=0.0)
     )
-    before = index.search(QUESTION, k=3)
-    assert [r.title for r in before.results[:2]] == ["Harbour news", "A deal at the port"]
-    assert before.headline_from == 0
-    # Hand-made unit vectors: the question's cosine is 0.86 to the deal, 0.80 to the strike.
+
+
+def hand_made(index: SearchIndex) -> dense.Dense:
+    """Unit vectors: the question's cosine is 0.86 to the deal, 0.80 to the strike."""
     titles = [index.post_of(i).title for i in range(len(index.passages))]
     near = {"Harbour news": 0.80, "A deal at the port": 0.86}
     vectors = np.array(
         [[near.get(t, 0.0), np.sqrt(1 - near.get(t, 0.0) ** 2), 0.0] for t in titles],
         np.float32,
     )
-    index.dense = dense.Dense(vectors, lambda q: np.array([1.0, 0.0, 0.0], np.float32))
+    return dense.Dense(vectors, lambda q: np.array([1.0, 0.0, 0.0], np.float32))
+
+
+def test_a_search_hands_extraction_each_results_cosine(site: SearchIndex) -> None:
+    index = words_only(site)
+    before = index.search(QUESTION, k=3)
+    assert [r.title for r in before.results[:2]] == ["Harbour news", "A deal at the port"]
+    assert before.headline_from == 0
+    index.dense = hand_made(index)
     after = index.search(QUESTION, k=3)
     assert [r.title for r in after.results[:2]] == ["Harbour news", "A deal at the port"]
     assert after.headline_from == 1
     assert after.headline.startswith("The dockworkers' stoppage ended in March")
+
+
+def test_a_model_failing_on_a_question_is_asked_once(
+    site: SearchIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The learned scorer and the headline read one look-up: a failing model is tried once, and
+    # the answer is the one without vectors.
+    calls: list[str] = []
+
+    def failing(text: str) -> np.ndarray:
+        calls.append(text)
+        raise RuntimeError("the engine refused the text")
+
+    index = SearchIndex(site.data, site.posts, site.passages, site.weights)
+    index.dense = hand_made(index)
+    index.dense.embed = failing
+    answer = index.search(QUESTION, k=3)
+    assert len(calls) == 1 and caplog.text.count("answered by words alone") == 1
+    index.dense = None
+    assert answer == index.search(QUESTION, k=3)
