@@ -21,6 +21,14 @@ runs this script (about 10 s) and checks the shipped tuple against it.
 ``--cross`` fits on all training sets but one and measures headline and first page on the one
 left out (the hand-set choice against the model), the figure settings are chosen by; ``--drop``
 leaves features out; ``--report`` measures further sets (not fitted on) with the fitted model.
+
+The shipped model is fitted on inputs without the passages' vectors (CI has none; answers are
+served so until a site is embedded). ``--dense``: the inputs as served with them (the vectors
+``bench.answer_quality`` reads from its cache), where each result carries its cosine to the
+question; ``--cosine C ...`` measures ``extraction.COSINE`` (the prior between the first results
+reading those cosines) at each value: hand-set, the shipped model and (``--cross``) the model
+refitted, and which value the other sets choose for each set left out. ``--passages`` counts
+where the answer is among the first results' passages against their rank and cosine.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.answer_quality import TRAINING, set_path
+from bench.answer_quality import TRAINING, set_path, with_cached_vectors
 from bench.common import CORPUS, build_index, kept_temp_dir, require_shared
 from index.answers import extraction, headline_model
 from index.answers.text import shown_text
@@ -171,6 +179,39 @@ def measure(cases: Sequence[Case], model: headline_model.Model) -> tuple[int, in
     return head, page, n
 
 
+def passage_counts(data: dict[str, list[Case]]) -> str:
+    """Among the answered questions whose answer one of the first ``POOL`` results' passages
+    holds: how often result 1 holds it, the one of best cosine does, the headline's does; and
+    of the headlines missing it from a passage that does not hold it, how often the best
+    cosine's does (inputs with ``--dense``)."""
+    n = first = nearest = source = missed = missed_nearest = 0
+    for case in (c for cases in data.values() for c in cases):
+        q = case.question
+        if not q.answerable or not q.answer or case.declined or case.inputs is None:
+            continue
+        question, weights, evidence = case.inputs
+        pool = evidence[: extraction.POOL]
+        held = [holds(e.text, q.answer) for e in pool]
+        sims = [e.similarity for e in pool]
+        if not any(held) or None in sims:
+            continue
+        best = max(range(len(pool)), key=lambda i: (sims[i] or 0.0, -i))
+        found = extraction.extract(question, weights, evidence)
+        n += 1
+        first += held[0]
+        nearest += held[best]
+        from_held = found.source < len(pool) and held[found.source]
+        source += from_held
+        if not holds(found.headline, q.answer) and not from_held:
+            missed += 1
+            missed_nearest += held[best]
+    return (
+        f"answer in results 1-{extraction.POOL}: {n}; held by result 1 {first}, by the best"
+        f" cosine's {nearest}, by the headline's result {source}; headline from a result not"
+        f" holding it {missed}, of which the best cosine's holds it {missed_nearest}"
+    )
+
+
 def rounded(weights: np.ndarray) -> tuple[float, ...]:
     return tuple(round(float(w), 4) + 0.0 for w in weights)  # (+ 0.0: no -0.0)
 
@@ -186,11 +227,19 @@ def main() -> None:
     parser.add_argument("--cross", action="store_true")
     parser.add_argument("--drop", nargs="*", default=[], help="features left out")
     parser.add_argument("--report", nargs="*", default=[], help="sets only measured")
+    parser.add_argument("--dense", action="store_true", help="inputs with the passages' vectors")
+    parser.add_argument("--cosine", type=float, nargs="+", default=None, help="extraction.COSINE")
+    parser.add_argument("--passages", action="store_true", help="the answer's result counted")
     args = parser.parse_args()
     require_shared()
     around = None if args.around < 0 else args.around
-    data = collect([*args.sets, *args.report])
-    tables = {n: [t for c in data[n] if (t := table(c, around, args.target))] for n in data}
+    index = None
+    if args.dense:
+        index, _ = build_index(kept_temp_dir() / "fit.sqlite3", CORPUS)
+        with_cached_vectors(index)
+    data = collect([*args.sets, *args.report], index)
+    if args.passages:
+        print(passage_counts({n: data[n] for n in args.sets if n in data}))
     mask = [f not in args.drop for f in headline_model.FEATURES]
     names = [n for n in args.sets if n in data]
     hand = headline_model.Model((0.0,) * len(headline_model.FEATURES))
@@ -198,31 +247,65 @@ def main() -> None:
     def model(w: np.ndarray) -> headline_model.Model:
         return headline_model.Model(rounded(w), around)
 
-    for penalty in args.penalty:
-        if args.cross:
-            tot = np.zeros(4, dtype=int)
-            for out in names:
-                w = fit([t for n in names if n != out for t in tables[n]], penalty, mask)
-                h0, p0, n = measure(data[out], hand)
-                h1, p1, _ = measure(data[out], model(w))
-                tot += (h0, p0, h1, p1)
+    # (per cosine and penalty, per set left out: the shipped model's and the refitted one's
+    # headline and first page)
+    results: dict[tuple[float, float], dict[str, tuple[int, int, int, int]]] = {}
+    for cosine in args.cosine or [extraction.COSINE]:
+        extraction.COSINE = cosine
+        label = f"cosine {cosine} " if args.cosine else ""
+        tables = {n: [t for c in data[n] if (t := table(c, around, args.target))] for n in data}
+        for penalty in args.penalty:
+            if args.cross:
+                tot = np.zeros(6, dtype=int)
+                per = results.setdefault((cosine, penalty), {})
+                for out in names:
+                    w = fit([t for n in names if n != out for t in tables[n]], penalty, mask)
+                    h0, p0, n = measure(data[out], hand)
+                    h1, p1, _ = measure(data[out], model(w))
+                    h2, p2, _ = measure(data[out], headline_model.SHIPPED)
+                    tot += (h0, p0, h1, p1, h2, p2)
+                    per[out] = (h2, p2, h1, p1)
+                    print(
+                        f"{label}penalty {penalty} {out}: headline {h0} → {h1},"
+                        f" first page {p0} → {p1} / {n} (shipped model {h2} / {p2})"
+                    )
                 print(
-                    f"penalty {penalty} {out}: headline {h0} → {h1}, first page {p0} → {p1} / {n}"
+                    f"{label}penalty {penalty} all: headline {tot[0]} → {tot[2]},"
+                    f" first page {tot[1]} → {tot[3]} (shipped model {tot[4]} / {tot[5]})"
                 )
-            print(
-                f"penalty {penalty} all: headline {tot[0]} → {tot[2]},"
-                f" first page {tot[1]} → {tot[3]}"
+            shipped = model(fit([t for n in names for t in tables[n]], penalty, mask))
+            print(f"# {label}penalty {penalty}, fitted on {', '.join(names)}:")
+            for name, value in zip(headline_model.FEATURES, shipped.weights, strict=True):
+                print(f"#   {name}: {value!r}")
+            print(f"WEIGHTS: tuple[float, ...] = ({', '.join(map(repr, shipped.weights))})")
+            for name in args.report:
+                if name in data:
+                    h0, p0, n = measure(data[name], hand)
+                    h1, p1, _ = measure(data[name], shipped)
+                    print(f"{label}{name}: headline {h0} → {h1}, first page {p0} → {p1} / {n}")
+    if len(results) > 1:
+        print(left_out_choice(results, names))
+
+
+def left_out_choice(
+    results: dict[tuple[float, float], dict[str, tuple[int, int, int, int]]], names: Sequence[str]
+) -> str:
+    """For each set left out, the (cosine, penalty) the other sets choose (headline, then
+    first page, of the refitted model) and its figures on the set left out, summed."""
+    lines, head, page = [], 0, 0
+    for out in names:
+        others = {
+            key: (
+                sum(v[2] for n, v in per.items() if n != out),
+                sum(v[3] for n, v in per.items() if n != out),
             )
-        shipped = model(fit([t for n in names for t in tables[n]], penalty, mask))
-        print(f"# penalty {penalty}, fitted on {', '.join(names)}:")
-        for name, value in zip(headline_model.FEATURES, shipped.weights, strict=True):
-            print(f"#   {name}: {value!r}")
-        print(f"WEIGHTS: tuple[float, ...] = ({', '.join(map(repr, shipped.weights))})")
-        for name in args.report:
-            if name in data:
-                h0, p0, n = measure(data[name], hand)
-                h1, p1, _ = measure(data[name], shipped)
-                print(f"{name}: headline {h0} → {h1}, first page {p0} → {p1} / {n}")
+            for key, per in results.items()
+        }
+        key = max(others, key=others.__getitem__)
+        h, p = results[key][out][2:]
+        head, page = head + h, page + p
+        lines.append(f"{out}: cosine {key[0]} penalty {key[1]} → {h} / {p}")
+    return "\n".join([*lines, f"chosen on the others, all: headline {head}, first page {page}"])
 
 
 if __name__ == "__main__":

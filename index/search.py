@@ -153,8 +153,11 @@ class SearchIndex(Catalogue):
         plain, plain_choice = scores, choice
         if self.weights.rerank:
             scores = self._reranked(plan, scores)
+        # The question's vector, once (None: no vectors, or the model failed on it): the
+        # learned scorer and the headline's choice between the first results read it.
+        use = self._dense_for(question)
         if self.weights.learned:
-            scores, choice = self._learned(question, plan, scores, choice, mask)
+            scores, choice = self._learned(question, plan, scores, choice, mask, use)
         # More than k passages: two of one section become one citation (see ``cite``).
         ranked, post_scores = self._rank(scores, choice, 2 * k)
         judged = ranked
@@ -177,8 +180,15 @@ class SearchIndex(Catalogue):
         cited = cite(self, self._stories, ranked, k)
         if len(cited) < k and len(ranked) == 2 * k:  # many passages of few sections: look further
             cited = cite(self, self._stories, self._rank(scores, choice, 6 * k)[0], k)
+        # (the headline's choice between the first results reads the cosines: issue 10, 27a)
         return build_answer(
-            self, question, cited, plan.weight_of, self.boilerplate, self._has_boilerplate
+            self,
+            question,
+            cited,
+            plan.weight_of,
+            self.boilerplate,
+            self._has_boilerplate,
+            None if use is None else use.similarities(question),
         )
 
     def warm(self) -> None:
@@ -417,10 +427,12 @@ class SearchIndex(Catalogue):
         scores: np.ndarray,
         choice: np.ndarray,
         allowed: np.ndarray | None = None,
+        with_dense: dense.Dense | EllipsisType | None = ...,
     ) -> tuple[np.ndarray, np.ndarray]:
         """``scores`` and ``choice`` with the best candidates re-scored by the learned scorer
-        (``allowed``: the passages a search's filters leave, for ``dense`` pooling)."""
-        use = self._dense_for(question)
+        (``allowed``: the passages a search's filters leave, for ``dense`` pooling;
+        ``with_dense``: the vectors, as ``_dense_for`` gave them, by default looked up)."""
+        use = self._dense_for(question) if with_dense is ... else with_dense
         scorer = self.learned_model(use)
         cand, scores, choice = self.learned_pool(question, scores, choice, allowed, use)
         cand, feats = self.learned_features(question, plan, scores, scorer.features, cand, use)

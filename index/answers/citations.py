@@ -133,10 +133,12 @@ def build_answer(
     weight_of: dict[str, float],
     boilerplate: Container[str] = (),
     has_boilerplate: np.ndarray | None = None,
+    similarities: np.ndarray | None = None,
 ) -> Answer:
     """The cited results, their snippets and the headline (see ``extraction``); the site's
     ``boilerplate`` lines are in none (looked for in the passages ``has_boilerplate`` marks,
-    ``Boilerplate.passages``; None: in every passage)."""
+    ``Boilerplate.passages``; None: in every passage). ``similarities``: the question's cosine
+    to every passage, when the index has its vectors (each result's is its passages' best)."""
     passages = catalogue.passages
     # The texts shown, read in one go (from the index's file when served).
     members = [i for c in cited for i in c.members]
@@ -151,6 +153,7 @@ def build_answer(
             boilerplate
             if has_boilerplate is None or any(has_boilerplate[i] for i in c.members)
             else (),
+            None if similarities is None else float(max(similarities[i] for i in c.members)),
         )
         for text, c in zip(texts, cited, strict=True)
     ]

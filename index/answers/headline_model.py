@@ -1,10 +1,11 @@
 """The headline's window chosen by a learned linear model (issue 10, round 14).
 
 Extraction's hand-set choice takes the best sentence of the first ``POOL`` results' passages by
-its score (focus coverage, title words at 0.3, context, answer form, rank decay) and a
-neighbour when the two score as well. Here the windows of one or two adjacent sentences of that
-passage reaching at most ``AROUND`` sentence beyond the hand-set window (the site's boilerplate
-left out, within the headline's bounds) each get a handful of general features — that score's
+its score (focus coverage, title words at 0.3, context, answer form, rank decay; with the
+passages' vectors, each result's cosine: ``extraction.COSINE``) and a neighbour when the two
+score as well. Here the windows of one or two adjacent sentences of that passage reaching at
+most ``AROUND`` sentence beyond the hand-set window (the site's boilerplate left out, within
+the headline's bounds) each get a handful of general features — that score's
 parts apart (focus, title, heading and context shares, answer form), the window's place, length
 and shape, whether it is the hand-set choice — and a linear model over them picks one. It was
 fitted by ``bench/fit_headline.py`` on the training question sets (a softmax over each
