@@ -104,7 +104,7 @@ per-term Python loops over the index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,7 +113,7 @@ from ..terms.associations import Associations
 from ..terms.fields import IndexData
 from ..terms.term_counts import FieldCounts
 from ..terms.voice import Voice, asks_opinion
-from .dense import post_best
+from .dense import post_best, post_mean, rank_within_post
 from .intent import intent
 from .trees import Trees
 
@@ -159,9 +159,16 @@ ALL_FEATURES = (
     "dense_post",
     "dense_rank",
     "dense_post_rank",
+    "dense_gap",
+    "dense_post_gap",
+    "dense_post_mean",
+    "dense_post_mean_rank",
+    "dense_in_post_rank",
+    "dense_in_post_rank_long",
+    "dense_post_mean_long",
 )
 VOICE_FEATURES = frozenset({"voice", "voice_asked", "heading_voice", "heading_voice_asked"})
-DENSE_FEATURES = frozenset({"dense", "dense_post", "dense_rank", "dense_post_rank"})
+DENSE_FEATURES = frozenset(n for n in ALL_FEATURES if n.startswith("dense"))
 # Chosen by cross-fitting over the four training sets (bench/README.md, issue 10 round 13):
 # the others measured did not help (round 18: on six sets, ``rare_window`` and ``form`` did
 # cross-fitted, but not on dev and the held sets; round 20: ``assoc`` gained the ranking, not
@@ -374,6 +381,7 @@ class Features:
                 every = post_best(sims, post_first_passage, np.arange(len(post_first_passage) - 1))
                 above = (every[None, :] > every[posts, None]).sum(axis=1)
                 put("dense_post_rank", np.log1p(above))
+            self._post_meaning(sims, cand, posts, post_first_passage, put, col.keys())
         if "phrase" in col and len(q.pairs):
             put("phrase", _holds(self._phrase, cand, q.pairs).mean(axis=1))
         if q.total <= 0 or not len(q.ids):
@@ -487,6 +495,50 @@ class Features:
             if "form_sentence" in col:
                 put("form_sentence", form * best)
         return out
+
+    def _post_meaning(
+        self,
+        sims: np.ndarray,
+        cand: np.ndarray,
+        posts: np.ndarray,
+        post_first_passage: np.ndarray,
+        put: Callable[..., None],
+        names: Collection[str],
+    ) -> None:
+        """The post-level dense features (round 27c): cosines in the question's own spread
+        (its cosines' standard deviation over every passage: e5's cosines sit in a narrow band
+        that moves from question to question), the post's mean cosine, ranks by it and within
+        the post, and two crossed with the post's length (a digest's item against a brief's own
+        section). Each is a handful of whole-array reductions, once per question."""
+        if not {
+            "dense_gap",
+            "dense_post_gap",
+            "dense_post_mean",
+            "dense_post_mean_rank",
+            "dense_in_post_rank",
+            "dense_in_post_rank_long",
+            "dense_post_mean_long",
+        } & set(names):
+            return
+        best, spread = float(sims.max()), float(sims.std()) or 1.0
+        put("dense_gap", (sims[cand] - best) / spread)
+        if "dense_post_gap" in names:
+            unique, back = np.unique(posts, return_inverse=True)
+            post_top = post_best(sims, post_first_passage, unique)[back.ravel()]
+            put("dense_post_gap", (post_top - best) / spread)
+        if {"dense_post_mean", "dense_post_mean_rank", "dense_post_mean_long"} & set(names):
+            means = post_mean(sims, post_first_passage)
+            put("dense_post_mean", (means[posts] - float(sims.mean())) / spread)
+            put(
+                "dense_post_mean_long",
+                (means[posts] - float(sims.mean())) / spread * self._length[posts],
+            )
+            above = (means[None, :] > means[posts, None]).sum(axis=1)
+            put("dense_post_mean_rank", np.log1p(above))
+        if {"dense_in_post_rank", "dense_in_post_rank_long"} & set(names):
+            within = np.log1p(rank_within_post(sims, post_first_passage, cand, posts))
+            put("dense_in_post_rank", within)
+            put("dense_in_post_rank_long", within * self._length[posts])
 
     def _via_associates(
         self, fields: Sequence[FieldCounts], docs: np.ndarray, ids: np.ndarray
