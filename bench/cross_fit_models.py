@@ -2,7 +2,7 @@
 headline's window model refitted on the search's output with that scorer (issue 10, round 21).
 
     .venv/bin/python -m bench.cross_fit_models [--features NAME ...] [--sets NAME ...]
-        [--against-features NAME ...] [--against-sets NAME ...] [--fixed-headline]
+        [--against-features NAME ...] [--against-sets NAME ...] [--fixed-headline] [--dense]
 
 For each training set left out in turn, two fits are compared on it by the whole search
 (``SearchIndex.search``, as ``briefbot eval`` runs it: hit@1, ans@1, ans@5, headline and first
@@ -13,10 +13,15 @@ the passage scorer (``bench.fit_passage_scorer.fit``, its defaults: post loss, p
 shrink 0.5) and then the headline model (``bench.fit_headline.fit``, penalty 30) on the
 search's output of the same sets with that scorer on; ``--fixed-headline`` keeps the shipped
 headline model instead (as ``fit_passage_scorer --cv --search`` does). Only training sets are
-read (dev and the held sets never are).
+read (dev and the held sets never are). ``--dense``: with the passages' vectors
+(``bench.passage_vectors``' cache, as ``bench.answer_quality`` reads it), for models reading the
+dense features (``passage_scorer.DENSE_FEATURES``).
 
 Round 21: five sets against three (does more data help the shipped features?), and the
-passage's voice features (``passage_scorer.ALL_FEATURES``) against the shipped ones.
+passage's voice features (``passage_scorer.ALL_FEATURES``) against the shipped ones. Round 27c
+(``--dense --fixed-headline``): the post-level dense features against the shipped dense ones
+(``passage_scorer.DENSE_MODEL_FEATURES``), with the shipped headline model (pinned without
+vectors, it is what ships with them).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bench import fit_headline, fit_passage_scorer
-from bench.answer_quality import HELD, TRAINING
+from bench.answer_quality import HELD, TRAINING, with_cached_vectors
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.answers import headline_model
 from index.retrieval.passage_scorer import ALL_FEATURES, FEATURES, Model
@@ -97,6 +102,7 @@ def main() -> None:
     parser.add_argument("--against-features", nargs="+", default=list(FEATURES))
     parser.add_argument("--against-sets", nargs="+", default=list(SHIPPED_SETS))
     parser.add_argument("--fixed-headline", action="store_true")
+    parser.add_argument("--dense", action="store_true", help="with the passages' vectors")
     args = parser.parse_args()
     for name in {*args.sets, *args.against_sets}:
         if name == "dev" or name in HELD:
@@ -106,6 +112,10 @@ def main() -> None:
             parser.error(f"features: 'score' first, then any of {ALL_FEATURES}")
     require_shared()
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
+    if args.dense:
+        with_cached_vectors(index)
+        if index.dense is None:
+            parser.error("--dense: no cached passage vectors (python -m bench.passage_vectors)")
     every = list(dict.fromkeys([*args.sets, *args.against_sets]))
     data = fit_passage_scorer.cases(index, every)
     refit = not args.fixed_headline

@@ -3,7 +3,7 @@ sets, and cross-fit its settings among them (issue 10, rounds 4 and 13).
 
     .venv/bin/python -m bench.fit_passage_scorer [--fit tune train2 train3 train4]
         [--features NAME ...] [--penalty P] [--shrink S] [--loss post|passage]
-        [--cv] [--select] [--backward] [--forward [--candidates NAME ...]] [--search]
+        [--cv] [--select] [--backward] [--forward [--candidates NAME ...]] [--search] [--dense]
 
 Only the training sets (``bench/questions/NAME.jsonl`` for ``TRAINING``, or a new training
 set passed by name with ``--fit`` before it joins ``TRAINING``) are read here: dev and the held
@@ -36,6 +36,9 @@ cross-fitting for every feature left out in turn and every penalty and shrink of
 does not fall; ``--forward`` adds them (of ``--candidates``, by default all) while it rises.
 Without these, it prints the weights fitted on ``--fit`` as ``passage_scorer.FEATURES`` and
 ``WEIGHTS`` are written (``tests/test_passage_scorer.py`` checks the shipped ones against this).
+``--dense``: with the passages' vectors (``bench.passage_vectors``' cache, as
+``bench.answer_quality`` reads it), for the dense features; ``--dense --features`` the shipped
+dense form's (``passage_scorer.DENSE_MODEL_FEATURES``) prints ``DENSE_WEIGHTS``.
 
 Round 13 (bench/README.md, "Answer quality"): of ``ALL_FEATURES``, cross-fitting kept ``score``,
 ``sentence``, ``window``, ``ordinal``, ``rare`` and ``post_length``, at penalty 0.3 and shrink
@@ -63,7 +66,7 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
-from bench.answer_quality import HELD, TRAINING, set_path
+from bench.answer_quality import HELD, TRAINING, set_path, with_cached_vectors
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import evaluate, holds, load_questions
 from index.retrieval import passage_scorer
@@ -422,6 +425,7 @@ def main() -> None:
     parser.add_argument(
         "--candidates", nargs="+", default=None, help="the features --forward may add"
     )
+    parser.add_argument("--dense", action="store_true", help="with the passages' vectors")
     args = parser.parse_args()
     for name in args.fit:
         # (a new training set is passed by name before it joins ``TRAINING``; dev and the held
@@ -433,6 +437,10 @@ def main() -> None:
     require_shared()
     # (kept: the passages' texts are read from the index's file when shown)
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
+    if args.dense:
+        with_cached_vectors(index)
+        if index.dense is None:
+            parser.error("--dense: no cached passage vectors (python -m bench.passage_vectors)")
     data = cases(index, args.fit)
     names = args.features
     if not (args.cv or args.select or args.backward or args.forward):
@@ -445,6 +453,8 @@ def main() -> None:
             print(f"  {name:14s} {value:+.3f}")
         print("FEATURES = (" + ", ".join(f'"{n}"' for n in names) + ")")
         print(weights_line(w))
+        if args.dense:
+            print(weights_line(w).replace("WEIGHTS", "DENSE_WEIGHTS", 1))
         return
     sets = list(dict.fromkeys(c.set_name for c in data))
     if args.search:

@@ -177,3 +177,86 @@ def test_a_model_failing_on_a_question_answers_by_words_alone(
     words_only.dense = None
     assert headings(broken, QUESTION) == headings(words_only, QUESTION)
     assert "failed on a question; answered by words alone" in caplog.text
+
+
+def test_each_posts_mean_and_a_passages_place_in_its_post() -> None:
+    sims = np.array([0.1, 0.5, 0.3, 0.9, 0.2])
+    # Posts of 2, 0, 1 and 2 passages.
+    first = np.array([0, 2, 2, 3, 5])
+    assert dense.post_mean(sims, first).tolist() == pytest.approx([0.3, -1.0, 0.3, 0.55])
+    cand, posts = np.array([4, 0, 3, 1, 2]), np.array([3, 0, 3, 0, 2])
+    assert dense.rank_within_post(sims, first, cand, posts).tolist() == [1, 1, 0, 0, 0]
+
+
+def test_the_post_level_dense_features(index: SearchIndex) -> None:
+    on = with_dense(index, passage_scorer.Model(), pool=0)
+    plan = on.reader.plan(QUESTION)
+    scores, _ = on._passage_scores(plan)
+    names = (
+        "score",
+        "dense_gap",
+        "dense_post_gap",
+        "dense_post_mean",
+        "dense_post_mean_rank",
+        "dense_in_post_rank",
+        "dense_in_post_rank_long",
+        "dense_post_mean_long",
+    )
+    cand, feats = on.learned_features(QUESTION, plan, scores, names)
+    assert on.dense is not None
+    sims = on.dense.similarities(QUESTION)
+    first = on.post_first_passage
+    spread = sims.std()
+    own = [sims[first[p] : first[p + 1]] for p in range(len(on.posts))]
+    means = np.array([s.mean() for s in own])
+    for i, row in zip(cand.tolist(), feats, strict=True):
+        post = int(on.passage_post[i])
+        f = dict(zip(names, row, strict=True))
+        # In the question's own spread: 0 at its closest passage, below it elsewhere.
+        assert f["dense_gap"] == pytest.approx((sims[i] - sims.max()) / spread)
+        assert f["dense_post_gap"] == pytest.approx((own[post].max() - sims.max()) / spread)
+        assert f["dense_post_mean"] == pytest.approx((means[post] - sims.mean()) / spread)
+        assert f["dense_post_mean_rank"] == pytest.approx(np.log1p((means > means[post]).sum()))
+        within = np.log1p((own[post] > sims[i]).sum())
+        assert f["dense_in_post_rank"] == pytest.approx(within)
+        length = np.log1p(len(own[post]))
+        assert f["dense_in_post_rank_long"] == pytest.approx(within * length)
+        assert f["dense_post_mean_long"] == pytest.approx(f["dense_post_mean"] * length)
+    assert feats[:, 1].max() <= 0.0
+
+
+# A third post naming the harbour once: BM25's last candidate, whose score the settlement
+# (joined by the cosine) is raised to, below the walkout's.
+QUAY = """## Quay Life
+
+A cat sleeps on the harbour wall every afternoon.
+"""
+
+
+def test_the_cosines_gap_in_their_spread_moves_the_answer_whatever_the_band(
+    tmp_path: Path,
+) -> None:
+    pages = {
+        "2024-01-02-strike.md": ("Harbour news", STRIKE),
+        "2024-01-09-deal.md": ("A deal in March", SETTLED),
+        "2024-01-11-cat.md": ("Quay life", QUAY),
+    }
+    base = briefs_index(tmp_path, with_filler(pages))
+
+    # e5's cosines sit in a narrow band that moves from question to question. The same
+    # cosines squeezed into a tenth of their range around 0.8 (a constant dimension added to
+    # every vector): a model weighing the raw cosine no longer moves the answer past BM25's
+    # first; one weighing its gap in the question's own spread (``dense_gap``) does, either way.
+    def squeezed(on: SearchIndex) -> SearchIndex:
+        assert on.dense is not None
+        d, c = on.dense, np.float32(np.sqrt(0.8))
+        rows = np.hstack([np.sqrt(0.1) * d.vectors, np.full((len(d.vectors), 1), c)])
+        on.dense = dense.Dense(rows, lambda q: np.append(np.sqrt(0.1) * toy_embed(q), c), d.pool)
+        return on
+
+    raw = passage_scorer.Model(("score", "dense"), (1.0, 40.0))
+    gap = passage_scorer.Model(("score", "dense_gap"), (1.0, 15.0))
+    assert headings(with_dense(base, raw, pool=3), QUESTION)[0] == "Settlement"
+    assert headings(squeezed(with_dense(base, raw, pool=3)), QUESTION)[0] == "The Walkout"
+    assert headings(with_dense(base, gap, pool=3), QUESTION)[0] == "Settlement"
+    assert headings(squeezed(with_dense(base, gap, pool=3)), QUESTION)[0] == "Settlement"

