@@ -458,9 +458,14 @@ def _with_second(
     if top <= 0 or not rest:
         return headline, None
     other = max(rest, key=lambda s: (s.score, -s.position))
-    if other.score < SECOND * top or not other.matched:
+    if (
+        other.score < SECOND * top
+        or not other.matched
+        or (other.position >= last and other.text.endswith(":"))
+    ):
         # (one holding none of the question's words scores by those before it only: a byline,
-        # a remark after a quotation; it adds nothing to read first)
+        # a remark after a quotation; it adds nothing to read first; one after the headline
+        # ending on a colon would end it announcing what is not shown)
         return headline, None
     text = join_sentences([s.text for s in shown])
     joined = f"{text} … {other.text}" if other.position > first else f"{other.text} … {text}"
@@ -521,10 +526,20 @@ def _window(
         joined = join_sentences([s.text for s in scored[start - 1 : end]])
         if _fits(joined):
             start -= 1
-    # A headline ending on a colon announces what follows ("… goes on to say:"): it takes it.
-    announces = end < len(scored) and scored[end - 1].text.rstrip().endswith(":")
-    if announces and _fits(join_sentences([s.text for s in scored[start : end + 1]])):
+    # A headline ending on a colon announces what follows ("… goes on to say:"): it takes it;
+    # where that does not fit (or is not there), it leaves the announcing sentence out, or,
+    # alone, shows it cut ("…") rather than announcing what the reader is not shown.
+    announces = scored[end - 1].text.rstrip().endswith(":")
+    if (
+        announces
+        and end < len(scored)
+        and _fits(join_sentences([s.text for s in scored[start : end + 1]]))
+    ):
         end += 1
+    elif announces and end - start > 1:
+        end -= 1
     text = join_sentences([s.text for s in scored[start:end]])
+    if text.endswith(":"):
+        text += " …"
     bold = [text[x:y] for kind in wants for x, y in form_spans(kind, text)][:6]
     return clip(text, HEADLINE_WORDS, HEADLINE_CHARS, weights), bold, start, end
