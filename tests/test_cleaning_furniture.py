@@ -134,8 +134,8 @@ def _weights(question: str) -> dict[str, float]:
 
 
 def test_a_headline_never_ends_announcing_what_it_does_not_show() -> None:
-    # The sentence after the colon does not fit the headline with it: the headline leaves the
-    # announcing sentence out (it had another), rather than end on "… adds:".
+    # The sentence after the colon does not fit the headline with it: the headline is shown
+    # cut ("… adds: …"), rather than announcing what the reader is not shown.
     rule = ", ".join(["which meets on the first Monday of each month in the old customs house"] * 4)
     quote = f"The port board, {rule}, sets what its machines may do at night."
     question = "what does Kristian Lum add about harbour cranes regulation"
@@ -149,10 +149,26 @@ def test_a_headline_never_ends_announcing_what_it_does_not_show() -> None:
     ]
     out = extract(question, _weights(question), evidence)
     assert out.headline == (
-        "Fixing bias in harbour cranes requires regulation, which does not exist yet."
+        "Fixing bias in harbour cranes requires regulation, which does not exist yet. "
+        "Kristian Lum adds: …"
     ), out.headline
     # Alone and with nothing after it, it is shown cut, not announcing.
     question = "an interview about harbour regulation"
     alone = [Evidence("Take a listen to our interview about harbour regulation:", "Pod", 9.0)]
     out = extract(question, _weights(question), alone)
     assert out.headline.endswith(": …"), out.headline
+
+
+def test_a_headline_never_runs_one_digest_item_into_the_next() -> None:
+    # The window the headline's choice makes of the end of one item (its summary's last
+    # sentence) and the next item's title line: one story of the two is shown, not both as one.
+    digest = Evidence(
+        "Valmora buys gantry cranes - The harbour of Valmora bought twelve gantry cranes from "
+        "Kessel. The cranes arrive in spring.\n"
+        "Kessel opens a crane plant in Lorne - Kessel will build cranes in Lorne next year.",
+        "Last Week in Ports #12",
+        9.0,
+    )
+    question = "when do the gantry cranes arrive, and will Kessel build a crane plant"
+    out = extract(question, _weights(question), [digest])
+    assert "arrive in spring. Kessel opens" not in out.headline, out.headline
