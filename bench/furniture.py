@@ -32,21 +32,23 @@ _CREDIT = re.compile(
     r"(?:^|[.!?…\"”]\s+|\s·\s)[\"“(]?(?:(?:image|photo(?:graph)?s?|picture|illustration|video|"
     r"graphic|figure)\s+)?(?:credits?|courtesy)\s*:"
     r"|(?:^|[.!?…\"”]\s+|\s·\s)sources?\s*:\s*(?:[A-Z0-9][\w./-]*\s*){0,4}(?:$|[.·…])"
-    r"|\b(?:photo|image)\s+by\b|\bon unsplash\b"
+    r"|\b(?:photo|image)\s+by\b|\bon unsplash\b|(?:^|[.!?…\"”]\s+)doi\s*:"
     r"|\(\s*(?:sources?|credits?|courtesy)\s*(?:[:\-–][^()]{0,80})?\)",
     re.IGNORECASE,
 )
 _TWEET = re.compile(r"\(@\w{1,15}\)|pic\.twitter\.com")
 _THANKS = re.compile(
     r"\b(?:big|many|special|huge)\s+thanks\b|\bthanks\s+to\s+[^.!?]{0,80}\bfor\s+(?:\w+\s+){0,3}"
-    r"(?:feedback|help|comments|editing)\b|\bthank\s+you\s+to\b|that.s all for this week"
-    r"|\bfeel free to subscribe\b",
+    r"(?:feedback|help|comments|editing)\b|\bthank\s+you\s+to\b",
     re.IGNORECASE,
 )
+# (a digest's sign-off: the site's boilerplate, shown in no answer since round 9)
+_SIGN_OFF = re.compile(r"that.s all for this week|\bfeel free to subscribe\b", re.IGNORECASE)
 KINDS: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("picture credit", lambda t: bool(_CREDIT.search(t))),
     ("tweet sign-off (@handle) / pic.twitter", lambda t: bool(_TWEET.search(t))),
-    ("thanks / sign-off", lambda t: bool(_THANKS.search(t))),
+    ("thanks to the post's makers", lambda t: bool(_THANKS.search(t))),
+    ("weekly sign-off / subscribe", lambda t: bool(_SIGN_OFF.search(t))),
 )
 HEADLINE_KINDS = ("headline ends on a colon", "headline runs two digest items")
 
