@@ -68,8 +68,10 @@ _CREDIT_ASIDE = re.compile(
     r"(?:\s*[:\-–—]\s*[^()\n]{0,80})?\)",
     re.IGNORECASE,
 )
-# (cheap tests first: most blocks hold none of these)
-_MAY_HOLD = re.compile(r"\(@|redit|ourtes|ource|hoto|mage|nsplash|exels|ixabay|lickr|doi", re.I)
+# (cheap tests first: most blocks hold none of these words; substring tests on the lowercased
+# text are ~50 times faster than one case-blind regex of them)
+_MAY_HOLD = ("(@", "credit", "courtes", "source", "photo", "image", "doi", "unsplash", "pexels")
+_MAY_HOLD += ("pixabay", "flickr")
 
 
 def is_credit(sentence: str) -> bool:
@@ -114,7 +116,8 @@ def _without_credits(sentences: list[str]) -> str:
 def without_furniture(text: str) -> list[str]:
     """A block's prose without its furniture, as lines (one, or more where an embedded tweet's
     sign-off is followed by more text); none when nothing is left."""
-    if not _MAY_HOLD.search(text):
+    lowered = text.lower()
+    if not any(word in lowered for word in _MAY_HOLD):
         return [text] if text else []
     lines: list[str] = []
     if "(@" in text:
