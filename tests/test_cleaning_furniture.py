@@ -35,15 +35,15 @@ def texts(body: str) -> list[str]:
     return [b.text for b in clean_body(body)]
 
 
-def test_a_tweets_sign_off_keeps_its_author_not_its_handle_or_date() -> None:
+def test_a_tweets_sign_off_keeps_its_author_and_date_not_its_handle() -> None:
     # Two tweets in one embed are two lines, each ending on its author; a tweet of a picture
     # only leaves nothing (its sign-off alone is no text).
     assert texts(TWEETS) == [
         "Musk was quick to chime in on Twitter:",
         "If you're not concerned about AI safety, you should be. Vastly more risk than North "
-        "Korea. — Elon Musk",
+        "Korea. — Elon Musk, August 12, 2017",
         "Nobody likes being regulated, but everything that's a danger to the public is "
-        "regulated. AI should be too. — Elon Musk",
+        "regulated. AI should be too. — Elon Musk, August 12, 2017",
     ]
     # (a name holding a bracket of its own, and a sign-off written without its date)
     assert without_furniture("So true — Anima Anandkumar (hiring) (@AnimaAnandkumar)") == [
@@ -125,7 +125,7 @@ def test_no_credit_sign_off_or_thanks_reaches_an_answers_page(tmp_path: Path) ->
     ):
         page = _page(index.search(question))
         assert "harbour" in page.lower(), page
-        for furniture in ("(@", "August 12", "(source", "Credit:", "Unsplash", "thanks to"):
+        for furniture in ("(@", "(source", "Credit:", "Unsplash", "thanks to"):
             assert furniture not in page, (question, page)
 
 

@@ -8,9 +8,11 @@ recognised by its shape alone (what any site's pictures and embeds look like), n
 of one site. Used by ``cleaning`` on each block of prose (not on headings or code) after
 ``inline`` has flattened it.
 
-- An embedded tweet's sign-off keeps the author's name ("… than North Korea. — Elon Musk"): it
-  says whose words the tweet's are, which a reader needs (they are not the post's). The handle
-  and the date go. Text after a sign-off (the next tweet of an embed) starts a line of its own.
+- An embedded tweet's sign-off keeps the author's name and the date, as a quotation's
+  attribution ("… than North Korea. — Elon Musk, August 12, 2017"): whose words the tweet's are
+  (not the post's) and when. The handle goes (and with the date the year a question may name
+  stays searchable: dropping it lost a training question). Text after a sign-off (the next
+  tweet of an embed) starts a line of its own.
 - A credit sentence ("Credit: X", "Image credit: X", "Photo by X", "Courtesy of X", "Source: X",
   a reference's "DOI: 10.…") goes when it is short (a name, not a sentence: a news title
   opening "Source: …" says more); so does a credit in brackets ("(source)", "(Source: X)",
@@ -33,7 +35,7 @@ _SIGN_OFF = re.compile(
     r"(?:^|(?<=\s))(?P<dash>[—–])\s*"
     r"(?P<name>(?:[^()\n—–@]|\([^()@\n]*\)){1,60}?)\s*"
     r"\(@\w{1,15}\)"
-    rf"(?:\s+{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?)?"
+    rf"(?:\s+(?P<date>{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?))?"
 )
 # A credit sentence: what credits ("Credit", "Image credit", "Photo by", "Courtesy of"), then
 # the credited. "Source" alone is a news title's opening word too ("Source: Apple to buy X"):
@@ -125,9 +127,10 @@ def without_furniture(text: str) -> list[str]:
         for m in _SIGN_OFF.finditer(text):
             said = text[pos : m.start()]
             # (a tweet of a picture or a link only: nothing of it is left but its sign-off)
-            lines.append(
-                f"{said}{m.group('dash')} {m.group('name').strip()}" if said.strip() else ""
-            )
+            signed = f"{m.group('dash')} {m.group('name').strip()}"
+            if m.group("date"):
+                signed += f", {m.group('date')}"
+            lines.append(f"{said}{signed}" if said.strip() else "")
             pos = m.end()
         lines.append(text[pos:])
     else:
