@@ -72,8 +72,8 @@ _CREDIT_ASIDE = re.compile(
 )
 # (cheap tests first: most blocks hold none of these words; substring tests on the lowercased
 # text are ~50 times faster than one case-blind regex of them)
-_MAY_HOLD = ("(@", "credit", "courtes", "source", "photo", "image", "doi", "unsplash", "pexels")
-_MAY_HOLD += ("pixabay", "flickr")
+_MAY_HOLD: tuple[str, ...] = ("(@", "credit", "courtes", "source", "photo", "image", "doi")
+_MAY_HOLD += ("unsplash", "pexels", "pixabay", "flickr")
 
 
 def is_credit(sentence: str) -> bool:
