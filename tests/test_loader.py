@@ -264,7 +264,7 @@ def test_messy_body(tmp_path: Path) -> None:
         "![alt](https://img.png)\n{: .center}\n"
     )
     parsed = ok(load(tmp_path, "2020-01-01-mess.md", body))
-    assert all_text(parsed) == "Tom & Jerry’s IBM’s text.\nTweet text — A (@a) May 1"
+    assert all_text(parsed) == "Tom & Jerry’s IBM’s text.\nTweet text — A, May 1"
 
 
 def test_various_front_matter_shapes(tmp_path: Path) -> None:

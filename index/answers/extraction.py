@@ -46,6 +46,7 @@ answer forms are in ``intent``; each sentence's score in ``sentence_scores``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -257,6 +258,13 @@ def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int
     # (the heading left out is not joined back as the "next best sentence" either)
     skip = 0 if past.start > window.start else None
     window = past
+    items: frozenset[int] = frozenset()
+    if ITEMS_APART:
+        items = _item_starts(p.per_evidence[source], p.evidence[source].text)
+        one = _one_item(past, p.per_evidence[source], items)
+        if one != past:  # (nor is the other story left out joined back)
+            skip = one.end if one.start == past.start else past.start
+            window = one
     headline, bold, first, last = _window(
         p.per_evidence[source], window.start, window.end, p.weights, wants
     )
@@ -265,8 +273,16 @@ def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int
         # (An evidence in the pool was read with its answer forms: the same read serves.)
         read = p.reads[source] if source < p.pool else _read(ev, p.weights, WANTS[p.kind])
         p.rescored[source] = _score(p.kind, source, ev, p.weights, p.total, read, True)
-    headline, second = _with_second(p.rescored[source], first, last, headline, skip)
-    return headline, bold, first, last, second
+    headline, second = _with_second(p.rescored[source], first, last, headline, skip, items)
+    return cut_announcing(headline), bold, first, last, second
+
+
+def cut_announcing(headline: str) -> str:
+    """A headline still ending on a colon (what it announces did not fit, or was not text: a
+    tweet, a video, a list in the next section) shown as cut ("… goes on to say: …"), not as
+    announcing what the reader is not shown. (Leaving the announcing sentence out instead
+    lost answers: it is often the one holding the question's words, round 27b.)"""
+    return f"{headline} …" if headline.endswith(":") else headline
 
 
 def _past_bare_heading(p: Prepared, window: Window) -> Window:
@@ -287,6 +303,34 @@ def _past_bare_heading(p: Prepared, window: Window) -> Window:
     if len(scored) >= 2 and says_again(opening.text, scored[1].text):
         return Window(window.source, 1, max(window.end, 2))
     return window
+
+
+# A line of a digest: an item's title, " - ", its summary ("Meta unveils X - "Meta has …"").
+_ITEM_LINE = re.compile(r"[^.!?\n]{8,200}? - \S")
+# On: a headline of two sentences never runs the end of one digest item into the next item's
+# title, as one story (bench/README.md, round 27b).
+ITEMS_APART = True
+
+
+def _item_starts(scored: Sequence[Sentence], text: str) -> frozenset[int]:
+    """The positions of the sentences opening a digest item's line in a passage's ``text``."""
+    lines = f"\n{text}"
+    return frozenset(
+        s.position
+        for s in scored
+        if s.position and _ITEM_LINE.match(s.text) and f"\n{s.text[:80]}" in lines
+    )
+
+
+def _one_item(window: Window, scored: Sequence[Sentence], items: Container[int]) -> Window:
+    """``window`` (two sentences) without the one on the far side of a digest item's start
+    (``items``): two stories read as one answer ("… faster than their predecessors. Alphabet
+    Shares Flirt With Record High - …"). The one scoring more stays."""
+    if window.end - window.start != 2 or window.start + 1 not in items:
+        return window
+    if scored[window.start].score >= scored[window.start + 1].score:
+        return Window(window.source, window.start, window.start + 1)
+    return Window(window.source, window.start + 1, window.end)
 
 
 def assemble(prepared: Prepared, window: Window | None) -> Extracted:
@@ -469,13 +513,19 @@ def _candidates(
 
 
 def _with_second(
-    scored: list[Sentence], first: int, last: int, headline: str, skip: int | None = None
+    scored: list[Sentence],
+    first: int,
+    last: int,
+    headline: str,
+    skip: int | None = None,
+    items: Container[int] = (),
 ) -> tuple[str, int | None]:
     """The headline (sentences ``first`` to ``last`` of its passage) with the passage's next
     best sentence, "…" between, when that one scores ``SECOND`` of the headline's best or more,
     holds a word of the question and the two fit the headline's bounds (a passage often names
     its subject in one sentence and answers in a later one); and that sentence's position, or
-    None. Never the sentence at ``skip`` (a heading line the headline left out)."""
+    None. Never the sentence at ``skip`` (a heading line the headline left out); "…" between
+    the two when one opens a digest item (``items``) after the other, even next to it."""
     shown = scored[first:last]
     top = max((s.score for s in shown), default=0.0)
     texts = {shown_key(s.text) for s in shown}  # (not the same sentence again, quoted)
@@ -493,9 +543,9 @@ def _with_second(
         return headline, None
     text = join_sentences([s.text for s in shown])
     joined = f"{text} … {other.text}" if other.position > first else f"{other.text} … {text}"
-    if other.position == last:
+    if other.position == last and last not in items:
         joined = join_sentences([text, other.text])
-    elif other.position == first - 1:
+    elif other.position == first - 1 and first not in items:
         joined = join_sentences([other.text, text])
     return (joined, other.position) if _fits(joined) else (headline, None)
 
@@ -550,7 +600,8 @@ def _window(
         joined = join_sentences([s.text for s in scored[start - 1 : end]])
         if _fits(joined):
             start -= 1
-    # A headline ending on a colon announces what follows ("… goes on to say:"): it takes it.
+    # A headline ending on a colon announces what follows ("… goes on to say:"): it takes it
+    # when the two fit (else ``cut_announcing``).
     announces = end < len(scored) and scored[end - 1].text.rstrip().endswith(":")
     if announces and _fits(join_sentences([s.text for s in scored[start : end + 1]])):
         end += 1

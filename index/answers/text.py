@@ -115,18 +115,39 @@ def _split_line(line: str) -> list[str]:
     return out
 
 
+# A post's thanks to the people who made it ("Big thanks to authors A, B and C!", "Thanks to A
+# and B for feedback!"): searchable (it names them), but no answer to show. Told from "thanks
+# to machine learning, …" by a word saying it is thanks ("big", "special") or by whom it
+# thanks for what.
+_THANKS = re.compile(
+    r"^(?:(?:a\s+)?(?:big|many|special|huge|massive|sincere|warm|heartfelt)\s+)"
+    r"(?:thanks|thank\s+you)\b"
+    r"|^(?:thanks|thank\s+you)\s+(?:go(?:es)?\s+)?to\s+(?:"
+    r"(?:our|the|all)\s+(?:authors?|contributors?|editors?|reviewers?|readers?)\b"
+    r"|[^.!?]*\bfor\s+(?:\w+\s+){0,3}(?:feedback|help|comments|editing|reviewing|review|"
+    r"suggestions|proofreading|input|discussions?)\b)",
+    re.IGNORECASE,
+)
+
+
+def is_thanks(sentence: str) -> bool:
+    """Whether ``sentence`` thanks the people who made the post (an acknowledgement)."""
+    return bool(_THANKS.match(sentence))
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of a passage as they are shown: lines always apart, split as the indexer
     splits them but not inside a short quotation or bracket, no space before their
-    punctuation; its code lines none (code read as a sentence is no answer), and a sentence
-    announcing code ("… support for code snippets:") ends on "…", shown as cut where the code
-    was left out rather than announcing the next sentence."""
+    punctuation; its code lines none (code read as a sentence is no answer), nor its thanks
+    to the people who made the post (``is_thanks``); and a sentence announcing code ("…
+    support for code snippets:") ends on "…", shown as cut where the code was left out rather
+    than announcing the next sentence."""
     lines = text.split("\n")
     out: list[str] = []
     for n, line in enumerate(lines):
         if is_code(line):
             continue
-        out.extend(_SPACE_BEFORE.sub(r"\1", s) for s in _split_line(line))
+        out.extend(_SPACE_BEFORE.sub(r"\1", s) for s in _split_line(line) if not is_thanks(s))
         if out and n + 1 < len(lines) and is_code(lines[n + 1]) and out[-1].endswith(":"):
             out[-1] += " …"
     return out

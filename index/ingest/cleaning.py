@@ -23,6 +23,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .anchors import VOID_TAGS, AnchorGenerator, normalize_ref, split_header_id
+from .furniture import without_furniture
 from .inline import clean_inline
 
 BlockKind = Literal["heading", "paragraph", "list_item", "quote", "table_row", "html", "code"]
@@ -225,12 +226,10 @@ class _BlockBuilder:
                 else:
                     if not containers and content.startswith("[^") and _FOOTNOTE_DEF.match(content):
                         self.indent_continues = "paragraph"
-                    cleaned = clean_inline(content)
-                    if cleaned:
-                        kind: BlockKind = "paragraph"
-                        if containers:
-                            kind = "list_item" if containers[-1] == "li" else "quote"
-                        blocks.append(Block(kind, cleaned))
+                    kind: BlockKind = "paragraph"
+                    if containers:
+                        kind = "list_item" if containers[-1] == "li" else "quote"
+                    blocks.extend(Block(kind, t) for t in without_furniture(clean_inline(content)))
             elif ttype in _PASSED_OVER:
                 continue
             elif ttype == "heading_open":
@@ -248,16 +247,14 @@ class _BlockBuilder:
                 html, markdown = tok.content, ""
                 if "#" in html:
                     html, markdown = _split_html_block(html)
-                cleaned = clean_inline(html)
-                if cleaned:
-                    blocks.append(Block("html", cleaned))
+                blocks.extend(Block("html", t) for t in without_furniture(clean_inline(html)))
                 self.indent_continues = "html" if not markdown and _left_open(html) > 0 else None
                 if markdown:
                     self.feed(block_tokens(markdown))
             elif ttype == "code_block" and self.indent_continues is not None:
-                cleaned = clean_inline(tok.content)  # (prose or HTML for kramdown: not code)
-                if cleaned:
-                    blocks.append(Block(self.indent_continues, cleaned))
+                # (prose or HTML for kramdown: not code)
+                kind = self.indent_continues
+                blocks.extend(Block(kind, t) for t in without_furniture(clean_inline(tok.content)))
             elif ttype in ("code_block", "fence"):
                 code = " ".join(tok.content.split())  # (as written: its "<b>" is no markup)
                 if code:
