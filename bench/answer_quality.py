@@ -9,8 +9,8 @@ The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questi
 The training sets (``TRAINING``: ``tune``, ``train2`` to ``train6``) are the sets extraction,
 ranking and declining are tuned and fitted on; the held sets (``HELD``: ``held`` to ``held6``) are
 run for these aggregate figures only (see ``bench/questions/README.md``); ``OFFTOPIC``'s two
-halves of far off-topic questions are passed by name (``--sets offtopic_tune``). ``--json FILE`` also
-writes the figures printed. ``--runs-out`` writes each set's runs (as
+halves of far off-topic questions are passed by name (``--sets offtopic_tune``). ``--json
+FILE`` also writes the figures printed. ``--runs-out`` writes each set's runs (as
 ``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``. ``--hand-headline``: the headline's
 window by the hand-set choice (``extraction``) instead of the learned model (``headline_model``).
 ``--learned X``: the learned passage scorer (``passage_scorer``) at weight X, not the shipped one.

@@ -41,7 +41,8 @@ it, one shown the closest passages to a question the site does not answer loses 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..terms.analyzer import name_parts, term_for_word, words
@@ -228,3 +229,58 @@ def weights_judged(weight_of: Mapping[str, float], compounds: frozenset[str]) ->
     """The question's weights the shares are of: ``weight_of`` less the ``compounds``, whose
     parts already carry their weight."""
     return {t: w for t, w in weight_of.items() if t not in compounds}
+
+
+# ---------------------------------------------------------------- far off-topic questions
+
+
+@dataclass(frozen=True, slots=True)
+class SiteWord:
+    """One of a question's searched words, as the off-topic rule reads it."""
+
+    word: str  # the term searched (a question's word, stemmed, or a typo's fix)
+    site: float  # how often the site's text uses it, as a Zipf frequency (0: never)
+    english: float  # how often English does (``english.English.zipf``; 0: unlisted; -1: a fix)
+
+
+@dataclass(frozen=True, slots=True)
+class OffTopicRule:
+    """Decline a question none of whose words the site favours: uses ``gap`` or more (in Zipf,
+    log10 of the uses per billion words) above English's use of it. A word English's list
+    lacks (a name, a term of the field, a rare word: under Zipf 3) is taken at ``unlisted``; a
+    typo's fix is favoured if the site uses it (no evidence either way). ``gap`` inf: never."""
+
+    gap: float = math.inf
+    unlisted: float = 0.0
+
+
+NO_OFF_TOPIC = OffTopicRule()
+OFF_TOPIC = OffTopicRule(gap=0.5)
+
+
+def favoured(word: SiteWord, rule: OffTopicRule) -> bool:
+    """Whether the site uses ``word`` ``rule.gap`` more than English does (a fix: whether the
+    site uses it at all)."""
+    if word.site <= 0.0:
+        return False
+    if word.english < 0.0:
+        return True
+    return word.site - (word.english or rule.unlisted) >= rule.gap
+
+
+def off_topic(found: Sequence[SiteWord], rule: OffTopicRule) -> bool:
+    """Whether ``rule`` declines a question whose searched words are ``found``: it has some,
+    and the site favours none of them."""
+    return bool(found) and math.isfinite(rule.gap) and not any(favoured(w, rule) for w in found)
+
+
+def keyness(found: Sequence[SiteWord], rule: OffTopicRule) -> float:
+    """How far the site favours the question's most favoured word (``found``, not empty), in
+    Zipf over English (-inf: the site uses none; inf: a fix the site uses): ``off_topic``
+    under ``gap``."""
+    best = -math.inf
+    for w in found:
+        if w.site <= 0.0:
+            continue
+        best = max(best, math.inf if w.english < 0 else w.site - (w.english or rule.unlisted))
+    return best
