@@ -522,14 +522,15 @@ class SearchIndex(Catalogue):
     off_topic_rule: decline.OffTopicRule = decline.OFF_TOPIC
 
     def site_zipf(self) -> np.ndarray:
-        """Per term, how often the site's text uses it, as a Zipf frequency (0: never); made
-        at the first call (one pass over the text's counts)."""
+        """Per term, how often the site uses it (its posts' text, headings, titles and
+        summaries: a word a post says only in its title is the site's too), as a Zipf
+        frequency (0: never); made at the first call (one pass over those counts)."""
         if self._site_zipf is None:
-            body = self.data.fields["body"]
-            counts = body.span(0, body.n_docs)
-            uses = np.bincount(
-                counts.term_ids, weights=counts.counts, minlength=len(self.data.vocab)
-            )
+            uses = np.zeros(len(self.data.vocab))
+            for name in ("body", "heading", "title", "summary"):
+                field = self.data.fields[name]
+                counts = field.span(0, field.n_docs)
+                uses += np.bincount(counts.term_ids, weights=counts.counts, minlength=len(uses))
             total = float(uses.sum())
             with np.errstate(divide="ignore"):
                 zipf = np.log10(uses / max(total, 1.0)) + 9.0
