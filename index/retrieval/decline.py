@@ -267,7 +267,7 @@ NO_OFF_TOPIC = OffTopicRule()
 # Chosen by ``bench.fit_offtopic_decline`` on the far off-topic tuning half and the training
 # sets (issue 10, round 27d): declined 36 of the half's 59 questions instead of 14, one more of
 # the training sets' 84 unanswerable ones (a World Cup's winner), no answerable one more (their
-# least favoured words: .54, "…this site started…", .59, "…cough medicine…"; a gap of .6
+# most favoured words: .53, "…this site started…", .58, "…cough medicine…"; a gap of .6
 # declined 2). ``unlisted`` from 0 to 2.5 declines the same. The site's own words are what it
 # favours, so a small site favours nearly every word it has (one use in a few thousand words
 # is far more than English's): there the rule declines only what the others do.
