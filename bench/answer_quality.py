@@ -8,8 +8,9 @@ row per set, from one index build.
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 The training sets (``TRAINING``: ``tune``, ``train2`` to ``train6``) are the sets extraction,
 ranking and declining are tuned and fitted on; the held sets (``HELD``: ``held`` to ``held6``) are
-run for these aggregate figures only (see ``bench/questions/README.md``). ``--json FILE`` also
-writes the figures printed. ``--runs-out`` writes each set's runs (as
+run for these aggregate figures only (see ``bench/questions/README.md``); ``OFFTOPIC``'s two
+halves of far off-topic questions are passed by name (``--sets offtopic_tune``). ``--json
+FILE`` also writes the figures printed. ``--runs-out`` writes each set's runs (as
 ``briefbot eval --runs-out`` does) to ``DIR/NAME.jsonl``. ``--hand-headline``: the headline's
 window by the hand-set choice (``extraction``) instead of the learned model (``headline_model``).
 ``--learned X``: the learned passage scorer (``passage_scorer``) at weight X, not the shipped one.
@@ -44,6 +45,9 @@ QUESTIONS = Path(__file__).parent / "questions"
 # aggregate figures only): every fitting script reads TRAINING, and only it.
 TRAINING = ("tune", "train2", "train3", "train4", "train5", "train6")
 HELD = ("held", "held2", "held3", "held4", "held5", "held6")
+# Far off-topic questions (cooking, sport, chit-chat…: issue 10, round 27d), all unanswerable:
+# a tuning half and a held half (run for aggregates only), in neither tuple above.
+OFFTOPIC = ("offtopic_tune", "offtopic_held")
 SETS = ("dev", *TRAINING, *HELD)
 COLUMNS = (
     ("hit1", "hit@1"),

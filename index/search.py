@@ -15,7 +15,9 @@
    enough of its weight: 0.6 when it has a word found nowhere in the content, else 0.3 with no
    post standing out from the others; judged on the scores before step 2's re-scorings
    (``decline``, its rule ``decline.RULE``, reading how common in English a missing word is;
-   ``ranking.confidence`` is a further cut, off by default).
+   ``ranking.confidence`` is a further cut, off by default); or when the site favours none of
+   its words, using none more than English does (``decline.off_topic``: "how long should I
+   boil an egg" on a site about AI, matched on "boil down to data").
 5. ``citations``: one citation per section, a story told twice cited once, and the answer's
    results with their snippets (``extraction``).
 """
@@ -39,6 +41,7 @@ from .retrieval.query import QueryPlan, QueryReader
 from .retrieval.ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, RankingWeights
 from .retrieval.scoring import Follows, ScoreTable
 from .retrieval.selection import top_k
+from .terms.analyzer import term_for_word, words
 from .terms.boilerplate import Boilerplate
 from .terms.english import ENGLISH, English
 from .terms.fields import IndexData
@@ -133,6 +136,7 @@ class SearchIndex(Catalogue):
         # Set whole, once every passage has its vector (``storage.vectors``); None: answers
         # without (``passage_scorer.MODEL``).
         self.dense: dense.Dense | None = None
+        self._site_zipf: np.ndarray | None = None  # (see ``site_zipf``)
 
     def search(self, question: str, k: int = 5, filters: SearchFilters | None = None) -> Answer:
         """The best ``k`` passages for ``question`` (best passage of each post first)."""
@@ -171,9 +175,11 @@ class SearchIndex(Catalogue):
                 question, filters, "Nothing in the content matches that question."
             )
         evidence = float(choice[ranked[0][0]])
-        if self.confidence(
-            plan, evidence, post_scores
-        ) < self.weights.decline_below or self._not_covered(question, plan, judged, post_scores):
+        if (
+            self.confidence(plan, evidence, post_scores) < self.weights.decline_below
+            or self._not_covered(question, plan, judged, post_scores)
+            or self._off_topic(question, plan)
+        ):
             return self._declined(
                 question, filters, "The content doesn't seem to cover that.", ranked
             )
@@ -195,12 +201,14 @@ class SearchIndex(Catalogue):
         """Make this index ready for many questions: build what a question would otherwise
         build at the second one (each field's term-major postings: 0.1-0.3 s at 10x, and
         scipy's import), the titles' vocabulary (else made at autocomplete's first
-        keystrokes) and the English word list (else read at the first question with a word the
-        content lacks: wordfreq's import, ~0.1 s). A server calls it off its event loop before
-        serving the index; a process that answers one question does not (it would only add to
-        its start-up)."""
+        keystrokes), the English word list (else read at the first question: wordfreq's
+        import, ~0.1 s) and the site's word frequencies (``site_zipf``). A server calls it off
+        its event loop before serving the index; a process that answers one question does not
+        (it would only add to its start-up)."""
         self._table.warm()
         self.title_words.warm()
+        if math.isfinite(self.off_topic_rule.gap):
+            self.site_zipf()
         if self.language is not None:
             self.language.load()
         if "assoc" in self.passage_model.features:  # (the site's word associations)
@@ -521,6 +529,66 @@ class SearchIndex(Catalogue):
         return decline.Evidence(
             coverage, self._share_held(weights, held), ranking.stand_out(post_scores), unknown
         )
+
+    # Far off-topic questions (``decline.OffTopicRule``; issue 10, round 27d).
+    off_topic_rule: decline.OffTopicRule = decline.OFF_TOPIC
+
+    def site_zipf(self) -> np.ndarray:
+        """Per term, how often the site uses it (its posts' text, headings, titles and
+        summaries: a word a post says only in its title is the site's too), as a Zipf
+        frequency (0: never); made at the first call (one pass over those counts)."""
+        if self._site_zipf is None:
+            uses = np.zeros(len(self.data.vocab))
+            for name in ("body", "heading", "title", "summary"):
+                field = self.data.fields[name]
+                counts = field.span(0, field.n_docs)
+                uses += np.bincount(counts.term_ids, weights=counts.counts, minlength=len(uses))
+            total = float(uses.sum())
+            with np.errstate(divide="ignore"):
+                zipf = np.log10(uses / max(total, 1.0)) + 9.0
+            self._site_zipf = np.where(uses > 0, np.maximum(zipf, 1e-6), 0.0)
+        return self._site_zipf
+
+    def site_words(self, question: str, plan: QueryPlan | None = None) -> list[decline.SiteWord]:
+        """``question``'s searched words as the off-topic rule reads them: each with the
+        site's use of it and English's (``decline.SiteWord``); the words of the asking,
+        compounds of known words and numbers left out. A typo's fix for a word English lists
+        ("yolk" read as "york") stands for that word, which the site lacks: judged as unused."""
+        plan = self._plan(question.strip()) if plan is None else plan
+        known = self.reader.term
+        left_out = decline.asking_words_unknown(question, lambda t: known(t)[0] >= 0)
+        left_out |= decline.compounds_of_known_words(question, lambda t: known(t)[0] >= 0)
+        zipf = self.language.zipf if self.language is not None else (lambda _: 0.0)
+        english: dict[str, float] = {}
+        typed: dict[str, float] = {}  # a fix → the Zipf of the English word it stands for
+        for word in words(question):
+            # (English's list has "vacuum", not "vacuum's")
+            frequency = max(zipf(word), zipf(word.split("'")[0].split("’")[0]))
+            for term in term_for_word(word):
+                english[term] = max(english.get(term, 0.0), frequency)
+                if term in plan.weight_of or known(term)[0] >= 0 or not english[term]:
+                    continue
+                for fix in self.reader.typo_fixes(term) or self.reader.word_typo_fixes(word):
+                    typed[fix] = max(typed.get(fix, 0.0), english[term])
+        site = self.site_zipf()
+        found = []
+        for term in plan.weight_of:
+            if term in left_out or term.isdigit():  # (a number is of no topic)
+                continue
+            i = self.vocab.get(term, -1)
+            used = float(site[i]) if i >= 0 else 0.0
+            if term not in english and term in typed:
+                found.append(decline.SiteWord(term, 0.0, typed[term]))
+            else:
+                found.append(decline.SiteWord(term, used, english.get(term, -1.0)))
+        return found
+
+    def _off_topic(self, question: str, plan: QueryPlan) -> bool:
+        """Whether the site favours none of the question's words (``decline.off_topic``): a
+        question about cooking, sport or the weather on a site about AI, matched on words
+        the site uses no more than English does ("boil" in "…boil down to data")."""
+        rule = self.off_topic_rule
+        return math.isfinite(rule.gap) and decline.off_topic(self.site_words(question, plan), rule)
 
     def _not_covered(
         self,

