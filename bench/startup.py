@@ -19,8 +19,11 @@ Commands: ``python -c pass`` (the interpreter alone), ``python -c "import discor
 baseline: what any bot process pays before it does anything), ``briefbot --version``,
 ``briefbot health`` (the image's HEALTHCHECK, every 30 s), ``briefbot ask QUESTION`` (answer
 printed for a terminal) and ``briefbot ask QUESTION --json``. The questions cycle through the
-dev set. Target: ``ask`` ≤ 2× the baseline in wall time and in peak memory. ``--compare`` times
-another ``briefbot`` (another checkout's: before and after a change) in the same rounds.
+dev set. Target: ``ask`` ≤ 2× the baseline in wall time and in peak memory. Without
+``--meaning`` the children run with ``BRIEFBOT_EMBEDDINGS=false`` (answers by words: the path
+until a site is embedded, and the one measured before issue 10's round 24); with it, ``briefbot
+index`` embeds every passage first (~20 minutes on two cores) and ``ask`` embeds the question.
+``--compare`` times another ``briefbot`` (another checkout's: before and after a change) in the same rounds.
 
 Bytecode: a deployment runs compiled modules (pip compiles a wheel's modules as it installs it,
 the image's briefbot as much as discord.py), but an editable checkout run with
@@ -117,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also time this briefbot's health and ask in the same rounds, on an index it builds"
         " (e.g. another checkout's .venv/bin/briefbot: a change's before and after)",
     )
+    parser.add_argument(
+        "--meaning",
+        action="store_true",
+        help="with meaning-based ranking (the default setting): `briefbot index` then embeds"
+        " every passage, ~20 minutes; without it, BRIEFBOT_EMBEDDINGS=false, the words' path",
+    )
     args = parser.parse_args(argv)
     if not (CORPUS / "_posts").is_dir() or not DEV_QUESTIONS.is_file():
         print(f"SKIPPED: the benchmark needs the shared corpus and eval set under {SHARED}.")
@@ -143,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             BRIEFBOT_DB_PATH=str(tmp / "index.sqlite3"),
             BRIEFBOT_HEALTH_FILE=str(heartbeat),
             BRIEFBOT_HEALTH_MAX_AGE_SECONDS="3600",
+            BRIEFBOT_EMBEDDINGS="true" if args.meaning else "false",
         )
         run_once([*briefbot, "index"], tmp, env)
         heartbeat.write_text(f"{time.time():.3f}\n", encoding="ascii")
