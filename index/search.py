@@ -174,12 +174,12 @@ class SearchIndex(Catalogue):
             return self._declined(
                 question, filters, "Nothing in the content matches that question."
             )
+        if self._off_topic(question, plan):
+            return self._unrelated(question)
         evidence = float(choice[ranked[0][0]])
-        if (
-            self.confidence(plan, evidence, post_scores) < self.weights.decline_below
-            or self._not_covered(question, plan, judged, post_scores)
-            or self._off_topic(question, plan)
-        ):
+        if self.confidence(
+            plan, evidence, post_scores
+        ) < self.weights.decline_below or self._not_covered(question, plan, judged, post_scores):
             return self._declined(
                 question, filters, "The content doesn't seem to cover that.", ranked
             )
@@ -237,18 +237,30 @@ class SearchIndex(Catalogue):
 
     def _wordless(self, question: str) -> Answer:
         """A question with nothing to search for ("?", spaces, only words like "what" and
-        "the"): no post is closer than another, so none is offered; an example instead, a
-        question about the newest post (this site's own words, so it is answered)."""
+        "the"): no post is closer than another, so none is offered; an example instead."""
         message = (
             "That question has no words to search for: ask in a few words what you want to know"
         )
-        newest = self.latest(1)
-        if newest:
-            title = " ".join(newest[0].title.split())
-            if len(title) > 80:
-                title = title[:80].rsplit(" ", 1)[0] + "…"
-            message += f", e.g. “tell me about {title}”"
+        message += self._example()
         return Answer(question=question, declined=True, wordless=True, message=message + ".")
+
+    def _unrelated(self, question: str) -> Answer:
+        """A question none of whose words the site favours (``_off_topic``): the closest posts
+        would share only common words with it ("good morning everyone" → three digests), so
+        none is offered; an example of what the posts are about instead."""
+        message = "The posts are not about that: ask about what they cover" + self._example()
+        return Answer(question=question, declined=True, message=message + ".")
+
+    def _example(self) -> str:
+        """ ", e.g. “tell me about <the newest post's title>”" (this site's own words, so it is
+        answered), or nothing for a site of no posts."""
+        newest = self.latest(1)
+        if not newest:
+            return ""
+        title = " ".join(newest[0].title.split())
+        if len(title) > 80:
+            title = title[:80].rsplit(" ", 1)[0] + "…"
+        return f", e.g. “tell me about {title}”"
 
     # ---------------------------------------------------------------- the steps
 

@@ -72,7 +72,10 @@ def test_a_question_nothing_on_the_site_is_about_is_declined(
     served = with_vectors(index) if vectors else index
     answer = served.search(OFF_TOPIC)
     assert answer.declined, answer.headline
-    assert answer.suggestions  # the closest posts are still offered
+    # The closest posts would share only common words with it: an example instead.
+    assert not answer.suggestions
+    assert answer.message.startswith("The posts are not about that: ask about what they cover")
+    assert "e.g. “tell me about " in answer.message
     related = served.search(ON_TOPIC)
     assert not related.declined, related.message
     assert related.results[0].post_id == "briefs/2024-01-09-prize.md"
