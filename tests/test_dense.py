@@ -192,16 +192,7 @@ def test_the_post_level_dense_features(index: SearchIndex) -> None:
     on = with_dense(index, passage_scorer.Model(), pool=0)
     plan = on.reader.plan(QUESTION)
     scores, _ = on._passage_scores(plan)
-    names = (
-        "score",
-        "dense_gap",
-        "dense_post_gap",
-        "dense_post_mean",
-        "dense_post_mean_rank",
-        "dense_in_post_rank",
-        "dense_in_post_rank_long",
-        "dense_post_mean_long",
-    )
+    names = ("score", *passage_scorer.POST_LEVEL_DENSE_FEATURES)
     cand, feats = on.learned_features(QUESTION, plan, scores, names)
     assert on.dense is not None
     sims = on.dense.similarities(QUESTION)

@@ -143,6 +143,17 @@ AMOUNT_INTENTS = frozenset({"how_long", "how_many", "how_much", "share"})
 SAME_STORY = 0.8
 STORY_TERMS = 20
 
+# Round 27c's candidates (measured, not adopted): cosines in the question's own spread, a post's
+# mean cosine, ranks by it and within the post (``_post_meaning``).
+POST_LEVEL_DENSE_FEATURES = (
+    "dense_gap",
+    "dense_post_gap",
+    "dense_post_mean",
+    "dense_post_mean_rank",
+    "dense_in_post_rank",
+    "dense_in_post_rank_long",
+    "dense_post_mean_long",
+)
 # Every feature the fitting script can choose among (see the module's docstring).
 ALL_FEATURES = (
     "score",
@@ -175,13 +186,7 @@ ALL_FEATURES = (
     "dense_post",
     "dense_rank",
     "dense_post_rank",
-    "dense_gap",
-    "dense_post_gap",
-    "dense_post_mean",
-    "dense_post_mean_rank",
-    "dense_in_post_rank",
-    "dense_in_post_rank_long",
-    "dense_post_mean_long",
+    *POST_LEVEL_DENSE_FEATURES,
 )
 VOICE_FEATURES = frozenset({"voice", "voice_asked", "heading_voice", "heading_voice_asked"})
 DENSE_FEATURES = frozenset(n for n in ALL_FEATURES if n.startswith("dense"))
@@ -529,15 +534,7 @@ class Features:
         that moves from question to question), the post's mean cosine, ranks by it and within
         the post, and two crossed with the post's length (a digest's item against a brief's own
         section). Each is a handful of whole-array reductions, once per question."""
-        if not {
-            "dense_gap",
-            "dense_post_gap",
-            "dense_post_mean",
-            "dense_post_mean_rank",
-            "dense_in_post_rank",
-            "dense_in_post_rank_long",
-            "dense_post_mean_long",
-        } & set(names):
+        if not set(POST_LEVEL_DENSE_FEATURES) & set(names):
             return
         best, spread = float(sims.max()), float(sims.std()) or 1.0
         put("dense_gap", (sims[cand] - best) / spread)
