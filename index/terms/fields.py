@@ -52,7 +52,10 @@ PHRASE_BUCKETS = 1 << 20  # hashed pair ids; collisions are rare enough not to m
 # (5: each sentence document's hash of its normalised text, for the site's boilerplate.)
 # (6: code blocks, {% highlight %} ones too, as marked lines of passages: posts stored before
 # would keep showing their code as sentences until edited.)
-INDEX_FORMAT = 6
+# (7: a heading with no text before a sibling heading as a passage of its own, and a post's
+# furniture out of its prose (picture credits, tweets' handles): posts stored before would keep
+# their old passages, and citations, until edited.)
+INDEX_FORMAT = 7
 
 
 # Text stating an amount: money, a percentage, a multiple, a count of time or of people. Three
