@@ -144,8 +144,10 @@ def check_passages(blocks: list[Block], max_words: int, min_words: int = 40) -> 
     # code in passages, each line of it).
     for line in "\n".join(p.text for p in passages).split("\n"):
         assert not is_code(line) or line.endswith(CODE_MARK), line
-    covered = " ".join(p.text for p in passages).replace(CODE_MARK, " ")
-    assert normalized(covered) == normalized(body_text(blocks).replace(CODE_MARK, " "))
+    # (A mark is removed, not spaced: code ending in a backtick, "0`", is marked "```0````", and
+    # a space for the mark would cut its last backtick off as a word of its own.)
+    covered = " ".join(p.text for p in passages).replace(CODE_MARK, "")
+    assert normalized(covered) == normalized(body_text(blocks).replace(CODE_MARK, ""))
 
 
 @PROPS
@@ -234,6 +236,7 @@ blocks_strategy = st.lists(
 
 @PROPS
 @given(blocks_strategy, st.integers(min_value=1, max_value=300), st.integers(0, 100))
+@example([Block("code", "0`")], 1, 0)  # (hypothesis found it: see check_passages)
 def test_splitter_bounded_and_complete(blocks: list[Block], max_words: int, min_words: int) -> None:
     check_passages(blocks, max_words, min_words=min_words)
 
