@@ -23,7 +23,8 @@ dev set. Target: ``ask`` ≤ 2× the baseline in wall time and in peak memory. W
 ``--meaning`` the children run with ``BRIEFBOT_EMBEDDINGS=false`` (answers by words: the path
 until a site is embedded, and the one measured before issue 10's round 24); with it, ``briefbot
 index`` embeds every passage first (~20 minutes on two cores) and ``ask`` embeds the question.
-``--compare`` times another ``briefbot`` (another checkout's: before and after a change) in the same rounds.
+``--compare`` times another ``briefbot`` (another checkout's: before and after a change) in the
+same rounds.
 
 Bytecode: a deployment runs compiled modules (pip compiles a wheel's modules as it installs it,
 the image's briefbot as much as discord.py), but an editable checkout run with

@@ -18,7 +18,7 @@ from index.storage.service import load_index
 from index.storage.store import IndexStore
 from index.terms import english
 from index.terms.analyzer import term_for_word, words
-from index.terms.english import English, small_list
+from index.terms.english import English, WordTable, site_table, small_list
 
 OFF_TOPIC_TUNE = (
     Path(__file__).resolve().parent.parent / "bench" / "questions" / "offtopic_tune.jsonl"
@@ -116,3 +116,14 @@ def test_a_new_generation_replaces_the_table(tmp_path: Path) -> None:
     after = loaded(db)
     assert after.generation == before.generation + 1
     assert after.site_english is not None and "pancake" in after.site_english
+
+
+def test_the_stored_text_holds_each_word_and_zipf_exactly() -> None:
+    table = site_table({"drone", "loud", "vacuum", "the"})
+    assert {"drone", "drones", "loud", "vacuum"} <= table.keys()
+    stored = WordTable(WordTable.of(table).text)
+    assert dict(stored) == table and len(stored) == len(table)
+    assert all(stored[w] == z for w, z in table.items())
+    for missing in ("dron", "rone", "drone\t", "", "louder"):
+        assert stored.get(missing) is None, missing
+    assert dict(WordTable(WordTable.of({}).text)) == {}

@@ -39,7 +39,7 @@ import aiosqlite
 
 from ..models import LoadIssue, Passage, Post, SiteConfig
 from ..retrieval.passage_table import PassageTable, TextsGone, text_digest
-from ..terms.english import site_table
+from ..terms.english import WordTable, site_table
 from ..terms.fields import FIELDS, INDEX_FORMAT, IndexData
 from .migrations import migrate
 from .stat_rows import PostStats, field_counts, index_data, post_stats, vocab_digests
@@ -513,7 +513,7 @@ class IndexStore:
             passages,
             generation,
             built_at,
-            None if english is None else json.loads(english[0]),
+            None if english is None else WordTable(english[0]),
         )
 
     # ------------------------------------------------------------------ writing
@@ -540,7 +540,9 @@ class IndexStore:
         # (CPU work on a whole site's rows: off the event loop)
         post_rows, passage_rows = await asyncio.to_thread(_rows_of, upserts)
         # (reads English's word list: wordfreq, imported by the writer only)
-        english = await asyncio.to_thread(lambda: json.dumps(site_table(frozenset(data.vocab))))
+        english = await asyncio.to_thread(
+            lambda: WordTable.of(site_table(frozenset(data.vocab))).text
+        )
         async with self._transaction:  # (see __init__)
             db = self.db
             await db.execute("BEGIN IMMEDIATE")

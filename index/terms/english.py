@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 from .analyzer import term_for_word
 
@@ -89,6 +89,34 @@ def site_table(vocab: Collection[str], english: English = ENGLISH) -> dict[str, 
         if key not in table and any(t in vocab for t in term_for_word(key)):
             table[key] = english.zipf(key)
     return table
+
+
+class WordTable(Mapping[str, float]):
+    """Words and their Zipf frequencies kept as the text stored ("word<TAB>zipf" lines): a
+    question looks up a few, and a dict of a site's ~20,000 would hold ~2 MB more at every
+    ``briefbot ask`` (its text: ~0.35 MB)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text if text.startswith("\n") else "\n" + text
+
+    @classmethod
+    def of(cls, table: Mapping[str, float]) -> WordTable:
+        # (a word with a tab or a line break is no question's word: ``analyzer.words``)
+        lines = "".join(f"\n{w}\t{z!r}" for w, z in table.items() if not {"\t", "\n"} & set(w))
+        return cls(lines + "\n")
+
+    def __getitem__(self, word: str) -> float:
+        at = -1 if {"\t", "\n"} & set(word) else self.text.find(f"\n{word}\t")
+        if at < 0:
+            raise KeyError(word)
+        start = at + len(word) + 2
+        return float(self.text[start : self.text.index("\n", start)])
+
+    def __iter__(self) -> Iterator[str]:
+        return (line.split("\t")[0] for line in self.text.split("\n") if line)
+
+    def __len__(self) -> int:
+        return max(0, self.text.count("\n") - 1)
 
 
 class SiteEnglish:
