@@ -49,6 +49,8 @@ from .terms.voice import Voice
 
 log = logging.getLogger(__name__)
 
+SITE_USES_SLICE = 1 << 16  # term counts per ``bincount`` in ``site_zipf``
+
 
 @dataclass(frozen=True, slots=True)
 class RerankInputs:
@@ -548,7 +550,14 @@ class SearchIndex(Catalogue):
             for name in ("body", "heading", "title", "summary"):
                 field = self.data.fields[name]
                 counts = field.span(0, field.n_docs)
-                uses += np.bincount(counts.term_ids, weights=counts.counts, minlength=len(uses))
+                # A slice at a time: ``bincount`` copies its weights as float64 (a field's
+                # whole counts: ~4 MB more at a one-shot ``ask``'s peak); the sums are of whole
+                # numbers, exact in any order.
+                for at in range(0, len(counts.term_ids), SITE_USES_SLICE):
+                    part = slice(at, at + SITE_USES_SLICE)
+                    uses += np.bincount(
+                        counts.term_ids[part], weights=counts.counts[part], minlength=len(uses)
+                    )
             total = float(uses.sum())
             with np.errstate(divide="ignore"):
                 zipf = np.log10(uses / max(total, 1.0)) + 9.0
