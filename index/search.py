@@ -43,11 +43,13 @@ from .retrieval.scoring import Follows, ScoreTable
 from .retrieval.selection import top_k
 from .terms.analyzer import term_for_word, words
 from .terms.boilerplate import Boilerplate
-from .terms.english import ENGLISH, English
+from .terms.english import ENGLISH, English, zipf_reader
 from .terms.fields import IndexData
 from .terms.voice import Voice
 
 log = logging.getLogger(__name__)
+
+SITE_USES_SLICE = 1 << 16  # term counts per ``bincount`` in ``site_zipf``
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +77,14 @@ class SearchIndex(Catalogue):
         previous: SearchIndex | None = None,
         reparsed: Collection[str] = (),
         okapi: bool = False,
+        site_english: Mapping[str, float] | None = None,
     ) -> None:
         """``previous``: the index this one follows after a reindex that parsed the posts
         ``reparsed`` again (new or changed) and kept the rest of ``data``'s posts as they were
         (first, in their order): the scoring tables then follow what changed instead of being
         built whole. ``okapi``: what is built whole, rank-bm25 builds (indexing; see
-        ``ScoreTable``)."""
+        ``ScoreTable``). ``site_english``: English's words the site has, stored with ``data``
+        (``english.site_table``; None: read from the list)."""
         assert [p.id for p in posts] == data.post_ids, "posts must follow the index order"
         assert len(passages) == data.n_passages, "passages must follow the index order"
         super().__init__(posts, passages, data.passage_counts)
@@ -115,6 +119,10 @@ class SearchIndex(Catalogue):
         # process): a real word the content lacks is no typo (``QueryReader``), and a common
         # one weighs less when declining (``decline.BY_LANGUAGE``). Issue 10, round 23.
         self.language: English | None = ENGLISH
+        # The list's words whose terms the site has, with their Zipf (``english.site_table``,
+        # stored with the index): what the off-topic rule reads for the words the site has,
+        # without reading the list (wordfreq's import, ~15 MB, ~0.2 s) at every question.
+        self.site_english = site_english
         self.reader = QueryReader(
             data.vocab,
             self.vocab,
@@ -554,7 +562,14 @@ class SearchIndex(Catalogue):
             for name in ("body", "heading", "title", "summary"):
                 field = self.data.fields[name]
                 counts = field.span(0, field.n_docs)
-                uses += np.bincount(counts.term_ids, weights=counts.counts, minlength=len(uses))
+                # A slice at a time: ``bincount`` copies its weights as float64 (a field's
+                # whole counts: ~4 MB more at a one-shot ``ask``'s peak); the sums are of whole
+                # numbers, exact in any order.
+                for at in range(0, len(counts.term_ids), SITE_USES_SLICE):
+                    part = slice(at, at + SITE_USES_SLICE)
+                    uses += np.bincount(
+                        counts.term_ids[part], weights=counts.counts[part], minlength=len(uses)
+                    )
             total = float(uses.sum())
             with np.errstate(divide="ignore"):
                 zipf = np.log10(uses / max(total, 1.0)) + 9.0
@@ -570,13 +585,17 @@ class SearchIndex(Catalogue):
         known = self.reader.term
         left_out = decline.asking_words_unknown(question, lambda t: known(t)[0] >= 0)
         left_out |= decline.compounds_of_known_words(question, lambda t: known(t)[0] >= 0)
-        zipf = self.language.zipf if self.language is not None else (lambda _: 0.0)
+        # (the index's table of English's words the site has, else the list: ``english``)
+        zipf = zipf_reader(self.language, self.site_english, self.vocab)
         english: dict[str, float] = {}
         typed: dict[str, float] = {}  # a fix → the Zipf of the English word it stands for
         for word in words(question):
+            terms = term_for_word(word)
+            if not terms:  # (a stopword: no Zipf to read)
+                continue
             # (English's list has "vacuum", not "vacuum's")
             frequency = max(zipf(word), zipf(word.split("'")[0].split("’")[0]))
-            for term in term_for_word(word):
+            for term in terms:
                 english[term] = max(english.get(term, 0.0), frequency)
                 if term in plan.weight_of or known(term)[0] >= 0 or not english[term]:
                     continue

@@ -95,6 +95,7 @@ def searchable(stored: StoredIndex) -> SearchIndex:
         stored.passages,
         generation=stored.generation,
         built_at=stored.built_at,
+        site_english=stored.site_english,
     )
 
 

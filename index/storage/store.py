@@ -39,6 +39,7 @@ import aiosqlite
 
 from ..models import LoadIssue, Passage, Post, SiteConfig
 from ..retrieval.passage_table import PassageTable, TextsGone, text_digest
+from ..terms.english import WordTable, site_table
 from ..terms.fields import FIELDS, INDEX_FORMAT, IndexData
 from .migrations import migrate
 from .stat_rows import PostStats, field_counts, index_data, post_stats, vocab_digests
@@ -84,6 +85,9 @@ class StoredIndex:
     passages: PassageTable
     generation: int
     built_at: dt.datetime
+    # English's words the site has (``english.site_table``; None: none stored for this
+    # generation, the list is read instead)
+    site_english: Mapping[str, float] | None = None
 
 
 class ConcurrentIndexChange(RuntimeError):
@@ -500,8 +504,16 @@ class IndexStore:
             " ORDER BY post_id, ordinal"
         ).fetchall()
         passages = _passages_of(rows, data.post_ids, self.texts)
+        english = db.execute(
+            "SELECT words FROM site_english WHERE id = 1 AND generation = ?", (generation,)
+        ).fetchone()
         return StoredIndex(
-            data, [posts[pid] for pid in data.post_ids], passages, generation, built_at
+            data,
+            [posts[pid] for pid in data.post_ids],
+            passages,
+            generation,
+            built_at,
+            None if english is None else WordTable(english[0]),
         )
 
     # ------------------------------------------------------------------ writing
@@ -527,6 +539,10 @@ class IndexStore:
         """
         # (CPU work on a whole site's rows: off the event loop)
         post_rows, passage_rows = await asyncio.to_thread(_rows_of, upserts)
+        # (reads English's word list: wordfreq, imported by the writer only)
+        english = await asyncio.to_thread(
+            lambda: WordTable.of(site_table(frozenset(data.vocab))).text
+        )
         async with self._transaction:  # (see __init__)
             db = self.db
             await db.execute("BEGIN IMMEDIATE")
@@ -581,6 +597,10 @@ class IndexStore:
                 # (the statistics of removed and upserted posts went with their posts rows)
                 await self._write_statistics(
                     data, [p.id for p, _, _ in upserts], generation, built_at
+                )
+                await db.execute(
+                    "INSERT OR REPLACE INTO site_english (id, generation, words) VALUES (1, ?, ?)",
+                    (generation, english),
                 )
                 await db.execute(
                     "INSERT OR REPLACE INTO meta (key, value)"

@@ -13,13 +13,21 @@ Used by default (issue 10, round 23; switched on afterwards: ``bench/README.md``
 with a word the content lacks; a server's ``SearchIndex.warm``), not at import: wordfreq's import
 brings ftfy, regex and msgpack (~0.1 s, ~6-10 MB), which a question whose words the site all
 has never needs.
+
+The off-topic rule (``decline.OffTopicRule``, round 27d) reads the Zipf of every question's
+words, but needs it only for the words the site uses: so the index stores, with each generation,
+the list's words whose terms the site has (``site_table``), and ``SiteEnglish`` answers from
+that table for a word whose terms the site has (a listed word is in it; any other is unlisted,
+Zipf 0, as the list would say), reading the list only for a word the site lacks.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+
+from .analyzer import term_for_word
 
 
 @functools.cache
@@ -70,3 +78,77 @@ class English:
 
 # The list the app reads (``SearchIndex.language``): wordfreq's, read when first needed.
 ENGLISH = English()
+
+
+def site_table(vocab: Collection[str], english: English = ENGLISH) -> dict[str, float]:
+    """The words of ``english``'s list with a term in ``vocab`` (a site's terms), lower-cased,
+    with their Zipf frequency (``English.zipf``): stored with the index (``SiteEnglish``)."""
+    table: dict[str, float] = {}
+    for word in english.frequencies:
+        key = word.lower()
+        if key not in table and any(t in vocab for t in term_for_word(key)):
+            table[key] = english.zipf(key)
+    return table
+
+
+class WordTable(Mapping[str, float]):
+    """Words and their Zipf frequencies kept as the text stored ("word<TAB>zipf" lines): a
+    question looks up a few, and a dict of a site's ~20,000 would hold ~2 MB more at every
+    ``briefbot ask`` (its text: ~0.35 MB)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text if text.startswith("\n") else "\n" + text
+
+    @classmethod
+    def of(cls, table: Mapping[str, float]) -> WordTable:
+        # (a word with a tab or a line break is no question's word: ``analyzer.words``)
+        lines = "".join(f"\n{w}\t{z!r}" for w, z in table.items() if not {"\t", "\n"} & set(w))
+        return cls(lines + "\n")
+
+    def __getitem__(self, word: str) -> float:
+        at = -1 if {"\t", "\n"} & set(word) else self.text.find(f"\n{word}\t")
+        if at < 0:
+            raise KeyError(word)
+        start = at + len(word) + 2
+        return float(self.text[start : self.text.index("\n", start)])
+
+    def __iter__(self) -> Iterator[str]:
+        return (line.split("\t")[0] for line in self.text.split("\n") if line)
+
+    def __len__(self) -> int:
+        return max(0, self.text.count("\n") - 1)
+
+
+class SiteEnglish:
+    """``English.zipf`` for a site's index, from the table stored with it (``site_table``,
+    made from ``english``'s list and the same ``vocab``): the same Zipf for every word, the
+    list read only for a word none of whose terms the site has."""
+
+    def __init__(
+        self, table: Mapping[str, float], vocab: Collection[str], english: English = ENGLISH
+    ) -> None:
+        self._table = table
+        self._vocab = vocab
+        self._english = english
+
+    def zipf(self, word: str) -> float:
+        key = word.lower()
+        found = self._table.get(key)
+        if found is not None:
+            return found
+        if any(t in self._vocab for t in term_for_word(key)):
+            return 0.0  # (a listed word with a term the site has is in the table)
+        return self._english.zipf(word)
+
+
+def zipf_reader(
+    english: English | None, table: Mapping[str, float] | None, vocab: Collection[str]
+) -> Callable[[str], float]:
+    """How a question's words' Zipf is read for the index of ``vocab``: from its stored
+    ``table`` (None: an index stored before round 27d's table, or made in memory) when
+    ``english`` is the list it was made from and not read yet, else from ``english``."""
+    if english is None:
+        return lambda _: 0.0
+    if table is None or english is not ENGLISH or english.loaded:
+        return english.zipf
+    return SiteEnglish(table, vocab, english).zipf
