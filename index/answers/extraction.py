@@ -258,13 +258,12 @@ def headline_of(prepared: Prepared, window: Window) -> tuple[str, list[str], int
     # (the heading left out is not joined back as the "next best sentence" either)
     skip = 0 if past.start > window.start else None
     window = past
-    items: frozenset[int] = frozenset()
-    if ITEMS_APART:
-        items = _item_starts(p.per_evidence[source], p.evidence[source].text)
-        one = _one_item(past, p.per_evidence[source], items)
-        if one != past:  # (nor is the other story left out joined back)
-            skip = one.end if one.start == past.start else past.start
-            window = one
+    # (a headline of two sentences never runs one digest item into the next, as one story)
+    items = _item_starts(p.per_evidence[source], p.evidence[source].text)
+    one = _one_item(past, p.per_evidence[source], items)
+    if one != past:  # (nor is the other story left out joined back)
+        skip = one.end if one.start == past.start else past.start
+        window = one
     headline, bold, first, last = _window(
         p.per_evidence[source], window.start, window.end, p.weights, wants
     )
@@ -307,9 +306,6 @@ def _past_bare_heading(p: Prepared, window: Window) -> Window:
 
 # A line of a digest: an item's title, " - ", its summary ("Meta unveils X - "Meta has …"").
 _ITEM_LINE = re.compile(r"[^.!?\n]{8,200}? - \S")
-# On: a headline of two sentences never runs the end of one digest item into the next item's
-# title, as one story (bench/README.md, round 27b).
-ITEMS_APART = True
 
 
 def _item_starts(scored: Sequence[Sentence], text: str) -> frozenset[int]:

@@ -275,14 +275,20 @@ NO_OFF_TOPIC = OffTopicRule()
 OFF_TOPIC = OffTopicRule(gap=0.5)
 
 
+def _margin(word: SiteWord, rule: OffTopicRule) -> float:
+    """How much more the site uses ``word`` than English does, in Zipf (-inf: the site never
+    does; inf: a typo's fix the site uses)."""
+    if word.site <= 0.0:
+        return -math.inf
+    if word.english < 0.0:
+        return math.inf
+    return word.site - (word.english or rule.unlisted)
+
+
 def favoured(word: SiteWord, rule: OffTopicRule) -> bool:
     """Whether the site uses ``word`` ``rule.gap`` more than English does (a fix: whether the
     site uses it at all)."""
-    if word.site <= 0.0:
-        return False
-    if word.english < 0.0:
-        return True
-    return word.site - (word.english or rule.unlisted) >= rule.gap
+    return _margin(word, rule) >= rule.gap
 
 
 def off_topic(found: Sequence[SiteWord], rule: OffTopicRule) -> bool:
@@ -295,9 +301,4 @@ def keyness(found: Sequence[SiteWord], rule: OffTopicRule) -> float:
     """How far the site favours the question's most favoured word (``found``, not empty), in
     Zipf over English (-inf: the site uses none; inf: a fix the site uses): ``off_topic``
     under ``gap``."""
-    best = -math.inf
-    for w in found:
-        if w.site <= 0.0:
-            continue
-        best = max(best, math.inf if w.english < 0 else w.site - (w.english or rule.unlisted))
-    return best
+    return max((_margin(w, rule) for w in found), default=-math.inf)
