@@ -18,6 +18,9 @@ window by the hand-set choice (``extraction``) instead of the learned model (``h
 What ships is measured: with the passages' vectors (``SearchIndex.dense``: the learned scorer's
 dense form) when ``bench.passage_vectors`` has them cached (else a line says so);
 ``--dense-off``: without them, as before issue 10's round 24 (or as served until embedded).
+``--stated``: with issue 10's round 28b rule on (``answerability.SENTENCE_MEANING``: declined
+when no first-page sentence is close to the question in meaning; the sentences' vectors read
+from the caches ``bench.fit_answerability`` keeps, the missing ones embedded).
 """
 
 from __future__ import annotations
@@ -113,6 +116,13 @@ def main() -> None:
         action="store_true",
         help="no passage vectors: answers as before meaning-based ranking (issue 10, round 24)",
     )
+    parser.add_argument(
+        "--stated",
+        action="store_true",
+        help="decline too when no first-page sentence is close to the question in meaning"
+        " (answerability.SENTENCE_MEANING, its sentences' vectors cached by"
+        " bench.fit_answerability; with the passages' vectors only)",
+    )
     args = parser.parse_args()
     require_shared()
     if args.hand_headline:  # (read by extraction at each call)
@@ -124,6 +134,12 @@ def main() -> None:
         language_off(index)
     if not args.dense_off:
         with_cached_vectors(index)
+    if args.stated:
+        from bench.fit_answerability import sentence_embedder
+        from index.answers import answerability
+
+        index.stated_rule = answerability.SENTENCE_MEANING
+        index.sentence_embed = sentence_embedder()
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     figures: dict[str, dict[str, object]] = {}

@@ -17,7 +17,9 @@
    (``decline``, its rule ``decline.RULE``, reading how common in English a missing word is;
    ``ranking.confidence`` is a further cut, off by default); or when the site favours none of
    its words, using none more than English does (``decline.off_topic``: "how long should I
-   boil an egg" on a site about AI, matched on "boil down to data").
+   boil an egg" on a site about AI, matched on "boil down to data"); or, with
+   ``stated_rule`` on (off by default), when no sentence of the first page is close to it in
+   meaning (``answerability``: the posts are about its subject but none says what it asks).
 5. ``citations``: one citation per section, a story told twice cited once, and the answer's
    results with their snippets (``extraction``).
 """
@@ -33,7 +35,8 @@ from types import EllipsisType
 
 import numpy as np
 
-from .answers.citations import Stories, build_answer, cite
+from .answers import answerability, extraction
+from .answers.citations import Stories, answer_evidence, build_answer, cite
 from .models import Answer, Passage, Post, SearchFilters
 from .retrieval import decline, dense, passage_scorer, ranking, rerank
 from .retrieval.catalogue import Catalogue
@@ -50,6 +53,9 @@ from .terms.voice import Voice
 log = logging.getLogger(__name__)
 
 SITE_USES_SLICE = 1 << 16  # term counts per ``bincount`` in ``site_zipf``
+# The reply when the posts are about a question's subject but none seems to say what it asks
+# (``SearchIndex.stated_rule``).
+NOT_STATED = "The posts are about that, but none seems to say it."
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,15 +201,16 @@ class SearchIndex(Catalogue):
         if len(cited) < k and len(ranked) == 2 * k:  # many passages of few sections: look further
             cited = cite(self, self._stories, self._rank(scores, choice, 6 * k)[0], k)
         # (the headline's choice between the first results reads the cosines: issue 10, 27a)
-        return build_answer(
+        read = answer_evidence(
             self,
-            question,
             cited,
-            plan.weight_of,
             self.boilerplate,
             self._has_boilerplate,
             None if use is None else use.similarities(question),
         )
+        if self._not_stated(question, plan, read, use):
+            return self._declined(question, filters, NOT_STATED, ranked)
+        return build_answer(self, question, cited, plan.weight_of, evidence=read)
 
     def warm(self) -> None:
         """Make this index ready for many questions: build what a question would otherwise
@@ -549,6 +556,38 @@ class SearchIndex(Catalogue):
         return decline.Evidence(
             coverage, self._share_held(weights, held), ranking.stand_out(post_scores), unknown
         )
+
+    # Whether the first page states an answer, in meaning (``answerability.StatedRule``; issue
+    # 10, round 28b): off by default. It reads the first page's sentences' vectors, made by
+    # ``sentence_embed`` (the passage side of ``dense``'s model) at each question; without
+    # ``dense`` or ``sentence_embed`` it declines nothing.
+    stated_rule: answerability.StatedRule = answerability.NOT_STATED_OFF
+    sentence_embed: answerability.EmbedTexts | None = None
+
+    def _not_stated(
+        self,
+        question: str,
+        plan: QueryPlan,
+        evidence: list[extraction.Evidence],
+        use: dense.Dense | None,
+    ) -> bool:
+        """Whether no sentence of the first page is close enough to the question in meaning
+        (``answerability.declines``): the posts are about its subject but none says what it
+        asks ("How many employees does X have?" where X's posts never count them)."""
+        rule, embed = self.stated_rule, self.sentence_embed
+        if not rule.active or use is None or embed is None:
+            return False
+        prepared = extraction.prepare(question, plan.weight_of, evidence)
+        texts = answerability.first_page_sentences(prepared, rule.results)
+        if not texts:
+            return False
+        try:
+            vectors = embed(texts)
+        except Exception:
+            log.warning("The embedding model failed on a first page; not judged", exc_info=True)
+            return False
+        best = answerability.best_cosine(use.question_vector(question), vectors)
+        return answerability.declines(best, rule)
 
     # Far off-topic questions (``decline.OffTopicRule``; issue 10, round 27d).
     off_topic_rule: decline.OffTopicRule = decline.OFF_TOPIC

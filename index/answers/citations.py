@@ -126,25 +126,24 @@ def cite(
     return out
 
 
-def build_answer(
+def answer_evidence(
     catalogue: Catalogue,
-    question: str,
     cited: list[Citation],
-    weight_of: dict[str, float],
     boilerplate: Container[str] = (),
     has_boilerplate: np.ndarray | None = None,
     similarities: np.ndarray | None = None,
-) -> Answer:
-    """The cited results, their snippets and the headline (see ``extraction``); the site's
-    ``boilerplate`` lines are in none (looked for in the passages ``has_boilerplate`` marks,
-    ``Boilerplate.passages``; None: in every passage). ``similarities``: the question's cosine
-    to every passage, when the index has its vectors (each result's is its passages' best)."""
+) -> list[extraction.Evidence]:
+    """The cited results as extraction reads them: each one's passages' text, post title,
+    score, heading, the site's ``boilerplate`` lines (looked for in the passages
+    ``has_boilerplate`` marks, ``Boilerplate.passages``; None: in every passage) and, when the
+    index has its vectors, the question's cosine (``similarities``: to every passage; each
+    result's is its passages' best)."""
     passages = catalogue.passages
     # The texts shown, read in one go (from the index's file when served).
     members = [i for c in cited for i in c.members]
     read = dict(zip(members, passages.texts(members), strict=True))
     texts = ["\n".join(read[i] for i in c.members) for c in cited]
-    evidence = [
+    return [
         extraction.Evidence(
             text,
             catalogue.post_of(c.members[0]).title,
@@ -157,6 +156,23 @@ def build_answer(
         )
         for text, c in zip(texts, cited, strict=True)
     ]
+
+
+def build_answer(
+    catalogue: Catalogue,
+    question: str,
+    cited: list[Citation],
+    weight_of: dict[str, float],
+    boilerplate: Container[str] = (),
+    has_boilerplate: np.ndarray | None = None,
+    similarities: np.ndarray | None = None,
+    evidence: list[extraction.Evidence] | None = None,
+) -> Answer:
+    """The cited results, their snippets and the headline (see ``extraction``), from their
+    ``evidence`` (``answer_evidence`` of the other arguments when not given)."""
+    if evidence is None:
+        evidence = answer_evidence(catalogue, cited, boilerplate, has_boilerplate, similarities)
+    texts = [e.text for e in evidence]
     found = extraction.extract(question, weight_of, evidence)
     results = []
     labels: dict[tuple[str, str], int] = {}

