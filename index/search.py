@@ -33,6 +33,7 @@ from types import EllipsisType
 
 import numpy as np
 
+from .answers import extraction
 from .answers.citations import Stories, build_answer, cite
 from .models import Answer, Passage, Post, SearchFilters
 from .retrieval import decline, dense, passage_scorer, ranking, rerank
@@ -412,9 +413,12 @@ class SearchIndex(Catalogue):
         use = self.dense if with_dense is ... else with_dense
         if use is not None and passage_scorer.DENSE_FEATURES & set(names):
             similarity = use.similarities(question)
+        answer = None
+        if passage_scorer.ANSWER_FEATURES & set(names):
+            answer = self.answer_likeness(question, plan, cand[: passage_scorer.ANSWER_CANDIDATES])
         return cand, self.passage_features().table(
             passage_scorer.Question(
-                self.vocab, plan.weight_of, question, plan.phrase_ids, similarity
+                self.vocab, plan.weight_of, question, plan.phrase_ids, similarity, answer
             ),
             cand,
             scores[cand].astype(np.float64),
@@ -422,6 +426,26 @@ class SearchIndex(Catalogue):
             self.post_first_passage,
             names,
         )
+
+    def answer_likeness(
+        self, question: str, plan: QueryPlan, cand: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each passage of ``cand``'s answer-likeness (``extraction.answer_likeness``: the
+        learned headline model over its windows): its best window's value and its softmax
+        share, for the learned scorer's ``answer`` features."""
+        ids = [int(i) for i in cand]
+        evidence = [
+            extraction.Evidence(
+                text,
+                self.post_of(i).title,
+                0.0,
+                self.passages.heading_path(i)[-1] if self.passages.heading_path(i) else "",
+                self.boilerplate if self._has_boilerplate[i] else (),
+            )
+            for i, text in zip(ids, self.passages.texts(ids), strict=True)
+        ]
+        found = extraction.answer_likeness(question, plan.weight_of, evidence)
+        return np.array(found.best, np.float64), np.array(found.share, np.float64)
 
     def learned_model(self, use: dense.Dense | EllipsisType | None = ...) -> passage_scorer.Model:
         """The learned scorer a search uses: ``passage_model``, but the shipped one becomes

@@ -179,13 +179,18 @@ def extract(
 
 
 def prepare(
-    question: str, weights: Mapping[str, float], evidence: Sequence[Evidence], pool: int = POOL
+    question: str,
+    weights: Mapping[str, float],
+    evidence: Sequence[Evidence],
+    pool: int = POOL,
+    prior: Sequence[float] | None = None,
 ) -> Prepared:
-    """The evidence's sentences scored, and the hand-set choice of the headline's window."""
+    """The evidence's sentences scored, and the hand-set choice of the headline's window
+    (``prior``: what each pool evidence's sentences count for, by default ``priors``)."""
     kind = intent(question)
     weights = _without_intent_words(question, weights)
     total = sum(weights.values()) or 1.0
-    prior = priors(evidence, pool)
+    prior = priors(evidence, pool) if prior is None else list(prior)
     per_evidence, reads, hand = _candidates(kind, weights, evidence, pool, prior)
     window = Window(*hand) if hand is not None else None
     return Prepared(kind, weights, total, evidence, per_evidence, window, pool, reads, prior)
@@ -201,6 +206,48 @@ def priors(evidence: Sequence[Evidence], pool: int = POOL) -> list[float]:
         return [RANK_DECAY**i for i in range(len(first))]
     best = max(known)
     return [RANK_DECAY**i * math.exp(COSINE * (s - best)) for i, s in enumerate(known)]
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerLikeness:
+    """How much each passage looks like it states the answer (``answer_likeness``)."""
+
+    best: list[float]  # its best window's value under the headline model
+    share: list[float]  # its windows' share of the softmax over every passage's windows
+
+
+def answer_likeness(
+    question: str,
+    weights: Mapping[str, float],
+    evidence: Sequence[Evidence],
+    model: headline_model.Model | None = None,
+) -> AnswerLikeness:
+    """Each of ``evidence``'s passages scored on whether it states the answer: the headline
+    model (``model``, by default ``headline_model.SHIPPED``: fitted to pick the window holding
+    the answer span) over every window of one or two sentences of every passage, all of them
+    one pool with no rank prior (the passages' order is the retrieval's to weigh). Per
+    passage, its best window's value, and its windows' share of a softmax over all windows
+    (the model's chance that the answer is in it). A passage with no window gets −inf and 0.
+    For the learned passage scorer's ``answer`` features (issue 10, round 28a)."""
+    n = len(evidence)
+    if model is None:
+        model = headline_model.SHIPPED
+    best = [-math.inf] * n
+    share = [0.0] * n
+    if not n:
+        return AnswerLikeness(best, share)
+    prepared = prepare(question, weights, evidence, n, [1.0] * n)
+    cands, rows = candidate_windows(prepared, None)
+    if not cands:
+        return AnswerLikeness(best, share)
+    values = headline_model.values(rows, model.weights)
+    top = max(values)
+    mass = [0.0] * n
+    for w, v in zip(cands, values, strict=True):
+        best[w.source] = max(best[w.source], v)
+        mass[w.source] += math.exp(v - top)
+    total = math.fsum(mass)
+    return AnswerLikeness(best, [m / total for m in mass])
 
 
 def candidate_windows(

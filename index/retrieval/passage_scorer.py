@@ -154,6 +154,11 @@ POST_LEVEL_DENSE_FEATURES = (
     "dense_in_post_rank_long",
     "dense_post_mean_long",
 )
+# Round 28a's: whether a passage states the answer, by the learned headline model over its
+# windows (``extraction.answer_likeness``, given by the search for the first
+# ``ANSWER_CANDIDATES`` candidates only: it reads their texts).
+ANSWER_FEATURES = frozenset({"answer", "answer_share", "answer_top"})
+ANSWER_CANDIDATES = 10
 # Every feature the fitting script can choose among (see the module's docstring).
 ALL_FEATURES = (
     "score",
@@ -187,6 +192,9 @@ ALL_FEATURES = (
     "dense_rank",
     "dense_post_rank",
     *POST_LEVEL_DENSE_FEATURES,
+    "answer",
+    "answer_share",
+    "answer_top",
 )
 VOICE_FEATURES = frozenset({"voice", "voice_asked", "heading_voice", "heading_voice_asked"})
 DENSE_FEATURES = frozenset(n for n in ALL_FEATURES if n.startswith("dense"))
@@ -232,7 +240,17 @@ class Question:
     """What the features need of a question: its known terms (sorted ids), their weights, its
     total weight and its intent."""
 
-    __slots__ = ("ids", "intent", "opinion", "pairs", "similarity", "total", "weights")
+    __slots__ = (
+        "answer_best",
+        "answer_share",
+        "ids",
+        "intent",
+        "opinion",
+        "pairs",
+        "similarity",
+        "total",
+        "weights",
+    )
 
     def __init__(
         self,
@@ -241,6 +259,7 @@ class Question:
         text: str,
         pairs: Sequence[int] = (),
         similarity: np.ndarray | None = None,
+        answer: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         known = sorted((vocab[t], w) for t, w in weight_of.items() if t in vocab)
         self.ids = np.array([i for i, _ in known], np.int64)
@@ -253,6 +272,11 @@ class Question:
         # Its cosine to every passage (``dense``: an embedding model's; none given, the dense
         # features read 0).
         self.similarity = similarity
+        # Per candidate (in the order given to ``Features.table``), its answer-likeness
+        # (``extraction.answer_likeness``: best window's value, −inf where not computed, and
+        # softmax share); None: the answer features read 0.
+        self.answer_best: np.ndarray | None = None if answer is None else answer[0]
+        self.answer_share: np.ndarray | None = None if answer is None else answer[1]
 
 
 class Features:
@@ -406,6 +430,16 @@ class Features:
                 above = (every[None, :] > every[posts, None]).sum(axis=1)
                 put("dense_post_rank", np.log1p(above))
             self._post_meaning(sims, cand, posts, post_first_passage, put, col.keys())
+        if q.answer_best is not None and q.answer_share is not None:
+            got = np.asarray(q.answer_best, np.float64)[:n]
+            finite = np.isfinite(got)
+            if finite.any():
+                # (relative to the best passage's; a passage not looked at, as the worst seen)
+                floor = float(got[finite].min())
+                put("answer", np.where(finite, got, floor) - float(got[finite].max()))
+                share = np.asarray(q.answer_share, np.float64)[:n]
+                put("answer_share", share)
+                put("answer_top", (share >= share.max()) & (share > 0))
         if "phrase" in col and len(q.pairs):
             put("phrase", _holds(self._phrase, cand, q.pairs).mean(axis=1))
         if q.total <= 0 or not len(q.ids):
