@@ -94,6 +94,7 @@ class Case:
     choice: np.ndarray
     gold_posts: frozenset[int]
     answer_text: str
+    question: str = ""
 
     @property
     def weight(self) -> float:
@@ -147,6 +148,7 @@ def cases(index: SearchIndex, names: Sequence[str]) -> list[Case]:
                     choice,
                     gold_posts,
                     q.answer or "",
+                    q.question,
                 )
             )
     return out

@@ -33,7 +33,7 @@ from types import EllipsisType
 
 import numpy as np
 
-from .answers import extraction
+from .answers import extraction, headline_model
 from .answers.citations import Stories, build_answer, cite
 from .models import Answer, Passage, Post, SearchFilters
 from .retrieval import decline, dense, passage_scorer, ranking, rerank
@@ -145,6 +145,9 @@ class SearchIndex(Catalogue):
         # Set whole, once every passage has its vector (``storage.vectors``); None: answers
         # without (``passage_scorer.MODEL``).
         self.dense: dense.Dense | None = None
+        # The window model the ``answer`` features read (None: ``headline_model.SHIPPED``;
+        # a fitting script sets its own).
+        self.answer_model: headline_model.Model | None = None
         self._site_zipf: np.ndarray | None = None  # (see ``site_zipf``)
 
     def search(self, question: str, k: int = 5, filters: SearchFilters | None = None) -> Answer:
@@ -427,25 +430,32 @@ class SearchIndex(Catalogue):
             names,
         )
 
+    def answer_evidence(self, cand: Sequence[int] | np.ndarray) -> list[extraction.Evidence]:
+        """Passages ``cand`` as extraction reads them, each alone (the learned scorer's
+        ``answer`` features)."""
+        ids = [int(i) for i in cand]
+        out = []
+        for i, text in zip(ids, self.passages.texts(ids), strict=True):
+            path = self.passages.heading_path(i)
+            boilerplate = self.boilerplate if self._has_boilerplate[i] else ()
+            heading = path[-1] if path else ""
+            out.append(extraction.Evidence(text, self.post_of(i).title, 0.0, heading, boilerplate))
+        return out
+
     def answer_likeness(
         self, question: str, plan: QueryPlan, cand: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each passage of ``cand``'s answer-likeness (``extraction.answer_likeness``: the
-        learned headline model over its windows): its best window's value and its softmax
-        share, for the learned scorer's ``answer`` features."""
-        ids = [int(i) for i in cand]
-        evidence = [
-            extraction.Evidence(
-                text,
-                self.post_of(i).title,
-                0.0,
-                self.passages.heading_path(i)[-1] if self.passages.heading_path(i) else "",
-                self.boilerplate if self._has_boilerplate[i] else (),
-            )
-            for i, text in zip(ids, self.passages.texts(ids), strict=True)
-        ]
-        found = extraction.answer_likeness(question, plan.weight_of, evidence)
-        return np.array(found.best, np.float64), np.array(found.share, np.float64)
+        learned headline model, ``answer_model``, over its windows): its best window's value
+        and its softmax share, and its focus words' share held where it states the answer form
+        asked for, for the learned scorer's ``answer`` features."""
+        evidence = self.answer_evidence(cand)
+        found = extraction.answer_likeness(question, plan.weight_of, evidence, self.answer_model)
+        return (
+            np.array(found.best, np.float64),
+            np.array(found.share, np.float64),
+            np.array(found.form_focus, np.float64),
+        )
 
     def learned_model(self, use: dense.Dense | EllipsisType | None = ...) -> passage_scorer.Model:
         """The learned scorer a search uses: ``passage_model``, but the shipped one becomes

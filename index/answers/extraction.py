@@ -214,6 +214,9 @@ class AnswerLikeness:
 
     best: list[float]  # its best window's value under the headline model
     share: list[float]  # its windows' share of the softmax over every passage's windows
+    # the focus words' share held by its best window stating the answer form asked for (any
+    # intent's, by ``intent``'s patterns over the text; 0: none states it)
+    form_focus: list[float]
 
 
 def answer_likeness(
@@ -224,30 +227,50 @@ def answer_likeness(
 ) -> AnswerLikeness:
     """Each of ``evidence``'s passages scored on whether it states the answer: the headline
     model (``model``, by default ``headline_model.SHIPPED``: fitted to pick the window holding
-    the answer span) over every window of one or two sentences of every passage, all of them
-    one pool with no rank prior (the passages' order is the retrieval's to weigh). Per
-    passage, its best window's value, and its windows' share of a softmax over all windows
-    (the model's chance that the answer is in it). A passage with no window gets −inf and 0.
-    For the learned passage scorer's ``answer`` features (issue 10, round 28a)."""
-    n = len(evidence)
+    the answer span) over every window of one or two sentences of every passage
+    (``answer_windows``). Per passage, its best window's value, and its windows' share of a
+    softmax over all windows (the model's chance that the answer is in it); a passage with no
+    window gets −inf and 0. For the learned passage scorer's ``answer`` features (issue 10,
+    round 28a)."""
+    cands, rows = answer_windows(question, weights, evidence)
     if model is None:
         model = headline_model.SHIPPED
+    return likeness_of(len(evidence), cands, rows, headline_model.values(rows, model.weights))
+
+
+def answer_windows(
+    question: str, weights: Mapping[str, float], evidence: Sequence[Evidence]
+) -> tuple[list[Window], list[list[float]]]:
+    """Every window of one or two sentences of every passage of ``evidence`` (within the
+    headline's bounds) and its ``headline_model.FEATURES``, the passages one pool with no rank
+    prior (their order is the retrieval's to weigh)."""
+    if not evidence:
+        return [], []
+    n = len(evidence)
+    return candidate_windows(prepare(question, weights, evidence, n, [1.0] * n), None)
+
+
+_FOCUS = headline_model.FEATURES.index("focus")
+_FORM = headline_model.FEATURES.index("form")
+
+
+def likeness_of(
+    n: int, cands: Sequence[Window], rows: Sequence[Sequence[float]], values: Sequence[float]
+) -> AnswerLikeness:
+    """Each of ``n`` passages' ``AnswerLikeness`` from its windows ``cands``, their features
+    ``rows`` and their ``values``."""
     best = [-math.inf] * n
-    share = [0.0] * n
-    if not n:
-        return AnswerLikeness(best, share)
-    prepared = prepare(question, weights, evidence, n, [1.0] * n)
-    cands, rows = candidate_windows(prepared, None)
-    if not cands:
-        return AnswerLikeness(best, share)
-    values = headline_model.values(rows, model.weights)
-    top = max(values)
     mass = [0.0] * n
-    for w, v in zip(cands, values, strict=True):
+    stated = [0.0] * n
+    if not cands:
+        return AnswerLikeness(best, mass, stated)
+    top = max(values)
+    for w, row, v in zip(cands, rows, values, strict=True):
         best[w.source] = max(best[w.source], v)
         mass[w.source] += math.exp(v - top)
+        stated[w.source] = max(stated[w.source], row[_FOCUS] * row[_FORM])
     total = math.fsum(mass)
-    return AnswerLikeness(best, [m / total for m in mass])
+    return AnswerLikeness(best, [m / total for m in mass], stated)
 
 
 def candidate_windows(

@@ -157,7 +157,7 @@ POST_LEVEL_DENSE_FEATURES = (
 # Round 28a's: whether a passage states the answer, by the learned headline model over its
 # windows (``extraction.answer_likeness``, given by the search for the first
 # ``ANSWER_CANDIDATES`` candidates only: it reads their texts).
-ANSWER_FEATURES = frozenset({"answer", "answer_share", "answer_top"})
+ANSWER_FEATURES = frozenset({"answer", "answer_share", "answer_top", "answer_form_focus"})
 ANSWER_CANDIDATES = 10
 # Every feature the fitting script can choose among (see the module's docstring).
 ALL_FEATURES = (
@@ -195,6 +195,7 @@ ALL_FEATURES = (
     "answer",
     "answer_share",
     "answer_top",
+    "answer_form_focus",
 )
 VOICE_FEATURES = frozenset({"voice", "voice_asked", "heading_voice", "heading_voice_asked"})
 DENSE_FEATURES = frozenset(n for n in ALL_FEATURES if n.startswith("dense"))
@@ -242,6 +243,7 @@ class Question:
 
     __slots__ = (
         "answer_best",
+        "answer_form_focus",
         "answer_share",
         "ids",
         "intent",
@@ -259,7 +261,7 @@ class Question:
         text: str,
         pairs: Sequence[int] = (),
         similarity: np.ndarray | None = None,
-        answer: tuple[np.ndarray, np.ndarray] | None = None,
+        answer: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> None:
         known = sorted((vocab[t], w) for t, w in weight_of.items() if t in vocab)
         self.ids = np.array([i for i, _ in known], np.int64)
@@ -277,6 +279,7 @@ class Question:
         # softmax share); None: the answer features read 0.
         self.answer_best: np.ndarray | None = None if answer is None else answer[0]
         self.answer_share: np.ndarray | None = None if answer is None else answer[1]
+        self.answer_form_focus: np.ndarray | None = None if answer is None else answer[2]
 
 
 class Features:
@@ -431,15 +434,9 @@ class Features:
                 put("dense_post_rank", np.log1p(above))
             self._post_meaning(sims, cand, posts, post_first_passage, put, col.keys())
         if q.answer_best is not None and q.answer_share is not None:
-            got = np.asarray(q.answer_best, np.float64)[:n]
-            finite = np.isfinite(got)
-            if finite.any():
-                # (relative to the best passage's; a passage not looked at, as the worst seen)
-                floor = float(got[finite].min())
-                put("answer", np.where(finite, got, floor) - float(got[finite].max()))
-                share = np.asarray(q.answer_share, np.float64)[:n]
-                put("answer_share", share)
-                put("answer_top", (share >= share.max()) & (share > 0))
+            stated = q.answer_form_focus
+            for name, value in answer_columns(q.answer_best, q.answer_share, n, stated).items():
+                put(name, value)
         if "phrase" in col and len(q.pairs):
             put("phrase", _holds(self._phrase, cand, q.pairs).mean(axis=1))
         if q.total <= 0 or not len(q.ids):
@@ -638,6 +635,34 @@ class Features:
         tells[r, posts[c]] = True
         put("story", np.log1p(tells.sum(axis=1)))
         put("fuller_elsewhere", (same & (size[None, :] > size[:, None])).any(axis=1))
+
+
+def answer_columns(
+    best: np.ndarray, share: np.ndarray, n: int, form_focus: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """The ``ANSWER_FEATURES`` of ``n`` candidates from the answer-likeness of the first few
+    (``best``: each one's best window value, −inf for none; ``share``: its softmax share):
+    ``answer``, the best value less the best candidate's (a candidate not looked at, or with no
+    window, as the worst seen); ``answer_share``; ``answer_top``, 1 for the candidate of the
+    largest share; ``answer_form_focus``, ``form_focus`` (0 for one not looked at)."""
+    got = np.full(n, -np.inf)
+    shares = np.zeros(n)
+    stated = np.zeros(n)
+    given = min(n, len(best))
+    got[:given] = best[:given]
+    shares[:given] = share[:given]
+    if form_focus is not None:
+        stated[:given] = form_focus[:given]
+    finite = np.isfinite(got)
+    if not finite.any():
+        return {}
+    floor = float(got[finite].min())
+    return {
+        "answer": np.where(finite, got, floor) - float(got[finite].max()),
+        "answer_share": shares,
+        "answer_top": ((shares >= shares.max()) & (shares > 0)).astype(np.float64),
+        "answer_form_focus": stated,
+    }
 
 
 def learned_order(feats: np.ndarray, weights: Sequence[float]) -> np.ndarray:

@@ -1,0 +1,175 @@
+"""Does a passage that *states* the answer rank first? The learned passage scorer with the
+answer-likeness of its first candidates (``extraction.answer_likeness``: the learned headline
+model over every window of their sentences), cross-fitted over the training sets (issue 10,
+round 28a).
+
+    .venv/bin/python -m bench.answer_likeness [--features NAME ...] [--window-model shipped|fold]
+        [--search] [--cost]
+
+Only the training sets (``TRAINING``) are read. With the passages' vectors (``bench.
+passage_vectors``' cache), as the search ships. Each answerable question's candidates are those
+of ``bench.fit_passage_scorer.cases``; the first ``passage_scorer.ANSWER_CANDIDATES`` of them
+are read as extraction reads a passage (``SearchIndex.answer_evidence``) and every window of
+one or two sentences gets ``headline_model.FEATURES`` (``extraction.answer_windows``) and a
+target (its sentences hold the answer span, as ``fit_headline`` judges a window).
+
+The window model the features read (``--window-model``):
+- ``shipped``: ``headline_model.SHIPPED`` (fitted on tune … train4's headlines: the sets left
+  out among those were seen by it, so their figures flatter it);
+- ``fold``: for each set left out, a window model fitted (``fit_headline.fit``, its penalty) on
+  the other sets' windows of these candidates (none of the left-out set's answers seen: the
+  circularity-free figure), and the scorer fitted on the same other sets.
+
+The base is the shipped dense form (``passage_scorer.DENSE_MODEL_FEATURES``) cross-fitted alike.
+Counts (``fit_passage_scorer.counts``: hit@1 / ans@1 / ans@5 of the search's result order), or
+with ``--search`` the whole search (hit@1 / ans@1 / ans@5 / headline / first page, the shipped
+headline model). ``--cost``: the answer-likeness of a question's first candidates, timed
+(median ms a question, ``--cost-candidates`` each).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from bench import fit_headline, fit_passage_scorer
+from bench.answer_quality import TRAINING, with_cached_vectors
+from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
+from index.answers import extraction, headline_model
+from index.evaluation import holds
+from index.retrieval import passage_scorer
+from index.retrieval.passage_scorer import ALL_FEATURES, DENSE_MODEL_FEATURES
+from index.search import SearchIndex
+
+
+@dataclasses.dataclass
+class Windows:
+    """One case's windows over its first candidates: features, targets, which candidate."""
+
+    rows: np.ndarray
+    target: np.ndarray
+    windows: list[headline_model.Window]
+    n: int  # candidates read
+
+
+def windows_of(index: SearchIndex, case: fit_passage_scorer.Case, m: int) -> Windows:
+    """``case``'s first ``m`` candidates' windows, their features and targets."""
+    cand = case.cand[:m]
+    evidence = index.answer_evidence(cand)
+    weights = index._plan(case.question).weight_of
+    prepared = extraction.prepare(case.question, weights, evidence, len(cand), [1.0] * len(cand))
+    cands, rows = extraction.candidate_windows(prepared, None)
+    target = [
+        bool(case.answer_text)
+        and holds(
+            " ".join(s.text for s in prepared.per_evidence[w.source][w.start : w.end]),
+            case.answer_text,
+        )
+        for w in cands
+    ]
+    return Windows(
+        np.array(rows, float).reshape(len(cands), -1), np.array(target, bool), cands, len(cand)
+    )
+
+
+def with_answer(
+    data: Sequence[fit_passage_scorer.Case], found: Sequence[Windows], weights: Sequence[float]
+) -> list[fit_passage_scorer.Case]:
+    """The cases with their ``ANSWER_FEATURES`` columns from the window model ``weights``."""
+    out = []
+    for c, w in zip(data, found, strict=True):
+        feats = c.feats.copy()
+        for name in passage_scorer.ANSWER_FEATURES:
+            feats[:, ALL_FEATURES.index(name)] = 0.0
+        if len(w.windows):
+            values = headline_model.values(w.rows.tolist(), weights)
+            like = extraction.likeness_of(w.n, w.windows, w.rows.tolist(), values)
+            columns = passage_scorer.answer_columns(
+                np.array(like.best), np.array(like.share), len(c.cand), np.array(like.form_focus)
+            )
+            for name, value in columns.items():
+                feats[:, ALL_FEATURES.index(name)] = value
+        out.append(dataclasses.replace(c, feats=feats))
+    return out
+
+
+def window_model(found: Sequence[Windows]) -> tuple[float, ...]:
+    """A window model fitted on ``found``'s windows (``fit_headline.fit``)."""
+    tables = [fit_headline.Table(w.rows, w.target) for w in found if len(w.windows)]
+    return fit_headline.rounded(fit_headline.fit(tables))
+
+
+def main() -> None:
+    parser = base_parser(__doc__ or "")
+    parser.add_argument(
+        "--features", nargs="+", action="append", default=None, help="a model (repeatable)"
+    )
+    parser.add_argument("--window-model", choices=("shipped", "fold"), default="shipped")
+    parser.add_argument("--search", action="store_true")
+    parser.add_argument("--cost", action="store_true")
+    parser.add_argument("--cost-candidates", type=int, nargs="+", default=[5, 10, 20])
+    args = parser.parse_args()
+    require_shared()
+    index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
+    with_cached_vectors(index)
+    if index.dense is None:
+        parser.error("no cached passage vectors (python -m bench.passage_vectors)")
+    data = fit_passage_scorer.cases(index, TRAINING)
+    if args.cost:
+        for m in args.cost_candidates:
+            times = []
+            for c in data:
+                plan = index._plan(c.question)
+                start = time.perf_counter()
+                index.answer_likeness(c.question, plan, c.cand[:m])
+                times.append(time.perf_counter() - start)
+            print(
+                f"answer-likeness of {m} candidates: median {1e3 * statistics.median(times):.2f}"
+                f" ms, mean {1e3 * statistics.mean(times):.2f} ms ({len(times)} questions)"
+            )
+        return
+    m = passage_scorer.ANSWER_CANDIDATES
+    found = [windows_of(index, c, m) for c in data]
+    base = list(DENSE_MODEL_FEATURES)
+    models = [base] + (args.features or [[*base, "answer"]])
+    sets = list(dict.fromkeys(c.set_name for c in data))
+    shipped = headline_model.SHIPPED.weights
+    index.weights = dataclasses.replace(index.weights, learned=1.0)
+    what = "hit@1/ans@1/ans@5" + ("/headline/first page" if args.search else "")
+    print(f"window model: {args.window_model}; {what}")
+    totals: dict[int, np.ndarray] = {}
+    for out in sets:
+        train_found = [w for c, w in zip(data, found, strict=True) if c.set_name != out]
+        weights = shipped if args.window_model == "shipped" else window_model(train_found)
+        patched = with_answer(data, found, weights)
+        train = [c for c in patched if c.set_name != out]
+        test = [c for c in patched if c.set_name == out]
+        cells = []
+        for n, names in enumerate(models):
+            w = fit_passage_scorer.fit(train, names)
+            if args.search:
+                index.answer_model = headline_model.Model(weights)
+                got = fit_passage_scorer.search_counts(index, out, names, w)
+                index.answer_model = None
+            else:
+                got = fit_passage_scorer.counts(index, test, names, w)
+            totals[n] = totals.get(n, 0) + got
+            cells.append("/".join(map(str, got)))
+            if n:
+                extra = ", ".join(f"{v:.2f}" for v in w[len(base) :])
+                cells[-1] += f" ({extra})"
+        print(f"{out}: " + "  ".join(cells), flush=True)
+    for n, names in enumerate(models):
+        diff = totals[n] - totals[0]
+        print(
+            f"all {'+'.join(names[len(base) :]) or 'base'}: {'/'.join(map(str, totals[n]))}"
+            f"  ({'/'.join(f'{int(v):+d}' for v in diff)})"
+        )
+
+
+if __name__ == "__main__":
+    main()
