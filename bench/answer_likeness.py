@@ -103,17 +103,36 @@ def window_model(found: Sequence[Windows]) -> tuple[float, ...]:
     return fit_headline.rounded(fit_headline.fit(tables))
 
 
+def headline_fold(
+    collected: dict[str, list[fit_headline.Case]], sets: Sequence[str]
+) -> tuple[float, ...]:
+    """The headline model refitted as its pin is (``fit_headline``: windows around the hand-set
+    choice, the search's own output) on ``sets`` only."""
+    around = headline_model.AROUND
+    tables = [t for n in sets for c in collected[n] if (t := fit_headline.table(c, around))]
+    return fit_headline.rounded(fit_headline.fit(tables))
+
+
 def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument(
         "--features", nargs="+", action="append", default=None, help="a model (repeatable)"
     )
-    parser.add_argument("--window-model", choices=("shipped", "fold"), default="shipped")
+    parser.add_argument(
+        "--window-model", choices=("shipped", "fold", "headline-fold"), default="shipped"
+    )
     parser.add_argument("--search", action="store_true")
     parser.add_argument("--cost", action="store_true")
+    parser.add_argument(
+        "--answer-candidates",
+        type=int,
+        default=passage_scorer.ANSWER_CANDIDATES,
+        help="the candidates read (passage_scorer.ANSWER_CANDIDATES)",
+    )
     parser.add_argument("--cost-candidates", type=int, nargs="+", default=[5, 10, 20])
     args = parser.parse_args()
     require_shared()
+    passage_scorer.ANSWER_CANDIDATES = args.answer_candidates
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
     with_cached_vectors(index)
     if index.dense is None:
@@ -132,6 +151,15 @@ def main() -> None:
                 f" ms, mean {1e3 * statistics.mean(times):.2f} ms ({len(times)} questions)"
             )
         return
+    headlines: dict[str, list[fit_headline.Case]] = {}
+    if args.window_model == "headline-fold":
+        # The headline model's own data, as its pin is fitted: the shipped scorer on, no
+        # vectors (``fit_headline.collect``).
+        saved = index.dense, index.weights
+        index.dense = None
+        index.weights = dataclasses.replace(saved[1], learned=1.0)
+        headlines = fit_headline.collect(TRAINING, index)
+        index.dense, index.weights = saved
     m = passage_scorer.ANSWER_CANDIDATES
     found = [windows_of(index, c, m) for c in data]
     base = list(DENSE_MODEL_FEATURES)
@@ -144,7 +172,13 @@ def main() -> None:
     totals: dict[int, np.ndarray] = {}
     for out in sets:
         train_found = [w for c, w in zip(data, found, strict=True) if c.set_name != out]
-        weights = shipped if args.window_model == "shipped" else window_model(train_found)
+        if args.window_model == "shipped":
+            weights = shipped
+        elif args.window_model == "fold":
+            weights = window_model(train_found)
+        else:
+            weights = headline_fold(headlines, [n for n in sets if n != out])
+        print(f"({out} left out: window model {', '.join(f'{v:.2f}' for v in weights)})")
         patched = with_answer(data, found, weights)
         train = [c for c in patched if c.set_name != out]
         test = [c for c in patched if c.set_name == out]
