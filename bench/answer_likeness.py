@@ -113,6 +113,35 @@ def headline_fold(
     return fit_headline.rounded(fit_headline.fit(tables))
 
 
+def holders(data: Sequence[fit_passage_scorer.Case], m: int) -> str:
+    """Of the questions whose answer a passage among the first ``m`` candidates holds: how often
+    the first candidate by the retrieval's order holds it, the shipped dense scorer's first, and
+    the candidate of the largest answer share (``answer_top``); and where the scorer's first
+    misses it, how often the answer share's holds it."""
+    share = ALL_FEATURES.index("answer_share")
+    cols = fit_passage_scorer.columns(DENSE_MODEL_FEATURES)
+    n = first = scorer = top = missed = rescued = 0
+    for c in data:
+        held = c.answer[:m]
+        if not held.any():
+            continue
+        n += 1
+        order = passage_scorer.learned_order(c.feats[:m, cols], passage_scorer.DENSE_WEIGHTS)
+        best = int(np.argmax(order))
+        likeliest = int(np.argmax(c.feats[:m, share]))
+        first += bool(held[0])
+        scorer += bool(held[best])
+        top += bool(held[likeliest])
+        if not held[best]:
+            missed += 1
+            rescued += bool(held[likeliest])
+    return (
+        f"answer among the first {m} candidates: {n}; held by the first by retrieval {first}, "
+        f"by the dense scorer's first {scorer}, by the largest answer share's {top}; of the "
+        f"{missed} the scorer's first misses, the answer share's holds it in {rescued}"
+    )
+
+
 def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument(
@@ -123,6 +152,7 @@ def main() -> None:
     )
     parser.add_argument("--search", action="store_true")
     parser.add_argument("--cost", action="store_true")
+    parser.add_argument("--counts", action="store_true", help="who holds the answer, counted")
     parser.add_argument(
         "--answer-candidates",
         type=int,
@@ -161,6 +191,9 @@ def main() -> None:
         headlines = fit_headline.collect(TRAINING, index)
         index.dense, index.weights = saved
     m = passage_scorer.ANSWER_CANDIDATES
+    if args.counts:
+        print(holders(data, m))
+        return
     found = [windows_of(index, c, m) for c in data]
     base = list(DENSE_MODEL_FEATURES)
     models = [base] + (args.features or [[*base, "answer"]])

@@ -55,7 +55,15 @@ included) unless said (``ALL_FEATURES``; the model uses ``FEATURES`` of them):
   against a digest with one item on it); ``dense_post_mean_rank``: log(1 + the posts of a
   higher mean); ``dense_in_post_rank``: log(1 + its post's passages closer than it);
   ``dense_in_post_rank_long`` and ``dense_post_mean_long``: those two times ``post_length``
-  (a digest's item against a post's own section).
+  (a digest's item against a post's own section);
+- ``answer``, ``answer_share``, ``answer_top``, ``answer_form_focus``: whether it *states* the
+  answer, by the learned headline model over every window of one or two of its sentences
+  (``extraction.answer_likeness``, given by the search for the first ``ANSWER_CANDIDATES``
+  candidates only, whose texts it reads): its best window's value less the best candidate's
+  (one not read, as the worst read); its windows' share of a softmax over every window of those
+  candidates; 1 for the candidate of the largest share; the focus words' share held by its
+  best window stating the answer form asked for (any intent, by ``intent``'s patterns over the
+  text: ``form_focus`` at sentence grain for every intent).
 
 Measured in round 18 (bench/README.md), not shipped: cross-fitting over six training sets
 chose ``rare_window`` and ``form`` besides ``FEATURES`` (headline +2, first page +1 of 670
@@ -105,6 +113,14 @@ is the lower in 83 of 125 such training questions); cross-fitted on the candidat
 ``dense_gap`` gained (cross-fitted on the whole search with the round-24 dense features: hit@1
 +2, ans@1 +1, ans@5 +3, headline +3, first page +2 of 672 questions), but fitted on six, over
 dev and the held sets the first page fell by one question: not shipped.
+
+Measured in round 28a (``bench.answer_likeness``; bench/README.md), not shipped: the answer
+features. Cross-fitted on the candidates, ``answer_share`` gained hit@1 +3, ans@1 +4, ans@5 +1
+of 672 questions (+2 / +3 / 0 with the headline model refitted without the set left out), the
+others nothing; on the whole search headline −1 and first page −4; and reading ten candidates'
+windows took 7.5 ms a question, more than the rest of an answer. The headline model's likeliest
+passage holds the answer less often than the scorer's first (329 against 487 of 605): it tells
+windows of one passage apart, not passages.
 
 ``python -m bench.fit_passage_scorer`` fits ``WEIGHTS`` on the training question sets only and
 prints them as written here (issue 10, rounds 4 and 13). It is on by default
