@@ -23,8 +23,10 @@ The window model the features read (``--window-model``):
 The base is the shipped dense form (``passage_scorer.DENSE_MODEL_FEATURES``) cross-fitted alike.
 Counts (``fit_passage_scorer.counts``: hit@1 / ans@1 / ans@5 of the search's result order), or
 with ``--search`` the whole search (hit@1 / ans@1 / ans@5 / headline / first page, the shipped
-headline model). ``--cost``: the answer-likeness of a question's first candidates, timed
-(median ms a question, ``--cost-candidates`` each).
+headline model; ``--refit-headline``: refitted on the other sets' search output with each
+scorer, as ``bench.cross_fit_models`` does). ``--cost``: the answer-likeness of a question's
+first candidates, timed (median ms a question, ``--cost-candidates`` each). ``--counts``: how
+often the candidate of the largest answer share holds the answer, against the scorer's first.
 """
 
 from __future__ import annotations
@@ -36,13 +38,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bench import fit_headline, fit_passage_scorer
+from bench import cross_fit_models, fit_headline, fit_passage_scorer
 from bench.answer_quality import TRAINING, with_cached_vectors
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.answers import extraction, headline_model
 from index.evaluation import holds
 from index.retrieval import passage_scorer
-from index.retrieval.passage_scorer import ALL_FEATURES, DENSE_MODEL_FEATURES
+from index.retrieval.passage_scorer import ALL_FEATURES, DENSE_MODEL_FEATURES, Model
 from index.search import SearchIndex
 
 
@@ -151,6 +153,11 @@ def main() -> None:
         "--window-model", choices=("shipped", "fold", "headline-fold"), default="shipped"
     )
     parser.add_argument("--search", action="store_true")
+    parser.add_argument(
+        "--refit-headline",
+        action="store_true",
+        help="with --search: the headline model refitted on each scorer's output",
+    )
     parser.add_argument("--cost", action="store_true")
     parser.add_argument("--counts", action="store_true", help="who holds the answer, counted")
     parser.add_argument(
@@ -219,8 +226,16 @@ def main() -> None:
         for n, names in enumerate(models):
             w = fit_passage_scorer.fit(train, names)
             if args.search:
+                # (the answer features read the window model fixed above, whatever headline
+                # model the search shows)
                 index.answer_model = headline_model.Model(weights)
-                got = fit_passage_scorer.search_counts(index, out, names, w)
+                model = Model(tuple(names), tuple(float(v) for v in w))
+                if args.refit_headline:
+                    train_sets = [n for n in sets if n != out]
+                    refitted = cross_fit_models.headline_for(index, model, train_sets)
+                    got = cross_fit_models.measured_model(index, out, model, refitted)
+                else:
+                    got = fit_passage_scorer.model_search_counts(index, out, model)
                 index.answer_model = None
             else:
                 got = fit_passage_scorer.counts(index, test, names, w)
