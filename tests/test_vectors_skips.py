@@ -380,3 +380,35 @@ async def test_a_database_refusing_the_used_mark_still_serves_its_vectors(
         assert bot.vector_filler.status.problem == ""
     finally:
         await emulator.stop_client(bot)
+
+
+async def test_the_running_bot_marks_its_models_vectors_used(
+    emulator: DiscordEmulator,
+    tiny: IndexService,  # noqa: F811
+    model: Embedder,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bot running for weeks without a reindex: its vectors stay marked used, so that another
+    install's ``briefbot index`` does not take them for unused and delete them."""
+    monkeypatch.setattr(vectors_module, "MARK_USED_SECONDS", 0.2)
+
+    def used_at() -> float:
+        with sqlite3.connect(tiny.store.path) as conn:
+            row = conn.execute(
+                "SELECT used_at FROM vector_models WHERE model = ?", (model.name,)
+            ).fetchone()
+        return 0.0 if row is None else float(row[0])
+
+    bot = await start_bot(emulator, tiny, lambda: model, embeddings=True)
+    try:
+        assert bot.vector_filler is not None
+        await bot.vector_filler.wait()
+        first = used_at()
+        assert first > 0
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if used_at() > first:
+                break
+        assert used_at() > first
+    finally:
+        await emulator.stop_client(bot)

@@ -81,7 +81,8 @@ PROBE = "A short plain sentence, to tell whether the embedding model works at al
 REASON_CHARS = 200
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
-Skipped = Callable[[int, str], None]  # (a text's digest, why the model failed on it)
+# (a text's digest, why the model failed on it, the text)
+Skipped = Callable[[int, str, str], None]
 _T = TypeVar("_T")
 
 
@@ -136,15 +137,23 @@ class StoredVectors:
             for i in range(0, len(wanted), READ_CHUNK):
                 chunk = wanted[i : i + READ_CHUNK]
                 marks = ",".join("?" * len(chunk))
-                query = f"SELECT digest FROM passage_vectors WHERE {_SOUND} AND digest IN ({marks})"
-                params: tuple[object, ...] = (model, 4 * dim, *chunk)
-                if skips:
-                    query += (
-                        " UNION SELECT digest FROM passage_vector_skips WHERE model = ? AND"
-                        f" digest IN ({marks})"
+                held.update(
+                    row[0]
+                    for row in db.execute(
+                        f"SELECT digest FROM passage_vectors WHERE {_SOUND} AND digest IN"
+                        f" ({marks})",
+                        (model, 4 * dim, *chunk),
                     )
-                    params += (model, *chunk)
-                held.update(row[0] for row in db.execute(query, params))
+                )
+                if skips:  # (a query of its own: within the parameter limit)
+                    held.update(
+                        row[0]
+                        for row in db.execute(
+                            "SELECT digest FROM passage_vector_skips WHERE model = ? AND"
+                            f" digest IN ({marks})",
+                            (model, *chunk),
+                        )
+                    )
         return [d for d in wanted if d not in held]
 
     def skipped(self, model: str, digests: Sequence[int]) -> dict[int, str]:
@@ -371,7 +380,7 @@ def _embed_batch(
     source: TextSource,
     digests: list[int],
     stop: threading.Event,
-) -> tuple[int, list[tuple[int, str]]]:
+) -> tuple[int, list[tuple[int, str, str]]]:
     """Embed and store ``digests``' texts, one passage at a time (so that a stop waits for one
     passage, not a batch), storing what was embedded before stopping; how many were stored,
     and the texts skipped (the model fails on them alone: recorded with why, see
@@ -381,7 +390,7 @@ def _embed_batch(
     texts = source.texts(digests)
     done: list[int] = []
     rows: list[np.ndarray] = []
-    skipped: list[tuple[int, str]] = []
+    skipped: list[tuple[int, str, str]] = []
     for d in digests:
         if stop.is_set():
             break
@@ -389,13 +398,13 @@ def _embed_batch(
             continue
         row = _embed_alone(embedder, texts[d])
         if isinstance(row, str):
-            skipped.append((d, row))
+            skipped.append((d, row, texts[d]))
         else:
             rows.append(row)
             done.append(d)
     if done or skipped:
         matrix = np.vstack(rows) if rows else np.zeros((0, embedder.dim), np.float32)
-        vectors.put(embedder.name, done, matrix, skipped)
+        vectors.put(embedder.name, done, matrix, [(d, why) for d, why, _ in skipped])
     return len(done), skipped
 
 
@@ -443,8 +452,8 @@ async def fill(
         stored, passed = await _in_thread(partial(_embed_batch, embedder, vectors, source, chunk))
         embedded += stored
         if skipped is not None:
-            for digest, reason in passed:
-                skipped(digest, reason)
+            for digest, reason, text in passed:
+                skipped(digest, reason, text)
         if progress is not None:  # (the first texts of ``todo`` are stored, by this fill or not)
             progress(min(first + batch, total), total)
     return embedded
@@ -794,7 +803,7 @@ class VectorFiller:
                 embedder,
                 batch=self.batch,
                 progress=partial(_progress, count, LogProgress()),
-                skipped=partial(_skipped, count, index.passages.source),
+                skipped=partial(_skipped, count),
             )
             dense = await dense_of(index, self.vectors, embedder)
             if dense is not None:
@@ -820,12 +829,9 @@ def _progress(count: _Count, logged: LogProgress, done: int, total: int) -> None
     logged(*count.this_fill())
 
 
-def _skipped(count: _Count, source: TextSource, digest: int, reason: str) -> None:
+def _skipped(count: _Count, digest: int, reason: str, text: str) -> None:
     count.skip(digest, reason)
-    try:
-        text = " ".join(source.texts([digest])[digest].split())
-    except Exception:  # (said without its words, rather than not at all)
-        text = ""
+    text = " ".join(text.split())
     # (its first words: enough for an operator to find the post)
     quoted = f" (“{text[:80]}…”)" if len(text) > 80 else f" (“{text}”)" if text else ""
     log.warning(
