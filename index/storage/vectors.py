@@ -209,7 +209,7 @@ class StoredVectors:
                     " VALUES (?, ?, ?)",
                     rows,
                 )
-                # (a text skipped before and embedded now, by a model that has changed its mind)
+                # (a text skipped before, embedded now: its fault has passed)
                 db.executemany(
                     "DELETE FROM passage_vector_skips WHERE digest = ? AND model = ?",
                     [(d, model) for d, _, _ in rows],
@@ -249,8 +249,10 @@ class StoredVectors:
         if not found or any(d not in found and d not in skipped for d in unique):
             return None  # (not complete yet; or no passages, or none embedded: nothing to rank by)
         known = np.array([d in found for d in wanted], bool)
-        matrix = np.zeros((len(wanted), dim), np.float32)
-        matrix[known] = np.vstack([np.frombuffer(found[d], "<f4") for d in wanted if d in found])
+        matrix = np.zeros((len(wanted), dim), np.float32)  # (row by row: no second copy)
+        for i, d in enumerate(wanted):
+            if d in found:
+                matrix[i] = np.frombuffer(found[d], "<f4")
         return matrix, known
 
     def share(self, model: str, now: float, *, drop_others: bool = False) -> Shared:
