@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip embedding the passages for meaning-based ranking (the bot does it later)",
     )
+    p.add_argument(
+        "--drop-other-vectors",
+        action="store_true",
+        help="delete the stored passage vectors of other embedding models or versions now"
+        " (else kept until unused for a week: another install may share the database)",
+    )
     p.set_defaults(handler=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question from the terminal")

@@ -159,7 +159,9 @@ async def cmd_index(args: argparse.Namespace) -> int:
             if settings.embeddings and not getattr(args, "no_embed", False):
                 from .cli_vectors import embed_stored
 
-                embedded = await embed_stored(service)
+                embedded = await embed_stored(
+                    service, drop_others=getattr(args, "drop_other_vectors", False)
+                )
     finally:
         await service.close()
     skipped = [i for i in report.issues if i.kind == "skipped"]

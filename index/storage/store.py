@@ -622,9 +622,14 @@ class IndexStore:
             " AND NOT EXISTS (SELECT 1 FROM passages p WHERE p.digest = passage_texts.digest)",
             (now, json.dumps(digests)),
         )
-        # (a text's embeddings go with it: ``vectors``)
+        # (a text's embeddings go with it, and the record of the model failing on it: ``vectors``)
         await self.db.execute(
             "DELETE FROM passage_vectors WHERE digest IN"
+            " (SELECT digest FROM passage_texts WHERE unused_since < ?)",
+            (now - UNUSED_TEXT_SECONDS,),
+        )
+        await self.db.execute(
+            "DELETE FROM passage_vector_skips WHERE digest IN"
             " (SELECT digest FROM passage_texts WHERE unused_since < ?)",
             (now - UNUSED_TEXT_SECONDS,),
         )

@@ -15,6 +15,15 @@ deleted and its text embedded again. Another process filling the same file (``br
 beside the bot) is no conflict: SQLite serialises the writes, and each skips a text the other
 has stored meanwhile. ``VectorFiller`` runs the fill for the index a service serves (the bot),
 superseded by each reindex, tried again after a failure, and cancelled on shutdown.
+
+A text the model raises on by itself (tried twice, while the model embeds a plain sentence) is
+the text's fault, not the fill's: it is recorded with why (``passage_vector_skips``, migration
+007), skipped, and the site gets its ``Dense`` with that passage ranked by words alone
+(``Dense.known``); it is tried again when its text or the model changes. A failure that is not
+a text's (the database refusing writes, the model failing on every text) fails the fill, which
+is tried again. Each process marks its model's vectors used (``vector_models``); another
+model's are kept while used (two installs of two model versions sharing the file), see
+``StoredVectors.share``.
 """
 
 from __future__ import annotations
@@ -25,11 +34,12 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -53,7 +63,44 @@ _SOUND = f"model = ? AND {_SOUND_VECTOR}"
 RETRY_FIRST_SECONDS = 30.0
 RETRY_MAX_SECONDS = 1800.0
 
+# Another model's vectors (another name or version) are kept while some process uses them: the
+# bot of one install and `briefbot index` of a newer one share the file, and deleting each
+# other's at every start made each embed the whole site again (~24 min on two cores), again and
+# again. An operator expects an upgrade not to cost that, and the file not to grow for good:
+# vectors of a model unused for ``UNUSED_DAYS`` go (the running bot marks its own used every
+# ``MARK_USED_SECONDS``), as do those beyond the ``KEEP_OTHERS`` most recently used other models
+# (a site's vectors are ~8 MB a model: the file holds at most 1 + ``KEEP_OTHERS`` of them), and
+# all of them when asked (`briefbot index --drop-other-vectors`).
+UNUSED_DAYS = 7
+KEEP_OTHERS = 2
+MARK_USED_SECONDS = 6 * 3600.0
+
+# A plain text any working model embeds: a text that fails twice while this goes through is
+# the text's fault (skipped and recorded), not the model's (the fill fails, and is retried).
+PROBE = "A short plain sentence, to tell whether the embedding model works at all."
+REASON_CHARS = 200
+
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
+# (a text's digest, why the model failed on it, the text)
+Skipped = Callable[[int, str, str], None]
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVectors:
+    """Another model's stored vectors: its name, how many, when last used (Unix time)."""
+
+    model: str
+    vectors: int
+    used_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """What ``StoredVectors.share`` did with other models' vectors: deleted, kept."""
+
+    dropped: tuple[ModelVectors, ...] = ()
+    kept: tuple[ModelVectors, ...] = ()
 
 
 class StoredVectors:
@@ -72,23 +119,59 @@ class StoredVectors:
         return self._db
 
     def missing(self, model: str, dim: int, digests: Sequence[int]) -> list[int]:
-        """Those of ``digests`` (each once, in their order) with no sound vector of ``model``
-        (``dim`` float32s: a row of another size or type is damaged, and embedded again)."""
+        """Those of ``digests`` (each once, in their order) to embed: with no sound vector of
+        ``model`` (``dim`` float32s: a row of another size or type is damaged, and embedded
+        again), and not skipped (``skipped``: the model fails on their text)."""
+        return self._without(model, dim, digests, skips=True)
+
+    def missing_vectors(self, model: str, dim: int, digests: Sequence[int]) -> list[int]:
+        """Those of ``digests`` (each once, in their order) with no sound vector of ``model``,
+        skipped or not."""
+        return self._without(model, dim, digests, skips=False)
+
+    def _without(self, model: str, dim: int, digests: Sequence[int], *, skips: bool) -> list[int]:
         wanted = list(dict.fromkeys(int(d) for d in digests))
         held: set[int] = set()
         with self._lock:
             db = self._conn()
             for i in range(0, len(wanted), READ_CHUNK):
                 chunk = wanted[i : i + READ_CHUNK]
+                marks = ",".join("?" * len(chunk))
                 held.update(
                     row[0]
                     for row in db.execute(
                         f"SELECT digest FROM passage_vectors WHERE {_SOUND} AND digest IN"
-                        f" ({','.join('?' * len(chunk))})",
+                        f" ({marks})",
                         (model, 4 * dim, *chunk),
                     )
                 )
+                if skips:  # (a query of its own: within the parameter limit)
+                    held.update(
+                        row[0]
+                        for row in db.execute(
+                            "SELECT digest FROM passage_vector_skips WHERE model = ? AND"
+                            f" digest IN ({marks})",
+                            (model, *chunk),
+                        )
+                    )
         return [d for d in wanted if d not in held]
+
+    def skipped(self, model: str, digests: Sequence[int]) -> dict[int, str]:
+        """Those of ``digests`` whose text ``model`` failed on, with why (one line)."""
+        wanted = list(dict.fromkeys(int(d) for d in digests))
+        found: dict[int, str] = {}
+        with self._lock:
+            db = self._conn()
+            for i in range(0, len(wanted), READ_CHUNK):
+                chunk = wanted[i : i + READ_CHUNK]
+                found.update(
+                    db.execute(
+                        "SELECT digest, reason FROM passage_vector_skips WHERE model = ? AND"
+                        f" digest IN ({','.join('?' * len(chunk))})",
+                        (model, *chunk),
+                    ).fetchall()
+                )
+        return {d: found[d] for d in wanted if d in found}
 
     def drop_damaged(self, model: str, dim: int) -> int:
         """Delete the stored vectors of ``model`` that are not ``dim`` float32s (a damaged
@@ -105,8 +188,15 @@ class StoredVectors:
                     f"DELETE FROM passage_vectors WHERE {damaged}", (model, 4 * dim)
                 ).rowcount
 
-    def put(self, model: str, digests: Sequence[int], vectors: np.ndarray) -> None:
-        """Store ``vectors`` (one row per digest) under ``model``, committed at once."""
+    def put(
+        self,
+        model: str,
+        digests: Sequence[int],
+        vectors: np.ndarray,
+        skipped: Sequence[tuple[int, str]] = (),
+    ) -> None:
+        """Store ``vectors`` (one row per digest) under ``model``, and the texts ``skipped``
+        (digest, why), committed at once."""
         rows = [
             (int(d), model, np.asarray(v, "<f4").tobytes())
             for d, v in zip(digests, vectors, strict=True)
@@ -119,10 +209,29 @@ class StoredVectors:
                     " VALUES (?, ?, ?)",
                     rows,
                 )
+                # (a text skipped before, embedded now: its fault has passed)
+                db.executemany(
+                    "DELETE FROM passage_vector_skips WHERE digest = ? AND model = ?",
+                    [(d, model) for d, _, _ in rows],
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO passage_vector_skips (digest, model, reason)"
+                    " VALUES (?, ?, ?)",
+                    [(int(d), model, reason) for d, reason in skipped],
+                )
 
     def read(self, model: str, dim: int, digests: Sequence[int]) -> np.ndarray | None:
         """The vectors of ``digests`` (rows in their order, float32); None if one is missing
         or damaged."""
+        served = self.read_served(model, dim, digests, frozenset())
+        return None if served is None else served[0]
+
+    def read_served(
+        self, model: str, dim: int, digests: Sequence[int], skipped: Collection[int]
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The vectors of ``digests`` (rows in their order, float32) and which are there (a
+        mask): those of ``skipped`` may lack one (their rows are zero, and masked out); None if
+        another is missing or damaged, or none of them has one."""
         wanted = [int(d) for d in digests]
         found: dict[int, bytes] = {}
         unique = list(dict.fromkeys(wanted))
@@ -137,20 +246,85 @@ class StoredVectors:
                         (model, 4 * dim, *chunk),
                     ).fetchall()
                 )
-        if len(found) < len(unique) or not wanted:  # (no passages: nothing to rank by)
-            return None
-        return np.vstack([np.frombuffer(found[d], "<f4") for d in wanted]).astype(np.float32)
+        if not found or any(d not in found and d not in skipped for d in unique):
+            return None  # (not complete yet; or no passages, or none embedded: nothing to rank by)
+        known = np.array([d in found for d in wanted], bool)
+        matrix = np.zeros((len(wanted), dim), np.float32)  # (row by row: no second copy)
+        for i, d in enumerate(wanted):
+            if d in found:
+                matrix[i] = np.frombuffer(found[d], "<f4")
+        return matrix, known
 
-    def drop_other_models(self, model: str) -> int:
-        """Delete every vector not of ``model`` (a model replaced); how many went. Nothing is
-        written when there are none (a database opened read-only still answers)."""
+    def share(self, model: str, now: float, *, drop_others: bool = False) -> Shared:
+        """Mark ``model``'s vectors used at ``now`` (Unix time), and delete other models'
+        vectors (and skips) unused for ``UNUSED_DAYS``, beyond the ``KEEP_OTHERS`` most recently
+        used, or all with ``drop_others``; what went and what stays. Nothing is written when
+        nothing changes (``model`` marked within ``MARK_USED_SECONDS``): a database opened
+        read-only still answers."""
         with self._lock:
             db = self._conn()
-            query = "SELECT 1 FROM passage_vectors WHERE model != ? LIMIT 1"
-            if db.execute(query, (model,)).fetchone() is None:
-                return 0
+            counts: dict[str, int] = dict(
+                db.execute(
+                    "SELECT model, count(*) FROM passage_vectors WHERE model != ? GROUP BY model",
+                    (model,),
+                ).fetchall()
+            )
+            for (other,) in db.execute(
+                "SELECT DISTINCT model FROM passage_vector_skips WHERE model != ?", (model,)
+            ):
+                counts.setdefault(other, 0)
+            used: dict[str, float] = dict(
+                db.execute("SELECT model, used_at FROM vector_models").fetchall()
+            )
+            # (a model whose vectors were stored without a mark, by an earlier briefbot: kept,
+            # as if used now, for the while; its mark written with ours)
+            unmarked = [m for m in counts if m not in used]
+            others = sorted(
+                (
+                    ModelVectors(m, counts.get(m, 0), used.get(m, now))
+                    for m in used | counts.keys()
+                    if m != model
+                ),
+                key=lambda o: -o.used_at,
+            )
+            stale = now - UNUSED_DAYS * 86400.0
+            dropped = tuple(
+                o
+                for i, o in enumerate(others)
+                if drop_others or o.used_at < stale or i >= KEEP_OTHERS
+            )
+            kept = tuple(o for o in others if o not in dropped)
+            mark = used.get(model) is None or now - used[model] >= MARK_USED_SECONDS
+            if not (mark or unmarked or dropped):
+                return Shared(dropped, kept)
+            gone = {o.model for o in dropped}
+            try:
+                with db:
+                    db.executemany(
+                        "INSERT OR REPLACE INTO vector_models (model, used_at) VALUES (?, ?)",
+                        [(model, now)] * mark + [(m, now) for m in unmarked if m not in gone],
+                    )
+                    for table in ("passage_vectors", "passage_vector_skips", "vector_models"):
+                        db.executemany(f"DELETE FROM {table} WHERE model = ?", [(m,) for m in gone])
+            except sqlite3.Error as exc:
+                if drop_others:  # (asked: the operator hears why not)
+                    raise
+                # (a read-only or full file: nothing deleted, and the vectors stored still
+                # serve; the next start marks them)
+                log.debug("marking the passage vectors used failed: %s", exc)
+                return Shared((), tuple(others))
+        return Shared(dropped, kept)
+
+    def mark_used(self, model: str, now: float) -> None:
+        """Mark ``model``'s vectors used at ``now``: a process serving them for long (the bot)
+        keeps another install's ``share`` from taking them for unused."""
+        with self._lock:
+            db = self._conn()
             with db:
-                return db.execute("DELETE FROM passage_vectors WHERE model != ?", (model,)).rowcount
+                db.execute(
+                    "INSERT OR REPLACE INTO vector_models (model, used_at) VALUES (?, ?)",
+                    (model, now),
+                )
 
     def close(self) -> None:
         with self._lock:
@@ -171,10 +345,35 @@ class StoredVectors:
                 )
             ]
 
+    def stored_passage_digests(self) -> list[int]:
+        """The text digest of each of the stored index's passages (a text several passages
+        share: once for each), to count passages as ``/about`` does."""
+        with self._lock:
+            return [row[0] for row in self._conn().execute("SELECT digest FROM passages")]
+
 
 def index_digests(index: SearchIndex) -> list[int]:
     """Every passage's text digest, in index order."""
     return index.passages.digests().tolist()
+
+
+def _embed_alone(embedder: Embedder, text: str) -> np.ndarray | str:
+    """``text``'s vector, or why the model fails on it alone (one line): it is tried again (a
+    passing fault goes through), then the model is given a plain sentence (``PROBE``). Only when
+    that one is embedded is the failure the text's; else the first failure is raised (the model
+    fails on every text: the fill fails, and is tried again)."""
+    try:
+        return np.asarray(embedder.passages([text])[0])
+    except Exception as first:
+        try:
+            return np.asarray(embedder.passages([text])[0])
+        except Exception as again:
+            try:
+                embedder.passages([PROBE])
+            except Exception:
+                raise first from None
+            what = " ".join(str(again).split())
+            return (again.__class__.__name__ + (f": {what}" if what else ""))[:REASON_CHARS]
 
 
 def _embed_batch(
@@ -183,27 +382,35 @@ def _embed_batch(
     source: TextSource,
     digests: list[int],
     stop: threading.Event,
-) -> int:
+) -> tuple[int, list[tuple[int, str, str]]]:
     """Embed and store ``digests``' texts, one passage at a time (so that a stop waits for one
-    passage, not a batch), storing what was embedded before stopping; how many were stored.
-    A text whose vector was stored meanwhile is skipped: ``briefbot index`` run beside the bot
-    fills the same file, and each would otherwise embed every text the other does."""
+    passage, not a batch), storing what was embedded before stopping; how many were stored,
+    and the texts skipped (the model fails on them alone: recorded with why, see
+    ``_embed_alone``). A text whose vector was stored meanwhile is skipped: ``briefbot index``
+    run beside the bot fills the same file, and each would otherwise embed every text the
+    other does."""
     texts = source.texts(digests)
     done: list[int] = []
     rows: list[np.ndarray] = []
+    skipped: list[tuple[int, str, str]] = []
     for d in digests:
         if stop.is_set():
             break
         if not vectors.missing(embedder.name, embedder.dim, [d]):
             continue
-        rows.append(embedder.passages([texts[d]])[0])
-        done.append(d)
-    if done:
-        vectors.put(embedder.name, done, np.vstack(rows))
-    return len(done)
+        row = _embed_alone(embedder, texts[d])
+        if isinstance(row, str):
+            skipped.append((d, row, texts[d]))
+        else:
+            rows.append(row)
+            done.append(d)
+    if done or skipped:
+        matrix = np.vstack(rows) if rows else np.zeros((0, embedder.dim), np.float32)
+        vectors.put(embedder.name, done, matrix, [(d, why) for d, why, _ in skipped])
+    return len(done), skipped
 
 
-async def _in_thread(work: Callable[[threading.Event], int]) -> int:
+async def _in_thread(work: Callable[[threading.Event], _T]) -> _T:
     """``work`` in a worker thread; cancelled, it is told to stop (``stop``) and awaited, so no
     thread outlives the cancellation by more than one passage's embedding."""
     stop = threading.Event()
@@ -224,10 +431,12 @@ async def fill(
     *,
     batch: int = BATCH,
     progress: Progress | None = None,
+    skipped: Skipped | None = None,
 ) -> int:
-    """Embed the texts of ``digests`` (read from ``source``) that have no stored vector, a
-    batch per worker-thread call, each stored as made; how many were embedded. Cancellation
-    stops after the passage under way; what was stored stays."""
+    """Embed the texts of ``digests`` (read from ``source``) that have no stored vector and
+    were not skipped before, a batch per worker-thread call, each stored as made; how many
+    were embedded. A text the model fails on alone is recorded and skipped (``skipped`` is
+    told of it). Cancellation stops after the passage under way; what was stored stays."""
     damaged = await asyncio.to_thread(vectors.drop_damaged, embedder.name, embedder.dim)
     if damaged:
         log.warning(
@@ -242,7 +451,11 @@ async def fill(
         progress(0, total)
     for first in range(0, total, batch):
         chunk = todo[first : first + batch]
-        embedded += await _in_thread(partial(_embed_batch, embedder, vectors, source, chunk))
+        stored, passed = await _in_thread(partial(_embed_batch, embedder, vectors, source, chunk))
+        embedded += stored
+        if skipped is not None:
+            for digest, reason, text in passed:
+                skipped(digest, reason, text)
         if progress is not None:  # (the first texts of ``todo`` are stored, by this fill or not)
             progress(min(first + batch, total), total)
     return embedded
@@ -250,11 +463,36 @@ async def fill(
 
 async def dense_of(index: SearchIndex, vectors: StoredVectors, embedder: Embedder) -> Dense | None:
     """``index``'s ``Dense`` from the stored vectors (not set on it: the caller swaps it in), or
-    None while a passage has none."""
-    matrix = await asyncio.to_thread(
-        vectors.read, embedder.name, embedder.dim, index_digests(index)
+    None while a passage has none (a passage whose text the model fails on, skipped, aside:
+    ``Dense.known``), or none has one."""
+    digests = index_digests(index)
+
+    def read() -> tuple[np.ndarray, np.ndarray] | None:
+        skipped = vectors.skipped(embedder.name, digests)
+        return vectors.read_served(embedder.name, embedder.dim, digests, skipped.keys())
+
+    served = await asyncio.to_thread(read)
+    if served is None:
+        return None
+    matrix, known = served
+    return Dense(matrix, embedder.query, pool=0, known=known)
+
+
+async def skipped_of(
+    digests: Sequence[int], vectors: StoredVectors, embedder: Embedder
+) -> tuple[int, str]:
+    """How many of ``digests`` (passages: a text several share counts for each) the model
+    failed on and has no vector of, and why (the commonest reason, one line)."""
+    skipped = await asyncio.to_thread(vectors.skipped, embedder.name, digests)
+    if not skipped:
+        return 0, ""
+    # (one embedded meanwhile, by another process: it is no longer without a vector)
+    left = set(
+        await asyncio.to_thread(vectors.missing_vectors, embedder.name, embedder.dim, list(skipped))
     )
-    return None if matrix is None else Dense(matrix, embedder.query, pool=0)
+    n = sum(1 for d in digests if int(d) in left)
+    reasons = Counter(skipped[d] for d in left)
+    return n, reasons.most_common(1)[0][0] if reasons else ""
 
 
 async def missing_count(index: SearchIndex, vectors: StoredVectors, embedder: Embedder) -> int:
@@ -296,13 +534,16 @@ class FillStatus:
     ``total`` passages, ``done`` have their vector (0 and 0 until counted); ``running`` while a
     fill is under way; ``problem``: why no fill can complete (the model cannot be loaded), or
     why the last one failed, one line, else empty; ``retry_at``: when that failed fill is tried
-    again (Unix time), None when none is pending."""
+    again (Unix time), None when none is pending; ``skipped``: passages the model fails on
+    (ranked by words alone), and why (``skipped_reason``, one line)."""
 
     running: bool
     done: int = 0
     total: int = 0
     problem: str = ""
     retry_at: float | None = None
+    skipped: int = 0
+    skipped_reason: str = ""
 
 
 class _Count:
@@ -314,31 +555,47 @@ class _Count:
         self.total = 0
         self.problem = ""
         self.retry_at: float | None = None  # (Unix time: /about shows it as Discord's timestamp)
+        self.skipped = 0  # (passages the model fails on: no vector, ranked by words alone)
+        self.skipped_reason = ""
+        self._skipped_now = 0  # (of them, those this fill met)
         self._before = 0
         self._passages: list[int] = [0]
         self._per_text: Counter[int] = Counter()
         self.started = time.monotonic()
 
-    def start(self, digests: Sequence[int], todo: Sequence[int]) -> None:
+    def start(self, digests: Sequence[int], todo: Sequence[int], skipped: tuple[int, str]) -> None:
+        """A fill of ``todo`` (``digests``' texts to embed) begins; ``skipped``: the passages
+        skipped before, and why."""
         self.started = time.monotonic()
         self._per_text = per_text = Counter(digests)
         self.total = len(digests)
+        self.skipped, self.skipped_reason = skipped
+        self._skipped_now = 0
         self._passages = [0, *accumulate(per_text[d] for d in todo)]
-        self._before = self.done = self.total - self._passages[-1]
+        self._before = self.done = self.total - self._passages[-1] - self.skipped
 
     def __call__(self, done: int, total: int) -> None:
-        # (``fill`` embeds ``todo`` in order: its first ``done`` texts are stored)
-        self.done = self._before + self._passages[min(done, len(self._passages) - 1)]
+        # (``fill`` embeds ``todo`` in order: its first ``done`` texts are stored or skipped)
+        self.done = (
+            self._before + self._passages[min(done, len(self._passages) - 1)] - self._skipped_now
+        )
+
+    def skip(self, digest: int, reason: str) -> None:
+        """The model failed on ``digest``'s text alone: skipped."""
+        n = self._per_text[digest]
+        self.skipped += n
+        self._skipped_now += n
+        self.skipped_reason = reason
 
     def passages_without(self, vectors: StoredVectors, embedder: Embedder) -> int:
-        """How many of the index's passages have no stored vector now (read from the file:
+        """How many of the index's passages are still to embed now (read from the file:
         ``done`` leaves out a batch stopped midway, whose finished passages were stored)."""
         left = vectors.missing(embedder.name, embedder.dim, list(self._per_text))
         return sum(self._per_text[d] for d in left)
 
     def this_fill(self) -> tuple[int, int]:
         """(passages this fill has embedded, passages it embeds): those stored before aside."""
-        return self.done - self._before, self.total - self._before
+        return self.done - self._before, self.total - self._before - self.skipped
 
 
 class VectorFiller:
@@ -346,13 +603,16 @@ class VectorFiller:
     swapped in (the fill of the one before is cancelled), ``close`` on shutdown.
 
     The model is loaded at the first fill (off the event loop); if it cannot be, one line is
-    logged and answers stay without embeddings. A fill that fails otherwise (the database
-    refusing a write: a full disk, a read-only file; the model raising) logs one line, says why
-    in ``status`` and is tried again after ``RETRY_FIRST_SECONDS``, doubling up to
-    ``RETRY_MAX_SECONDS``, from what is stored: answers go on by words meanwhile, and a passing
-    failure needs no restart. When a fill completes, the index it filled gets
-    its ``Dense``: the index served at that moment, or one a reindex has since replaced (then
-    harmless: no one searches it any longer)."""
+    logged and answers stay without embeddings. A passage text the model fails on alone is
+    skipped and recorded (one line logged; ``status`` counts them), and ranked by words alone.
+    A fill that fails otherwise (the database refusing a write: a full disk, a read-only file;
+    the model raising on every text) logs one line, says why in ``status`` and is tried again
+    after ``RETRY_FIRST_SECONDS``, doubling up to ``RETRY_MAX_SECONDS``, from what is stored:
+    answers go on by words meanwhile, and a passing failure needs no restart. When a fill
+    completes, the index it filled gets its ``Dense``: the index served at that moment, or one
+    a reindex has since replaced (then harmless: no one searches it any longer). While the
+    model is loaded, its vectors are marked used every ``MARK_USED_SECONDS`` (another install
+    sharing the file keeps them)."""
 
     def __init__(
         self,
@@ -368,7 +628,8 @@ class VectorFiller:
         self.unavailable = False  # the model failed to load: no fill will run
         self._task: asyncio.Task[None] | None = None
         self._before: list[asyncio.Task[None]] = []  # (cancelled fills, maybe not ended yet)
-        self._dropped_others = False
+        self._shared = False  # (other models' vectors looked at: once a process)
+        self._marking: asyncio.Task[None] | None = None
         self._count = _Count()  # (the followed index's)
 
     @property
@@ -380,7 +641,15 @@ class VectorFiller:
         """The followed index's passages with a vector so far, whether a fill runs, and why
         none can complete if so (a snapshot; the filler's own state is not exposed)."""
         count = self._count
-        return FillStatus(self.running, count.done, count.total, count.problem, count.retry_at)
+        return FillStatus(
+            self.running,
+            count.done,
+            count.total,
+            count.problem,
+            count.retry_at,
+            count.skipped,
+            count.skipped_reason,
+        )
 
     def follow(self, index: SearchIndex) -> None:
         """Fill ``index``'s vectors from now on, instead of the index before's."""
@@ -412,7 +681,10 @@ class VectorFiller:
         # cancellation would cut short their wait for their threads)
         if task is not None:
             task.cancel()
-        tasks = [t for t in (*self._before, task) if t is not None]
+        marking, self._marking = self._marking, None
+        if marking is not None:
+            marking.cancel()
+        tasks = [t for t in (*self._before, task, marking) if t is not None]
         if tasks:
             await asyncio.wait(tasks)
         count, embedder = self._count, self.embedder
@@ -420,15 +692,24 @@ class VectorFiller:
             try:  # (an operator stopping the bot mid-fill is told what was kept)
                 left = await asyncio.to_thread(count.passages_without, self.vectors, embedder)
             except sqlite3.Error:
-                left = count.total - count.done
+                left = count.total - count.done - count.skipped
             if left:
                 log.info(
                     "Embedding stopped: %d of %d passages embedded and kept; the next start"
                     " goes on from there",
-                    count.total - left,
+                    count.total - left - count.skipped,
                     count.total,
                 )
         await asyncio.to_thread(self.vectors.close)
+
+    async def _mark_used(self, model: str) -> None:
+        """Mark ``model``'s vectors used every ``MARK_USED_SECONDS`` while the bot runs."""
+        while True:
+            await asyncio.sleep(MARK_USED_SECONDS)
+            try:
+                await asyncio.to_thread(self.vectors.mark_used, model, time.time())
+            except sqlite3.Error as exc:  # (a read-only or full file: the next mark, or fill)
+                log.debug("marking the passage vectors used failed: %s", exc)
 
     async def _run(
         self, index: SearchIndex, before: list[asyncio.Task[None]], count: _Count
@@ -444,6 +725,10 @@ class VectorFiller:
             log.warning("%s; answering without meaning-based ranking", exc)
             return
         embedder = self.embedder
+        if self._marking is None:
+            self._marking = asyncio.get_running_loop().create_task(
+                self._mark_used(embedder.name), name="briefbot-vectors-used"
+            )
         wait = RETRY_FIRST_SECONDS
         while True:
             try:
@@ -469,27 +754,41 @@ class VectorFiller:
                 wait = min(2 * wait, RETRY_MAX_SECONDS)
         count.problem, count.retry_at = "", None
         if dense is None:
+            if count.skipped:  # (the model fails on each passage, yet embeds a plain sentence)
+                count.problem = skipped_line(count.skipped, count.skipped_reason)
+                log.warning("Meaning-based ranking stays off: %s", count.problem)
             return
         index.dense = dense
+        unembedded = (
+            f" ({skipped_line(count.skipped, count.skipped_reason)})" if count.skipped else ""
+        )
         if embedded_before:  # (a restart, or a reindex that only removed: say so, as a fill does)
-            log.info("Meaning-based ranking is on: every passage was embedded before")
+            log.info("Meaning-based ranking is on: every passage was embedded before%s", unembedded)
         else:
             log.info(
-                "Embedded %s in %.0f s: meaning-based ranking is on",
-                passages(count.this_fill()[1]),
+                "Embedded %s in %.0f s: meaning-based ranking is on%s",
+                passages(count.this_fill()[0]),
                 time.monotonic() - count.started,
+                unembedded,
             )
+
+    async def _share(self, embedder: Embedder) -> None:
+        """Mark this model's vectors used; other models' are deleted if unused for long (said
+        in one line when there are some)."""
+        now = time.time()
+        shared = await asyncio.to_thread(self.vectors.share, embedder.name, now)
+        if shared.dropped or shared.kept:
+            log.info(shared_line(shared, embedder, now))
 
     async def _fill(
         self, index: SearchIndex, count: _Count, embedder: Embedder
     ) -> tuple[Dense | None, bool]:
-        """Fill ``index``'s vectors until each passage has one; its ``Dense`` (None: it has no
-        passages), and whether every vector was there already."""
-        if not self._dropped_others:
-            dropped = await asyncio.to_thread(self.vectors.drop_other_models, embedder.name)
-            self._dropped_others = True
-            if dropped:  # (else a whole site's embedding again, unexplained)
-                log.info(another_model(dropped, embedder))
+        """Fill ``index``'s vectors until each passage has one (or its text is skipped); its
+        ``Dense`` (None: it has no passages, or none could be embedded), and whether every
+        vector was there already."""
+        if not self._shared:  # (once a process: the bot marks its model used meanwhile)
+            await self._share(embedder)
+            self._shared = True
         digests = index_digests(index)
         if not digests:  # (an index of no passages: nothing to rank by meaning)
             return None, False
@@ -498,7 +797,7 @@ class VectorFiller:
             todo = await asyncio.to_thread(
                 self.vectors.missing, embedder.name, embedder.dim, digests
             )
-            count.start(digests, todo)
+            count.start(digests, todo, await skipped_of(digests, self.vectors, embedder))
             await fill(
                 todo,
                 index.passages.source,
@@ -506,11 +805,19 @@ class VectorFiller:
                 embedder,
                 batch=self.batch,
                 progress=partial(_progress, count, LogProgress()),
+                skipped=partial(_skipped, count),
             )
             dense = await dense_of(index, self.vectors, embedder)
             if dense is not None:
+                count.skipped, count.skipped_reason = await skipped_of(
+                    digests, self.vectors, embedder
+                )
+                count.done = count.total - count.skipped
                 return dense, first and not todo
-            if not todo:  # (stored, yet not read back: not a state to loop in)
+            if not todo:
+                if count.skipped == count.total:  # (the model failed on each text: none to use)
+                    return None, False
+                # (stored, yet not read back: not a state to loop in)
                 raise RuntimeError("the stored passage vectors could not be read back")
             # (a vector gone since it was counted: another process dropped or damaged it)
             first = False
@@ -524,12 +831,57 @@ def _progress(count: _Count, logged: LogProgress, done: int, total: int) -> None
     logged(*count.this_fill())
 
 
-def another_model(dropped: int, embedder: Embedder) -> str:
-    """The line saying why every passage is embedded again (the model was replaced)."""
-    return (
-        f"Deleted {dropped:,} stored vector{'' if dropped == 1 else 's'} made by another"
-        f" embedding model or version; every passage is embedded again with {embedder.name}"
+def _skipped(count: _Count, digest: int, reason: str, text: str) -> None:
+    count.skip(digest, reason)
+    text = " ".join(text.split())
+    # (its first words: enough for an operator to find the post)
+    quoted = f" (“{text[:80]}…”)" if len(text) > 80 else f" (“{text}”)" if text else ""
+    log.warning(
+        "The embedding model fails on a passage%s: %s; it is ranked by words alone until its"
+        " text or the model changes",
+        quoted,
+        reason,
     )
+
+
+def skipped_line(n: int, reason: str) -> str:
+    """The line saying how many passages could not be embedded, and why (the log, the CLI)."""
+    return (
+        f"{passages(n)} could not be embedded and {'is' if n == 1 else 'are'} ranked by words"
+        f" alone: {reason}"
+    )
+
+
+def shared_line(shared: Shared, embedder: Embedder, now: float, *, asked: bool = False) -> str:
+    """The one line saying what became of other models' vectors (deleted: why every passage is
+    embedded again; kept: for another process sharing the file), and the rule."""
+
+    def of(models: Sequence[ModelVectors]) -> str:
+        return "; ".join(
+            f"{m.vectors:,} of {m.model} (last used {ago(now - m.used_at)})" for m in models
+        )
+
+    parts = []
+    if shared.dropped:
+        parts.append(f"deleted {'as asked ' if asked else ''}{of(shared.dropped)}")
+    if shared.kept:
+        parts.append(f"kept {of(shared.kept)}: perhaps in use by another process")
+    return (
+        "Stored vectors of another embedding model or version: "
+        + ", ".join(parts)
+        + f". {embedder.name} embeds with its own; another model's are deleted once unused for"
+        f" {UNUSED_DAYS} days (at most {KEEP_OTHERS} kept), or by `briefbot index"
+        " --drop-other-vectors`"
+    )
+
+
+def ago(seconds: float) -> str:
+    """``seconds`` in the largest whole unit: "just now", "3 hours ago", "9 days ago"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        n = int(seconds // size)
+        if n >= 1:
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    return "just now"
 
 
 def failure_reason(exc: BaseException) -> str:
