@@ -157,8 +157,8 @@ def test_briefbot_index_stores_the_sentences_and_ask_reads_them_without_the_mode
     assert NOT_STATED in capsys.readouterr().out
     assert toy.texts == []  # (the sentences read from the file, none embedded)
     assert cli.main(["ask", *where, STATED_QUESTION]) == 0
-    out = capsys.readouterr().out
-    assert NOT_STATED not in out and "400" in out
+    answered = capsys.readouterr().out
+    assert NOT_STATED not in answered and "400" in answered
 
     # The look-up: the stored rows, by text; None when one is missing.
     lookup = StoredSentences(db, toy.name, toy.dim)
