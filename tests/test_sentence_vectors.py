@@ -10,11 +10,13 @@ real discord.py client and the Discord emulator.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+import aiosqlite
 import numpy as np
 import pytest
 from briefbot_support import ask
@@ -34,7 +36,9 @@ from bot import cli
 from index.answers import answerability
 from index.retrieval import embedder as embedder_module
 from index.search import NOT_STATED
+from index.storage.migrations import migrate, migration_files
 from index.storage.service import IndexService
+from index.storage.store import MIGRATIONS
 from index.storage.vectors import StoredSentences, index_digests, index_sentences
 
 
@@ -175,3 +179,28 @@ def test_briefbot_index_stores_the_sentences_and_ask_reads_them_without_the_mode
     assert lookup([stated]) is None
     assert cli.main(["ask", *where, NOT_STATED_QUESTION]) == 0
     assert NOT_STATED not in capsys.readouterr().out
+
+
+async def test_the_vectors_stored_before_are_kept_in_the_packed_table(tmp_path: Path) -> None:
+    """Migration 008: the vectors' table becomes a rowid one (a row of a WITHOUT ROWID table
+    held its vector on an overflow page of its own: over twice the file), its rows kept."""
+    before = tmp_path / "before"
+    before.mkdir()
+    for path in migration_files(MIGRATIONS):
+        if path.name < "008":
+            shutil.copy(path, before / path.name)
+    row = (7, "toy 1", np.arange(4, dtype="<f4").tobytes())
+    async with aiosqlite.connect(tmp_path / "db.sqlite3") as db:
+        await migrate(db, "index", before)
+        await db.execute(
+            "INSERT INTO passage_vectors (digest, model, vector) VALUES (?, ?, ?)", row
+        )
+        await db.commit()
+        assert await migrate(db, "index", MIGRATIONS) == ["008_vectors_by_rowid.sql"]
+        async with db.execute("SELECT digest, model, vector FROM passage_vectors") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [row]
+        async with db.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'passage_vectors'"
+        ) as cur:
+            (sql,) = await cur.fetchone()  # type: ignore[misc]
+        assert "WITHOUT ROWID" not in sql and "PRIMARY KEY (digest, model)" in sql
