@@ -26,7 +26,7 @@ model's are kept while used (two installs of two model versions sharing the file
 ``StoredVectors.share``.
 
 Sentences too (round 28e): once the passages are filled, every sentence a passage can give an
-answer's first page (``answerability.passage_sentences``, ~34k on the reference site) is
+answer's first page (``answerability.passage_sentences``, ~30k on the reference site) is
 embedded the same way (the same table, by its text's digest and model: a one-sentence passage
 shares its row; skipped texts, model versions, retries alike), and then the index declines a
 question whose first page states nothing close to it (``answerability.SENTENCE_MEANING``),
