@@ -139,7 +139,7 @@ def main() -> None:
         from index.answers import answerability
 
         index.stated_rule = answerability.SENTENCE_MEANING
-        index.sentence_embed = sentence_embedder()
+        index.sentence_vectors = sentence_embedder()
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     figures: dict[str, dict[str, object]] = {}

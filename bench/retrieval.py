@@ -16,6 +16,13 @@ building) has evicted its code and data from the caches. The systems:
 - ``ours answer, learned on/off`` (1x only) the same with ``RankingWeights.learned`` flipped
                      (the learned passage scorer, ``index/retrieval/passage_scorer.py``): the
                      other setting's cost, in the same run;
+- ``ours answer, dense`` / ``…, dense + stated`` (``--stated``, 1x only) answers with the
+                     passages' vectors (``bench.passage_vectors``' cache; the questions' embedded
+                     before timing), and the same with round 28e's decline on what no first-page
+                     sentence states, its sentences' vectors stored in the index's file as the
+                     bot stores them (those ``bench.fit_answerability`` cached, a seeded random
+                     unit vector for the rest: the look-up's cost, not its decisions) and read
+                     by ``StoredSentences``; the rows and megabytes they add are printed;
 - ``rank-bm25``      ``BM25Okapi.get_scores`` + stable argsort, over our analysed passage tokens
                      (the body field, exactly the terms our index holds);
 - ``bm25s …``        bm25s over the same tokens, ``method="robertson"`` (closest to BM25Okapi: the
@@ -37,7 +44,10 @@ import dataclasses
 import io
 import pstats
 import sys
+import time
 from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import bm25s
@@ -155,7 +165,60 @@ def profile(systems: dict[str, Callable[[str], object]], queries: Sequence[str])
         print("\n".join(out.getvalue().splitlines()[:40]))
 
 
-def run_scale(copies: int, quick: bool, want_profile: bool) -> dict[str, Any]:
+def with_stored_sentences(index: SearchIndex, db: Path, queries: Sequence[str]) -> dict[str, Any]:
+    """Systems answering with the passages' vectors, without and with the stated rule reading
+    stored sentence vectors (see the module's text); {} when the passages' are not cached."""
+    import os
+
+    from bench.answer_quality import with_cached_vectors
+    from bench.passage_vectors import DEFAULT_CACHE, ByText, text_key
+    from index.answers import answerability
+    from index.retrieval.dense import Dense
+    from index.retrieval.embedder import load_embedder
+    from index.storage.vectors import StoredSentences, StoredVectors, index_sentences
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    model = load_embedder()
+    with_cached_vectors(index)
+    if index.dense is None:
+        return {}
+    vectors, index.dense = index.dense.vectors, None  # (the other systems answer without)
+    asked = {q.strip(): model.query(q.strip()) for q in queries}
+    systems: dict[str, Any] = {}
+    for name in ("dense", "dense + stated"):
+        one = SearchIndex(index.data, index.posts, index.passages, index.weights)
+        one.dense = Dense(vectors, asked.__getitem__)
+        systems[f"{OURS_ANSWER}, {name}"] = one
+    started = time.perf_counter()
+    sentences = index_sentences(index)
+    listed = time.perf_counter() - started
+    cached = ByText(DEFAULT_CACHE, "sentences").rows
+    random = np.random.default_rng(0)
+    rows = []
+    for text in sentences.values():
+        row = cached.get(text_key(text))
+        if row is None:
+            row = random.standard_normal(model.dim).astype(np.float32)
+            row /= np.linalg.norm(row)
+        rows.append(row)
+    before = db.stat().st_size
+    store = StoredVectors(db)
+    try:
+        store.put(model.name, list(sentences), np.vstack(rows))
+    finally:
+        store.close()
+    stated = systems[f"{OURS_ANSWER}, dense + stated"]
+    stated.sentence_vectors = StoredSentences(db, model.name, model.dim)
+    stated.stated_rule = answerability.SENTENCE_MEANING
+    print(
+        f"   stored sentence vectors: {len(sentences):,} rows ({len(rows) - len(cached):,} not in"
+        f" the bench cache: random), +{(db.stat().st_size - before) / 1e6:.1f} MB; listing"
+        f" them from the passages took {listed:.1f} s"
+    )
+    return {name: partial(one.search, k=K) for name, one in systems.items()}
+
+
+def run_scale(copies: int, quick: bool, want_profile: bool, stated: bool = False) -> dict[str, Any]:
     tmp = kept_temp_dir()  # (the index reads its texts from its database)
     content = CORPUS if copies == 1 else build_site(tmp / "site", copies)
     index, _report = build_index(tmp / "index.sqlite3", content)
@@ -184,6 +247,8 @@ def run_scale(copies: int, quick: bool, want_profile: bool) -> dict[str, Any]:
         systems[f"{OURS_ANSWER}, learned {'on' if flipped else 'off'}"] = lambda q: other.search(
             q, k=K
         )
+    if stated and copies == 1:
+        systems.update(with_stored_sentences(index, tmp / "index.sqlite3", queries))
     rb, base = baselines(tokens)
     systems.update(base)
     rounds = (1 if quick else 3) if copies == 1 else (1 if quick else 2)
@@ -245,10 +310,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = base_parser(__doc__.split("\n")[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10], metavar="N")
     parser.add_argument("--profile", action="store_true", help="cProfile ours afterwards")
+    parser.add_argument(
+        "--stated",
+        action="store_true",
+        help="at 1x, answers with the passages' vectors without and with the decline reading"
+        " stored sentence vectors (round 28e)",
+    )
     args = parser.parse_args(argv)
     require_shared()
     print(f"Retrieval latency ({machine_note()})")
-    results = [run_scale(n, args.quick, args.profile) for n in args.scales]
+    results = [run_scale(n, args.quick, args.profile, args.stated) for n in args.scales]
 
     rows = []
     for r in results:

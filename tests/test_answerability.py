@@ -73,14 +73,14 @@ def served(
     index: SearchIndex,
     rule: answerability.StatedRule = TOY_RULE,
     vectors: bool = True,
-    embed: answerability.EmbedTexts | None = toy_embed_texts,
+    embed: answerability.SentenceVectors | None = toy_embed_texts,
 ) -> SearchIndex:
     out = SearchIndex(index.data, index.posts, index.passages, index.weights)
     if vectors:
         texts = [index.passages.text(i) for i in range(len(index.passages))]
         out.dense = dense.Dense(toy_embed_texts(texts), toy_embed)
     out.stated_rule = rule
-    out.sentence_embed = embed
+    out.sentence_vectors = embed
     return out
 
 

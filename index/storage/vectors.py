@@ -24,6 +24,13 @@ a text's (the database refusing writes, the model failing on every text) fails t
 is tried again. Each process marks its model's vectors used (``vector_models``); another
 model's are kept while used (two installs of two model versions sharing the file), see
 ``StoredVectors.share``.
+
+Sentences too (round 28e): once the passages are filled, every sentence a passage can give an
+answer's first page (``answerability.passage_sentences``, ~30k on the reference site) is
+embedded the same way (the same table, by its text's digest and model: a one-sentence passage
+shares its row; skipped texts, model versions, retries alike), and then the index declines a
+question whose first page states nothing close to it (``answerability.SENTENCE_MEANING``),
+reading its page's sentence vectors by digest (``StoredSentences``, no model call).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import accumulate
@@ -43,14 +50,16 @@ from typing import TypeVar
 
 import numpy as np
 
+from ..answers import answerability
 from ..retrieval.dense import Dense
 from ..retrieval.embedder import Embedder, EmbedderUnavailable
-from ..retrieval.passage_table import TextSource
+from ..retrieval.passage_table import MemoryTexts, TextSource, text_digest
 from ..search import SearchIndex
 
 log = logging.getLogger(__name__)
 
 BATCH = 16  # passages embedded, then stored, per worker-thread call (~3-4 s on two cores)
+SENTENCE_BATCH = 64  # sentences (a fifth of a passage's words) per worker-thread call
 READ_CHUNK = 500  # digests per SELECT (SQLite's parameter limit is 999 on old builds)
 # A stored row that can be used: the model's, a blob of its ``dim`` float32s (parameters: the
 # model's name, then 4 * dim). A row damaged in the file is as good as missing: embedded again.
@@ -357,6 +366,55 @@ def index_digests(index: SearchIndex) -> list[int]:
     return index.passages.digests().tolist()
 
 
+def sentences_of(digests: Sequence[int], source: TextSource) -> dict[int, str]:
+    """Every sentence an answer's first page can read from the passages of ``digests`` (their
+    texts read from ``source``; ``answerability.passage_sentences``), by its text's digest, in
+    the passages' order."""
+    unique = list(dict.fromkeys(int(d) for d in digests))
+    found: dict[int, str] = {}
+    for i in range(0, len(unique), READ_CHUNK):
+        texts = source.texts(unique[i : i + READ_CHUNK])
+        for d in unique[i : i + READ_CHUNK]:
+            found.update((text_digest(t), t) for t in answerability.passage_sentences(texts[d]))
+    return found
+
+
+def index_sentences(index: SearchIndex) -> dict[int, str]:
+    """``sentences_of`` every passage of ``index``."""
+    return sentences_of(index_digests(index), index.passages.source)
+
+
+class StoredSentences:
+    """``SearchIndex.sentence_vectors`` from the index's file: a first page's sentences'
+    vectors of ``model``, looked up by their texts' digests in one query (no model call), or
+    None when one has none (not stored yet, or skipped: the question is not judged). A
+    connection of its own, read-only, for each look-up: the bot's searches run in threads, and
+    it holds nothing to close."""
+
+    def __init__(self, path: Path, model: str, dim: int) -> None:
+        self.path, self.model, self.dim = path, model, dim
+
+    def __call__(self, texts: Iterable[str]) -> np.ndarray | None:
+        digests = [text_digest(t) for t in texts]
+        unique = list(dict.fromkeys(digests))
+        if not unique or len(unique) > READ_CHUNK:  # (a page of 500 sentences: none is)
+            return None
+        db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            found: dict[int, bytes] = dict(
+                db.execute(
+                    f"SELECT digest, vector FROM passage_vectors WHERE {_SOUND} AND digest IN"
+                    f" ({','.join('?' * len(unique))})",
+                    (self.model, 4 * self.dim, *unique),
+                ).fetchall()
+            )
+        finally:
+            db.close()
+        if len(found) < len(unique):
+            return None
+        return np.vstack([np.frombuffer(found[d], "<f4") for d in digests])
+
+
 def _embed_alone(embedder: Embedder, text: str) -> np.ndarray | str:
     """``text``'s vector, or why the model fails on it alone (one line): it is tried again (a
     passing fault goes through), then the model is given a plain sentence (``PROBE``). Only when
@@ -506,12 +564,22 @@ def passages(n: int) -> str:
     return f"{n:,} passage" if n == 1 else f"{n:,} passages"
 
 
+def sentences(n: int) -> str:
+    return f"{n:,} sentence" if n == 1 else f"{n:,} sentences"
+
+
 class LogProgress:
     """Progress for a log: the start and about every tenth (the end is the filler's to say,
     once the index has its vectors: only then is meaning-based ranking on)."""
 
-    def __init__(self, logger: logging.Logger = log) -> None:
+    def __init__(
+        self,
+        logger: logging.Logger = log,
+        noun: Callable[[int], str] = passages,
+        purpose: str = "meaning-based ranking",
+    ) -> None:
         self.log = logger
+        self.noun, self.purpose = noun, purpose
         self.start = time.monotonic()
         self._tenth = -1
 
@@ -520,11 +588,9 @@ class LogProgress:
             return
         tenth = 10 * done // total
         if done == 0:
-            self.log.info(
-                "Embedding %s for meaning-based ranking (in the background)", passages(total)
-            )
+            self.log.info("Embedding %s for %s (in the background)", self.noun(total), self.purpose)
         elif done < total and tenth > self._tenth:
-            self.log.info("Embedded %d of %s (%d %%)", done, passages(total), 100 * done // total)
+            self.log.info("Embedded %d of %s (%d %%)", done, self.noun(total), 100 * done // total)
         self._tenth = tenth
 
 
@@ -544,6 +610,10 @@ class FillStatus:
     retry_at: float | None = None
     skipped: int = 0
     skipped_reason: str = ""
+    # of the index's ``sentences`` (0 until its passages are filled), ``sentences_done`` have
+    # their vector (or were skipped): its first pages are judged once all have
+    sentences_done: int = 0
+    sentences: int = 0
 
 
 class _Count:
@@ -557,6 +627,7 @@ class _Count:
         self.retry_at: float | None = None  # (Unix time: /about shows it as Discord's timestamp)
         self.skipped = 0  # (passages the model fails on: no vector, ranked by words alone)
         self.skipped_reason = ""
+        self.sentences = self.sentences_done = 0  # (see ``FillStatus``)
         self._skipped_now = 0  # (of them, those this fill met)
         self._before = 0
         self._passages: list[int] = [0]
@@ -649,6 +720,8 @@ class VectorFiller:
             count.retry_at,
             count.skipped,
             count.skipped_reason,
+            count.sentences_done,
+            count.sentences,
         )
 
     def follow(self, index: SearchIndex) -> None:
@@ -729,30 +802,9 @@ class VectorFiller:
             self._marking = asyncio.get_running_loop().create_task(
                 self._mark_used(embedder.name), name="briefbot-vectors-used"
             )
-        wait = RETRY_FIRST_SECONDS
-        while True:
-            try:
-                dense, embedded_before = await self._fill(index, count, embedder)
-                break
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a full disk, a read-only file, the engine: passing
-                reason = failure_reason(exc)
-                # (said to moderators as it is: answers go on by words, and it is retried)
-                count.problem = reason
-                count.retry_at = time.time() + wait
-                log.warning(
-                    "Filling the passage vectors failed: %s; answering without meaning-based"
-                    " ranking meanwhile, trying again in %.0f s",
-                    reason,
-                    wait,
-                )
-                log.debug("the failure", exc_info=exc)
-                # (a connection opened read-only stays so: the next try opens the file afresh)
-                await asyncio.to_thread(self.vectors.close)
-                await asyncio.sleep(wait)
-                wait = min(2 * wait, RETRY_MAX_SECONDS)
-        count.problem, count.retry_at = "", None
+        dense, embedded_before = await self._retrying(
+            count, "passage", partial(self._fill, index, count, embedder)
+        )
         if dense is None:
             if count.skipped:  # (the model fails on each passage, yet embeds a plain sentence)
                 count.problem = skipped_line(count.skipped, count.skipped_reason)
@@ -770,6 +822,78 @@ class VectorFiller:
                 passages(count.this_fill()[0]),
                 time.monotonic() - count.started,
                 unembedded,
+            )
+        # Then the sentences (ranking by meaning came first: it serves every question).
+        await self._retrying(
+            count, "sentence", partial(self._fill_sentences, index, count, embedder)
+        )
+
+    async def _retrying(self, count: _Count, what: str, work: Callable[[], Awaitable[_T]]) -> _T:
+        """``work()`` until it completes: after a failure (a full disk, a read-only file, the
+        model raising) it is tried again after ``RETRY_FIRST_SECONDS``, doubling up to
+        ``RETRY_MAX_SECONDS`` (``count`` says why meanwhile; ``what``: "passage", "sentence")."""
+        wait = RETRY_FIRST_SECONDS
+        while True:
+            try:
+                done = await work()
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a full disk, a read-only file, the engine: passing
+                reason = failure_reason(exc, what)
+                # (said to moderators as it is: answers go on by words, and it is retried)
+                count.problem = reason
+                count.retry_at = time.time() + wait
+                log.warning(
+                    "Filling the %s vectors failed: %s; answering without %s meanwhile, trying"
+                    " again in %.0f s",
+                    what,
+                    reason,
+                    "meaning-based ranking" if what == "passage" else "declining by them",
+                    wait,
+                )
+                log.debug("the failure", exc_info=exc)
+                # (a connection opened read-only stays so: the next try opens the file afresh)
+                await asyncio.to_thread(self.vectors.close)
+                await asyncio.sleep(wait)
+                wait = min(2 * wait, RETRY_MAX_SECONDS)
+        count.problem, count.retry_at = "", None
+        return done
+
+    async def _fill_sentences(self, index: SearchIndex, count: _Count, embedder: Embedder) -> None:
+        """Fill the vectors of every sentence ``index``'s first pages can show (or skip those
+        the model fails on), then switch its decline on what the first page states on."""
+        texts = await asyncio.to_thread(index_sentences, index)
+        digests = list(texts)
+        todo = await asyncio.to_thread(self.vectors.missing, embedder.name, embedder.dim, digests)
+        before = len(digests) - len(todo)
+        count.sentences, count.sentences_done = len(digests), before
+        logged = LogProgress(noun=sentences, purpose="declining what no post states")
+
+        def moved(done: int, total: int) -> None:
+            count.sentences_done = before + done
+            if done:
+                count.problem, count.retry_at = "", None
+            logged(done, total)
+
+        start = time.monotonic()
+        await fill(
+            todo,
+            MemoryTexts(texts),
+            self.vectors,
+            embedder,
+            batch=SENTENCE_BATCH,
+            progress=moved,
+            skipped=_skipped_sentence,
+        )
+        index.sentence_vectors = StoredSentences(self.vectors.path, embedder.name, embedder.dim)
+        index.stated_rule = answerability.SENTENCE_MEANING
+        if todo:
+            log.info(
+                "Embedded %s in %.0f s: declining when no first-page sentence says what is"
+                " asked is on",
+                sentences(len(todo)),
+                time.monotonic() - start,
             )
 
     async def _share(self, embedder: Embedder) -> None:
@@ -844,6 +968,15 @@ def _skipped(count: _Count, digest: int, reason: str, text: str) -> None:
     )
 
 
+def _skipped_sentence(digest: int, reason: str, text: str) -> None:
+    log.warning(
+        "The embedding model fails on a sentence (“%s”): %s; a first page showing it is not"
+        " judged by meaning",
+        " ".join(text.split())[:80],
+        reason,
+    )
+
+
 def skipped_line(n: int, reason: str) -> str:
     """The line saying how many passages could not be embedded, and why (the log, the CLI)."""
     return (
@@ -884,11 +1017,12 @@ def ago(seconds: float) -> str:
     return "just now"
 
 
-def failure_reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException, what: str = "passage") -> str:
     """One line saying what failed, for the log and /about: SQLite's own words (a full disk,
-    a read-only file, a lock held too long), or the exception's."""
+    a read-only file, a lock held too long), or the exception's (``what``: "passage",
+    "sentence")."""
     text = " ".join(str(exc).split())
     if isinstance(exc, sqlite3.Error):
-        return f"the database refused the passage vectors: {text or exc.__class__.__name__}"
-    what = exc.__class__.__name__ + (f": {text}" if text else "")
-    return f"embedding the passages failed ({what[:200]})"
+        return f"the database refused the {what} vectors: {text or exc.__class__.__name__}"
+    failed = exc.__class__.__name__ + (f": {text}" if text else "")
+    return f"embedding the {what}s failed ({failed[:200]})"
