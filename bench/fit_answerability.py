@@ -65,18 +65,19 @@ Row = dict[str, Any]
 
 def _spy() -> tuple[list[Any], Callable[[], None]]:
     """The bench's own hook (as ``bench.fit_headline``'s): the inputs the search hands
-    extraction while answers are made; returns where they go and the undoing."""
+    extraction while answers are made (it prepares them first); returns where they go and the
+    undoing."""
     caught: list[Any] = []
-    served = extraction.extract
+    served = extraction.prepare
 
     def spy(question: str, weights: Any, evidence: Any, *a: Any, **k: Any) -> Any:
         caught.append((question, dict(weights), list(evidence)))
         return served(question, weights, evidence, *a, **k)
 
-    extraction.extract = spy
+    extraction.prepare = spy
 
     def undo() -> None:
-        extraction.extract = served
+        extraction.prepare = served
 
     return caught, undo
 

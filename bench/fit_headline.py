@@ -73,7 +73,7 @@ def collect(names: Sequence[str], index: Any = None) -> dict[str, list[Case]]:
     ``SearchIndex`` as a fitting script has set it up)."""
     if index is None:
         index, _ = build_index(kept_temp_dir() / "fit.sqlite3", CORPUS)
-    served = extraction.extract
+    served = extraction.prepare
     seen: list[tuple[str, dict[str, float], list[extraction.Evidence]]] = []
 
     def spy(
@@ -81,13 +81,13 @@ def collect(names: Sequence[str], index: Any = None) -> dict[str, list[Case]]:
         weights: Any,
         evidence: Sequence[extraction.Evidence],
         pool: int = extraction.POOL,
-        model: headline_model.Model | None = None,
-    ) -> extraction.Extracted:
+    ) -> extraction.Prepared:
         seen.append((question, dict(weights), list(evidence)))
-        return served(question, weights, evidence, pool, model)
+        return served(question, weights, evidence, pool)
 
     out: dict[str, list[Case]] = {}
-    extraction.extract = spy  # (the bench's own hook: the inputs the search hands extraction)
+    # (the bench's own hook: the inputs the search hands extraction, which prepares them first)
+    extraction.prepare = spy
     try:
         for name in names:
             path = set_path(name)
@@ -101,7 +101,7 @@ def collect(names: Sequence[str], index: Any = None) -> dict[str, list[Case]]:
                 cases.append(Case(q, answer.declined, seen[0] if seen else None))
             out[name] = cases
     finally:
-        extraction.extract = served
+        extraction.prepare = served
     return out
 
 

@@ -209,9 +209,12 @@ class SearchIndex(Catalogue):
             self._has_boilerplate,
             None if use is None else use.similarities(question),
         )
-        if self._not_stated(question, plan, read, use):
+        if not read:
+            return build_answer(self, question, cited, plan.weight_of, evidence=read)
+        prepared = extraction.prepare(question, plan.weight_of, read)
+        if self._not_stated(question, prepared, use):
             return self._declined(question, filters, NOT_STATED, ranked)
-        return build_answer(self, question, cited, plan.weight_of, evidence=read)
+        return build_answer(self, question, cited, plan.weight_of, prepared=prepared)
 
     def warm(self) -> None:
         """Make this index ready for many questions: build what a question would otherwise
@@ -570,8 +573,7 @@ class SearchIndex(Catalogue):
     def _not_stated(
         self,
         question: str,
-        plan: QueryPlan,
-        evidence: list[extraction.Evidence],
+        prepared: extraction.Prepared,
         use: dense.Dense | None,
     ) -> bool:
         """Whether no sentence of the first page is close enough to the question in meaning
@@ -580,7 +582,6 @@ class SearchIndex(Catalogue):
         rule, lookup = self.stated_rule, self.sentence_vectors
         if not rule.active or use is None or lookup is None:
             return False
-        prepared = extraction.prepare(question, plan.weight_of, evidence)
         texts = answerability.first_page_sentences(prepared, rule.results)
         if not texts:
             return False

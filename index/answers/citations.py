@@ -167,13 +167,20 @@ def build_answer(
     has_boilerplate: np.ndarray | None = None,
     similarities: np.ndarray | None = None,
     evidence: list[extraction.Evidence] | None = None,
+    prepared: extraction.Prepared | None = None,
 ) -> Answer:
     """The cited results, their snippets and the headline (see ``extraction``), from their
-    ``evidence`` (``answer_evidence`` of the other arguments when not given)."""
-    if evidence is None:
+    ``evidence`` (``answer_evidence`` of the other arguments when not given), or from that
+    evidence already ``prepared`` for the question."""
+    if prepared is not None:
+        evidence = list(prepared.evidence)
+    elif evidence is None:
         evidence = answer_evidence(catalogue, cited, boilerplate, has_boilerplate, similarities)
     texts = [e.text for e in evidence]
-    found = extraction.extract(question, weight_of, evidence)
+    if prepared is not None:
+        found = extraction.extract_prepared(prepared)
+    else:
+        found = extraction.extract(question, weight_of, evidence)
     results = []
     labels: dict[tuple[str, str], int] = {}
     for n, c in enumerate(cited):

@@ -165,9 +165,16 @@ def extract(
     weights: the hand-set choice)."""
     if not evidence:
         return Extracted("", 0, [], [])
+    return extract_prepared(prepare(question, weights, evidence, pool), model)
+
+
+def extract_prepared(prepared: Prepared, model: headline_model.Model | None = None) -> Extracted:
+    """``extract`` of evidence already ``prepare``d (search reads the prepared sentences to
+    judge a first page before answering: prepared once, not twice)."""
+    if not prepared.evidence:
+        return Extracted("", 0, [], [])
     if model is None:
         model = headline_model.SHIPPED
-    prepared = prepare(question, weights, evidence, pool)
     if prepared.hand is None or not model.active:
         return assemble(prepared, prepared.hand)
     cands, rows = candidate_windows(prepared, model.around)
