@@ -10,6 +10,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ..models import Passage, Post, PostRef, SearchFilters
+from .examples import Examples, site_examples
 from .passage_table import PassageTable
 from .title_words import TitleMatchWeights, TitleWords
 
@@ -111,6 +112,12 @@ class Catalogue:
     def latest(self, count: int = 5, category: str | None = None) -> list[Post]:
         posts = [p for p in self.posts if category is None or category in p.categories]
         return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)[:count]
+
+    @cached_property
+    def examples(self) -> Examples:
+        """The example question (and title word, category) this site's replies suggest: every
+        reply that suggests a question shows this one (``examples.site_examples``)."""
+        return site_examples([self.posts[i] for i in self._newest_first])
 
     @cached_property
     def title_words(self) -> TitleWords:
