@@ -145,7 +145,7 @@ def test_id_counts_are_bincounts_a_range_at_a_time() -> None:
         (postings_module.ID_SLICE * 3 + 7, postings_module.ID_SLICE * 3 + 7),
         (5, 12),
     ):
-        ids = rng.integers(0, top, 50_000).astype(np.int32)
+        ids = rng.integers(0, top, 300_000).astype(np.int32)  # (over PAIR_SLICE)
         got = postings_module.id_counts(ids, n)
         assert got.dtype == np.int32
         assert np.array_equal(got, np.bincount(ids, minlength=n))

@@ -69,7 +69,7 @@ EPSILON = 0.25
 # Tokens per distinct term from which ``okapi_corpus`` shares one int object per term.
 SHARED_INTS = 4
 CHUNK = 1 << 16  # tokens ``okapi_corpus`` makes Python objects of in one call
-LENGTH_SLICE = 1 << 20  # (term, count) pairs ``doc_lengths`` sums at a time
+LENGTH_SLICE = 1 << 17  # (term, count) pairs ``doc_lengths`` sums at a time
 
 
 def doc_lengths(stats: TermCounts) -> np.ndarray:
