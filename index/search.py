@@ -247,8 +247,8 @@ class SearchIndex(Catalogue):
         """A question with nothing to search for ("?", spaces, only words like "what" and
         "the"): no post is closer than another, so none is offered; an example instead."""
         message = (
-            "There is nothing in that to search for. Ask in a few words what you want to know"
-            + self._for_example()
+            "There is nothing in that question to search for. Ask in a few words what you want"
+            " to know" + self._for_example()
         )
         return Answer(question=question, declined=True, wordless=True, message=message)
 
