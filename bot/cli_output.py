@@ -110,7 +110,9 @@ def print_answer(answer: Answer) -> None:
             for ref in answer.suggestions:
                 title = f"{ref.title} › {ref.heading}" if ref.heading else ref.title
                 line = f"  • {title} ({ref.date}) {link_or_nothing(ref.url)}".rstrip()
-                console.print(terminal_text(line), markup=False)
+                # (soft-wrapped, as every link below: a line rich breaks inside a URL is a link
+                # no terminal opens whole, nor copies)
+                console.print(terminal_text(line), markup=False, soft_wrap=True)
         return
     if answer.headline:  # (none for a post of only code: its citation shows the code's start)
         headline = terminal_text(escape_markdown(answer.headline))
@@ -123,7 +125,8 @@ def print_answer(answer: Answer) -> None:
         title = safe_markup(f"[{n}] {result.title}{section}")
         console.print(f"[bold]{title}[/] [dim]({result.date})[/]")
         if link_or_nothing(result.url):
-            console.print(f"    {terminal_text(result.url)}", style="cyan", markup=False)
+            url = terminal_text(result.url)
+            console.print(f"    {url}", style="cyan", markup=False, soft_wrap=True)
         console.print(Markdown(terminal_text(result_snippet(result))))
         if result.also_in:
             also = "; ".join(f"{ref.title} ({ref.date})" for ref in result.also_in)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import importlib.metadata
 import logging
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -16,11 +15,11 @@ from discord.ext import commands
 from index.ingest.site import site_config
 from index.models import Answer, SearchFilters, SiteConfig
 from index.retrieval.embedder import Embedder, load_embedder
+from index.retrieval.examples import GENERIC, Examples
 from index.search import SearchIndex
 from index.storage.service import IndexService
 from index.storage.vectors import StoredVectors, VectorFiller
 
-from .formatting.examples import GENERIC, Examples, site_examples
 from .formatting.text import NO_MENTIONS, message_content
 from .insights_store import InsightsStore
 from .settings import Settings
@@ -86,8 +85,6 @@ class Briefbot(commands.Bot):
         self.settings = settings
         self.service = service
         self.site = site if site is not None else _site_of(settings)
-        # The examples shown to members, from the index they were drawn from (see ``examples``).
-        self._examples: tuple[weakref.ref[SearchIndex], Examples] | None = None
         self.sync_dev_guild = sync_dev_guild
         self.version = version()
         # The question log; opened by the insights extension unless BRIEFBOT_INSIGHTS=false.
@@ -209,15 +206,11 @@ class Briefbot(commands.Bot):
         return self.site.title or self.site.url.removeprefix("https://").removeprefix("http://")
 
     def examples(self) -> Examples:
-        """Examples for members in the served site's own words (``site_examples``), drawn again
-        after a reindex; generic ones before the index is loaded."""
+        """Examples for members in the served site's own words (the served index's, as its
+        declined questions suggest), drawn again after a reindex; generic ones before the index
+        is loaded."""
         index = self.service.current
-        if index is None:
-            return GENERIC
-        if self._examples is None or self._examples[0]() is not index:
-            examples = site_examples(index.latest(len(index.posts)))
-            self._examples = (weakref.ref(index), examples)
-        return self._examples[1]
+        return GENERIC if index is None else index.examples
 
     async def search(self, question: str, k: int, filters: SearchFilters | None = None) -> Answer:
         """Search off the event loop, so a big corpus never delays the gateway heartbeat."""

@@ -258,28 +258,24 @@ class SearchIndex(Catalogue):
         """A question with nothing to search for ("?", spaces, only words like "what" and
         "the"): no post is closer than another, so none is offered; an example instead."""
         message = (
-            "That question has no words to search for: ask in a few words what you want to know"
+            "There is nothing in that question to search for. Ask in a few words what you want"
+            " to know" + self._for_example()
         )
-        message += self._example()
-        return Answer(question=question, declined=True, wordless=True, message=message + ".")
+        return Answer(question=question, declined=True, wordless=True, message=message)
 
     def _unrelated(self, question: str) -> Answer:
         """A question none of whose words the site favours (``_off_topic``): the closest posts
         would share only common words with it ("good morning everyone" → three digests), so
         none is offered; an example of what the posts are about instead."""
-        message = "The posts are not about that: ask about what they cover" + self._example()
-        return Answer(question=question, declined=True, message=message + ".")
+        message = (
+            "None of the posts is about that. Ask about something they cover" + self._for_example()
+        )
+        return Answer(question=question, declined=True, message=message)
 
-    def _example(self) -> str:
-        """ ", e.g. “tell me about <the newest post's title>”" (this site's own words, so it is
-        answered), or nothing for a site of no posts."""
-        newest = self.latest(1)
-        if not newest:
-            return ""
-        title = " ".join(newest[0].title.split())
-        if len(title) > 80:
-            title = title[:80].rsplit(" ", 1)[0] + "…"
-        return f", e.g. “tell me about {title}”"
+    def _for_example(self) -> str:
+        """ ", for example “tell me about <a plain title>”." (the one example every reply that
+        suggests a question shows: ``examples``), or "." for a site of no posts."""
+        return f", for example “{self.examples.question}”." if self.posts else "."
 
     # ---------------------------------------------------------------- the steps
 

@@ -190,10 +190,10 @@ async def test_a_question_without_words_asks_for_words_and_suggests_no_posts(
         description = message.embeds[0]["description"]
         assert description.startswith("**Nothing to search for.**"), question
         assert "closest" not in description.casefold() and "• [" not in description
-        assert "e.g. “tell me about " in description
+        assert "for example “tell me about " in description
         # Nothing was asked of the content: no vote, and no line in /insights' unanswered list.
         assert labels(message) == {"Delete": True}, question
-        example = description.split("e.g. “tell me about ", 1)[1].split("”", 1)[0]
+        example = description.split("for example “tell me about ", 1)[1].split("”", 1)[0]
         _, answered = await ask(emulator, example)  # the example is a question answered here
         assert not answered.embeds[0]["description"].startswith("**Not covered")
 

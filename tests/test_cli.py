@@ -253,8 +253,8 @@ def test_ask_declines_plainly_with_suggestions(fixture_site: Path, tmp_path: Pat
     assert data["declined"] and data["results"] == [] and data["suggestions"]
     for wordless in ("", "?", "  ", "what is the?"):  # nothing to search: no closest posts
         code, out, _ = run_cli(["ask", wordless, *argv])
-        assert code == 0 and "no words to search for" in flat(out), wordless
-        assert "Closest posts" not in out and "e.g. “tell me about " in flat(out)
+        assert code == 0 and "nothing in that question to search for" in flat(out), wordless
+        assert "Closest posts" not in out and "for example “tell me about " in flat(out)
         data = ask_json(wordless, *argv)
         assert data["declined"] and data["suggestions"] == [] and data["results"] == []
 

@@ -163,3 +163,22 @@ async def test_a_long_unbroken_word_is_not_typo_corrected(
         assert fixed.results and "Glacierfall" in fixed.results[0].title
     finally:
         await service.close()
+
+
+def test_a_long_link_is_printed_whole_on_one_line(fixture_site: Path, tmp_path: Path) -> None:
+    """rich broke a link longer than the terminal (a redirected post's text fragment, ~95
+    characters here, often 150) over two lines: a terminal opened, and a reader copied, only
+    its first part."""
+    code, out, err = ask(fixture_site, tmp_path, "how the orbital debris predictions work")
+    assert code == 0, err
+    url = "https://orbit.example.net/stories/orbital-debris-tracker/#:~:text=How%20the%20Predictions%20Work"
+    assert len(url) > 80  # (the console's width here)
+    assert any(line.strip() == url for line in out.splitlines()), out
+    # The closest posts of a declined question: each line whole, its link at its end.
+    question = "Who won the football world cup in 2022?"
+    code, out, _ = ask(fixture_site, tmp_path, question)
+    _, data, _ = ask(fixture_site, tmp_path, question, "--json")
+    urls = [ref["url"] for ref in json.loads(data)["suggestions"]]
+    assert urls and any(len(u) > 60 for u in urls), urls
+    lines = [line.rstrip() for line in out.splitlines()]
+    assert all(any(line.endswith(" " + u) for line in lines) for u in urls), out

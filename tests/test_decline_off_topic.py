@@ -74,8 +74,8 @@ def test_a_question_nothing_on_the_site_is_about_is_declined(
     assert answer.declined, answer.headline
     # The closest posts would share only common words with it: an example instead.
     assert not answer.suggestions
-    assert answer.message.startswith("The posts are not about that: ask about what they cover")
-    assert "e.g. “tell me about " in answer.message
+    assert answer.message.startswith("None of the posts is about that. Ask about something they")
+    assert "for example “tell me about " in answer.message
     related = served.search(ON_TOPIC)
     assert not related.declined, related.message
     assert related.results[0].post_id == "briefs/2024-01-09-prize.md"

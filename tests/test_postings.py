@@ -134,3 +134,19 @@ def test_questions_at_once_build_the_table_once(monkeypatch: pytest.MonkeyPatch)
         t.join(10)
     assert len(builds) == 1
     assert postings.gather([2, 1])[0].tolist() == [0, 1, 0, 3]
+
+
+def test_id_counts_are_bincounts_a_range_at_a_time() -> None:
+    """``id_counts`` (a hashed field's 2^20 buckets a range at a time, as int32) counts as
+    ``np.bincount(ids, minlength=n)`` does, ids past ``n`` included."""
+    rng = np.random.default_rng(5)
+    for n, top in (
+        (10, 10),
+        (postings_module.ID_SLICE * 3 + 7, postings_module.ID_SLICE * 3 + 7),
+        (5, 12),
+    ):
+        ids = rng.integers(0, top, 300_000).astype(np.int32)  # (over PAIR_SLICE)
+        got = postings_module.id_counts(ids, n)
+        assert got.dtype == np.int32
+        assert np.array_equal(got, np.bincount(ids, minlength=n))
+    assert np.array_equal(postings_module.id_counts(np.zeros(0, np.int32), 4), np.zeros(4))

@@ -15,9 +15,9 @@ from retrieval_support import built_index, copy_site
 
 from index.answers.snippets import mark
 from index.answers.text import escape_markdown, sentences
-from index.models import Answer, SearchFilters, SearchResult
+from index.models import Answer, Post, SearchFilters, SearchResult
 from index.retrieval import query, ranking
-from index.retrieval.catalogue import FRAGMENT_CHARS, text_fragment
+from index.retrieval.catalogue import FRAGMENT_CHARS, section_url, text_fragment
 from index.retrieval.query import question_periods
 from index.retrieval.ranking import DEFAULT_WEIGHTS, TOP
 from index.search import SearchIndex
@@ -393,9 +393,42 @@ def test_redirect_post_is_cited_at_its_target_opened_at_the_heading_text(
     predictions = index.search("how the predictions work", filters=SearchFilters(post_id=ORBIT))
     assert predictions.results[0].url == f"{target}#:~:text=How%20the%20Predictions%20Work"
     assert len({r.url for r in orbit}) == len({r.heading for r in orbit})
-    # Too few words to be the heading's own (the browser would stop at their first use).
-    summary = index.search("summary", filters=SearchFilters(post_id=ORBIT))
-    assert (summary.results[0].heading, summary.results[0].url) == ("Summary", target)
+    # Too few words to be the heading's own (the browser would stop at their first use): the
+    # cited sentence's words instead.
+    summary = index.search("false collision warnings", filters=SearchFilters(post_id=ORBIT))
+    cited = summary.results[0]
+    assert cited.heading == "Summary" and "Satellite operators received" in cited.best_sentence
+    assert cited.url == f"{target}#:~:text=" + text_fragment(cited.best_sentence)
+
+
+def test_a_newsletters_one_word_sections_link_to_the_cited_item_not_the_page_top() -> None:
+    """A redirected newsletter's sections ("Research", "Business") have headings too short to
+    find on the target page: every citation of one opened its top, two sections of one issue
+    with the same link. Each opens at the item it cites: its title's words."""
+    post = Post(
+        id="digests/2022-10-31-191.md",
+        title="Last Week in AI #191",
+        date=dt.date(2022, 10, 31),
+        url="https://lastweekin.ai/p/191",
+        redirect=True,
+        fingerprint="0" * 64,
+    )
+    item = (
+        "Schmidt Futures Will Invest Additional $148 Million In AI Research - "
+        '"Schmidt Futures announced today that it was investing $148 million."'
+    )
+    url = section_url(post, "research", "Research", item)
+    assert url == "https://lastweekin.ai/p/191#:~:text=" + text_fragment(
+        "Schmidt Futures Will Invest Additional $148 Million In AI Research"
+    )
+    other = section_url(post, "business", "Business", "Mobileye pops more than 37% in debut.")
+    assert other != url and other.endswith(
+        "#:~:text=Mobileye%20pops%20more%20than%2037%25%20in%20debut."
+    )
+    # (a heading of its own words, the intro, and a sentence of no words: as before)
+    assert section_url(post, "how-it-works", "How It Works", item).endswith("=How%20It%20Works")
+    assert section_url(post, None, "", item) == post.url
+    assert section_url(post, "research", "Research", "") == post.url
 
 
 def test_a_text_fragment_is_whole_words_with_its_syntax_encoded() -> None:

@@ -6,6 +6,7 @@ Each example asked as shown is answered."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from pathlib import Path
 
@@ -13,8 +14,8 @@ from alerts_support import Launcher, Site
 from briefbot_support import ask
 from discord_emulator import DiscordEmulator
 
-from bot.formatting.examples import GENERIC, Examples, site_examples
 from index.models import Post
+from index.retrieval.examples import GENERIC, Examples, site_examples
 
 POSTS = {
     "pets/2024-01-01-cats.md": (
@@ -82,3 +83,66 @@ def test_examples_prefer_a_plain_title_and_fall_back_to_generic_ones() -> None:
     assert examples == Examples("tell me about Harbour robots learn to moor ships", "harbour", "b")
     assert site_examples([odd]).question == "tell me about A *very* odd title with code and <@123>"
     assert site_examples([]) == GENERIC
+
+
+# A site about robots whose newest post is a numbered newsletter issue ("… #12"): a title that
+# names an issue, not a topic, so no example asks about it.
+ROBOT_TOPIC = [
+    *("robot", "robots", "sensor", "sensors", "gripper", "arm", "arms", "lidar", "camera"),
+    *("cameras", "model", "models", "neural", "network", "training", "dataset", "benchmark"),
+    *("chip", "chips", "lab", "researchers", "algorithm", "learning", "vision"),
+]
+LINK = ["uses", "trains", "tests", "builds", "measures", "improves", "controls"]
+
+
+def robot_text(seed: int, sentences: int = 160) -> str:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(sentences):
+        a, b, c = rng.sample(ROBOT_TOPIC, 3)
+        out.append(f"The {a} {rng.choice(LINK)} the {b} with a {c}.")
+    return " ".join(out)
+
+
+ROBOT_POSTS = {
+    f"2024-01-0{n + 1}-robots.md": (f"Robot lab notes {n + 1}", robot_text(n)) for n in range(4)
+} | {
+    "2024-01-08-prize.md": (
+        "A prize for a gripper: this year's winners",
+        robot_text(9, 40)
+        + " Last night, after the football game, the robot team won a prize for its gripper.",
+    ),
+    "2024-01-09-weekly.md": ("Robot Lab Weekly #12", robot_text(12)),
+}
+
+
+def robot_site(base: Path) -> Site:
+    content = base / "site"
+    (content / "_posts").mkdir(parents=True)
+    for file, (title, body) in ROBOT_POSTS.items():
+        (content / "_posts" / file).write_text(f'---\ntitle: "{title}"\n---\n\n{body}\n')
+    return Site(content, base / "db.sqlite3")
+
+
+async def test_a_question_the_posts_are_not_about_suggests_the_same_example_as_help(
+    emulator: DiscordEmulator, launcher: Launcher, tmp_path: Path
+) -> None:
+    """The off-topic decline said "ask about what they cover, e.g. “tell me about <the newest
+    title>”": on a site of numbered digests, "tell me about Last Week in AI #341". It now
+    suggests the example /help shows, in a person's words."""
+    await launcher.start(robot_site(tmp_path))
+    world = emulator.world
+    _, declined = await ask(emulator, "who won the football game last night", user=world.alice)
+    text = declined.embeds[0]["description"]
+    assert text.startswith("**Not covered"), text
+    assert "None of the posts is about that. Ask about something they cover" in text, text
+    assert "#12" not in text, text
+    # The part before the subtitle's colon: a topic, as a person would ask about it.
+    assert "for example “tell me about A prize for a gripper”." in text, text
+
+    handle = await emulator.send_slash_command("help", user=world.bob)
+    shown = (await handle.wait_for_response())["data"]["embeds"][0]["description"]
+    assert "`/ask question: tell me about A prize for a gripper`" in shown, shown
+
+    _, answer = await ask(emulator, "tell me about A prize for a gripper", user=world.alice)
+    assert "Not covered" not in answer.embeds[0]["description"], answer.embeds

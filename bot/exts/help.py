@@ -16,8 +16,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.formatting.examples import GENERIC, Examples
 from bot.formatting.text import COLOUR_INFO, NO_MENTIONS, escape, fit_embed
+from index.retrieval.examples import GENERIC, Examples
 
 if TYPE_CHECKING:
     from bot.client import Briefbot

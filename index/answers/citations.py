@@ -215,7 +215,7 @@ def _result(
         heading_path=path,
         date=post.date,
         categories=post.categories,
-        url=section_url(post, catalogue.passages.anchor(i), _heading(path)),
+        url=section_url(post, catalogue.passages.anchor(i), _heading(path), sentence),
         score=round(score, 4),
         text=text,
         snippet=snippet,

@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 
 from ..terms.term_counts import FieldCounts, TermCounts
-from .postings import FieldPostings, tail_of
+from .postings import FieldPostings, id_counts, tail_of
 
 K1 = 1.5
 B = 0.75
@@ -69,7 +69,7 @@ EPSILON = 0.25
 # Tokens per distinct term from which ``okapi_corpus`` shares one int object per term.
 SHARED_INTS = 4
 CHUNK = 1 << 16  # tokens ``okapi_corpus`` makes Python objects of in one call
-LENGTH_SLICE = 1 << 20  # (term, count) pairs ``doc_lengths`` sums at a time
+LENGTH_SLICE = 1 << 17  # (term, count) pairs ``doc_lengths`` sums at a time
 
 
 def doc_lengths(stats: TermCounts) -> np.ndarray:
@@ -82,7 +82,8 @@ def doc_lengths(stats: TermCounts) -> np.ndarray:
     # between hold nothing); no per-pair temporaries but a 64-bit copy of what ``reduceat``
     # reads, so it reads a slice of documents at a time (the body's counts at 10x: 36 MB).
     cuts = np.searchsorted(starts, np.arange(0, int(stats.doc_ptr[-1]), LENGTH_SLICE))
-    for lo, hi in itertools.pairwise([*np.unique(cuts).tolist(), len(filled)]):
+    # (a few cuts: a set, as ``np.unique`` would import numpy.ma at a one-shot ``ask``'s load)
+    for lo, hi in itertools.pairwise([*sorted(set(cuts.tolist())), len(filled)]):
         if hi <= lo:
             continue
         first, end = int(starts[lo]), int(stats.doc_ptr[filled[hi - 1] + 1])
@@ -287,7 +288,7 @@ class FieldModel:
             # per-pair counting, no 64-bit temporary of the million phrase buckets)
             df = postings.base.doc_freqs().astype(np.int32, copy=False)
         else:
-            df = np.bincount(stats.term_ids, minlength=n_terms).astype(np.int32)
+            df = id_counts(stats.term_ids, n_terms)
         return cls.made(df, doc_lengths(stats), lambda: postings.first_docs(len(df)), epsilon)
 
     @classmethod

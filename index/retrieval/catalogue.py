@@ -3,6 +3,7 @@ for autocomplete (/brief), and the closest titles offered when a question is dec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import cached_property
 from urllib.parse import quote
@@ -10,6 +11,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ..models import Passage, Post, PostRef, SearchFilters
+from .examples import Examples, site_examples
 from .passage_table import PassageTable
 from .title_words import TitleMatchWeights, TitleWords
 
@@ -20,19 +22,36 @@ FRAGMENT_CHARS = 80
 FRAGMENT_MIN_WORDS = 3
 
 
-def section_url(post: Post, anchor: str | None, heading: str = "") -> str:
+def section_url(post: Post, anchor: str | None, heading: str = "", near: str = "") -> str:
     """The post URL, opened at the section ``anchor``. A redirected post lives elsewhere, where
     the site's anchors need not exist: it opens at the section's ``heading`` text instead (a
     text fragment; a browser that cannot find the text, or predates text fragments, opens the
     page's top, as the bare URL did), so two stories of one newsletter link apart. A heading
-    of fewer than ``FRAGMENT_MIN_WORDS`` words opens the page's top."""
+    of fewer than ``FRAGMENT_MIN_WORDS`` words ("Business": the browser would stop at its first
+    use on the page) opens at ``near`` instead, the words of the sentence cited from the
+    section (a newsletter's item in it), or else the page's top."""
     if post.redirect:
-        if not anchor or len(heading.split()) < FRAGMENT_MIN_WORDS:
+        if not anchor:
             return post.url
-        return post.url + (":~:text=" if "#" in post.url else "#:~:text=") + text_fragment(heading)
+        words = heading if len(heading.split()) >= FRAGMENT_MIN_WORDS else _item_title(near)
+        if not words.split():
+            return post.url
+        return post.url + (":~:text=" if "#" in post.url else "#:~:text=") + text_fragment(words)
     if anchor:
         return f"{post.url.split('#', 1)[0]}#{anchor}"
     return post.url
+
+
+# Where a newsletter item's title ends and its quote or summary begins ("Title - "Quote…"",
+# "Title · Summary"): the title's words are the likelier to be on the target page as written
+# (its quotes may be typeset there, the separator drawn otherwise).
+_ITEM_SPLIT = re.compile(r" [-–—·…] ")
+
+
+def _item_title(sentence: str) -> str:
+    """``sentence`` up to its first item separator, if that leaves enough words to be found."""
+    head = _ITEM_SPLIT.split(sentence, maxsplit=1)[0]
+    return head if len(head.split()) >= FRAGMENT_MIN_WORDS else sentence
 
 
 def text_fragment(text: str) -> str:
@@ -111,6 +130,12 @@ class Catalogue:
     def latest(self, count: int = 5, category: str | None = None) -> list[Post]:
         posts = [p for p in self.posts if category is None or category in p.categories]
         return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)[:count]
+
+    @cached_property
+    def examples(self) -> Examples:
+        """The example question (and title word, category) this site's replies suggest: every
+        reply that suggests a question shows this one (``examples.site_examples``)."""
+        return site_examples([self.posts[i] for i in self._newest_first])
 
     @cached_property
     def title_words(self) -> TitleWords:

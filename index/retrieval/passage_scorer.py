@@ -249,7 +249,8 @@ class Question:
         self.intent = intent(text)
         self.opinion = asks_opinion(text)  # (it asks for a view: the voice features)
         # Its adjacent-word pairs (``QueryPlan.phrase_ids``: hashed, as the phrase field's).
-        self.pairs = np.unique(np.asarray(pairs, np.int64))
+        # (a set: ``np.unique`` imports numpy.ma, 1.3 MB of a one-shot ``ask``)
+        self.pairs = np.array(sorted(set(pairs)), np.int64)
         # Its cosine to every passage (``dense``: an embedding model's; none given, the dense
         # features read 0).
         self.similarity = similarity

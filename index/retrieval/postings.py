@@ -117,7 +117,7 @@ class TermPostings:
         if table is not None:
             return np.diff(table.term_ptr)
         assert stats is not None
-        return np.bincount(stats.term_ids, minlength=self._n_terms)
+        return id_counts(stats.term_ids, self._n_terms)
 
     def first_docs(self, n_terms: int) -> tuple[np.ndarray, np.ndarray]:
         """The terms below ``n_terms`` that have postings, and each one's first document."""
@@ -129,10 +129,16 @@ class TermPostings:
         # No table yet (a loaded index before its second question): the least document of
         # each term's postings, from the document-major ones, without building the table.
         assert stats is not None
-        in_range = stats.term_ids < n_terms
-        doc_of = np.repeat(np.arange(stats.n_docs, dtype=np.int64), np.diff(stats.doc_ptr))
+        # (each posting's document in the narrowest type, and no masked copies when every term
+        # is below ``n_terms``: the body's were 6 MB of a one-shot ``briefbot ask``'s peak)
+        doc_type = np.min_scalar_type(max(stats.n_docs - 1, 0))
+        doc_of = np.repeat(np.arange(stats.n_docs, dtype=doc_type), np.diff(stats.doc_ptr))
         first = np.full(n_terms, stats.n_docs, dtype=np.int64)
-        np.minimum.at(first, stats.term_ids[in_range], doc_of[in_range])
+        term_ids = stats.term_ids
+        if len(term_ids) and int(term_ids.max()) >= n_terms:
+            in_range = term_ids < n_terms
+            term_ids, doc_of = term_ids[in_range], doc_of[in_range]
+        np.minimum.at(first, term_ids, doc_of)
         held = np.flatnonzero(first < stats.n_docs)
         return held, first[held]
 
@@ -166,6 +172,35 @@ def _scanned(stats: TermCounts, n_terms: int, ids: list[int]) -> Segment:
     picked = np.concatenate([where[a:b] for a, b in zip(starts, stops, strict=True)] or [where])
     docs = np.searchsorted(stats.doc_ptr, picked, "right") - 1  # each posting's document
     return docs, stats.counts[picked], (stops - starts).astype(np.int64)
+
+
+ID_SLICE = 1 << 16  # ids ``id_counts`` counts at a time (a field of more: a range at a time)
+PAIR_SLICE = 1 << 17  # postings ``id_counts`` reads at a time (``bincount`` copies them as int64)
+
+
+def id_counts(ids: np.ndarray, n: int) -> np.ndarray:
+    """How many times each id occurs in ``ids`` (at least ``n`` of them: ``np.bincount`` with
+    ``minlength=n``), as int32, in little more memory than that: ``bincount`` of a whole
+    field's ids copies them as int64 (the sentences' 477 thousand: 3.8 MB) and, for the hashed
+    phrase field's 2^20 buckets, returns 8 MB of int64 to copy as int32 — 12.6 MB at the peak
+    of a one-shot ``briefbot ask``'s load. A slice of postings at a time, and for many ids a
+    range of ids at a time."""
+    size = max(n, int(ids.max()) + 1 if len(ids) else 0)
+    out = np.zeros(size, np.int32)
+    if size <= ID_SLICE:
+        for at in range(0, len(ids), PAIR_SLICE):
+            counts = np.bincount(ids[at : at + PAIR_SLICE], minlength=size)
+            np.add(out, counts, out=out, casting="unsafe")  # (each count fits: ≤ len(ids))
+        return out
+    for lo in range(0, size, ID_SLICE):
+        hi = min(lo + ID_SLICE, size)
+        inside = ids >= lo
+        inside &= ids < hi
+        part = ids[inside]
+        del inside
+        part -= lo
+        out[lo:hi] = np.bincount(part, minlength=hi - lo)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,13 +87,22 @@ def recurring(hashes: np.ndarray, n_posts: int) -> np.ndarray:
     return values[counts >= threshold(n_posts)]
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)``, without its check for a masked array: numpy 2's ``unique``
+    imports ``numpy.ma`` for it (1.3 MB of a one-shot ``briefbot ask``'s peak, at load)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
 class Boilerplate:
     """The site's boilerplate sentences (their hashes): ``sentence in boilerplate``."""
 
     __slots__ = ("_set", "hashes")
 
     def __init__(self, hashes: Iterable[int] = ()) -> None:
-        self.hashes = np.unique(np.fromiter(hashes, HASH_TYPE))
+        self.hashes = sorted_unique(np.fromiter(hashes, HASH_TYPE))
         self._set = frozenset(self.hashes.tolist())
 
     @classmethod

@@ -1,6 +1,8 @@
-"""Examples shown to members (/help, the reply to a bare mention), drawn from the site served:
+"""The example question every reply that suggests one shows (/help, the reply to a bare
+mention, a declined question's "ask about what the posts cover"), drawn from the site served:
 a fixed example about one site ("what did IBM decide?") is a question every other site
-declines, shown to a member as the way to ask."""
+declines, shown to a member as the way to ask; the newest title as is ("tell me about Last Week
+in AI #341") names a newsletter's issue, not a topic."""
 
 from __future__ import annotations
 
@@ -9,12 +11,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.models import Post
-from index.terms.analyzer import STOPWORDS
+from ..models import Post
+from ..terms.analyzer import STOPWORDS
 
 # A title quoted whole in an example: a few plain words (no Markdown, mentions or code).
 _PLAIN_TITLE = re.compile(r"[\w ,.'’:?!&-]{4,60}")
 QUESTION_TITLE_MAX = 60  # characters of a title quoted in an example question
+# A title's subtitle, after a colon ("AI News in 2023: a Digest"): the part before it names the
+# topic, and a question reads as a person would ask it without the rest. Kept whole when the
+# part before is a single word ("Update: ...") or has a sentence's end or a quote.
+_SUBTITLE = re.compile(r"([^:.?!\"“”'‘’]+\s[^:.?!\"“”'‘’]+?):\s+\S.*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,8 @@ def site_examples(newest_first: Sequence[Post]) -> Examples:
     short = [p for p in plain if len(" ".join(p.title.split())) <= QUESTION_TITLE_MAX]
     post = (short or plain or newest_first)[0]
     title = " ".join(post.title.replace("`", "").split())
+    if head := _SUBTITLE.fullmatch(title):
+        title = head.group(1)
     if len(title) > QUESTION_TITLE_MAX:
         title = title[:QUESTION_TITLE_MAX].rsplit(" ", 1)[0]
     title = title.rstrip(" ,.:;!?-")
