@@ -17,9 +17,10 @@
    (``decline``, its rule ``decline.RULE``, reading how common in English a missing word is;
    ``ranking.confidence`` is a further cut, off by default); or when the site favours none of
    its words, using none more than English does (``decline.off_topic``: "how long should I
-   boil an egg" on a site about AI, matched on "boil down to data"); or, with
-   ``stated_rule`` on (off by default), when no sentence of the first page is close to it in
-   meaning (``answerability``: the posts are about its subject but none says what it asks).
+   boil an egg" on a site about AI, matched on "boil down to data"); or, once the site's
+   sentences have their vectors stored (``stated_rule``, set by the bot and the CLI), when no
+   sentence of the first page is close to it in meaning (``answerability``: the posts are
+   about its subject but none says what it asks).
 5. ``citations``: one citation per section, a story told twice cited once, and the answer's
    results with their snippets (``extraction``).
 """
