@@ -66,6 +66,20 @@ class Toy:
         return toy_embed_texts(texts)
 
 
+class FailingAfter(Toy):
+    """A toy embedder whose model fails on every text from the ``after``-th on (a model out of
+    memory, say): not one text's fault, so the fill is tried again later."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.after = after
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        if len(self.texts) >= self.after:
+            raise RuntimeError("out of memory")
+        return super().passages(texts)
+
+
 def write_site(base: Path) -> Path:
     posts = base / "_posts" / "briefs"
     posts.mkdir(parents=True)
@@ -204,3 +218,27 @@ async def test_the_vectors_stored_before_are_kept_in_the_packed_table(tmp_path: 
         ) as cur:
             (sql,) = await cur.fetchone()  # type: ignore[misc]
         assert "WITHOUT ROWID" not in sql and "PRIMARY KEY (digest, model)" in sql
+
+
+async def test_about_says_when_the_sentences_fill_failed_and_when_it_is_tried_again(
+    emulator: DiscordEmulator, acme: IndexService
+) -> None:
+    index = acme.current
+    assert index is not None
+    passages = len(set(index_digests(index)))
+    sentences = len(index_sentences(index))
+    failing = FailingAfter(passages)  # (every passage embedded, then no sentence)
+    bot = await start_bot(emulator, acme, lambda: failing, embeddings=True)
+    try:
+        filler = bot.vector_filler
+        assert filler is not None
+        await until(lambda: index.dense is not None and filler.status.retry_at is not None)
+        line = await about_ranking(emulator)
+        assert line.startswith(
+            f"By words and meaning (0 of {sentences} sentences embedded, paused: embedding the"
+            " sentences failed (RuntimeError: out of memory); trying again <t:"
+        ), line
+        assert line.endswith(":R>)"), line
+        assert index.stated_rule is answerability.NOT_STATED_OFF
+    finally:
+        await emulator.stop_client(bot)

@@ -3,6 +3,7 @@ ranked (by meaning too, or not yet, and why), its version."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -48,16 +49,22 @@ class About(commands.Cog):
         # (set only once every passage has its vector, or its text is one the model fails on)
         if index.dense is not None:
             known = index.dense.known  # (the passages with a vector: None, all)
-            # (its sentences, while they are embedded: declining what no post states is on
-            # once they all are)
-            filling = status is not None and index.sentence_vectors is None
-            return Ranking(
+            ranking = Ranking(
                 meaning=True,
                 ready=True,
                 skipped=0 if known is None else int((~known).sum()),
                 skipped_reason="" if status is None else status.skipped_reason,
-                sentences_embedded=status.sentences_done if status and filling else 0,
-                sentences=status.sentences if status and filling else 0,
+            )
+            # (its sentences, while they are embedded: declining what no post states is on
+            # once they all are)
+            if status is None or index.sentence_vectors is not None:
+                return ranking
+            return dataclasses.replace(
+                ranking,
+                sentences_embedded=status.sentences_done,
+                sentences=status.sentences,
+                problem=status.problem,  # (their fill's, tried again at ``retry_at``)
+                retry_at=status.retry_at,
             )
         if status is None:  # (not started yet)
             return Ranking(meaning=True)

@@ -102,7 +102,8 @@ class Ranking:
     why the embedding failed when it is tried again at ``retry_at`` (Unix time). ``skipped``
     passages the model fails on are ranked by words alone, for ``skipped_reason``. Once
     ``ready``, ``sentences_embedded`` of the site's ``sentences`` while they are embedded
-    (declining what no post states: on once all are; 0 of 0: done, or not counted yet)."""
+    (declining what no post states: on once all are; 0 of 0: done, or not counted yet), and
+    ``problem`` / ``retry_at`` when their fill failed and is tried again."""
 
     meaning: bool
     ready: bool = False
@@ -128,14 +129,16 @@ def ranking_line(ranking: Ranking) -> str:
             f" {'is' if n == 1 else 'are'} ranked by words alone:"
             f" {truncate(escape(plain(ranking.skipped_reason)), PROBLEM_CHARS)}"
         )
+    reason = truncate(escape(plain(ranking.problem)), PROBLEM_CHARS)
     if ranking.ready:
         notes = [skipped] if skipped else []
         if ranking.sentences:
             notes.append(
                 f"{ranking.sentences_embedded:,} of {ranking.sentences:,} sentences embedded"
             )
+            if ranking.problem and ranking.retry_at is not None:  # (their fill failed: retried)
+                notes[-1] += f", paused: {reason}; trying again <t:{int(ranking.retry_at)}:R>"
         return "By words and meaning" + (f" ({'; '.join(notes)})" if notes else "")
-    reason = truncate(escape(plain(ranking.problem)), PROBLEM_CHARS)
     if ranking.problem and ranking.retry_at is None:
         return f"By words; meaning-based ranking is unavailable: {reason}"
     if ranking.problem:  # (Discord shows the time in the reader's own words: "in 5 minutes")
