@@ -48,11 +48,12 @@ import numpy as np
 
 from bench.answer_quality import HELD, TRAINING, set_path, with_cached_vectors
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
+from bench.fit_similarity_decline import first_passages
 from bench.passage_vectors import DEFAULT_CACHE, ByText, embed_texts
 from index.answers import answerability, extraction, headline_model
 from index.evaluation import FIRST_PAGE, RUN_RESULTS, Question, holds, load_questions
 from index.retrieval import decline
-from index.search import MAX_RESULTS, SearchIndex, explain_decline
+from index.search import SearchIndex, explain_decline
 
 ROWS = Path("/tmp/r28-answerability")
 BUDGET = 0.02
@@ -80,16 +81,6 @@ def _spy() -> tuple[list[Any], Callable[[], None]]:
         extraction.prepare = served
 
     return caught, undo
-
-
-def first_passages(index: SearchIndex, question: str, k: int = 10) -> list[int]:
-    """The lexical ranking's first passages (as ``explain_decline`` ranks them)."""
-    plan = index.reader.plan(question.strip())
-    if not plan.term_ids:
-        return []
-    scores, choice = index._passage_scores(plan)
-    judged, _ = index._rank(scores, choice, min(k, 2 * MAX_RESULTS))
-    return [p for p, _ in judged]
 
 
 def row_of(index: SearchIndex, q: Question, caught: list[Any]) -> Row:
