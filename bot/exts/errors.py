@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+FAILED = "Something went wrong on my side; it has been logged. Please try again in a moment."
+
 
 def _permission_names(permissions: list[str]) -> str:
     return ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in permissions)
@@ -51,7 +53,7 @@ def user_message(error: app_commands.AppCommandError) -> str:
         return f"I couldn't understand {str(error.value)[:80]!r} for that option."
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         return "That command is out of date. Ask a server admin to run `briefbot sync`."
-    return "Something went wrong on my side; it has been logged. Please try again in a moment."
+    return FAILED
 
 
 def _expected(error: app_commands.AppCommandError) -> bool:

@@ -1,0 +1,77 @@
+"""What a person meets clicking the bot's buttons when something goes wrong (round 29).
+
+Each test drives the real Briefbot through the emulator. A button whose handler fails must answer
+the person who clicked, privately, as a failing command does: discord.py only logs it, and Discord
+then shows "This interaction failed" or a "thinking…" that never ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from briefbot_support import ask, button
+from discord_emulator import EPHEMERAL, DiscordEmulator
+
+from bot.client import Briefbot
+from bot.ui import results
+
+QUESTION = "facial recognition police"
+FAILED = "Something went wrong on my side"
+
+
+async def broken(*_: Any, **__: Any) -> Any:
+    raise RuntimeError("the question log is unreadable")
+
+
+async def test_a_vote_the_log_fails_to_record_is_told_not_left_thinking(
+    emulator: DiscordEmulator,
+    briefbot: Briefbot,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, message = await ask(emulator, QUESTION)
+    monkeypatch.setattr(briefbot.insights, "vote", broken)  # our seam, not discord.py's
+    with caplog.at_level(logging.ERROR, logger="bot.ui.failures"):
+        click = await emulator.click_button(message, button(message, "Helpful")["custom_id"])
+        assert (await click.wait_for_response())["type"] == 5  # a private "thinking…"
+        reply = await click.wait_for_message()
+    assert reply.ephemeral and FAILED in reply.content
+    assert not reply.loading  # the placeholder was replaced, not left spinning
+    record = next(r for r in caplog.records if r.name == "bot.ui.failures")
+    assert "briefbot:vote:" in record.getMessage() and record.exc_info is not None
+
+
+async def test_a_delete_discord_refuses_is_told_to_the_one_who_clicked(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    _, message = await ask(emulator, QUESTION)
+    emulator.fail_next(
+        "DELETE",
+        r"/webhooks/\d+/[^/]+/messages/@original",
+        status=403,
+        code=50013,
+        message="Missing Permissions",
+    )
+    click = await emulator.click_button(message, button(message, "Delete")["custom_id"])
+    assert (await click.wait_for_response())["type"] == 6
+    reply = await click.wait_for_followup(0)
+    assert reply.ephemeral and FAILED in reply.content
+    assert not message.deleted
+
+
+async def test_a_page_that_fails_to_show_is_told_not_interaction_failed(
+    emulator: DiscordEmulator, briefbot: Briefbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, message = await ask(emulator, QUESTION)
+
+    def unshowable(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("a page that cannot be formatted")
+
+    monkeypatch.setattr(results, "answer_embed", unshowable)  # our seam
+    click = await emulator.click_button(message, button(message, "More results")["custom_id"])
+    reply = await click.wait_for_response()
+    assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
+    assert FAILED in reply["data"]["content"]
+    assert reply["data"]["allowed_mentions"] == {"parse": []}
