@@ -358,6 +358,34 @@ async def test_429_retry_after_is_honoured(
     )
 
 
+@pytest.mark.parametrize("scope", ["user", "shared", "global"])
+async def test_a_429_has_the_headers_discord_documents_for_its_scope(
+    emulator: DiscordEmulator, bot, scope: str
+) -> None:
+    # docs/topics/rate-limits.md, "Example Exceeded … Rate Limit Response".
+    channel = bot.get_channel(emulator.world.general.id)
+    emulator.fail_next("POST", r"/channels/\d+/messages", status=429, retry_after=0.05, scope=scope)
+    await channel.send("hello")
+    first = emulator.calls_to("POST", r"/channels/\d+/messages")[0]
+    headers = first.response_headers
+    assert first.status == 429 and headers["X-RateLimit-Scope"] == scope
+    assert headers["Retry-After"] == "1" and "Via" in headers
+    bucket = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+    bucket |= {"X-RateLimit-Reset-After", "X-RateLimit-Bucket"}
+    if scope == "global":
+        assert headers["X-RateLimit-Global"] == "true" and not bucket & set(headers)
+        assert first.response == {
+            "message": "You are being rate limited.",
+            "retry_after": 0.05,
+            "global": True,
+        }
+    else:
+        assert bucket <= set(headers) and "X-RateLimit-Global" not in headers
+        assert first.response["global"] is False
+    if scope == "shared":
+        assert first.response["message"] == "The resource is being rate limited."
+
+
 async def test_403_and_404_map_to_discord_errors(emulator: DiscordEmulator, bot) -> None:
     channel = bot.get_channel(emulator.world.news.id)
     emulator.fail_next("POST", r"/channels/\d+/messages", status=403)
