@@ -37,8 +37,8 @@ async def report_failure(interaction: discord.Interaction[Any], error: BaseExcep
     )
     try:
         await reply_ephemeral(interaction, FAILED)
-    except (discord.HTTPException, discord.InteractionResponded) as exc:  # expired, or raced
-        log.warning("could not report the failure of a click to the user: %s", exc)
+    except Exception as exc:  # expired, raced, or Discord unreachable: the log is all there is
+        log.warning("could not report the failure of a click to the user: %r", exc)
 
 
 class ReportingView(discord.ui.View):
