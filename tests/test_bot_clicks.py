@@ -7,7 +7,9 @@ then shows "This interaction failed" or a "thinking…" that never ends.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from briefbot_support import ask, button
 from discord_emulator import EPHEMERAL, DiscordEmulator
 
 from bot.client import Briefbot
+from bot.insights_store import InsightsStore
 from bot.ui import results
 
 QUESTION = "facial recognition police"
@@ -75,3 +78,27 @@ async def test_a_page_that_fails_to_show_is_told_not_interaction_failed(
     assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
     assert FAILED in reply["data"]["content"]
     assert reply["data"]["allowed_mentions"] == {"parse": []}
+
+
+async def test_a_delete_clicked_as_the_bot_stops_still_takes_the_question_out_of_the_log(
+    emulator: DiscordEmulator, briefbot: Briefbot, bot_db_path: Path
+) -> None:
+    # A deploy (SIGTERM) just after the click: the bot finishes it before closing its
+    # databases, so the question its asker removed does not stay in the log behind /insights.
+    _, message = await ask(emulator, QUESTION)
+    store = briefbot.insights
+    assert store is not None
+    for _ in range(250):  # (written in the background)
+        if await store.questions():
+            break
+        await asyncio.sleep(0.02)
+    assert len(await store.questions()) == 1
+    click = await emulator.click_button(message, button(message, "Delete")["custom_id"])
+    assert (await click.wait_for_response())["type"] == 6
+    await emulator.stop_client(briefbot)
+    assert message.deleted
+    reopened = await InsightsStore.open(bot_db_path)
+    try:
+        assert await reopened.questions() == []
+    finally:
+        await reopened.close()
