@@ -151,6 +151,20 @@ async def test_bad_token_raises_login_failure(emulator: DiscordEmulator) -> None
     assert emulator.identifies == 0
 
 
+async def test_an_exception_discord_py_only_logs_fails_the_test(
+    emulator: DiscordEmulator, bot
+) -> None:
+    # The client lives on, but the user got no answer: the fixture's teardown must fail.
+    handle = await emulator.send_slash_command("longform")
+    await emulator.wait_for_call("POST", r"/interactions/\d+/[^/]+/callback", status=400)
+    await emulator.wait_until(lambda: emulator.swallowed.records, what="the logged failure")
+    with pytest.raises(AssertionError, match="Ignoring exception in command 'longform'"):
+        emulator.assert_nothing_swallowed()
+    emulator.swallowed.records.clear()
+    emulator.assert_nothing_swallowed()
+    assert not handle.callbacks
+
+
 async def test_a_client_that_died_is_reported_even_once_stopped(emulator: DiscordEmulator) -> None:
     client = await emulator.start_client(make_bot())
     emulator.assert_clients_alive()
@@ -266,6 +280,9 @@ async def test_modals_are_checked_as_discord_and_its_client_do(
     assert call.status == 400 and call.response is not None
     assert set(call.response["errors"]["data"]) == {"title", "components"}
     assert not handle.callbacks
+    # (discord.py logs the command's HTTPException: expected here, not a swallowed failure)
+    await emulator.wait_until(lambda: emulator.swallowed.records, what="the logged failure")
+    emulator.swallowed.records.clear()
 
     message = await (await emulator.send_slash_command("pick")).wait_for_message()
     opened = await emulator.click_button(message, "feedback")

@@ -41,7 +41,7 @@ from typing_extensions import TypeVar
 
 from .default_world import DefaultWorld
 from .gateway import GatewayConnection, GatewaySession, Op
-from .lifecycle import LifecycleMixin, thread_permission
+from .lifecycle import LifecycleMixin, SwallowedErrors, thread_permission
 from .payloads import (
     application_payload,
     channel_payload,
@@ -257,6 +257,8 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         # Clients whose start() task had already ended when a test stopped them (a restart,
         # a fixture's teardown): still dead clients for assert_clients_alive.
         self._stopped_dead: list[tuple[Any, BaseException | None]] = []
+        #: What discord.py caught and only logged (the ``emulator`` fixture listens).
+        self.swallowed = SwallowedErrors()
         self._configure_depth = 0
         self._exit_stack = contextlib.ExitStack()
         self._routes = self._build_routes()
