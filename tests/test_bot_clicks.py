@@ -102,3 +102,17 @@ async def test_a_delete_clicked_as_the_bot_stops_still_takes_the_question_out_of
         assert await reopened.questions() == []
     finally:
         await reopened.close()
+
+
+async def test_a_thinking_reply_whose_confirmation_was_lost_is_not_left_spinning(
+    emulator: DiscordEmulator, briefbot: Briefbot
+) -> None:
+    # Discord applies the public "thinking…" but answers 500; discord.py's retry is refused
+    # (40060 "already acknowledged") and the command stops: the placeholder would spin forever.
+    emulator.fail_next("POST", r"/interactions/\d+/[^/]+/callback", status=500, after_applying=True)
+    handle = await emulator.send_slash_command("ask", {"question": QUESTION})
+    followup = await handle.wait_for_followup(0, timeout=10)
+    assert followup.ephemeral and FAILED in followup.content
+    assert handle.original is not None and handle.original.deleted
+    acks = emulator.calls_to("POST", r"/interactions/\d+/[^/]+/callback")
+    assert acks[1].response["code"] == 40060
