@@ -383,6 +383,33 @@ async def test_a_channel_that_forbids_the_bot_is_reported_and_others_still_serve
     assert len(alert_messages(emulator, world.news)) == 1
 
 
+async def test_a_moderators_reindex_warns_of_alert_channels_that_refuse_the_bot(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site
+) -> None:
+    # A moderator pushes a post and runs /reindex to see it out: that reply says that its
+    # alert waits in a channel the bot may no longer post in (before: only /alerts list did).
+    world = emulator.world
+    _, cog = await start_watching(launcher, fresh_site)
+    await subscribe(emulator, world.alerts)
+    await subscribe(emulator, world.news)
+    handle = await emulator.send_slash_command("reindex", user=world.moderator)
+    fine = (await handle.wait_for_message()).embeds[0]
+    assert not [f for f in fine.get("fields", []) if "Alerts failing" in f["name"]]
+
+    world.alerts.deny(world.bot_role, Permission.SEND_MESSAGES)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    await emulator.wait_for_call("POST", posts_to(world.alerts.id), status=403, timeout=10)
+    await cog.wait_for_deliveries()
+    handle = await emulator.send_slash_command("reindex", user=world.moderator)
+    reply = await handle.wait_for_message()
+    assert reply.ephemeral
+    [field] = [f for f in reply.embeds[0]["fields"] if "Alerts failing" in f["name"]]
+    assert field["name"] == "⚠️ Alerts failing (1 channel)"
+    assert f"<#{world.alerts.id}> since <t:" in field["value"]
+    assert "Missing Permissions (HTTP 403, code 50013)" in field["value"]
+    assert f"<#{world.news.id}>" not in field["value"] and "`/alerts list`" in field["value"]
+
+
 @pytest.mark.parametrize("bot_knows", [True, False])
 async def test_an_alert_where_embeds_were_taken_away_waits_instead_of_pinging_bare(
     emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, bot_knows: bool
