@@ -25,6 +25,7 @@ from .insights_store import InsightsStore
 from .settings import Settings
 from .ui.alerts import answer_stale_form
 from .ui.expiry import stale_page_click, stop_paging_views
+from .ui.failures import report_failure
 from .ui.results import DeleteAnswerButton
 from .ui.votes import VoteButton
 
@@ -170,7 +171,11 @@ class Briefbot(commands.Bot):
         """What reaches a view that is gone (timed out, or before a restart), which discord.py
         would drop and Discord show as failed: an "Ask about this post" form is answered, a
         click on paging buttons is told privately that they expired."""
-        if await answer_stale_form(interaction):
+        try:
+            if await answer_stale_form(interaction):
+                return
+        except Exception as error:  # (discord.py would only log it: the form would fail)
+            await report_failure(interaction, error)
             return
         expired = stale_page_click(interaction)
         if expired is None or interaction.response.is_done():

@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alerts_support import NEW_POST, NEW_TITLE, Launcher, Site, add_post, watch_news
 from briefbot_support import ask, button
 from discord_emulator import EPHEMERAL, DiscordEmulator
 
 from bot.client import Briefbot
 from bot.insights_store import InsightsStore
+from bot.ui import alerts as alerts_ui
 from bot.ui import results
+from bot.ui.expiry import stop_paging_views
 
 QUESTION = "facial recognition police"
 FAILED = "Something went wrong on my side"
@@ -116,3 +119,26 @@ async def test_a_thinking_reply_whose_confirmation_was_lost_is_not_left_spinning
     assert handle.original is not None and handle.original.deleted
     acks = emulator.calls_to("POST", r"/interactions/\d+/[^/]+/callback")
     assert acks[1].response["code"] == 40060
+
+
+async def test_a_form_whose_view_is_gone_and_whose_answer_fails_is_told(
+    emulator: DiscordEmulator, launcher: Launcher, fresh_site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An "Ask about this post" form submitted after its view stopped (a restart, its timeout) is
+    # answered by the bot's own listener; what fails there was only logged by discord.py.
+    world = emulator.world
+    await watch_news(emulator, launcher, fresh_site)
+    add_post(fresh_site, NEW_POST, NEW_TITLE)
+    alert = await emulator.wait_for_message(world.news, timeout=10)
+    opened = await emulator.click_button(alert, button(alert, "Ask about this post")["custom_id"])
+    assert (await opened.wait_for_response())["type"] == 9
+    stop_paging_views()  # the form's view is gone, as after a restart
+
+    def unreadable(*_: Any) -> Any:
+        raise RuntimeError("the index cannot be read")
+
+    monkeypatch.setattr(alerts_ui, "find_post", unreadable)  # our seam
+    submitted = await emulator.submit_modal(opened, {"question": "what robots?"})
+    reply = await submitted.wait_for_response()
+    assert reply["type"] == 4 and reply["data"]["flags"] & EPHEMERAL
+    assert FAILED in reply["data"]["content"]
