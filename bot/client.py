@@ -25,6 +25,7 @@ from .insights_store import InsightsStore
 from .settings import Settings
 from .ui.alerts import answer_stale_form
 from .ui.expiry import stale_page_click, stop_paging_views
+from .ui.failures import report_failure
 from .ui.results import DeleteAnswerButton
 from .ui.votes import VoteButton
 
@@ -141,6 +142,9 @@ class Briefbot(commands.Bot):
             filler.follow(self.service.current)
 
     async def close(self) -> None:
+        # What people asked or clicked just before is finished first (a few seconds at most):
+        # unloading the extensions closes the databases a Delete or a vote still writes to.
+        await finish_in_flight(IN_FLIGHT_SECONDS)
         # Paging views die with the connection (their timeouts could no longer edit anything).
         stop_paging_views()
         filler, self.vector_filler = self.vector_filler, None
@@ -167,7 +171,11 @@ class Briefbot(commands.Bot):
         """What reaches a view that is gone (timed out, or before a restart), which discord.py
         would drop and Discord show as failed: an "Ask about this post" form is answered, a
         click on paging buttons is told privately that they expired."""
-        if await answer_stale_form(interaction):
+        try:
+            if await answer_stale_form(interaction):
+                return
+        except Exception as error:  # (discord.py would only log it: the form would fail)
+            await report_failure(interaction, error)
             return
         expired = stale_page_click(interaction)
         if expired is None or interaction.response.is_done():
@@ -216,6 +224,34 @@ class Briefbot(commands.Bot):
         """Search off the event loop, so a big corpus never delays the gateway heartbeat."""
         index = self.index
         return await asyncio.to_thread(index.search, question, k, filters)
+
+
+# discord.py's tasks that handle what a person did: a command, a click, a form, a mention or a
+# deleted question (their names are discord.py's; a name it changes is merely not waited for).
+IN_FLIGHT_TASKS = (
+    "CommandTree-invoker",
+    "discord-ui-view-dispatch-",
+    "discord-ui-dynamic-item-",
+    "discord-ui-modal-dispatch-",
+    "discord.py: interaction",
+    "discord.py: message",
+    "discord.py: raw_message_delete",
+    "discord.py: raw_bulk_message_delete",
+)
+IN_FLIGHT_SECONDS = 5.0  # within `docker stop`'s 10 s before it kills
+
+
+async def finish_in_flight(timeout: float) -> None:
+    """Wait (up to ``timeout`` seconds) for the handling of what people did to finish."""
+    current = asyncio.current_task()
+    running = [
+        task
+        for task in asyncio.all_tasks()
+        if task is not current and not task.done() and task.get_name().startswith(IN_FLIGHT_TASKS)
+    ]
+    if running:
+        log.info("closing: finishing %d command(s) or click(s) in flight", len(running))
+        await asyncio.wait(running, timeout=timeout)
 
 
 def _site_of(settings: Settings) -> SiteConfig:

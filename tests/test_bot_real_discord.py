@@ -122,16 +122,19 @@ async def test_a_lost_response_does_not_post_a_mention_answer_twice(
     assert replies == [reply]
 
 
-@pytest.mark.parametrize("trouble", ["503", "network"])
+@pytest.mark.parametrize("trouble", ["503", "network", "429"])
 async def test_a_mention_answer_discord_fails_to_take_is_sent_again(
     emulator: DiscordEmulator, briefbot: Briefbot, trouble: str
 ) -> None:
     # discord.py retries 500/502/504 itself (five tries), but neither a 503 nor a cut
-    # connection: and a mention has no interaction to tell the asker through.
+    # connection, and it raises a rate limit still on after five tries: and a mention has no
+    # interaction to tell the asker through.
     briefbot.get_cog("Ask").retry_delays = (0.05, 0.05)  # type: ignore[union-attr]
     posts = r"/channels/\d+/messages"
     if trouble == "503":
         emulator.fail_next("POST", posts, status=503)
+    elif trouble == "429":
+        emulator.fail_next("POST", posts, status=429, retry_after=0.05, times=5)
     else:
         emulator.drop_connections("POST", posts)
     sent, reply = await mention_answer(emulator, "what did IBM decide?")

@@ -151,6 +151,20 @@ async def test_bad_token_raises_login_failure(emulator: DiscordEmulator) -> None
     assert emulator.identifies == 0
 
 
+async def test_an_exception_discord_py_only_logs_fails_the_test(
+    emulator: DiscordEmulator, bot
+) -> None:
+    # The client lives on, but the user got no answer: the fixture's teardown must fail.
+    handle = await emulator.send_slash_command("longform")
+    await emulator.wait_for_call("POST", r"/interactions/\d+/[^/]+/callback", status=400)
+    await emulator.wait_until(lambda: emulator.swallowed.records, what="the logged failure")
+    with pytest.raises(AssertionError, match="Ignoring exception in command 'longform'"):
+        emulator.assert_nothing_swallowed()
+    emulator.swallowed.records.clear()
+    emulator.assert_nothing_swallowed()
+    assert not handle.callbacks
+
+
 async def test_a_client_that_died_is_reported_even_once_stopped(emulator: DiscordEmulator) -> None:
     client = await emulator.start_client(make_bot())
     emulator.assert_clients_alive()
@@ -266,6 +280,9 @@ async def test_modals_are_checked_as_discord_and_its_client_do(
     assert call.status == 400 and call.response is not None
     assert set(call.response["errors"]["data"]) == {"title", "components"}
     assert not handle.callbacks
+    # (discord.py logs the command's HTTPException: expected here, not a swallowed failure)
+    await emulator.wait_until(lambda: emulator.swallowed.records, what="the logged failure")
+    emulator.swallowed.records.clear()
 
     message = await (await emulator.send_slash_command("pick")).wait_for_message()
     opened = await emulator.click_button(message, "feedback")
@@ -356,6 +373,34 @@ async def test_429_retry_after_is_honoured(
     assert any(
         "is rate limited. Retrying in 0.05 seconds" in r.getMessage() for r in caplog.records
     )
+
+
+@pytest.mark.parametrize("scope", ["user", "shared", "global"])
+async def test_a_429_has_the_headers_discord_documents_for_its_scope(
+    emulator: DiscordEmulator, bot, scope: str
+) -> None:
+    # docs/topics/rate-limits.md, "Example Exceeded … Rate Limit Response".
+    channel = bot.get_channel(emulator.world.general.id)
+    emulator.fail_next("POST", r"/channels/\d+/messages", status=429, retry_after=0.05, scope=scope)
+    await channel.send("hello")
+    first = emulator.calls_to("POST", r"/channels/\d+/messages")[0]
+    headers = first.response_headers
+    assert first.status == 429 and headers["X-RateLimit-Scope"] == scope
+    assert headers["Retry-After"] == "1" and "Via" in headers
+    bucket = {"X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
+    bucket |= {"X-RateLimit-Reset-After", "X-RateLimit-Bucket"}
+    if scope == "global":
+        assert headers["X-RateLimit-Global"] == "true" and not bucket & set(headers)
+        assert first.response == {
+            "message": "You are being rate limited.",
+            "retry_after": 0.05,
+            "global": True,
+        }
+    else:
+        assert bucket <= set(headers) and "X-RateLimit-Global" not in headers
+        assert first.response["global"] is False
+    if scope == "shared":
+        assert first.response["message"] == "The resource is being rate limited."
 
 
 async def test_403_and_404_map_to_discord_errors(emulator: DiscordEmulator, bot) -> None:

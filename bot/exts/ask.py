@@ -35,12 +35,14 @@ T = TypeVar("T")
 
 _CLEANUP_EVERY = 512
 # A reply to a mention that Discord failed to take (a 5xx discord.py does not retry itself, such
-# as 503, or a cut connection) is sent again after these waits: there is no interaction to tell
+# as 503, a rate limit still on after discord.py's five tries, or a cut connection) is sent again
+# after these waits: there is no interaction to tell
 # the asker through, so a dropped reply would be silence.
 REPLY_RETRY_DELAYS = (1.0, 4.0, 15.0)
 # The replies to the last questions asked by mention (and the questions lately deleted) are
 # remembered, to take a reply away with its question (``on_raw_message_delete``).
 REPLIES_KEPT = 2000
+RATE_LIMITED = 429
 REPLY_SEARCH = 50  # messages after a withdrawn question looked through for our reply to it
 NO_EMBEDS_NOTE = (
     "I may not post embeds in this channel (Embed Links), so this is the answer's first page "
@@ -429,15 +431,19 @@ async def send_retrying(
 
 
 async def retrying(call: Callable[[], Awaitable[T]], delays: Sequence[float], what: str) -> T:
-    """``await call()``, again after each of ``delays`` while Discord answers 5xx or the
-    connection fails (logged as ``what``); any other failure, or the last try's, is raised."""
+    """``await call()``, again after each of ``delays`` while Discord answers 5xx or 429 (a
+    rate limit discord.py gave up waiting out after its own tries: waited at least its
+    Retry-After) or the connection fails (logged as ``what``); any other failure, or the last
+    try's, is raised."""
     for delay in (*delays, None):
         try:
             return await call()
         except discord.HTTPException as exc:
-            if exc.status < 500 or delay is None:
+            if (exc.status < 500 and exc.status != RATE_LIMITED) or delay is None:
                 raise
             error = f"HTTP {exc.status}"
+            if exc.status == RATE_LIMITED:
+                delay = max(delay, _retry_after(exc))
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             if delay is None:
                 raise
@@ -445,6 +451,14 @@ async def retrying(call: Callable[[], Awaitable[T]], delays: Sequence[float], wh
         log.warning("%s failed (%s); trying again in %.0f s", what, error, delay)
         await asyncio.sleep(delay)
     raise AssertionError("unreachable: the last try raises")
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    """The seconds a 429 asks to wait (its ``Retry-After`` header; 0 when it has none)."""
+    try:
+        return float(exc.response.headers.get("Retry-After", 0))
+    except (AttributeError, TypeError, ValueError):
+        return 0.0
 
 
 async def setup(bot: Briefbot) -> None:

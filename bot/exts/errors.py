@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ALREADY_ACKNOWLEDGED = 40060  # "Interaction has already been acknowledged."
+FAILED = "Something went wrong on my side; it has been logged. Please try again in a moment."
+
 
 def _permission_names(permissions: list[str]) -> str:
     return ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in permissions)
@@ -51,7 +54,7 @@ def user_message(error: app_commands.AppCommandError) -> str:
         return f"I couldn't understand {str(error.value)[:80]!r} for that option."
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         return "That command is out of date. Ask a server admin to run `briefbot sync`."
-    return "Something went wrong on my side; it has been logged. Please try again in a moment."
+    return FAILED
 
 
 def _expected(error: app_commands.AppCommandError) -> bool:
@@ -84,11 +87,20 @@ async def reply_ephemeral(interaction: discord.Interaction[Any], text: str) -> N
     """Tell the user privately, whatever state the interaction is in."""
     content = message_content(text)
     if not interaction.response.is_done():
-        await interaction.response.send_message(
-            content, ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
-        return
-    if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+        try:
+            await interaction.response.send_message(
+                content, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        except discord.HTTPException as exc:
+            if exc.code != ALREADY_ACKNOWLEDGED:
+                raise
+        # Discord took a first response whose answer was lost (a 5xx after applying it, so
+        # discord.py's retry was refused): perhaps a command's public "thinking…" that nothing
+        # will fill. (A click's "original" is the message clicked on: never removed here.)
+        if interaction.type is discord.InteractionType.application_command:
+            await _remove_public_placeholder(interaction)
+    elif interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
         await _remove_public_placeholder(interaction)
     await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS)
 

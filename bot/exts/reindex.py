@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.exts.alerts.watcher import pull_content
-from bot.formatting.alerts import add_held_field
+from bot.formatting.alerts import add_failing_field, add_held_field
 from bot.formatting.insights import add_broken_field
 from bot.formatting.reindex import reindex_embed, reindex_failed_embed
 from bot.formatting.text import NO_MENTIONS, escape, fit_embed, message_content, plain, truncate
@@ -143,6 +143,8 @@ class Reindex(commands.Cog):
         alerts = self.bot.get_cog("Alerts")
         if alerts is not None:  # new posts whose front matter needs fixing are not announced
             add_held_field(embed, await alerts.held_back(report.issues))  # type: ignore[attr-defined]
+            if interaction.guild_id is not None:  # (and the channels that refuse them)
+                add_failing_field(embed, await alerts.failing(interaction.guild_id))  # type: ignore[attr-defined]
         add_broken_field(embed, await cited_sections_gone(self.bot, interaction.guild_id))
         await self._reply(interaction, embed=fit_embed(embed))
 

@@ -15,6 +15,7 @@ from .text import (
     COLOUR_ERROR,
     COLOUR_INFO,
     DESCRIPTION_MAX,
+    FIELD_VALUE_MAX,
     NO_MENTIONS,
     day_label,
     escape,
@@ -100,6 +101,32 @@ def _channels_within(blocks: Sequence[str], limit: int) -> str:
             return text + sep + more
         text += sep + block
     return text
+
+
+def _since(when: dt.datetime) -> str:
+    return discord.utils.format_dt(when if when.tzinfo else when.replace(tzinfo=dt.UTC), "R")
+
+
+def add_failing_field(embed: discord.Embed, subs: Sequence[SubscriptionInfo]) -> None:
+    """Warn, on a moderator's reply (/reindex), of the server's alert channels that refuse the
+    bot: their alerts wait there, and nothing else says so unless someone runs /alerts list."""
+    lines = [
+        f"• <#{s.channel_id}> since {_since(since)}: "
+        f"{truncate(escape(plain(s.last_error or 'unknown error')), 150)}"
+        for s in subs
+        if (since := s.failing_since) is not None
+    ]
+    if not lines:
+        return
+    advice = (
+        "\nGive me View Channel, Send Messages and Embed Links there (the alerts waiting go "
+        "out then), or unsubscribe; `/alerts list` has the details."
+    )
+    embed.add_field(
+        name=f"⚠️ Alerts failing ({len(lines)} channel{'s' if len(lines) != 1 else ''})",
+        value=lines_within(lines, FIELD_VALUE_MAX - len(advice)) + advice,
+        inline=False,
+    )
 
 
 def subscriptions_embed(subs: Sequence[SubscriptionInfo]) -> discord.Embed:

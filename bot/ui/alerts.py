@@ -20,6 +20,7 @@ from bot.formatting.text import NO_MENTIONS, message_content, truncate_plain
 from index.models import Post, SearchFilters
 
 from .expiry import is_live, live_token
+from .failures import reports_failures
 from .rendered import RenderedOnly
 from .results import answer_view, show_answer
 
@@ -95,6 +96,7 @@ class AskAboutPostButton(
     ) -> AskAboutPostButton:
         return cls(match["key"])
 
+    @reports_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot = cast("Briefbot", interaction.client)
         post = find_post(bot.index, self.key)

@@ -10,6 +10,7 @@ import discord
 from bot.formatting.text import NO_MENTIONS
 
 from .expiry import name_paging_buttons
+from .failures import ReportingView
 from .results import TOKEN_LIFETIME, UNKNOWN_MESSAGE
 
 log = logging.getLogger(__name__)
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 PAGER_SECONDS = 600.0
 
 
-class Pager(discord.ui.View):
+class Pager(ReportingView):
     """◀ ▶ through the pages of a private /insights reply (only its reader sees it).
 
     It disables its buttons on timeout. The reply is ephemeral, so the only way to edit it is an

@@ -21,6 +21,7 @@ from bot.formatting.text import NO_MENTIONS
 from index.models import Answer
 
 from .expiry import name_paging_buttons
+from .failures import ReportingView, reports_failures
 from .rendered import RenderedOnly
 from .votes import logged_answer_id
 
@@ -74,6 +75,7 @@ class DeleteAnswerButton(
         )
         return False
 
+    @reports_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         # Deferring a component interaction makes "the original response" the message the button
         # is on; deleting it through the interaction token needs no channel permission.
@@ -108,7 +110,7 @@ def delete_only_view(asker_id: int) -> discord.ui.View:
     return view
 
 
-class ResultsView(discord.ui.View):
+class ResultsView(ReportingView):
     """ "More results" paging under an answer. Only the asker may page; it disables on timeout.
 
     Like discord.py's examples, the view keeps the message it is on (:meth:`track`), and also the

@@ -19,6 +19,7 @@ import discord
 from bot.formatting.text import NO_MENTIONS
 from index.models import Answer
 
+from .failures import reports_failures
 from .rendered import RenderedOnly
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=VOTE_I
     ) -> VoteButton:
         return cls(int(match["answer"]), int(match["asker"]), match["vote"] == "up")
 
+    @reports_failures
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.user.id != self.asker_id:
             await interaction.response.send_message(

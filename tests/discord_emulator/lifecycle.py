@@ -21,6 +21,7 @@ responding and .../topics/gateway-events):
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from .payloads import thread_payload
@@ -44,6 +45,29 @@ SUPPRESS_EMBEDS_FLAG = 1 << 2
 THREAD_TYPES = (ChannelType.PUBLIC_THREAD, 12, 10)
 
 
+class SwallowedErrors(logging.Handler):
+    """What discord.py caught and only logged: an event handler's, a view's or a dynamic
+    item's exception (its "Ignoring exception in …" records)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("Ignoring exception"):
+            self.records.append(record)
+
+    def assert_none(self) -> None:
+        """Fail when discord.py swallowed an exception (a test that provokes one on purpose
+        clears ``records``)."""
+        if self.records:
+            lines = [
+                f"{r.name}: {r.getMessage()}: {r.exc_info[1]!r}" if r.exc_info else r.getMessage()
+                for r in self.records
+            ]
+            raise AssertionError("discord.py swallowed exceptions:\n" + "\n".join(lines))
+
+
 class LifecycleMixin:
     """Clock, token expiry, pins, embed suppression, threads, nonces and client liveness."""
 
@@ -54,6 +78,7 @@ class LifecycleMixin:
         _clients: list[tuple[Any, asyncio.Task[Any]]]
         _stopped_dead: list[tuple[Any, BaseException | None]]
         _notifier: Notifier
+        swallowed: SwallowedErrors
 
         async def dispatch(
             self, event: str, data: dict[str, Any], *, respect_intents: bool = False
@@ -217,6 +242,11 @@ class LifecycleMixin:
         (also those stopped since, by a restart or a fixture): (client, what it raised)."""
         running = [d for d in map(self._dead_entry, self._clients) if d is not None]
         return [*self._stopped_dead, *running]
+
+    def assert_nothing_swallowed(self) -> None:
+        """Fail when discord.py caught a handler's exception and only logged it, while the
+        ``emulator`` fixture listened (``swallowed``: what it caught)."""
+        self.swallowed.assert_none()
 
     def assert_clients_alive(self) -> None:
         """Fail when a started client died (an exception escaped its gateway loop)."""

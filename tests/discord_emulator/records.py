@@ -92,6 +92,8 @@ class Call:
     monotonic: float
     status: int | None = None
     response: Any = None
+    #: The response's headers (what the client read: Retry-After, X-RateLimit-*, Via, …).
+    response_headers: dict[str, str] = field(default_factory=dict)
     #: True when a queued fault (``fail_next``) produced the response.
     injected: bool = False
     #: Name of the emulator route that handled it (None for unknown routes).

@@ -41,7 +41,7 @@ from typing_extensions import TypeVar
 
 from .default_world import DefaultWorld
 from .gateway import GatewayConnection, GatewaySession, Op
-from .lifecycle import LifecycleMixin, thread_permission
+from .lifecycle import LifecycleMixin, SwallowedErrors, thread_permission
 from .payloads import (
     application_payload,
     channel_payload,
@@ -257,6 +257,8 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         # Clients whose start() task had already ended when a test stopped them (a restart,
         # a fixture's teardown): still dead clients for assert_clients_alive.
         self._stopped_dead: list[tuple[Any, BaseException | None]] = []
+        #: What discord.py caught and only logged (the ``emulator`` fixture listens).
+        self.swallowed = SwallowedErrors()
         self._configure_depth = 0
         self._exit_stack = contextlib.ExitStack()
         self._routes = self._build_routes()
@@ -597,6 +599,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         times: int = 1,
         retry_after: float | None = None,
         is_global: bool = False,
+        scope: str | None = None,
         code: int | None = None,
         message: str | None = None,
         body: Any = None,
@@ -610,31 +613,41 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         Default bodies are Discord's: 403 -> Missing Access (50001), 404 -> Unknown Channel
         (10003), 5xx -> "500: Internal Server Error", 429 -> the rate-limit body with
         ``retry_after`` (default 0.2 s) plus Retry-After / X-RateLimit-* / Via headers,
-        which discord.py needs to treat it as a real rate limit and retry.
+        which discord.py needs to treat it as a real rate limit and retry. The headers are
+        those of Discord's examples for each ``scope`` ("user", the default; "shared", a
+        resource's limit; "global", also ``is_global=True``): a global 429 carries no bucket
+        (no X-RateLimit-Limit, Remaining, Reset, Reset-After or Bucket), only
+        X-RateLimit-Global and X-RateLimit-Scope; a shared one names the resource in its
+        message.
 
         ``after_applying=True``: the request takes effect, and only its response is the fault
         (a 5xx whose work was done anyway: retries then create duplicates unless guarded)."""
         hdrs = dict(headers or {})
         if status == 429:
             ra = 0.2 if retry_after is None else float(retry_after)
+            scope = scope or ("global" if is_global else "user")
+            is_global = scope == "global"
             if body is None:
-                body = {
-                    "message": message or "You are being rate limited.",
-                    "retry_after": ra,
-                    "global": is_global,
-                }
+                default = (
+                    "The resource is being rate limited."
+                    if scope == "shared"
+                    else "You are being rate limited."
+                )
+                body = {"message": message or default, "retry_after": ra, "global": is_global}
                 if code is not None:
                     body["code"] = code
-            hdrs = {
-                "Retry-After": str(max(1, math.ceil(ra))),
+            bucket: dict[str, str] = {
                 "X-RateLimit-Limit": "5",
                 "X-RateLimit-Remaining": "0",
                 "X-RateLimit-Reset-After": f"{ra:.3f}",
-                "X-RateLimit-Scope": "global" if is_global else "user",
-                **({"X-RateLimit-Global": "true"} if is_global else {}),
+                "__reset_after__": str(ra),
+            }
+            hdrs = {
+                "Retry-After": str(max(1, math.ceil(ra))),
+                **({"X-RateLimit-Global": "true"} if is_global else bucket),
+                "X-RateLimit-Scope": scope,
                 **hdrs,
             }
-            hdrs["__reset_after__"] = str(ra)
         elif body is None:
             default_msg, default_code = _DEFAULT_ERRORS.get(status, (f"{status}: Error", 0))
             body = {
@@ -817,21 +830,25 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
             with contextlib.suppress(Exception):
                 await self._handle_route(call, auth)
             call.injected = True
-            return self._respond(
-                call, fault.status, fault.body, dict(fault.headers), ratelimit=False
-            )
+            headers = self._fault_headers(fault, call)
+            return self._respond(call, fault.status, fault.body, headers, ratelimit=False)
         if fault is not None:
             fault.hits.append(call)
             call.injected = True
             if fault.delay:
                 await asyncio.sleep(fault.delay)
-            headers = dict(fault.headers)
-            reset_after = headers.pop("__reset_after__", None)
-            if reset_after is not None:
-                headers.setdefault("X-RateLimit-Reset", f"{time.time() + float(reset_after):.3f}")
-                headers.setdefault("X-RateLimit-Bucket", self._bucket(call.path))
+            headers = self._fault_headers(fault, call)
             return self._respond(call, fault.status, fault.body, headers, ratelimit=False)
         return await self._handle_route(call, auth)
+
+    def _fault_headers(self, fault: Fault, call: Call) -> dict[str, str]:
+        """A fault's headers; a rate limit's bucket (Reset, Bucket) is filled in now."""
+        headers = dict(fault.headers)
+        reset_after = headers.pop("__reset_after__", None)
+        if reset_after is not None:
+            headers.setdefault("X-RateLimit-Reset", f"{time.time() + float(reset_after):.3f}")
+            headers.setdefault("X-RateLimit-Bucket", self._bucket(call.path))
+        return headers
 
     async def _handle_route(self, call: Call, auth: str | None) -> web.StreamResponse:
         route = None
@@ -916,6 +933,7 @@ class DiscordEmulator(LifecycleMixin, Generic[WorldT]):
         hdrs.update(headers or {})
         call.status = status
         call.response = body
+        call.response_headers = hdrs
         if body is None:
             return web.Response(status=204 if status < 300 else status, headers=hdrs)
         # Exactly "application/json": discord.py's json_or_text compares the header

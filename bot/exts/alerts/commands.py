@@ -195,6 +195,22 @@ class Alerts(commands.Cog):
         """New posts not announced until their front matter loads cleanly (for /reindex)."""
         return await self.watcher.held_back(issues) if self.watcher else []
 
+    async def failing(self, guild_id: int) -> list[SubscriptionInfo]:
+        """The server's alert channels that refuse the bot (for /reindex's warning)."""
+        if self.store is None:
+            return []
+        return [
+            SubscriptionInfo(
+                channel_id=s.channel_id,
+                category=s.category,
+                role_id=s.role_id,
+                failing_since=s.failing_since,
+                last_error=s.last_error,
+            )
+            for s in await self.store.subscriptions(guild_id)
+            if s.failing
+        ]
+
     def channel_lock(self, channel_id: int) -> asyncio.Lock:
         """Held while an alert is sent to (and recorded for) this channel."""
         assert self.delivery is not None
