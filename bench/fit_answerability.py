@@ -1,9 +1,16 @@
-"""Declining on whether the first page *states* an answer (issue 10, round 28b).
+"""Declining on whether the first page *states* an answer (issue 10, rounds 28b and 29e).
 
     .venv/bin/python -m bench.fit_answerability collect [--sets tune train2 ... dev offtopic_tune]
+    .venv/bin/python -m bench.fit_answerability baselines [--sets ...]  (rows from before 29e)
     .venv/bin/python -m bench.fit_answerability fit [--budget 0.02]
     .venv/bin/python -m bench.fit_answerability report --sets held held2 held3 held4 held5
-                                                       offtopic_held
+                                                       offtopic_held [--families NAME ...]
+
+Round 29e added the question's own baseline, how close it sits to the site at large: its
+cosines to a fixed sample of the site's sentence vectors (``with_baselines``) and to every
+passage (``cos_mean``, ``cos_sd``, ``cos_p90``, ``cos_p99``, ``cos_top20``), read against the
+best first-page sentence (``GAPS``) as a gap, a z-score or a sum, alone, beside it, or as an
+"or" (a family's readings named "or:…"). Measured, not adopted (bench/README.md).
 
 ``collect`` answers every question of the sets as shipped (``SearchIndex.search``, with the
 passages' vectors as ``bench.answer_quality`` reads them) and keeps, per question, what a rule
