@@ -1,9 +1,16 @@
-"""Declining on whether the first page *states* an answer (issue 10, round 28b).
+"""Declining on whether the first page *states* an answer (issue 10, rounds 28b and 29e).
 
     .venv/bin/python -m bench.fit_answerability collect [--sets tune train2 ... dev offtopic_tune]
+    .venv/bin/python -m bench.fit_answerability baselines [--sets ...]  (rows from before 29e)
     .venv/bin/python -m bench.fit_answerability fit [--budget 0.02]
     .venv/bin/python -m bench.fit_answerability report --sets held held2 held3 held4 held5
-                                                       offtopic_held
+                                                       offtopic_held [--families NAME ...]
+
+Round 29e added the question's own baseline, how close it sits to the site at large: its
+cosines to a fixed sample of the site's sentence vectors (``with_baselines``) and to every
+passage (``cos_mean``, ``cos_sd``, ``cos_p90``, ``cos_p99``, ``cos_top20``), read against the
+best first-page sentence (``GAPS``) as a gap, a z-score or a sum, alone, beside it, or as an
+"or" (a family's readings named "or:…"). Measured, not adopted (bench/README.md).
 
 ``collect`` answers every question of the sets as shipped (``SearchIndex.search``, with the
 passages' vectors as ``bench.answer_quality`` reads them) and keeps, per question, what a rule
@@ -108,6 +115,11 @@ def row_of(index: SearchIndex, q: Question, caught: list[Any]) -> Row:
         first = first_passages(index, q.question)
         row["cos_best"] = float(sims.max())
         row["cos_median"] = float(np.median(sims))
+        # the question's own baseline over the site's passages (round 29e)
+        row["cos_mean"] = float(sims.mean())
+        row["cos_sd"] = float(sims.std())
+        row["cos_p90"], row["cos_p99"] = (float(x) for x in np.percentile(sims, [90, 99]))
+        row["cos_top20"] = float(np.sort(sims)[-20:].mean())
         row["cos_first"] = [float(sims[first[: n + 1]].max()) for n in range(len(first))]
     if not answer.declined and caught:
         question, weights, evidence = caught[-1]
@@ -179,6 +191,32 @@ def sentence_embedder(own: Path = ROWS / "vectors") -> answerability.SentenceVec
     return embed
 
 
+SAMPLE = 1000  # sentences in the baseline's sample (round 29e)
+
+
+def baseline_sample(size: int = SAMPLE, seed: int = 29) -> np.ndarray:
+    """A fixed random sample of the site's sentence vectors (the shared cache holds every
+    sentence of every passage, as the index stores them): a question's cosines to it are its
+    baseline, how close it sits to the site's sentences at large."""
+    every = ByText(DEFAULT_CACHE, "sentences").rows
+    keys = sorted(every)
+    picked = np.random.default_rng(seed).choice(len(keys), size=min(size, len(keys)), replace=False)
+    return np.vstack([every[keys[n]] for n in sorted(picked)]).astype(np.float32)
+
+
+def with_baselines(rows: Sequence[Row], questions: Sequence[Question], own: Path) -> None:
+    """Each row's question's own baseline over the site's sentences at large (round 29e): its
+    cosines to ``baseline_sample``'s, read as ``base_mean``, ``base_sd``, ``base_p90``,
+    ``base_p99`` and ``base_top20`` (the mean of the 20 closest)."""
+    queries, sample = Vectors(own, "queries"), baseline_sample()
+    queries.fill([q.question.strip() for q in questions])
+    for row, q in zip(rows, questions, strict=True):
+        base = sample @ queries.vector(q.question.strip())
+        row["base_mean"], row["base_sd"] = float(base.mean()), float(base.std())
+        row["base_p90"], row["base_p99"] = (float(x) for x in np.percentile(base, [90, 99]))
+        row["base_top20"] = float(np.sort(base)[-20:].mean())
+
+
 def with_sentence_cosines(rows: Sequence[Row], questions: Sequence[Question], own: Path) -> None:
     """Each answered row's first-page sentences' cosines to its question, read as
     ``sent_best`` (the best), ``sent_first1`` (the first result's best), ``sent_top1`` /
@@ -188,6 +226,7 @@ def with_sentence_cosines(rows: Sequence[Row], questions: Sequence[Question], ow
     sents, queries = Vectors(own, "sentences"), Vectors(own, "queries")
     sents.fill(list({t: None for r in rows for s in r.get("sentences", []) for t in s}))
     queries.fill([q.question.strip() for q in questions])
+    with_baselines(rows, questions, own)
     for row, q in zip(rows, questions, strict=True):
         texts = row.pop("sentences", None)
         if not texts or not any(texts):
@@ -206,6 +245,27 @@ def with_sentence_cosines(rows: Sequence[Row], questions: Sequence[Question], ow
 # ---------------------------------------------------------------- rules
 
 
+# Round 29e: the best first-page sentence's cosine against the question's own baseline, the
+# site at large: its sentences (a fixed sample: ``base_*``) or its passages (``cos_*``, the
+# cosines the ranking reads), as a difference or a z-score.
+GAPS: dict[str, Callable[[float, Row], float]] = {
+    "gap_mean": lambda b, r: b - r["base_mean"],
+    "gap_p90": lambda b, r: b - r["base_p90"],
+    "gap_p99": lambda b, r: b - r["base_p99"],
+    "gap_top20": lambda b, r: b - r["base_top20"],
+    "z_sent": lambda b, r: (b - r["base_mean"]) / r["base_sd"],
+    "gap_cos_mean": lambda b, r: b - r["cos_mean"],
+    "gap_cos_p99": lambda b, r: b - r["cos_p99"],
+    "gap_cos_top20": lambda b, r: b - r["cos_top20"],
+    "gap_cos_best": lambda b, r: b - r["cos_best"],
+    "z_cos": lambda b, r: (b - r["cos_mean"]) / r["cos_sd"],
+    # the other way: a question far from the site at large is the more likely unanswerable
+    "sum_mean": lambda b, r: b + r["base_mean"],
+    "sum_half_mean": lambda b, r: b + 0.5 * r["base_mean"],
+    "sum_cos_p99": lambda b, r: b + r["cos_p99"],
+}
+
+
 def feature(row: Row, name: str) -> float:
     """One reading of a row (inf when it has none: a rule never declines on it)."""
     if name.startswith("sent_"):
@@ -222,6 +282,11 @@ def feature(row: Row, name: str) -> float:
     if name == "keyness":
         k = row.get("keyness")
         return math.inf if k is None else max(-1e9, min(1e9, float(k)))
+    if name in GAPS:  # the best first-page sentence against the question's own baseline
+        best = row.get("sent_best")
+        return math.inf if best is None else GAPS[name](float(best), row)
+    if name.startswith("base_") or name in ("cos_mean", "cos_p99"):
+        return float(row.get(name, math.inf))
     firsts = row.get("cos_first") or []
     if name == "cos_best":
         return float(row.get("cos_best", math.inf))
@@ -236,6 +301,10 @@ def _steps(lo: float, hi: float, step: float) -> list[float]:
 
 SENT = _steps(0.80, 0.92, 0.0025)
 COS = _steps(0.80, 0.90, 0.0025)
+SENT2 = _steps(0.80, 0.92, 0.005)
+GAP2 = _steps(0.0, 0.16, 0.005)
+GAP_OR = [*_steps(0.0, 0.10, 0.005)[:-1], -math.inf]  # (-inf: the "or" left out)
+Z_OR = [*_steps(1.0, 5.0, 0.1)[:-1], -math.inf]
 SHARE = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, math.inf]
 # A family: its readings and each one's thresholds (inf: the reading left out).
 FAMILIES: dict[str, dict[str, list[float]]] = {
@@ -268,6 +337,31 @@ FAMILIES: dict[str, dict[str, list[float]]] = {
     },
     "sentence cosine & coverage": {"sent_best": _steps(0.80, 0.92, 0.005), "coverage": SHARE},
     "sentence cosine & passage": {"sent_best": _steps(0.80, 0.92, 0.005), "passage": SHARE},
+    # round 29e: against the question's own baseline (the site at large)
+    "sentence cosine − sentences' mean": {"gap_mean": _steps(0.04, 0.16, 0.0025)},
+    "sentence cosine − sentences' 99th pct": {"gap_p99": _steps(0.0, 0.12, 0.0025)},
+    "sentence cosine, z over sentences": {"z_sent": _steps(2.0, 9.0, 0.1)},
+    "sentence cosine − passages' 99th pct": {"gap_cos_p99": _steps(0.0, 0.12, 0.0025)},
+    "sentence cosine, z over passages": {"z_cos": _steps(2.0, 9.0, 0.1)},
+    "sentence cosine & − sentences' mean": {"sent_best": SENT2, "gap_mean": GAP2},
+    "sentence cosine & − sentences' 99th pct": {"sent_best": SENT2, "gap_p99": GAP2},
+    "sentence cosine & z over sentences": {"sent_best": SENT2, "z_sent": _steps(2.0, 9.0, 0.25)},
+    "sentence cosine & − passages' 99th pct": {"sent_best": SENT2, "gap_cos_p99": GAP2},
+    "sentence cosine & z over passages": {"sent_best": SENT2, "z_cos": _steps(2.0, 9.0, 0.25)},
+    "sentence cosine & sentences' mean": {
+        "sent_best": SENT2,
+        "base_mean": _steps(0.72, 0.82, 0.0025),
+    },
+    "sentence cosine & passages' mean": {
+        "sent_best": SENT2,
+        "cos_mean": _steps(0.74, 0.84, 0.0025),
+    },
+    "sentence cosine + sentences' mean": {"sum_mean": _steps(1.55, 1.78, 0.0025)},
+    "sentence cosine + half sentences' mean": {"sum_half_mean": _steps(1.18, 1.34, 0.0025)},
+    "sentence cosine + passages' 99th pct": {"sum_cos_p99": _steps(1.6, 1.85, 0.0025)},
+    "sentence cosine, or − sentences' mean": {"sent_best": SENT2, "or:gap_mean": GAP_OR},
+    "sentence cosine, or z over sentences": {"sent_best": SENT2, "or:z_sent": Z_OR},
+    "sentence cosine, or − passages' 99th pct": {"sent_best": SENT2, "or:gap_cos_p99": GAP_OR},
     "best window's cosine & cosine (first 3)": {
         "sent_top1": _steps(0.80, 0.92, 0.005),
         "cos_first3": _steps(0.82, 0.90, 0.005),
@@ -276,16 +370,26 @@ FAMILIES: dict[str, dict[str, list[float]]] = {
 
 
 def readings(rows: Sequence[Row], names: Sequence[str]) -> dict[str, np.ndarray]:
-    return {n: np.array([feature(r, n) for r in rows]) for n in names}
+    return {n: np.array([feature(r, n.removeprefix("or:")) for r in rows]) for n in names}
+
+
+def _added(found: dict[str, np.ndarray], at: Sequence[float]) -> np.ndarray:
+    """The rows a family's rule declines beside today's: every plain reading under its
+    threshold, or any reading named "or:…" under its own (round 29e; -inf: never)."""
+    size = len(next(iter(found.values())))
+    plain = [(found[n], t) for n, t in zip(found, at, strict=True) if not n.startswith("or:")]
+    added = np.ones(size, dtype=bool) if plain else np.zeros(size, dtype=bool)
+    for values, t in plain:
+        added &= values < t
+    for n, t in zip(found, at, strict=True):
+        if n.startswith("or:"):
+            added |= found[n] < t
+    return added
 
 
 def decided(rows: Sequence[Row], names: Sequence[str], at: Sequence[float]) -> np.ndarray:
     """Each row declined: by today's rule, or every reading under its threshold."""
-    found = readings(rows, names)
-    added = np.ones(len(rows), dtype=bool)
-    for name, t in zip(names, at, strict=True):
-        added &= found[name] < t
-    return np.array([r["today"] for r in rows], dtype=bool) | added
+    return np.array([r["today"] for r in rows], dtype=bool) | _added(readings(rows, names), at)
 
 
 def choose(rows: Sequence[Row], grids: dict[str, list[float]], budget: float) -> tuple[float, ...]:
@@ -299,10 +403,7 @@ def choose(rows: Sequence[Row], grids: dict[str, list[float]], budget: float) ->
     allowed = math.floor(budget * int((~unans).sum()) + 1e-9)
     best: tuple[tuple[int, int], tuple[float, ...]] | None = None
     for at in itertools.product(*grids.values()):
-        added = np.ones(len(rows), dtype=bool)
-        for name, t in zip(names, at, strict=True):
-            added &= found[name] < t
-        d = today | added
+        d = today | _added(found, at)
         u, a = int((d & unans).sum()), int((d & ~unans).sum())
         if a <= max(allowed, int((today & ~unans).sum())) and (best is None or (u, -a) > best[0]):
             best = ((u, -a), at)
@@ -326,7 +427,7 @@ def load(sets: Sequence[str], rows_dir: Path) -> list[Row]:
 
 def show(grids: dict[str, list[float]], at: Sequence[float]) -> str:
     parts = [f"{n} < {t:g}" for n, t in zip(grids, at, strict=True) if math.isfinite(t)]
-    return " & ".join(parts) or "nothing more"
+    return " & ".join(parts).replace(" & or:", " or ") or "nothing more"
 
 
 def fit(rows_dir: Path, budget: float, extra: Sequence[str]) -> None:
@@ -354,12 +455,17 @@ def fit(rows_dir: Path, budget: float, extra: Sequence[str]) -> None:
 
 
 def report(
-    index: SearchIndex, sets: Sequence[str], rows_dir: Path, budgets: Sequence[float]
+    index: SearchIndex,
+    sets: Sequence[str],
+    rows_dir: Path,
+    budgets: Sequence[float],
+    families: Sequence[str] = (),
 ) -> None:
-    """Sums only over ``sets`` (held sets): today's rule and each family's all-six rule at
-    each budget."""
+    """Sums only over ``sets`` (held sets): today's rule and each family's (of ``families``;
+    none named: every one) all-six rule at each budget."""
     training = load(TRAINING, rows_dir)
-    chosen = {(f, b): choose(training, g, b) for f, g in FAMILIES.items() for b in budgets}
+    named = {f: FAMILIES[f] for f in families} if families else FAMILIES
+    chosen = {(f, b): choose(training, g, b) for f, g in named.items() for b in budgets}
     held = [s for s in sets if s in HELD]
     by_set: dict[str, list[Row]] = {}
     for name in sets:
@@ -426,15 +532,25 @@ def cost(index: SearchIndex, questions: Sequence[Question]) -> None:
 
 def main() -> None:
     parser = base_parser(__doc__ or "")
-    parser.add_argument("step", choices=("collect", "fit", "report", "cost"))
+    parser.add_argument("step", choices=("collect", "baselines", "fit", "report", "cost"))
     parser.add_argument("--sets", nargs="+", default=[*TRAINING, "dev", "offtopic_tune"])
     parser.add_argument("--rows", type=Path, default=ROWS)
     parser.add_argument("--budget", type=float, default=BUDGET)
     parser.add_argument("--extra", nargs="*", default=["dev", "offtopic_tune"])
     parser.add_argument("--also-budgets", nargs="*", type=float, default=[0.015])
+    parser.add_argument(
+        "--families", nargs="*", default=[], help="report: only these (FAMILIES' names)"
+    )
     args = parser.parse_args()
     if args.step == "fit":
         fit(args.rows, args.budget, args.extra)
+        return
+    if args.step == "baselines":  # (rows collected before round 29e's readings)
+        for name in args.sets:
+            path = args.rows / f"{name}.json"
+            rows = json.loads(path.read_text())
+            with_baselines(rows, load_questions(set_path(name)), args.rows / "vectors")
+            path.write_text(json.dumps(rows))
         return
     if "held6" in args.sets:
         raise SystemExit("held6 is the lead's alone")
@@ -446,7 +562,7 @@ def main() -> None:
     if index.dense is None:
         raise SystemExit("the rows read the passages' vectors: none cached")
     if args.step == "report":
-        report(index, args.sets, args.rows, [args.budget, *args.also_budgets])
+        report(index, args.sets, args.rows, [args.budget, *args.also_budgets], args.families)
         return
     if args.step == "cost":
         cost(index, [q for name in args.sets for q in load_questions(set_path(name))][:40])
