@@ -66,7 +66,7 @@ def main() -> None:
                                 qv, np.vstack([sentence[t] for t in page])
                             )
                             typical = float(np.mean(every @ qv))
-                            outcome[1] = best < args.below
+                            outcome[1] = answerability.judges(question) and best < args.below
                             outcome[2] = outcome[1] and best - typical < args.gap
                             if args.verbose:
                                 print(

@@ -579,6 +579,8 @@ class SearchIndex(Catalogue):
         rule, lookup = self.stated_rule, self.sentence_vectors
         if not rule.active or use is None or lookup is None:
             return False
+        if not answerability.judges(question):
+            return False
         texts = answerability.first_page_sentences(prepared, rule.results)
         if not texts:
             return False

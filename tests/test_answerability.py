@@ -151,3 +151,43 @@ def test_the_headline_models_reading_of_the_first_page(index: SearchIndex) -> No
     texts = answerability.first_page_sentences(prepared, 1)
     assert "Acme Robotics shipped 400 warehouse robots in 2023." in texts
     assert len(texts) == len(set(texts))
+
+
+@pytest.mark.parametrize(
+    "overview",
+    [
+        "Tell me about Acme Robotics employees",
+        "what does the site say about Acme Robotics employees?",
+        "Can you tell me about the employees of Acme Robotics?",
+    ],
+)
+def test_a_request_for_what_the_posts_say_is_not_judged_by_what_they_state(
+    index: SearchIndex, overview: str
+) -> None:
+    """Its closest sentence is as far as the declined question's (the same stems), but it asks
+    for no one fact: the posts about its subject answer it."""
+    answer = served(index).search(overview)
+    assert not answer.declined, answer.message
+    assert answer.results[0].post_id.startswith("briefs/2024-02-0")
+    assert served(index).search(NOT_STATED_QUESTION).declined
+
+
+def test_overview_requests_are_told_from_questions() -> None:
+    from index.retrieval.intent import asks_for_overview
+
+    for request in (
+        "tell me about cats",
+        "What's new?",
+        "what do the posts say on compost",
+        "please summarize the Tesla news",
+        "Overview of how the US regulates AI",
+    ):
+        assert asks_for_overview(request), request
+    for question in (
+        "How many employees does Acme have?",
+        "Is there anything about cricket?",
+        "tell me a joke",
+        "Who told me about the recall?",
+        "What is new in GPT-4?",
+    ):
+        assert not asks_for_overview(question), question

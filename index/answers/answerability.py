@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..retrieval.intent import asks_for_overview
 from . import extraction, headline_model
 from .headline_model import Window
 from .text import sentences
@@ -153,6 +154,13 @@ def best_cosine(question: np.ndarray, sentences: np.ndarray) -> float:
     if not len(sentences):
         return -math.inf
     return float(np.max(np.asarray(sentences, dtype=np.float32) @ question.ravel()))
+
+
+def judges(question: str) -> bool:
+    """Whether the rule applies to ``question``: not to a request for what the posts say about
+    a subject ("tell me about cats"), which asks for no one thing to be stated (a small site's
+    posts on cats answer it, their sentences all far from it in meaning)."""
+    return not asks_for_overview(question)
 
 
 def declines(best: float, rule: StatedRule) -> bool:

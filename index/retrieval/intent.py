@@ -66,6 +66,23 @@ def intent(question: str) -> str:
     return "other"
 
 
+# A request for what the posts say about a subject, not for a fact about it ("tell me about
+# cats", "what does the site say about compost?", "what's new?"): any passage on the subject
+# answers it, so no sentence has to state one thing asked.
+_OVERVIEW = re.compile(
+    r"^\W*(?:(?:can|could|would) you |please )?(?:tell me (?:more |something )?about\b"
+    r"|talk about\b|summari[sz]e\b|(?:give me )?(?:an )?overview of\b"
+    r"|what (?:do|does|did) (?:you|the (?:site|posts?|blog|briefs?|articles?)) (?:know|say"
+    r"|have|write|cover)\b|what(?:['’]s| is) new\W*$)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_overview(question: str) -> bool:
+    """Whether ``question`` asks what the posts say about a subject rather than for a fact."""
+    return _OVERVIEW.search(question) is not None
+
+
 # ------------------------------------------------------------------------------ answer forms
 
 _NUMBER = (
