@@ -75,6 +75,7 @@ from .snippets import (
     says_again,
     shown_key,
     snippet,
+    unrelated_items,
     window_start,
     worth_showing,
 )
@@ -312,7 +313,9 @@ def _past_bare_heading(p: Prepared, window: Window) -> Window:
 
 
 # A line of a digest: an item's title, " - ", its summary ("Meta unveils X - "Meta has …"").
-_ITEM_LINE = re.compile(r"[^.!?\n]{8,200}? - \S")
+# The title may hold a stop that ends no sentence ("A.I.", "2.0", "to Ph.D. Students") and end
+# on its own mark ("Can an Algorithm Prevent Suicide? - …").
+_ITEM_LINE = re.compile(r"(?:[^.!?\n]|[.!?](?=\S)|(?<=\.[A-Za-z])\.\s){8,200}?[.!?]? - \S")
 
 
 def _item_starts(scored: Sequence[Sentence], text: str) -> frozenset[int]:
@@ -323,6 +326,14 @@ def _item_starts(scored: Sequence[Sentence], text: str) -> frozenset[int]:
         for s in scored
         if s.position and _ITEM_LINE.match(s.text) and f"\n{s.text[:80]}" in lines
     )
+
+
+def _items(scored: Sequence[Sentence], text: str) -> frozenset[int]:
+    """Where a passage's digest items open (``_item_starts``), its first sentence too."""
+    starts = _item_starts(scored, text)
+    if starts and _ITEM_LINE.match(scored[0].text):
+        starts |= {0}
+    return starts
 
 
 def _one_item(window: Window, scored: Sequence[Sentence], items: Container[int]) -> Window:
@@ -374,15 +385,21 @@ def assemble(prepared: Prepared, window: Window | None) -> Extracted:
             shown.update(range(first, last))
         if heading_said_again(scored, evidence[i].heading):
             shown.add(0)  # (the citation names the heading; the sentence after says it again)
+        # (a digest's other stories, there only because they follow this one, are no snippet)
+        unrelated = unrelated_items(scored, _items(scored, evidence[i].text), weights)
         rest = [s for n, s in enumerate(scored) if n not in shown]
-        if not rest or (hand is not None and i == source and not any(map(worth_showing, rest))):
+        if not rest or (
+            hand is not None
+            and i == source
+            and not any(worth_showing(s) and s.position not in unrelated for s in rest)
+        ):
             # All of it is on the page already (a short passage the headline holds whole, or
             # lines shown by an earlier result), or the headline's passage holds nothing more
             # of the question (what is left, a byline or a parent heading, only fills space).
             snippets.append("")
             continue
         ranked = rest_of_source if hand is not None and i == source else scored
-        picked = best_sentences(ranked, weights, bold if i == source else [], shown)
+        picked = best_sentences(ranked, weights, bold if i == source else [], shown, unrelated)
         if picked is not None:
             text, shows = picked
             seen.update(shown_key(scored[n].text) for n in shows)

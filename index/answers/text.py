@@ -96,9 +96,35 @@ def quotes(text: str, brackets: bool = True) -> Quotes:
     return out
 
 
+# An initialism spelt with full stops ("Ph.D.", "C.E.O.", "G.I.", "D.C."): its last stop
+# seldom ends the sentence ("Fellowships to Ph.D. Students", "Google C.E.O. Sundar Pichai",
+# "the G.I. Bill"), so a sentence is not cut after it. (A domain's "X.AI." or "claude.ai." is
+# no initialism: a part of two letters or more is a word.)
+_INITIALISM = re.compile(r"(?:^|[\s(\[“\"'‘—/-])(?:[A-Za-z]\.){2,}$|(?:^|\s)Ph\.D\.$")
+
+
+def _after_initialism(line: str, pieces: list[str]) -> list[str]:
+    """``line``'s sentences (``pieces``, as split) joined again where one was cut after an
+    initialism, as the line has them."""
+    out: list[str] = []
+    start = end = 0  # the sentence being built: line[start:end]
+    for piece in pieces:
+        at = line.index(piece, end)
+        if out and _INITIALISM.search(out[-1]):
+            out[-1] = line[start : at + len(piece)]
+        else:
+            out.append(piece)
+            start = at
+        end = at + len(piece)
+    return out
+
+
 def _split_line(line: str) -> list[str]:
-    """A line's sentences, none split inside a short quotation or bracket (``QUOTE_WORDS``)."""
+    """A line's sentences, none split inside a short quotation or bracket (``QUOTE_WORDS``)
+    nor after an initialism (``_INITIALISM``)."""
     pieces = split_sentences(line)
+    if len(pieces) >= 2 and "." in line:
+        pieces = _after_initialism(line, pieces)
     if len(pieces) < 2 or not any(c in line for c in _PAIRS):
         return pieces
     spans = [(a, b) for a, b in quotes(line).spans if len(line[a:b].split()) <= QUOTE_WORDS]
