@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from retrieval_support import briefs_index, with_filler
 
+from bot.formatting.answers import answer_embed, citation_labels
 from index.answers.extraction import Evidence, extract
 from index.answers.text import sentences, shown_text
 from index.search import SearchIndex
@@ -102,3 +103,47 @@ def test_the_first_page_of_a_digest_answer(digest_index: SearchIndex) -> None:
     assert "$45 million" in answer.headline, answer.headline
     shown = [shown_text(r.snippet) for r in answer.results[:3]]
     assert not any("Cannabis" in s or "Veterans" in s for s in shown), shown
+
+
+@pytest.fixture(scope="module")
+def issues_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    """Two issues of a newsletter, each with a "Business" list of stories on one subject."""
+    one = (
+        "## Business\n\n"
+        "* Orchard robots raise $20 million to pick apples at night - "
+        '"The orchard robot maker raised $20 million to pick apples in the dark."\n'
+        "* A bakery chain buys dough-kneading robots - "
+        '"The chain bought forty kneading robots for its bakeries."\n'
+    )
+    two = (
+        "## Business\n\n"
+        "* Orchard robots startup doubles its apple picking fleet - "
+        '"The orchard robot maker now runs two hundred robots picking apples."\n'
+        "* A port orders crane robots - "
+        '"The port ordered twelve crane robots."\n'
+    )
+    briefs = {
+        "2022-10-24-190.md": ("Last Week in AI #190", one),
+        "2022-10-31-191.md": ("Last Week in AI #191", two),
+    }
+    return briefs_index(tmp_path_factory.mktemp("issues"), with_filler(briefs))
+
+
+def test_citations_of_two_issues_sections_of_one_name_say_which_story(
+    issues_index: SearchIndex,
+) -> None:
+    answer = issues_index.search("orchard robots picking apples")
+    labels = citation_labels(answer.results)
+    business = " | ".join(
+        label for r, label in zip(answer.results, labels, strict=True) if r.heading == "Business"
+    )
+    assert business.count("› Business ›") == 2, labels
+    assert "Last Week in AI #190 › Business › Orchard robots raise $20 million" in business
+    assert "Last Week in AI #191 › Business › Orchard robots startup doubles" in business
+    # (as the embed shows them)
+    description = answer_embed(answer).description or ""
+    assert "› Business › Orchard robots startup doubles its apple picking fleet]" in description
+    # One issue's section alone on a page is named as before.
+    alone = issues_index.search("crane robots at the port")
+    port = next(r for r in alone.results if "crane" in r.text)
+    assert citation_labels([port]) == ["Last Week in AI #191 › Business"]
