@@ -68,6 +68,34 @@ def test_a_sentence_is_not_cut_after_an_initialism() -> None:
     ]
 
 
+CHATBOTS = (
+    "Research\n"
+    "Colleges Are Turning to AI Chatbots. Here’s How One University Is Handling Those. - "
+    '"Visit the University of California at Irvine’s admissions page, and a box pops up in the '
+    "bottom right corner. Click on it, and there’s Peter the Anteater, a chatbot named after the "
+    'university’s mascot."\n'
+    "A model separates birdsongs - "
+    '"Google presented a method to separate audio recordings of birds."'
+)
+
+
+def test_a_story_title_of_two_sentences_is_not_split() -> None:
+    line = (
+        "AI made these stunning images. Here's why experts are worried - "
+        '"The images are good." They were shown in May.'
+    )
+    assert sentences(line) == [
+        'AI made these stunning images. Here\'s why experts are worried - "The images are good."',
+        "They were shown in May.",
+    ]
+    headline, snippets = page(
+        "What is the name of UC Irvine's admissions chatbot?", CHATBOTS, "Research"
+    )
+    assert "Peter the Anteater" in headline, headline
+    for text in [headline, *snippets]:
+        assert not text.lstrip('… "').startswith("Here’s How"), [headline, *snippets]
+
+
 def test_a_headline_does_not_end_on_half_the_next_title() -> None:
     headline, snippets = page("How many transistors did IBM's chip have?", RESEARCH, "Research")
     assert "5.4 billion-transistor" in headline, headline

@@ -119,12 +119,47 @@ def _after_initialism(line: str, pieces: list[str]) -> list[str]:
     return out
 
 
+# A digest's story is a line "Title - Summary" (or '- "Quote"'); a title of two sentences
+# ("AI made these stunning images. Here's why experts are worried - …") is one sentence with
+# the summary's first: split, its second half would open a headline or a snippet as a sentence
+# cut off.
+ITEM_SEPARATOR = " - "
+TITLE_WORDS = 25
+
+
+def _in_title(line: str, pieces: list[str]) -> list[str]:
+    """``line``'s sentences (``pieces``) joined again where they were split inside the title
+    of a digest's story (the line's start, up to ``ITEM_SEPARATOR``, of at most
+    ``TITLE_WORDS`` words)."""
+    end = line.find(ITEM_SEPARATOR)
+    summary = line[end + len(ITEM_SEPARATOR) :][:1]
+    if (
+        end < 0
+        or len(line[:end].split()) > TITLE_WORDS
+        or len(pieces[0]) >= end
+        or not (summary.isupper() or summary in "\"“'‘")  # (a dash in prose goes on in lowercase)
+    ):
+        return pieces
+    out: list[str] = []
+    at = 0
+    for piece in pieces:
+        at = line.index(piece, at)
+        if out and at < end:
+            out[0] = line[: at + len(piece)]
+        else:
+            out.append(piece)
+        at += len(piece)
+    return out
+
+
 def _split_line(line: str) -> list[str]:
-    """A line's sentences, none split inside a short quotation or bracket (``QUOTE_WORDS``)
-    nor after an initialism (``_INITIALISM``)."""
+    """A line's sentences, none split inside a short quotation or bracket (``QUOTE_WORDS``),
+    after an initialism (``_INITIALISM``) or inside a digest story's title (``_in_title``)."""
     pieces = split_sentences(line)
     if len(pieces) >= 2 and "." in line:
         pieces = _after_initialism(line, pieces)
+    if len(pieces) >= 2 and ITEM_SEPARATOR in line:
+        pieces = _in_title(line, pieces)
     if len(pieces) < 2 or not any(c in line for c in _PAIRS):
         return pieces
     spans = [(a, b) for a, b in quotes(line).spans if len(line[a:b].split()) <= QUOTE_WORDS]
