@@ -10,6 +10,7 @@ import pytest
 from retrieval_support import briefs_index, with_filler
 
 from bot.formatting.answers import answer_embed, citation_labels
+from index.answers import text as text_rules
 from index.answers.extraction import Evidence, extract
 from index.answers.text import sentences, shown_text
 from index.search import SearchIndex
@@ -44,6 +45,12 @@ BUSINESS = (
 )
 
 
+@pytest.fixture
+def whole_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Round 29d's sentences kept whole (``text.WHOLE_SENTENCES``: measured, off as shipped)."""
+    monkeypatch.setattr(text_rules, "WHOLE_SENTENCES", True)
+
+
 def page(question: str, text: str, heading: str) -> tuple[str, list[str]]:
     """The headline and the snippets (as shown) of ``question`` asked of one passage."""
     found = extract(
@@ -54,6 +61,7 @@ def page(question: str, text: str, heading: str) -> tuple[str, list[str]]:
     return found.headline, [shown_text(s) for s in found.snippets]
 
 
+@pytest.mark.usefixtures("whole_sentences")
 def test_a_sentence_is_not_cut_after_an_initialism() -> None:
     title = "NVIDIA Awards $50,000 Fellowships to Ph.D. Students for GPU Computing Research."
     assert sentences(title) == [title]
@@ -79,6 +87,7 @@ CHATBOTS = (
 )
 
 
+@pytest.mark.usefixtures("whole_sentences")
 def test_a_story_title_of_two_sentences_is_not_split() -> None:
     line = (
         "AI made these stunning images. Here's why experts are worried - "
@@ -96,6 +105,7 @@ def test_a_story_title_of_two_sentences_is_not_split() -> None:
         assert not text.lstrip('… "').startswith("Here’s How"), [headline, *snippets]
 
 
+@pytest.mark.usefixtures("whole_sentences")
 def test_a_headline_does_not_end_on_half_the_next_title() -> None:
     headline, snippets = page("How many transistors did IBM's chip have?", RESEARCH, "Research")
     assert "5.4 billion-transistor" in headline, headline
@@ -104,6 +114,7 @@ def test_a_headline_does_not_end_on_half_the_next_title() -> None:
         assert not text.lstrip("… ").startswith("Students"), snippets
 
 
+@pytest.mark.usefixtures("whole_sentences")
 def test_a_headline_does_not_run_into_a_story_whose_title_asks() -> None:
     question = "What share of English queries did BERT handle when Google first announced it?"
     headline, _ = page(question, BUSINESS, "Advances & Business")
