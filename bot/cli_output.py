@@ -100,8 +100,8 @@ def link_or_nothing(url: str) -> str:
 def print_answer(answer: Answer) -> None:
     from rich.markdown import Markdown
 
-    from bot.formatting.answers import alike_stories
     from bot.formatting.code import result_snippet
+    from index.answers.citations import alike_stories
     from index.answers.text import escape_markdown
 
     if answer.declined:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import discord
 
+from index.answers.citations import alike_stories
 from index.models import Answer, SearchResult
 
 from .code import code_only_start, result_snippet
@@ -25,7 +26,6 @@ from .text import (
     plain,
     post_lines,
     truncate,
-    truncate_plain,
 )
 
 # A post title longer than this leaves out its subtitle, the part after ": ", in the label of a
@@ -53,45 +53,10 @@ def _citation_label(result: SearchResult, story: str = "") -> str:
     return f"{label} ({result.part})" if result.part else label
 
 
-# A newsletter's story in a list section: a line "Title - summary" (or "Title — summary").
-_STORY_LINE = re.compile(r"(\S.{7,}?) [-–—] \S")
-STORY_CHARS = 60
-
-
-def _story(result: SearchResult) -> str:
-    """The title of the story a citation of a list section cites (the line of its passages
-    holding its best sentence, up to the line's separator: the story its link opens at),
-    within ``STORY_CHARS``; "" when that line is no story of a list."""
-    sentence = result.best_sentence.strip()
-    if not sentence:
-        return ""
-    probe = sentence[:60]
-    line = next((line for line in result.text.split("\n") if probe in line), "")
-    found = _STORY_LINE.match(line)
-    if not found or len(found.group(1).split()) < 2:
-        return ""
-    return truncate_plain(found.group(1), STORY_CHARS)
-
-
-def alike_stories(results: Sequence[SearchResult]) -> list[str]:
-    """For each result, the story it cites (``_story``) where another post's section of the
-    same name is cited too, else "": "Last Week in AI #190 › Business" and "Last Week in AI
-    #191 › Business" read alike, but for a number. Decided over all of an answer's results,
-    so its pages (and the terminal's list) agree."""
-    named: dict[str, set[str]] = {}
-    for result in results:
-        if result.heading:
-            named.setdefault(result.heading.casefold(), set()).add(result.post_id)
-    return [
-        _story(result) if len(named.get(result.heading.casefold(), ())) > 1 else ""
-        for result in results
-    ]
-
-
 def citation_labels(results: Sequence[SearchResult]) -> list[str]:
     """Each result's citation label (``_citation_label``), naming the story it cites where
-    another post's section of the same name is cited too (``alike_stories``): "Last Week in
-    AI #191 › Business › OpenAI raises $110B in one of…"."""
+    another post's section of the same name is cited too (``citations.alike_stories``): "Last
+    Week in AI #191 › Business › OpenAI raises $110B in one of…"."""
     return [
         _citation_label(result, story)
         for result, story in zip(results, alike_stories(results), strict=True)
