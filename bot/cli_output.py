@@ -101,6 +101,7 @@ def print_answer(answer: Answer) -> None:
     from rich.markdown import Markdown
 
     from bot.formatting.code import result_snippet
+    from index.answers.citations import alike_stories
     from index.answers.text import escape_markdown
 
     if answer.declined:
@@ -118,8 +119,11 @@ def print_answer(answer: Answer) -> None:
         headline = terminal_text(escape_markdown(answer.headline))
         console.print(Markdown(f"> {headline} [{answer.headline_from + 1}]"))
         console.print()
+    stories = alike_stories(answer.results)  # (sections of one name: which story each cites)
     for n, result in enumerate(answer.results, 1):
         section = f" — {result.heading}" if result.heading else ""
+        if stories[n - 1]:
+            section += f" › {stories[n - 1]}"
         if result.part:
             section += f" ({result.part})"
         title = safe_markup(f"[{n}] {result.title}{section}")

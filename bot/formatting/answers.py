@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import discord
 
+from index.answers.citations import alike_stories
 from index.models import Answer, SearchResult
 
 from .code import code_only_start, result_snippet
@@ -38,7 +40,7 @@ TITLE_CHARS = 80
 _SUBTITLE = re.compile(r"([^:.?!\"“”'‘’()\[\]]{2,}?):\s+\S")
 
 
-def _citation_label(result: SearchResult) -> str:
+def _citation_label(result: SearchResult, story: str = "") -> str:
     if not result.heading:
         label = result.title
     else:
@@ -46,7 +48,19 @@ def _citation_label(result: SearchResult) -> str:
         if len(title) > TITLE_CHARS and (head := _SUBTITLE.match(title)):
             title = head.group(1).strip()
         label = f"{title} › {result.heading}"
+        if story:
+            label += f" › {story}"
     return f"{label} ({result.part})" if result.part else label
+
+
+def citation_labels(results: Sequence[SearchResult]) -> list[str]:
+    """Each result's citation label (``_citation_label``), naming the story it cites where
+    another post's section of the same name is cited too (``citations.alike_stories``): "Last
+    Week in AI #191 › Business › OpenAI raises $110B in one of…"."""
+    return [
+        _citation_label(result, story)
+        for result, story in zip(results, alike_stories(results), strict=True)
+    ]
 
 
 def _also_in(result: SearchResult) -> str:
@@ -94,11 +108,10 @@ def answer_embed(
     if page.number == 0 and source not in shown:
         shown.append(source)  # the headline's citation is on the page that shows the headline
     blocks = []
+    labels = citation_labels(answer.results)
     for n in shown:
         result = answer.results[n]
-        cite = (
-            f"**[{n + 1}]** {link(_citation_label(result), result.url)} · {day_label(result.date)}"
-        )
+        cite = f"**[{n + 1}]** {link(labels[n], result.url)} · {day_label(result.date)}"
         snippet = truncate(result_snippet(result), 700)
         block = f"{cite}\n{snippet}" if snippet else cite
         blocks.append(block + _also_in(result))

@@ -3,7 +3,8 @@ other telling listed as "also in"), then the answer's results with their snippet
 
 from __future__ import annotations
 
-from collections.abc import Container
+import re
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -226,3 +227,43 @@ def _result(
 def _heading(path: tuple[str, ...]) -> str:
     """A section's own heading (``Passage.heading``, without making the passage)."""
     return path[-1] if path else ""
+
+
+# A newsletter's story in a list section: a line "Title - summary" (or "Title — summary").
+_STORY_LINE = re.compile(r"(\S.{7,}?) [-–—] \S")
+STORY_CHARS = 60
+
+
+def _story(result: SearchResult) -> str:
+    """The title of the story a citation of a list section cites (the line of its passages
+    holding its best sentence, up to the line's separator: the story its link opens at),
+    within ``STORY_CHARS`` (cut at a word, with "…"); "" when that line is no story of a
+    list."""
+    sentence = result.best_sentence.strip()
+    if not sentence:
+        return ""
+    probe = sentence[:60]
+    line = next((line for line in result.text.split("\n") if probe in line), "")
+    found = _STORY_LINE.match(line)
+    if not found or len(found.group(1).split()) < 2:
+        return ""
+    title = " ".join(found.group(1).split())
+    if len(title) <= STORY_CHARS:
+        return title
+    cut = title.rfind(" ", 0, STORY_CHARS)
+    return title[: cut if cut >= STORY_CHARS // 2 else STORY_CHARS - 1].rstrip() + "…"
+
+
+def alike_stories(results: Sequence[SearchResult]) -> list[str]:
+    """For each result, the story it cites (``_story``) where another post's section of the
+    same name is cited too, else "": "Last Week in AI #190 › Business" and "Last Week in AI
+    #191 › Business" read alike, but for a number. Decided over all of an answer's results,
+    so its pages (and the terminal's list) agree."""
+    named: dict[str, set[str]] = {}
+    for result in results:
+        if result.heading:
+            named.setdefault(result.heading.casefold(), set()).add(result.post_id)
+    return [
+        _story(result) if len(named.get(result.heading.casefold(), ())) > 1 else ""
+        for result in results
+    ]

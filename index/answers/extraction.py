@@ -58,6 +58,7 @@ from ..retrieval.intent import (
     intent,
 )
 from . import headline_model
+from . import text as text_rules
 from .headline_model import Window
 from .sentence_scores import (
     ANAPHORA,
@@ -75,6 +76,7 @@ from .snippets import (
     says_again,
     shown_key,
     snippet,
+    unrelated_items,
     window_start,
     worth_showing,
 )
@@ -312,7 +314,18 @@ def _past_bare_heading(p: Prepared, window: Window) -> Window:
 
 
 # A line of a digest: an item's title, " - ", its summary ("Meta unveils X - "Meta has …"").
-_ITEM_LINE = re.compile(r"[^.!?\n]{8,200}? - \S")
+# The title may hold a stop that ends no sentence ("A.I.", "2.0", "to Ph.D. Students") and end
+# on its own mark ("Can an Algorithm Prevent Suicide? - …").
+# (With ``text.WHOLE_SENTENCES``, round 29d: off, as the lines it reads.)
+_ITEM_LINE_MARKED = re.compile(r"(?:[^.!?\n]|[.!?](?=\S)|(?<=\.[A-Za-z])\.\s){8,200}?[.!?]? - \S")
+_ITEM_LINE_PLAIN = re.compile(r"[^.!?\n]{8,200}? - \S")
+
+
+def _item_line(sentence: str) -> bool:
+    """Whether ``sentence`` reads as a digest's line (``_ITEM_LINE_MARKED``, or without
+    ``text.WHOLE_SENTENCES`` round 27b's plainer rule: no mark in the title)."""
+    rule = _ITEM_LINE_MARKED if text_rules.WHOLE_SENTENCES else _ITEM_LINE_PLAIN
+    return rule.match(sentence) is not None
 
 
 def _item_starts(scored: Sequence[Sentence], text: str) -> frozenset[int]:
@@ -321,8 +334,16 @@ def _item_starts(scored: Sequence[Sentence], text: str) -> frozenset[int]:
     return frozenset(
         s.position
         for s in scored
-        if s.position and _ITEM_LINE.match(s.text) and f"\n{s.text[:80]}" in lines
+        if s.position and _item_line(s.text) and f"\n{s.text[:80]}" in lines
     )
+
+
+def _items(scored: Sequence[Sentence], text: str) -> frozenset[int]:
+    """Where a passage's digest items open (``_item_starts``), its first sentence too."""
+    starts = _item_starts(scored, text)
+    if starts and _item_line(scored[0].text):
+        starts |= {0}
+    return starts
 
 
 def _one_item(window: Window, scored: Sequence[Sentence], items: Container[int]) -> Window:
@@ -374,15 +395,21 @@ def assemble(prepared: Prepared, window: Window | None) -> Extracted:
             shown.update(range(first, last))
         if heading_said_again(scored, evidence[i].heading):
             shown.add(0)  # (the citation names the heading; the sentence after says it again)
+        # (a digest's other stories, there only because they follow this one, are no snippet)
+        unrelated = unrelated_items(scored, _items(scored, evidence[i].text), weights)
         rest = [s for n, s in enumerate(scored) if n not in shown]
-        if not rest or (hand is not None and i == source and not any(map(worth_showing, rest))):
+        if not rest or (
+            hand is not None
+            and i == source
+            and not any(worth_showing(s) and s.position not in unrelated for s in rest)
+        ):
             # All of it is on the page already (a short passage the headline holds whole, or
             # lines shown by an earlier result), or the headline's passage holds nothing more
             # of the question (what is left, a byline or a parent heading, only fills space).
             snippets.append("")
             continue
         ranked = rest_of_source if hand is not None and i == source else scored
-        picked = best_sentences(ranked, weights, bold if i == source else [], shown)
+        picked = best_sentences(ranked, weights, bold if i == source else [], shown, unrelated)
         if picked is not None:
             text, shows = picked
             seen.update(shown_key(scored[n].text) for n in shows)

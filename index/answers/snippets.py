@@ -9,6 +9,7 @@ shown again.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 
@@ -198,24 +199,55 @@ def worth_showing(sentence: Sentence) -> bool:
     )
 
 
+# A digest's story holding less of the question than this share of what its best story holds
+# is about something else: it names a word of the question in passing ("AI", "announced").
+ITEM_SHARE = 0.5
+
+
+def unrelated_items(
+    scored: Sequence[Sentence], items: Collection[int], weights: Mapping[str, float]
+) -> frozenset[int]:
+    """The positions of the sentences of a digest's stories (``items``: where each opens)
+    holding less than ``ITEM_SHARE`` of the question's weight its best story holds: other
+    stories of the newsletter, there because they follow one that answers (a story's first
+    sentence scores by the context before it) or name a word of the question in passing."""
+    if not items:
+        return frozenset()
+    starts = sorted(items)
+    item_of = [bisect_right(starts, s.position) for s in scored]
+    held: dict[int, set[str]] = {}
+    for n, s in enumerate(scored):
+        held.setdefault(item_of[n], set()).update(s.matched)
+    cover = {item: coverage(terms, weights, frozenset()) for item, terms in held.items()}
+    best = max((c for item, c in cover.items() if item), default=0.0)  # (0: before the first)
+    return frozenset(
+        s.position
+        for n, s in enumerate(scored)
+        if item_of[n] and (best <= 0 or cover[item_of[n]] < ITEM_SHARE * best)
+    )
+
+
 def best_sentences(
     scored: list[Sentence],
     weights: Mapping[str, float],
     bold: Sequence[str],
     shown: Collection[int] = (),
+    unrelated: Collection[int] = (),
 ) -> tuple[str, list[int]] | None:
     """The passage's best sentences by score (those at positions ``shown`` elsewhere on the page
     left out) in text order, as many as ``SNIPPET_WORDS`` words and ``SNIPPET_CHARS``
     characters hold, with "…" where sentences are skipped. A window of the passage covers one
     stretch of it; the best sentences cover more of what answers, wherever it is. When none
-    holds any of the question, the first ones not shown. The snippet and the positions of the
-    sentences it shows; None when the first to show does not fit whole (then a window of it,
-    clipped, is shown)."""
+    holds any of the question, the first ones not shown. The sentences of ``unrelated``
+    (digest items about other stories, ``unrelated_items``) only then. The snippet and the
+    positions of the sentences it shows; None when the first to show does not fit whole (then
+    a window of it, clipped, is shown)."""
     unshown = [i for i in range(len(scored)) if i not in shown]
     # A fragment ("Related:", "More on this:", "None") shows only when it holds a question word:
     # its score is the context it follows, not anything it says.
     order = sorted(
-        (i for i in unshown if worth_showing(scored[i])), key=lambda i: (-scored[i].score, i)
+        (i for i in unshown if worth_showing(scored[i]) and i not in unrelated),
+        key=lambda i: (-scored[i].score, i),
     )
     if not order:
         order = unshown  # nothing else matches: the passage's first sentences not shown
