@@ -1,8 +1,6 @@
-"""A newsletter's list of stories read as a person reads it (issue 10, round 29d): a sentence is
-not cut after an initialism ("to Ph.D. Students"), a headline does not run one story into the
-next when the next one's title ends on its own mark ("Can an Algorithm Prevent Suicide? - …"),
-and a snippet does not fill its room with the other stories of the list that hold none of the
-question."""
+"""A newsletter's list of stories read as a person reads it (issue 10, round 29d): a snippet
+does not fill its room with the other stories of the list that hold none of the question, and
+two issues' sections of one name are cited by the story each holds."""
 
 from __future__ import annotations
 
@@ -10,9 +8,8 @@ import pytest
 from retrieval_support import briefs_index, with_filler
 
 from bot.formatting.answers import answer_embed, citation_labels
-from index.answers import text as text_rules
 from index.answers.extraction import Evidence, extract
-from index.answers.text import sentences, shown_text
+from index.answers.text import shown_text
 from index.search import SearchIndex
 from index.terms.analyzer import analyze
 
@@ -45,12 +42,6 @@ BUSINESS = (
 )
 
 
-@pytest.fixture
-def whole_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Round 29d's sentences kept whole (``text.WHOLE_SENTENCES``: measured, off as shipped)."""
-    monkeypatch.setattr(text_rules, "WHOLE_SENTENCES", True)
-
-
 def page(question: str, text: str, heading: str) -> tuple[str, list[str]]:
     """The headline and the snippets (as shown) of ``question`` asked of one passage."""
     found = extract(
@@ -59,21 +50,6 @@ def page(question: str, text: str, heading: str) -> tuple[str, list[str]]:
         [Evidence(text, "Last Week in AI #93", 10.0, heading)],
     )
     return found.headline, [shown_text(s) for s in found.snippets]
-
-
-@pytest.mark.usefixtures("whole_sentences")
-def test_a_sentence_is_not_cut_after_an_initialism() -> None:
-    title = "NVIDIA Awards $50,000 Fellowships to Ph.D. Students for GPU Computing Research."
-    assert sentences(title) == [title]
-    assert sentences("Google C.E.O. Sundar Pichai spoke. The 1944 G.I. Bill helped.") == [
-        "Google C.E.O. Sundar Pichai spoke.",
-        "The 1944 G.I. Bill helped.",
-    ]
-    # (a domain is no initialism: "X.AI." ends its sentence, as before)
-    assert sentences("He founded X.AI. The company is new.") == [
-        "He founded X.AI.",
-        "The company is new.",
-    ]
 
 
 CHATBOTS = (
@@ -85,41 +61,6 @@ CHATBOTS = (
     "A model separates birdsongs - "
     '"Google presented a method to separate audio recordings of birds."'
 )
-
-
-@pytest.mark.usefixtures("whole_sentences")
-def test_a_story_title_of_two_sentences_is_not_split() -> None:
-    line = (
-        "AI made these stunning images. Here's why experts are worried - "
-        '"The images are good." They were shown in May.'
-    )
-    assert sentences(line) == [
-        'AI made these stunning images. Here\'s why experts are worried - "The images are good."',
-        "They were shown in May.",
-    ]
-    headline, snippets = page(
-        "What is the name of UC Irvine's admissions chatbot?", CHATBOTS, "Research"
-    )
-    assert "Peter the Anteater" in headline, headline
-    for text in [headline, *snippets]:
-        assert not text.lstrip('… "').startswith("Here’s How"), [headline, *snippets]
-
-
-@pytest.mark.usefixtures("whole_sentences")
-def test_a_headline_does_not_end_on_half_the_next_title() -> None:
-    headline, snippets = page("How many transistors did IBM's chip have?", RESEARCH, "Research")
-    assert "5.4 billion-transistor" in headline, headline
-    assert not headline.endswith("Ph.D."), headline
-    for text in snippets:
-        assert not text.lstrip("… ").startswith("Students"), snippets
-
-
-@pytest.mark.usefixtures("whole_sentences")
-def test_a_headline_does_not_run_into_a_story_whose_title_asks() -> None:
-    question = "What share of English queries did BERT handle when Google first announced it?"
-    headline, _ = page(question, BUSINESS, "Advances & Business")
-    assert "10% of English queries" in headline, headline
-    assert "Suicide" not in headline, headline
 
 
 def test_a_snippet_shows_no_story_the_question_is_not_about() -> None:

@@ -58,7 +58,6 @@ from ..retrieval.intent import (
     intent,
 )
 from . import headline_model
-from . import text as text_rules
 from .headline_model import Window
 from .sentence_scores import (
     ANAPHORA,
@@ -314,18 +313,7 @@ def _past_bare_heading(p: Prepared, window: Window) -> Window:
 
 
 # A line of a digest: an item's title, " - ", its summary ("Meta unveils X - "Meta has …"").
-# The title may hold a stop that ends no sentence ("A.I.", "2.0", "to Ph.D. Students") and end
-# on its own mark ("Can an Algorithm Prevent Suicide? - …").
-# (With ``text.WHOLE_SENTENCES``, round 29d: off, as the lines it reads.)
-_ITEM_LINE_MARKED = re.compile(r"(?:[^.!?\n]|[.!?](?=\S)|(?<=\.[A-Za-z])\.\s){8,200}?[.!?]? - \S")
-_ITEM_LINE_PLAIN = re.compile(r"[^.!?\n]{8,200}? - \S")
-
-
-def _item_line(sentence: str) -> bool:
-    """Whether ``sentence`` reads as a digest's line (``_ITEM_LINE_MARKED``, or without
-    ``text.WHOLE_SENTENCES`` round 27b's plainer rule: no mark in the title)."""
-    rule = _ITEM_LINE_MARKED if text_rules.WHOLE_SENTENCES else _ITEM_LINE_PLAIN
-    return rule.match(sentence) is not None
+_ITEM_LINE = re.compile(r"[^.!?\n]{8,200}? - \S")
 
 
 def _item_starts(scored: Sequence[Sentence], text: str) -> frozenset[int]:
@@ -334,14 +322,14 @@ def _item_starts(scored: Sequence[Sentence], text: str) -> frozenset[int]:
     return frozenset(
         s.position
         for s in scored
-        if s.position and _item_line(s.text) and f"\n{s.text[:80]}" in lines
+        if s.position and _ITEM_LINE.match(s.text) and f"\n{s.text[:80]}" in lines
     )
 
 
 def _items(scored: Sequence[Sentence], text: str) -> frozenset[int]:
     """Where a passage's digest items open (``_item_starts``), its first sentence too."""
     starts = _item_starts(scored, text)
-    if starts and _item_line(scored[0].text):
+    if starts and _ITEM_LINE.match(scored[0].text):
         starts |= {0}
     return starts
 

@@ -96,78 +96,9 @@ def quotes(text: str, brackets: bool = True) -> Quotes:
     return out
 
 
-# An initialism spelt with full stops ("Ph.D.", "C.E.O.", "G.I.", "D.C."): its last stop
-# seldom ends the sentence ("Fellowships to Ph.D. Students", "Google C.E.O. Sundar Pichai",
-# "the G.I. Bill"), so a sentence is not cut after it. (A domain's "X.AI." or "claude.ai." is
-# no initialism: a part of two letters or more is a word.)
-_INITIALISM = re.compile(r"(?:^|[\s(\[“\"'‘—/-])(?:[A-Za-z]\.){2,}$|(?:^|\s)Ph\.D\.$")
-
-
-def _after_initialism(line: str, pieces: list[str]) -> list[str]:
-    """``line``'s sentences (``pieces``, as split) joined again where one was cut after an
-    initialism, as the line has them."""
-    out: list[str] = []
-    start = end = 0  # the sentence being built: line[start:end]
-    for piece in pieces:
-        at = line.index(piece, end)
-        if out and _INITIALISM.search(out[-1]):
-            out[-1] = line[start : at + len(piece)]
-        else:
-            out.append(piece)
-            start = at
-        end = at + len(piece)
-    return out
-
-
-# A digest's story is a line "Title - Summary" (or '- "Quote"'); a title of two sentences
-# ("AI made these stunning images. Here's why experts are worried - …") is one sentence with
-# the summary's first: split, its second half would open a headline or a snippet as a sentence
-# cut off.
-ITEM_SEPARATOR = " - "
-TITLE_WORDS = 25
-
-
-def _in_title(line: str, pieces: list[str]) -> list[str]:
-    """``line``'s sentences (``pieces``) joined again where they were split inside the title
-    of a digest's story (the line's start, up to ``ITEM_SEPARATOR``, of at most
-    ``TITLE_WORDS`` words)."""
-    end = line.find(ITEM_SEPARATOR)
-    summary = line[end + len(ITEM_SEPARATOR) :][:1]
-    if (
-        end < 0
-        or len(line[:end].split()) > TITLE_WORDS
-        or len(pieces[0]) >= end
-        or not (summary.isupper() or summary in "\"“'‘")  # (a dash in prose goes on in lowercase)
-    ):
-        return pieces
-    out: list[str] = []
-    at = 0
-    for piece in pieces:
-        at = line.index(piece, at)
-        if out and at < end:
-            out[0] = line[: at + len(piece)]
-        else:
-            out.append(piece)
-        at += len(piece)
-    return out
-
-
-# Sentences kept whole after an initialism and in a digest story's title (issue 10, round 29d:
-# measured, not adopted: the training sets' figures held, but held…held5's headline lost one
-# question of 560, 331 → 330, with its first page equal; off until the lead judges it). It moves
-# the headline model's inputs: switched on, refit it (``bench.fit_headline``).
-WHOLE_SENTENCES = False
-
-
 def _split_line(line: str) -> list[str]:
-    """A line's sentences, none split inside a short quotation or bracket (``QUOTE_WORDS``);
-    with ``WHOLE_SENTENCES``, none after an initialism (``_INITIALISM``) or inside a digest
-    story's title (``_in_title``) either."""
+    """A line's sentences, none split inside a short quotation or bracket (``QUOTE_WORDS``)."""
     pieces = split_sentences(line)
-    if WHOLE_SENTENCES and len(pieces) >= 2 and "." in line:
-        pieces = _after_initialism(line, pieces)
-    if WHOLE_SENTENCES and len(pieces) >= 2 and ITEM_SEPARATOR in line:
-        pieces = _in_title(line, pieces)
     if len(pieces) < 2 or not any(c in line for c in _PAIRS):
         return pieces
     spans = [(a, b) for a, b in quotes(line).spans if len(line[a:b].split()) <= QUOTE_WORDS]
