@@ -822,7 +822,7 @@ class VectorFiller:
             await asyncio.wait([self._task])
 
     async def close(self) -> None:
-        """Cancel the fill under way and wait for its thread (at most one passage)."""
+        """Cancel the fill under way and wait for its thread (at most one model call)."""
         task, self._task = self._task, None
         stopped = task is not None and not task.done()
         # (only the current one: those before were cancelled once already, and a second
