@@ -1,9 +1,10 @@
-"""The background fill's model calls (issue 10, round 29): the sentences are embedded several a
-model call (``SENTENCES_PER_CALL``), a call the model fails on is done again one text at a
-time so that only the text at fault is skipped, a stop waits for the call under way (whose
-vectors are kept) and starts no other, and ``briefbot index --retry-skipped`` tries the
-skipped texts again. The real SQLite file, the bot's ``VectorFiller`` and ``briefbot index``;
-a fake model recording each call and rejecting every call that holds one word.
+"""The background fill's model calls (issue 10, round 29): texts embedded several a model call
+(``fill``'s ``per_call``, as ``bench.vector_fill`` measures it; one ships), a call the model
+fails on done again one text at a time so that only the text at fault is skipped (said with
+where it is), a stop waiting for the call under way (whose vectors are kept) and starting no
+other; a question going before the fill's next call; ``briefbot index --retry-skipped`` trying
+the skipped texts again. The real SQLite file, ``fill`` and ``briefbot index``; a fake model
+recording each call and rejecting every call that holds one word.
 """
 
 from __future__ import annotations
@@ -21,18 +22,20 @@ import pytest
 
 from bot import cli
 from index.retrieval import embedder as embedder_module
+from index.retrieval.passage_table import MemoryTexts
 from index.search import SearchIndex
 from index.storage.service import IndexService
 from index.storage.vectors import (
     PROBE,
     SENTENCE_BATCH,
-    SENTENCES_PER_CALL,
     StoredVectors,
-    VectorFiller,
+    fill,
     index_digests,
     index_sentences,
+    sentence_places,
 )
 
+CALL = 8  # sentences a model call (the fill ships one: measured, not adopted; bench.vector_fill)
 POISON = "xylophone"  # (in one sentence of one post: its passage and that sentence fail)
 REJECTED = "ValueError: the tokenizer rejects this text"
 TOPICS = ("glaciers", "chess engines", "honeybees")
@@ -120,35 +123,45 @@ async def test_sentences_are_embedded_several_a_call_and_only_the_text_at_fault_
 ) -> None:
     index = site.current
     assert index is not None
+    origins: dict[int, int] = {}
+    texts = index_sentences(index, origins)
     todo = sentences_to_embed(index)
-    texts = index_sentences(index)
     (bad,) = [d for d in todo if POISON in texts[d]]
-    assert len(todo) > 2 * SENTENCES_PER_CALL > 2
+    assert len(todo) > 2 * CALL
     model = Calls()
     vectors = StoredVectors(site.store.path)
-    filler = VectorFiller(vectors, lambda: model)
-    filler.follow(index)
-    await filler.wait()
-    await filler.close()
-
-    # Every sentence stored but the one the model rejects, recorded with why.
-    left = StoredVectors(site.store.path)
+    skipped: list[tuple[int, str, str, str]] = []
     try:
-        assert left.missing_vectors(model.name, model.dim, todo) == [bad]
-        assert left.skipped(model.name, todo) == {bad: REJECTED}
+        embedded = await fill(
+            todo,
+            MemoryTexts(texts),
+            vectors,
+            model,
+            batch=SENTENCE_BATCH,
+            per_call=CALL,
+            skipped=lambda *said: skipped.append(said),
+            places=sentence_places(vectors, origins),
+        )
+        # Every sentence stored but the one the model rejects, recorded with why, and said
+        # with where it is.
+        assert embedded == len(todo) - 1
+        assert vectors.missing_vectors(model.name, model.dim, todo) == [bad]
+        assert vectors.skipped(model.name, todo) == {bad: REJECTED}
+        where = "2021-03-01-honeybees.md, “On honeybees” › Methods"
+        assert skipped == [(bad, REJECTED, texts[bad], where)]
     finally:
-        left.close()
+        vectors.close()
     # Several a call: the batches of the fill (``SENTENCE_BATCH`` a thread's turn) cut into
-    # calls of ``SENTENCES_PER_CALL``; the call holding the bad text done again one by one
-    # (the bad one twice alone, the model checked on a plain sentence between).
+    # calls of ``CALL``; the call holding the bad text done again one by one (the bad one
+    # twice alone, the model checked on a plain sentence between).
     calls = only_sentences(index, model.calls)
     (failed,) = [c for c in calls if len(c) > 1 and texts[bad] in c]
-    assert len(failed) == SENTENCES_PER_CALL
+    assert len(failed) == CALL
     alone = [c for c in calls if len(c) == 1]
     assert sorted(alone) == sorted([[t] for t in failed] + [[texts[bad]]])
     assert [PROBE] in model.calls
     batches = [todo[i : i + SENTENCE_BATCH] for i in range(0, len(todo), SENTENCE_BATCH)]
-    per_call = sum(math.ceil(len(b) / SENTENCES_PER_CALL) for b in batches)
+    per_call = sum(math.ceil(len(b) / CALL) for b in batches)
     assert len(calls) == per_call + len(failed) + 1 < len(todo)
 
 
@@ -157,32 +170,34 @@ async def test_a_stop_waits_for_the_call_under_way_keeps_its_vectors_and_starts_
 ) -> None:
     index = site.current
     assert index is not None
-    sentences = set(index_sentences(index).values()) - set(
-        index.passages.texts(range(len(index.passages)))
-    )
-    # (held at its second call of sentences: the first one stored, the second under way)
-    model = Calls(poison=None, hold=lambda texts: texts[0] in sentences and len(texts) > 1)
-    filler = VectorFiller(StoredVectors(site.store.path), lambda: model)
-    filler.follow(index)
-    for _ in range(3000):  # (the event loop runs while the model call is held)
-        if model.held.is_set() or not filler.running:
-            break
-        await asyncio.sleep(0.01)
-    assert model.held.is_set(), "no call of several sentences was made"
-    under_way = model.calls[-1]
-    stopping = asyncio.create_task(filler.close())
-    await asyncio.sleep(0.2)
-    assert not stopping.done()  # (it waits for the call under way)
-    model.gate.set()
-    await asyncio.wait_for(stopping, 30)
-    assert model.calls[-1] == under_way  # no call after the stop
-    assert len(under_way) == SENTENCES_PER_CALL > 1
-    with sqlite3.connect(site.store.path) as conn:
-        stored = {d for (d,) in conn.execute("SELECT digest FROM passage_vectors")}
-    done = only_sentences(index, model.calls)
-    made = {d for d, t in index_sentences(index).items() if any(t in c for c in done)}
-    assert under_way[0] in index_sentences(index).values() and stored >= made
-    assert set(sentences_to_embed(index)) - stored  # (the rest left for the next fill)
+    texts = index_sentences(index)
+    todo = sentences_to_embed(index)
+    # (held at its second call: the first one done, the second under way)
+    model = Calls(poison=None, hold=lambda _: len(model.calls) == 2)
+    vectors = StoredVectors(site.store.path)
+    try:
+        filling = asyncio.create_task(
+            fill(todo, MemoryTexts(texts), vectors, model, batch=SENTENCE_BATCH, per_call=CALL)
+        )
+        for _ in range(3000):  # (the event loop runs while the model call is held)
+            if model.held.is_set() or filling.done():
+                break
+            await asyncio.sleep(0.01)
+        assert model.held.is_set()
+        under_way = model.calls[-1]
+        filling.cancel()
+        await asyncio.sleep(0.2)
+        assert not filling.done()  # (it waits for the call under way)
+        model.gate.set()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(filling, 30)
+        assert model.calls[-1] == under_way and len(model.calls) == 2  # no call after the stop
+        assert len(under_way) == CALL
+        made = {d for d in todo if any(texts[d] in c for c in model.calls)}
+        # (both calls' vectors kept, the rest left for the next fill)
+        assert set(vectors.missing_vectors(model.name, model.dim, todo)) == set(todo) - made
+    finally:
+        vectors.close()
 
 
 def test_briefbot_index_retry_skipped_tries_the_skipped_texts_again(

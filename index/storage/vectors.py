@@ -61,8 +61,13 @@ log = logging.getLogger(__name__)
 
 BATCH = 16  # passages embedded, then stored, per worker-thread call (~3-4 s on two cores)
 SENTENCE_BATCH = 64  # sentences (a fifth of a passage's words) per worker-thread call
+# Texts per model call: one. Several a call fill faster on a quiet machine (sentences: 36 ms
+# each alone, 25 by 32), by 1.2x at most on a busy one, and a question asked meanwhile waits for
+# the call under way (the engine runs one call at a time), a stop too: with 4 sentences a call
+# a question waited 148 ms p50 instead of 60, with 16 a second (bench.vector_fill, round 29;
+# measured, not adopted). A call that fails is done again one text at a time (``per_call``).
 PER_CALL = 1  # passages per model call
-SENTENCES_PER_CALL = 16  # sentences per model call
+SENTENCES_PER_CALL = 1  # sentences per model call
 READ_CHUNK = 500  # digests per SELECT (SQLite's parameter limit is 999 on old builds)
 # A stored row that can be used: the model's, a blob of its ``dim`` float32s (parameters: the
 # model's name, then 4 * dim). A row damaged in the file is as good as missing: embedded again.
