@@ -3,7 +3,7 @@ row per set, from one index build.
 
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 train3 ...]
                                              [--runs-out DIR] [--hand-headline] [--learned X]
-                                             [--language-off] [--dense-off]
+                                             [--language-off] [--dense-off] [--stated-off]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 The training sets (``TRAINING``: ``tune``, ``train2`` to ``train6``) are the sets extraction,
@@ -15,12 +15,15 @@ FILE`` also writes the figures printed. ``--runs-out`` writes each set's runs (a
 window by the hand-set choice (``extraction``) instead of the learned model (``headline_model``).
 ``--learned X``: the learned passage scorer (``passage_scorer``) at weight X, not the shipped one.
 ``--language-off``: no English word list (typo fixes and declining as before issue 10's round 23).
-What ships is measured: with the passages' vectors (``SearchIndex.dense``: the learned scorer's
-dense form) when ``bench.passage_vectors`` has them cached (else a line says so);
-``--dense-off``: without them, as before issue 10's round 24 (or as served until embedded).
-``--stated``: with issue 10's round 28b rule on (``answerability.SENTENCE_MEANING``: declined
-when no first-page sentence is close to the question in meaning; the sentences' vectors read
-from the caches ``bench.fit_answerability`` keeps, the missing ones embedded).
+What ships once a site is embedded is measured: with the passages' vectors
+(``SearchIndex.dense``: the learned scorer's dense form) when ``bench.passage_vectors`` has them
+cached (else a line says so), and then with issue 10's round 28b rule on
+(``answerability.SENTENCE_MEANING``: declined when no first-page sentence is close to the
+question in meaning; the sentences' vectors read from the caches ``bench.fit_answerability``
+keeps, the missing ones embedded). ``--stated-off``: without that rule (the default before
+round 29: what the bot serves while its sentences are being embedded). ``--dense-off``: without
+the vectors, nor the rule (as before issue 10's round 24, or as served until the passages are
+embedded). ``--stated`` (the rule on, the default now) is kept for older command lines.
 """
 
 from __future__ import annotations
@@ -114,14 +117,23 @@ def main() -> None:
     parser.add_argument(
         "--dense-off",
         action="store_true",
-        help="no passage vectors: answers as before meaning-based ranking (issue 10, round 24)",
+        help="no passage vectors (nor the stated rule): answers as before meaning-based ranking"
+        " (issue 10, round 24), as served until a site is embedded",
     )
-    parser.add_argument(
+    stated = parser.add_mutually_exclusive_group()
+    stated.add_argument(
         "--stated",
         action="store_true",
-        help="decline too when no first-page sentence is close to the question in meaning"
+        help="the default (kept for older command lines): with the passages' vectors, decline"
+        " too when no first-page sentence is close to the question in meaning"
         " (answerability.SENTENCE_MEANING, its sentences' vectors cached by"
-        " bench.fit_answerability; with the passages' vectors only)",
+        " bench.fit_answerability)",
+    )
+    stated.add_argument(
+        "--stated-off",
+        action="store_true",
+        help="without that rule (the default before round 29; served while the sentences are"
+        " embedded); --dense-off implies it",
     )
     args = parser.parse_args()
     require_shared()
@@ -134,12 +146,16 @@ def main() -> None:
         language_off(index)
     if not args.dense_off:
         with_cached_vectors(index)
-    if args.stated:
+    if index.dense is not None and not args.stated_off:  # (what ships once all are embedded)
         from bench.fit_answerability import sentence_embedder
         from index.answers import answerability
 
         index.stated_rule = answerability.SENTENCE_MEANING
         index.sentence_vectors = sentence_embedder()
+    measured = "dense off" if index.dense is None else "dense on"
+    if index.dense is not None:
+        measured += ", stated rule off" if args.stated_off else ", stated rule on"
+    print(f"(measured: {measured})", file=sys.stderr)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     figures: dict[str, dict[str, object]] = {}

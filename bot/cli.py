@@ -130,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="delete the stored passage vectors of other embedding models or versions now"
         " (else kept until unused for a week: another install may share the database)",
     )
+    p.add_argument(
+        "--retry-skipped",
+        action="store_true",
+        help="embed again the passages and sentences the embedding model failed on before"
+        " (else tried again only when their text or the model changes)",
+    )
     p.set_defaults(handler=cmd_index)
 
     p = sub.add_parser("ask", help="answer a question from the terminal")

@@ -156,11 +156,22 @@ async def cmd_index(args: argparse.Namespace) -> int:
             _warn_no_posts(settings.content_dir)
         else:  # (no posts, no links: the folder is the one thing to fix)
             await _warn_unlinked(service, settings)
-            if settings.embeddings and not getattr(args, "no_embed", False):
+            embeds = settings.embeddings and not getattr(args, "no_embed", False)
+            if getattr(args, "retry_skipped", False) and not embeds:
+                err.print(
+                    "--retry-skipped: nothing is embedded (--no-embed, or"
+                    " BRIEFBOT_EMBEDDINGS=false), so no skipped text is tried again.",
+                    style="yellow",
+                    markup=False,
+                    soft_wrap=True,
+                )
+            if embeds:
                 from .cli_vectors import embed_stored
 
                 embedded = await embed_stored(
-                    service, drop_others=getattr(args, "drop_other_vectors", False)
+                    service,
+                    drop_others=getattr(args, "drop_other_vectors", False),
+                    retry_skipped=getattr(args, "retry_skipped", False),
                 )
     finally:
         await service.close()

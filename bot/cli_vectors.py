@@ -17,15 +17,17 @@ import asyncio
 import contextlib
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .cli_output import console, err, progress_bar
 
 if TYPE_CHECKING:
     from index.retrieval.embedder import Embedder
+    from index.retrieval.passage_table import TextSource
     from index.storage.service import IndexService
-    from index.storage.vectors import StoredVectors
+    from index.storage.vectors import Places, StoredVectors
 
 OFF_HINT = "`briefbot index` embeds them"
 # At most this many passage texts missing, ``ask`` and ``eval`` embed them first: seconds (about
@@ -60,19 +62,24 @@ async def _stored_and_model(
         await asyncio.to_thread(vectors.close)
 
 
-async def embed_stored(service: IndexService, *, drop_others: bool = False) -> bool:
+async def embed_stored(
+    service: IndexService, *, drop_others: bool = False, retry_skipped: bool = False
+) -> bool:
     """Embed the stored index's passages that have no vector yet, with a progress bar; Ctrl-C
     keeps what was stored (the next ``briefbot index`` goes on from there). False when the
-    embedding failed (said in one line, what was stored kept). Passages whose text the model
-    fails on are skipped and counted in one line (ranked by words alone: not a failure).
-    Other models' vectors are kept while used (``StoredVectors.share``), all deleted with
-    ``drop_others``."""
+    embedding failed (said in one line, what was stored kept). Passages and sentences whose
+    text the model fails on are skipped and said, each where it is (a passage is ranked by
+    words alone: not a failure); ``retry_skipped`` forgets this model's skips first, so they
+    are tried again. Other models' vectors are kept while used (``StoredVectors.share``), all
+    deleted with ``drop_others``."""
     from index.retrieval.passage_table import MemoryTexts
     from index.storage.vectors import (
         SENTENCE_BATCH,
+        SENTENCES_PER_CALL,
         failure_reason,
         fill,
         passages,
+        sentence_places,
         sentences,
         sentences_of,
         shared_line,
@@ -117,14 +124,24 @@ async def embed_stored(service: IndexService, *, drop_others: bool = False) -> b
             if shared.dropped or shared.kept:
                 line = shared_line(shared, embedder, now, asked=drop_others)
                 console.print(line, markup=False, soft_wrap=True)
+            if retry_skipped:
+                forgot = await asyncio.to_thread(vectors.forget_skips, embedder.name)
+                console.print(
+                    f"Trying again the {forgot:,} texts {embedder.name} failed on before."
+                    if forgot
+                    else f"No text was skipped by {embedder.name}: none to try again.",
+                    markup=False,
+                    soft_wrap=True,
+                )
             digests = await asyncio.to_thread(vectors.stored_digests)
             with progress:
                 embedded = await fill(
                     digests, service.store.texts, vectors, embedder, progress=moved
                 )
-            skipped, reason = await skipped_of(
+            skipped, _ = await skipped_of(
                 await asyncio.to_thread(vectors.stored_passage_digests), vectors, embedder
             )
+            passage_digests = digests
             if embedded:
                 # (the rest, if any, by another process meanwhile: the running bot's fill)
                 by_another = (
@@ -136,7 +153,8 @@ async def embed_stored(service: IndexService, *, drop_others: bool = False) -> b
                 )
             # Then every sentence a first page can show (declining what no post states).
             start, noun[0], done[:] = time.monotonic(), sentences, [0, 0]
-            texts = await asyncio.to_thread(sentences_of, digests, service.store.texts)
+            origins: dict[int, int] = {}
+            texts = await asyncio.to_thread(sentences_of, digests, service.store.texts, origins)
             digests = list(texts)
             progress, update = progress_bar("Embedding sentences")
             with progress:
@@ -146,6 +164,7 @@ async def embed_stored(service: IndexService, *, drop_others: bool = False) -> b
                     vectors,
                     embedder,
                     batch=SENTENCE_BATCH,
+                    per_call=SENTENCES_PER_CALL,
                     progress=moved,
                 )
             if embedded:
@@ -168,13 +187,69 @@ async def embed_stored(service: IndexService, *, drop_others: bool = False) -> b
                 soft_wrap=True,
             )
             return False
-        if skipped:  # (each time: the operator may fix the post, or the model)
-            _warn(
-                f"{skipped_line(skipped, reason)} (the embedding model fails on"
-                f" {'its text' if skipped == 1 else 'their texts'}; tried again when"
-                f" {'it changes' if skipped == 1 else 'they change'} or the model does)."
-            )
+        # (each time: the operator may fix the post, or the model)
+        await _say_skipped(
+            vectors,
+            embedder,
+            passage_digests,
+            service.store.texts,
+            vectors.places,
+            lambda _, reason: skipped_line(skipped, reason),  # (in passages, as /about counts)
+        )
+        await _say_skipped(
+            vectors,
+            embedder,
+            digests,
+            MemoryTexts(texts),
+            sentence_places(vectors, origins),
+            lambda n, reason: (
+                f"{sentences(n)} could not be embedded (a first page showing"
+                f" {'it' if n == 1 else 'one'} is not judged by meaning): {reason}"
+            ),
+        )
         return True
+
+
+SHOWN_SKIPPED = 10  # texts the model failed on listed, each where it is (the rest counted)
+
+
+async def _say_skipped(
+    vectors: StoredVectors,
+    embedder: Embedder,
+    digests: Sequence[int],
+    source: TextSource,
+    places: Places,
+    head: Callable[[int, str], str],
+) -> None:
+    """The texts of ``digests`` the model failed on (and has no vector of) in one warning:
+    ``head`` (given how many, and the commonest reason), then each text where it is (at most
+    ``SHOWN_SKIPPED``); nothing when none."""
+    from index.storage.vectors import first_words
+
+    def found() -> tuple[list[int], dict[int, str], Mapping[int, str], dict[int, str]]:
+        why = vectors.skipped(embedder.name, digests)
+        left = set(vectors.missing_vectors(embedder.name, embedder.dim, list(why)))
+        skipped = [d for d in why if d in left]
+        shown = skipped[:SHOWN_SKIPPED]
+        return skipped, why, source.texts(shown), places(shown)
+
+    skipped, why, texts, where = await asyncio.to_thread(found)
+    if not skipped:
+        return
+    n = len(skipped)
+    lines = [
+        f"{head(n, Counter(why[d] for d in skipped).most_common(1)[0][0])} (the embedding model"
+        f" fails on {'its text' if n == 1 else 'their texts'}; tried again when"
+        f" {'it changes' if n == 1 else 'they change'} or the model does, or by `briefbot"
+        " index --retry-skipped`):"
+    ]
+    lines += [
+        f"  {where[d]}: {first_words(texts[d])}" if d in where else f"  {first_words(texts[d])}"
+        for d in skipped[:SHOWN_SKIPPED]
+    ]
+    if n > SHOWN_SKIPPED:
+        lines.append(f"  … and {n - SHOWN_SKIPPED:,} more")
+    _warn("\n".join(lines))
 
 
 async def use_stored(service: IndexService) -> None:

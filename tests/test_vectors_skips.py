@@ -200,13 +200,15 @@ async def test_the_bot_skips_a_passage_the_model_rejects_and_about_says_so(
             for r in caplog.records
             if r.levelno >= logging.WARNING and r.name == "index.storage.vectors"
         ]
-        assert warnings == [  # (one line, with the passage's first words to find it by)
-            "The embedding model fails on a passage (“Summary Pesticides and parasites are"
-            f" killing honeybee colonies across Europe.”): {REJECTED}; it is ranked by words"
-            " alone until its text or the model changes",
-            "The embedding model fails on a sentence (“Pesticides and parasites are killing"
-            f" honeybee colonies across Europe.”): {REJECTED}; a first page showing it is not"
-            " judged by meaning",
+        where = "2021-03-15-bee-decline.md, “Why bees are disappearing” › Summary"
+        assert warnings == [  # (one line each: where it is, and its first words)
+            f"The embedding model fails on a passage in {where} (“Summary Pesticides and"
+            f" parasites are killing honeybee colonies across Europe.”): {REJECTED}; it is"
+            " ranked by words alone until its text or the model changes (`briefbot index"
+            " --retry-skipped` tries it again)",
+            f"The embedding model fails on a sentence in {where} (“Pesticides and parasites are"
+            f" killing honeybee colonies across Europe.”): {REJECTED}; a first page showing it"
+            " is not judged by meaning (`briefbot index --retry-skipped` tries it again)",
         ]
         (done,) = [m for m in caplog.messages if m.startswith("Embedded 2 passages in ")]
         assert done.endswith(
@@ -350,15 +352,23 @@ def test_briefbot_index_counts_the_passages_it_could_not_embed_and_succeeds(
     assert cli.main(["index", *where]) == 0
     out = capsys.readouterr()
     assert "Embedded 2 passages for meaning-based ranking" in out.out
-    said = (
+    bees = "2021-03-15-bee-decline.md, “Why bees are disappearing” › Summary"
+    said = (  # (each text where it is, the passage and its sentence)
         f"1 passage could not be embedded and is ranked by words alone: {REJECTED} (the"
-        " embedding model fails on its text; tried again when it changes or the model does)."
+        " embedding model fails on its text; tried again when it changes or the model does,"
+        " or by `briefbot index --retry-skipped`):\n"
+        f"  {bees}: “Summary Pesticides and parasites are killing honeybee colonies across"
+        " Europe.”\n"
+        f"1 sentence could not be embedded (a first page showing it is not judged by meaning):"
+        f" {REJECTED} (the embedding model fails on its text; tried again when it changes or"
+        " the model does, or by `briefbot index --retry-skipped`):\n"
+        f"  {bees}: “Pesticides and parasites are killing honeybee colonies across Europe.”"
     )
-    assert said in out.err.replace("\n", " ") and "Traceback" not in out.err
+    assert said in out.err and "Traceback" not in out.err
     # Said at each run, not tried again; ``ask`` ranks by meaning.
     assert cli.main(["index", *where]) == 0
     # (twice its passage, twice its sentence)
-    assert said in capsys.readouterr().err.replace("\n", " ") and poisoned.tried == 4
+    assert said in capsys.readouterr().err and poisoned.tried == 4
     assert cli.main(["ask", *where, QUESTION]) == 0
     out = capsys.readouterr()
     assert "not ready" not in out.err and "Why bees are disappearing" in out.out

