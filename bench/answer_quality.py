@@ -90,6 +90,20 @@ def with_cached_vectors(index: SearchIndex) -> None:
     index.dense = Dense(vectors, load_embedder().query)
 
 
+def with_cached_sentences(index: SearchIndex, stated: bool = False) -> None:
+    """``index.sentence_vectors`` from the bench's caches of the site's sentences
+    (``bench.fit_answerability.sentence_embedder``: the texts they lack are embedded), as the
+    bot reads them from the index's file once its sentences are stored: the candidates'
+    sentence features (``passage_scorer.SENTENCE_DENSE_FEATURES``) read them; ``stated``: the
+    round-28b rule on too (``answerability.SENTENCE_MEANING``), as served."""
+    from bench.fit_answerability import sentence_embedder
+    from index.answers import answerability
+
+    index.sentence_vectors = sentence_embedder()
+    if stated:
+        index.stated_rule = answerability.SENTENCE_MEANING
+
+
 def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--sets", nargs="+", default=list(SETS))
@@ -135,11 +149,7 @@ def main() -> None:
     if not args.dense_off:
         with_cached_vectors(index)
     if args.stated:
-        from bench.fit_answerability import sentence_embedder
-        from index.answers import answerability
-
-        index.stated_rule = answerability.SENTENCE_MEANING
-        index.sentence_vectors = sentence_embedder()
+        with_cached_sentences(index, stated=True)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")
     figures: dict[str, dict[str, object]] = {}

@@ -154,6 +154,15 @@ POST_LEVEL_DENSE_FEATURES = (
     "dense_in_post_rank_long",
     "dense_post_mean_long",
 )
+# Round 29a's candidates: each candidate's sentences' cosines to the question (MaxP: a passage
+# as close as its closest sentence), from the sentences' stored vectors
+# (``SearchIndex.sentence_vectors``; ``_sentence_meaning``).
+SENTENCE_DENSE_FEATURES = (
+    "dense_sentence",
+    "dense_sentence_gap",
+    "dense_sentence_rank",
+    "dense_sentence_top2",
+)
 # Every feature the fitting script can choose among (see the module's docstring).
 ALL_FEATURES = (
     "score",
@@ -187,6 +196,7 @@ ALL_FEATURES = (
     "dense_rank",
     "dense_post_rank",
     *POST_LEVEL_DENSE_FEATURES,
+    *SENTENCE_DENSE_FEATURES,
 )
 VOICE_FEATURES = frozenset({"voice", "voice_asked", "heading_voice", "heading_voice_asked"})
 DENSE_FEATURES = frozenset(n for n in ALL_FEATURES if n.startswith("dense"))
@@ -362,9 +372,11 @@ class Features:
         passage_post: np.ndarray,
         post_first_passage: np.ndarray,
         names: Sequence[str] = FEATURES,
+        sentence_cosines: Sequence[np.ndarray] | None = None,
     ) -> np.ndarray:
         """One row per candidate (``cand``: passage indexes, best first; ``scores`` theirs),
-        the features ``names`` in that order."""
+        the features ``names`` in that order (``sentence_cosines``: per candidate, its sentences'
+        cosines to the question; none given, the sentence features read 0)."""
         n = len(cand)
         col = {name: j for j, name in enumerate(names)}
         out = np.zeros((n, len(names)))
@@ -407,6 +419,8 @@ class Features:
                 above = (every[None, :] > every[posts, None]).sum(axis=1)
                 put("dense_post_rank", np.log1p(above))
             self._post_meaning(sims, cand, posts, post_first_passage, put, col.keys())
+            if sentence_cosines is not None:
+                _sentence_meaning(sims, cand, sentence_cosines, put)
         if "phrase" in col and len(q.pairs):
             put("phrase", _holds(self._phrase, cand, q.pairs).mean(axis=1))
         if q.total <= 0 or not len(q.ids):
@@ -605,6 +619,34 @@ class Features:
         tells[r, posts[c]] = True
         put("story", np.log1p(tells.sum(axis=1)))
         put("fuller_elsewhere", (same & (size[None, :] > size[:, None])).any(axis=1))
+
+
+def _sentence_meaning(
+    sims: np.ndarray, cand: np.ndarray, sentences: Sequence[np.ndarray], put: Callable[..., None]
+) -> None:
+    """The sentence-level dense features (round 29a), from each candidate's sentences' cosines
+    (``sentences``; a candidate with none reads its passage's cosine): its closest sentence's
+    cosine (``dense_sentence``), its gap to the candidates' closest in the question's own spread
+    (``dense_sentence_gap``: as ``dense_gap``, the standard deviation of its cosines to every
+    passage), its place among the candidates by it (``dense_sentence_rank``: log(1 + the
+    candidates closer)), and the mean of its two closest sentences likewise as a gap
+    (``dense_sentence_top2``: one close sentence in a long digest against a section about it)."""
+    if len(sentences) != len(cand):
+        raise ValueError(f"sentences of {len(sentences)} candidates for {len(cand)}")
+    best = np.array(
+        [float(s.max()) if len(s) else sims[c] for s, c in zip(sentences, cand, strict=True)]
+    )
+    two = np.array(
+        [
+            float(np.sort(s)[-2:].mean()) if len(s) else sims[c]
+            for s, c in zip(sentences, cand, strict=True)
+        ]
+    )
+    spread = float(sims.std()) or 1.0
+    put("dense_sentence", best)
+    put("dense_sentence_gap", (best - best.max()) / spread)
+    put("dense_sentence_rank", np.log1p((best[None, :] > best[:, None]).sum(axis=1)))
+    put("dense_sentence_top2", (two - two.max()) / spread)
 
 
 def learned_order(feats: np.ndarray, weights: Sequence[float]) -> np.ndarray:
