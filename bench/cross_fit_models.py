@@ -38,6 +38,7 @@ from bench import fit_headline, fit_passage_scorer
 from bench.answer_quality import HELD, TRAINING, with_cached_sentences, with_cached_vectors
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.answers import headline_model
+from index.retrieval import passage_scorer
 from index.retrieval.passage_scorer import ALL_FEATURES, FEATURES, Model
 from index.search import SearchIndex
 
@@ -111,7 +112,15 @@ def main() -> None:
         action="store_true",
         help="with --dense, the sentences' vectors too and the stated rule on, as served",
     )
+    parser.add_argument(
+        "--sentence-candidates",
+        type=int,
+        default=None,
+        help="the candidates whose sentences are read (passage_scorer.SENTENCE_CANDIDATES)",
+    )
     args = parser.parse_args()
+    if args.sentence_candidates is not None:
+        passage_scorer.SENTENCE_CANDIDATES = args.sentence_candidates
     for name in {*args.sets, *args.against_sets}:
         if name == "dev" or name in HELD:
             parser.error(f"{name}: only training sets are fitted on ({TRAINING})")

@@ -439,7 +439,15 @@ def main() -> None:
         action="store_true",
         help="with --dense, the sentences' vectors too (the sentence features)",
     )
+    parser.add_argument(
+        "--sentence-candidates",
+        type=int,
+        default=None,
+        help="the candidates whose sentences are read (passage_scorer.SENTENCE_CANDIDATES)",
+    )
     args = parser.parse_args()
+    if args.sentence_candidates is not None:
+        passage_scorer.SENTENCE_CANDIDATES = args.sentence_candidates
     for name in args.fit:
         # (a new training set is passed by name before it joins ``TRAINING``; dev and the held
         # sets never are)

@@ -441,14 +441,16 @@ class SearchIndex(Catalogue):
     def candidate_sentences(
         self, question: str, cand: np.ndarray, use: dense.Dense | None
     ) -> list[np.ndarray] | None:
-        """Per candidate passage of ``cand``, its sentences' cosines to ``question`` (as
+        """Per candidate passage of ``cand`` (the first ``passage_scorer.SENTENCE_CANDIDATES``
+        of them), its sentences' cosines to ``question`` (as
         ``answerability.passage_sentences`` splits them, their vectors read through
         ``sentence_vectors``, the question's from ``use``); None without either, or when one
         sentence has no vector (not stored yet) or the look-up fails: no sentence features."""
         lookup = self.sentence_vectors
         if use is None or lookup is None or not len(cand):
             return None
-        per = [answerability.passage_sentences(t) for t in self.passages.texts(cand.tolist())]
+        read = cand[: passage_scorer.SENTENCE_CANDIDATES].tolist()
+        per = [answerability.passage_sentences(t) for t in self.passages.texts(read)]
         every = list(dict.fromkeys(s for p in per for s in p))
         if not every:
             return [np.zeros(0) for _ in per]

@@ -284,6 +284,13 @@ def test_the_sentence_level_dense_features(index: SearchIndex) -> None:
         assert f["dense_sentence_gap"] == pytest.approx((b - best.max()) / spread)
         assert f["dense_sentence_rank"] == pytest.approx(np.log1p((best > b).sum()))
         assert f["dense_sentence_top2"] == pytest.approx((t - two.max()) / spread)
+    # Only the first candidate's sentences read: the others read as it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passage_scorer, "SENTENCE_CANDIDATES", 1)
+        _, first_only = on.learned_features(QUESTION, plan, scores, names)
+    assert len(cand) > 1
+    assert first_only[:, 1].tolist() == pytest.approx([best[0]] * len(cand))
+    assert not first_only[:, 2:].any()
     # A sentence with no vector yet (or no look-up): none of them read.
     on.sentence_vectors = lambda texts: None
     _, missing = on.learned_features(QUESTION, plan, scores, names)

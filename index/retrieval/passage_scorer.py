@@ -157,6 +157,9 @@ POST_LEVEL_DENSE_FEATURES = (
 # Round 29a's candidates: each candidate's sentences' cosines to the question (MaxP: a passage
 # as close as its closest sentence), from the sentences' stored vectors
 # (``SearchIndex.sentence_vectors``; ``_sentence_meaning``).
+# The candidates whose sentences are read (the first, best first): splitting a passage into its
+# sentences is most of the features' cost.
+SENTENCE_CANDIDATES = CANDIDATES
 SENTENCE_DENSE_FEATURES = (
     "dense_sentence",
     "dense_sentence_gap",
@@ -630,18 +633,18 @@ def _sentence_meaning(
     (``dense_sentence_gap``: as ``dense_gap``, the standard deviation of its cosines to every
     passage), its place among the candidates by it (``dense_sentence_rank``: log(1 + the
     candidates closer)), and the mean of its two closest sentences likewise as a gap
-    (``dense_sentence_top2``: one close sentence in a long digest against a section about it)."""
-    if len(sentences) != len(cand):
-        raise ValueError(f"sentences of {len(sentences)} candidates for {len(cand)}")
-    best = np.array(
-        [float(s.max()) if len(s) else sims[c] for s, c in zip(sentences, cand, strict=True)]
-    )
-    two = np.array(
-        [
-            float(np.sort(s)[-2:].mean()) if len(s) else sims[c]
-            for s, c in zip(sentences, cand, strict=True)
-        ]
-    )
+    (``dense_sentence_top2``: one close sentence in a long digest against a section about it).
+    ``sentences`` may cover only the first candidates: the others read as the last of those."""
+    read = len(sentences)
+    if not 0 < read <= len(cand):
+        raise ValueError(f"sentences of {read} candidates for {len(cand)}")
+    pairs = zip(sentences, cand[:read], strict=True)
+    best = np.array([float(s.max()) if len(s) else sims[c] for s, c in pairs])
+    pairs = zip(sentences, cand[:read], strict=True)
+    two = np.array([float(np.sort(s)[-2:].mean()) if len(s) else sims[c] for s, c in pairs])
+    # The candidates past those read (``SENTENCE_CANDIDATES``) read as the last of them.
+    best = np.concatenate([best, np.full(len(cand) - read, best.min())])
+    two = np.concatenate([two, np.full(len(cand) - read, two.min())])
     spread = float(sims.std()) or 1.0
     put("dense_sentence", best)
     put("dense_sentence_gap", (best - best.max()) / spread)
