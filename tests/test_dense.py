@@ -260,8 +260,18 @@ def toy_sentences(texts: Sequence[str]) -> np.ndarray:
     return np.vstack([toy_embed(t) for t in texts])
 
 
-def test_the_sentence_level_dense_features(index: SearchIndex) -> None:
-    on = with_dense(index, passage_scorer.Model(), pool=0)
+@pytest.fixture(scope="module")
+def three(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    pages = {
+        "2024-01-02-strike.md": ("Harbour news", STRIKE),
+        "2024-01-09-deal.md": ("A deal in March", SETTLED),
+        "2024-01-11-cat.md": ("Quay life", QUAY),
+    }
+    return briefs_index(tmp_path_factory.mktemp("three"), with_filler(pages))
+
+
+def test_the_sentence_level_dense_features(three: SearchIndex) -> None:
+    on = with_dense(three, passage_scorer.Model(), pool=0)
     on.sentence_vectors = toy_sentences
     plan = on.reader.plan(QUESTION)
     scores, _ = on._passage_scores(plan)
