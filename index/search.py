@@ -470,9 +470,15 @@ class SearchIndex(Catalogue):
     def learned_model(self, use: dense.Dense | EllipsisType | None = ...) -> passage_scorer.Model:
         """The learned scorer a search uses: ``passage_model``, but the shipped one becomes
         its dense form (``passage_scorer.DENSE_MODEL``) once the index has its vectors
-        (``use``, by default ``dense``). A model set by hand (fitting, tests) is used as it is."""
+        (``use``, by default ``dense``), and ``passage_scorer.SENTENCE_MODEL`` (when there is
+        one) once its sentences' vectors are read too (``sentence_vectors``; ``_learned`` falls
+        back to the dense form for a question whose candidates' sentences are not all stored).
+        A model set by hand (fitting, tests) is used as it is."""
         use = self.dense if use is ... else use
         if use is not None and self.passage_model is passage_scorer.MODEL:
+            sentences = passage_scorer.SENTENCE_MODEL
+            if sentences is not None and self.sentence_vectors is not None:
+                return sentences
             return passage_scorer.DENSE_MODEL
         return self.passage_model
 
@@ -507,7 +513,14 @@ class SearchIndex(Catalogue):
         use = self._dense_for(question) if with_dense is ... else with_dense
         scorer = self.learned_model(use)
         cand, scores, choice = self.learned_pool(question, scores, choice, allowed, use)
-        cand, feats = self.learned_features(question, plan, scores, scorer.features, cand, use)
+        sentences: list[np.ndarray] | EllipsisType | None = ...
+        if scorer is passage_scorer.SENTENCE_MODEL:
+            sentences = self.candidate_sentences(question, cand, use)
+            if sentences is None:  # (a sentence not stored yet: the dense form, as before)
+                scorer = passage_scorer.DENSE_MODEL
+        cand, feats = self.learned_features(
+            question, plan, scores, scorer.features, cand, use, sentences
+        )
         if len(cand) < 2:
             return scores, choice
         model = scorer.order(feats) * self.weights.learned

@@ -676,6 +676,9 @@ class Model:
 
 MODEL = Model()  # the shipped one
 DENSE_MODEL = Model(DENSE_MODEL_FEATURES, DENSE_WEIGHTS)  # the shipped one with vectors
+# With the sentences' vectors stored too (``SearchIndex.sentence_vectors``), the dense form
+# and the candidates' sentence features (round 29a); None: not used (the dense form instead).
+SENTENCE_MODEL: Model | None = None
 
 
 def rescored(
