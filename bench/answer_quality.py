@@ -3,7 +3,8 @@ row per set, from one index build.
 
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 train3 ...]
                                              [--runs-out DIR] [--hand-headline] [--learned X]
-                                             [--language-off] [--dense-off]
+                                             [--language-off] [--dense-off] [--stated]
+                                             [--sentence-off]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 The training sets (``TRAINING``: ``tune``, ``train2`` to ``train6``) are the sets extraction,
@@ -20,7 +21,9 @@ dense form) when ``bench.passage_vectors`` has them cached (else a line says so)
 ``--dense-off``: without them, as before issue 10's round 24 (or as served until embedded).
 ``--stated``: with issue 10's round 28b rule on (``answerability.SENTENCE_MEANING``: declined
 when no first-page sentence is close to the question in meaning; the sentences' vectors read
-from the caches ``bench.fit_answerability`` keeps, the missing ones embedded).
+from the caches ``bench.fit_answerability`` keeps, the missing ones embedded; the learned
+scorer then reads the candidates' sentences too when ``passage_scorer.SENTENCE_MODEL`` is set);
+``--sentence-off``: without that scorer (issue 10, round 29a).
 """
 
 from __future__ import annotations
@@ -137,8 +140,18 @@ def main() -> None:
         " (answerability.SENTENCE_MEANING, its sentences' vectors cached by"
         " bench.fit_answerability; with the passages' vectors only)",
     )
+    parser.add_argument(
+        "--sentence-off",
+        action="store_true",
+        help="no sentence-reading scorer (passage_scorer.SENTENCE_MODEL): the dense form, as"
+        " before issue 10's round 29a",
+    )
     args = parser.parse_args()
     require_shared()
+    if args.sentence_off:
+        from index.retrieval import passage_scorer
+
+        passage_scorer.SENTENCE_MODEL = None
     if args.hand_headline:  # (read by extraction at each call)
         headline_model.SHIPPED = headline_model.Model((0.0,) * len(headline_model.FEATURES))
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
