@@ -294,6 +294,12 @@ def test_the_sentence_level_dense_features(three: SearchIndex) -> None:
         assert f["dense_sentence_gap"] == pytest.approx((b - best.max()) / spread)
         assert f["dense_sentence_rank"] == pytest.approx(np.log1p((best > b).sum()))
         assert f["dense_sentence_top2"] == pytest.approx((t - two.max()) / spread)
+    # Per post, its closest candidate sentence; each candidate reads its post's place.
+    posts = on.passage_post[cand]
+    by_post = {int(p): best[posts == p].max() for p in posts}
+    for p, row in zip(posts.tolist(), feats, strict=True):
+        closer = sum(v > by_post[p] for v in by_post.values())
+        assert row[names.index("dense_sentence_post_rank")] == pytest.approx(np.log1p(closer))
     # Only the first candidate's sentences read: the others read as it.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passage_scorer, "SENTENCE_CANDIDATES", 1)

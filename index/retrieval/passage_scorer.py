@@ -165,6 +165,7 @@ SENTENCE_DENSE_FEATURES = (
     "dense_sentence_gap",
     "dense_sentence_rank",
     "dense_sentence_top2",
+    "dense_sentence_post_rank",
 )
 # Every feature the fitting script can choose among (see the module's docstring).
 ALL_FEATURES = (
@@ -423,7 +424,7 @@ class Features:
                 put("dense_post_rank", np.log1p(above))
             self._post_meaning(sims, cand, posts, post_first_passage, put, col.keys())
             if sentence_cosines is not None:
-                _sentence_meaning(sims, cand, sentence_cosines, put)
+                _sentence_meaning(sims, cand, posts, sentence_cosines, put)
         if "phrase" in col and len(q.pairs):
             put("phrase", _holds(self._phrase, cand, q.pairs).mean(axis=1))
         if q.total <= 0 or not len(q.ids):
@@ -625,7 +626,11 @@ class Features:
 
 
 def _sentence_meaning(
-    sims: np.ndarray, cand: np.ndarray, sentences: Sequence[np.ndarray], put: Callable[..., None]
+    sims: np.ndarray,
+    cand: np.ndarray,
+    posts: np.ndarray,
+    sentences: Sequence[np.ndarray],
+    put: Callable[..., None],
 ) -> None:
     """The sentence-level dense features (round 29a), from each candidate's sentences' cosines
     (``sentences``; a candidate with none reads its passage's cosine): its closest sentence's
@@ -633,7 +638,9 @@ def _sentence_meaning(
     (``dense_sentence_gap``: as ``dense_gap``, the standard deviation of its cosines to every
     passage), its place among the candidates by it (``dense_sentence_rank``: log(1 + the
     candidates closer)), and the mean of its two closest sentences likewise as a gap
-    (``dense_sentence_top2``: one close sentence in a long digest against a section about it).
+    (``dense_sentence_top2``: one close sentence in a long digest against a section about it),
+    and its post's place among the candidates' posts by their closest candidate sentence
+    (``dense_sentence_post_rank``: log(1 + the posts closer)).
     ``sentences`` may cover only the first candidates: the others read as the last of those."""
     read = len(sentences)
     if not 0 < read <= len(cand):
@@ -650,6 +657,11 @@ def _sentence_meaning(
     put("dense_sentence_gap", (best - best.max()) / spread)
     put("dense_sentence_rank", np.log1p((best[None, :] > best[:, None]).sum(axis=1)))
     put("dense_sentence_top2", (two - two.max()) / spread)
+    unique, back = np.unique(posts, return_inverse=True)
+    post_best = np.full(len(unique), -np.inf)
+    np.maximum.at(post_best, back.ravel(), best)
+    own = post_best[back.ravel()]
+    put("dense_sentence_post_rank", np.log1p((post_best[None, :] > own[:, None]).sum(axis=1)))
 
 
 def learned_order(feats: np.ndarray, weights: Sequence[float]) -> np.ndarray:
