@@ -225,6 +225,12 @@ DENSE_MODEL_FEATURES = (*FEATURES, "dense_rank")
 DENSE_WEIGHTS: tuple[float, ...] = (1.75, 2.03, 1.88, -0.22, 0.64, -0.23, -0.26)
 
 
+# With the sentences' vectors stored too (``SearchIndex.sentence_vectors``), the dense form and
+# ``dense_sentence_gap`` (issue 10, round 29a).
+SENTENCE_MODEL_FEATURES = (*DENSE_MODEL_FEATURES, "dense_sentence_gap")
+SENTENCE_WEIGHTS: tuple[float, ...] = (1.62, -0.10, 1.26, -0.25, 1.01, -0.33, -0.11, 0.70)
+
+
 def _is_year(term: str) -> bool:
     return len(term) == 4 and term[:2] in ("18", "19", "20") and term.isdigit()
 
@@ -690,7 +696,7 @@ MODEL = Model()  # the shipped one
 DENSE_MODEL = Model(DENSE_MODEL_FEATURES, DENSE_WEIGHTS)  # the shipped one with vectors
 # With the sentences' vectors stored too (``SearchIndex.sentence_vectors``), the dense form
 # and the candidates' sentence features (round 29a); None: not used (the dense form instead).
-SENTENCE_MODEL: Model | None = None
+SENTENCE_MODEL: Model | None = Model(SENTENCE_MODEL_FEATURES, SENTENCE_WEIGHTS)
 
 
 def rescored(
