@@ -4,7 +4,7 @@ row per set, from one index build.
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 train3 ...]
                                              [--runs-out DIR] [--hand-headline] [--learned X]
                                              [--language-off] [--dense-off] [--stated]
-                                             [--sentence-off]
+                                             [--sentence-on]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 The training sets (``TRAINING``: ``tune``, ``train2`` to ``train6``) are the sets extraction,
@@ -22,8 +22,8 @@ dense form) when ``bench.passage_vectors`` has them cached (else a line says so)
 ``--stated``: with issue 10's round 28b rule on (``answerability.SENTENCE_MEANING``: declined
 when no first-page sentence is close to the question in meaning; the sentences' vectors read
 from the caches ``bench.fit_answerability`` keeps, the missing ones embedded; the learned
-scorer then reads the candidates' sentences too when ``passage_scorer.SENTENCE_MODEL`` is set);
-``--sentence-off``: without that scorer (issue 10, round 29a).
+scorer reads the candidates' sentences too with ``--sentence-on``: ``passage_scorer.SENTENCE_FORM``,
+issue 10's round 29a, off by default for its cost).
 """
 
 from __future__ import annotations
@@ -141,17 +141,17 @@ def main() -> None:
         " bench.fit_answerability; with the passages' vectors only)",
     )
     parser.add_argument(
-        "--sentence-off",
+        "--sentence-on",
         action="store_true",
-        help="no sentence-reading scorer (passage_scorer.SENTENCE_MODEL): the dense form, as"
-        " before issue 10's round 29a",
+        help="with --stated, the scorer reading the candidates' sentences too"
+        " (passage_scorer.SENTENCE_FORM; issue 10, round 29a: off for its cost)",
     )
     args = parser.parse_args()
     require_shared()
-    if args.sentence_off:
+    if args.sentence_on:
         from index.retrieval import passage_scorer
 
-        passage_scorer.SENTENCE_MODEL = None
+        passage_scorer.SENTENCE_MODEL = passage_scorer.SENTENCE_FORM
     if args.hand_headline:  # (read by extraction at each call)
         headline_model.SHIPPED = headline_model.Model((0.0,) * len(headline_model.FEATURES))
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)

@@ -3,7 +3,8 @@ site's sentences have their vectors stored, a passage whose one sentence says th
 other words) comes before a passage that is about the question's subject all through but says
 no such thing; while a candidate's sentence is not stored yet, the scorer is the dense form of
 before. A real index (SQLite, ``IndexService``), the toy concept vectors of ``test_dense``
-stored in its file and read back as served (``StoredSentences``), the shipped weights."""
+stored in its file and read back as served (``StoredSentences``), the fitted weights
+(``passage_scorer.SENTENCE_FORM``; off by default for its cost: switched on here)."""
 
 from __future__ import annotations
 
@@ -91,8 +92,8 @@ def test_a_sentence_saying_the_answer_puts_its_passage_first(
         vectors.close()
     # Without the sentences, the dense form: the diary, about the walkout all through, first.
     assert first(served(site, stored=False)) == "The Walkout"
-    # With them, the digest's item saying when it ended.
-    assert passage_scorer.SENTENCE_MODEL is not None
+    # With them, and the scorer reading them on, the digest's item saying when it ended.
+    monkeypatch.setattr(passage_scorer, "SENTENCE_MODEL", passage_scorer.SENTENCE_FORM)
     assert first(served(site)) == "Around the Harbour"
     # One of the candidates' sentences not stored yet: the dense form, as before.
     sentence = "A blitz chess evening opened at the harbour."

@@ -99,6 +99,13 @@ Measured in round 24, not shipped: the dense features (an embedding model's cosi
 ``SearchIndex.dense``; ``bench.semantic_ranking``). Of them, ``dense_rank`` carries the gain
 (the raw cosine's narrow range moved little); see bench/README.md for its figures and cost.
 
+Round 29a (``SENTENCE_FORM``; passes the ship-on rule, off for its cost: ``SENTENCE_MODEL``): the
+candidates' sentences' cosines (``_sentence_meaning``; MaxP: a passage as close as its closest
+sentence). Cross-fitted on the candidates, ``dense_sentence_gap`` gained most (hit@1 +31, ans@1
++35, ans@5 +26 of 672 questions over the dense form); ``dense_sentence_rank``,
+``dense_sentence_post_rank``, ``dense_sentence`` and ``dense_sentence_top2`` less, and none
+added to it more than a question. Its weight takes ``sentence``'s (2.03 → −0.10).
+
 Measured in round 27c (``bench.post_meaning``; bench/README.md): where the first result is
 another post's, the post-level features do not tell the gold post apart (its post's mean cosine
 is the lower in 83 of 125 such training questions); cross-fitted on the candidates, only
@@ -225,9 +232,16 @@ DENSE_MODEL_FEATURES = (*FEATURES, "dense_rank")
 DENSE_WEIGHTS: tuple[float, ...] = (1.75, 2.03, 1.88, -0.22, 0.64, -0.23, -0.26)
 
 
-# With the sentences' vectors stored too (``SearchIndex.sentence_vectors``), the dense form and
-# ``dense_sentence_gap`` (issue 10, round 29a).
+# With the sentences' vectors stored too (``SearchIndex.sentence_vectors``: the bot reads them
+# once every sentence is embedded), the dense form and ``dense_sentence_gap``, each candidate's
+# closest sentence against the candidates' closest (issue 10, round 29a: cross-fitted over the
+# six training sets, the whole search against the dense form refitted alike, hit@1 +28, ans@1
+# +32, ans@5 +18, headline +13, first page +20 of 672 questions; bench/README.md). A question
+# whose candidates' sentences are not all stored is answered by the dense form.
 SENTENCE_MODEL_FEATURES = (*DENSE_MODEL_FEATURES, "dense_sentence_gap")
+# ``python -m bench.fit_passage_scorer --dense --sentences --features <SENTENCE_MODEL_FEATURES>
+# --fit <the six training sets>`` printed them (post loss, penalty 0.3, shrink 0.5; the
+# sentences of all ``SENTENCE_CANDIDATES`` candidates read).
 SENTENCE_WEIGHTS: tuple[float, ...] = (1.62, -0.10, 1.26, -0.25, 1.01, -0.33, -0.11, 0.70)
 
 
@@ -694,9 +708,13 @@ class Model:
 
 MODEL = Model()  # the shipped one
 DENSE_MODEL = Model(DENSE_MODEL_FEATURES, DENSE_WEIGHTS)  # the shipped one with vectors
-# With the sentences' vectors stored too (``SearchIndex.sentence_vectors``), the dense form
-# and the candidates' sentence features (round 29a); None: not used (the dense form instead).
-SENTENCE_MODEL: Model | None = Model(SENTENCE_MODEL_FEATURES, SENTENCE_WEIGHTS)
+# The dense form reading the candidates' sentences too (round 29a).
+SENTENCE_FORM = Model(SENTENCE_MODEL_FEATURES, SENTENCE_WEIGHTS)
+# The scorer used once the sentences' vectors are read (``SearchIndex.sentence_vectors``);
+# None: the dense form. Off: ``SENTENCE_FORM`` passes the ship-on rule (round 29a, held…held5
+# hit@1 +16, headline +12, first page +4 of 560) but splitting and looking up its 40
+# candidates' sentences costs ~5 ms an answer (6.0 → 11.1 ms p50 "dense + stated").
+SENTENCE_MODEL: Model | None = None
 
 
 def rescored(
