@@ -4,6 +4,7 @@ row per set, from one index build.
     .venv/bin/python -m bench.answer_quality [--sets dev tune train2 train3 ...]
                                              [--runs-out DIR] [--hand-headline] [--learned X]
                                              [--language-off] [--dense-off] [--stated-off]
+                                             [--sentence-off]
 
 The sets: ``dev`` is ``../shared/eval/dev.jsonl``; the others are ``bench/questions/NAME.jsonl``.
 The training sets (``TRAINING``: ``tune``, ``train2`` to ``train6``) are the sets extraction,
@@ -17,13 +18,16 @@ window by the hand-set choice (``extraction``) instead of the learned model (``h
 ``--language-off``: no English word list (typo fixes and declining as before issue 10's round 23).
 What ships once a site is embedded is measured: with the passages' vectors
 (``SearchIndex.dense``: the learned scorer's dense form) when ``bench.passage_vectors`` has them
-cached (else a line says so), and then with issue 10's round 28b rule on
-(``answerability.SENTENCE_MEANING``: declined when no first-page sentence is close to the
-question in meaning; the sentences' vectors read from the caches ``bench.fit_answerability``
-keeps, the missing ones embedded). ``--stated-off``: without that rule (the default before
-round 29: what the bot serves while its sentences are being embedded). ``--dense-off``: without
-the vectors, nor the rule (as before issue 10's round 24, or as served until the passages are
-embedded). ``--stated`` (the rule on, the default now) is kept for older command lines.
+cached (else a line says so), and then with the sentences' vectors read as the bot reads them
+once all are stored (from the caches ``bench.fit_answerability`` keeps, the missing ones
+embedded): issue 10's round 28b rule on (``answerability.SENTENCE_MEANING``: declined when no
+first-page sentence is close to the question in meaning) and the learned scorer reading each
+candidate's closest sentence (``passage_scorer.SENTENCE_MODEL``, round 29a). ``--stated-off``:
+without the sentences (the default before round 29: what the bot serves while its sentences
+are being embedded). ``--sentence-off``: the rule on, the scorer without the sentences (as
+before round 29a). ``--dense-off``: without any vectors (as before issue 10's round 24, or as
+served until the passages are embedded). ``--stated`` (the default now) is kept for older
+command lines.
 """
 
 from __future__ import annotations
@@ -93,6 +97,20 @@ def with_cached_vectors(index: SearchIndex) -> None:
     index.dense = Dense(vectors, load_embedder().query)
 
 
+def with_cached_sentences(index: SearchIndex, stated: bool = False) -> None:
+    """``index.sentence_vectors`` from the bench's caches of the site's sentences
+    (``bench.fit_answerability.sentence_embedder``: the texts they lack are embedded), as the
+    bot reads them from the index's file once its sentences are stored: the candidates'
+    sentence features (``passage_scorer.SENTENCE_DENSE_FEATURES``) read them; ``stated``: the
+    round-28b rule on too (``answerability.SENTENCE_MEANING``), as served."""
+    from bench.fit_answerability import sentence_embedder
+    from index.answers import answerability
+
+    index.sentence_vectors = sentence_embedder()
+    if stated:
+        index.stated_rule = answerability.SENTENCE_MEANING
+
+
 def main() -> None:
     parser = base_parser(__doc__ or "")
     parser.add_argument("--sets", nargs="+", default=list(SETS))
@@ -135,8 +153,18 @@ def main() -> None:
         help="without that rule (the default before round 29; served while the sentences are"
         " embedded); --dense-off implies it",
     )
+    parser.add_argument(
+        "--sentence-off",
+        action="store_true",
+        help="the learned scorer without the candidates' closest sentences (before issue 10's"
+        " round 29a; passage_scorer.SENTENCE_MODEL None)",
+    )
     args = parser.parse_args()
     require_shared()
+    if args.sentence_off:
+        from index.retrieval import passage_scorer
+
+        passage_scorer.SENTENCE_MODEL = None
     if args.hand_headline:  # (read by extraction at each call)
         headline_model.SHIPPED = headline_model.Model((0.0,) * len(headline_model.FEATURES))
     index, _ = build_index(kept_temp_dir() / "bench.sqlite3", CORPUS)
@@ -147,14 +175,12 @@ def main() -> None:
     if not args.dense_off:
         with_cached_vectors(index)
     if index.dense is not None and not args.stated_off:  # (what ships once all are embedded)
-        from bench.fit_answerability import sentence_embedder
-        from index.answers import answerability
-
-        index.stated_rule = answerability.SENTENCE_MEANING
-        index.sentence_vectors = sentence_embedder()
+        with_cached_sentences(index, stated=True)
     measured = "dense off" if index.dense is None else "dense on"
     if index.dense is not None:
         measured += ", stated rule off" if args.stated_off else ", stated rule on"
+        if not args.stated_off:
+            measured += ", sentence scorer off" if args.sentence_off else ", sentence scorer on"
     print(f"(measured: {measured})", file=sys.stderr)
     print(f"| set | n | {' | '.join(label for _, label in COLUMNS)} |")
     print(f"|---|---:|{'---:|' * len(COLUMNS)}")

@@ -3,6 +3,7 @@ headline's window model refitted on the search's output with that scorer (issue 
 
     .venv/bin/python -m bench.cross_fit_models [--features NAME ...] [--sets NAME ...]
         [--against-features NAME ...] [--against-sets NAME ...] [--fixed-headline] [--dense]
+        [--stated]
 
 For each training set left out in turn, two fits are compared on it by the whole search
 (``SearchIndex.search``, as ``briefbot eval`` runs it: hit@1, ans@1, ans@5, headline and first
@@ -21,7 +22,9 @@ Round 21: five sets against three (does more data help the shipped features?), a
 passage's voice features (``passage_scorer.ALL_FEATURES``) against the shipped ones. Round 27c
 (``--dense --fixed-headline``): the post-level dense features against the shipped dense ones
 (``passage_scorer.DENSE_MODEL_FEATURES``), with the shipped headline model (pinned without
-vectors, it is what ships with them).
+vectors, it is what ships with them). Round 29a (``--dense --stated``: the sentences' vectors
+read too, the stated rule on, as served once a site's sentences are stored): the sentence
+features (``passage_scorer.SENTENCE_DENSE_FEATURES``) against the shipped dense ones.
 """
 
 from __future__ import annotations
@@ -32,9 +35,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from bench import fit_headline, fit_passage_scorer
-from bench.answer_quality import HELD, TRAINING, with_cached_vectors
+from bench.answer_quality import HELD, TRAINING, with_cached_sentences, with_cached_vectors
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.answers import headline_model
+from index.retrieval import passage_scorer
 from index.retrieval.passage_scorer import ALL_FEATURES, FEATURES, Model
 from index.search import SearchIndex
 
@@ -103,7 +107,20 @@ def main() -> None:
     parser.add_argument("--against-sets", nargs="+", default=list(SHIPPED_SETS))
     parser.add_argument("--fixed-headline", action="store_true")
     parser.add_argument("--dense", action="store_true", help="with the passages' vectors")
+    parser.add_argument(
+        "--stated",
+        action="store_true",
+        help="with --dense, the sentences' vectors too and the stated rule on, as served",
+    )
+    parser.add_argument(
+        "--sentence-candidates",
+        type=int,
+        default=None,
+        help="the candidates whose sentences are read (passage_scorer.SENTENCE_CANDIDATES)",
+    )
     args = parser.parse_args()
+    if args.sentence_candidates is not None:
+        passage_scorer.SENTENCE_CANDIDATES = args.sentence_candidates
     for name in {*args.sets, *args.against_sets}:
         if name == "dev" or name in HELD:
             parser.error(f"{name}: only training sets are fitted on ({TRAINING})")
@@ -116,6 +133,8 @@ def main() -> None:
         with_cached_vectors(index)
         if index.dense is None:
             parser.error("--dense: no cached passage vectors (python -m bench.passage_vectors)")
+        if args.stated:
+            with_cached_sentences(index, stated=True)
     every = list(dict.fromkeys([*args.sets, *args.against_sets]))
     data = fit_passage_scorer.cases(index, every)
     refit = not args.fixed_headline

@@ -38,7 +38,9 @@ Without these, it prints the weights fitted on ``--fit`` as ``passage_scorer.FEA
 ``WEIGHTS`` are written (``tests/test_passage_scorer.py`` checks the shipped ones against this).
 ``--dense``: with the passages' vectors (``bench.passage_vectors``' cache, as
 ``bench.answer_quality`` reads it), for the dense features; ``--dense --features`` the shipped
-dense form's (``passage_scorer.DENSE_MODEL_FEATURES``) prints ``DENSE_WEIGHTS``.
+dense form's (``passage_scorer.DENSE_MODEL_FEATURES``) prints ``DENSE_WEIGHTS``; ``--dense
+--sentences``: the sentences' vectors too (``bench.answer_quality.with_cached_sentences``), for
+the sentence features (``passage_scorer.SENTENCE_DENSE_FEATURES``, round 29a).
 
 Round 13 (bench/README.md, "Answer quality"): of ``ALL_FEATURES``, cross-fitting kept ``score``,
 ``sentence``, ``window``, ``ordinal``, ``rare`` and ``post_length``, at penalty 0.3 and shrink
@@ -66,7 +68,13 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import logsumexp
 
-from bench.answer_quality import HELD, TRAINING, set_path, with_cached_vectors
+from bench.answer_quality import (
+    HELD,
+    TRAINING,
+    set_path,
+    with_cached_sentences,
+    with_cached_vectors,
+)
 from bench.common import CORPUS, base_parser, build_index, kept_temp_dir, require_shared
 from index.evaluation import evaluate, holds, load_questions
 from index.retrieval import passage_scorer
@@ -426,7 +434,20 @@ def main() -> None:
         "--candidates", nargs="+", default=None, help="the features --forward may add"
     )
     parser.add_argument("--dense", action="store_true", help="with the passages' vectors")
+    parser.add_argument(
+        "--sentences",
+        action="store_true",
+        help="with --dense, the sentences' vectors too (the sentence features)",
+    )
+    parser.add_argument(
+        "--sentence-candidates",
+        type=int,
+        default=None,
+        help="the candidates whose sentences are read (passage_scorer.SENTENCE_CANDIDATES)",
+    )
     args = parser.parse_args()
+    if args.sentence_candidates is not None:
+        passage_scorer.SENTENCE_CANDIDATES = args.sentence_candidates
     for name in args.fit:
         # (a new training set is passed by name before it joins ``TRAINING``; dev and the held
         # sets never are)
@@ -441,6 +462,8 @@ def main() -> None:
         with_cached_vectors(index)
         if index.dense is None:
             parser.error("--dense: no cached passage vectors (python -m bench.passage_vectors)")
+        if args.sentences:
+            with_cached_sentences(index)
     data = cases(index, args.fit)
     names = args.features
     if not (args.cv or args.select or args.backward or args.forward):

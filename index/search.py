@@ -408,10 +408,12 @@ class SearchIndex(Catalogue):
         names: Sequence[str] | None = None,
         cand: np.ndarray | None = None,
         with_dense: dense.Dense | EllipsisType | None = ...,
+        sentences: Sequence[np.ndarray] | EllipsisType | None = ...,
     ) -> tuple[np.ndarray, np.ndarray]:
         """The candidates ``cand`` (by default the best ``passage_scorer.CANDIDATES`` passages
         by ``scores``, best first) and their features ``names`` (the model's by default; the
-        dense ones from ``with_dense``, by default the index's ``dense``)."""
+        dense ones from ``with_dense``, by default the index's ``dense``; the sentence ones from
+        ``sentences``, by default looked up: ``candidate_sentences``)."""
         if cand is None:
             cand = top_k(scores, min(passage_scorer.CANDIDATES, len(scores)))
             cand = cand[scores[cand] > 0]
@@ -420,6 +422,10 @@ class SearchIndex(Catalogue):
         use = self.dense if with_dense is ... else with_dense
         if use is not None and passage_scorer.DENSE_FEATURES & set(names):
             similarity = use.similarities(question)
+        if sentences is ...:
+            sentences = None
+            if similarity is not None and set(passage_scorer.SENTENCE_DENSE_FEATURES) & set(names):
+                sentences = self.candidate_sentences(question, cand, use)
         return cand, self.passage_features().table(
             passage_scorer.Question(
                 self.vocab, plan.weight_of, question, plan.phrase_ids, similarity
@@ -429,14 +435,50 @@ class SearchIndex(Catalogue):
             self.passage_post,
             self.post_first_passage,
             names,
+            sentences,
         )
+
+    def candidate_sentences(
+        self, question: str, cand: np.ndarray, use: dense.Dense | None
+    ) -> list[np.ndarray] | None:
+        """Per candidate passage of ``cand`` (the first ``passage_scorer.SENTENCE_CANDIDATES``
+        of them), its sentences' cosines to ``question`` (as
+        ``answerability.passage_sentences`` splits them, their vectors read through
+        ``sentence_vectors``, the question's from ``use``); None without either, or when one
+        sentence has no vector (not stored yet) or the look-up fails: no sentence features."""
+        lookup = self.sentence_vectors
+        if use is None or lookup is None or not len(cand):
+            return None
+        read = cand[: passage_scorer.SENTENCE_CANDIDATES].tolist()
+        per = [answerability.passage_sentences(t) for t in self.passages.texts(read)]
+        every = list(dict.fromkeys(s for p in per for s in p))
+        if not every:
+            return [np.zeros(0) for _ in per]
+        try:
+            vectors = lookup(every)
+        except Exception:
+            log.warning("Reading the candidates' sentence vectors failed", exc_info=True)
+            return None
+        if vectors is None:
+            return None
+        cosines = (np.asarray(vectors, np.float32) @ use.question_vector(question)).astype(
+            np.float64
+        )
+        at = {s: i for i, s in enumerate(every)}
+        return [cosines[[at[s] for s in p]] for p in per]
 
     def learned_model(self, use: dense.Dense | EllipsisType | None = ...) -> passage_scorer.Model:
         """The learned scorer a search uses: ``passage_model``, but the shipped one becomes
         its dense form (``passage_scorer.DENSE_MODEL``) once the index has its vectors
-        (``use``, by default ``dense``). A model set by hand (fitting, tests) is used as it is."""
+        (``use``, by default ``dense``), and ``passage_scorer.SENTENCE_MODEL`` (when there is
+        one) once its sentences' vectors are read too (``sentence_vectors``; ``_learned`` falls
+        back to the dense form for a question whose candidates' sentences are not all stored).
+        A model set by hand (fitting, tests) is used as it is."""
         use = self.dense if use is ... else use
         if use is not None and self.passage_model is passage_scorer.MODEL:
+            sentences = passage_scorer.SENTENCE_MODEL
+            if sentences is not None and self.sentence_vectors is not None:
+                return sentences
             return passage_scorer.DENSE_MODEL
         return self.passage_model
 
@@ -471,7 +513,14 @@ class SearchIndex(Catalogue):
         use = self._dense_for(question) if with_dense is ... else with_dense
         scorer = self.learned_model(use)
         cand, scores, choice = self.learned_pool(question, scores, choice, allowed, use)
-        cand, feats = self.learned_features(question, plan, scores, scorer.features, cand, use)
+        sentences: list[np.ndarray] | EllipsisType | None = ...
+        if scorer is passage_scorer.SENTENCE_MODEL:
+            sentences = self.candidate_sentences(question, cand, use)
+            if sentences is None:  # (a sentence not stored yet: the dense form, as before)
+                scorer = passage_scorer.DENSE_MODEL
+        cand, feats = self.learned_features(
+            question, plan, scores, scorer.features, cand, use, sentences
+        )
         if len(cand) < 2:
             return scores, choice
         model = scorer.order(feats) * self.weights.learned

