@@ -16,7 +16,7 @@ from retrieval_support import briefs_index
 from test_dense import toy_embed
 
 from index.answers import answerability
-from index.retrieval import dense, passage_scorer
+from index.retrieval import dense
 from index.retrieval.passage_table import text_digest
 from index.search import SearchIndex
 from index.storage.vectors import StoredSentences, StoredVectors
@@ -77,7 +77,7 @@ def first(index: SearchIndex) -> str:
 
 
 def test_a_sentence_saying_the_answer_puts_its_passage_first(
-    site: tuple[SearchIndex, Path], monkeypatch: pytest.MonkeyPatch
+    site: tuple[SearchIndex, Path],
 ) -> None:
     index, db = site
     every = {
@@ -92,8 +92,7 @@ def test_a_sentence_saying_the_answer_puts_its_passage_first(
         vectors.close()
     # Without the sentences, the dense form: the diary, about the walkout all through, first.
     assert first(served(site, stored=False)) == "The Walkout"
-    # With them, and the scorer reading them on, the digest's item saying when it ended.
-    monkeypatch.setattr(passage_scorer, "SENTENCE_MODEL", passage_scorer.SENTENCE_FORM)
+    # With them, the shipped scorer reads them: the digest's item saying when it ended.
     assert first(served(site)) == "Around the Harbour"
     # One of the candidates' sentences not stored yet: the dense form, as before.
     sentence = "A blitz chess evening opened at the harbour."
