@@ -284,7 +284,8 @@ async def test_the_bot_answers_while_it_embeds_then_ranks_with_the_vectors(
         ]
         assert logged[-1].startswith("Embedded 4 sentences in ")
         assert index.stated_rule is answerability.SENTENCE_MEANING
-        assert index.learned_model() is passage_scorer.DENSE_MODEL
+        # (and the scorer reading each candidate's closest sentence: round 29a)
+        assert index.learned_model() is passage_scorer.SENTENCE_MODEL is not None
         _, message = await ask(emulator, QUESTION)
         assert "Why bees are disappearing" in message.embeds[0]["description"]
 
