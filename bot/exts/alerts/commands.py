@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.exts.alerts.store import AlertStore, HeldPost
+from bot.exts.alerts.store import AlertStore, HeldPost, Subscription
 from bot.exts.errors import reply_ephemeral
 from bot.formatting.alerts import SubscriptionInfo, add_held_field, subscriptions_embed
 from bot.formatting.text import NO_MENTIONS, escape, fit_embed
@@ -199,17 +199,7 @@ class Alerts(commands.Cog):
         """The server's alert channels that refuse the bot (for /reindex's warning)."""
         if self.store is None:
             return []
-        return [
-            SubscriptionInfo(
-                channel_id=s.channel_id,
-                category=s.category,
-                role_id=s.role_id,
-                failing_since=s.failing_since,
-                last_error=s.last_error,
-            )
-            for s in await self.store.subscriptions(guild_id)
-            if s.failing
-        ]
+        return [_shown(s) for s in await self.store.subscriptions(guild_id) if s.failing]
 
     def channel_lock(self, channel_id: int) -> asyncio.Lock:
         """Held while an alert is sent to (and recorded for) this channel."""
@@ -309,14 +299,7 @@ class Alerts(commands.Cog):
         guild_id = interaction.guild.id
         pending = await self.store.pending_counts(guild_id)
         subs = [
-            SubscriptionInfo(
-                channel_id=s.channel_id,
-                category=s.category,
-                role_id=s.role_id,
-                failing_since=s.failing_since,
-                last_error=s.last_error,
-                pending=pending.get(s.channel_id, 0),
-            )
+            _shown(s, pending.get(s.channel_id, 0))
             for s in await self.store.subscriptions(guild_id)
         ]
         subs.sort(key=lambda s: s.failing_since is None)  # failing ones first
@@ -335,3 +318,16 @@ class Alerts(commands.Cog):
                 "was deleted while it runs. An operator needs to restart it (the "
                 "log says how to keep the current subscriptions)."
             )
+
+
+def _shown(subscription: Subscription, pending: int = 0) -> SubscriptionInfo:
+    """What /alerts list and /reindex's warning show of a subscription."""
+    s = subscription
+    return SubscriptionInfo(
+        channel_id=s.channel_id,
+        category=s.category,
+        role_id=s.role_id,
+        failing_since=s.failing_since,
+        last_error=s.last_error,
+        pending=pending,
+    )
