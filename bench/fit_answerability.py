@@ -33,6 +33,11 @@ all six for dev and ``offtopic_tune``. Printed: cross-fitted sums (unanswerable 
 answerable declined, and of those how many had the answer on the first page), per set, the
 all-six thresholds and their figures.
 
+Round 29g: ``collect`` and ``report`` answer as served once a site's sentences are stored (the
+learned scorer reading each candidate's closest sentence, ``SearchIndex.sentence_vectors``);
+``--at T`` adds the shipped reading (``sent_best``) at a fixed threshold, ``--families`` limits
+``fit`` too.
+
 ``cost`` times the first page's sentences embedded at answer time (40 questions of
 ``--sets``). ``report`` runs held sets once, for sums only (their rows are neither printed
 nor written): today's rule and each family's all-six rule (chosen on the training rows in
@@ -430,7 +435,16 @@ def show(grids: dict[str, list[float]], at: Sequence[float]) -> str:
     return " & ".join(parts).replace(" & or:", " or ") or "nothing more"
 
 
-def fit(rows_dir: Path, budget: float, extra: Sequence[str]) -> None:
+def fit(
+    rows_dir: Path,
+    budget: float,
+    extra: Sequence[str],
+    families: Sequence[str] = (),
+    fixed: Sequence[float] = (),
+) -> None:
+    """Each family's (of ``families``; none named: every one) cross-fitted and all-six
+    figures, and the shipped reading's (``sent_best``) at each ``fixed`` threshold (round 29g:
+    nothing fitted, so its sums over the six sets are its cross-fitted figures)."""
     rows = load(TRAINING, rows_dir)
     others = {name: load([name], rows_dir) for name in extra}
     today = np.array([r["today"] for r in rows], dtype=bool)
@@ -438,7 +452,17 @@ def fit(rows_dir: Path, budget: float, extra: Sequence[str]) -> None:
     print(f"today: {counts(today, rows)[:2]} of {n_unans} / {len(rows) - n_unans}")
     print("answered answerable questions without the answer on the first page:", end=" ")
     print(sum(not r["unanswerable"] and not r["today"] and not r.get("page") for r in rows))
-    for family, grids in FAMILIES.items():
+    for t in fixed:
+        by_set = {s: [r for r in rows if r["set"] == s] for s in TRAINING}
+        each = [counts(decided(rs, ["sent_best"], [t]), rs)[:2] for rs in by_set.values()]
+        found = counts(decided(rows, ["sent_best"], [t]), rows)
+        line = f"sent_best < {t:g} (fixed): {found[0]}/{found[1]} (on page {found[2]})"
+        line += f" [{' '.join(f'{u}/{a}' for u, a in each)}]"
+        for name, o in others.items():
+            line += f", {name} {counts(decided(o, ['sent_best'], [t]), o)[:2]}"
+        print(line)
+    named = {f: FAMILIES[f] for f in families} if families else FAMILIES
+    for family, grids in named.items():
         total, per = np.zeros(3, dtype=int), []
         for held in TRAINING:
             at = choose([r for r in rows if r["set"] != held], grids, budget)
@@ -460,9 +484,11 @@ def report(
     rows_dir: Path,
     budgets: Sequence[float],
     families: Sequence[str] = (),
+    fixed: Sequence[float] = (),
 ) -> None:
-    """Sums only over ``sets`` (held sets): today's rule and each family's (of ``families``;
-    none named: every one) all-six rule at each budget."""
+    """Sums only over ``sets`` (held sets): today's rule, the shipped reading (``sent_best``)
+    at each ``fixed`` threshold and each family's (of ``families``; none named: every one)
+    all-six rule at each budget."""
     training = load(TRAINING, rows_dir)
     named = {f: FAMILIES[f] for f in families} if families else FAMILIES
     chosen = {(f, b): choose(training, g, b) for f, g in named.items() for b in budgets}
@@ -485,6 +511,8 @@ def report(
         return text
 
     print(line("today", lambda rs: np.array([r["today"] for r in rs], dtype=bool)))
+    for t in fixed:
+        print(line(f"sent_best < {t:g} (fixed)", partial(decided, names=["sent_best"], at=[t])))
     for (family, budget), at in chosen.items():
         grids = FAMILIES[family]
         label = f"{family} at {budget:g} ({show(grids, at)})"
@@ -539,11 +567,18 @@ def main() -> None:
     parser.add_argument("--extra", nargs="*", default=["dev", "offtopic_tune"])
     parser.add_argument("--also-budgets", nargs="*", type=float, default=[0.015])
     parser.add_argument(
-        "--families", nargs="*", default=[], help="report: only these (FAMILIES' names)"
+        "--families", nargs="*", default=[], help="fit, report: only these (FAMILIES' names)"
+    )
+    parser.add_argument(
+        "--at",
+        nargs="*",
+        type=float,
+        default=[],
+        help="fit, report: also the first page's best sentence under these fixed thresholds",
     )
     args = parser.parse_args()
     if args.step == "fit":
-        fit(args.rows, args.budget, args.extra)
+        fit(args.rows, args.budget, args.extra, args.families, args.at)
         return
     if args.step == "baselines":  # (rows collected before round 29e's readings)
         for name in args.sets:
@@ -561,8 +596,12 @@ def main() -> None:
     with_cached_vectors(index)
     if index.dense is None:
         raise SystemExit("the rows read the passages' vectors: none cached")
+    # as served once a site's sentences are stored: the learned scorer reads each candidate's
+    # closest sentence (round 29a; the stated rule itself stays off: rows keep its reading)
+    index.sentence_vectors = sentence_embedder(args.rows / "vectors")
     if args.step == "report":
-        report(index, args.sets, args.rows, [args.budget, *args.also_budgets], args.families)
+        budgets = [args.budget, *args.also_budgets]
+        report(index, args.sets, args.rows, budgets, args.families, args.at)
         return
     if args.step == "cost":
         cost(index, [q for name in args.sets for q in load_questions(set_path(name))][:40])
