@@ -39,7 +39,7 @@ import numpy as np
 from .answers import answerability, extraction
 from .answers.citations import Stories, answer_evidence, build_answer, cite
 from .models import Answer, Passage, Post, SearchFilters
-from .retrieval import decline, dense, passage_scorer, ranking, rerank
+from .retrieval import decline, dense, intent, passage_scorer, ranking, rerank
 from .retrieval.catalogue import Catalogue
 from .retrieval.query import QueryPlan, QueryReader
 from .retrieval.ranking import CANDIDATES, DEFAULT_WEIGHTS, MAX_RESULTS, RankingWeights
@@ -159,6 +159,8 @@ class SearchIndex(Catalogue):
         question = question.strip()
         k = max(1, min(k, MAX_RESULTS))
         filters = filters or SearchFilters()
+        if intent.asks_for_latest(question):
+            return self._newest(question, k, filters)
         plan = self._plan(question)
         if not plan.term_ids and not plan.unknown:
             return self._wordless(question)
@@ -240,6 +242,16 @@ class SearchIndex(Catalogue):
     def warmed(self) -> bool:
         """Whether a question will build nothing more (``warm``, or after a second question)."""
         return self._table.warmed
+
+    def _newest(self, question: str, k: int, filters: SearchFilters) -> Answer:
+        """A request for the newest posts ("what's new?"), answered by date: each of the ``k``
+        newest posts that pass ``filters``, cited at its opening, newest first."""
+        posts = self.newest(k, filters)
+        if not posts:
+            return self._declined(question, filters, "No post matches those filters.")
+        ranked = [(int(self.post_first_passage[i]), float(k - n)) for n, i in enumerate(posts)]
+        cited = cite(self, self._stories, ranked, k)
+        return build_answer(self, question, cited, {}, self.boilerplate, self._has_boilerplate)
 
     def _declined(
         self,

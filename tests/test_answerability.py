@@ -177,7 +177,6 @@ def test_overview_requests_are_told_from_questions() -> None:
 
     for request in (
         "tell me about cats",
-        "What's new?",
         "what do the posts say on compost",
         "please summarize the Tesla news",
         "Overview of how the US regulates AI",

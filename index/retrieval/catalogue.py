@@ -131,6 +131,11 @@ class Catalogue:
         posts = [p for p in self.posts if category is None or category in p.categories]
         return sorted(posts, key=lambda p: (p.date, p.id), reverse=True)[:count]
 
+    def newest(self, count: int, filters: SearchFilters) -> list[int]:
+        """The ``count`` newest posts (their indices) that pass ``filters``."""
+        keep = self.post_mask(filters)
+        return [i for i in self._newest_first if keep is None or keep[i]][:count]
+
     @cached_property
     def examples(self) -> Examples:
         """The example question (and title word, category) this site's replies suggest: every

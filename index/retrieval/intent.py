@@ -67,13 +67,13 @@ def intent(question: str) -> str:
 
 
 # A request for what the posts say about a subject, not for a fact about it ("tell me about
-# cats", "what does the site say about compost?", "what's new?"): any passage on the subject
+# cats", "what does the site say about compost?"): any passage on the subject
 # answers it, so no sentence has to state one thing asked.
 _OVERVIEW = re.compile(
     r"^\W*(?:(?:can|could|would) you |please )?(?:tell me (?:more |something )?about\b"
     r"|talk about\b|summari[sz]e\b|(?:give me )?(?:an )?overview of\b"
     r"|what (?:do|does|did) (?:you|the (?:site|posts?|blog|briefs?|articles?)) (?:know|say"
-    r"|have|write|cover)\b|what(?:['’]s| is) new\W*$)",
+    r"|have|write|cover)\b)",
     re.IGNORECASE,
 )
 
@@ -81,6 +81,23 @@ _OVERVIEW = re.compile(
 def asks_for_overview(question: str) -> bool:
     """Whether ``question`` asks what the posts say about a subject rather than for a fact."""
     return _OVERVIEW.search(question) is not None
+
+
+# A request for the newest posts, and nothing else ("what's new?", "latest news", "any recent
+# posts?"): its words would find old posts saying "new"; a topic after it ("what's new in
+# robotics?") makes it a question about that topic.
+_LATEST = re.compile(
+    r"^\W*(?:what(?:['’]s| is| are) (?:new|the (?:latest|newest|most recent))"
+    r"|(?:(?:show|give|tell) me |list |any(?:thing)? )?(?:the )?(?:latest|newest|most recent"
+    r"|recent|new)|anything new)"
+    r"(?: (?:posts?|news|briefs?|articles?|stories|digests?|editorials?|stuff))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def asks_for_latest(question: str) -> bool:
+    """Whether ``question`` asks only for the newest posts (answered by date, not by words)."""
+    return _LATEST.search(question) is not None
 
 
 # ------------------------------------------------------------------------------ answer forms
