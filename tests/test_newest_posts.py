@@ -4,8 +4,12 @@ would find old posts that say "new" (on the reference site, a 2019 digest's item
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from alerts_support import Launcher, Site
+from briefbot_support import ask
+from discord_emulator import DiscordEmulator
 from retrieval_support import briefs_index
 
 from index.models import SearchFilters
@@ -63,3 +67,18 @@ def test_requests_are_told_from_questions() -> None:
         "tell me about new chips",
     ):
         assert not asks_for_latest(question), question
+
+
+async def test_asked_in_discord(
+    emulator: DiscordEmulator, launcher: Launcher, tmp_path: Path
+) -> None:
+    posts = tmp_path / "site" / "_posts"
+    posts.mkdir(parents=True)
+    for name, (title, body) in POSTS.items():
+        (posts / name).write_text(f"---\ntitle: {title}\n---\n\n{body}\n")
+    await launcher.start(Site(tmp_path / "site", tmp_path / "db.sqlite3"))
+    _, answer = await ask(emulator, "What's new?", user=emulator.world.alice)
+    text = answer.embeds[0]["description"]
+    newest = ["Translation gets faster", "Drones map the coast", "Robot arms learn to sort"]
+    assert all(title in text for title in newest), text
+    assert sorted(newest, key=text.index) == newest, text  # (newest first)
